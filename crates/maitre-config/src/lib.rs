@@ -1,0 +1,282 @@
+//! Settings: defaults in code → a TOML file → `MAITRE_*` environment variables (`__` nests, e.g.
+//! `MAITRE_MAIL__SMTP_URL`). `DATABASE_URL` is honoured too, as most hosting platforms set it.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A value that must never appear in logs, pages or API answers: `Debug` and `Display` redact it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the SQLite file, the generated secret key and the mail outbox live.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The URL users reach maitre at (links in emails, Secure cookies when https). Defaults to http://<listen>.
+    pub public_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`. Defaults to `sqlite://<data_dir>/maitre.db`.
+    pub database_url: Option<Secret>,
+    /// 32+ bytes (hex or text) used to derive keys. Generated and saved in `<data_dir>/secret.key` when absent.
+    pub secret_key: Option<Secret>,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+    pub auth: AuthSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `maitre=debug,info`. `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer are answered 408.
+    pub request_timeout_secs: u64,
+    /// How long graceful shutdown waits for in-flight requests and jobs.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A session ends after this many days without use.
+    pub session_idle_days: u32,
+    /// Failed sign-ins allowed per email address within the window before it is throttled.
+    pub max_failures_per_email: u32,
+    /// Failed sign-ins allowed per client IP within the window.
+    pub max_failures_per_ip: u32,
+    pub throttle_window_minutes: u32,
+    /// How long a password-reset link stays valid.
+    pub reset_link_minutes: u32,
+    /// Use the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// e.g. `smtps://user:pass@smtp.example.com` or `smtp://localhost:2525`. Without it, mail goes to `outbox_dir`.
+    pub smtp_url: Option<Secret>,
+    pub from: String,
+    /// Where mail is written as .eml files when no SMTP server is configured. Defaults to `<data_dir>/mail`.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: None,
+            secret_key: None,
+            log: LogSettings::default(),
+            http: HttpSettings::default(),
+            auth: AuthSettings::default(),
+            mail: MailSettings::default(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_days: 30,
+            max_failures_per_email: 5,
+            max_failures_per_ip: 30,
+            throttle_window_minutes: 15,
+            reset_link_minutes: 60,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "maitre <noreply@localhost>".into(),
+            outbox_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Loads settings. `file` is an explicit config path; without it `./maitre.toml` is read if present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::figment(file)
+            .extract()
+            .map_err(|e| ConfigError(Box::new(e)))
+    }
+
+    fn figment(file: Option<&Path>) -> Figment {
+        let toml = match file {
+            Some(path) => Toml::file_exact(path),
+            None => Toml::file("maitre.toml"),
+        };
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(toml)
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .merge(
+                // MAITRE_CONFIG names the file; MAITRE_TEST_* belong to the test suite.
+                Env::prefixed("MAITRE_")
+                    .filter(|k| k != "config" && !k.as_str().starts_with("test_"))
+                    .split("__"),
+            )
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("maitre.db").display()
+            ),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.mail
+            .outbox_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_make_the_first_run_work() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None)?;
+            assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(s.data_dir, PathBuf::from("./data"));
+            assert!(s.database_url().starts_with("sqlite://./data/maitre.db"));
+            assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn env_overrides_file_and_nests_with_double_underscore() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "maitre.toml",
+                "listen = \"0.0.0.0:9000\"\n[mail]\nfrom = \"file@x\"\n",
+            )?;
+            jail.set_env("MAITRE_MAIL__FROM", "env@x");
+            jail.set_env("DATABASE_URL", "postgres://u@h/db");
+            let s = Settings::load(None)?;
+            assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+            assert_eq!(s.mail.from, "env@x");
+            assert_eq!(s.database_url(), "postgres://u@h/db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn maitre_database_url_wins_over_database_url() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://a/a");
+            jail.set_env("MAITRE_DATABASE_URL", "postgres://b/b");
+            assert_eq!(Settings::load(None)?.database_url(), "postgres://b/b");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        Jail::expect_with(|jail| {
+            jail.create_file("maitre.toml", "lisen = \"0.0.0.0:1\"\n")?;
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let s = Settings {
+            secret_key: Some(Secret::new("hunter2")),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

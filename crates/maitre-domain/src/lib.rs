@@ -1,0 +1,10 @@
+//! Pure domain logic: no I/O, no clocks read implicitly, exhaustively unit-tested.
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod ids;
+pub mod permissions;
+
+pub use account::{AccountSettings, Currency, Locale, SettingsError};
+pub use ids::{AccountId, ApiTokenId, Id, UserId};
+pub use permissions::{Action, Role, allowed};

@@ -1,0 +1,213 @@
+//! Storage for maitre on SQLite or PostgreSQL through one code path.
+//!
+//! Every query is written once in portable SQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
+//! sqlx's `Any` driver; the backend is chosen once from the URL. Ids are UUIDv7 text and times UTC milliseconds,
+//! so no type differs between backends. Tenant rows are reachable only through [`TenantStore`].
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod clock;
+mod error;
+mod secrets;
+mod tenant;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use accounts::{AccountSummary, NewAccount};
+pub use clock::Clock;
+pub use error::{Result, StoreError};
+pub use secrets::{hash_token, new_token};
+pub use tenant::{Account, ApiToken, Member, TenantStore};
+pub use users::{Session, User};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Strips a password from a database URL so it can be shown in errors and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    /// Readers. On PostgreSQL this is also the writer pool.
+    read: AnyPool,
+    /// SQLite allows one writer: a one-connection pool serialises our writes instead of letting them collide on
+    /// the file lock. On PostgreSQL it is the same pool as `read`.
+    write: AnyPool,
+    backend: Backend,
+    clock: Clock,
+}
+
+impl Store {
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str, clock: Clock) -> Result<Self> {
+        let store = Self::connect(url, clock).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for `maitre migrate` and readiness checks).
+    pub async fn connect(url: &str, clock: Clock) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let read = sqlite_pool(4).connect_with(options.clone()).await?;
+                let write = sqlite_pool(1).connect_with(options).await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(options)
+                    .await?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self {
+            read,
+            write,
+            backend,
+            clock,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        self.backend.migrator().run(&self.write).await?;
+        Ok(())
+    }
+
+    /// True when the database answers and every migration this binary knows is applied.
+    pub async fn migrations_current(&self) -> Result<bool> {
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.read)
+            .await?;
+        let latest = self.backend.migrator().iter().map(|m| m.version).max();
+        Ok(applied == latest)
+    }
+
+    /// Number of jobs waiting or running (for /metrics).
+    pub async fn job_queue_depth(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+                .fetch_one(&self.read)
+                .await?,
+        )
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    fn now_ms(&self) -> i64 {
+        clock::to_ms(self.clock.now())
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // Set on every connection: WAL lets readers run beside the writer, busy_timeout waits out a
+                // checkpoint instead of failing, foreign keys are off by default in SQLite.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_or_refuse() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/m.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://root:pw@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mysql://root:***@h/db") && !err.contains("pw"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
+        assert!(SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+}

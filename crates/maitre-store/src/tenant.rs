@@ -1,0 +1,287 @@
+//! The one tenant-scoped access path. A `TenantStore` is bound to one account id and every query it runs is
+//! filtered by that id; it can only be made by `Store::tenant_for_*` after a membership, token or operator check.
+use chrono::{DateTime, Utc};
+use maitre_domain::{AccountId, AccountSettings, ApiTokenId, Currency, Role, UserId};
+// `AssertSqlSafe` marks queries assembled from this file's constants only, never from input.
+use sqlx::{AssertSqlSafe, FromRow};
+
+use crate::clock::from_ms;
+use crate::secrets::{hash_token, new_token};
+use crate::{Result, Store, StoreError};
+
+#[derive(Clone)]
+pub struct TenantStore {
+    store: Store,
+    account: AccountId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: AccountId,
+    pub settings: AccountSettings,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: String,
+    name: String,
+    time_zone: String,
+    locale: String,
+    country: String,
+    currency: String,
+    created_at: i64,
+}
+
+#[derive(FromRow)]
+struct MemberRow {
+    user_id: String,
+    email: String,
+    name: String,
+    role: String,
+    created_at: i64,
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: String,
+    name: String,
+    role: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(StoreError::corrupt)
+}
+
+impl TenantStore {
+    pub(crate) fn new(store: Store, account: AccountId) -> Self {
+        Self { store, account }
+    }
+
+    pub fn account_id(&self) -> AccountId {
+        self.account
+    }
+
+    fn id(&self) -> String {
+        self.account.to_string()
+    }
+
+    pub async fn account(&self) -> Result<Account> {
+        let r = sqlx::query_as::<_, AccountRow>(
+            "SELECT id, name, time_zone, locale, country, currency, created_at FROM accounts WHERE id = $1",
+        )
+        .bind(self.id())
+        .fetch_one(&self.store.read)
+        .await?;
+        Ok(Account {
+            id: parse(&r.id)?,
+            settings: AccountSettings {
+                name: r.name,
+                time_zone: r.time_zone,
+                locale: parse(&r.locale)?,
+                country: r.country,
+                currency: Currency::parse(&r.currency).map_err(StoreError::corrupt)?,
+            },
+            created_at: from_ms(r.created_at),
+        })
+    }
+
+    pub async fn update_settings(&self, s: &AccountSettings) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET name = $2, time_zone = $3, locale = $4, country = $5, currency = $6 WHERE id = $1",
+        )
+        .bind(self.id())
+        .bind(&s.name)
+        .bind(&s.time_zone)
+        .bind(s.locale.as_str())
+        .bind(&s.country)
+        .bind(s.currency.as_str())
+        .execute(&self.store.write)
+        .await?;
+        Ok(())
+    }
+
+    /// One member; a user of another account is NotFound.
+    pub async fn member(&self, user: UserId) -> Result<Member> {
+        let q = format!("{MEMBER_SELECT} AND m.user_id = $2");
+        let r = sqlx::query_as::<_, MemberRow>(AssertSqlSafe(q))
+            .bind(self.id())
+            .bind(user.to_string())
+            .fetch_one(&self.store.read)
+            .await?;
+        member_from(r)
+    }
+
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        let q = format!("{MEMBER_SELECT} ORDER BY m.created_at, u.email");
+        sqlx::query_as::<_, MemberRow>(AssertSqlSafe(q))
+            .bind(self.id())
+            .fetch_all(&self.store.read)
+            .await?
+            .into_iter()
+            .map(member_from)
+            .collect()
+    }
+
+    /// Adds an existing user with `role`. Already a member → Conflict.
+    pub async fn add_member(&self, user: UserId, role: Role) -> Result<()> {
+        let mut tx = self.store.write.begin().await?;
+        crate::accounts::insert_membership(&mut tx, self.account, user, role, self.store.now_ms())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes a member's role. Demoting the last owner is refused (Conflict "last_owner").
+    pub async fn set_role(&self, user: UserId, role: Role) -> Result<()> {
+        let mut tx = self.store.write.begin().await?;
+        let done =
+            sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
+                .bind(self.id())
+                .bind(user.to_string())
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        ensure_an_owner(&mut tx, self.account).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a member. Removing the last owner is refused (Conflict "last_owner").
+    pub async fn remove_member(&self, user: UserId) -> Result<()> {
+        let mut tx = self.store.write.begin().await?;
+        let done = sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
+            .bind(self.id())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        ensure_an_owner(&mut tx, self.account).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates an API token and returns it with its secret, which is shown once and stored only as a hash.
+    pub async fn create_api_token(&self, name: &str, role: Role) -> Result<(ApiToken, String)> {
+        let id = ApiTokenId::new();
+        let secret = new_token("mt");
+        let now = self.store.now_ms();
+        sqlx::query(
+            "INSERT INTO api_tokens (account_id, id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.id())
+        .bind(id.to_string())
+        .bind(name.trim())
+        .bind(role.as_str())
+        .bind(hash_token(&secret))
+        .bind(now)
+        .execute(&self.store.write)
+        .await?;
+        let token = ApiToken {
+            id,
+            name: name.trim().to_owned(),
+            role,
+            created_at: from_ms(now),
+            last_used_at: None,
+        };
+        Ok((token, secret))
+    }
+
+    /// Tokens that are not revoked, newest first.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        sqlx::query_as::<_, TokenRow>(
+            "SELECT id, name, role, created_at, last_used_at FROM api_tokens \
+             WHERE account_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+        )
+        .bind(self.id())
+        .fetch_all(&self.store.read)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(ApiToken {
+                id: parse(&r.id)?,
+                name: r.name,
+                role: parse(&r.role)?,
+                created_at: from_ms(r.created_at),
+                last_used_at: r.last_used_at.map(from_ms),
+            })
+        })
+        .collect()
+    }
+
+    pub async fn revoke_api_token(&self, id: ApiTokenId) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
+        )
+        .bind(self.id())
+        .bind(id.to_string())
+        .bind(self.store.now_ms())
+        .execute(&self.store.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+const MEMBER_SELECT: &str = "SELECT m.user_id, u.email, u.name, m.role, m.created_at \
+     FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1";
+
+fn member_from(r: MemberRow) -> Result<Member> {
+    Ok(Member {
+        user_id: parse(&r.user_id)?,
+        email: r.email,
+        name: r.name,
+        role: parse(&r.role)?,
+        joined_at: from_ms(r.created_at),
+    })
+}
+
+/// Every account keeps at least one owner; checked inside the changing transaction.
+async fn ensure_an_owner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: AccountId,
+) -> Result<()> {
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
+    )
+    .bind(account.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    if owners == 0 {
+        return Err(StoreError::Conflict {
+            constraint: "last_owner".into(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Headless Chromium for end-to-end tests, from Debian's `chromium` and `chromium-driver` packages.
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+use tokio::process::{Child, Command};
+
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium. Without them installed this returns `None` (the test
+    /// is skipped with a message) unless `MAITRE_TEST_REQUIRE_BROWSER=1`, as CI sets, which makes it a failure.
+    pub async fn start() -> Option<Self> {
+        let driver_bin =
+            std::env::var("MAITRE_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chromium =
+            std::env::var("MAITRE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let required = std::env::var("MAITRE_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        let port = free_port();
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        let driver = match driver {
+            Ok(d) if std::path::Path::new(&chromium).exists() => d,
+            _ if required => {
+                panic!("chromedriver/chromium not found and MAITRE_TEST_REQUIRE_BROWSER=1")
+            }
+            _ => {
+                eprintln!("skipping browser test: install chromium and chromium-driver");
+                return None;
+            }
+        };
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = String::new();
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("tls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Self {
+                        client,
+                        _driver: driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last_err = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not start a browser session: {last_err}");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}

@@ -1,0 +1,117 @@
+//! Creating accounts and people: shared by the sign-up page and `maitre admin`, so both apply the same rules.
+use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
+use maitre_store::{NewAccount, Store, TenantStore};
+
+use crate::auth::password::hash_password;
+use crate::error::AppError;
+
+pub struct SignUp<'a> {
+    pub business_name: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub locale: Locale,
+}
+
+/// Validates an email address enough to catch typos; delivery proves the rest.
+pub fn parse_email(email: &str) -> Result<String, AppError> {
+    let e = email.trim();
+    let valid = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(e.to_lowercase())
+    } else {
+        Err(AppError::Validation("Enter a valid email address.".into()))
+    }
+}
+
+pub fn parse_person_name(name: &str) -> Result<&str, AppError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(AppError::Validation(
+            "Enter your name (up to 100 characters).".into(),
+        ));
+    }
+    Ok(n)
+}
+
+/// Creates a business with its owner. The time zone, country and currency start from the locale's defaults.
+pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AppError> {
+    let settings = AccountSettings::defaults_for(s.business_name, s.locale)
+        .map_err(|e| AppError::Validation(e.to_string()))?;
+    let email = parse_email(s.email)?;
+    let name = parse_person_name(s.name)?;
+    let hash = hash_password(s.password)?;
+    Ok(store
+        .create_account_with_owner(NewAccount {
+            settings: &settings,
+            owner_email: &email,
+            owner_name: name,
+            owner_password_hash: &hash,
+        })
+        .await?)
+}
+
+/// Adds a person to an account: an existing user by email, or a new user when a password is given.
+pub async fn add_member(
+    store: &Store,
+    tenant: &TenantStore,
+    email: &str,
+    role: Role,
+    new_user: Option<(&str, &str)>,
+) -> Result<UserId, AppError> {
+    let email = parse_email(email)?;
+    let user = match (store.user_by_email(&email).await, new_user) {
+        (Ok(u), _) => u.id,
+        (Err(maitre_store::StoreError::NotFound), Some((name, password))) => {
+            let name = parse_person_name(name)?;
+            store
+                .create_user(&email, name, &hash_password(password)?, Locale::En)
+                .await?
+                .id
+        }
+        (Err(maitre_store::StoreError::NotFound), None) => {
+            return Err(AppError::Validation(format!(
+                "No maitre user has the email {email}. They need to sign up first (email invitations come later)."
+            )));
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
+    tenant.add_member(user, role).await?;
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(parse_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.de",
+            "a b@x.de",
+            "ada@localhost",
+            "ada@x.",
+            &format!("{}@x.de", "a".repeat(260)),
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(parse_person_name("  Ada ").unwrap(), "Ada");
+        assert!(parse_person_name(" ").is_err());
+        assert!(parse_person_name(&"x".repeat(101)).is_err());
+    }
+}

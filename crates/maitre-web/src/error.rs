@@ -1,0 +1,175 @@
+//! The one place where failures become HTTP answers: `ApiError` (JSON) for `/api`, `PageError` (HTML) for pages.
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maitre_store::StoreError;
+
+/// What went wrong, independent of how it is shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign-in required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("service unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Validation(_) => "validation",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests(_) => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The text shown to the client. Internal errors are logged in full and shown anonymised.
+    fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "Something went wrong on our side. It has been logged; please try again.".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("Your role in this account does not allow this.".into())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { constraint } => {
+                AppError::Conflict(conflict_message(&constraint))
+            }
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Named constraints become messages a person understands.
+fn conflict_message(constraint: &str) -> String {
+    match constraint {
+        c if c.contains("users") && c.contains("email") => {
+            "An account with this email already exists.".into()
+        }
+        c if c.contains("memberships") => "This person is already a member of the account.".into(),
+        "last_owner" => "An account needs at least one owner.".into(),
+        _ => "This conflicts with existing data.".into(),
+    }
+}
+
+/// JSON error for `/api`: `{"error":{"code":"…","message":"…"}}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonDataError(e) => AppError::Validation(e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
+            JsonRejection::MissingJsonContentType(_) => {
+                AppError::UnsupportedMediaType("Expected Content-Type: application/json".into())
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::PayloadTooLarge
+            }
+            other => AppError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message()}});
+        let mut res = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// HTML error for pages: a redirect to sign-in, or a small friendly page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let AppError::Unauthorized = self.0 {
+            return Redirect::to("/signin").into_response();
+        }
+        let status = self.0.status();
+        let message = match &self.0 {
+            AppError::NotFound => {
+                "This page does not exist, or you do not have access to it.".to_owned()
+            }
+            other => other.public_message(),
+        };
+        (status, crate::pages::error_page(status, &message)).into_response()
+    }
+}

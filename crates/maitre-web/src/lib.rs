@@ -1,0 +1,46 @@
+//! maitre's HTTP side: dashboard pages, the JSON API, auth, health and metrics.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+mod api;
+mod auth;
+mod error;
+pub mod i18n;
+mod metrics;
+mod middleware;
+mod ops;
+mod pages;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use auth::password::{hash_password, verify_password};
+pub use error::{ApiError, AppError, PageError};
+pub use state::{AppState, SecretKey};
+
+/// Builds the whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .merge(ops::routes())
+        .merge(pages::routes(&state))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found);
+    middleware::apply(app, &state).with_state(state)
+}
+
+/// The one entry point `main` and every test call: serve on a bound listener until `shutdown` resolves, then
+/// stop accepting and finish in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

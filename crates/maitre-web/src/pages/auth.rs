@@ -1,0 +1,363 @@
+//! Sign up, sign in, sign out, password reset.
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use chrono::TimeDelta;
+use serde::Deserialize;
+
+use super::{Ctx, PageEnv, render};
+use crate::AppState;
+use crate::accounts::{SignUp, sign_up};
+use crate::auth::cookies::{cookie, flash, removal};
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::password::{dummy_hash, hash_password, verify_password};
+use crate::auth::{SESSION_COOKIE, SignedIn, client_ip};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_page).post(signup))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signout", post(signout))
+        .route("/password/forgot", get(forgot_page).post(forgot))
+        .route("/password/reset", get(reset_page).post(reset))
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+struct SignupPage {
+    ctx: Ctx,
+    error: Option<String>,
+    business_name: String,
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    business_name: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn signup_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
+    render(&SignupPage {
+        ctx: Ctx::anonymous(env),
+        error: None,
+        business_name: String::new(),
+        name: String::new(),
+        email: String::new(),
+    })
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    env: PageEnv,
+    parts: Parts,
+    CsrfForm(form): CsrfForm<SignupForm>,
+) -> Result<Response, PageError> {
+    let locale = env.browser_locale;
+    let created = sign_up(
+        &state.store,
+        SignUp {
+            business_name: &form.business_name,
+            name: &form.name,
+            email: &form.email,
+            password: &form.password,
+            locale,
+        },
+    )
+    .await;
+    match created {
+        Ok((account, user)) => {
+            let jar = start_session(&state, &parts, user).await?;
+            let welcome = Tr::new(locale).t1("flash-welcome", "name", form.name.trim());
+            Ok((
+                jar.add(flash(&state, &welcome)),
+                Redirect::to(&format!("/a/{account}")),
+            )
+                .into_response())
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let page = SignupPage {
+                ctx: Ctx::anonymous(env),
+                error: Some(e.to_string()),
+                business_name: form.business_name,
+                name: form.name,
+                email: form.email,
+            };
+            Ok((status, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/signin.html")]
+struct SigninPage {
+    ctx: Ctx,
+    error: Option<String>,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    email: String,
+    password: String,
+}
+
+async fn signin_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
+    render(&SigninPage {
+        ctx: Ctx::anonymous(env),
+        error: None,
+        email: String::new(),
+    })
+}
+
+/// Verifies a password with throttling per email and per client IP, both counted in the database so every
+/// node shares them.
+async fn signin(
+    State(state): State<AppState>,
+    env: PageEnv,
+    parts: Parts,
+    CsrfForm(form): CsrfForm<SigninForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr::new(env.browser_locale);
+    let auth = &state.settings.auth;
+    let window = TimeDelta::minutes(auth.throttle_window_minutes.into());
+    let email = form.email.trim().to_lowercase();
+    let email_key = format!("email:{email}");
+    let ip_key = format!("ip:{}", client_ip(&parts, &state));
+    let store = &state.store;
+    let throttled = store.recent_login_failures(&email_key, window).await?
+        >= i64::from(auth.max_failures_per_email)
+        || store.recent_login_failures(&ip_key, window).await?
+            >= i64::from(auth.max_failures_per_ip);
+    let fail = |status, msg: String| {
+        let page = SigninPage {
+            ctx: Ctx::anonymous(env),
+            error: Some(msg),
+            email: form.email.clone(),
+        };
+        Ok::<_, PageError>((status, render(&page)?).into_response())
+    };
+    if throttled {
+        let msg = tr.t1(
+            "signin-throttled",
+            "minutes",
+            &auth.throttle_window_minutes.to_string(),
+        );
+        return fail(axum::http::StatusCode::TOO_MANY_REQUESTS, msg);
+    }
+    let (user, hash) = match store.credentials(&email).await {
+        Ok((user, hash)) => (Some(user), hash),
+        Err(maitre_store::StoreError::NotFound) => (None, dummy_hash().to_owned()),
+        Err(e) => return Err(e.into()),
+    };
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match user {
+        Some(user) if ok => {
+            store.clear_login_failures(&email_key).await?;
+            let jar = start_session(&state, &parts, user.id).await?;
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        _ => {
+            store
+                .record_login_failure(&[&email_key, &ip_key], window)
+                .await?;
+            fail(axum::http::StatusCode::UNAUTHORIZED, tr.t("signin-failed"))
+        }
+    }
+}
+
+async fn start_session(
+    state: &AppState,
+    parts: &Parts,
+    user: maitre_domain::UserId,
+) -> Result<CookieJar, AppError> {
+    let token = maitre_store::new_token("ms");
+    let agent = parts
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    state
+        .store
+        .create_session(user, &token, agent, &client_ip(parts, state))
+        .await?;
+    let age = time::Duration::days(state.settings.auth.session_idle_days.into());
+    Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))))
+}
+
+async fn signout(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    // Already gone (signed out elsewhere) is fine: the goal is reached.
+    let _ = state
+        .store
+        .delete_session(signed.user.id, &signed.session.id)
+        .await;
+    let jar = CookieJar::new().add(removal(&state, SESSION_COOKIE));
+    let msg = Tr::new(signed.user.locale).t("flash-signed-out");
+    Ok((jar.add(flash(&state, &msg)), Redirect::to("/signin")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "auth/forgot.html")]
+struct ForgotPage {
+    ctx: Ctx,
+    sent: bool,
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    email: String,
+}
+
+async fn forgot_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
+    render(&ForgotPage {
+        ctx: Ctx::anonymous(env),
+        sent: false,
+    })
+}
+
+/// Always answers the same way, whether or not the email exists, so the form reveals no accounts.
+async fn forgot(
+    State(state): State<AppState>,
+    env: PageEnv,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<impl IntoResponse, PageError> {
+    match state.store.user_by_email(&form.email).await {
+        Ok(user) => send_reset_link(&state, &user).await?,
+        Err(maitre_store::StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    render(&ForgotPage {
+        ctx: Ctx::anonymous(env),
+        sent: true,
+    })
+}
+
+async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<(), AppError> {
+    let token = maitre_store::new_token("pr");
+    let minutes = state.settings.auth.reset_link_minutes;
+    state
+        .store
+        .create_password_reset(user.id, &token, TimeDelta::minutes(minutes.into()))
+        .await?;
+    let tr = Tr::new(user.locale);
+    let link = format!(
+        "{}/password/reset?token={token}",
+        state.settings.public_url()
+    );
+    let body = format!(
+        "{}\n\n{link}\n\n{}\n",
+        tr.t1("reset-mail-body", "name", &user.name),
+        tr.t1("reset-mail-expiry", "minutes", &minutes.to_string())
+    );
+    let subject = tr.t("reset-mail-subject");
+    state
+        .mailer
+        .send(maitre_notify::Email {
+            to: &user.email,
+            subject: &subject,
+            body,
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+#[derive(Template)]
+#[template(path = "auth/reset.html")]
+struct ResetPage {
+    ctx: Ctx,
+    token: String,
+    valid: bool,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    token: String,
+    password: String,
+}
+
+async fn reset_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    Query(q): Query<TokenQuery>,
+) -> Result<impl IntoResponse, PageError> {
+    let valid = state.store.password_reset_user(&q.token).await.is_ok();
+    render(&ResetPage {
+        ctx: Ctx::anonymous(env),
+        token: q.token,
+        valid,
+        error: None,
+    })
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    env: PageEnv,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr::new(env.browser_locale);
+    let hash = match hash_password(&form.password) {
+        Ok(h) => h,
+        Err(AppError::Validation(msg)) => {
+            let page = ResetPage {
+                ctx: Ctx::anonymous(env),
+                token: form.token,
+                valid: true,
+                error: Some(msg),
+            };
+            return Ok(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match state.store.redeem_password_reset(&form.token, &hash).await {
+        Ok(_) => Ok((
+            CookieJar::new().add(flash(&state, &tr.t("flash-password-reset"))),
+            Redirect::to("/signin"),
+        )
+            .into_response()),
+        Err(maitre_store::StoreError::NotFound) => {
+            let page = ResetPage {
+                ctx: Ctx::anonymous(env),
+                token: String::new(),
+                valid: false,
+                error: None,
+            };
+            Ok((axum::http::StatusCode::GONE, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn locale_default_is_english() {
+        assert_eq!(maitre_domain::Locale::default(), maitre_domain::Locale::En);
+    }
+}

@@ -1,0 +1,187 @@
+//! The signed-in person's own pages: profile and language, password, sessions.
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use maitre_domain::Locale;
+use maitre_store::Session;
+use serde::Deserialize;
+
+use super::{Ctx, PageEnv, render};
+use crate::AppState;
+use crate::auth::cookies::{flash, removal};
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::password::{hash_password, verify_password};
+use crate::auth::{SESSION_COOKIE, SignedIn};
+use crate::error::{AppError, PageError};
+use crate::i18n::{Tr, ui_locales};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(profile_page).post(save_profile))
+        .route("/me/password", post(change_password))
+        .route("/me/sessions", get(sessions_page))
+        .route("/me/sessions/{session}/revoke", post(revoke_session))
+}
+
+#[derive(Template)]
+#[template(path = "me/profile.html")]
+struct ProfilePage {
+    ctx: Ctx,
+    name: String,
+    locales: Vec<super::Choice>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    name: String,
+    locale: String,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn profile_view(
+    state: &AppState,
+    env: PageEnv,
+    s: &SignedIn,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = ProfilePage {
+        ctx: Ctx::signed(env, state, s).await?,
+        name: s.user.name.clone(),
+        locales: super::choices(
+            &Tr::new(s.user.locale),
+            "lang",
+            ui_locales().into_iter().map(Locale::as_str),
+            s.user.locale.as_str(),
+        ),
+        error,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn profile_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    s: SignedIn,
+) -> Result<Response, PageError> {
+    profile_view(&state, env, &s, None).await
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    env: PageEnv,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
+    let locale: Locale = match form.locale.parse() {
+        Ok(l) => l,
+        Err(e) => return profile_view(&state, env, &s, Some(e.to_string())).await,
+    };
+    let name = match crate::accounts::parse_person_name(&form.name) {
+        Ok(n) => n,
+        Err(e) => return profile_view(&state, env, &s, Some(e.to_string())).await,
+    };
+    state.store.update_profile(s.user.id, name, locale).await?;
+    let jar = CookieJar::new().add(flash(&state, &Tr::new(locale).t("flash-saved")));
+    Ok((jar, Redirect::to("/me")).into_response())
+}
+
+/// Changing the password ends every session of the user, this one included: sign in again with the new one.
+async fn change_password(
+    State(state): State<AppState>,
+    env: PageEnv,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr::new(s.user.locale);
+    let (_, stored) = state.store.credentials(&s.user.email).await?;
+    let current = form.current_password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !ok {
+        return profile_view(&state, env, &s, Some(tr.t("password-current-wrong"))).await;
+    }
+    let hash = match hash_password(&form.new_password) {
+        Ok(h) => h,
+        Err(AppError::Validation(msg)) => return profile_view(&state, env, &s, Some(msg)).await,
+        Err(e) => return Err(e.into()),
+    };
+    state.store.set_password(s.user.id, &hash).await?;
+    let jar = CookieJar::new()
+        .add(removal(&state, SESSION_COOKIE))
+        .add(flash(&state, &tr.t("flash-password-changed")));
+    Ok((jar, Redirect::to("/signin")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "me/sessions.html")]
+struct SessionsPage {
+    ctx: Ctx,
+    sessions: Vec<SessionView>,
+}
+
+struct SessionView {
+    id: String,
+    agent: String,
+    ip: String,
+    started: String,
+    last_seen: String,
+    current: bool,
+}
+
+async fn sessions_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    s: SignedIn,
+) -> Result<impl IntoResponse, PageError> {
+    let sessions = state
+        .store
+        .sessions_of(s.user.id)
+        .await?
+        .into_iter()
+        .map(|x: Session| SessionView {
+            current: x.id == s.session.id,
+            started: super::format_time(x.created_at),
+            last_seen: super::format_time(x.last_seen_at),
+            agent: x.user_agent,
+            ip: x.ip,
+            id: x.id,
+        })
+        .collect();
+    render(&SessionsPage {
+        ctx: Ctx::signed(env, &state, &s).await?,
+        sessions,
+    })
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(session): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    state.store.delete_session(s.user.id, &session).await?;
+    let tr = Tr::new(s.user.locale);
+    if session == s.session.id {
+        let jar = CookieJar::new()
+            .add(removal(&state, SESSION_COOKIE))
+            .add(flash(&state, &tr.t("flash-signed-out")));
+        return Ok((jar, Redirect::to("/signin")).into_response());
+    }
+    let jar = CookieJar::new().add(flash(&state, &tr.t("flash-session-ended")));
+    Ok((jar, Redirect::to("/me/sessions")).into_response())
+}

@@ -1,0 +1,210 @@
+//! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
+mod account;
+mod auth;
+mod me;
+mod team;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maitre_domain::{AccountId, Action, Locale};
+use maitre_store::{AccountSummary, User};
+
+use crate::AppState;
+use crate::auth::cookies::{Flash, page_cookies};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::{Member, SignedIn, signed_in};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .merge(auth::routes())
+        .merge(account::routes())
+        .merge(team::routes())
+        .merge(me::routes())
+        // Pages only: the API and webhooks carry no cookies of ours.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cookies,
+        ))
+        .route("/static/app.css", get(css))
+}
+
+/// What every page's layout needs.
+pub struct Ctx {
+    pub tr: Tr,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub user: Option<User>,
+    pub accounts: Vec<AccountSummary>,
+    pub current: Option<Current>,
+}
+
+/// The account being viewed and which navigation entries the member's role opens.
+pub struct Current {
+    pub id: AccountId,
+    pub name: String,
+    pub role: String,
+    pub settings: bool,
+    pub team: bool,
+    pub tokens: bool,
+}
+
+/// Request facts that need no database: CSRF token, flash message, browser language.
+pub struct PageEnv {
+    csrf: String,
+    flash: Option<String>,
+    browser_locale: Locale,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageEnv {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let browser_locale = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Locale::from_accept_language)
+            .unwrap_or_default();
+        Ok(PageEnv {
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            flash: parts.extensions.get::<Flash>().and_then(|f| f.0.clone()),
+            browser_locale,
+        })
+    }
+}
+
+impl Ctx {
+    pub fn anonymous(env: PageEnv) -> Self {
+        Ctx {
+            tr: Tr::new(env.browser_locale),
+            csrf: env.csrf,
+            flash: env.flash,
+            user: None,
+            accounts: vec![],
+            current: None,
+        }
+    }
+
+    pub async fn signed(
+        env: PageEnv,
+        state: &AppState,
+        signed: &SignedIn,
+    ) -> Result<Self, AppError> {
+        Ok(Ctx {
+            tr: Tr::new(signed.user.locale),
+            csrf: env.csrf,
+            flash: env.flash,
+            user: Some(signed.user.clone()),
+            accounts: state.store.accounts_of(signed.user.id).await?,
+            current: None,
+        })
+    }
+
+    pub async fn member(env: PageEnv, state: &AppState, m: &Member) -> Result<Self, AppError> {
+        let mut ctx = Self::signed(env, state, &m.signed).await?;
+        ctx.current = Some(Current {
+            id: m.account.id,
+            name: m.account.settings.name.clone(),
+            role: ctx.tr.t(&format!("role-{}", m.role)),
+            settings: m.may(Action::EditAccountSettings),
+            team: m.may(Action::ViewTeam),
+            tokens: m.may(Action::ManageApiTokens),
+        });
+        Ok(ctx)
+    }
+}
+
+/// One `<option>` of a `<select>`, prepared in Rust so templates stay free of comparisons.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options labelled by `<prefix>-<value>` translations.
+pub fn choices(
+    tr: &Tr,
+    prefix: &str,
+    values: impl IntoIterator<Item = &'static str>,
+    selected: &str,
+) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|value| Choice {
+            value,
+            label: tr.t(&format!("{prefix}-{value}")),
+            selected: value == selected,
+        })
+        .collect()
+}
+
+/// Times on pages are shown in UTC, labelled, until per-user time zones exist.
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Renders a template or turns a rendering failure into a logged 500.
+pub fn render(t: &impl Template) -> Result<Html<String>, PageError> {
+    t.render()
+        .map(Html)
+        .map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("template: {e}"))))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
+    Html(
+        ErrorPage {
+            status: status.as_u16(),
+            message,
+        }
+        .render()
+        .unwrap_or_else(|_| message.to_owned()),
+    )
+}
+
+pub async fn not_found(req: axum::extract::Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        crate::error::ApiError(AppError::NotFound).into_response()
+    } else {
+        PageError(AppError::NotFound).into_response()
+    }
+}
+
+/// `/`: the dashboard of the first account when signed in, the sign-up page otherwise.
+async fn root(State(state): State<AppState>, parts: Parts) -> Result<Response, PageError> {
+    let Some(signed) = signed_in(&parts, &state).await? else {
+        return Ok(Redirect::to("/signup").into_response());
+    };
+    let accounts = state.store.accounts_of(signed.user.id).await?;
+    Ok(match accounts.first() {
+        Some(a) => Redirect::to(&format!("/a/{}", a.id)).into_response(),
+        None => Redirect::to("/accounts/new").into_response(),
+    })
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
