@@ -222,10 +222,14 @@ mod tests {
     use super::*;
     use figment::Jail;
 
+    fn load() -> figment::Result<Settings> {
+        Settings::load(None).map_err(|e| *e.0)
+    }
+
     #[test]
     fn defaults_make_the_first_run_work() {
         Jail::expect_with(|_| {
-            let s = Settings::load(None)?;
+            let s = load()?;
             assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
             assert_eq!(s.data_dir, PathBuf::from("./data"));
             assert!(s.database_url().starts_with("sqlite://./data/maitre.db"));
@@ -243,7 +247,7 @@ mod tests {
             )?;
             jail.set_env("MAITRE_MAIL__FROM", "env@x");
             jail.set_env("DATABASE_URL", "postgres://u@h/db");
-            let s = Settings::load(None)?;
+            let s = load()?;
             assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
             assert_eq!(s.mail.from, "env@x");
             assert_eq!(s.database_url(), "postgres://u@h/db");
@@ -256,7 +260,7 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.set_env("DATABASE_URL", "postgres://a/a");
             jail.set_env("MAITRE_DATABASE_URL", "postgres://b/b");
-            assert_eq!(Settings::load(None)?.database_url(), "postgres://b/b");
+            assert_eq!(load()?.database_url(), "postgres://b/b");
             Ok(())
         });
     }

@@ -2,9 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod extract;
 pub mod ids;
 pub mod permissions;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
+pub use extract::{ExtractLocale, Extraction, extract, extract_at};
 pub use ids::{AccountId, ApiTokenId, Id, UserId};
 pub use permissions::{Action, Role, allowed};

@@ -37,6 +37,8 @@ impl Browser {
                 return None;
             }
         };
+        // Two TLS backends end up linked (ring and aws-lc-rs through different crates): pick one explicitly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let profile = tempfile::tempdir().expect("profile dir");
         let caps = serde_json::json!({
             "goog:chromeOptions": {

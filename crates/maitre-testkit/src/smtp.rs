@@ -12,6 +12,39 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// The message body as text: headers dropped and quoted-printable decoded, as a mail client would show it.
+    pub fn body_text(&self) -> String {
+        let (headers, body) = self.data.split_once("\r\n\r\n").unwrap_or(("", &self.data));
+        if !headers
+            .to_ascii_lowercase()
+            .contains("content-transfer-encoding: quoted-printable")
+        {
+            return body.to_owned();
+        }
+        let joined = body.replace("=\r\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'=', Some(b)) => {
+                    out.push(b);
+                    i += 3;
+                }
+                (b, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,

@@ -1,1 +1,9 @@
-
+//! Integration tests over real HTTP against a real database: SQLite by default, PostgreSQL when
+//! MAITRE_TEST_DATABASE_URL points at a server (CI runs both).
+mod api;
+mod auth;
+mod browser;
+mod helpers;
+mod http;
+mod isolation;
+mod roles;

@@ -1,0 +1,221 @@
+use std::net::SocketAddr;
+use std::sync::LazyLock;
+
+use chrono::{TimeZone, Utc};
+use maitre_config::{Secret, Settings};
+use maitre_notify::Mailer;
+use maitre_store::{Clock, Store};
+use maitre_testkit::{SmtpSink, TestDb};
+use maitre_web::{AppState, SecretKey};
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// One maitre server on port 0 with its own database, a manual clock, and a real SMTP sink for mail.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub clock: Clock,
+    pub smtp: SmtpSink,
+    _db: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct Client {
+    pub http: reqwest::Client,
+    base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        field_value(&self.body, "_csrf")
+            .unwrap_or_else(|| panic!("no CSRF field in page:\n{}", self.body))
+    }
+}
+
+/// The `value` of the first input named `name` in a page.
+pub fn field_value(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+static SETTINGS: LazyLock<Settings> = LazyLock::new(Settings::default);
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::new().await;
+        let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap());
+        let store = Store::open(&db.url, clock.clone())
+            .await
+            .expect("open store");
+        let smtp = SmtpSink::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut settings = SETTINGS.clone();
+        settings.public_url = Some(format!("http://{addr}"));
+        settings.mail.smtp_url = Some(Secret::new(smtp.url()));
+        settings.http.body_limit_bytes = 64 * 1024;
+        tweak(&mut settings);
+        let mailer = Mailer::new(
+            Some(&smtp.url()),
+            &settings.mail.from,
+            settings.outbox_dir(),
+        )
+        .unwrap();
+        let state = AppState::new(
+            store.clone(),
+            settings,
+            mailer,
+            SecretKey::new(b"test-secret-key-0123456789abcdef!".to_vec()),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(maitre_web::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            addr,
+            store,
+            clock,
+            smtp,
+            _db: db,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: format!("http://{}", self.addr),
+        }
+    }
+
+    /// Signs up a new business through the pages; returns the signed-in client and the account id.
+    pub async fn signup(&self, business: &str, email: &str) -> (Client, String) {
+        let c = self.client();
+        let page = c.get("/signup").await;
+        let res = c
+            .post_form(
+                "/signup",
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("business_name", business),
+                    ("name", "Owner"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let account = res.location.unwrap().trim_start_matches("/a/").to_owned();
+        (c, account)
+    }
+
+    /// Adds a user with `role` to `account` (as an operator would) and returns a client signed in as them.
+    pub async fn member(&self, account: &str, email: &str, role: maitre_domain::Role) -> Client {
+        let tenant = self
+            .store
+            .tenant_for_operator(account.parse().unwrap())
+            .await
+            .unwrap();
+        maitre_web::accounts::add_member(
+            &self.store,
+            &tenant,
+            email,
+            role,
+            Some(("Member", PASSWORD)),
+        )
+        .await
+        .unwrap();
+        let c = self.client();
+        c.signin(email, PASSWORD).await;
+        c
+    }
+
+    /// Creates an API token for `account` with `role`.
+    pub async fn token(&self, account: &str, role: maitre_domain::Role) -> String {
+        let tenant = self
+            .store
+            .tenant_for_operator(account.parse().unwrap())
+            .await
+            .unwrap();
+        tenant.create_api_token("test", role).await.unwrap().1
+    }
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> Page {
+        page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form with the CSRF token taken from `from` (a page of ours).
+    pub async fn submit(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(from).await.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    pub async fn signin(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+async fn page(res: reqwest::Response) -> Page {
+    let status = res.status();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    Page {
+        status,
+        location,
+        body: res.text().await.unwrap(),
+    }
+}
