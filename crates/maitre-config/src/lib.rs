@@ -187,7 +187,9 @@ impl Settings {
             .merge(
                 // MAITRE_CONFIG names the file; MAITRE_TEST_* belong to the test suite.
                 Env::prefixed("MAITRE_")
-                    .filter(|k| k != "config" && !k.as_str().starts_with("test_"))
+                    .filter(|k| {
+                        k != "config" && !k.as_str().to_ascii_lowercase().starts_with("test_")
+                    })
                     .split("__"),
             )
     }
@@ -271,6 +273,16 @@ mod tests {
             jail.create_file("maitre.toml", "lisen = \"0.0.0.0:1\"\n")?;
             let err = Settings::load(None).unwrap_err().to_string();
             assert!(err.contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn test_suite_variables_are_not_settings() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MAITRE_TEST_DATABASE_URL", "postgres://t/t");
+            jail.set_env("MAITRE_CONFIG", "elsewhere.toml");
+            assert!(load().is_ok());
             Ok(())
         });
     }
