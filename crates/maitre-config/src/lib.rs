@@ -220,6 +220,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures must return figment's own (large) error type.
 mod tests {
     use super::*;
     use figment::Jail;

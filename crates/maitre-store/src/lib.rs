@@ -200,6 +200,20 @@ mod tests {
         );
     }
 
+    /// Portable SQL relies on `$n` meaning "the n-th bound value" on SQLite too, whatever the textual order.
+    #[tokio::test]
+    async fn numbered_placeholders_bind_by_number() {
+        let db = maitre_testkit::TestDb::new().await;
+        let store = Store::open(&db.url, Clock::system()).await.unwrap();
+        let v: String = sqlx::query_scalar("SELECT $2 || $1 || $2")
+            .bind("a")
+            .bind("b")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(v, "bab");
+    }
+
     #[test]
     fn both_backends_have_the_same_migrations() {
         let names = |m: &sqlx::migrate::Migrator| {

@@ -1,0 +1,202 @@
+//! Store behaviour on the backend chosen by MAITRE_TEST_DATABASE_URL (SQLite by default): one body, both backends.
+use chrono::{TimeDelta, TimeZone, Utc};
+use maitre_domain::{AccountSettings, Locale, Role};
+use maitre_store::{Clock, NewAccount, Store, StoreError};
+use maitre_testkit::TestDb;
+
+async fn store() -> (Store, Clock, TestDb) {
+    let db = TestDb::new().await;
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap());
+    (
+        Store::open(&db.url, clock.clone()).await.unwrap(),
+        clock,
+        db,
+    )
+}
+
+async fn account(
+    store: &Store,
+    name: &str,
+    email: &str,
+) -> (maitre_domain::AccountId, maitre_domain::UserId) {
+    let settings = AccountSettings::defaults_for(name, Locale::De).unwrap();
+    store
+        .create_account_with_owner(NewAccount {
+            settings: &settings,
+            owner_email: email,
+            owner_name: "Owner",
+            owner_password_hash: "$argon2id$fake",
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn account_settings_round_trip() {
+    let (store, _, _db) = store().await;
+    let (a, _) = account(&store, "Alpha", "a@example.com").await;
+    let (tenant, _) = store
+        .tenant_for_member(store.user_by_email("a@example.com").await.unwrap().id, a)
+        .await
+        .unwrap();
+    let changed = AccountSettings::parse("Alpha Neu", "Europe/Vienna", "de", "AT", "EUR").unwrap();
+    tenant.update_settings(&changed).await.unwrap();
+    assert_eq!(tenant.account().await.unwrap().settings, changed);
+}
+
+#[tokio::test]
+async fn concurrent_sign_ups_with_one_email_create_exactly_one_user() {
+    let (store, _, _db) = store().await;
+    let tries = (0..8).map(|i| {
+        let store = store.clone();
+        async move {
+            let settings = AccountSettings::defaults_for(&format!("Race {i}"), Locale::En).unwrap();
+            store
+                .create_account_with_owner(NewAccount {
+                    settings: &settings,
+                    owner_email: "same@example.com",
+                    owner_name: "Racer",
+                    owner_password_hash: "h",
+                })
+                .await
+        }
+    });
+    let results = futures_join_all(tries).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    for r in results.iter().filter(|r| r.is_err()) {
+        assert!(
+            matches!(r, Err(StoreError::Conflict { constraint }) if constraint.contains("email")),
+            "{r:?}"
+        );
+    }
+    let user = store.user_by_email("same@example.com").await.unwrap();
+    assert_eq!(
+        store.accounts_of(user.id).await.unwrap().len(),
+        1,
+        "the losers left no account behind"
+    );
+}
+
+async fn futures_join_all<F>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_tenant_handle_reaches_only_its_own_account() {
+    let (store, _, _db) = store().await;
+    let (a, a_owner) = account(&store, "Alpha", "a@example.com").await;
+    let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
+    assert!(
+        matches!(
+            store.tenant_for_member(a_owner, b).await,
+            Err(StoreError::NotFound)
+        ),
+        "no membership, no handle"
+    );
+    let (alpha, _) = store.tenant_for_member(a_owner, a).await.unwrap();
+    let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
+    let (b_token, _) = beta.create_api_token("b", Role::Admin).await.unwrap();
+
+    assert!(matches!(
+        alpha.member(b_owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        alpha.set_role(b_owner, Role::Viewer).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        alpha.remove_member(b_owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        alpha.revoke_api_token(b_token.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(alpha.members().await.unwrap().len(), 1);
+    assert!(alpha.api_tokens().await.unwrap().is_empty());
+
+    assert_eq!(beta.member(b_owner).await.unwrap().role, Role::Owner);
+    assert_eq!(beta.api_tokens().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn api_tokens_resolve_to_their_account_and_role_until_revoked() {
+    let (store, _, _db) = store().await;
+    let (a, owner) = account(&store, "Alpha", "a@example.com").await;
+    let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
+    let (token, secret) = tenant
+        .create_api_token("script", Role::Agent)
+        .await
+        .unwrap();
+    let (via_token, role) = store.tenant_for_api_token(&secret).await.unwrap();
+    assert_eq!((via_token.account_id(), role), (a, Role::Agent));
+    assert!(
+        tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(),
+        "use is recorded"
+    );
+    tenant.revoke_api_token(token.id).await.unwrap();
+    assert!(matches!(
+        store.tenant_for_api_token(&secret).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            tenant.revoke_api_token(token.id).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoking twice"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_idling_and_on_password_change() {
+    let (store, clock, _db) = store().await;
+    let (_, user) = account(&store, "Alpha", "a@example.com").await;
+    let idle = TimeDelta::days(30);
+    store
+        .create_session(user, "tok-1", "firefox", "127.0.0.1")
+        .await
+        .unwrap();
+    store
+        .create_session(user, "tok-2", "phone", "127.0.0.2")
+        .await
+        .unwrap();
+    clock.advance(TimeDelta::days(29));
+    assert!(
+        store.session_by_token("tok-1", idle).await.is_ok(),
+        "use refreshes the session"
+    );
+    clock.advance(TimeDelta::days(2));
+    assert!(store.session_by_token("tok-1", idle).await.is_ok());
+    assert!(
+        matches!(
+            store.session_by_token("tok-2", idle).await,
+            Err(StoreError::NotFound)
+        ),
+        "idle for 31 days"
+    );
+    store.set_password(user, "new-hash").await.unwrap();
+    assert!(matches!(
+        store.session_by_token("tok-1", idle).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.sessions_of(user).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn schema_is_current_after_open() {
+    let (store, _, _db) = store().await;
+    assert!(store.migrations_current().await.unwrap());
+    assert_eq!(store.job_queue_depth().await.unwrap(), 0);
+}
