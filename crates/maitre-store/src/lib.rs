@@ -8,6 +8,7 @@
 mod accounts;
 mod clock;
 mod error;
+mod jobs;
 mod secrets;
 mod tenant;
 mod users;
@@ -21,6 +22,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AccountSummary, NewAccount};
 pub use clock::Clock;
 pub use error::{Result, StoreError};
+pub use jobs::{Job, JobSummary, NewJob};
 pub use secrets::{hash_token, new_token};
 pub use tenant::{Account, ApiToken, Member, TenantStore};
 pub use users::{Session, User};

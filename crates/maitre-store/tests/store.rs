@@ -200,3 +200,32 @@ async fn schema_is_current_after_open() {
     assert!(store.migrations_current().await.unwrap());
     assert_eq!(store.job_queue_depth().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn maintenance_prunes_only_what_has_expired() {
+    let (store, clock, _db) = store().await;
+    let (_, user) = account(&store, "Alpha", "a@example.com").await;
+    store.create_session(user, "old", "ua", "ip").await.unwrap();
+    store
+        .create_password_reset(user, "reset-old", TimeDelta::minutes(60))
+        .await
+        .unwrap();
+    clock.advance(TimeDelta::days(10));
+    store
+        .create_session(user, "fresh", "ua", "ip")
+        .await
+        .unwrap();
+    store
+        .create_password_reset(user, "reset-fresh", TimeDelta::minutes(60))
+        .await
+        .unwrap();
+    let removed = store.prune(TimeDelta::days(5)).await.unwrap();
+    assert_eq!(removed, 2, "one idle session and one expired reset link");
+    assert!(
+        store
+            .session_by_token("fresh", TimeDelta::days(5))
+            .await
+            .is_ok()
+    );
+    assert!(store.password_reset_user("reset-fresh").await.is_ok());
+}

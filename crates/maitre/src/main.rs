@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod jobs;
 mod runtime;
 
 use std::path::PathBuf;

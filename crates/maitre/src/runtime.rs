@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use maitre_config::{LogFormat, Settings};
+
+use crate::jobs;
 use maitre_notify::Mailer;
 use maitre_store::{Clock, Store, redact_url};
 use maitre_web::{AppState, SecretKey};
@@ -96,15 +98,31 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", settings.listen))?;
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
+    let worker = jobs::worker(&store, &settings);
+    jobs::schedule_maintenance(&store).await?;
     let state = AppState::new(store.clone(), settings, mailer, secret);
     tracing::info!(url = %url, startup_ms = started.elapsed().as_millis() as u64, "maitre is listening");
     eprintln!("maitre is running at {url}");
-    let server = maitre_web::serve(listener, state, shutdown_signal());
-    // After the signal, in-flight requests get `grace` to finish before the process exits anyway.
+    // One signal, seen by the server, the worker and the grace timer.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests and jobs");
+        let _ = stop.send(true);
+    });
+    let stopped = move || {
+        let mut rx = stopping.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let server = maitre_web::serve(listener, state, stopped());
+    let work = worker.run(stopped());
+    // After the signal, in-flight requests and jobs get `grace` to finish before the process exits anyway.
     let result = tokio::select! {
-        r = server => r.context("serving HTTP"),
-        _ = async { shutdown_signal().await; tokio::time::sleep(grace).await } => {
-            tracing::warn!("in-flight requests did not finish within the grace period");
+        (served, ()) = async { tokio::join!(server, work) } => served.context("serving HTTP"),
+        _ = async { stopped().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("in-flight requests or jobs did not finish within the grace period");
             Ok(())
         }
     };
@@ -129,5 +147,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutdown signal received; finishing in-flight work");
 }

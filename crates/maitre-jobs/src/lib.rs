@@ -1,0 +1,252 @@
+//! The worker runtime over the `jobs` table. Handlers are registered per job kind; a worker claims due jobs in
+//! batches under a lease, runs them concurrently outside any transaction, and records the outcome fenced by its
+//! lease. Failures back off exponentially with full jitter and end in `dead` after `max_attempts`.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use maitre_store::{Job, Store};
+use rand::Rng;
+use tokio::sync::{Notify, Semaphore};
+
+/// How a handler's failure should be treated.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another try (timeouts, 5xx, rate limits). `after` overrides the backoff when the platform said when.
+    #[error("{reason}")]
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    /// Will never succeed; the job goes straight to `dead` with this reason.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    pub fn retry(reason: impl Into<String>) -> Self {
+        JobError::Retry {
+            reason: reason.into(),
+            after: None,
+        }
+    }
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
+type Handler = Arc<dyn Fn(Job) -> BoxFuture + Send + Sync>;
+
+/// Job kinds and their handlers.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<&'static str, Handler>,
+}
+
+impl Registry {
+    pub fn on<F, Fut>(mut self, kind: &'static str, handler: F) -> Self
+    where
+        F: Fn(Job) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        self.handlers
+            .insert(kind, Arc::new(move |job| Box::pin(handler(job))));
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Jobs run at the same time by one worker.
+    pub concurrency: usize,
+    /// How long a claimed job is ours before another node may take it over.
+    pub lease: Duration,
+    /// Longest sleep when idle (a wake-up on enqueue usually comes sooner).
+    pub idle_poll: Duration,
+    /// First retry delay; doubles per attempt up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            lease: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(500),
+            base_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// One worker. Cheap to clone; `wake()` tells it new work is there.
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    registry: Registry,
+    config: WorkerConfig,
+    owner: Arc<str>,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(store: Store, registry: Registry, config: WorkerConfig) -> Self {
+        let owner: Arc<str> = format!("worker-{}", uuid::Uuid::now_v7()).into();
+        Self {
+            store,
+            registry,
+            config,
+            owner,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until `shutdown` resolves; then stops claiming and waits for the jobs in flight.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let slots = Arc::new(Semaphore::new(self.config.concurrency));
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(e) = self.store.reap_expired_leases().await {
+                tracing::warn!(error = %e, "reaping expired leases failed");
+            }
+            let free = slots.available_permits();
+            let claimed = if free == 0 {
+                Ok(vec![])
+            } else {
+                self.claim(free).await
+            };
+            let got = match claimed {
+                Ok(jobs) => {
+                    let n = jobs.len();
+                    for job in jobs {
+                        let permit = slots
+                            .clone()
+                            .acquire_owned()
+                            .await
+                            .expect("semaphore is never closed");
+                        let me = self.clone();
+                        tokio::spawn(async move {
+                            me.execute(job).await;
+                            drop(permit);
+                        });
+                    }
+                    n
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming jobs failed; retrying");
+                    0
+                }
+            };
+            if got > 0 && got == free {
+                continue; // More may be waiting.
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.config.idle_poll) => {}
+            }
+        }
+        // Wait for in-flight jobs: all permits back means every spawned job finished.
+        let _ = slots.acquire_many(self.config.concurrency as u32).await;
+        tracing::info!("worker stopped");
+    }
+
+    /// Runs every due job to completion, including jobs those jobs enqueue, then returns. For tests and CLIs.
+    pub async fn drain(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let jobs = self
+                .claim(self.config.concurrency)
+                .await
+                .unwrap_or_default();
+            if jobs.is_empty() {
+                return total;
+            }
+            total += jobs.len();
+            let runs: Vec<_> = jobs
+                .into_iter()
+                .map(|j| {
+                    tokio::spawn({
+                        let me = self.clone();
+                        async move { me.execute(j).await }
+                    })
+                })
+                .collect();
+            for r in runs {
+                let _ = r.await;
+            }
+        }
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<Job>, maitre_store::StoreError> {
+        let lease_until =
+            Utc::now() + TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::minutes(1));
+        self.store
+            .claim_jobs(&self.owner, lease_until, limit as i64)
+            .await
+    }
+
+    async fn execute(&self, job: Job) {
+        let Some(handler) = self.registry.handlers.get(job.kind.as_str()).cloned() else {
+            let reason = format!("no handler for job kind {:?}", job.kind);
+            let _ = self
+                .store
+                .fail_job(&job.id, &self.owner, &reason, None)
+                .await;
+            return;
+        };
+        let (id, kind, attempts, max) = (
+            job.id.clone(),
+            job.kind.clone(),
+            job.attempts,
+            job.max_attempts,
+        );
+        let outcome = handler(job).await;
+        let recorded = match outcome {
+            Ok(()) => self.store.complete_job(&id, &self.owner).await,
+            Err(JobError::Retry { reason, after }) if attempts < max => {
+                let delay = after.unwrap_or_else(|| backoff(&self.config, attempts));
+                tracing::info!(job = %id, %kind, attempts, error = %reason, ?delay, "job will be retried");
+                let at = Utc::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
+                self.store
+                    .fail_job(&id, &self.owner, &reason, Some(at))
+                    .await
+            }
+            Err(e) => {
+                tracing::warn!(job = %id, %kind, attempts, error = %e, "job is dead");
+                self.store
+                    .fail_job(&id, &self.owner, &e.to_string(), None)
+                    .await
+            }
+        };
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(job = %id, "lease lost before the outcome was recorded"),
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "could not record the job outcome; its lease will expire")
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a random delay in [0, min(max, base·2^(attempt-1))].
+pub fn backoff(config: &WorkerConfig, attempt: i64) -> Duration {
+    let exp = u32::try_from(attempt.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    let cap = config
+        .base_backoff
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(config.max_backoff);
+    let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(rand::rng().random_range(0..=millis))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{TimeZone, Utc};
+use maitre_store::{Clock, NewJob};
+use maitre_testkit::TestDb;
+
+use super::*;
+
+async fn store() -> (Store, TestDb) {
+    let db = TestDb::new().await;
+    (Store::open(&db.url, Clock::system()).await.unwrap(), db)
+}
+
+fn job<'a>(kind: &'a str, key: Option<&'a str>, max: i64) -> NewJob<'a> {
+    NewJob {
+        account_id: None,
+        kind,
+        payload: "{}",
+        dedupe_key: key,
+        run_at: None,
+        max_attempts: max,
+    }
+}
+
+fn quick() -> WorkerConfig {
+    WorkerConfig {
+        base_backoff: Duration::ZERO,
+        ..WorkerConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn jobs_run_once_and_dedupe_keys_enqueue_once() {
+    let (store, _db) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    let registry = Registry::default().on("count", move |_| {
+        let c = counter.clone();
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    assert!(store.enqueue(job("count", Some("k1"), 3)).await.unwrap());
+    assert!(
+        !store.enqueue(job("count", Some("k1"), 3)).await.unwrap(),
+        "same key: not added"
+    );
+    store.enqueue(job("count", None, 3)).await.unwrap();
+    let worker = Worker::new(store.clone(), registry, quick());
+    assert_eq!(worker.drain().await, 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert_eq!(store.job_queue_depth().await.unwrap(), 0);
+    assert_eq!(worker.drain().await, 0, "done jobs do not run again");
+}
+
+#[tokio::test]
+async fn retryable_failures_retry_then_die_with_the_last_reason() {
+    let (store, _db) = store().await;
+    let registry = Registry::default()
+        .on("flaky", |_| async {
+            Err(JobError::retry("platform answered 503"))
+        })
+        .on("broken", |_| async {
+            Err(JobError::Permanent("invalid parameter".into()))
+        });
+    store.enqueue(job("flaky", None, 3)).await.unwrap();
+    store.enqueue(job("broken", None, 3)).await.unwrap();
+    store.enqueue(job("unknown-kind", None, 3)).await.unwrap();
+    let worker = Worker::new(store.clone(), registry, quick());
+    assert_eq!(
+        worker.drain().await,
+        5,
+        "flaky runs 3 times, the others once"
+    );
+    let dead = store.troubled_jobs(None, 10).await.unwrap();
+    assert_eq!(dead.len(), 3);
+    assert!(dead.iter().all(|j| j.status == "dead"));
+    let flaky = dead.iter().find(|j| j.kind == "flaky").unwrap();
+    assert_eq!(
+        (flaky.attempts, flaky.last_error.as_deref()),
+        (3, Some("platform answered 503"))
+    );
+    assert!(dead.iter().any(|j| {
+        j.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no handler"))
+    }));
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
+    let (store, _db) = store().await;
+    store.enqueue(job("x", None, 5)).await.unwrap();
+    let past = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    let first = store.claim_jobs("dead-node", past, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(
+        store
+            .claim_jobs("other", Utc::now(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased jobs are not claimable"
+    );
+    assert_eq!(store.reap_expired_leases().await.unwrap(), 1);
+    let again = store
+        .claim_jobs("live-node", Utc::now() + TimeDelta::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2));
+    assert!(
+        !store.complete_job(&first[0].id, "dead-node").await.unwrap(),
+        "fenced by lease owner"
+    );
+    assert!(store.complete_job(&again[0].id, "live-node").await.unwrap());
+}
+
+#[tokio::test]
+async fn concurrent_claimers_never_share_a_job() {
+    let (store, _db) = store().await;
+    for _ in 0..60 {
+        store.enqueue(job("x", None, 1)).await.unwrap();
+    }
+    let until = Utc::now() + TimeDelta::minutes(1);
+    let claims: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = vec![];
+                loop {
+                    let got = store.claim_jobs(&format!("n{n}"), until, 5).await.unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|j| j.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = vec![];
+    for c in claims {
+        all.extend(c.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((n, all.len()), (60, 60));
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_jobs_in_flight() {
+    let (store, _db) = store().await;
+    let finished = Arc::new(AtomicUsize::new(0));
+    let f = finished.clone();
+    let registry = Registry::default().on("slow", move |_| {
+        let f = f.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            f.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    store.enqueue(job("slow", None, 1)).await.unwrap();
+    let worker = Worker::new(store.clone(), registry, quick());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async {
+        let _ = rx.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tx.send(()).unwrap();
+    running.await.unwrap();
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        1,
+        "the job in flight finished before run() returned"
+    );
+    assert_eq!(store.job_queue_depth().await.unwrap(), 0);
+}
+
+#[test]
+fn backoff_grows_and_is_capped() {
+    let c = WorkerConfig {
+        base_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(10),
+        ..Default::default()
+    };
+    for attempt in 1..40 {
+        let cap = Duration::from_secs(1 << (attempt - 1).min(10)).min(Duration::from_secs(10));
+        assert!(backoff(&c, attempt) <= cap, "attempt {attempt}");
+    }
+}

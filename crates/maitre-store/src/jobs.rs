@@ -1,0 +1,259 @@
+//! The durable job queue's storage: enqueue (inside the caller's transaction when effects must be atomic),
+//! claim under a lease, complete or fail fenced by the lease owner, and re-queue expired leases.
+use chrono::{DateTime, Utc};
+use maitre_domain::AccountId;
+use sqlx::FromRow;
+
+use crate::clock::{from_ms, to_ms};
+use crate::{Backend, Result, Store, StoreError};
+
+/// A job as a worker sees it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: String,
+    pub account_id: Option<AccountId>,
+    pub kind: String,
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// A job to add. `dedupe_key` makes enqueueing idempotent: a second job with the same key is not added.
+pub struct NewJob<'a> {
+    pub account_id: Option<AccountId>,
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub dedupe_key: Option<&'a str>,
+    pub run_at: Option<DateTime<Utc>>,
+    pub max_attempts: i64,
+}
+
+/// A job that failed for good or is failing, for the operations view.
+#[derive(Debug, Clone)]
+pub struct JobSummary {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub run_at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+struct JobRow {
+    id: String,
+    account_id: Option<String>,
+    kind: String,
+    payload: String,
+    attempts: i64,
+    max_attempts: i64,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(r: JobRow) -> Result<Self> {
+        Ok(Job {
+            id: r.id,
+            account_id: r
+                .account_id
+                .map(|a| a.parse().map_err(StoreError::corrupt))
+                .transpose()?,
+            kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+        })
+    }
+}
+
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, \
+     attempts = attempts + 1, updated_at = $3 \
+     WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+                  ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, account_id, kind, payload, attempts, max_attempts";
+// SQLite has one writer connection, so the inner select cannot race another claim; it has no row locks to skip.
+const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, \
+     attempts = attempts + 1, updated_at = $3 \
+     WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 ORDER BY run_at, id LIMIT $4) \
+     RETURNING id, account_id, kind, payload, attempts, max_attempts";
+
+/// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
+pub(crate) async fn enqueue_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    now: i64,
+    job: &NewJob<'_>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO jobs (id, account_id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(job.account_id.map(|a| a.to_string()))
+    .bind(job.kind)
+    .bind(job.payload)
+    .bind(job.dedupe_key)
+    .bind(job.run_at.map(to_ms).unwrap_or(now))
+    .bind(job.max_attempts)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    pub async fn enqueue(&self, job: NewJob<'_>) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let added = enqueue_in(&mut tx, self.now_ms(), &job).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Takes up to `limit` due jobs for `owner` until `lease_until`. Safe with several nodes on PostgreSQL.
+    pub async fn claim_jobs(
+        &self,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let sql = match self.backend {
+            Backend::Postgres => CLAIM_POSTGRES,
+            Backend::Sqlite => CLAIM_SQLITE,
+        };
+        sqlx::query_as::<_, JobRow>(sql)
+            .bind(owner)
+            .bind(to_ms(lease_until))
+            .bind(self.now_ms())
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?
+            .into_iter()
+            .map(Job::try_from)
+            .collect()
+    }
+
+    /// Marks a job done if `owner` still holds its lease. False means the lease was lost (another node re-ran it).
+    pub async fn complete_job(&self, id: &str, owner: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $3 \
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(self.now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a failure: back in the queue at `retry_at`, or dead (with the reason) when `retry_at` is None.
+    pub async fn fail_job(
+        &self,
+        id: &str,
+        owner: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let error: String = error.chars().take(2000).collect();
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $4, run_at = COALESCE($5, run_at), last_error = $3, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $6 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(error)
+        .bind(if retry_at.is_some() { "queued" } else { "dead" })
+        .bind(retry_at.map(to_ms))
+        .bind(self.now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Returns jobs whose lease expired (their worker died) to the queue, or to `dead` when out of attempts.
+    pub async fn reap_expired_leases(&self) -> Result<u64> {
+        let now = self.now_ms();
+        let done = sqlx::query(
+            "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+             last_error = COALESCE(last_error, 'lease expired: the worker stopped'), \
+             lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+             WHERE status = 'running' AND lease_until < $1",
+        )
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// When the next queued job is due, so an idle worker knows how long it may sleep.
+    pub async fn next_job_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(at.map(from_ms))
+    }
+
+    /// Jobs that are dead or have failed at least once, newest first, for operators.
+    pub async fn troubled_jobs(
+        &self,
+        account: Option<AccountId>,
+        limit: i64,
+    ) -> Result<Vec<JobSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, status, attempts, last_error, run_at FROM jobs \
+             WHERE (status = 'dead' OR (status = 'queued' AND last_error IS NOT NULL)) \
+             AND ($1 IS NULL OR account_id = $1) ORDER BY updated_at DESC LIMIT $2",
+        )
+        .bind(account.map(|a| a.to_string()))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        use sqlx::Row;
+        rows.iter()
+            .map(|r| {
+                Ok(JobSummary {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    status: r.try_get("status")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                    run_at: from_ms(r.try_get("run_at")?),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Deletes what has outlived its use: idle sessions, old sign-in failures, spent reset links, finished jobs.
+    /// Returns the number of rows removed.
+    pub async fn prune(&self, session_idle: chrono::TimeDelta) -> Result<u64> {
+        let now = self.clock.now();
+        let mut removed = 0;
+        let statements: [(&str, DateTime<Utc>); 4] = [
+            (
+                "DELETE FROM sessions WHERE last_seen_at < $1",
+                now - session_idle,
+            ),
+            (
+                "DELETE FROM login_failures WHERE at < $1",
+                now - chrono::TimeDelta::days(1),
+            ),
+            ("DELETE FROM password_resets WHERE expires_at < $1", now),
+            (
+                "DELETE FROM jobs WHERE status = 'done' AND updated_at < $1",
+                now - chrono::TimeDelta::days(7),
+            ),
+        ];
+        for (sql, before) in statements {
+            removed += sqlx::query(sql)
+                .bind(to_ms(before))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,44 @@
+//! The composition of background work: which job kinds exist and what runs them.
+use chrono::{DurationRound, TimeDelta, Utc};
+use maitre_config::Settings;
+use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
+use maitre_store::{NewJob, Store};
+
+const MAINTENANCE: &str = "maintenance";
+
+pub fn worker(store: &Store, settings: &Settings) -> Worker {
+    let session_idle = TimeDelta::days(settings.auth.session_idle_days.into());
+    let prune_store = store.clone();
+    let registry = Registry::default().on(MAINTENANCE, move |_job| {
+        let store = prune_store.clone();
+        async move {
+            let removed = store
+                .prune(session_idle)
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))?;
+            tracing::info!(removed, "maintenance pruned old rows");
+            schedule_maintenance(&store)
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))
+        }
+    });
+    Worker::new(store.clone(), registry, WorkerConfig::default())
+}
+
+/// Enqueues the next hourly maintenance run. The dedupe key names the hour, so every node may call this and
+/// exactly one job per hour exists.
+pub async fn schedule_maintenance(store: &Store) -> anyhow::Result<()> {
+    let next = Utc::now().duration_trunc(TimeDelta::hours(1))? + TimeDelta::hours(1);
+    let key = format!("{MAINTENANCE}:{}", next.format("%Y-%m-%dT%H"));
+    store
+        .enqueue(NewJob {
+            account_id: None,
+            kind: MAINTENANCE,
+            payload: "{}",
+            dedupe_key: Some(&key),
+            run_at: Some(next),
+            max_attempts: 3,
+        })
+        .await?;
+    Ok(())
+}
