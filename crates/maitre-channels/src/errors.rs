@@ -4,7 +4,7 @@
 //! falls back on the HTTP status only when the body carries no usable code. Which Graph codes are
 //! retryable is maitre's reading of Meta's "What to do" texts; Meta publishes no retry matrix.
 //! Transport failures (timeouts, refused connections) never reach these functions: the send
-//! client treats them as [`SendErrorClass::Retryable`] without a hint.
+//! client ([`crate::outbound`]) treats them as [`SendErrorClass::Retryable`] without a hint.
 
 use std::time::Duration;
 
@@ -57,7 +57,9 @@ pub enum PermanentReason {
 /// The platform's own description of the failure, for logs and the operator UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlatformError {
-    pub http_status: u16,
+    /// `None` when no HTTP answer arrived (timeout, refused connection) or the send was refused
+    /// before any request (a message over the platform's limits).
+    pub http_status: Option<u16>,
     pub code: Option<i64>,
     pub subcode: Option<i64>,
     pub message: String,
@@ -112,7 +114,7 @@ pub fn classify_graph(http_status: u16, body: &[u8]) -> SendErrorClass {
         None => graph.message,
     };
     let error = PlatformError {
-        http_status,
+        http_status: Some(http_status),
         code: graph.code,
         subcode: graph.error_subcode,
         message: cap(&message),
@@ -154,7 +156,7 @@ pub fn classify_telegram(http_status: u16, body: &[u8]) -> SendErrorClass {
         .and_then(|p| p.retry_after)
         .map(Duration::from_secs);
     let error = PlatformError {
-        http_status,
+        http_status: Some(http_status),
         code: Some(code),
         subcode: None,
         message: cap(&parsed.description),
@@ -198,14 +200,14 @@ fn by_status(status: u16, retry_after: Option<Duration>, error: PlatformError) -
 /// A body without the platform's error shape (an HTML page from a proxy, an empty body).
 fn unparsed(http_status: u16, body: &[u8]) -> PlatformError {
     PlatformError {
-        http_status,
+        http_status: Some(http_status),
         code: None,
         subcode: None,
         message: cap(&String::from_utf8_lossy(body)),
     }
 }
 
-fn cap(message: &str) -> String {
+pub(crate) fn cap(message: &str) -> String {
     match message.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &message[..cut]),
         None => message.to_owned(),

@@ -1,10 +1,12 @@
-//! Channel gateway logic that needs no network: checking webhook signatures, turning inbound
-//! webhook bodies (Instagram, Messenger, WhatsApp Cloud API, Telegram) into one normalized model,
-//! and classifying platform send errors. See `shared/PROTOCOLS.md` §1, §2, §3.4 and §7.
+//! The channel gateway: checking webhook signatures, turning inbound webhook bodies (Instagram,
+//! Messenger, WhatsApp Cloud API, Telegram) into one normalized model, classifying platform send
+//! errors, and the send clients. See `shared/PROTOCOLS.md` §1–§7. Everything but [`outbound`]'s
+//! [`Sender`] is pure.
 #![forbid(unsafe_code)]
 
 pub mod errors;
 pub mod inbound;
+pub mod outbound;
 pub mod signature;
 
 pub use errors::{
@@ -14,5 +16,9 @@ pub use inbound::{
     Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage,
     Location, MAX_BODY_BYTES, MessageKind, ParseError, Platform, ReadReceipt, Reference, Skipped,
     StatusError, StatusUpdate, parse_meta, parse_telegram,
+};
+pub use outbound::{
+    Channel, Choice, InstagramLogin, LimitError, OutboundMessage, PlatformUrls, SendFailure,
+    SendTarget, Sender, Sent, TokenHealth, TokenStatus, check_limits,
 };
 pub use signature::{SignatureError, verify_meta, verify_telegram};

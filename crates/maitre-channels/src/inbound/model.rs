@@ -1,9 +1,9 @@
 //! The normalized inbound model every channel parser produces.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Instagram,
@@ -13,8 +13,20 @@ pub enum Platform {
     Telegram,
 }
 
+/// The platform's own spelling, for messages shown to people.
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Platform::Instagram => "Instagram",
+            Platform::Messenger => "Messenger",
+            Platform::WhatsApp => "WhatsApp",
+            Platform::Telegram => "Telegram",
+        })
+    }
+}
+
 /// What one webhook body yielded: usable items plus a reason for everything left out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InboundBatch {
     pub items: Vec<InboundItem>,
     pub skipped: Vec<Skipped>,
@@ -22,7 +34,7 @@ pub struct InboundBatch {
 
 /// A part of the body that could not be used. The body is still answered with 200 so the
 /// platform does not retry it for days (fixtures/README.md, "Response policy").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// Where in the body, e.g. `entry[1].changes[0].messages[2]`.
     pub location: String,
@@ -31,7 +43,7 @@ pub struct Skipped {
 }
 
 /// One event, addressed to one business account, from or about one end user.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundItem {
     pub platform: Platform,
     /// Routing key of the business side: Instagram account id, Page id, WhatsApp
@@ -51,7 +63,7 @@ pub struct InboundItem {
     pub event: Event,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     Message(InboundMessage),
@@ -60,7 +72,7 @@ pub enum Event {
     Comment(Comment),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Text,
@@ -87,7 +99,7 @@ pub enum MessageKind {
 }
 
 /// A user message or a message-like action (postback, reaction, button tap).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
     pub kind: MessageKind,
     /// Platform id of this message: `mid`, `wamid` or the Telegram `message_id`.
@@ -125,7 +137,7 @@ impl InboundMessage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reference {
     Message {
@@ -137,7 +149,7 @@ pub enum Reference {
     },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub url: Option<String>,
     /// WhatsApp media id or Telegram `file_id`, to fetch the media with.
@@ -146,7 +158,7 @@ pub struct Attachment {
     pub filename: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
@@ -154,7 +166,7 @@ pub struct Location {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     Sent,
@@ -165,7 +177,7 @@ pub enum DeliveryStatus {
 }
 
 /// Delivery progress of a message we sent (WhatsApp `statuses[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusUpdate {
     pub message_id: String,
     pub status: DeliveryStatus,
@@ -174,7 +186,7 @@ pub struct StatusUpdate {
     pub callback_data: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusError {
     pub code: i64,
     pub title: Option<String>,
@@ -182,14 +194,14 @@ pub struct StatusError {
 }
 
 /// The user has seen the conversation up to a message (Instagram) or a time (Messenger).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadReceipt {
     pub message_id: Option<String>,
     pub watermark: Option<DateTime<Utc>>,
 }
 
 /// A comment on one of the account's posts; `contact_id` is the commenter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     pub comment_id: String,
     pub media_id: Option<String>,

@@ -65,7 +65,7 @@ fn graph_error_details_are_kept() {
     };
     assert_eq!(
         (error.http_status, error.code, error.subcode),
-        (400, Some(190), Some(463))
+        (Some(400), Some(190), Some(463))
     );
 
     let SendErrorClass::Permanent { error, .. } =

@@ -1,0 +1,157 @@
+//! Sending: one platform-neutral message model, each platform's limits, and an HTTP client for the
+//! Graph API (Instagram, Messenger, WhatsApp) and the Telegram Bot API (PROTOCOLS.md §3, §5, §7).
+//!
+//! Base URLs come from config ([`PlatformUrls`]), so tests and `maitre dev fake-platforms` point
+//! the same client at `maitre_testkit::FakePlatforms`.
+
+mod client;
+mod health;
+mod limits;
+mod render;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::errors::{PermanentReason, PlatformError, SendErrorClass};
+use crate::inbound::Platform;
+
+pub use client::{ClientBuildError, PlatformUrls, Sender};
+pub use health::{TokenHealth, TokenStatus};
+pub use limits::{LimitError, Unit, check_limits};
+
+/// What a flow or an agent wants to say, before it is shaped for one platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundMessage {
+    pub text: String,
+    /// A short line under the text: WhatsApp's interactive footer. Platforms without a footer
+    /// (and WhatsApp plain text) get it appended to the text after a blank line, so it is never
+    /// lost silently.
+    #[serde(default)]
+    pub footer: Option<String>,
+    /// Suggested answers (Instagram/Messenger quick replies). WhatsApp has none, so they become
+    /// reply buttons there; Telegram shows them as inline buttons, which keep the payload.
+    #[serde(default)]
+    pub quick_replies: Vec<Choice>,
+    /// Buttons attached to the message (Messenger/Instagram button template, WhatsApp reply
+    /// buttons, Telegram inline keyboard).
+    #[serde(default)]
+    pub buttons: Vec<Choice>,
+}
+
+impl OutboundMessage {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// One tappable answer: what the guest sees and what comes back in the webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub title: String,
+    pub payload: String,
+}
+
+impl Choice {
+    pub fn new(title: impl Into<String>, payload: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            payload: payload.into(),
+        }
+    }
+}
+
+/// Which login connected an Instagram account; it decides host and token (PROTOCOLS.md §3.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstagramLogin {
+    /// Business Login for Instagram: `graph.instagram.com` with an Instagram user token.
+    #[default]
+    BusinessLogin,
+    /// Facebook Login for Business: `graph.facebook.com` with the token of the linked Page. The
+    /// endpoint is `/me/messages` because the account key (the IG id) is not the Page id.
+    FacebookPage,
+}
+
+/// One connected business account and the credentials to act for it.
+#[derive(Clone, Copy)]
+pub struct Channel<'a> {
+    pub platform: Platform,
+    /// Page id, Instagram account id, WhatsApp `phone_number_id`, or the Telegram bot key, as in
+    /// [`crate::InboundItem::account_key`].
+    pub account_key: &'a str,
+    /// Page token, Instagram user token, WhatsApp system-user token, or Telegram bot token.
+    pub access_token: &'a str,
+    /// Only read for Instagram.
+    pub instagram_login: InstagramLogin,
+}
+
+/// Tokens stay out of `Debug` output, which ends up in logs.
+impl fmt::Debug for Channel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("platform", &self.platform)
+            .field("account_key", &self.account_key)
+            .field("access_token", &"<redacted>")
+            .field("instagram_login", &self.instagram_login)
+            .finish()
+    }
+}
+
+/// Who receives one send.
+#[derive(Debug, Clone, Copy)]
+pub struct SendTarget<'a> {
+    pub channel: Channel<'a>,
+    /// IGSID, PSID, WhatsApp `wa_id` (with or without `+`), or Telegram chat id.
+    pub recipient: &'a str,
+    /// A human agent's reply between 24 h and 7 days after the user's last message (Instagram and
+    /// Messenger only, PROTOCOLS.md §4). Never set it for automated messages.
+    pub human_agent_tag: bool,
+}
+
+/// The platform accepted the message. Delivery is reported later by webhooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// `mid` (Messenger/Instagram), `wamid` (WhatsApp) or Telegram `message_id`.
+    pub platform_message_id: String,
+}
+
+/// A send that did not go through, classified for the retry logic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", describe(&self.class))]
+pub struct SendFailure {
+    pub class: SendErrorClass,
+}
+
+impl SendFailure {
+    /// A failure found before any request was made, e.g. a message over the limits.
+    fn invalid_request(message: String) -> Self {
+        Self {
+            class: SendErrorClass::Permanent {
+                reason: PermanentReason::InvalidRequest,
+                error: PlatformError {
+                    http_status: None,
+                    code: None,
+                    subcode: None,
+                    message,
+                },
+            },
+        }
+    }
+}
+
+fn describe(class: &SendErrorClass) -> String {
+    let (kind, error) = match class {
+        SendErrorClass::Retryable { error, .. } => ("retryable", error),
+        SendErrorClass::Permanent { error, .. } => ("permanent", error),
+        SendErrorClass::TokenInvalid { error } => ("token invalid", error),
+        SendErrorClass::OutsideWindow { error } => ("outside the messaging window", error),
+    };
+    match error.code {
+        Some(code) => format!("send failed ({kind}, code {code}): {}", error.message),
+        None => format!("send failed ({kind}): {}", error.message),
+    }
+}
