@@ -21,15 +21,9 @@ pub enum SendErrorClass {
     /// Try again later. `retry_after` is set only when the platform named a delay (Telegram
     /// `parameters.retry_after`); otherwise use the client's capped backoff. For Graph code 131056
     /// (WhatsApp pair rate limit) only sends to that same recipient should wait (PROTOCOLS.md §6).
-    Retryable {
-        retry_after: Option<Duration>,
-        error: PlatformError,
-    },
+    Retryable { retry_after: Option<Duration>, error: PlatformError },
     /// Will fail again unchanged; `reason` says what to do about it.
-    Permanent {
-        reason: PermanentReason,
-        error: PlatformError,
-    },
+    Permanent { reason: PermanentReason, error: PlatformError },
     /// The access token is expired, revoked or invalid: mark the channel "needs reconnect".
     TokenInvalid { error: PlatformError },
     /// The messaging window is closed: WhatsApp needs a template, Instagram/Messenger a human
@@ -98,17 +92,11 @@ struct TelegramParameters {
 /// Classifies a failed Graph API send (WhatsApp, Instagram, Messenger) from its HTTP status and
 /// body.
 pub fn classify_graph(http_status: u16, body: &[u8]) -> SendErrorClass {
-    let parsed = serde_json::from_slice::<GraphEnvelope>(body)
-        .ok()
-        .map(|e| e.error);
+    let parsed = serde_json::from_slice::<GraphEnvelope>(body).ok().map(|e| e.error);
     let Some(graph) = parsed else {
         return by_status(http_status, None, unparsed(http_status, body));
     };
-    let details = graph
-        .error_data
-        .as_ref()
-        .and_then(|d| d.get("details"))
-        .and_then(Value::as_str);
+    let details = graph.error_data.as_ref().and_then(|d| d.get("details")).and_then(Value::as_str);
     let message = match details {
         Some(details) => format!("{}: {details}", graph.message),
         None => graph.message,
@@ -123,13 +111,12 @@ pub fn classify_graph(http_status: u16, body: &[u8]) -> SendErrorClass {
     let permanent = |reason, error| SendErrorClass::Permanent { reason, error };
     match (graph.code, graph.error_subcode) {
         (Some(190 | 102), _) => SendErrorClass::TokenInvalid { error },
-        (Some(131047), _) | (Some(10), Some(2534022 | 2018278)) => {
-            SendErrorClass::OutsideWindow { error }
-        }
+        (Some(131047), _) | (Some(10), Some(2534022 | 2018278)) => SendErrorClass::OutsideWindow { error },
         // 613/2018338 warns of message-tag abuse: waiting does not help.
         (Some(613), Some(2018338)) => permanent(PolicyRestricted, error),
-        (Some(4 | 17 | 32 | 613 | 80007 | 130429 | 131056), _)
-        | (Some(1 | 2 | 131000 | 131016 | 131057), _) => retry(None, error),
+        (Some(4 | 17 | 32 | 613 | 80007 | 130429 | 131056), _) | (Some(1 | 2 | 131000 | 131016 | 131057), _) => {
+            retry(None, error)
+        }
         (Some(551 | 131026), _)
         | (Some(200), Some(1545041))
         | (Some(10), Some(2018108))
@@ -151,10 +138,7 @@ pub fn classify_telegram(http_status: u16, body: &[u8]) -> SendErrorClass {
     };
     // Telegram says `error_code` contents "are subject to change"; the HTTP status matches it today.
     let code = parsed.error_code.unwrap_or(i64::from(http_status));
-    let retry_after = parsed
-        .parameters
-        .and_then(|p| p.retry_after)
-        .map(Duration::from_secs);
+    let retry_after = parsed.parameters.and_then(|p| p.retry_after).map(Duration::from_secs);
     let error = PlatformError {
         http_status: Some(http_status),
         code: Some(code),
@@ -165,19 +149,9 @@ pub fn classify_telegram(http_status: u16, body: &[u8]) -> SendErrorClass {
         // 404 is what Telegram answers for a bot token it does not know.
         401 | 404 => SendErrorClass::TokenInvalid { error },
         // Blocked by the user, user deactivated, bot kicked.
-        403 => SendErrorClass::Permanent {
-            reason: PermanentReason::RecipientUnavailable,
-            error,
-        },
-        400 => SendErrorClass::Permanent {
-            reason: PermanentReason::InvalidRequest,
-            error,
-        },
-        _ => by_status(
-            u16::try_from(code).unwrap_or(http_status),
-            retry_after,
-            error,
-        ),
+        403 => SendErrorClass::Permanent { reason: PermanentReason::RecipientUnavailable, error },
+        400 => SendErrorClass::Permanent { reason: PermanentReason::InvalidRequest, error },
+        _ => by_status(u16::try_from(code).unwrap_or(http_status), retry_after, error),
     }
 }
 
@@ -190,10 +164,7 @@ fn by_status(status: u16, retry_after: Option<Duration>, error: PlatformError) -
     match status {
         408 | 429 | 500..=599 => retry(retry_after, error),
         401 => SendErrorClass::TokenInvalid { error },
-        _ => SendErrorClass::Permanent {
-            reason: PermanentReason::Other,
-            error,
-        },
+        _ => SendErrorClass::Permanent { reason: PermanentReason::Other, error },
     }
 }
 
@@ -219,59 +190,28 @@ mod tests {
     use super::*;
 
     fn graph(code: i64, subcode: Option<i64>) -> SendErrorClass {
-        let body =
-            serde_json::json!({"error": {"message": "m", "code": code, "error_subcode": subcode}});
+        let body = serde_json::json!({"error": {"message": "m", "code": code, "error_subcode": subcode}});
         classify_graph(400, body.to_string().as_bytes())
     }
 
     #[test]
     fn graph_codes_without_fixtures() {
-        assert!(matches!(
-            graph(102, None),
-            SendErrorClass::TokenInvalid { .. }
-        ));
-        assert!(matches!(
-            graph(10, Some(2018278)),
-            SendErrorClass::OutsideWindow { .. }
-        ));
+        assert!(matches!(graph(102, None), SendErrorClass::TokenInvalid { .. }));
+        assert!(matches!(graph(10, Some(2018278)), SendErrorClass::OutsideWindow { .. }));
         for code in [17, 32, 80007, 1, 2, 131000, 131016, 131057] {
-            assert!(
-                matches!(graph(code, None), SendErrorClass::Retryable { .. }),
-                "{code}"
-            );
+            assert!(matches!(graph(code, None), SendErrorClass::Retryable { .. }), "{code}");
         }
         let reason = |c: SendErrorClass| match c {
             SendErrorClass::Permanent { reason, .. } => Some(reason),
             _ => None,
         };
-        assert_eq!(
-            reason(graph(613, Some(2018338))),
-            Some(PermanentReason::PolicyRestricted)
-        );
-        assert_eq!(
-            reason(graph(200, Some(1545041))),
-            Some(PermanentReason::RecipientUnavailable)
-        );
-        assert_eq!(
-            reason(graph(200, None)),
-            Some(PermanentReason::PermissionDenied)
-        );
-        assert_eq!(
-            reason(graph(131026, None)),
-            Some(PermanentReason::RecipientUnavailable)
-        );
-        assert_eq!(
-            reason(graph(131050, None)),
-            Some(PermanentReason::MarketingLimited)
-        );
-        assert_eq!(
-            reason(graph(132001, None)),
-            Some(PermanentReason::InvalidRequest)
-        );
-        assert_eq!(
-            reason(graph(368, None)),
-            Some(PermanentReason::PolicyRestricted)
-        );
+        assert_eq!(reason(graph(613, Some(2018338))), Some(PermanentReason::PolicyRestricted));
+        assert_eq!(reason(graph(200, Some(1545041))), Some(PermanentReason::RecipientUnavailable));
+        assert_eq!(reason(graph(200, None)), Some(PermanentReason::PermissionDenied));
+        assert_eq!(reason(graph(131026, None)), Some(PermanentReason::RecipientUnavailable));
+        assert_eq!(reason(graph(131050, None)), Some(PermanentReason::MarketingLimited));
+        assert_eq!(reason(graph(132001, None)), Some(PermanentReason::InvalidRequest));
+        assert_eq!(reason(graph(368, None)), Some(PermanentReason::PolicyRestricted));
         assert_eq!(reason(graph(999_999, None)), Some(PermanentReason::Other));
     }
 
@@ -279,45 +219,30 @@ mod tests {
     fn status_decides_when_the_body_does_not() {
         for status in [408, 429, 500, 502, 503, 504] {
             assert!(
-                matches!(
-                    classify_graph(status, b"<html>bad gateway</html>"),
-                    SendErrorClass::Retryable { .. }
-                ),
+                matches!(classify_graph(status, b"<html>bad gateway</html>"), SendErrorClass::Retryable { .. }),
                 "{status}"
             );
         }
-        assert!(matches!(
-            classify_graph(401, b""),
-            SendErrorClass::TokenInvalid { .. }
-        ));
-        assert!(matches!(
-            classify_graph(400, b"{}"),
-            SendErrorClass::Permanent { .. }
-        ));
+        assert!(matches!(classify_graph(401, b""), SendErrorClass::TokenInvalid { .. }));
+        assert!(matches!(classify_graph(400, b"{}"), SendErrorClass::Permanent { .. }));
         let unknown_transient = br#"{"error":{"message":"x","code":987654,"is_transient":true}}"#;
-        assert!(matches!(
-            classify_graph(400, unknown_transient),
-            SendErrorClass::Retryable { .. }
-        ));
+        assert!(matches!(classify_graph(400, unknown_transient), SendErrorClass::Retryable { .. }));
     }
 
     #[test]
     fn telegram_fallbacks() {
         assert!(matches!(
-            classify_telegram(
-                401,
-                br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#
-            ),
+            classify_telegram(401, br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#),
             SendErrorClass::TokenInvalid { .. }
         ));
+        assert!(matches!(classify_telegram(502, b"Bad Gateway"), SendErrorClass::Retryable { retry_after: None, .. }));
         assert!(matches!(
-            classify_telegram(502, b"Bad Gateway"),
-            SendErrorClass::Retryable {
-                retry_after: None,
-                ..
-            }
+            classify_telegram(
+                400,
+                br#"{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}"#
+            ),
+            SendErrorClass::Permanent { reason: PermanentReason::InvalidRequest, .. }
         ));
-        assert!(matches!(classify_telegram(400, br#"{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}"#), SendErrorClass::Permanent { reason: PermanentReason::InvalidRequest, .. }));
     }
 
     #[test]

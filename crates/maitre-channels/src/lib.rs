@@ -9,16 +9,14 @@ pub mod inbound;
 pub mod outbound;
 pub mod signature;
 
-pub use errors::{
-    PermanentReason, PlatformError, SendErrorClass, classify_graph, classify_telegram,
-};
+pub use errors::{PermanentReason, PlatformError, SendErrorClass, classify_graph, classify_telegram};
 pub use inbound::{
-    Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage,
-    Location, MAX_BODY_BYTES, MessageKind, ParseError, Platform, ReadReceipt, Reference, Skipped,
-    StatusError, StatusUpdate, parse_meta, parse_telegram,
+    Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MAX_BODY_BYTES,
+    MessageKind, ParseError, Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate, parse_meta,
+    parse_telegram,
 };
 pub use outbound::{
-    Channel, Choice, InstagramLogin, LimitError, OutboundMessage, PlatformUrls, SendFailure,
-    SendTarget, Sender, Sent, TokenHealth, TokenStatus, check_limits,
+    Channel, Choice, InstagramLogin, LimitError, OutboundMessage, PlatformUrls, SendFailure, SendTarget, Sender, Sent,
+    TokenHealth, TokenStatus, check_limits,
 };
 pub use signature::{SignatureError, verify_meta, verify_telegram};

@@ -34,11 +34,7 @@ pub enum SignatureError {
 ///
 /// The hex digits are decoded case-insensitively, so an uppercase signature of the right bytes is
 /// accepted: it names the same MAC, and the comparison happens on bytes in constant time.
-pub fn verify_meta(
-    app_secret: &[u8],
-    raw_body: &[u8],
-    header: Option<&str>,
-) -> Result<(), SignatureError> {
+pub fn verify_meta(app_secret: &[u8], raw_body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
     if app_secret.is_empty() {
         return Err(SignatureError::NotConfigured);
     }
@@ -52,11 +48,9 @@ pub fn verify_meta(
     let mut claimed = [0u8; 32];
     hex::decode_to_slice(hex_mac, &mut claimed).map_err(|_| SignatureError::Malformed)?;
     // HMAC accepts keys of any length, so this error branch is unreachable in practice.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(app_secret).map_err(|_| SignatureError::NotConfigured)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).map_err(|_| SignatureError::NotConfigured)?;
     mac.update(raw_body);
-    mac.verify_slice(&claimed)
-        .map_err(|_| SignatureError::Mismatch)
+    mac.verify_slice(&claimed).map_err(|_| SignatureError::Mismatch)
 }
 
 /// Checks Telegram's secret-token header against the configured token.
@@ -69,11 +63,7 @@ pub fn verify_telegram(expected: &str, header: Option<&str>) -> Result<(), Signa
     }
     let header = header.ok_or(SignatureError::Missing)?;
     let same = Sha256::digest(expected.as_bytes()).ct_eq(&Sha256::digest(header.as_bytes()));
-    if bool::from(same) {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    if bool::from(same) { Ok(()) } else { Err(SignatureError::Mismatch) }
 }
 
 #[cfg(test)]
@@ -90,23 +80,14 @@ mod tests {
     fn accepts_own_signature_and_rejects_other_body() {
         let header = sign(b"k", b"{}");
         assert_eq!(verify_meta(b"k", b"{}", Some(&header)), Ok(()));
-        assert_eq!(
-            verify_meta(b"k", b"{ }", Some(&header)),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify_meta(b"k", b"{ }", Some(&header)), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn empty_secret_is_refused_even_with_matching_mac() {
         let header = sign(b"", b"{}");
-        assert_eq!(
-            verify_meta(b"", b"{}", Some(&header)),
-            Err(SignatureError::NotConfigured)
-        );
-        assert_eq!(
-            verify_telegram("", Some("")),
-            Err(SignatureError::NotConfigured)
-        );
+        assert_eq!(verify_meta(b"", b"{}", Some(&header)), Err(SignatureError::NotConfigured));
+        assert_eq!(verify_telegram("", Some("")), Err(SignatureError::NotConfigured));
     }
 
     #[test]
@@ -125,11 +106,7 @@ mod tests {
             &format!("sha256= {hex_part}"),
             &format!("sha256={}zz", &hex_part[..62]),
         ] {
-            assert_eq!(
-                verify_meta(b"k", b"x", Some(bad)),
-                Err(SignatureError::Malformed),
-                "{bad:?}"
-            );
+            assert_eq!(verify_meta(b"k", b"x", Some(bad)), Err(SignatureError::Malformed), "{bad:?}");
         }
     }
 }

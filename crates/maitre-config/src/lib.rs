@@ -51,10 +51,47 @@ pub struct Settings {
     pub database_url: Option<Secret>,
     /// 32+ bytes (hex or text) used to derive keys. Generated and saved in `<data_dir>/secret.key` when absent.
     pub secret_key: Option<Secret>,
+    /// Earlier secret keys, still accepted to open channel credentials sealed before a rotation.
+    pub previous_secret_keys: Vec<Secret>,
     pub log: LogSettings,
     pub http: HttpSettings,
     pub auth: AuthSettings,
     pub mail: MailSettings,
+    pub meta: MetaSettings,
+    pub platforms: PlatformSettings,
+}
+
+/// The Meta app (Facebook developer app) that receives Instagram, Messenger and WhatsApp webhooks.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetaSettings {
+    pub app_id: String,
+    /// Verifies `X-Hub-Signature-256` on every webhook. Without it Meta webhooks are refused (503).
+    pub app_secret: Option<Secret>,
+    /// The "Verify token" entered in the app's webhook settings, echoed in the GET handshake.
+    pub verify_token: Option<Secret>,
+}
+
+/// Base URLs of the platforms' APIs: production by default, fakes in tests and local trials.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformSettings {
+    pub graph_url: String,
+    pub instagram_graph_url: String,
+    pub telegram_url: String,
+    /// Per-request timeout for platform calls.
+    pub timeout_secs: u64,
+}
+
+impl Default for PlatformSettings {
+    fn default() -> Self {
+        Self {
+            graph_url: "https://graph.facebook.com/v25.0".into(),
+            instagram_graph_url: "https://graph.instagram.com/v25.0".into(),
+            telegram_url: "https://api.telegram.org".into(),
+            timeout_secs: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,30 +147,26 @@ impl Default for Settings {
             public_url: None,
             database_url: None,
             secret_key: None,
+            previous_secret_keys: Vec::new(),
             log: LogSettings::default(),
             http: HttpSettings::default(),
             auth: AuthSettings::default(),
             mail: MailSettings::default(),
+            meta: MetaSettings::default(),
+            platforms: PlatformSettings::default(),
         }
     }
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Text,
-            level: "info".into(),
-        }
+        Self { format: LogFormat::Text, level: "info".into() }
     }
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self {
-            body_limit_bytes: 256 * 1024,
-            request_timeout_secs: 30,
-            shutdown_grace_secs: 20,
-        }
+        Self { body_limit_bytes: 256 * 1024, request_timeout_secs: 30, shutdown_grace_secs: 20 }
     }
 }
 
@@ -152,11 +185,7 @@ impl Default for AuthSettings {
 
 impl Default for MailSettings {
     fn default() -> Self {
-        Self {
-            smtp_url: None,
-            from: "maitre <noreply@localhost>".into(),
-            outbox_dir: None,
-        }
+        Self { smtp_url: None, from: "maitre <noreply@localhost>".into(), outbox_dir: None }
     }
 }
 
@@ -167,9 +196,7 @@ pub struct ConfigError(#[from] Box<figment::Error>);
 impl Settings {
     /// Loads settings. `file` is an explicit config path; without it `./maitre.toml` is read if present.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::figment(file)
-            .extract()
-            .map_err(|e| ConfigError(Box::new(e)))
+        Self::figment(file).extract().map_err(|e| ConfigError(Box::new(e)))
     }
 
     fn figment(file: Option<&Path>) -> Figment {
@@ -179,17 +206,11 @@ impl Settings {
         };
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(toml)
-            .merge(
-                Env::raw()
-                    .only(&["DATABASE_URL"])
-                    .map(|_| "database_url".into()),
-            )
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
             .merge(
                 // MAITRE_CONFIG names the file; MAITRE_TEST_* belong to the test suite.
                 Env::prefixed("MAITRE_")
-                    .filter(|k| {
-                        k != "config" && !k.as_str().to_ascii_lowercase().starts_with("test_")
-                    })
+                    .filter(|k| k != "config" && !k.as_str().to_ascii_lowercase().starts_with("test_"))
                     .split("__"),
             )
     }
@@ -197,10 +218,7 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_owned(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("maitre.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("maitre.db").display()),
         }
     }
 
@@ -212,10 +230,7 @@ impl Settings {
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
-        self.mail
-            .outbox_dir
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("mail"))
+        self.mail.outbox_dir.clone().unwrap_or_else(|| self.data_dir.join("mail"))
     }
 }
 
@@ -244,10 +259,7 @@ mod tests {
     #[test]
     fn env_overrides_file_and_nests_with_double_underscore() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "maitre.toml",
-                "listen = \"0.0.0.0:9000\"\n[mail]\nfrom = \"file@x\"\n",
-            )?;
+            jail.create_file("maitre.toml", "listen = \"0.0.0.0:9000\"\n[mail]\nfrom = \"file@x\"\n")?;
             jail.set_env("MAITRE_MAIL__FROM", "env@x");
             jail.set_env("DATABASE_URL", "postgres://u@h/db");
             let s = load()?;
@@ -290,10 +302,7 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let s = Settings {
-            secret_key: Some(Secret::new("hunter2")),
-            ..Default::default()
-        };
+        let s = Settings { secret_key: Some(Secret::new("hunter2")), ..Default::default() };
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

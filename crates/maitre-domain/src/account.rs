@@ -102,10 +102,7 @@ impl AccountSettings {
         if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
             return Err(SettingsError::Name);
         }
-        let tz: chrono_tz::Tz = time_zone
-            .trim()
-            .parse()
-            .map_err(|_| SettingsError::TimeZone(time_zone.to_owned()))?;
+        let tz: chrono_tz::Tz = time_zone.trim().parse().map_err(|_| SettingsError::TimeZone(time_zone.to_owned()))?;
         let country = country.trim().to_ascii_uppercase();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(SettingsError::Country(country));
@@ -136,8 +133,7 @@ mod tests {
 
     #[test]
     fn parses_a_good_business() {
-        let s =
-            AccountSettings::parse(" Trattoria Roma ", "Europe/Berlin", "DE", "de", "eur").unwrap();
+        let s = AccountSettings::parse(" Trattoria Roma ", "Europe/Berlin", "DE", "de", "eur").unwrap();
         assert_eq!(s.name, "Trattoria Roma");
         assert_eq!(s.locale, Locale::De);
         assert_eq!(s.country, "DE");
@@ -149,11 +145,7 @@ mod tests {
         let ok = ["Salon", "Europe/Paris", "fr", "FR", "EUR"];
         let cases: [(usize, &str, SettingsError); 6] = [
             (0, "  ", SettingsError::Name),
-            (
-                1,
-                "Mars/Olympus",
-                SettingsError::TimeZone("Mars/Olympus".into()),
-            ),
+            (1, "Mars/Olympus", SettingsError::TimeZone("Mars/Olympus".into())),
             (2, "es", SettingsError::Locale("es".into())),
             (3, "DEU", SettingsError::Country("DEU".into())),
             (4, "E1R", SettingsError::Currency("E1R".into())),
@@ -162,16 +154,10 @@ mod tests {
         for (field, value, expected) in cases {
             let mut f = ok;
             f[field] = value;
-            assert_eq!(
-                AccountSettings::parse(f[0], f[1], f[2], f[3], f[4]),
-                Err(expected)
-            );
+            assert_eq!(AccountSettings::parse(f[0], f[1], f[2], f[3], f[4]), Err(expected));
         }
         let long = "x".repeat(121);
-        assert_eq!(
-            AccountSettings::parse(&long, ok[1], ok[2], ok[3], ok[4]),
-            Err(SettingsError::Name)
-        );
+        assert_eq!(AccountSettings::parse(&long, ok[1], ok[2], ok[3], ok[4]), Err(SettingsError::Name));
     }
 
     #[test]
@@ -183,10 +169,7 @@ mod tests {
 
     #[test]
     fn accept_language_picks_first_supported() {
-        assert_eq!(
-            Locale::from_accept_language("es-ES,de-DE;q=0.8,en;q=0.5"),
-            Some(Locale::De)
-        );
+        assert_eq!(Locale::from_accept_language("es-ES,de-DE;q=0.8,en;q=0.5"), Some(Locale::De));
         assert_eq!(Locale::from_accept_language("fr"), Some(Locale::Fr));
         assert_eq!(Locale::from_accept_language("ja, zh"), None);
         assert_eq!(Locale::from_accept_language(""), None);

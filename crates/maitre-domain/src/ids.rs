@@ -17,10 +17,7 @@ impl<T> Id<T> {
         Self::from_uuid(Uuid::now_v7())
     }
     pub fn from_uuid(uuid: Uuid) -> Self {
-        Self {
-            uuid,
-            _kind: PhantomData,
-        }
+        Self { uuid, _kind: PhantomData }
     }
     pub fn uuid(&self) -> Uuid {
         self.uuid
@@ -82,11 +79,13 @@ pub mod kind {
     pub enum Account {}
     pub enum User {}
     pub enum ApiToken {}
+    pub enum Channel {}
 }
 
 pub type AccountId = Id<kind::Account>;
 pub type UserId = Id<kind::User>;
 pub type ApiTokenId = Id<kind::ApiToken>;
+pub type ChannelId = Id<kind::Channel>;
 
 #[cfg(test)]
 mod tests {
@@ -97,10 +96,7 @@ mod tests {
         let a = AccountId::new();
         let b = AccountId::new();
         assert_eq!(a.to_string().parse::<AccountId>().unwrap(), a);
-        assert!(
-            a.to_string() < b.to_string(),
-            "v7 ids sort by creation time"
-        );
+        assert!(a.to_string() < b.to_string(), "v7 ids sort by creation time");
         assert_eq!(a.uuid().get_version_num(), 7);
     }
 

@@ -8,5 +8,5 @@ pub mod permissions;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
-pub use ids::{AccountId, ApiTokenId, Id, UserId};
+pub use ids::{AccountId, ApiTokenId, ChannelId, Id, UserId};
 pub use permissions::{Action, Role, allowed};

@@ -98,10 +98,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => true,
         Role::Admin => !matches!(action, ManageBilling | DeleteAccount),
-        Role::Agent => matches!(
-            action,
-            ViewAccount | ViewInbox | WorkInbox | ManageReservations
-        ),
+        Role::Agent => matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations),
         Role::Viewer => matches!(action, ViewAccount | ViewInbox),
     }
 }
@@ -137,10 +134,7 @@ mod tests {
     fn matrix_is_complete_and_matches() {
         assert_eq!(MATRIX.len(), Action::ALL.len());
         for action in Action::ALL {
-            let (_, row) = MATRIX
-                .iter()
-                .find(|(a, _)| *a == action)
-                .expect("every action in the matrix");
+            let (_, row) = MATRIX.iter().find(|(a, _)| *a == action).expect("every action in the matrix");
             for (i, role) in Role::ALL.into_iter().enumerate() {
                 assert_eq!(allowed(role, action), row[i], "{role} × {action:?}");
             }
@@ -172,11 +166,7 @@ mod tests {
                     (Role::Admin, _) => true,
                     _ => false,
                 };
-                assert_eq!(
-                    can_assign_role(actor, target),
-                    expected,
-                    "{actor} assigns {target}"
-                );
+                assert_eq!(can_assign_role(actor, target), expected, "{actor} assigns {target}");
             }
         }
     }

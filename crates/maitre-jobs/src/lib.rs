@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use maitre_store::{Job, Store};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
@@ -19,10 +19,7 @@ use tokio::sync::{Notify, Semaphore};
 pub enum JobError {
     /// Worth another try (timeouts, 5xx, rate limits). `after` overrides the backoff when the platform said when.
     #[error("{reason}")]
-    Retry {
-        reason: String,
-        after: Option<Duration>,
-    },
+    Retry { reason: String, after: Option<Duration> },
     /// Will never succeed; the job goes straight to `dead` with this reason.
     #[error("{0}")]
     Permanent(String),
@@ -30,10 +27,7 @@ pub enum JobError {
 
 impl JobError {
     pub fn retry(reason: impl Into<String>) -> Self {
-        JobError::Retry {
-            reason: reason.into(),
-            after: None,
-        }
+        JobError::Retry { reason: reason.into(), after: None }
     }
 }
 
@@ -52,8 +46,7 @@ impl Registry {
         F: Fn(Job) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), JobError>> + Send + 'static,
     {
-        self.handlers
-            .insert(kind, Arc::new(move |job| Box::pin(handler(job))));
+        self.handlers.insert(kind, Arc::new(move |job| Box::pin(handler(job))));
         self
     }
 }
@@ -96,13 +89,7 @@ pub struct Worker {
 impl Worker {
     pub fn new(store: Store, registry: Registry, config: WorkerConfig) -> Self {
         let owner: Arc<str> = format!("worker-{}", uuid::Uuid::now_v7()).into();
-        Self {
-            store,
-            registry,
-            config,
-            owner,
-            wake: Arc::new(Notify::new()),
-        }
+        Self { store, registry, config, owner, wake: Arc::new(Notify::new()) }
     }
 
     pub fn wake(&self) {
@@ -118,20 +105,12 @@ impl Worker {
                 tracing::warn!(error = %e, "reaping expired leases failed");
             }
             let free = slots.available_permits();
-            let claimed = if free == 0 {
-                Ok(vec![])
-            } else {
-                self.claim(free).await
-            };
+            let claimed = if free == 0 { Ok(vec![]) } else { self.claim(free).await };
             let got = match claimed {
                 Ok(jobs) => {
                     let n = jobs.len();
                     for job in jobs {
-                        let permit = slots
-                            .clone()
-                            .acquire_owned()
-                            .await
-                            .expect("semaphore is never closed");
+                        let permit = slots.clone().acquire_owned().await.expect("semaphore is never closed");
                         let me = self.clone();
                         tokio::spawn(async move {
                             me.execute(job).await;
@@ -163,10 +142,7 @@ impl Worker {
     pub async fn drain(&self) -> usize {
         let mut total = 0;
         loop {
-            let jobs = self
-                .claim(self.config.concurrency)
-                .await
-                .unwrap_or_default();
+            let jobs = self.claim(self.config.concurrency).await.unwrap_or_default();
             if jobs.is_empty() {
                 return total;
             }
@@ -188,43 +164,29 @@ impl Worker {
 
     async fn claim(&self, limit: usize) -> Result<Vec<Job>, maitre_store::StoreError> {
         let lease_until =
-            Utc::now() + TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::minutes(1));
-        self.store
-            .claim_jobs(&self.owner, lease_until, limit as i64)
-            .await
+            self.store.clock().now() + TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::minutes(1));
+        self.store.claim_jobs(&self.owner, lease_until, limit as i64).await
     }
 
     async fn execute(&self, job: Job) {
         let Some(handler) = self.registry.handlers.get(job.kind.as_str()).cloned() else {
             let reason = format!("no handler for job kind {:?}", job.kind);
-            let _ = self
-                .store
-                .fail_job(&job.id, &self.owner, &reason, None)
-                .await;
+            let _ = self.store.fail_job(&job.id, &self.owner, &reason, None).await;
             return;
         };
-        let (id, kind, attempts, max) = (
-            job.id.clone(),
-            job.kind.clone(),
-            job.attempts,
-            job.max_attempts,
-        );
+        let (id, kind, attempts, max) = (job.id.clone(), job.kind.clone(), job.attempts, job.max_attempts);
         let outcome = handler(job).await;
         let recorded = match outcome {
             Ok(()) => self.store.complete_job(&id, &self.owner).await,
             Err(JobError::Retry { reason, after }) if attempts < max => {
                 let delay = after.unwrap_or_else(|| backoff(&self.config, attempts));
                 tracing::info!(job = %id, %kind, attempts, error = %reason, ?delay, "job will be retried");
-                let at = Utc::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
-                self.store
-                    .fail_job(&id, &self.owner, &reason, Some(at))
-                    .await
+                let at = self.store.clock().now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
+                self.store.fail_job(&id, &self.owner, &reason, Some(at)).await
             }
             Err(e) => {
                 tracing::warn!(job = %id, %kind, attempts, error = %e, "job is dead");
-                self.store
-                    .fail_job(&id, &self.owner, &e.to_string(), None)
-                    .await
+                self.store.fail_job(&id, &self.owner, &e.to_string(), None).await
             }
         };
         match recorded {
@@ -240,10 +202,7 @@ impl Worker {
 /// Exponential backoff with full jitter: a random delay in [0, min(max, base·2^(attempt-1))].
 pub fn backoff(config: &WorkerConfig, attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    let cap = config
-        .base_backoff
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(config.max_backoff);
+    let cap = config.base_backoff.saturating_mul(2u32.saturating_pow(exp)).min(config.max_backoff);
     let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
     Duration::from_millis(rand::rng().random_range(0..=millis))
 }

@@ -12,21 +12,11 @@ async fn store() -> (Store, TestDb) {
 }
 
 fn job<'a>(kind: &'a str, key: Option<&'a str>, max: i64) -> NewJob<'a> {
-    NewJob {
-        account_id: None,
-        kind,
-        payload: "{}",
-        dedupe_key: key,
-        run_at: None,
-        max_attempts: max,
-    }
+    NewJob { account_id: None, kind, payload: "{}", dedupe_key: key, run_at: None, max_attempts: max }
 }
 
 fn quick() -> WorkerConfig {
-    WorkerConfig {
-        base_backoff: Duration::ZERO,
-        ..WorkerConfig::default()
-    }
+    WorkerConfig { base_backoff: Duration::ZERO, ..WorkerConfig::default() }
 }
 
 #[tokio::test]
@@ -42,10 +32,7 @@ async fn jobs_run_once_and_dedupe_keys_enqueue_once() {
         }
     });
     assert!(store.enqueue(job("count", Some("k1"), 3)).await.unwrap());
-    assert!(
-        !store.enqueue(job("count", Some("k1"), 3)).await.unwrap(),
-        "same key: not added"
-    );
+    assert!(!store.enqueue(job("count", Some("k1"), 3)).await.unwrap(), "same key: not added");
     store.enqueue(job("count", None, 3)).await.unwrap();
     let worker = Worker::new(store.clone(), registry, quick());
     assert_eq!(worker.drain().await, 2);
@@ -58,34 +45,19 @@ async fn jobs_run_once_and_dedupe_keys_enqueue_once() {
 async fn retryable_failures_retry_then_die_with_the_last_reason() {
     let (store, _db) = store().await;
     let registry = Registry::default()
-        .on("flaky", |_| async {
-            Err(JobError::retry("platform answered 503"))
-        })
-        .on("broken", |_| async {
-            Err(JobError::Permanent("invalid parameter".into()))
-        });
+        .on("flaky", |_| async { Err(JobError::retry("platform answered 503")) })
+        .on("broken", |_| async { Err(JobError::Permanent("invalid parameter".into())) });
     store.enqueue(job("flaky", None, 3)).await.unwrap();
     store.enqueue(job("broken", None, 3)).await.unwrap();
     store.enqueue(job("unknown-kind", None, 3)).await.unwrap();
     let worker = Worker::new(store.clone(), registry, quick());
-    assert_eq!(
-        worker.drain().await,
-        5,
-        "flaky runs 3 times, the others once"
-    );
+    assert_eq!(worker.drain().await, 5, "flaky runs 3 times, the others once");
     let dead = store.troubled_jobs(None, 10).await.unwrap();
     assert_eq!(dead.len(), 3);
     assert!(dead.iter().all(|j| j.status == "dead"));
     let flaky = dead.iter().find(|j| j.kind == "flaky").unwrap();
-    assert_eq!(
-        (flaky.attempts, flaky.last_error.as_deref()),
-        (3, Some("platform answered 503"))
-    );
-    assert!(dead.iter().any(|j| {
-        j.last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("no handler"))
-    }));
+    assert_eq!((flaky.attempts, flaky.last_error.as_deref()), (3, Some("platform answered 503")));
+    assert!(dead.iter().any(|j| { j.last_error.as_deref().is_some_and(|e| e.contains("no handler")) }));
 }
 
 #[tokio::test]
@@ -95,24 +67,11 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
     let past = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
     let first = store.claim_jobs("dead-node", past, 10).await.unwrap();
     assert_eq!(first.len(), 1);
-    assert!(
-        store
-            .claim_jobs("other", Utc::now(), 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "leased jobs are not claimable"
-    );
+    assert!(store.claim_jobs("other", Utc::now(), 10).await.unwrap().is_empty(), "leased jobs are not claimable");
     assert_eq!(store.reap_expired_leases().await.unwrap(), 1);
-    let again = store
-        .claim_jobs("live-node", Utc::now() + TimeDelta::minutes(1), 10)
-        .await
-        .unwrap();
+    let again = store.claim_jobs("live-node", Utc::now() + TimeDelta::minutes(1), 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 2));
-    assert!(
-        !store.complete_job(&first[0].id, "dead-node").await.unwrap(),
-        "fenced by lease owner"
-    );
+    assert!(!store.complete_job(&first[0].id, "dead-node").await.unwrap(), "fenced by lease owner");
     assert!(store.complete_job(&again[0].id, "live-node").await.unwrap());
 }
 
@@ -170,11 +129,7 @@ async fn shutdown_waits_for_jobs_in_flight() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     tx.send(()).unwrap();
     running.await.unwrap();
-    assert_eq!(
-        finished.load(Ordering::SeqCst),
-        1,
-        "the job in flight finished before run() returned"
-    );
+    assert_eq!(finished.load(Ordering::SeqCst), 1, "the job in flight finished before run() returned");
     assert_eq!(store.job_queue_depth().await.unwrap(), 0);
 }
 

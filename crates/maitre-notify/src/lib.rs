@@ -43,14 +43,10 @@ pub struct Email<'a> {
 
 impl Mailer {
     pub fn new(smtp_url: Option<&str>, from: &str, outbox_dir: PathBuf) -> Result<Self, MailError> {
-        let from = from
-            .parse()
-            .map_err(|_| MailError::Address(from.to_owned()))?;
+        let from = from.parse().map_err(|_| MailError::Address(from.to_owned()))?;
         let transport = match smtp_url {
             Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|_| MailError::SmtpUrl)?
-                    .build(),
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|_| MailError::SmtpUrl)?.build(),
             ),
             None => Transport::Outbox(AsyncFileTransport::new(&outbox_dir), outbox_dir),
         };
@@ -68,10 +64,7 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: Email<'_>) -> Result<(), MailError> {
-        let to: Mailbox = email
-            .to
-            .parse()
-            .map_err(|_| MailError::Address(email.to.to_owned()))?;
+        let to: Mailbox = email.to.parse().map_err(|_| MailError::Address(email.to.to_owned()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -31,10 +31,7 @@ struct SummaryRow {
 
 impl Store {
     /// Creates a business, its owner user and the owner membership in one transaction.
-    pub async fn create_account_with_owner(
-        &self,
-        new: NewAccount<'_>,
-    ) -> Result<(AccountId, UserId)> {
+    pub async fn create_account_with_owner(&self, new: NewAccount<'_>) -> Result<(AccountId, UserId)> {
         let account = AccountId::new();
         let user = UserId::new();
         let now = self.now_ms();
@@ -59,11 +56,7 @@ impl Store {
     }
 
     /// Creates another business owned by an existing user (a user may run several).
-    pub async fn create_account_for(
-        &self,
-        settings: &AccountSettings,
-        owner: UserId,
-    ) -> Result<AccountId> {
+    pub async fn create_account_for(&self, settings: &AccountSettings, owner: UserId) -> Result<AccountId> {
         let account = AccountId::new();
         let now = self.now_ms();
         let mut tx = self.write.begin().await?;
@@ -95,22 +88,13 @@ impl Store {
 
     /// The tenant handle for a signed-in user's membership. Not a member (or no such account) → NotFound,
     /// so another account's ids look exactly like ids that do not exist.
-    pub async fn tenant_for_member(
-        &self,
-        user: UserId,
-        account: AccountId,
-    ) -> Result<(TenantStore, Role)> {
-        let role: String = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2",
-        )
-        .bind(account.to_string())
-        .bind(user.to_string())
-        .fetch_one(&self.read)
-        .await?;
-        Ok((
-            TenantStore::new(self.clone(), account),
-            role.parse().map_err(StoreError::corrupt)?,
-        ))
+    pub async fn tenant_for_member(&self, user: UserId, account: AccountId) -> Result<(TenantStore, Role)> {
+        let role: String = sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2")
+            .bind(account.to_string())
+            .bind(user.to_string())
+            .fetch_one(&self.read)
+            .await?;
+        Ok((TenantStore::new(self.clone(), account), role.parse().map_err(StoreError::corrupt)?))
     }
 
     /// The tenant handle an API token grants, with the token's role. Revoked or unknown → NotFound.
@@ -171,14 +155,12 @@ pub(crate) async fn insert_membership(
     role: Role,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(account.to_string())
-    .bind(user.to_string())
-    .bind(role.as_str())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(account.to_string())
+        .bind(user.to_string())
+        .bind(role.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

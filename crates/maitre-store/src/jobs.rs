@@ -55,10 +55,7 @@ impl TryFrom<JobRow> for Job {
     fn try_from(r: JobRow) -> Result<Self> {
         Ok(Job {
             id: r.id,
-            account_id: r
-                .account_id
-                .map(|a| a.parse().map_err(StoreError::corrupt))
-                .transpose()?,
+            account_id: r.account_id.map(|a| a.parse().map_err(StoreError::corrupt)).transpose()?,
             kind: r.kind,
             payload: r.payload,
             attempts: r.attempts,
@@ -79,11 +76,7 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1
      RETURNING id, account_id, kind, payload, attempts, max_attempts";
 
 /// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
-pub(crate) async fn enqueue_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    now: i64,
-    job: &NewJob<'_>,
-) -> Result<bool> {
+pub(crate) async fn enqueue_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, now: i64, job: &NewJob<'_>) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO jobs (id, account_id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
@@ -111,12 +104,7 @@ impl Store {
     }
 
     /// Takes up to `limit` due jobs for `owner` until `lease_until`. Safe with several nodes on PostgreSQL.
-    pub async fn claim_jobs(
-        &self,
-        owner: &str,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<Job>> {
+    pub async fn claim_jobs(&self, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Job>> {
         let sql = match self.backend {
             Backend::Postgres => CLAIM_POSTGRES,
             Backend::Sqlite => CLAIM_SQLITE,
@@ -148,13 +136,7 @@ impl Store {
     }
 
     /// Records a failure: back in the queue at `retry_at`, or dead (with the reason) when `retry_at` is None.
-    pub async fn fail_job(
-        &self,
-        id: &str,
-        owner: &str,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<bool> {
+    pub async fn fail_job(&self, id: &str, owner: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<bool> {
         let error: String = error.chars().take(2000).collect();
         let done = sqlx::query(
             "UPDATE jobs SET status = $4, run_at = COALESCE($5, run_at), last_error = $3, lease_owner = NULL, \
@@ -189,18 +171,12 @@ impl Store {
     /// When the next queued job is due, so an idle worker knows how long it may sleep.
     pub async fn next_job_at(&self) -> Result<Option<DateTime<Utc>>> {
         let at: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'")
-                .fetch_one(&self.read)
-                .await?;
+            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(&self.read).await?;
         Ok(at.map(from_ms))
     }
 
     /// Jobs that are dead or have failed at least once, newest first, for operators.
-    pub async fn troubled_jobs(
-        &self,
-        account: Option<AccountId>,
-        limit: i64,
-    ) -> Result<Vec<JobSummary>> {
+    pub async fn troubled_jobs(&self, account: Option<AccountId>, limit: i64) -> Result<Vec<JobSummary>> {
         let rows = sqlx::query(
             "SELECT id, kind, status, attempts, last_error, run_at FROM jobs \
              WHERE (status = 'dead' OR (status = 'queued' AND last_error IS NOT NULL)) \
@@ -233,26 +209,13 @@ impl Store {
         let now = self.clock.now();
         let mut removed = 0;
         let statements: [(&str, DateTime<Utc>); 4] = [
-            (
-                "DELETE FROM sessions WHERE last_seen_at < $1",
-                now - session_idle,
-            ),
-            (
-                "DELETE FROM login_failures WHERE at < $1",
-                now - chrono::TimeDelta::days(1),
-            ),
+            ("DELETE FROM sessions WHERE last_seen_at < $1", now - session_idle),
+            ("DELETE FROM login_failures WHERE at < $1", now - chrono::TimeDelta::days(1)),
             ("DELETE FROM password_resets WHERE expires_at < $1", now),
-            (
-                "DELETE FROM jobs WHERE status = 'done' AND updated_at < $1",
-                now - chrono::TimeDelta::days(7),
-            ),
+            ("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1", now - chrono::TimeDelta::days(7)),
         ];
         for (sql, before) in statements {
-            removed += sqlx::query(sql)
-                .bind(to_ms(before))
-                .execute(&self.write)
-                .await?
-                .rows_affected();
+            removed += sqlx::query(sql).bind(to_ms(before)).execute(&self.write).await?.rows_affected();
         }
         Ok(removed)
     }

@@ -6,8 +6,11 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod channels;
 mod clock;
+mod conversations;
 mod error;
+mod inbound;
 mod jobs;
 mod secrets;
 mod tenant;
@@ -20,8 +23,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
+pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
+pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
+pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use secrets::{hash_token, new_token};
 pub use tenant::{Account, ApiToken, Member, TenantStore};
@@ -91,8 +97,7 @@ impl Store {
     pub async fn connect(url: &str, clock: Clock) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(url)
-            .map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
+        let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let read = sqlite_pool(4).connect_with(options.clone()).await?;
@@ -108,12 +113,7 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Self {
-            read,
-            write,
-            backend,
-            clock,
-        })
+        Ok(Self { read, write, backend, clock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -131,20 +131,17 @@ impl Store {
 
     /// True when the database answers and every migration this binary knows is applied.
     pub async fn migrations_current(&self) -> Result<bool> {
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&self.read)
-            .await?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&self.read).await?;
         let latest = self.backend.migrator().iter().map(|m| m.version).max();
         Ok(applied == latest)
     }
 
     /// Number of jobs waiting or running (for /metrics).
     pub async fn job_queue_depth(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
-                .fetch_one(&self.read)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     pub async fn close(&self) {
@@ -158,21 +155,18 @@ impl Store {
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                // Set on every connection: WAL lets readers run beside the writer, busy_timeout waits out a
-                // checkpoint instead of failing, foreign keys are off by default in SQLite.
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).after_connect(|conn, _meta| {
+        Box::pin(async move {
+            // Set on every connection: WAL lets readers run beside the writer, busy_timeout waits out a
+            // checkpoint instead of failing, foreign keys are off by default in SQLite.
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                )
-                .await?;
-                Ok(())
-            })
+            )
+            .await?;
+            Ok(())
         })
+    })
 }
 
 #[cfg(test)]
@@ -181,25 +175,11 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend_or_refuse() {
-        assert_eq!(
-            Backend::from_url("sqlite://data/m.db").unwrap(),
-            Backend::Sqlite
-        );
-        assert_eq!(
-            Backend::from_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::from_url("postgresql://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        let err = Backend::from_url("mysql://root:pw@h/db")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("mysql://root:***@h/db") && !err.contains("pw"),
-            "{err}"
-        );
+        assert_eq!(Backend::from_url("sqlite://data/m.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        let err = Backend::from_url("mysql://root:pw@h/db").unwrap_err().to_string();
+        assert!(err.contains("mysql://root:***@h/db") && !err.contains("pw"), "{err}");
     }
 
     /// Portable SQL relies on `$n` meaning "the n-th bound value" on SQLite too, whatever the textual order.
@@ -207,22 +187,15 @@ mod tests {
     async fn numbered_placeholders_bind_by_number() {
         let db = maitre_testkit::TestDb::new().await;
         let store = Store::open(&db.url, Clock::system()).await.unwrap();
-        let v: String = sqlx::query_scalar("SELECT $2 || $1 || $2")
-            .bind("a")
-            .bind("b")
-            .fetch_one(&store.read)
-            .await
-            .unwrap();
+        let v: String =
+            sqlx::query_scalar("SELECT $2 || $1 || $2").bind("a").bind("b").fetch_one(&store.read).await.unwrap();
         assert_eq!(v, "bab");
     }
 
     #[test]
     fn both_backends_have_the_same_migrations() {
-        let names = |m: &sqlx::migrate::Migrator| {
-            m.iter()
-                .map(|m| (m.version, m.description.to_string()))
-                .collect::<Vec<_>>()
-        };
+        let names =
+            |m: &sqlx::migrate::Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
         assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
         assert!(SQLITE_MIGRATIONS.iter().next().is_some());
     }

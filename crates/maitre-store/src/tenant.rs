@@ -85,6 +85,10 @@ impl TenantStore {
         self.account
     }
 
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     fn id(&self) -> String {
         self.account.to_string()
     }
@@ -149,8 +153,7 @@ impl TenantStore {
     /// Adds an existing user with `role`. Already a member → Conflict.
     pub async fn add_member(&self, user: UserId, role: Role) -> Result<()> {
         let mut tx = self.store.write.begin().await?;
-        crate::accounts::insert_membership(&mut tx, self.account, user, role, self.store.now_ms())
-            .await?;
+        crate::accounts::insert_membership(&mut tx, self.account, user, role, self.store.now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -158,13 +161,12 @@ impl TenantStore {
     /// Changes a member's role. Demoting the last owner is refused (Conflict "last_owner").
     pub async fn set_role(&self, user: UserId, role: Role) -> Result<()> {
         let mut tx = self.store.write.begin().await?;
-        let done =
-            sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
-                .bind(self.id())
-                .bind(user.to_string())
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
+        let done = sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
+            .bind(self.id())
+            .bind(user.to_string())
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -205,13 +207,7 @@ impl TenantStore {
         .bind(now)
         .execute(&self.store.write)
         .await?;
-        let token = ApiToken {
-            id,
-            name: name.trim().to_owned(),
-            role,
-            created_at: from_ms(now),
-            last_used_at: None,
-        };
+        let token = ApiToken { id, name: name.trim().to_owned(), role, created_at: from_ms(now), last_used_at: None };
         Ok((token, secret))
     }
 
@@ -246,11 +242,7 @@ impl TenantStore {
         .bind(self.store.now_ms())
         .execute(&self.store.write)
         .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }
 
@@ -268,20 +260,13 @@ fn member_from(r: MemberRow) -> Result<Member> {
 }
 
 /// Every account keeps at least one owner; checked inside the changing transaction.
-async fn ensure_an_owner(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account: AccountId,
-) -> Result<()> {
-    let owners: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
-    )
-    .bind(account.to_string())
-    .fetch_one(&mut **tx)
-    .await?;
+async fn ensure_an_owner(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: AccountId) -> Result<()> {
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'")
+        .bind(account.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
     if owners == 0 {
-        return Err(StoreError::Conflict {
-            constraint: "last_owner".into(),
-        });
+        return Err(StoreError::Conflict { constraint: "last_owner".into() });
     }
     Ok(())
 }

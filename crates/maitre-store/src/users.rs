@@ -85,11 +85,7 @@ pub fn normalize_email(email: &str) -> String {
 impl Store {
     pub async fn user_by_id(&self, id: UserId) -> Result<User> {
         let q = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        sqlx::query_as::<_, UserRow>(AssertSqlSafe(q))
-            .bind(id.to_string())
-            .fetch_one(&self.read)
-            .await?
-            .try_into()
+        sqlx::query_as::<_, UserRow>(AssertSqlSafe(q)).bind(id.to_string()).fetch_one(&self.read).await?.try_into()
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<User> {
@@ -104,21 +100,12 @@ impl Store {
     /// The user and their password hash, for verifying a sign-in.
     pub async fn credentials(&self, email: &str) -> Result<(User, String)> {
         let q = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
-        let row = sqlx::query(AssertSqlSafe(q))
-            .bind(normalize_email(email))
-            .fetch_one(&self.read)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(q)).bind(normalize_email(email)).fetch_one(&self.read).await?;
         let hash: String = sqlx::Row::try_get(&row, "password_hash")?;
         Ok((UserRow::from_row(&row)?.try_into()?, hash))
     }
 
-    pub async fn create_user(
-        &self,
-        email: &str,
-        name: &str,
-        password_hash: &str,
-        locale: Locale,
-    ) -> Result<User> {
+    pub async fn create_user(&self, email: &str, name: &str, password_hash: &str, locale: Locale) -> Result<User> {
         let id = UserId::new();
         let now = self.now_ms();
         let q = format!(
@@ -144,47 +131,29 @@ impl Store {
             .bind(locale.as_str())
             .execute(&self.write)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Sets a new password hash and ends every session of the user, in one transaction.
     pub async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1",
-        )
-        .bind(id.to_string())
-        .bind(password_hash)
-        .bind(self.now_ms())
-        .execute(&mut *tx)
-        .await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(password_hash)
+            .bind(self.now_ms())
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Starts a session for `token` (the cookie value, which is not stored).
-    pub async fn create_session(
-        &self,
-        user: UserId,
-        token: &str,
-        user_agent: &str,
-        ip: &str,
-    ) -> Result<Session> {
+    pub async fn create_session(&self, user: UserId, token: &str, user_agent: &str, ip: &str) -> Result<Session> {
         let now = self.now_ms();
         let q = format!(
             "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, user_agent, ip) \
@@ -208,10 +177,7 @@ impl Store {
         let q = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.ip, \
              u.id AS u_id, u.email, u.name, u.locale, u.created_at AS u_created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
-        let row = sqlx::query(q)
-            .bind(hash_token(token))
-            .fetch_one(&self.read)
-            .await?;
+        let row = sqlx::query(q).bind(hash_token(token)).fetch_one(&self.read).await?;
         let session: Session = SessionRow::from_row(&row)?.try_into()?;
         use sqlx::Row;
         let user: User = UserRow {
@@ -238,9 +204,7 @@ impl Store {
     }
 
     pub async fn sessions_of(&self, user: UserId) -> Result<Vec<Session>> {
-        let q = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC"
-        );
+        let q = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC");
         sqlx::query_as::<_, SessionRow>(AssertSqlSafe(q))
             .bind(user.to_string())
             .fetch_all(&self.read)
@@ -257,28 +221,17 @@ impl Store {
             .bind(user.to_string())
             .execute(&self.write)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Stores a one-time reset link (by hash) valid for `valid_for`.
-    pub async fn create_password_reset(
-        &self,
-        user: UserId,
-        token: &str,
-        valid_for: TimeDelta,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-        )
-        .bind(hash_token(token))
-        .bind(user.to_string())
-        .bind(to_ms(self.clock.now() + valid_for))
-        .execute(&self.write)
-        .await?;
+    pub async fn create_password_reset(&self, user: UserId, token: &str, valid_for: TimeDelta) -> Result<()> {
+        sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(hash_token(token))
+            .bind(user.to_string())
+            .bind(to_ms(self.clock.now() + valid_for))
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -312,23 +265,18 @@ impl Store {
 
     /// Counts failures for `key` within `window` (sign-in throttling, shared by every node through the database).
     pub async fn recent_login_failures(&self, key: &str, window: TimeDelta) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-                .bind(key)
-                .bind(to_ms(self.clock.now() - window))
-                .fetch_one(&self.read)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+            .bind(key)
+            .bind(to_ms(self.clock.now() - window))
+            .fetch_one(&self.read)
+            .await?)
     }
 
     /// Records failed sign-ins under several keys and prunes rows older than `window`.
     pub async fn record_login_failure(&self, keys: &[&str], window: TimeDelta) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-            .bind(to_ms(now - window))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(to_ms(now - window)).execute(&mut *tx).await?;
         for key in keys {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
                 .bind(*key)
@@ -341,10 +289,7 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(key)
-            .execute(&self.write)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.write).await?;
         Ok(())
     }
 }

@@ -7,18 +7,10 @@ use maitre_testkit::TestDb;
 async fn store() -> (Store, Clock, TestDb) {
     let db = TestDb::new().await;
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap());
-    (
-        Store::open(&db.url, clock.clone()).await.unwrap(),
-        clock,
-        db,
-    )
+    (Store::open(&db.url, clock.clone()).await.unwrap(), clock, db)
 }
 
-async fn account(
-    store: &Store,
-    name: &str,
-    email: &str,
-) -> (maitre_domain::AccountId, maitre_domain::UserId) {
+async fn account(store: &Store, name: &str, email: &str) -> (maitre_domain::AccountId, maitre_domain::UserId) {
     let settings = AccountSettings::defaults_for(name, Locale::De).unwrap();
     store
         .create_account_with_owner(NewAccount {
@@ -35,10 +27,7 @@ async fn account(
 async fn account_settings_round_trip() {
     let (store, _, _db) = store().await;
     let (a, _) = account(&store, "Alpha", "a@example.com").await;
-    let (tenant, _) = store
-        .tenant_for_member(store.user_by_email("a@example.com").await.unwrap().id, a)
-        .await
-        .unwrap();
+    let (tenant, _) = store.tenant_for_member(store.user_by_email("a@example.com").await.unwrap().id, a).await.unwrap();
     let changed = AccountSettings::parse("Alpha Neu", "Europe/Vienna", "de", "AT", "EUR").unwrap();
     tenant.update_settings(&changed).await.unwrap();
     assert_eq!(tenant.account().await.unwrap().settings, changed);
@@ -65,17 +54,10 @@ async fn concurrent_sign_ups_with_one_email_create_exactly_one_user() {
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
     for r in results.iter().filter(|r| r.is_err()) {
-        assert!(
-            matches!(r, Err(StoreError::Conflict { constraint }) if constraint.contains("email")),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(StoreError::Conflict { constraint }) if constraint.contains("email")), "{r:?}");
     }
     let user = store.user_by_email("same@example.com").await.unwrap();
-    assert_eq!(
-        store.accounts_of(user.id).await.unwrap().len(),
-        1,
-        "the losers left no account behind"
-    );
+    assert_eq!(store.accounts_of(user.id).await.unwrap().len(), 1, "the losers left no account behind");
 }
 
 async fn futures_join_all<F>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output>
@@ -96,33 +78,15 @@ async fn a_tenant_handle_reaches_only_its_own_account() {
     let (store, _, _db) = store().await;
     let (a, a_owner) = account(&store, "Alpha", "a@example.com").await;
     let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
-    assert!(
-        matches!(
-            store.tenant_for_member(a_owner, b).await,
-            Err(StoreError::NotFound)
-        ),
-        "no membership, no handle"
-    );
+    assert!(matches!(store.tenant_for_member(a_owner, b).await, Err(StoreError::NotFound)), "no membership, no handle");
     let (alpha, _) = store.tenant_for_member(a_owner, a).await.unwrap();
     let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
     let (b_token, _) = beta.create_api_token("b", Role::Admin).await.unwrap();
 
-    assert!(matches!(
-        alpha.member(b_owner).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        alpha.set_role(b_owner, Role::Viewer).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        alpha.remove_member(b_owner).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        alpha.revoke_api_token(b_token.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(alpha.member(b_owner).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.set_role(b_owner, Role::Viewer).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.remove_member(b_owner).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.revoke_api_token(b_token.id).await, Err(StoreError::NotFound)));
     assert_eq!(alpha.members().await.unwrap().len(), 1);
     assert!(alpha.api_tokens().await.unwrap().is_empty());
 
@@ -135,28 +99,13 @@ async fn api_tokens_resolve_to_their_account_and_role_until_revoked() {
     let (store, _, _db) = store().await;
     let (a, owner) = account(&store, "Alpha", "a@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
-    let (token, secret) = tenant
-        .create_api_token("script", Role::Agent)
-        .await
-        .unwrap();
+    let (token, secret) = tenant.create_api_token("script", Role::Agent).await.unwrap();
     let (via_token, role) = store.tenant_for_api_token(&secret).await.unwrap();
     assert_eq!((via_token.account_id(), role), (a, Role::Agent));
-    assert!(
-        tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(),
-        "use is recorded"
-    );
+    assert!(tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(), "use is recorded");
     tenant.revoke_api_token(token.id).await.unwrap();
-    assert!(matches!(
-        store.tenant_for_api_token(&secret).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(
-        matches!(
-            tenant.revoke_api_token(token.id).await,
-            Err(StoreError::NotFound)
-        ),
-        "revoking twice"
-    );
+    assert!(matches!(store.tenant_for_api_token(&secret).await, Err(StoreError::NotFound)));
+    assert!(matches!(tenant.revoke_api_token(token.id).await, Err(StoreError::NotFound)), "revoking twice");
 }
 
 #[tokio::test]
@@ -164,33 +113,15 @@ async fn sessions_end_after_idling_and_on_password_change() {
     let (store, clock, _db) = store().await;
     let (_, user) = account(&store, "Alpha", "a@example.com").await;
     let idle = TimeDelta::days(30);
-    store
-        .create_session(user, "tok-1", "firefox", "127.0.0.1")
-        .await
-        .unwrap();
-    store
-        .create_session(user, "tok-2", "phone", "127.0.0.2")
-        .await
-        .unwrap();
+    store.create_session(user, "tok-1", "firefox", "127.0.0.1").await.unwrap();
+    store.create_session(user, "tok-2", "phone", "127.0.0.2").await.unwrap();
     clock.advance(TimeDelta::days(29));
-    assert!(
-        store.session_by_token("tok-1", idle).await.is_ok(),
-        "use refreshes the session"
-    );
+    assert!(store.session_by_token("tok-1", idle).await.is_ok(), "use refreshes the session");
     clock.advance(TimeDelta::days(2));
     assert!(store.session_by_token("tok-1", idle).await.is_ok());
-    assert!(
-        matches!(
-            store.session_by_token("tok-2", idle).await,
-            Err(StoreError::NotFound)
-        ),
-        "idle for 31 days"
-    );
+    assert!(matches!(store.session_by_token("tok-2", idle).await, Err(StoreError::NotFound)), "idle for 31 days");
     store.set_password(user, "new-hash").await.unwrap();
-    assert!(matches!(
-        store.session_by_token("tok-1", idle).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(store.session_by_token("tok-1", idle).await, Err(StoreError::NotFound)));
     assert!(store.sessions_of(user).await.unwrap().is_empty());
 }
 
@@ -206,26 +137,12 @@ async fn maintenance_prunes_only_what_has_expired() {
     let (store, clock, _db) = store().await;
     let (_, user) = account(&store, "Alpha", "a@example.com").await;
     store.create_session(user, "old", "ua", "ip").await.unwrap();
-    store
-        .create_password_reset(user, "reset-old", TimeDelta::minutes(60))
-        .await
-        .unwrap();
+    store.create_password_reset(user, "reset-old", TimeDelta::minutes(60)).await.unwrap();
     clock.advance(TimeDelta::days(10));
-    store
-        .create_session(user, "fresh", "ua", "ip")
-        .await
-        .unwrap();
-    store
-        .create_password_reset(user, "reset-fresh", TimeDelta::minutes(60))
-        .await
-        .unwrap();
+    store.create_session(user, "fresh", "ua", "ip").await.unwrap();
+    store.create_password_reset(user, "reset-fresh", TimeDelta::minutes(60)).await.unwrap();
     let removed = store.prune(TimeDelta::days(5)).await.unwrap();
     assert_eq!(removed, 2, "one idle session and one expired reset link");
-    assert!(
-        store
-            .session_by_token("fresh", TimeDelta::days(5))
-            .await
-            .is_ok()
-    );
+    assert!(store.session_by_token("fresh", TimeDelta::days(5)).await.is_ok());
     assert!(store.password_reset_user("reset-fresh").await.is_ok());
 }

@@ -15,10 +15,8 @@ impl Browser {
     /// Starts chromedriver and a fresh headless Chromium. Without them installed this returns `None` (the test
     /// is skipped with a message) unless `MAITRE_TEST_REQUIRE_BROWSER=1`, as CI sets, which makes it a failure.
     pub async fn start() -> Option<Self> {
-        let driver_bin =
-            std::env::var("MAITRE_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let chromium =
-            std::env::var("MAITRE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let driver_bin = std::env::var("MAITRE_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chromium = std::env::var("MAITRE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let required = std::env::var("MAITRE_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
         let port = free_port();
         let driver = Command::new(&driver_bin)
@@ -58,18 +56,9 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = String::new();
         for _ in 0..100 {
-            match ClientBuilder::rustls()
-                .expect("tls")
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
+            match ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Some(Self {
-                        client,
-                        _driver: driver,
-                        _profile: profile,
-                    });
+                    return Some(Self { client, _driver: driver, _profile: profile });
                 }
                 Err(e) => last_err = e.to_string(),
             }
@@ -84,8 +73,5 @@ impl Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }

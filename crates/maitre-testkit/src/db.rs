@@ -33,24 +33,16 @@ impl TestDb {
     fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path: PathBuf = dir.path().join("maitre.db");
-        Self {
-            url: format!("sqlite://{}?mode=rwc", path.display()),
-            cleanup: Cleanup::Sqlite(dir),
-        }
+        Self { url: format!("sqlite://{}?mode=rwc", path.display()), cleanup: Cleanup::Sqlite(dir) }
     }
 
     async fn postgres(admin_url: String) -> Self {
         use sqlx::Connection;
         let name = format!("maitre_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin_url)
+        let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to MAITRE_TEST_DATABASE_URL");
+        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await
-            .expect("connect to MAITRE_TEST_DATABASE_URL");
-        sqlx::Executor::execute(
-            &mut conn,
-            sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-        )
-        .await
-        .expect("create db");
+            .expect("create db");
         let url = match admin_url.rfind('/') {
             Some(slash) if slash > "postgres://".len() => {
                 let (base, rest) = admin_url.split_at(slash);
@@ -59,10 +51,7 @@ impl TestDb {
             }
             _ => format!("{}/{name}", admin_url.trim_end_matches('/')),
         };
-        Self {
-            url,
-            cleanup: Cleanup::Postgres { admin_url, name },
-        }
+        Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
     }
 }
 
@@ -72,17 +61,12 @@ impl Drop for TestDb {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside a test's runtime, which cannot block on itself: use a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async {
                     use sqlx::Connection;
                     let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql))
-                        .await
-                        .ok()
+                    sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql)).await.ok()
                 })
             })
             .join();

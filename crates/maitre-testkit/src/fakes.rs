@@ -136,9 +136,7 @@ impl Drop for ServerTask {
 impl FakePlatforms {
     /// Starts the fakes on 127.0.0.1 and a free port. They stop when the last clone is dropped.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake platforms");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake platforms");
         Self::start_on(listener)
     }
 
@@ -150,11 +148,7 @@ impl FakePlatforms {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self {
-            addr,
-            state,
-            _server: Arc::new(ServerTask(task)),
-        }
+        Self { addr, state, _server: Arc::new(ServerTask(task)) }
     }
 
     pub fn base_url(&self) -> String {
@@ -182,11 +176,7 @@ impl FakePlatforms {
 
     /// Accepted sends only, in arrival order.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
-        self.lock()
-            .requests
-            .iter()
-            .filter_map(sent_message)
-            .collect()
+        self.lock().requests.iter().filter_map(sent_message).collect()
     }
 
     /// Forgets recorded requests; faults, tokens and profiles stay as set.
@@ -300,17 +290,11 @@ struct Reply {
 
 impl Reply {
     fn ok(body: Value) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body,
-        }
+        Self { status: StatusCode::OK, body }
     }
 
     fn new(status: u16, body: Value) -> Self {
-        Self {
-            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            body,
-        }
+        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body }
     }
 }
 
@@ -369,9 +353,7 @@ fn route(state: &mut FakeState, request: &RecordedRequest) -> Reply {
     match segments.as_slice() {
         ["graph", _version, rest @ ..] => graph::handle(state, request, false, rest),
         ["instagram", _version, rest @ ..] => graph::handle(state, request, true, rest),
-        ["telegram", bot, method] => {
-            telegram::handle(state, request, bot.strip_prefix("bot"), method)
-        }
+        ["telegram", bot, method] => telegram::handle(state, request, bot.strip_prefix("bot"), method),
         _ => Reply::new(404, json!({"error": "no such fake endpoint"})),
     }
 }
@@ -387,11 +369,7 @@ fn sent_message(request: &RecordedRequest) -> Option<SentMessage> {
         _ => None,
     };
     let (recipient, text, message_id) = if request.path.starts_with("/telegram/") {
-        (
-            &body["chat_id"],
-            &body["text"],
-            &response["result"]["message_id"],
-        )
+        (&body["chat_id"], &body["text"], &response["result"]["message_id"])
     } else if body["messaging_product"] == "whatsapp" {
         let text = match body["type"].as_str() {
             Some("interactive") => &body["interactive"]["body"]["text"],
@@ -434,12 +412,9 @@ fn parse_body(body: &[u8]) -> Value {
     if body.is_empty() {
         return Value::Null;
     }
-    serde_json::from_slice(body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+    serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

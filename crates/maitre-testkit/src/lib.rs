@@ -9,7 +9,5 @@ mod smtp;
 
 pub use browser::Browser;
 pub use db::{TestDb, backend_name};
-pub use fakes::{
-    FakePlatforms, Fault, GRAPH_VERSION, RecordedRequest, SentMessage, TokenInfo, sign_meta,
-};
+pub use fakes::{FakePlatforms, Fault, GRAPH_VERSION, RecordedRequest, SentMessage, TokenInfo, sign_meta};
 pub use smtp::{Received, SmtpSink};

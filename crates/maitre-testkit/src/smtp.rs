@@ -16,10 +16,7 @@ impl Received {
     /// The message body as text: headers dropped and quoted-printable decoded, as a mail client would show it.
     pub fn body_text(&self) -> String {
         let (headers, body) = self.data.split_once("\r\n\r\n").unwrap_or(("", &self.data));
-        if !headers
-            .to_ascii_lowercase()
-            .contains("content-transfer-encoding: quoted-printable")
-        {
+        if !headers.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
             return body.to_owned();
         }
         let joined = body.replace("=\r\n", "");
@@ -27,9 +24,7 @@ impl Received {
         let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
         while i < bytes.len() {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
             match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
                 (b'=', Some(b)) => {
                     out.push(b);
@@ -53,9 +48,7 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind smtp sink");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp sink");
         let port = listener.local_addr().expect("addr").port();
         let messages = Arc::new(Mutex::new(Vec::new()));
         let store = messages.clone();
@@ -91,10 +84,7 @@ impl SmtpSink {
     }
 }
 
-async fn session(
-    socket: tokio::net::TcpStream,
-    store: Arc<Mutex<Vec<Received>>>,
-) -> std::io::Result<()> {
+async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink ESMTP\r\n").await?;
@@ -127,11 +117,7 @@ async fn session(
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            store.lock().expect("lock").push(Received {
-                from: from.clone(),
-                to: std::mem::take(&mut to),
-                data,
-            });
+            store.lock().expect("lock").push(Received { from: from.clone(), to: std::mem::take(&mut to), data });
             write.write_all(b"250 queued\r\n").await?;
         } else if upper.starts_with("QUIT") {
             write.write_all(b"221 bye\r\n").await?;

@@ -19,32 +19,23 @@ pub fn parse_email(email: &str) -> Result<String, AppError> {
     let valid = e.len() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
         && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         });
-    if valid {
-        Ok(e.to_lowercase())
-    } else {
-        Err(AppError::Validation("Enter a valid email address.".into()))
-    }
+    if valid { Ok(e.to_lowercase()) } else { Err(AppError::Validation("Enter a valid email address.".into())) }
 }
 
 pub fn parse_person_name(name: &str) -> Result<&str, AppError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(AppError::Validation(
-            "Enter your name (up to 100 characters).".into(),
-        ));
+        return Err(AppError::Validation("Enter your name (up to 100 characters).".into()));
     }
     Ok(n)
 }
 
 /// Creates a business with its owner. The time zone, country and currency start from the locale's defaults.
 pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AppError> {
-    let settings = AccountSettings::defaults_for(s.business_name, s.locale)
-        .map_err(|e| AppError::Validation(e.to_string()))?;
+    let settings =
+        AccountSettings::defaults_for(s.business_name, s.locale).map_err(|e| AppError::Validation(e.to_string()))?;
     let email = parse_email(s.email)?;
     let name = parse_person_name(s.name)?;
     let hash = hash_password(s.password)?;
@@ -71,10 +62,7 @@ pub async fn add_member(
         (Ok(u), _) => u.id,
         (Err(maitre_store::StoreError::NotFound), Some((name, password))) => {
             let name = parse_person_name(name)?;
-            store
-                .create_user(&email, name, &hash_password(password)?, Locale::En)
-                .await?
-                .id
+            store.create_user(&email, name, &hash_password(password)?, Locale::En).await?.id
         }
         (Err(maitre_store::StoreError::NotFound), None) => {
             return Err(AppError::Validation(format!(
@@ -94,16 +82,9 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(parse_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@x.de",
-            "a b@x.de",
-            "ada@localhost",
-            "ada@x.",
-            &format!("{}@x.de", "a".repeat(260)),
-        ] {
+        for bad in
+            ["", "ada", "ada@", "@x.de", "a b@x.de", "ada@localhost", "ada@x.", &format!("{}@x.de", "a".repeat(260))]
+        {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
     }

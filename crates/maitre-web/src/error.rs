@@ -85,9 +85,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict { constraint } => {
-                AppError::Conflict(conflict_message(&constraint))
-            }
+            StoreError::Conflict { constraint } => AppError::Conflict(conflict_message(&constraint)),
             StoreError::Unavailable(_) => {
                 tracing::error!(error = %e, "database unavailable");
                 AppError::Unavailable
@@ -100,9 +98,7 @@ impl From<StoreError> for AppError {
 /// Named constraints become messages a person understands.
 fn conflict_message(constraint: &str) -> String {
     match constraint {
-        c if c.contains("users") && c.contains("email") => {
-            "An account with this email already exists.".into()
-        }
+        c if c.contains("users") && c.contains("email") => "An account with this email already exists.".into(),
         c if c.contains("memberships") => "This person is already a member of the account.".into(),
         "last_owner" => "An account needs at least one owner.".into(),
         _ => "This conflicts with existing data.".into(),
@@ -141,8 +137,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message()}});
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
     }
@@ -165,9 +160,7 @@ impl IntoResponse for PageError {
         }
         let status = self.0.status();
         let message = match &self.0 {
-            AppError::NotFound => {
-                "This page does not exist, or you do not have access to it.".to_owned()
-            }
+            AppError::NotFound => "This page does not exist, or you do not have access to it.".to_owned(),
             other => other.public_message(),
         };
         (status, crate::pages::error_page(status, &message)).into_response()

@@ -16,12 +16,8 @@ static_loader! {
     };
 }
 
-static LANGS: LazyLock<HashMap<&'static str, LanguageIdentifier>> = LazyLock::new(|| {
-    Locale::ALL
-        .iter()
-        .filter_map(|l| Some((l.as_str(), l.as_str().parse().ok()?)))
-        .collect()
-});
+static LANGS: LazyLock<HashMap<&'static str, LanguageIdentifier>> =
+    LazyLock::new(|| Locale::ALL.iter().filter_map(|l| Some((l.as_str(), l.as_str().parse().ok()?))).collect());
 
 /// A translator for one language.
 #[derive(Clone, Copy, Debug)]
@@ -35,35 +31,25 @@ impl Tr {
     }
 
     fn lang(&self) -> &'static LanguageIdentifier {
-        LANGS
-            .get(self.locale.as_str())
-            .or_else(|| LANGS.get("en"))
-            .expect("en is always present")
+        LANGS.get(self.locale.as_str()).or_else(|| LANGS.get("en")).expect("en is always present")
     }
 
     pub fn t(&self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.lang(), key)
-            .unwrap_or_else(|| key.to_owned())
+        LOCALES.try_lookup(self.lang(), key).unwrap_or_else(|| key.to_owned())
     }
 
     /// Lookup with one named argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> =
             HashMap::from([(name.to_owned().into(), FluentValue::from(value.to_owned()))]);
-        LOCALES
-            .try_lookup_with_args(self.lang(), key, &args)
-            .unwrap_or_else(|| key.to_owned())
+        LOCALES.try_lookup_with_args(self.lang(), key, &args).unwrap_or_else(|| key.to_owned())
     }
 }
 
 /// The UI languages that have a translation file (the language picker offers these).
 pub fn ui_locales() -> Vec<Locale> {
     let available: Vec<String> = LOCALES.locales().map(|l| l.to_string()).collect();
-    Locale::ALL
-        .into_iter()
-        .filter(|l| available.iter().any(|a| a == l.as_str()))
-        .collect()
+    Locale::ALL.into_iter().filter(|l| available.iter().any(|a| a == l.as_str())).collect()
 }
 
 #[cfg(test)]
@@ -96,9 +82,6 @@ mod tests {
     #[test]
     fn a_language_without_a_file_falls_back_to_english() {
         assert_eq!(Tr::new(Locale::Fr).t("nav-sign-out"), "Sign out");
-        assert_eq!(
-            Tr::new(Locale::En).t1("flash-welcome", "name", "Ada"),
-            "Welcome, Ada!"
-        );
+        assert_eq!(Tr::new(Locale::En).t1("flash-welcome", "name", "Ada"), "Welcome, Ada!");
     }
 }

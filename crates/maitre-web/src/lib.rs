@@ -11,6 +11,7 @@ mod middleware;
 mod ops;
 mod pages;
 mod state;
+mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,13 +21,14 @@ use tokio::net::TcpListener;
 
 pub use auth::password::{hash_password, verify_password};
 pub use error::{ApiError, AppError, PageError};
-pub use state::{AppState, SecretKey};
+pub use state::{AppState, SecretKey, Services};
 
 /// Builds the whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(ops::routes())
         .merge(pages::routes(&state))
+        .merge(webhooks::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found);
     middleware::apply(app, &state).with_state(state)
@@ -40,7 +42,5 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

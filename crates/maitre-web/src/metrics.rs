@@ -19,8 +19,16 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebhookLabels {
+    pub platform: String,
+    /// accepted, duplicate or ignored
+    pub outcome: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
+    pub webhook_items: Family<WebhookLabels, Counter>,
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
     pub queue_depth: Gauge,
@@ -35,23 +43,12 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.00025, 2.0, 15))
         });
         let queue_depth = Gauge::default();
+        let webhook_items = Family::<WebhookLabels, Counter>::default();
+        registry.register("webhook_items", "Webhook items by outcome", webhook_items.clone());
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency",
-            latency.clone(),
-        );
-        registry.register(
-            "job_queue_depth",
-            "Jobs queued or running",
-            queue_depth.clone(),
-        );
-        Self {
-            registry,
-            requests,
-            latency,
-            queue_depth,
-        }
+        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        registry.register("job_queue_depth", "Jobs queued or running", queue_depth.clone());
+        Self { registry, webhook_items, requests, latency, queue_depth }
     }
 
     pub fn encode(&self) -> String {

@@ -9,9 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -30,10 +28,7 @@ pub fn apply(app: Router<AppState>, state: &AppState) -> Router<AppState> {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -66,23 +61,13 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
     let started = Instant::now();
     let method = req.method().to_string();
     // The matched route, not the raw path: ids in paths would explode the label set.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let res = next.run(req).await;
     let m = &state.metrics;
     m.requests
-        .get_or_create(&RequestLabels {
-            method: method.clone(),
-            route: route.clone(),
-            status: res.status().as_u16(),
-        })
+        .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: res.status().as_u16() })
         .inc();
-    m.latency
-        .get_or_create(&RouteLabels { method, route })
-        .observe(started.elapsed().as_secs_f64());
+    m.latency.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());
     res
 }
 
@@ -91,17 +76,12 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
 async fn map_framework_rejections(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
-    let plain = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    let plain = res.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
     if !is_api || !plain {
         return res;
     }
     let err = match res.status() {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            AppError::BadRequest("This method is not allowed on this path.".into())
-        }
+        StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest("This method is not allowed on this path.".into()),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         StatusCode::NOT_FOUND => AppError::NotFound,
         _ => return res,

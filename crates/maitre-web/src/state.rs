@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
 use maitre_config::Settings;
+use maitre_gateway::Gateway;
+use maitre_jobs::Worker;
 use maitre_notify::Mailer;
 use maitre_store::Store;
 
@@ -16,8 +18,7 @@ impl SecretKey {
     /// HMAC-SHA256 of `data` under this key, separated by `purpose` so one MAC never stands in for another.
     pub(crate) fn mac(&self, purpose: &str, data: &str) -> String {
         use hmac::{Hmac, Mac};
-        let mut mac =
-            <Hmac<sha2::Sha256>>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac = <Hmac<sha2::Sha256>>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(purpose.as_bytes());
         mac.update(b"\0");
         mac.update(data.as_bytes());
@@ -35,18 +36,26 @@ pub struct Inner {
     pub settings: Settings,
     pub mailer: Mailer,
     pub secret: SecretKey,
+    pub gateway: Arc<Gateway>,
+    /// Wakes this node's worker when a request has enqueued work.
+    pub worker: Worker,
     pub(crate) metrics: Metrics,
 }
 
+/// Everything a server needs, built once by `main` (or a test).
+pub struct Services {
+    pub store: Store,
+    pub settings: Settings,
+    pub mailer: Mailer,
+    pub secret: SecretKey,
+    pub gateway: Arc<Gateway>,
+    pub worker: Worker,
+}
+
 impl AppState {
-    pub fn new(store: Store, settings: Settings, mailer: Mailer, secret: SecretKey) -> Self {
-        Self(Arc::new(Inner {
-            store,
-            settings,
-            mailer,
-            secret,
-            metrics: Metrics::new(),
-        }))
+    pub fn new(s: Services) -> Self {
+        let Services { store, settings, mailer, secret, gateway, worker } = s;
+        Self(Arc::new(Inner { store, settings, mailer, secret, gateway, worker, metrics: Metrics::new() }))
     }
 
     /// Cookies get `Secure` when users reach maitre over https.

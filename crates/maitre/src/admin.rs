@@ -68,73 +68,33 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
     let store = connect(settings).await?;
     store.migrate().await.context("applying migrations")?;
     match cmd {
-        AdminCommand::CreateAccount {
-            name,
-            owner_email,
-            owner_name,
-            password,
-            locale,
-        } => {
-            let signup = SignUp {
-                business_name: &name,
-                name: &owner_name,
-                email: &owner_email,
-                password: &password,
-                locale,
-            };
-            let (account, user) = sign_up(&store, signup)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        AdminCommand::CreateAccount { name, owner_email, owner_name, password, locale } => {
+            let signup =
+                SignUp { business_name: &name, name: &owner_name, email: &owner_email, password: &password, locale };
+            let (account, user) = sign_up(&store, signup).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{account}");
             eprintln!("created account {account} with owner {owner_email} (user {user})");
         }
-        AdminCommand::AddMember {
-            account,
-            email,
-            role,
-            name,
-            password,
-        } => {
-            let tenant = store
-                .tenant_for_operator(account)
-                .await
-                .context("no such account")?;
+        AdminCommand::AddMember { account, email, role, name, password } => {
+            let tenant = store.tenant_for_operator(account).await.context("no such account")?;
             let new_user = name.as_deref().zip(password.as_deref());
-            let user = add_member(&store, &tenant, &email, role, new_user)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = add_member(&store, &tenant, &email, role, new_user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{user}");
             eprintln!("{email} is now {role} of {account}");
         }
-        AdminCommand::CreateToken {
-            account,
-            name,
-            role,
-        } => {
-            let tenant = store
-                .tenant_for_operator(account)
-                .await
-                .context("no such account")?;
+        AdminCommand::CreateToken { account, name, role } => {
+            let tenant = store.tenant_for_operator(account).await.context("no such account")?;
             let (token, secret) = tenant.create_api_token(&name, role).await?;
             println!("{secret}");
             eprintln!("created token {} ({role}); it is shown only now", token.id);
         }
         AdminCommand::RevokeToken { account, token } => {
-            let tenant = store
-                .tenant_for_operator(account)
-                .await
-                .context("no such account")?;
-            tenant
-                .revoke_api_token(token)
-                .await
-                .context("no such active token in this account")?;
+            let tenant = store.tenant_for_operator(account).await.context("no such account")?;
+            tenant.revoke_api_token(token).await.context("no such active token in this account")?;
             eprintln!("revoked token {token}");
         }
         AdminCommand::ResetPassword { email, password } => {
-            let user = store
-                .user_by_email(&email)
-                .await
-                .context("no user with this email")?;
+            let user = store.user_by_email(&email).await.context("no user with this email")?;
             let hash = maitre_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             store.set_password(user.id, &hash).await?;
             eprintln!("password set for {email}; their sessions have ended");

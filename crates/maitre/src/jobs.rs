@@ -1,28 +1,26 @@
 //! The composition of background work: which job kinds exist and what runs them.
 use chrono::{DurationRound, TimeDelta, Utc};
+use std::sync::Arc;
+
 use maitre_config::Settings;
+use maitre_gateway::Gateway;
 use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
 use maitre_store::{NewJob, Store};
 
 const MAINTENANCE: &str = "maintenance";
 
-pub fn worker(store: &Store, settings: &Settings) -> Worker {
+pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Worker {
     let session_idle = TimeDelta::days(settings.auth.session_idle_days.into());
     let prune_store = store.clone();
     let registry = Registry::default().on(MAINTENANCE, move |_job| {
         let store = prune_store.clone();
         async move {
-            let removed = store
-                .prune(session_idle)
-                .await
-                .map_err(|e| JobError::retry(e.to_string()))?;
+            let removed = store.prune(session_idle).await.map_err(|e| JobError::retry(e.to_string()))?;
             tracing::info!(removed, "maintenance pruned old rows");
-            schedule_maintenance(&store)
-                .await
-                .map_err(|e| JobError::retry(e.to_string()))
+            schedule_maintenance(&store).await.map_err(|e| JobError::retry(e.to_string()))
         }
     });
-    Worker::new(store.clone(), registry, WorkerConfig::default())
+    Worker::new(store.clone(), gateway.register(registry), WorkerConfig::default())
 }
 
 /// Enqueues the next hourly maintenance run. The dedupe key names the hour, so every node may call this and

@@ -1,22 +1,21 @@
 //! Start-up: logging, secret key, database, mailer, server, and graceful shutdown.
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use maitre_config::{LogFormat, Settings};
 
 use crate::jobs;
+use maitre_gateway::Gateway;
 use maitre_notify::Mailer;
 use maitre_store::{Clock, Store, redact_url};
-use maitre_web::{AppState, SecretKey};
+use maitre_web::{AppState, SecretKey, Services};
 use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(settings: &Settings) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match settings.log.format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.init(),
@@ -25,33 +24,21 @@ pub fn init_logging(settings: &Settings) {
 
 /// Opens the database without migrating, creating the data directory for a SQLite file.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
     let url = settings.database_url();
-    Store::connect(&url, Clock::system())
-        .await
-        .with_context(|| format!("opening the database {}", redact_url(&url)))
+    Store::connect(&url, Clock::system()).await.with_context(|| format!("opening the database {}", redact_url(&url)))
 }
 
 /// The configured secret key, or the one saved in the data directory, generated on first start.
-pub fn secret_key(settings: &Settings) -> anyhow::Result<SecretKey> {
+pub fn secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = &settings.secret_key {
-        anyhow::ensure!(
-            key.expose().len() >= 32,
-            "secret_key must be at least 32 characters"
-        );
-        return Ok(SecretKey::new(key.expose().as_bytes().to_vec()));
+        anyhow::ensure!(key.expose().len() >= 32, "secret_key must be at least 32 characters");
+        return Ok(key.expose().as_bytes().to_vec());
     }
     let path = settings.data_dir.join("secret.key");
     match std::fs::read_to_string(&path) {
-        Ok(hex) => Ok(SecretKey::new(
-            hex::decode(hex.trim())
-                .with_context(|| format!("{} is not valid hex", path.display()))?,
-        )),
+        Ok(hex) => Ok(hex::decode(hex.trim()).with_context(|| format!("{} is not valid hex", path.display()))?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = generate_key_file(&path)?;
             tracing::warn!(path = %path.display(), "generated a new secret key; keep this file with your backups");
@@ -61,7 +48,7 @@ pub fn secret_key(settings: &Settings) -> anyhow::Result<SecretKey> {
     }
 }
 
-fn generate_key_file(path: &Path) -> anyhow::Result<SecretKey> {
+fn generate_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     use rand::RngCore;
     use std::io::Write;
     let mut bytes = vec![0u8; 32];
@@ -70,20 +57,14 @@ fn generate_key_file(path: &Path) -> anyhow::Result<SecretKey> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     writeln!(file, "{}", hex::encode(&bytes))?;
-    Ok(SecretKey::new(bytes))
+    Ok(bytes)
 }
 
 pub fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
-    Mailer::new(
-        settings.mail.smtp_url.as_ref().map(|s| s.expose()),
-        &settings.mail.from,
-        settings.outbox_dir(),
-    )
-    .context("configuring mail")
+    Mailer::new(settings.mail.smtp_url.as_ref().map(|s| s.expose()), &settings.mail.from, settings.outbox_dir())
+        .context("configuring mail")
 }
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -93,14 +74,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let secret = secret_key(&settings)?;
     let mailer = mailer(&settings)?;
     tracing::info!(backend = ?store.backend(), mail = %mailer.describe(), "storage and mail ready");
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
-    let worker = jobs::worker(&store, &settings);
+    let gateway = Arc::new(Gateway::new(&store, &settings, &secret).context("building the platform client")?);
+    let worker = jobs::worker(&store, &settings, &gateway);
     jobs::schedule_maintenance(&store).await?;
-    let state = AppState::new(store.clone(), settings, mailer, secret);
+    let state = AppState::new(Services {
+        store: store.clone(),
+        settings,
+        mailer,
+        secret: SecretKey::new(secret),
+        gateway,
+        worker: worker.clone(),
+    });
     tracing::info!(url = %url, startup_ms = started.elapsed().as_millis() as u64, "maitre is listening");
     eprintln!("maitre is running at {url}");
     // One signal, seen by the server, the worker and the grace timer.

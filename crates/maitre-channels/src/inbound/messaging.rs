@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::{
-    Attachment, Comment, Event, InboundBatch, InboundItem, InboundMessage, MessageKind, Platform,
-    ReadReceipt, Reference,
+    Attachment, Comment, Event, InboundBatch, InboundItem, InboundMessage, MessageKind, Platform, ReadReceipt,
+    Reference,
 };
 use super::wire::{self, Text, UnixTime, WireId, content_key, item, skipped, text};
 
@@ -133,26 +133,16 @@ struct Media {
     id: Option<WireId>,
 }
 
-pub(super) fn parse_entry(
-    platform: Platform,
-    value: &Value,
-    location: &str,
-    batch: &mut InboundBatch,
-) {
+pub(super) fn parse_entry(platform: Platform, value: &Value, location: &str, batch: &mut InboundBatch) {
     let entry: Entry = match item(value) {
         Ok(entry) => entry,
         Err(reason) => return batch.skipped.push(skipped(location, reason)),
     };
     if entry.id.0 == TEST_ENTRY_ID {
-        return batch
-            .skipped
-            .push(skipped(location, "dashboard test event (entry.id \"0\")"));
+        return batch.skipped.push(skipped(location, "dashboard test event (entry.id \"0\")"));
     }
     if entry.messaging.is_none() && entry.changes.is_none() {
-        return batch.skipped.push(skipped(
-            location,
-            "entry has neither `messaging` nor `changes`",
-        ));
+        return batch.skipped.push(skipped(location, "entry has neither `messaging` nor `changes`"));
     }
     for (index, event) in entry.messaging.iter().flatten().enumerate() {
         let result = messaging_item(platform, &entry.id.0, event);
@@ -164,24 +154,15 @@ pub(super) fn parse_entry(
     }
 }
 
-fn messaging_item(
-    platform: Platform,
-    entry_id: &str,
-    value: &Value,
-) -> Result<InboundItem, String> {
+fn messaging_item(platform: Platform, entry_id: &str, value: &Value) -> Result<InboundItem, String> {
     let event: MessagingEvent = item(value)?;
     let is_echo = event.message.as_ref().is_some_and(|m| m.is_echo);
     // Echoes travel business → user, so the wire has sender and recipient the other way round.
-    let (business, user) = if is_echo {
-        (event.sender.id, event.recipient.id)
-    } else {
-        (event.recipient.id, event.sender.id)
-    };
+    let (business, user) =
+        if is_echo { (event.sender.id, event.recipient.id) } else { (event.recipient.id, event.sender.id) };
     // A mismatch must not be routed by either id: that could hand the item to another tenant.
     if business.0 != entry_id {
-        return Err(format!(
-            "business id {business} differs from entry.id {entry_id}"
-        ));
+        return Err(format!("business id {business} differs from entry.id {entry_id}"));
     }
     let timestamp = event.timestamp.0;
     let (dedupe_key, event) = if let Some(message) = event.message {
@@ -204,12 +185,7 @@ fn messaging_item(
             "unreact" => None,
             other => return Err(format!("unknown reaction action `{other}`")),
         };
-        let key = format!(
-            "reaction:{user}:{}:{}:{}",
-            reaction.mid,
-            reaction.action,
-            timestamp.timestamp_millis()
-        );
+        let key = format!("reaction:{user}:{}:{}:{}", reaction.mid, reaction.action, timestamp.timestamp_millis());
         let message = InboundMessage {
             text: emoji,
             reply_to: Some(Reference::Message { id: reaction.mid.0 }),
@@ -222,16 +198,11 @@ fn messaging_item(
             (None, Some(mark)) => format!("read:{user}:{}", mark.0.timestamp_millis()),
             (None, None) => return Err("read without `mid` or `watermark`".into()),
         };
-        let receipt = ReadReceipt {
-            message_id: read.mid.map(|mid| mid.0),
-            watermark: read.watermark.map(|mark| mark.0),
-        };
+        let receipt =
+            ReadReceipt { message_id: read.mid.map(|mid| mid.0), watermark: read.watermark.map(|mark| mark.0) };
         (key, Event::Read(receipt))
     } else {
-        return Err(format!(
-            "unsupported messaging event ({})",
-            event_keys(value)
-        ));
+        return Err(format!("unsupported messaging event ({})", event_keys(value)));
     };
     Ok(InboundItem {
         platform,
@@ -250,10 +221,7 @@ fn message_event(m: Message) -> Result<(String, Event), String> {
         return Err("message deleted by the user (not handled)".into());
     }
     let reply_to = m.reply_to.and_then(|r| match (r.story, r.mid) {
-        (Some(story), _) => Some(Reference::Story {
-            id: story.id.map(|id| id.0),
-            url: story.url,
-        }),
+        (Some(story), _) => Some(Reference::Story { id: story.id.map(|id| id.0), url: story.url }),
         (None, Some(mid)) => Some(Reference::Message { id: mid.0 }),
         (None, None) => None,
     });
@@ -276,10 +244,7 @@ fn message_event(m: Message) -> Result<(String, Event), String> {
     let attachments = m
         .attachments
         .into_iter()
-        .map(|a| Attachment {
-            url: a.payload.and_then(|p| p.url),
-            ..Attachment::default()
-        })
+        .map(|a| Attachment { url: a.payload.and_then(|p| p.url), ..Attachment::default() })
         .collect();
     let message = InboundMessage {
         message_id: Some(m.mid.0.clone()),
@@ -318,10 +283,7 @@ fn change_item(platform: Platform, entry: &Entry, value: &Value) -> Result<Inbou
 
 fn comment_item(entry: &Entry, value: &Value) -> Result<InboundItem, String> {
     let comment: CommentValue = item(value)?;
-    let comment_id = comment
-        .id
-        .or(comment.comment_id)
-        .ok_or("comment without `id` or `comment_id`")?;
+    let comment_id = comment.id.or(comment.comment_id).ok_or("comment without `id` or `comment_id`")?;
     let author = comment.from.id.0;
     let comment = Comment {
         comment_id: comment_id.0,

@@ -16,8 +16,8 @@ mod wire;
 use serde_json::Value;
 
 pub use model::{
-    Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage,
-    Location, MessageKind, Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate,
+    Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind,
+    Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate,
 };
 
 /// Largest body accepted: WhatsApp documents payloads "up to 3 MB" and the other platforms send
@@ -42,10 +42,8 @@ pub enum ParseError {
 /// does not handle, and those must be acknowledged, so they yield an empty batch with one reason.
 pub fn parse_meta(raw_body: &[u8]) -> Result<InboundBatch, ParseError> {
     let body = parse_json(raw_body)?;
-    let object = body
-        .get("object")
-        .and_then(Value::as_str)
-        .ok_or(ParseError::Envelope("missing string field `object`"))?;
+    let object =
+        body.get("object").and_then(Value::as_str).ok_or(ParseError::Envelope("missing string field `object`"))?;
     let platform = match object {
         "instagram" => Platform::Instagram,
         "page" => Platform::Messenger,
@@ -53,17 +51,12 @@ pub fn parse_meta(raw_body: &[u8]) -> Result<InboundBatch, ParseError> {
         _ => {
             return Ok(InboundBatch {
                 items: Vec::new(),
-                skipped: vec![wire::skipped(
-                    "object",
-                    format_args!("unsupported object `{object}`"),
-                )],
+                skipped: vec![wire::skipped("object", format_args!("unsupported object `{object}`"))],
             });
         }
     };
-    let entries = body
-        .get("entry")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Envelope("`entry` must be an array"))?;
+    let entries =
+        body.get("entry").and_then(Value::as_array).ok_or(ParseError::Envelope("`entry` must be an array"))?;
     let mut batch = InboundBatch::default();
     for (index, entry) in entries.iter().enumerate() {
         let location = format!("entry[{index}]");
@@ -89,9 +82,5 @@ fn parse_json(raw_body: &[u8]) -> Result<Value, ParseError> {
         return Err(ParseError::TooLarge(raw_body.len()));
     }
     let body: Value = serde_json::from_slice(raw_body)?;
-    if body.is_object() {
-        Ok(body)
-    } else {
-        Err(ParseError::Envelope("top level must be a JSON object"))
-    }
+    if body.is_object() { Ok(body) } else { Err(ParseError::Envelope("top level must be a JSON object")) }
 }

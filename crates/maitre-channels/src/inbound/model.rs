@@ -140,13 +140,8 @@ impl InboundMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reference {
-    Message {
-        id: String,
-    },
-    Story {
-        id: Option<String>,
-        url: Option<String>,
-    },
+    Message { id: String },
+    Story { id: Option<String>, url: Option<String> },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

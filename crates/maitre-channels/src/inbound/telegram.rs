@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::ParseError;
 use super::model::{
-    Attachment, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind, Platform,
-    Reference,
+    Attachment, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind, Platform, Reference,
 };
 use super::wire::{self, Text, UnixTime, WireId, item, text};
 
@@ -93,8 +92,7 @@ struct CallbackMessage {
 }
 
 pub(super) fn parse(body: Value, account_key: &str) -> Result<InboundBatch, ParseError> {
-    let update: Update =
-        item(&body).map_err(|_| ParseError::Envelope("not a Telegram Update (`update_id`)"))?;
+    let update: Update = item(&body).map_err(|_| ParseError::Envelope("not a Telegram Update (`update_id`)"))?;
     let dedupe_key = update.update_id.to_string();
     let mut batch = InboundBatch::default();
     let (location, result) = if let Some(message) = &update.message {
@@ -104,10 +102,7 @@ pub(super) fn parse(body: Value, account_key: &str) -> Result<InboundBatch, Pars
         let result = callback_item(callback).map(|(user, event)| (user, event, None));
         ("callback_query", result)
     } else {
-        (
-            "update",
-            Err(format!("unsupported update ({})", update_keys(&body))),
-        )
+        ("update", Err(format!("unsupported update ({})", update_keys(&body))))
     };
     let result = result.map(|(user, event, timestamp)| InboundItem {
         platform: Platform::Telegram,
@@ -131,10 +126,7 @@ fn message_item(value: &Value) -> Result<(User, Event, chrono::DateTime<chrono::
         text: text(m.text).or(text(m.caption)),
         ..InboundMessage::empty(MessageKind::Unsupported)
     };
-    let is_command = m
-        .entities
-        .iter()
-        .any(|e| e.kind == "bot_command" && e.offset == 0);
+    let is_command = m.entities.iter().any(|e| e.kind == "bot_command" && e.offset == 0);
     let media = [
         (MessageKind::Image, m.photo.into_iter().last()),
         (MessageKind::Audio, m.voice.or(m.audio)),
@@ -154,12 +146,8 @@ fn message_item(value: &Value) -> Result<(User, Event, chrono::DateTime<chrono::
         });
     } else if let Some(location) = m.location {
         message.kind = MessageKind::Location;
-        message.location = Some(Location {
-            latitude: location.latitude,
-            longitude: location.longitude,
-            name: None,
-            address: None,
-        });
+        message.location =
+            Some(Location { latitude: location.latitude, longitude: location.longitude, name: None, address: None });
     } else if let Some(body) = &message.text {
         if is_command {
             message.kind = MessageKind::Command;
@@ -178,9 +166,7 @@ fn callback_item(value: &Value) -> Result<(User, Event), String> {
     }
     let message = InboundMessage {
         payload: text(q.data),
-        reply_to: q.message.map(|m| Reference::Message {
-            id: m.message_id.to_string(),
-        }),
+        reply_to: q.message.map(|m| Reference::Message { id: m.message_id.to_string() }),
         callback_query_id: Some(q.id.0),
         ..InboundMessage::empty(MessageKind::Postback)
     };
@@ -189,10 +175,7 @@ fn callback_item(value: &Value) -> Result<(User, Event), String> {
 
 fn check_private(chat: &Chat, user: &User) -> Result<(), String> {
     if chat.kind != "private" {
-        return Err(format!(
-            "`{}` chat is not handled (private chats only)",
-            chat.kind
-        ));
+        return Err(format!("`{}` chat is not handled (private chats only)", chat.kind));
     }
     if chat.id != user.id {
         return Err("private chat id differs from the sender id".into());
@@ -217,12 +200,6 @@ fn full_name(user: User) -> String {
 
 fn update_keys(body: &Value) -> String {
     body.as_object()
-        .map(|o| {
-            o.keys()
-                .filter(|k| *k != "update_id")
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
+        .map(|o| o.keys().filter(|k| *k != "update_id").map(String::as_str).collect::<Vec<_>>().join(", "))
         .unwrap_or_default()
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::{
-    Attachment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location,
-    MessageKind, Platform, Reference, StatusError, StatusUpdate,
+    Attachment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind, Platform,
+    Reference, StatusError, StatusUpdate,
 };
 use super::wire::{self, Text, UnixTime, WireId, item, skipped, text};
 
@@ -155,9 +155,7 @@ pub(super) fn parse_entry(value: &Value, location: &str, batch: &mut InboundBatc
         Err(reason) => return batch.skipped.push(skipped(location, reason)),
     };
     let Some(changes) = entry.changes else {
-        return batch
-            .skipped
-            .push(skipped(location, "entry has no `changes`"));
+        return batch.skipped.push(skipped(location, "entry has no `changes`"));
     };
     for (index, change) in changes.iter().enumerate() {
         parse_change(change, &format!("{location}.changes[{index}]"), batch);
@@ -179,30 +177,18 @@ fn parse_change(value: &Value, location: &str, batch: &mut InboundBatch) {
     let account = &value.metadata.phone_number_id.0;
     for error in &value.errors {
         let reason = format!("platform error {}: {}", error.code, describe(error));
-        batch
-            .skipped
-            .push(skipped(&format!("{location}.value.errors"), reason));
+        batch.skipped.push(skipped(&format!("{location}.value.errors"), reason));
     }
     for (index, message) in value.messages.iter().enumerate() {
         let result = message_item(account, &value.contacts, message);
-        wire::record(
-            batch,
-            &format!("{location}.value.messages[{index}]"),
-            result,
-        );
+        wire::record(batch, &format!("{location}.value.messages[{index}]"), result);
     }
     for (index, status) in value.statuses.iter().enumerate() {
         let result = status_item(account, status);
-        wire::record(
-            batch,
-            &format!("{location}.value.statuses[{index}]"),
-            result,
-        );
+        wire::record(batch, &format!("{location}.value.statuses[{index}]"), result);
     }
     if value.messages.is_empty() && value.statuses.is_empty() && value.errors.is_empty() {
-        batch
-            .skipped
-            .push(skipped(location, "change carries no messages or statuses"));
+        batch.skipped.push(skipped(location, "change carries no messages or statuses"));
     }
 }
 
@@ -211,10 +197,7 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
     let missing = |part: &str| format!("`{}` message without its `{part}` object", m.kind);
     let mut message = InboundMessage {
         message_id: Some(m.id.0.clone()),
-        reply_to: m
-            .context
-            .and_then(|c| c.id)
-            .map(|id| Reference::Message { id: id.0 }),
+        reply_to: m.context.and_then(|c| c.id).map(|id| Reference::Message { id: id.0 }),
         ..InboundMessage::empty(MessageKind::Unsupported)
     };
     match m.kind.as_str() {
@@ -227,16 +210,8 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
             let interactive = m.interactive.ok_or_else(|| missing("interactive"))?;
             // Other interactive types (e.g. flow replies) stay Unsupported but are delivered.
             let reply = match interactive.kind.as_str() {
-                "button_reply" => Some(
-                    interactive
-                        .button_reply
-                        .ok_or_else(|| missing("button_reply"))?,
-                ),
-                "list_reply" => Some(
-                    interactive
-                        .list_reply
-                        .ok_or_else(|| missing("list_reply"))?,
-                ),
+                "button_reply" => Some(interactive.button_reply.ok_or_else(|| missing("button_reply"))?),
+                "list_reply" => Some(interactive.list_reply.ok_or_else(|| missing("list_reply"))?),
                 _ => None,
             };
             if let Some(reply) = reply {
@@ -284,9 +259,7 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
             message.kind = MessageKind::Reaction;
             // WhatsApp signals a removed reaction with an empty emoji.
             message.text = text(reaction.emoji).filter(|emoji| !emoji.is_empty());
-            message.reply_to = Some(Reference::Message {
-                id: reaction.message_id.0,
-            });
+            message.reply_to = Some(Reference::Message { id: reaction.message_id.0 });
         }
         // `unknown`, `contacts`, `order`, `system`, …: delivered as Unsupported so a flow can say so.
         _ => {}
@@ -314,10 +287,7 @@ fn status_item(account: &str, value: &Value) -> Result<InboundItem, String> {
     };
     let error = s.errors.into_iter().next().map(|e| StatusError {
         code: e.code,
-        details: e
-            .error_data
-            .and_then(|d| text(d.details))
-            .or(text(e.details)),
+        details: e.error_data.and_then(|d| text(d.details)).or(text(e.details)),
         title: text(e.title),
     });
     Ok(InboundItem {
@@ -339,20 +309,13 @@ fn status_item(account: &str, value: &Value) -> Result<InboundItem, String> {
 /// `contacts[].wa_id` usually equals `from` but "may not always match" (PROTOCOLS.md §2.1); a lone contact is
 /// taken to be the sender.
 fn profile_name(contacts: &[Contact], from: &str) -> Option<String> {
-    let contact = contacts
-        .iter()
-        .find(|c| c.wa_id.as_ref().is_some_and(|id| id.0 == from))
-        .or(match contacts {
-            [only] => Some(only),
-            _ => None,
-        })?;
+    let contact = contacts.iter().find(|c| c.wa_id.as_ref().is_some_and(|id| id.0 == from)).or(match contacts {
+        [only] => Some(only),
+        _ => None,
+    })?;
     contact.profile.as_ref()?.name.as_ref().map(|n| n.0.clone())
 }
 
 fn describe(error: &WaError) -> &str {
-    error
-        .title
-        .as_ref()
-        .or(error.details.as_ref())
-        .map_or("(no title)", |t| t.0.as_str())
+    error.title.as_ref().or(error.details.as_ref()).map_or("(no title)", |t| t.0.as_str())
 }

@@ -79,9 +79,7 @@ impl<'de> Deserialize<'de> for WireId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let id = String::deserialize(deserializer)?;
         if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
-            return Err(de::Error::custom(
-                "id must be 1-256 bytes without control characters",
-            ));
+            return Err(de::Error::custom("id must be 1-256 bytes without control characters"));
         }
         Ok(Self(id))
     }
@@ -118,18 +116,11 @@ pub(super) fn skipped(location: &str, reason: impl fmt::Display) -> Skipped {
         Some((cut, _)) => format!("{}…", &reason[..cut]),
         None => reason,
     };
-    Skipped {
-        location: location.to_owned(),
-        reason,
-    }
+    Skipped { location: location.to_owned(), reason }
 }
 
 /// Adds a parsed item, or the reason it could not be used, to the batch.
-pub(super) fn record(
-    batch: &mut InboundBatch,
-    location: &str,
-    result: Result<InboundItem, String>,
-) {
+pub(super) fn record(batch: &mut InboundBatch, location: &str, result: Result<InboundItem, String>) {
     match result {
         Ok(item) => batch.items.push(item),
         Err(reason) => batch.skipped.push(skipped(location, reason)),
@@ -186,12 +177,7 @@ mod tests {
     #[test]
     fn ids_must_be_clean_strings() {
         assert!(item::<WireId>(&json!("m_1")).is_ok());
-        for bad in [
-            json!(12345),
-            json!(""),
-            json!("a\u{0}b"),
-            json!("x".repeat(257)),
-        ] {
+        for bad in [json!(12345), json!(""), json!("a\u{0}b"), json!("x".repeat(257))] {
             assert!(item::<WireId>(&bad).is_err(), "{bad}");
         }
     }

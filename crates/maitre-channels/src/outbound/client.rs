@@ -10,12 +10,8 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
 use super::render;
-use super::{
-    Channel, InstagramLogin, OutboundMessage, SendFailure, SendTarget, Sent, check_limits,
-};
-use crate::errors::{
-    PermanentReason, PlatformError, SendErrorClass, cap, classify_graph, classify_telegram,
-};
+use super::{Channel, InstagramLogin, OutboundMessage, SendFailure, SendTarget, Sent, check_limits};
+use crate::errors::{PermanentReason, PlatformError, SendErrorClass, cap, classify_graph, classify_telegram};
 use crate::inbound::Platform;
 
 /// Base URLs, from config. Graph URLs include the API version; Telegram's is the bare host.
@@ -72,74 +68,42 @@ impl std::fmt::Debug for Sender {
 impl Sender {
     /// `timeout` bounds each request from connect to the last byte of the answer.
     pub fn new(urls: PlatformUrls, timeout: Duration) -> Result<Self, ClientBuildError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()?;
-        Ok(Self {
-            http,
-            urls,
-            timeout,
-            meta_app: None,
-        })
+        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()?;
+        Ok(Self { http, urls, timeout, meta_app: None })
     }
 
     /// Lets [`Sender::verify`] call `debug_token` for token expiry and permissions.
-    pub fn with_meta_app(
-        mut self,
-        app_id: impl Into<String>,
-        app_secret: impl Into<String>,
-    ) -> Self {
-        self.meta_app = Some(MetaApp {
-            app_id: app_id.into(),
-            app_secret: app_secret.into(),
-        });
+    pub fn with_meta_app(mut self, app_id: impl Into<String>, app_secret: impl Into<String>) -> Self {
+        self.meta_app = Some(MetaApp { app_id: app_id.into(), app_secret: app_secret.into() });
         self
     }
 
     /// Sends one message. The platform message id comes back on success; a failure says whether to
     /// retry, reconnect, or give up.
-    pub async fn send(
-        &self,
-        target: &SendTarget<'_>,
-        msg: &OutboundMessage,
-    ) -> Result<Sent, SendFailure> {
+    pub async fn send(&self, target: &SendTarget<'_>, msg: &OutboundMessage) -> Result<Sent, SendFailure> {
         let channel = &target.channel;
-        check_limits(channel.platform, msg)
-            .map_err(|e| SendFailure::invalid_request(e.to_string()))?;
+        check_limits(channel.platform, msg).map_err(|e| SendFailure::invalid_request(e.to_string()))?;
         let id = match channel.platform {
             Platform::Telegram => {
                 let body = render::telegram(target.recipient, msg);
-                let result = self
-                    .telegram_call(channel.access_token, "sendMessage", &body)
-                    .await?;
+                let result = self.telegram_call(channel.access_token, "sendMessage", &body).await?;
                 result["message_id"].as_i64().map(|id| id.to_string())
             }
             Platform::WhatsApp => {
-                let url = format!(
-                    "{}/{}/messages",
-                    self.urls.graph,
-                    segment(channel.account_key)?
-                );
+                let url = format!("{}/{}/messages", self.urls.graph, segment(channel.account_key)?);
                 let body = render::whatsapp(target.recipient, msg);
-                let answer = self
-                    .graph_call(self.http.post(url).json(&body), channel)
-                    .await?;
+                let answer = self.graph_call(self.http.post(url).json(&body), channel).await?;
                 answer["messages"][0]["id"].as_str().map(str::to_owned)
             }
             Platform::Instagram | Platform::Messenger => {
                 let url = format!("{}/messages", self.graph_node(channel)?);
                 let body = render::meta_messaging(target, msg);
-                let answer = self
-                    .graph_call(self.http.post(url).json(&body), channel)
-                    .await?;
+                let answer = self.graph_call(self.http.post(url).json(&body), channel).await?;
                 answer["message_id"].as_str().map(str::to_owned)
             }
         };
         match id {
-            Some(platform_message_id) => Ok(Sent {
-                platform_message_id,
-            }),
+            Some(platform_message_id) => Ok(Sent { platform_message_id }),
             // Accepted but unreadable: retrying could deliver the message twice.
             None => Err(failure(
                 PermanentReason::Other,
@@ -160,9 +124,7 @@ impl Sender {
         if let Some(text) = text {
             body["text"] = json!(text.chars().take(200).collect::<String>());
         }
-        self.telegram_call(bot_token, "answerCallbackQuery", &body)
-            .await
-            .map(drop)
+        self.telegram_call(bot_token, "answerCallbackQuery", &body).await.map(drop)
     }
 
     /// Points a bot's webhook at `url`; Telegram then sends `secret_token` in the
@@ -179,9 +141,7 @@ impl Sender {
             "secret_token": secret_token,
             "allowed_updates": ["message", "callback_query"],
         });
-        self.telegram_call(bot_token, "setWebhook", &body)
-            .await
-            .map(drop)
+        self.telegram_call(bot_token, "setWebhook", &body).await.map(drop)
     }
 
     /// `{base}/{node}` for Messenger and Instagram: the Instagram host for Business Login, and
@@ -189,11 +149,7 @@ impl Sender {
     pub(super) fn graph_node(&self, channel: &Channel<'_>) -> Result<String, SendFailure> {
         Ok(match (channel.platform, channel.instagram_login) {
             (Platform::Instagram, InstagramLogin::BusinessLogin) => {
-                format!(
-                    "{}/{}",
-                    self.urls.instagram_graph,
-                    segment(channel.account_key)?
-                )
+                format!("{}/{}", self.urls.instagram_graph, segment(channel.account_key)?)
             }
             (Platform::Instagram, InstagramLogin::FacebookPage) => {
                 format!("{}/me", self.urls.graph)
@@ -208,13 +164,9 @@ impl Sender {
         request: RequestBuilder,
         channel: &Channel<'_>,
     ) -> Result<Value, SendFailure> {
-        let (status, body) = self
-            .exchange(request.bearer_auth(channel.access_token))
-            .await?;
+        let (status, body) = self.exchange(request.bearer_auth(channel.access_token)).await?;
         if !status.is_success() {
-            return Err(SendFailure {
-                class: classify_graph(status.as_u16(), &body),
-            });
+            return Err(SendFailure { class: classify_graph(status.as_u16(), &body) });
         }
         Ok(serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
@@ -230,17 +182,12 @@ impl Sender {
         let (status, raw) = self.exchange(self.http.post(url).json(body)).await?;
         let answer: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         if !status.is_success() || answer["ok"] != Value::Bool(true) {
-            return Err(SendFailure {
-                class: classify_telegram(status.as_u16(), &raw),
-            });
+            return Err(SendFailure { class: classify_telegram(status.as_u16(), &raw) });
         }
         Ok(answer["result"].clone())
     }
 
-    async fn exchange(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<(StatusCode, Vec<u8>), SendFailure> {
+    async fn exchange(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>), SendFailure> {
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| self.transport(e))?;
@@ -259,12 +206,7 @@ impl Sender {
         if builder {
             return failure(PermanentReason::InvalidRequest, message);
         }
-        SendFailure {
-            class: SendErrorClass::Retryable {
-                retry_after: None,
-                error: no_answer(message),
-            },
-        }
+        SendFailure { class: SendErrorClass::Retryable { retry_after: None, error: no_answer(message) } }
     }
 }
 
@@ -272,36 +214,22 @@ impl Sender {
 /// such as a user's IGSID come from webhook bodies.
 pub(super) fn segment(value: &str) -> Result<&str, SendFailure> {
     let safe = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
         && value != "."
         && value != "..";
     if safe {
         Ok(value)
     } else {
-        Err(SendFailure::invalid_request(
-            "an account id, user id or token contains characters no platform uses".into(),
-        ))
+        Err(SendFailure::invalid_request("an account id, user id or token contains characters no platform uses".into()))
     }
 }
 
 fn failure(reason: PermanentReason, message: String) -> SendFailure {
-    SendFailure {
-        class: SendErrorClass::Permanent {
-            reason,
-            error: no_answer(message),
-        },
-    }
+    SendFailure { class: SendErrorClass::Permanent { reason, error: no_answer(message) } }
 }
 
 fn no_answer(message: String) -> PlatformError {
-    PlatformError {
-        http_status: None,
-        code: None,
-        subcode: None,
-        message: cap(&message),
-    }
+    PlatformError { http_status: None, code: None, subcode: None, message: cap(&message) }
 }
 
 /// reqwest's top-level message ("error sending request") hides the cause; join the chain.

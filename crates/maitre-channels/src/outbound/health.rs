@@ -66,16 +66,11 @@ impl Sender {
     pub async fn verify(&self, channel: &Channel<'_>) -> TokenHealth {
         let probe = self.probe(channel).await;
         let mut health = match probe {
-            Ok(reason) => TokenHealth {
-                status: TokenStatus::Connected,
-                reason,
-                expires_at: None,
-            },
+            Ok(reason) => TokenHealth { status: TokenStatus::Connected, reason, expires_at: None },
             Err(failure) => from_failure(failure),
         };
         let on_facebook_host = !(channel.platform == Platform::Telegram
-            || channel.platform == Platform::Instagram
-                && channel.instagram_login == InstagramLogin::BusinessLogin);
+            || channel.platform == Platform::Instagram && channel.instagram_login == InstagramLogin::BusinessLogin);
         if let Some(app) = &self.meta_app
             && health.status == TokenStatus::Connected
             && on_facebook_host
@@ -96,30 +91,17 @@ impl Sender {
     pub async fn profile_name(&self, channel: &Channel<'_>, user_id: &str) -> Option<String> {
         let (base, fields) = match (channel.platform, channel.instagram_login) {
             (Platform::Messenger, _) => (&self.urls.graph, "first_name,last_name"),
-            (Platform::Instagram, InstagramLogin::BusinessLogin) => {
-                (&self.urls.instagram_graph, "name,username")
-            }
-            (Platform::Instagram, InstagramLogin::FacebookPage) => {
-                (&self.urls.graph, "name,username")
-            }
+            (Platform::Instagram, InstagramLogin::BusinessLogin) => (&self.urls.instagram_graph, "name,username"),
+            (Platform::Instagram, InstagramLogin::FacebookPage) => (&self.urls.graph, "name,username"),
             (Platform::WhatsApp | Platform::Telegram, _) => return None,
         };
         let url = format!("{base}/{}", segment(user_id).ok()?);
         let request = self.http.get(url).query(&[("fields", fields)]);
         let profile = self.graph_call(request, channel).await.ok()?;
-        let text = |key: &str| {
-            profile[key]
-                .as_str()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let text = |key: &str| profile[key].as_str().map(str::trim).filter(|s| !s.is_empty());
         let name = match (text("first_name"), text("last_name")) {
             (Some(first), Some(last)) => Some(format!("{first} {last}")),
-            (first, last) => first
-                .or(last)
-                .or(text("name"))
-                .or(text("username"))
-                .map(str::to_owned),
+            (first, last) => first.or(last).or(text("name")).or(text("username")).map(str::to_owned),
         };
         name.map(|n| cap(&n))
     }
@@ -129,17 +111,13 @@ impl Sender {
         let text = |v: &Value, key: &str| v[key].as_str().unwrap_or("?").to_owned();
         match channel.platform {
             Platform::Telegram => {
-                let me = self
-                    .telegram_call(channel.access_token, "getMe", &json!({}))
-                    .await?;
+                let me = self.telegram_call(channel.access_token, "getMe", &json!({})).await?;
                 Ok(format!("Telegram bot @{}", text(&me, "username")))
             }
             Platform::WhatsApp => {
                 let url = format!("{}/{}", self.urls.graph, segment(channel.account_key)?);
                 let fields = [("fields", "id,display_phone_number,verified_name")];
-                let number = self
-                    .graph_call(self.http.get(url).query(&fields), channel)
-                    .await?;
+                let number = self.graph_call(self.http.get(url).query(&fields), channel).await?;
                 Ok(format!(
                     "WhatsApp number {} ({})",
                     text(&number, "display_phone_number"),
@@ -147,28 +125,18 @@ impl Sender {
                 ))
             }
             Platform::Messenger | Platform::Instagram => {
-                let business_login = channel.platform == Platform::Instagram
-                    && channel.instagram_login == InstagramLogin::BusinessLogin;
+                let business_login =
+                    channel.platform == Platform::Instagram && channel.instagram_login == InstagramLogin::BusinessLogin;
                 let (url, fields) = if business_login {
-                    (
-                        format!("{}/me", self.urls.instagram_graph),
-                        "user_id,username",
-                    )
+                    (format!("{}/me", self.urls.instagram_graph), "user_id,username")
                 } else {
                     (format!("{}/me", self.urls.graph), "id,name")
                 };
-                let me = self
-                    .graph_call(self.http.get(url).query(&[("fields", fields)]), channel)
-                    .await?;
+                let me = self.graph_call(self.http.get(url).query(&[("fields", fields)]), channel).await?;
                 Ok(if business_login {
                     format!("Instagram account @{}", text(&me, "username"))
                 } else {
-                    format!(
-                        "{} via Page {} ({})",
-                        channel.platform,
-                        text(&me, "name"),
-                        text(&me, "id")
-                    )
+                    format!("{} via Page {} ({})", channel.platform, text(&me, "name"), text(&me, "id"))
                 })
             }
         }
@@ -176,26 +144,15 @@ impl Sender {
 
     /// `GET /debug_token?input_token=…` with the app token `app_id|app_secret` as bearer (§5). The
     /// inspected token sits in the query, as the endpoint requires; URLs are never logged.
-    async fn debug_token(
-        &self,
-        app: &MetaApp,
-        channel: &Channel<'_>,
-    ) -> Result<DebugData, SendFailure> {
+    async fn debug_token(&self, app: &MetaApp, channel: &Channel<'_>) -> Result<DebugData, SendFailure> {
         let app_token = format!("{}|{}", app.app_id, app.app_secret);
-        let request = self
-            .http
-            .get(format!("{}/debug_token", self.urls.graph))
-            .query(&[("input_token", channel.access_token)]);
-        let app_channel = Channel {
-            access_token: &app_token,
-            ..*channel
-        };
+        let request =
+            self.http.get(format!("{}/debug_token", self.urls.graph)).query(&[("input_token", channel.access_token)]);
+        let app_channel = Channel { access_token: &app_token, ..*channel };
         let answer = self.graph_call(request, &app_channel).await?;
         serde_json::from_value::<DebugToken>(answer)
             .map(|d| d.data)
-            .map_err(|e| {
-                SendFailure::invalid_request(format!("unreadable debug_token answer: {e}"))
-            })
+            .map_err(|e| SendFailure::invalid_request(format!("unreadable debug_token answer: {e}")))
     }
 }
 
@@ -211,10 +168,8 @@ fn required_scope(platform: Platform) -> &'static str {
 fn apply_debug(health: &mut TokenHealth, data: &DebugData, scope: &str) {
     if !data.is_valid {
         health.status = TokenStatus::Invalid;
-        health.reason = data.error.as_ref().map_or_else(
-            || "Meta reports the token as not valid".into(),
-            |e| cap(&e.message),
-        );
+        health.reason =
+            data.error.as_ref().map_or_else(|| "Meta reports the token as not valid".into(), |e| cap(&e.message));
         return;
     }
     health.expires_at = [data.expires_at, data.data_access_expires_at]
@@ -236,11 +191,7 @@ fn from_failure(failure: SendFailure) -> TokenHealth {
         }
         SendErrorClass::Retryable { error, .. } => (TokenStatus::Unknown, error),
     };
-    TokenHealth {
-        status,
-        reason: error.message,
-        expires_at: None,
-    }
+    TokenHealth { status, reason: error.message, expires_at: None }
 }
 
 #[cfg(test)]
@@ -248,30 +199,19 @@ mod tests {
     use super::*;
 
     fn connected() -> TokenHealth {
-        TokenHealth {
-            status: TokenStatus::Connected,
-            reason: "Page".into(),
-            expires_at: None,
-        }
+        TokenHealth { status: TokenStatus::Connected, reason: "Page".into(), expires_at: None }
     }
 
     fn data(json: Value) -> DebugData {
-        serde_json::from_value::<DebugToken>(json!({ "data": json }))
-            .unwrap()
-            .data
+        serde_json::from_value::<DebugToken>(json!({ "data": json })).unwrap().data
     }
 
     #[test]
     fn debug_token_verdicts() {
         let mut health = connected();
-        let invalid = data(
-            json!({"is_valid": false, "error": {"code": 190, "message": "Session has expired"}}),
-        );
+        let invalid = data(json!({"is_valid": false, "error": {"code": 190, "message": "Session has expired"}}));
         apply_debug(&mut health, &invalid, "pages_messaging");
-        assert_eq!(
-            (health.status, health.reason.as_str()),
-            (TokenStatus::Invalid, "Session has expired")
-        );
+        assert_eq!((health.status, health.reason.as_str()), (TokenStatus::Invalid, "Session has expired"));
 
         let mut health = connected();
         let never = data(
@@ -279,20 +219,10 @@ mod tests {
         );
         apply_debug(&mut health, &never, "pages_messaging");
         assert_eq!(health.status, TokenStatus::Connected);
-        assert_eq!(
-            health.expires_at,
-            DateTime::from_timestamp(1_795_000_000, 0)
-        );
+        assert_eq!(health.expires_at, DateTime::from_timestamp(1_795_000_000, 0));
 
         let mut health = connected();
-        apply_debug(
-            &mut health,
-            &data(json!({"is_valid": true})),
-            "pages_messaging",
-        );
-        assert_eq!(
-            (health.status, health.expires_at),
-            (TokenStatus::NeedsAttention, None)
-        );
+        apply_debug(&mut health, &data(json!({"is_valid": true})), "pages_messaging");
+        assert_eq!((health.status, health.expires_at), (TokenStatus::NeedsAttention, None));
     }
 }

@@ -55,48 +55,19 @@ pub enum LimitError {
         actual: usize,
     },
     #[error("{platform} allows at most {max} characters in a footer; this one has {actual}")]
-    FooterTooLong {
-        platform: Platform,
-        max: usize,
-        actual: usize,
-    },
+    FooterTooLong { platform: Platform, max: usize, actual: usize },
     #[error("{platform} allows at most {max} {kind}; this message has {actual}")]
-    TooManyChoices {
-        platform: Platform,
-        kind: &'static str,
-        max: usize,
-        actual: usize,
-    },
+    TooManyChoices { platform: Platform, kind: &'static str, max: usize, actual: usize },
     #[error("{platform} buttons and quick replies need a title")]
     EmptyTitle { platform: Platform },
-    #[error(
-        "{platform} allows at most {max} characters in a {kind} title; \"{title}\" has {actual}"
-    )]
-    TitleTooLong {
-        platform: Platform,
-        kind: &'static str,
-        max: usize,
-        title: String,
-        actual: usize,
-    },
+    #[error("{platform} allows at most {max} characters in a {kind} title; \"{title}\" has {actual}")]
+    TitleTooLong { platform: Platform, kind: &'static str, max: usize, title: String, actual: usize },
     #[error("the choice \"{title}\" needs a payload")]
     EmptyPayload { title: String },
-    #[error(
-        "{platform} allows at most {max} {unit} of payload; the payload of \"{title}\" has {actual}"
-    )]
-    PayloadTooLong {
-        platform: Platform,
-        max: usize,
-        unit: Unit,
-        title: String,
-        actual: usize,
-    },
+    #[error("{platform} allows at most {max} {unit} of payload; the payload of \"{title}\" has {actual}")]
+    PayloadTooLong { platform: Platform, max: usize, unit: Unit, title: String, actual: usize },
     #[error("{platform} needs each button's {what} to differ; \"{value}\" appears twice")]
-    Duplicate {
-        platform: Platform,
-        what: &'static str,
-        value: String,
-    },
+    Duplicate { platform: Platform, what: &'static str, value: String },
 }
 
 /// Checks `msg` against `platform`'s limits. [`super::Sender::send`] calls it too, so an
@@ -125,20 +96,11 @@ fn meta_messaging(platform: Platform, msg: &OutboundMessage, text: &str) -> Resu
     text_fits(platform, text, max, unit, context)?;
     count_fits(platform, "quick replies", 13, msg.quick_replies.len())?;
     count_fits(platform, "buttons", 3, msg.buttons.len())?;
-    let kinds = [
-        ("quick reply", &msg.quick_replies),
-        ("button", &msg.buttons),
-    ];
+    let kinds = [("quick reply", &msg.quick_replies), ("button", &msg.buttons)];
     for (kind, choices) in kinds {
         for choice in choices {
             title_fits(platform, kind, &choice.title, META_TITLE_CHARS)?;
-            payload_fits(
-                platform,
-                &choice.title,
-                &choice.payload,
-                META_PAYLOAD_CHARS,
-                Unit::Characters,
-            )?;
+            payload_fits(platform, &choice.title, &choice.payload, META_PAYLOAD_CHARS, Unit::Characters)?;
         }
     }
     Ok(())
@@ -150,44 +112,21 @@ fn whatsapp(msg: &OutboundMessage, text: &str) -> Result<(), LimitError> {
     if choices.is_empty() {
         return text_fits(platform, text, 4096, Unit::Characters, "");
     }
-    text_fits(
-        platform,
-        text,
-        1024,
-        Unit::Characters,
-        " with reply buttons",
-    )?;
+    text_fits(platform, text, 1024, Unit::Characters, " with reply buttons")?;
     if let Some(footer) = &msg.footer {
         let actual = footer.chars().count();
         if actual > 60 {
-            return Err(LimitError::FooterTooLong {
-                platform,
-                max: 60,
-                actual,
-            });
+            return Err(LimitError::FooterTooLong { platform, max: 60, actual });
         }
     }
     count_fits(platform, "reply buttons", 3, choices.len())?;
     let (mut titles, mut ids) = (HashSet::new(), HashSet::new());
     for choice in choices {
         title_fits(platform, "reply button", &choice.title, 20)?;
-        payload_fits(
-            platform,
-            &choice.title,
-            &choice.payload,
-            256,
-            Unit::Characters,
-        )?;
-        for (seen, what, value) in [
-            (&mut titles, "title", &choice.title),
-            (&mut ids, "payload", &choice.payload),
-        ] {
+        payload_fits(platform, &choice.title, &choice.payload, 256, Unit::Characters)?;
+        for (seen, what, value) in [(&mut titles, "title", &choice.title), (&mut ids, "payload", &choice.payload)] {
             if !seen.insert(value.as_str()) {
-                return Err(LimitError::Duplicate {
-                    platform,
-                    what,
-                    value: value.clone(),
-                });
+                return Err(LimitError::Duplicate { platform, what, value: value.clone() });
             }
         }
     }
@@ -206,88 +145,41 @@ fn telegram(msg: &OutboundMessage, text: &str) -> Result<(), LimitError> {
     Ok(())
 }
 
-fn text_fits(
-    platform: Platform,
-    text: &str,
-    max: usize,
-    unit: Unit,
-    context: &'static str,
-) -> Result<(), LimitError> {
+fn text_fits(platform: Platform, text: &str, max: usize, unit: Unit, context: &'static str) -> Result<(), LimitError> {
     let actual = unit.measure(text);
     if actual > max {
-        return Err(LimitError::TextTooLong {
-            platform,
-            context,
-            max,
-            unit,
-            actual,
-        });
+        return Err(LimitError::TextTooLong { platform, context, max, unit, actual });
     }
     Ok(())
 }
 
-fn count_fits(
-    platform: Platform,
-    kind: &'static str,
-    max: usize,
-    actual: usize,
-) -> Result<(), LimitError> {
+fn count_fits(platform: Platform, kind: &'static str, max: usize, actual: usize) -> Result<(), LimitError> {
     if actual > max {
-        return Err(LimitError::TooManyChoices {
-            platform,
-            kind,
-            max,
-            actual,
-        });
+        return Err(LimitError::TooManyChoices { platform, kind, max, actual });
     }
     Ok(())
 }
 
 /// Meta truncates long quick-reply titles silently; refusing them keeps what the guest sees equal
 /// to what the author wrote.
-fn title_fits(
-    platform: Platform,
-    kind: &'static str,
-    title: &str,
-    max: usize,
-) -> Result<(), LimitError> {
+fn title_fits(platform: Platform, kind: &'static str, title: &str, max: usize) -> Result<(), LimitError> {
     if title.trim().is_empty() {
         return Err(LimitError::EmptyTitle { platform });
     }
     let actual = title.chars().count();
     if actual > max {
-        return Err(LimitError::TitleTooLong {
-            platform,
-            kind,
-            max,
-            title: title.to_owned(),
-            actual,
-        });
+        return Err(LimitError::TitleTooLong { platform, kind, max, title: title.to_owned(), actual });
     }
     Ok(())
 }
 
-fn payload_fits(
-    platform: Platform,
-    title: &str,
-    payload: &str,
-    max: usize,
-    unit: Unit,
-) -> Result<(), LimitError> {
+fn payload_fits(platform: Platform, title: &str, payload: &str, max: usize, unit: Unit) -> Result<(), LimitError> {
     if payload.is_empty() {
-        return Err(LimitError::EmptyPayload {
-            title: title.to_owned(),
-        });
+        return Err(LimitError::EmptyPayload { title: title.to_owned() });
     }
     let actual = unit.measure(payload);
     if actual > max {
-        return Err(LimitError::PayloadTooLong {
-            platform,
-            max,
-            unit,
-            title: title.to_owned(),
-            actual,
-        });
+        return Err(LimitError::PayloadTooLong { platform, max, unit, title: title.to_owned(), actual });
     }
     Ok(())
 }

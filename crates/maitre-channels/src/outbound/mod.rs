@@ -41,10 +41,7 @@ pub struct OutboundMessage {
 
 impl OutboundMessage {
     pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ..Self::default()
-        }
+        Self { text: text.into(), ..Self::default() }
     }
 }
 
@@ -57,10 +54,7 @@ pub struct Choice {
 
 impl Choice {
     pub fn new(title: impl Into<String>, payload: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            payload: payload.into(),
-        }
+        Self { title: title.into(), payload: payload.into() }
     }
 }
 
@@ -132,12 +126,7 @@ impl SendFailure {
         Self {
             class: SendErrorClass::Permanent {
                 reason: PermanentReason::InvalidRequest,
-                error: PlatformError {
-                    http_status: None,
-                    code: None,
-                    subcode: None,
-                    message,
-                },
+                error: PlatformError { http_status: None, code: None, subcode: None, message },
             },
         }
     }

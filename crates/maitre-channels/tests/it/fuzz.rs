@@ -3,8 +3,8 @@
 //! reproducible without a fuzzing crate.
 
 use maitre_channels::{
-    InboundBatch, ParseError, classify_graph, classify_telegram, parse_meta, parse_telegram,
-    verify_meta, verify_telegram,
+    InboundBatch, ParseError, classify_graph, classify_telegram, parse_meta, parse_telegram, verify_meta,
+    verify_telegram,
 };
 use serde_json::{Map, Value, json};
 
@@ -130,11 +130,7 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
         4 => json!(*rng.pick(STRINGS)),
         5 => json!(rng.pick(&[0_u64, 1, 1_790_000_000, 1_790_000_000_123, u64::MAX])),
         6 => json!("x".repeat(rng.below(600))),
-        7 => Value::Array(
-            (0..rng.below(4))
-                .map(|_| random_value(rng, depth - 1))
-                .collect(),
-        ),
+        7 => Value::Array((0..rng.below(4)).map(|_| random_value(rng, depth - 1)).collect()),
         _ => {
             let mut map = Map::new();
             for _ in 0..rng.below(4) {
@@ -242,14 +238,7 @@ fn arbitrary_bytes_never_panic() {
 #[test]
 fn random_json_mutations_of_fixtures_never_panic() {
     let mut rng = Rng(0x5eed_0002);
-    for dir in [
-        "instagram",
-        "messenger",
-        "whatsapp",
-        "telegram",
-        "graph_errors",
-        "hostile",
-    ] {
+    for dir in ["instagram", "messenger", "whatsapp", "telegram", "graph_errors", "hostile"] {
         for name in fixture_names(dir) {
             let raw = fixture(&format!("{dir}/{name}"));
             // Unparseable fixtures and the 100 KB one add time, not coverage.

@@ -17,10 +17,7 @@ fn no_hostile_fixture_panics_either_parser() {
 fn deeply_nested_hits_the_recursion_limit() {
     let err = parse_meta(&fixture("hostile/deeply_nested.json")).unwrap_err();
     assert!(matches!(err, ParseError::InvalidJson(_)), "{err}");
-    assert!(
-        err.to_string().contains("recursion limit exceeded"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
 }
 
 #[test]
@@ -46,11 +43,7 @@ fn valid_json_that_is_not_an_envelope() {
         br#"{"object":"instagram"}"#,
         br#"{"object":"page","entry":{}}"#,
     ] {
-        assert!(
-            matches!(parse_meta(body), Err(ParseError::Envelope(_))),
-            "{}",
-            String::from_utf8_lossy(body)
-        );
+        assert!(matches!(parse_meta(body), Err(ParseError::Envelope(_))), "{}", String::from_utf8_lossy(body));
     }
 }
 
@@ -94,10 +87,7 @@ fn wrong_types_are_rejected_per_entry() {
     let batch = meta("hostile/wrong_types_instagram.json");
     assert!(batch.items.is_empty(), "{:?}", batch.items);
     let locations: Vec<_> = batch.skipped.iter().map(|s| s.location.as_str()).collect();
-    assert_eq!(
-        locations,
-        vec!["entry[0]", "entry[1]", "entry[2]", "entry[3]", "entry[4]"]
-    );
+    assert_eq!(locations, vec!["entry[0]", "entry[1]", "entry[2]", "entry[3]", "entry[4]"]);
 }
 
 #[test]
@@ -112,22 +102,14 @@ fn float_timestamp_item_is_skipped() {
     assert_eq!(batch.items.len(), 1);
     assert_eq!(batch.items[0].dedupe_key, "m_OK");
     assert_eq!(batch.skipped.len(), 1);
-    assert!(
-        batch.skipped[0].reason.contains("floating point"),
-        "{:?}",
-        batch.skipped
-    );
+    assert!(batch.skipped[0].reason.contains("floating point"), "{:?}", batch.skipped);
 }
 
 #[test]
 fn unicode_round_trips_except_nul() {
     let batch = meta("hostile/unicode_rtl_emoji_instagram.json");
     assert!(batch.skipped.is_empty());
-    let texts: Vec<_> = batch
-        .items
-        .iter()
-        .map(|i| message(i).text.clone().unwrap())
-        .collect();
+    let texts: Vec<_> = batch.items.iter().map(|i| message(i).text.clone().unwrap()).collect();
     assert_eq!(
         texts[0],
         "\u{0645}\u{0631}\u{062d}\u{0628}\u{0627}\u{060c} \u{0637}\u{0627}\u{0648}\u{0644}\u{0629} \
@@ -158,10 +140,7 @@ fn duplicate_ids_share_dedupe_keys() {
         ]
     );
     // Order is preserved so "first stored wins" keeps the first body.
-    assert_eq!(
-        message(&batch.items[0]).text.as_deref(),
-        Some("I'd like to book for 4")
-    );
+    assert_eq!(message(&batch.items[0]).text.as_deref(), Some("I'd like to book for 4"));
 }
 
 #[test]

@@ -32,10 +32,7 @@ fn text_message() {
     let m = message(&item);
     assert_eq!(m.kind, MessageKind::Text);
     assert_eq!(m.message_id.as_deref(), Some("m_FAKE_IG_0001"));
-    assert_eq!(
-        m.text.as_deref(),
-        Some("hi, do you have a table for 2 on saturday?")
-    );
+    assert_eq!(m.text.as_deref(), Some("hi, do you have a table for 2 on saturday?"));
     assert!(!m.is_echo);
 }
 
@@ -66,18 +63,12 @@ fn story_reply_keeps_the_story_reference() {
     assert_eq!(item.contact_id, "9000000000000002");
     let m = message(&item);
     assert_eq!(m.kind, MessageKind::StoryReply);
-    assert_eq!(
-        m.text.as_deref(),
-        Some("that dessert looks amazing, is it on the menu friday?")
-    );
+    assert_eq!(m.text.as_deref(), Some("that dessert looks amazing, is it on the menu friday?"));
     assert_eq!(
         m.reply_to,
         Some(Reference::Story {
             id: Some("18000000000000001".into()),
-            url: Some(
-                "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18000000000000001&FAKE=1"
-                    .into()
-            ),
+            url: Some("https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18000000000000001&FAKE=1".into()),
         })
     );
 }
@@ -99,13 +90,7 @@ fn story_mention_and_share_attachments() {
     let m = message(&share);
     assert_eq!(m.kind, MessageKind::Share);
     assert_eq!(m.attachments.len(), 1);
-    assert!(
-        m.attachments[0]
-            .url
-            .as_deref()
-            .unwrap()
-            .contains("18000000000000003")
-    );
+    assert!(m.attachments[0].url.as_deref().unwrap().contains("18000000000000003"));
 }
 
 #[test]
@@ -122,13 +107,7 @@ fn echo_is_flagged_and_sides_are_normalized() {
 fn read_receipt() {
     let item = single("instagram/read.json");
     assert_eq!(item.dedupe_key, "read:9000000000000001:m_FAKE_IG_0007");
-    assert_eq!(
-        item.event,
-        Event::Read(ReadReceipt {
-            message_id: Some("m_FAKE_IG_0007".into()),
-            watermark: None
-        })
-    );
+    assert_eq!(item.event, Event::Read(ReadReceipt { message_id: Some("m_FAKE_IG_0007".into()), watermark: None }));
 }
 
 #[test]
@@ -137,16 +116,8 @@ fn reaction_and_its_removal() {
     let m = message(&react);
     assert_eq!(m.kind, MessageKind::Reaction);
     assert_eq!(m.text.as_deref(), Some("\u{2764}\u{fe0f}"));
-    assert_eq!(
-        m.reply_to,
-        Some(Reference::Message {
-            id: "m_FAKE_IG_0007".into()
-        })
-    );
-    assert_eq!(
-        react.dedupe_key,
-        "reaction:9000000000000001:m_FAKE_IG_0007:react:1790000420123"
-    );
+    assert_eq!(m.reply_to, Some(Reference::Message { id: "m_FAKE_IG_0007".into() }));
+    assert_eq!(react.dedupe_key, "reaction:9000000000000001:m_FAKE_IG_0007:react:1790000420123");
 
     let unreact = single("instagram/unreact.json");
     let m = message(&unreact);
@@ -200,11 +171,9 @@ fn dashboard_test_event_is_never_routed() {
 #[test]
 fn changes_form_messaging_is_parsed_for_a_real_account() {
     // The same shape with a real entry id parses like `messaging[]`, string timestamp included.
-    let body = String::from_utf8(crate::support::fixture(
-        "instagram/dashboard_test_changes_form.json",
-    ))
-    .unwrap()
-    .replace("\"id\": \"0\"", "\"id\": \"23245\"");
+    let body = String::from_utf8(crate::support::fixture("instagram/dashboard_test_changes_form.json"))
+        .unwrap()
+        .replace("\"id\": \"0\"", "\"id\": \"23245\"");
     let batch = maitre_channels::parse_meta(body.as_bytes()).unwrap();
     assert!(batch.skipped.is_empty(), "{:?}", batch.skipped);
     let item = &batch.items[0];

@@ -14,10 +14,7 @@ fn text_message() {
     assert_eq!(item.timestamp, millis(1_790_000_000_123));
     let m = message(&item);
     assert_eq!(m.kind, MessageKind::Text);
-    assert_eq!(
-        m.text.as_deref(),
-        Some("Hello, can I book a haircut for Thursday?")
-    );
+    assert_eq!(m.text.as_deref(), Some("Hello, can I book a haircut for Thursday?"));
 }
 
 #[test]
@@ -29,13 +26,7 @@ fn read_watermark_and_postback_in_one_batch() {
 
     assert_eq!(read.platform, Platform::Messenger);
     assert_eq!(read.dedupe_key, "read:6000000000000001:1790000090000");
-    assert_eq!(
-        read.event,
-        Event::Read(ReadReceipt {
-            message_id: None,
-            watermark: millis(1_790_000_090_000)
-        })
-    );
+    assert_eq!(read.event, Event::Read(ReadReceipt { message_id: None, watermark: millis(1_790_000_090_000) }));
 
     assert_eq!(postback.account_key, "110000000000001");
     assert_eq!(postback.dedupe_key, "m_FAKE_FB_0002");

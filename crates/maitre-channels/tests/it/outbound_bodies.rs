@@ -18,19 +18,12 @@ async fn send_one(target: &SendTarget<'_>, msg: &OutboundMessage) -> (RecordedRe
     let sent = sender(&fakes).send(target, msg).await.unwrap();
     let requests = fakes.requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
-    (
-        requests.into_iter().next().unwrap(),
-        sent.platform_message_id,
-    )
+    (requests.into_iter().next().unwrap(), sent.platform_message_id)
 }
 
 fn assert_graph_auth(request: &RecordedRequest, token: &str) {
     assert_eq!(request.headers["authorization"], format!("Bearer {token}"));
-    assert!(
-        request.query.is_empty(),
-        "no token in the URL: {:?}",
-        request.query
-    );
+    assert!(request.query.is_empty(), "no token in the URL: {:?}", request.query);
     assert_eq!(request.method, "POST");
 }
 
@@ -71,10 +64,7 @@ async fn instagram_quick_replies() {
         ..OutboundMessage::text("Which time works for you on Saturday?")
     };
     let (request, _) = send_one(&target(Platform::Instagram), &msg).await;
-    assert_eq!(
-        request.body,
-        fixture_json("instagram/send_quick_replies_request.json")
-    );
+    assert_eq!(request.body, fixture_json("instagram/send_quick_replies_request.json"));
 }
 
 #[tokio::test]
@@ -83,14 +73,9 @@ async fn instagram_human_agent_through_a_page() {
     target.human_agent_tag = true;
     target.channel.instagram_login = InstagramLogin::FacebookPage;
     target.channel.access_token = PAGE_TOKEN;
-    let msg = OutboundMessage::text(
-        "Sorry for the slow reply - we were closed on Sunday. Your table is confirmed.",
-    );
+    let msg = OutboundMessage::text("Sorry for the slow reply - we were closed on Sunday. Your table is confirmed.");
     let (request, _) = send_one(&target, &msg).await;
-    assert_eq!(
-        request.body,
-        fixture_json("instagram/send_human_agent_request.json")
-    );
+    assert_eq!(request.body, fixture_json("instagram/send_human_agent_request.json"));
     assert_eq!(request.path, "/graph/v25.0/me/messages");
     assert_graph_auth(&request, PAGE_TOKEN);
 }
@@ -99,14 +84,8 @@ async fn instagram_human_agent_through_a_page() {
 async fn whatsapp_text() {
     let msg = OutboundMessage::text("Great, a table for 4 tomorrow at 20:00 is held for you.");
     let (request, id) = send_one(&target(Platform::WhatsApp), &msg).await;
-    assert_eq!(
-        request.body,
-        fixture_json("whatsapp/send_text_request.json")
-    );
-    assert_eq!(
-        request.path,
-        format!("/graph/v25.0/{PHONE_NUMBER_ID}/messages")
-    );
+    assert_eq!(request.body, fixture_json("whatsapp/send_text_request.json"));
+    assert_eq!(request.path, format!("/graph/v25.0/{PHONE_NUMBER_ID}/messages"));
     assert_graph_auth(&request, WA_TOKEN);
     assert_eq!(id, "wamid.FAKE_1");
 }
@@ -115,18 +94,11 @@ async fn whatsapp_text() {
 async fn whatsapp_reply_buttons() {
     let msg = OutboundMessage {
         footer: Some("Test Bistro".into()),
-        buttons: choices(&[
-            ("Confirm", "confirm-booking"),
-            ("Change time", "change-time"),
-            ("Cancel", "cancel"),
-        ]),
+        buttons: choices(&[("Confirm", "confirm-booking"), ("Change time", "change-time"), ("Cancel", "cancel")]),
         ..OutboundMessage::text("Table for 4, tomorrow 20:00. Shall I confirm?")
     };
     let (request, _) = send_one(&target(Platform::WhatsApp), &msg).await;
-    assert_eq!(
-        request.body,
-        fixture_json("whatsapp/send_interactive_buttons_request.json")
-    );
+    assert_eq!(request.body, fixture_json("whatsapp/send_interactive_buttons_request.json"));
 }
 
 #[tokio::test]
@@ -136,14 +108,8 @@ async fn telegram_inline_keyboard() {
         ..OutboundMessage::text("Table for 4, tomorrow 20:00. Confirm?")
     };
     let (request, id) = send_one(&target(Platform::Telegram), &msg).await;
-    assert_eq!(
-        request.body,
-        fixture_json("telegram/send_message_inline_keyboard_request.json")
-    );
-    assert_eq!(
-        request.path,
-        format!("/telegram/bot{BOT_TOKEN}/sendMessage")
-    );
+    assert_eq!(request.body, fixture_json("telegram/send_message_inline_keyboard_request.json"));
+    assert_eq!(request.path, format!("/telegram/bot{BOT_TOKEN}/sendMessage"));
     assert_eq!(id, "1");
 }
 
@@ -151,10 +117,7 @@ async fn telegram_inline_keyboard() {
 async fn telegram_callback_answer_and_webhook() {
     let fakes = FakePlatforms::start().await;
     let sender = sender(&fakes);
-    sender
-        .answer_callback_query(BOT_TOKEN, "4382000000000000001", Some("Booking confirmed"))
-        .await
-        .unwrap();
+    sender.answer_callback_query(BOT_TOKEN, "4382000000000000001", Some("Booking confirmed")).await.unwrap();
     sender
         .set_telegram_webhook(
             BOT_TOKEN,
@@ -164,18 +127,9 @@ async fn telegram_callback_answer_and_webhook() {
         .await
         .unwrap();
     let requests = fakes.requests();
-    assert_eq!(
-        requests[0].path,
-        format!("/telegram/bot{BOT_TOKEN}/answerCallbackQuery")
-    );
-    assert_eq!(
-        requests[0].body,
-        fixture_json("telegram/answer_callback_query_request.json")
-    );
-    assert_eq!(
-        requests[1].path,
-        format!("/telegram/bot{BOT_TOKEN}/setWebhook")
-    );
+    assert_eq!(requests[0].path, format!("/telegram/bot{BOT_TOKEN}/answerCallbackQuery"));
+    assert_eq!(requests[0].body, fixture_json("telegram/answer_callback_query_request.json"));
+    assert_eq!(requests[1].path, format!("/telegram/bot{BOT_TOKEN}/setWebhook"));
     assert_eq!(
         requests[1].body,
         json!({
@@ -218,11 +172,8 @@ async fn fake_answers_have_the_documented_shape() {
     for platform in [Platform::Instagram, Platform::WhatsApp, Platform::Telegram] {
         sender.send(&target(platform), &msg).await.unwrap();
     }
-    let fixtures = [
-        "instagram/send_response.json",
-        "whatsapp/send_response.json",
-        "telegram/send_message_response.json",
-    ];
+    let fixtures =
+        ["instagram/send_response.json", "whatsapp/send_response.json", "telegram/send_message_response.json"];
     for (request, path) in fakes.requests().iter().zip(fixtures) {
         assert_covers(&request.response, &fixture_json(path), path);
     }
@@ -232,9 +183,7 @@ fn assert_covers(actual: &Value, expected: &Value, at: &str) {
     match (actual, expected) {
         (Value::Object(a), Value::Object(e)) => {
             for (key, value) in e {
-                let inner = a
-                    .get(key)
-                    .unwrap_or_else(|| panic!("{at}: missing {key} in {actual}"));
+                let inner = a.get(key).unwrap_or_else(|| panic!("{at}: missing {key} in {actual}"));
                 assert_covers(inner, value, &format!("{at}.{key}"));
             }
         }
@@ -244,11 +193,7 @@ fn assert_covers(actual: &Value, expected: &Value, at: &str) {
                 assert_covers(a, e, at);
             }
         }
-        (a, e) => assert_eq!(
-            std::mem::discriminant(a),
-            std::mem::discriminant(e),
-            "{at}: {a} vs {e}"
-        ),
+        (a, e) => assert_eq!(std::mem::discriminant(a), std::mem::discriminant(e), "{at}: {a} vs {e}"),
     }
 }
 
@@ -258,35 +203,18 @@ async fn sent_messages_lists_accepted_sends_only() {
     let sender = sender(&fakes);
     fakes.fail_next(1, maitre_testkit::Fault::ServerError500);
     let msg = OutboundMessage::text("Hello");
-    assert!(
-        sender
-            .send(&target(Platform::WhatsApp), &msg)
-            .await
-            .is_err()
-    );
+    assert!(sender.send(&target(Platform::WhatsApp), &msg).await.is_err());
     for platform in ALL {
         sender.send(&target(platform), &msg).await.unwrap();
     }
-    let sent: Vec<(String, String)> = fakes
-        .sent_messages()
-        .into_iter()
-        .map(
-            |SentMessage {
-                 recipient, text, ..
-             }| (recipient, text),
-        )
-        .collect();
-    let expected =
-        [PSID, IGSID, "+15550002222", CHAT_ID].map(|r| (r.to_owned(), "Hello".to_owned()));
+    let sent: Vec<(String, String)> =
+        fakes.sent_messages().into_iter().map(|SentMessage { recipient, text, .. }| (recipient, text)).collect();
+    let expected = [PSID, IGSID, "+15550002222", CHAT_ID].map(|r| (r.to_owned(), "Hello".to_owned()));
     assert_eq!(sent, expected);
     assert_eq!(fakes.requests().iter().filter(|r| r.failed).count(), 1);
     // The same, over HTTP, for someone trying maitre against `maitre dev fake-platforms`.
-    let over_http: Value = reqwest::get(format!("{}/_fake/sent", fakes.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let over_http: Value =
+        reqwest::get(format!("{}/_fake/sent", fakes.base_url())).await.unwrap().json().await.unwrap();
     assert_eq!(over_http.as_array().map(Vec::len), Some(4));
     assert_eq!(over_http[2]["recipient"], "+15550002222");
     fakes.clear();

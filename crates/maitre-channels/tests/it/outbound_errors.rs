@@ -4,18 +4,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use maitre_channels::{
-    OutboundMessage, PermanentReason, Platform, SendErrorClass, SendFailure, Sender,
-};
+use maitre_channels::{OutboundMessage, PermanentReason, Platform, SendErrorClass, SendFailure, Sender};
 use maitre_testkit::{FakePlatforms, Fault};
 
 use crate::support::send::*;
 
 async fn fail_once(fakes: &FakePlatforms, platform: Platform, fault: Fault) -> SendErrorClass {
     fakes.fail_next(1, fault.clone());
-    let result = sender(fakes)
-        .send(&target(platform), &OutboundMessage::text("Hello"))
-        .await;
+    let result = sender(fakes).send(&target(platform), &OutboundMessage::text("Hello")).await;
     let failure = result.expect_err(&format!("{platform} {fault:?}"));
     failure.class
 }
@@ -35,68 +31,20 @@ fn summary(class: &SendErrorClass) -> (&'static str, Option<u16>, Option<i64>) {
 async fn every_fault_is_classified_per_platform() {
     let fakes = FakePlatforms::start().await;
     let mut table = vec![
-        (
-            Platform::Messenger,
-            Fault::ServerError500,
-            ("retryable", Some(500), Some(2)),
-        ),
-        (
-            Platform::Messenger,
-            Fault::TokenExpired190,
-            ("token", Some(400), Some(190)),
-        ),
-        (
-            Platform::Messenger,
-            Fault::OutsideWindow131047,
-            ("window", Some(400), Some(10)),
-        ),
-        (
-            Platform::Instagram,
-            Fault::OutsideWindow131047,
-            ("window", Some(400), Some(10)),
-        ),
-        (
-            Platform::Instagram,
-            Fault::TelegramTooManyRequests { retry_after: 3 },
-            ("retryable", Some(400), Some(613)),
-        ),
-        (
-            Platform::WhatsApp,
-            Fault::OutsideWindow131047,
-            ("window", Some(400), Some(131047)),
-        ),
-        (
-            Platform::WhatsApp,
-            Fault::RateLimit(131056),
-            ("retryable", Some(400), Some(131056)),
-        ),
-        (
-            Platform::Telegram,
-            Fault::ServerError500,
-            ("retryable", Some(500), Some(500)),
-        ),
-        (
-            Platform::Telegram,
-            Fault::RateLimit(613),
-            ("retryable", Some(429), Some(429)),
-        ),
-        (
-            Platform::Telegram,
-            Fault::TokenExpired190,
-            ("token", Some(401), Some(401)),
-        ),
-        (
-            Platform::Telegram,
-            Fault::OutsideWindow131047,
-            ("permanent", Some(403), Some(403)),
-        ),
+        (Platform::Messenger, Fault::ServerError500, ("retryable", Some(500), Some(2))),
+        (Platform::Messenger, Fault::TokenExpired190, ("token", Some(400), Some(190))),
+        (Platform::Messenger, Fault::OutsideWindow131047, ("window", Some(400), Some(10))),
+        (Platform::Instagram, Fault::OutsideWindow131047, ("window", Some(400), Some(10))),
+        (Platform::Instagram, Fault::TelegramTooManyRequests { retry_after: 3 }, ("retryable", Some(400), Some(613))),
+        (Platform::WhatsApp, Fault::OutsideWindow131047, ("window", Some(400), Some(131047))),
+        (Platform::WhatsApp, Fault::RateLimit(131056), ("retryable", Some(400), Some(131056))),
+        (Platform::Telegram, Fault::ServerError500, ("retryable", Some(500), Some(500))),
+        (Platform::Telegram, Fault::RateLimit(613), ("retryable", Some(429), Some(429))),
+        (Platform::Telegram, Fault::TokenExpired190, ("token", Some(401), Some(401))),
+        (Platform::Telegram, Fault::OutsideWindow131047, ("permanent", Some(403), Some(403))),
     ];
     for code in [4, 17, 32, 613, 80007, 130429] {
-        table.push((
-            Platform::WhatsApp,
-            Fault::RateLimit(code),
-            ("retryable", Some(400), Some(code)),
-        ));
+        table.push((Platform::WhatsApp, Fault::RateLimit(code), ("retryable", Some(400), Some(code))));
     }
     for (platform, fault, expected) in table {
         let class = fail_once(&fakes, platform, fault.clone()).await;
@@ -122,13 +70,7 @@ async fn telegram_flood_control_names_its_delay() {
 async fn blocked_telegram_recipient_is_unreachable() {
     let fakes = FakePlatforms::start().await;
     let class = fail_once(&fakes, Platform::Telegram, Fault::OutsideWindow131047).await;
-    assert!(matches!(
-        class,
-        SendErrorClass::Permanent {
-            reason: PermanentReason::RecipientUnavailable,
-            ..
-        }
-    ));
+    assert!(matches!(class, SendErrorClass::Permanent { reason: PermanentReason::RecipientUnavailable, .. }));
 }
 
 #[tokio::test]
@@ -141,17 +83,11 @@ async fn invalidated_tokens_fail_every_call() {
     for platform in [Platform::Messenger, Platform::Telegram] {
         for _ in 0..2 {
             let failure = sender.send(&target(platform), &msg).await.unwrap_err();
-            assert!(
-                matches!(failure.class, SendErrorClass::TokenInvalid { .. }),
-                "{failure}"
-            );
+            assert!(matches!(failure.class, SendErrorClass::TokenInvalid { .. }), "{failure}");
         }
     }
     // Other tokens are unaffected.
-    sender
-        .send(&target(Platform::WhatsApp), &msg)
-        .await
-        .unwrap();
+    sender.send(&target(Platform::WhatsApp), &msg).await.unwrap();
 }
 
 #[tokio::test]
@@ -160,38 +96,20 @@ async fn a_timeout_is_retryable_and_does_not_wait_for_the_answer() {
     let sender = Sender::new(urls(&fakes), Duration::from_millis(300)).unwrap();
     fakes.fail_next(1, Fault::Timeout(Duration::from_secs(5)));
     let started = Instant::now();
-    let failure = sender
-        .send(&target(Platform::Telegram), &OutboundMessage::text("Hello"))
-        .await
-        .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    let failure = sender.send(&target(Platform::Telegram), &OutboundMessage::text("Hello")).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     let SendErrorClass::Retryable { retry_after, error } = &failure.class else {
         panic!("{failure:?}");
     };
     assert_eq!((retry_after, error.http_status), (&None, None));
-    assert!(
-        error.message.contains("no answer within"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("no answer within"), "{}", error.message);
     assert!(!failure.to_string().contains("FAKE-bot-token"), "{failure}");
-    assert!(
-        fakes.sent_messages().is_empty(),
-        "a timed-out send is never delivered"
-    );
+    assert!(fakes.sent_messages().is_empty(), "a timed-out send is never delivered");
 }
 
 #[tokio::test]
 async fn refused_connections_are_retryable_and_hide_the_token() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let urls = maitre_channels::PlatformUrls {
         graph: format!("{base}/graph/v25.0"),
@@ -200,10 +118,7 @@ async fn refused_connections_are_retryable_and_hide_the_token() {
     };
     let sender = Sender::new(urls, Duration::from_secs(2)).unwrap();
     for platform in [Platform::WhatsApp, Platform::Telegram] {
-        let failure = sender
-            .send(&target(platform), &OutboundMessage::text("Hello"))
-            .await
-            .unwrap_err();
+        let failure = sender.send(&target(platform), &OutboundMessage::text("Hello")).await.unwrap_err();
         let SendErrorClass::Retryable { error, .. } = &failure.class else {
             panic!("{failure:?}");
         };
@@ -216,23 +131,15 @@ async fn refused_connections_are_retryable_and_hide_the_token() {
 async fn over_the_limits_fails_before_any_request() {
     let fakes = FakePlatforms::start().await;
     let msg = OutboundMessage {
-        buttons: ["A", "B", "C", "D"]
-            .map(|t| maitre_channels::Choice::new(t, t.to_lowercase()))
-            .to_vec(),
+        buttons: ["A", "B", "C", "D"].map(|t| maitre_channels::Choice::new(t, t.to_lowercase())).to_vec(),
         ..OutboundMessage::text("Pick one")
     };
-    let failure = sender(&fakes)
-        .send(&target(Platform::WhatsApp), &msg)
-        .await
-        .unwrap_err();
+    let failure = sender(&fakes).send(&target(Platform::WhatsApp), &msg).await.unwrap_err();
     let SendErrorClass::Permanent { reason, error } = &failure.class else {
         panic!("{failure:?}");
     };
     assert_eq!(*reason, PermanentReason::InvalidRequest);
-    assert_eq!(
-        error.message,
-        "WhatsApp allows at most 3 reply buttons; this message has 4"
-    );
+    assert_eq!(error.message, "WhatsApp allows at most 3 reply buttons; this message has 4");
     assert!(fakes.requests().is_empty());
 }
 
@@ -241,20 +148,9 @@ async fn ids_that_would_change_the_path_are_refused() {
     let fakes = FakePlatforms::start().await;
     let mut target = target(Platform::Messenger);
     target.channel.account_key = "110000000000001/../me";
-    let failure = sender(&fakes)
-        .send(&target, &OutboundMessage::text("Hello"))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        failure.class,
-        SendErrorClass::Permanent {
-            reason: PermanentReason::InvalidRequest,
-            ..
-        }
-    ));
-    let name = sender(&fakes)
-        .profile_name(&channel(Platform::Messenger), "../me")
-        .await;
+    let failure = sender(&fakes).send(&target, &OutboundMessage::text("Hello")).await.unwrap_err();
+    assert!(matches!(failure.class, SendErrorClass::Permanent { reason: PermanentReason::InvalidRequest, .. }));
+    let name = sender(&fakes).profile_name(&channel(Platform::Messenger), "../me").await;
     assert_eq!(name, None);
     assert!(fakes.requests().is_empty());
 }
@@ -268,9 +164,7 @@ async fn deliver_all(fakes: &FakePlatforms, sender: &Sender, count: usize) -> Ve
         loop {
             match sender.send(&target(platform), &msg).await {
                 Ok(_) => break,
-                Err(SendFailure {
-                    class: SendErrorClass::Retryable { .. },
-                }) => *failures += 1,
+                Err(SendFailure { class: SendErrorClass::Retryable { .. } }) => *failures += 1,
                 Err(other) => panic!("{platform}: {other}"),
             }
             assert!(*failures < 50, "never delivered");

@@ -42,11 +42,7 @@ fn graph_error_fixtures() {
         ("whatsapp_rate_limit_130429.json", Retry),
     ];
     let listed: Vec<_> = table.iter().map(|(name, _)| name.to_string()).collect();
-    assert_eq!(
-        listed,
-        fixture_names("graph_errors"),
-        "every fixture is classified"
-    );
+    assert_eq!(listed, fixture_names("graph_errors"), "every fixture is classified");
     for (name, expected) in table {
         let class = classify_graph(400, &fixture(&format!("graph_errors/{name}")));
         assert_eq!(shape(&class), expected, "{name}: {class:?}");
@@ -58,26 +54,17 @@ fn graph_error_fixtures() {
 
 #[test]
 fn graph_error_details_are_kept() {
-    let SendErrorClass::TokenInvalid { error } =
-        classify_graph(400, &fixture("graph_errors/token_expired_190.json"))
+    let SendErrorClass::TokenInvalid { error } = classify_graph(400, &fixture("graph_errors/token_expired_190.json"))
     else {
         panic!("expected token invalid");
     };
-    assert_eq!(
-        (error.http_status, error.code, error.subcode),
-        (Some(400), Some(190), Some(463))
-    );
+    assert_eq!((error.http_status, error.code, error.subcode), (Some(400), Some(190), Some(463)));
 
-    let SendErrorClass::Permanent { error, .. } =
-        classify_graph(400, &fixture("graph_errors/invalid_param_100.json"))
+    let SendErrorClass::Permanent { error, .. } = classify_graph(400, &fixture("graph_errors/invalid_param_100.json"))
     else {
         panic!("expected permanent");
     };
-    assert!(
-        error.message.contains("must contain at most 3 elements"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("must contain at most 3 elements"), "{}", error.message);
 }
 
 #[test]
@@ -93,8 +80,5 @@ fn telegram_flood_control_names_its_delay() {
 #[test]
 fn telegram_blocked_user_is_permanent() {
     let class = classify_telegram(403, &fixture("telegram/error_403_blocked.json"));
-    assert_eq!(
-        shape(&class),
-        Expected::Permanent(PermanentReason::RecipientUnavailable)
-    );
+    assert_eq!(shape(&class), Expected::Permanent(PermanentReason::RecipientUnavailable));
 }

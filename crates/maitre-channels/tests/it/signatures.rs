@@ -34,24 +34,12 @@ fn meta_vectors() {
         let check = |header: Option<&str>| verify_meta(secret, &body, header);
 
         assert_eq!(check(Some(str_of(v, "valid_header"))), Ok(()), "{file}");
-        assert_eq!(
-            check(Some(str_of(v, "wrong_secret_header"))),
-            Err(SignatureError::Mismatch),
-            "{file}"
-        );
+        assert_eq!(check(Some(str_of(v, "wrong_secret_header"))), Err(SignatureError::Mismatch), "{file}");
         // Pinned choice: hex is decoded case-insensitively, so uppercase names the same MAC.
-        assert_eq!(
-            check(Some(str_of(v, "uppercase_hex_header"))),
-            Ok(()),
-            "{file}"
-        );
+        assert_eq!(check(Some(str_of(v, "uppercase_hex_header"))), Ok(()), "{file}");
         // A sha1-only request has no -256 header at all; its value offered as one is refused too.
         assert_eq!(check(None), Err(SignatureError::Missing), "{file}");
-        assert_eq!(
-            check(Some(str_of(v, "sha1_only_header"))),
-            Err(SignatureError::UnsupportedAlgorithm),
-            "{file}"
-        );
+        assert_eq!(check(Some(str_of(v, "sha1_only_header"))), Err(SignatureError::UnsupportedAlgorithm), "{file}");
         assert_eq!(
             verify_meta(b"another secret", &body, Some(str_of(v, "valid_header"))),
             Err(SignatureError::Mismatch),
@@ -60,10 +48,7 @@ fn meta_vectors() {
 
         let offset = tampered_offset(str_of(v, "tampered_body_note"));
         let mut tampered = body.clone();
-        assert_eq!(
-            tampered[offset], b'i',
-            "{file}: note points at the `i` of \"id\""
-        );
+        assert_eq!(tampered[offset], b'i', "{file}: note points at the `i` of \"id\"");
         tampered[offset] = b'I';
         assert_eq!(
             verify_meta(secret, &tampered, Some(str_of(v, "valid_header"))),
@@ -78,19 +63,11 @@ fn meta_rejects_a_reserialized_body() {
     // Meta signs its escaped bytes; parsing and re-serializing changes them (PROTOCOLS.md §1.2).
     let all = vectors();
     let v = &all["meta"]["vectors"][6];
-    assert_eq!(
-        str_of(v, "file"),
-        "hostile/unicode_rtl_emoji_instagram.json"
-    );
+    assert_eq!(str_of(v, "file"), "hostile/unicode_rtl_emoji_instagram.json");
     let body = fixture(str_of(v, "file"));
-    let reserialized =
-        serde_json::to_vec(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
+    let reserialized = serde_json::to_vec(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
     assert_eq!(
-        verify_meta(
-            str_of(&all["meta"], "app_secret").as_bytes(),
-            &reserialized,
-            Some(str_of(v, "valid_header"))
-        ),
+        verify_meta(str_of(&all["meta"], "app_secret").as_bytes(), &reserialized, Some(str_of(v, "valid_header"))),
         Err(SignatureError::Mismatch)
     );
 }
@@ -106,10 +83,6 @@ fn telegram_vectors() {
     assert_eq!(wrong.len(), 4);
     for token in wrong {
         let token = token.as_str().unwrap();
-        assert_eq!(
-            verify_telegram(secret, Some(token)),
-            Err(SignatureError::Mismatch),
-            "{token:?}"
-        );
+        assert_eq!(verify_telegram(secret, Some(token)), Err(SignatureError::Mismatch), "{token:?}");
     }
 }

@@ -90,12 +90,7 @@ pub mod send {
             Platform::WhatsApp => (PHONE_NUMBER_ID, WA_TOKEN),
             Platform::Telegram => ("7000000001", BOT_TOKEN),
         };
-        Channel {
-            platform,
-            account_key,
-            access_token,
-            instagram_login: InstagramLogin::BusinessLogin,
-        }
+        Channel { platform, account_key, access_token, instagram_login: InstagramLogin::BusinessLogin }
     }
 
     /// The fixtures' guest on each platform.
@@ -106,17 +101,8 @@ pub mod send {
             Platform::WhatsApp => WA_ID,
             Platform::Telegram => CHAT_ID,
         };
-        SendTarget {
-            channel: channel(platform),
-            recipient,
-            human_agent_tag: false,
-        }
+        SendTarget { channel: channel(platform), recipient, human_agent_tag: false }
     }
 
-    pub const ALL: [Platform; 4] = [
-        Platform::Messenger,
-        Platform::Instagram,
-        Platform::WhatsApp,
-        Platform::Telegram,
-    ];
+    pub const ALL: [Platform; 4] = [Platform::Messenger, Platform::Instagram, Platform::WhatsApp, Platform::Telegram];
 }

@@ -78,20 +78,8 @@ fn group_chats_and_other_update_kinds_are_skipped() {
 
 #[test]
 fn bodies_without_an_update_id_are_parse_errors() {
-    for body in [
-        &b"{}"[..],
-        b"[]",
-        br#"{"update_id":"1"}"#,
-        b"{\"update_id\":1",
-    ] {
-        assert!(
-            parse_telegram(body, BOT).is_err(),
-            "{}",
-            String::from_utf8_lossy(body)
-        );
+    for body in [&b"{}"[..], b"[]", br#"{"update_id":"1"}"#, b"{\"update_id\":1"] {
+        assert!(parse_telegram(body, BOT).is_err(), "{}", String::from_utf8_lossy(body));
     }
-    assert!(matches!(
-        parse_telegram(b"{\"message\":{}}", BOT),
-        Err(ParseError::Envelope(_))
-    ));
+    assert!(matches!(parse_telegram(b"{\"message\":{}}", BOT), Err(ParseError::Envelope(_))));
 }

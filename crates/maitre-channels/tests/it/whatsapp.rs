@@ -1,8 +1,7 @@
 //! Every inbound fixture in `whatsapp/`.
 
 use maitre_channels::{
-    Attachment, DeliveryStatus, Event, InboundItem, MessageKind, Platform, Reference, StatusError,
-    StatusUpdate,
+    Attachment, DeliveryStatus, Event, InboundItem, MessageKind, Platform, Reference, StatusError, StatusUpdate,
 };
 
 use crate::support::{fixture_names, message, meta, secs, single};
@@ -88,10 +87,7 @@ fn media_messages() {
     assert_eq!(
         m.attachments,
         vec![Attachment {
-            url: Some(
-                "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=3000000000000001&FAKE=1"
-                    .into()
-            ),
+            url: Some("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=3000000000000001&FAKE=1".into()),
             media_id: Some("3000000000000001".into()),
             mime_type: Some("image/jpeg".into()),
             filename: None,
@@ -101,14 +97,8 @@ fn media_messages() {
     let audio = single("whatsapp/audio_message.json");
     let m = message(&audio);
     assert_eq!(m.kind, MessageKind::Audio);
-    assert_eq!(
-        m.attachments[0].media_id.as_deref(),
-        Some("3000000000000002")
-    );
-    assert_eq!(
-        m.attachments[0].mime_type.as_deref(),
-        Some("audio/ogg; codecs=opus")
-    );
+    assert_eq!(m.attachments[0].media_id.as_deref(), Some("3000000000000002"));
+    assert_eq!(m.attachments[0].mime_type.as_deref(), Some("audio/ogg; codecs=opus"));
     assert_eq!(m.attachments[0].url, None);
 
     let document = single("whatsapp/document_message.json");
@@ -118,10 +108,7 @@ fn media_messages() {
     assert_eq!(m.kind, MessageKind::Document);
     assert_eq!(m.text.as_deref(), Some("Referral letter"));
     assert_eq!(m.attachments[0].filename.as_deref(), Some("referral.pdf"));
-    assert_eq!(
-        m.attachments[0].mime_type.as_deref(),
-        Some("application/pdf")
-    );
+    assert_eq!(m.attachments[0].mime_type.as_deref(), Some("application/pdf"));
 }
 
 #[test]
@@ -133,10 +120,7 @@ fn location() {
     assert_eq!(location.latitude, 52.520008);
     assert_eq!(location.longitude, 13.404954);
     assert_eq!(location.name.as_deref(), Some("Test Plaza"));
-    assert_eq!(
-        location.address.as_deref(),
-        Some("1 Example Street, Testville")
-    );
+    assert_eq!(location.address.as_deref(), Some("1 Example Street, Testville"));
 }
 
 #[test]
@@ -184,8 +168,7 @@ fn statuses() {
                 code: 131047,
                 title: Some("Re-engagement message".into()),
                 details: Some(
-                    "More than 24 hours have passed since the recipient last replied to the sender number."
-                        .into()
+                    "More than 24 hours have passed since the recipient last replied to the sender number.".into()
                 ),
             }),
             callback_data: None,
@@ -197,17 +180,8 @@ fn statuses() {
 fn multi_entry_batch_spans_two_tenants() {
     let batch = meta("whatsapp/multi_entry_batch.json");
     assert!(batch.skipped.is_empty(), "{:?}", batch.skipped);
-    let summary: Vec<_> = batch
-        .items
-        .iter()
-        .map(|i| {
-            (
-                i.account_key.as_str(),
-                i.contact_id.as_str(),
-                i.dedupe_key.as_str(),
-            )
-        })
-        .collect();
+    let summary: Vec<_> =
+        batch.items.iter().map(|i| (i.account_key.as_str(), i.contact_id.as_str(), i.dedupe_key.as_str())).collect();
     assert_eq!(
         summary,
         vec![
@@ -218,19 +192,6 @@ fn multi_entry_batch_spans_two_tenants() {
             ("200000000000009", "15550005555", "wamid.TEST_IN_0901"),
         ]
     );
-    let names: Vec<_> = batch
-        .items
-        .iter()
-        .map(|i| i.profile_name.as_deref())
-        .collect();
-    assert_eq!(
-        names,
-        vec![
-            Some("Test Guest Alex"),
-            Some("Test Guest Jordan"),
-            None,
-            None,
-            Some("Test Client Robin")
-        ]
-    );
+    let names: Vec<_> = batch.items.iter().map(|i| i.profile_name.as_deref()).collect();
+    assert_eq!(names, vec![Some("Test Guest Alex"), Some("Test Guest Jordan"), None, None, Some("Test Client Robin")]);
 }

@@ -64,29 +64,13 @@ pub(super) fn month(w: &str) -> Option<u32> {
     })
 }
 
-pub(super) const TOMORROW: &[&str] = &[
-    "tomorrow",
-    "tmrw",
-    "tmr",
-    "tomorow",
-    "tommorow",
-    "tommorrow",
-];
+pub(super) const TOMORROW: &[&str] = &["tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"];
 
 /// "nächste Woche", "kommende Woche".
-pub(super) const NEXT_DE: &[&str] = &[
-    "nachste",
-    "nachster",
-    "nachsten",
-    "kommende",
-    "kommender",
-    "kommenden",
-];
+pub(super) const NEXT_DE: &[&str] = &["nachste", "nachster", "nachsten", "kommende", "kommender", "kommenden"];
 
 /// Suffixes after a day number: 1st, 2nd, 3rd, 4th, 3ten, 1er, 2e, 2eme.
-pub(super) const ORDINAL_SUFFIXES: &[&str] = &[
-    "st", "nd", "rd", "th", "te", "ten", "ter", "er", "re", "e", "eme",
-];
+pub(super) const ORDINAL_SUFFIXES: &[&str] = &["st", "nd", "rd", "th", "te", "ten", "ter", "er", "re", "e", "eme"];
 
 const GERMAN_WEEKDAYS: [(&str, Weekday); 8] = [
     ("montag", Mon),
@@ -109,10 +93,7 @@ fn weekday(w: &str) -> Option<Weekday> {
         "saturday" | "samedi" => Sat,
         "sunday" | "dimanche" => Sun,
         _ => {
-            return GERMAN_WEEKDAYS
-                .iter()
-                .find(|(n, _)| *n == w)
-                .map(|(_, d)| *d);
+            return GERMAN_WEEKDAYS.iter().find(|(n, _)| *n == w).map(|(_, d)| *d);
         }
     })
 }
@@ -124,11 +105,7 @@ pub(super) fn weekday_with_part(w: &str) -> Option<(Weekday, Option<DayWord>)> {
     }
     GERMAN_WEEKDAYS.iter().find_map(|(name, d)| {
         let rest = w.strip_prefix(name)?;
-        let part = if rest == "morgen" {
-            Some(DayWord::Morning)
-        } else {
-            day_word(rest)
-        };
+        let part = if rest == "morgen" { Some(DayWord::Morning) } else { day_word(rest) };
         part.map(|p| (*d, Some(p)))
     })
 }
@@ -193,10 +170,10 @@ pub(super) enum DayWord {
 /// Day-part words whose meaning does not depend on context ("morgen", "midi" and greetings do).
 pub(super) fn day_word(w: &str) -> Option<DayWord> {
     Some(match w {
-        "morgens" | "vormittag" | "vormittags" | "fruh" | "fruhstuck" | "morning" | "breakfast"
-        | "brunch" | "matin" | "matinee" => DayWord::Morning,
-        "abend" | "abends" | "nachmittag" | "nachmittags" | "evening" | "afternoon" | "tonight"
-        | "tonite" | "soir" | "soiree" => DayWord::Evening,
+        "morgens" | "vormittag" | "vormittags" | "fruh" | "fruhstuck" | "morning" | "breakfast" | "brunch"
+        | "matin" | "matinee" => DayWord::Morning,
+        "abend" | "abends" | "nachmittag" | "nachmittags" | "evening" | "afternoon" | "tonight" | "tonite" | "soir"
+        | "soiree" => DayWord::Evening,
         "mittag" | "mittags" | "noon" | "midday" => DayWord::Noon,
         _ => return None,
     })
@@ -212,45 +189,36 @@ pub(super) enum Who {
 
 pub(super) fn people(w: &str) -> Option<Who> {
     Some(match w {
-        "personen" | "person" | "pers" | "leute" | "leuten" | "gaste" | "gasten" | "gast"
-        | "gedecke" | "pax" | "people" | "persons" | "ppl" | "guests" | "guest" | "covers"
-        | "diners" | "personnes" | "personne" | "couverts" | "convives" | "invites" => Who::Total,
-        "erwachsene" | "erwachsenen" | "erwachsener" | "erw" | "adults" | "adult" | "adultes"
-        | "adulte" => Who::Adults,
-        "kinder" | "kindern" | "kind" | "kids" | "kid" | "children" | "child" | "enfants"
-        | "enfant" | "baby" | "babys" | "babies" | "bebe" | "bebes" => Who::Children,
+        "personen" | "person" | "pers" | "leute" | "leuten" | "gaste" | "gasten" | "gast" | "gedecke" | "pax"
+        | "people" | "persons" | "ppl" | "guests" | "guest" | "covers" | "diners" | "personnes" | "personne"
+        | "couverts" | "convives" | "invites" => Who::Total,
+        "erwachsene" | "erwachsenen" | "erwachsener" | "erw" | "adults" | "adult" | "adultes" | "adulte" => Who::Adults,
+        "kinder" | "kindern" | "kind" | "kids" | "kid" | "children" | "child" | "enfants" | "enfant" | "baby"
+        | "babys" | "babies" | "bebe" | "bebes" => Who::Children,
         _ => return None,
     })
 }
 
 /// Words after a number that make it a duration, not a headcount or an hour ("für 2 Stunden").
 pub(super) const DURATIONS: &[&str] = &[
-    "stunden", "stunde", "std", "hours", "hour", "hrs", "minuten", "minutes", "min", "mins",
-    "nachte", "nacht", "nights", "night", "nuits", "nuit", "tage", "tagen", "days", "jours",
-    "wochen", "weeks", "semaines", "jahre", "years", "ans",
+    "stunden", "stunde", "std", "hours", "hour", "hrs", "minuten", "minutes", "min", "mins", "nachte", "nacht",
+    "nights", "night", "nuits", "nuit", "tage", "tagen", "days", "jours", "wochen", "weeks", "semaines", "jahre",
+    "years", "ans",
 ];
 
 /// A currency or percent sign or word at `k`: the number beside it is an amount.
 pub(super) fn is_money(t: &Toks, k: usize) -> bool {
     ['€', '$', '£', '%'].iter().any(|&c| t.sym(k, c))
-        || t.is(
-            k,
-            &[
-                "euro", "euros", "eur", "chf", "dollar", "dollars", "usd", "pounds", "gbp",
-            ],
-        )
+        || t.is(k, &["euro", "euros", "eur", "chf", "dollar", "dollars", "usd", "pounds", "gbp"])
 }
 
 /// Words before a bare number that make it a clock hour ("um 8", "around 7", "vers 20").
 /// French "à" (folded "a") is handled apart: "à deux" is a headcount.
-pub(super) const TIME_PREPOSITIONS: &[&str] = &[
-    "um", "gegen", "ab", "nach", "zwischen", "at", "around", "by", "after", "between", "vers",
-    "entre",
-];
+pub(super) const TIME_PREPOSITIONS: &[&str] =
+    &["um", "gegen", "ab", "nach", "zwischen", "at", "around", "by", "after", "between", "vers", "entre"];
 
 /// Words that tie two hours into a range ("19-20 Uhr", "7 to 8pm", "de 19 à 20h").
-pub(super) const RANGE_LINKS: &[&str] =
-    &["bis", "to", "till", "til", "until", "a", "or", "oder", "ou"];
+pub(super) const RANGE_LINKS: &[&str] = &["bis", "to", "till", "til", "until", "a", "or", "oder", "ou"];
 
 /// "und"/"and"/"et" link a range only after these.
 pub(super) const RANGE_OPENERS: &[&str] = &["zwischen", "between", "entre"];

@@ -148,28 +148,16 @@ pub fn extract(text: &str, locale: ExtractLocale, now: NaiveDateTime) -> Extract
 
     let parts = time::day_parts(&t);
     let time = match first(clocks) {
-        Some(f) => f
-            .value
-            .resolve(time::nearest_part(&parts, f.at))
-            .inspect(|_| evidence.time = Some(f.text)),
+        Some(f) => f.value.resolve(time::nearest_part(&parts, f.at)).inspect(|_| evidence.time = Some(f.text)),
         // Noon words count only when no clock time is given ("Mittag um halb eins" is 12:30).
-        None => parts
-            .iter()
-            .find(|(_, p)| *p == lexicon::DayWord::Noon)
-            .and_then(|&(i, _)| {
-                evidence.time = Some(t.text(i, i));
-                NaiveTime::from_hms_opt(12, 0, 0)
-            }),
+        None => parts.iter().find(|(_, p)| *p == lexicon::DayWord::Noon).and_then(|&(i, _)| {
+            evidence.time = Some(t.text(i, i));
+            NaiveTime::from_hms_opt(12, 0, 0)
+        }),
     };
 
     evidence.party_size = party.as_ref().map(|f| f.text.clone());
-    Extraction {
-        date,
-        time,
-        party_size: party.map(|f| f.value),
-        refuse,
-        evidence,
-    }
+    Extraction { date, time, party_size: party.map(|f| f.value), refuse, evidence }
 }
 
 /// Like [`extract`], with `now` given in UTC and converted to the account's time zone.

@@ -35,23 +35,18 @@ fn count_before(t: &Toks, noun: usize) -> Option<(u32, usize)> {
         j -= 1;
     }
     if t.is(j, DOZEN) {
-        let from = j
-            .checked_sub(1)
-            .filter(|&a| count_at(t, a, true) == Some((12, j)));
+        let from = j.checked_sub(1).filter(|&a| count_at(t, a, true) == Some((12, j)));
         return Some((12, from.unwrap_or(j)));
     }
     let chained = t.glued(j) && j > 0 && (t.sym(j - 1, '.') || t.sym(j - 1, ':'));
-    count_at(t, j, true)
-        .filter(|&(_, end)| end == j && !chained)
-        .map(|(n, _)| (n, j))
+    count_at(t, j, true).filter(|&(_, end)| end == j && !chained).map(|(n, _)| (n, j))
 }
 
 /// The number at `i` counts people, a duration or money, so it is neither an hour nor a bare headcount:
 /// "nach 2 Stunden", "für 50 €", "zwischen 6 und 8 Personen".
 pub(super) fn is_quantity(t: &Toks, i: usize) -> bool {
     let k = i + 1;
-    let range_of_people = (t.sym(k, '-')
-        || t.is(k, &["und", "and", "et", "bis", "to", "or", "oder", "ou"]))
+    let range_of_people = (t.sym(k, '-') || t.is(k, &["und", "and", "et", "bis", "to", "or", "oder", "ou"]))
         && count_at(t, k + 1, false).is_some()
         && t.lookup(k + 2, lexicon::people).is_some();
     t.lookup(k, lexicon::people).is_some()
@@ -72,14 +67,12 @@ fn opener(t: &Toks, i: usize, locale: ExtractLocale) -> Option<usize> {
     }
     if t.is(i, &["zu", "fur", "for", "pour"]) {
         Some(i + 1)
-    } else if (t.is(i, &["party", "group", "table", "groupe", "gruppe", "tisch"])
-        && t.is(i + 1, &["of", "de", "von"]))
+    } else if (t.is(i, &["party", "group", "table", "groupe", "gruppe", "tisch"]) && t.is(i + 1, &["of", "de", "von"]))
         || (t.is(i, &["wir"]) && t.is(i + 1, &["sind"]))
         || (t.is(i, &["we"]) && t.is(i + 1, &["are", "re"]))
     {
         Some(i + 2)
-    } else if t.is(i, &["we"]) && t.is(i + 1, &["ll", "will", "d", "would"]) && t.is(i + 2, &["be"])
-    {
+    } else if t.is(i, &["we"]) && t.is(i + 1, &["ll", "will", "d", "would"]) && t.is(i + 2, &["be"]) {
         Some(i + 3)
     } else if locale == ExtractLocale::Fr && t.is(i, &["a"]) && !t.is_num(i + 1) {
         // "à deux", "à quatre"; digits after "à" are an hour.
@@ -105,11 +98,7 @@ pub(super) fn read(t: &mut Toks, locale: ExtractLocale) -> Option<Found<u16>> {
         };
         t.take(from, to);
         match who {
-            Who::Total => totals.push(Found {
-                at: from,
-                value: n,
-                text: t.text(from, to),
-            }),
+            Who::Total => totals.push(Found { at: from, value: n, text: t.text(from, to) }),
             Who::Adults | Who::Children => parts.push((n, from, to)),
         }
     }
@@ -117,10 +106,7 @@ pub(super) fn read(t: &mut Toks, locale: ExtractLocale) -> Option<Found<u16>> {
         let Some(k) = opener(t, i, locale).filter(|&k| t.free(k)) else {
             continue;
         };
-        let zu = t
-            .is(i, &["zu"])
-            .then(|| t.lookup(k, lexicon::zu_ordinal))
-            .flatten();
+        let zu = t.is(i, &["zu"]).then(|| t.lookup(k, lexicon::zu_ordinal)).flatten();
         let Some((n, end)) = zu.map(|n| (n, k)).or_else(|| count_at(t, k, false)) else {
             continue;
         };
@@ -128,26 +114,14 @@ pub(super) fn read(t: &mut Toks, locale: ExtractLocale) -> Option<Found<u16>> {
         if (t.is_num(k) && n > 50) || !t.all_free(k, end) || is_quantity(t, end) {
             continue;
         }
-        totals.push(Found {
-            at: i,
-            value: n,
-            text: t.text(i, end),
-        });
+        totals.push(Found { at: i, value: n, text: t.text(i, end) });
         t.take(k, end);
     }
     if let Some(f) = totals.into_iter().min_by_key(|f| f.at) {
         let value = u16::try_from(f.value).ok()?;
-        return Some(Found {
-            at: f.at,
-            value,
-            text: f.text,
-        });
+        return Some(Found { at: f.at, value, text: f.text });
     }
     let (first, last) = (parts.first()?.1, parts.last()?.2);
     let sum = parts.iter().fold(0u32, |sum, p| sum.saturating_add(p.0));
-    Some(Found {
-        at: first,
-        value: u16::try_from(sum).ok()?,
-        text: t.text(first, last),
-    })
+    Some(Found { at: first, value: u16::try_from(sum).ok()?, text: t.text(first, last) })
 }

@@ -9,15 +9,7 @@ const TUE: &str = "2026-03-10T12:00";
 const SUN: &str = "2026-11-29T18:00";
 
 /// (locale, now, message, date, time, party size, refuse)
-type Case = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<u16>,
-    bool,
-);
+type Case = (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<u16>, bool);
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[
@@ -289,54 +281,28 @@ fn every_case_in_the_table_reads_as_expected() {
         .iter()
         .filter_map(|&(locale, now, text, date, time, party, refuse)| {
             let got = extract(text, locale.parse().expect("known locale"), at(now));
-            let want = (
-                date.map(str::to_owned),
-                time.map(str::to_owned),
-                party,
-                refuse,
-            );
+            let want = (date.map(str::to_owned), time.map(str::to_owned), party, refuse);
             let have = (
                 got.date.map(|d| d.to_string()),
                 got.time.map(|t| t.format("%H:%M").to_string()),
                 got.party_size,
                 got.refuse,
             );
-            (want != have).then(|| {
-                format!(
-                    "{locale} {now} {text:?}\n  want {want:?}\n  got  {have:?} {:?}",
-                    got.evidence
-                )
-            })
+            (want != have)
+                .then(|| format!("{locale} {now} {text:?}\n  want {want:?}\n  got  {have:?} {:?}", got.evidence))
         })
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail:\n{}",
-        failures.len(),
-        CASES.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), CASES.len(), failures.join("\n"));
 }
 
 #[test]
 fn evidence_quotes_the_source() {
-    let got = extract(
-        "Hallo! Am 21.3. um halb acht, wir sind zu viert 🙂",
-        ExtractLocale::De,
-        at(TUE),
-    );
+    let got = extract("Hallo! Am 21.3. um halb acht, wir sind zu viert 🙂", ExtractLocale::De, at(TUE));
     assert_eq!(got.evidence.date.as_deref(), Some("21.3."));
     assert_eq!(got.evidence.time.as_deref(), Some("halb acht"));
     assert_eq!(got.evidence.party_size.as_deref(), Some("zu viert"));
     let refused = extract("le 31/11 à 20h", ExtractLocale::Fr, at(TUE));
-    assert_eq!(
-        (
-            refused.date,
-            refused.refuse,
-            refused.evidence.date.as_deref()
-        ),
-        (None, true, Some("31/11"))
-    );
+    assert_eq!((refused.date, refused.refuse, refused.evidence.date.as_deref()), (None, true, Some("31/11")));
 }
 
 #[test]
@@ -361,20 +327,11 @@ fn locales_parse_and_display() {
 #[test]
 fn extract_at_reads_today_in_the_accounts_time_zone() {
     // 23:30 UTC on Monday is already Tuesday in Berlin, still Monday in London.
-    let now = Utc
-        .with_ymd_and_hms(2026, 3, 9, 23, 30, 0)
-        .single()
-        .expect("valid instant");
+    let now = Utc.with_ymd_and_hms(2026, 3, 9, 23, 30, 0).single().expect("valid instant");
     let berlin = extract_at("heute", ExtractLocale::De, chrono_tz::Europe::Berlin, now);
     let london = extract_at("today", ExtractLocale::EnGb, chrono_tz::Europe::London, now);
-    assert_eq!(
-        berlin.date.map(|d| d.to_string()).as_deref(),
-        Some("2026-03-10")
-    );
-    assert_eq!(
-        london.date.map(|d| d.to_string()).as_deref(),
-        Some("2026-03-09")
-    );
+    assert_eq!(berlin.date.map(|d| d.to_string()).as_deref(), Some("2026-03-10"));
+    assert_eq!(london.date.map(|d| d.to_string()).as_deref(), Some("2026-03-09"));
 }
 
 /// Deterministic pseudo-random text: digits, separators, umlauts, emoji, combining marks and the
@@ -404,25 +361,10 @@ fn arbitrary_input_never_panics_and_evidence_is_consistent() {
         for locale in ExtractLocale::ALL {
             let got = extract(&text, locale, at(if round % 2 == 0 { TUE } else { SUN }));
             assert!(!(got.refuse && got.date.is_some()), "{text:?}");
-            assert_eq!(
-                got.date.is_some() || got.refuse,
-                got.evidence.date.is_some(),
-                "{text:?}"
-            );
+            assert_eq!(got.date.is_some() || got.refuse, got.evidence.date.is_some(), "{text:?}");
             assert_eq!(got.time.is_some(), got.evidence.time.is_some(), "{text:?}");
-            assert_eq!(
-                got.party_size.is_some(),
-                got.evidence.party_size.is_some(),
-                "{text:?}"
-            );
-            for quote in [
-                &got.evidence.date,
-                &got.evidence.time,
-                &got.evidence.party_size,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            assert_eq!(got.party_size.is_some(), got.evidence.party_size.is_some(), "{text:?}");
+            for quote in [&got.evidence.date, &got.evidence.time, &got.evidence.party_size].into_iter().flatten() {
                 assert!(text.contains(quote.as_str()), "{quote:?} not in {text:?}");
             }
         }
@@ -431,8 +373,7 @@ fn arbitrary_input_never_panics_and_evidence_is_consistent() {
 
 #[test]
 fn long_input_is_read_in_one_pass() {
-    let text =
-        "Hallo, am 21.3. um halb acht für 4 Personen? ".repeat(20_000) + &noise(&mut 7, 20_000);
+    let text = "Hallo, am 21.3. um halb acht für 4 Personen? ".repeat(20_000) + &noise(&mut 7, 20_000);
     let got = extract(&text, ExtractLocale::De, at(TUE));
     assert_eq!(got.party_size, Some(4));
     assert_eq!(got.evidence.date.as_deref(), Some("21.3."));

@@ -23,12 +23,7 @@ pub(super) struct Clock {
 
 impl Clock {
     fn new(hour: u32, minute: u32) -> Self {
-        Self {
-            hour,
-            minute,
-            meridiem: None,
-            zero_padded: false,
-        }
+        Self { hour, minute, meridiem: None, zero_padded: false }
     }
 
     /// am/pm decides first, then a leading zero (24-hour as written), then the nearest part of the day,
@@ -77,11 +72,7 @@ pub(super) fn meridiem_at(t: &Toks, i: usize, locale: ExtractLocale) -> Option<(
         return None;
     };
     let dotted = t.sym(i + 1, '.') && t.glued(i + 1) && t.is(i + 2, &["m"]) && t.glued(i + 2);
-    let end = if t.sym(i + 3, '.') && t.glued(i + 3) {
-        i + 3
-    } else {
-        i + 2
-    };
+    let end = if t.sym(i + 3, '.') && t.glued(i + 3) { i + 3 } else { i + 2 };
     dotted.then_some((m, end))
 }
 
@@ -104,27 +95,17 @@ struct Hour {
 fn hour_at(t: &Toks, i: usize, articles: bool) -> Option<Hour> {
     if let Some(n) = t.num(i) {
         let chained = t.glued(i) && i > 0 && [':', '.', '/'].iter().any(|&c| t.sym(i - 1, c));
-        let hour = Hour {
-            value: n.value,
-            zero_padded: n.zero_padded,
-            in_words: false,
-        };
+        let hour = Hour { value: n.value, zero_padded: n.zero_padded, in_words: false };
         return (n.digits <= 2 && n.value <= 23 && !chained).then_some(hour);
     }
     let (value, article) = t.lookup(i, lexicon::cardinal)?;
-    (articles || !article).then_some(Hour {
-        value,
-        zero_padded: false,
-        in_words: true,
-    })
+    (articles || !article).then_some(Hour { value, zero_padded: false, in_words: true })
 }
 
 /// A two-digit minute count glued or spaced after an hour, not a headcount ("19 Uhr 15 Personen").
 fn minutes_at(t: &Toks, i: usize) -> Option<u32> {
     let n = t.num(i).filter(|n| n.digits == 2 && n.value <= 59)?;
-    t.lookup(i + 1, lexicon::people)
-        .is_none()
-        .then_some(n.value)
+    t.lookup(i + 1, lexicon::people).is_none().then_some(n.value)
 }
 
 fn hour_before(h: u32) -> u32 {
@@ -176,10 +157,7 @@ fn explicit_at(t: &Toks, i: usize, locale: ExtractLocale) -> Option<(Clock, usiz
         (Clock::new(h, m), end, true)
     } else {
         let hour = hour_at(t, i, true)?;
-        let mut clock = Clock {
-            zero_padded: hour.zero_padded,
-            ..Clock::new(hour.value, 0)
-        };
+        let mut clock = Clock { zero_padded: hour.zero_padded, ..Clock::new(hour.value, 0) };
         let glued_minutes = |sep: char| {
             (!hour.in_words && t.sym(i + 1, sep) && t.glued(i + 1) && t.glued(i + 2))
                 .then(|| minutes_at(t, i + 2))
@@ -211,11 +189,7 @@ fn explicit_at(t: &Toks, i: usize, locale: ExtractLocale) -> Option<(Clock, usiz
                 clock.minute = if t.is(end + 2, &["quart"]) { 15 } else { 30 };
                 end += 2;
             } else if t.is(end + 1, &["moins"]) && t.is(end + 2, &["le", "quart"]) {
-                let k = if t.is(end + 2, &["le"]) {
-                    end + 3
-                } else {
-                    end + 2
-                };
+                let k = if t.is(end + 2, &["le"]) { end + 3 } else { end + 2 };
                 if t.is(k, &["quart"]) {
                     (clock.hour, clock.minute, end) = (hour_before(clock.hour), 45, k);
                 }
@@ -235,9 +209,7 @@ fn explicit_at(t: &Toks, i: usize, locale: ExtractLocale) -> Option<(Clock, usiz
 
 /// Whether `link` joins two hours into a range: "-", "bis", "to", "à", or "und/and/et" after "zwischen".
 fn is_range_link(t: &Toks, link: usize) -> bool {
-    t.sym(link, '-')
-        || t.is(link, RANGE_LINKS)
-        || (t.is(link, RANGE_AND) && link >= 2 && t.is(link - 2, RANGE_OPENERS))
+    t.sym(link, '-') || t.is(link, RANGE_LINKS) || (t.is(link, RANGE_AND) && link >= 2 && t.is(link - 2, RANGE_OPENERS))
 }
 
 /// Times that say they are times, including the start of a range ("19-20 Uhr", "7-7:30pm"),
@@ -246,35 +218,19 @@ pub(super) fn explicit(t: &mut Toks, locale: ExtractLocale) -> Vec<Found<Clock>>
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
-        let Some((clock, end)) = explicit_at(t, i, locale).filter(|(_, end)| t.all_free(i, *end))
-        else {
+        let Some((clock, end)) = explicit_at(t, i, locale).filter(|(_, end)| t.all_free(i, *end)) else {
             i += 1;
             continue;
         };
         if i >= 2 && is_range_link(t, i - 1) && t.all_free(i - 2, i - 1) {
             // Only a plausible span: "4 - 20 Uhr" is a headcount and a time, not 4 to 8 pm.
-            if let Some(h) = hour_at(t, i - 2, false)
-                .filter(|h| clock.hour >= h.value && clock.hour - h.value <= 3)
-            {
-                let start = Clock {
-                    hour: h.value,
-                    minute: 0,
-                    zero_padded: h.zero_padded,
-                    ..clock
-                };
-                out.push(Found {
-                    at: i - 2,
-                    value: start,
-                    text: t.text(i - 2, end),
-                });
+            if let Some(h) = hour_at(t, i - 2, false).filter(|h| clock.hour >= h.value && clock.hour - h.value <= 3) {
+                let start = Clock { hour: h.value, minute: 0, zero_padded: h.zero_padded, ..clock };
+                out.push(Found { at: i - 2, value: start, text: t.text(i - 2, end) });
                 t.take(i - 2, i - 1);
             }
         }
-        out.push(Found {
-            at: i,
-            value: clock,
-            text: t.text(i, end),
-        });
+        out.push(Found { at: i, value: clock, text: t.text(i, end) });
         t.take(i, end);
         i = end + 1;
     }
@@ -297,15 +253,8 @@ pub(super) fn after_preposition(t: &mut Toks, locale: ExtractLocale) -> Vec<Foun
         if hour.in_words && t.is(p, &["a"]) {
             continue;
         }
-        let clock = Clock {
-            zero_padded: hour.zero_padded,
-            ..Clock::new(hour.value, 0)
-        };
-        out.push(Found {
-            at: p,
-            value: clock,
-            text: t.text(p, i),
-        });
+        let clock = Clock { zero_padded: hour.zero_padded, ..Clock::new(hour.value, 0) };
+        out.push(Found { at: p, value: clock, text: t.text(p, i) });
         t.take(i, i);
     }
     out
@@ -326,13 +275,8 @@ pub(super) fn day_parts(t: &Toks) -> Vec<(usize, DayWord)> {
                 (!date::morgen_is_tomorrow(t, i)).then_some(DayWord::Morning)?
             } else if t.is(i, &["midi"]) {
                 // "après-midi" is the afternoon, "midi" alone is noon.
-                let apres = (1..=2)
-                    .any(|d| i >= d && t.is(i - d, &["apres"]) && t.past_hyphen(i - d + 1) == i);
-                if apres {
-                    DayWord::Evening
-                } else {
-                    DayWord::Noon
-                }
+                let apres = (1..=2).any(|d| i >= d && t.is(i - d, &["apres"]) && t.past_hyphen(i - d + 1) == i);
+                if apres { DayWord::Evening } else { DayWord::Noon }
             } else if t.is(i, &["apresmidi"]) {
                 DayWord::Evening
             } else {

@@ -121,15 +121,7 @@ fn tokenize(src: &str) -> Vec<Token> {
             Kind::Sym if matches!(c, '–' | '—' | '‐' | '‑' | '−') => text.push('-'),
             _ => text.push(c),
         }
-        toks.push(Token {
-            kind,
-            text,
-            alt: None,
-            start: at,
-            end,
-            glued,
-            capital: c.is_uppercase(),
-        });
+        toks.push(Token { kind, text, alt: None, start: at, end, glued, capital: c.is_uppercase() });
         glued = true;
     }
     for t in &mut toks {
@@ -162,8 +154,7 @@ impl<'a> Toks<'a> {
     }
 
     pub fn is(&self, i: usize, words: &[&str]) -> bool {
-        self.lookup(i, |w| words.contains(&w).then_some(()))
-            .is_some()
+        self.lookup(i, |w| words.contains(&w).then_some(())).is_some()
     }
 
     pub fn is_word(&self, i: usize) -> bool {
@@ -171,8 +162,7 @@ impl<'a> Toks<'a> {
     }
 
     pub fn sym(&self, i: usize, c: char) -> bool {
-        self.get(i)
-            .is_some_and(|t| t.kind == Kind::Sym && t.text.starts_with(c))
+        self.get(i).is_some_and(|t| t.kind == Kind::Sym && t.text.starts_with(c))
     }
 
     pub fn glued(&self, i: usize) -> bool {
@@ -191,11 +181,7 @@ impl<'a> Toks<'a> {
         } else {
             return None;
         };
-        Some(Num {
-            value,
-            digits,
-            zero_padded: digits > 1 && t.text.starts_with('0'),
-        })
+        Some(Num { value, digits, zero_padded: digits > 1 && t.text.starts_with('0') })
     }
 
     pub fn is_num(&self, i: usize) -> bool {

@@ -6,11 +6,7 @@ use serde_json::{Value, json};
 use super::{Fault, RecordedRequest, Reply};
 
 pub(super) fn render(fault: &Fault, request: &RecordedRequest) -> Reply {
-    if request.path.starts_with("/telegram/") {
-        telegram(fault)
-    } else {
-        graph(fault, request)
-    }
+    if request.path.starts_with("/telegram/") { telegram(fault) } else { graph(fault, request) }
 }
 
 fn graph(fault: &Fault, request: &RecordedRequest) -> Reply {
@@ -28,21 +24,19 @@ fn graph(fault: &Fault, request: &RecordedRequest) -> Reply {
         Fault::RateLimit(code) => Reply::new(400, rate_limit(*code)),
         Fault::TelegramTooManyRequests { .. } => Reply::new(400, rate_limit(613)),
         Fault::TokenExpired190 => Reply::new(400, token_expired()),
-        Fault::OutsideWindow131047 if request.body["messaging_product"] == "whatsapp" => {
-            Reply::new(
-                400,
-                json!({"error": {
-                    "message": "(#131047) Re-engagement message",
-                    "type": "OAuthException",
-                    "code": 131047,
-                    "error_data": {
-                        "messaging_product": "whatsapp",
-                        "details": "More than 24 hours have passed since the recipient last replied to the sender number."
-                    },
-                    "fbtrace_id": "AFakeTrace131047win001"
-                }}),
-            )
-        }
+        Fault::OutsideWindow131047 if request.body["messaging_product"] == "whatsapp" => Reply::new(
+            400,
+            json!({"error": {
+                "message": "(#131047) Re-engagement message",
+                "type": "OAuthException",
+                "code": 131047,
+                "error_data": {
+                    "messaging_product": "whatsapp",
+                    "details": "More than 24 hours have passed since the recipient last replied to the sender number."
+                },
+                "fbtrace_id": "AFakeTrace131047win001"
+            }}),
+        ),
         Fault::OutsideWindow131047 => Reply::new(
             400,
             json!({"error": {
@@ -58,10 +52,7 @@ fn graph(fault: &Fault, request: &RecordedRequest) -> Reply {
 
 fn telegram(fault: &Fault) -> Reply {
     let error = |status: u16, description: &str| {
-        Reply::new(
-            status,
-            json!({"ok": false, "error_code": status, "description": description}),
-        )
+        Reply::new(status, json!({"ok": false, "error_code": status, "description": description}))
     };
     let too_many = |retry_after: u64| {
         Reply::new(
@@ -79,18 +70,12 @@ fn telegram(fault: &Fault) -> Reply {
         Fault::RateLimit(_) => too_many(1),
         Fault::TelegramTooManyRequests { retry_after } => too_many(*retry_after),
         Fault::TokenExpired190 => telegram_unauthorized(),
-        Fault::OutsideWindow131047 => error(
-            403,
-            "Forbidden: bot can't initiate conversation with a user",
-        ),
+        Fault::OutsideWindow131047 => error(403, "Forbidden: bot can't initiate conversation with a user"),
     }
 }
 
 pub(super) fn telegram_unauthorized() -> Reply {
-    Reply::new(
-        401,
-        json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
-    )
+    Reply::new(401, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}))
 }
 
 pub(super) fn token_expired() -> Value {
@@ -133,10 +118,7 @@ fn rate_limit(code: i64) -> Value {
         }})
     };
     match code {
-        4 => transient(
-            "(#4) Application request limit reached",
-            "AFakeTrace4applimit001",
-        ),
+        4 => transient("(#4) Application request limit reached", "AFakeTrace4applimit001"),
         17 => transient("(#17) User request limit reached", "AFakeTrace17userlim001"),
         32 => transient("(#32) Page request limit reached", "AFakeTrace32pagelim001"),
         613 => json!({"error": {

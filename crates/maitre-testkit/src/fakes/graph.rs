@@ -10,12 +10,7 @@ const PAGE_ID: &str = "110000000000001";
 const IG_ACCOUNT_ID: &str = "17840000000000001";
 const APP_ID: &str = "100000000000777";
 
-pub(super) fn handle(
-    state: &mut FakeState,
-    request: &RecordedRequest,
-    instagram_host: bool,
-    path: &[&str],
-) -> Reply {
+pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, instagram_host: bool, path: &[&str]) -> Reply {
     let Some(token) = bearer_or_query_token(request) else {
         let error = graph_error(104, "An access token is required to request this resource.");
         return Reply::new(400, error);
@@ -27,22 +22,14 @@ pub(super) fn handle(
         ("GET", ["debug_token"]) => debug_token(state, request),
         ("POST", [_node, "messages"]) => send(state, request),
         ("GET", [node]) => Reply::ok(node_fields(state, node, instagram_host, request)),
-        _ => Reply::new(
-            400,
-            graph_error(100, "(#100) Unsupported request: no such fake endpoint"),
-        ),
+        _ => Reply::new(400, graph_error(100, "(#100) Unsupported request: no such fake endpoint")),
     }
 }
 
 /// Graph accepts `Authorization: Bearer` or an `access_token` parameter; maitre sends the header.
 fn bearer_or_query_token(request: &RecordedRequest) -> Option<&str> {
-    let header = request
-        .headers
-        .get("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "));
-    header
-        .or(request.query.get("access_token").map(String::as_str))
-        .filter(|t| !t.is_empty())
+    let header = request.headers.get("authorization").and_then(|h| h.strip_prefix("Bearer "));
+    header.or(request.query.get("access_token").map(String::as_str)).filter(|t| !t.is_empty())
 }
 
 fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
@@ -74,9 +61,7 @@ fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
             "messages": [{"id": format!("wamid.FAKE_{n}")}]
         }));
     }
-    let recipient = body["recipient"]["id"]
-        .as_str()
-        .or(body["recipient"]["comment_id"].as_str());
+    let recipient = body["recipient"]["id"].as_str().or(body["recipient"]["comment_id"].as_str());
     let Some(recipient) = recipient else {
         return invalid_param("(#100) The parameter recipient is required");
     };
@@ -127,22 +112,10 @@ fn debug_token(state: &FakeState, request: &RecordedRequest) -> Reply {
 
 /// A node with the requested `fields`: `me` is the business (Page or Instagram account), any
 /// other id a guest's profile or a WhatsApp phone number. Unknown fields are left out.
-fn node_fields(
-    state: &FakeState,
-    node: &str,
-    instagram_host: bool,
-    request: &RecordedRequest,
-) -> Value {
+fn node_fields(state: &FakeState, node: &str, instagram_host: bool, request: &RecordedRequest) -> Value {
     let me = node == "me";
-    let (first, last) = state
-        .profiles
-        .get(node)
-        .cloned()
-        .unwrap_or_else(|| ("Test".into(), "Guest".into()));
-    let fields = request
-        .query
-        .get("fields")
-        .map_or("id,name", String::as_str);
+    let (first, last) = state.profiles.get(node).cloned().unwrap_or_else(|| ("Test".into(), "Guest".into()));
+    let fields = request.query.get("fields").map_or("id,name", String::as_str);
     let mut out = Map::new();
     for field in fields.split(',').map(str::trim) {
         let value = match field {

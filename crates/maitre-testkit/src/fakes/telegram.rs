@@ -9,12 +9,7 @@ use super::{FakeState, RecordedRequest, Reply, unix_now};
 /// The fixtures' bot, used when the token does not start with a numeric bot id.
 const BOT_ID: i64 = 7000000001;
 
-pub(super) fn handle(
-    state: &mut FakeState,
-    request: &RecordedRequest,
-    token: Option<&str>,
-    method: &str,
-) -> Reply {
+pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, token: Option<&str>, method: &str) -> Reply {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return error(404, "Not Found");
     };
@@ -26,10 +21,9 @@ pub(super) fn handle(
         "getMe" => ok(bot(token)),
         "sendMessage" => send_message(state, body, token),
         "answerCallbackQuery" if body["callback_query_id"].is_string() => ok(json!(true)),
-        "answerCallbackQuery" => error(
-            400,
-            "Bad Request: query is too old and response timeout expired or query ID is invalid",
-        ),
+        "answerCallbackQuery" => {
+            error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        }
         "setWebhook" if body["url"].is_string() => Reply::ok(json!({
             "ok": true, "result": true, "description": "Webhook was set"
         })),
@@ -62,10 +56,7 @@ fn send_message(state: &mut FakeState, body: &Value, token: &str) -> Reply {
 }
 
 fn bot(token: &str) -> Value {
-    let id = token
-        .split_once(':')
-        .and_then(|(id, _)| id.parse::<i64>().ok())
-        .unwrap_or(BOT_ID);
+    let id = token.split_once(':').and_then(|(id, _)| id.parse::<i64>().ok()).unwrap_or(BOT_ID);
     json!({
         "id": id,
         "is_bot": true,
@@ -82,8 +73,5 @@ fn ok(result: Value) -> Reply {
 }
 
 fn error(status: u16, description: &str) -> Reply {
-    Reply::new(
-        status,
-        json!({"ok": false, "error_code": status, "description": description}),
-    )
+    Reply::new(status, json!({"ok": false, "error_code": status, "description": description}))
 }

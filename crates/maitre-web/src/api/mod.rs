@@ -19,10 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/account", get(get_account).patch(update_account))
         .route("/members", get(list_members))
-        .route(
-            "/members/{user_id}",
-            patch(update_member).delete(remove_member),
-        )
+        .route("/members/{user_id}", patch(update_member).delete(remove_member))
         .route("/tokens", get(list_tokens))
         .route("/tokens/{token_id}", delete(revoke_token))
 }
@@ -171,15 +168,7 @@ fn member_dto(m: maitre_store::Member) -> MemberDto {
     responses((status = 200, body = Vec<MemberDto>), (status = 403, body = ErrorBody)))]
 async fn list_members(caller: ApiCaller) -> Result<Json<Vec<MemberDto>>, ApiError> {
     caller.require(Action::ViewTeam)?;
-    Ok(Json(
-        caller
-            .tenant
-            .members()
-            .await?
-            .into_iter()
-            .map(member_dto)
-            .collect(),
-    ))
+    Ok(Json(caller.tenant.members().await?.into_iter().map(member_dto).collect()))
 }
 
 fn user_id(s: &str) -> Result<UserId, ApiError> {
@@ -196,12 +185,8 @@ async fn update_member(
 ) -> Result<Json<MemberDto>, ApiError> {
     caller.require(Action::ManageTeam)?;
     let user = user_id(&id)?;
-    let role: Role = input
-        .role
-        .parse()
-        .map_err(|e: maitre_domain::permissions::UnknownRole| {
-            AppError::Validation(e.to_string())
-        })?;
+    let role: Role =
+        input.role.parse().map_err(|e: maitre_domain::permissions::UnknownRole| AppError::Validation(e.to_string()))?;
     let current = caller.tenant.member(user).await?;
     if !can_assign_role(caller.role, role) || !can_assign_role(caller.role, current.role) {
         return Err(AppError::forbidden().into());

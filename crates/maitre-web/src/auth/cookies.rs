@@ -18,17 +18,9 @@ pub const FLASH_COOKIE: &str = "maitre_flash";
 pub struct Flash(pub Option<String>);
 
 /// A cookie with our defaults: HttpOnly, SameSite=Lax, path /, Secure behind https.
-pub fn cookie(
-    state: &AppState,
-    name: &'static str,
-    value: String,
-    max_age: Option<Duration>,
-) -> Cookie<'static> {
-    let mut c = Cookie::build((name, value))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(state.cookie_secure());
+pub fn cookie(state: &AppState, name: &'static str, value: String, max_age: Option<Duration>) -> Cookie<'static> {
+    let mut c =
+        Cookie::build((name, value)).http_only(true).same_site(SameSite::Lax).path("/").secure(state.cookie_secure());
     if let Some(age) = max_age {
         c = c.max_age(age);
     }
@@ -46,41 +38,26 @@ pub fn flash(state: &AppState, message: &str) -> Cookie<'static> {
 }
 
 fn url_escape(s: &str) -> String {
-    serde_urlencoded::to_string([("m", s)])
-        .unwrap_or_default()
-        .trim_start_matches("m=")
-        .to_owned()
+    serde_urlencoded::to_string([("m", s)]).unwrap_or_default().trim_start_matches("m=").to_owned()
 }
 
 fn url_unescape(s: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={s}"))
-        .ok()?
-        .pop()
-        .map(|(_, v)| v)
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={s}")).ok()?.pop().map(|(_, v)| v)
 }
 
 /// Makes sure every page visitor has a CSRF cookie, and consumes the flash message once it has been shown.
 pub async fn page_cookies(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let existing = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| v.len() >= 32);
-    let token = existing
-        .clone()
-        .unwrap_or_else(|| maitre_store::new_token("csrf"));
-    req.extensions_mut()
-        .insert(CsrfToken(form_token(&state, &token)));
+    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
+    let token = existing.clone().unwrap_or_else(|| maitre_store::new_token("csrf"));
+    req.extensions_mut().insert(CsrfToken(form_token(&state, &token)));
     let flash = jar.get(FLASH_COOKIE).and_then(|c| url_unescape(c.value()));
     let had_flash = flash.is_some();
     req.extensions_mut().insert(Flash(flash));
 
     let mut res = next.run(req).await;
-    let sets_flash = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    let sets_flash =
+        res.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
     let mut add = Vec::new();
     if existing.is_none() {
         add.push(cookie(&state, CSRF_COOKIE, token, None));

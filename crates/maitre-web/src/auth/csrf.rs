@@ -44,14 +44,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         })?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
             .map_err(|_| AppError::BadRequest("The form data could not be read.".into()))?;
-        let sent = fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str());
+        let sent = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
         let expected = jar.get(COOKIE).map(|c| form_token(state, c.value()));
         match (sent, expected) {
-            (Some(s), Some(e)) if !s.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())) => {
-            }
+            (Some(s), Some(e)) if !s.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())) => {}
             _ => {
                 return Err(AppError::Forbidden(
                     "This form has expired or was not sent from maitre (CSRF check failed). Reload the page and try again."

@@ -26,13 +26,8 @@ pub struct SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = PageError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        signed_in(parts, state)
-            .await?
-            .ok_or(PageError(AppError::Unauthorized))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        signed_in(parts, state).await?.ok_or(PageError(AppError::Unauthorized))
     }
 }
 
@@ -61,11 +56,7 @@ pub struct Member {
 
 impl Member {
     pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if allowed(self.role, action) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
+        if allowed(self.role, action) { Ok(()) } else { Err(AppError::forbidden()) }
     }
     pub fn may(&self, action: Action) -> bool {
         allowed(self.role, action)
@@ -75,31 +66,14 @@ impl Member {
 impl FromRequestParts<AppState> for Member {
     type Rejection = PageError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let signed = SignedIn::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let account: AccountId = params
-            .iter()
-            .find(|(k, _)| *k == "account")
-            .and_then(|(_, v)| v.parse().ok())
-            .ok_or(AppError::NotFound)?;
-        let (tenant, role) = state
-            .store
-            .tenant_for_member(signed.user.id, account)
-            .await
-            .map_err(AppError::from)?;
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
+        let account: AccountId =
+            params.iter().find(|(k, _)| *k == "account").and_then(|(_, v)| v.parse().ok()).ok_or(AppError::NotFound)?;
+        let (tenant, role) = state.store.tenant_for_member(signed.user.id, account).await.map_err(AppError::from)?;
         let account = tenant.account().await.map_err(AppError::from)?;
-        Ok(Member {
-            signed,
-            tenant,
-            role,
-            account,
-        })
+        Ok(Member { signed, tenant, role, account })
     }
 }
 
@@ -111,29 +85,19 @@ pub struct ApiCaller {
 
 impl ApiCaller {
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
-        if allowed(self.role, action) {
-            Ok(())
-        } else {
-            Err(ApiError(AppError::forbidden()))
-        }
+        if allowed(self.role, action) { Ok(()) } else { Err(ApiError(AppError::forbidden())) }
     }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or(AppError::Unauthorized)?;

@@ -1,8 +1,6 @@
 //! Password hashing with argon2id (the crate's defaults follow OWASP's recommendation: 19 MiB, 2 passes).
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 use crate::error::AppError;
 
@@ -14,14 +12,10 @@ pub const MAX_LEN: usize = 256;
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let len = password.chars().count();
     if len < MIN_LEN {
-        return Err(AppError::Validation(format!(
-            "The password must be at least {MIN_LEN} characters long."
-        )));
+        return Err(AppError::Validation(format!("The password must be at least {MIN_LEN} characters long.")));
     }
     if len > MAX_LEN {
-        return Err(AppError::Validation(format!(
-            "The password must be at most {MAX_LEN} characters long."
-        )));
+        return Err(AppError::Validation(format!("The password must be at most {MAX_LEN} characters long.")));
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -35,11 +29,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     if password.len() > MAX_LEN * 4 {
         return false;
     }
-    PasswordHash::new(stored).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
@@ -64,13 +54,7 @@ mod tests {
 
     #[test]
     fn policy_is_enforced() {
-        assert!(matches!(
-            hash_password("short"),
-            Err(AppError::Validation(_))
-        ));
-        assert!(matches!(
-            hash_password(&"x".repeat(MAX_LEN + 1)),
-            Err(AppError::Validation(_))
-        ));
+        assert!(matches!(hash_password("short"), Err(AppError::Validation(_))));
+        assert!(matches!(hash_password(&"x".repeat(MAX_LEN + 1)), Err(AppError::Validation(_))));
     }
 }

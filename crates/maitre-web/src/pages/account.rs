@@ -18,10 +18,7 @@ use crate::error::{AppError, PageError};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/a/{account}", get(home))
-        .route(
-            "/a/{account}/settings",
-            get(settings_page).post(save_settings),
-        )
+        .route("/a/{account}/settings", get(settings_page).post(save_settings))
         .route("/accounts/new", get(new_page).post(create))
 }
 
@@ -32,17 +29,10 @@ struct HomePage {
     time_zone: String,
 }
 
-async fn home(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-) -> Result<impl IntoResponse, PageError> {
+async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewAccount)?;
     let time_zone = m.account.settings.time_zone.clone();
-    render(&HomePage {
-        ctx: Ctx::member(env, &state, &m).await?,
-        time_zone,
-    })
+    render(&HomePage { ctx: Ctx::member(env, &state, &m).await?, time_zone })
 }
 
 #[derive(Template)]
@@ -76,28 +66,14 @@ impl From<&AccountSettings> for SettingsForm {
 }
 
 fn locale_choices(m: &Member, selected: &str) -> Vec<super::Choice> {
-    super::choices(
-        &crate::i18n::Tr::new(m.signed.user.locale),
-        "lang",
-        Locale::ALL.map(Locale::as_str),
-        selected,
-    )
+    super::choices(&crate::i18n::Tr::new(m.signed.user.locale), "lang", Locale::ALL.map(Locale::as_str), selected)
 }
 
-async fn settings_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-) -> Result<impl IntoResponse, PageError> {
+async fn settings_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::EditAccountSettings)?;
     let form = SettingsForm::from(&m.account.settings);
     let locales = locale_choices(&m, &form.locale);
-    render(&SettingsPage {
-        ctx: Ctx::member(env, &state, &m).await?,
-        form,
-        locales,
-        error: None,
-    })
+    render(&SettingsPage { ctx: Ctx::member(env, &state, &m).await?, form, locales, error: None })
 }
 
 async fn save_settings(
@@ -107,13 +83,7 @@ async fn save_settings(
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::EditAccountSettings)?;
-    match AccountSettings::parse(
-        &form.name,
-        &form.time_zone,
-        &form.locale,
-        &form.country,
-        &form.currency,
-    ) {
+    match AccountSettings::parse(&form.name, &form.time_zone, &form.locale, &form.country, &form.currency) {
         Ok(settings) => {
             m.tenant.update_settings(&settings).await?;
             let saved = crate::i18n::Tr::new(m.signed.user.locale).t("flash-saved");
@@ -144,15 +114,8 @@ struct NewAccountForm {
     business_name: String,
 }
 
-async fn new_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    s: SignedIn,
-) -> Result<impl IntoResponse, PageError> {
-    render(&NewAccountPage {
-        ctx: Ctx::signed(env, &state, &s).await?,
-        error: None,
-    })
+async fn new_page(State(state): State<AppState>, env: PageEnv, s: SignedIn) -> Result<impl IntoResponse, PageError> {
+    render(&NewAccountPage { ctx: Ctx::signed(env, &state, &s).await?, error: None })
 }
 
 /// A user may run several businesses; the new one is owned by them.
@@ -168,10 +131,7 @@ async fn create(
             Ok(Redirect::to(&format!("/a/{id}/settings")).into_response())
         }
         Err(e) => {
-            let page = NewAccountPage {
-                ctx: Ctx::signed(env, &state, &s).await?,
-                error: Some(e.to_string()),
-            };
+            let page = NewAccountPage { ctx: Ctx::signed(env, &state, &s).await?, error: Some(e.to_string()) };
             Ok((AppError::Validation(String::new()).status(), render(&page)?).into_response())
         }
     }

@@ -78,11 +78,7 @@ async fn signup(
         Ok((account, user)) => {
             let jar = start_session(&state, &parts, user).await?;
             let welcome = Tr::new(locale).t1("flash-welcome", "name", form.name.trim());
-            Ok((
-                jar.add(flash(&state, &welcome)),
-                Redirect::to(&format!("/a/{account}")),
-            )
-                .into_response())
+            Ok((jar.add(flash(&state, &welcome)), Redirect::to(&format!("/a/{account}"))).into_response())
         }
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let status = e.status();
@@ -114,11 +110,7 @@ struct SigninForm {
 }
 
 async fn signin_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
-    render(&SigninPage {
-        ctx: Ctx::anonymous(env),
-        error: None,
-        email: String::new(),
-    })
+    render(&SigninPage { ctx: Ctx::anonymous(env), error: None, email: String::new() })
 }
 
 /// Verifies a password with throttling per email and per client IP, both counted in the database so every
@@ -136,24 +128,14 @@ async fn signin(
     let email_key = format!("email:{email}");
     let ip_key = format!("ip:{}", client_ip(&parts, &state));
     let store = &state.store;
-    let throttled = store.recent_login_failures(&email_key, window).await?
-        >= i64::from(auth.max_failures_per_email)
-        || store.recent_login_failures(&ip_key, window).await?
-            >= i64::from(auth.max_failures_per_ip);
+    let throttled = store.recent_login_failures(&email_key, window).await? >= i64::from(auth.max_failures_per_email)
+        || store.recent_login_failures(&ip_key, window).await? >= i64::from(auth.max_failures_per_ip);
     let fail = |status, msg: String| {
-        let page = SigninPage {
-            ctx: Ctx::anonymous(env),
-            error: Some(msg),
-            email: form.email.clone(),
-        };
+        let page = SigninPage { ctx: Ctx::anonymous(env), error: Some(msg), email: form.email.clone() };
         Ok::<_, PageError>((status, render(&page)?).into_response())
     };
     if throttled {
-        let msg = tr.t1(
-            "signin-throttled",
-            "minutes",
-            &auth.throttle_window_minutes.to_string(),
-        );
+        let msg = tr.t1("signin-throttled", "minutes", &auth.throttle_window_minutes.to_string());
         return fail(axum::http::StatusCode::TOO_MANY_REQUESTS, msg);
     }
     let (user, hash) = match store.credentials(&email).await {
@@ -172,29 +154,16 @@ async fn signin(
             Ok((jar, Redirect::to("/")).into_response())
         }
         _ => {
-            store
-                .record_login_failure(&[&email_key, &ip_key], window)
-                .await?;
+            store.record_login_failure(&[&email_key, &ip_key], window).await?;
             fail(axum::http::StatusCode::UNAUTHORIZED, tr.t("signin-failed"))
         }
     }
 }
 
-async fn start_session(
-    state: &AppState,
-    parts: &Parts,
-    user: maitre_domain::UserId,
-) -> Result<CookieJar, AppError> {
+async fn start_session(state: &AppState, parts: &Parts, user: maitre_domain::UserId) -> Result<CookieJar, AppError> {
     let token = maitre_store::new_token("ms");
-    let agent = parts
-        .headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    state
-        .store
-        .create_session(user, &token, agent, &client_ip(parts, state))
-        .await?;
+    let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    state.store.create_session(user, &token, agent, &client_ip(parts, state)).await?;
     let age = time::Duration::days(state.settings.auth.session_idle_days.into());
     Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))))
 }
@@ -205,10 +174,7 @@ async fn signout(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     // Already gone (signed out elsewhere) is fine: the goal is reached.
-    let _ = state
-        .store
-        .delete_session(signed.user.id, &signed.session.id)
-        .await;
+    let _ = state.store.delete_session(signed.user.id, &signed.session.id).await;
     let jar = CookieJar::new().add(removal(&state, SESSION_COOKIE));
     let msg = Tr::new(signed.user.locale).t("flash-signed-out");
     Ok((jar.add(flash(&state, &msg)), Redirect::to("/signin")).into_response())
@@ -227,10 +193,7 @@ struct ForgotForm {
 }
 
 async fn forgot_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
-    render(&ForgotPage {
-        ctx: Ctx::anonymous(env),
-        sent: false,
-    })
+    render(&ForgotPage { ctx: Ctx::anonymous(env), sent: false })
 }
 
 /// Always answers the same way, whether or not the email exists, so the form reveals no accounts.
@@ -244,24 +207,15 @@ async fn forgot(
         Err(maitre_store::StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    render(&ForgotPage {
-        ctx: Ctx::anonymous(env),
-        sent: true,
-    })
+    render(&ForgotPage { ctx: Ctx::anonymous(env), sent: true })
 }
 
 async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<(), AppError> {
     let token = maitre_store::new_token("pr");
     let minutes = state.settings.auth.reset_link_minutes;
-    state
-        .store
-        .create_password_reset(user.id, &token, TimeDelta::minutes(minutes.into()))
-        .await?;
+    state.store.create_password_reset(user.id, &token, TimeDelta::minutes(minutes.into())).await?;
     let tr = Tr::new(user.locale);
-    let link = format!(
-        "{}/password/reset?token={token}",
-        state.settings.public_url()
-    );
+    let link = format!("{}/password/reset?token={token}", state.settings.public_url());
     let body = format!(
         "{}\n\n{link}\n\n{}\n",
         tr.t1("reset-mail-body", "name", &user.name),
@@ -270,11 +224,7 @@ async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<
     let subject = tr.t("reset-mail-subject");
     state
         .mailer
-        .send(maitre_notify::Email {
-            to: &user.email,
-            subject: &subject,
-            body,
-        })
+        .send(maitre_notify::Email { to: &user.email, subject: &subject, body })
         .await
         .map_err(|e| AppError::Internal(e.into()))
 }
@@ -306,12 +256,7 @@ async fn reset_page(
     Query(q): Query<TokenQuery>,
 ) -> Result<impl IntoResponse, PageError> {
     let valid = state.store.password_reset_user(&q.token).await.is_ok();
-    render(&ResetPage {
-        ctx: Ctx::anonymous(env),
-        token: q.token,
-        valid,
-        error: None,
-    })
+    render(&ResetPage { ctx: Ctx::anonymous(env), token: q.token, valid, error: None })
 }
 
 async fn reset(
@@ -323,31 +268,16 @@ async fn reset(
     let hash = match hash_password(&form.password) {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => {
-            let page = ResetPage {
-                ctx: Ctx::anonymous(env),
-                token: form.token,
-                valid: true,
-                error: Some(msg),
-            };
-            return Ok(
-                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
-            );
+            let page = ResetPage { ctx: Ctx::anonymous(env), token: form.token, valid: true, error: Some(msg) };
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
         Err(e) => return Err(e.into()),
     };
     match state.store.redeem_password_reset(&form.token, &hash).await {
-        Ok(_) => Ok((
-            CookieJar::new().add(flash(&state, &tr.t("flash-password-reset"))),
-            Redirect::to("/signin"),
-        )
+        Ok(_) => Ok((CookieJar::new().add(flash(&state, &tr.t("flash-password-reset"))), Redirect::to("/signin"))
             .into_response()),
         Err(maitre_store::StoreError::NotFound) => {
-            let page = ResetPage {
-                ctx: Ctx::anonymous(env),
-                token: String::new(),
-                valid: false,
-                error: None,
-            };
+            let page = ResetPage { ctx: Ctx::anonymous(env), token: String::new(), valid: false, error: None };
             Ok((axum::http::StatusCode::GONE, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),

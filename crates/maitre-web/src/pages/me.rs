@@ -53,11 +53,8 @@ async fn profile_view(
     s: &SignedIn,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let page = ProfilePage {
         ctx: Ctx::signed(env, state, s).await?,
         name: s.user.name.clone(),
@@ -72,11 +69,7 @@ async fn profile_view(
     Ok((status, render(&page)?).into_response())
 }
 
-async fn profile_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    s: SignedIn,
-) -> Result<Response, PageError> {
+async fn profile_page(State(state): State<AppState>, env: PageEnv, s: SignedIn) -> Result<Response, PageError> {
     profile_view(&state, env, &s, None).await
 }
 
@@ -121,9 +114,7 @@ async fn change_password(
         Err(e) => return Err(e.into()),
     };
     state.store.set_password(s.user.id, &hash).await?;
-    let jar = CookieJar::new()
-        .add(removal(&state, SESSION_COOKIE))
-        .add(flash(&state, &tr.t("flash-password-changed")));
+    let jar = CookieJar::new().add(removal(&state, SESSION_COOKIE)).add(flash(&state, &tr.t("flash-password-changed")));
     Ok((jar, Redirect::to("/signin")).into_response())
 }
 
@@ -162,10 +153,7 @@ async fn sessions_page(
             id: x.id,
         })
         .collect();
-    render(&SessionsPage {
-        ctx: Ctx::signed(env, &state, &s).await?,
-        sessions,
-    })
+    render(&SessionsPage { ctx: Ctx::signed(env, &state, &s).await?, sessions })
 }
 
 async fn revoke_session(
@@ -177,9 +165,7 @@ async fn revoke_session(
     state.store.delete_session(s.user.id, &session).await?;
     let tr = Tr::new(s.user.locale);
     if session == s.session.id {
-        let jar = CookieJar::new()
-            .add(removal(&state, SESSION_COOKIE))
-            .add(flash(&state, &tr.t("flash-signed-out")));
+        let jar = CookieJar::new().add(removal(&state, SESSION_COOKIE)).add(flash(&state, &tr.t("flash-signed-out")));
         return Ok((jar, Redirect::to("/signin")).into_response());
     }
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-session-ended")));

@@ -29,10 +29,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(team::routes())
         .merge(me::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            page_cookies,
-        ))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
 }
 
@@ -73,11 +70,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageEnv {
             .and_then(Locale::from_accept_language)
             .unwrap_or_default();
         Ok(PageEnv {
-            csrf: parts
-                .extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
             flash: parts.extensions.get::<Flash>().and_then(|f| f.0.clone()),
             browser_locale,
         })
@@ -96,11 +89,7 @@ impl Ctx {
         }
     }
 
-    pub async fn signed(
-        env: PageEnv,
-        state: &AppState,
-        signed: &SignedIn,
-    ) -> Result<Self, AppError> {
+    pub async fn signed(env: PageEnv, state: &AppState, signed: &SignedIn) -> Result<Self, AppError> {
         Ok(Ctx {
             tr: Tr::new(signed.user.locale),
             csrf: env.csrf,
@@ -133,19 +122,10 @@ pub struct Choice {
 }
 
 /// Options labelled by `<prefix>-<value>` translations.
-pub fn choices(
-    tr: &Tr,
-    prefix: &str,
-    values: impl IntoIterator<Item = &'static str>,
-    selected: &str,
-) -> Vec<Choice> {
+pub fn choices(tr: &Tr, prefix: &str, values: impl IntoIterator<Item = &'static str>, selected: &str) -> Vec<Choice> {
     values
         .into_iter()
-        .map(|value| Choice {
-            value,
-            label: tr.t(&format!("{prefix}-{value}")),
-            selected: value == selected,
-        })
+        .map(|value| Choice { value, label: tr.t(&format!("{prefix}-{value}")), selected: value == selected })
         .collect()
 }
 
@@ -156,9 +136,7 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Renders a template or turns a rendering failure into a logged 500.
 pub fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    t.render()
-        .map(Html)
-        .map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("template: {e}"))))
+    t.render().map(Html).map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("template: {e}"))))
 }
 
 #[derive(Template)]
@@ -169,14 +147,7 @@ struct ErrorPage<'a> {
 }
 
 pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
-    Html(
-        ErrorPage {
-            status: status.as_u16(),
-            message,
-        }
-        .render()
-        .unwrap_or_else(|_| message.to_owned()),
-    )
+    Html(ErrorPage { status: status.as_u16(), message }.render().unwrap_or_else(|_| message.to_owned()))
 }
 
 pub async fn not_found(req: axum::extract::Request) -> Response {
@@ -201,10 +172,7 @@ async fn root(State(state): State<AppState>, parts: Parts) -> Result<Response, P
 
 async fn css() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
 }

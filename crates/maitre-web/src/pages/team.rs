@@ -46,11 +46,7 @@ struct MemberView {
     assignable: bool,
 }
 
-async fn team_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-) -> Result<impl IntoResponse, PageError> {
+async fn team_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewTeam)?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
     let members = m
@@ -69,11 +65,7 @@ async fn team_page(
             email: x.email,
         })
         .collect();
-    render(&TeamPage {
-        can_manage: m.may(Action::ManageTeam),
-        ctx: Ctx::member(env, &state, &m).await?,
-        members,
-    })
+    render(&TeamPage { can_manage: m.may(Action::ManageTeam), ctx: Ctx::member(env, &state, &m).await?, members })
 }
 
 #[derive(Deserialize)]
@@ -86,11 +78,7 @@ fn parse_user(id: &str) -> Result<UserId, AppError> {
 }
 
 fn back_to_team(state: &AppState, account: AccountId, message: &str) -> Response {
-    (
-        CookieJar::new().add(flash(state, message)),
-        Redirect::to(&format!("/a/{account}/team")),
-    )
-        .into_response()
+    (CookieJar::new().add(flash(state, message)), Redirect::to(&format!("/a/{account}/team"))).into_response()
 }
 
 async fn change_role(
@@ -101,12 +89,8 @@ async fn change_role(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageTeam)?;
     let user = parse_user(&user)?;
-    let role: Role = form
-        .role
-        .parse()
-        .map_err(|e: maitre_domain::permissions::UnknownRole| {
-            AppError::Validation(e.to_string())
-        })?;
+    let role: Role =
+        form.role.parse().map_err(|e: maitre_domain::permissions::UnknownRole| AppError::Validation(e.to_string()))?;
     let current = m.tenant.member(user).await?;
     if !can_assign_role(m.role, role) || !can_assign_role(m.role, current.role) {
         return Err(AppError::forbidden().into());
@@ -130,11 +114,7 @@ async fn remove(
     }
     m.tenant.remove_member(user).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
-    Ok(back_to_team(
-        &state,
-        m.account.id,
-        &tr.t1("flash-member-removed", "email", &current.email),
-    ))
+    Ok(back_to_team(&state, m.account.id, &tr.t1("flash-member-removed", "email", &current.email)))
 }
 
 #[derive(Template)]
@@ -158,11 +138,7 @@ struct TokenView {
 }
 
 fn assignable_roles(actor: Role) -> Vec<&'static str> {
-    Role::ALL
-        .iter()
-        .filter(|r| can_assign_role(actor, **r))
-        .map(|r| r.as_str())
-        .collect()
+    Role::ALL.iter().filter(|r| can_assign_role(actor, **r)).map(|r| r.as_str()).collect()
 }
 
 #[derive(Deserialize)]
@@ -189,28 +165,15 @@ async fn tokens_view(
             name: t.name,
             role: t.role.as_str(),
             created: super::format_time(t.created_at),
-            last_used: t
-                .last_used_at
-                .map(super::format_time)
-                .unwrap_or_else(|| "—".into()),
+            last_used: t.last_used_at.map(super::format_time).unwrap_or_else(|| "—".into()),
         })
         .collect();
     let ctx = Ctx::member(env, state, m).await?;
     let roles = super::choices(&ctx.tr, "role", assignable_roles(m.role), "agent");
-    render(&TokensPage {
-        ctx,
-        tokens,
-        roles,
-        created,
-        error,
-    })
+    render(&TokensPage { ctx, tokens, roles, created, error })
 }
 
-async fn tokens_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-) -> Result<impl IntoResponse, PageError> {
+async fn tokens_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ManageApiTokens)?;
     tokens_view(&state, env, &m, None, None).await
 }
@@ -222,23 +185,15 @@ async fn create_token(
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageApiTokens)?;
-    let role = form
-        .role
-        .parse::<Role>()
-        .ok()
-        .filter(|r| can_assign_role(m.role, *r));
+    let role = form.role.parse::<Role>().ok().filter(|r| can_assign_role(m.role, *r));
     let name = form.name.trim();
     let (Some(role), false) = (role, name.is_empty() || name.chars().count() > 80) else {
-        let error = Some(
-            "Give the token a name (up to 80 characters) and a role you may grant.".to_owned(),
-        );
+        let error = Some("Give the token a name (up to 80 characters) and a role you may grant.".to_owned());
         let page = tokens_view(&state, env, &m, None, error).await?;
         return Ok((AppError::Validation(String::new()).status(), page).into_response());
     };
     let (_, secret) = m.tenant.create_api_token(name, role).await?;
-    Ok(tokens_view(&state, env, &m, Some(secret), None)
-        .await?
-        .into_response())
+    Ok(tokens_view(&state, env, &m, Some(secret), None).await?.into_response())
 }
 
 async fn revoke_token(

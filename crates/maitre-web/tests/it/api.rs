@@ -17,17 +17,12 @@ async fn call(
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
-        req = req
-            .header("content-type", "application/json")
-            .body(b.to_owned());
+        req = req.header("content-type", "application/json").body(b.to_owned());
     }
     let res = req.send().await.unwrap();
     let status = res.status();
     let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
 }
 
 #[tokio::test]
@@ -38,67 +33,24 @@ async fn tokens_authenticate_and_their_role_limits_them() {
     let admin = app.token(&account, Role::Admin).await;
 
     let (status, body) = call(&app, reqwest::Method::GET, "/api/v1/account", None, None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
-    );
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/account",
-        Some("mt_not-a-token"),
-        None,
-    )
-    .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let (status, _) = call(&app, reqwest::Method::GET, "/api/v1/account", Some("mt_not-a-token"), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/account",
-        Some(&viewer),
-        None,
-    )
-    .await;
+    let (status, body) = call(&app, reqwest::Method::GET, "/api/v1/account", Some(&viewer), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "Roma");
     assert_eq!(body["id"], account.as_str());
 
     let patch = r#"{"name":"Roma Nuova","time_zone":"Europe/Rome"}"#;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::PATCH,
-        "/api/v1/account",
-        Some(&viewer),
-        Some(patch),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("forbidden"))
-    );
-    let (status, body) = call(
-        &app,
-        reqwest::Method::PATCH,
-        "/api/v1/account",
-        Some(&admin),
-        Some(patch),
-    )
-    .await;
+    let (status, body) = call(&app, reqwest::Method::PATCH, "/api/v1/account", Some(&viewer), Some(patch)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let (status, body) = call(&app, reqwest::Method::PATCH, "/api/v1/account", Some(&admin), Some(patch)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        (body["name"].as_str(), body["time_zone"].as_str()),
-        (Some("Roma Nuova"), Some("Europe/Rome"))
-    );
+    assert_eq!((body["name"].as_str(), body["time_zone"].as_str()), (Some("Roma Nuova"), Some("Europe/Rome")));
 
-    let (status, body) = call(
-        &app,
-        reqwest::Method::PATCH,
-        "/api/v1/account",
-        Some(&admin),
-        Some(r#"{"time_zone":"Mars/Base"}"#),
-    )
-    .await;
+    let (status, body) =
+        call(&app, reqwest::Method::PATCH, "/api/v1/account", Some(&admin), Some(r#"{"time_zone":"Mars/Base"}"#)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["message"].as_str().unwrap().contains("IANA"));
 }
@@ -109,39 +61,15 @@ async fn revoked_tokens_stop_working_and_secrets_are_never_listed() {
     let (_, account) = app.signup("Roma", "owner@example.com").await;
     let admin = app.token(&account, Role::Admin).await;
     let script = app.token(&account, Role::Viewer).await;
-    let (status, list) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/tokens",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (status, list) = call(&app, reqwest::Method::GET, "/api/v1/tokens", Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert!(
-        !list.to_string().contains(&script) && !list.to_string().contains(&admin),
-        "no secrets in listings"
-    );
+    assert!(!list.to_string().contains(&script) && !list.to_string().contains(&admin), "no secrets in listings");
     let hash = maitre_store::hash_token(&script);
     assert!(!list.to_string().contains(&hash), "nor their hashes");
-    let id = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["role"] == "viewer")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/account",
-        Some(&script),
-        None,
-    )
-    .await;
+    let id =
+        list.as_array().unwrap().iter().find(|t| t["role"] == "viewer").unwrap()["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(&app, reqwest::Method::GET, "/api/v1/account", Some(&script), None).await;
     assert_eq!(status, StatusCode::OK);
     let res = reqwest::Client::new()
         .delete(app.url(&format!("/api/v1/tokens/{id}")))
@@ -150,14 +78,7 @@ async fn revoked_tokens_stop_working_and_secrets_are_never_listed() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/account",
-        Some(&script),
-        None,
-    )
-    .await;
+    let (status, _) = call(&app, reqwest::Method::GET, "/api/v1/account", Some(&script), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -167,57 +88,17 @@ async fn members_can_be_listed_and_changed_through_the_api() {
     let (_, account) = app.signup("Roma", "owner@example.com").await;
     app.member(&account, "agent@example.com", Role::Agent).await;
     let owner = app.token(&account, Role::Owner).await;
-    let (_, members) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/members",
-        Some(&owner),
-        None,
-    )
-    .await;
-    let agent = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == "agent@example.com")
-        .unwrap()
-        .clone();
+    let (_, members) = call(&app, reqwest::Method::GET, "/api/v1/members", Some(&owner), None).await;
+    let agent = members.as_array().unwrap().iter().find(|m| m["email"] == "agent@example.com").unwrap().clone();
     let path = format!("/api/v1/members/{}", agent["user_id"].as_str().unwrap());
-    let (status, body) = call(
-        &app,
-        reqwest::Method::PATCH,
-        &path,
-        Some(&owner),
-        Some(r#"{"role":"admin"}"#),
-    )
-    .await;
-    assert_eq!(
-        (status, body["role"].as_str()),
-        (StatusCode::OK, Some("admin"))
-    );
-    let (status, body) = call(
-        &app,
-        reqwest::Method::PATCH,
-        &path,
-        Some(&owner),
-        Some(r#"{"role":"chef"}"#),
-    )
-    .await;
+    let (status, body) = call(&app, reqwest::Method::PATCH, &path, Some(&owner), Some(r#"{"role":"admin"}"#)).await;
+    assert_eq!((status, body["role"].as_str()), (StatusCode::OK, Some("admin")));
+    let (status, body) = call(&app, reqwest::Method::PATCH, &path, Some(&owner), Some(r#"{"role":"chef"}"#)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("unknown role")
-    );
-    let (status, _) = call(
-        &app,
-        reqwest::Method::PATCH,
-        "/api/v1/members/not-an-id",
-        Some(&owner),
-        Some(r#"{"role":"admin"}"#),
-    )
-    .await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("unknown role"));
+    let (status, _) =
+        call(&app, reqwest::Method::PATCH, "/api/v1/members/not-an-id", Some(&owner), Some(r#"{"role":"admin"}"#))
+            .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -229,54 +110,17 @@ async fn malformed_wrong_typed_unsupported_and_oversized_bodies_get_4xx_with_a_r
     let huge = format!(r#"{{"name":"{}"}}"#, "x".repeat(100 * 1024));
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let cases: Vec<(&str, Option<&str>, StatusCode, &str)> = vec![
-        (
-            r#"{"name": "#,
-            Some("application/json"),
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-        ),
-        (
-            r#"{"name": 42}"#,
-            Some("application/json"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-        ),
-        (
-            r#"{"nme": "x"}"#,
-            Some("application/json"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-        ),
-        (
-            r#"{"name": "x"}"#,
-            Some("text/plain"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-        ),
-        (
-            &huge,
-            Some("application/json"),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-        ),
-        (
-            &deep,
-            Some("application/json"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-        ),
-        (
-            "\u{0}\u{ff}",
-            Some("application/json"),
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-        ),
+        (r#"{"name": "#, Some("application/json"), StatusCode::BAD_REQUEST, "bad_request"),
+        (r#"{"name": 42}"#, Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (r#"{"nme": "x"}"#, Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (r#"{"name": "x"}"#, Some("text/plain"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (&huge, Some("application/json"), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        (&deep, Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        ("\u{0}\u{ff}", Some("application/json"), StatusCode::BAD_REQUEST, "bad_request"),
     ];
     for (body, content_type, status, code) in cases {
-        let mut req = reqwest::Client::new()
-            .patch(app.url("/api/v1/account"))
-            .bearer_auth(&admin)
-            .body(body.to_owned());
+        let mut req =
+            reqwest::Client::new().patch(app.url("/api/v1/account")).bearer_auth(&admin).body(body.to_owned());
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
@@ -286,32 +130,15 @@ async fn malformed_wrong_typed_unsupported_and_oversized_bodies_get_4xx_with_a_r
         assert_eq!(json["error"]["code"], code);
         assert!(!json["error"]["message"].as_str().unwrap().is_empty());
     }
-    let (_, account_now) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/account",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (_, account_now) = call(&app, reqwest::Method::GET, "/api/v1/account", Some(&admin), None).await;
     assert_eq!(account_now["name"], "Roma", "nothing changed");
 }
 
 #[tokio::test]
 async fn unknown_api_routes_and_methods_answer_in_the_json_error_shape() {
     let app = TestApp::spawn().await;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/nothing-here",
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
-    );
+    let (status, body) = call(&app, reqwest::Method::GET, "/api/v1/nothing-here", None, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, body) = call(&app, reqwest::Method::PUT, "/api/v1/account", None, None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(body["error"]["message"].is_string());
@@ -320,14 +147,7 @@ async fn unknown_api_routes_and_methods_answer_in_the_json_error_shape() {
 #[tokio::test]
 async fn openapi_document_describes_every_route() {
     let app = TestApp::spawn().await;
-    let (status, doc) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/openapi.json",
-        None,
-        None,
-    )
-    .await;
+    let (status, doc) = call(&app, reqwest::Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
@@ -340,13 +160,7 @@ async fn openapi_document_describes_every_route() {
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens/{token_id}", "delete"),
     ] {
-        assert!(
-            paths[path][method].is_object(),
-            "{method} {path} documented"
-        );
+        assert!(paths[path][method].is_object(), "{method} {path} documented");
     }
-    assert_eq!(
-        doc["components"]["securitySchemes"]["bearer"]["scheme"],
-        json!("bearer")
-    );
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], json!("bearer"));
 }

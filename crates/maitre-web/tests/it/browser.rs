@@ -5,23 +5,11 @@ use maitre_testkit::Browser;
 use crate::helpers::{PASSWORD, TestApp};
 
 async fn fill(b: &Browser, name: &str, value: &str) {
-    b.client
-        .find(Locator::Css(&format!("input[name='{name}']")))
-        .await
-        .unwrap()
-        .send_keys(value)
-        .await
-        .unwrap();
+    b.client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
 }
 
 async fn submit(b: &Browser) {
-    b.client
-        .find(Locator::Css("main button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.client.find(Locator::Css("main button[type='submit']")).await.unwrap().click().await.unwrap();
 }
 
 /// Waits until the browser has navigated to a path matching `pred` (clicks return before the next page loads).
@@ -33,10 +21,7 @@ async fn wait_for_path(b: &Browser, pred: impl Fn(&str) -> bool) -> String {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!(
-        "browser stayed at {}",
-        b.client.current_url().await.unwrap()
-    );
+    panic!("browser stayed at {}", b.client.current_url().await.unwrap());
 }
 
 #[tokio::test]
@@ -46,71 +31,28 @@ async fn sign_up_sign_out_and_sign_in_in_a_real_browser() {
     };
     let app = TestApp::spawn().await;
     b.client.goto(&app.url("/")).await.unwrap();
-    assert!(
-        b.client
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/signup")
-    );
+    assert!(b.client.current_url().await.unwrap().path().ends_with("/signup"));
     fill(&b, "business_name", "Salon Bella").await;
     fill(&b, "name", "Bea").await;
     fill(&b, "email", "bea@example.com").await;
     fill(&b, "password", PASSWORD).await;
     submit(&b).await;
     wait_for_path(&b, |p| p.starts_with("/a/")).await;
-    let body = b
-        .client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        body.contains("Salon Bella") && body.contains("Welcome, Bea!"),
-        "{body}"
-    );
+    let body = b.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("Salon Bella") && body.contains("Welcome, Bea!"), "{body}");
 
     // Sign out from the user menu.
-    b.client
-        .find(Locator::Css("details.usermenu summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Id("signout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.client.find(Locator::Css("details.usermenu summary")).await.unwrap().click().await.unwrap();
+    b.client.find(Locator::Id("signout")).await.unwrap().click().await.unwrap();
     wait_for_path(&b, |p| p == "/signin").await;
-    let flash = b
-        .client
-        .find(Locator::Css(".flash"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let flash = b.client.find(Locator::Css(".flash")).await.unwrap().text().await.unwrap();
     assert_eq!(flash, "You are signed out.");
 
     fill(&b, "email", "bea@example.com").await;
     fill(&b, "password", PASSWORD).await;
     submit(&b).await;
     wait_for_path(&b, |p| p.starts_with("/a/")).await;
-    let h1 = b
-        .client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = b.client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(h1, "Salon Bella");
     b.close().await;
 }

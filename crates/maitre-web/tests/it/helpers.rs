@@ -3,14 +3,20 @@ use std::sync::LazyLock;
 
 use chrono::{TimeZone, Utc};
 use maitre_config::{Secret, Settings};
+use maitre_gateway::Gateway;
+use maitre_jobs::{Registry, Worker, WorkerConfig};
 use maitre_notify::Mailer;
 use maitre_store::{Clock, Store};
-use maitre_testkit::{SmtpSink, TestDb};
-use maitre_web::{AppState, SecretKey};
+use maitre_testkit::{FakePlatforms, SmtpSink, TestDb};
+use maitre_web::{AppState, SecretKey, Services};
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
+/// The fixtures' app secret: their signatures were made with it.
+pub const META_APP_SECRET: &str = "test_app_secret_FAKE_do_not_use";
+pub const META_VERIFY_TOKEN: &str = "verify-token-FAKE";
+const SECRET: &[u8] = b"test-secret-key-0123456789abcdef!";
 
 /// One maitre server on port 0 with its own database, a manual clock, and a real SMTP sink for mail.
 pub struct TestApp {
@@ -18,6 +24,9 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Clock,
     pub smtp: SmtpSink,
+    pub fakes: FakePlatforms,
+    pub worker: Worker,
+    pub gateway: std::sync::Arc<Gateway>,
     _db: TestDb,
     _stop: oneshot::Sender<()>,
 }
@@ -36,8 +45,7 @@ pub struct Page {
 
 impl Page {
     pub fn csrf(&self) -> String {
-        field_value(&self.body, "_csrf")
-            .unwrap_or_else(|| panic!("no CSRF field in page:\n{}", self.body))
+        field_value(&self.body, "_csrf").unwrap_or_else(|| panic!("no CSRF field in page:\n{}", self.body))
     }
 }
 
@@ -58,42 +66,41 @@ impl TestApp {
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDb::new().await;
-        let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap());
-        let store = Store::open(&db.url, clock.clone())
-            .await
-            .expect("open store");
+        // Two minutes after the fixtures' events, so their messaging windows are open.
+        let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 9, 21, 14, 15, 0).unwrap());
+        let store = Store::open(&db.url, clock.clone()).await.expect("open store");
         let smtp = SmtpSink::start().await;
+        let fakes = FakePlatforms::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut settings = SETTINGS.clone();
         settings.public_url = Some(format!("http://{addr}"));
         settings.mail.smtp_url = Some(Secret::new(smtp.url()));
         settings.http.body_limit_bytes = 64 * 1024;
+        settings.platforms.graph_url = fakes.graph_url();
+        settings.platforms.instagram_graph_url = fakes.instagram_graph_url();
+        settings.platforms.telegram_url = fakes.telegram_url();
+        settings.platforms.timeout_secs = 2;
+        settings.meta.app_secret = Some(Secret::new(META_APP_SECRET));
+        settings.meta.verify_token = Some(Secret::new(META_VERIFY_TOKEN));
         tweak(&mut settings);
-        let mailer = Mailer::new(
-            Some(&smtp.url()),
-            &settings.mail.from,
-            settings.outbox_dir(),
-        )
-        .unwrap();
-        let state = AppState::new(
-            store.clone(),
+        let mailer = Mailer::new(Some(&smtp.url()), &settings.mail.from, settings.outbox_dir()).unwrap();
+        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap());
+        let config = WorkerConfig { base_backoff: std::time::Duration::ZERO, ..WorkerConfig::default() };
+        let worker = Worker::new(store.clone(), gateway.register(Registry::default()), config);
+        let state = AppState::new(Services {
+            store: store.clone(),
             settings,
             mailer,
-            SecretKey::new(b"test-secret-key-0123456789abcdef!".to_vec()),
-        );
+            secret: SecretKey::new(SECRET.to_vec()),
+            gateway: gateway.clone(),
+            worker: worker.clone(),
+        });
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(maitre_web::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        TestApp {
-            addr,
-            store,
-            clock,
-            smtp,
-            _db: db,
-            _stop: stop,
-        }
+        TestApp { addr, store, clock, smtp, fakes, worker, gateway, _db: db, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -101,15 +108,9 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Client {
-            http,
-            base: format!("http://{}", self.addr),
-        }
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Client { http, base: format!("http://{}", self.addr) }
     }
 
     /// Signs up a new business through the pages; returns the signed-in client and the account id.
@@ -135,20 +136,8 @@ impl TestApp {
 
     /// Adds a user with `role` to `account` (as an operator would) and returns a client signed in as them.
     pub async fn member(&self, account: &str, email: &str, role: maitre_domain::Role) -> Client {
-        let tenant = self
-            .store
-            .tenant_for_operator(account.parse().unwrap())
-            .await
-            .unwrap();
-        maitre_web::accounts::add_member(
-            &self.store,
-            &tenant,
-            email,
-            role,
-            Some(("Member", PASSWORD)),
-        )
-        .await
-        .unwrap();
+        let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+        maitre_web::accounts::add_member(&self.store, &tenant, email, role, Some(("Member", PASSWORD))).await.unwrap();
         let c = self.client();
         c.signin(email, PASSWORD).await;
         c
@@ -156,37 +145,85 @@ impl TestApp {
 
     /// Creates an API token for `account` with `role`.
     pub async fn token(&self, account: &str, role: maitre_domain::Role) -> String {
-        let tenant = self
-            .store
-            .tenant_for_operator(account.parse().unwrap())
-            .await
-            .unwrap();
+        let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
         tenant.create_api_token("test", role).await.unwrap().1
     }
 }
 
+impl TestApp {
+    /// Connects a channel to `account` as the Channels page would, with a sealed token.
+    pub async fn connect(
+        &self,
+        account: &str,
+        platform: &str,
+        external_id: &str,
+        token: &str,
+    ) -> maitre_store::Channel {
+        self.connect_with_secret(account, platform, external_id, token, None).await
+    }
+
+    pub async fn connect_with_secret(
+        &self,
+        account: &str,
+        platform: &str,
+        external_id: &str,
+        token: &str,
+        webhook_secret: Option<&str>,
+    ) -> maitre_store::Channel {
+        let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+        let creds = maitre_gateway::Credentials {
+            access_token: token.into(),
+            instagram_login: Default::default(),
+            webhook_secret: webhook_secret.map(str::to_owned),
+        };
+        let sealed = self.gateway.vault.seal(tenant.account_id(), &creds);
+        let hash = webhook_secret.map(maitre_store::hash_token).unwrap_or_default();
+        tenant
+            .create_channel(maitre_store::NewChannel {
+                platform,
+                external_id,
+                name: external_id,
+                credentials: &sealed,
+                webhook_secret_hash: &hash,
+                token_expires_at: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Posts a Meta webhook body signed with the app secret.
+    pub async fn post_meta(&self, body: &[u8]) -> (StatusCode, String) {
+        let sig = maitre_testkit::sign_meta(META_APP_SECRET, body);
+        let res = reqwest::Client::new()
+            .post(self.url("/webhooks/meta"))
+            .header("x-hub-signature-256", sig)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    /// Runs every queued job (and the jobs they queue) to completion.
+    pub async fn drain(&self) -> usize {
+        self.worker.drain().await
+    }
+}
+
+/// A fixture from the channels crate's copy of the shared fixtures (bytes exactly as signed).
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/../maitre-channels/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
 impl Client {
     pub async fn get(&self, path: &str) -> Page {
-        page(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        page(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .form(fields)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        page(self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()).await
     }
 
     /// Posts a form with the CSRF token taken from `from` (a page of ours).
@@ -198,24 +235,12 @@ impl Client {
     }
 
     pub async fn signin(&self, email: &str, password: &str) -> Page {
-        self.submit(
-            "/signin",
-            "/signin",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.submit("/signin", "/signin", &[("email", email), ("password", password)]).await
     }
 }
 
 async fn page(res: reqwest::Response) -> Page {
     let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    Page {
-        status,
-        location,
-        body: res.text().await.unwrap(),
-    }
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+    Page { status, location, body: res.text().await.unwrap() }
 }

@@ -10,22 +10,11 @@ async fn health_readiness_and_metrics() {
     let health = c.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let ready = c.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(
-        (ready.status(), ready.text().await.unwrap()),
-        (StatusCode::OK, "ready".to_owned())
-    );
+    assert_eq!((ready.status(), ready.text().await.unwrap()), (StatusCode::OK, "ready".to_owned()));
     c.get(app.url("/signin")).send().await.unwrap();
-    let metrics = c
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(
-        metrics
-            .contains(r#"maitre_http_requests_total{method="GET",route="/signin",status="200"} 1"#),
+        metrics.contains(r#"maitre_http_requests_total{method="GET",route="/signin",status="200"} 1"#),
         "{metrics}"
     );
     assert!(metrics.contains("maitre_http_request_duration_seconds_bucket"));
@@ -35,34 +24,17 @@ async fn health_readiness_and_metrics() {
 #[tokio::test]
 async fn every_response_has_a_request_id_and_security_headers() {
     let app = TestApp::spawn().await;
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for path in ["/signin", "/api/v1/account", "/nowhere", "/healthz"] {
         let res = c.get(app.url(path)).send().await.unwrap();
         let h = res.headers();
         assert_eq!(h["x-request-id"].len(), 36, "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
-        assert!(
-            h["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("frame-ancestors 'none'")
-        );
+        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     }
-    let res = c
-        .get(app.url("/healthz"))
-        .header("x-request-id", "trace-me-123")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.headers()["x-request-id"],
-        "trace-me-123",
-        "a caller's id is kept"
-    );
+    let res = c.get(app.url("/healthz")).header("x-request-id", "trace-me-123").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-me-123", "a caller's id is kept");
 }
 
 #[tokio::test]
@@ -90,27 +62,15 @@ async fn session_cookies_are_http_only_and_lax() {
         .map(|v| v.to_str().unwrap().to_owned())
         .find(|v| v.starts_with("maitre_session="))
         .expect("session cookie");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http in tests");
 }
 
 #[tokio::test]
 async fn secure_cookies_and_hsts_behind_https() {
     let app = TestApp::spawn_with(|s| s.public_url = Some("https://maitre.example".into())).await;
-    let res = reqwest::Client::new()
-        .get(app.url("/signin"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        res.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("Secure")
-    );
+    let res = reqwest::Client::new().get(app.url("/signin")).send().await.unwrap();
+    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
     assert!(res.headers().contains_key("strict-transport-security"));
 }
 
@@ -120,20 +80,10 @@ async fn oversized_and_garbage_forms_get_4xx_never_500() {
     let c = app.client();
     let csrf = c.get("/signin").await.csrf();
     let huge = "x".repeat(200 * 1024);
-    let res = c
-        .post_form(
-            "/signin",
-            &[("_csrf", &csrf), ("email", &huge), ("password", "x")],
-        )
-        .await;
+    let res = c.post_form("/signin", &[("_csrf", &csrf), ("email", &huge), ("password", "x")]).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     let res = c.post_form("/signin", &[("_csrf", &csrf)]).await;
-    assert_eq!(
-        res.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "missing fields: {}",
-        res.body
-    );
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "missing fields: {}", res.body);
     let res = c
         .http
         .post(app.url("/signin"))
@@ -143,16 +93,9 @@ async fn oversized_and_garbage_forms_get_4xx_never_500() {
         .await
         .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
-    for path in [
-        "/a/not-an-id",
-        "/a/00000000-0000-7000-8000-000000000000/settings",
-        "/password/reset?token=%ff",
-    ] {
+    for path in ["/a/not-an-id", "/a/00000000-0000-7000-8000-000000000000/settings", "/password/reset?token=%ff"] {
         let status = c.get(path).await.status;
-        assert!(
-            status.is_client_error() || status.is_redirection() || status == StatusCode::OK,
-            "{path}: {status}"
-        );
+        assert!(status.is_client_error() || status.is_redirection() || status == StatusCode::OK, "{path}: {status}");
         assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

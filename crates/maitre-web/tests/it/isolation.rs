@@ -20,24 +20,10 @@ async fn world() -> World {
     let (a_owner, a) = app.signup("Alpha", "alpha@example.com").await;
     let (_, b) = app.signup("Beta", "beta@example.com").await;
     app.member(&b, "beta-agent@example.com", Role::Agent).await;
-    let b_tenant = app
-        .store
-        .tenant_for_operator(b.parse().unwrap())
-        .await
-        .unwrap();
+    let b_tenant = app.store.tenant_for_operator(b.parse().unwrap()).await.unwrap();
     let members = b_tenant.members().await.unwrap();
-    let id_of = |email: &str| {
-        members
-            .iter()
-            .find(|m| m.email == email)
-            .unwrap()
-            .user_id
-            .to_string()
-    };
-    let (token, _) = b_tenant
-        .create_api_token("beta script", Role::Admin)
-        .await
-        .unwrap();
+    let id_of = |email: &str| members.iter().find(|m| m.email == email).unwrap().user_id.to_string();
+    let (token, _) = b_tenant.create_api_token("beta script", Role::Admin).await.unwrap();
     World {
         b_owner_id: id_of("beta@example.com"),
         b_agent_id: id_of("beta-agent@example.com"),
@@ -85,21 +71,13 @@ async fn pages_of_another_account_answer_404_for_every_route_and_method() {
     let mut failures = vec![];
     for (method, path) in page_routes(&w) {
         let req = w.a_owner.http.request(method.clone(), w.app.url(&path));
-        let req = if method == Method::POST {
-            req.form(&fields)
-        } else {
-            req
-        };
+        let req = if method == Method::POST { req.form(&fields) } else { req };
         let status = req.send().await.unwrap().status();
         if status != StatusCode::NOT_FOUND {
             failures.push(format!("{method} {path} → {status}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "routes leaking across accounts:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "routes leaking across accounts:\n{}", failures.join("\n"));
     assert_b_untouched(&w).await;
 }
 
@@ -108,37 +86,15 @@ async fn api_tokens_of_another_account_reach_nothing() {
     let w = world().await;
     let token = w.app.token(&w.a, Role::Owner).await;
     let routes = [
-        (
-            Method::PATCH,
-            format!("/api/v1/members/{}", w.b_agent_id),
-            Some(r#"{"role":"viewer"}"#),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/v1/members/{}", w.b_agent_id),
-            None,
-        ),
-        (
-            Method::PATCH,
-            format!("/api/v1/members/{}", w.b_owner_id),
-            Some(r#"{"role":"viewer"}"#),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/v1/members/{}", w.b_owner_id),
-            None,
-        ),
-        (
-            Method::DELETE,
-            format!("/api/v1/tokens/{}", w.b_token_id),
-            None,
-        ),
+        (Method::PATCH, format!("/api/v1/members/{}", w.b_agent_id), Some(r#"{"role":"viewer"}"#)),
+        (Method::DELETE, format!("/api/v1/members/{}", w.b_agent_id), None),
+        (Method::PATCH, format!("/api/v1/members/{}", w.b_owner_id), Some(r#"{"role":"viewer"}"#)),
+        (Method::DELETE, format!("/api/v1/members/{}", w.b_owner_id), None),
+        (Method::DELETE, format!("/api/v1/tokens/{}", w.b_token_id), None),
     ];
     let client = reqwest::Client::new();
     for (method, path, body) in routes {
-        let mut req = client
-            .request(method.clone(), w.app.url(&path))
-            .bearer_auth(&token);
+        let mut req = client.request(method.clone(), w.app.url(&path)).bearer_auth(&token);
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b);
         }
@@ -148,58 +104,22 @@ async fn api_tokens_of_another_account_reach_nothing() {
         assert_eq!(json["error"]["code"], "not_found");
     }
     // Reads show only the token's own account.
-    let members: serde_json::Value = client
-        .get(w.app.url("/api/v1/members"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let emails: Vec<&str> = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["email"].as_str().unwrap())
-        .collect();
+    let members: serde_json::Value =
+        client.get(w.app.url("/api/v1/members")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let emails: Vec<&str> = members.as_array().unwrap().iter().map(|m| m["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["alpha@example.com"]);
-    let account: serde_json::Value = client
-        .get(w.app.url("/api/v1/account"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account: serde_json::Value =
+        client.get(w.app.url("/api/v1/account")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(account["id"], w.a.as_str());
     assert_b_untouched(&w).await;
 }
 
 async fn assert_b_untouched(w: &World) {
-    let b = w
-        .app
-        .store
-        .tenant_for_operator(w.b.parse().unwrap())
-        .await
-        .unwrap();
+    let b = w.app.store.tenant_for_operator(w.b.parse().unwrap()).await.unwrap();
     assert_eq!(b.account().await.unwrap().settings.name, "Beta");
     let members = b.members().await.unwrap();
     assert_eq!(members.len(), 2);
-    assert!(
-        members
-            .iter()
-            .any(|m| m.user_id.to_string() == w.b_agent_id && m.role == Role::Agent)
-    );
-    assert!(
-        members
-            .iter()
-            .any(|m| m.user_id.to_string() == w.b_owner_id && m.role == Role::Owner)
-    );
-    assert_eq!(
-        b.api_tokens().await.unwrap().len(),
-        1,
-        "B's token not revoked"
-    );
+    assert!(members.iter().any(|m| m.user_id.to_string() == w.b_agent_id && m.role == Role::Agent));
+    assert!(members.iter().any(|m| m.user_id.to_string() == w.b_owner_id && m.role == Role::Owner));
+    assert_eq!(b.api_tokens().await.unwrap().len(), 1, "B's token not revoked");
 }

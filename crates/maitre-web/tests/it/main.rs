@@ -7,3 +7,4 @@ mod helpers;
 mod http;
 mod isolation;
 mod roles;
+mod webhooks;

@@ -1,0 +1,110 @@
+//! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
+use maitre_channels::{Event, InboundItem};
+use maitre_jobs::JobError;
+use maitre_store::{IncomingMessage, Job};
+
+use crate::{Gateway, retry};
+
+pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
+    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let event = match tenant.inbound_event(&job.payload).await {
+        Ok(e) => e,
+        // The channel (and its events) was deleted meanwhile: nothing left to do.
+        Err(maitre_store::StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    if event.processed {
+        return Ok(());
+    }
+    let item: InboundItem = serde_json::from_str(&event.item)
+        .map_err(|e| JobError::Permanent(format!("stored event is unreadable: {e}")))?;
+    let at = item.timestamp.unwrap_or_else(|| gw.store.clock().now());
+    let event_id = job.payload.as_str();
+    match &item.event {
+        Event::Message(m) => {
+            let kind = name(&m.kind);
+            let direction = if m.is_echo { "out" } else { "in" };
+            // Telegram callback presses reuse the message id of the message they belong to; the event's own
+            // dedupe key is unique, so it identifies such rows.
+            let platform_id = match (&m.message_id, &m.callback_query_id) {
+                (Some(id), None) => id.clone(),
+                _ => item.dedupe_key.clone(),
+            };
+            let recorded = tenant
+                .record_message(&IncomingMessage {
+                    event_id,
+                    channel_id: event.channel_id,
+                    contact_external_id: &item.contact_id,
+                    contact_name: item.profile_name.as_deref(),
+                    direction,
+                    kind: &kind,
+                    body: m.text.as_deref().unwrap_or(""),
+                    payload: m.payload.as_deref().unwrap_or(""),
+                    platform_message_id: &platform_id,
+                    at,
+                })
+                .await
+                .map_err(retry)?;
+            if recorded.message_id.is_some() && !m.is_echo && recorded.bot_mode {
+                auto_reply(&tenant, event.channel_id, &recorded.conversation_id, event_id).await?;
+            }
+        }
+        Event::Comment(c) => {
+            tenant
+                .record_message(&IncomingMessage {
+                    event_id,
+                    channel_id: event.channel_id,
+                    contact_external_id: &item.contact_id,
+                    contact_name: c.username.as_deref(),
+                    direction: if c.is_echo { "out" } else { "in" },
+                    kind: "comment",
+                    body: c.text.as_deref().unwrap_or(""),
+                    payload: c.media_id.as_deref().unwrap_or(""),
+                    platform_message_id: &item.dedupe_key,
+                    at,
+                })
+                .await
+                .map_err(retry)?;
+        }
+        Event::Status(s) => {
+            let error = s
+                .error
+                .as_ref()
+                .map(|e| format!("{} {}", e.code, e.title.as_deref().unwrap_or("")))
+                .unwrap_or_default();
+            let status = match name(&s.status).as_str() {
+                "played" => "read".to_owned(),
+                other => other.to_owned(),
+            };
+            tenant
+                .apply_status(event_id, event.channel_id, &s.message_id, &status, error.trim())
+                .await
+                .map_err(retry)?;
+        }
+        Event::Read(r) => match &r.message_id {
+            Some(mid) => tenant.apply_status(event_id, event.channel_id, mid, "read", "").await.map_err(retry)?,
+            None => tenant.mark_event_processed(event_id).await.map_err(retry)?,
+        },
+    }
+    Ok(())
+}
+
+/// Until flows exist, a channel may carry one automatic reply for conversations in bot mode.
+async fn auto_reply(
+    tenant: &maitre_store::TenantStore,
+    channel: maitre_domain::ChannelId,
+    conversation: &str,
+    event_id: &str,
+) -> Result<(), JobError> {
+    let ch = tenant.channel(channel).await.map_err(retry)?;
+    if ch.auto_reply.trim().is_empty() {
+        return Ok(());
+    }
+    tenant.queue_reply(conversation, &ch.auto_reply, "", &format!("reply:{event_id}")).await.map_err(retry)?;
+    Ok(())
+}
+
+/// The snake_case name serde gives an enum variant (the stored spelling).
+fn name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "unsupported".into())
+}

@@ -1,0 +1,101 @@
+//! Sending one queued message. The message row exists before this job runs and records the platform's id after
+//! it; a send is retried only while the row is still `queued`.
+//!
+//! The one duplicate window we cannot close: the platform accepted the message, then this process died before
+//! `mark_sent` committed. The job's lease expires and the send is repeated. It is kept as small as one HTTP
+//! response plus one single-row update; platforms offer no idempotency key to close it completely.
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use maitre_channels::errors::SendErrorClass;
+use maitre_channels::inbound::Platform;
+use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
+use maitre_jobs::JobError;
+use maitre_store::{Job, TenantStore};
+
+use crate::{Gateway, retry};
+
+/// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
+const PAUSED_RETRY: Duration = Duration::from_secs(300);
+
+pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
+    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let out = match tenant.outgoing(&job.payload).await {
+        Ok(o) => o,
+        Err(maitre_store::StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    if out.status != "queued" {
+        return Ok(()); // Already sent (or failed for good) by an earlier run.
+    }
+    let channel = tenant.channel(out.channel_id).await.map_err(retry)?;
+    if channel.status == "needs_reconnect" {
+        return Err(JobError::Retry {
+            reason: "channel needs to be reconnected; sends are paused".into(),
+            after: Some(PAUSED_RETRY),
+        });
+    }
+    let platform = parse_platform(&channel.platform)?;
+    if let Err(reason) = window_allows(platform, out.last_inbound_at, gw.store.clock().now()) {
+        return fail(&tenant, &out.id, reason).await;
+    }
+    let creds =
+        gw.vault.open(tenant.account_id(), &channel.credentials).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let message = if out.payload.is_empty() {
+        OutboundMessage::text(out.body.clone())
+    } else {
+        serde_json::from_str(&out.payload).map_err(|e| JobError::Permanent(format!("unreadable message: {e}")))?
+    };
+    let target = SendTarget {
+        channel: Channel {
+            platform,
+            account_key: &channel.external_id,
+            access_token: &creds.access_token,
+            instagram_login: creds.instagram_login,
+        },
+        recipient: &out.recipient,
+        human_agent_tag: false,
+    };
+    match gw.sender.send(&target, &message).await {
+        Ok(sent) => tenant.mark_sent(&out.id, &sent.platform_message_id).await.map_err(retry),
+        Err(failure) => {
+            let reason = failure.to_string();
+            match failure.class {
+                SendErrorClass::Retryable { retry_after, .. } => Err(JobError::Retry { reason, after: retry_after }),
+                SendErrorClass::TokenInvalid { .. } => {
+                    let reason = format!("token rejected by {platform}: {reason}");
+                    tenant.set_channel_status(channel.id, "needs_reconnect", &reason, None).await.map_err(retry)?;
+                    Err(JobError::Retry { reason, after: Some(PAUSED_RETRY) })
+                }
+                SendErrorClass::OutsideWindow { .. } | SendErrorClass::Permanent { .. } => {
+                    fail(&tenant, &out.id, reason).await
+                }
+            }
+        }
+    }
+}
+
+async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {
+    tenant.mark_failed(message, &reason).await.map_err(retry)?;
+    Err(JobError::Permanent(reason))
+}
+
+fn parse_platform(s: &str) -> Result<Platform, JobError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| JobError::Permanent(format!("unknown platform {s:?}")))
+}
+
+/// The messaging windows (PROTOCOLS.md §4): automated replies only within 24 hours of the guest's last message.
+fn window_allows(
+    platform: Platform,
+    last_inbound: Option<chrono::DateTime<Utc>>,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), String> {
+    if platform == Platform::Telegram {
+        return Ok(());
+    }
+    match last_inbound {
+        Some(t) if now - t <= TimeDelta::hours(24) => Ok(()),
+        _ => Err(format!("outside the 24-hour window of {platform}: the guest has not written in the last 24 hours")),
+    }
+}

@@ -1,0 +1,200 @@
+//! Connected channels. Credentials arrive here already encrypted; the store never sees plain tokens.
+use chrono::{DateTime, Utc};
+use maitre_domain::{AccountId, ChannelId};
+use sqlx::FromRow;
+
+use crate::clock::{from_ms, to_ms};
+use crate::tenant::TenantStore;
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: ChannelId,
+    pub account_id: AccountId,
+    /// instagram, messenger, whatsapp or telegram.
+    pub platform: String,
+    /// The routing key webhooks carry: IG account id, page id, phone_number_id, bot id.
+    pub external_id: String,
+    pub name: String,
+    /// AEAD ciphertext of the channel's tokens.
+    pub credentials: String,
+    pub webhook_secret_hash: String,
+    /// connected, invalid, needs_attention or needs_reconnect.
+    pub status: String,
+    pub status_reason: String,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    /// Sent to every inbound message of a conversation in bot mode, until flows take over. Empty: none.
+    pub auto_reply: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewChannel<'a> {
+    pub platform: &'a str,
+    pub external_id: &'a str,
+    pub name: &'a str,
+    pub credentials: &'a str,
+    pub webhook_secret_hash: &'a str,
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromRow)]
+struct ChannelRow {
+    id: String,
+    account_id: String,
+    platform: String,
+    external_id: String,
+    name: String,
+    credentials: String,
+    webhook_secret_hash: String,
+    status: String,
+    status_reason: String,
+    checked_at: Option<i64>,
+    token_expires_at: Option<i64>,
+    auto_reply: String,
+    created_at: i64,
+}
+
+impl TryFrom<ChannelRow> for Channel {
+    type Error = StoreError;
+    fn try_from(r: ChannelRow) -> Result<Self> {
+        Ok(Channel {
+            id: r.id.parse().map_err(StoreError::corrupt)?,
+            account_id: r.account_id.parse().map_err(StoreError::corrupt)?,
+            platform: r.platform,
+            external_id: r.external_id,
+            name: r.name,
+            credentials: r.credentials,
+            webhook_secret_hash: r.webhook_secret_hash,
+            status: r.status,
+            status_reason: r.status_reason,
+            checked_at: r.checked_at.map(from_ms),
+            token_expires_at: r.token_expires_at.map(from_ms),
+            auto_reply: r.auto_reply,
+            created_at: from_ms(r.created_at),
+        })
+    }
+}
+
+const COLUMNS: &str = "SELECT id, account_id, platform, external_id, name, credentials, webhook_secret_hash, status, \
+     status_reason, checked_at, token_expires_at, auto_reply, created_at FROM channels";
+
+async fn fetch_one(store: &Store, filter: &str, a: &str, b: &str) -> Result<Channel> {
+    let q = format!("{COLUMNS} WHERE {filter}");
+    sqlx::query_as::<_, ChannelRow>(sqlx::AssertSqlSafe(q)).bind(a).bind(b).fetch_one(&store.read).await?.try_into()
+}
+
+impl Store {
+    /// The verified channel route for a webhook: the channel a platform's recipient id belongs to, and the
+    /// tenant handle for its account. Unknown → NotFound.
+    pub async fn route(&self, platform: &str, external_id: &str) -> Result<(TenantStore, Channel)> {
+        let ch = fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id).await?;
+        Ok((TenantStore::new(self.clone(), ch.account_id), ch))
+    }
+
+    /// The channel named in a per-channel webhook URL (Telegram), with its tenant handle.
+    pub async fn route_by_channel_id(&self, platform: &str, channel: &str) -> Result<(TenantStore, Channel)> {
+        let ch = fetch_one(self, "platform = $1 AND id = $2", platform, channel).await?;
+        Ok((TenantStore::new(self.clone(), ch.account_id), ch))
+    }
+}
+
+impl TenantStore {
+    /// Connects a channel. The same platform account connected anywhere already → Conflict "channels.platform".
+    pub async fn create_channel(&self, new: NewChannel<'_>) -> Result<Channel> {
+        let id = ChannelId::new();
+        let now = self.store().now_ms();
+        sqlx::query(
+            "INSERT INTO channels (account_id, id, platform, external_id, name, credentials, webhook_secret_hash, \
+             status, status_reason, checked_at, token_expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'connected', '', $8, $9, $8)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(id.to_string())
+        .bind(new.platform)
+        .bind(new.external_id)
+        .bind(new.name)
+        .bind(new.credentials)
+        .bind(new.webhook_secret_hash)
+        .bind(now)
+        .bind(new.token_expires_at.map(to_ms))
+        .execute(&self.store().write)
+        .await?;
+        self.channel(id).await
+    }
+
+    pub async fn channels(&self) -> Result<Vec<Channel>> {
+        let q = format!("{COLUMNS} WHERE account_id = $1 ORDER BY created_at, id");
+        sqlx::query_as::<_, ChannelRow>(sqlx::AssertSqlSafe(q))
+            .bind(self.account_id().to_string())
+            .fetch_all(&self.store().read)
+            .await?
+            .into_iter()
+            .map(Channel::try_from)
+            .collect()
+    }
+
+    pub async fn channel(&self, id: ChannelId) -> Result<Channel> {
+        fetch_one(self.store(), "account_id = $1 AND id = $2", &self.account_id().to_string(), &id.to_string()).await
+    }
+
+    /// Records the outcome of a health check (or of a send that proved the token dead).
+    pub async fn set_channel_status(
+        &self,
+        id: ChannelId,
+        status: &str,
+        reason: &str,
+        token_expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.update_channel(
+            "status = $3, status_reason = $4, checked_at = $5, token_expires_at = COALESCE($6, token_expires_at)",
+            id,
+            |q| q.bind(status).bind(reason).bind(self.store().now_ms()).bind(token_expires_at.map(to_ms)),
+        )
+        .await
+    }
+
+    /// New tokens after a reconnect: the channel is connected again and its paused sends resume now.
+    pub async fn replace_channel_credentials(&self, id: ChannelId, credentials: &str) -> Result<()> {
+        self.update_channel("credentials = $3, status = 'connected', status_reason = '', checked_at = $4", id, |q| {
+            q.bind(credentials).bind(self.store().now_ms())
+        })
+        .await?;
+        sqlx::query(
+            "UPDATE jobs SET run_at = $2 WHERE account_id = $1 AND kind = 'send' AND status = 'queued' AND run_at > $2",
+        )
+        .bind(self.account_id().to_string())
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_auto_reply(&self, id: ChannelId, text: &str) -> Result<()> {
+        self.update_channel("auto_reply = $3", id, |q| q.bind(text)).await
+    }
+
+    /// Disconnects a channel; its conversations and messages go with it.
+    pub async fn delete_channel(&self, id: ChannelId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM channels WHERE account_id = $1 AND id = $2")
+            .bind(self.account_id().to_string())
+            .bind(id.to_string())
+            .execute(&self.store().write)
+            .await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn update_channel<'q>(
+        &self,
+        set: &str,
+        id: ChannelId,
+        bind: impl FnOnce(
+            sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<()> {
+        let q = format!("UPDATE channels SET {set} WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(sqlx::AssertSqlSafe(q)).bind(self.account_id().to_string()).bind(id.to_string());
+        let done = bind(query).execute(&self.store().write).await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}

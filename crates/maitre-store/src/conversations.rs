@@ -1,0 +1,332 @@
+//! The normalized conversation model: contacts, conversations and messages, written idempotently by platform id
+//! so that a re-run of a processing job changes nothing.
+use chrono::{DateTime, Utc};
+use maitre_domain::ChannelId;
+use sqlx::Row;
+
+use crate::clock::{from_ms, to_ms};
+use crate::jobs::{NewJob, enqueue_in};
+use crate::tenant::TenantStore;
+use crate::{Result, StoreError};
+
+pub const SEND: &str = "send";
+
+/// An inbound (or echoed) message to record.
+pub struct IncomingMessage<'a> {
+    pub event_id: &'a str,
+    pub channel_id: ChannelId,
+    pub contact_external_id: &'a str,
+    pub contact_name: Option<&'a str>,
+    /// `out` for echoes of messages the business sent (from maitre or from the platform's own app).
+    pub direction: &'a str,
+    pub kind: &'a str,
+    pub body: &'a str,
+    pub payload: &'a str,
+    pub platform_message_id: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub conversation_id: String,
+    /// Set when the message was new (not a redelivery or a re-run).
+    pub message_id: Option<String>,
+    /// The conversation is in bot mode (automation may answer).
+    pub bot_mode: bool,
+}
+
+/// A message as the send job needs it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: String,
+    pub channel_id: ChannelId,
+    pub conversation_id: String,
+    pub recipient: String,
+    pub body: String,
+    pub payload: String,
+    pub status: String,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+/// Message statuses only move forward; `failed` replaces only not-yet-delivered states.
+const STATUS_RANK: &str = "CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 \
+     WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
+
+fn rank(status: &str) -> i64 {
+    match status {
+        "queued" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" => 3,
+        "failed" => 2, // a failure after delivery or read is stale news
+        _ => 0,
+    }
+}
+
+impl TenantStore {
+    /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
+    /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
+    pub async fn record_message(&self, m: &IncomingMessage<'_>) -> Result<Recorded> {
+        let account = self.account_id().to_string();
+        let channel = m.channel_id.to_string();
+        let now = self.store().clock().now();
+        let (now_ms, at) = (to_ms(now), to_ms(m.at));
+        let mut tx = self.store().write.begin().await?;
+        let contact: String = sqlx::query_scalar(
+            "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
+             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END RETURNING id",
+        )
+        .bind(&account)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&channel)
+        .bind(m.contact_external_id)
+        .bind(m.contact_name.unwrap_or(""))
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        let inbound_at = (m.direction == "in").then_some(at);
+        let conv = sqlx::query(
+            "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
+             last_message_at, created_at) VALUES ($1, $2, $3, $4, 'open', 'bot', $5, $6, $7) \
+             ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
+             last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
+                 WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
+                 THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+             last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
+                 THEN excluded.last_message_at ELSE conversations.last_message_at END, \
+             status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
+                 THEN 'open' ELSE conversations.status END \
+             RETURNING id, mode",
+        )
+        .bind(&account)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&channel)
+        .bind(&contact)
+        .bind(inbound_at)
+        .bind(at)
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        let conversation: String = conv.try_get("id")?;
+        let mode: String = conv.try_get("mode")?;
+        let status = if m.direction == "in" { "received" } else { "sent" };
+        let message: Option<String> = sqlx::query_scalar(
+            "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
+             platform_message_id, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (channel_id, platform_message_id) DO NOTHING RETURNING id",
+        )
+        .bind(&account)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&conversation)
+        .bind(&channel)
+        .bind(m.direction)
+        .bind(m.kind)
+        .bind(m.body)
+        .bind(m.payload)
+        .bind(m.platform_message_id)
+        .bind(status)
+        .bind(at)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await?;
+        mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
+        tx.commit().await?;
+        Ok(Recorded { conversation_id: conversation, message_id: message, bot_mode: mode == "bot" })
+    }
+
+    /// Queues a reply in a conversation: the message row (status `queued`) and its send job, atomically, keyed by
+    /// `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice.
+    pub async fn queue_reply(
+        &self,
+        conversation_id: &str,
+        body: &str,
+        payload: &str,
+        dedupe_key: &str,
+    ) -> Result<bool> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let channel: String =
+            sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let job = NewJob {
+            account_id: Some(self.account_id()),
+            kind: SEND,
+            payload: &id,
+            dedupe_key: Some(dedupe_key),
+            run_at: None,
+            max_attempts: 8,
+        };
+        if !enqueue_in(&mut tx, now, &job).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
+             status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7)",
+        )
+        .bind(&account)
+        .bind(&id)
+        .bind(conversation_id)
+        .bind(&channel)
+        .bind(body)
+        .bind(payload)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE conversations SET last_message_at = $3 WHERE account_id = $1 AND id = $2")
+            .bind(&account)
+            .bind(conversation_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// An outbound message with what sending it needs.
+    pub async fn outgoing(&self, message_id: &str) -> Result<Outgoing> {
+        let r = sqlx::query(
+            "SELECT m.id, m.channel_id, m.conversation_id, c.external_id AS recipient, m.body, m.payload, m.status, \
+             v.last_inbound_at FROM messages m \
+             JOIN conversations v ON v.account_id = m.account_id AND v.id = m.conversation_id \
+             JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
+             WHERE m.account_id = $1 AND m.id = $2 AND m.direction = 'out'",
+        )
+        .bind(self.account_id().to_string())
+        .bind(message_id)
+        .fetch_one(&self.store().read)
+        .await?;
+        Ok(Outgoing {
+            id: r.try_get("id")?,
+            channel_id: r.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
+            conversation_id: r.try_get("conversation_id")?,
+            recipient: r.try_get("recipient")?,
+            body: r.try_get("body")?,
+            payload: r.try_get("payload")?,
+            status: r.try_get("status")?,
+            last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
+        })
+    }
+
+    /// The platform accepted the message: record its id. Only a queued message becomes sent.
+    pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE messages SET status = 'sent', platform_message_id = $3, updated_at = $4 \
+             WHERE account_id = $1 AND id = $2 AND status = 'queued'",
+        )
+        .bind(self.account_id().to_string())
+        .bind(message_id)
+        .bind(platform_message_id)
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_failed(&self, message_id: &str, reason: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
+             WHERE account_id = $1 AND id = $2 AND status = 'queued'",
+        )
+        .bind(self.account_id().to_string())
+        .bind(message_id)
+        .bind(reason.chars().take(500).collect::<String>())
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    /// A delivery status from the platform. Out-of-order statuses never move a message backwards.
+    pub async fn apply_status(
+        &self,
+        event_id: &str,
+        channel: ChannelId,
+        platform_message_id: &str,
+        status: &str,
+        error: &str,
+    ) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let q = format!(
+            "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
+             WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(q))
+            .bind(&account)
+            .bind(channel.to_string())
+            .bind(platform_message_id)
+            .bind(status)
+            .bind(error)
+            .bind(now)
+            .bind(rank(status))
+            .execute(&mut *tx)
+            .await?;
+        mark_processed(&mut tx, &account, event_id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
+    pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
+        let mut tx = self.store().write.begin().await?;
+        mark_processed(&mut tx, &self.account_id().to_string(), event_id, self.store().now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Messages of a conversation, oldest first: (direction, kind, body, status).
+    pub async fn messages(&self, conversation_id: &str) -> Result<Vec<(String, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT direction, kind, body, status FROM messages WHERE account_id = $1 AND conversation_id = $2 \
+             ORDER BY created_at, id",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .fetch_all(&self.store().read)
+        .await?)
+    }
+
+    /// Conversation ids, most recent first.
+    pub async fn conversation_ids(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE account_id = $1 ORDER BY last_message_at DESC, id DESC",
+        )
+        .bind(self.account_id().to_string())
+        .fetch_all(&self.store().read)
+        .await?)
+    }
+
+    /// Counts of (conversations, inbound messages, outbound messages) — for tests and the dashboard.
+    pub async fn message_counts(&self) -> Result<(i64, i64, i64)> {
+        let account = self.account_id().to_string();
+        let count = |sql: &'static str| {
+            let account = account.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).bind(account).fetch_one(&self.store().read).await }
+        };
+        Ok((
+            count("SELECT COUNT(*) FROM conversations WHERE account_id = $1").await?,
+            count("SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'in'").await?,
+            count("SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'out'").await?,
+        ))
+    }
+}
+
+async fn mark_processed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: &str, event: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL",
+    )
+    .bind(account)
+    .bind(event)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

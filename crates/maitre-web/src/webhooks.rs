@@ -1,0 +1,183 @@
+//! Platform webhooks. Verify the signature over the raw bytes, parse, route every item to its channel, then in
+//! one transaction store the new items (deduplicated on the platform's id) and enqueue their processing, and only
+//! then answer 200. Unusable items in a signed body are recorded with a reason and still answered 200, because
+//! Meta retries anything else for days and unsubscribes apps that keep failing.
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, Platform, parse_meta, parse_telegram};
+use maitre_channels::signature::{META_SIGNATURE_HEADER, SignatureError, TELEGRAM_SECRET_HEADER, verify_meta};
+use maitre_store::{IgnoredItem, RoutedItem, StoreError};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+use crate::metrics::WebhookLabels;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/meta", get(meta_handshake).post(meta))
+        .route("/webhooks/telegram/{channel}", post(telegram))
+        // Platforms batch events: allow more than the default body limit, up to the parser's own cap.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+fn answer(status: StatusCode, reason: &'static str) -> Response {
+    (status, reason).into_response()
+}
+
+#[derive(Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's subscription check: echo the challenge when the verify token matches.
+async fn meta_handshake(State(state): State<AppState>, Query(q): Query<Handshake>) -> Response {
+    let Some(expected) = &state.settings.meta.verify_token else {
+        return answer(StatusCode::SERVICE_UNAVAILABLE, "meta.verify_token is not configured");
+    };
+    let token_ok =
+        q.verify_token.as_deref().is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected.expose().as_bytes())));
+    match (q.mode.as_deref(), token_ok, q.challenge) {
+        (Some("subscribe"), true, Some(challenge)) => challenge.into_response(),
+        _ => answer(StatusCode::FORBIDDEN, "verify token mismatch"),
+    }
+}
+
+async fn meta(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &state.settings.meta.app_secret else {
+        return answer(StatusCode::SERVICE_UNAVAILABLE, "meta.app_secret is not configured");
+    };
+    let signature = headers.get(META_SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    match verify_meta(secret.expose().as_bytes(), &body, signature) {
+        Ok(()) => {}
+        Err(SignatureError::Missing) => return answer(StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256"),
+        Err(_) => return answer(StatusCode::FORBIDDEN, "signature does not match"),
+    }
+    match parse_meta(&body) {
+        Ok(batch) => accept(&state, batch, None).await,
+        Err(e) => (StatusCode::BAD_REQUEST, format!("unreadable webhook body: {e}")).into_response(),
+    }
+}
+
+async fn telegram(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let route = match state.store.route_by_channel_id("telegram", &channel).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return answer(StatusCode::NOT_FOUND, "no such Telegram channel"),
+        Err(e) => {
+            tracing::error!(error = %e, "routing a Telegram webhook failed");
+            return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
+        }
+    };
+    let Some(sent) = headers.get(TELEGRAM_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
+        return answer(StatusCode::UNAUTHORIZED, "missing X-Telegram-Bot-Api-Secret-Token");
+    };
+    let expected = route.1.webhook_secret_hash.as_bytes();
+    if expected.is_empty() || !bool::from(maitre_store::hash_token(sent).as_bytes().ct_eq(expected)) {
+        return answer(StatusCode::FORBIDDEN, "secret token does not match");
+    }
+    match parse_telegram(&body, &route.1.external_id) {
+        Ok(batch) => accept(&state, batch, Some(route)).await,
+        Err(e) => (StatusCode::BAD_REQUEST, format!("unreadable update: {e}")).into_response(),
+    }
+}
+
+/// Routes each item, stores the batch in one transaction, and answers 200 once it is durable.
+async fn accept(
+    state: &AppState,
+    batch: InboundBatch,
+    known: Option<(maitre_store::TenantStore, maitre_store::Channel)>,
+) -> Response {
+    let mut routed = Vec::with_capacity(batch.items.len());
+    let mut ignored: Vec<(String, String, String)> =
+        batch.skipped.iter().map(|s| ("unknown".to_owned(), s.reason.clone(), s.location.clone())).collect();
+    for item in &batch.items {
+        let platform = platform_name(item.platform);
+        let channel = match &known {
+            Some((_, ch)) => Some(ch.clone()),
+            None => match state.store.route(platform, &item.account_key).await {
+                Ok((_, ch)) => Some(ch),
+                Err(StoreError::NotFound) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "routing a webhook item failed");
+                    return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
+                }
+            },
+        };
+        match channel {
+            Some(ch) => match serde_json::to_string(item) {
+                Ok(json) => routed.push((ch.account_id, ch.id, item.dedupe_key.clone(), json, platform)),
+                Err(e) => ignored.push((platform.into(), format!("not storable: {e}"), String::new())),
+            },
+            None => ignored.push((
+                platform.into(),
+                format!("ignored: unknown recipient {}", truncate(&item.account_key, 40)),
+                String::new(),
+            )),
+        }
+    }
+    let items: Vec<RoutedItem> = routed
+        .iter()
+        .map(|(account_id, channel_id, key, json, _)| RoutedItem {
+            account_id: *account_id,
+            channel_id: *channel_id,
+            dedupe_key: key,
+            item: json,
+        })
+        .collect();
+    let skipped: Vec<IgnoredItem> =
+        ignored.iter().map(|(platform, reason, location)| IgnoredItem { platform, reason, location }).collect();
+    match state.store.accept_webhook(&items, &skipped).await {
+        Ok(accepted) => {
+            let count = |platform: &str, outcome, n: usize| {
+                state
+                    .metrics
+                    .webhook_items
+                    .get_or_create(&WebhookLabels { platform: platform.into(), outcome })
+                    .inc_by(n as u64);
+            };
+            if let Some((.., platform)) = routed.first() {
+                count(platform, "accepted", accepted.new);
+                count(platform, "duplicate", accepted.duplicates);
+            }
+            for (platform, ..) in &ignored {
+                count(platform, "ignored", 1);
+            }
+            if accepted.new > 0 {
+                state.worker.wake();
+            }
+            answer(StatusCode::OK, "ok")
+        }
+        Err(e) => {
+            // Not stored, so not acknowledged: the platform will deliver it again.
+            tracing::error!(error = %e, "storing webhook items failed");
+            answer(StatusCode::SERVICE_UNAVAILABLE, "try again")
+        }
+    }
+}
+
+pub fn platform_name(p: Platform) -> &'static str {
+    match p {
+        Platform::Instagram => "instagram",
+        Platform::Messenger => "messenger",
+        Platform::WhatsApp => "whatsapp",
+        Platform::Telegram => "telegram",
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
