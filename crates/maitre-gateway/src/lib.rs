@@ -3,6 +3,7 @@
 //! client, classified retry). Both run as durable jobs, so a crash at any point loses nothing.
 #![forbid(unsafe_code)]
 
+pub mod connect;
 mod process;
 mod send;
 pub mod vault;
@@ -16,6 +17,7 @@ use maitre_config::Settings;
 use maitre_jobs::Registry;
 use maitre_store::{PROCESS_INBOUND, SEND, Store};
 
+pub use connect::{ConnectError, Grant};
 pub use vault::{Credentials, Vault, VaultError};
 
 /// What the gateway's jobs need. Shared by every job run.

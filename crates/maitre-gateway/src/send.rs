@@ -35,7 +35,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
             after: Some(PAUSED_RETRY),
         });
     }
-    let platform = parse_platform(&channel.platform)?;
+    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
     if let Err(reason) = window_allows(platform, out.last_inbound_at, gw.store.clock().now()) {
         return fail(&tenant, &out.id, reason).await;
     }
@@ -78,11 +78,6 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
 async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {
     tenant.mark_failed(message, &reason).await.map_err(retry)?;
     Err(JobError::Permanent(reason))
-}
-
-fn parse_platform(s: &str) -> Result<Platform, JobError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| JobError::Permanent(format!("unknown platform {s:?}")))
 }
 
 /// The messaging windows (PROTOCOLS.md §4): automated replies only within 24 hours of the guest's last message.

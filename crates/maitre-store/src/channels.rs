@@ -170,6 +170,11 @@ impl TenantStore {
         Ok(())
     }
 
+    /// The same credentials sealed under the current key (after a key rotation); the status is untouched.
+    pub async fn reseal_channel_credentials(&self, id: ChannelId, credentials: &str) -> Result<()> {
+        self.update_channel("credentials = $3", id, |q| q.bind(credentials)).await
+    }
+
     pub async fn set_auto_reply(&self, id: ChannelId, text: &str) -> Result<()> {
         self.update_channel("auto_reply = $3", id, |q| q.bind(text)).await
     }

@@ -8,8 +8,9 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, Platform, parse_meta, parse_telegram};
+use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, parse_meta, parse_telegram};
 use maitre_channels::signature::{META_SIGNATURE_HEADER, SignatureError, TELEGRAM_SECRET_HEADER, verify_meta};
+use maitre_gateway::connect::platform_name;
 use maitre_store::{IgnoredItem, RoutedItem, StoreError};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -166,15 +167,6 @@ async fn accept(
             tracing::error!(error = %e, "storing webhook items failed");
             answer(StatusCode::SERVICE_UNAVAILABLE, "try again")
         }
-    }
-}
-
-pub fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Instagram => "instagram",
-        Platform::Messenger => "messenger",
-        Platform::WhatsApp => "whatsapp",
-        Platform::Telegram => "telegram",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod account;
 mod auth;
+mod channels;
 mod me;
 mod team;
 
@@ -27,6 +28,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(auth::routes())
         .merge(account::routes())
         .merge(team::routes())
+        .merge(channels::routes())
         .merge(me::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
@@ -51,6 +53,7 @@ pub struct Current {
     pub settings: bool,
     pub team: bool,
     pub tokens: bool,
+    pub channels: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -78,6 +81,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageEnv {
 }
 
 impl Ctx {
+    /// The id of the account being viewed, for form actions (empty outside an account).
+    pub fn current_id(&self) -> String {
+        self.current.as_ref().map(|c| c.id.to_string()).unwrap_or_default()
+    }
+
     pub fn anonymous(env: PageEnv) -> Self {
         Ctx {
             tr: Tr::new(env.browser_locale),
@@ -109,6 +117,7 @@ impl Ctx {
             settings: m.may(Action::EditAccountSettings),
             team: m.may(Action::ViewTeam),
             tokens: m.may(Action::ManageApiTokens),
+            channels: m.may(Action::ManageChannels),
         });
         Ok(ctx)
     }

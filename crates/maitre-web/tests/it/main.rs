@@ -3,6 +3,7 @@
 mod api;
 mod auth;
 mod browser;
+mod channels;
 mod helpers;
 mod http;
 mod isolation;

@@ -1,0 +1,169 @@
+//! Connecting channels and checking their health, shared by the Channels page and the API.
+use maitre_channels::inbound::Platform;
+use maitre_channels::outbound::{Channel as Target, InstagramLogin, TokenStatus};
+use maitre_domain::ChannelId;
+use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
+
+use crate::{Credentials, Gateway};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The input or the platform's answer says this cannot work; the message is for the user.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("this {0} account is already connected to maitre")]
+    AlreadyConnected(Platform),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A token and the platform account it acts for.
+pub struct Grant<'a> {
+    pub platform: Platform,
+    pub external_id: &'a str,
+    pub name: &'a str,
+    pub access_token: &'a str,
+    pub instagram_login: InstagramLogin,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Gateway {
+    /// Checks the token with one light call, then stores the channel with its credentials sealed.
+    pub async fn connect(&self, tenant: &TenantStore, grant: Grant<'_>) -> Result<Channel, ConnectError> {
+        let health = self.sender.verify(&target(&grant)).await;
+        if health.status == TokenStatus::Invalid {
+            return Err(ConnectError::Rejected(format!(
+                "{} did not accept the token: {}",
+                grant.platform, health.reason
+            )));
+        }
+        let creds = Credentials {
+            access_token: grant.access_token.to_owned(),
+            instagram_login: grant.instagram_login,
+            webhook_secret: None,
+        };
+        self.store_channel(tenant, &grant, creds, "").await
+    }
+
+    /// Telegram: the bot token names its bot (`<bot id>:<secret>`); maitre registers its webhook with a fresh
+    /// secret token that Telegram echoes on every update.
+    pub async fn connect_telegram(
+        &self,
+        tenant: &TenantStore,
+        token: &str,
+        public_url: &str,
+    ) -> Result<Channel, ConnectError> {
+        let token = token.trim();
+        let bot_id = token
+            .split_once(':')
+            .map(|(id, _)| id)
+            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                ConnectError::Rejected("A Telegram bot token looks like 123456789:AA… (from @BotFather).".into())
+            })?;
+        let grant = Grant {
+            platform: Platform::Telegram,
+            external_id: bot_id,
+            name: bot_id,
+            access_token: token,
+            instagram_login: InstagramLogin::default(),
+            expires_at: None,
+        };
+        let health = self.sender.verify(&target(&grant)).await;
+        if health.status != TokenStatus::Connected {
+            return Err(ConnectError::Rejected(format!("Telegram did not accept the token: {}", health.reason)));
+        }
+        let secret = maitre_store::new_token("tg").replace(['_', '-'], "");
+        let creds = Credentials {
+            access_token: token.to_owned(),
+            instagram_login: InstagramLogin::default(),
+            webhook_secret: Some(secret.clone()),
+        };
+        let channel = self.store_channel(tenant, &grant, creds, &maitre_store::hash_token(&secret)).await?;
+        let url = format!("{}/webhooks/telegram/{}", public_url.trim_end_matches('/'), channel.id);
+        if let Err(e) = self.sender.set_telegram_webhook(token, &url, &secret).await {
+            // Without its webhook the channel would stay silent: undo and say why.
+            tenant.delete_channel(channel.id).await?;
+            return Err(ConnectError::Rejected(format!("Telegram refused the webhook: {e}")));
+        }
+        Ok(channel)
+    }
+
+    /// Re-checks a channel's token and records the outcome (status, reason, checked-at, expiry).
+    pub async fn verify(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
+        let channel = tenant.channel(id).await?;
+        let creds = self
+            .vault
+            .open(tenant.account_id(), &channel.credentials)
+            .map_err(|e| ConnectError::Rejected(e.to_string()))?;
+        let platform = platform(&channel.platform)?;
+        let grant = Grant {
+            platform,
+            external_id: &channel.external_id,
+            name: &channel.name,
+            access_token: &creds.access_token,
+            instagram_login: creds.instagram_login,
+            expires_at: None,
+        };
+        let health = self.sender.verify(&target(&grant)).await;
+        let status = match health.status {
+            TokenStatus::Connected => "connected",
+            TokenStatus::NeedsAttention => "needs_attention",
+            TokenStatus::Invalid => "invalid",
+            // The check itself failed: keep the status, say why.
+            TokenStatus::Unknown => channel.status.as_str(),
+        };
+        tenant.set_channel_status(id, status, &health.reason, health.expires_at).await?;
+        if self.vault.is_stale(&channel.credentials) {
+            tenant.reseal_channel_credentials(id, &self.vault.seal(tenant.account_id(), &creds)).await?;
+        }
+        Ok(tenant.channel(id).await?)
+    }
+
+    async fn store_channel(
+        &self,
+        tenant: &TenantStore,
+        grant: &Grant<'_>,
+        creds: Credentials,
+        webhook_secret_hash: &str,
+    ) -> Result<Channel, ConnectError> {
+        let sealed = self.vault.seal(tenant.account_id(), &creds);
+        let created = tenant
+            .create_channel(NewChannel {
+                platform: platform_name(grant.platform),
+                external_id: grant.external_id,
+                name: grant.name,
+                credentials: &sealed,
+                webhook_secret_hash,
+                token_expires_at: grant.expires_at,
+            })
+            .await;
+        match created {
+            Err(StoreError::Conflict { .. }) => Err(ConnectError::AlreadyConnected(grant.platform)),
+            other => Ok(other?),
+        }
+    }
+}
+
+fn target<'a>(grant: &'a Grant<'a>) -> Target<'a> {
+    Target {
+        platform: grant.platform,
+        account_key: grant.external_id,
+        access_token: grant.access_token,
+        instagram_login: grant.instagram_login,
+    }
+}
+
+pub fn platform(s: &str) -> Result<Platform, ConnectError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| ConnectError::Rejected(format!("unknown platform {s:?}")))
+}
+
+pub fn platform_name(p: Platform) -> &'static str {
+    match p {
+        Platform::Instagram => "instagram",
+        Platform::Messenger => "messenger",
+        Platform::WhatsApp => "whatsapp",
+        Platform::Telegram => "telegram",
+    }
+}

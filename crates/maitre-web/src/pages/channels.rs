@@ -1,0 +1,225 @@
+//! The Channels page: connect Telegram bots and WhatsApp numbers (Instagram and Messenger through Meta's login),
+//! check token health, set the automatic reply, disconnect.
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use chrono::{TimeDelta, Utc};
+use maitre_channels::inbound::Platform;
+use maitre_channels::outbound::InstagramLogin;
+use maitre_domain::{Action, ChannelId};
+use maitre_gateway::{ConnectError, Grant};
+use serde::Deserialize;
+
+use super::{Ctx, PageEnv, format_time, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::auth::cookies::flash;
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/a/{account}/channels", get(page))
+        .route("/a/{account}/channels/telegram", post(connect_telegram))
+        .route("/a/{account}/channels/whatsapp", post(connect_whatsapp))
+        .route("/a/{account}/channels/{channel}/verify", post(verify))
+        .route("/a/{account}/channels/{channel}/auto-reply", post(auto_reply))
+        .route("/a/{account}/channels/{channel}/delete", post(delete))
+}
+
+impl From<ConnectError> for AppError {
+    fn from(e: ConnectError) -> Self {
+        match e {
+            ConnectError::Rejected(msg) => AppError::Validation(msg),
+            e @ ConnectError::AlreadyConnected(_) => AppError::Conflict(e.to_string()),
+            ConnectError::Store(e) => e.into(),
+        }
+    }
+}
+
+struct ChannelView {
+    id: ChannelId,
+    platform: String,
+    name: String,
+    external_id: String,
+    status: String,
+    status_label: String,
+    reason: String,
+    checked: String,
+    expiry: String,
+    /// The token expires within 7 days (or has expired).
+    expiry_warning: bool,
+    auto_reply: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/channels.html")]
+struct ChannelsPage {
+    ctx: Ctx,
+    channels: Vec<ChannelView>,
+    error: Option<String>,
+    webhook_url: String,
+}
+
+async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>) -> Result<Response, PageError> {
+    let tr = Tr::new(m.signed.user.locale);
+    let now = Utc::now();
+    let channels = m
+        .tenant
+        .channels()
+        .await?
+        .into_iter()
+        .map(|c| ChannelView {
+            status_label: tr.t(&format!("channel-status-{}", c.status.replace('_', "-"))),
+            checked: c.checked_at.map(format_time).unwrap_or_else(|| "—".into()),
+            expiry: c.token_expires_at.map(format_time).unwrap_or_default(),
+            expiry_warning: c.token_expires_at.is_some_and(|t| t - now < TimeDelta::days(7)),
+            id: c.id,
+            platform: c.platform,
+            name: c.name,
+            external_id: c.external_id,
+            status: c.status,
+            reason: c.status_reason,
+            auto_reply: c.auto_reply,
+        })
+        .collect();
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let page = ChannelsPage {
+        ctx: Ctx::member(env, state, m).await?,
+        channels,
+        error,
+        webhook_url: format!("{}/webhooks/meta", state.settings.public_url()),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    view(&state, env, &m, None).await
+}
+
+fn back(state: &AppState, m: &Member, key: &str) -> Response {
+    let msg = Tr::new(m.signed.user.locale).t(key);
+    (CookieJar::new().add(flash(state, &msg)), Redirect::to(&format!("/a/{}/channels", m.account.id))).into_response()
+}
+
+/// A connect attempt: success flashes, a refusal re-renders the page with the reason.
+async fn finish(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    result: Result<maitre_store::Channel, ConnectError>,
+) -> Result<Response, PageError> {
+    match result.map_err(AppError::from) {
+        Ok(_) => Ok(back(state, m, "flash-channel-connected")),
+        Err(AppError::Validation(msg) | AppError::Conflict(msg)) => view(state, env, m, Some(msg)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TelegramForm {
+    token: String,
+}
+
+async fn connect_telegram(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    CsrfForm(form): CsrfForm<TelegramForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    let result = state.gateway.connect_telegram(&m.tenant, &form.token, &state.settings.public_url()).await;
+    finish(&state, env, &m, result).await
+}
+
+#[derive(Deserialize)]
+struct WhatsAppForm {
+    phone_number_id: String,
+    token: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn connect_whatsapp(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    CsrfForm(form): CsrfForm<WhatsAppForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    let id = form.phone_number_id.trim();
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 32 {
+        let msg = Tr::new(m.signed.user.locale).t("channel-whatsapp-id-invalid");
+        return view(&state, env, &m, Some(msg)).await;
+    }
+    let name = if form.name.trim().is_empty() { id } else { form.name.trim() };
+    let grant = Grant {
+        platform: Platform::WhatsApp,
+        external_id: id,
+        name,
+        access_token: form.token.trim(),
+        instagram_login: InstagramLogin::default(),
+        expires_at: None,
+    };
+    let result = state.gateway.connect(&m.tenant, grant).await;
+    finish(&state, env, &m, result).await
+}
+
+fn channel_id(s: &str) -> Result<ChannelId, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, channel)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    state.gateway.verify(&m.tenant, channel_id(&channel)?).await.map_err(AppError::from)?;
+    Ok(back(&state, &m, "flash-channel-checked"))
+}
+
+#[derive(Deserialize)]
+struct AutoReplyForm {
+    text: String,
+}
+
+async fn auto_reply(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, channel)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<AutoReplyForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    let id = channel_id(&channel)?;
+    let ch = m.tenant.channel(id).await?;
+    let text = form.text.trim();
+    let platform = maitre_gateway::connect::platform(&ch.platform).map_err(AppError::from)?;
+    if !text.is_empty()
+        && let Err(e) =
+            maitre_channels::outbound::check_limits(platform, &maitre_channels::outbound::OutboundMessage::text(text))
+    {
+        return view(&state, env, &m, Some(e.to_string())).await;
+    }
+    m.tenant.set_auto_reply(id, text).await?;
+    Ok(back(&state, &m, "flash-saved"))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, channel)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageChannels)?;
+    m.tenant.delete_channel(channel_id(&channel)?).await?;
+    Ok(back(&state, &m, "flash-channel-removed"))
+}
