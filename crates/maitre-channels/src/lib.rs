@@ -7,6 +7,7 @@
 pub mod errors;
 pub mod inbound;
 pub mod outbound;
+pub mod policy;
 pub mod signature;
 
 pub use errors::{PermanentReason, PlatformError, SendErrorClass, classify_graph, classify_telegram};

@@ -59,6 +59,55 @@ pub struct Settings {
     pub mail: MailSettings,
     pub meta: MetaSettings,
     pub platforms: PlatformSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Send pacing per platform, shared by all nodes (PROTOCOLS.md §6 gives the platforms' own limits).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub instagram: PlatformRate,
+    pub messenger: PlatformRate,
+    pub whatsapp: PlatformRate,
+    pub telegram: PlatformRate,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformRate {
+    /// Sends per second per channel, and how many may go at once after a quiet spell.
+    pub per_second: f64,
+    pub burst: f64,
+    /// Sends per second to one recipient, and the burst allowed to one recipient.
+    pub recipient_per_second: f64,
+    pub recipient_burst: f64,
+}
+
+impl Default for PlatformRate {
+    fn default() -> Self {
+        Self { per_second: 80.0, burst: 80.0, recipient_per_second: 1.0, recipient_burst: 5.0 }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let rate = |per_second: f64, recipient_per_second: f64, recipient_burst: f64| PlatformRate {
+            per_second,
+            burst: per_second,
+            recipient_per_second,
+            recipient_burst,
+        };
+        Self {
+            // Instagram: 100/s per account (the lower of two documented figures).
+            instagram: rate(100.0, 1.0, 5.0),
+            // Messenger: 300/s per Page.
+            messenger: rate(300.0, 1.0, 5.0),
+            // WhatsApp: 80/s per number; one message per 6 s to one user, bursts of up to 45.
+            whatsapp: rate(80.0, 1.0 / 6.0, 45.0),
+            // Telegram: about 30/s per bot and 1/s per chat.
+            telegram: rate(30.0, 1.0, 3.0),
+        }
+    }
 }
 
 /// The Meta app (Facebook developer app) that receives Instagram, Messenger and WhatsApp webhooks.
@@ -70,6 +119,11 @@ pub struct MetaSettings {
     pub app_secret: Option<Secret>,
     /// The "Verify token" entered in the app's webhook settings, echoed in the GET handshake.
     pub verify_token: Option<Secret>,
+    /// Facebook Login for Business configuration id (Pages and their Instagram accounts).
+    pub login_config_id: String,
+    /// The Instagram app of Business Login for Instagram (Instagram accounts without a Page).
+    pub instagram_app_id: String,
+    pub instagram_app_secret: Option<Secret>,
 }
 
 /// Base URLs of the platforms' APIs: production by default, fakes in tests and local trials.
@@ -78,7 +132,12 @@ pub struct MetaSettings {
 pub struct PlatformSettings {
     pub graph_url: String,
     pub instagram_graph_url: String,
+    /// Business Login for Instagram's code exchange.
+    pub instagram_api_url: String,
     pub telegram_url: String,
+    /// Login dialogs the browser is sent to.
+    pub facebook_dialog_url: String,
+    pub instagram_dialog_url: String,
     /// Per-request timeout for platform calls.
     pub timeout_secs: u64,
 }
@@ -88,7 +147,10 @@ impl Default for PlatformSettings {
         Self {
             graph_url: "https://graph.facebook.com/v25.0".into(),
             instagram_graph_url: "https://graph.instagram.com/v25.0".into(),
+            instagram_api_url: "https://api.instagram.com".into(),
             telegram_url: "https://api.telegram.org".into(),
+            facebook_dialog_url: "https://www.facebook.com/v25.0/dialog/oauth".into(),
+            instagram_dialog_url: "https://www.instagram.com/oauth/authorize".into(),
             timeout_secs: 10,
         }
     }
@@ -154,6 +216,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             meta: MetaSettings::default(),
             platforms: PlatformSettings::default(),
+            rate_limits: RateLimitSettings::default(),
         }
     }
 }

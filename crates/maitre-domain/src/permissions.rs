@@ -73,10 +73,12 @@ pub enum Action {
     ManageBilling,
     /// Delete the whole account.
     DeleteAccount,
+    /// See failed jobs and the redacted event log; retry jobs.
+    ViewOperations,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -89,6 +91,7 @@ impl Action {
         Action::ManageReservations,
         Action::ManageBilling,
         Action::DeleteAccount,
+        Action::ViewOperations,
     ];
 }
 
@@ -115,7 +118,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 12] = [
+    const MATRIX: [(Action, [bool; 4]); 13] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -128,6 +131,7 @@ mod tests {
         (ManageReservations, [true, true, true, false]),
         (ManageBilling, [true, false, false, false]),
         (DeleteAccount, [true, false, false, false]),
+        (ViewOperations, [true, true, false, false]),
     ];
 
     #[test]

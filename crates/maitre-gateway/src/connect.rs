@@ -1,6 +1,6 @@
 //! Connecting channels and checking their health, shared by the Channels page and the API.
 use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::{Channel as Target, InstagramLogin, TokenStatus};
+use maitre_channels::outbound::{Channel as Target, InstagramLogin, OAuthApp, TokenStatus};
 use maitre_domain::ChannelId;
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
@@ -89,6 +89,65 @@ impl Gateway {
         Ok(channel)
     }
 
+    /// Facebook Login for Business: every granted Page becomes a Messenger channel, and its linked Instagram
+    /// account an Instagram channel. Returns what was connected and what was already connected.
+    pub async fn connect_facebook(
+        &self,
+        tenant: &TenantStore,
+        app: &OAuthApp<'_>,
+        code: &str,
+    ) -> Result<Connected, ConnectError> {
+        let pages = self.sender.facebook_login(app, code).await.map_err(|e| ConnectError::Rejected(e.0))?;
+        if pages.is_empty() {
+            return Err(ConnectError::Rejected("No Facebook Page was granted in the login.".into()));
+        }
+        let mut out = Connected::default();
+        for p in &pages {
+            let messenger = Grant {
+                platform: Platform::Messenger,
+                external_id: &p.page_id,
+                name: &p.name,
+                access_token: &p.page_token,
+                instagram_login: InstagramLogin::default(),
+                expires_at: None,
+            };
+            out.record(self.connect(tenant, messenger).await, &p.name)?;
+            if let Some((ig_id, username)) = &p.instagram {
+                let instagram = Grant {
+                    platform: Platform::Instagram,
+                    external_id: ig_id,
+                    name: username,
+                    access_token: &p.page_token,
+                    instagram_login: InstagramLogin::FacebookPage,
+                    expires_at: None,
+                };
+                out.record(self.connect(tenant, instagram).await, username)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Business Login for Instagram: one Instagram account with a 60-day token (its expiry is shown).
+    pub async fn connect_instagram(
+        &self,
+        tenant: &TenantStore,
+        app: &OAuthApp<'_>,
+        code: &str,
+    ) -> Result<Connected, ConnectError> {
+        let ig = self.sender.instagram_login(app, code).await.map_err(|e| ConnectError::Rejected(e.0))?;
+        let grant = Grant {
+            platform: Platform::Instagram,
+            external_id: &ig.account_id,
+            name: &ig.username,
+            access_token: &ig.token,
+            instagram_login: InstagramLogin::BusinessLogin,
+            expires_at: ig.expires_at,
+        };
+        let mut out = Connected::default();
+        out.record(self.connect(tenant, grant).await, &ig.username)?;
+        Ok(out)
+    }
+
     /// Re-checks a channel's token and records the outcome (status, reason, checked-at, expiry).
     pub async fn verify(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
         let channel = tenant.channel(id).await?;
@@ -142,6 +201,24 @@ impl Gateway {
             Err(StoreError::Conflict { .. }) => Err(ConnectError::AlreadyConnected(grant.platform)),
             other => Ok(other?),
         }
+    }
+}
+
+/// The outcome of a login that may grant several accounts.
+#[derive(Debug, Default)]
+pub struct Connected {
+    pub new: Vec<String>,
+    pub already: Vec<String>,
+}
+
+impl Connected {
+    fn record(&mut self, result: Result<Channel, ConnectError>, name: &str) -> Result<(), ConnectError> {
+        match result {
+            Ok(_) => self.new.push(name.to_owned()),
+            Err(ConnectError::AlreadyConnected(_)) => self.already.push(name.to_owned()),
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 }
 

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
-use maitre_config::Settings;
+use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::Registry;
 use maitre_store::{PROCESS_INBOUND, SEND, Store};
 
-pub use connect::{ConnectError, Grant};
+pub use connect::{ConnectError, Connected, Grant};
 pub use vault::{Credentials, Vault, VaultError};
 
 /// What the gateway's jobs need. Shared by every job run.
@@ -25,6 +25,7 @@ pub struct Gateway {
     pub store: Store,
     pub sender: Sender,
     pub vault: Vault,
+    pub rates: RateLimitSettings,
 }
 
 impl Gateway {
@@ -34,6 +35,7 @@ impl Gateway {
         let urls = PlatformUrls {
             graph: p.graph_url.clone(),
             instagram_graph: p.instagram_graph_url.clone(),
+            instagram_api: p.instagram_api_url.clone(),
             telegram: p.telegram_url.clone(),
         };
         let mut sender = Sender::new(urls, Duration::from_secs(p.timeout_secs))?;
@@ -41,7 +43,12 @@ impl Gateway {
             sender = sender.with_meta_app(settings.meta.app_id.clone(), app_secret.expose().to_owned());
         }
         let previous: Vec<&[u8]> = settings.previous_secret_keys.iter().map(|k| k.expose().as_bytes()).collect();
-        Ok(Gateway { store: store.clone(), sender, vault: Vault::new(secret, &previous) })
+        Ok(Gateway {
+            store: store.clone(),
+            sender,
+            vault: Vault::new(secret, &previous),
+            rates: settings.rate_limits.clone(),
+        })
     }
 
     /// Adds the gateway's job kinds to a worker's registry.

@@ -1,7 +1,8 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
 use maitre_channels::{Event, InboundItem};
+use maitre_domain::ChannelId;
 use maitre_jobs::JobError;
-use maitre_store::{IncomingMessage, Job};
+use maitre_store::{IncomingMessage, Job, TenantStore};
 
 use crate::{Gateway, retry};
 
@@ -45,6 +46,9 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
                 })
                 .await
                 .map_err(retry)?;
+            if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
+                fetch_name(gw, &tenant, event.channel_id, &recorded.contact_id, &item.contact_id).await;
+            }
             if recorded.message_id.is_some() && !m.is_echo && recorded.bot_mode {
                 auto_reply(&tenant, event.channel_id, &recorded.conversation_id, event_id).await?;
             }
@@ -89,10 +93,29 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
     Ok(())
 }
 
+/// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
+/// permission only leaves the contact unnamed).
+async fn fetch_name(gw: &Gateway, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
+    let Ok(ch) = tenant.channel(channel).await else { return };
+    let Ok(platform) = crate::connect::platform(&ch.platform) else { return };
+    let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
+    let target = maitre_channels::outbound::Channel {
+        platform,
+        account_key: &ch.external_id,
+        access_token: &creds.access_token,
+        instagram_login: creds.instagram_login,
+    };
+    if let Some(name) = gw.sender.profile_name(&target, user).await
+        && let Err(e) = tenant.set_contact_name(contact, &name).await
+    {
+        tracing::warn!(error = %e, "could not store a contact's name");
+    }
+}
+
 /// Until flows exist, a channel may carry one automatic reply for conversations in bot mode.
 async fn auto_reply(
-    tenant: &maitre_store::TenantStore,
-    channel: maitre_domain::ChannelId,
+    tenant: &TenantStore,
+    channel: ChannelId,
     conversation: &str,
     event_id: &str,
 ) -> Result<(), JobError> {

@@ -6,12 +6,12 @@
 //! response plus one single-row update; platforms offer no idempotency key to close it completely.
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
 use maitre_channels::errors::SendErrorClass;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
+use maitre_channels::policy;
 use maitre_jobs::JobError;
-use maitre_store::{Job, TenantStore};
+use maitre_store::{Job, Rate, TenantStore};
 
 use crate::{Gateway, retry};
 
@@ -36,9 +36,12 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
         });
     }
     let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
-    if let Err(reason) = window_allows(platform, out.last_inbound_at, gw.store.clock().now()) {
-        return fail(&tenant, &out.id, reason).await;
-    }
+    // Replies queued here are automated (staff replies arrive with the inbox and may use HUMAN_AGENT).
+    let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), false) {
+        Ok(a) => a,
+        Err(reason) => return fail(&tenant, &out.id, reason).await,
+    };
+    pace(gw, platform, &channel.id.to_string(), &out.recipient).await?;
     let creds =
         gw.vault.open(tenant.account_id(), &channel.credentials).map_err(|e| JobError::Permanent(e.to_string()))?;
     let message = if out.payload.is_empty() {
@@ -54,7 +57,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
             instagram_login: creds.instagram_login,
         },
         recipient: &out.recipient,
-        human_agent_tag: false,
+        human_agent_tag: allowed == policy::Allowed::HumanAgentTag,
     };
     match gw.sender.send(&target, &message).await {
         Ok(sent) => tenant.mark_sent(&out.id, &sent.platform_message_id).await.map_err(retry),
@@ -75,22 +78,28 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
     }
 }
 
+/// Waits for the recipient's and the channel's send budgets (shared by all nodes); a paced send is deferred
+/// without spending one of its attempts.
+async fn pace(gw: &Gateway, platform: Platform, channel: &str, recipient: &str) -> Result<(), JobError> {
+    let r = match platform {
+        Platform::Instagram => gw.rates.instagram,
+        Platform::Messenger => gw.rates.messenger,
+        Platform::WhatsApp => gw.rates.whatsapp,
+        Platform::Telegram => gw.rates.telegram,
+    };
+    let buckets = [
+        (format!("r:{channel}:{recipient}"), Rate { per_second: r.recipient_per_second, burst: r.recipient_burst }),
+        (format!("c:{channel}"), Rate { per_second: r.per_second, burst: r.burst }),
+    ];
+    for (key, rate) in buckets {
+        if let Some(after) = gw.store.take_token(&key, rate).await.map_err(retry)? {
+            return Err(JobError::Defer { after });
+        }
+    }
+    Ok(())
+}
+
 async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {
     tenant.mark_failed(message, &reason).await.map_err(retry)?;
     Err(JobError::Permanent(reason))
-}
-
-/// The messaging windows (PROTOCOLS.md §4): automated replies only within 24 hours of the guest's last message.
-fn window_allows(
-    platform: Platform,
-    last_inbound: Option<chrono::DateTime<Utc>>,
-    now: chrono::DateTime<Utc>,
-) -> Result<(), String> {
-    if platform == Platform::Telegram {
-        return Ok(());
-    }
-    match last_inbound {
-        Some(t) if now - t <= TimeDelta::hours(24) => Ok(()),
-        _ => Err(format!("outside the 24-hour window of {platform}: the guest has not written in the last 24 hours")),
-    }
 }

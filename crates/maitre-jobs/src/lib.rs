@@ -23,6 +23,9 @@ pub enum JobError {
     /// Will never succeed; the job goes straight to `dead` with this reason.
     #[error("{0}")]
     Permanent(String),
+    /// Not attempted (paced by a rate limit): run again after `after` without spending an attempt.
+    #[error("deferred for {after:?}")]
+    Defer { after: Duration },
 }
 
 impl JobError {
@@ -178,6 +181,10 @@ impl Worker {
         let outcome = handler(job).await;
         let recorded = match outcome {
             Ok(()) => self.store.complete_job(&id, &self.owner).await,
+            Err(JobError::Defer { after }) => {
+                let at = self.store.clock().now() + TimeDelta::from_std(after).unwrap_or(TimeDelta::seconds(1));
+                self.store.defer_job(&id, &self.owner, at).await
+            }
             Err(JobError::Retry { reason, after }) if attempts < max => {
                 let delay = after.unwrap_or_else(|| backoff(&self.config, attempts));
                 tracing::info!(job = %id, %kind, attempts, error = %reason, ?delay, "job will be retried");

@@ -29,6 +29,9 @@ pub struct IncomingMessage<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Recorded {
     pub conversation_id: String,
+    pub contact_id: String,
+    /// The contact still has no display name (the platform sent none so far).
+    pub contact_unnamed: bool,
     /// Set when the message was new (not a redelivery or a re-run).
     pub message_id: Option<String>,
     /// The conversation is in bot mode (automation may answer).
@@ -72,10 +75,10 @@ impl TenantStore {
         let now = self.store().clock().now();
         let (now_ms, at) = (to_ms(now), to_ms(m.at));
         let mut tx = self.store().write.begin().await?;
-        let contact: String = sqlx::query_scalar(
+        let (contact, contact_name): (String, String) = sqlx::query_as(
             "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
-             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END RETURNING id",
+             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END RETURNING id, name",
         )
         .bind(&account)
         .bind(uuid::Uuid::now_v7().to_string())
@@ -133,7 +136,36 @@ impl TenantStore {
         .await?;
         mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
         tx.commit().await?;
-        Ok(Recorded { conversation_id: conversation, message_id: message, bot_mode: mode == "bot" })
+        Ok(Recorded {
+            conversation_id: conversation,
+            contact_unnamed: contact_name.is_empty(),
+            contact_id: contact,
+            message_id: message,
+            bot_mode: mode == "bot",
+        })
+    }
+
+    /// Sets a contact's display name (fetched from the platform's profile API).
+    pub async fn set_contact_name(&self, contact_id: &str, name: &str) -> Result<()> {
+        sqlx::query("UPDATE contacts SET name = $3 WHERE account_id = $1 AND id = $2")
+            .bind(self.account_id().to_string())
+            .bind(contact_id)
+            .bind(name.chars().take(200).collect::<String>())
+            .execute(&self.store().write)
+            .await?;
+        Ok(())
+    }
+
+    /// A contact's display name ('' when unknown).
+    pub async fn contact_name(&self, channel: ChannelId, external_id: &str) -> Result<String> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM contacts WHERE account_id = $1 AND channel_id = $2 AND external_id = $3",
+        )
+        .bind(self.account_id().to_string())
+        .bind(channel.to_string())
+        .bind(external_id)
+        .fetch_one(&self.store().read)
+        .await?)
     }
 
     /// Queues a reply in a conversation: the message row (status `queued`) and its send job, atomically, keyed by
@@ -214,18 +246,36 @@ impl TenantStore {
         })
     }
 
-    /// The platform accepted the message: record its id. Only a queued message becomes sent.
+    /// The platform accepted the message: record its id. Only a queued message becomes sent. If the platform's
+    /// echo of this very message was processed first, it created a row with the same platform id: that row is
+    /// the same message, so it gives way (a status it collected is kept when further along).
     pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let echo: Option<String> = sqlx::query_scalar(
+            "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND direction = 'out' \
+             AND id <> $3 AND channel_id = (SELECT channel_id FROM messages WHERE account_id = $1 AND id = $3) \
+             RETURNING status",
+        )
+        .bind(&account)
+        .bind(platform_message_id)
+        .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let status = echo.as_deref().filter(|s| matches!(*s, "delivered" | "read")).unwrap_or("sent");
         sqlx::query(
-            "UPDATE messages SET status = 'sent', platform_message_id = $3, updated_at = $4 \
+            "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
              WHERE account_id = $1 AND id = $2 AND status = 'queued'",
         )
-        .bind(self.account_id().to_string())
+        .bind(&account)
         .bind(message_id)
         .bind(platform_message_id)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(status)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

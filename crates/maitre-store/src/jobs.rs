@@ -153,6 +153,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Puts a job back without spending an attempt: it was not tried (e.g. paced by a rate limit).
+    pub async fn defer_job(&self, id: &str, owner: &str, run_at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $3, attempts = attempts - 1, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(to_ms(run_at))
+        .bind(self.now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Returns jobs whose lease expired (their worker died) to the queue, or to `dead` when out of attempts.
     pub async fn reap_expired_leases(&self) -> Result<u64> {
         let now = self.now_ms();

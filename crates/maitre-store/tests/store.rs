@@ -146,3 +146,25 @@ async fn maintenance_prunes_only_what_has_expired() {
     assert!(store.session_by_token("fresh", TimeDelta::days(5)).await.is_ok());
     assert!(store.password_reset_user("reset-fresh").await.is_ok());
 }
+
+#[tokio::test]
+async fn token_buckets_pace_and_refill_and_are_shared_by_concurrent_takers() {
+    let (store, clock, _db) = store().await;
+    let rate = maitre_store::Rate { per_second: 1.0, burst: 5.0 };
+    let takers = (0..20).map(|_| {
+        let store = store.clone();
+        async move { store.take_token("c:one", rate).await.unwrap() }
+    });
+    let results = futures_join_all(takers).await;
+    assert_eq!(results.iter().filter(|r| r.is_none()).count(), 5, "exactly the burst is granted");
+    let wait = results.iter().flatten().next().unwrap();
+    assert!(wait.as_millis() > 0 && wait.as_millis() <= 1000, "{wait:?}");
+    clock.advance(TimeDelta::seconds(2));
+    assert!(store.take_token("c:one", rate).await.unwrap().is_none());
+    assert!(store.take_token("c:one", rate).await.unwrap().is_none());
+    assert!(store.take_token("c:one", rate).await.unwrap().is_some(), "two seconds refill two tokens");
+    let slow = maitre_store::Rate { per_second: 1.0 / 6.0, burst: 1.0 };
+    assert!(store.take_token("r:wa:guest", slow).await.unwrap().is_none());
+    let wait = store.take_token("r:wa:guest", slow).await.unwrap().unwrap();
+    assert!((5900..=6000).contains(&wait.as_millis()), "one message per 6 s to one WhatsApp user: {wait:?}");
+}

@@ -11,6 +11,9 @@
 
 mod faults;
 mod graph;
+mod oauth;
+
+pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN};
 mod telegram;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -163,6 +166,11 @@ impl FakePlatforms {
     /// Stands for `https://graph.instagram.com/v25.0`.
     pub fn instagram_graph_url(&self) -> String {
         format!("{}/instagram/{GRAPH_VERSION}", self.base_url())
+    }
+
+    /// Stands for `https://api.instagram.com` (Business Login's code exchange).
+    pub fn instagram_api_url(&self) -> String {
+        format!("{}/instagram-api", self.base_url())
     }
 
     /// Stands for `https://api.telegram.org`.
@@ -351,6 +359,9 @@ async fn handle(
 fn route(state: &mut FakeState, request: &RecordedRequest) -> Reply {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
+        ["graph", _version, "oauth", "access_token"] => oauth::facebook_token(request),
+        ["instagram-api", "oauth", "access_token"] => oauth::instagram_code(request),
+        ["instagram", _version, "access_token"] => oauth::instagram_long_lived(request),
         ["graph", _version, rest @ ..] => graph::handle(state, request, false, rest),
         ["instagram", _version, rest @ ..] => graph::handle(state, request, true, rest),
         ["telegram", bot, method] => telegram::handle(state, request, bot.strip_prefix("bot"), method),

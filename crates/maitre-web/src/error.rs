@@ -95,6 +95,17 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<maitre_gateway::ConnectError> for AppError {
+    fn from(e: maitre_gateway::ConnectError) -> Self {
+        use maitre_gateway::ConnectError;
+        match e {
+            ConnectError::Rejected(msg) => AppError::Validation(msg),
+            e @ ConnectError::AlreadyConnected(_) => AppError::Conflict(e.to_string()),
+            ConnectError::Store(e) => e.into(),
+        }
+    }
+}
+
 /// Named constraints become messages a person understands.
 fn conflict_message(constraint: &str) -> String {
     match constraint {

@@ -21,6 +21,8 @@ pub struct PlatformUrls {
     pub graph: String,
     /// Instagram accounts connected with Business Login for Instagram (§3.2).
     pub instagram_graph: String,
+    /// api.instagram.com: only the Business Login code exchange lives there (§5).
+    pub instagram_api: String,
     pub telegram: String,
 }
 
@@ -30,6 +32,7 @@ impl PlatformUrls {
         Self {
             graph: "https://graph.facebook.com/v25.0".into(),
             instagram_graph: "https://graph.instagram.com/v25.0".into(),
+            instagram_api: "https://api.instagram.com".into(),
             telegram: "https://api.telegram.org".into(),
         }
     }
@@ -187,7 +190,7 @@ impl Sender {
         Ok(answer["result"].clone())
     }
 
-    async fn exchange(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>), SendFailure> {
+    pub(super) async fn exchange(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>), SendFailure> {
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| self.transport(e))?;

@@ -7,6 +7,7 @@
 mod client;
 mod health;
 mod limits;
+mod oauth;
 mod render;
 
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::inbound::Platform;
 pub use client::{ClientBuildError, PlatformUrls, Sender};
 pub use health::{TokenHealth, TokenStatus};
 pub use limits::{LimitError, Unit, check_limits};
+pub use oauth::{InstagramGrant, OAuthApp, OAuthError, PageGrant};
 
 /// What a flow or an agent wants to say, before it is shaped for one platform.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

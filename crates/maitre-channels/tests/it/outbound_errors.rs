@@ -114,6 +114,7 @@ async fn refused_connections_are_retryable_and_hide_the_token() {
     let urls = maitre_channels::PlatformUrls {
         graph: format!("{base}/graph/v25.0"),
         instagram_graph: format!("{base}/instagram/v25.0"),
+        instagram_api: format!("{base}/instagram-api"),
         telegram: format!("{base}/telegram"),
     };
     let sender = Sender::new(urls, Duration::from_secs(2)).unwrap();

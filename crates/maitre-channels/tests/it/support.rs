@@ -75,6 +75,7 @@ pub mod send {
         PlatformUrls {
             graph: fakes.graph_url(),
             instagram_graph: fakes.instagram_graph_url(),
+            instagram_api: fakes.instagram_api_url(),
             telegram: fakes.telegram_url(),
         }
     }

@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use super::faults::{graph_error, token_expired};
 use super::{FakeState, RecordedRequest, Reply};
 
-const PAGE_ID: &str = "110000000000001";
-const IG_ACCOUNT_ID: &str = "17840000000000001";
+pub(super) const PAGE_ID: &str = "110000000000001";
+pub(super) const IG_ACCOUNT_ID: &str = "17840000000000001";
 const APP_ID: &str = "100000000000777";
 
 pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, instagram_host: bool, path: &[&str]) -> Reply {
@@ -20,6 +20,8 @@ pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, instagram
     }
     match (request.method.as_str(), path) {
         ("GET", ["debug_token"]) => debug_token(state, request),
+        ("GET", ["me", "accounts"]) => super::oauth::pages(),
+        ("POST", [_node, "subscribed_apps"]) => Reply::ok(json!({"success": true})),
         ("POST", [_node, "messages"]) => send(state, request),
         ("GET", [node]) => Reply::ok(node_fields(state, node, instagram_host, request)),
         _ => Reply::new(400, graph_error(100, "(#100) Unsupported request: no such fake endpoint")),

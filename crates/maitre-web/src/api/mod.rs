@@ -1,5 +1,8 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
+mod channels;
+mod operations;
+
 use axum::extract::{FromRequest, Path};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch};
@@ -22,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/members/{user_id}", patch(update_member).delete(remove_member))
         .route("/tokens", get(list_tokens))
         .route("/tokens/{token_id}", delete(revoke_token))
+        .merge(operations::routes())
+        .merge(channels::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -32,8 +37,13 @@ pub struct ApiJson<T>(pub T);
 #[derive(OpenApi)]
 #[openapi(
     info(title = "maitre API", version = "1", description = "Account-scoped API. Create a token under Settings → API tokens."),
-    paths(get_account, update_account, list_members, update_member, remove_member, list_tokens, revoke_token),
-    components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail)),
+    paths(get_account, update_account, list_members, update_member, remove_member, list_tokens, revoke_token,
+        operations::list_jobs, operations::retry_job, operations::list_events,
+        channels::list, channels::connect_telegram, channels::connect_whatsapp, channels::verify, channels::update,
+        channels::remove),
+    components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
+        operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
+        channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -56,7 +66,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 /// The error shape of every `/api` answer that is not a success.
 #[derive(Serialize, ToSchema)]
-struct ErrorBody {
+pub(crate) struct ErrorBody {
     error: ErrorDetail,
 }
 #[derive(Serialize, ToSchema)]

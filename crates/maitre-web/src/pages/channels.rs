@@ -31,16 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/channels/{channel}/delete", post(delete))
 }
 
-impl From<ConnectError> for AppError {
-    fn from(e: ConnectError) -> Self {
-        match e {
-            ConnectError::Rejected(msg) => AppError::Validation(msg),
-            e @ ConnectError::AlreadyConnected(_) => AppError::Conflict(e.to_string()),
-            ConnectError::Store(e) => e.into(),
-        }
-    }
-}
-
 struct ChannelView {
     id: ChannelId,
     platform: String,

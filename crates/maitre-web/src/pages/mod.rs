@@ -3,6 +3,8 @@ mod account;
 mod auth;
 mod channels;
 mod me;
+mod oauth;
+mod operations;
 mod team;
 
 use askama::Template;
@@ -29,7 +31,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(account::routes())
         .merge(team::routes())
         .merge(channels::routes())
+        .merge(oauth::routes())
         .merge(me::routes())
+        .merge(operations::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -54,6 +58,7 @@ pub struct Current {
     pub team: bool,
     pub tokens: bool,
     pub channels: bool,
+    pub operations: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -117,6 +122,7 @@ impl Ctx {
             settings: m.may(Action::EditAccountSettings),
             team: m.may(Action::ViewTeam),
             tokens: m.may(Action::ManageApiTokens),
+            operations: m.may(Action::ViewOperations),
             channels: m.may(Action::ManageChannels),
         });
         Ok(ctx)

@@ -159,6 +159,9 @@ async fn openapi_document_describes_every_route() {
         ("/api/v1/members/{user_id}", "delete"),
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens/{token_id}", "delete"),
+        ("/api/v1/operations/jobs", "get"),
+        ("/api/v1/operations/jobs/{job_id}/retry", "post"),
+        ("/api/v1/operations/events", "get"),
     ] {
         assert!(paths[path][method].is_object(), "{method} {path} documented");
     }

@@ -79,6 +79,7 @@ impl TestApp {
         settings.http.body_limit_bytes = 64 * 1024;
         settings.platforms.graph_url = fakes.graph_url();
         settings.platforms.instagram_graph_url = fakes.instagram_graph_url();
+        settings.platforms.instagram_api_url = fakes.instagram_api_url();
         settings.platforms.telegram_url = fakes.telegram_url();
         settings.platforms.timeout_secs = 2;
         settings.meta.app_secret = Some(Secret::new(META_APP_SECRET));

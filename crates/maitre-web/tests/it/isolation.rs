@@ -1,6 +1,7 @@
 //! A member of account A can neither read nor change anything of account B, through any route: every
 //! account-scoped page and API route, with every method, answers 404 for B's ids, and B's data is unchanged.
 use maitre_domain::Role;
+use maitre_store::NewJob;
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::TestApp;
@@ -13,6 +14,8 @@ struct World {
     b_owner_id: String,
     b_agent_id: String,
     b_token_id: String,
+    /// A dead job of B.
+    b_job_id: String,
 }
 
 async fn world() -> World {
@@ -25,6 +28,7 @@ async fn world() -> World {
     let id_of = |email: &str| members.iter().find(|m| m.email == email).unwrap().user_id.to_string();
     let (token, _) = b_tenant.create_api_token("beta script", Role::Admin).await.unwrap();
     World {
+        b_job_id: dead_job(&app, &b).await,
         b_owner_id: id_of("beta@example.com"),
         b_agent_id: id_of("beta-agent@example.com"),
         b_token_id: token.id.to_string(),
@@ -35,9 +39,25 @@ async fn world() -> World {
     }
 }
 
+async fn dead_job(app: &TestApp, account: &str) -> String {
+    let job = NewJob {
+        account_id: Some(account.parse().unwrap()),
+        kind: "send",
+        payload: "no-such-message",
+        dedupe_key: None,
+        run_at: None,
+        max_attempts: 1,
+    };
+    app.store.enqueue(job).await.unwrap();
+    let lease = app.clock.now() + chrono::TimeDelta::minutes(1);
+    let id = app.store.claim_jobs("isolation", lease, 10).await.unwrap().remove(0).id;
+    app.store.fail_job(&id, "isolation", "boom", None).await.unwrap();
+    id
+}
+
 /// Every page route that names an account, each with the methods it serves, with B's ids in place.
 fn page_routes(w: &World) -> Vec<(Method, String)> {
-    let (a, b, user, token) = (&w.a, &w.b, &w.b_agent_id, &w.b_token_id);
+    let (a, b, user, token, job) = (&w.a, &w.b, &w.b_agent_id, &w.b_token_id, &w.b_job_id);
     vec![
         (Method::GET, format!("/a/{b}")),
         (Method::GET, format!("/a/{b}/settings")),
@@ -48,10 +68,14 @@ fn page_routes(w: &World) -> Vec<(Method, String)> {
         (Method::GET, format!("/a/{b}/tokens")),
         (Method::POST, format!("/a/{b}/tokens")),
         (Method::POST, format!("/a/{b}/tokens/{token}/revoke")),
+        (Method::GET, format!("/a/{b}/operations")),
+        (Method::POST, format!("/a/{b}/operations/jobs/{job}/retry")),
+        (Method::POST, format!("/a/{b}/operations/retry-all")),
         // B's member and token ids under A's own account.
         (Method::POST, format!("/a/{a}/team/{user}/role")),
         (Method::POST, format!("/a/{a}/team/{user}/remove")),
         (Method::POST, format!("/a/{a}/tokens/{token}/revoke")),
+        (Method::POST, format!("/a/{a}/operations/jobs/{job}/retry")),
     ]
 }
 
@@ -91,6 +115,7 @@ async fn api_tokens_of_another_account_reach_nothing() {
         (Method::PATCH, format!("/api/v1/members/{}", w.b_owner_id), Some(r#"{"role":"viewer"}"#)),
         (Method::DELETE, format!("/api/v1/members/{}", w.b_owner_id), None),
         (Method::DELETE, format!("/api/v1/tokens/{}", w.b_token_id), None),
+        (Method::POST, format!("/api/v1/operations/jobs/{}/retry", w.b_job_id), None),
     ];
     let client = reqwest::Client::new();
     for (method, path, body) in routes {
@@ -122,4 +147,10 @@ async fn assert_b_untouched(w: &World) {
     assert!(members.iter().any(|m| m.user_id.to_string() == w.b_agent_id && m.role == Role::Agent));
     assert!(members.iter().any(|m| m.user_id.to_string() == w.b_owner_id && m.role == Role::Owner));
     assert_eq!(b.api_tokens().await.unwrap().len(), 1, "B's token not revoked");
+    let jobs = w.app.store.troubled_jobs(Some(b.account_id()), 10).await.unwrap();
+    assert_eq!(
+        (jobs.len(), jobs[0].id.as_str(), jobs[0].status.as_str()),
+        (1, w.b_job_id.as_str(), "dead"),
+        "B's job not retried"
+    );
 }

@@ -7,5 +7,6 @@ mod channels;
 mod helpers;
 mod http;
 mod isolation;
+mod operations;
 mod roles;
 mod webhooks;

@@ -341,3 +341,60 @@ async fn telegram_updates_need_the_channels_secret_token() {
     let msgs = all_messages(&s.tenant().await).await;
     assert!(msgs.iter().any(|m| m.0 == "in" && m.2 == "Hi, table for 4 tomorrow at 8?"));
 }
+
+#[tokio::test]
+async fn replies_to_one_guest_are_paced_without_spending_attempts() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits.whatsapp.recipient_per_second = 1.0 / 6.0;
+        s.rate_limits.whatsapp.recipient_burst = 1.0;
+    })
+    .await;
+    let (_, account) = app.signup("Roma", "owner@example.com").await;
+    let s = Setup { app, account };
+    s.whatsapp("Got it!").await;
+    s.app.post_meta(&wa_text("wamid.P1", "15550002222", "one", NOW)).await;
+    s.app.post_meta(&wa_text("wamid.P2", "15550002222", "two", NOW)).await;
+    s.app.drain().await;
+    assert_eq!(s.app.fakes.sent_messages().len(), 1, "the second reply waits for the recipient's budget");
+    assert!(s.app.store.troubled_jobs(None, 10).await.unwrap().is_empty(), "pacing is not a failure");
+    s.app.clock.advance(chrono::TimeDelta::seconds(7));
+    s.app.drain().await;
+    assert_eq!(s.app.fakes.sent_messages().len(), 2);
+}
+
+#[tokio::test]
+async fn contacts_get_their_names_from_the_webhook_or_the_profile_api() {
+    let s = setup().await;
+    let wa = s.whatsapp("").await;
+    s.app.fakes.set_profile("9000000000000001", "Giulia", "Rossi");
+    s.app.post_meta(&fixture("instagram/text_message.json")).await;
+    s.app.post_meta(&fixture("whatsapp/text_message.json")).await;
+    s.app.drain().await;
+    let tenant = s.tenant().await;
+    let ig = s.app.store.route("instagram", IG).await.unwrap().1;
+    assert_eq!(tenant.contact_name(ig.id, "9000000000000001").await.unwrap(), "Giulia Rossi");
+    assert_eq!(tenant.contact_name(wa.id, "15550002222").await.unwrap(), "Test Guest Alex");
+    let profile_calls = s.app.fakes.requests().iter().filter(|r| r.path.ends_with("/9000000000000001")).count();
+    s.app.post_meta(&wa_text("wamid.X", "15550002222", "again", NOW)).await;
+    s.app.post_meta(&fixture("instagram/quick_reply.json")).await;
+    s.app.drain().await;
+    let again = s.app.fakes.requests().iter().filter(|r| r.path.ends_with("/9000000000000001")).count();
+    assert_eq!((profile_calls, again), (1, 1), "the profile is fetched once");
+}
+
+#[tokio::test]
+async fn an_echo_that_overtakes_our_own_send_does_not_duplicate_the_message_or_the_send() {
+    let s = setup().await;
+    let ig = s.app.store.route("instagram", IG).await.unwrap().1;
+    s.tenant().await.set_auto_reply(ig.id, "Ciao!").await.unwrap();
+    s.app.post_meta(&fixture("instagram/text_message.json")).await;
+    // The platform's echo of the reply maitre is about to send (the fake numbers its first send m_FAKE_1).
+    let echo = String::from_utf8(fixture("instagram/echo.json")).unwrap().replace("m_FAKE_IG_0007", "m_FAKE_1");
+    s.app.post_meta(echo.as_bytes()).await;
+    s.app.drain().await;
+    assert_eq!(s.app.fakes.sent_messages().len(), 1, "sent once");
+    let out: Vec<_> = all_messages(&s.tenant().await).await.into_iter().filter(|m| m.0 == "out").collect();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!((out[0].2.as_str(), out[0].3.as_str()), ("Ciao!", "sent"));
+    assert!(s.app.store.troubled_jobs(None, 10).await.unwrap().is_empty());
+}

@@ -1,0 +1,171 @@
+//! Channels through the API: list, connect Telegram and WhatsApp, check health, set the automatic reply,
+//! disconnect. Tokens go in and are never returned.
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use maitre_channels::inbound::Platform;
+use maitre_channels::outbound::{InstagramLogin, OutboundMessage, check_limits};
+use maitre_domain::{Action, ChannelId};
+use maitre_gateway::Grant;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, AppError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/channels", get(list))
+        .route("/channels/telegram", post(connect_telegram))
+        .route("/channels/whatsapp", post(connect_whatsapp))
+        .route("/channels/{channel_id}", axum::routing::patch(update).delete(remove))
+        .route("/channels/{channel_id}/verify", post(verify))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChannelDto {
+    id: String,
+    /// instagram, messenger, whatsapp or telegram.
+    platform: String,
+    external_id: String,
+    name: String,
+    /// connected, invalid, needs_attention or needs_reconnect.
+    status: String,
+    status_reason: String,
+    checked_at: Option<String>,
+    token_expires_at: Option<String>,
+    auto_reply: String,
+}
+
+fn dto(c: maitre_store::Channel) -> ChannelDto {
+    ChannelDto {
+        id: c.id.to_string(),
+        platform: c.platform,
+        external_id: c.external_id,
+        name: c.name,
+        status: c.status,
+        status_reason: c.status_reason,
+        checked_at: c.checked_at.map(|t| t.to_rfc3339()),
+        token_expires_at: c.token_expires_at.map(|t| t.to_rfc3339()),
+        auto_reply: c.auto_reply,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramInput {
+    /// The bot token from @BotFather.
+    token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsAppInput {
+    phone_number_id: String,
+    /// A system-user token with whatsapp_business_messaging.
+    token: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    /// Sent to every new message of a guest in bot mode; empty turns it off.
+    auto_reply: String,
+}
+
+fn channel_id(s: &str) -> Result<ChannelId, ApiError> {
+    s.parse().map_err(|_| ApiError(AppError::NotFound))
+}
+
+#[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
+    responses((status = 200, body = Vec<ChannelDto>), (status = 403, body = super::ErrorBody)))]
+pub async fn list(caller: ApiCaller) -> Result<Json<Vec<ChannelDto>>, ApiError> {
+    caller.require(Action::ManageChannels)?;
+    Ok(Json(caller.tenant.channels().await?.into_iter().map(dto).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/channels/telegram", tag = "channels", request_body = TelegramInput,
+    responses((status = 201, body = ChannelDto), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn connect_telegram(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<TelegramInput>,
+) -> Result<(StatusCode, Json<ChannelDto>), ApiError> {
+    caller.require(Action::ManageChannels)?;
+    let ch = state
+        .gateway
+        .connect_telegram(&caller.tenant, &input.token, &state.settings.public_url())
+        .await
+        .map_err(AppError::from)?;
+    Ok((StatusCode::CREATED, Json(dto(ch))))
+}
+
+#[utoipa::path(post, path = "/api/v1/channels/whatsapp", tag = "channels", request_body = WhatsAppInput,
+    responses((status = 201, body = ChannelDto), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn connect_whatsapp(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<WhatsAppInput>,
+) -> Result<(StatusCode, Json<ChannelDto>), ApiError> {
+    caller.require(Action::ManageChannels)?;
+    let id = input.phone_number_id.trim();
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Validation("phone_number_id must be the digits shown in WhatsApp Manager".into()).into());
+    }
+    let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(id);
+    let grant = Grant {
+        platform: Platform::WhatsApp,
+        external_id: id,
+        name,
+        access_token: input.token.trim(),
+        instagram_login: InstagramLogin::default(),
+        expires_at: None,
+    };
+    let ch = state.gateway.connect(&caller.tenant, grant).await.map_err(AppError::from)?;
+    Ok((StatusCode::CREATED, Json(dto(ch))))
+}
+
+#[utoipa::path(post, path = "/api/v1/channels/{channel_id}/verify", tag = "channels", params(("channel_id" = String, Path)),
+    responses((status = 200, body = ChannelDto), (status = 404, body = super::ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ChannelDto>, ApiError> {
+    caller.require(Action::ManageChannels)?;
+    let ch = state.gateway.verify(&caller.tenant, channel_id(&id)?).await.map_err(AppError::from)?;
+    Ok(Json(dto(ch)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/channels/{channel_id}", tag = "channels", params(("channel_id" = String, Path)),
+    request_body = ChannelPatch,
+    responses((status = 200, body = ChannelDto), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn update(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ChannelPatch>,
+) -> Result<Json<ChannelDto>, ApiError> {
+    caller.require(Action::ManageChannels)?;
+    let id = channel_id(&id)?;
+    let ch = caller.tenant.channel(id).await?;
+    let text = input.auto_reply.trim();
+    let platform = maitre_gateway::connect::platform(&ch.platform).map_err(AppError::from)?;
+    if !text.is_empty() {
+        check_limits(platform, &OutboundMessage::text(text)).map_err(|e| AppError::Validation(e.to_string()))?;
+    }
+    caller.tenant.set_auto_reply(id, text).await?;
+    Ok(Json(dto(caller.tenant.channel(id).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}", tag = "channels", params(("channel_id" = String, Path)),
+    responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn remove(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::ManageChannels)?;
+    caller.tenant.delete_channel(channel_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
