@@ -271,9 +271,12 @@ impl Settings {
             .merge(toml)
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
             .merge(
-                // MAITRE_CONFIG names the file; MAITRE_TEST_* belong to the test suite.
+                // MAITRE_CONFIG names the file; MAITRE_TEST_* belong to the test suite, MAITRE_ADMIN_* to `admin`.
                 Env::prefixed("MAITRE_")
-                    .filter(|k| k != "config" && !k.as_str().to_ascii_lowercase().starts_with("test_"))
+                    .filter(|k| {
+                        let k = k.as_str().to_ascii_lowercase();
+                        k != "config" && !k.starts_with("test_") && !k.starts_with("admin_")
+                    })
                     .split("__"),
             )
     }

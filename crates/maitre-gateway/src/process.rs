@@ -1,6 +1,5 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
 use maitre_channels::{Event, InboundItem};
-use maitre_domain::ChannelId;
 use maitre_jobs::JobError;
 use maitre_store::{IncomingMessage, Job, TenantStore};
 
@@ -23,6 +22,8 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
     let event_id = job.payload.as_str();
     match &item.event {
         Event::Message(m) => {
+            let channel = tenant.channel(event.channel_id).await.map_err(retry)?;
+            let auto_reply = Some(channel.auto_reply.trim()).filter(|r| !r.is_empty());
             let kind = name(&m.kind);
             let direction = if m.is_echo { "out" } else { "in" };
             // Telegram callback presses reuse the message id of the message they belong to; the event's own
@@ -43,14 +44,12 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
                     payload: m.payload.as_deref().unwrap_or(""),
                     platform_message_id: &platform_id,
                     at,
+                    auto_reply,
                 })
                 .await
                 .map_err(retry)?;
             if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
-                fetch_name(gw, &tenant, event.channel_id, &recorded.contact_id, &item.contact_id).await;
-            }
-            if recorded.message_id.is_some() && !m.is_echo && recorded.bot_mode {
-                auto_reply(&tenant, event.channel_id, &recorded.conversation_id, event_id).await?;
+                fetch_name(gw, &tenant, &channel, &recorded.contact_id, &item.contact_id).await;
             }
         }
         Event::Comment(c) => {
@@ -66,6 +65,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
                     payload: c.media_id.as_deref().unwrap_or(""),
                     platform_message_id: &item.dedupe_key,
                     at,
+                    auto_reply: None,
                 })
                 .await
                 .map_err(retry)?;
@@ -95,8 +95,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
 
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
 /// permission only leaves the contact unnamed).
-async fn fetch_name(gw: &Gateway, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
-    let Ok(ch) = tenant.channel(channel).await else { return };
+async fn fetch_name(gw: &Gateway, tenant: &TenantStore, ch: &maitre_store::Channel, contact: &str, user: &str) {
     let Ok(platform) = crate::connect::platform(&ch.platform) else { return };
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
     let target = maitre_channels::outbound::Channel {
@@ -110,21 +109,6 @@ async fn fetch_name(gw: &Gateway, tenant: &TenantStore, channel: ChannelId, cont
     {
         tracing::warn!(error = %e, "could not store a contact's name");
     }
-}
-
-/// Until flows exist, a channel may carry one automatic reply for conversations in bot mode.
-async fn auto_reply(
-    tenant: &TenantStore,
-    channel: ChannelId,
-    conversation: &str,
-    event_id: &str,
-) -> Result<(), JobError> {
-    let ch = tenant.channel(channel).await.map_err(retry)?;
-    if ch.auto_reply.trim().is_empty() {
-        return Ok(());
-    }
-    tenant.queue_reply(conversation, &ch.auto_reply, "", &format!("reply:{event_id}")).await.map_err(retry)?;
-    Ok(())
 }
 
 /// The snake_case name serde gives an enum variant (the stored spelling).

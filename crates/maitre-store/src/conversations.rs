@@ -24,6 +24,9 @@ pub struct IncomingMessage<'a> {
     pub payload: &'a str,
     pub platform_message_id: &'a str,
     pub at: DateTime<Utc>,
+    /// Queued in the same transaction when the message is new, inbound, and the conversation is in bot mode:
+    /// a crash can then lose neither the message nor its reply.
+    pub auto_reply: Option<&'a str>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -134,6 +137,10 @@ impl TenantStore {
         .bind(now_ms)
         .fetch_optional(&mut *tx)
         .await?;
+        if let (Some(_), Some(reply), "in", "bot") = (&message, m.auto_reply, m.direction, mode.as_str()) {
+            let key = format!("reply:{}", m.event_id);
+            queue_reply_in(&mut tx, self.account_id(), &conversation, &channel, reply, &key, now_ms).await?;
+        }
         mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
         tx.commit().await?;
         Ok(Recorded {
@@ -166,59 +173,6 @@ impl TenantStore {
         .bind(external_id)
         .fetch_one(&self.store().read)
         .await?)
-    }
-
-    /// Queues a reply in a conversation: the message row (status `queued`) and its send job, atomically, keyed by
-    /// `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice.
-    pub async fn queue_reply(
-        &self,
-        conversation_id: &str,
-        body: &str,
-        payload: &str,
-        dedupe_key: &str,
-    ) -> Result<bool> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
-        let channel: String =
-            sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
-                .bind(&account)
-                .bind(conversation_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let job = NewJob {
-            account_id: Some(self.account_id()),
-            kind: SEND,
-            payload: &id,
-            dedupe_key: Some(dedupe_key),
-            run_at: None,
-            max_attempts: 8,
-        };
-        if !enqueue_in(&mut tx, now, &job).await? {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-             status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7)",
-        )
-        .bind(&account)
-        .bind(&id)
-        .bind(conversation_id)
-        .bind(&channel)
-        .bind(body)
-        .bind(payload)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE conversations SET last_message_at = $3 WHERE account_id = $1 AND id = $2")
-            .bind(&account)
-            .bind(conversation_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// An outbound message with what sending it needs.
@@ -367,6 +321,44 @@ impl TenantStore {
             count("SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'out'").await?,
         ))
     }
+}
+
+/// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
+/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice.
+async fn queue_reply_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: maitre_domain::AccountId,
+    conversation_id: &str,
+    channel: &str,
+    body: &str,
+    dedupe_key: &str,
+    now: i64,
+) -> Result<bool> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let job = NewJob {
+        account_id: Some(account),
+        kind: SEND,
+        payload: &id,
+        dedupe_key: Some(dedupe_key),
+        run_at: None,
+        max_attempts: 8,
+    };
+    if !enqueue_in(tx, now, &job).await? {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
+         status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, '', 'queued', $6, $6)",
+    )
+    .bind(account.to_string())
+    .bind(&id)
+    .bind(conversation_id)
+    .bind(channel)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
 }
 
 async fn mark_processed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: &str, event: &str, now: i64) -> Result<()> {

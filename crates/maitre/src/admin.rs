@@ -1,11 +1,13 @@
 //! `maitre admin …`: non-interactive operator commands for scripting, operations and tests.
 use anyhow::Context;
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use maitre_config::Settings;
 use maitre_domain::{AccountId, ApiTokenId, Locale, Role};
+use maitre_gateway::{Credentials, Gateway};
+use maitre_store::{NewChannel, Store, StoreError, TenantStore};
 use maitre_web::accounts::{SignUp, add_member, sign_up};
 
-use crate::runtime::connect;
+use crate::runtime::{connect, secret_key};
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -62,6 +64,59 @@ pub enum AdminCommand {
         #[arg(long, env = "MAITRE_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Connect a platform account with a token you already hold (no OAuth round trip, the token is not checked
+    /// with the platform). The token is stored encrypted. Prints the channel id.
+    ConnectChannel {
+        #[arg(long)]
+        account: AccountId,
+        #[arg(long, value_enum)]
+        platform: ChannelPlatform,
+        /// The id webhooks carry: Instagram account id, Facebook Page id, WhatsApp phone_number_id or Telegram bot id.
+        #[arg(long)]
+        external_id: String,
+        /// The access token (Telegram: the bot token). Prefer MAITRE_ADMIN_TOKEN to keep it out of shell history.
+        #[arg(long, env = "MAITRE_ADMIN_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Shown on the dashboard. Defaults to the platform and the external id.
+        #[arg(long)]
+        name: Option<String>,
+        /// Sent to every new guest message of a conversation the bot handles.
+        #[arg(long)]
+        auto_reply: Option<String>,
+        /// Telegram only, and required there: the `secret_token` given to setWebhook, checked on every update.
+        #[arg(long)]
+        webhook_secret: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelPlatform {
+    Instagram,
+    Messenger,
+    Whatsapp,
+    Telegram,
+}
+
+impl ChannelPlatform {
+    /// The spelling the channels table and the webhook router use.
+    fn as_str(self) -> &'static str {
+        match self {
+            ChannelPlatform::Instagram => "instagram",
+            ChannelPlatform::Messenger => "messenger",
+            ChannelPlatform::Whatsapp => "whatsapp",
+            ChannelPlatform::Telegram => "telegram",
+        }
+    }
+}
+
+/// `connect-channel` without its account lookup.
+struct ChannelArgs {
+    platform: ChannelPlatform,
+    external_id: String,
+    token: String,
+    name: Option<String>,
+    auto_reply: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
@@ -99,7 +154,78 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
             store.set_password(user.id, &hash).await?;
             eprintln!("password set for {email}; their sessions have ended");
         }
+        AdminCommand::ConnectChannel { account, platform, external_id, token, name, auto_reply, webhook_secret } => {
+            let tenant = store.tenant_for_operator(account).await.context("no such account")?;
+            let args = ChannelArgs { platform, external_id, token, name, auto_reply, webhook_secret };
+            connect_channel(&store, settings, &tenant, args).await?;
+        }
     }
     store.close().await;
+    Ok(())
+}
+
+async fn connect_channel(
+    store: &Store,
+    settings: &Settings,
+    tenant: &TenantStore,
+    a: ChannelArgs,
+) -> anyhow::Result<()> {
+    let platform = a.platform.as_str();
+    let (token, external_id) = (a.token.trim(), a.external_id.trim());
+    anyhow::ensure!(!token.is_empty() && !external_id.is_empty(), "--token and --external-id must not be empty");
+    let webhook_secret = a.webhook_secret.filter(|s| !s.is_empty());
+    match (a.platform, &webhook_secret) {
+        // Without a stored secret the Telegram webhook refuses every update.
+        (ChannelPlatform::Telegram, None) => {
+            anyhow::bail!("telegram needs --webhook-secret: the secret_token you give setWebhook")
+        }
+        (ChannelPlatform::Telegram, Some(_)) => {
+            if let Some((bot, _)) = token.split_once(':')
+                && bot != external_id
+            {
+                anyhow::bail!("the bot token belongs to bot {bot}, not to --external-id {external_id}");
+            }
+        }
+        (_, Some(_)) => {
+            anyhow::bail!("--webhook-secret is for telegram; Meta webhooks are checked with meta.app_secret")
+        }
+        (_, None) => {}
+    }
+    // Sealed exactly as the gateway seals tokens it obtains itself, so the send jobs open it the same way.
+    let gateway = Gateway::new(store, settings, &secret_key(settings)?).context("building the platform client")?;
+    let creds = Credentials {
+        access_token: token.to_owned(),
+        instagram_login: Default::default(),
+        webhook_secret: webhook_secret.clone(),
+    };
+    let sealed = gateway.vault.seal(tenant.account_id(), &creds);
+    let hash = webhook_secret.as_deref().map(maitre_store::hash_token).unwrap_or_default();
+    let name = a.name.unwrap_or_else(|| format!("{platform} {external_id}"));
+    let new = NewChannel {
+        platform,
+        external_id,
+        name: &name,
+        credentials: &sealed,
+        webhook_secret_hash: &hash,
+        token_expires_at: None,
+    };
+    let channel = match tenant.create_channel(new).await {
+        Err(StoreError::Conflict { .. }) => {
+            let holder = match store.route(platform, external_id).await {
+                Ok((_, ch)) => format!(" as channel {} of account {}", ch.id, ch.account_id),
+                Err(_) => String::new(),
+            };
+            anyhow::bail!("this {platform} account ({external_id}) is already connected{holder}");
+        }
+        created => created.context("creating the channel")?,
+    };
+    if let Some(text) = a.auto_reply.as_deref().filter(|t| !t.trim().is_empty()) {
+        tenant.set_auto_reply(channel.id, text).await.context("setting the automatic reply")?;
+    }
+    println!("{}", channel.id);
+    eprintln!("connected {platform} {external_id} to account {} as channel {}", tenant.account_id(), channel.id);
+    if a.platform == ChannelPlatform::Telegram {
+        eprintln!("point the bot's webhook at {}/webhooks/telegram/{}", settings.public_url(), channel.id);
+    }
     Ok(())
 }

@@ -1,7 +1,8 @@
-//! The `maitre` binary: HTTP server, migrations, and operator commands.
+//! The `maitre` binary: HTTP server, migrations, operator commands and local trial tools.
 #![forbid(unsafe_code)]
 
 mod admin;
+mod dev;
 mod jobs;
 mod runtime;
 
@@ -31,6 +32,9 @@ enum Command {
     /// Operator commands for scripting: accounts, members, API tokens, passwords.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Local trial without real platforms: fake platform APIs, signed test webhooks.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
 }
 
 #[tokio::main]
@@ -47,5 +51,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(cmd) => admin::run(cmd, &settings).await,
+        Command::Dev(cmd) => dev::run(cmd, &settings).await,
     }
 }

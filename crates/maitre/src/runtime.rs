@@ -119,7 +119,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     result
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

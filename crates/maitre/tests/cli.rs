@@ -2,6 +2,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use maitre_store::{Clock, Store};
 use maitre_testkit::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maitre");
@@ -27,6 +28,21 @@ impl Env {
         c
     }
 
+    fn create_account(&self) -> String {
+        stdout(&self.run(&[
+            "admin",
+            "create-account",
+            "--name",
+            "Trattoria Roma",
+            "--owner-email",
+            "ada@example.com",
+            "--owner-name",
+            "Ada",
+            "--password",
+            "correct horse battery",
+        ]))
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let out = self.cmd(args).output().unwrap();
         if !out.status.success() {
@@ -44,12 +60,16 @@ fn stdout(o: &Output) -> String {
 fn help_lists_every_command() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let text = stdout(&out);
-    for cmd in ["serve", "migrate", "admin"] {
+    for cmd in ["serve", "migrate", "admin", "dev"] {
         assert!(text.contains(cmd), "{text}");
     }
     let admin = stdout(&Command::new(BIN).args(["admin", "--help"]).output().unwrap());
-    for cmd in ["create-account", "add-member", "create-token", "revoke-token", "reset-password"] {
+    for cmd in ["create-account", "add-member", "create-token", "revoke-token", "reset-password", "connect-channel"] {
         assert!(admin.contains(cmd), "{admin}");
+    }
+    let dev = stdout(&Command::new(BIN).args(["dev", "--help"]).output().unwrap());
+    for cmd in ["fake-platforms", "send-webhook"] {
+        assert!(dev.contains(cmd), "{dev}");
     }
 }
 
@@ -227,4 +247,162 @@ fn bad_configuration_is_refused_with_a_helpful_message() {
     assert!(!out.status.success());
     assert!(err.contains("unsupported database URL") && err.contains("postgres://"), "{err}");
     assert!(!err.contains("hunter2"), "password redacted: {err}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_until_ok(url: &str) {
+    for _ in 0..400 {
+        if reqwest::get(url).await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{url} did not answer");
+}
+
+fn terminate(mut child: std::process::Child) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
+    let env = Env::new().await;
+    let account = env.create_account();
+    let wa = ["admin", "connect-channel", "--account", &account, "--platform", "whatsapp"];
+    let out = env.run(
+        &[&wa[..], &["--external-id", "200000000000002", "--token", "EAAG-secret-token", "--auto-reply", "Hello!"]]
+            .concat(),
+    );
+    let channel = stdout(&out);
+    assert_eq!(channel.len(), 36, "prints the channel id: {channel}");
+
+    let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
+    let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let ch = tenant.channel(channel.parse().unwrap()).await.unwrap();
+    assert_eq!((ch.platform.as_str(), ch.external_id.as_str()), ("whatsapp", "200000000000002"));
+    assert_eq!((ch.auto_reply.as_str(), ch.status.as_str()), ("Hello!", "connected"));
+    assert!(!ch.credentials.contains("EAAG"), "stored encrypted");
+    // The gateway opens it with the secret key of the data directory, bound to the account.
+    let key = std::fs::read_to_string(env.dir.path().join("data/secret.key")).unwrap();
+    let vault = maitre_gateway::Vault::new(&hex::decode(key.trim()).unwrap(), &[]);
+    assert_eq!(vault.open(tenant.account_id(), &ch.credentials).unwrap().access_token, "EAAG-secret-token");
+
+    let again =
+        env.cmd(&[&wa[..], &["--external-id", "200000000000002", "--token", "other"]].concat()).output().unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success());
+    assert!(err.contains("already connected") && err.contains(&channel), "{err}");
+
+    let tg = ["admin", "connect-channel", "--account", &account, "--platform", "telegram", "--external-id", "123456"];
+    let refused = env.cmd(&[&tg[..], &["--token", "123456:AAH-bot-token"]].concat()).output().unwrap();
+    assert!(!refused.status.success(), "telegram needs its webhook secret");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--webhook-secret"));
+    let bot = env.run(&[&tg[..], &["--token", "123456:AAH-bot-token", "--webhook-secret", "s3cret-token"]].concat());
+    let ch = tenant.channel(stdout(&bot).parse().unwrap()).await.unwrap();
+    assert_eq!(ch.webhook_secret_hash, maitre_store::hash_token("s3cret-token"));
+    let log = String::from_utf8_lossy(&bot.stderr);
+    assert!(log.contains(&format!("/webhooks/telegram/{}", ch.id)), "{log}");
+    assert!(!log.contains("AAH-bot-token") && !log.contains("s3cret"), "no secrets printed: {log}");
+}
+
+/// Secrets for admin commands can stay out of shell history; they are arguments, not settings.
+#[tokio::test]
+async fn admin_secrets_can_come_from_the_environment() {
+    let env = Env::new().await;
+    let created = env
+        .cmd(&["admin", "create-account", "--name", "Roma", "--owner-email", "ada@example.com", "--owner-name", "Ada"])
+        .env("MAITRE_ADMIN_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let connect = ["connect-channel", "--platform", "messenger", "--external-id", "110000000000001"];
+    let out = env
+        .cmd(&[&["admin"], &connect[..], &["--account", &stdout(&created)]].concat())
+        .env("MAITRE_ADMIN_TOKEN", "PAGE-secret-token")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let help = stdout(
+        &env.cmd(&["admin", "connect-channel", "--help"])
+            .env("MAITRE_ADMIN_TOKEN", "PAGE-secret-token")
+            .output()
+            .unwrap(),
+    );
+    assert!(help.contains("MAITRE_ADMIN_TOKEN") && !help.contains("PAGE-secret-token"), "{help}");
+}
+
+/// A newcomer's loop without a Meta app: fake platforms, maitre pointed at them with the printed settings, a
+/// fixture posted with `dev send-webhook`, and the automatic reply arriving at the fake.
+#[tokio::test]
+async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
+    use std::io::BufRead;
+    let env = Env::new().await;
+    let account = env.create_account();
+    env.run(&[
+        "admin",
+        "connect-channel",
+        "--account",
+        &account,
+        "--platform",
+        "whatsapp",
+        "--external-id",
+        "200000000000002",
+        "--token",
+        "fake-token",
+        "--auto-reply",
+        "Thanks, we will answer soon!",
+    ]);
+    let fake = format!("127.0.0.1:{}", free_port());
+    let mut fakes = env.cmd(&["dev", "fake-platforms", "--listen", &fake]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(fakes.stdout.take().unwrap()).lines();
+    let settings: Vec<(String, String)> = loop {
+        let line = lines.next().expect("fake-platforms printed its settings").unwrap();
+        if line.contains("MAITRE_PLATFORMS__GRAPH_URL=") {
+            break line
+                .split_whitespace()
+                .filter_map(|w| w.split_once('='))
+                .filter(|(k, _)| k.starts_with("MAITRE_"))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        }
+    };
+    assert_eq!(settings.len(), 4, "{settings:?}");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let server = env
+        .cmd(&["serve"])
+        .envs(settings.clone())
+        .env("MAITRE_LISTEN", &listen)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_ok(&format!("http://{listen}/readyz")).await;
+
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../maitre-channels/tests/fixtures/whatsapp/text_message.json");
+    let sent = env
+        .cmd(&["dev", "send-webhook", "--now", fixture])
+        .envs(settings)
+        .env("MAITRE_LISTEN", &listen)
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+    assert!(stdout(&sent).starts_with("200"), "{}", stdout(&sent));
+
+    let mut replies = serde_json::Value::Null;
+    for _ in 0..400 {
+        replies = reqwest::get(format!("http://{fake}/_fake/sent")).await.unwrap().json().await.unwrap();
+        if replies.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(replies[0]["text"], "Thanks, we will answer soon!", "{replies}");
+    assert_eq!(replies[0]["recipient"].as_str().map(|r| r.trim_start_matches('+')), Some("15550002222"));
+    terminate(server);
+    terminate(fakes);
 }
