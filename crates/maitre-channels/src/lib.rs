@@ -17,7 +17,7 @@ pub use inbound::{
     parse_telegram,
 };
 pub use outbound::{
-    Channel, Choice, InstagramLogin, LimitError, OutboundMessage, PlatformUrls, SendFailure, SendTarget, Sender, Sent,
-    TokenHealth, TokenStatus, check_limits,
+    Channel, Choice, ChoiceList, InstagramLogin, LimitError, ListRow, ListSection, OutboundMessage, PlatformUrls,
+    SendFailure, SendTarget, Sender, Sent, TokenHealth, TokenStatus, check_limits,
 };
 pub use signature::{SignatureError, verify_meta, verify_telegram};

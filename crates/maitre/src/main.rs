@@ -35,11 +35,42 @@ enum Command {
     /// Local trial without real platforms: fake platform APIs, signed test webhooks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+    /// Read a date, a time and a party size from a guest's message, as flows will; prints JSON.
+    ///
+    /// Example: maitre extract --locale de --tz Europe/Berlin --now 2026-03-10T12:00 "morgen um 8 für 4"
+    Extract {
+        /// de, fr, en (= en-GB) or en-US (month/day dates).
+        #[arg(long, default_value = "en")]
+        locale: maitre_domain::ExtractLocale,
+        /// The business's IANA time zone.
+        #[arg(long, default_value = "Europe/Berlin")]
+        tz: chrono_tz::Tz,
+        /// When the message arrived, local time (YYYY-MM-DDTHH:MM). Default: now.
+        #[arg(long, value_parser = parse_local_time)]
+        now: Option<chrono::NaiveDateTime>,
+        /// The guest's message.
+        text: String,
+    },
+}
+
+/// `YYYY-MM-DDTHH:MM`, seconds optional.
+fn parse_local_time(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(|| format!("{s:?} is not a local time like 2026-03-10T12:00"))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Command::Extract { locale, tz, now, text }) = &cli.command {
+        // Pure: no configuration, database or logging needed.
+        let now = now.unwrap_or_else(|| chrono::Utc::now().with_timezone(tz).naive_local());
+        let result = maitre_domain::extract(text, *locale, now);
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     runtime::init_logging(&settings);
     match cli.command.unwrap_or(Command::Serve) {
@@ -52,5 +83,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin::run(cmd, &settings).await,
         Command::Dev(cmd) => dev::run(cmd, &settings).await,
+        Command::Extract { .. } => unreachable!("handled before loading the configuration"),
     }
 }

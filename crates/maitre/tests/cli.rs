@@ -406,3 +406,17 @@ async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
     terminate(server);
     terminate(fakes);
 }
+
+#[test]
+fn extract_reads_date_time_and_party_size_from_a_message() {
+    let out = Command::new(BIN)
+        .args(["extract", "--locale", "de", "--tz", "Europe/Berlin", "--now", "2026-03-10T12:00", "morgen um 8 für 4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((json["date"].as_str(), json["time"].as_str()), (Some("2026-03-11"), Some("20:00")));
+    assert_eq!(json["party_size"], 4);
+    let bad = Command::new(BIN).args(["extract", "--locale", "es", "hola"]).output().unwrap();
+    assert!(!bad.status.success());
+}

@@ -39,6 +39,11 @@ pub struct OutboundMessage {
     /// buttons, Telegram inline keyboard).
     #[serde(default)]
     pub buttons: Vec<Choice>,
+    /// A list of rows to pick one from (WhatsApp list message, Telegram inline keyboard with one
+    /// row per list row, Messenger/Instagram quick replies or numbered lines, see `render.rs`).
+    /// It cannot be combined with `buttons` or `quick_replies`.
+    #[serde(default)]
+    pub list: Option<ChoiceList>,
 }
 
 impl OutboundMessage {
@@ -57,6 +62,49 @@ pub struct Choice {
 impl Choice {
     pub fn new(title: impl Into<String>, payload: impl Into<String>) -> Self {
         Self { title: title.into(), payload: payload.into() }
+    }
+}
+
+/// A list message: a button that opens sections of rows; the chosen row's id comes back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceList {
+    /// The label of the button that opens the list (WhatsApp only; other platforms show the rows).
+    pub button: String,
+    pub sections: Vec<ListSection>,
+}
+
+impl ChoiceList {
+    /// Every row of every section, in order.
+    pub fn rows(&self) -> impl Iterator<Item = &ListRow> {
+        self.sections.iter().flat_map(|s| &s.rows)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSection {
+    /// Required by WhatsApp when the list has more than one section; may be empty otherwise.
+    #[serde(default)]
+    pub title: String,
+    pub rows: Vec<ListRow>,
+}
+
+/// One pickable row: `id` is what comes back in the webhook (like [`Choice::payload`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl ListRow {
+    pub fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
+        Self { id: id.into(), title: title.into(), description: None }
+    }
+
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
     }
 }
 

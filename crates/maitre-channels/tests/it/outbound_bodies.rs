@@ -1,7 +1,9 @@
 //! What the send client puts on the wire, against the `send_*_request.json` fixtures, over real
 //! HTTP to `maitre_testkit::FakePlatforms`.
 
-use maitre_channels::{Choice, InstagramLogin, OutboundMessage, Platform, SendTarget, verify_meta};
+use maitre_channels::{
+    Choice, ChoiceList, InstagramLogin, ListRow, ListSection, OutboundMessage, Platform, SendTarget, verify_meta,
+};
 use maitre_testkit::{FakePlatforms, RecordedRequest, SentMessage, sign_meta};
 use serde_json::{Value, json};
 
@@ -161,6 +163,149 @@ async fn messenger_buttons_become_a_button_template() {
             "quick_replies": [{"content_type": "text", "title": "Menu", "payload": "MENU"}]
         })
     );
+}
+
+/// Two sections, one row without a description.
+fn booking_list() -> OutboundMessage {
+    OutboundMessage {
+        footer: Some("Test Bistro".into()),
+        list: Some(ChoiceList {
+            button: "See times".into(),
+            sections: vec![
+                ListSection {
+                    title: "Saturday".into(),
+                    rows: vec![
+                        ListRow::new("SLOT_SAT_1900", "19:00").with_description("Terrace"),
+                        ListRow::new("SLOT_SAT_2030", "20:30"),
+                    ],
+                },
+                ListSection {
+                    title: "Sunday".into(),
+                    rows: vec![ListRow::new("SLOT_SUN_1200", "12:00").with_description("Lunch menu")],
+                },
+            ],
+        }),
+        ..OutboundMessage::text("Which time works for you?")
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_list() {
+    let (request, id) = send_one(&target(Platform::WhatsApp), &booking_list()).await;
+    assert_eq!(
+        request.body,
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "+15550002222",
+            "type": "interactive",
+            "interactive": {
+                "type": "list",
+                "body": {"text": "Which time works for you?"},
+                "footer": {"text": "Test Bistro"},
+                "action": {
+                    "button": "See times",
+                    "sections": [
+                        {"title": "Saturday", "rows": [
+                            {"id": "SLOT_SAT_1900", "title": "19:00", "description": "Terrace"},
+                            {"id": "SLOT_SAT_2030", "title": "20:30"}
+                        ]},
+                        {"title": "Sunday", "rows": [
+                            {"id": "SLOT_SUN_1200", "title": "12:00", "description": "Lunch menu"}
+                        ]}
+                    ]
+                }
+            }
+        })
+    );
+    assert_eq!(request.path, format!("/graph/v25.0/{PHONE_NUMBER_ID}/messages"));
+    assert_graph_auth(&request, WA_TOKEN);
+    assert_eq!(id, "wamid.FAKE_1");
+}
+
+#[tokio::test]
+async fn fake_graph_refuses_a_list_over_ten_rows() {
+    let fakes = FakePlatforms::start().await;
+    let rows: Vec<Value> = (0..11).map(|i| json!({"id": format!("r{i}"), "title": format!("Row {i}")})).collect();
+    let body = json!({
+        "messaging_product": "whatsapp",
+        "to": "+15550002222",
+        "type": "interactive",
+        "interactive": {"type": "list", "body": {"text": "Pick"}, "action": {
+            "button": "Open",
+            "sections": [{"title": "A", "rows": rows[..6]}, {"title": "B", "rows": rows[6..]}]
+        }}
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/{PHONE_NUMBER_ID}/messages", fakes.graph_url()))
+        .bearer_auth(WA_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], 100);
+    assert_eq!(answer["error"]["error_data"]["details"], "Total row count exceed max allowed count: 10");
+    assert!(fakes.sent_messages().is_empty());
+}
+
+#[tokio::test]
+async fn telegram_list_is_one_keyboard_row_per_list_row() {
+    let (request, _) = send_one(&target(Platform::Telegram), &booking_list()).await;
+    assert_eq!(
+        request.body,
+        json!({
+            "chat_id": 100000001,
+            "text": "Which time works for you?\n\nTest Bistro",
+            "reply_markup": {"inline_keyboard": [
+                [{"text": "19:00", "callback_data": "SLOT_SAT_1900"}],
+                [{"text": "20:30", "callback_data": "SLOT_SAT_2030"}],
+                [{"text": "12:00", "callback_data": "SLOT_SUN_1200"}]
+            ]}
+        })
+    );
+}
+
+#[tokio::test]
+async fn messenger_list_that_fits_becomes_quick_replies() {
+    let (request, _) = send_one(&target(Platform::Messenger), &booking_list()).await;
+    assert_eq!(
+        request.body["message"],
+        json!({
+            "text": "Which time works for you?\n\nTest Bistro",
+            "quick_replies": [
+                {"content_type": "text", "title": "19:00", "payload": "SLOT_SAT_1900"},
+                {"content_type": "text", "title": "20:30", "payload": "SLOT_SAT_2030"},
+                {"content_type": "text", "title": "12:00", "payload": "SLOT_SUN_1200"}
+            ]
+        })
+    );
+}
+
+#[tokio::test]
+async fn messenger_list_over_the_quick_reply_limits_becomes_numbered_lines() {
+    let mut msg = booking_list();
+    // 21 characters: one title over the quick-reply limit sends the whole list as text.
+    msg.list.as_mut().unwrap().sections[1].rows[0].title = "12:00 on the terrace!".into();
+    let (request, _) = send_one(&target(Platform::Instagram), &msg).await;
+    assert_eq!(
+        request.body["message"],
+        json!({
+            "text": "Which time works for you?\n\n1. 19:00 — Terrace\n2. 20:30\n3. 12:00 on the terrace! — Lunch menu\n\nTest Bistro"
+        })
+    );
+    // Fourteen short rows are one more than Messenger's 13 quick replies.
+    let rows = (1..=14).map(|i| ListRow::new(format!("R{i}"), format!("Row {i}"))).collect();
+    let msg = OutboundMessage {
+        list: Some(ChoiceList { button: "Open".into(), sections: vec![ListSection { title: String::new(), rows }] }),
+        ..OutboundMessage::text("Pick")
+    };
+    let (request, _) = send_one(&target(Platform::Messenger), &msg).await;
+    let text = request.body["message"]["text"].as_str().unwrap();
+    assert!(text.starts_with("Pick\n\n1. Row 1\n2. Row 2\n"), "{text}");
+    assert!(text.ends_with("\n14. Row 14"), "{text}");
+    assert!(request.body["message"].get("quick_replies").is_none());
 }
 
 /// Whatever else the fake adds, it answers with every field the documented success has.

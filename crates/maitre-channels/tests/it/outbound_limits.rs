@@ -1,6 +1,6 @@
 //! The limits table: one row per documented limit, at and just over the edge.
 
-use maitre_channels::{Choice, OutboundMessage, Platform, check_limits};
+use maitre_channels::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage, Platform, check_limits};
 
 fn with_text(text: String) -> OutboundMessage {
     OutboundMessage::text(text)
@@ -22,6 +22,30 @@ fn buttons(n: usize, title: &str, payload: &str) -> OutboundMessage {
 
 fn button_text(text: String) -> OutboundMessage {
     OutboundMessage { buttons: vec![Choice::new("OK", "ok")], ..OutboundMessage::text(text) }
+}
+
+/// A list of `sections` sections of `rows` rows each, titled and with short ids.
+fn list(sections: usize, rows: usize) -> OutboundMessage {
+    let sections = (0..sections)
+        .map(|s| ListSection {
+            title: format!("Section {s}"),
+            rows: (0..rows).map(|r| ListRow::new(format!("id{s}-{r}"), format!("Row {s}-{r}"))).collect(),
+        })
+        .collect();
+    OutboundMessage { list: Some(ChoiceList { button: "Open".into(), sections }), ..OutboundMessage::text("Pick one") }
+}
+
+/// A one-section list holding `row`, after `edit` changed the list.
+fn list_with(row: ListRow, edit: impl FnOnce(&mut ChoiceList)) -> OutboundMessage {
+    let mut msg = list(1, 0);
+    let choice_list = msg.list.as_mut().unwrap();
+    choice_list.sections[0].rows.push(row);
+    edit(choice_list);
+    msg
+}
+
+fn row(id: &str, title: &str) -> ListRow {
+    ListRow::new(id, title)
 }
 
 fn err(message: impl Into<String>) -> Option<String> {
@@ -135,6 +159,94 @@ fn limits_table() {
         ),
         // Telegram has no count or title-length limit of its own.
         (Telegram, quick(30, &x(40), "p"), None),
+        // Lists, WhatsApp (PROTOCOLS.md §3.1): 10 rows in total, however they are split.
+        (WhatsApp, list(1, 10), None),
+        (WhatsApp, list(2, 5), None),
+        (WhatsApp, list(1, 11), err("WhatsApp allows at most 10 list rows; this message has 11")),
+        (WhatsApp, list(2, 6), err("WhatsApp allows at most 10 list rows; this message has 12")),
+        (WhatsApp, list(11, 1), err("WhatsApp allows at most 10 list sections; this message has 11")),
+        (WhatsApp, list_with(row("a", "b"), |l| l.button = x(20)), None),
+        (
+            WhatsApp,
+            list_with(row("a", "b"), |l| l.button = x(21)),
+            err(format!("WhatsApp allows at most 20 characters in a list's button label; \"{}\" has 21", x(21))),
+        ),
+        (WhatsApp, list_with(row("a", "b"), |l| l.button = " ".into()), err("WhatsApp lists need a button label")),
+        (WhatsApp, list_with(row("a", &x(24)), |_| ()), None),
+        (
+            WhatsApp,
+            list_with(row("a", &x(25)), |_| ()),
+            err(format!("WhatsApp allows at most 24 characters in a list row title; \"{}\" has 25", x(25))),
+        ),
+        (WhatsApp, list_with(row(&x(200), "b"), |_| ()), None),
+        (
+            WhatsApp,
+            list_with(row(&x(201), "b"), |_| ()),
+            err("WhatsApp allows at most 200 characters in a list row id; the id of \"b\" has 201"),
+        ),
+        (WhatsApp, list_with(row("a", "b").with_description(x(72)), |_| ()), None),
+        (
+            WhatsApp,
+            list_with(row("a", "b").with_description(x(73)), |_| ()),
+            err("WhatsApp allows at most 72 characters in a list row description; the description of \"b\" has 73"),
+        ),
+        (WhatsApp, list_with(row("a", "b"), |l| l.sections[0].title = x(24)), None),
+        (
+            WhatsApp,
+            list_with(row("a", "b"), |l| l.sections[0].title = x(25)),
+            err(format!("WhatsApp allows at most 24 characters in a list section title; \"{}\" has 25", x(25))),
+        ),
+        // A single section may go untitled; several may not.
+        (WhatsApp, list_with(row("a", "b"), |l| l.sections[0].title.clear()), None),
+        (
+            WhatsApp,
+            {
+                let mut msg = list(2, 1);
+                msg.list.as_mut().unwrap().sections[1].title.clear();
+                msg
+            },
+            err("WhatsApp needs a title on every list section once there are several"),
+        ),
+        (
+            WhatsApp,
+            OutboundMessage { footer: Some(x(61)), ..list(1, 1) },
+            err("WhatsApp allows at most 60 characters in a footer; this one has 61"),
+        ),
+        (WhatsApp, OutboundMessage { text: x(4096), ..list(1, 1) }, None),
+        (
+            WhatsApp,
+            OutboundMessage { text: x(4097), ..list(1, 1) },
+            err("WhatsApp allows at most 4096 characters of text; this message has 4097"),
+        ),
+        (
+            WhatsApp,
+            OutboundMessage { buttons: vec![Choice::new("OK", "ok")], ..list(1, 1) },
+            err("WhatsApp cannot send a list together with buttons or quick replies; send them as separate messages"),
+        ),
+        (
+            Messenger,
+            OutboundMessage { quick_replies: vec![Choice::new("OK", "ok")], ..list(1, 1) },
+            err("Messenger cannot send a list together with buttons or quick replies; send them as separate messages"),
+        ),
+        (WhatsApp, list(1, 0), err("WhatsApp lists need at least one row")),
+        (Telegram, list_with(row("a", " "), |_| ()), err("Telegram list rows need a title")),
+        (Instagram, list_with(row("", "b"), |_| ()), err("the list row \"b\" needs an id")),
+        // Telegram: each row id is a callback_data of at most 64 bytes; no count limit.
+        (Telegram, list(3, 10), None),
+        (Telegram, list_with(row(&x(64), "b"), |_| ()), None),
+        (
+            Telegram,
+            list_with(row(&e(33), "b"), |_| ()),
+            err("Telegram allows at most 64 bytes in a list row id; the id of \"b\" has 66"),
+        ),
+        // Messenger/Instagram: any list is sendable (quick replies or text); only the text counts.
+        (Messenger, list(2, 10), None),
+        (Instagram, OutboundMessage { text: e(500), ..list(1, 13) }, None),
+        (
+            Instagram,
+            OutboundMessage { text: e(500), ..list(1, 14) },
+            err("Instagram allows at most 1000 bytes of text; this message has 1164"),
+        ),
     ];
     for (i, (platform, msg, expected)) in rows.iter().enumerate() {
         let actual = check_limits(*platform, msg).err().map(|e| e.to_string());

@@ -40,21 +40,16 @@ fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
         let Some(to) = body["to"].as_str() else {
             return invalid_param("(#100) The parameter to is required.");
         };
-        let buttons = body["interactive"]["action"]["buttons"].as_array();
+        let action = &body["interactive"]["action"];
+        let buttons = action["buttons"].as_array();
         if buttons.is_some_and(|b| b.len() > 3) {
-            return Reply::new(
-                400,
-                json!({"error": {
-                    "message": "(#100) Invalid parameter",
-                    "type": "OAuthException",
-                    "code": 100,
-                    "error_data": {
-                        "messaging_product": "whatsapp",
-                        "details": "Param interactive['action']['buttons'] must contain at most 3 elements."
-                    },
-                    "fbtrace_id": "AFakeTrace100param0001"
-                }}),
-            );
+            return whatsapp_invalid_param("Param interactive['action']['buttons'] must contain at most 3 elements.");
+        }
+        // A list allows 10 rows in total across its sections (PROTOCOLS.md §3.1).
+        let sections = action["sections"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let rows: usize = sections.iter().filter_map(|s| s["rows"].as_array()).map(Vec::len).sum();
+        if rows > 10 {
+            return whatsapp_invalid_param("Total row count exceed max allowed count: 10");
         }
         let n = state.next_id();
         return Reply::ok(json!({
@@ -72,6 +67,20 @@ fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
     }
     let n = state.next_id();
     Reply::ok(json!({"recipient_id": recipient, "message_id": format!("m_FAKE_{n}")}))
+}
+
+/// WhatsApp's form of error 100: the detail is in `error_data.details`.
+fn whatsapp_invalid_param(details: &str) -> Reply {
+    Reply::new(
+        400,
+        json!({"error": {
+            "message": "(#100) Invalid parameter",
+            "type": "OAuthException",
+            "code": 100,
+            "error_data": {"messaging_product": "whatsapp", "details": details},
+            "fbtrace_id": "AFakeTrace100param0001"
+        }}),
+    )
 }
 
 fn invalid_param(message: &str) -> Reply {
