@@ -11,6 +11,12 @@ use crate::runtime::{connect, secret_key};
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
+    /// List signed webhook items that were answered 200 but could not be used (unknown recipient, unknown
+    /// object, malformed item), newest first. They belong to no account, so only operators see them.
+    IgnoredEvents {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// Create a business with its owner user. Prints the account id.
     CreateAccount {
         #[arg(long)]
@@ -147,6 +153,15 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
             tenant.revoke_api_token(token).await.context("no such active token in this account")?;
             eprintln!("revoked token {token}");
+        }
+        AdminCommand::IgnoredEvents { limit } => {
+            let events = store.ignored_events(limit.clamp(1, 1000)).await?;
+            if events.is_empty() {
+                eprintln!("no ignored webhook items");
+            }
+            for (platform, reason, location, at) in events {
+                println!("{}\t{platform}\t{reason}\t{location}", at.to_rfc3339());
+            }
         }
         AdminCommand::ResetPassword { email, password } => {
             let user = store.user_by_email(&email).await.context("no user with this email")?;

@@ -420,3 +420,20 @@ fn extract_reads_date_time_and_party_size_from_a_message() {
     let bad = Command::new(BIN).args(["extract", "--locale", "es", "hola"]).output().unwrap();
     assert!(!bad.status.success());
 }
+
+#[tokio::test]
+async fn operators_list_ignored_webhook_items() {
+    let env = Env::new().await;
+    env.run(&["migrate"]);
+    let empty = env.cmd(&["admin", "ignored-events"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("no ignored webhook items"));
+    let store = maitre_store::Store::open(&env.db.url, maitre_store::Clock::system()).await.unwrap();
+    let item = maitre_store::IgnoredItem {
+        platform: "instagram",
+        reason: "ignored: unknown recipient 1784",
+        location: "entry[0]",
+    };
+    store.accept_webhook(&[], &[item]).await.unwrap();
+    let out = stdout(&env.run(&["admin", "ignored-events", "--limit", "5"]));
+    assert!(out.contains("instagram\tignored: unknown recipient 1784\tentry[0]"), "{out}");
+}
