@@ -1,6 +1,8 @@
 //! Connecting channels and checking their health, shared by the Channels page and the API.
 use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::{Channel as Target, InstagramLogin, OAuthApp, TokenStatus};
+use maitre_channels::outbound::{
+    Channel as Target, InstagramLogin, OAuthApp, OutboundMessage, TokenStatus, check_limits,
+};
 use maitre_domain::ChannelId;
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
@@ -13,6 +15,8 @@ pub enum ConnectError {
     Rejected(String),
     #[error("this {0} account is already connected to maitre")]
     AlreadyConnected(Platform),
+    #[error("The phone number ID is the long number shown in WhatsApp Manager (digits only).")]
+    InvalidPhoneNumberId,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,12 +41,42 @@ impl Gateway {
                 grant.platform, health.reason
             )));
         }
-        let creds = Credentials {
-            access_token: grant.access_token.to_owned(),
-            instagram_login: grant.instagram_login,
-            webhook_secret: None,
+        self.add_channel(tenant, &grant, None).await
+    }
+
+    /// WhatsApp Cloud API: the phone number id from WhatsApp Manager and a system-user token.
+    pub async fn connect_whatsapp(
+        &self,
+        tenant: &TenantStore,
+        phone_number_id: &str,
+        token: &str,
+        name: &str,
+    ) -> Result<Channel, ConnectError> {
+        let id = phone_number_id.trim();
+        if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConnectError::InvalidPhoneNumberId);
+        }
+        let name = Some(name.trim()).filter(|n| !n.is_empty()).unwrap_or(id);
+        let grant = Grant {
+            platform: Platform::WhatsApp,
+            external_id: id,
+            name,
+            access_token: token.trim(),
+            instagram_login: InstagramLogin::default(),
+            expires_at: None,
         };
-        self.store_channel(tenant, &grant, creds, "").await
+        self.connect(tenant, grant).await
+    }
+
+    /// Sets a channel's automatic reply after checking it against the platform's limits; empty turns it off.
+    pub async fn set_auto_reply(&self, tenant: &TenantStore, id: ChannelId, text: &str) -> Result<(), ConnectError> {
+        let channel = tenant.channel(id).await?;
+        let text = text.trim();
+        if !text.is_empty() {
+            check_limits(platform(&channel.platform)?, &OutboundMessage::text(text))
+                .map_err(|e| ConnectError::Rejected(e.to_string()))?;
+        }
+        Ok(tenant.set_auto_reply(id, text).await?)
     }
 
     /// Telegram: the bot token names its bot (`<bot id>:<secret>`); maitre registers its webhook with a fresh
@@ -74,12 +108,7 @@ impl Gateway {
             return Err(ConnectError::Rejected(format!("Telegram did not accept the token: {}", health.reason)));
         }
         let secret = maitre_store::new_token("tg").replace(['_', '-'], "");
-        let creds = Credentials {
-            access_token: token.to_owned(),
-            instagram_login: InstagramLogin::default(),
-            webhook_secret: Some(secret.clone()),
-        };
-        let channel = self.store_channel(tenant, &grant, creds, &maitre_store::hash_token(&secret)).await?;
+        let channel = self.add_channel(tenant, &grant, Some(&secret)).await?;
         let url = format!("{}/webhooks/telegram/{}", public_url.trim_end_matches('/'), channel.id);
         if let Err(e) = self.sender.set_telegram_webhook(token, &url, &secret).await {
             // Without its webhook the channel would stay silent: undo and say why.
@@ -179,21 +208,28 @@ impl Gateway {
         Ok(tenant.channel(id).await?)
     }
 
-    async fn store_channel(
+    /// Stores a channel with its credentials sealed, without asking the platform (connect flows call this after
+    /// their checks; operators use it directly). `webhook_secret` is what Telegram must echo on every update.
+    pub async fn add_channel(
         &self,
         tenant: &TenantStore,
         grant: &Grant<'_>,
-        creds: Credentials,
-        webhook_secret_hash: &str,
+        webhook_secret: Option<&str>,
     ) -> Result<Channel, ConnectError> {
+        let creds = Credentials {
+            access_token: grant.access_token.to_owned(),
+            instagram_login: grant.instagram_login,
+            webhook_secret: webhook_secret.map(str::to_owned),
+        };
         let sealed = self.vault.seal(tenant.account_id(), &creds);
+        let webhook_secret_hash = webhook_secret.map(maitre_store::hash_token).unwrap_or_default();
         let created = tenant
             .create_channel(NewChannel {
                 platform: platform_name(grant.platform),
                 external_id: grant.external_id,
                 name: grant.name,
                 credentials: &sealed,
-                webhook_secret_hash,
+                webhook_secret_hash: &webhook_secret_hash,
                 token_expires_at: grant.expires_at,
             })
             .await;

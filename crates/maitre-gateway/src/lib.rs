@@ -18,6 +18,7 @@ use maitre_jobs::Registry;
 use maitre_store::{PROCESS_INBOUND, SEND, Store};
 
 pub use connect::{ConnectError, Connected, Grant};
+pub use maitre_channels::inbound::Platform;
 pub use vault::{Credentials, Vault, VaultError};
 
 /// What the gateway's jobs need. Shared by every job run.

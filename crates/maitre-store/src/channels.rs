@@ -85,17 +85,15 @@ async fn fetch_one(store: &Store, filter: &str, a: &str, b: &str) -> Result<Chan
 }
 
 impl Store {
-    /// The verified channel route for a webhook: the channel a platform's recipient id belongs to, and the
-    /// tenant handle for its account. Unknown → NotFound.
-    pub async fn route(&self, platform: &str, external_id: &str) -> Result<(TenantStore, Channel)> {
-        let ch = fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id).await?;
-        Ok((TenantStore::new(self.clone(), ch.account_id), ch))
+    /// The verified channel route for a webhook: the channel a platform's recipient id belongs to. Its account
+    /// is then reached through the jobs the webhook enqueues (`tenant_for_job`). Unknown → NotFound.
+    pub async fn route(&self, platform: &str, external_id: &str) -> Result<Channel> {
+        fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id).await
     }
 
-    /// The channel named in a per-channel webhook URL (Telegram), with its tenant handle.
-    pub async fn route_by_channel_id(&self, platform: &str, channel: &str) -> Result<(TenantStore, Channel)> {
-        let ch = fetch_one(self, "platform = $1 AND id = $2", platform, channel).await?;
-        Ok((TenantStore::new(self.clone(), ch.account_id), ch))
+    /// The channel named in a per-channel webhook URL (Telegram).
+    pub async fn route_by_channel_id(&self, platform: &str, channel: &str) -> Result<Channel> {
+        fetch_one(self, "platform = $1 AND id = $2", platform, channel).await
     }
 }
 

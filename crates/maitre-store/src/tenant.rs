@@ -1,5 +1,6 @@
 //! The one tenant-scoped access path. A `TenantStore` is bound to one account id and every query it runs is
-//! filtered by that id; it can only be made by `Store::tenant_for_*` after a membership, token or operator check.
+//! filtered by that id; it can only be made by `Store::tenant_for_*`: after a membership, API token or operator check,
+//! or for a job this system enqueued for that account (from a verified webhook route).
 use chrono::{DateTime, Utc};
 use maitre_domain::{AccountId, AccountSettings, ApiTokenId, Currency, Role, UserId};
 // `AssertSqlSafe` marks queries assembled from this file's constants only, never from input.

@@ -100,6 +100,7 @@ impl From<maitre_gateway::ConnectError> for AppError {
         use maitre_gateway::ConnectError;
         match e {
             ConnectError::Rejected(msg) => AppError::Validation(msg),
+            e @ ConnectError::InvalidPhoneNumberId => AppError::Validation(e.to_string()),
             e @ ConnectError::AlreadyConnected(_) => AppError::Conflict(e.to_string()),
             ConnectError::Store(e) => e.into(),
         }

@@ -63,7 +63,7 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
     // The matched route, not the raw path: ids in paths would explode the label set.
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let res = next.run(req).await;
-    let m = &state.metrics;
+    let m = state.metrics();
     m.requests
         .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: res.status().as_u16() })
         .inc();

@@ -31,9 +31,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.job_queue_depth().await {
         Ok(depth) => {
-            state.metrics.queue_depth.set(depth);
+            state.metrics().queue_depth.set(depth);
         }
         Err(e) => tracing::warn!(error = %e, "could not read the job queue depth"),
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.encode())
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().encode())
 }

@@ -31,17 +31,6 @@ impl SecretKey {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
-pub struct Inner {
-    pub store: Store,
-    pub settings: Settings,
-    pub mailer: Mailer,
-    pub secret: SecretKey,
-    pub gateway: Arc<Gateway>,
-    /// Wakes this node's worker when a request has enqueued work.
-    pub worker: Worker,
-    pub(crate) metrics: Metrics,
-}
-
 /// Everything a server needs, built once by `main` (or a test).
 pub struct Services {
     pub store: Store,
@@ -49,13 +38,22 @@ pub struct Services {
     pub mailer: Mailer,
     pub secret: SecretKey,
     pub gateway: Arc<Gateway>,
+    /// Wakes this node's worker when a request has enqueued work.
     pub worker: Worker,
 }
 
+struct Inner {
+    services: Services,
+    metrics: Metrics,
+}
+
 impl AppState {
-    pub fn new(s: Services) -> Self {
-        let Services { store, settings, mailer, secret, gateway, worker } = s;
-        Self(Arc::new(Inner { store, settings, mailer, secret, gateway, worker, metrics: Metrics::new() }))
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(Inner { services, metrics: Metrics::new() }))
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.0.metrics
     }
 
     /// Cookies get `Secure` when users reach maitre over https.
@@ -65,8 +63,8 @@ impl AppState {
 }
 
 impl std::ops::Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0.services
     }
 }

@@ -2,6 +2,8 @@
 //! one transaction store the new items (deduplicated on the platform's id) and enqueue their processing, and only
 //! then answer 200. Unusable items in a signed body are recorded with a reason and still answered 200, because
 //! Meta retries anything else for days and unsubscribes apps that keep failing.
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -11,7 +13,7 @@ use axum::routing::{get, post};
 use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, parse_meta, parse_telegram};
 use maitre_channels::signature::{META_SIGNATURE_HEADER, SignatureError, TELEGRAM_SECRET_HEADER, verify_meta};
 use maitre_gateway::connect::platform_name;
-use maitre_store::{IgnoredItem, RoutedItem, StoreError};
+use maitre_store::{Channel, IgnoredItem, RoutedItem, StoreError};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -75,8 +77,8 @@ async fn telegram(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let route = match state.store.route_by_channel_id("telegram", &channel).await {
-        Ok(r) => r,
+    let channel = match state.store.route_by_channel_id("telegram", &channel).await {
+        Ok(ch) => ch,
         Err(StoreError::NotFound) => return answer(StatusCode::NOT_FOUND, "no such Telegram channel"),
         Err(e) => {
             tracing::error!(error = %e, "routing a Telegram webhook failed");
@@ -86,45 +88,44 @@ async fn telegram(
     let Some(sent) = headers.get(TELEGRAM_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
         return answer(StatusCode::UNAUTHORIZED, "missing X-Telegram-Bot-Api-Secret-Token");
     };
-    let expected = route.1.webhook_secret_hash.as_bytes();
+    let expected = channel.webhook_secret_hash.as_bytes();
     if expected.is_empty() || !bool::from(maitre_store::hash_token(sent).as_bytes().ct_eq(expected)) {
         return answer(StatusCode::FORBIDDEN, "secret token does not match");
     }
-    match parse_telegram(&body, &route.1.external_id) {
-        Ok(batch) => accept(&state, batch, Some(route)).await,
+    match parse_telegram(&body, &channel.external_id) {
+        Ok(batch) => accept(&state, batch, Some(channel)).await,
         Err(e) => (StatusCode::BAD_REQUEST, format!("unreadable update: {e}")).into_response(),
     }
 }
 
 /// Routes each item, stores the batch in one transaction, and answers 200 once it is durable.
-async fn accept(
-    state: &AppState,
-    batch: InboundBatch,
-    known: Option<(maitre_store::TenantStore, maitre_store::Channel)>,
-) -> Response {
+async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -> Response {
+    // One lookup per recipient, not per item: a batch nearly always addresses one business.
+    let mut routes: HashMap<String, Option<Channel>> = HashMap::new();
+    if let Some(ch) = known {
+        routes.insert(ch.external_id.clone(), Some(ch));
+    }
     let mut routed = Vec::with_capacity(batch.items.len());
-    let mut ignored: Vec<(String, String, String)> =
-        batch.skipped.iter().map(|s| ("unknown".to_owned(), s.reason.clone(), s.location.clone())).collect();
+    let mut ignored: Vec<(&str, String, String)> =
+        batch.skipped.iter().map(|s| ("unknown", s.reason.clone(), s.location.clone())).collect();
     for item in &batch.items {
         let platform = platform_name(item.platform);
-        let channel = match &known {
-            Some((_, ch)) => Some(ch.clone()),
-            None => match state.store.route(platform, &item.account_key).await {
-                Ok((_, ch)) => Some(ch),
+        if !routes.contains_key(&item.account_key) {
+            let found = match state.store.route(platform, &item.account_key).await {
+                Ok(ch) => Some(ch),
                 Err(StoreError::NotFound) => None,
                 Err(e) => {
                     tracing::error!(error = %e, "routing a webhook item failed");
                     return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
                 }
-            },
-        };
-        match channel {
-            Some(ch) => match serde_json::to_string(item) {
-                Ok(json) => routed.push((ch.account_id, ch.id, item.dedupe_key.clone(), json, platform)),
-                Err(e) => ignored.push((platform.into(), format!("not storable: {e}"), String::new())),
-            },
-            None => ignored.push((
-                platform.into(),
+            };
+            routes.insert(item.account_key.clone(), found);
+        }
+        match (&routes[&item.account_key], serde_json::to_string(item)) {
+            (Some(ch), Ok(json)) => routed.push((ch.account_id, ch.id, item.dedupe_key.as_str(), json)),
+            (Some(_), Err(e)) => ignored.push((platform, format!("not storable: {e}"), String::new())),
+            (None, _) => ignored.push((
+                platform,
                 format!("ignored: unknown recipient {}", truncate(&item.account_key, 40)),
                 String::new(),
             )),
@@ -132,11 +133,11 @@ async fn accept(
     }
     let items: Vec<RoutedItem> = routed
         .iter()
-        .map(|(account_id, channel_id, key, json, _)| RoutedItem {
+        .map(|(account_id, channel_id, dedupe_key, item)| RoutedItem {
             account_id: *account_id,
             channel_id: *channel_id,
-            dedupe_key: key,
-            item: json,
+            dedupe_key,
+            item,
         })
         .collect();
     let skipped: Vec<IgnoredItem> =
@@ -144,15 +145,12 @@ async fn accept(
     match state.store.accept_webhook(&items, &skipped).await {
         Ok(accepted) => {
             let count = |platform: &str, outcome, n: usize| {
-                state
-                    .metrics
-                    .webhook_items
-                    .get_or_create(&WebhookLabels { platform: platform.into(), outcome })
-                    .inc_by(n as u64);
+                let labels = WebhookLabels { platform: platform.into(), outcome };
+                state.metrics().webhook_items.get_or_create(&labels).inc_by(n as u64);
             };
-            if let Some((.., platform)) = routed.first() {
-                count(platform, "accepted", accepted.new);
-                count(platform, "duplicate", accepted.duplicates);
+            if let Some(item) = batch.items.first() {
+                count(platform_name(item.platform), "accepted", accepted.new);
+                count(platform_name(item.platform), "duplicate", accepted.duplicates);
             }
             for (platform, ..) in &ignored {
                 count(platform, "ignored", 1);

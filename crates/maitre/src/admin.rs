@@ -1,10 +1,10 @@
 //! `maitre admin …`: non-interactive operator commands for scripting, operations and tests.
 use anyhow::Context;
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use maitre_config::Settings;
 use maitre_domain::{AccountId, ApiTokenId, Locale, Role};
-use maitre_gateway::{Credentials, Gateway};
-use maitre_store::{NewChannel, Store, StoreError, TenantStore};
+use maitre_gateway::{ConnectError, Gateway, Grant, Platform};
+use maitre_store::{Store, TenantStore};
 use maitre_web::accounts::{SignUp, add_member, sign_up};
 
 use crate::runtime::{connect, secret_key};
@@ -75,8 +75,8 @@ pub enum AdminCommand {
     ConnectChannel {
         #[arg(long)]
         account: AccountId,
-        #[arg(long, value_enum)]
-        platform: ChannelPlatform,
+        #[arg(long, value_parser = ["instagram", "messenger", "whatsapp", "telegram"])]
+        platform: String,
         /// The id webhooks carry: Instagram account id, Facebook Page id, WhatsApp phone_number_id or Telegram bot id.
         #[arg(long)]
         external_id: String,
@@ -95,29 +95,9 @@ pub enum AdminCommand {
     },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChannelPlatform {
-    Instagram,
-    Messenger,
-    Whatsapp,
-    Telegram,
-}
-
-impl ChannelPlatform {
-    /// The spelling the channels table and the webhook router use.
-    fn as_str(self) -> &'static str {
-        match self {
-            ChannelPlatform::Instagram => "instagram",
-            ChannelPlatform::Messenger => "messenger",
-            ChannelPlatform::Whatsapp => "whatsapp",
-            ChannelPlatform::Telegram => "telegram",
-        }
-    }
-}
-
 /// `connect-channel` without its account lookup.
 struct ChannelArgs {
-    platform: ChannelPlatform,
+    platform: String,
     external_id: String,
     token: String,
     name: Option<String>,
@@ -185,16 +165,16 @@ async fn connect_channel(
     tenant: &TenantStore,
     a: ChannelArgs,
 ) -> anyhow::Result<()> {
-    let platform = a.platform.as_str();
+    let platform = maitre_gateway::connect::platform(&a.platform)?;
     let (token, external_id) = (a.token.trim(), a.external_id.trim());
     anyhow::ensure!(!token.is_empty() && !external_id.is_empty(), "--token and --external-id must not be empty");
     let webhook_secret = a.webhook_secret.filter(|s| !s.is_empty());
-    match (a.platform, &webhook_secret) {
+    match (platform, &webhook_secret) {
         // Without a stored secret the Telegram webhook refuses every update.
-        (ChannelPlatform::Telegram, None) => {
+        (Platform::Telegram, None) => {
             anyhow::bail!("telegram needs --webhook-secret: the secret_token you give setWebhook")
         }
-        (ChannelPlatform::Telegram, Some(_)) => {
+        (Platform::Telegram, Some(_)) => {
             if let Some((bot, _)) = token.split_once(':')
                 && bot != external_id
             {
@@ -208,26 +188,19 @@ async fn connect_channel(
     }
     // Sealed exactly as the gateway seals tokens it obtains itself, so the send jobs open it the same way.
     let gateway = Gateway::new(store, settings, &secret_key(settings)?).context("building the platform client")?;
-    let creds = Credentials {
-        access_token: token.to_owned(),
-        instagram_login: Default::default(),
-        webhook_secret: webhook_secret.clone(),
-    };
-    let sealed = gateway.vault.seal(tenant.account_id(), &creds);
-    let hash = webhook_secret.as_deref().map(maitre_store::hash_token).unwrap_or_default();
-    let name = a.name.unwrap_or_else(|| format!("{platform} {external_id}"));
-    let new = NewChannel {
+    let name = a.name.unwrap_or_else(|| format!("{} {external_id}", a.platform));
+    let grant = Grant {
         platform,
         external_id,
         name: &name,
-        credentials: &sealed,
-        webhook_secret_hash: &hash,
-        token_expires_at: None,
+        access_token: token,
+        instagram_login: Default::default(),
+        expires_at: None,
     };
-    let channel = match tenant.create_channel(new).await {
-        Err(StoreError::Conflict { .. }) => {
-            let holder = match store.route(platform, external_id).await {
-                Ok((_, ch)) => format!(" as channel {} of account {}", ch.id, ch.account_id),
+    let channel = match gateway.add_channel(tenant, &grant, webhook_secret.as_deref()).await {
+        Err(ConnectError::AlreadyConnected(_)) => {
+            let holder = match store.route(&a.platform, external_id).await {
+                Ok(ch) => format!(" as channel {} of account {}", ch.id, ch.account_id),
                 Err(_) => String::new(),
             };
             anyhow::bail!("this {platform} account ({external_id}) is already connected{holder}");
@@ -235,11 +208,11 @@ async fn connect_channel(
         created => created.context("creating the channel")?,
     };
     if let Some(text) = a.auto_reply.as_deref().filter(|t| !t.trim().is_empty()) {
-        tenant.set_auto_reply(channel.id, text).await.context("setting the automatic reply")?;
+        gateway.set_auto_reply(tenant, channel.id, text).await.context("setting the automatic reply")?;
     }
     println!("{}", channel.id);
     eprintln!("connected {platform} {external_id} to account {} as channel {}", tenant.account_id(), channel.id);
-    if a.platform == ChannelPlatform::Telegram {
+    if platform == Platform::Telegram {
         eprintln!("point the bot's webhook at {}/webhooks/telegram/{}", settings.public_url(), channel.id);
     }
     Ok(())

@@ -28,8 +28,9 @@ impl Env {
         c
     }
 
-    fn create_account(&self) -> String {
-        stdout(&self.run(&[
+    /// Creates "Trattoria Roma" owned by ada@example.com; `extra` adds flags such as `--locale de`.
+    fn create_account(&self, extra: &[&str]) -> String {
+        let mut args = vec![
             "admin",
             "create-account",
             "--name",
@@ -40,7 +41,9 @@ impl Env {
             "Ada",
             "--password",
             "correct horse battery",
-        ]))
+        ];
+        args.extend_from_slice(extra);
+        stdout(&self.run(&args))
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -78,20 +81,7 @@ async fn admin_commands_then_serve_answers_the_api_and_stops_gracefully() {
     let env = Env::new().await;
     let migrated = env.run(&["migrate"]);
     assert_eq!(stdout(&migrated), "migrations are current");
-    let account = stdout(&env.run(&[
-        "admin",
-        "create-account",
-        "--name",
-        "Trattoria Roma",
-        "--owner-email",
-        "ada@example.com",
-        "--owner-name",
-        "Ada",
-        "--password",
-        "correct horse battery",
-        "--locale",
-        "de",
-    ]));
+    let account = env.create_account(&["--locale", "de"]);
     assert_eq!(account.len(), 36, "prints the account id: {account}");
     let member = env
         .cmd(&["admin", "add-member", "--account", &account, "--email", "bea@example.com", "--role", "agent"])
@@ -272,7 +262,7 @@ fn terminate(mut child: std::process::Child) {
 #[tokio::test]
 async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
     let env = Env::new().await;
-    let account = env.create_account();
+    let account = env.create_account(&[]);
     let wa = ["admin", "connect-channel", "--account", &account, "--platform", "whatsapp"];
     let out = env.run(
         &[&wa[..], &["--external-id", "200000000000002", "--token", "EAAG-secret-token", "--auto-reply", "Hello!"]]
@@ -342,7 +332,7 @@ async fn admin_secrets_can_come_from_the_environment() {
 async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
     use std::io::BufRead;
     let env = Env::new().await;
-    let account = env.create_account();
+    let account = env.create_account(&[]);
     env.run(&[
         "admin",
         "connect-channel",

@@ -26,18 +26,6 @@ pub struct PlatformUrls {
     pub telegram: String,
 }
 
-impl PlatformUrls {
-    /// Meta's and Telegram's hosts, at v25.0, the version Meta's current pages use (§3.1, §3.3).
-    pub fn production() -> Self {
-        Self {
-            graph: "https://graph.facebook.com/v25.0".into(),
-            instagram_graph: "https://graph.instagram.com/v25.0".into(),
-            instagram_api: "https://api.instagram.com".into(),
-            telegram: "https://api.telegram.org".into(),
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("could not build the HTTP client: {0}")]
 pub struct ClientBuildError(#[from] reqwest::Error);

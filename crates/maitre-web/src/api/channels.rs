@@ -4,10 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::{InstagramLogin, OutboundMessage, check_limits};
 use maitre_domain::{Action, ChannelId};
-use maitre_gateway::Grant;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -113,20 +110,12 @@ pub async fn connect_whatsapp(
     ApiJson(input): ApiJson<WhatsAppInput>,
 ) -> Result<(StatusCode, Json<ChannelDto>), ApiError> {
     caller.require(Action::ManageChannels)?;
-    let id = input.phone_number_id.trim();
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::Validation("phone_number_id must be the digits shown in WhatsApp Manager".into()).into());
-    }
-    let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(id);
-    let grant = Grant {
-        platform: Platform::WhatsApp,
-        external_id: id,
-        name,
-        access_token: input.token.trim(),
-        instagram_login: InstagramLogin::default(),
-        expires_at: None,
-    };
-    let ch = state.gateway.connect(&caller.tenant, grant).await.map_err(AppError::from)?;
+    let name = input.name.as_deref().unwrap_or_default();
+    let ch = state
+        .gateway
+        .connect_whatsapp(&caller.tenant, &input.phone_number_id, &input.token, name)
+        .await
+        .map_err(AppError::from)?;
     Ok((StatusCode::CREATED, Json(dto(ch))))
 }
 
@@ -146,19 +135,14 @@ pub async fn verify(
     request_body = ChannelPatch,
     responses((status = 200, body = ChannelDto), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
 pub async fn update(
+    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChannelPatch>,
 ) -> Result<Json<ChannelDto>, ApiError> {
     caller.require(Action::ManageChannels)?;
     let id = channel_id(&id)?;
-    let ch = caller.tenant.channel(id).await?;
-    let text = input.auto_reply.trim();
-    let platform = maitre_gateway::connect::platform(&ch.platform).map_err(AppError::from)?;
-    if !text.is_empty() {
-        check_limits(platform, &OutboundMessage::text(text)).map_err(|e| AppError::Validation(e.to_string()))?;
-    }
-    caller.tenant.set_auto_reply(id, text).await?;
+    state.gateway.set_auto_reply(&caller.tenant, id, &input.auto_reply).await.map_err(AppError::from)?;
     Ok(Json(dto(caller.tenant.channel(id).await?)))
 }
 

@@ -7,10 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::{TimeDelta, Utc};
-use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::InstagramLogin;
 use maitre_domain::{Action, ChannelId};
-use maitre_gateway::{ConnectError, Grant};
+use maitre_gateway::ConnectError;
 use serde::Deserialize;
 
 use super::{Ctx, PageEnv, format_time, render};
@@ -105,11 +103,15 @@ async fn finish(
     m: &Member,
     result: Result<maitre_store::Channel, ConnectError>,
 ) -> Result<Response, PageError> {
-    match result.map_err(AppError::from) {
-        Ok(_) => Ok(back(state, m, "flash-channel-connected")),
-        Err(AppError::Validation(msg) | AppError::Conflict(msg)) => view(state, env, m, Some(msg)).await,
-        Err(e) => Err(e.into()),
-    }
+    let refusal = match result {
+        Ok(_) => return Ok(back(state, m, "flash-channel-connected")),
+        Err(ConnectError::InvalidPhoneNumberId) => Tr::new(m.signed.user.locale).t("channel-whatsapp-id-invalid"),
+        Err(e) => match AppError::from(e) {
+            AppError::Validation(msg) | AppError::Conflict(msg) => msg,
+            other => return Err(other.into()),
+        },
+    };
+    view(state, env, m, Some(refusal)).await
 }
 
 #[derive(Deserialize)]
@@ -143,21 +145,7 @@ async fn connect_whatsapp(
     CsrfForm(form): CsrfForm<WhatsAppForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    let id = form.phone_number_id.trim();
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 32 {
-        let msg = Tr::new(m.signed.user.locale).t("channel-whatsapp-id-invalid");
-        return view(&state, env, &m, Some(msg)).await;
-    }
-    let name = if form.name.trim().is_empty() { id } else { form.name.trim() };
-    let grant = Grant {
-        platform: Platform::WhatsApp,
-        external_id: id,
-        name,
-        access_token: form.token.trim(),
-        instagram_login: InstagramLogin::default(),
-        expires_at: None,
-    };
-    let result = state.gateway.connect(&m.tenant, grant).await;
+    let result = state.gateway.connect_whatsapp(&m.tenant, &form.phone_number_id, &form.token, &form.name).await;
     finish(&state, env, &m, result).await
 }
 
@@ -189,18 +177,11 @@ async fn auto_reply(
     CsrfForm(form): CsrfForm<AutoReplyForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    let id = channel_id(&channel)?;
-    let ch = m.tenant.channel(id).await?;
-    let text = form.text.trim();
-    let platform = maitre_gateway::connect::platform(&ch.platform).map_err(AppError::from)?;
-    if !text.is_empty()
-        && let Err(e) =
-            maitre_channels::outbound::check_limits(platform, &maitre_channels::outbound::OutboundMessage::text(text))
-    {
-        return view(&state, env, &m, Some(e.to_string())).await;
+    match state.gateway.set_auto_reply(&m.tenant, channel_id(&channel)?, &form.text).await {
+        Ok(()) => Ok(back(&state, &m, "flash-saved")),
+        Err(ConnectError::Rejected(msg)) => view(&state, env, &m, Some(msg)).await,
+        Err(e) => Err(AppError::from(e).into()),
     }
-    m.tenant.set_auto_reply(id, text).await?;
-    Ok(back(&state, &m, "flash-saved"))
 }
 
 async fn delete(

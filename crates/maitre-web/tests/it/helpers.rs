@@ -172,24 +172,15 @@ impl TestApp {
         webhook_secret: Option<&str>,
     ) -> maitre_store::Channel {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-        let creds = maitre_gateway::Credentials {
-            access_token: token.into(),
+        let grant = maitre_gateway::Grant {
+            platform: maitre_gateway::connect::platform(platform).unwrap(),
+            external_id,
+            name: external_id,
+            access_token: token,
             instagram_login: Default::default(),
-            webhook_secret: webhook_secret.map(str::to_owned),
+            expires_at: None,
         };
-        let sealed = self.gateway.vault.seal(tenant.account_id(), &creds);
-        let hash = webhook_secret.map(maitre_store::hash_token).unwrap_or_default();
-        tenant
-            .create_channel(maitre_store::NewChannel {
-                platform,
-                external_id,
-                name: external_id,
-                credentials: &sealed,
-                webhook_secret_hash: &hash,
-                token_expires_at: None,
-            })
-            .await
-            .unwrap()
+        self.gateway.add_channel(&tenant, &grant, webhook_secret).await.unwrap()
     }
 
     /// Posts a Meta webhook body signed with the app secret.
