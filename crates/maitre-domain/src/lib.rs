@@ -2,7 +2,9 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod booking;
 pub mod extract;
+pub mod flow;
 pub mod ids;
 pub mod permissions;
 

@@ -1,0 +1,469 @@
+//! A flow definition as authors write it (JSON, stored per published version) and the run state the engine keeps
+//! per conversation. Serde shapes are the stored format: change them only with a migration of stored rows.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::booking::{ReservationInfo, ReservationRequest, SlotCheck};
+
+pub type NodeId = String;
+
+/// One version of a flow: what starts it, its nodes, and its test cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowDef {
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    /// The node a new run starts at.
+    pub start: NodeId,
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    pub settings: FlowSettings,
+    #[serde(default)]
+    pub tests: Vec<FlowTest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowSettings {
+    /// A trigger of another flow arriving mid-run interrupts this run (true) or is ignored (false).
+    pub interruptible: bool,
+    /// How many times a question is asked again after an invalid answer before its max-retries branch.
+    pub max_retries: u32,
+}
+
+impl Default for FlowSettings {
+    fn default() -> Self {
+        FlowSettings { interruptible: true, max_retries: 2 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    #[serde(flatten)]
+    pub on: TriggerKind,
+    /// Higher wins between matching triggers of different flows; ties go to the more specific kind.
+    #[serde(default)]
+    pub priority: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// Text matching; case-, accent- and umlaut-insensitive ("Kaese" ≈ "Käse" ≈ "kase" is NOT promised; é→e, ä→a).
+    Keyword {
+        words: Vec<String>,
+        #[serde(default)]
+        mode: MatchMode,
+    },
+    AnyMessage,
+    /// The first message of a contact maitre has not seen before.
+    FirstMessage,
+    StoryReply,
+    StoryMention,
+    /// A comment on a post or reel; `words` empty = any comment; `media_id` restricts to one post.
+    Comment {
+        #[serde(default)]
+        words: Vec<String>,
+        #[serde(default)]
+        media_id: Option<String>,
+    },
+    /// A quick-reply or postback payload.
+    Payload {
+        payload: String,
+    },
+    /// A system event, e.g. `visit_completed` (review request after a visit).
+    Event {
+        name: String,
+    },
+    /// Used when nothing else matched and no run is in progress.
+    Fallback,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMode {
+    Exact,
+    #[default]
+    Contains,
+    WholeWord,
+    Regex,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub id: NodeId,
+    #[serde(flatten)]
+    pub kind: NodeKind,
+}
+
+/// A quick-reply button. Pressing it (or typing its title or number) answers a question or jumps to `next`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub title: String,
+    /// Defaults to the title.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Jump here when chosen (a `message` node's buttons); questions continue at their own `next`.
+    #[serde(default)]
+    pub next: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VarKind {
+    Text,
+    Number,
+    Choice,
+    Date,
+    Time,
+    DateTime,
+    PartySize,
+    Name,
+    Phone,
+    Email,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoAnswer {
+    pub after_minutes: u32,
+    /// Sent once when the time is up; the question then waits the same time again before `next`.
+    #[serde(default)]
+    pub nudge: Option<String>,
+    /// Where to go when no answer came (absent = end the run).
+    #[serde(default)]
+    pub next: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Send text (with placeholders) and optional quick replies; continue at `next` (absent = end) unless a
+    /// button with its own `next` is shown, in which case the run waits for the press.
+    Message {
+        text: String,
+        #[serde(default)]
+        quick_replies: Vec<Choice>,
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    /// Ask and capture the answer into `vars.<var>`, validated for `kind`.
+    Ask {
+        text: String,
+        var: String,
+        kind: VarKind,
+        #[serde(default)]
+        choices: Vec<Choice>,
+        /// Sent after an invalid answer (default: a localized "I didn't get that" plus the question).
+        #[serde(default)]
+        reprompt: Option<String>,
+        #[serde(default)]
+        max_retries: Option<u32>,
+        #[serde(default)]
+        on_max_retries: Option<NodeId>,
+        #[serde(default)]
+        no_answer: Option<NoAnswer>,
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    /// First matching rule wins; `otherwise` when none does (absent = end).
+    Condition {
+        rules: Vec<Rule>,
+        #[serde(default)]
+        otherwise: Option<NodeId>,
+    },
+    /// `vars.<var>` = rendered `value`.
+    Set {
+        var: String,
+        value: String,
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    Tag {
+        #[serde(default)]
+        add: Vec<String>,
+        #[serde(default)]
+        remove: Vec<String>,
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    /// Book from the captured variables. Full or closed: `vars.alternatives` holds the nearest free starts
+    /// (formatted) and the run continues at `on_unavailable`.
+    Reserve {
+        #[serde(default = "defaults::date_var")]
+        date_var: String,
+        #[serde(default = "defaults::time_var")]
+        time_var: String,
+        #[serde(default = "defaults::party_var")]
+        party_var: String,
+        #[serde(default = "defaults::name_var")]
+        name_var: String,
+        #[serde(default)]
+        phone_var: Option<String>,
+        #[serde(default)]
+        email_var: Option<String>,
+        #[serde(default)]
+        service: Option<String>,
+        #[serde(default)]
+        next: Option<NodeId>,
+        #[serde(default)]
+        on_unavailable: Option<NodeId>,
+    },
+    /// Move the contact's upcoming reservation to the captured date/time/party size.
+    ModifyReservation {
+        #[serde(default = "defaults::date_var")]
+        date_var: String,
+        #[serde(default = "defaults::time_var")]
+        time_var: String,
+        #[serde(default = "defaults::party_var")]
+        party_var: String,
+        #[serde(default)]
+        next: Option<NodeId>,
+        #[serde(default)]
+        on_unavailable: Option<NodeId>,
+    },
+    /// Cancel the contact's upcoming reservation; `on_none` when there is none.
+    CancelReservation {
+        #[serde(default)]
+        next: Option<NodeId>,
+        #[serde(default)]
+        on_none: Option<NodeId>,
+    },
+    /// The conversation goes to a human; the run ends.
+    Handoff {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Wait durably (through the job queue), then continue.
+    Delay {
+        minutes: u32,
+        next: NodeId,
+    },
+    /// End this run and start another flow (by id) from its start node.
+    GotoFlow {
+        flow: String,
+    },
+    /// Reply with an AI completion of the rendered prompt; `fallback` when the provider fails or is not set up.
+    Ai {
+        prompt: String,
+        fallback: String,
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    End,
+}
+
+mod defaults {
+    pub fn date_var() -> String {
+        "date".into()
+    }
+    pub fn time_var() -> String {
+        "time".into()
+    }
+    pub fn party_var() -> String {
+        "party_size".into()
+    }
+    pub fn name_var() -> String {
+        "name".into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(flatten)]
+    pub when: Cond,
+    pub next: NodeId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "if", rename_all = "snake_case")]
+pub enum Cond {
+    VarEquals {
+        var: String,
+        value: String,
+    },
+    VarSet {
+        var: String,
+    },
+    HasTag {
+        tag: String,
+    },
+    /// Open now, or at the captured date/time when both vars are given.
+    IsOpen {
+        #[serde(default)]
+        date_var: Option<String>,
+        #[serde(default)]
+        time_var: Option<String>,
+    },
+    /// The captured date/time/party size (default var names) is bookable.
+    Available,
+}
+
+/// A flow's own test case, run on publish and by CI: inputs in order, then what must have happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowTest {
+    pub name: String,
+    pub inputs: Vec<String>,
+    /// Each expected text must appear (as a substring) in the replies, in this order.
+    #[serde(default)]
+    pub expect_replies: Vec<String>,
+    #[serde(default)]
+    pub expect_vars: BTreeMap<String, String>,
+    /// A reservation was requested by the end.
+    #[serde(default)]
+    pub expect_reservation: bool,
+}
+
+/// A captured variable. Dates/times are kept in the account's local time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    Text(String),
+    Number(i64),
+    Date(chrono::NaiveDate),
+    Time(chrono::NaiveTime),
+    DateTime(chrono::NaiveDateTime),
+}
+
+/// What a run is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "snake_case")]
+pub enum Wait {
+    /// An answer to the question at the current node; `nudged` once the no-answer nudge went out.
+    Answer { retries: u32, nudged: bool },
+    /// A button press at the current node.
+    Choice,
+    /// The caller's result of a reservation action.
+    Reservation,
+    /// A timer (delay or no-answer).
+    Timer,
+}
+
+/// The per-conversation state of one run, stored as JSON beside the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub flow_id: String,
+    pub version: i64,
+    pub node: NodeId,
+    pub wait: Option<Wait>,
+    pub vars: BTreeMap<String, Value>,
+    /// The token of the timer that may wake this run; a timer with another token is stale and ignored.
+    #[serde(default)]
+    pub timer: Option<String>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// What arrived for a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Input {
+    /// One guest message, or several quick ones read together (texts joined with newlines).
+    Message {
+        text: String,
+        /// A quick-reply/postback payload, when a button was pressed.
+        #[serde(default)]
+        payload: Option<String>,
+        #[serde(default)]
+        kind: InputKind,
+    },
+    Timer {
+        token: String,
+    },
+    /// The result of the caller's `Action::Reserve`/`Modify…`/`Cancel…`.
+    Reservation {
+        outcome: ReservationOutcome,
+    },
+    /// A system event (see `TriggerKind::Event`).
+    Event {
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InputKind {
+    #[default]
+    Text,
+    StoryReply,
+    StoryMention,
+    Comment {
+        media_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ReservationOutcome {
+    Booked {
+        reservation: ReservationInfo,
+    },
+    Cancelled {
+        reservation: ReservationInfo,
+    },
+    /// Taken meanwhile, closed, or otherwise refused by the store's re-check.
+    Unavailable {
+        check: SlotCheck,
+    },
+    /// Nothing to modify or cancel.
+    NoReservation,
+}
+
+/// A reply to send. `quick_replies` are (title, payload); the caller maps them to the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub text: String,
+    #[serde(default)]
+    pub quick_replies: Vec<(String, String)>,
+}
+
+/// Effects the caller carries out (through the job queue) after saving the new state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Action {
+    Send(Reply),
+    Tag {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// Store a captured contact field (name, phone, email) on the contact.
+    SetContact {
+        field: String,
+        value: String,
+    },
+    Handoff {
+        note: Option<String>,
+    },
+    /// Wake the run with `Input::Timer { token }` at `at`.
+    Schedule {
+        at: DateTime<Utc>,
+        token: String,
+    },
+    Reserve(ReservationRequest),
+    ModifyReservation {
+        id: String,
+        starts_at: chrono::NaiveDateTime,
+        party_size: u32,
+    },
+    CancelReservation {
+        id: String,
+    },
+    /// Send an AI completion of `prompt`, or `fallback` on any failure.
+    Ai {
+        prompt: String,
+        fallback: String,
+    },
+    /// The guest opted out: automation stops for this contact.
+    OptOut {
+        word: String,
+    },
+    StartFlow {
+        flow: String,
+    },
+}
