@@ -2,11 +2,30 @@
 //!
 //! The engine is a function: (flow version, run state, input, context incl. clock and availability snapshot) →
 //! (new state, actions). Callers persist the state and carry out the actions through the job queue.
+mod answers;
+mod engine;
+mod format;
+mod matching;
 mod model;
+mod nodes;
+mod render;
+mod simulate;
+mod templates;
+mod validate;
 
+#[cfg(test)]
+mod tests;
+
+pub use engine::{STEP_BUDGET, handle, start};
+pub use format::{format_date, format_datetime, format_time};
+pub use matching::{OPT_OUT_WORDS, normalize};
 pub use model::*;
+pub use render::{Filter, Placeholder, Scope, placeholders, render};
+pub use simulate::{AlwaysAvailable, SimEnv, Simulator, TestResult, Turn, run_tests};
+pub use templates::{Template, templates};
+pub use validate::{Issue, MAX_QUICK_REPLIES, MAX_QUICK_REPLY_TITLE_CHARS, MAX_TEXT_CHARS, Severity, validate};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -20,6 +39,8 @@ pub struct Context<'a> {
     pub tz: Tz,
     pub locale: Locale,
     pub account_name: &'a str,
+    /// Where guests leave a review (`{{account.review_link}}`), if the account set one.
+    pub review_link: Option<&'a str>,
     pub contact: ContactInfo<'a>,
     /// The contact's next upcoming reservation, if any (for modify/cancel and `{{reservation.*}}`).
     pub reservation: Option<&'a ReservationInfo>,
@@ -46,4 +67,6 @@ pub struct Outcome {
     /// `None`: the run ended (or never started).
     pub state: Option<RunState>,
     pub actions: Vec<Action>,
+    /// When a run ended in this step: its vars at the end, for the simulator and conversation logs.
+    pub ended_vars: Option<BTreeMap<String, Value>>,
 }

@@ -40,13 +40,17 @@ impl Default for FlowSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// No `deny_unknown_fields`: serde rejects every field of a flattened enum under it, so no trigger would parse.
 pub struct Trigger {
     #[serde(flatten)]
     pub on: TriggerKind,
     /// Higher wins between matching triggers of different flows; ties go to the more specific kind.
     #[serde(default)]
     pub priority: i32,
+    /// The node this trigger starts the run at (absent = the flow's `start`), so one flow can have several
+    /// entries, e.g. "stornieren" jumping straight to the cancel branch of a booking flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,7 +97,7 @@ pub enum MatchMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// No `deny_unknown_fields`: serde rejects every field of a flattened enum under it, so no node would parse.
 pub struct Node {
     pub id: NodeId,
     #[serde(flatten)]
@@ -111,6 +115,13 @@ pub struct Choice {
     /// Jump here when chosen (a `message` node's buttons); questions continue at their own `next`.
     #[serde(default)]
     pub next: Option<NodeId>,
+}
+
+impl Choice {
+    /// What a press of this button sends back: its value, or the title when it has none.
+    pub fn payload(&self) -> &str {
+        self.value.as_deref().unwrap_or(&self.title)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,7 +163,10 @@ pub enum NodeKind {
         #[serde(default)]
         next: Option<NodeId>,
     },
-    /// Ask and capture the answer into `vars.<var>`, validated for `kind`.
+    /// Ask and capture the answer into `vars.<var>`, validated for `kind`. A date, time, date-time or party-size
+    /// question reached right after a message started the run first tries that message as its answer, so
+    /// "Tisch für 4 morgen um 20 Uhr" is not asked for again; such answers also fill the default `date`, `time`
+    /// and `party_size` vars with whatever else they contain.
     Ask {
         text: String,
         var: String,
@@ -258,15 +272,20 @@ pub enum NodeKind {
     End,
 }
 
-mod defaults {
+/// The var names reservation nodes read unless told otherwise, and that date/time answers also fill.
+pub(super) mod defaults {
+    pub const DATE: &str = "date";
+    pub const TIME: &str = "time";
+    pub const PARTY: &str = "party_size";
+
     pub fn date_var() -> String {
-        "date".into()
+        DATE.into()
     }
     pub fn time_var() -> String {
-        "time".into()
+        TIME.into()
     }
     pub fn party_var() -> String {
-        "party_size".into()
+        PARTY.into()
     }
     pub fn name_var() -> String {
         "name".into()
@@ -274,7 +293,7 @@ mod defaults {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// No `deny_unknown_fields`: serde rejects every field of a flattened enum under it, so no rule would parse.
 pub struct Rule {
     #[serde(flatten)]
     pub when: Cond,
@@ -338,8 +357,11 @@ pub enum Value {
 pub enum Wait {
     /// An answer to the question at the current node; `nudged` once the no-answer nudge went out.
     Answer { retries: u32, nudged: bool },
-    /// A button press at the current node.
-    Choice,
+    /// A button press at the current node; `resent` once the message was repeated after an unknown input.
+    Choice {
+        #[serde(default)]
+        resent: bool,
+    },
     /// The caller's result of a reservation action.
     Reservation,
     /// A timer (delay or no-answer).

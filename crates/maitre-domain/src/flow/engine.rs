@@ -1,0 +1,211 @@
+//! The one entry point: an input arrives for a conversation; which flow runs, and what it does until it waits.
+use chrono::TimeDelta;
+
+use super::matching::{Incoming, Selection, pick, select};
+use super::render::{Scope, render};
+use super::{Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, RunState, Wait};
+
+/// Nodes one call may pass through; a flow that loops without waiting ends when it is used up.
+pub const STEP_BUDGET: usize = 100;
+
+/// Handles one input: opt-out first, then a trigger that may start (or interrupt into) a flow, then the run in
+/// progress. `running` is the stored state with the flow version it belongs to.
+pub fn handle(flows: &[Candidate], running: Option<(&RunState, &FlowDef)>, input: &Input, ctx: &Context) -> Outcome {
+    let incoming = Incoming::new(input, ctx.contact.is_new);
+    if let Some(word) = incoming.opt_out() {
+        let actions = vec![Action::OptOut { word: word.to_owned() }];
+        return Outcome { state: None, actions, ended_vars: running.map(|(s, _)| s.vars.clone()) };
+    }
+    let Some((state, def)) = running else {
+        return match select(flows, &incoming, Selection::Idle) {
+            Some((c, t)) => Run::begin(flows, c, t.start.as_deref(), Some(input), ctx),
+            None => Outcome::idle(),
+        };
+    };
+    if def.settings.interruptible && !presses_current_button(state, def, input) {
+        let selection = Selection::Interrupt { running: &state.flow_id };
+        if let Some((c, t)) = select(flows, &incoming, selection) {
+            return Run::begin(flows, c, t.start.as_deref(), Some(input), ctx);
+        }
+    }
+    resume(flows, state, def, input, ctx)
+}
+
+/// Starts the flow `flow_id` whatever its triggers say: for `Action::StartFlow`, event-driven jobs and the
+/// simulator. `input`, when given, is the message that started it; if one of the flow's triggers takes it, the run
+/// enters where that trigger says. Unknown flows do nothing.
+pub fn start(flows: &[Candidate], flow_id: &str, input: Option<&Input>, ctx: &Context) -> Outcome {
+    let Some(c) = flows.iter().find(|c| c.flow_id == flow_id) else {
+        return Outcome::idle();
+    };
+    let entry = input.and_then(|i| {
+        let incoming = Incoming::new(i, ctx.contact.is_new);
+        select(std::slice::from_ref(c), &incoming, Selection::Idle).and_then(|(_, t)| t.start.as_deref())
+    });
+    Run::begin(flows, c, entry, input, ctx)
+}
+
+/// A button of the node the run waits at was pressed: that answers the run, whatever other flows listen for.
+fn presses_current_button(state: &RunState, def: &FlowDef, input: &Input) -> bool {
+    let Input::Message { text, payload, .. } = input else {
+        return false;
+    };
+    let choices = match node(def, &state.node).map(|n| &n.kind) {
+        Some(NodeKind::Message { quick_replies, .. }) => quick_replies,
+        Some(NodeKind::Ask { choices, .. }) => choices,
+        _ => return false,
+    };
+    state.wait.is_some() && pick(choices, text, payload.as_deref()).is_some()
+}
+
+fn resume(flows: &[Candidate], state: &RunState, def: &FlowDef, input: &Input, ctx: &Context) -> Outcome {
+    let unchanged = || Outcome::waiting(state.clone(), Vec::new());
+    let Some(node) = node(def, &state.node) else {
+        // The run points at a node this version no longer has.
+        return Outcome { state: None, actions: Vec::new(), ended_vars: Some(state.vars.clone()) };
+    };
+    let run = Run { flows, ctx, def, state: state.clone(), actions: Vec::new(), steps: 0, opener: None };
+    match (&state.wait, input) {
+        (_, Input::Timer { token }) if state.timer.as_ref() == Some(token) => run.on_timer(node),
+        (Some(Wait::Answer { retries, nudged }), Input::Message { text, payload, kind })
+            if !matches!(kind, InputKind::Comment { .. }) =>
+        {
+            run.on_answer(node, *retries, *nudged, text, payload.as_deref())
+        }
+        (Some(Wait::Choice { resent }), Input::Message { text, payload, kind })
+            if !matches!(kind, InputKind::Comment { .. }) =>
+        {
+            run.on_press(node, *resent, text, payload.as_deref())
+        }
+        (Some(Wait::Reservation), Input::Reservation { outcome }) => run.on_outcome(node, outcome),
+        _ => unchanged(),
+    }
+}
+
+/// What entering a node leads to.
+pub(super) enum Step {
+    Next(Option<NodeId>),
+    Wait(Wait),
+    End,
+    Goto(String),
+}
+
+/// One call's work on a run: the state it carries, the actions so far and the steps used.
+pub(super) struct Run<'r> {
+    pub flows: &'r [Candidate<'r>],
+    pub ctx: &'r Context<'r>,
+    pub def: &'r FlowDef,
+    pub state: RunState,
+    pub actions: Vec<Action>,
+    steps: usize,
+    /// The text of the message that started the run, offered once to the first question (see `NodeKind::Ask`).
+    pub opener: Option<String>,
+}
+
+impl<'r> Run<'r> {
+    fn begin(
+        flows: &'r [Candidate<'r>],
+        c: &'r Candidate<'r>,
+        entry: Option<&str>,
+        input: Option<&Input>,
+        ctx: &'r Context<'r>,
+    ) -> Outcome {
+        let opener = match input {
+            Some(Input::Message { text, .. }) => Some(text.clone()),
+            _ => None,
+        };
+        let state = fresh(c, ctx);
+        let run = Run { flows, ctx, def: c.def, state, actions: Vec::new(), steps: 0, opener };
+        run.go(Some(entry.unwrap_or(&c.def.start).to_owned()))
+    }
+
+    /// Walks from `next` until the run waits or ends.
+    pub fn go(mut self, mut next: Option<NodeId>) -> Outcome {
+        while let Some(id) = next {
+            if self.steps >= STEP_BUDGET {
+                return self.end();
+            }
+            self.steps += 1;
+            let Some(node) = node(self.def, &id) else {
+                return self.end();
+            };
+            self.state.node = id;
+            self.state.wait = None;
+            self.state.timer = None;
+            next = match self.enter(node) {
+                Step::Next(n) => n,
+                Step::Wait(wait) => return self.wait(wait),
+                Step::End => None,
+                Step::Goto(flow) => {
+                    let Some(c) = self.flows.iter().find(|c| c.flow_id == flow) else {
+                        return self.end();
+                    };
+                    self.def = c.def;
+                    self.state = fresh(c, self.ctx);
+                    Some(c.def.start.clone())
+                }
+            };
+        }
+        self.end()
+    }
+
+    pub fn wait(mut self, wait: Wait) -> Outcome {
+        self.state.wait = Some(wait);
+        Outcome::waiting(self.state, self.actions)
+    }
+
+    pub fn end(self) -> Outcome {
+        Outcome { state: None, actions: self.actions, ended_vars: Some(self.state.vars) }
+    }
+
+    pub fn scope(&self) -> Scope<'_> {
+        Scope {
+            locale: self.ctx.locale,
+            contact_name: self.ctx.contact.name,
+            account_name: self.ctx.account_name,
+            review_link: self.ctx.review_link,
+            vars: &self.state.vars,
+            reservation: self.ctx.reservation,
+        }
+    }
+
+    pub fn render(&self, template: &str) -> String {
+        render(template, &self.scope())
+    }
+
+    /// Wakes the run at the current node in `minutes`. The token names flow, node, the moment of scheduling and
+    /// `salt` (distinct per re-schedule at one node), so it is deterministic and a later timer makes earlier ones
+    /// stale.
+    pub fn schedule(&mut self, minutes: u32, salt: u32) {
+        let at = self.ctx.now + TimeDelta::minutes(minutes.into());
+        let token = format!("{}/{}/{}/{salt}", self.state.flow_id, self.state.node, self.ctx.now.timestamp_millis());
+        self.state.timer = Some(token.clone());
+        self.actions.push(Action::Schedule { at, token });
+    }
+}
+
+impl Outcome {
+    fn idle() -> Self {
+        Outcome { state: None, actions: Vec::new(), ended_vars: None }
+    }
+
+    pub(super) fn waiting(state: RunState, actions: Vec<Action>) -> Self {
+        Outcome { state: Some(state), actions, ended_vars: None }
+    }
+}
+
+fn fresh(c: &Candidate, ctx: &Context) -> RunState {
+    RunState {
+        flow_id: c.flow_id.to_owned(),
+        version: c.version,
+        node: c.def.start.clone(),
+        wait: None,
+        vars: Default::default(),
+        timer: None,
+        started_at: ctx.now,
+    }
+}
+
+fn node<'d>(def: &'d FlowDef, id: &str) -> Option<&'d Node> {
+    def.nodes.iter().find(|n| n.id == id)
+}
