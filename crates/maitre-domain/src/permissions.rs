@@ -69,6 +69,10 @@ pub enum Action {
     WorkInbox,
     /// Create and change reservations by hand.
     ManageReservations,
+    /// See reservations, the calendar and the export.
+    ViewReservations,
+    /// Opening hours, capacity, resources, services, the calendar feed.
+    ManageBookingSettings,
     /// Plans, invoices, payment method.
     ManageBilling,
     /// Delete the whole account.
@@ -78,7 +82,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -89,6 +93,8 @@ impl Action {
         Action::ViewInbox,
         Action::WorkInbox,
         Action::ManageReservations,
+        Action::ViewReservations,
+        Action::ManageBookingSettings,
         Action::ManageBilling,
         Action::DeleteAccount,
         Action::ViewOperations,
@@ -101,8 +107,10 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => true,
         Role::Admin => !matches!(action, ManageBilling | DeleteAccount),
-        Role::Agent => matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations),
-        Role::Viewer => matches!(action, ViewAccount | ViewInbox),
+        Role::Agent => {
+            matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations | ViewReservations)
+        }
+        Role::Viewer => matches!(action, ViewAccount | ViewInbox | ViewReservations),
     }
 }
 
@@ -118,7 +126,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 13] = [
+    const MATRIX: [(Action, [bool; 4]); 15] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -129,6 +137,8 @@ mod tests {
         (ViewInbox, [true, true, true, true]),
         (WorkInbox, [true, true, true, false]),
         (ManageReservations, [true, true, true, false]),
+        (ViewReservations, [true, true, true, true]),
+        (ManageBookingSettings, [true, true, false, false]),
         (ManageBilling, [true, false, false, false]),
         (DeleteAccount, [true, false, false, false]),
         (ViewOperations, [true, true, false, false]),

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod booking;
 mod channels;
 mod clock;
 mod conversations;
@@ -14,6 +15,7 @@ mod inbound;
 mod jobs;
 mod operations;
 mod rate_limits;
+mod reservations;
 mod secrets;
 mod tenant;
 mod users;
@@ -25,6 +27,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
+pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
 pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
@@ -33,6 +36,9 @@ pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedIt
 pub use jobs::{Job, JobSummary, NewJob};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
 pub use rate_limits::Rate;
+pub use reservations::{
+    Booking, Origin, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, Reservation, ReservationQuery, Source,
+};
 pub use secrets::{hash_token, new_token};
 pub use tenant::{Account, ApiToken, Member, TenantStore};
 pub use users::{Session, User};

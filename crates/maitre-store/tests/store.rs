@@ -4,6 +4,9 @@ use maitre_domain::{AccountSettings, Locale, Role};
 use maitre_store::{Clock, NewAccount, Store, StoreError};
 use maitre_testkit::TestDb;
 
+#[path = "store/reservations.rs"]
+mod reservations;
+
 async fn store() -> (Store, Clock, TestDb) {
     let db = TestDb::new().await;
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap());

@@ -2,6 +2,17 @@
 //! account's booking rules and existing reservations and ask it questions.
 //!
 //! The flow engine only sees this module through [`Availability`], so it can be tested with a fake.
+mod capacity;
+mod rules;
+#[cfg(test)]
+mod tests;
+pub mod tz;
+
+pub use capacity::{
+    Ask, Booked, Placement, ReservationStatus, Resource, ResourceKind, Service, Snapshot, UnknownValue,
+};
+pub use rules::{BookingRules, Exception, Interval, RulesError, Week};
+
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +48,17 @@ pub enum SlotCheck {
     TooFar {
         latest: NaiveDateTime,
     },
+}
+
+impl SlotCheck {
+    /// The same refusal with other alternatives (only `Closed` and `Full` carry any).
+    pub fn with_alternatives(self, alternatives: Vec<NaiveDateTime>) -> SlotCheck {
+        match self {
+            SlotCheck::Closed { .. } => SlotCheck::Closed { alternatives },
+            SlotCheck::Full { .. } => SlotCheck::Full { alternatives },
+            other => other,
+        }
+    }
 }
 
 /// A booking as the flow engine asks for it; the store re-checks capacity in its transaction.

@@ -1,0 +1,478 @@
+//! Reservations: created and changed only after a capacity check in the same transaction (race-free on both
+//! backends), listed by time with keyset pages, and followed by jobs queued in that transaction: a notice to the
+//! business and guest, a reminder before the visit, a review request after it.
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use maitre_domain::AccountId;
+use maitre_domain::booking::tz::to_utc;
+use maitre_domain::booking::{Ask, ReservationInfo, ReservationRequest, ReservationStatus, SlotCheck, UnknownValue};
+use sqlx::{AnyConnection, Row};
+
+use crate::booking::{BookingError, BookingSettings, lock_settings, snapshot_with};
+use crate::clock::{from_ms, to_ms};
+use crate::jobs::{NewJob, enqueue_in};
+use crate::operations::{cut, escape_like};
+use crate::tenant::TenantStore;
+use crate::{Cursor, Page, Result, StoreError};
+
+/// Job kinds queued here; their handlers live with the worker. Each payload names `reservation_id`, and a
+/// handler must re-read the reservation (it may have been changed or cancelled since).
+pub const RESERVATION_NOTIFY: &str = "reservation_notify";
+pub const RESERVATION_REMINDER: &str = "reservation_reminder";
+pub const REVIEW_REQUEST: &str = "review_request";
+
+const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+/// Who made or changed a reservation: a guest through a flow, or staff by hand (who may skip the lead time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flow,
+    Staff,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Flow => "flow",
+            Source::Staff => "staff",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Source {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
+        match s {
+            "flow" => Ok(Source::Flow),
+            "staff" => Ok(Source::Staff),
+            other => Err(UnknownValue { what: "reservation source", value: other.to_owned() }),
+        }
+    }
+}
+
+/// Where a new reservation comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub source: Source,
+    pub contact_id: Option<&'a str>,
+    pub conversation_id: Option<&'a str>,
+}
+
+impl Origin<'_> {
+    pub fn staff() -> Self {
+        Origin { source: Source::Staff, contact_id: None, conversation_id: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub id: String,
+    pub contact_id: Option<String>,
+    pub conversation_id: Option<String>,
+    pub service: Option<String>,
+    pub resource_id: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The wall-clock start in the account's time zone when it was booked.
+    pub local_start: NaiveDateTime,
+    pub party_size: u32,
+    pub status: ReservationStatus,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub notes: String,
+    pub source: Source,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Reservation {
+    pub fn duration_minutes(&self) -> i64 {
+        (self.ends_at - self.starts_at).num_minutes()
+    }
+
+    /// The reservation as flows and message templates see it.
+    pub fn info(&self) -> ReservationInfo {
+        ReservationInfo {
+            id: self.id.clone(),
+            starts_at: self.local_start,
+            duration: self.duration_minutes(),
+            party_size: self.party_size,
+            status: self.status.as_str().to_owned(),
+            name: self.name.clone(),
+            service: self.service.clone(),
+        }
+    }
+}
+
+/// The outcome of a create or change: stored, or refused with the reason (and alternatives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Booking {
+    Booked(Reservation),
+    Refused(SlotCheck),
+}
+
+/// Filters for the list; every one optional. Ordered by start time, earliest first.
+#[derive(Debug, Default)]
+pub struct ReservationQuery<'a> {
+    pub status: Option<ReservationStatus>,
+    /// Starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before.
+    pub to: Option<DateTime<Utc>>,
+    /// Part of the guest's name, case-insensitive.
+    pub search: Option<&'a str>,
+    /// The `next` of the previous page.
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, contact_id, conversation_id, service, resource_id, starts_at, ends_at, local_start, \
+     party_size, status, name, phone, email, notes, source, created_at, updated_at";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
+    let local: String = r.try_get("local_start")?;
+    Ok(Reservation {
+        id: r.try_get("id")?,
+        contact_id: r.try_get("contact_id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        service: r.try_get("service")?,
+        resource_id: r.try_get("resource_id")?,
+        starts_at: from_ms(r.try_get("starts_at")?),
+        ends_at: from_ms(r.try_get("ends_at")?),
+        local_start: NaiveDateTime::parse_from_str(&local, LOCAL_FORMAT).map_err(StoreError::corrupt)?,
+        party_size: u32::try_from(r.try_get::<i64, _>("party_size")?).map_err(StoreError::corrupt)?,
+        status: r.try_get::<String, _>("status")?.parse().map_err(StoreError::corrupt)?,
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+        notes: r.try_get("notes")?,
+        source: r.try_get::<String, _>("source")?.parse().map_err(StoreError::corrupt)?,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+/// The guest's details, trimmed and bounded. The business's own limits (party size) are capacity's business.
+fn check_request(req: &ReservationRequest) -> Result<(), BookingError> {
+    let bounded = |v: &str, max: usize| v.chars().count() <= max && !v.chars().any(|c| c.is_control() && c != '\n');
+    let name = req.name.trim();
+    if name.is_empty() || !bounded(name, 120) || name.contains('\n') {
+        return Err(BookingError::Invalid("the guest's name must have 1 to 120 characters".into()));
+    }
+    if req.party_size == 0 {
+        return Err(BookingError::Invalid("the party size must be at least 1".into()));
+    }
+    let contact = [req.phone.as_deref(), req.email.as_deref()];
+    if contact.into_iter().flatten().any(|v| !bounded(v, 200) || v.contains('\n')) {
+        return Err(BookingError::Invalid("phone and email may have at most 200 characters".into()));
+    }
+    if !bounded(&req.notes, 2000) {
+        return Err(BookingError::Invalid("notes may have at most 2000 characters".into()));
+    }
+    Ok(())
+}
+
+fn job_keys(id: &str) -> [String; 2] {
+    [format!("{RESERVATION_REMINDER}:{id}"), format!("{REVIEW_REQUEST}:{id}")]
+}
+
+/// Queues the notice for `change` and (re)schedules the reminder and review request for the reservation as it
+/// now is. Queued follow-ups of an earlier version are replaced; ones that already ran are not repeated.
+async fn follow_up(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: AccountId,
+    r: &Reservation,
+    settings: &BookingSettings,
+    change: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let [reminder_key, review_key] = job_keys(&r.id);
+    sqlx::query("DELETE FROM jobs WHERE account_id = $1 AND dedupe_key IN ($2, $3) AND status = 'queued'")
+        .bind(account.to_string())
+        .bind(&reminder_key)
+        .bind(&review_key)
+        .execute(&mut **tx)
+        .await?;
+    let account_id = Some(account);
+    let payload = serde_json::json!({ "reservation_id": r.id }).to_string();
+    let now_ms = to_ms(now);
+    if let Some(change) = change {
+        let notice = serde_json::json!({ "reservation_id": r.id, "change": change }).to_string();
+        // Each change is its own notice; a creation or cancellation is noticed once.
+        let key = match change {
+            "changed" => format!("{RESERVATION_NOTIFY}:{}:changed:{now_ms}", r.id),
+            other => format!("{RESERVATION_NOTIFY}:{}:{other}", r.id),
+        };
+        let job = NewJob {
+            account_id,
+            kind: RESERVATION_NOTIFY,
+            payload: &notice,
+            dedupe_key: Some(&key),
+            run_at: None,
+            max_attempts: 8,
+        };
+        enqueue_in(tx, now_ms, &job).await?;
+    }
+    let remind_at = r.starts_at - TimeDelta::hours(settings.reminder_hours.into());
+    if r.status.is_active() && settings.reminder_hours > 0 && remind_at > now {
+        let job = NewJob {
+            account_id,
+            kind: RESERVATION_REMINDER,
+            payload: &payload,
+            dedupe_key: Some(&reminder_key),
+            run_at: Some(remind_at),
+            max_attempts: 8,
+        };
+        enqueue_in(tx, now_ms, &job).await?;
+    }
+    if r.status.is_active() || r.status == ReservationStatus::Completed {
+        let job = NewJob {
+            account_id,
+            kind: REVIEW_REQUEST,
+            payload: &payload,
+            dedupe_key: Some(&review_key),
+            run_at: Some(r.ends_at + TimeDelta::hours(settings.review_delay_hours.into())),
+            max_attempts: 8,
+        };
+        enqueue_in(tx, now_ms, &job).await?;
+    }
+    Ok(())
+}
+
+async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Reservation> {
+    let sql = format!("SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account).bind(id).fetch_one(&mut *conn).await?;
+    from_row(&row)
+}
+
+const INSERT: &str = "INSERT INTO reservations (account_id, id, service, resource_id, starts_at, ends_at, \
+     local_start, party_size, name, phone, email, notes, updated_at, status, contact_id, conversation_id, source, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13)";
+const UPDATE: &str = "UPDATE reservations SET service = $3, resource_id = $4, starts_at = $5, ends_at = $6, \
+     local_start = $7, party_size = $8, name = $9, phone = $10, email = $11, notes = $12, updated_at = $13 \
+     WHERE account_id = $1 AND id = $2";
+
+impl TenantStore {
+    /// Books `req` (local time in `tz`) if it fits; the check and the insert share one transaction that holds
+    /// the account's booking lock, so concurrent requests for the last slot cannot both succeed. Guests' bookings
+    /// are pending unless the rules confirm them at once; staff's are confirmed.
+    pub async fn create_reservation(
+        &self,
+        req: &ReservationRequest,
+        tz: Tz,
+        origin: &Origin<'_>,
+    ) -> Result<Booking, BookingError> {
+        self.book(None, req, tz, origin).await
+    }
+
+    /// Moves or changes an active reservation, re-checking capacity without counting the reservation itself.
+    pub async fn modify_reservation(
+        &self,
+        id: &str,
+        req: &ReservationRequest,
+        tz: Tz,
+        by: Source,
+    ) -> Result<Booking, BookingError> {
+        self.book(Some(id), req, tz, &Origin { source: by, contact_id: None, conversation_id: None }).await
+    }
+
+    async fn book(
+        &self,
+        existing: Option<&str>,
+        req: &ReservationRequest,
+        tz: Tz,
+        origin: &Origin<'_>,
+    ) -> Result<Booking, BookingError> {
+        check_request(req)?;
+        let start = to_utc(req.starts_at, tz)?;
+        let account = self.account_id().to_string();
+        let now = self.store().clock().now();
+        let mut tx = self.store().write.begin().await?;
+        let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
+        let current = match existing {
+            Some(id) => Some(fetch(&mut tx, &account, id).await?),
+            None => None,
+        };
+        if let Some(c) = current.as_ref().filter(|c| !c.status.is_active()) {
+            return Err(BookingError::Invalid(format!("a {} reservation cannot be changed", c.status)));
+        }
+        let window = (start, start + TimeDelta::days(1));
+        let snap = snapshot_with(&mut tx, &account, settings.clone(), tz, now, window).await?;
+        let service = match req.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => Some(
+                snap.service(name)
+                    .ok_or_else(|| BookingError::Invalid(format!("unknown service {name:?}")))?
+                    .name
+                    .clone(),
+            ),
+            None => None,
+        };
+        let staff = origin.source == Source::Staff;
+        let ask = Ask { service: service.as_deref(), staff, exclude: existing };
+        let placement = match snap.place(req.starts_at, req.party_size, ask) {
+            Ok(p) => p,
+            Err(refusal) => {
+                tx.rollback().await?;
+                let alternatives = match refusal {
+                    SlotCheck::Closed { .. } | SlotCheck::Full { .. } => {
+                        self.horizon_snapshot(tz).await?.alternatives(req.starts_at, req.party_size, ask, 3)
+                    }
+                    _ => vec![],
+                };
+                return Ok(Booking::Refused(refusal.with_alternatives(alternatives)));
+            }
+        };
+        let status = match &current {
+            Some(c) => c.status,
+            None if staff || settings.rules.auto_confirm => ReservationStatus::Confirmed,
+            None => ReservationStatus::Pending,
+        };
+        let r = Reservation {
+            id: existing.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned),
+            contact_id: current.as_ref().map_or(origin.contact_id.map(str::to_owned), |c| c.contact_id.clone()),
+            conversation_id: current
+                .as_ref()
+                .map_or(origin.conversation_id.map(str::to_owned), |c| c.conversation_id.clone()),
+            service,
+            resource_id: placement.resource_id,
+            starts_at: start,
+            ends_at: start + (placement.ends_at - placement.starts_at),
+            local_start: req.starts_at,
+            party_size: req.party_size,
+            status,
+            name: req.name.trim().to_owned(),
+            phone: req.phone.as_deref().unwrap_or_default().trim().to_owned(),
+            email: req.email.as_deref().unwrap_or_default().trim().to_owned(),
+            notes: req.notes.trim().to_owned(),
+            source: current.as_ref().map_or(origin.source, |c| c.source),
+            created_at: current.as_ref().map_or(now, |c| c.created_at),
+            updated_at: now,
+        };
+        let q = sqlx::query(if current.is_some() { UPDATE } else { INSERT })
+            .bind(&account)
+            .bind(&r.id)
+            .bind(r.service.as_deref())
+            .bind(r.resource_id.as_deref())
+            .bind(to_ms(r.starts_at))
+            .bind(to_ms(r.ends_at))
+            .bind(r.local_start.format(LOCAL_FORMAT).to_string())
+            .bind(i64::from(r.party_size))
+            .bind(&r.name)
+            .bind(&r.phone)
+            .bind(&r.email)
+            .bind(&r.notes)
+            .bind(to_ms(now));
+        let q = if current.is_some() {
+            q
+        } else {
+            q.bind(r.status.as_str())
+                .bind(r.contact_id.as_deref())
+                .bind(r.conversation_id.as_deref())
+                .bind(r.source.as_str())
+        };
+        q.execute(&mut *tx).await?;
+        let change = if current.is_some() { "changed" } else { "created" };
+        follow_up(&mut tx, self.account_id(), &r, &settings, Some(change), now).await?;
+        tx.commit().await?;
+        Ok(Booking::Booked(r))
+    }
+
+    /// Changes the status (see `ReservationStatus::may_become`). Confirming and cancelling notify; follow-ups are
+    /// rescheduled for the new status (a cancelled or missed visit gets neither reminder nor review request).
+    pub async fn set_reservation_status(
+        &self,
+        id: &str,
+        status: ReservationStatus,
+    ) -> Result<Reservation, BookingError> {
+        let account = self.account_id().to_string();
+        let now = self.store().clock().now();
+        let mut tx = self.store().write.begin().await?;
+        let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
+        let mut r = fetch(&mut tx, &account, id).await?;
+        if !r.status.may_become(status) {
+            return Err(BookingError::Transition { from: r.status, to: status });
+        }
+        if r.status == status {
+            return Ok(r);
+        }
+        sqlx::query("UPDATE reservations SET status = $3, updated_at = $4 WHERE account_id = $1 AND id = $2")
+            .bind(&account)
+            .bind(id)
+            .bind(status.as_str())
+            .bind(to_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        r.status = status;
+        r.updated_at = now;
+        let change = match status {
+            ReservationStatus::Cancelled => Some("cancelled"),
+            ReservationStatus::Confirmed => Some("changed"),
+            _ => None,
+        };
+        follow_up(&mut tx, self.account_id(), &r, &settings, change, now).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    pub async fn cancel_reservation(&self, id: &str) -> Result<Reservation, BookingError> {
+        self.set_reservation_status(id, ReservationStatus::Cancelled).await
+    }
+
+    /// One reservation of this account; another account's id is NotFound.
+    pub async fn reservation(&self, id: &str) -> Result<Reservation> {
+        let mut conn = self.store().read.acquire().await?;
+        fetch(&mut conn, &self.account_id().to_string(), id).await
+    }
+
+    /// A page of reservations by start time, earliest first.
+    pub async fn reservations(&self, q: &ReservationQuery<'_>) -> Result<Page<Reservation>> {
+        let search = q.search.map(str::trim).filter(|s| !s.is_empty());
+        let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR starts_at >= $3) AND ($4 IS NULL OR starts_at < $4) \
+             AND ($5 IS NULL OR LOWER(name) LIKE $5 ESCAPE '\\') \
+             AND ($6 IS NULL OR starts_at > $6 OR (starts_at = $6 AND id > $7)) \
+             ORDER BY starts_at, id LIMIT $8"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(q.status.map(|s| s.as_str()))
+            .bind(q.from.map(to_ms))
+            .bind(q.to.map(to_ms))
+            .bind(pattern)
+            .bind(q.after.as_ref().map(|c| c.at))
+            .bind(q.after.as_ref().map(|c| c.id.clone()))
+            .bind(q.limit + 1)
+            .fetch_all(&self.store().read)
+            .await?;
+        let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+        let next = cut(&mut items, q.limit, |r| Cursor { at: to_ms(r.starts_at), id: r.id.clone() });
+        Ok(Page { items, next })
+    }
+
+    /// A contact's pending and confirmed reservations that have not started yet, soonest first.
+    pub async fn upcoming_for_contact(&self, contact_id: &str) -> Result<Vec<Reservation>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND contact_id = $2 AND starts_at >= $3 \
+             AND status IN ('pending', 'confirmed') ORDER BY starts_at, id LIMIT 20"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(contact_id)
+            .bind(self.store().now_ms())
+            .fetch_all(&self.store().read)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
