@@ -4,6 +4,7 @@
 //! [`Sender`] is pure.
 #![forbid(unsafe_code)]
 
+pub mod ai;
 pub mod errors;
 pub mod inbound;
 pub mod outbound;

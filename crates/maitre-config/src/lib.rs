@@ -60,6 +60,22 @@ pub struct Settings {
     pub meta: MetaSettings,
     pub platforms: PlatformSettings,
     pub rate_limits: RateLimitSettings,
+    pub automation: AutomationDefaults,
+}
+
+/// Server-wide automation defaults; accounts may override them in their automation settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutomationDefaults {
+    /// Guests often type one request in several quick messages: a flow reads a guest's messages once this long
+    /// has passed without another one, and answers them together.
+    pub read_together_ms: u64,
+}
+
+impl Default for AutomationDefaults {
+    fn default() -> Self {
+        Self { read_together_ms: 2000 }
+    }
 }
 
 /// Send pacing per platform, shared by all nodes (PROTOCOLS.md §6 gives the platforms' own limits).
@@ -217,6 +233,7 @@ impl Default for Settings {
             meta: MetaSettings::default(),
             platforms: PlatformSettings::default(),
             rate_limits: RateLimitSettings::default(),
+            automation: AutomationDefaults::default(),
         }
     }
 }

@@ -3,7 +3,12 @@
 //! client, classified retry). Both run as durable jobs, so a crash at any point loses nothing.
 #![forbid(unsafe_code)]
 
+mod ai;
+mod automation;
+mod bookings;
 pub mod connect;
+pub mod flows;
+mod followups;
 mod process;
 mod send;
 pub mod vault;
@@ -14,8 +19,10 @@ use std::time::Duration;
 
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
-use maitre_jobs::Registry;
-use maitre_store::{PROCESS_INBOUND, SEND, Store};
+use maitre_jobs::{JobError, Registry};
+use maitre_store::{
+    FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
+};
 
 pub use connect::{ConnectError, Connected, Grant};
 pub use maitre_channels::inbound::Platform;
@@ -27,6 +34,10 @@ pub struct Gateway {
     pub sender: Sender,
     pub vault: Vault,
     pub rates: RateLimitSettings,
+    /// The server's default read-together pause for a guest's quick messages.
+    pub read_together_ms: u64,
+    /// Where reservation notices go; `None` in processes that send no mail.
+    pub mailer: Option<maitre_notify::Mailer>,
 }
 
 impl Gateway {
@@ -49,21 +60,35 @@ impl Gateway {
             sender,
             vault: Vault::new(secret, &previous),
             rates: settings.rate_limits.clone(),
+            read_together_ms: settings.automation.read_together_ms,
+            mailer: None,
         })
+    }
+
+    /// Sends reservation notices through `mailer`.
+    pub fn with_mailer(mut self, mailer: maitre_notify::Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Adds the gateway's job kinds to a worker's registry.
     pub fn register(self: &Arc<Self>, registry: Registry) -> Registry {
-        let (inbound, outbound) = (self.clone(), self.clone());
         registry
-            .on(PROCESS_INBOUND, move |job| {
-                let gw = inbound.clone();
-                async move { process::run(&gw, job).await }
-            })
-            .on(SEND, move |job| {
-                let gw = outbound.clone();
-                async move { send::run(&gw, job).await }
-            })
+            .on(PROCESS_INBOUND, self.handler(process::run))
+            .on(SEND, self.handler(send::run))
+            .on(FLOW_STEP, self.handler(automation::step))
+            .on(FLOW_TIMER, self.handler(automation::timer))
+            .on(RESERVATION_NOTIFY, self.handler(followups::notify))
+            .on(RESERVATION_REMINDER, self.handler(followups::remind))
+            .on(REVIEW_REQUEST, self.handler(followups::review))
+    }
+
+    fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<Gateway>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static
+    where
+        Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        let gw = self.clone();
+        move |job| run(gw.clone(), job)
     }
 }
 

@@ -2,10 +2,12 @@
 use maitre_channels::{Event, InboundItem};
 use maitre_jobs::JobError;
 use maitre_store::{IncomingMessage, Job, TenantStore};
+use std::sync::Arc;
 
 use crate::{Gateway, retry};
 
-pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
+pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let event = match tenant.inbound_event(&job.payload).await {
         Ok(e) => e,
@@ -23,7 +25,6 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
     match &item.event {
         Event::Message(m) => {
             let channel = tenant.channel(event.channel_id).await.map_err(retry)?;
-            let auto_reply = Some(channel.auto_reply.trim()).filter(|r| !r.is_empty());
             let kind = name(&m.kind);
             let direction = if m.is_echo { "out" } else { "in" };
             // Telegram callback presses reuse the message id of the message they belong to; the event's own
@@ -44,7 +45,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
                     payload: m.payload.as_deref().unwrap_or(""),
                     platform_message_id: &platform_id,
                     at,
-                    auto_reply,
+                    automate_at: automate_at(gw),
                 })
                 .await
                 .map_err(retry)?;
@@ -65,7 +66,7 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
                     payload: c.media_id.as_deref().unwrap_or(""),
                     platform_message_id: &item.dedupe_key,
                     at,
-                    auto_reply: None,
+                    automate_at: automate_at(gw),
                 })
                 .await
                 .map_err(retry)?;
@@ -91,6 +92,12 @@ pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
         },
     }
     Ok(())
+}
+
+/// When a new guest message is first read by flows: after the server's read-together pause (the step itself
+/// waits longer when the account set a longer one).
+fn automate_at(gw: &Gateway) -> Option<chrono::DateTime<chrono::Utc>> {
+    Some(gw.store.clock().now() + chrono::TimeDelta::milliseconds(gw.read_together_ms as i64))
 }
 
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing

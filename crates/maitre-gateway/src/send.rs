@@ -4,6 +4,7 @@
 //! The one duplicate window we cannot close: the platform accepted the message, then this process died before
 //! `mark_sent` committed. The job's lease expires and the send is repeated. It is kept as small as one HTTP
 //! response plus one single-row update; platforms offer no idempotency key to close it completely.
+use std::sync::Arc;
 use std::time::Duration;
 
 use maitre_channels::errors::SendErrorClass;
@@ -18,7 +19,8 @@ use crate::{Gateway, retry};
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
 
-pub async fn run(gw: &Gateway, job: Job) -> Result<(), JobError> {
+pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let out = match tenant.outgoing(&job.payload).await {
         Ok(o) => o,

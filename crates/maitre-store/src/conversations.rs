@@ -5,6 +5,7 @@ use maitre_domain::ChannelId;
 use sqlx::Row;
 
 use crate::clock::{from_ms, to_ms};
+use crate::flows::FLOW_STEP;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
 use crate::{Result, StoreError};
@@ -24,9 +25,9 @@ pub struct IncomingMessage<'a> {
     pub payload: &'a str,
     pub platform_message_id: &'a str,
     pub at: DateTime<Utc>,
-    /// Queued in the same transaction when the message is new, inbound, and the conversation is in bot mode:
-    /// a crash can then lose neither the message nor its reply.
-    pub auto_reply: Option<&'a str>,
+    /// When automation should read a new inbound message of a bot-mode conversation: a flow step is queued for
+    /// then in the same transaction, so a crash can lose neither the message nor its answer. `None`: never.
+    pub automate_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -117,10 +118,11 @@ impl TenantStore {
         let conversation: String = conv.try_get("id")?;
         let mode: String = conv.try_get("mode")?;
         let status = if m.direction == "in" { "received" } else { "sent" };
+        let automate = m.automate_at.filter(|_| m.direction == "in" && mode == "bot");
         let message: Option<String> = sqlx::query_scalar(
             "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-             platform_message_id, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             platform_message_id, status, created_at, updated_at, automation_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (channel_id, platform_message_id) DO NOTHING RETURNING id",
         )
         .bind(&account)
@@ -135,11 +137,21 @@ impl TenantStore {
         .bind(status)
         .bind(at)
         .bind(now_ms)
+        .bind(i64::from(automate.is_some()))
         .fetch_optional(&mut *tx)
         .await?;
-        if let (Some(_), Some(reply), "in", "bot") = (&message, m.auto_reply, m.direction, mode.as_str()) {
-            let key = format!("reply:{}", m.event_id);
-            queue_reply_in(&mut tx, self.account_id(), &conversation, &channel, reply, &key, now_ms).await?;
+        if let (Some(id), Some(run_at)) = (&message, automate) {
+            let payload = serde_json::json!({ "conversation": conversation, "event": m.event_id }).to_string();
+            let key = format!("step:{id}");
+            let job = NewJob {
+                account_id: Some(self.account_id()),
+                kind: FLOW_STEP,
+                payload: &payload,
+                dedupe_key: Some(&key),
+                run_at: Some(run_at),
+                max_attempts: 8,
+            };
+            enqueue_in(&mut tx, now_ms, &job).await?;
         }
         mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
         tx.commit().await?;
@@ -324,13 +336,16 @@ impl TenantStore {
 }
 
 /// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
-/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice.
-async fn queue_reply_in(
+/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice. `payload`
+/// is the serialized rich message ('' for plain text).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn queue_message_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account: maitre_domain::AccountId,
     conversation_id: &str,
     channel: &str,
     body: &str,
+    payload: &str,
     dedupe_key: &str,
     now: i64,
 ) -> Result<bool> {
@@ -348,13 +363,14 @@ async fn queue_reply_in(
     }
     sqlx::query(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, '', 'queued', $6, $6)",
+         status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7)",
     )
     .bind(account.to_string())
     .bind(&id)
     .bind(conversation_id)
     .bind(channel)
     .bind(body)
+    .bind(payload)
     .bind(now)
     .execute(&mut **tx)
     .await?;

@@ -11,6 +11,7 @@ mod channels;
 mod clock;
 mod conversations;
 mod error;
+mod flows;
 mod inbound;
 mod jobs;
 mod operations;
@@ -32,6 +33,10 @@ pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
 pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
+pub use flows::{
+    AutomationSettings, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply, StepConflict,
+    StepEffects, StepInput,
+};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};

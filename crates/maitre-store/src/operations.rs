@@ -136,8 +136,8 @@ pub struct LoggedEvent {
     pub processed_at: Option<DateTime<Utc>>,
 }
 
-// The related event: a process_inbound job names it in its payload; an automatic reply's dedupe key is
-// `reply:<event id>` (maitre-gateway). Other jobs have none.
+// The related event: a process_inbound job names it in its payload; an automatic reply's dedupe key starts with
+// `reply:<event id>` (the flow step the guest's message woke). Other jobs have none.
 const JOBS: &str = "SELECT j.id, j.kind, j.status, j.attempts, j.max_attempts, j.last_error, j.run_at, \
      j.updated_at, ch.id AS channel_id, ch.name AS channel_name, ch.platform, c.external_id AS contact_external_id, \
      c.name AS contact_name, e.dedupe_key AS event_key \
@@ -146,7 +146,7 @@ const JOBS: &str = "SELECT j.id, j.kind, j.status, j.attempts, j.max_attempts, j
      LEFT JOIN conversations v ON v.account_id = m.account_id AND v.id = m.conversation_id \
      LEFT JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
      LEFT JOIN inbound_events e ON e.account_id = j.account_id AND e.id = CASE WHEN j.kind = $3 THEN j.payload \
-         WHEN j.dedupe_key LIKE 'reply:%' THEN SUBSTR(j.dedupe_key, 7) END \
+         WHEN j.dedupe_key LIKE 'reply:%' THEN SUBSTR(j.dedupe_key, 7, 36) END \
      LEFT JOIN channels ch ON ch.account_id = j.account_id AND ch.id = COALESCE(m.channel_id, e.channel_id) \
      WHERE j.account_id = $1 AND (j.status = 'dead' OR (j.status = 'queued' AND j.last_error IS NOT NULL)) \
      AND ($4 IS NULL OR j.status = $4) \

@@ -6,13 +6,16 @@
 //! - `{base}/graph/v25.0/…`: graph.facebook.com; `{base}/instagram/v25.0/…`: graph.instagram.com.
 //!   Any version segment is accepted.
 //! - `{base}/telegram/bot<token>/<method>`: api.telegram.org.
+//! - `{base}/openai/v1/chat/completions`: an OpenAI-compatible AI provider.
 //! - `GET {base}/_fake/requests` and `GET {base}/_fake/sent`: what was recorded, as JSON, for a
 //!   person trying maitre locally.
 
+mod ai;
 mod faults;
 mod graph;
 mod oauth;
 
+pub use ai::AI_KEY;
 pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN};
 mod telegram;
 
@@ -176,6 +179,11 @@ impl FakePlatforms {
     /// Stands for `https://api.telegram.org`.
     pub fn telegram_url(&self) -> String {
         format!("{}/telegram", self.base_url())
+    }
+
+    /// Stands for an OpenAI-compatible API base (`https://api.openai.com/v1`, OpenRouter, Ollama …).
+    pub fn ai_url(&self) -> String {
+        format!("{}/openai/v1", self.base_url())
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
@@ -364,6 +372,7 @@ fn route(state: &mut FakeState, request: &RecordedRequest) -> Reply {
         ["instagram", _version, "access_token"] => oauth::instagram_long_lived(request),
         ["graph", _version, rest @ ..] => graph::handle(state, request, false, rest),
         ["instagram", _version, rest @ ..] => graph::handle(state, request, true, rest),
+        ["openai", "v1", "chat", "completions"] if request.method == "POST" => ai::complete(state, request),
         ["telegram", bot, method] => telegram::handle(state, request, bot.strip_prefix("bot"), method),
         _ => Reply::new(404, json!({"error": "no such fake endpoint"})),
     }

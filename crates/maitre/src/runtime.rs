@@ -78,7 +78,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
-    let gateway = Arc::new(Gateway::new(&store, &settings, &secret).context("building the platform client")?);
+    let gateway = Gateway::new(&store, &settings, &secret).context("building the platform client")?;
+    let gateway = Arc::new(gateway.with_mailer(mailer.clone()));
     let worker = jobs::worker(&store, &settings, &gateway);
     jobs::schedule_maintenance(&store).await?;
     let state = AppState::new(Services {

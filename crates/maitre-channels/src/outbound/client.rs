@@ -63,6 +63,11 @@ impl Sender {
         Ok(Self { http, urls, timeout, meta_app: None })
     }
 
+    /// The HTTP client, shared with other outbound calls (the AI step).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Lets [`Sender::verify`] call `debug_token` for token expiry and permissions.
     pub fn with_meta_app(mut self, app_id: impl Into<String>, app_secret: impl Into<String>) -> Self {
         self.meta_app = Some(MetaApp { app_id: app_id.into(), app_secret: app_secret.into() });

@@ -84,9 +84,11 @@ impl TestApp {
         settings.platforms.timeout_secs = 2;
         settings.meta.app_secret = Some(Secret::new(META_APP_SECRET));
         settings.meta.verify_token = Some(Secret::new(META_VERIFY_TOKEN));
+        // Tests drive the clock by hand: flows read each message at once unless a test asks for a pause.
+        settings.automation.read_together_ms = 0;
         tweak(&mut settings);
         let mailer = Mailer::new(Some(&smtp.url()), &settings.mail.from, settings.outbox_dir()).unwrap();
-        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap());
+        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap().with_mailer(mailer.clone()));
         let config = WorkerConfig { base_backoff: std::time::Duration::ZERO, ..WorkerConfig::default() };
         let worker = Worker::new(store.clone(), gateway.register(Registry::default()), config);
         let state = AppState::new(Services {

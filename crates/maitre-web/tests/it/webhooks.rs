@@ -352,7 +352,9 @@ async fn replies_to_one_guest_are_paced_without_spending_attempts() {
     let (_, account) = app.signup("Roma", "owner@example.com").await;
     let s = Setup { app, account };
     s.whatsapp("Got it!").await;
+    // Two messages, each answered on its own (flows read quick follow-ups together, so drain in between).
     s.app.post_meta(&wa_text("wamid.P1", "15550002222", "one", NOW)).await;
+    s.app.drain().await;
     s.app.post_meta(&wa_text("wamid.P2", "15550002222", "two", NOW)).await;
     s.app.drain().await;
     assert_eq!(s.app.fakes.sent_messages().len(), 1, "the second reply waits for the recipient's budget");

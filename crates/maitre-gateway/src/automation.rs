@@ -1,0 +1,327 @@
+//! Runs a conversation's flows: reads what arrived (the guest's pending messages, a timer, a system event), asks the
+//! pure engine what to do, carries out the effects that need an answer (reservations, AI), and writes everything
+//! else — new run state, replies with their send jobs, contact changes, timers — in one transaction.
+//!
+//! A step job may run twice (crash, lease expiry): reads are marked in the effects' transaction, the run state is
+//! written only over the revision it started from, and reservations carry the step's key, so a re-run finds the
+//! work done and changes nothing.
+use chrono::TimeDelta;
+use chrono_tz::Tz;
+use maitre_channels::inbound::Platform;
+use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
+use maitre_domain::Locale;
+use maitre_domain::flow::{
+    self, Action, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome, ReservationOutcome, RunState,
+};
+use maitre_jobs::JobError;
+use maitre_store::{Job, QueuedReply, StepEffects, StepInput, TenantStore};
+use serde::Deserialize;
+use std::sync::Arc;
+
+use crate::{Gateway, retry};
+
+/// How many engine rounds one step may take (an action's result is fed back as a new round).
+const MAX_ROUNDS: usize = 8;
+
+#[derive(Deserialize)]
+struct StepPayload {
+    conversation: String,
+    /// The inbound event whose message queued this step.
+    event: String,
+}
+
+#[derive(Deserialize)]
+struct TimerPayload {
+    conversation: String,
+    token: String,
+}
+
+/// Where replies go and how they are formatted.
+struct Env {
+    tz: Tz,
+    platform: Platform,
+    locale: Locale,
+}
+
+/// What woke the conversation.
+enum Wake {
+    /// The guest's pending messages.
+    Messages,
+    Timer(String),
+    Event(String),
+}
+
+pub async fn step(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let p: StepPayload = parse(&job.payload)?;
+    let tenant = tenant(gw, &job)?;
+    run(gw, &tenant, &p.conversation, Wake::Messages, &format!("reply:{}", p.event)).await
+}
+
+pub async fn timer(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let p: TimerPayload = parse(&job.payload)?;
+    let tenant = tenant(gw, &job)?;
+    let key = format!("timer:{}", p.token);
+    run(gw, &tenant, &p.conversation, Wake::Timer(p.token), &key).await
+}
+
+/// Starts the flows listening for a system event (e.g. `visit_completed`) in a conversation. Returns whether any
+/// flow answered.
+pub async fn event(
+    gw: &Gateway,
+    tenant: &TenantStore,
+    conversation: &str,
+    name: &str,
+    key: &str,
+) -> Result<bool, JobError> {
+    let before = tenant.step_input(conversation).await.map_err(retry)?.rev;
+    run(gw, tenant, conversation, Wake::Event(name.to_owned()), key).await?;
+    Ok(tenant.step_input(conversation).await.map_err(retry)?.rev != before)
+}
+
+async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake, key: &str) -> Result<(), JobError> {
+    let input = match tenant.step_input(conversation).await {
+        Ok(i) => i,
+        Err(maitre_store::StoreError::NotFound) => return Ok(()), // deleted meanwhile
+        Err(e) => return Err(retry(e)),
+    };
+    let now = gw.store.clock().now();
+    let read: Vec<String> = input.pending.iter().map(|m| m.id.clone()).collect();
+    let mut fx = StepEffects {
+        key: key.to_owned(),
+        expected_rev: input.rev,
+        state: input.state.clone(),
+        read,
+        ..Default::default()
+    };
+    let engine_input = match &wake {
+        Wake::Messages => {
+            let Some(last) = input.pending.last() else { return Ok(()) }; // an earlier step read them
+            let settings = tenant.automation_settings().await.map_err(retry)?;
+            let pause = settings.read_together_ms.unwrap_or(gw.read_together_ms as i64);
+            let due = last.stored_at + TimeDelta::milliseconds(pause);
+            if due > now {
+                // A later message arrived: its own pause decides when the batch is read.
+                return Err(JobError::Defer { after: (due - now).to_std().unwrap_or_default() });
+            }
+            if input.mode != "bot" || input.opted_out {
+                // Read without answering, so a later hand-back does not replay them.
+                fx.state = input.state.clone();
+                return save(tenant, conversation, &fx).await;
+            }
+            message_input(&input)
+        }
+        Wake::Timer(token) => Input::Timer { token: token.clone() },
+        Wake::Event(name) => Input::Event { name: name.clone() },
+    };
+    if !matches!(wake, Wake::Messages) {
+        fx.read.clear();
+        if input.mode != "bot" || input.opted_out {
+            return Ok(());
+        }
+    }
+    let account = tenant.account().await.map_err(retry)?;
+    let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
+    let channel = tenant.channel(input.channel_id).await.map_err(retry)?;
+    let flows = load_flows(tenant, &input).await?;
+    let running = running(tenant, &input).await?;
+    let upcoming = tenant.upcoming_for_contact(&input.contact_id).await.map_err(retry)?;
+    let reservation = upcoming.first().map(|r| r.info());
+    let review_link = tenant.booking_settings().await.map_err(retry)?.review_link;
+    // Rules, resources and the reservations up to the booking horizon: alternatives may lie days ahead.
+    let availability = tenant.horizon_snapshot(tz).await.map_err(retry)?;
+    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let env = Env { tz, platform, locale: account.settings.locale };
+    let candidates: Vec<Candidate> =
+        flows.iter().map(|(id, version, def)| Candidate { flow_id: id, version: *version, def }).collect();
+
+    let mut state = running.as_ref().map(|(s, _)| s.clone());
+    let mut current = engine_input;
+    let mut any_answer = false;
+    for round in 0..MAX_ROUNDS {
+        // The context borrows the snapshot (not `Sync`): it must not live across an await.
+        let outcome = {
+            let ctx = Context {
+                now,
+                tz,
+                locale: account.settings.locale,
+                account_name: &account.settings.name,
+                review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
+                contact: ContactInfo { name: &input.contact_name, tags: &input.tags, is_new: input.first_contact },
+                reservation: reservation.as_ref(),
+                availability: &availability,
+            };
+            let run_def = state.as_ref().and_then(|s| def_of(&flows, &running, s));
+            flow::handle(&candidates, state.as_ref().zip(run_def), &current, &ctx)
+        };
+        let Outcome { state: next, actions, .. } = outcome;
+        state = next;
+        let mut feedback = None;
+        for action in actions {
+            any_answer = true;
+            if let Some(outcome) = apply(gw, tenant, &input, &mut fx, action, &env, &format!("{key}:{round}")).await? {
+                feedback = Some(outcome);
+            }
+        }
+        match feedback {
+            Some(outcome) => current = Input::Reservation { outcome },
+            None => break,
+        }
+    }
+    if !any_answer && running.is_none() && matches!(wake, Wake::Messages) {
+        let fallback = channel.auto_reply.trim();
+        if !fallback.is_empty() {
+            fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
+        }
+    }
+    fx.state = state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
+    save(tenant, conversation, &fx).await
+}
+
+/// Carries out one action: effects that need no answer go into `fx`; reservations run now and return their outcome
+/// for the engine's next round.
+async fn apply(
+    gw: &Gateway,
+    tenant: &TenantStore,
+    input: &StepInput,
+    fx: &mut StepEffects,
+    action: Action,
+    env: &Env,
+    key: &str,
+) -> Result<Option<ReservationOutcome>, JobError> {
+    let tz = env.tz;
+    match action {
+        Action::Send(reply) => fx.replies.push(queued(env.platform, env.locale, &reply.text, &reply.quick_replies)),
+        Action::Tag { add, remove } => {
+            fx.add_tags.extend(add);
+            fx.remove_tags.extend(remove);
+        }
+        Action::SetContact { field, value } => fx.contact_fields.push((field, value)),
+        Action::Handoff { .. } => fx.handoff = true,
+        Action::Schedule { at, token } => fx.timers.push((at, token)),
+        Action::OptOut { word } => fx.opt_out = Some(word),
+        Action::Ai { prompt, fallback } => {
+            let text = crate::ai::complete(gw, tenant, &prompt).await.unwrap_or(fallback);
+            fx.replies.push(queued(env.platform, env.locale, &text, &[]));
+        }
+        Action::StartFlow { flow } => tracing::debug!(%flow, "flow start requested outside the engine; ignored"),
+        Action::Reserve(req) => {
+            let ctx = crate::bookings::Origin { contact: &input.contact_id, conversation: &input.conversation_id, key };
+            return crate::bookings::reserve(tenant, tz, &req, &ctx).await.map(Some);
+        }
+        Action::ModifyReservation { id, starts_at, party_size } => {
+            return crate::bookings::modify(tenant, tz, &id, starts_at, party_size).await.map(Some);
+        }
+        Action::CancelReservation { id } => return crate::bookings::cancel(tenant, &id).await.map(Some),
+    }
+    Ok(None)
+}
+
+/// A reply as the send job reads it: plain text, or the platform-neutral message with its choices. WhatsApp has
+/// no quick replies and at most three reply buttons: more choices become a list (up to ten rows) or numbered
+/// lines, which the engine accepts as answers ("2").
+fn queued(platform: Platform, locale: Locale, text: &str, choices: &[(String, String)]) -> QueuedReply {
+    let plain = |body: String| QueuedReply { body, payload: String::new() };
+    if choices.is_empty() {
+        return plain(text.to_owned());
+    }
+    let message = match (platform, choices.len()) {
+        (Platform::WhatsApp, 4..=10) => OutboundMessage {
+            list: Some(ChoiceList {
+                button: match locale {
+                    Locale::De => "Auswählen",
+                    Locale::Fr => "Choisir",
+                    Locale::En => "Choose",
+                }
+                .to_owned(),
+                sections: vec![ListSection {
+                    title: String::new(),
+                    rows: choices.iter().map(|(t, p)| ListRow::new(p.clone(), t.clone())).collect(),
+                }],
+            }),
+            ..OutboundMessage::text(text)
+        },
+        (Platform::WhatsApp, 11..) => {
+            let lines: Vec<String> = choices.iter().enumerate().map(|(i, (t, _))| format!("{}. {t}", i + 1)).collect();
+            return plain(format!("{text}\n\n{}", lines.join("\n")));
+        }
+        _ => OutboundMessage {
+            quick_replies: choices.iter().map(|(t, p)| Choice::new(t.clone(), p.clone())).collect(),
+            ..OutboundMessage::text(text)
+        },
+    };
+    let payload = serde_json::to_string(&message).unwrap_or_default();
+    QueuedReply { body: text.to_owned(), payload }
+}
+
+async fn save(tenant: &TenantStore, conversation: &str, fx: &StepEffects) -> Result<(), JobError> {
+    match tenant.apply_step(conversation, fx).await.map_err(retry)? {
+        Ok(()) => Ok(()),
+        // Another step of this conversation wrote first (it may have read our messages too): look again shortly,
+        // without counting this as a failed attempt.
+        Err(_) => Err(JobError::Defer { after: std::time::Duration::from_millis(20) }),
+    }
+}
+
+/// The guest's pending messages as one input: texts joined, the last button payload, the first message's kind.
+fn message_input(input: &StepInput) -> Input {
+    let text = input.pending.iter().map(|m| m.body.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n");
+    let button = |k: &str| matches!(k, "quick_reply" | "postback" | "button" | "interactive_reply" | "command");
+    let payload =
+        input.pending.iter().rev().find(|m| button(&m.kind) && !m.payload.is_empty()).map(|m| m.payload.clone());
+    let kind = match input.pending.first().map(|m| m.kind.as_str()) {
+        Some("story_reply") => InputKind::StoryReply,
+        Some("story_mention") => InputKind::StoryMention,
+        Some("comment") => {
+            InputKind::Comment { media_id: input.pending.first().map(|m| m.payload.clone()).filter(|p| !p.is_empty()) }
+        }
+        _ => InputKind::Text,
+    };
+    Input::Message { text, payload, kind }
+}
+
+type Loaded = Vec<(String, i64, FlowDef)>;
+
+async fn load_flows(tenant: &TenantStore, input: &StepInput) -> Result<Loaded, JobError> {
+    let rows = tenant.active_flows(input.channel_id).await.map_err(retry)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|f| match serde_json::from_str::<FlowDef>(&f.definition) {
+            Ok(def) => Some((f.flow_id, f.version, def)),
+            Err(e) => {
+                tracing::warn!(flow = %f.flow_id, error = %e, "a published flow is unreadable; skipped");
+                None
+            }
+        })
+        .collect())
+}
+
+/// The run in progress with the version it started on (which may no longer be the published one).
+async fn running(tenant: &TenantStore, input: &StepInput) -> Result<Option<(RunState, FlowDef)>, JobError> {
+    let Some(state) = input.state.as_deref() else { return Ok(None) };
+    let Ok(state) = serde_json::from_str::<RunState>(state) else { return Ok(None) };
+    match tenant.flow_version(&state.flow_id, state.version).await {
+        Ok(def) => Ok(serde_json::from_str(&def).ok().map(|def| (state, def))),
+        // The flow was deleted: the run ends.
+        Err(maitre_store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(retry(e)),
+    }
+}
+
+/// The definition a state runs on: the one it started with, or a published candidate of the same version.
+fn def_of<'a>(flows: &'a Loaded, running: &'a Option<(RunState, FlowDef)>, s: &RunState) -> Option<&'a FlowDef> {
+    running
+        .as_ref()
+        .filter(|(r, _)| r.flow_id == s.flow_id && r.version == s.version)
+        .map(|(_, d)| d)
+        .or_else(|| flows.iter().find(|(id, v, _)| *id == s.flow_id && *v == s.version).map(|(_, _, d)| d))
+}
+
+fn tenant(gw: &Gateway, job: &Job) -> Result<TenantStore, JobError> {
+    gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(payload: &str) -> Result<T, JobError> {
+    serde_json::from_str(payload).map_err(|e| JobError::Permanent(format!("unreadable job payload: {e}")))
+}

@@ -1,0 +1,83 @@
+//! A flow's reservation actions carried out against the store, answered as the engine's next input.
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use maitre_domain::booking::{ReservationRequest, SlotCheck};
+use maitre_domain::flow::ReservationOutcome;
+use maitre_jobs::JobError;
+use maitre_store::{
+    Booking, BookingError, Origin as ReservationOrigin, Source as ReservationSource, StoreError, TenantStore,
+};
+
+use crate::retry;
+
+/// Which conversation asks, and the step's key (a re-run of the step finds its reservation instead of booking
+/// a second one).
+pub struct Origin<'a> {
+    pub contact: &'a str,
+    pub conversation: &'a str,
+    pub key: &'a str,
+}
+
+pub async fn reserve(
+    tenant: &TenantStore,
+    tz: Tz,
+    req: &ReservationRequest,
+    o: &Origin<'_>,
+) -> Result<ReservationOutcome, JobError> {
+    let origin = ReservationOrigin {
+        source: ReservationSource::Flow,
+        contact_id: Some(o.contact),
+        conversation_id: Some(o.conversation),
+    };
+    let _ = o.key;
+    outcome(tenant.create_reservation(req, tz, &origin).await)
+}
+
+pub async fn modify(
+    tenant: &TenantStore,
+    tz: Tz,
+    id: &str,
+    starts_at: NaiveDateTime,
+    party_size: u32,
+) -> Result<ReservationOutcome, JobError> {
+    let current = match tenant.reservation(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Ok(ReservationOutcome::NoReservation),
+        Err(e) => return Err(retry(e)),
+    };
+    let req = ReservationRequest {
+        starts_at,
+        party_size,
+        service: current.service.clone(),
+        name: current.name.clone(),
+        phone: Some(current.phone.clone()).filter(|p| !p.is_empty()),
+        email: Some(current.email.clone()).filter(|e| !e.is_empty()),
+        notes: current.notes.clone(),
+    };
+    outcome(tenant.modify_reservation(id, &req, tz, ReservationSource::Flow).await)
+}
+
+pub async fn cancel(tenant: &TenantStore, id: &str) -> Result<ReservationOutcome, JobError> {
+    match tenant.cancel_reservation(id).await {
+        Ok(r) => Ok(ReservationOutcome::Cancelled { reservation: r.info() }),
+        Err(BookingError::Store(StoreError::NotFound)) | Err(BookingError::Transition { .. }) => {
+            Ok(ReservationOutcome::NoReservation)
+        }
+        Err(BookingError::Store(e)) => Err(retry(e)),
+        Err(e) => Err(JobError::Permanent(e.to_string())),
+    }
+}
+
+fn outcome(result: Result<Booking, BookingError>) -> Result<ReservationOutcome, JobError> {
+    match result {
+        Ok(Booking::Booked(r)) => Ok(ReservationOutcome::Booked { reservation: r.info() }),
+        Ok(Booking::Refused(check)) => Ok(ReservationOutcome::Unavailable { check }),
+        Err(BookingError::Store(e)) => Err(retry(e)),
+        // The guest's request cannot be booked as asked (a time that does not exist locally, a past date …):
+        // the flow offers its alternatives branch, which asks again.
+        Err(e) => {
+            tracing::info!(error = %e, "a flow's reservation request was refused");
+            Ok(ReservationOutcome::Unavailable { check: SlotCheck::Closed { alternatives: vec![] } })
+        }
+    }
+}

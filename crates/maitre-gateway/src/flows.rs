@@ -1,0 +1,112 @@
+//! Authoring flows: installing a template, publishing a draft (validated, and its own test cases run against the
+//! simulator first), and simulating a conversation without a channel. The dashboard, the API and the CLI all go
+//! through here, so a flow is checked the same way wherever it is published.
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use maitre_domain::flow::{
+    self, AlwaysAvailable, Candidate, FlowDef, Issue, Severity, SimEnv, Simulator, TestResult, Turn,
+};
+use maitre_store::{FlowRecord, StoreError, TenantStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("no template {0:?}")]
+    UnknownTemplate(String),
+    #[error("the flow is not valid JSON for a flow: {0}")]
+    Unreadable(String),
+    #[error("the flow has {} error(s): {}", .0.len(), summary(.0))]
+    Invalid(Vec<Issue>),
+    #[error("{} of the flow's tests failed: {}", .0.len(), .0.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))]
+    TestsFailed(Vec<TestResult>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn summary(issues: &[Issue]) -> String {
+    issues.iter().map(|i| i.message.as_str()).take(3).collect::<Vec<_>>().join("; ")
+}
+
+/// Reads a draft; an error names the line and column.
+pub fn parse(draft: &str) -> Result<FlowDef, FlowError> {
+    serde_json::from_str(draft).map_err(|e| FlowError::Unreadable(e.to_string()))
+}
+
+/// Creates a flow from a template (as a draft, then published) and returns it.
+pub async fn install_template(tenant: &TenantStore, key: &str, by: &str) -> Result<FlowRecord, FlowError> {
+    let t =
+        flow::templates().into_iter().find(|t| t.key == key).ok_or_else(|| FlowError::UnknownTemplate(key.into()))?;
+    let draft = serde_json::to_string_pretty(&t.def).map_err(|e| FlowError::Unreadable(e.to_string()))?;
+    let record = tenant.create_flow(t.name, &draft, key).await?;
+    publish(tenant, &record.id, by).await?;
+    Ok(tenant.flow(&record.id).await?)
+}
+
+/// Every issue of a draft (errors and warnings), for the editor.
+pub async fn check(tenant: &TenantStore, def: &FlowDef) -> Result<Vec<Issue>, FlowError> {
+    let flows = tenant.flows().await?;
+    let known: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();
+    Ok(flow::validate(def, &known))
+}
+
+/// Publishes the flow's draft as its next version, if it has no errors and its tests pass.
+pub async fn publish(tenant: &TenantStore, flow_id: &str, by: &str) -> Result<i64, FlowError> {
+    let record = tenant.flow(flow_id).await?;
+    let def = parse(&record.draft)?;
+    let errors: Vec<Issue> = check(tenant, &def).await?.into_iter().filter(|i| i.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        return Err(FlowError::Invalid(errors));
+    }
+    let failed: Vec<TestResult> = run_tests(tenant, flow_id, &def).await?.into_iter().filter(|t| !t.passed).collect();
+    if !failed.is_empty() {
+        return Err(FlowError::TestsFailed(failed));
+    }
+    Ok(tenant.publish_flow(flow_id, &record.draft, by).await?)
+}
+
+/// Runs a draft's own test cases against an always-free calendar (tests must not depend on today's bookings).
+pub async fn run_tests(tenant: &TenantStore, flow_id: &str, def: &FlowDef) -> Result<Vec<TestResult>, FlowError> {
+    let account = tenant.account().await?;
+    let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
+    let candidates = [Candidate { flow_id, version: 0, def }];
+    let env = SimEnv {
+        flows: &candidates,
+        tz,
+        locale: account.settings.locale,
+        account_name: &account.settings.name,
+        review_link: None,
+        availability: &AlwaysAvailable,
+    };
+    Ok(flow::run_tests(&env, flow_id, tenant_now(tenant)))
+}
+
+/// One simulated turn of a flow's draft with the account's real calendar. `sim` carries the conversation between
+/// calls (`None` starts a new one); the flow runs alone, started by the guest's first message.
+pub async fn simulate(
+    tenant: &TenantStore,
+    flow_id: &str,
+    def: &FlowDef,
+    sim: Option<Simulator>,
+    text: &str,
+) -> Result<(Simulator, Turn), FlowError> {
+    let account = tenant.account().await?;
+    let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
+    let snapshot = tenant.horizon_snapshot(tz).await?;
+    let review_link = tenant.booking_settings().await?.review_link;
+    let candidates = [Candidate { flow_id, version: 0, def }];
+    let env = SimEnv {
+        flows: &candidates,
+        tz,
+        locale: account.settings.locale,
+        account_name: &account.settings.name,
+        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
+        availability: &snapshot,
+    };
+    let fresh = sim.is_none();
+    let mut sim = sim.unwrap_or_else(|| Simulator::new(tenant_now(tenant), "Test Guest"));
+    let turn = if fresh || sim.run.is_none() { sim.start(&env, flow_id, Some(text)) } else { sim.send(&env, text) };
+    Ok((sim, turn))
+}
+
+fn tenant_now(tenant: &TenantStore) -> DateTime<Utc> {
+    tenant.now()
+}

@@ -1,0 +1,182 @@
+//! What happens around a reservation after it is stored: the business hears of new, changed and cancelled
+//! reservations by email; the guest gets a reminder before the visit and a review request after it, through the
+//! channel they booked on — only while the platform's messaging window allows an automated message.
+use maitre_channels::policy;
+use maitre_domain::booking::ReservationStatus;
+use maitre_domain::{Locale, Role};
+use maitre_jobs::JobError;
+use maitre_notify::Email;
+use maitre_store::{Job, Reservation, StoreError, TenantStore};
+use serde::Deserialize;
+use std::sync::Arc;
+
+use crate::{Gateway, retry};
+
+#[derive(Deserialize)]
+struct Payload {
+    reservation_id: String,
+    #[serde(default)]
+    change: String,
+}
+
+/// Emails the account's owners and admins about a new, changed or cancelled reservation.
+pub async fn notify(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let Some(mailer) = &gw.mailer else { return Ok(()) };
+    let (tenant, p, r) = match load(gw, &job).await? {
+        Some(found) => found,
+        None => return Ok(()),
+    };
+    let account = tenant.account().await.map_err(retry)?;
+    let locale = account.settings.locale;
+    let when = r.local_start.format("%d.%m.%Y %H:%M");
+    let subject = match (locale, p.change.as_str()) {
+        (Locale::De, "cancelled") => format!("Reservierung storniert: {}, {when}", r.name),
+        (Locale::De, "changed") => format!("Reservierung geändert: {}, {when}", r.name),
+        (Locale::De, _) => format!("Neue Reservierung: {}, {when}, {} Pers.", r.name, r.party_size),
+        (Locale::Fr, "cancelled") => format!("Réservation annulée : {}, {when}", r.name),
+        (Locale::Fr, "changed") => format!("Réservation modifiée : {}, {when}", r.name),
+        (Locale::Fr, _) => format!("Nouvelle réservation : {}, {when}, {} pers.", r.name, r.party_size),
+        (_, "cancelled") => format!("Reservation cancelled: {}, {when}", r.name),
+        (_, "changed") => format!("Reservation changed: {}, {when}", r.name),
+        _ => format!("New reservation: {}, {when}, party of {}", r.name, r.party_size),
+    };
+    let mut body = format!(
+        "{subject}\n\n{}: {}\n{}: {}\n{}: {}\nStatus: {}\n",
+        label(locale, "name"),
+        r.name,
+        label(locale, "when"),
+        when,
+        label(locale, "party"),
+        r.party_size,
+        r.status,
+    );
+    for (key, value) in [
+        ("service", r.service.clone().unwrap_or_default()),
+        ("phone", r.phone.clone()),
+        ("email", r.email.clone()),
+        ("notes", r.notes.clone()),
+    ] {
+        if !value.is_empty() {
+            body.push_str(&format!("{}: {value}\n", label(locale, key)));
+        }
+    }
+    let members = tenant.members().await.map_err(retry)?;
+    for m in members.iter().filter(|m| matches!(m.role, Role::Owner | Role::Admin)) {
+        let email = Email { to: &m.email, subject: &subject, body: body.clone() };
+        mailer.send(email).await.map_err(|e| JobError::retry(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Reminds the guest of an upcoming visit, if it is still on and the window allows a message.
+pub async fn remind(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
+    if !r.status.is_active() {
+        return Ok(());
+    }
+    let locale = tenant.account().await.map_err(retry)?.settings.locale;
+    let when = r.local_start.format(match locale {
+        Locale::En => "%d/%m at %H:%M",
+        _ => "%d.%m. um %H:%M",
+    });
+    let text = match locale {
+        Locale::De => format!("Erinnerung: Wir erwarten Sie am {when} ({} Pers.). Bis bald!", r.party_size),
+        Locale::Fr => format!(
+            "Rappel : nous vous attendons le {} ({} pers.). À bientôt !",
+            r.local_start.format("%d/%m à %Hh%M"),
+            r.party_size
+        ),
+        Locale::En => format!("Reminder: we look forward to seeing you on {when} (party of {}).", r.party_size),
+    };
+    message_guest(gw, &tenant, &r, &text, "reminder").await
+}
+
+/// Asks for a review once after the visit: the account's `visit_completed` flow when it has one, else a short
+/// message with its review link.
+pub async fn review(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
+    if matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::NoShow) {
+        return Ok(());
+    }
+    let Some(conversation) = r.conversation_id.as_deref() else { return Ok(()) };
+    let key = format!("review:{}", r.id);
+    if crate::automation::event(gw, &tenant, conversation, "visit_completed", &key).await? {
+        return Ok(());
+    }
+    let link = tenant.booking_settings().await.map_err(retry)?.review_link;
+    if link.is_empty() {
+        return Ok(());
+    }
+    let locale = tenant.account().await.map_err(retry)?.settings.locale;
+    let text = match locale {
+        Locale::De => format!("Danke für Ihren Besuch! Wir freuen uns über eine Bewertung: {link}"),
+        Locale::Fr => format!("Merci de votre visite ! Votre avis nous aide beaucoup : {link}"),
+        Locale::En => format!("Thank you for visiting! We'd love a review: {link}"),
+    };
+    message_guest(gw, &tenant, &r, &text, "review").await
+}
+
+async fn message_guest(
+    gw: &Gateway,
+    tenant: &TenantStore,
+    r: &Reservation,
+    text: &str,
+    what: &str,
+) -> Result<(), JobError> {
+    let Some(conversation) = r.conversation_id.as_deref() else { return Ok(()) };
+    let c = match tenant.conversation_channel(conversation).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    let channel = tenant.channel(c.0).await.map_err(retry)?;
+    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
+    if let Err(reason) = policy::window(platform, c.1, gw.store.clock().now(), false) {
+        // Outside the window an automated message would be refused (or need a paid template): skip it.
+        tracing::info!(reservation = %r.id, %reason, "{what} not sent: outside the messaging window");
+        return Ok(());
+    }
+    let key = format!("{what}:{}", r.id);
+    tenant.queue_reply(conversation, text, &key).await.map_err(retry)?;
+    Ok(())
+}
+
+async fn load(gw: &Gateway, job: &Job) -> Result<Option<(TenantStore, Payload, Reservation)>, JobError> {
+    let tenant = gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let p: Payload =
+        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    match tenant.reservation(&p.reservation_id).await {
+        Ok(r) => Ok(Some((tenant, p, r))),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(retry(e)),
+    }
+}
+
+fn label(locale: Locale, key: &str) -> &'static str {
+    match (locale, key) {
+        (Locale::De, "name") => "Name",
+        (Locale::De, "when") => "Wann",
+        (Locale::De, "party") => "Personen",
+        (Locale::De, "service") => "Leistung",
+        (Locale::De, "phone") => "Telefon",
+        (Locale::De, "email") => "E-Mail",
+        (Locale::De, "notes") => "Notizen",
+        (Locale::Fr, "name") => "Nom",
+        (Locale::Fr, "when") => "Quand",
+        (Locale::Fr, "party") => "Personnes",
+        (Locale::Fr, "service") => "Prestation",
+        (Locale::Fr, "phone") => "Téléphone",
+        (Locale::Fr, "email") => "E-mail",
+        (Locale::Fr, "notes") => "Notes",
+        (_, "name") => "Name",
+        (_, "when") => "When",
+        (_, "party") => "Party size",
+        (_, "service") => "Service",
+        (_, "phone") => "Phone",
+        (_, "email") => "Email",
+        _ => "Notes",
+    }
+}

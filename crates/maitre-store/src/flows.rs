@@ -1,0 +1,577 @@
+//! Flows as stored: editable drafts, immutable published versions, the run state per conversation, and the
+//! effects of one engine step written in one transaction. Definitions and states are JSON the caller (de)serializes;
+//! the store does not interpret them.
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use maitre_domain::ChannelId;
+use sqlx::{FromRow, Row};
+
+use crate::clock::from_ms;
+use crate::conversations::queue_message_in;
+use crate::jobs::{NewJob, enqueue_in};
+use crate::tenant::TenantStore;
+use crate::{Result, StoreError};
+
+/// Reads a conversation's pending inbound messages and steps its flows.
+pub const FLOW_STEP: &str = "flow_step";
+/// Wakes a conversation's run (a delay or a question's no-answer time is up).
+pub const FLOW_TIMER: &str = "flow_timer";
+
+#[derive(Debug, Clone)]
+pub struct FlowRecord {
+    pub id: String,
+    pub name: String,
+    pub draft: String,
+    pub published_version: Option<i64>,
+    pub enabled: bool,
+    /// Channel ids the flow runs on; empty = all.
+    pub channel_ids: Vec<String>,
+    pub template: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+struct FlowRow {
+    id: String,
+    name: String,
+    draft: String,
+    published_version: Option<i64>,
+    enabled: i64,
+    channel_ids: String,
+    template: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<FlowRow> for FlowRecord {
+    type Error = StoreError;
+    fn try_from(r: FlowRow) -> Result<Self> {
+        Ok(FlowRecord {
+            id: r.id,
+            name: r.name,
+            draft: r.draft,
+            published_version: r.published_version,
+            enabled: r.enabled != 0,
+            channel_ids: serde_json::from_str(&r.channel_ids).map_err(StoreError::corrupt)?,
+            template: r.template,
+            created_at: from_ms(r.created_at),
+            updated_at: from_ms(r.updated_at),
+        })
+    }
+}
+
+/// A published version that may run on a channel.
+#[derive(Debug, Clone)]
+pub struct PublishedFlow {
+    pub flow_id: String,
+    pub version: i64,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutomationSettings {
+    /// How long to wait after a guest's message for a quick follow-up before the flow reads them together
+    /// (`None`: the server's default).
+    pub read_together_ms: Option<i64>,
+    pub ai_base_url: String,
+    pub ai_model: String,
+    /// Sealed by the caller's vault; empty = no key.
+    pub ai_key: String,
+    pub ai_timeout_ms: i64,
+}
+
+impl Default for AutomationSettings {
+    fn default() -> Self {
+        AutomationSettings {
+            read_together_ms: None,
+            ai_base_url: String::new(),
+            ai_model: String::new(),
+            ai_key: String::new(),
+            ai_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// What a flow step reads about a conversation.
+#[derive(Debug, Clone)]
+pub struct StepInput {
+    pub conversation_id: String,
+    pub channel_id: ChannelId,
+    pub contact_id: String,
+    /// `bot` or `human`.
+    pub mode: String,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub contact_name: String,
+    pub opted_out: bool,
+    pub tags: BTreeSet<String>,
+    /// Every inbound message of the conversation is in `pending`: the contact is new.
+    pub first_contact: bool,
+    pub state: Option<String>,
+    pub rev: i64,
+    /// Unread inbound messages, oldest first.
+    pub pending: Vec<PendingMessage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingMessage {
+    pub id: String,
+    pub kind: String,
+    pub body: String,
+    pub payload: String,
+    /// When maitre stored it (not the platform's timestamp): the read-together pause counts from here.
+    pub stored_at: DateTime<Utc>,
+}
+
+/// A reply to queue: text and, for rich messages, the serialized platform-neutral message.
+#[derive(Debug, Clone)]
+pub struct QueuedReply {
+    pub body: String,
+    pub payload: String,
+}
+
+/// The effects of one step, written atomically. `key` is unique per step (`reply:<event id>` for the guest's
+/// message that woke it, `timer:<token>` …) and prefixes the dedupe keys of the replies it queues, so a re-run
+/// queues nothing twice.
+#[derive(Debug, Default)]
+pub struct StepEffects {
+    pub key: String,
+    pub expected_rev: i64,
+    pub state: Option<String>,
+    /// Pending messages this step read.
+    pub read: Vec<String>,
+    pub replies: Vec<QueuedReply>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    /// (field, value) for name, phone, email.
+    pub contact_fields: Vec<(String, String)>,
+    pub handoff: bool,
+    pub timers: Vec<(DateTime<Utc>, String)>,
+    pub opt_out: Option<String>,
+}
+
+/// Another step wrote first: re-read and try again.
+#[derive(Debug, thiserror::Error)]
+#[error("the conversation changed while its step ran")]
+pub struct StepConflict;
+
+const FLOW_COLUMNS: &str = "id, name, draft, published_version, enabled, channel_ids, template, created_at, updated_at";
+
+impl TenantStore {
+    /// The store's clock (manual in tests), for callers that simulate at "now".
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store().clock().now()
+    }
+
+    pub async fn create_flow(&self, name: &str, draft: &str, template: &str) -> Result<FlowRecord> {
+        let now = self.store().now_ms();
+        let id = uuid::Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO flows (account_id, id, name, draft, template, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(&id)
+        .bind(name)
+        .bind(draft)
+        .bind(template)
+        .bind(now)
+        .execute(&self.store().write)
+        .await?;
+        self.flow(&id).await
+    }
+
+    /// Flows by name.
+    pub async fn flows(&self) -> Result<Vec<FlowRecord>> {
+        let q = format!("SELECT {FLOW_COLUMNS} FROM flows WHERE account_id = $1 ORDER BY name, id");
+        let rows: Vec<FlowRow> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(self.account_id().to_string())
+            .fetch_all(&self.store().read)
+            .await?;
+        rows.into_iter().map(FlowRecord::try_from).collect()
+    }
+
+    pub async fn flow(&self, id: &str) -> Result<FlowRecord> {
+        let q = format!("SELECT {FLOW_COLUMNS} FROM flows WHERE account_id = $1 AND id = $2");
+        let row: FlowRow = sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(self.account_id().to_string())
+            .bind(id)
+            .fetch_one(&self.store().read)
+            .await?;
+        row.try_into()
+    }
+
+    pub async fn save_flow_draft(&self, id: &str, name: &str, draft: &str) -> Result<()> {
+        let q =
+            sqlx::query("UPDATE flows SET name = $3, draft = $4, updated_at = $5 WHERE account_id = $1 AND id = $2");
+        let q = q.bind(self.account_id().to_string()).bind(id).bind(name).bind(draft).bind(self.store().now_ms());
+        found(q.execute(&self.store().write).await?.rows_affected())
+    }
+
+    pub async fn set_flow_enabled(&self, id: &str, enabled: bool) -> Result<()> {
+        let q = sqlx::query("UPDATE flows SET enabled = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
+        let q = q.bind(self.account_id().to_string()).bind(id).bind(i64::from(enabled)).bind(self.store().now_ms());
+        found(q.execute(&self.store().write).await?.rows_affected())
+    }
+
+    pub async fn set_flow_channels(&self, id: &str, channels: &[String]) -> Result<()> {
+        let json = serde_json::to_string(channels).map_err(StoreError::corrupt)?;
+        let q = sqlx::query("UPDATE flows SET channel_ids = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
+        let q = q.bind(self.account_id().to_string()).bind(id).bind(json).bind(self.store().now_ms());
+        found(q.execute(&self.store().write).await?.rows_affected())
+    }
+
+    /// Deletes a flow with its versions. Runs of it in progress end at their next step (their version is gone).
+    pub async fn delete_flow(&self, id: &str) -> Result<()> {
+        let q = sqlx::query("DELETE FROM flows WHERE account_id = $1 AND id = $2");
+        found(q.bind(self.account_id().to_string()).bind(id).execute(&self.store().write).await?.rows_affected())
+    }
+
+    /// Stores `definition` as the flow's next version and makes it the published one. Returns the version.
+    pub async fn publish_flow(&self, id: &str, definition: &str, by: &str) -> Result<i64> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "UPDATE flows SET published_version = COALESCE(published_version, 0) + 1, updated_at = $3 \
+             WHERE account_id = $1 AND id = $2 RETURNING published_version",
+        )
+        .bind(&account)
+        .bind(id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO flow_versions (account_id, flow_id, version, definition, published_at, published_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&account)
+        .bind(id)
+        .bind(version)
+        .bind(definition)
+        .bind(now)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    pub async fn flow_version(&self, id: &str, version: i64) -> Result<String> {
+        Ok(sqlx::query_scalar(
+            "SELECT definition FROM flow_versions WHERE account_id = $1 AND flow_id = $2 AND version = $3",
+        )
+        .bind(self.account_id().to_string())
+        .bind(id)
+        .bind(version)
+        .fetch_one(&self.store().read)
+        .await?)
+    }
+
+    /// Published, enabled flows that run on `channel`, in a stable order.
+    pub async fn active_flows(&self, channel: ChannelId) -> Result<Vec<PublishedFlow>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.channel_ids, v.version, v.definition FROM flows f \
+             JOIN flow_versions v ON v.account_id = f.account_id AND v.flow_id = f.id \
+                AND v.version = f.published_version \
+             WHERE f.account_id = $1 AND f.enabled = 1 ORDER BY f.created_at, f.id",
+        )
+        .bind(self.account_id().to_string())
+        .fetch_all(&self.store().read)
+        .await?;
+        let channel = channel.to_string();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let channels: Vec<String> =
+                serde_json::from_str(&r.try_get::<String, _>("channel_ids")?).map_err(StoreError::corrupt)?;
+            if channels.is_empty() || channels.contains(&channel) {
+                out.push(PublishedFlow {
+                    flow_id: r.try_get("id")?,
+                    version: r.try_get("version")?,
+                    definition: r.try_get("definition")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn automation_settings(&self) -> Result<AutomationSettings> {
+        let row = sqlx::query(
+            "SELECT read_together_ms, ai_base_url, ai_model, ai_key, ai_timeout_ms FROM automation_settings \
+             WHERE account_id = $1",
+        )
+        .bind(self.account_id().to_string())
+        .fetch_optional(&self.store().read)
+        .await?;
+        let Some(r) = row else { return Ok(AutomationSettings::default()) };
+        Ok(AutomationSettings {
+            read_together_ms: r.try_get("read_together_ms")?,
+            ai_base_url: r.try_get("ai_base_url")?,
+            ai_model: r.try_get("ai_model")?,
+            ai_key: r.try_get("ai_key")?,
+            ai_timeout_ms: r.try_get("ai_timeout_ms")?,
+        })
+    }
+
+    pub async fn put_automation_settings(&self, s: &AutomationSettings) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO automation_settings (account_id, read_together_ms, ai_base_url, ai_model, ai_key, \
+             ai_timeout_ms, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id) DO UPDATE SET \
+             read_together_ms = excluded.read_together_ms, ai_base_url = excluded.ai_base_url, \
+             ai_model = excluded.ai_model, ai_key = excluded.ai_key, ai_timeout_ms = excluded.ai_timeout_ms, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(self.account_id().to_string())
+        .bind(s.read_together_ms)
+        .bind(&s.ai_base_url)
+        .bind(&s.ai_model)
+        .bind(&s.ai_key)
+        .bind(s.ai_timeout_ms)
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    /// Everything a flow step reads about one conversation.
+    pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
+        let account = self.account_id().to_string();
+        let read = &self.store().read;
+        let c = sqlx::query(
+            "SELECT v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
+             r.state, r.rev FROM conversations v \
+             JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
+             LEFT JOIN flow_runs r ON r.account_id = v.account_id AND r.conversation_id = v.id \
+             WHERE v.account_id = $1 AND v.id = $2",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .fetch_one(read)
+        .await?;
+        let contact_id: String = c.try_get("contact_id")?;
+        let pending: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, kind, body, payload, updated_at FROM messages WHERE account_id = $1 \
+             AND conversation_id = $2 AND automation_pending = 1 ORDER BY updated_at, id",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .fetch_all(read)
+        .await?;
+        let pending: Vec<PendingMessage> = pending
+            .into_iter()
+            .map(|(id, kind, body, payload, at)| PendingMessage { id, kind, body, payload, stored_at: from_ms(at) })
+            .collect();
+        let inbound: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'in'",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .fetch_one(read)
+        .await?;
+        Ok(StepInput {
+            conversation_id: conversation_id.to_owned(),
+            channel_id: c.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
+            tags: self.contact_tags(&contact_id).await?,
+            contact_id,
+            mode: c.try_get("mode")?,
+            last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
+            contact_name: c.try_get("name")?,
+            opted_out: c.try_get::<Option<i64>, _>("opted_out_at")?.is_some(),
+            first_contact: inbound as usize == pending.len(),
+            state: c.try_get("state")?,
+            rev: c.try_get::<Option<i64>, _>("rev")?.unwrap_or(0),
+            pending,
+        })
+    }
+
+    pub async fn contact_tags(&self, contact_id: &str) -> Result<BTreeSet<String>> {
+        let tags: Vec<String> =
+            sqlx::query_scalar("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
+                .bind(self.account_id().to_string())
+                .bind(contact_id)
+                .fetch_all(&self.store().read)
+                .await?;
+        Ok(tags.into_iter().collect())
+    }
+
+    /// Writes one step's effects in one transaction: the run state (only if no other step wrote since
+    /// `expected_rev`), the messages it read, replies with their send jobs, contact changes, timers.
+    pub async fn apply_step(&self, conversation_id: &str, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
+             ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \
+             rev = flow_runs.rev + 1, updated_at = excluded.updated_at WHERE flow_runs.rev = $4",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .bind(&fx.state)
+        .bind(fx.expected_rev)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // A fresh row (no run before) is only ours when nobody else created it: expected 0 then.
+        if claimed.rows_affected() == 0 {
+            return Ok(Err(StepConflict));
+        }
+        for id in &fx.read {
+            let done = sqlx::query(
+                "UPDATE messages SET automation_pending = 0 WHERE account_id = $1 AND id = $2 \
+                 AND automation_pending = 1",
+            )
+            .bind(&account)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(Err(StepConflict));
+            }
+        }
+        let conv = sqlx::query("SELECT channel_id, contact_id FROM conversations WHERE account_id = $1 AND id = $2")
+            .bind(&account)
+            .bind(conversation_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let channel: String = conv.try_get("channel_id")?;
+        let contact: String = conv.try_get("contact_id")?;
+        for (i, r) in fx.replies.iter().enumerate() {
+            let key = format!("{}:{i}", fx.key);
+            queue_message_in(&mut tx, self.account_id(), conversation_id, &channel, &r.body, &r.payload, &key, now)
+                .await?;
+        }
+        for tag in &fx.add_tags {
+            sqlx::query(
+                "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&account)
+            .bind(&contact)
+            .bind(tag)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for tag in &fx.remove_tags {
+            sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
+                .bind(&account)
+                .bind(&contact)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (field, value) in &fx.contact_fields {
+            let column = match field.as_str() {
+                "name" => "name",
+                "phone" => "phone",
+                "email" => "email",
+                _ => continue,
+            };
+            let q = format!("UPDATE contacts SET {column} = $3 WHERE account_id = $1 AND id = $2");
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(&account)
+                .bind(&contact)
+                .bind(value.chars().take(200).collect::<String>())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if fx.handoff {
+            sqlx::query("UPDATE conversations SET mode = 'human', status = 'open' WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(conversation_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (at, token) in &fx.timers {
+            let payload = serde_json::json!({ "conversation": conversation_id, "token": token }).to_string();
+            let key = format!("timer:{conversation_id}:{token}");
+            let job = NewJob {
+                account_id: Some(self.account_id()),
+                kind: FLOW_TIMER,
+                payload: &payload,
+                dedupe_key: Some(&key),
+                run_at: Some(*at),
+                max_attempts: 8,
+            };
+            enqueue_in(&mut tx, now, &job).await?;
+        }
+        if let Some(word) = &fx.opt_out {
+            sqlx::query("UPDATE contacts SET opted_out_at = $3 WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(&contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            record_consent(&mut tx, &account, &contact, "opted_out", "guest", word, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// A conversation's channel and when the guest last wrote (for the messaging-window rule).
+    pub async fn conversation_channel(&self, conversation_id: &str) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
+        let (channel, last): (String, Option<i64>) =
+            sqlx::query_as("SELECT channel_id, last_inbound_at FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .fetch_one(&self.store().read)
+                .await?;
+        Ok((channel.parse().map_err(StoreError::corrupt)?, last.map(from_ms)))
+    }
+
+    /// Queues an automated text message in a conversation, once per `key`.
+    pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
+        let (channel, _) = self.conversation_channel(conversation_id).await?;
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let channel = channel.to_string();
+        let queued =
+            queue_message_in(&mut tx, self.account_id(), conversation_id, &channel, text, "", key, now).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// Opt-in/opt-out history of a contact, newest first: (state, source, detail, at).
+    pub async fn consent_history(&self, contact_id: &str) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT state, source, detail, at FROM contact_consents WHERE account_id = $1 AND contact_id = $2 \
+             ORDER BY at DESC, id DESC",
+        )
+        .bind(self.account_id().to_string())
+        .bind(contact_id)
+        .fetch_all(&self.store().read)
+        .await?;
+        Ok(rows.into_iter().map(|(s, src, d, at)| (s, src, d, from_ms(at))).collect())
+    }
+}
+
+async fn record_consent(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: &str,
+    contact: &str,
+    state: &str,
+    source: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO contact_consents (account_id, id, contact_id, state, source, detail, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(account)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(contact)
+    .bind(state)
+    .bind(source)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn found(rows: u64) -> Result<()> {
+    if rows == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
