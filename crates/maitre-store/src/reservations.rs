@@ -117,7 +117,7 @@ impl Reservation {
 /// The outcome of a create or change: stored, or refused with the reason (and alternatives).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Booking {
-    Booked(Reservation),
+    Booked(Box<Reservation>),
     Refused(SlotCheck),
 }
 
@@ -384,7 +384,7 @@ impl TenantStore {
         let change = if current.is_some() { "changed" } else { "created" };
         follow_up(&mut tx, self.account_id(), &r, &settings, Some(change), now).await?;
         tx.commit().await?;
-        Ok(Booking::Booked(r))
+        Ok(Booking::Booked(Box::new(r)))
     }
 
     /// Changes the status (see `ReservationStatus::may_become`). Confirming and cancelling notify; follow-ups are

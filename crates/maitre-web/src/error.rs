@@ -107,12 +107,26 @@ impl From<maitre_gateway::ConnectError> for AppError {
     }
 }
 
+impl From<maitre_store::BookingError> for AppError {
+    fn from(e: maitre_store::BookingError) -> Self {
+        use maitre_store::BookingError;
+        match e {
+            BookingError::Store(e) => e.into(),
+            e @ BookingError::Transition { .. } => AppError::Conflict(e.to_string()),
+            e => AppError::Validation(e.to_string()),
+        }
+    }
+}
+
 /// Named constraints become messages a person understands.
 fn conflict_message(constraint: &str) -> String {
     match constraint {
         c if c.contains("users") && c.contains("email") => "An account with this email already exists.".into(),
         c if c.contains("memberships") => "This person is already a member of the account.".into(),
         "last_owner" => "An account needs at least one owner.".into(),
+        c if c.contains("booking_resources") || c.contains("booking_services") => {
+            "This name is already used; choose another.".into()
+        }
         _ => "This conflicts with existing data.".into(),
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod error;
 pub mod i18n;
+mod ical;
 mod metrics;
 mod middleware;
 mod ops;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(pages::routes(&state))
         .merge(webhooks::routes())
+        .merge(ical::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found);
     middleware::apply(app, &state).with_state(state)

@@ -374,8 +374,8 @@ mod tests {
         r.slot_minutes = 15;
         r.max_party_size = 0;
         assert!(matches!(r.validate(), Err(RulesError::OutOfRange { field: "max_party_size", .. })));
-        let mut r = BookingRules::default();
-        r.exceptions = vec![Exception { label: "x".repeat(81), ..Exception::parse_line("2026-01-01 closed").unwrap() }];
+        let long = Exception { label: "x".repeat(81), ..Exception::parse_line("2026-01-01 closed").unwrap() };
+        let r = BookingRules { exceptions: vec![long], ..BookingRules::default() };
         assert_eq!(r.validate(), Err(RulesError::Label));
     }
 

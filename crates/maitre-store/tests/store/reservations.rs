@@ -39,7 +39,7 @@ async fn tenant() -> (Store, Clock, TestDb, TenantStore) {
 
 fn booked(b: Booking) -> Reservation {
     match b {
-        Booking::Booked(r) => r,
+        Booking::Booked(r) => *r,
         Booking::Refused(why) => panic!("refused: {why:?}"),
     }
 }

@@ -2,6 +2,7 @@
 //! by an OpenAPI document generated from these handlers.
 mod channels;
 mod operations;
+mod reservations;
 
 use axum::extract::{FromRequest, Path};
 use axum::http::StatusCode;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{token_id}", delete(revoke_token))
         .merge(operations::routes())
         .merge(channels::routes())
+        .merge(reservations::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -40,10 +42,15 @@ pub struct ApiJson<T>(pub T);
     paths(get_account, update_account, list_members, update_member, remove_member, list_tokens, revoke_token,
         operations::list_jobs, operations::retry_job, operations::list_events,
         channels::list, channels::connect_telegram, channels::connect_whatsapp, channels::verify, channels::update,
-        channels::remove),
+        channels::remove,
+        reservations::list, reservations::create, reservations::get_one, reservations::update_status,
+        reservations::get_settings, reservations::put_settings),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
-        channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch)),
+        channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
+        reservations::ReservationDto, reservations::ReservationPage, reservations::ReservationInput,
+        reservations::StatusInput, reservations::RefusedBody, reservations::RefusedDetail,
+        reservations::BookingSettingsDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

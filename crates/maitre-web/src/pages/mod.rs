@@ -1,10 +1,13 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod account;
 mod auth;
+mod booking;
+mod calendar;
 mod channels;
 mod me;
 mod oauth;
 mod operations;
+pub(crate) mod reservations;
 mod team;
 
 use askama::Template;
@@ -34,9 +37,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(oauth::routes())
         .merge(me::routes())
         .merge(operations::routes())
+        .merge(reservations::routes())
+        .merge(calendar::routes())
+        .merge(booking::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
+        .route("/static/calendar.css", get(calendar::css))
 }
 
 /// What every page's layout needs.
@@ -59,6 +66,8 @@ pub struct Current {
     pub tokens: bool,
     pub channels: bool,
     pub operations: bool,
+    pub reservations: bool,
+    pub booking: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -124,6 +133,8 @@ impl Ctx {
             tokens: m.may(Action::ManageApiTokens),
             operations: m.may(Action::ViewOperations),
             channels: m.may(Action::ManageChannels),
+            reservations: m.may(Action::ViewReservations),
+            booking: m.may(Action::ManageBookingSettings),
         });
         Ok(ctx)
     }

@@ -4,16 +4,16 @@ use maitre_testkit::Browser;
 
 use crate::helpers::{PASSWORD, TestApp};
 
-async fn fill(b: &Browser, name: &str, value: &str) {
+pub async fn fill(b: &Browser, name: &str, value: &str) {
     b.client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
 }
 
-async fn submit(b: &Browser) {
+pub async fn submit(b: &Browser) {
     b.client.find(Locator::Css("main button[type='submit']")).await.unwrap().click().await.unwrap();
 }
 
 /// Waits until the browser has navigated to a path matching `pred` (clicks return before the next page loads).
-async fn wait_for_path(b: &Browser, pred: impl Fn(&str) -> bool) -> String {
+pub async fn wait_for_path(b: &Browser, pred: impl Fn(&str) -> bool) -> String {
     for _ in 0..100 {
         let url = b.client.current_url().await.unwrap();
         if pred(url.path()) && b.client.find(Locator::Css("main")).await.is_ok() {

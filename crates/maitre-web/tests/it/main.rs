@@ -8,5 +8,6 @@ mod helpers;
 mod http;
 mod isolation;
 mod operations;
+mod reservations;
 mod roles;
 mod webhooks;

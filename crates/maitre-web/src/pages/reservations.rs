@@ -1,0 +1,500 @@
+//! Reservations by hand: the filtered list (with CSV export), the create/edit form that shows why a slot was
+//! refused and which starts are free instead, and status changes. Times are the account's local time.
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono_tz::Tz;
+use maitre_domain::booking::tz::{day_start, to_local};
+use maitre_domain::booking::{ReservationRequest, ReservationStatus, SlotCheck};
+use maitre_domain::{AccountId, Action};
+use maitre_store::{Booking, Cursor, InvalidCursor, Origin, Reservation, ReservationQuery, Source};
+use serde::{Deserialize, Serialize};
+
+use super::{Choice, Ctx, PageEnv, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::auth::cookies::flash;
+use crate::auth::csrf::CsrfForm;
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+const PAGE_SIZE: i64 = 50;
+/// The export and the calendar read at most this many reservations at once.
+pub(crate) const BULK_LIMIT: i64 = 2000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/a/{account}/reservations", get(list_page).post(create))
+        .route("/a/{account}/reservations.csv", get(export))
+        .route("/a/{account}/reservations/new", get(new_page))
+        .route("/a/{account}/reservations/{id}", get(edit_page).post(update))
+        .route("/a/{account}/reservations/{id}/status", post(change_status))
+}
+
+/// The account's time zone (validated when it was saved).
+pub(crate) fn account_tz(m: &Member) -> Tz {
+    m.account.settings.time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+pub(crate) fn format_local(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Why a slot was refused, in the reader's language.
+pub(crate) fn refusal_text(tr: &Tr, check: &SlotCheck) -> String {
+    match check {
+        SlotCheck::Free => String::new(),
+        SlotCheck::Closed { .. } => tr.t("res-refused-closed"),
+        SlotCheck::Full { .. } => tr.t("res-refused-full"),
+        SlotCheck::TooLarge { max } => tr.t1("res-refused-too-large", "max", &max.to_string()),
+        SlotCheck::TooSoon { earliest } => tr.t1("res-refused-too-soon", "time", &format_local(*earliest)),
+        SlotCheck::TooFar { latest } => tr.t1("res-refused-too-far", "time", &format_local(*latest)),
+    }
+}
+
+fn alternatives(check: &SlotCheck) -> &[NaiveDateTime] {
+    match check {
+        SlotCheck::Closed { alternatives } | SlotCheck::Full { alternatives } => alternatives,
+        _ => &[],
+    }
+}
+
+/// The list's query string; also what the "Later" link and the export carry forward. An absent `from` means
+/// today; an empty one means no lower bound.
+#[derive(Deserialize, Serialize, Clone, Default)]
+pub(crate) struct Filters {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    after: String,
+}
+
+impl Filters {
+    pub(crate) fn new(
+        status: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+        q: Option<String>,
+        after: Option<String>,
+    ) -> Self {
+        Filters {
+            status: status.unwrap_or_default(),
+            from,
+            to: to.unwrap_or_default(),
+            q: q.unwrap_or_default(),
+            after: after.unwrap_or_default(),
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<Option<NaiveDate>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{d:?} is not a date (YYYY-MM-DD)"))),
+    }
+}
+
+/// Turns the list filters into a store query, `from`/`to` being whole local days.
+pub(crate) fn query_of<'a>(
+    f: &'a Filters,
+    tz: Tz,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<ReservationQuery<'a>, AppError> {
+    let status = match f.status.as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|e: maitre_domain::booking::UnknownValue| AppError::BadRequest(e.to_string()))?),
+    };
+    let from = match &f.from {
+        None => Some(today),
+        Some(s) => parse_date(s)?,
+    };
+    let to = parse_date(&f.to)?;
+    let after = match f.after.as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
+    };
+    Ok(ReservationQuery {
+        status,
+        from: from.map(|d| day_start(d, tz)),
+        to: to.and_then(|d| d.succ_opt()).map(|d| day_start(d, tz)),
+        search: Some(f.q.as_str()),
+        after,
+        limit,
+    })
+}
+
+/// A reservation as lists and calendars show it.
+pub(crate) struct Row {
+    pub id: String,
+    pub when: String,
+    pub date: String,
+    pub time: String,
+    pub end: String,
+    pub party: u32,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub service: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub source: String,
+    pub notes: String,
+}
+
+pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {
+    let start = to_local(r.starts_at, tz);
+    Row {
+        when: format_local(start),
+        date: start.format("%Y-%m-%d").to_string(),
+        time: start.format("%H:%M").to_string(),
+        end: to_local(r.ends_at, tz).format("%H:%M").to_string(),
+        party: r.party_size,
+        status: r.status.as_str(),
+        status_label: tr.t(&format!("res-status-{}", r.status)),
+        source: tr.t(&format!("res-source-{}", r.source)),
+        service: r.service.unwrap_or_default(),
+        id: r.id,
+        name: r.name,
+        phone: r.phone,
+        email: r.email,
+        notes: r.notes,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reservations/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    account: AccountId,
+    statuses: Vec<Choice>,
+    from: String,
+    to: String,
+    q: String,
+    narrowed: bool,
+    can_manage: bool,
+    rows: Vec<Row>,
+    later: Option<String>,
+    export: String,
+}
+
+fn filters(params: Result<Query<Filters>, QueryRejection>) -> Result<Filters, AppError> {
+    params.map(|Query(f)| f).map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    params: Result<Query<Filters>, QueryRejection>,
+) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ViewReservations)?;
+    let f = filters(params)?;
+    let tz = account_tz(&m);
+    let today = to_local(state.store.clock().now(), tz).date();
+    let page = m.tenant.reservations(&query_of(&f, tz, today, PAGE_SIZE)?).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let later = page.next.map(|c: Cursor| {
+        serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
+    });
+    let from = f.from.clone().unwrap_or_else(|| today.format("%Y-%m-%d").to_string());
+    let statuses = super::choices(
+        &tr,
+        "res-status",
+        std::iter::once("all").chain(ReservationStatus::ALL.map(ReservationStatus::as_str)),
+        if f.status.is_empty() { "all" } else { &f.status },
+    );
+    render(&ListPage {
+        ctx: Ctx::member(env, &state, &m).await?,
+        account: m.account.id,
+        statuses,
+        narrowed: !f.status.is_empty() || !f.q.trim().is_empty() || !f.to.is_empty(),
+        export: serde_urlencoded::to_string(Filters { after: String::new(), from: Some(from.clone()), ..f.clone() })
+            .unwrap_or_default(),
+        from,
+        to: f.to.clone(),
+        q: f.q.clone(),
+        can_manage: m.may(Action::ManageReservations),
+        rows: page.items.into_iter().map(|r| row(&tr, tz, r)).collect(),
+        later,
+    })
+}
+
+/// Spreadsheet programs run cells that start like a formula; guests choose their own names.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+}
+
+async fn export(
+    State(state): State<AppState>,
+    m: Member,
+    params: Result<Query<Filters>, QueryRejection>,
+) -> Result<Response, PageError> {
+    m.require(Action::ViewReservations)?;
+    let f = filters(params)?;
+    let tz = account_tz(&m);
+    let today = to_local(state.store.clock().now(), tz).date();
+    let query = query_of(&f, tz, today, BULK_LIMIT)?;
+    let items = m.tenant.reservations(&query).await?.items;
+    let tr = Tr::new(m.signed.user.locale);
+    let mut out = csv::Writer::from_writer(vec![]);
+    let header = ["date", "time", "end", "party", "name", "phone", "email", "service", "status", "source", "notes"];
+    let csv_err = |e: csv::Error| AppError::Internal(e.into());
+    out.write_record(header).map_err(csv_err)?;
+    for r in items {
+        let r = row(&tr, tz, r);
+        let party = r.party.to_string();
+        let fields =
+            [&r.date, &r.time, &r.end, &party, &r.name, &r.phone, &r.email, &r.service, r.status, &r.source, &r.notes];
+        out.write_record(fields.map(cell)).map_err(csv_err)?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"reservations.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The create/edit form. `slot` is set by an alternative's button and wins over `date` and `time`.
+#[derive(Deserialize, Default)]
+struct ReservationForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    slot: String,
+    #[serde(default)]
+    party_size: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    notes: String,
+}
+
+impl ReservationForm {
+    fn of(r: &Reservation) -> Self {
+        ReservationForm {
+            date: r.local_start.format("%Y-%m-%d").to_string(),
+            time: r.local_start.format("%H:%M").to_string(),
+            slot: String::new(),
+            party_size: r.party_size.to_string(),
+            service: r.service.clone().unwrap_or_default(),
+            name: r.name.clone(),
+            phone: r.phone.clone(),
+            email: r.email.clone(),
+            notes: r.notes.clone(),
+        }
+    }
+
+    fn request(&self, tr: &Tr) -> Result<ReservationRequest, String> {
+        let starts_at = match self.slot.as_str() {
+            "" => NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+                .ok()
+                .zip(NaiveTime::parse_from_str(self.time.trim(), "%H:%M").ok())
+                .map(|(d, t)| d.and_time(t)),
+            s => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok(),
+        }
+        .ok_or_else(|| tr.t("res-error-when"))?;
+        let party_size = self.party_size.trim().parse().map_err(|_| tr.t("res-error-party"))?;
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(ReservationRequest {
+            starts_at,
+            party_size,
+            service: opt(&self.service),
+            name: self.name.clone(),
+            phone: opt(&self.phone),
+            email: opt(&self.email),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+struct Alternative {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "reservations/form.html")]
+struct FormPage {
+    ctx: Ctx,
+    account: AccountId,
+    /// None when creating.
+    existing: Option<Row>,
+    form: ReservationForm,
+    services: Vec<String>,
+    error: Option<String>,
+    alternatives: Vec<Alternative>,
+    can_manage: bool,
+    /// Status buttons offered for the existing reservation: (status, label).
+    actions: Vec<(&'static str, String)>,
+}
+
+impl FormPage {
+    async fn new(
+        state: &AppState,
+        env: PageEnv,
+        m: &Member,
+        existing: Option<Reservation>,
+        form: ReservationForm,
+    ) -> Result<Self, AppError> {
+        let tr = Tr::new(m.signed.user.locale);
+        let actions = existing
+            .as_ref()
+            .map(|r| {
+                [ReservationStatus::Confirmed, ReservationStatus::Completed, ReservationStatus::NoShow]
+                    .into_iter()
+                    .filter(|s| *s != r.status && r.status.may_become(*s))
+                    .map(|s| (s.as_str(), tr.t(&format!("res-action-{s}"))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(FormPage {
+            ctx: Ctx::member(env, state, m).await?,
+            account: m.account.id,
+            existing: existing.map(|r| row(&tr, account_tz(m), r)),
+            form,
+            services: m.tenant.services().await?.into_iter().map(|s| s.name).collect(),
+            error: None,
+            alternatives: vec![],
+            can_manage: m.may(Action::ManageReservations),
+            actions,
+        })
+    }
+}
+
+async fn new_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ManageReservations)?;
+    let form = ReservationForm { party_size: "2".into(), ..ReservationForm::default() };
+    render(&FormPage::new(&state, env, &m, None, form).await?)
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ViewReservations)?;
+    let r = m.tenant.reservation(&id).await?;
+    let form = ReservationForm::of(&r);
+    render(&FormPage::new(&state, env, &m, Some(r), form).await?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    CsrfForm(form): CsrfForm<ReservationForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageReservations)?;
+    save(state, env, m, None, form).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReservationForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageReservations)?;
+    let existing = m.tenant.reservation(&id).await?;
+    save(state, env, m, Some(existing), form).await
+}
+
+/// Books or changes; a refusal or invalid input re-shows the form (422) with the reason and free alternatives.
+async fn save(
+    state: AppState,
+    env: PageEnv,
+    m: Member,
+    existing: Option<Reservation>,
+    form: ReservationForm,
+) -> Result<Response, PageError> {
+    let tr = Tr::new(m.signed.user.locale);
+    let tz = account_tz(&m);
+    let outcome = match form.request(&tr) {
+        Err(e) => Err((e, vec![])),
+        Ok(req) => {
+            let result = match &existing {
+                Some(r) => m.tenant.modify_reservation(&r.id, &req, tz, Source::Staff).await,
+                None => m.tenant.create_reservation(&req, tz, &Origin::staff()).await,
+            };
+            match result {
+                Ok(Booking::Booked(r)) => Ok(*r),
+                Ok(Booking::Refused(check)) => Err((refusal_text(&tr, &check), alternatives(&check).to_vec())),
+                Err(maitre_store::BookingError::Store(e)) => return Err(e.into()),
+                Err(e) => Err((AppError::from(e).to_string(), vec![])),
+            }
+        }
+    };
+    match outcome {
+        Ok(r) => {
+            let key = if existing.is_some() { "flash-res-saved" } else { "flash-res-created" };
+            let jar = CookieJar::new().add(flash(&state, &tr.t(key)));
+            Ok((jar, Redirect::to(&format!("/a/{}/reservations/{}", m.account.id, r.id))).into_response())
+        }
+        Err((error, alts)) => {
+            let mut page = FormPage::new(&state, env, &m, existing, form).await?;
+            page.error = Some(error);
+            page.alternatives = alts
+                .into_iter()
+                .map(|t| Alternative { value: t.format("%Y-%m-%dT%H:%M").to_string(), label: alt_label(&tr, t) })
+                .collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// "Tue 29 Sep 19:00" in the reader's language (weekday names come from the locale files).
+pub(crate) fn alt_label(tr: &Tr, t: NaiveDateTime) -> String {
+    use chrono::Datelike;
+    let day = tr.t(&format!("weekday-{}", t.weekday().num_days_from_monday()));
+    format!("{day} {}", t.format("%Y-%m-%d %H:%M"))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageReservations)?;
+    let status: ReservationStatus =
+        form.status.parse().map_err(|e: maitre_domain::booking::UnknownValue| AppError::Validation(e.to_string()))?;
+    let r = m.tenant.set_reservation_status(&id, status).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let message = tr.t1("flash-res-status", "status", &tr.t(&format!("res-status-{}", r.status)));
+    let jar = CookieJar::new().add(flash(&state, &message));
+    Ok((jar, Redirect::to(&format!("/a/{}/reservations/{}", m.account.id, r.id))).into_response())
+}
