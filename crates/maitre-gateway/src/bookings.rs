@@ -28,8 +28,8 @@ pub async fn reserve(
         source: ReservationSource::Flow,
         contact_id: Some(o.contact),
         conversation_id: Some(o.conversation),
+        key: Some(o.key),
     };
-    let _ = o.key;
     outcome(tenant.create_reservation(req, tz, &origin).await)
 }
 

@@ -65,11 +65,14 @@ pub struct Origin<'a> {
     pub source: Source,
     pub contact_id: Option<&'a str>,
     pub conversation_id: Option<&'a str>,
+    /// Makes a flow's booking idempotent: a second request with the same key (a re-run of the same flow step)
+    /// returns the reservation the first one made.
+    pub key: Option<&'a str>,
 }
 
 impl Origin<'_> {
     pub fn staff() -> Self {
-        Origin { source: Source::Staff, contact_id: None, conversation_id: None }
+        Origin { source: Source::Staff, contact_id: None, conversation_id: None, key: None }
     }
 }
 
@@ -257,7 +260,7 @@ async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Rese
 
 const INSERT: &str = "INSERT INTO reservations (account_id, id, service, resource_id, starts_at, ends_at, \
      local_start, party_size, name, phone, email, notes, updated_at, status, contact_id, conversation_id, source, \
-     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13)";
+     request_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $13)";
 const UPDATE: &str = "UPDATE reservations SET service = $3, resource_id = $4, starts_at = $5, ends_at = $6, \
      local_start = $7, party_size = $8, name = $9, phone = $10, email = $11, notes = $12, updated_at = $13 \
      WHERE account_id = $1 AND id = $2";
@@ -283,7 +286,7 @@ impl TenantStore {
         tz: Tz,
         by: Source,
     ) -> Result<Booking, BookingError> {
-        self.book(Some(id), req, tz, &Origin { source: by, contact_id: None, conversation_id: None }).await
+        self.book(Some(id), req, tz, &Origin { source: by, contact_id: None, conversation_id: None, key: None }).await
     }
 
     async fn book(
@@ -305,6 +308,19 @@ impl TenantStore {
         };
         if let Some(c) = current.as_ref().filter(|c| !c.status.is_active()) {
             return Err(BookingError::Invalid(format!("a {} reservation cannot be changed", c.status)));
+        }
+        if let (None, Some(key)) = (existing, origin.key) {
+            let done: Option<String> =
+                sqlx::query_scalar("SELECT id FROM reservations WHERE account_id = $1 AND request_key = $2")
+                    .bind(&account)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = done {
+                let r = fetch(&mut tx, &account, &id).await?;
+                tx.rollback().await?;
+                return Ok(Booking::Booked(Box::new(r)));
+            }
         }
         let window = (start, start + TimeDelta::days(1));
         let snap = snapshot_with(&mut tx, &account, settings.clone(), tz, now, window).await?;
@@ -379,6 +395,7 @@ impl TenantStore {
                 .bind(r.contact_id.as_deref())
                 .bind(r.conversation_id.as_deref())
                 .bind(r.source.as_str())
+                .bind(origin.key)
         };
         q.execute(&mut *tx).await?;
         let change = if current.is_some() { "changed" } else { "created" };

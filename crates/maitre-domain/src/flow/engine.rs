@@ -2,8 +2,10 @@
 use chrono::TimeDelta;
 
 use super::matching::{Incoming, Selection, pick, select};
-use super::render::{Scope, render};
-use super::{Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, RunState, Wait};
+use super::render::{MESSAGE_VAR, Scope, render};
+use super::{
+    Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, RunState, Value, Wait,
+};
 
 /// Nodes one call may pass through; a flow that loops without waiting ends when it is used up.
 pub const STEP_BUDGET: usize = 100;
@@ -45,6 +47,13 @@ pub fn start(flows: &[Candidate], flow_id: &str, input: Option<&Input>, ctx: &Co
     Run::begin(flows, c, entry, input, ctx)
 }
 
+/// Keeps the guest's latest message for `{{message.text}}` (an AI prompt quotes it).
+fn remember(state: &mut RunState, input: Option<&Input>) {
+    if let Some(Input::Message { text, .. }) = input {
+        state.vars.insert(MESSAGE_VAR.to_owned(), Value::Text(text.clone()));
+    }
+}
+
 /// A button of the node the run waits at was pressed: that answers the run, whatever other flows listen for.
 fn presses_current_button(state: &RunState, def: &FlowDef, input: &Input) -> bool {
     let Input::Message { text, payload, .. } = input else {
@@ -64,7 +73,8 @@ fn resume(flows: &[Candidate], state: &RunState, def: &FlowDef, input: &Input, c
         // The run points at a node this version no longer has.
         return Outcome { state: None, actions: Vec::new(), ended_vars: Some(state.vars.clone()) };
     };
-    let run = Run { flows, ctx, def, state: state.clone(), actions: Vec::new(), steps: 0, opener: None };
+    let mut run = Run { flows, ctx, def, state: state.clone(), actions: Vec::new(), steps: 0, opener: None };
+    remember(&mut run.state, Some(input));
     match (&state.wait, input) {
         (_, Input::Timer { token }) if state.timer.as_ref() == Some(token) => run.on_timer(node),
         (Some(Wait::Answer { retries, nudged }), Input::Message { text, payload, kind })
@@ -114,7 +124,8 @@ impl<'r> Run<'r> {
             Some(Input::Message { text, .. }) => Some(text.clone()),
             _ => None,
         };
-        let state = fresh(c, ctx);
+        let mut state = fresh(c, ctx);
+        remember(&mut state, input);
         let run = Run { flows, ctx, def: c.def, state, actions: Vec::new(), steps: 0, opener };
         run.go(Some(entry.unwrap_or(&c.def.start).to_owned()))
     }

@@ -41,6 +41,8 @@ const FILTERS: [&str; 4] = ["date", "time", "datetime", "default"];
 
 /// The var that marks a reservation kept by [`keep_reservation`].
 pub(super) const RESERVATION_ID: &str = "reservation_id";
+/// The var holding the guest's latest message, read as `{{message.text}}`.
+pub(super) const MESSAGE_VAR: &str = "message";
 /// The vars [`keep_reservation`] writes.
 pub(super) const RESERVATION_VARS: [&str; 5] =
     [RESERVATION_ID, "reservation_starts_at", "reservation_party_size", "reservation_name", "reservation_service"];
@@ -182,9 +184,15 @@ pub(super) fn unresolvable(p: &Placeholder, vars: &BTreeSet<String>) -> Option<S
         "contact" => CONTACT_FIELDS.contains(&field),
         "account" => ACCOUNT_FIELDS.contains(&field),
         "reservation" => RESERVATION_FIELDS.contains(&field),
+        "message" => field == "text",
         "vars" if vars.contains(field) => true,
         "vars" => return Some(format!("`{}` is never set in this flow", p.path)),
-        _ => return Some(format!("unknown placeholder `{}` (use contact., account., vars. or reservation.)", p.path)),
+        _ => {
+            return Some(format!(
+                "unknown placeholder `{}` (use contact., account., vars., reservation. or message.text)",
+                p.path
+            ));
+        }
     };
     if !known {
         return Some(format!("unknown placeholder `{}`", p.path));
@@ -210,6 +218,7 @@ impl Scope<'_> {
             ("account", "name") => text(self.account_name),
             ("account", "review_link") => self.review_link.and_then(text),
             ("vars", name) => self.vars.get(name).cloned(),
+            ("message", "text") => self.vars.get(MESSAGE_VAR).cloned(),
             ("reservation", field) => self.reservation_field(field),
             _ => None,
         }

@@ -80,3 +80,8 @@ CREATE TABLE contact_consents (
     PRIMARY KEY (account_id, id)
 );
 CREATE INDEX contact_consents_by_contact ON contact_consents (account_id, contact_id, at);
+
+-- A flow's booking carries the key of the step that made it, so a re-run of that step finds it instead of booking
+-- twice.
+ALTER TABLE reservations ADD COLUMN request_key TEXT;
+CREATE UNIQUE INDEX reservations_by_request_key ON reservations (account_id, request_key) WHERE request_key IS NOT NULL;

@@ -103,7 +103,8 @@ async fn a_booking_is_stored_listed_and_found_only_by_its_account() {
     let (store, _, _db, t) = tenant().await;
     let rules = BookingRules { auto_confirm: false, ..BookingRules::default() };
     t.put_booking_settings(&BookingSettings { rules, ..BookingSettings::default() }).await.unwrap();
-    let origin = Origin { source: Source::Flow, contact_id: Some("contact-1"), conversation_id: Some("conv-1") };
+    let origin =
+        Origin { source: Source::Flow, contact_id: Some("contact-1"), conversation_id: Some("conv-1"), key: None };
     let r =
         booked(t.create_reservation(&request("2026-03-11 19:30", 4, "Ada Lovelace"), BERLIN, &origin).await.unwrap());
     assert_eq!(r.status, ReservationStatus::Pending, "guests wait for staff unless auto-confirmed");
@@ -165,7 +166,7 @@ async fn refusals_say_why_and_offer_alternatives() {
     }
     let too_big = t.create_reservation(&request("2026-03-11 19:00", 20, "Ada"), BERLIN, &staff).await.unwrap();
     assert_eq!(too_big, Booking::Refused(SlotCheck::TooLarge { max: 8 }));
-    let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None };
+    let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
     let soon = t.create_reservation(&request("2026-03-10 12:30", 2, "Ada"), BERLIN, &guest).await.unwrap();
     assert_eq!(soon, Booking::Refused(SlotCheck::TooSoon { earliest: local("2026-03-10 13:00") }));
     assert!(matches!(
@@ -271,7 +272,7 @@ async fn concurrent_requests_for_the_last_table_book_it_once() {
     let racers = (0..8).map(|i| {
         let t = t.clone();
         async move {
-            let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None };
+            let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
             t.create_reservation(&request("2026-03-11 19:00", 2, &format!("Racer {i}")), BERLIN, &guest).await
         }
     });

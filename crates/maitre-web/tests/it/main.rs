@@ -2,6 +2,7 @@
 //! MAITRE_TEST_DATABASE_URL points at a server (CI runs both).
 mod api;
 mod auth;
+mod automation;
 mod browser;
 mod channels;
 mod helpers;

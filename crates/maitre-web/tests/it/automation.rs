@@ -1,0 +1,277 @@
+//! Flows answering guests over real HTTP: signed webhooks in, the fake platforms receive the replies, bookings land
+//! in the store, the business gets email on a real SMTP listener, and the calendar shows the booking in a browser.
+use chrono::{NaiveDateTime, TimeDelta};
+use fantoccini::Locator;
+use maitre_gateway::flows::install_template;
+use maitre_store::{AutomationSettings, ReservationQuery, TenantStore};
+use maitre_testkit::{AI_KEY, Browser};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+const IG: &str = "17840000000000001";
+const GUEST: &str = "9000000000000042";
+
+struct Setup {
+    app: TestApp,
+    account: String,
+    tenant: TenantStore,
+    sent_mid: std::cell::Cell<u32>,
+}
+
+async fn restaurant() -> Setup {
+    let app = TestApp::spawn().await;
+    let (_, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let mut settings = tenant.account().await.unwrap().settings;
+    settings.time_zone = "Europe/Berlin".into();
+    settings.locale = maitre_domain::Locale::De;
+    tenant.update_settings(&settings).await.unwrap();
+    app.connect(&account, "instagram", IG, "ig-token").await;
+    Setup { app, account, tenant, sent_mid: std::cell::Cell::new(0) }
+}
+
+impl Setup {
+    /// A signed Instagram DM from `GUEST`, sent at the app clock's time (2026-09-21 14:15 UTC, a Monday, 16:15 in
+    /// Berlin, unless a test advanced it); each call is a new message.
+    async fn dm(&self, text: &str) {
+        let n = self.sent_mid.get() + 1;
+        self.sent_mid.set(n);
+        let now = self.app.clock.now().timestamp_millis();
+        let body = serde_json::to_vec(&json!({
+            "object": "instagram",
+            "entry": [{"id": IG, "time": now, "messaging": [{
+                "sender": {"id": GUEST}, "recipient": {"id": IG}, "timestamp": now + i64::from(n),
+                "message": {"mid": format!("m_GUEST_{n}"), "text": text}
+            }]}]
+        }))
+        .unwrap();
+        let (status, answer) = self.app.post_meta(&body).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    }
+
+    /// Texts the fake Instagram API received for the guest, in order.
+    fn replies(&self) -> Vec<String> {
+        self.app.fakes.sent_messages().into_iter().filter(|m| m.recipient == GUEST).map(|m| m.text).collect()
+    }
+}
+
+#[tokio::test]
+async fn an_instagram_dm_books_a_table_through_the_restaurant_template_mails_the_owner_and_shows_in_the_calendar() {
+    let s = restaurant().await;
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+
+    s.dm("Hallo, Tisch für 4 morgen 20 Uhr").await;
+    s.app.drain().await;
+    let replies = s.replies();
+    assert_eq!(replies.len(), 1, "date, time and party size came in one message: only the name is asked {replies:?}");
+    assert!(replies[0].contains("Namen"), "{replies:?}");
+
+    s.dm("Anna Schmidt").await;
+    s.app.drain().await;
+    let replies = s.replies();
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    assert!(replies[1].contains("Anna Schmidt") && replies[1].contains("20:00"), "{}", replies[1]);
+    assert!(replies[1].contains("22.09.2026"), "tomorrow in Berlin: {}", replies[1]);
+
+    let page = s.tenant.reservations(&ReservationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let r = &page.items[0];
+    assert_eq!((r.name.as_str(), r.party_size), ("Anna Schmidt", 4));
+    assert_eq!(r.local_start, NaiveDateTime::parse_from_str("2026-09-22 20:00", "%Y-%m-%d %H:%M").unwrap());
+    assert_eq!(r.starts_at.to_rfc3339(), "2026-09-22T18:00:00+00:00", "20:00 in Berlin (CEST) is 18:00 UTC");
+    assert!(r.conversation_id.is_some() && r.contact_id.is_some(), "the booking belongs to the conversation");
+
+    let mail = s.app.smtp.wait_for(1).await;
+    assert!(mail[0].to.iter().any(|to| to.contains("owner@example.com")), "{:?}", mail[0].to);
+    let text = mail[0].body_text();
+    assert!(text.contains("Neue Reservierung: Anna Schmidt, 22.09.2026 20:00"), "{text}");
+
+    // A redelivered webhook changes nothing: no second reservation, no third reply.
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), 2);
+
+    let Some(b) = Browser::start().await else { return };
+    b.client.goto(&s.app.url("/signin")).await.unwrap();
+    crate::browser::fill(&b, "email", "owner@example.com").await;
+    crate::browser::fill(&b, "password", PASSWORD).await;
+    crate::browser::submit(&b).await;
+    crate::browser::wait_for_path(&b, |p| p.starts_with("/a/")).await;
+    let calendar = format!("/a/{}/calendar?view=day&date=2026-09-22", s.account);
+    b.client.goto(&s.app.url(&calendar)).await.unwrap();
+    let block = b.client.find(Locator::Css(".cal-res")).await.unwrap();
+    assert_eq!(block.text().await.unwrap(), "20:00 Anna Schmidt (4)");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
+    let s = restaurant().await;
+    let mut booking = s.tenant.booking_settings().await.unwrap();
+    booking.rules.covers_per_slot = 4;
+    s.tenant.put_booking_settings(&booking).await.unwrap();
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    // Someone else holds the only four seats at 20:00 tomorrow.
+    let req = maitre_domain::booking::ReservationRequest {
+        starts_at: NaiveDateTime::parse_from_str("2026-09-22 20:00", "%Y-%m-%d %H:%M").unwrap(),
+        party_size: 4,
+        service: None,
+        name: "Walk-in".into(),
+        phone: None,
+        email: None,
+        notes: String::new(),
+    };
+    s.tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &maitre_store::Origin::staff()).await.unwrap();
+
+    s.dm("Tisch für 2 morgen um 20 Uhr").await;
+    s.app.drain().await;
+    s.dm("Maria Rossi").await;
+    s.app.drain().await;
+    let replies = s.replies();
+    let offer = replies.last().unwrap();
+    assert!(offer.contains("kein Tisch frei") || offer.contains("Uhrzeit"), "{replies:?}");
+    s.dm("17:30").await;
+    s.app.drain().await;
+    let query = ReservationQuery { search: Some("Maria"), limit: 10, ..Default::default() };
+    let page = s.tenant.reservations(&query).await.unwrap();
+    assert_eq!(page.items.len(), 1, "{:?}", s.replies());
+    assert_eq!(page.items[0].local_start.format("%Y-%m-%d %H:%M").to_string(), "2026-09-22 17:30");
+}
+
+#[tokio::test]
+async fn quick_messages_are_read_together_after_the_pause_and_answered_once() {
+    let s = restaurant().await;
+    s.tenant
+        .put_automation_settings(&AutomationSettings { read_together_ms: Some(3000), ..Default::default() })
+        .await
+        .unwrap();
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    s.dm("hi").await;
+    s.dm("Tisch morgen 20 Uhr").await;
+    s.dm("für 4").await;
+    s.app.drain().await;
+    assert!(s.replies().is_empty(), "nothing is answered before the pause is over");
+    s.app.clock.advance(TimeDelta::seconds(4));
+    s.app.drain().await;
+    let replies = s.replies();
+    assert_eq!(replies.len(), 1, "three messages, one answer: {replies:?}");
+    assert!(replies[0].contains("Namen"), "all three were read together: {replies:?}");
+}
+
+#[tokio::test]
+async fn opt_out_stops_automation_and_is_recorded() {
+    let s = restaurant().await;
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    s.dm("Tisch für 2 morgen 19 Uhr").await;
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), 1);
+    s.dm("STOP").await;
+    s.app.drain().await;
+    s.dm("Tisch für 2 morgen 19 Uhr").await;
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), 1, "{:?}", s.replies());
+    let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
+    let (_, contact) = contact_of(&s.tenant, &conversation).await;
+    let history = s.tenant.consent_history(&contact).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].0.as_str(), history[0].2.as_str()), ("opted_out", "stop"));
+}
+
+#[tokio::test]
+async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet() {
+    let s = restaurant().await;
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    s.dm("Tisch für 30 morgen 19 Uhr").await;
+    s.app.drain().await;
+    s.dm("Anna Schmidt").await;
+    s.app.drain().await;
+    let replies = s.replies();
+    assert!(replies.last().unwrap().contains("Team"), "a group too large for the rules goes to a person: {replies:?}");
+    let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
+    assert_eq!(s.tenant.step_input(&conversation).await.unwrap().mode, "human");
+    s.dm("Hallo?").await;
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), replies.len(), "the bot stays quiet while a person handles it");
+}
+
+#[tokio::test]
+async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_it_fails() {
+    let s = restaurant().await;
+    let flow = json!({
+        "triggers": [{"type": "any_message"}],
+        "start": "ai",
+        "nodes": [{"id": "ai", "type": "ai", "prompt": "Gast fragt: {{message.text}}", "fallback": "Wir melden uns!"}]
+    });
+    let record = s.tenant.create_flow("AI", &flow.to_string(), "").await.unwrap();
+    maitre_gateway::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    s.dm("Habt ihr glutenfreie Pasta?").await;
+    s.app.drain().await;
+    assert_eq!(s.replies(), ["Wir melden uns!"], "no AI set up: the fallback");
+
+    let sealed = s.app.gateway.vault.seal(
+        s.tenant.account_id(),
+        &maitre_gateway::Credentials {
+            access_token: AI_KEY.into(),
+            instagram_login: Default::default(),
+            webhook_secret: None,
+        },
+    );
+    let ai = AutomationSettings {
+        ai_base_url: s.app.fakes.ai_url(),
+        ai_model: "test-model".into(),
+        ai_key: sealed,
+        ..Default::default()
+    };
+    s.tenant.put_automation_settings(&ai).await.unwrap();
+    s.dm("Und vegane Desserts?").await;
+    s.app.drain().await;
+    assert_eq!(s.replies()[1], "AI answer to: Gast fragt: Und vegane Desserts?", "the provider's answer is sent");
+    let call = s.app.fakes.requests().into_iter().find(|r| r.path.ends_with("/chat/completions")).unwrap();
+    assert_eq!(call.body["model"], "test-model");
+}
+
+/// The contact of a conversation, through the store's step input.
+async fn contact_of(tenant: &TenantStore, conversation: &str) -> (String, String) {
+    let input = tenant.step_input(conversation).await.unwrap();
+    (input.conversation_id, input.contact_id)
+}
+
+#[tokio::test]
+async fn the_guest_gets_a_reminder_before_the_visit_and_one_review_request_after_it() {
+    let s = restaurant().await;
+    let mut booking = s.tenant.booking_settings().await.unwrap();
+    booking.review_link = "https://g.page/r/trattoria-roma/review".into();
+    s.tenant.put_booking_settings(&booking).await.unwrap();
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_template(&s.tenant, "review_request", "test").await.unwrap();
+    s.dm("Tisch für 2 morgen um 20 Uhr").await;
+    s.app.drain().await;
+    s.dm("Anna Schmidt").await;
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), 2);
+
+    // 24 hours before Tuesday 20:00 is Monday 20:00 in Berlin: four hours from the test clock.
+    s.app.clock.advance(TimeDelta::hours(4));
+    s.app.drain().await;
+    let replies = s.replies();
+    assert_eq!(replies.len(), 3, "{replies:?}");
+    assert!(replies[2].starts_with("Erinnerung") && replies[2].contains("22.09. um 20:00"), "{}", replies[2]);
+
+    // The guest writes on the day of the visit, so the window is open when the review request is due
+    // (the visit ends at 22:00; the request goes three hours later).
+    s.app.clock.advance(TimeDelta::hours(24));
+    s.dm("Bis später!").await;
+    s.app.drain().await;
+    s.app.clock.advance(TimeDelta::hours(6));
+    s.app.drain().await;
+    let replies = s.replies();
+    assert_eq!(replies.len(), 4, "{replies:?}");
+    assert!(
+        replies[3].contains("danke für deinen Besuch bei Trattoria Roma"),
+        "the review flow answered: {}",
+        replies[3]
+    );
+    s.app.clock.advance(TimeDelta::days(2));
+    s.app.drain().await;
+    assert_eq!(s.replies().len(), 4, "asked once per visit");
+}
