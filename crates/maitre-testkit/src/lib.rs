@@ -10,6 +10,7 @@ mod smtp;
 pub use browser::Browser;
 pub use db::{TestDb, backend_name};
 pub use fakes::{
-    FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, PAGE_TOKEN, RecordedRequest, SentMessage, TokenInfo, sign_meta,
+    FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, RecordedRequest, SentMessage, TokenInfo,
+    sign_meta,
 };
 pub use smtp::{Received, SmtpSink};
