@@ -24,8 +24,14 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn new() -> Self {
-        match std::env::var(ENV) {
-            Ok(base) if base.starts_with("postgres") => Self::postgres(base).await,
+        Self::create(std::env::var(ENV).ok().as_deref()).await
+    }
+
+    /// A fresh database on the PostgreSQL server of `base` (any database URL there whose user may create
+    /// databases), or a SQLite file in a temporary directory when `base` is not a PostgreSQL URL.
+    pub async fn create(base: Option<&str>) -> Self {
+        match base {
+            Some(base) if base.starts_with("postgres") => Self::postgres(base.to_owned()).await,
             _ => Self::sqlite(),
         }
     }

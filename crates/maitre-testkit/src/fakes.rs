@@ -22,7 +22,7 @@ mod telegram;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -34,6 +34,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// The Graph version in the URLs handed out; the fakes accept any.
@@ -106,6 +107,11 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// The accepted send this request was, if it was one.
+    pub fn sent_message(&self) -> Option<SentMessage> {
+        sent_message(self)
+    }
+
     /// A message send: Graph `POST …/messages` or Telegram `sendMessage`.
     pub fn is_send(&self) -> bool {
         self.method == "POST"
@@ -122,6 +128,13 @@ pub struct SentMessage {
     /// The text, the button template's text, or the interactive body.
     pub text: String,
     pub message_id: String,
+}
+
+/// A request as the fake recorded it, with the moment it arrived (for latency measurements).
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub at: Instant,
+    pub request: RecordedRequest,
 }
 
 #[derive(Clone)]
@@ -195,6 +208,14 @@ impl FakePlatforms {
         self.lock().requests.iter().filter_map(sent_message).collect()
     }
 
+    /// From now on every request is also streamed here as it is recorded, with its arrival time: a load
+    /// generator matches replies as they come, and can [`clear`](Self::clear) the log to bound its memory.
+    pub fn observe(&self) -> mpsc::UnboundedReceiver<Observed> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock().observers.push(tx);
+        rx
+    }
+
     /// Forgets recorded requests; faults, tokens and profiles stay as set.
     pub fn clear(&self) {
         self.lock().requests.clear();
@@ -257,6 +278,7 @@ struct FakeState {
     invalid_tokens: HashSet<String>,
     token_info: HashMap<String, TokenInfo>,
     profiles: HashMap<String, (String, String)>,
+    observers: Vec<mpsc::UnboundedSender<Observed>>,
 }
 
 impl FakeState {
@@ -322,6 +344,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let arrived = Instant::now();
     let mut request = RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
@@ -354,6 +377,7 @@ async fn handle(
         request.failed = !reply.status.is_success();
         request.fault = fault.clone();
         request.response = reply.body.clone();
+        state.observers.retain(|o| o.send(Observed { at: arrived, request: request.clone() }).is_ok());
         state.requests.push(request);
         (reply, fault)
     };

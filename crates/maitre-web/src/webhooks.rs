@@ -77,6 +77,10 @@ async fn telegram(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Not an id: no such channel. Never handed to the database (PostgreSQL refuses a NUL byte with an error).
+    if channel.parse::<maitre_domain::ChannelId>().is_err() {
+        return answer(StatusCode::NOT_FOUND, "no such Telegram channel");
+    }
     let channel = match state.store.route_by_channel_id("telegram", &channel).await {
         Ok(ch) => ch,
         Err(StoreError::NotFound) => return answer(StatusCode::NOT_FOUND, "no such Telegram channel"),
