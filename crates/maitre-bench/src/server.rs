@@ -223,6 +223,8 @@ fn serve_env(
         ("MAITRE_PLATFORMS__INSTAGRAM_GRAPH_URL".into(), fakes.instagram_graph_url()),
         ("MAITRE_PLATFORMS__TELEGRAM_URL".into(), fakes.telegram_url()),
         ("MAITRE_LOG__LEVEL".into(), "warn".into()),
+        // Each bench message is a whole request: flows answer at once instead of waiting for follow-ups.
+        ("MAITRE_AUTOMATION__READ_TOGETHER_MS".into(), "0".into()),
     ];
     // The platforms' real send budgets (WhatsApp: 80/s per number, one message per 6 s per guest) would measure
     // the pacing, not maitre: lift them far above any rate the bench offers.

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use maitre_config::Settings;
+use maitre_domain::booking::{Interval, RulesError, Week};
 use maitre_domain::{AccountSettings, ChannelId, Locale};
-use maitre_gateway::{Gateway, Grant, Platform};
+use maitre_gateway::{Gateway, Grant, Platform, flows};
 use maitre_store::{Store, TenantStore};
 use tokio::task::JoinSet;
 
@@ -139,19 +140,39 @@ async fn business(
         let channel = gateway.add_channel(&tenant, &grant, None).await.map_err(|e| Error::Setup(e.to_string()))?;
         channels.push(channel.id);
     }
-    automate(gateway, &tenant, &channels, scenario).await?;
+    automate(&tenant, scenario).await?;
     Ok(tenant)
 }
 
-/// How a business answers its guests: the one place where scenarios install automation. PENDING FLOWS: once
-/// flows exist, `reply` publishes a keyword flow here and `conversation` the reservation flow; until then every
-/// answering scenario uses the channels' automatic reply, which answers each guest message.
-async fn automate(gateway: &Gateway, tenant: &TenantStore, channels: &[ChannelId], scenario: Scenario) -> Result<()> {
+/// How a business answers its guests: the one place where scenarios install automation. Every answering scenario
+/// publishes a keyword flow (the guests' messages carry one of its words); `conversation` adds the restaurant
+/// template and opens every day, so each turn of the script gets exactly one answer.
+async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
     if !scenario.answers() {
         return Ok(());
     }
-    for &channel in channels {
-        gateway.set_auto_reply(tenant, channel, AUTO_REPLY).await.map_err(|e| Error::Setup(e.to_string()))?;
+    let setup = |e: maitre_gateway::flows::FlowError| Error::Setup(e.to_string());
+    let keywords = serde_json::json!({
+        "triggers": [{"type": "keyword", "words": crate::traffic::KEYWORDS, "mode": "contains"}],
+        "start": "answer",
+        "nodes": [{"id": "answer", "type": "message", "text": AUTO_REPLY}]
+    });
+    let flow = tenant.create_flow("Bench keywords", &keywords.to_string(), "").await?;
+    flows::publish(tenant, &flow.id, "maitre-bench").await.map_err(setup)?;
+    if scenario == Scenario::Conversation {
+        let mut booking = tenant.booking_settings().await?;
+        let all_day: Vec<Interval> = vec!["00:00-00:00".parse().map_err(|e: RulesError| Error::Setup(e.to_string()))?];
+        booking.rules.hours = Week {
+            mon: all_day.clone(),
+            tue: all_day.clone(),
+            wed: all_day.clone(),
+            thu: all_day.clone(),
+            fri: all_day.clone(),
+            sat: all_day.clone(),
+            sun: all_day,
+        };
+        tenant.put_booking_settings(&booking).await.map_err(|e| Error::Setup(e.to_string()))?;
+        flows::install_template(tenant, "restaurant_en", "maitre-bench").await.map_err(setup)?;
     }
     Ok(())
 }

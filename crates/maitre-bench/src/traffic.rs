@@ -60,10 +60,11 @@ pub struct Event {
     pub is_message: bool,
 }
 
-/// The five turns of a reservation conversation, in order.
-const RESERVATION: [&str; 5] =
-    ["Hi, a table for 4 please", "tomorrow", "at 19:30", "The name is Ada Lovelace", "yes, confirm"];
-const KEYWORDS: [&str; 4] = ["menu", "opening hours", "book a table", "hello"];
+/// The five turns of a reservation conversation with the restaurant template, in order: it asks for the day, the
+/// time and the name, confirms the booking, and the keyword flow answers the last greeting.
+const RESERVATION: [&str; 5] = ["Hi, a table for 4 please", "tomorrow", "at 19:30", "Ada Lovelace", "hello again"];
+/// What the bench's keyword flow listens for; every `reply` message carries one.
+pub const KEYWORDS: [&str; 4] = ["menu", "opening hours", "book a table", "hello"];
 
 pub struct Traffic {
     pub ids: Ids,
@@ -116,7 +117,8 @@ impl Traffic {
         let guest = self.ids.guest(o.channel, o.account, o.contact);
         let kind = self.kind(seq);
         let text = match self.scenario {
-            Scenario::Conversation => format!("{} #{seq}", RESERVATION[(o.turn % 5) as usize]),
+            // Guests' own words: a number appended would be read as a time or a party size.
+            Scenario::Conversation => RESERVATION[(o.turn % 5) as usize].to_owned(),
             _ => format!("{} #{seq}", KEYWORDS[(mix(seq) % 4) as usize]),
         };
         let now = chrono::Utc::now();
