@@ -67,6 +67,8 @@ pub enum Action {
     ViewInbox,
     /// Reply, take over, assign, tag, note.
     WorkInbox,
+    /// Create, edit and delete the account's canned responses.
+    ManageCannedResponses,
     /// Create and change reservations by hand.
     ManageReservations,
     /// Plans, invoices, payment method.
@@ -78,7 +80,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -88,6 +90,7 @@ impl Action {
         Action::ManageFlows,
         Action::ViewInbox,
         Action::WorkInbox,
+        Action::ManageCannedResponses,
         Action::ManageReservations,
         Action::ManageBilling,
         Action::DeleteAccount,
@@ -101,7 +104,9 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => true,
         Role::Admin => !matches!(action, ManageBilling | DeleteAccount),
-        Role::Agent => matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations),
+        Role::Agent => {
+            matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageCannedResponses | ManageReservations)
+        }
         Role::Viewer => matches!(action, ViewAccount | ViewInbox),
     }
 }
@@ -118,7 +123,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 13] = [
+    const MATRIX: [(Action, [bool; 4]); 14] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -128,6 +133,7 @@ mod tests {
         (ManageFlows, [true, true, false, false]),
         (ViewInbox, [true, true, true, true]),
         (WorkInbox, [true, true, true, false]),
+        (ManageCannedResponses, [true, true, true, false]),
         (ManageReservations, [true, true, true, false]),
         (ManageBilling, [true, false, false, false]),
         (DeleteAccount, [true, false, false, false]),

@@ -55,8 +55,8 @@ impl TroubleFilter {
 /// A keyset position: the time and id of the last row shown. Shown to clients as `<millis>.<id>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
-    at: i64,
-    id: String,
+    pub(crate) at: i64,
+    pub(crate) id: String,
 }
 
 impl fmt::Display for Cursor {
@@ -306,7 +306,7 @@ impl TenantStore {
 }
 
 /// Queries fetch one row more than asked: its presence means another page exists after the last row kept.
-fn cut<T>(items: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> Cursor) -> Option<Cursor> {
+pub(crate) fn cut<T>(items: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> Cursor) -> Option<Cursor> {
     let limit = usize::try_from(limit).unwrap_or(0);
     if items.len() <= limit {
         return None;
@@ -315,7 +315,7 @@ fn cut<T>(items: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> Cursor) -> Opti
     items.last().map(cursor)
 }
 
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod error;
 pub mod i18n;
+mod inbox;
 mod metrics;
 mod middleware;
 mod ops;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod channels;
+mod inbox;
 mod operations;
 
 use axum::extract::{FromRequest, Path};
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{token_id}", delete(revoke_token))
         .merge(operations::routes())
         .merge(channels::routes())
+        .merge(inbox::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -40,10 +42,14 @@ pub struct ApiJson<T>(pub T);
     paths(get_account, update_account, list_members, update_member, remove_member, list_tokens, revoke_token,
         operations::list_jobs, operations::retry_job, operations::list_events,
         channels::list, channels::connect_telegram, channels::connect_whatsapp, channels::verify, channels::update,
-        channels::remove),
+        channels::remove,
+        inbox::list, inbox::thread, inbox::reply, inbox::note, inbox::assign, inbox::take_over, inbox::hand_back,
+        inbox::close, inbox::reopen),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
-        channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch)),
+        channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
+        inbox::ConversationDto, inbox::ConversationPage, inbox::ThreadItemDto, inbox::ThreadDto, inbox::TextInput,
+        inbox::AssignInput, inbox::Created)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -1,7 +1,9 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod account;
 mod auth;
+mod canned;
 mod channels;
+mod inbox;
 mod me;
 mod oauth;
 mod operations;
@@ -34,9 +36,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(oauth::routes())
         .merge(me::routes())
         .merge(operations::routes())
+        .merge(inbox::routes())
+        .merge(canned::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
+        .route("/static/inbox.js", get(inbox::js))
 }
 
 /// What every page's layout needs.
@@ -59,6 +64,7 @@ pub struct Current {
     pub tokens: bool,
     pub channels: bool,
     pub operations: bool,
+    pub inbox: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -124,6 +130,7 @@ impl Ctx {
             tokens: m.may(Action::ManageApiTokens),
             operations: m.may(Action::ViewOperations),
             channels: m.may(Action::ManageChannels),
+            inbox: m.may(Action::ViewInbox),
         });
         Ok(ctx)
     }
