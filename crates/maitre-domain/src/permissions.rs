@@ -67,6 +67,8 @@ pub enum Action {
     ViewInbox,
     /// Reply, take over, assign, tag, note.
     WorkInbox,
+    /// Create, edit and delete the account's canned responses.
+    ManageCannedResponses,
     /// Create and change reservations by hand.
     ManageReservations,
     /// See reservations, the calendar and the export.
@@ -82,7 +84,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -92,6 +94,7 @@ impl Action {
         Action::ManageFlows,
         Action::ViewInbox,
         Action::WorkInbox,
+        Action::ManageCannedResponses,
         Action::ManageReservations,
         Action::ViewReservations,
         Action::ManageBookingSettings,
@@ -108,7 +111,10 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Role::Owner => true,
         Role::Admin => !matches!(action, ManageBilling | DeleteAccount),
         Role::Agent => {
-            matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations | ViewReservations)
+            matches!(
+                action,
+                ViewAccount | ViewInbox | WorkInbox | ManageCannedResponses | ManageReservations | ViewReservations
+            )
         }
         Role::Viewer => matches!(action, ViewAccount | ViewInbox | ViewReservations),
     }
@@ -126,7 +132,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 15] = [
+    const MATRIX: [(Action, [bool; 4]); 16] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -136,6 +142,7 @@ mod tests {
         (ManageFlows, [true, true, false, false]),
         (ViewInbox, [true, true, true, true]),
         (WorkInbox, [true, true, true, false]),
+        (ManageCannedResponses, [true, true, true, false]),
         (ManageReservations, [true, true, true, false]),
         (ViewReservations, [true, true, true, true]),
         (ManageBookingSettings, [true, true, false, false]),

@@ -38,8 +38,9 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
         });
     }
     let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
-    // Replies queued here are automated (staff replies arrive with the inbox and may use HUMAN_AGENT).
-    let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), false) {
+    // A member's reply may use HUMAN_AGENT on Instagram/Messenger; automation never.
+    let by_human = out.sent_by.is_some();
+    let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), by_human) {
         Ok(a) => a,
         Err(reason) => return fail(&tenant, &out.id, reason).await,
     };

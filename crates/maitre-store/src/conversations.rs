@@ -8,7 +8,7 @@ use crate::clock::{from_ms, to_ms};
 use crate::flows::FLOW_STEP;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
-use crate::{Result, StoreError};
+use crate::{LiveEvent, Result, StoreError};
 
 pub const SEND: &str = "send";
 
@@ -53,6 +53,8 @@ pub struct Outgoing {
     pub payload: String,
     pub status: String,
     pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The member who wrote it by hand; `None` for automation. Decides which messaging-window rules apply.
+    pub sent_by: Option<String>,
 }
 
 /// Message statuses only move forward; `failed` replaces only not-yet-delivered states.
@@ -155,6 +157,10 @@ impl TenantStore {
         }
         mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
         tx.commit().await?;
+        if let Some(id) = &message {
+            let added = LiveEvent::MessageAdded { conversation_id: conversation.clone(), message_id: id.clone() };
+            self.publish(added).await;
+        }
         Ok(Recorded {
             conversation_id: conversation,
             contact_unnamed: contact_name.is_empty(),
@@ -191,7 +197,7 @@ impl TenantStore {
     pub async fn outgoing(&self, message_id: &str) -> Result<Outgoing> {
         let r = sqlx::query(
             "SELECT m.id, m.channel_id, m.conversation_id, c.external_id AS recipient, m.body, m.payload, m.status, \
-             v.last_inbound_at FROM messages m \
+             v.last_inbound_at, m.sent_by FROM messages m \
              JOIN conversations v ON v.account_id = m.account_id AND v.id = m.conversation_id \
              JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
              WHERE m.account_id = $1 AND m.id = $2 AND m.direction = 'out'",
@@ -209,6 +215,7 @@ impl TenantStore {
             payload: r.try_get("payload")?,
             status: r.try_get("status")?,
             last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
+            sent_by: r.try_get("sent_by")?,
         })
     }
 
@@ -230,33 +237,43 @@ impl TenantStore {
         .fetch_optional(&mut *tx)
         .await?;
         let status = echo.as_deref().filter(|s| matches!(*s, "delivered" | "read")).unwrap_or("sent");
-        sqlx::query(
+        let changed: Option<String> = sqlx::query_scalar(
             "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
-             WHERE account_id = $1 AND id = $2 AND status = 'queued'",
+             WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
         )
         .bind(&account)
         .bind(message_id)
         .bind(platform_message_id)
         .bind(status)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.publish_status(changed, message_id, status).await;
         Ok(())
     }
 
     pub async fn mark_failed(&self, message_id: &str, reason: &str) -> Result<()> {
-        sqlx::query(
+        let changed: Option<String> = sqlx::query_scalar(
             "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
-             WHERE account_id = $1 AND id = $2 AND status = 'queued'",
+             WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
         )
         .bind(self.account_id().to_string())
         .bind(message_id)
         .bind(reason.chars().take(500).collect::<String>())
         .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .fetch_optional(&self.store().write)
         .await?;
+        self.publish_status(changed, message_id, "failed").await;
         Ok(())
+    }
+
+    /// Tells open views that a message's status changed (`conversation` is None when nothing changed).
+    async fn publish_status(&self, conversation: Option<String>, message_id: &str, status: &str) {
+        if let Some(conversation_id) = conversation {
+            let message_id = message_id.to_owned();
+            self.publish(LiveEvent::MessageStatus { conversation_id, message_id, status: status.to_owned() }).await;
+        }
     }
 
     /// A delivery status from the platform. Out-of-order statuses never move a message backwards.
@@ -273,9 +290,10 @@ impl TenantStore {
         let mut tx = self.store().write.begin().await?;
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
-             WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7"
+             WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
+             RETURNING id, conversation_id"
         );
-        sqlx::query(sqlx::AssertSqlSafe(q))
+        let changed: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(q))
             .bind(&account)
             .bind(channel.to_string())
             .bind(platform_message_id)
@@ -283,10 +301,13 @@ impl TenantStore {
             .bind(error)
             .bind(now)
             .bind(rank(status))
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
         mark_processed(&mut tx, &account, event_id, now).await?;
         tx.commit().await?;
+        if let Some((message, conversation)) = changed {
+            self.publish_status(Some(conversation), &message, status).await;
+        }
         Ok(())
     }
 
@@ -335,20 +356,27 @@ impl TenantStore {
     }
 }
 
+/// A text reply to queue.
+pub(crate) struct Reply<'a> {
+    pub conversation_id: &'a str,
+    pub channel: &'a str,
+    pub body: &'a str,
+    /// The serialized rich message (quick replies, lists); '' for plain text.
+    pub payload: &'a str,
+    /// The member who wrote it; `None` for automation.
+    pub sent_by: Option<&'a str>,
+}
+
 /// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
-/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice. `payload`
-/// is the serialized rich message ('' for plain text).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn queue_message_in(
+/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice. Returns
+/// the new message's id, or None when the key was used already.
+pub(crate) async fn queue_reply_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account: maitre_domain::AccountId,
-    conversation_id: &str,
-    channel: &str,
-    body: &str,
-    payload: &str,
+    reply: &Reply<'_>,
     dedupe_key: &str,
     now: i64,
-) -> Result<bool> {
+) -> Result<Option<String>> {
     let id = uuid::Uuid::now_v7().to_string();
     let job = NewJob {
         account_id: Some(account),
@@ -359,22 +387,23 @@ pub(crate) async fn queue_message_in(
         max_attempts: 8,
     };
     if !enqueue_in(tx, now, &job).await? {
-        return Ok(false);
+        return Ok(None);
     }
     sqlx::query(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7)",
+         status, created_at, updated_at, sent_by) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8)",
     )
     .bind(account.to_string())
     .bind(&id)
-    .bind(conversation_id)
-    .bind(channel)
-    .bind(body)
-    .bind(payload)
+    .bind(reply.conversation_id)
+    .bind(reply.channel)
+    .bind(reply.body)
+    .bind(reply.payload)
     .bind(now)
+    .bind(reply.sent_by)
     .execute(&mut **tx)
     .await?;
-    Ok(true)
+    Ok(Some(id))
 }
 
 async fn mark_processed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: &str, event: &str, now: i64) -> Result<()> {

@@ -8,10 +8,10 @@ use maitre_domain::ChannelId;
 use sqlx::{FromRow, Row};
 
 use crate::clock::from_ms;
-use crate::conversations::queue_message_in;
+use crate::conversations::{Reply, queue_reply_in};
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
-use crate::{Result, StoreError};
+use crate::{LiveEvent, Result, StoreError};
 
 /// Reads a conversation's pending inbound messages and steps its flows.
 pub const FLOW_STEP: &str = "flow_step";
@@ -437,10 +437,11 @@ impl TenantStore {
             .await?;
         let channel: String = conv.try_get("channel_id")?;
         let contact: String = conv.try_get("contact_id")?;
+        let mut queued = Vec::new();
         for (i, r) in fx.replies.iter().enumerate() {
             let key = format!("{}:{i}", fx.key);
-            queue_message_in(&mut tx, self.account_id(), conversation_id, &channel, &r.body, &r.payload, &key, now)
-                .await?;
+            let reply = Reply { conversation_id, channel: &channel, body: &r.body, payload: &r.payload, sent_by: None };
+            queued.extend(queue_reply_in(&mut tx, self.account_id(), &reply, &key, now).await?);
         }
         for tag in &fx.add_tags {
             sqlx::query(
@@ -507,6 +508,18 @@ impl TenantStore {
             record_consent(&mut tx, &account, &contact, "opted_out", "guest", word, now).await?;
         }
         tx.commit().await?;
+        for message_id in queued {
+            self.publish(LiveEvent::MessageAdded { conversation_id: conversation_id.to_owned(), message_id }).await;
+        }
+        if fx.handoff {
+            let mode =
+                LiveEvent::ConversationMode { conversation_id: conversation_id.to_owned(), mode: "human".into() };
+            self.publish(mode).await;
+            // The whole team hears that a guest waits for a person.
+            let link = format!("/a/{}/inbox/{conversation_id}", self.account_id());
+            let text = "A guest was handed over to the team by a flow".to_owned();
+            self.publish(LiveEvent::Notification { recipient: None, kind: "handoff".into(), text, link }).await;
+        }
         Ok(Ok(()))
     }
 
@@ -527,10 +540,14 @@ impl TenantStore {
         let now = self.store().now_ms();
         let mut tx = self.store().write.begin().await?;
         let channel = channel.to_string();
-        let queued =
-            queue_message_in(&mut tx, self.account_id(), conversation_id, &channel, text, "", key, now).await?;
+        let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
+        let queued = queue_reply_in(&mut tx, self.account_id(), &reply, key, now).await?;
         tx.commit().await?;
-        Ok(queued)
+        if let Some(message_id) = &queued {
+            let conversation_id = conversation_id.to_owned();
+            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
+        }
+        Ok(queued.is_some())
     }
 
     /// Opt-in/opt-out history of a contact, newest first: (state, source, detail, at).

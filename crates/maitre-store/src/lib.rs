@@ -7,12 +7,15 @@
 
 mod accounts;
 mod booking;
+mod canned;
 mod channels;
 mod clock;
 mod conversations;
 mod error;
+mod events;
 mod flows;
 mod inbound;
+mod inbox;
 mod jobs;
 mod operations;
 mod rate_limits;
@@ -29,15 +32,18 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
+pub use canned::CannedResponse;
 pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
 pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
+pub use events::{AccountEvent, LiveEvent};
 pub use flows::{
     AutomationSettings, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply, StepConflict,
     StepEffects, StepInput,
 };
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};
+pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
 pub use rate_limits::Rate;
@@ -98,6 +104,7 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     clock: Clock,
+    events: events::Events,
 }
 
 impl Store {
@@ -113,6 +120,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
+        let relay = (backend == Backend::Postgres).then(|| url.to_owned());
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let read = sqlite_pool(4).connect_with(options.clone()).await?;
@@ -128,7 +136,7 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Self { read, write, backend, clock })
+        Ok(Self { read, write, backend, clock, events: events::Events::new(relay) })
     }
 
     pub fn backend(&self) -> Backend {

@@ -40,8 +40,13 @@ impl Tr {
 
     /// Lookup with one named argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.tn(key, &[(name, value)])
+    }
+
+    /// Lookup with named arguments.
+    pub fn tn(&self, key: &str, named: &[(&str, &str)]) -> String {
         let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> =
-            HashMap::from([(name.to_owned().into(), FluentValue::from(value.to_owned()))]);
+            named.iter().map(|(k, v)| ((*k).to_owned().into(), FluentValue::from((*v).to_owned()))).collect();
         LOCALES.try_lookup_with_args(self.lang(), key, &args).unwrap_or_else(|| key.to_owned())
     }
 }

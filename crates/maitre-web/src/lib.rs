@@ -7,6 +7,7 @@ mod auth;
 mod error;
 pub mod i18n;
 mod ical;
+mod inbox;
 mod metrics;
 mod middleware;
 mod ops;

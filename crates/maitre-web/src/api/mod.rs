@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod channels;
+mod inbox;
 mod operations;
 mod reservations;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(operations::routes())
         .merge(channels::routes())
         .merge(reservations::routes())
+        .merge(inbox::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -44,13 +46,17 @@ pub struct ApiJson<T>(pub T);
         channels::list, channels::connect_telegram, channels::connect_whatsapp, channels::verify, channels::update,
         channels::remove,
         reservations::list, reservations::create, reservations::get_one, reservations::update_status,
-        reservations::get_settings, reservations::put_settings),
+        reservations::get_settings, reservations::put_settings,
+        inbox::list, inbox::thread, inbox::reply, inbox::note, inbox::assign, inbox::take_over, inbox::hand_back,
+        inbox::close, inbox::reopen),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
         reservations::ReservationDto, reservations::ReservationPage, reservations::ReservationInput,
         reservations::StatusInput, reservations::RefusedBody, reservations::RefusedDetail,
-        reservations::BookingSettingsDto)),
+        reservations::BookingSettingsDto,
+        inbox::ConversationDto, inbox::ConversationPage, inbox::ThreadItemDto, inbox::ThreadDto, inbox::TextInput,
+        inbox::AssignInput, inbox::Created)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -3,7 +3,9 @@ mod account;
 mod auth;
 mod booking;
 mod calendar;
+mod canned;
 mod channels;
+mod inbox;
 mod me;
 mod oauth;
 mod operations;
@@ -40,10 +42,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(reservations::routes())
         .merge(calendar::routes())
         .merge(booking::routes())
+        .merge(inbox::routes())
+        .merge(canned::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
         .route("/static/calendar.css", get(calendar::css))
+        .route("/static/inbox.js", get(inbox::js))
 }
 
 /// What every page's layout needs.
@@ -68,6 +73,7 @@ pub struct Current {
     pub operations: bool,
     pub reservations: bool,
     pub booking: bool,
+    pub inbox: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -135,6 +141,7 @@ impl Ctx {
             channels: m.may(Action::ManageChannels),
             reservations: m.may(Action::ViewReservations),
             booking: m.may(Action::ManageBookingSettings),
+            inbox: m.may(Action::ViewInbox),
         });
         Ok(ctx)
     }

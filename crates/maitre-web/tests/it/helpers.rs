@@ -27,7 +27,8 @@ pub struct TestApp {
     pub fakes: FakePlatforms,
     pub worker: Worker,
     pub gateway: std::sync::Arc<Gateway>,
-    _db: TestDb,
+    /// The database this app owns (dropped with it); None for a second node sharing another app's database.
+    db: Option<TestDb>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -68,7 +69,18 @@ impl TestApp {
         let db = TestDb::new().await;
         // Two minutes after the fixtures' events, so their messaging windows are open.
         let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 9, 21, 14, 15, 0).unwrap());
-        let store = Store::open(&db.url, clock.clone()).await.expect("open store");
+        let url = db.url.clone();
+        Self::spawn_on(Some(db), &url, clock, tweak).await
+    }
+
+    /// Another node on this app's database (several nodes share one PostgreSQL database).
+    pub async fn second_node(&self) -> Self {
+        let url = self.db.as_ref().expect("a first node owns the database").url.clone();
+        Self::spawn_on(None, &url, self.clock.clone(), |_| {}).await
+    }
+
+    async fn spawn_on(db: Option<TestDb>, url: &str, clock: Clock, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let store = Store::open(url, clock.clone()).await.expect("open store");
         let smtp = SmtpSink::start().await;
         let fakes = FakePlatforms::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -103,7 +115,7 @@ impl TestApp {
         tokio::spawn(maitre_web::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        TestApp { addr, store, clock, smtp, fakes, worker, gateway, _db: db, _stop: stop }
+        TestApp { addr, store, clock, smtp, fakes, worker, gateway, db, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -8,7 +8,7 @@ use crate::helpers::{META_VERIFY_TOKEN, TestApp, fixture};
 
 const IG: &str = "17840000000000001";
 const PAGE: &str = "110000000000001";
-const WA: &str = "200000000000002";
+pub(crate) const WA: &str = "200000000000002";
 
 struct Setup {
     app: TestApp,
@@ -36,7 +36,7 @@ impl Setup {
 }
 
 /// A WhatsApp text webhook in the documented shape.
-fn wa_text(wamid: &str, from: &str, text: &str, ts: i64) -> Vec<u8> {
+pub(crate) fn wa_text(wamid: &str, from: &str, text: &str, ts: i64) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "100000000000001", "changes": [{"field": "messages", "value": {
@@ -61,7 +61,7 @@ fn wa_status(wamid: &str, to: &str, status: &str, ts: i64) -> Vec<u8> {
     .unwrap()
 }
 
-const NOW: i64 = 1_790_000_000;
+pub(crate) const NOW: i64 = 1_790_000_000;
 
 #[tokio::test]
 async fn meta_verification_handshake() {

@@ -1,0 +1,246 @@
+//! Live events: what changed in an account, for open dashboards. Published after the change committed, into an
+//! in-process broadcast; on PostgreSQL also through `NOTIFY`, and a `LISTEN`ing relay on every node re-publishes
+//! what other nodes sent. Delivery is best effort (a dashboard that missed an event is right again on reload, and
+//! gets a `resync` when its node may have missed some); the database stays the truth.
+use std::sync::Arc;
+use std::time::Duration;
+
+use maitre_domain::{AccountId, UserId};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{OnceCell, broadcast};
+
+use crate::{Result, Store};
+
+/// The `NOTIFY` channel all nodes share.
+const CHANNEL: &str = "maitre_events";
+/// Events buffered per subscriber before a slow one is told to resync.
+const CAPACITY: usize = 1024;
+/// `NOTIFY` payloads must stay under 8000 bytes; free texts in events are cut to this many characters.
+const MAX_TEXT: usize = 500;
+
+/// Something that changed in one account. Carries ids and small facts; pages fetch what they show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A message (inbound, echoed, or queued outbound) was added to a conversation.
+    MessageAdded {
+        conversation_id: String,
+        message_id: String,
+    },
+    /// An outbound message moved to `sent`, `delivered`, `read`, `failed` or back to `queued` (retry).
+    MessageStatus {
+        conversation_id: String,
+        message_id: String,
+        status: String,
+    },
+    ConversationAssigned {
+        conversation_id: String,
+        assignee: Option<UserId>,
+    },
+    /// `bot` or `human`.
+    ConversationMode {
+        conversation_id: String,
+        mode: String,
+    },
+    /// `open`, `pending` or `closed`.
+    ConversationStatus {
+        conversation_id: String,
+        status: String,
+    },
+    ConversationTags {
+        conversation_id: String,
+    },
+    NoteAdded {
+        conversation_id: String,
+        note_id: String,
+    },
+    /// For one member (`recipient`) or, without one, for every member of the account.
+    Notification {
+        recipient: Option<UserId>,
+        kind: String,
+        text: String,
+        link: String,
+    },
+    /// Events may have been lost (a relay reconnected, a subscriber lagged): views should reload.
+    Resync,
+}
+
+impl LiveEvent {
+    /// The conversation the event is about, if any.
+    pub fn conversation_id(&self) -> Option<&str> {
+        match self {
+            LiveEvent::MessageAdded { conversation_id, .. }
+            | LiveEvent::MessageStatus { conversation_id, .. }
+            | LiveEvent::ConversationAssigned { conversation_id, .. }
+            | LiveEvent::ConversationMode { conversation_id, .. }
+            | LiveEvent::ConversationStatus { conversation_id, .. }
+            | LiveEvent::ConversationTags { conversation_id }
+            | LiveEvent::NoteAdded { conversation_id, .. } => Some(conversation_id),
+            LiveEvent::Notification { .. } | LiveEvent::Resync => None,
+        }
+    }
+
+    /// Whether `user` (a member of the event's account) should receive it.
+    pub fn is_for(&self, user: UserId) -> bool {
+        match self {
+            LiveEvent::Notification { recipient: Some(r), .. } => *r == user,
+            _ => true,
+        }
+    }
+
+    fn bounded(mut self) -> Self {
+        if let LiveEvent::Notification { text, link, .. } = &mut self {
+            for s in [text, link] {
+                if let Some((cut, _)) = s.char_indices().nth(MAX_TEXT) {
+                    s.truncate(cut);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// An event with the account it belongs to. `account` is `None` only for `Resync`, which concerns everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountEvent {
+    pub account: Option<AccountId>,
+    pub event: LiveEvent,
+}
+
+impl AccountEvent {
+    /// Whether a member `user` of `account` should see this event.
+    pub fn visible_to(&self, account: AccountId, user: UserId) -> bool {
+        self.account.is_none_or(|a| a == account) && self.event.is_for(user)
+    }
+}
+
+/// What travels through `NOTIFY`: the event and the node it came from (which has published it locally already).
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    node: String,
+    #[serde(flatten)]
+    event: AccountEvent,
+}
+
+/// The bus of one process. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Events(Arc<Inner>);
+
+struct Inner {
+    tx: broadcast::Sender<AccountEvent>,
+    node: String,
+    /// PostgreSQL only: the URL to `LISTEN` on, and whether this node's relay is running.
+    relay: Option<(String, OnceCell<()>)>,
+}
+
+impl Events {
+    pub(crate) fn new(postgres_url: Option<String>) -> Self {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        let node = uuid::Uuid::now_v7().to_string();
+        Events(Arc::new(Inner { tx, node, relay: postgres_url.map(|u| (u, OnceCell::new())) }))
+    }
+}
+
+impl Store {
+    /// Publishes an event of `account` to this node's subscribers and, on PostgreSQL, to every other node.
+    /// Call it after the change is committed. Never fails: a lost live event only delays a dashboard.
+    pub async fn publish(&self, account: AccountId, event: LiveEvent) {
+        let event = AccountEvent { account: Some(account), event: event.bounded() };
+        let _ = self.events.0.tx.send(event.clone()); // No subscriber is fine.
+        if self.events.0.relay.is_some() {
+            let wire = Wire { node: self.events.0.node.clone(), event };
+            let payload = serde_json::to_string(&wire).unwrap_or_default();
+            // `pg_notify` returns void, which the Any driver cannot decode: select a boolean instead.
+            let sent =
+                sqlx::query("SELECT pg_notify($1, $2) IS NULL").bind(CHANNEL).bind(payload).execute(&self.write).await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "could not forward a live event to other nodes");
+            }
+        }
+    }
+
+    /// Subscribes to every account's events on this node (filter with [`AccountEvent::visible_to`]). On
+    /// PostgreSQL the first subscription starts this node's relay and returns once it is listening, so that
+    /// nothing another node publishes afterwards is missed.
+    pub async fn subscribe(&self) -> Result<broadcast::Receiver<AccountEvent>> {
+        if let Some((url, started)) = &self.events.0.relay {
+            started.get_or_try_init(|| start_relay(url.clone(), self.events.clone())).await?;
+        }
+        Ok(self.events.0.tx.subscribe())
+    }
+}
+
+/// Connects a dedicated `LISTEN` connection (the `Any` pool cannot receive notifications) and relays what other
+/// nodes publish until the process ends.
+async fn start_relay(url: String, events: Events) -> Result<()> {
+    let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+    listener.listen(CHANNEL).await?;
+    tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => match serde_json::from_str::<Wire>(n.payload()) {
+                    Ok(wire) if wire.node != events.0.node => {
+                        let _ = events.0.tx.send(wire.event);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "unreadable live event from another node"),
+                },
+                // The connection dropped and is re-established on the next call; what was sent meanwhile is lost.
+                Ok(None) => {
+                    let _ = events.0.tx.send(AccountEvent { account: None, event: LiveEvent::Resync });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "live event relay lost the database; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+impl crate::TenantStore {
+    /// Publishes an event of this account (see [`Store::publish`]).
+    pub async fn publish(&self, event: LiveEvent) {
+        self.store().publish(self.account_id(), event).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_travel_as_tagged_json_and_notifications_stay_small() {
+        let account = AccountId::new();
+        let e = AccountEvent {
+            account: Some(account),
+            event: LiveEvent::MessageAdded { conversation_id: "c".into(), message_id: "m".into() },
+        };
+        let wire = serde_json::to_string(&Wire { node: "n".into(), event: e.clone() }).unwrap();
+        assert!(wire.contains(r#""type":"message_added""#), "{wire}");
+        assert_eq!(serde_json::from_str::<Wire>(&wire).unwrap().event, e);
+        let long =
+            LiveEvent::Notification { recipient: None, kind: "k".into(), text: "ü".repeat(5000), link: "/".into() };
+        let LiveEvent::Notification { text, .. } = long.bounded() else { unreachable!() };
+        assert_eq!(text.chars().count(), MAX_TEXT);
+    }
+
+    #[test]
+    fn notifications_for_one_member_reach_only_them() {
+        let (account, me, other) = (AccountId::new(), UserId::new(), UserId::new());
+        let to_me = AccountEvent {
+            account: Some(account),
+            event: LiveEvent::Notification {
+                recipient: Some(me),
+                kind: "k".into(),
+                text: "t".into(),
+                link: "/".into(),
+            },
+        };
+        assert!(to_me.visible_to(account, me));
+        assert!(!to_me.visible_to(account, other));
+        assert!(!to_me.visible_to(AccountId::new(), me));
+        assert!(AccountEvent { account: None, event: LiveEvent::Resync }.visible_to(account, other));
+    }
+}

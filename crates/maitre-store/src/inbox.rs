@@ -1,0 +1,691 @@
+//! The shared inbox: conversation lists with filters, search and keyset pages; threads (messages, internal notes
+//! and the activity trail merged by time); assignment, takeover, close/reopen, tags, notes, read markers, and
+//! replies written by a member. Every change is recorded in the trail with who and when, and published live.
+use chrono::{DateTime, Utc};
+use maitre_domain::{ChannelId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::clock::from_ms;
+use crate::conversations::{Reply, queue_reply_in};
+use crate::operations::{Cursor, Page, cut, escape_like};
+use crate::tenant::TenantStore;
+use crate::{LiveEvent, Result, StoreError};
+
+/// Which conversations a list shows. Everything but `Closed` and `All` leaves closed conversations out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Open,
+    Mine,
+    Unassigned,
+    Bot,
+    Human,
+    Closed,
+    All,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 7] =
+        [Filter::Open, Filter::Mine, Filter::Unassigned, Filter::Bot, Filter::Human, Filter::Closed, Filter::All];
+
+    /// `""` is `open`; unknown names are None.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "" => Some(Filter::Open),
+            s => Filter::ALL.into_iter().find(|f| f.as_str() == s),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::Open => "open",
+            Filter::Mine => "mine",
+            Filter::Unassigned => "unassigned",
+            Filter::Bot => "bot",
+            Filter::Human => "human",
+            Filter::Closed => "closed",
+            Filter::All => "all",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxQuery<'a> {
+    pub filter: Filter,
+    /// The member looking: "mine" and unread counts are theirs.
+    pub me: UserId,
+    pub channel: Option<ChannelId>,
+    pub tag: Option<&'a str>,
+    /// Part of a message's text or of the contact's name, case-insensitive.
+    pub search: Option<&'a str>,
+    /// Continue after this row (the `next` of the previous page).
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// A conversation as lists and thread headers show it.
+#[derive(Debug, Clone)]
+pub struct ConversationView {
+    pub id: String,
+    pub channel_id: ChannelId,
+    pub platform: String,
+    pub channel_name: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub contact_external_id: String,
+    pub status: String,
+    pub mode: String,
+    pub assignee: Option<UserId>,
+    pub assignee_name: Option<String>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub last_message_at: DateTime<Utc>,
+    /// Kind and text of the newest message.
+    pub preview_kind: String,
+    pub preview: String,
+    /// Inbound messages the member has not seen (counted up to 100).
+    pub unread: i64,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ThreadMessage {
+    pub id: String,
+    /// `in` or `out`.
+    pub direction: String,
+    pub kind: String,
+    pub body: String,
+    pub payload: String,
+    pub status: String,
+    pub error: String,
+    /// The member who wrote it by hand (None: the guest, or automation).
+    pub sent_by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub id: String,
+    pub author: Option<String>,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One line of the trail: `kind` is assigned, unassigned, taken_over, handed_back, closed, reopened or
+/// note_added; `detail` names the assignee for assignments.
+#[derive(Debug, Clone)]
+pub struct ActivityEntry {
+    pub id: String,
+    pub kind: String,
+    /// The member who did it (None: the API or the system).
+    pub actor: Option<String>,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ThreadItem {
+    Message(ThreadMessage),
+    Note(Note),
+    Activity(ActivityEntry),
+}
+
+impl ThreadItem {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            ThreadItem::Message(m) => m.at,
+            ThreadItem::Note(n) => n.at,
+            ThreadItem::Activity(a) => a.at,
+        }
+    }
+
+    /// Time, then id: UUIDv7 ids order what happened within one millisecond (or one manual clock tick).
+    fn order(&self) -> (DateTime<Utc>, &str) {
+        let id = match self {
+            ThreadItem::Message(m) => &m.id,
+            ThreadItem::Note(n) => &n.id,
+            ThreadItem::Activity(a) => &a.id,
+        };
+        (self.at(), id)
+    }
+}
+
+/// The most recent messages a thread shows.
+const THREAD_MESSAGES: i64 = 500;
+const MAX_TAG_CHARS: usize = 40;
+const MAX_TEXT_CHARS: usize = 4000;
+
+// The inner query picks one page of conversations (filters, search, keyset) along the recency index; only those
+// rows get the per-row subqueries: the preview (`kind|body` of the newest message) and the unread count (UUIDv7
+// ids in insertion order, compared with the member's read marker). Search is `LOWER(x) LIKE pattern` on both
+// backends; PostgreSQL answers it from trigram indexes (migration 20261123000006), SQLite scans the account's
+// messages.
+const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_name, c.contact_id, \
+     ct.name AS contact_name, ct.external_id AS contact_external_id, c.status, c.mode, c.assignee_id, \
+     u.name AS assignee_name, c.last_inbound_at, c.last_message_at, \
+     (SELECT m.kind || '|' || m.body FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS preview, \
+     (SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.account_id = c.account_id \
+         AND m.conversation_id = c.id AND m.direction = 'in' AND m.id > COALESCE(r.last_read_id, '') LIMIT 100) \
+         AS unread_rows) AS unread \
+     FROM (SELECT c.* FROM conversations c \
+         JOIN contacts ct ON ct.account_id = c.account_id AND ct.id = c.contact_id \
+         WHERE c.account_id = $1 AND ($14 IS NULL OR c.id = $14) \
+         AND ($3 IS NULL OR c.status = $3) AND ($4 = 0 OR c.status <> 'closed') \
+         AND ($5 IS NULL OR c.mode = $5) AND ($6 IS NULL OR c.assignee_id = $6) \
+         AND ($7 = 0 OR c.assignee_id IS NULL) AND ($8 IS NULL OR c.channel_id = $8) \
+         AND ($9 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.account_id = c.account_id \
+             AND t.conversation_id = c.id AND t.tag = $9)) \
+         AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN (SELECT m.conversation_id \
+             FROM messages m WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\')) \
+         AND ($11 IS NULL OR c.last_message_at < $11 OR (c.last_message_at = $11 AND c.id < $12)) \
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT $13) c \
+     JOIN channels ch ON ch.account_id = c.account_id AND ch.id = c.channel_id \
+     JOIN contacts ct ON ct.account_id = c.account_id AND ct.id = c.contact_id \
+     LEFT JOIN users u ON u.id = c.assignee_id \
+     LEFT JOIN conversation_reads r ON r.account_id = c.account_id AND r.conversation_id = c.id AND r.user_id = $2 \
+     ORDER BY c.last_message_at DESC, c.id DESC";
+
+/// A tag as stored: trimmed, lower case, 1 to 40 characters.
+pub fn normalize_tag(tag: &str) -> Option<String> {
+    let tag = tag.trim().to_lowercase();
+    (!tag.is_empty() && tag.chars().count() <= MAX_TAG_CHARS).then_some(tag)
+}
+
+fn text(body: &str) -> Result<&str> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > MAX_TEXT_CHARS {
+        return Err(StoreError::Conflict { constraint: "text_length".into() });
+    }
+    Ok(body)
+}
+
+impl TenantStore {
+    /// One page of conversations, most recent first. Pages continue by position (`after`), so conversations
+    /// that receive messages meanwhile move to the top instead of shifting later pages.
+    pub async fn inbox(&self, q: &InboxQuery<'_>) -> Result<Page<ConversationView>> {
+        let limit = q.limit.clamp(1, 200);
+        let mut items = self.list(q, limit + 1, None).await?;
+        let next = cut(&mut items, limit, |c| Cursor { at: c.last_message_at.timestamp_millis(), id: c.id.clone() });
+        self.attach_tags(&mut items).await?;
+        Ok(Page { items, next })
+    }
+
+    /// One conversation as `me` sees it in the inbox. Another account's conversation is NotFound.
+    pub async fn conversation(&self, id: &str, me: UserId) -> Result<ConversationView> {
+        let q = InboxQuery { filter: Filter::All, me, channel: None, tag: None, search: None, after: None, limit: 1 };
+        let mut found = self.list(&q, 1, Some(id)).await?;
+        self.attach_tags(&mut found).await?;
+        found.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn list(&self, q: &InboxQuery<'_>, limit: i64, only: Option<&str>) -> Result<Vec<ConversationView>> {
+        let (status, not_closed, mode, mine, unassigned) = match q.filter {
+            Filter::Open => (Some("open"), 0, None, None, 0),
+            Filter::Mine => (None, 1, None, Some(q.me.to_string()), 0),
+            Filter::Unassigned => (None, 1, None, None, 1),
+            Filter::Bot => (None, 1, Some("bot"), None, 0),
+            Filter::Human => (None, 1, Some("human"), None, 0),
+            Filter::Closed => (Some("closed"), 0, None, None, 0),
+            Filter::All => (None, 0, None, None, 0),
+        };
+        let search = q.search.map(str::trim).filter(|s| !s.is_empty());
+        let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let rows = sqlx::query(LIST)
+            .bind(self.account_id().to_string())
+            .bind(q.me.to_string())
+            .bind(status)
+            .bind(not_closed)
+            .bind(mode)
+            .bind(mine)
+            .bind(unassigned)
+            .bind(q.channel.map(|c| c.to_string()))
+            .bind(q.tag)
+            .bind(pattern)
+            .bind(q.after.as_ref().map(|c| c.at))
+            .bind(q.after.as_ref().map(|c| c.id.clone()))
+            .bind(limit)
+            .bind(only)
+            .fetch_all(&self.store().read)
+            .await?;
+        rows.iter().map(view).collect()
+    }
+
+    async fn attach_tags(&self, items: &mut [ConversationView]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        // Placeholders only ($2…$n) are generated; the ids are bound.
+        let marks: Vec<String> = (0..items.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT conversation_id, tag FROM conversation_tags WHERE account_id = $1 AND conversation_id IN ({}) \
+             ORDER BY tag",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(self.account_id().to_string());
+        for c in items.iter() {
+            query = query.bind(c.id.clone());
+        }
+        for (conversation, tag) in query.fetch_all(&self.store().read).await? {
+            if let Some(c) = items.iter_mut().find(|c| c.id == conversation) {
+                c.tags.push(tag);
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages (the newest 500), notes and activity of a conversation, oldest first.
+    pub async fn thread(&self, conversation_id: &str) -> Result<Vec<ThreadItem>> {
+        let account = self.account_id().to_string();
+        let read = &self.store().read;
+        let messages = sqlx::query(
+            "SELECT m.id, m.direction, m.kind, m.body, m.payload, m.status, m.error, u.name AS sent_by, m.created_at \
+             FROM messages m LEFT JOIN users u ON u.id = m.sent_by \
+             WHERE m.account_id = $1 AND m.conversation_id = $2 ORDER BY m.created_at DESC, m.id DESC LIMIT $3",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .bind(THREAD_MESSAGES)
+        .fetch_all(read)
+        .await?;
+        let notes = sqlx::query(
+            "SELECT n.id, u.name AS author, n.body, n.created_at FROM conversation_notes n \
+             LEFT JOIN users u ON u.id = n.author_id WHERE n.account_id = $1 AND n.conversation_id = $2",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .fetch_all(read)
+        .await?;
+        // A note shows itself; its `note_added` line stays in the trail for the record only.
+        let activity = sqlx::query(
+            "SELECT a.id, a.kind, u.name AS actor, a.detail, a.created_at FROM conversation_activity a \
+             LEFT JOIN users u ON u.id = a.actor_id \
+             WHERE a.account_id = $1 AND a.conversation_id = $2 AND a.kind <> 'note_added'",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .fetch_all(read)
+        .await?;
+        let mut items = Vec::with_capacity(messages.len() + notes.len() + activity.len());
+        for r in messages.iter().rev() {
+            items.push(ThreadItem::Message(ThreadMessage {
+                id: r.try_get("id")?,
+                direction: r.try_get("direction")?,
+                kind: r.try_get("kind")?,
+                body: r.try_get("body")?,
+                payload: r.try_get("payload")?,
+                status: r.try_get("status")?,
+                error: r.try_get("error")?,
+                sent_by: r.try_get("sent_by")?,
+                at: from_ms(r.try_get("created_at")?),
+            }));
+        }
+        for r in &notes {
+            items.push(ThreadItem::Note(Note {
+                id: r.try_get("id")?,
+                author: r.try_get("author")?,
+                body: r.try_get("body")?,
+                at: from_ms(r.try_get("created_at")?),
+            }));
+        }
+        for r in &activity {
+            items.push(ThreadItem::Activity(ActivityEntry {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                actor: r.try_get("actor")?,
+                detail: r.try_get("detail")?,
+                at: from_ms(r.try_get("created_at")?),
+            }));
+        }
+        items.sort_by(|a, b| a.order().cmp(&b.order()));
+        Ok(items)
+    }
+
+    /// The trail of a conversation, oldest first, including `note_added`.
+    pub async fn activity(&self, conversation_id: &str) -> Result<Vec<ActivityEntry>> {
+        sqlx::query(
+            "SELECT a.id, a.kind, u.name AS actor, a.detail, a.created_at FROM conversation_activity a \
+             LEFT JOIN users u ON u.id = a.actor_id WHERE a.account_id = $1 AND a.conversation_id = $2 \
+             ORDER BY a.created_at, a.id",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .fetch_all(&self.store().read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ActivityEntry {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                actor: r.try_get("actor")?,
+                detail: r.try_get("detail")?,
+                at: from_ms(r.try_get("created_at")?),
+            })
+        })
+        .collect()
+    }
+
+    /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
+    pub async fn assign(&self, conversation_id: &str, assignee: Option<UserId>, actor: Option<UserId>) -> Result<()> {
+        let detail = match assignee {
+            Some(user) => self.member(user).await?.name,
+            None => String::new(),
+        };
+        let kind = if assignee.is_some() { "assigned" } else { "unassigned" };
+        let mut tx = self.store().write.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "assignee_id = $3", assignee.map(|u| u.to_string())).await?;
+        self.record_activity(&mut tx, conversation_id, actor, kind, &detail).await?;
+        tx.commit().await?;
+        self.publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee }).await;
+        Ok(())
+    }
+
+    /// A member takes the conversation from the bot: human mode (automation stops answering), assigned to them
+    /// unless someone already has it. Without an actor (the API) the assignment stays as it is.
+    pub async fn take_over(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
+        let mut tx = self.store().write.begin().await?;
+        self.update_conversation(
+            &mut tx,
+            conversation_id,
+            "mode = 'human', assignee_id = COALESCE(assignee_id, $3)",
+            actor.map(|a| a.to_string()),
+        )
+        .await?;
+        self.record_activity(&mut tx, conversation_id, actor, "taken_over", "").await?;
+        let assignee: Option<String> =
+            sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: "human".into() }).await;
+        let assignee = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
+        self.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
+        Ok(())
+    }
+
+    /// Returns the conversation to the bot.
+    pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
+        let mut tx = self.store().write.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "mode = 'bot'", None).await?;
+        self.record_activity(&mut tx, conversation_id, actor, "handed_back", "").await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: "bot".into() }).await;
+        Ok(())
+    }
+
+    /// Closes (`closed: true`) or reopens a conversation. A new message from the guest reopens it too.
+    pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
+        let (status, kind) = if closed { ("closed", "closed") } else { ("open", "reopened") };
+        let mut tx = self.store().write.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.to_owned())).await?;
+        self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationStatus { conversation_id: id, status: status.into() }).await;
+        Ok(())
+    }
+
+    /// Runs `UPDATE conversations SET <set>` (a constant of this file, with `$3` bound to `value`); NotFound when
+    /// the conversation is not this account's.
+    async fn update_conversation(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        conversation_id: &str,
+        set: &'static str,
+        value: Option<String>,
+    ) -> Result<()> {
+        let sql = format!("UPDATE conversations SET {set} WHERE account_id = $1 AND id = $2");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(self.account_id().to_string()).bind(conversation_id);
+        if set.contains("$3") {
+            query = query.bind(value);
+        }
+        if query.execute(&mut **tx).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn ensure_conversation(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        conversation_id: &str,
+    ) -> Result<()> {
+        sqlx::query_scalar::<_, String>("SELECT id FROM conversations WHERE account_id = $1 AND id = $2")
+            .bind(self.account_id().to_string())
+            .bind(conversation_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_activity(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        conversation_id: &str,
+        actor: Option<UserId>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversation_activity (account_id, id, conversation_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(conversation_id)
+        .bind(actor.map(|a| a.to_string()))
+        .bind(kind)
+        .bind(detail)
+        .bind(self.store().now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds an internal note (never sent to the guest). Empty or over-long text is Conflict "text_length".
+    pub async fn add_note(&self, conversation_id: &str, author: Option<UserId>, body: &str) -> Result<String> {
+        let body = text(body)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.store().write.begin().await?;
+        self.ensure_conversation(&mut tx, conversation_id).await?;
+        sqlx::query(
+            "INSERT INTO conversation_notes (account_id, id, conversation_id, author_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(&id)
+        .bind(conversation_id)
+        .bind(author.map(|a| a.to_string()))
+        .bind(body)
+        .bind(self.store().now_ms())
+        .execute(&mut *tx)
+        .await?;
+        self.record_activity(&mut tx, conversation_id, author, "note_added", "").await?;
+        tx.commit().await?;
+        let conversation_id = conversation_id.to_owned();
+        self.publish(LiveEvent::NoteAdded { conversation_id, note_id: id.clone() }).await;
+        Ok(id)
+    }
+
+    /// Tags a conversation (idempotent). A tag that normalizes to nothing or is too long is Conflict "tag".
+    pub async fn add_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
+        let tag = normalize_tag(tag).ok_or_else(|| StoreError::Conflict { constraint: "tag".into() })?;
+        let mut tx = self.store().write.begin().await?;
+        self.ensure_conversation(&mut tx, conversation_id).await?;
+        sqlx::query(
+            "INSERT INTO conversation_tags (account_id, conversation_id, tag, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, conversation_id, tag) DO NOTHING",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .bind(tag)
+        .bind(self.store().now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        Ok(())
+    }
+
+    pub async fn remove_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
+        let tag = normalize_tag(tag).unwrap_or_default();
+        let done =
+            sqlx::query("DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 AND tag = $3")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .bind(tag)
+                .execute(&self.store().write)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        Ok(())
+    }
+
+    /// Every tag in use in this account, alphabetically (for filters).
+    pub async fn tags(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT DISTINCT tag FROM conversation_tags WHERE account_id = $1 ORDER BY tag")
+            .bind(self.account_id().to_string())
+            .fetch_all(&self.store().read)
+            .await?)
+    }
+
+    /// Marks everything in the conversation as seen by `user`.
+    pub async fn mark_read(&self, conversation_id: &str, user: UserId) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversation_reads (account_id, conversation_id, user_id, last_read_id) \
+             SELECT $1, $2, $3, MAX(id) FROM messages WHERE account_id = $1 AND conversation_id = $2 HAVING COUNT(*) > 0 \
+             ON CONFLICT (account_id, conversation_id, user_id) DO UPDATE SET last_read_id = excluded.last_read_id",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .bind(user.to_string())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    /// Queues a reply written by a member (or, with `sent_by: None`, by an API client, which the send job treats
+    /// as automation). The caller checks the messaging window first; the send job checks it again. `canned`
+    /// counts a use of that canned response. Returns the message id.
+    pub async fn reply(
+        &self,
+        conversation_id: &str,
+        sent_by: Option<UserId>,
+        body: &str,
+        canned: Option<&str>,
+    ) -> Result<String> {
+        let body = text(body)?;
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let channel: String =
+            sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let sent_by = sent_by.map(|u| u.to_string());
+        let reply = Reply { conversation_id, channel: &channel, body, payload: "", sent_by: sent_by.as_deref() };
+        let key = format!("manual:{}", uuid::Uuid::now_v7());
+        let id = queue_reply_in(&mut tx, self.account_id(), &reply, &key, now)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
+        sqlx::query(
+            "UPDATE conversations SET last_message_at = $3 WHERE account_id = $1 AND id = $2 AND last_message_at < $3",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(canned) = canned {
+            sqlx::query("UPDATE canned_responses SET usage_count = usage_count + 1 WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(canned)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let conversation_id = conversation_id.to_owned();
+        self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+        Ok(id)
+    }
+
+    /// Queues a failed outbound message again. Anything but a failed outbound message of this account is NotFound.
+    pub async fn retry_message(&self, message_id: &str) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let conversation: String = sqlx::query_scalar(
+            "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
+             WHERE account_id = $1 AND id = $2 AND direction = 'out' AND status = 'failed' RETURNING conversation_id",
+        )
+        .bind(&account)
+        .bind(message_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
+        let job = crate::NewJob {
+            account_id: Some(self.account_id()),
+            kind: crate::SEND,
+            payload: message_id,
+            dedupe_key: Some(&key),
+            run_at: None,
+            max_attempts: 8,
+        };
+        crate::jobs::enqueue_in(&mut tx, now, &job).await?;
+        tx.commit().await?;
+        let message_id = message_id.to_owned();
+        self.publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
+            .await;
+        Ok(())
+    }
+}
+
+fn view(r: &AnyRow) -> Result<ConversationView> {
+    let preview: Option<String> = r.try_get("preview")?;
+    let (kind, body) = preview.as_deref().and_then(|p| p.split_once('|')).unwrap_or_default();
+    let assignee: Option<String> = r.try_get("assignee_id")?;
+    Ok(ConversationView {
+        id: r.try_get("id")?,
+        channel_id: r.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
+        platform: r.try_get("platform")?,
+        channel_name: r.try_get("channel_name")?,
+        contact_id: r.try_get("contact_id")?,
+        contact_name: r.try_get("contact_name")?,
+        contact_external_id: r.try_get("contact_external_id")?,
+        status: r.try_get("status")?,
+        mode: r.try_get("mode")?,
+        assignee: assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?,
+        assignee_name: r.try_get("assignee_name")?,
+        last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
+        last_message_at: from_ms(r.try_get("last_message_at")?),
+        preview_kind: kind.to_owned(),
+        preview: body.to_owned(),
+        unread: r.try_get("unread")?,
+        tags: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_and_tags_normalize() {
+        for f in Filter::ALL {
+            assert_eq!(Filter::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Filter::parse(""), Some(Filter::Open));
+        assert_eq!(Filter::parse("everything"), None);
+        assert_eq!(normalize_tag("  VIP "), Some("vip".into()));
+        assert_eq!(normalize_tag("   "), None);
+        assert_eq!(normalize_tag(&"x".repeat(41)), None);
+    }
+}

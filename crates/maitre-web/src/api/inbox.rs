@@ -1,0 +1,310 @@
+//! The inbox over the API: conversations (filters, search, keyset pages), a thread, and the same actions as the
+//! pages. A token is not a person: its replies get automation's messaging window (no human-agent tag), and the
+//! trail records them as done by the API.
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use maitre_domain::{Action, Locale, UserId};
+use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, ThreadItem};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, ErrorBody};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, AppError};
+use crate::i18n::Tr;
+use crate::inbox::{ReplyInput, input_error, send_reply};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/conversations", get(list))
+        .route("/conversations/{id}", get(thread))
+        .route("/conversations/{id}/reply", post(reply))
+        .route("/conversations/{id}/notes", post(note))
+        .route("/conversations/{id}/assign", post(assign))
+        .route("/conversations/{id}/takeover", post(take_over))
+        .route("/conversations/{id}/handback", post(hand_back))
+        .route("/conversations/{id}/close", post(close))
+        .route("/conversations/{id}/reopen", post(reopen))
+}
+
+/// API answers are in English.
+const TR: Tr = Tr { locale: Locale::En };
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// open (default), unassigned, bot, human, closed or all.
+    filter: Option<String>,
+    channel: Option<String>,
+    tag: Option<String>,
+    /// Part of a message's text or of the contact's name.
+    q: Option<String>,
+    /// `next` of the previous page.
+    after: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationDto {
+    id: String,
+    channel_id: String,
+    platform: String,
+    contact_id: String,
+    contact_name: String,
+    /// open, pending or closed.
+    status: String,
+    /// bot or human.
+    mode: String,
+    assignee: Option<String>,
+    tags: Vec<String>,
+    last_inbound_at: Option<String>,
+    last_message_at: String,
+    preview: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationPage {
+    items: Vec<ConversationDto>,
+    /// Pass as `after` for the next page; absent on the last one.
+    next: Option<String>,
+}
+
+/// A message, note or trail entry.
+#[derive(Serialize, ToSchema)]
+pub struct ThreadItemDto {
+    /// message, note or activity.
+    r#type: String,
+    id: Option<String>,
+    /// Messages: in or out.
+    direction: Option<String>,
+    /// Messages: text, image, story_reply, …; activity: assigned, taken_over, closed, ….
+    kind: Option<String>,
+    text: String,
+    /// Outbound messages: queued, sent, delivered, read or failed.
+    status: Option<String>,
+    error: Option<String>,
+    /// Who wrote the note, sent the message by hand or did the action.
+    by: Option<String>,
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThreadDto {
+    conversation: ConversationDto,
+    items: Vec<ThreadItemDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextInput {
+    text: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    /// A member's user id, or null to unassign.
+    assignee: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: String,
+}
+
+fn dto(c: ConversationView) -> ConversationDto {
+    ConversationDto {
+        channel_id: c.channel_id.to_string(),
+        platform: c.platform,
+        contact_id: c.contact_id,
+        contact_name: c.contact_name,
+        status: c.status,
+        mode: c.mode,
+        assignee: c.assignee.map(|a| a.to_string()),
+        tags: c.tags,
+        last_inbound_at: c.last_inbound_at.map(|t| t.to_rfc3339()),
+        last_message_at: c.last_message_at.to_rfc3339(),
+        preview: c.preview,
+        id: c.id,
+    }
+}
+
+/// Tokens have no read markers: counts are relative to nobody.
+fn nobody() -> UserId {
+    UserId::from_uuid(uuid::Uuid::nil())
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "inbox", params(ListParams),
+    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list(
+    caller: ApiCaller,
+    p: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<ConversationPage>, ApiError> {
+    caller.require(Action::ViewInbox)?;
+    let Query(p) = p.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let filter = match Filter::parse(p.filter.as_deref().unwrap_or("")) {
+        Some(Filter::Mine) | None => return Err(AppError::BadRequest(TR.t("inbox-bad-filter")).into()),
+        Some(f) => f,
+    };
+    let channel = match p.channel.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse().map_err(|_| AppError::BadRequest(TR.t("inbox-bad-channel")))?),
+    };
+    let after: Option<Cursor> = match p.after.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse().map_err(|e: maitre_store::InvalidCursor| AppError::BadRequest(e.to_string()))?),
+    };
+    if p.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::BadRequest(TR.t("inbox-search-too-long")).into());
+    }
+    let q = InboxQuery {
+        filter,
+        me: nobody(),
+        channel,
+        tag: p.tag.as_deref().filter(|t| !t.is_empty()),
+        search: p.q.as_deref(),
+        after,
+        limit: p.limit.unwrap_or(50),
+    };
+    let page = caller.tenant.inbox(&q).await?;
+    Ok(Json(ConversationPage {
+        items: page.items.into_iter().map(dto).collect(),
+        next: page.next.map(|c| c.to_string()),
+    }))
+}
+
+fn item_dto(item: ThreadItem) -> ThreadItemDto {
+    let at = item.at().to_rfc3339();
+    match item {
+        ThreadItem::Message(m) => ThreadItemDto {
+            r#type: "message".into(),
+            id: Some(m.id),
+            direction: Some(m.direction),
+            kind: Some(m.kind),
+            text: m.body,
+            status: Some(m.status),
+            error: Some(m.error).filter(|e| !e.is_empty()),
+            by: m.sent_by,
+            at,
+        },
+        ThreadItem::Note(n) => ThreadItemDto {
+            r#type: "note".into(),
+            id: Some(n.id),
+            direction: None,
+            kind: None,
+            text: n.body,
+            status: None,
+            error: None,
+            by: n.author,
+            at,
+        },
+        ThreadItem::Activity(a) => ThreadItemDto {
+            r#type: "activity".into(),
+            id: None,
+            direction: None,
+            kind: Some(a.kind),
+            text: a.detail,
+            status: None,
+            error: None,
+            by: a.actor,
+            at,
+        },
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "inbox", params(("id" = String, Path)),
+    responses((status = 200, body = ThreadDto), (status = 404, body = ErrorBody)))]
+async fn thread(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ThreadDto>, ApiError> {
+    caller.require(Action::ViewInbox)?;
+    let conversation = caller.tenant.conversation(&id, nobody()).await?;
+    let items = caller.tenant.thread(&id).await?.into_iter().map(item_dto).collect();
+    Ok(Json(ThreadDto { conversation: dto(conversation), items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", tag = "inbox", params(("id" = String, Path)),
+    request_body = TextInput,
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody),
+        (status = 422, description = "Outside the messaging window, or no text", body = ErrorBody)))]
+async fn reply(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TextInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    caller.require(Action::WorkInbox)?;
+    let conversation = caller.tenant.conversation(&id, nobody()).await?;
+    let input = ReplyInput { text: &input.text, canned: None, by: None };
+    let id = send_reply(&state, &caller.tenant, &TR, &conversation, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "inbox", params(("id" = String, Path)),
+    request_body = TextInput,
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn note(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TextInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    caller.require(Action::WorkInbox)?;
+    let id = caller.tenant.add_note(&id, None, &input.text).await.map_err(|e| input_error(&TR, e))?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "inbox", params(("id" = String, Path)),
+    request_body = AssignInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn assign(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AssignInput>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Action::WorkInbox)?;
+    let not_member = || AppError::Validation(TR.t("inbox-not-a-member"));
+    let assignee = match input.assignee.as_deref() {
+        None => None,
+        Some(s) => Some(s.parse::<UserId>().map_err(|_| not_member())?),
+    };
+    caller.tenant.conversation(&id, nobody()).await?;
+    match caller.tenant.assign(&id, assignee, None).await {
+        Err(maitre_store::StoreError::NotFound) => Err(not_member().into()),
+        other => other.map(|()| StatusCode::NO_CONTENT).map_err(Into::into),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/takeover", tag = "inbox", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::WorkInbox)?;
+    caller.tenant.take_over(&id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/handback", tag = "inbox", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn hand_back(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::WorkInbox)?;
+    caller.tenant.hand_back(&id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "inbox", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn close(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::WorkInbox)?;
+    caller.tenant.set_closed(&id, true, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", tag = "inbox", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn reopen(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::WorkInbox)?;
+    caller.tenant.set_closed(&id, false, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,674 @@
+//! The shared inbox: the conversation list (filters, search, unread counts, keyset pages) and the thread (messages
+//! with delivery ticks, notes, the trail, takeover, assignment, tags, close/reopen, the composer with the window
+//! rule). Both update live: `inbox.js` listens to `/inbox/events` (SSE) and swaps in `/inbox/rows` or
+//! `/inbox/{id}/live`. Every form works without JavaScript.
+use std::convert::Infallible;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use maitre_domain::{Action, ChannelId, UserId};
+use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, ThreadItem, ThreadMessage};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Ctx, PageEnv, format_time, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+use crate::inbox::{ReplyInput, WindowRule, input_error, send_reply, window_rule};
+
+const PAGE_SIZE: i64 = 30;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/a/{account}/inbox", get(list_page))
+        .route("/a/{account}/inbox/rows", get(rows))
+        .route("/a/{account}/inbox/events", get(events))
+        .route("/a/{account}/inbox/{conversation}", get(thread_page))
+        .route("/a/{account}/inbox/{conversation}/live", get(live))
+        .route("/a/{account}/inbox/{conversation}/reply", post(reply))
+        .route("/a/{account}/inbox/{conversation}/note", post(note))
+        .route("/a/{account}/inbox/{conversation}/assign", post(assign))
+        .route("/a/{account}/inbox/{conversation}/takeover", post(take_over))
+        .route("/a/{account}/inbox/{conversation}/handback", post(hand_back))
+        .route("/a/{account}/inbox/{conversation}/close", post(close))
+        .route("/a/{account}/inbox/{conversation}/reopen", post(reopen))
+        .route("/a/{account}/inbox/{conversation}/tags", post(add_tag))
+        .route("/a/{account}/inbox/{conversation}/tags/remove", post(remove_tag))
+        .route("/a/{account}/inbox/{conversation}/messages/{message}/retry", post(retry))
+}
+
+pub async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/inbox.js"),
+    )
+}
+
+/// One `<option>` whose value is data (ids, tags), unlike the fixed options of `super::Choice`.
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+// ---- the list ----
+
+/// The list's query string; the "older" link and live refreshes carry it forward.
+#[derive(Deserialize, Serialize, Clone, Default)]
+struct ListParams {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    filter: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    channel: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    tag: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    after: String,
+}
+
+struct FilterLink {
+    href: String,
+    label: String,
+    current: bool,
+}
+
+struct RowView {
+    href: String,
+    id: String,
+    contact: String,
+    channel: String,
+    preview: String,
+    time: String,
+    unread: i64,
+    mode: String,
+    human: bool,
+    assignee: String,
+    tags: Vec<String>,
+    closed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox/rows_partial.html")]
+struct RowsPartial {
+    tr: Tr,
+    rows: Vec<RowView>,
+    narrowed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    base: String,
+    filters: Vec<FilterLink>,
+    channels: Vec<Opt>,
+    tags: Vec<Opt>,
+    q: String,
+    filter: String,
+    rows_html: String,
+    /// Query string for live refreshes; None on later pages (they stay as loaded).
+    live_query: Option<String>,
+    older: Option<String>,
+}
+
+fn base(m: &Member) -> String {
+    format!("/a/{}/inbox", m.account.id)
+}
+
+/// Preview text of a message kind without text.
+fn kind_label(tr: &Tr, kind: &str) -> String {
+    tr.t(&format!("msg-kind-{}", kind.replace('_', "-")))
+}
+
+fn row_view(tr: &Tr, base: &str, c: ConversationView) -> RowView {
+    let preview = if c.preview.is_empty() { kind_label(tr, &c.preview_kind) } else { c.preview };
+    RowView {
+        href: format!("{base}/{}", c.id),
+        contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
+        channel: format!("{} · {}", c.channel_name, c.platform),
+        preview: preview.chars().take(120).collect(),
+        time: format_time(c.last_message_at),
+        unread: c.unread,
+        mode: tr.t(&format!("inbox-mode-{}", c.mode)),
+        human: c.mode == "human",
+        assignee: c.assignee_name.unwrap_or_default(),
+        tags: c.tags,
+        closed: c.status == "closed",
+        id: c.id,
+    }
+}
+
+struct Listed {
+    rows: Vec<RowView>,
+    older: Option<Cursor>,
+    narrowed: bool,
+}
+
+async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppError> {
+    let filter = Filter::parse(&p.filter).ok_or_else(|| AppError::BadRequest(tr.t("inbox-bad-filter")))?;
+    let channel: Option<ChannelId> = match p.channel.as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|_| AppError::BadRequest(tr.t("inbox-bad-channel")))?),
+    };
+    let after: Option<Cursor> = match p.after.as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|e: maitre_store::InvalidCursor| AppError::BadRequest(e.to_string()))?),
+    };
+    if p.q.chars().count() > 200 {
+        return Err(AppError::BadRequest(tr.t("inbox-search-too-long")));
+    }
+    let query = InboxQuery {
+        filter,
+        me: m.signed.user.id,
+        channel,
+        tag: Some(p.tag.as_str()).filter(|t| !t.is_empty()),
+        search: Some(p.q.as_str()).filter(|q| !q.trim().is_empty()),
+        after,
+        limit: PAGE_SIZE,
+    };
+    let page = m.tenant.inbox(&query).await?;
+    let base = base(m);
+    Ok(Listed {
+        rows: page.items.into_iter().map(|c| row_view(tr, &base, c)).collect(),
+        older: page.next,
+        narrowed: filter != Filter::Open || query.channel.is_some() || query.tag.is_some() || query.search.is_some(),
+    })
+}
+
+fn params(p: Result<Query<ListParams>, QueryRejection>) -> Result<ListParams, AppError> {
+    p.map(|Query(p)| p).map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+fn query_string(p: &ListParams) -> String {
+    serde_urlencoded::to_string(p).unwrap_or_default()
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    p: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, PageError> {
+    m.require(Action::ViewInbox)?;
+    let p = params(p)?;
+    let tr = Tr::new(m.signed.user.locale);
+    let listed = query_rows(&m, &tr, &p).await?;
+    let base = base(&m);
+    let current = Filter::parse(&p.filter).unwrap_or(Filter::Open);
+    let filters = Filter::ALL
+        .into_iter()
+        .map(|f| {
+            let link = ListParams { filter: f.as_str().into(), ..ListParams::default() };
+            let href = format!("{base}?{}", query_string(&link));
+            FilterLink { href, label: tr.t(&format!("inbox-filter-{}", f.as_str())), current: f == current }
+        })
+        .collect();
+    let mut channels =
+        vec![Opt { value: String::new(), label: tr.t("inbox-all-channels"), selected: p.channel.is_empty() }];
+    for c in m.tenant.channels().await? {
+        let value = c.id.to_string();
+        channels.push(Opt { selected: value == p.channel, label: format!("{} · {}", c.name, c.platform), value });
+    }
+    let mut tags = vec![Opt { value: String::new(), label: tr.t("inbox-all-tags"), selected: p.tag.is_empty() }];
+    for t in m.tenant.tags().await? {
+        tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
+    }
+    let rows_html = render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })?.0;
+    let older = listed.older.map(|c| query_string(&ListParams { after: c.to_string(), ..p.clone() }));
+    let live_query = p.after.is_empty().then(|| query_string(&p));
+    let page = ListPage {
+        ctx: Ctx::member(env, &state, &m).await?,
+        base,
+        filters,
+        channels,
+        tags,
+        q: p.q.clone(),
+        filter: current.as_str().into(),
+        rows_html,
+        live_query,
+        older,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The list's rows alone, for live refreshes.
+async fn rows(m: Member, p: Result<Query<ListParams>, QueryRejection>) -> Result<Html<String>, PageError> {
+    m.require(Action::ViewInbox)?;
+    let p = params(p)?;
+    let tr = Tr::new(m.signed.user.locale);
+    let listed = query_rows(&m, &tr, &p).await?;
+    render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })
+}
+
+// ---- live events ----
+
+/// Server-Sent Events: this account's live events (and notifications for this member), as JSON `data` lines.
+/// The stream lives as long as the connection; keep-alive comments stop proxies from closing it.
+async fn events(
+    State(state): State<AppState>,
+    m: Member,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
+    m.require(Action::ViewInbox)?;
+    let rx = state.store.subscribe().await.map_err(AppError::from)?;
+    let (account, user) = (m.account.id, m.signed.user.id);
+    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+        loop {
+            let event = match rx.recv().await {
+                Ok(e) if e.visible_to(account, user) => e.event,
+                Ok(_) => continue,
+                Err(RecvError::Lagged(_)) => maitre_store::LiveEvent::Resync,
+                Err(RecvError::Closed) => return None,
+            };
+            let data = serde_json::to_string(&event).unwrap_or_default();
+            return Some((Ok(Event::default().data(data)), rx));
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+// ---- the thread ----
+
+struct ItemView {
+    /// CSS classes: `msg in`, `msg out`, `note`, `activity`.
+    class: &'static str,
+    id: String,
+    /// A caption above the text: the kind of a media message, a button choice, a story reply.
+    label: String,
+    body: String,
+    link: Option<String>,
+    meta: String,
+    status: String,
+    status_label: String,
+    error: String,
+    retry: Option<String>,
+}
+
+struct Header {
+    id: String,
+    contact: String,
+    channel: String,
+    human: bool,
+    closed: bool,
+    mode: String,
+    assignee: String,
+    tags: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inbox/thread_partial.html")]
+struct ThreadPartial {
+    tr: Tr,
+    csrf: String,
+    base: String,
+    conv: Header,
+    items: Vec<ItemView>,
+    window: WindowRule,
+    members: Vec<Opt>,
+    me: String,
+    can_work: bool,
+}
+
+struct CannedView {
+    id: String,
+    shortcut: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox/thread.html")]
+struct ThreadPage {
+    ctx: Ctx,
+    base: String,
+    id: String,
+    contact: String,
+    live_html: String,
+    can_work: bool,
+    canned: Vec<CannedView>,
+    error: Option<String>,
+}
+
+fn message_view(tr: &Tr, base: &str, can_work: bool, m: ThreadMessage) -> ItemView {
+    let media = matches!(m.kind.as_str(), "image" | "audio" | "video" | "document" | "sticker" | "share");
+    let label = match m.kind.as_str() {
+        "text" | "command" => String::new(),
+        "quick_reply" | "postback" | "button" | "interactive_reply" => tr.t("msg-chose"),
+        "story_reply" | "story_mention" | "comment" | "location" | "reaction" | "unsupported" => {
+            kind_label(tr, &m.kind)
+        }
+        _ if media => kind_label(tr, &m.kind),
+        _ => String::new(),
+    };
+    // The payload of media, story and comment events is a link or reference when the platform gave one.
+    let link = Some(m.payload.as_str()).filter(|p| p.starts_with("https://")).map(str::to_owned);
+    let reference = matches!(m.kind.as_str(), "story_reply" | "story_mention" | "comment" | "postback")
+        && link.is_none()
+        && !m.payload.is_empty();
+    let mut body = m.body;
+    if reference {
+        body = format!("{body} ({})", m.payload).trim().to_owned();
+    }
+    let out = m.direction == "out";
+    let author = match (&m.sent_by, out) {
+        (Some(name), _) => name.clone(),
+        (None, true) => tr.t("msg-by-bot"),
+        (None, false) => String::new(),
+    };
+    ItemView {
+        class: if out { "msg out" } else { "msg in" },
+        label,
+        body,
+        link,
+        meta: [author, format_time(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
+        status_label: if out { tr.t(&format!("msg-status-{}", m.status)) } else { String::new() },
+        retry: (out && m.status == "failed" && can_work).then(|| format!("{base}/messages/{}/retry", m.id)),
+        status: m.status,
+        error: m.error,
+        id: m.id,
+    }
+}
+
+fn item_view(tr: &Tr, base: &str, can_work: bool, item: ThreadItem) -> ItemView {
+    let plain = |class, id: String, body: String, meta: String| ItemView {
+        class,
+        id,
+        label: String::new(),
+        body,
+        link: None,
+        meta,
+        status: String::new(),
+        status_label: String::new(),
+        error: String::new(),
+        retry: None,
+    };
+    match item {
+        ThreadItem::Message(m) => message_view(tr, base, can_work, m),
+        ThreadItem::Note(n) => {
+            let author = n.author.unwrap_or_else(|| tr.t("actor-api"));
+            let meta = format!("{} · {author} · {}", tr.t("inbox-note"), format_time(n.at));
+            plain("note", n.id, n.body, meta)
+        }
+        ThreadItem::Activity(a) => {
+            let actor = a.actor.unwrap_or_else(|| tr.t("actor-api"));
+            let text =
+                tr.tn(&format!("activity-{}", a.kind.replace('_', "-")), &[("actor", &actor), ("detail", &a.detail)]);
+            plain("activity", String::new(), text, format_time(a.at))
+        }
+    }
+}
+
+/// The live part of a thread for `m`, which also marks the conversation read for them.
+async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str) -> Result<ThreadPartial, AppError> {
+    let me = m.signed.user.id;
+    let conv = m.tenant.conversation(id, me).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let base = format!("{}/{}", base(m), conv.id);
+    let can_work = m.may(Action::WorkInbox);
+    let items = m.tenant.thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, &base, can_work, i)).collect();
+    m.tenant.mark_read(&conv.id, me).await?;
+    let window = window_rule(&tr, &conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
+    let mut members =
+        vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];
+    for member in m.tenant.members().await? {
+        let selected = conv.assignee == Some(member.user_id);
+        members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
+    }
+    Ok(ThreadPartial {
+        tr,
+        csrf: env_csrf,
+        conv: Header {
+            id: conv.id.clone(),
+            contact: if conv.contact_name.is_empty() {
+                conv.contact_external_id.clone()
+            } else {
+                conv.contact_name.clone()
+            },
+            channel: format!("{} · {}", conv.channel_name, conv.platform),
+            human: conv.mode == "human",
+            closed: conv.status == "closed",
+            mode: tr.t(&format!("inbox-mode-{}", conv.mode)),
+            assignee: conv.assignee_name.clone().unwrap_or_default(),
+            tags: conv.tags.clone(),
+        },
+        base,
+        items,
+        window,
+        members,
+        me: me.to_string(),
+        can_work,
+    })
+}
+
+async fn thread_view(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    id: &str,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let partial = thread_partial(state, env.csrf.clone(), m, id).await?;
+    let canned = if partial.can_work {
+        m.tenant
+            .canned_responses()
+            .await?
+            .into_iter()
+            .map(|c| CannedView { id: c.id, shortcut: c.shortcut, body: c.body })
+            .collect()
+    } else {
+        vec![]
+    };
+    let page = ThreadPage {
+        base: partial.base.clone(),
+        id: partial.conv.id.clone(),
+        contact: partial.conv.contact.clone(),
+        can_work: partial.can_work,
+        live_html: render(&partial)?.0,
+        ctx: Ctx::member(env, state, m).await?,
+        canned,
+        error: error.clone(),
+    };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn thread_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    m.require(Action::ViewInbox)?;
+    thread_view(&state, env, &m, &id, None).await
+}
+
+async fn live(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Html<String>, PageError> {
+    m.require(Action::ViewInbox)?;
+    let csrf = env.csrf;
+    render(&thread_partial(&state, csrf, &m, &id).await?)
+}
+
+// ---- actions ----
+
+fn back(m: &Member, id: &str) -> Response {
+    Redirect::to(&format!("{}/{id}", base(m))).into_response()
+}
+
+/// A refused input re-renders the thread with the reason (422); anything else is an error page.
+async fn refused(state: &AppState, env: PageEnv, m: &Member, id: &str, e: AppError) -> Result<Response, PageError> {
+    match e {
+        AppError::Validation(msg) | AppError::Conflict(msg) => thread_view(state, env, m, id, Some(msg)).await,
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    canned: String,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReplyForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    let tr = Tr::new(m.signed.user.locale);
+    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
+    let input = ReplyInput { text: &form.text, canned: Some(form.canned.as_str()), by: Some(m.signed.user.id) };
+    match send_reply(&state, &m.tenant, &tr, &conv, input).await {
+        Ok(_) => Ok(back(&m, &id)),
+        Err(e) => refused(&state, env, &m, &id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    body: String,
+}
+
+async fn note(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<NoteForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    let tr = Tr::new(m.signed.user.locale);
+    match m.tenant.add_note(&id, Some(m.signed.user.id), &form.body).await {
+        Ok(_) => Ok(back(&m, &id)),
+        Err(e) => refused(&state, env, &m, &id, input_error(&tr, e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<AssignForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    let tr = Tr::new(m.signed.user.locale);
+    let not_member = || AppError::Validation(tr.t("inbox-not-a-member"));
+    let assignee: Option<UserId> = match form.assignee.as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|_| not_member())?),
+    };
+    m.tenant.conversation(&id, m.signed.user.id).await?;
+    match m.tenant.assign(&id, assignee, Some(m.signed.user.id)).await {
+        Ok(()) => Ok(back(&m, &id)),
+        Err(maitre_store::StoreError::NotFound) => refused(&state, env, &m, &id, not_member()).await,
+        Err(e) => Err(AppError::from(e).into()),
+    }
+}
+
+async fn take_over(
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.take_over(&id, Some(m.signed.user.id)).await?;
+    Ok(back(&m, &id))
+}
+
+async fn hand_back(
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.hand_back(&id, Some(m.signed.user.id)).await?;
+    Ok(back(&m, &id))
+}
+
+async fn close(
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.set_closed(&id, true, Some(m.signed.user.id)).await?;
+    Ok(back(&m, &id))
+}
+
+async fn reopen(
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.set_closed(&id, false, Some(m.signed.user.id)).await?;
+    Ok(back(&m, &id))
+}
+
+#[derive(Deserialize)]
+struct TagForm {
+    tag: String,
+}
+
+async fn add_tag(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<TagForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    let tr = Tr::new(m.signed.user.locale);
+    match m.tenant.add_tag(&id, &form.tag).await {
+        Ok(()) => Ok(back(&m, &id)),
+        Err(e) => refused(&state, env, &m, &id, input_error(&tr, e)).await,
+    }
+}
+
+async fn remove_tag(
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<TagForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.remove_tag(&id, &form.tag).await?;
+    Ok(back(&m, &id))
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id, message)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::WorkInbox)?;
+    m.tenant.retry_message(&message).await?;
+    state.worker.wake();
+    Ok(back(&m, &id))
+}

@@ -1,0 +1,83 @@
+// maitre inbox: live updates over Server-Sent Events and the composer's canned responses. No framework; every
+// form also works without this file.
+(function () {
+  "use strict";
+
+  // Live: an element with data-live (the event stream) and data-refresh (its own HTML fragment) is re-fetched
+  // when an event concerns it. With data-conversation, only that conversation's events count.
+  var live = document.querySelector("[data-live]");
+  if (live && window.EventSource) {
+    var pending = null;
+    var refresh = function () {
+      pending = null;
+      fetch(live.dataset.refresh, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) { live.innerHTML = html; } })
+        .catch(function () {});
+    };
+    var source = new EventSource(live.dataset.live);
+    source.onmessage = function (e) {
+      var event;
+      try { event = JSON.parse(e.data); } catch (_) { return; }
+      var mine = live.dataset.conversation;
+      var relevant = event.type === "resync" ||
+        (event.conversation_id && (!mine || event.conversation_id === mine));
+      // Several events of one change arrive together: fetch once.
+      if (relevant && !pending) { pending = setTimeout(refresh, 50); }
+    };
+    // After a dropped connection EventSource reconnects by itself; refresh then to catch up.
+    source.onopen = function () { if (live.dataset.opened) { refresh(); } live.dataset.opened = "1"; };
+  }
+
+  // Composer: pick a canned response from the list, or type "/" and part of its shortcut.
+  var text = document.getElementById("reply-text");
+  var pick = document.getElementById("canned-pick");
+  var suggest = document.getElementById("canned-suggest");
+  if (!text || !pick || !suggest) { return; }
+  var options = Array.prototype.slice.call(pick.options).filter(function (o) { return o.value; });
+
+  var insert = function (option, replaceFrom) {
+    var end = text.selectionStart;
+    var start = replaceFrom === undefined ? end : replaceFrom;
+    text.value = text.value.slice(0, start) + option.dataset.body + text.value.slice(end);
+    var caret = start + option.dataset.body.length;
+    text.setSelectionRange(caret, caret);
+    pick.value = option.value;
+    suggest.hidden = true;
+    text.focus();
+  };
+
+  pick.addEventListener("change", function () {
+    var chosen = pick.options[pick.selectedIndex];
+    if (chosen && chosen.value) { insert(chosen); }
+  });
+
+  // The "/word" just before the caret, if any.
+  var slashWord = function () {
+    var before = text.value.slice(0, text.selectionStart);
+    var m = /(^|\s)\/([\w-]*)$/.exec(before);
+    return m ? { at: before.length - m[2].length - 1, word: m[2].toLowerCase() } : null;
+  };
+
+  text.addEventListener("input", function () {
+    var w = slashWord();
+    suggest.innerHTML = "";
+    var matches = w ? options.filter(function (o) { return o.dataset.shortcut.indexOf(w.word) === 0; }) : [];
+    matches.forEach(function (o, i) {
+      var li = document.createElement("li");
+      li.textContent = "/" + o.dataset.shortcut + " — " + o.dataset.body;
+      li.tabIndex = -1;
+      if (i === 0) { li.className = "active"; }
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); insert(o, slashWord().at); });
+      suggest.appendChild(li);
+    });
+    suggest.hidden = matches.length === 0;
+  });
+
+  text.addEventListener("keydown", function (e) {
+    if (suggest.hidden || (e.key !== "Enter" && e.key !== "Tab")) { return; }
+    var w = slashWord();
+    var first = w && options.filter(function (o) { return o.dataset.shortcut.indexOf(w.word) === 0; })[0];
+    if (first) { e.preventDefault(); insert(first, w.at); }
+  });
+})();
