@@ -169,6 +169,9 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
             None => break,
         }
     }
+    if let Some(comment) = commented(&input).filter(|_| matches!(wake, Wake::Messages)) {
+        private_reply(&mut fx.replies, comment);
+    }
     if !any_answer && running.is_none() && matches!(wake, Wake::Messages) {
         let fallback = channel.auto_reply.trim();
         if !fallback.is_empty() {
@@ -262,6 +265,22 @@ async fn save(tenant: &TenantStore, conversation: &str, fx: &StepEffects) -> Res
         // without counting this as a failed attempt.
         Err(_) => Err(JobError::Defer { after: std::time::Duration::from_millis(20) }),
     }
+}
+
+/// The comment a step answers, when it was woken by a comment on a post.
+fn commented(input: &StepInput) -> Option<&str> {
+    let first = input.pending.first().filter(|m| m.kind == "comment")?;
+    first.platform_id.strip_prefix("comment:")
+}
+
+/// A comment may be answered once, privately: the step's replies go out as one private reply to the comment.
+fn private_reply(replies: &mut Vec<QueuedReply>, comment: &str) {
+    let Some(last) = replies.last() else { return };
+    let mut message: OutboundMessage = serde_json::from_str(&last.payload).unwrap_or_default();
+    message.text = replies.iter().map(|r| r.body.as_str()).collect::<Vec<_>>().join("\n\n");
+    message.private_reply_to = Some(comment.to_owned());
+    let payload = serde_json::to_string(&message).unwrap_or_default();
+    *replies = vec![QueuedReply { body: message.text.clone(), payload }];
 }
 
 /// The guest's pending messages as one input: texts joined, the last button payload, the first message's kind.

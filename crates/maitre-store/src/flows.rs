@@ -120,6 +120,8 @@ pub struct PendingMessage {
     pub kind: String,
     pub body: String,
     pub payload: String,
+    /// The platform's id (`comment:<id>` for comments).
+    pub platform_id: String,
     /// When maitre stored it (not the platform's timestamp): the read-together pause counts from here.
     pub stored_at: DateTime<Utc>,
 }
@@ -350,8 +352,8 @@ impl TenantStore {
         .fetch_one(read)
         .await?;
         let contact_id: String = c.try_get("contact_id")?;
-        let pending: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, kind, body, payload, updated_at FROM messages WHERE account_id = $1 \
+        let pending: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT id, kind, body, payload, platform_message_id, updated_at FROM messages WHERE account_id = $1 \
              AND conversation_id = $2 AND automation_pending = 1 ORDER BY updated_at, id",
         )
         .bind(&account)
@@ -360,7 +362,14 @@ impl TenantStore {
         .await?;
         let pending: Vec<PendingMessage> = pending
             .into_iter()
-            .map(|(id, kind, body, payload, at)| PendingMessage { id, kind, body, payload, stored_at: from_ms(at) })
+            .map(|(id, kind, body, payload, platform_id, at)| PendingMessage {
+                id,
+                kind,
+                body,
+                payload,
+                platform_id: platform_id.unwrap_or_default(),
+                stored_at: from_ms(at),
+            })
             .collect();
         let inbound: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'in'",

@@ -44,6 +44,10 @@ pub struct OutboundMessage {
     /// It cannot be combined with `buttons` or `quick_replies`.
     #[serde(default)]
     pub list: Option<ChoiceList>,
+    /// Answers a comment on a post privately (Instagram/Messenger "private reply", PROTOCOLS.md §3.2): the message
+    /// goes to the commenter through the comment's id, once per comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_reply_to: Option<String>,
 }
 
 impl OutboundMessage {

@@ -93,6 +93,9 @@ pub(super) fn meta_messaging(target: &SendTarget<'_>, msg: &OutboundMessage) -> 
             .collect();
         message["quick_replies"] = Value::Array(quick);
     }
+    if let Some(comment) = &msg.private_reply_to {
+        return json!({"recipient": {"comment_id": comment}, "message": message});
+    }
     let mut body = json!({"recipient": {"id": target.recipient}, "message": message});
     if target.human_agent_tag {
         body["messaging_type"] = json!("MESSAGE_TAG");

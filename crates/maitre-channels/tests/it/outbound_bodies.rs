@@ -377,3 +377,14 @@ fn sign_meta_matches_the_signature_vectors() {
         verify_meta(secret.as_bytes(), &body, Some(&header)).unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_private_reply_to_a_comment_has_the_documented_shape() {
+    let expected = fixture_json("instagram/send_private_reply_request.json");
+    let msg = OutboundMessage {
+        private_reply_to: Some("18000000000000020".into()),
+        ..OutboundMessage::text(expected["message"]["text"].as_str().unwrap())
+    };
+    let (request, _) = send_one(&target(Platform::Instagram), &msg).await;
+    assert_eq!(request.body, expected);
+}

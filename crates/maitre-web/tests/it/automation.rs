@@ -275,3 +275,27 @@ async fn the_guest_gets_a_reminder_before_the_visit_and_one_review_request_after
     s.app.drain().await;
     assert_eq!(s.replies().len(), 4, "asked once per visit");
 }
+
+#[tokio::test]
+async fn a_comment_keyword_is_answered_once_with_a_private_reply() {
+    let s = restaurant().await;
+    let flow = json!({
+        "triggers": [{"type": "comment", "words": ["menu"]}],
+        "start": "menu",
+        "nodes": [
+            {"id": "menu", "type": "message", "text": "Hier ist unsere Karte: https://example.test/menu", "next": "book"},
+            {"id": "book", "type": "message", "text": "Antworte hier, um einen Tisch zu reservieren."}
+        ]
+    });
+    let record = s.tenant.create_flow("Kommentar", &flow.to_string(), "").await.unwrap();
+    maitre_gateway::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    let comment = crate::helpers::fixture("instagram/comment.json");
+    s.app.post_meta(&comment).await;
+    s.app.post_meta(&comment).await;
+    s.app.drain().await;
+    let sends: Vec<_> = s.app.fakes.requests().into_iter().filter(|r| r.is_send()).collect();
+    assert_eq!(sends.len(), 1, "one private reply per comment, even when Meta delivers it twice");
+    assert_eq!(sends[0].body["recipient"], json!({"comment_id": "18000000000000020"}));
+    let text = sends[0].body["message"]["text"].as_str().unwrap();
+    assert!(text.contains("unsere Karte") && text.contains("Tisch zu reservieren"), "{text}");
+}
