@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use maitre_channels::{InboundBatch, ParseError, parse_meta, parse_telegram, verify_meta, verify_telegram};
+use maitre_channels::{
+    InboundBatch, ParseError, classify_graph, classify_telegram, parse_meta, parse_telegram, verify_meta,
+    verify_telegram,
+};
 use maitre_domain::{ExtractLocale, extract_at};
 use maitre_testkit::sign_meta;
 use proptest::prelude::*;
@@ -58,9 +61,12 @@ fn check(result: Result<InboundBatch, ParseError>) {
     }
 }
 
+/// Every reader of untrusted bytes: the webhook parsers and the platforms' error bodies.
 fn parse_all(body: &[u8]) {
     check(parse_meta(body));
     check(parse_telegram(body, "7000000001"));
+    let _ = classify_graph(400, body);
+    let _ = classify_telegram(400, body);
 }
 
 /// Field names and values the parsers look at, so generated JSON reaches the interesting paths.

@@ -65,17 +65,9 @@ pub async fn publish(tenant: &TenantStore, flow_id: &str, by: &str) -> Result<i6
 
 /// Runs a draft's own test cases against an always-free calendar (tests must not depend on today's bookings).
 pub async fn run_tests(tenant: &TenantStore, flow_id: &str, def: &FlowDef) -> Result<Vec<TestResult>, FlowError> {
-    let account = tenant.account().await?;
-    let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
+    let place = Place::of(tenant).await?;
     let candidates = [Candidate { flow_id, version: 0, def }];
-    let env = SimEnv {
-        flows: &candidates,
-        tz,
-        locale: account.settings.locale,
-        account_name: &account.settings.name,
-        review_link: None,
-        availability: &AlwaysAvailable,
-    };
+    let env = place.env(&candidates, None, &AlwaysAvailable);
     Ok(flow::run_tests(&env, flow_id, tenant_now(tenant)))
 }
 
@@ -88,23 +80,39 @@ pub async fn simulate(
     sim: Option<Simulator>,
     text: &str,
 ) -> Result<(Simulator, Turn), FlowError> {
-    let account = tenant.account().await?;
-    let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
-    let snapshot = tenant.horizon_snapshot(tz).await?;
+    let place = Place::of(tenant).await?;
+    let snapshot = tenant.horizon_snapshot(place.tz).await?;
     let review_link = tenant.booking_settings().await?.review_link;
     let candidates = [Candidate { flow_id, version: 0, def }];
-    let env = SimEnv {
-        flows: &candidates,
-        tz,
-        locale: account.settings.locale,
-        account_name: &account.settings.name,
-        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
-        availability: &snapshot,
-    };
+    let env = place.env(&candidates, Some(review_link.as_str()).filter(|l| !l.is_empty()), &snapshot);
     let fresh = sim.is_none();
     let mut sim = sim.unwrap_or_else(|| Simulator::new(tenant_now(tenant), "Test Guest"));
     let turn = if fresh || sim.run.is_none() { sim.start(&env, flow_id, Some(text)) } else { sim.send(&env, text) };
     Ok((sim, turn))
+}
+
+/// Where and in which language an account's flows run.
+struct Place {
+    tz: Tz,
+    locale: maitre_domain::Locale,
+    name: String,
+}
+
+impl Place {
+    async fn of(tenant: &TenantStore) -> Result<Self, FlowError> {
+        let settings = tenant.account().await?.settings;
+        let tz = settings.time_zone.parse().unwrap_or(Tz::UTC);
+        Ok(Place { tz, locale: settings.locale, name: settings.name })
+    }
+
+    fn env<'a>(
+        &'a self,
+        flows: &'a [Candidate<'a>],
+        review_link: Option<&'a str>,
+        availability: &'a dyn maitre_domain::booking::Availability,
+    ) -> SimEnv<'a> {
+        SimEnv { flows, tz: self.tz, locale: self.locale, account_name: &self.name, review_link, availability }
+    }
 }
 
 fn tenant_now(tenant: &TenantStore) -> DateTime<Utc> {
