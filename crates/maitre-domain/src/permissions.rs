@@ -61,8 +61,12 @@ pub enum Action {
     ManageApiTokens,
     /// Connect, verify and remove channels.
     ManageChannels,
-    /// Create, edit, publish flows.
+    /// See flows, their graphs, and try them in the simulator.
+    ViewFlows,
+    /// Create, edit, publish, enable and delete flows.
     ManageFlows,
+    /// The read-together pause and the AI provider (endpoint, model, key).
+    ManageAutomation,
     /// Read conversations and contacts.
     ViewInbox,
     /// Reply, take over, assign, tag, note.
@@ -82,14 +86,16 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
         Action::ManageTeam,
         Action::ManageApiTokens,
         Action::ManageChannels,
+        Action::ViewFlows,
         Action::ManageFlows,
+        Action::ManageAutomation,
         Action::ViewInbox,
         Action::WorkInbox,
         Action::ManageReservations,
@@ -108,9 +114,9 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Role::Owner => true,
         Role::Admin => !matches!(action, ManageBilling | DeleteAccount),
         Role::Agent => {
-            matches!(action, ViewAccount | ViewInbox | WorkInbox | ManageReservations | ViewReservations)
+            matches!(action, ViewAccount | ViewFlows | ViewInbox | WorkInbox | ManageReservations | ViewReservations)
         }
-        Role::Viewer => matches!(action, ViewAccount | ViewInbox | ViewReservations),
+        Role::Viewer => matches!(action, ViewAccount | ViewFlows | ViewInbox | ViewReservations),
     }
 }
 
@@ -126,14 +132,16 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 15] = [
+    const MATRIX: [(Action, [bool; 4]); 17] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
         (ManageTeam, [true, true, false, false]),
         (ManageApiTokens, [true, true, false, false]),
         (ManageChannels, [true, true, false, false]),
+        (ViewFlows, [true, true, true, true]),
         (ManageFlows, [true, true, false, false]),
+        (ManageAutomation, [true, true, false, false]),
         (ViewInbox, [true, true, true, true]),
         (WorkInbox, [true, true, true, false]),
         (ManageReservations, [true, true, true, false]),

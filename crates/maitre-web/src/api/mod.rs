@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod channels;
+mod flows;
 mod operations;
 mod reservations;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(operations::routes())
         .merge(channels::routes())
         .merge(reservations::routes())
+        .merge(flows::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -44,13 +46,20 @@ pub struct ApiJson<T>(pub T);
         channels::list, channels::connect_telegram, channels::connect_whatsapp, channels::verify, channels::update,
         channels::remove,
         reservations::list, reservations::create, reservations::get_one, reservations::update_status,
-        reservations::get_settings, reservations::put_settings),
+        reservations::get_settings, reservations::put_settings,
+        flows::list, flows::create, flows::get_one, flows::update, flows::remove, flows::set_enabled, flows::publish,
+        flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
+        flows::put_automation),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
         reservations::ReservationDto, reservations::ReservationPage, reservations::ReservationInput,
         reservations::StatusInput, reservations::RefusedBody, reservations::RefusedDetail,
-        reservations::BookingSettingsDto)),
+        reservations::BookingSettingsDto,
+        flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::EnabledInput,
+        flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
+        flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,
+        flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -1,9 +1,14 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod account;
 mod auth;
+mod automation;
 mod booking;
 mod calendar;
 mod channels;
+mod flow_editor;
+pub(crate) mod flow_form;
+mod flow_graph;
+pub(crate) mod flows;
 mod me;
 mod oauth;
 mod operations;
@@ -40,6 +45,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(reservations::routes())
         .merge(calendar::routes())
         .merge(booking::routes())
+        .merge(flows::routes())
+        .merge(automation::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -68,6 +75,8 @@ pub struct Current {
     pub operations: bool,
     pub reservations: bool,
     pub booking: bool,
+    pub flows: bool,
+    pub automation: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -135,6 +144,8 @@ impl Ctx {
             channels: m.may(Action::ManageChannels),
             reservations: m.may(Action::ViewReservations),
             booking: m.may(Action::ManageBookingSettings),
+            flows: m.may(Action::ViewFlows),
+            automation: m.may(Action::ManageAutomation),
         });
         Ok(ctx)
     }

@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod browser;
 mod channels;
+mod flows;
 mod helpers;
 mod http;
 mod isolation;
