@@ -61,8 +61,12 @@ pub enum Action {
     ManageApiTokens,
     /// Connect, verify and remove channels.
     ManageChannels,
-    /// Create, edit, publish flows.
+    /// See flows, their graphs, and try them in the simulator.
+    ViewFlows,
+    /// Create, edit, publish, enable and delete flows.
     ManageFlows,
+    /// The read-together pause and the AI provider (endpoint, model, key).
+    ManageAutomation,
     /// Read conversations and contacts.
     ViewInbox,
     /// Reply, take over, assign, tag, note.
@@ -84,14 +88,16 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
         Action::ManageTeam,
         Action::ManageApiTokens,
         Action::ManageChannels,
+        Action::ViewFlows,
         Action::ManageFlows,
+        Action::ManageAutomation,
         Action::ViewInbox,
         Action::WorkInbox,
         Action::ManageCannedResponses,
@@ -113,10 +119,16 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Role::Agent => {
             matches!(
                 action,
-                ViewAccount | ViewInbox | WorkInbox | ManageCannedResponses | ManageReservations | ViewReservations
+                ViewAccount
+                    | ViewFlows
+                    | ViewInbox
+                    | WorkInbox
+                    | ManageCannedResponses
+                    | ManageReservations
+                    | ViewReservations
             )
         }
-        Role::Viewer => matches!(action, ViewAccount | ViewInbox | ViewReservations),
+        Role::Viewer => matches!(action, ViewAccount | ViewFlows | ViewInbox | ViewReservations),
     }
 }
 
@@ -132,14 +144,16 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 16] = [
+    const MATRIX: [(Action, [bool; 4]); 18] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
         (ManageTeam, [true, true, false, false]),
         (ManageApiTokens, [true, true, false, false]),
         (ManageChannels, [true, true, false, false]),
+        (ViewFlows, [true, true, true, true]),
         (ManageFlows, [true, true, false, false]),
+        (ManageAutomation, [true, true, false, false]),
         (ViewInbox, [true, true, true, true]),
         (WorkInbox, [true, true, true, false]),
         (ManageCannedResponses, [true, true, true, false]),

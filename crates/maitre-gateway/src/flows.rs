@@ -6,7 +6,9 @@ use chrono_tz::Tz;
 use maitre_domain::flow::{
     self, AlwaysAvailable, Candidate, FlowDef, Issue, Severity, SimEnv, Simulator, TestResult, Turn,
 };
-use maitre_store::{FlowRecord, StoreError, TenantStore};
+use maitre_store::{AutomationSettings, FlowRecord, StoreError, TenantStore};
+
+use crate::{Credentials, Gateway};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -18,6 +20,8 @@ pub enum FlowError {
     Invalid(Vec<Issue>),
     #[error("{} of the flow's tests failed: {}", .0.len(), .0.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))]
     TestsFailed(Vec<TestResult>),
+    #[error("{0}")]
+    InvalidSettings(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -117,4 +121,67 @@ impl Place {
 
 fn tenant_now(tenant: &TenantStore) -> DateTime<Utc> {
     tenant.now()
+}
+
+/// What to do with the stored AI key: it is never shown, so a form or API call can only keep, replace or clear it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    Keep,
+    Set(String),
+    Clear,
+}
+
+/// The automation settings as a person or API client gives them (the key separately, as a change).
+#[derive(Debug, Clone)]
+pub struct AutomationInput {
+    pub read_together_ms: Option<i64>,
+    pub ai_base_url: String,
+    pub ai_model: String,
+    pub ai_timeout_ms: i64,
+    pub ai_key: KeyChange,
+}
+
+/// The longest read-together pause an account may choose: guests would think the bot is gone.
+pub const MAX_READ_TOGETHER_MS: i64 = 60_000;
+
+impl Gateway {
+    /// Checks and stores an account's automation settings, sealing a new AI key with the vault.
+    pub async fn set_automation(&self, tenant: &TenantStore, input: AutomationInput) -> Result<(), FlowError> {
+        let bad = |m: &str| Err(FlowError::InvalidSettings(m.to_owned()));
+        if input.read_together_ms.is_some_and(|ms| !(0..=MAX_READ_TOGETHER_MS).contains(&ms)) {
+            return bad("the read-together pause must be between 0 and 60000 ms");
+        }
+        if !(500..=60_000).contains(&input.ai_timeout_ms) {
+            return bad("the AI timeout must be between 500 and 60000 ms");
+        }
+        let url = input.ai_base_url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return bad("the AI base URL must start with https:// or http://");
+        }
+        if url.len() > 500 || input.ai_model.len() > 200 {
+            return bad("the AI base URL or model name is too long");
+        }
+        let current = tenant.automation_settings().await?;
+        let ai_key = match input.ai_key {
+            KeyChange::Keep => current.ai_key,
+            KeyChange::Clear => String::new(),
+            KeyChange::Set(key) if key.trim().is_empty() => current.ai_key,
+            KeyChange::Set(key) => {
+                let creds = Credentials {
+                    access_token: key.trim().to_owned(),
+                    instagram_login: Default::default(),
+                    webhook_secret: None,
+                };
+                self.vault.seal(tenant.account_id(), &creds)
+            }
+        };
+        let settings = AutomationSettings {
+            read_together_ms: input.read_together_ms,
+            ai_base_url: url.trim_end_matches('/').to_owned(),
+            ai_model: input.ai_model.trim().to_owned(),
+            ai_key,
+            ai_timeout_ms: input.ai_timeout_ms,
+        };
+        Ok(tenant.put_automation_settings(&settings).await?)
+    }
 }

@@ -118,6 +118,16 @@ impl From<maitre_store::BookingError> for AppError {
     }
 }
 
+impl From<maitre_gateway::flows::FlowError> for AppError {
+    fn from(e: maitre_gateway::flows::FlowError) -> Self {
+        use maitre_gateway::flows::FlowError;
+        match e {
+            FlowError::Store(e) => e.into(),
+            e => AppError::Validation(e.to_string()),
+        }
+    }
+}
+
 /// Named constraints become messages a person understands.
 fn conflict_message(constraint: &str) -> String {
     match constraint {

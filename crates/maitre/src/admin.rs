@@ -2,7 +2,9 @@
 use anyhow::Context;
 use clap::Subcommand;
 use maitre_config::Settings;
+use maitre_domain::flow::templates;
 use maitre_domain::{AccountId, ApiTokenId, Locale, Role};
+use maitre_gateway::flows::{FlowError, install_template};
 use maitre_gateway::{ConnectError, Gateway, Grant, Platform};
 use maitre_store::{Store, TenantStore};
 use maitre_web::accounts::{SignUp, add_member, sign_up};
@@ -69,6 +71,13 @@ pub enum AdminCommand {
         email: String,
         #[arg(long, env = "MAITRE_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+    },
+    /// Install a ready-made flow into an account (published as version 1; edit it on the dashboard). Prints the
+    /// flow id. Keys: restaurant_de, restaurant_en, salon_appointment, practice_appointment, review_request.
+    InstallTemplate {
+        #[arg(long)]
+        account: AccountId,
+        key: String,
     },
     /// Connect a platform account with a token you already hold (no OAuth round trip, the token is not checked
     /// with the platform). The token is stored encrypted. Prints the channel id.
@@ -148,6 +157,18 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
             let hash = maitre_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             store.set_password(user.id, &hash).await?;
             eprintln!("password set for {email}; their sessions have ended");
+        }
+        AdminCommand::InstallTemplate { account, key } => {
+            let tenant = store.tenant_for_operator(account).await.context("no such account")?;
+            let flow = match install_template(&tenant, &key, "cli").await {
+                Err(FlowError::UnknownTemplate(_)) => {
+                    let keys: Vec<&str> = templates().iter().map(|t| t.key).collect();
+                    anyhow::bail!("no template {key:?}; the templates are: {}", keys.join(", "));
+                }
+                installed => installed?,
+            };
+            println!("{}", flow.id);
+            eprintln!("installed {key} as flow {} ({}), published as version 1", flow.id, flow.name);
         }
         AdminCommand::ConnectChannel { account, platform, external_id, token, name, auto_reply, webhook_secret } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod dev;
+mod flows;
 mod jobs;
 mod runtime;
 
@@ -35,6 +36,16 @@ enum Command {
     /// Local trial without real platforms: fake platform APIs, signed test webhooks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+    /// Talk to a flow as a guest would, with the account's real calendar; nothing is booked or sent.
+    ///
+    /// Interactive by default: type the guest's messages, one per line (Ctrl-D ends). With --script FILE, the file
+    /// holds one guest message per line; empty lines and lines starting with `#` are skipped, except
+    /// `# expect: <text>`, which requires <text> in the replies to the message before it. The transcript is
+    /// printed; the command exits non-zero when an expectation is not met.
+    Simulate(flows::SimulateArgs),
+    /// Flow files: run their own test cases without a database (for CI).
+    #[command(subcommand)]
+    Flows(flows::FlowsCommand),
     /// Read a date, a time and a party size from a guest's message, as flows will; prints JSON.
     ///
     /// Example: maitre extract --locale de --tz Europe/Berlin --now 2026-03-10T12:00 "morgen um 8 für 4"
@@ -71,6 +82,10 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
+    if let Some(Command::Flows(cmd)) = cli.command {
+        // Pure as well: flow files and the simulator only.
+        return flows::run(cmd);
+    }
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     runtime::init_logging(&settings);
     match cli.command.unwrap_or(Command::Serve) {
@@ -83,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin::run(cmd, &settings).await,
         Command::Dev(cmd) => dev::run(cmd, &settings).await,
-        Command::Extract { .. } => unreachable!("handled before loading the configuration"),
+        Command::Simulate(args) => flows::run_simulate(args, &settings).await,
+        Command::Extract { .. } | Command::Flows(_) => unreachable!("handled before loading the configuration"),
     }
 }

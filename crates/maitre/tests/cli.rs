@@ -63,11 +63,19 @@ fn stdout(o: &Output) -> String {
 fn help_lists_every_command() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let text = stdout(&out);
-    for cmd in ["serve", "migrate", "admin", "dev"] {
+    for cmd in ["serve", "migrate", "admin", "dev", "simulate", "flows"] {
         assert!(text.contains(cmd), "{text}");
     }
     let admin = stdout(&Command::new(BIN).args(["admin", "--help"]).output().unwrap());
-    for cmd in ["create-account", "add-member", "create-token", "revoke-token", "reset-password", "connect-channel"] {
+    for cmd in [
+        "create-account",
+        "add-member",
+        "create-token",
+        "revoke-token",
+        "reset-password",
+        "connect-channel",
+        "install-template",
+    ] {
         assert!(admin.contains(cmd), "{admin}");
     }
     let dev = stdout(&Command::new(BIN).args(["dev", "--help"]).output().unwrap());
@@ -426,4 +434,94 @@ async fn operators_list_ignored_webhook_items() {
     store.accept_webhook(&[], &[item]).await.unwrap();
     let out = stdout(&env.run(&["admin", "ignored-events", "--limit", "5"]));
     assert!(out.contains("instagram\tignored: unknown recipient 1784\tentry[0]"), "{out}");
+}
+
+/// A small flow with one test case; `want` is the reply its test expects after "3 people".
+fn flow_file(dir: &std::path::Path, name: &str, want: &str) -> std::path::PathBuf {
+    let flow = serde_json::json!({
+        "triggers": [{ "type": "keyword", "words": ["table"] }],
+        "start": "ask",
+        "nodes": [
+            { "id": "ask", "type": "ask", "kind": "party_size", "var": "party_size", "text": "How many?", "next": "done" },
+            { "id": "done", "type": "message", "text": "Table for {{vars.party_size}}." }
+        ],
+        "tests": [{ "name": "counts guests", "inputs": ["a table please", "3 people"],
+            "expect_replies": ["How many?", want], "expect_vars": { "party_size": "3" } }]
+    });
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, flow.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn flows_test_runs_the_files_own_tests_and_fails_for_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = flow_file(dir.path(), "good", "Table for 3.");
+    let template = format!("{}/../maitre-domain/src/flow/templates/restaurant_de.json", env!("CARGO_MANIFEST_DIR"));
+    let ok = Command::new(BIN).args(["flows", "test", "--locale", "de"]).arg(&good).arg(&template).output().unwrap();
+    let text = stdout(&ok);
+    assert!(ok.status.success(), "{text}");
+    assert!(text.contains("ok   good: counts guests") && text.contains("ok   restaurant_de: stornieren"), "{text}");
+    assert!(text.ends_with("5 passed, 0 failed, 0 file(s) with errors"), "{text}");
+
+    let bad = flow_file(dir.path(), "bad", "Table for 4.");
+    let failed = Command::new(BIN).args(["flows", "test"]).arg(&good).arg(&bad).output().unwrap();
+    let text = stdout(&failed);
+    assert!(!failed.status.success());
+    assert!(text.contains("FAIL bad: counts guests") && text.contains("\"Table for 4.\""), "{text}");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, r#"{"start": "a", "nodes": [{"id": "a", "type": "message", "text": "hi", "next": "b"}]}"#)
+        .unwrap();
+    let invalid = Command::new(BIN).args(["flows", "test"]).arg(&broken).output().unwrap();
+    assert!(!invalid.status.success());
+    assert!(
+        stdout(&invalid).contains("error broken: node a: leads to `b`, which does not exist"),
+        "{}",
+        stdout(&invalid)
+    );
+}
+
+#[tokio::test]
+async fn simulate_runs_a_script_against_an_installed_template() {
+    let env = Env::new().await;
+    let account = env.create_account(&["--locale", "de"]);
+    // Open every day, so "morgen um 20 Uhr" is free whatever day the test runs on.
+    let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
+    let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let mut booking = tenant.booking_settings().await.unwrap();
+    let evening = booking.rules.hours.tue.clone();
+    booking.rules.hours.mon = evening.clone();
+    booking.rules.hours.sun = evening;
+    tenant.put_booking_settings(&booking).await.unwrap();
+    store.close().await;
+
+    let unknown = env.cmd(&["admin", "install-template", "--account", &account, "pizza"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("restaurant_de, restaurant_en"));
+    let flow = stdout(&env.run(&["admin", "install-template", "--account", &account, "restaurant_de"]));
+    assert_eq!(flow.len(), 36, "prints the flow id: {flow}");
+
+    let script = env.dir.path().join("booking.txt");
+    std::fs::write(
+        &script,
+        "# A guest books in one message, then gives a name.\nTisch für 4 morgen um 20 Uhr\n# expect: Auf welchen Namen\n\n\
+         Anna Schmidt\n# expect: Perfekt, Anna Schmidt\n",
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    let run = env.run(&["simulate", "--account", &account, "--flow", &flow, "--script", script]);
+    let text = stdout(&run);
+    assert!(text.starts_with("guest> Tisch für 4 morgen um 20 Uhr\nmaitre> Auf welchen Namen"), "{text}");
+    assert!(text.contains("✓ expect: Perfekt, Anna Schmidt") && text.contains("(booked "), "{text}");
+
+    let wrong = env.dir.path().join("wrong.txt");
+    std::fs::write(&wrong, "Tisch für 4 morgen um 20 Uhr\n# expect: Wie ist deine Telefonnummer\n").unwrap();
+    let out = env
+        .cmd(&["simulate", "--account", &account, "--flow", "restaurant_de", "--script", wrong.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("✗ expect: Wie ist deine Telefonnummer"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong.txt:2: no reply contains"));
 }

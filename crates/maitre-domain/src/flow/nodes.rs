@@ -303,35 +303,59 @@ impl Run<'_> {
 
 /// The node ids a node can lead to, for validation and reachability.
 pub(super) fn edges(kind: &NodeKind) -> Vec<&NodeId> {
-    let mut out: Vec<&NodeId> = Vec::new();
+    branches(kind).into_iter().map(|(_, to)| to).collect()
+}
+
+/// The node ids a node can lead to, each with what takes that way (empty for the plain `next`), for drawing the
+/// flow as a graph.
+pub fn branches(kind: &NodeKind) -> Vec<(String, &NodeId)> {
+    let mut out: Vec<(String, &NodeId)> = Vec::new();
     match kind {
         NodeKind::Message { quick_replies, next, .. } => {
-            out.extend(quick_replies.iter().filter_map(|c| c.next.as_ref()));
-            out.extend(next);
+            out.extend(buttons(quick_replies));
+            out.extend(plain(next));
         }
         NodeKind::Ask { choices, on_max_retries, no_answer, next, .. } => {
-            out.extend(choices.iter().filter_map(|c| c.next.as_ref()));
-            out.extend(on_max_retries);
-            out.extend(no_answer.as_ref().and_then(|n| n.next.as_ref()));
-            out.extend(next);
+            out.extend(buttons(choices));
+            out.extend(on_max_retries.as_ref().map(|n| ("max retries".to_owned(), n)));
+            out.extend(no_answer.as_ref().and_then(|a| a.next.as_ref()).map(|n| ("no answer".to_owned(), n)));
+            out.extend(plain(next));
         }
         NodeKind::Condition { rules, otherwise } => {
-            out.extend(rules.iter().map(|r| &r.next));
-            out.extend(otherwise);
+            out.extend(rules.iter().map(|r| (cond_label(&r.when), &r.next)));
+            out.extend(otherwise.as_ref().map(|n| ("otherwise".to_owned(), n)));
         }
-        NodeKind::Set { next, .. } | NodeKind::Tag { next, .. } | NodeKind::Ai { next, .. } => out.extend(next),
+        NodeKind::Set { next, .. } | NodeKind::Tag { next, .. } | NodeKind::Ai { next, .. } => out.extend(plain(next)),
         NodeKind::Reserve { next, on_unavailable, .. } | NodeKind::ModifyReservation { next, on_unavailable, .. } => {
-            out.extend(next);
-            out.extend(on_unavailable);
+            out.extend(plain(next));
+            out.extend(on_unavailable.as_ref().map(|n| ("unavailable".to_owned(), n)));
         }
         NodeKind::CancelReservation { next, on_none } => {
-            out.extend(next);
-            out.extend(on_none);
+            out.extend(plain(next));
+            out.extend(on_none.as_ref().map(|n| ("none".to_owned(), n)));
         }
-        NodeKind::Delay { next, .. } => out.push(next),
+        NodeKind::Delay { next, minutes } => out.push((format!("after {minutes} min"), next)),
         NodeKind::Handoff { .. } | NodeKind::GotoFlow { .. } | NodeKind::End => {}
     }
     out
+}
+
+fn plain(next: &Option<NodeId>) -> Option<(String, &NodeId)> {
+    next.as_ref().map(|n| (String::new(), n))
+}
+
+fn buttons(choices: &[Choice]) -> impl Iterator<Item = (String, &NodeId)> {
+    choices.iter().filter_map(|c| c.next.as_ref().map(|n| (c.title.clone(), n)))
+}
+
+fn cond_label(c: &Cond) -> String {
+    match c {
+        Cond::VarEquals { var, value } => format!("{var} = {value}"),
+        Cond::VarSet { var } => format!("{var} set"),
+        Cond::HasTag { tag } => format!("tag {tag}"),
+        Cond::IsOpen { .. } => "open".to_owned(),
+        Cond::Available => "available".to_owned(),
+    }
 }
 
 /// The vars a node sets, for placeholder validation.

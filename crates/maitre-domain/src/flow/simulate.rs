@@ -283,7 +283,7 @@ fn check(test: &super::FlowTest, turns: &[Turn]) -> Vec<String> {
     }
     let vars = turns.last().map(|t| &t.vars);
     for (name, want) in &test.expect_vars {
-        let got = vars.and_then(|v| v.get(name)).map(plain);
+        let got = vars.and_then(|v| v.get(name)).map(Value::plain);
         if got.as_deref() != Some(want.as_str()) {
             failures.push(format!("vars.{name}: expected {want:?}, got {got:?}"));
         }
@@ -294,13 +294,15 @@ fn check(test: &super::FlowTest, turns: &[Turn]) -> Vec<String> {
     failures
 }
 
-/// A var as locale-free text, the way tests spell expected values.
-fn plain(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Date(d) => d.to_string(),
-        Value::Time(t) => t.format("%H:%M").to_string(),
-        Value::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M").to_string(),
+impl Value {
+    /// Locale-free text, the way tests spell expected values (`2026-03-14`, `20:00`, `2026-03-14T20:00`).
+    pub fn plain(&self) -> String {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Time(t) => t.format("%H:%M").to_string(),
+            Value::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M").to_string(),
+        }
     }
 }

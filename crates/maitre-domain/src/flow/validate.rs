@@ -28,6 +28,12 @@ pub struct Issue {
     pub message: String,
 }
 
+impl Issue {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
 struct Issues(Vec<Issue>);
 
 impl Issues {

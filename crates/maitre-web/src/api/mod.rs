@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod channels;
+mod flows;
 mod inbox;
 mod operations;
 mod reservations;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(channels::routes())
         .merge(reservations::routes())
         .merge(inbox::routes())
+        .merge(flows::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -48,7 +50,10 @@ pub struct ApiJson<T>(pub T);
         reservations::list, reservations::create, reservations::get_one, reservations::update_status,
         reservations::get_settings, reservations::put_settings,
         inbox::list, inbox::thread, inbox::reply, inbox::note, inbox::assign, inbox::take_over, inbox::hand_back,
-        inbox::close, inbox::reopen),
+        inbox::close, inbox::reopen,
+        flows::list, flows::create, flows::get_one, flows::update, flows::remove, flows::set_enabled, flows::publish,
+        flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
+        flows::put_automation),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -56,7 +61,11 @@ pub struct ApiJson<T>(pub T);
         reservations::StatusInput, reservations::RefusedBody, reservations::RefusedDetail,
         reservations::BookingSettingsDto,
         inbox::ConversationDto, inbox::ConversationPage, inbox::ThreadItemDto, inbox::ThreadDto, inbox::TextInput,
-        inbox::AssignInput, inbox::Created)),
+        inbox::AssignInput, inbox::Created,
+        flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::EnabledInput,
+        flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
+        flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,
+        flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -1,10 +1,15 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod account;
 mod auth;
+mod automation;
 mod booking;
 mod calendar;
 mod canned;
 mod channels;
+mod flow_editor;
+pub(crate) mod flow_form;
+mod flow_graph;
+pub(crate) mod flows;
 mod inbox;
 mod me;
 mod oauth;
@@ -44,6 +49,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(booking::routes())
         .merge(inbox::routes())
         .merge(canned::routes())
+        .merge(flows::routes())
+        .merge(automation::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -74,6 +81,8 @@ pub struct Current {
     pub reservations: bool,
     pub booking: bool,
     pub inbox: bool,
+    pub flows: bool,
+    pub automation: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -142,6 +151,8 @@ impl Ctx {
             reservations: m.may(Action::ViewReservations),
             booking: m.may(Action::ManageBookingSettings),
             inbox: m.may(Action::ViewInbox),
+            flows: m.may(Action::ViewFlows),
+            automation: m.may(Action::ManageAutomation),
         });
         Ok(ctx)
     }

@@ -5,6 +5,7 @@ mod auth;
 mod automation;
 mod browser;
 mod channels;
+mod flows;
 mod helpers;
 mod http;
 mod inbox;
