@@ -81,12 +81,21 @@ pub async fn event(
 }
 
 async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake, key: &str) -> Result<(), JobError> {
-    let input = match tenant.step_input(conversation).await {
+    let mut input = match tenant.step_input(conversation).await {
         Ok(i) => i,
         Err(maitre_store::StoreError::NotFound) => return Ok(()), // deleted meanwhile
         Err(e) => return Err(retry(e)),
     };
     let now = gw.store.clock().now();
+    let pause = match wake {
+        Wake::Messages => tenant.automation_settings().await.map_err(retry)?.read_together_ms,
+        _ => None,
+    }
+    .unwrap_or(gw.read_together_ms as i64);
+    if pause == 0 {
+        // No pause: every message is answered on its own, oldest first (each message has its own step job).
+        input.pending.truncate(1);
+    }
     let read: Vec<String> = input.pending.iter().map(|m| m.id.clone()).collect();
     let mut fx = StepEffects {
         key: key.to_owned(),
@@ -98,8 +107,6 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
     let engine_input = match &wake {
         Wake::Messages => {
             let Some(last) = input.pending.last() else { return Ok(()) }; // an earlier step read them
-            let settings = tenant.automation_settings().await.map_err(retry)?;
-            let pause = settings.read_together_ms.unwrap_or(gw.read_together_ms as i64);
             let due = last.stored_at + TimeDelta::milliseconds(pause);
             if due > now {
                 // A later message arrived: its own pause decides when the batch is read.
