@@ -23,8 +23,8 @@ pub enum Scenario {
     Ack,
     /// Every guest message is answered (keyword → reply); text, quick-reply and status webhooks.
     Reply,
-    /// Five-turn reservation conversations (party size, day, time, name, confirmation) per guest. PENDING FLOWS:
-    /// each turn is answered by the channel's automatic reply until the reservation flow exists.
+    /// Five-turn reservation conversations per guest with the restaurant template (table and party size, day,
+    /// time, name → booked, then a greeting the keyword flow answers).
     Conversation,
     /// `reply` with 10 accounts, then with --accounts (default 10,000), at the same total rate.
     Tenants,
