@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod contacts;
 mod dev;
 mod jobs;
 mod runtime;
@@ -32,6 +33,9 @@ enum Command {
     /// Operator commands for scripting: accounts, members, API tokens, passwords.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Contacts: import a CSV file.
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
     /// Local trial without real platforms: fake platform APIs, signed test webhooks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -82,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(cmd) => admin::run(cmd, &settings).await,
+        Command::Contacts(cmd) => contacts::run(cmd, &settings).await,
         Command::Dev(cmd) => dev::run(cmd, &settings).await,
         Command::Extract { .. } => unreachable!("handled before loading the configuration"),
     }

@@ -4,6 +4,9 @@ mod auth;
 mod booking;
 mod calendar;
 mod channels;
+mod contacts;
+mod imports;
+mod invites;
 mod me;
 mod oauth;
 mod operations;
@@ -40,6 +43,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(reservations::routes())
         .merge(calendar::routes())
         .merge(booking::routes())
+        .merge(contacts::routes())
+        .merge(imports::routes())
+        .merge(invites::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -68,6 +74,7 @@ pub struct Current {
     pub operations: bool,
     pub reservations: bool,
     pub booking: bool,
+    pub contacts: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -135,6 +142,7 @@ impl Ctx {
             channels: m.may(Action::ManageChannels),
             reservations: m.may(Action::ViewReservations),
             booking: m.may(Action::ManageBookingSettings),
+            contacts: m.may(Action::ViewContacts),
         });
         Ok(ctx)
     }
