@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod booking;
+pub mod contacts;
 pub mod extract;
 pub mod flow;
 pub mod ids;

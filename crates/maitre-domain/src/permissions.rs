@@ -85,10 +85,22 @@ pub enum Action {
     DeleteAccount,
     /// See failed jobs and the redacted event log; retry jobs.
     ViewOperations,
+    /// See contacts, their history and exports of the list.
+    ViewContacts,
+    /// Edit contacts: names, phone, email, custom field values, tags, opt-in/opt-out.
+    ManageContacts,
+    /// Define the account's custom contact fields.
+    DefineContactFields,
+    /// Import contacts from CSV files.
+    ImportContacts,
+    /// Export everything held about one person (GDPR access) and erase a contact.
+    EraseContact,
+    /// Invite people by email and revoke pending invitations.
+    InviteMembers,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -107,6 +119,12 @@ impl Action {
         Action::ManageBilling,
         Action::DeleteAccount,
         Action::ViewOperations,
+        Action::ViewContacts,
+        Action::ManageContacts,
+        Action::DefineContactFields,
+        Action::ImportContacts,
+        Action::EraseContact,
+        Action::InviteMembers,
     ];
 }
 
@@ -126,9 +144,11 @@ pub fn allowed(role: Role, action: Action) -> bool {
                     | ManageCannedResponses
                     | ManageReservations
                     | ViewReservations
+                    | ViewContacts
+                    | ManageContacts
             )
         }
-        Role::Viewer => matches!(action, ViewAccount | ViewFlows | ViewInbox | ViewReservations),
+        Role::Viewer => matches!(action, ViewAccount | ViewFlows | ViewInbox | ViewReservations | ViewContacts),
     }
 }
 
@@ -144,7 +164,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 18] = [
+    const MATRIX: [(Action, [bool; 4]); 24] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -163,6 +183,12 @@ mod tests {
         (ManageBilling, [true, false, false, false]),
         (DeleteAccount, [true, false, false, false]),
         (ViewOperations, [true, true, false, false]),
+        (ViewContacts, [true, true, true, true]),
+        (ManageContacts, [true, true, true, false]),
+        (DefineContactFields, [true, true, false, false]),
+        (ImportContacts, [true, true, false, false]),
+        (EraseContact, [true, true, false, false]),
+        (InviteMembers, [true, true, false, false]),
     ];
 
     #[test]

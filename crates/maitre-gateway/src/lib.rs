@@ -9,6 +9,7 @@ mod bookings;
 pub mod connect;
 pub mod flows;
 mod followups;
+mod imports;
 mod process;
 mod send;
 pub mod vault;
@@ -21,7 +22,8 @@ use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
 use maitre_store::{
-    FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
+    CONTACT_IMPORT, FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER,
+    REVIEW_REQUEST, SEND, Store,
 };
 
 pub use connect::{ConnectError, Connected, Grant};
@@ -81,6 +83,7 @@ impl Gateway {
             .on(RESERVATION_NOTIFY, self.handler(followups::notify))
             .on(RESERVATION_REMINDER, self.handler(followups::remind))
             .on(REVIEW_REQUEST, self.handler(followups::review))
+            .on(CONTACT_IMPORT, self.handler(imports::run))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<Gateway>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

@@ -573,7 +573,7 @@ impl TenantStore {
     }
 }
 
-async fn record_consent(
+pub(crate) async fn record_consent(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account: &str,
     contact: &str,

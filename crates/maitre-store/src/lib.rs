@@ -10,14 +10,18 @@ mod booking;
 mod canned;
 mod channels;
 mod clock;
+mod contacts;
 mod conversations;
 mod error;
 mod events;
 mod flows;
+mod imports;
 mod inbound;
 mod inbox;
+mod invites;
 mod jobs;
 mod operations;
+mod privacy;
 mod rate_limits;
 mod reservations;
 mod secrets;
@@ -35,6 +39,7 @@ pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use canned::CannedResponse;
 pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
+pub use contacts::{Consent, Contact, ContactConversation, ContactEdit, ContactQuery};
 pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
@@ -42,10 +47,13 @@ pub use flows::{
     AutomationSettings, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply, StepConflict,
     StepEffects, StepInput,
 };
+pub use imports::{CONTACT_IMPORT, ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};
 pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
+pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
+pub use privacy::{Erased, Erasure};
 pub use rate_limits::Rate;
 pub use reservations::{
     Booking, Origin, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, Reservation, ReservationQuery, Source,

@@ -139,10 +139,10 @@ pub struct ReservationQuery<'a> {
     pub limit: i64,
 }
 
-const COLUMNS: &str = "id, contact_id, conversation_id, service, resource_id, starts_at, ends_at, local_start, \
+pub(crate) const COLUMNS: &str = "id, contact_id, conversation_id, service, resource_id, starts_at, ends_at, local_start, \
      party_size, status, name, phone, email, notes, source, created_at, updated_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
+pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
     let local: String = r.try_get("local_start")?;
     Ok(Reservation {
         id: r.try_get("id")?,

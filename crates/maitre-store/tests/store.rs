@@ -4,6 +4,8 @@ use maitre_domain::{AccountSettings, Locale, Role};
 use maitre_store::{Clock, NewAccount, Store, StoreError};
 use maitre_testkit::TestDb;
 
+#[path = "store/contacts.rs"]
+mod contacts;
 #[path = "store/reservations.rs"]
 mod reservations;
 

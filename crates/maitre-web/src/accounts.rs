@@ -15,13 +15,7 @@ pub struct SignUp<'a> {
 
 /// Validates an email address enough to catch typos; delivery proves the rest.
 pub fn parse_email(email: &str) -> Result<String, AppError> {
-    let e = email.trim();
-    let valid = e.len() <= 254
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
-        && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        });
-    if valid { Ok(e.to_lowercase()) } else { Err(AppError::Validation("Enter a valid email address.".into())) }
+    maitre_domain::contacts::parse_email(email).map_err(|_| AppError::Validation("Enter a valid email address.".into()))
 }
 
 pub fn parse_person_name(name: &str) -> Result<&str, AppError> {
@@ -66,7 +60,7 @@ pub async fn add_member(
         }
         (Err(maitre_store::StoreError::NotFound), None) => {
             return Err(AppError::Validation(format!(
-                "No maitre user has the email {email}. They need to sign up first (email invitations come later)."
+                "No maitre user has the email {email}. They need to sign up first (or invite them from the team page)."
             )));
         }
         (Err(e), _) => return Err(e.into()),

@@ -134,6 +134,11 @@ fn conflict_message(constraint: &str) -> String {
         c if c.contains("users") && c.contains("email") => "An account with this email already exists.".into(),
         c if c.contains("memberships") => "This person is already a member of the account.".into(),
         "last_owner" => "An account needs at least one owner.".into(),
+        "contact_fields" => "A custom field with this name exists already.".into(),
+        "import_started" => "This import has already been started.".into(),
+        "invite_email" => {
+            "This invitation was sent to another email address than the one you are signed in with.".into()
+        }
         c if c.contains("booking_resources") || c.contains("booking_services") => {
             "This name is already used; choose another.".into()
         }

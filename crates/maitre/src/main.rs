@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod contacts;
 mod dev;
 mod flows;
 mod jobs;
@@ -33,6 +34,9 @@ enum Command {
     /// Operator commands for scripting: accounts, members, API tokens, passwords.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Contacts: import a CSV file.
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
     /// Local trial without real platforms: fake platform APIs, signed test webhooks.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -97,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(cmd) => admin::run(cmd, &settings).await,
+        Command::Contacts(cmd) => contacts::run(cmd, &settings).await,
         Command::Dev(cmd) => dev::run(cmd, &settings).await,
         Command::Simulate(args) => flows::run_simulate(args, &settings).await,
         Command::Extract { .. } | Command::Flows(_) => unreachable!("handled before loading the configuration"),

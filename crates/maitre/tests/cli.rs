@@ -63,7 +63,7 @@ fn stdout(o: &Output) -> String {
 fn help_lists_every_command() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let text = stdout(&out);
-    for cmd in ["serve", "migrate", "admin", "dev", "simulate", "flows"] {
+    for cmd in ["serve", "migrate", "admin", "dev", "simulate", "flows", "contacts"] {
         assert!(text.contains(cmd), "{text}");
     }
     let admin = stdout(&Command::new(BIN).args(["admin", "--help"]).output().unwrap());
@@ -524,4 +524,53 @@ async fn simulate_runs_a_script_against_an_installed_template() {
     assert!(!out.status.success());
     assert!(stdout(&out).contains("✗ expect: Wie ist deine Telefonnummer"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong.txt:2: no reply contains"));
+}
+
+/// `maitre contacts import` on a WhatsApp channel: every hundredth row has no usable phone number. Bad rows are
+/// listed with their line, the rest imported; a second run recognises everyone. Size it with
+/// MAITRE_TEST_IMPORT_ROWS (the 50,000-row figure in the README comes from this test).
+#[tokio::test]
+async fn contacts_import_reports_bad_rows_and_imports_the_rest() {
+    let env = Env::new().await;
+    let account = env.create_account(&[]);
+    let wa = ["--platform", "whatsapp", "--external-id", "200000000000002", "--token", "EAAG-secret-token"];
+    env.run(&[&["admin", "connect-channel", "--account", &account][..], &wa[..]].concat());
+    let rows: usize = std::env::var("MAITRE_TEST_IMPORT_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let mut csv = String::from("Name,Mobil,email,tags\n");
+    for i in 0..rows {
+        if i % 100 == 42 {
+            csv += &format!("Guest {i},call me,g{i}@example.com,\n");
+        } else {
+            csv += &format!("Guest {i},+49 151 {i:08},g{i}@example.com,newsletter\n");
+        }
+    }
+    let file = env.dir.path().join("guests.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+    let import = ["contacts", "import", "--account", &account, "--map", "Mobil=phone", file];
+    let out = env.run(&import);
+    let bad = rows / 100 + usize::from(rows % 100 > 42);
+    let good = rows - bad;
+    let summary = stdout(&out);
+    eprintln!("{rows} rows: {summary}");
+    assert!(summary.starts_with(&format!("imported {good} (0 already known), rejected {bad}, in ")), "{summary}");
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(report.contains("line 44: \"call me\" is not a phone number"), "{report}");
+    assert_eq!(report.lines().filter(|l| l.starts_with("line ")).count(), bad);
+
+    let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
+    let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let query = maitre_store::ContactQuery { tag: Some("newsletter"), limit: rows as i64, ..Default::default() };
+    let contacts = tenant.contacts(&query).await.unwrap().items;
+    assert_eq!(contacts.len(), good);
+    let guest = contacts.iter().find(|c| c.name == "Guest 7").unwrap();
+    assert_eq!((guest.phone.as_str(), guest.external_id.as_str()), ("+4915100000007", "4915100000007"));
+
+    let again = stdout(&env.run(&import));
+    assert!(again.starts_with(&format!("imported {good} ({good} already known)")), "{again}");
+    let wrong = env.cmd(&["contacts", "import", "--account", &account, "--map", "Phone=phone", file]).output().unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no column \"Phone\""));
+    let unmapped = env.cmd(&["contacts", "import", "--account", &account, file]).output().unwrap();
+    assert!(String::from_utf8_lossy(&unmapped.stderr).contains("phone number"), "Mobil is not recognised");
 }

@@ -27,6 +27,18 @@ pub struct CsrfToken(pub String);
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
 
+/// Checks a form's `_csrf` value against the request's cookie (file uploads call this for their multipart field).
+pub fn verify(state: &AppState, jar: &CookieJar, sent: Option<&str>) -> Result<(), AppError> {
+    let expected = jar.get(COOKIE).map(|c| form_token(state, c.value()));
+    match (sent, expected) {
+        (Some(s), Some(e)) if !s.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "This form has expired or was not sent from maitre (CSRF check failed). Reload the page and try again."
+                .into(),
+        )),
+    }
+}
+
 /// A URL-encoded form whose `_csrf` field matched the cookie.
 pub struct CsrfForm<T>(pub T);
 
@@ -45,17 +57,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
             .map_err(|_| AppError::BadRequest("The form data could not be read.".into()))?;
         let sent = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
-        let expected = jar.get(COOKIE).map(|c| form_token(state, c.value()));
-        match (sent, expected) {
-            (Some(s), Some(e)) if !s.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())) => {}
-            _ => {
-                return Err(AppError::Forbidden(
-                    "This form has expired or was not sent from maitre (CSRF check failed). Reload the page and try again."
-                        .into(),
-                )
-                .into());
-            }
-        }
+        verify(state, &jar, sent)?;
         let value = serde_urlencoded::from_bytes(&body)
             .map_err(|e| AppError::Validation(format!("The form is incomplete or invalid: {e}")))?;
         Ok(CsrfForm(value))

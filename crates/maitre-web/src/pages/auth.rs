@@ -160,7 +160,11 @@ async fn signin(
     }
 }
 
-async fn start_session(state: &AppState, parts: &Parts, user: maitre_domain::UserId) -> Result<CookieJar, AppError> {
+pub(crate) async fn start_session(
+    state: &AppState,
+    parts: &Parts,
+    user: maitre_domain::UserId,
+) -> Result<CookieJar, AppError> {
     let token = maitre_store::new_token("ms");
     let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     state.store.create_session(user, &token, agent, &client_ip(parts, state)).await?;

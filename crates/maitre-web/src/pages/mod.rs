@@ -6,11 +6,14 @@ mod booking;
 mod calendar;
 mod canned;
 mod channels;
+mod contacts;
 mod flow_editor;
 pub(crate) mod flow_form;
 mod flow_graph;
 pub(crate) mod flows;
+mod imports;
 mod inbox;
+mod invites;
 mod me;
 mod oauth;
 mod operations;
@@ -51,6 +54,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(canned::routes())
         .merge(flows::routes())
         .merge(automation::routes())
+        .merge(contacts::routes())
+        .merge(imports::routes())
+        .merge(invites::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -83,6 +89,7 @@ pub struct Current {
     pub inbox: bool,
     pub flows: bool,
     pub automation: bool,
+    pub contacts: bool,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -153,6 +160,7 @@ impl Ctx {
             inbox: m.may(Action::ViewInbox),
             flows: m.may(Action::ViewFlows),
             automation: m.may(Action::ManageAutomation),
+            contacts: m.may(Action::ViewContacts),
         });
         Ok(ctx)
     }

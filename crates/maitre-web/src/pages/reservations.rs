@@ -235,7 +235,7 @@ async fn list_page(
 }
 
 /// Spreadsheet programs run cells that start like a formula; guests choose their own names.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }
 

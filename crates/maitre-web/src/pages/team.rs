@@ -32,6 +32,10 @@ struct TeamPage {
     ctx: Ctx,
     members: Vec<MemberView>,
     can_manage: bool,
+    can_invite: bool,
+    invites: Vec<super::invites::InviteView>,
+    /// Roles the viewer may invite with.
+    roles: Vec<super::Choice>,
 }
 
 struct MemberView {
@@ -65,7 +69,17 @@ async fn team_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Re
             email: x.email,
         })
         .collect();
-    render(&TeamPage { can_manage: m.may(Action::ManageTeam), ctx: Ctx::member(env, &state, &m).await?, members })
+    let can_invite = m.may(Action::InviteMembers);
+    let invites = if can_invite { super::invites::pending(&state, &m, &tr).await? } else { vec![] };
+    let roles = super::choices(&tr, "role", assignable_roles(m.role), "agent");
+    render(&TeamPage {
+        can_manage: m.may(Action::ManageTeam),
+        ctx: Ctx::member(env, &state, &m).await?,
+        members,
+        can_invite,
+        invites,
+        roles,
+    })
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,344 @@
+//! Reading a contacts CSV and checking each row, before anything is stored: which column means what (the
+//! mapping), and for every row either a clean contact or the reason it is refused, with its line number.
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use super::{ContactError, FieldDef, parse_email, parse_phone, parse_tag, parse_text};
+
+/// What one CSV column becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Ignore,
+    Name,
+    Phone,
+    Email,
+    /// Comma-separated tags.
+    Tags,
+    /// The guest's id on the platform (required unless the id is the phone number, as on WhatsApp).
+    ExternalId,
+    /// A custom field, by key.
+    Field(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Ignore => f.write_str("ignore"),
+            Target::Name => f.write_str("name"),
+            Target::Phone => f.write_str("phone"),
+            Target::Email => f.write_str("email"),
+            Target::Tags => f.write_str("tags"),
+            Target::ExternalId => f.write_str("external_id"),
+            Target::Field(key) => write!(f, "field:{key}"),
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = ContactError;
+    fn from_str(s: &str) -> Result<Self, ContactError> {
+        Ok(match s.trim() {
+            "" | "ignore" => Target::Ignore,
+            "name" => Target::Name,
+            "phone" => Target::Phone,
+            "email" => Target::Email,
+            "tags" => Target::Tags,
+            "external_id" => Target::ExternalId,
+            other => match other.strip_prefix("field:") {
+                Some(key) if !key.is_empty() => Target::Field(key.to_owned()),
+                _ => {
+                    return Err(ContactError::Invalid(format!(
+                        "unknown column target {other:?}: use name, phone, email, tags, external_id, \
+                         field:<key> or ignore"
+                    )));
+                }
+            },
+        })
+    }
+}
+
+impl Target {
+    /// The target a column header most likely means (English and German headers, custom field keys and labels).
+    pub fn guess(header: &str, fields: &[FieldDef]) -> Target {
+        let h = header.trim().to_lowercase();
+        match h.as_str() {
+            "name" | "full name" | "guest" | "gast" => Target::Name,
+            "phone" | "phone number" | "mobile" | "telefon" | "handy" | "whatsapp" => Target::Phone,
+            "email" | "e-mail" | "mail" => Target::Email,
+            "tags" | "tag" => Target::Tags,
+            "external_id" | "external id" | "id" => Target::ExternalId,
+            _ => fields
+                .iter()
+                .find(|f| f.key == h || f.label.to_lowercase() == h)
+                .map_or(Target::Ignore, |f| Target::Field(f.key.clone())),
+        }
+    }
+}
+
+/// A parsed file: the header and every record with its line number (the header is line 1).
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+    /// Records that could not even be read (e.g. not UTF-8).
+    pub unreadable: Vec<Rejected>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// A row that passed every check, in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    pub line: u64,
+    pub external_id: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub tags: Vec<String>,
+    /// (field key, canonical value)
+    pub fields: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file has no header row")]
+    Empty,
+    #[error("the header row cannot be read: {0}")]
+    Header(String),
+}
+
+/// Reads a CSV file. Spreadsheets in German locales write `;` between cells: a header with semicolons and no
+/// commas is read that way.
+pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delimiter = if first_line.contains(&b';') && !first_line.contains(&b',') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| ReadError::Header(e.to_string()))?.iter().map(|h| h.trim().to_owned()).collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(ReadError::Empty);
+    }
+    let mut table = Table { headers, rows: Vec::new(), unreadable: Vec::new() };
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                table.rows.push((line, r.iter().map(str::to_owned).collect()));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                table.unreadable.push(Rejected { line, reason: format!("cannot be read: {e}") });
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Refuses mappings that cannot produce contacts: one column per target (tags may span several), a custom
+/// field that exists, and the column the identity comes from.
+pub fn check_mapping(mapping: &[Target], fields: &[FieldDef], id_from_phone: bool) -> Result<(), ContactError> {
+    let mut seen: Vec<&Target> = Vec::new();
+    for t in mapping.iter().filter(|t| !matches!(t, Target::Ignore | Target::Tags)) {
+        if seen.contains(&t) {
+            return Err(ContactError::Invalid(format!("two columns are mapped to {t}")));
+        }
+        if let Target::Field(key) = t
+            && !fields.iter().any(|f| &f.key == key)
+        {
+            return Err(ContactError::Invalid(format!("there is no custom field {key:?}")));
+        }
+        seen.push(t);
+    }
+    let (needed, what) =
+        if id_from_phone { (Target::Phone, "the phone number") } else { (Target::ExternalId, "the external id") };
+    if !seen.contains(&&needed) {
+        return Err(ContactError::Invalid(format!("map a column to {what}: it identifies each contact")));
+    }
+    Ok(())
+}
+
+/// Checks every row. With `id_from_phone` (WhatsApp) the contact's platform id is its phone number's digits.
+/// A second row for the same identity is refused, naming the first.
+pub fn check_rows(
+    table: &Table,
+    mapping: &[Target],
+    fields: &[FieldDef],
+    id_from_phone: bool,
+) -> (Vec<ImportRow>, Vec<Rejected>) {
+    let defs: HashMap<&str, &FieldDef> = fields.iter().map(|f| (f.key.as_str(), f)).collect();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut good = Vec::with_capacity(table.rows.len());
+    let mut rejected = table.unreadable.clone();
+    for (line, cells) in &table.rows {
+        let checked =
+            check_row(*line, cells, table.headers.len(), mapping, &defs, id_from_phone).and_then(
+                |row| match first_line.get(&row.external_id) {
+                    Some(first) => {
+                        let what = if id_from_phone { "phone number" } else { "external id" };
+                        Err(format!("the same {what} as line {first}"))
+                    }
+                    None => Ok(row),
+                },
+            );
+        match checked {
+            Ok(row) => {
+                first_line.insert(row.external_id.clone(), *line);
+                good.push(row);
+            }
+            Err(reason) => rejected.push(Rejected { line: *line, reason }),
+        }
+    }
+    rejected.sort_by_key(|r| r.line);
+    (good, rejected)
+}
+
+fn check_row(
+    line: u64,
+    cells: &[String],
+    width: usize,
+    mapping: &[Target],
+    defs: &HashMap<&str, &FieldDef>,
+    id_from_phone: bool,
+) -> Result<ImportRow, String> {
+    if cells.len() != width {
+        return Err(format!("has {} cells, the header has {width}", cells.len()));
+    }
+    let mut row = ImportRow {
+        line,
+        external_id: String::new(),
+        name: String::new(),
+        phone: String::new(),
+        email: String::new(),
+        tags: Vec::new(),
+        fields: Vec::new(),
+    };
+    let text = |e: ContactError| e.to_string();
+    for (cell, target) in cells.iter().zip(mapping) {
+        let v = cell.trim();
+        match target {
+            Target::Ignore => {}
+            Target::Name => row.name = parse_text("the name", v, 120).map_err(text)?,
+            Target::Phone if !v.is_empty() => row.phone = parse_phone(v).map_err(text)?,
+            Target::Email if !v.is_empty() => row.email = parse_email(v).map_err(text)?,
+            Target::Phone | Target::Email => {}
+            Target::Tags => {
+                for t in v.split(',').filter(|t| !t.trim().is_empty()) {
+                    let tag = parse_tag(t).map_err(text)?;
+                    if !row.tags.contains(&tag) {
+                        row.tags.push(tag);
+                    }
+                }
+            }
+            Target::ExternalId => {
+                if v.chars().count() > 200 || v.chars().any(char::is_whitespace) {
+                    return Err("the external id must be at most 200 characters without spaces".into());
+                }
+                row.external_id = v.to_owned();
+            }
+            Target::Field(key) => {
+                let def = defs.get(key.as_str()).ok_or_else(|| format!("there is no custom field {key:?}"))?;
+                if let Some(value) = def.parse(v).map_err(text)? {
+                    row.fields.push((key.clone(), value));
+                }
+            }
+        }
+    }
+    if id_from_phone {
+        if row.phone.is_empty() {
+            return Err("no phone number".into());
+        }
+        row.external_id = row.phone.trim_start_matches('+').to_owned();
+    } else if row.external_id.is_empty() {
+        return Err("no external id".into());
+    }
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::FieldKind;
+
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            FieldDef::new("Birthday", FieldKind::Date, "").unwrap(),
+            FieldDef::new("Seating", FieldKind::Choice, "inside, terrace").unwrap(),
+        ]
+    }
+
+    fn map(table: &Table) -> Vec<Target> {
+        table.headers.iter().map(|h| Target::guess(h, &fields())).collect()
+    }
+
+    #[test]
+    fn headers_are_guessed_and_rows_checked_with_line_numbers() {
+        let csv = "Name,Telefon,E-Mail,Tags,Birthday,Seating,Notes\n\
+                   Ada,+49 170 1111111,ADA@example.com,\"vip, regular\",1990-05-01,Terrace,x\n\
+                   Bea,0170 2222,bea@example.com,,,,\n\
+                   Cy,+49 170 3333333,not-an-email,,,,\n\
+                   Di,+49 170 1111111,,,,,\n\
+                   Ed,+49 170 4444444,,,1990-13-01,,\n\
+                   Fay,+49 170 5555555,,,,,too,many\n\
+                   Gil,+49 170 6666666,,,,garden,\n";
+        let table = read_csv(csv.as_bytes()).unwrap();
+        let mapping = map(&table);
+        assert_eq!(
+            mapping,
+            [
+                Target::Name,
+                Target::Phone,
+                Target::Email,
+                Target::Tags,
+                Target::Field("birthday".into()),
+                Target::Field("seating".into()),
+                Target::Ignore
+            ]
+        );
+        check_mapping(&mapping, &fields(), true).unwrap();
+        let (good, bad) = check_rows(&table, &mapping, &fields(), true);
+        assert_eq!(good.len(), 1);
+        let ada = &good[0];
+        assert_eq!((ada.line, ada.external_id.as_str(), ada.phone.as_str()), (2, "491701111111", "+491701111111"));
+        assert_eq!((ada.email.as_str(), ada.tags.clone()), ("ada@example.com", vec!["vip".into(), "regular".into()]));
+        assert_eq!(ada.fields, [("birthday".into(), "1990-05-01".into()), ("seating".into(), "terrace".into())]);
+        let lines: Vec<u64> = bad.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 4, 5, 6, 7, 8]);
+        assert!(bad[0].reason.contains("phone"), "{:?}", bad[0]);
+        assert!(bad[1].reason.contains("email"), "{:?}", bad[1]);
+        assert_eq!(bad[2].reason, "the same phone number as line 2");
+        assert!(bad[3].reason.contains("Birthday"), "{:?}", bad[3]);
+        assert!(bad[4].reason.contains("cells"), "{:?}", bad[4]);
+        assert!(bad[5].reason.contains("inside, terrace"), "{:?}", bad[5]);
+    }
+
+    #[test]
+    fn semicolon_files_and_external_ids() {
+        let table = read_csv("\u{feff}external_id;name\nig-1;Ada\n;Bea\nig 3;Cy\n".as_bytes()).unwrap();
+        assert_eq!(table.headers, ["external_id", "name"]);
+        let mapping = map(&table);
+        check_mapping(&mapping, &[], false).unwrap();
+        let (good, bad) = check_rows(&table, &mapping, &[], false);
+        assert_eq!(good.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ig-1"]);
+        assert_eq!(bad.iter().map(|r| (r.line, r.reason.as_str())).collect::<Vec<_>>()[0], (3, "no external id"));
+        assert_eq!(bad.len(), 2);
+    }
+
+    #[test]
+    fn mappings_must_identify_contacts_and_not_repeat() {
+        assert!(check_mapping(&[Target::Name], &[], true).unwrap_err().to_string().contains("phone"));
+        assert!(check_mapping(&[Target::Phone, Target::Phone], &[], true).is_err());
+        assert!(check_mapping(&[Target::Phone, Target::Field("nope".into())], &[], true).is_err());
+        assert!(check_mapping(&[Target::Phone, Target::Tags, Target::Tags], &[], true).is_ok());
+        for t in ["name", "field:birthday", "ignore", "external_id"] {
+            assert_eq!(t.parse::<Target>().unwrap().to_string(), t);
+        }
+        assert!("nonsense".parse::<Target>().is_err());
+        assert!(read_csv(b"").is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! GDPR for one contact: everything held about them as one JSON document (right of access), and erasure (right
+//! to be forgotten) in one transaction, audited with who did it and what was removed.
+use chrono::{DateTime, SecondsFormat, Utc};
+use maitre_domain::UserId;
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::clock::from_ms;
+use crate::operations::escape_like;
+use crate::tenant::TenantStore;
+use crate::{Result, StoreError};
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    pub messages: u64,
+    pub events: u64,
+    pub reservations: u64,
+}
+
+/// One row of the erasure audit.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub contact_id: String,
+    pub erased_by: UserId,
+    /// The member's email at the time of reading ('' if the user no longer exists).
+    pub erased_by_email: String,
+    pub summary: String,
+    pub at: DateTime<Utc>,
+}
+
+fn time(ms: i64) -> String {
+    from_ms(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Conversations of the contact, for use in `IN (…)`.
+const CONVERSATIONS_OF: &str = "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2";
+
+impl TenantStore {
+    /// Everything stored about one contact: identity, custom fields, tags, consent history, conversations with
+    /// every message, and reservations.
+    pub async fn contact_export(&self, id: &str) -> Result<Value> {
+        let c = self.contact(id).await?;
+        let account = self.account_id().to_string();
+        let messages = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, conversation_id, direction, kind, body, payload, status, created_at FROM messages \
+             WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF}) ORDER BY created_at, id"
+        )))
+        .bind(&account)
+        .bind(id)
+        .fetch_all(&self.store().read)
+        .await?;
+        let mut conversations = Vec::new();
+        for v in self.contact_conversations(id).await? {
+            let mut list = Vec::new();
+            for m in messages.iter().filter(|m| m.try_get::<String, _>("conversation_id").ok().as_ref() == Some(&v.id))
+            {
+                list.push(json!({
+                    "id": m.try_get::<String, _>("id")?,
+                    "direction": m.try_get::<String, _>("direction")?,
+                    "kind": m.try_get::<String, _>("kind")?,
+                    "text": m.try_get::<String, _>("body")?,
+                    "payload": m.try_get::<String, _>("payload")?,
+                    "status": m.try_get::<String, _>("status")?,
+                    "at": time(m.try_get("created_at")?),
+                }));
+            }
+            conversations.push(json!({
+                "id": v.id, "platform": v.platform, "channel": v.channel_name, "status": v.status, "mode": v.mode,
+                "messages": list,
+            }));
+        }
+        let reservations: Vec<Value> = self
+            .contact_reservations(id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "id": r.id, "local_start": r.local_start.format("%Y-%m-%dT%H:%M").to_string(),
+                    "party_size": r.party_size, "status": r.status.as_str(), "service": r.service, "name": r.name,
+                    "phone": r.phone, "email": r.email, "notes": r.notes, "created_at": r.created_at.to_rfc3339(),
+                })
+            })
+            .collect();
+        let consents: Vec<Value> = self
+            .consents(id)
+            .await?
+            .into_iter()
+            .map(|k| json!({"state": k.state, "source": k.source, "detail": k.detail, "at": k.at.to_rfc3339()}))
+            .collect();
+        let fields: serde_json::Map<String, Value> = c.fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        Ok(json!({
+            "contact": {
+                "id": c.id, "platform": c.platform, "channel": c.channel_name, "external_id": c.external_id,
+                "name": c.name, "phone": c.phone, "email": c.email, "created_at": c.created_at.to_rfc3339(),
+                "opted_out_at": c.opted_out_at.map(|t| t.to_rfc3339()),
+            },
+            "fields": fields,
+            "tags": c.tags,
+            "consents": consents,
+            "conversations": conversations,
+            "reservations": reservations,
+        }))
+    }
+
+    /// Erases a contact: message texts and payloads blanked (queued replies never go out), the webhook items that
+    /// carried them blanked, flow state dropped, reservations unlinked and stripped of name, phone, email and
+    /// notes, tags, field values and consent history deleted, and the identity anonymised. The row itself stays
+    /// (its id now means nobody) so conversations keep a valid reference. One transaction; audited.
+    pub async fn erase_contact(&self, id: &str, by: UserId) -> Result<Erased> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().write.begin().await?;
+        let (channel, external): (String, String) = sqlx::query_as(
+            "SELECT channel_id, external_id FROM contacts WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
+        )
+        .bind(&account)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let messages = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE messages SET body = '', payload = '', error = '', automation_pending = 0, \
+             status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END \
+             WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+        )))
+        .bind(&account)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        // Stored items are compact JSON written by serde: the guest's id appears exactly like this.
+        let pattern = format!("%\"contact_id\":\"{}\"%", escape_like(&external));
+        let events = sqlx::query(
+            "UPDATE inbound_events SET item = '{}' WHERE account_id = $1 AND channel_id = $2 \
+             AND item LIKE $3 ESCAPE '\\'",
+        )
+        .bind(&account)
+        .bind(&channel)
+        .bind(pattern)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+        )))
+        .bind(&account)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let reservations = sqlx::query(
+            "UPDATE reservations SET name = '', phone = '', email = '', notes = '', contact_id = NULL, \
+             conversation_id = NULL, updated_at = $3 WHERE account_id = $1 AND contact_id = $2",
+        )
+        .bind(&account)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        for table in ["contact_tags", "contact_field_values", "contact_consents"] {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1 AND contact_id = $2")))
+                .bind(&account)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE contacts SET external_id = 'erased:' || id, name = '', phone = '', email = '', \
+             opted_out_at = NULL, erased_at = $3 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(&account)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let erased = Erased { messages, events, reservations };
+        let summary = json!({"messages": messages, "events": events, "reservations": reservations}).to_string();
+        sqlx::query(
+            "INSERT INTO contact_erasures (account_id, id, contact_id, erased_by, summary, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&account)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(id)
+        .bind(by.to_string())
+        .bind(summary)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(erased)
+    }
+
+    /// The erasure audit, newest first.
+    pub async fn erasures(&self) -> Result<Vec<Erasure>> {
+        let rows = sqlx::query(
+            "SELECT e.contact_id, e.erased_by, COALESCE(u.email, '') AS email, e.summary, e.at \
+             FROM contact_erasures e LEFT JOIN users u ON u.id = e.erased_by \
+             WHERE e.account_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 500",
+        )
+        .bind(self.account_id().to_string())
+        .fetch_all(&self.store().read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Erasure {
+                    contact_id: r.try_get("contact_id")?,
+                    erased_by: r.try_get::<String, _>("erased_by")?.parse().map_err(StoreError::corrupt)?,
+                    erased_by_email: r.try_get("email")?,
+                    summary: r.try_get("summary")?,
+                    at: from_ms(r.try_get("at")?),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,592 @@
+//! Contacts: the searchable list (with CSV export), one contact with everything known about them, edits, tags,
+//! consent by staff, GDPR export and erasure, and the account's custom fields.
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use maitre_domain::contacts::{FieldDef, FieldKind, parse_email, parse_phone, parse_tag, parse_text};
+use maitre_domain::{AccountId, Action};
+use maitre_store::{Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
+use serde::{Deserialize, Serialize};
+
+use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
+use super::{Ctx, PageEnv, format_time, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::auth::cookies::flash;
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+const PAGE_SIZE: i64 = 50;
+/// The export reads the filtered list in pages of this size.
+const EXPORT_PAGE: i64 = 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/a/{account}/contacts", get(list_page))
+        .route("/a/{account}/contacts.csv", get(export))
+        .route("/a/{account}/contacts/fields", get(fields_page).post(define_field))
+        .route("/a/{account}/contacts/fields/{key}/delete", post(delete_field))
+        .route("/a/{account}/contacts/erasures", get(erasures_page))
+        .route("/a/{account}/contacts/{id}", get(contact_page).post(update))
+        .route("/a/{account}/contacts/{id}/tags", post(add_tag))
+        .route("/a/{account}/contacts/{id}/tags/{tag}/remove", post(remove_tag))
+        .route("/a/{account}/contacts/{id}/consent", post(consent))
+        .route("/a/{account}/contacts/{id}/export.json", get(gdpr_export))
+        .route("/a/{account}/contacts/{id}/erase", get(erase_page).post(erase))
+}
+
+/// The list's query string; the "Later" link and the export carry it forward.
+#[derive(Deserialize, Serialize, Clone, Default)]
+struct Filters {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    tag: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    after: String,
+}
+
+impl Filters {
+    fn query(&self, limit: i64) -> Result<ContactQuery<'_>, AppError> {
+        let after = match self.after.as_str() {
+            "" => None,
+            s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
+        };
+        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), after, limit })
+    }
+}
+
+fn filters(params: Result<Query<Filters>, QueryRejection>) -> Result<Filters, AppError> {
+    params.map(|Query(f)| f).map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+/// A contact as lists show it.
+struct ContactRow {
+    id: String,
+    name: String,
+    phone: String,
+    email: String,
+    platform: String,
+    external_id: String,
+    tags: String,
+    opted_out: bool,
+}
+
+fn contact_row(c: Contact) -> ContactRow {
+    ContactRow {
+        phone: c.phone_key(),
+        tags: c.tags.join(", "),
+        opted_out: c.opted_out_at.is_some(),
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        platform: c.platform,
+        external_id: c.external_id,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    account: AccountId,
+    q: String,
+    tag: String,
+    narrowed: bool,
+    rows: Vec<ContactRow>,
+    later: Option<String>,
+    export: String,
+    can_import: bool,
+    can_define: bool,
+    can_erase: bool,
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    params: Result<Query<Filters>, QueryRejection>,
+) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ViewContacts)?;
+    let f = filters(params)?;
+    let page = m.tenant.contacts(&f.query(PAGE_SIZE)?).await?;
+    let later = page.next.map(|c: Cursor| {
+        serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
+    });
+    render(&ListPage {
+        ctx: Ctx::member(env, &state, &m).await?,
+        account: m.account.id,
+        narrowed: !f.q.trim().is_empty() || !f.tag.trim().is_empty(),
+        export: serde_urlencoded::to_string(Filters { after: String::new(), ..f.clone() }).unwrap_or_default(),
+        q: f.q,
+        tag: f.tag,
+        rows: page.items.into_iter().map(contact_row).collect(),
+        later,
+        can_import: m.may(Action::ImportContacts),
+        can_define: m.may(Action::DefineContactFields),
+        can_erase: m.may(Action::EraseContact),
+    })
+}
+
+/// The whole filtered list (every page). Column names match what the import recognises, so an export can be
+/// imported again; phone numbers are not escaped (`+49…` is how the import reads them).
+async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Result<Response, PageError> {
+    m.require(Action::ViewContacts)?;
+    let mut f = filters(params)?;
+    f.after.clear();
+    let fields = m.tenant.contact_fields().await?;
+    let mut out = csv::Writer::from_writer(vec![]);
+    let csv_err = |e: csv::Error| AppError::Internal(e.into());
+    let mut header = vec!["name", "phone", "email", "tags", "platform", "external_id", "opted_out", "created_at"];
+    header.extend(fields.iter().map(|f| f.key.as_str()));
+    out.write_record(&header).map_err(csv_err)?;
+    loop {
+        let page = m.tenant.contacts(&f.query(EXPORT_PAGE)?).await?;
+        for c in &page.items {
+            let mut record = vec![
+                cell(&c.name),
+                c.phone_key(),
+                cell(&c.email),
+                cell(&c.tags.join(", ")),
+                c.platform.clone(),
+                cell(&c.external_id),
+                c.opted_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                c.created_at.to_rfc3339(),
+            ];
+            record.extend(fields.iter().map(|d| {
+                cell(c.fields.iter().find(|(k, _)| *k == d.key).map(|(_, v)| v.as_str()).unwrap_or_default())
+            }));
+            out.write_record(&record).map_err(csv_err)?;
+        }
+        match page.next {
+            Some(next) => f.after = next.to_string(),
+            None => break,
+        }
+    }
+    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"contacts.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A custom field on the contact page: its definition and the value shown or edited.
+struct FieldView {
+    key: String,
+    label: String,
+    kind: &'static str,
+    choices: Vec<String>,
+    value: String,
+}
+
+struct ConversationView {
+    id: String,
+    platform: String,
+    channel: String,
+    status: String,
+    mode: String,
+    last: String,
+    messages: i64,
+}
+
+struct ConsentView {
+    state: String,
+    source: String,
+    detail: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/show.html")]
+struct ContactPage {
+    ctx: Ctx,
+    account: AccountId,
+    c: ContactRow,
+    created: String,
+    fields: Vec<FieldView>,
+    tags: Vec<String>,
+    same_person: Vec<ContactRow>,
+    conversations: Vec<ConversationView>,
+    reservations: Vec<ReservationRow>,
+    consents: Vec<ConsentView>,
+    error: Option<String>,
+    can_manage: bool,
+    can_erase: bool,
+}
+
+/// The edit form; custom fields come as `field.<key>`.
+#[derive(Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+async fn contact_view(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    id: &str,
+    form: Option<&ContactForm>,
+) -> Result<ContactPage, AppError> {
+    let t = &m.tenant;
+    let contact = t.contact(id).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let tz = account_tz(m);
+    let fields = t
+        .contact_fields()
+        .await?
+        .into_iter()
+        .map(|d| FieldView {
+            value: match form {
+                Some(f) => f.rest.get(&format!("field.{}", d.key)).cloned().unwrap_or_default(),
+                None => contact.fields.iter().find(|(k, _)| *k == d.key).map(|(_, v)| v.clone()).unwrap_or_default(),
+            },
+            kind: d.kind.as_str(),
+            key: d.key,
+            label: d.label,
+            choices: d.choices,
+        })
+        .collect();
+    let conversations = t
+        .contact_conversations(id)
+        .await?
+        .into_iter()
+        .map(|v| ConversationView {
+            id: v.id,
+            platform: v.platform,
+            channel: v.channel_name,
+            status: v.status,
+            mode: v.mode,
+            last: format_time(v.last_message_at),
+            messages: v.messages,
+        })
+        .collect();
+    let consents = t
+        .consents(id)
+        .await?
+        .into_iter()
+        .map(|k| ConsentView {
+            state: tr.t(&format!("contacts-consent-{}", k.state)),
+            source: k.source,
+            detail: k.detail,
+            at: format_time(k.at),
+        })
+        .collect();
+    let same_person = t.same_person(&contact).await?.into_iter().map(contact_row).collect();
+    let reservations = t.contact_reservations(id).await?.into_iter().map(|r| reservation_row(&tr, tz, r)).collect();
+    let created = format_time(contact.created_at);
+    let tags = contact.tags.clone();
+    let mut c = contact_row(contact);
+    if let Some(f) = form {
+        (c.name, c.phone, c.email) = (f.name.clone(), f.phone.clone(), f.email.clone());
+    }
+    Ok(ContactPage {
+        ctx: Ctx::member(env, state, m).await?,
+        account: m.account.id,
+        c,
+        created,
+        fields,
+        tags,
+        same_person,
+        conversations,
+        reservations,
+        consents,
+        error: None,
+        can_manage: m.may(Action::ManageContacts),
+        can_erase: m.may(Action::EraseContact),
+    })
+}
+
+async fn contact_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ViewContacts)?;
+    render(&contact_view(&state, env, &m, &id, None).await?)
+}
+
+/// Checks the form against the account's field definitions; the first problem is the answer.
+fn edit_of(form: &ContactForm, defs: &[FieldDef]) -> Result<ContactEdit, String> {
+    let text = |e: maitre_domain::contacts::ContactError| e.to_string();
+    let opt = |v: &str, parse: fn(&str) -> Result<String, _>| match v.trim() {
+        "" => Ok(String::new()),
+        v => parse(v).map_err(text),
+    };
+    let fields = defs
+        .iter()
+        .map(|d| {
+            let raw = form.rest.get(&format!("field.{}", d.key)).map_or("", String::as_str);
+            Ok((d.key.clone(), d.parse(raw).map_err(text)?))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(ContactEdit {
+        name: parse_text("the name", &form.name, 120).map_err(text)?,
+        phone: opt(&form.phone, parse_phone)?,
+        email: opt(&form.email, parse_email)?,
+        fields,
+    })
+}
+
+fn back_to(state: &AppState, m: &Member, id: &str, key: &str) -> Response {
+    let tr = Tr::new(m.signed.user.locale);
+    let jar = CookieJar::new().add(flash(state, &tr.t(key)));
+    (jar, Redirect::to(&format!("/a/{}/contacts/{id}", m.account.id))).into_response()
+}
+
+async fn update(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ContactForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageContacts)?;
+    let defs = m.tenant.contact_fields().await?;
+    match edit_of(&form, &defs) {
+        Ok(edit) => {
+            m.tenant.update_contact(&id, &edit).await?;
+            Ok(back_to(&state, &m, &id, "flash-saved"))
+        }
+        Err(reason) => {
+            let mut page = contact_view(&state, env, &m, &id, Some(&form)).await?;
+            page.error = Some(reason);
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TagForm {
+    tag: String,
+}
+
+async fn add_tag(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<TagForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageContacts)?;
+    let tag = parse_tag(&form.tag).map_err(|e| AppError::Validation(e.to_string()))?;
+    m.tenant.add_contact_tag(&id, &tag).await?;
+    Ok(back_to(&state, &m, &id, "flash-saved"))
+}
+
+async fn remove_tag(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id, tag)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageContacts)?;
+    m.tenant.remove_contact_tag(&id, &tag).await?;
+    Ok(back_to(&state, &m, &id, "flash-saved"))
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    /// `opted_in` or `opted_out`.
+    state: String,
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ConsentForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::ManageContacts)?;
+    let opted_in = match form.state.as_str() {
+        "opted_in" => true,
+        "opted_out" => false,
+        other => return Err(AppError::Validation(format!("unknown consent state {other:?}")).into()),
+    };
+    m.tenant.set_contact_consent(&id, opted_in, &m.signed.user.email).await?;
+    Ok(back_to(&state, &m, &id, "flash-saved"))
+}
+
+/// Everything held about the contact, as a JSON download (GDPR access request).
+async fn gdpr_export(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
+    m.require(Action::EraseContact)?;
+    let data = m.tenant.contact_export(&id).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
+    let disposition = format!("attachment; filename=\"contact-{id}.json\"");
+    Ok(([(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "contacts/erase.html")]
+struct ErasePage {
+    ctx: Ctx,
+    account: AccountId,
+    c: ContactRow,
+    conversations: usize,
+    messages: i64,
+    reservations: usize,
+}
+
+/// The confirmation step: what erasing will remove.
+async fn erase_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::EraseContact)?;
+    let c = m.tenant.contact(&id).await?;
+    let conversations = m.tenant.contact_conversations(&id).await?;
+    render(&ErasePage {
+        ctx: Ctx::member(env, &state, &m).await?,
+        account: m.account.id,
+        c: contact_row(c),
+        messages: conversations.iter().map(|v| v.messages).sum(),
+        conversations: conversations.len(),
+        reservations: m.tenant.contact_reservations(&id).await?.len(),
+    })
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<EraseForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::EraseContact)?;
+    if form.confirm != "erase" {
+        return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
+    }
+    m.tenant.erase_contact(&id, m.signed.user.id).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
+    Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
+}
+
+struct ErasureView {
+    contact_id: String,
+    by: String,
+    summary: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/erasures.html")]
+struct ErasuresPage {
+    ctx: Ctx,
+    account: AccountId,
+    rows: Vec<ErasureView>,
+}
+
+async fn erasures_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::EraseContact)?;
+    let rows = m
+        .tenant
+        .erasures()
+        .await?
+        .into_iter()
+        .map(|e| ErasureView {
+            contact_id: e.contact_id,
+            by: if e.erased_by_email.is_empty() { e.erased_by.to_string() } else { e.erased_by_email },
+            summary: e.summary,
+            at: format_time(e.at),
+        })
+        .collect();
+    render(&ErasuresPage { ctx: Ctx::member(env, &state, &m).await?, account: m.account.id, rows })
+}
+
+#[derive(Template)]
+#[template(path = "contacts/fields.html")]
+struct FieldsPage {
+    ctx: Ctx,
+    account: AccountId,
+    fields: Vec<FieldDef>,
+    kinds: Vec<super::Choice>,
+    error: Option<String>,
+}
+
+async fn fields_view(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    error: Option<String>,
+) -> Result<FieldsPage, AppError> {
+    let ctx = Ctx::member(env, state, m).await?;
+    let kinds = super::choices(&ctx.tr, "contacts-kind", FieldKind::ALL.map(FieldKind::as_str), "text");
+    Ok(FieldsPage { ctx, account: m.account.id, fields: m.tenant.contact_fields().await?, kinds, error })
+}
+
+async fn fields_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::DefineContactFields)?;
+    render(&fields_view(&state, env, &m, None).await?)
+}
+
+#[derive(Deserialize)]
+struct FieldForm {
+    label: String,
+    kind: String,
+    #[serde(default)]
+    choices: String,
+}
+
+async fn define_field(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    CsrfForm(form): CsrfForm<FieldForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::DefineContactFields)?;
+    let def = form.kind.parse::<FieldKind>().and_then(|kind| FieldDef::new(&form.label, kind, &form.choices));
+    let result = match def {
+        Ok(def) => m.tenant.define_contact_field(&def).await.map_err(AppError::from),
+        Err(e) => Err(AppError::Validation(e.to_string())),
+    };
+    match result {
+        Ok(()) => {
+            let tr = Tr::new(m.signed.user.locale);
+            let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
+            Ok((jar, Redirect::to(&format!("/a/{}/contacts/fields", m.account.id))).into_response())
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            Ok((status, render(&fields_view(&state, env, &m, Some(e.to_string())).await?)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_field(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, key)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::DefineContactFields)?;
+    m.tenant.delete_contact_field(&key).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
+    Ok((jar, Redirect::to(&format!("/a/{}/contacts/fields", m.account.id))).into_response())
+}

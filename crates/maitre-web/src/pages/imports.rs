@@ -1,0 +1,285 @@
+//! Contact import from a CSV file in three steps: upload (into one of the account's channels), map the columns
+//! (with the first rows shown), then the import runs as a job while its page shows progress, and finally the
+//! counts and every rejected row with its line number and reason.
+//!
+//! A contact is a channel identity, so an import targets one channel: for WhatsApp the phone number is the
+//! identity (a guest who writes later is recognised as the same contact); for other platforms the file needs
+//! the guest's platform id in an `external_id` column.
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use maitre_domain::contacts::import::{Target, check_mapping, read_csv};
+use maitre_domain::{AccountId, Action, ChannelId};
+use maitre_store::{Channel, ContactImport};
+
+use super::{Ctx, PageEnv, format_time, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::auth::csrf::{self, CsrfForm};
+use crate::error::{AppError, PageError};
+
+/// Largest file accepted (about 200,000 typical rows).
+const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Rows shown on the mapping step.
+const PREVIEW_ROWS: usize = 5;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/a/{account}/contacts/import",
+            get(upload_page).post(upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/a/{account}/contacts/imports/{id}", get(import_page).post(start))
+}
+
+struct ImportView {
+    id: String,
+    file_name: String,
+    status: String,
+    created: String,
+    imported: i64,
+    rejected: i64,
+}
+
+fn import_view(i: ContactImport) -> ImportView {
+    ImportView {
+        id: i.id,
+        file_name: i.file_name,
+        status: i.status,
+        created: format_time(i.created_at),
+        imported: i.imported,
+        rejected: i.rejected,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/import.html")]
+struct UploadPage {
+    ctx: Ctx,
+    account: AccountId,
+    channels: Vec<Channel>,
+    imports: Vec<ImportView>,
+    error: Option<String>,
+}
+
+async fn upload_view(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    error: Option<String>,
+) -> Result<UploadPage, AppError> {
+    Ok(UploadPage {
+        ctx: Ctx::member(env, state, m).await?,
+        account: m.account.id,
+        channels: m.tenant.channels().await?,
+        imports: m.tenant.contact_imports().await?.into_iter().map(import_view).collect(),
+        error,
+    })
+}
+
+async fn upload_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
+    m.require(Action::ImportContacts)?;
+    render(&upload_view(&state, env, &m, None).await?)
+}
+
+/// The multipart form's parts: `_csrf`, `channel`, `file`.
+async fn read_upload(mut form: Multipart) -> Result<(Option<String>, String, String, Vec<u8>), AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest(e.body_text()),
+    };
+    let (mut csrf, mut channel, mut name, mut data) = (None, String::new(), String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("_csrf") => csrf = Some(field.text().await.map_err(bad)?),
+            Some("channel") => channel = field.text().await.map_err(bad)?,
+            Some("file") => {
+                name = field.file_name().unwrap_or("contacts.csv").to_owned();
+                data = field.bytes().await.map_err(bad)?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, channel, name, data))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    env: PageEnv,
+    jar: CookieJar,
+    m: Member,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let (sent, channel, name, data) = read_upload(form).await?;
+    csrf::verify(&state, &jar, sent.as_deref())?;
+    m.require(Action::ImportContacts)?;
+    let channel: ChannelId = channel.parse().map_err(|_| AppError::Validation("Choose a channel.".into()))?;
+    let checked = match std::str::from_utf8(&data) {
+        Ok(_) if data.is_empty() => Err("Choose a CSV file.".to_owned()),
+        Ok(text) => read_csv(text.as_bytes()).map(|_| text).map_err(|e| format!("This file cannot be read: {e}.")),
+        Err(_) => Err("The file must be text in UTF-8 (in a spreadsheet: save as “CSV UTF-8”).".to_owned()),
+    };
+    match checked {
+        Ok(text) => {
+            let id = m.tenant.create_import(channel, &name, text, &m.signed.user.id.to_string()).await?;
+            Ok(Redirect::to(&format!("/a/{}/contacts/imports/{id}", m.account.id)).into_response())
+        }
+        Err(e) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&upload_view(&state, env, &m, Some(e)).await?)?)
+                .into_response())
+        }
+    }
+}
+
+/// One column on the mapping step: its header and the target choices (value, label, preselected).
+struct ColumnView {
+    index: usize,
+    header: String,
+    options: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/mapping.html")]
+struct MappingPage {
+    ctx: Ctx,
+    account: AccountId,
+    id: String,
+    file_name: String,
+    rows: usize,
+    identity_hint: String,
+    columns: Vec<ColumnView>,
+    /// The first rows, cell by cell.
+    preview: Vec<Vec<String>>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/import_status.html")]
+struct StatusPage {
+    ctx: Ctx,
+    account: AccountId,
+    run: ImportView,
+    status_label: String,
+    running: bool,
+    total: i64,
+    processed: i64,
+    updated: i64,
+    error: String,
+    report: Vec<(u64, String)>,
+    more_rejected: i64,
+}
+
+async fn mapping_view(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    import: ContactImport,
+    error: Option<String>,
+) -> Result<MappingPage, AppError> {
+    let (data, _) = m.tenant.import_source(&import.id).await?;
+    let table = read_csv(data.as_bytes()).map_err(|e| AppError::Validation(e.to_string()))?;
+    let fields = m.tenant.contact_fields().await?;
+    let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
+    let ctx = Ctx::member(env, state, m).await?;
+    let mut targets = vec![Target::Ignore, Target::Name, Target::Phone, Target::Email, Target::Tags];
+    if channel.platform != "whatsapp" {
+        targets.push(Target::ExternalId);
+    }
+    targets.extend(fields.iter().map(|f| Target::Field(f.key.clone())));
+    let label = |t: &Target| match t {
+        Target::Field(key) => fields.iter().find(|f| &f.key == key).map_or(key.clone(), |f| f.label.clone()),
+        other => ctx.tr.t(&format!("import-target-{other}")),
+    };
+    let columns = table
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(index, header)| {
+            let guess = Target::guess(header, &fields);
+            ColumnView {
+                index,
+                header: header.clone(),
+                options: targets.iter().map(|t| (t.to_string(), label(t), *t == guess)).collect(),
+            }
+        })
+        .collect();
+    let hint = if channel.platform == "whatsapp" { "import-identity-phone" } else { "import-identity-external" };
+    Ok(MappingPage {
+        identity_hint: ctx.tr.t(hint),
+        ctx,
+        account: m.account.id,
+        id: import.id,
+        file_name: import.file_name,
+        rows: table.rows.len() + table.unreadable.len(),
+        columns,
+        preview: table.rows.into_iter().take(PREVIEW_ROWS).map(|(_, cells)| cells).collect(),
+        error,
+    })
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    m.require(Action::ImportContacts)?;
+    let import = m.tenant.contact_import(&id).await?;
+    if import.status == "uploaded" {
+        return Ok(render(&mapping_view(&state, env, &m, import, None).await?)?.into_response());
+    }
+    let more_rejected = import.rejected - import.report.len() as i64;
+    let ctx = Ctx::member(env, &state, &m).await?;
+    let page = StatusPage {
+        status_label: ctx.tr.t(&format!("import-status-{}", import.status)),
+        ctx,
+        account: m.account.id,
+        running: matches!(import.status.as_str(), "queued" | "running"),
+        total: import.total_rows,
+        processed: import.processed_rows,
+        updated: import.updated,
+        error: import.error.clone(),
+        report: import.report.clone(),
+        more_rejected,
+        run: import_view(import),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The mapping form: `col.<index>` = a target for every column.
+async fn start(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    m.require(Action::ImportContacts)?;
+    let import = m.tenant.contact_import(&id).await?;
+    if import.status != "uploaded" {
+        return Err(AppError::Conflict("This import has already been started.".into()).into());
+    }
+    let (data, _) = m.tenant.import_source(&id).await?;
+    let width = read_csv(data.as_bytes()).map_err(|e| AppError::Validation(e.to_string()))?.headers.len();
+    let mapping: Result<Vec<Target>, _> =
+        (0..width).map(|i| form.get(&format!("col.{i}")).map_or("", String::as_str).parse()).collect();
+    let fields = m.tenant.contact_fields().await?;
+    let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
+    let checked = mapping.and_then(|map| check_mapping(&map, &fields, channel.platform == "whatsapp").map(|_| map));
+    match checked {
+        Ok(mapping) => {
+            let mapping: Vec<String> = mapping.iter().map(Target::to_string).collect();
+            m.tenant.queue_import(&id, &mapping).await?;
+            state.worker.wake();
+            Ok(Redirect::to(&format!("/a/{}/contacts/imports/{id}", m.account.id)).into_response())
+        }
+        Err(e) => {
+            let page = mapping_view(&state, env, &m, import, Some(e.to_string())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Team invitations: owners and admins invite by email with a role; the emailed link works once, expires, and
+//! can be revoked. Whoever opens it joins the account: a signed-in user at once (if the invitation is for
+//! their address), a new person by choosing a name and password, an existing user after signing in.
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum_extra::extract::CookieJar;
+use chrono::TimeDelta;
+use maitre_domain::permissions::can_assign_role;
+use maitre_domain::{AccountId, Action, Role};
+use maitre_store::{InviteLink, InviteState, StoreError};
+use serde::Deserialize;
+
+use super::{Ctx, PageEnv, format_time, render};
+use crate::AppState;
+use crate::accounts::{parse_email, parse_person_name};
+use crate::auth::cookies::flash;
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::password::hash_password;
+use crate::auth::{Member, SignedIn, signed_in};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+/// How long an invitation link works.
+pub const INVITE_DAYS: i64 = 7;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/a/{account}/team/invites", post(invite))
+        .route("/a/{account}/team/invites/{id}/revoke", post(revoke))
+        .route("/invites/{token}", axum::routing::get(invite_page).post(sign_up))
+        .route("/invites/{token}/accept", post(accept))
+}
+
+/// A pending invitation on the team page.
+pub struct InviteView {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+pub async fn pending(state: &AppState, m: &Member, tr: &Tr) -> Result<Vec<InviteView>, AppError> {
+    let now = state.store.clock().now();
+    Ok(m.tenant
+        .pending_invites()
+        .await?
+        .into_iter()
+        .map(|i| InviteView {
+            id: i.id,
+            email: i.email,
+            role: tr.t(&format!("role-{}", i.role)),
+            expires: format_time(i.expires_at),
+            expired: i.expires_at <= now,
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    email: String,
+    role: String,
+}
+
+fn to_team(state: &AppState, account: AccountId, message: &str) -> Response {
+    (CookieJar::new().add(flash(state, message)), Redirect::to(&format!("/a/{account}/team"))).into_response()
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    m: Member,
+    CsrfForm(form): CsrfForm<InviteForm>,
+) -> Result<Response, PageError> {
+    m.require(Action::InviteMembers)?;
+    let email = parse_email(&form.email)?;
+    let role: Role =
+        form.role.parse().map_err(|e: maitre_domain::permissions::UnknownRole| AppError::Validation(e.to_string()))?;
+    if !can_assign_role(m.role, role) {
+        return Err(AppError::forbidden().into());
+    }
+    if m.tenant.members().await?.iter().any(|x| x.email == email) {
+        return Err(AppError::Conflict("This person is already a member of the account.".into()).into());
+    }
+    let token = maitre_store::new_token("mi");
+    let valid = TimeDelta::days(INVITE_DAYS);
+    m.tenant.create_invite(&email, role, m.signed.user.id, &token, valid).await?;
+    let tr = Tr::new(m.account.settings.locale);
+    let link = format!("{}/invites/{token}", state.settings.public_url());
+    let business = &m.account.settings.name;
+    let body = format!(
+        "{}\n\n{link}\n\n{}\n",
+        tr.t1("invite-mail-body", "business", business),
+        tr.t1("invite-mail-expiry", "days", &INVITE_DAYS.to_string())
+    );
+    let subject = tr.t1("invite-mail-subject", "business", business);
+    state
+        .mailer
+        .send(maitre_notify::Email { to: &email, subject: &subject, body })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let me = Tr::new(m.signed.user.locale);
+    Ok(to_team(&state, m.account.id, &me.t1("flash-invite-sent", "email", &email)))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    m.require(Action::InviteMembers)?;
+    m.tenant.revoke_invite(&id).await?;
+    Ok(to_team(&state, m.account.id, &Tr::new(m.signed.user.locale).t("flash-invite-revoked")))
+}
+
+#[derive(Template)]
+#[template(path = "auth/invite.html")]
+struct InvitePage {
+    ctx: Ctx,
+    token: String,
+    /// None when the link is unknown.
+    link: Option<InviteLink>,
+    /// The link can no longer be used: why.
+    gone: Option<String>,
+    role: String,
+    /// Signed in as someone else than the invited address.
+    other_user: Option<String>,
+    signed: bool,
+    /// The invited address already has a maitre user: they sign in first.
+    existing_user: bool,
+    error: Option<String>,
+    name: String,
+}
+
+async fn invite_view(
+    state: &AppState,
+    env: PageEnv,
+    parts: &Parts,
+    token: &str,
+    error: Option<String>,
+) -> Result<(StatusCode, InvitePage), AppError> {
+    let signed = signed_in(parts, state).await?;
+    let link = match state.store.invite_by_token(token).await {
+        Ok(link) => Some(link),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ctx = match &signed {
+        Some(s) => Ctx::signed(env, state, s).await?,
+        None => Ctx::anonymous(env),
+    };
+    let gone = match link.as_ref().map(|l| l.state) {
+        None => Some(ctx.tr.t("invite-unknown")),
+        Some(InviteState::Expired) => Some(ctx.tr.t("invite-expired")),
+        Some(InviteState::Used) => Some(ctx.tr.t("invite-used")),
+        Some(InviteState::Revoked) => Some(ctx.tr.t("invite-revoked")),
+        Some(InviteState::Open) => None,
+    };
+    let status = match (&link, &gone) {
+        (None, _) => StatusCode::NOT_FOUND,
+        (Some(_), Some(_)) => StatusCode::GONE,
+        _ if error.is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let existing_user = match &link {
+        Some(l) if signed.is_none() => state.store.user_by_email(&l.email).await.is_ok(),
+        _ => false,
+    };
+    let other_user = match (&signed, &link) {
+        (Some(s), Some(l)) if s.user.email != l.email => Some(s.user.email.clone()),
+        _ => None,
+    };
+    Ok((
+        status,
+        InvitePage {
+            role: link.as_ref().map(|l| ctx.tr.t(&format!("role-{}", l.role))).unwrap_or_default(),
+            ctx,
+            token: token.to_owned(),
+            link,
+            gone,
+            other_user,
+            signed: signed.is_some(),
+            existing_user,
+            error,
+            name: String::new(),
+        },
+    ))
+}
+
+async fn invite_page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    parts: Parts,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let (status, page) = invite_view(&state, env, &parts, &token, None).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+/// A signed-in user joins.
+async fn accept(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    let account = match state.store.accept_invite(&token, signed.user.id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound) => return Ok(Redirect::to(&format!("/invites/{token}")).into_response()),
+        Err(e) => return Err(e.into()),
+    };
+    let msg = Tr::new(signed.user.locale).t("flash-invite-joined");
+    Ok((CookieJar::new().add(flash(&state, &msg)), Redirect::to(&format!("/a/{account}"))).into_response())
+}
+
+#[derive(Deserialize)]
+struct SignUpForm {
+    name: String,
+    password: String,
+}
+
+/// A new person chooses a name and password; their user gets the invited email.
+async fn sign_up(
+    State(state): State<AppState>,
+    env: PageEnv,
+    parts: Parts,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<SignUpForm>,
+) -> Result<Response, PageError> {
+    let locale = env.browser_locale;
+    let checked = parse_person_name(&form.name).and_then(|name| Ok((name.to_owned(), hash_password(&form.password)?)));
+    let (name, hash) = match checked {
+        Ok(ok) => ok,
+        Err(AppError::Validation(msg)) => {
+            let (status, mut page) = invite_view(&state, env, &parts, &token, Some(msg)).await?;
+            page.name = form.name;
+            return Ok((status, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match state.store.accept_invite_as_new_user(&token, &name, &hash, locale).await {
+        Ok((account, user)) => {
+            let jar = super::auth::start_session(&state, &parts, user).await?;
+            let msg = Tr::new(locale).t("flash-invite-joined");
+            Ok((jar.add(flash(&state, &msg)), Redirect::to(&format!("/a/{account}"))).into_response())
+        }
+        // Used, expired or revoked meanwhile: the link's page says which.
+        Err(StoreError::NotFound) => Ok(Redirect::to(&format!("/invites/{token}")).into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
