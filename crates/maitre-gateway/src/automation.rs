@@ -10,8 +10,10 @@ use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
 use maitre_domain::Locale;
+use maitre_domain::booking::Availability;
 use maitre_domain::flow::{
-    self, Action, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome, ReservationOutcome, RunState,
+    self, Action, AlwaysAvailable, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome,
+    ReservationOutcome, RunState,
 };
 use maitre_jobs::JobError;
 use maitre_store::{Job, QueuedReply, StepEffects, StepInput, TenantStore};
@@ -136,8 +138,11 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
     let upcoming = tenant.upcoming_for_contact(&input.contact_id).await.map_err(retry)?;
     let reservation = upcoming.first().map(|r| r.info());
     let review_link = tenant.booking_settings().await.map_err(retry)?.review_link;
-    // Rules, resources and the reservations up to the booking horizon: alternatives may lie days ahead.
-    let availability = tenant.horizon_snapshot(tz).await.map_err(retry)?;
+    // Rules, resources and the reservations up to the booking horizon (alternatives may lie days ahead), loaded
+    // only when a flow that may run here asks the calendar.
+    let calendar =
+        flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(FlowDef::consults_calendar);
+    let snapshot = if calendar { Some(tenant.horizon_snapshot(tz).await.map_err(retry)?) } else { None };
     let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
     let env = Env { tz, platform, locale: account.settings.locale };
     let candidates: Vec<Candidate> =
@@ -157,7 +162,11 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
                 review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
                 contact: ContactInfo { name: &input.contact_name, tags: &input.tags, is_new: input.first_contact },
                 reservation: reservation.as_ref(),
-                availability: &availability,
+                // Never consulted without a calendar-using flow (`consults_calendar`).
+                availability: match &snapshot {
+                    Some(s) => s as &dyn Availability,
+                    None => &AlwaysAvailable,
+                },
             };
             let run_def = state.as_ref().and_then(|s| def_of(&flows, &running, s));
             flow::handle(&candidates, state.as_ref().zip(run_def), &current, &ctx)

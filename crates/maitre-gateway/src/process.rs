@@ -1,5 +1,6 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
 use maitre_channels::{Event, InboundItem};
+use maitre_domain::ChannelId;
 use maitre_jobs::JobError;
 use maitre_store::{IncomingMessage, Job, TenantStore};
 use std::sync::Arc;
@@ -24,7 +25,6 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     let event_id = job.payload.as_str();
     match &item.event {
         Event::Message(m) => {
-            let channel = tenant.channel(event.channel_id).await.map_err(retry)?;
             let kind = name(&m.kind);
             let direction = if m.is_echo { "out" } else { "in" };
             // Telegram callback presses reuse the message id of the message they belong to; the event's own
@@ -50,7 +50,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
                 .await
                 .map_err(retry)?;
             if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
-                fetch_name(gw, &tenant, &channel, &recorded.contact_id, &item.contact_id).await;
+                fetch_name(gw, &tenant, event.channel_id, &recorded.contact_id, &item.contact_id).await;
             }
         }
         Event::Comment(c) => {
@@ -102,7 +102,8 @@ fn automate_at(gw: &Gateway) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
 /// permission only leaves the contact unnamed).
-async fn fetch_name(gw: &Gateway, tenant: &TenantStore, ch: &maitre_store::Channel, contact: &str, user: &str) {
+async fn fetch_name(gw: &Gateway, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
+    let Ok(ch) = tenant.channel(channel).await else { return };
     let Ok(platform) = crate::connect::platform(&ch.platform) else { return };
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
     let target = maitre_channels::outbound::Channel {

@@ -371,8 +371,10 @@ impl TenantStore {
                 stored_at: from_ms(at),
             })
             .collect();
-        let inbound: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'in'",
+        // Messages automation already read (or that arrived in human mode) mean the contact wrote before.
+        let read_before: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = $2 \
+             AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier",
         )
         .bind(&account)
         .bind(conversation_id)
@@ -387,7 +389,7 @@ impl TenantStore {
             last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             contact_name: c.try_get("name")?,
             opted_out: c.try_get::<Option<i64>, _>("opted_out_at")?.is_some(),
-            first_contact: inbound as usize == pending.len(),
+            first_contact: read_before == 0,
             state: c.try_get("state")?,
             rev: c.try_get::<Option<i64>, _>("rev")?.unwrap_or(0),
             pending,

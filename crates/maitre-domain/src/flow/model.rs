@@ -24,6 +24,20 @@ pub struct FlowDef {
     pub tests: Vec<FlowTest>,
 }
 
+impl FlowDef {
+    /// Whether a run of this flow can ask the calendar (a reservation node, an opening-hours or availability
+    /// condition): callers load the availability snapshot only for such flows, not for every message.
+    pub fn consults_calendar(&self) -> bool {
+        self.nodes.iter().any(|n| match &n.kind {
+            NodeKind::Reserve { .. } => true,
+            NodeKind::Condition { rules, .. } => {
+                rules.iter().any(|r| matches!(r.when, Cond::IsOpen { .. } | Cond::Available))
+            }
+            _ => false,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FlowSettings {

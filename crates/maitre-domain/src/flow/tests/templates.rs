@@ -139,3 +139,20 @@ fn review_request_starts_on_the_visit_event() {
     assert!(turn.replies[0].text.ends_with("https://example.test/r"));
     assert!(sim.tags.contains("review_asked"));
 }
+
+#[test]
+fn booking_templates_consult_the_calendar_and_the_review_request_does_not() {
+    for key in ["restaurant_de", "restaurant_en", "salon_appointment", "practice_appointment"] {
+        assert!(template(key).def.consults_calendar(), "{key}");
+    }
+    assert!(!template("review_request").def.consults_calendar());
+    let mut open_check = template("review_request").def;
+    open_check.nodes.push(Node {
+        id: "open".into(),
+        kind: NodeKind::Condition {
+            rules: vec![Rule { when: Cond::IsOpen { date_var: None, time_var: None }, next: "thanks".into() }],
+            otherwise: None,
+        },
+    });
+    assert!(open_check.consults_calendar(), "an opening-hours condition asks the calendar");
+}
