@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
+use maitre_domain::AccountId;
 use maitre_domain::Locale;
 use maitre_domain::booking::Availability;
 use maitre_domain::flow::{
@@ -16,9 +17,10 @@ use maitre_domain::flow::{
     ReservationOutcome, RunState,
 };
 use maitre_jobs::JobError;
-use maitre_store::{Job, QueuedReply, StepEffects, StepInput, TenantStore};
+use maitre_store::{Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore};
 use serde::Deserialize;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::{Gateway, retry};
 
@@ -89,8 +91,9 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         Err(e) => return Err(retry(e)),
     };
     let now = gw.store.clock().now();
+    let config = tenant.automation_config(input.channel_id).await.map_err(retry)?;
     let pause = match wake {
-        Wake::Messages => tenant.automation_settings().await.map_err(retry)?.read_together_ms,
+        Wake::Messages => config.automation.read_together_ms,
         _ => None,
     }
     .unwrap_or(gw.read_together_ms as i64);
@@ -130,23 +133,23 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
             return Ok(());
         }
     }
-    let account = tenant.account().await.map_err(retry)?;
+    let (account, channel, review_link) = (&config.account, &config.channel, &config.review_link);
     let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
-    let channel = tenant.channel(input.channel_id).await.map_err(retry)?;
-    let flows = load_flows(tenant, &input).await?;
-    let running = running(tenant, &input).await?;
+    let flows = gw.flow_defs.published(tenant.account_id(), &config.flows);
+    let running = running(gw, tenant, &input).await?;
     let upcoming = tenant.upcoming_for_contact(&input.contact_id).await.map_err(retry)?;
     let reservation = upcoming.first().map(|r| r.info());
-    let review_link = tenant.booking_settings().await.map_err(retry)?.review_link;
     // Rules, resources and the reservations up to the booking horizon (alternatives may lie days ahead), loaded
     // only when a flow that may run here asks the calendar.
     let calendar =
-        flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(FlowDef::consults_calendar);
+        flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(|d| d.consults_calendar());
     let snapshot = if calendar { Some(tenant.horizon_snapshot(tz).await.map_err(retry)?) } else { None };
     let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
     let env = Env { tz, platform, locale: account.settings.locale };
-    let candidates: Vec<Candidate> =
-        flows.iter().map(|(id, version, def)| Candidate { flow_id: id, version: *version, def }).collect();
+    let candidates: Vec<Candidate> = flows
+        .iter()
+        .map(|(id, version, def)| Candidate { flow_id: id, version: *version, def: def.as_ref() })
+        .collect();
 
     let mut state = running.as_ref().map(|(s, _)| s.clone());
     let mut current = engine_input;
@@ -316,41 +319,77 @@ fn message_input(input: &StepInput) -> Input {
     Input::Message { text, payload, kind }
 }
 
-type Loaded = Vec<(String, i64, FlowDef)>;
+type Loaded = Vec<(String, i64, Arc<FlowDef>)>;
 
-async fn load_flows(tenant: &TenantStore, input: &StepInput) -> Result<Loaded, JobError> {
-    let rows = tenant.active_flows(input.channel_id).await.map_err(retry)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|f| match serde_json::from_str::<FlowDef>(&f.definition) {
-            Ok(def) => Some((f.flow_id, f.version, def)),
+/// Parsed flow versions by account, flow and version. A published version never changes, so each is parsed once
+/// per process instead of on every guest message.
+#[derive(Default)]
+pub(crate) struct FlowDefs(Mutex<HashMap<(AccountId, String, i64), Arc<FlowDef>>>);
+
+impl FlowDefs {
+    /// Versions kept at most; the memo starts over beyond it (parsing again is only slower).
+    const MAX: usize = 10_000;
+
+    fn get(&self, account: AccountId, flow_id: &str, version: i64) -> Option<Arc<FlowDef>> {
+        let memo = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        memo.get(&(account, flow_id.to_owned(), version)).cloned()
+    }
+
+    fn parse(&self, account: AccountId, flow_id: &str, version: i64, json: &str) -> Option<Arc<FlowDef>> {
+        if let Some(def) = self.get(account, flow_id, version) {
+            return Some(def);
+        }
+        let def = match serde_json::from_str::<FlowDef>(json) {
+            Ok(def) => Arc::new(def),
             Err(e) => {
-                tracing::warn!(flow = %f.flow_id, error = %e, "a published flow is unreadable; skipped");
-                None
+                tracing::warn!(flow = %flow_id, error = %e, "a published flow is unreadable; skipped");
+                return None;
             }
-        })
-        .collect())
+        };
+        let mut memo = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.len() >= Self::MAX {
+            memo.clear();
+        }
+        memo.insert((account, flow_id.to_owned(), version), def.clone());
+        Some(def)
+    }
+
+    fn published(&self, account: AccountId, flows: &[PublishedFlow]) -> Loaded {
+        flows
+            .iter()
+            .filter_map(|f| {
+                Some((f.flow_id.clone(), f.version, self.parse(account, &f.flow_id, f.version, &f.definition)?))
+            })
+            .collect()
+    }
 }
 
 /// The run in progress with the version it started on (which may no longer be the published one).
-async fn running(tenant: &TenantStore, input: &StepInput) -> Result<Option<(RunState, FlowDef)>, JobError> {
+async fn running(
+    gw: &Gateway,
+    tenant: &TenantStore,
+    input: &StepInput,
+) -> Result<Option<(RunState, Arc<FlowDef>)>, JobError> {
     let Some(state) = input.state.as_deref() else { return Ok(None) };
     let Ok(state) = serde_json::from_str::<RunState>(state) else { return Ok(None) };
+    let account = tenant.account_id();
+    if let Some(def) = gw.flow_defs.get(account, &state.flow_id, state.version) {
+        return Ok(Some((state, def)));
+    }
     match tenant.flow_version(&state.flow_id, state.version).await {
-        Ok(def) => Ok(serde_json::from_str(&def).ok().map(|def| (state, def))),
+        Ok(json) => Ok(gw.flow_defs.parse(account, &state.flow_id, state.version, &json).map(|def| (state, def))),
         // The flow was deleted: the run ends.
         Err(maitre_store::StoreError::NotFound) => Ok(None),
         Err(e) => Err(retry(e)),
     }
 }
 
-/// The definition a state runs on: the one it started with, or a published candidate of the same version.
-fn def_of<'a>(flows: &'a Loaded, running: &'a Option<(RunState, FlowDef)>, s: &RunState) -> Option<&'a FlowDef> {
+fn def_of<'a>(flows: &'a Loaded, running: &'a Option<(RunState, Arc<FlowDef>)>, s: &RunState) -> Option<&'a FlowDef> {
     running
         .as_ref()
         .filter(|(r, _)| r.flow_id == s.flow_id && r.version == s.version)
-        .map(|(_, d)| d)
-        .or_else(|| flows.iter().find(|(id, v, _)| *id == s.flow_id && *v == s.version).map(|(_, _, d)| d))
+        .map(|(_, d)| d.as_ref())
+        .or_else(|| flows.iter().find(|(id, v, _)| *id == s.flow_id && *v == s.version).map(|(_, _, d)| d.as_ref()))
 }
 
 fn tenant(gw: &Gateway, job: &Job) -> Result<TenantStore, JobError> {

@@ -40,6 +40,7 @@ pub struct Gateway {
     pub read_together_ms: u64,
     /// Where reservation notices go; `None` in processes that send no mail.
     pub mailer: Option<maitre_notify::Mailer>,
+    flow_defs: automation::FlowDefs,
 }
 
 impl Gateway {
@@ -64,6 +65,7 @@ impl Gateway {
             rates: settings.rate_limits.clone(),
             read_together_ms: settings.automation.read_together_ms,
             mailer: None,
+            flow_defs: Default::default(),
         })
     }
 

@@ -90,16 +90,15 @@ async fn pace(gw: &Gateway, platform: Platform, channel: &str, recipient: &str) 
         Platform::WhatsApp => gw.rates.whatsapp,
         Platform::Telegram => gw.rates.telegram,
     };
+    let (to_recipient, on_channel) = (format!("r:{channel}:{recipient}"), format!("c:{channel}"));
     let buckets = [
-        (format!("r:{channel}:{recipient}"), Rate { per_second: r.recipient_per_second, burst: r.recipient_burst }),
-        (format!("c:{channel}"), Rate { per_second: r.per_second, burst: r.burst }),
+        (to_recipient.as_str(), Rate { per_second: r.recipient_per_second, burst: r.recipient_burst }),
+        (on_channel.as_str(), Rate { per_second: r.per_second, burst: r.burst }),
     ];
-    for (key, rate) in buckets {
-        if let Some(after) = gw.store.take_token(&key, rate).await.map_err(retry)? {
-            return Err(JobError::Defer { after });
-        }
+    match gw.store.take_tokens(&buckets).await.map_err(retry)? {
+        Some(after) => Err(JobError::Defer { after }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {

@@ -1,6 +1,8 @@
 //! The worker runtime over the `jobs` table. Handlers are registered per job kind; a worker claims due jobs in
 //! batches under a lease, runs them concurrently outside any transaction, and records the outcome fenced by its
-//! lease. Failures back off exponentially with full jitter and end in `dead` after `max_attempts`.
+//! lease. Failures back off exponentially with full jitter and end in `dead` after `max_attempts`. Successes are
+//! recorded in batches: a crash before a batch is written only re-runs those jobs once their lease expires, which
+//! every handler already tolerates (their effects are keyed), and it spares one write per job.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
@@ -12,7 +14,11 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use maitre_store::{Job, Store};
 use rand::Rng;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::time::Instant;
+
+/// Most completions written in one statement.
+const COMPLETION_BATCH: usize = 256;
 
 /// How a handler's failure should be treated.
 #[derive(Debug, thiserror::Error)]
@@ -102,10 +108,18 @@ impl Worker {
     /// Runs until `shutdown` resolves; then stops claiming and waits for the jobs in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let slots = Arc::new(Semaphore::new(self.config.concurrency));
+        let (done, finished) = mpsc::unbounded_channel();
+        let completer = tokio::spawn(record_completions(self.store.clone(), self.owner.clone(), finished));
+        // Expired leases are rare (a node died): look for them a few times per lease, not on every claim.
+        let reap_every = self.config.lease / 4;
+        let mut reaped_at: Option<Instant> = None;
         tokio::pin!(shutdown);
         loop {
-            if let Err(e) = self.store.reap_expired_leases().await {
-                tracing::warn!(error = %e, "reaping expired leases failed");
+            if reaped_at.is_none_or(|at| at.elapsed() >= reap_every) {
+                reaped_at = Some(Instant::now());
+                if let Err(e) = self.store.reap_expired_leases().await {
+                    tracing::warn!(error = %e, "reaping expired leases failed");
+                }
             }
             let free = slots.available_permits();
             let claimed = if free == 0 { Ok(vec![]) } else { self.claim(free).await };
@@ -114,9 +128,11 @@ impl Worker {
                     let n = jobs.len();
                     for job in jobs {
                         let permit = slots.clone().acquire_owned().await.expect("semaphore is never closed");
-                        let me = self.clone();
+                        let (me, done) = (self.clone(), done.clone());
                         tokio::spawn(async move {
-                            me.execute(job).await;
+                            if let Some(id) = me.execute(job).await {
+                                let _ = done.send(id);
+                            }
                             drop(permit);
                         });
                     }
@@ -138,6 +154,8 @@ impl Worker {
         }
         // Wait for in-flight jobs: all permits back means every spawned job finished.
         let _ = slots.acquire_many(self.config.concurrency as u32).await;
+        drop(done);
+        let _ = completer.await;
         tracing::info!("worker stopped");
     }
 
@@ -159,9 +177,11 @@ impl Worker {
                     })
                 })
                 .collect();
+            let mut succeeded = Vec::new();
             for r in runs {
-                let _ = r.await;
+                succeeded.extend(r.await.ok().flatten());
             }
+            complete(&self.store, &self.owner, &succeeded).await;
         }
     }
 
@@ -171,16 +191,23 @@ impl Worker {
         self.store.claim_jobs(&self.owner, lease_until, limit as i64).await
     }
 
-    async fn execute(&self, job: Job) {
+    /// Runs one job and records a failure or deferral; returns the job's id when it succeeded, for the caller to
+    /// record with others.
+    async fn execute(&self, job: Job) -> Option<String> {
         let Some(handler) = self.registry.handlers.get(job.kind.as_str()).cloned() else {
             let reason = format!("no handler for job kind {:?}", job.kind);
             let _ = self.store.fail_job(&job.id, &self.owner, &reason, None).await;
-            return;
+            return None;
         };
         let (id, kind, attempts, max) = (job.id.clone(), job.kind.clone(), job.attempts, job.max_attempts);
         let outcome = handler(job).await;
         let recorded = match outcome {
-            Ok(()) => self.store.complete_job(&id, &self.owner).await,
+            Ok(()) => {
+                // Handlers usually queue the next step (a reply's send, a flow step): look for it now rather
+                // than at the next webhook or idle poll.
+                self.wake();
+                return Some(id);
+            }
             Err(JobError::Defer { after }) => {
                 let at = self.store.clock().now() + TimeDelta::from_std(after).unwrap_or(TimeDelta::seconds(1));
                 self.store.defer_job(&id, &self.owner, at).await
@@ -203,6 +230,26 @@ impl Worker {
                 tracing::error!(job = %id, error = %e, "could not record the job outcome; its lease will expire")
             }
         }
+        None
+    }
+}
+
+/// Writes the successes of a running worker as they come in, all that are waiting in one statement.
+async fn record_completions(store: Store, owner: Arc<str>, mut finished: mpsc::UnboundedReceiver<String>) {
+    let mut batch = Vec::with_capacity(COMPLETION_BATCH);
+    while finished.recv_many(&mut batch, COMPLETION_BATCH).await > 0 {
+        complete(&store, &owner, &batch).await;
+        batch.clear();
+    }
+}
+
+async fn complete(store: &Store, owner: &str, ids: &[String]) {
+    match store.complete_jobs(ids, owner).await {
+        Ok(n) if n < ids.len() as u64 => {
+            tracing::warn!(lost = ids.len() as u64 - n, "leases lost before the outcome was recorded")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "could not record finished jobs; their leases will expire"),
     }
 }
 

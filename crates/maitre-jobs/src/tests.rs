@@ -71,8 +71,8 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
     assert_eq!(store.reap_expired_leases().await.unwrap(), 1);
     let again = store.claim_jobs("live-node", Utc::now() + TimeDelta::minutes(1), 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 2));
-    assert!(!store.complete_job(&first[0].id, "dead-node").await.unwrap(), "fenced by lease owner");
-    assert!(store.complete_job(&again[0].id, "live-node").await.unwrap());
+    assert_eq!(store.complete_jobs(&[first[0].id.clone()], "dead-node").await.unwrap(), 0, "fenced by lease owner");
+    assert_eq!(store.complete_jobs(&[again[0].id.clone()], "live-node").await.unwrap(), 1);
 }
 
 #[tokio::test]

@@ -252,6 +252,7 @@ impl TenantStore {
         .bind(self.store().now_ms())
         .execute(&self.store().write)
         .await?;
+        self.config_changed();
         Ok(())
     }
 

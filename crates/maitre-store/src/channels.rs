@@ -184,6 +184,7 @@ impl TenantStore {
             .bind(id.to_string())
             .execute(&self.store().write)
             .await?;
+        self.config_changed();
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
@@ -198,6 +199,7 @@ impl TenantStore {
         let q = format!("UPDATE channels SET {set} WHERE account_id = $1 AND id = $2");
         let query = sqlx::query(sqlx::AssertSqlSafe(q)).bind(self.account_id().to_string()).bind(id.to_string());
         let done = bind(query).execute(&self.store().write).await?;
+        self.config_changed();
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }

@@ -80,7 +80,7 @@ impl TenantStore {
         let channel = m.channel_id.to_string();
         let now = self.store().clock().now();
         let (now_ms, at) = (to_ms(now), to_ms(m.at));
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().relaxed.begin().await?;
         let (contact, contact_name): (String, String) = sqlx::query_as(
             "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
@@ -287,7 +287,7 @@ impl TenantStore {
     ) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().relaxed.begin().await?;
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
@@ -313,7 +313,7 @@ impl TenantStore {
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
     pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().relaxed.begin().await?;
         mark_processed(&mut tx, &self.account_id().to_string(), event_id, self.store().now_ms()).await?;
         tx.commit().await?;
         Ok(())

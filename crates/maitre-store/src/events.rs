@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use maitre_domain::{AccountId, UserId};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{OnceCell, broadcast};
+use sqlx::AnyPool;
+use tokio::sync::{OnceCell, broadcast, mpsc};
 
 use crate::{Result, Store};
 
@@ -17,6 +18,10 @@ const CHANNEL: &str = "maitre_events";
 const CAPACITY: usize = 1024;
 /// `NOTIFY` payloads must stay under 8000 bytes; free texts in events are cut to this many characters.
 const MAX_TEXT: usize = 500;
+/// Events waiting to be forwarded to other nodes; a full queue slows publishers down rather than losing events.
+const FORWARD_QUEUE: usize = 4096;
+/// Most events sent to other nodes in one statement.
+const FORWARD_BATCH: usize = 64;
 
 /// Something that changed in one account. Carries ids and small facts; pages fetch what they show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,13 +136,45 @@ struct Inner {
     node: String,
     /// PostgreSQL only: the URL to `LISTEN` on, and whether this node's relay is running.
     relay: Option<(String, OnceCell<()>)>,
+    /// PostgreSQL only: the queue of the task that `NOTIFY`s other nodes.
+    forward: Option<mpsc::Sender<String>>,
 }
 
 impl Events {
-    pub(crate) fn new(postgres_url: Option<String>) -> Self {
+    /// `postgres` (URL and pool) makes events travel between nodes.
+    pub(crate) fn new(postgres: Option<(String, AnyPool)>) -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
         let node = uuid::Uuid::now_v7().to_string();
-        Events(Arc::new(Inner { tx, node, relay: postgres_url.map(|u| (u, OnceCell::new())) }))
+        let (relay, forward) = match postgres {
+            Some((url, pool)) => {
+                let (forward, queue) = mpsc::channel(FORWARD_QUEUE);
+                tokio::spawn(forward_events(pool, queue));
+                (Some((url, OnceCell::new())), Some(forward))
+            }
+            None => (None, None),
+        };
+        Events(Arc::new(Inner { tx, node, relay, forward }))
+    }
+}
+
+/// Sends queued events to other nodes, as many as are waiting in one statement. Each `NOTIFY`ing transaction
+/// takes PostgreSQL's global notify lock through its commit and WAL flush, so one statement per event would
+/// serialise every publisher in the cluster behind the disk; batching pays that once per batch. Ends when the
+/// store is dropped.
+async fn forward_events(pool: AnyPool, mut queue: mpsc::Receiver<String>) {
+    let mut batch = Vec::with_capacity(FORWARD_BATCH);
+    while queue.recv_many(&mut batch, FORWARD_BATCH).await > 0 {
+        let rows: Vec<String> = (0..batch.len()).map(|i| format!("(${}::text)", i + 2)).collect();
+        // `pg_notify` returns void, which the Any driver cannot decode: select a boolean instead.
+        let sql = format!("SELECT pg_notify($1, v) IS NULL FROM (VALUES {}) AS t(v)", rows.join(", "));
+        // Only numbered placeholders are formatted in.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(CHANNEL);
+        for payload in batch.drain(..) {
+            query = query.bind(payload);
+        }
+        if let Err(e) = query.execute(&pool).await {
+            tracing::warn!(error = %e, "could not forward live events to other nodes");
+        }
     }
 }
 
@@ -147,15 +184,11 @@ impl Store {
     pub async fn publish(&self, account: AccountId, event: LiveEvent) {
         let event = AccountEvent { account: Some(account), event: event.bounded() };
         let _ = self.events.0.tx.send(event.clone()); // No subscriber is fine.
-        if self.events.0.relay.is_some() {
+        if let Some(forward) = &self.events.0.forward {
             let wire = Wire { node: self.events.0.node.clone(), event };
             let payload = serde_json::to_string(&wire).unwrap_or_default();
-            // `pg_notify` returns void, which the Any driver cannot decode: select a boolean instead.
-            let sent =
-                sqlx::query("SELECT pg_notify($1, $2) IS NULL").bind(CHANNEL).bind(payload).execute(&self.write).await;
-            if let Err(e) = sent {
-                tracing::warn!(error = %e, "could not forward a live event to other nodes");
-            }
+            // Fails only when the forwarding task is gone (the runtime is shutting down).
+            let _ = forward.send(payload).await;
         }
     }
 

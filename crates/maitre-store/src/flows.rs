@@ -214,20 +214,26 @@ impl TenantStore {
     pub async fn set_flow_enabled(&self, id: &str, enabled: bool) -> Result<()> {
         let q = sqlx::query("UPDATE flows SET enabled = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
         let q = q.bind(self.account_id().to_string()).bind(id).bind(i64::from(enabled)).bind(self.store().now_ms());
-        found(q.execute(&self.store().write).await?.rows_affected())
+        let done = q.execute(&self.store().write).await?.rows_affected();
+        self.config_changed();
+        found(done)
     }
 
     pub async fn set_flow_channels(&self, id: &str, channels: &[String]) -> Result<()> {
         let json = serde_json::to_string(channels).map_err(StoreError::corrupt)?;
         let q = sqlx::query("UPDATE flows SET channel_ids = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
         let q = q.bind(self.account_id().to_string()).bind(id).bind(json).bind(self.store().now_ms());
-        found(q.execute(&self.store().write).await?.rows_affected())
+        let done = q.execute(&self.store().write).await?.rows_affected();
+        self.config_changed();
+        found(done)
     }
 
     /// Deletes a flow with its versions. Runs of it in progress end at their next step (their version is gone).
     pub async fn delete_flow(&self, id: &str) -> Result<()> {
         let q = sqlx::query("DELETE FROM flows WHERE account_id = $1 AND id = $2");
-        found(q.bind(self.account_id().to_string()).bind(id).execute(&self.store().write).await?.rows_affected())
+        let done = q.bind(self.account_id().to_string()).bind(id).execute(&self.store().write).await?.rows_affected();
+        self.config_changed();
+        found(done)
     }
 
     /// Stores `definition` as the flow's next version and makes it the published one. Returns the version.
@@ -257,6 +263,7 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.config_changed();
         Ok(version)
     }
 
@@ -333,6 +340,7 @@ impl TenantStore {
         .bind(self.store().now_ms())
         .execute(&self.store().write)
         .await?;
+        self.config_changed();
         Ok(())
     }
 
@@ -411,7 +419,7 @@ impl TenantStore {
     pub async fn apply_step(&self, conversation_id: &str, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().relaxed.begin().await?;
         let claimed = sqlx::query(
             "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
              ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \

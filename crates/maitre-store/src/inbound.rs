@@ -1,10 +1,21 @@
 //! Accepting webhook items: one transaction stores each new item (deduplicated on the platform's id) and
 //! enqueues its processing; unusable items are recorded with a reason. The caller answers 200 after the commit.
+//!
+//! Commits are grouped: webhooks that arrive while one commit is under way are written together in the next
+//! transaction, so under load the acknowledgements share commits (and the one SQLite writer) instead of queueing
+//! for one each.
 use maitre_domain::{AccountId, ChannelId};
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
 use crate::{Result, Store, StoreError};
+
+/// Most webhooks written in one transaction.
+const GROUP: usize = 64;
 
 pub const PROCESS_INBOUND: &str = "process_inbound";
 
@@ -36,22 +47,78 @@ pub struct InboundEvent {
     pub processed: bool,
 }
 
-impl Store {
-    pub async fn accept_webhook(&self, items: &[RoutedItem<'_>], ignored: &[IgnoredItem<'_>]) -> Result<Accepted> {
-        let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+/// One webhook's items, owned so that the committing task can write them.
+struct Request {
+    items: Vec<(AccountId, ChannelId, String, String)>,
+    ignored: Vec<(String, String, String)>,
+    done: oneshot::Sender<Result<Accepted>>,
+}
+
+/// The queue of the task that commits accepted webhooks.
+#[derive(Clone)]
+pub(crate) struct Acceptor(mpsc::Sender<Request>);
+
+impl Acceptor {
+    /// `parallel`: groups committed at the same time (one for SQLite's single writer; several for PostgreSQL,
+    /// whose commits wait on the disk and overlap well).
+    pub(crate) fn start(pool: AnyPool, clock: crate::Clock, parallel: usize) -> Self {
+        let (queue, requests) = mpsc::channel(4 * GROUP);
+        tokio::spawn(commit_groups(pool, clock, requests, parallel));
+        Acceptor(queue)
+    }
+}
+
+/// Writes waiting webhooks a group at a time: what arrived while all commit slots were busy forms the next group.
+/// Ends when the store is dropped.
+async fn commit_groups(pool: AnyPool, clock: crate::Clock, mut requests: mpsc::Receiver<Request>, parallel: usize) {
+    let slots = Arc::new(Semaphore::new(parallel));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let mut group = Vec::with_capacity(GROUP);
+        if requests.recv_many(&mut group, GROUP).await == 0 {
+            return;
+        }
+        let (pool, now) = (pool.clone(), crate::clock::to_ms(clock.now()));
+        tokio::spawn(async move {
+            commit_group(&pool, now, group).await;
+            drop(slot);
+        });
+    }
+}
+
+/// If a group fails, each of its webhooks is tried alone, so one bad webhook cannot fail the others.
+async fn commit_group(pool: &AnyPool, now: i64, group: Vec<Request>) {
+    match write(pool, now, &group).await {
+        Ok(outcomes) => {
+            for (request, outcome) in group.into_iter().zip(outcomes) {
+                let _ = request.done.send(Ok(outcome));
+            }
+        }
+        Err(_) => {
+            for request in group {
+                let outcome = write(pool, now, std::slice::from_ref(&request)).await.map(|mut o| o.remove(0));
+                let _ = request.done.send(outcome);
+            }
+        }
+    }
+}
+
+async fn write(pool: &AnyPool, now: i64, group: &[Request]) -> Result<Vec<Accepted>> {
+    let mut tx = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for request in group {
         let mut out = Accepted::default();
-        for it in items {
+        for (account_id, channel_id, dedupe_key, item) in &request.items {
             let id = uuid::Uuid::now_v7().to_string();
             let inserted = sqlx::query(
                 "INSERT INTO inbound_events (account_id, id, channel_id, dedupe_key, item, received_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, dedupe_key) DO NOTHING",
             )
-            .bind(it.account_id.to_string())
+            .bind(account_id.to_string())
             .bind(&id)
-            .bind(it.channel_id.to_string())
-            .bind(it.dedupe_key)
-            .bind(it.item)
+            .bind(channel_id.to_string())
+            .bind(dedupe_key)
+            .bind(item)
             .bind(now)
             .execute(&mut *tx)
             .await?
@@ -64,7 +131,7 @@ impl Store {
             out.new += 1;
             let key = format!("in:{id}");
             let job = NewJob {
-                account_id: Some(it.account_id),
+                account_id: Some(*account_id),
                 kind: PROCESS_INBOUND,
                 payload: &id,
                 dedupe_key: Some(&key),
@@ -73,20 +140,48 @@ impl Store {
             };
             enqueue_in(&mut tx, now, &job).await?;
         }
-        for ig in ignored {
+        for (platform, reason, location) in &request.ignored {
             sqlx::query(
                 "INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
-            .bind(ig.platform)
-            .bind(ig.reason.chars().take(300).collect::<String>())
-            .bind(ig.location.chars().take(200).collect::<String>())
+            .bind(platform)
+            .bind(reason)
+            .bind(location)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(out)
+        outcomes.push(out);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+fn shutting_down() -> StoreError {
+    StoreError::Unavailable("the store is shutting down".into())
+}
+
+impl Store {
+    /// Stores a webhook's items and ignored items durably; returns once they are committed.
+    pub async fn accept_webhook(&self, items: &[RoutedItem<'_>], ignored: &[IgnoredItem<'_>]) -> Result<Accepted> {
+        let (done, outcome) = oneshot::channel();
+        let request = Request {
+            items: items
+                .iter()
+                .map(|it| (it.account_id, it.channel_id, it.dedupe_key.to_owned(), it.item.to_owned()))
+                .collect(),
+            ignored: ignored
+                .iter()
+                .map(|ig| {
+                    let reason = ig.reason.chars().take(300).collect();
+                    (ig.platform.to_owned(), reason, ig.location.chars().take(200).collect())
+                })
+                .collect(),
+            done,
+        };
+        self.acceptor.0.send(request).await.map_err(|_| shutting_down())?;
+        outcome.await.map_err(|_| shutting_down())?
     }
 
     /// Recently ignored items for operators: (platform, reason, location, received).

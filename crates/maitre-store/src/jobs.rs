@@ -114,25 +114,31 @@ impl Store {
             .bind(to_ms(lease_until))
             .bind(self.now_ms())
             .bind(limit)
-            .fetch_all(&self.write)
+            .fetch_all(&self.relaxed)
             .await?
             .into_iter()
             .map(Job::try_from)
             .collect()
     }
 
-    /// Marks a job done if `owner` still holds its lease. False means the lease was lost (another node re-ran it).
-    pub async fn complete_job(&self, id: &str, owner: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $3 \
-             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(self.now_ms())
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    /// Marks jobs done where `owner` still holds their lease; returns how many. Fewer than asked means some leases
+    /// were lost (another node re-ran those jobs).
+    pub async fn complete_jobs(&self, ids: &[String], owner: &str) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $2 \
+             WHERE lease_owner = $1 AND status = 'running' AND id IN ({})",
+            list.join(", ")
+        );
+        // Only numbered placeholders are formatted in.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner).bind(self.now_ms());
+        for id in ids {
+            query = query.bind(id);
+        }
+        Ok(query.execute(&self.relaxed).await?.rows_affected())
     }
 
     /// Records a failure: back in the queue at `retry_at`, or dead (with the reason) when `retry_at` is None.
@@ -148,7 +154,7 @@ impl Store {
         .bind(if retry_at.is_some() { "queued" } else { "dead" })
         .bind(retry_at.map(to_ms))
         .bind(self.now_ms())
-        .execute(&self.write)
+        .execute(&self.relaxed)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -163,7 +169,7 @@ impl Store {
         .bind(owner)
         .bind(to_ms(run_at))
         .bind(self.now_ms())
-        .execute(&self.write)
+        .execute(&self.relaxed)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -178,7 +184,7 @@ impl Store {
              WHERE status = 'running' AND lease_until < $1",
         )
         .bind(now)
-        .execute(&self.write)
+        .execute(&self.relaxed)
         .await?;
         Ok(done.rows_affected())
     }

@@ -15,6 +15,7 @@ mod conversations;
 mod error;
 mod events;
 mod flows;
+mod hot;
 mod imports;
 mod inbound;
 mod inbox;
@@ -29,6 +30,7 @@ mod tenant;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -47,6 +49,7 @@ pub use flows::{
     AutomationSettings, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply, StepConflict,
     StepEffects, StepInput,
 };
+pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{CONTACT_IMPORT, ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};
 pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
@@ -110,9 +113,18 @@ pub struct Store {
     /// SQLite allows one writer: a one-connection pool serialises our writes instead of letting them collide on
     /// the file lock. On PostgreSQL it is the same pool as `read`.
     write: AnyPool,
+    /// Writes a PostgreSQL crash may lose because they are redone from what is durable: job bookkeeping (claims,
+    /// outcomes), send budgets, and the effects of processing steps whose job re-runs when they are lost (WAL is
+    /// replayed in order, so a lost step's later bookkeeping is lost with it). On PostgreSQL its commits do not
+    /// wait for the WAL flush (`synchronous_commit = off`); every commit of `write` still does, and flushes these
+    /// too. Webhook acceptance, `mark_sent`, bookings and everything staff do stay on `write`. On SQLite it is the
+    /// writer itself.
+    relaxed: AnyPool,
     backend: Backend,
     clock: Clock,
     events: events::Events,
+    hot: Arc<hot::HotCache>,
+    acceptor: inbound::Acceptor,
 }
 
 impl Store {
@@ -128,23 +140,38 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
-        let relay = (backend == Backend::Postgres).then(|| url.to_owned());
-        let (read, write) = match backend {
+        let (read, write, relaxed) = match backend {
             Backend::Sqlite => {
                 let read = sqlite_pool(4).connect_with(options.clone()).await?;
                 let write = sqlite_pool(1).connect_with(options).await?;
-                (read, write)
+                (read, write.clone(), write)
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(options.clone())
+                    .await?;
+                let relaxed = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("SET synchronous_commit = off").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, relaxed)
             }
         };
-        Ok(Self { read, write, backend, clock, events: events::Events::new(relay) })
+        // Live events are best effort: forwarding them need not wait for the disk.
+        let relay = (backend == Backend::Postgres).then(|| (url.to_owned(), relaxed.clone()));
+        let parallel = if backend == Backend::Postgres { 8 } else { 1 };
+        let acceptor = inbound::Acceptor::start(write.clone(), clock.clone(), parallel);
+        let events = events::Events::new(relay);
+        Ok(Self { read, write, relaxed, backend, clock, events, hot: Default::default(), acceptor })
     }
 
     pub fn backend(&self) -> Backend {
@@ -176,6 +203,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.relaxed.close().await;
         self.write.close().await;
         self.read.close().await;
     }

@@ -126,6 +126,7 @@ impl TenantStore {
         .bind(s.currency.as_str())
         .execute(&self.store.write)
         .await?;
+        self.config_changed();
         Ok(())
     }
 

@@ -158,18 +158,67 @@ async fn token_buckets_pace_and_refill_and_are_shared_by_concurrent_takers() {
     let rate = maitre_store::Rate { per_second: 1.0, burst: 5.0 };
     let takers = (0..20).map(|_| {
         let store = store.clone();
-        async move { store.take_token("c:one", rate).await.unwrap() }
+        async move { store.take_tokens(&[("c:one", rate)]).await.unwrap() }
     });
     let results = futures_join_all(takers).await;
     assert_eq!(results.iter().filter(|r| r.is_none()).count(), 5, "exactly the burst is granted");
     let wait = results.iter().flatten().next().unwrap();
     assert!(wait.as_millis() > 0 && wait.as_millis() <= 1000, "{wait:?}");
     clock.advance(TimeDelta::seconds(2));
-    assert!(store.take_token("c:one", rate).await.unwrap().is_none());
-    assert!(store.take_token("c:one", rate).await.unwrap().is_none());
-    assert!(store.take_token("c:one", rate).await.unwrap().is_some(), "two seconds refill two tokens");
+    assert!(store.take_tokens(&[("c:one", rate)]).await.unwrap().is_none());
+    assert!(store.take_tokens(&[("c:one", rate)]).await.unwrap().is_none());
+    assert!(store.take_tokens(&[("c:one", rate)]).await.unwrap().is_some(), "two seconds refill two tokens");
     let slow = maitre_store::Rate { per_second: 1.0 / 6.0, burst: 1.0 };
-    assert!(store.take_token("r:wa:guest", slow).await.unwrap().is_none());
-    let wait = store.take_token("r:wa:guest", slow).await.unwrap().unwrap();
+    assert!(store.take_tokens(&[("r:wa:guest", slow)]).await.unwrap().is_none());
+    let wait = store.take_tokens(&[("r:wa:guest", slow)]).await.unwrap().unwrap();
     assert!((5900..=6000).contains(&wait.as_millis()), "one message per 6 s to one WhatsApp user: {wait:?}");
+}
+
+#[tokio::test]
+async fn a_send_takes_from_both_buckets_or_from_neither() {
+    let (store, clock, _db) = store().await;
+    let one = maitre_store::Rate { per_second: 1.0, burst: 1.0 };
+    let roomy = maitre_store::Rate { per_second: 100.0, burst: 100.0 };
+    assert!(store.take_tokens(&[("r:ch:anna", roomy), ("c:ch", one)]).await.unwrap().is_none());
+    let wait = store.take_tokens(&[("r:ch:ben", one), ("c:ch", one)]).await.unwrap().unwrap();
+    assert!((900..=1000).contains(&wait.as_millis()), "the channel is out for a second: {wait:?}");
+    assert!(
+        store.take_tokens(&[("r:ch:ben", one)]).await.unwrap().is_none(),
+        "the paced send took nothing from Ben's bucket"
+    );
+    clock.advance(TimeDelta::seconds(1));
+    assert!(store.take_tokens(&[("r:ch:anna", roomy), ("c:ch", one)]).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn automation_config_sees_own_changes_at_once_and_other_processes_within_the_ttl() {
+    let (store, clock, db) = store().await;
+    let (a, owner) = account(&store, "Hot", "hot@example.com").await;
+    let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
+    let new = maitre_store::NewChannel {
+        platform: "whatsapp",
+        external_id: "4910",
+        name: "WhatsApp",
+        credentials: "sealed",
+        webhook_secret_hash: "",
+        token_expires_at: None,
+    };
+    let channel = tenant.create_channel(new).await.unwrap().id;
+    assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty());
+
+    let flow = tenant.create_flow("Hello", "{}", "").await.unwrap();
+    tenant.set_flow_enabled(&flow.id, true).await.unwrap();
+    tenant.publish_flow(&flow.id, "{\"v\":1}", "test").await.unwrap();
+    let seen = tenant.automation_config(channel).await.unwrap();
+    assert_eq!(seen.flows.len(), 1, "a change through this store is seen at once");
+    tenant.set_auto_reply(channel, "Gleich da!").await.unwrap();
+    assert_eq!(tenant.automation_config(channel).await.unwrap().channel.auto_reply, "Gleich da!");
+
+    // Another process (or node) on the same database.
+    let other = Store::open(&db.url, clock.clone()).await.unwrap();
+    let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
+    other_tenant.set_flow_enabled(&flow.id, false).await.unwrap();
+    assert_eq!(tenant.automation_config(channel).await.unwrap().flows.len(), 1, "cached");
+    tokio::time::sleep(maitre_store::HOT_TTL).await;
+    assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty(), "seen once the entry expired");
 }
