@@ -1,6 +1,7 @@
-//! Runs a conversation's flows: reads what arrived (the guest's pending messages, a timer, a system event), asks the
-//! pure engine what to do, carries out the effects that need an answer (reservations, AI), and writes everything
-//! else — new run state, replies with their send jobs, contact changes, timers — in one transaction.
+//! Runs a conversation's flows: reads what arrived (the guest's pending messages, a timer, a system event, a
+//! member's restart), asks the pure engine what to do, carries out the effects that need an answer (reservations,
+//! AI), and writes everything else — new run state, replies with their send jobs, contact changes, timers — in one
+//! transaction.
 //!
 //! A step job may run twice (crash, lease expiry): reads are marked in the effects' transaction, the run state is
 //! written only over the revision it started from, and reservations carry the step's key, so a re-run finds the
@@ -34,6 +35,15 @@ struct StepPayload {
     event: String,
 }
 
+/// A member handed the conversation back and asked for `flow` to start over.
+#[derive(Deserialize)]
+struct StartPayload {
+    conversation: String,
+    flow: String,
+    /// Unique per hand-back: keys the step's replies, so a re-run sends nothing twice.
+    token: String,
+}
+
 #[derive(Deserialize)]
 struct TimerPayload {
     conversation: String,
@@ -53,6 +63,8 @@ enum Wake {
     Messages,
     Timer(String),
     Event(String),
+    /// Start this flow from its start node.
+    Start(String),
 }
 
 pub async fn step(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
@@ -68,6 +80,13 @@ pub async fn timer(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     let tenant = tenant(gw, &job)?;
     let key = format!("timer:{}", p.token);
     run(gw, &tenant, &p.conversation, Wake::Timer(p.token), &key).await
+}
+
+pub async fn start(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+    let gw: &Gateway = &gw;
+    let p: StartPayload = parse(&job.payload)?;
+    let tenant = tenant(gw, &job)?;
+    run(gw, &tenant, &p.conversation, Wake::Start(p.flow), &format!("start:{}", p.token)).await
 }
 
 /// Starts the flows listening for a system event (e.g. `visit_completed`) in a conversation. Returns whether any
@@ -126,6 +145,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         }
         Wake::Timer(token) => Input::Timer { token: token.clone() },
         Wake::Event(name) => Input::Event { name: name.clone() },
+        Wake::Start(flow) => Input::Start { flow: flow.clone() },
     };
     if !matches!(wake, Wake::Messages) {
         fx.read.clear();

@@ -22,7 +22,7 @@ use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
 use maitre_store::{
-    CONTACT_IMPORT, FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER,
+    CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER,
     REVIEW_REQUEST, SEND, Store,
 };
 
@@ -82,6 +82,7 @@ impl Gateway {
             .on(SEND, self.handler(send::run))
             .on(FLOW_STEP, self.handler(automation::step))
             .on(FLOW_TIMER, self.handler(automation::timer))
+            .on(FLOW_START, self.handler(automation::start))
             .on(RESERVATION_NOTIFY, self.handler(followups::notify))
             .on(RESERVATION_REMINDER, self.handler(followups::remind))
             .on(REVIEW_REQUEST, self.handler(followups::review))

@@ -1,8 +1,9 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
+use maitre_channels::inbound::{InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
 use maitre_domain::ChannelId;
 use maitre_jobs::JobError;
-use maitre_store::{IncomingMessage, Job, TenantStore};
+use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
 
 use crate::{Gateway, retry};
@@ -26,6 +27,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     match &item.event {
         Event::Message(m) => {
             let kind = name(&m.kind);
+            let payload = message_payload(m, &kind);
             let direction = if m.is_echo { "out" } else { "in" };
             // Telegram callback presses reuse the message id of the message they belong to; the event's own
             // dedupe key is unique, so it identifies such rows.
@@ -42,7 +44,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
                     direction,
                     kind: &kind,
                     body: m.text.as_deref().unwrap_or(""),
-                    payload: m.payload.as_deref().unwrap_or(""),
+                    payload: &payload,
                     platform_message_id: &platform_id,
                     at,
                     automate_at: automate_at(gw),
@@ -54,6 +56,12 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
             }
         }
         Event::Comment(c) => {
+            // Comment triggers route on the post's id; the thread shows which post it was.
+            let payload = InboundPayload {
+                value: c.media_id.clone().unwrap_or_default(),
+                reference: c.media_id.clone().map(|id| MediaRef { kind: "post".into(), id: Some(id), url: None }),
+                ..InboundPayload::default()
+            };
             tenant
                 .record_message(&IncomingMessage {
                     event_id,
@@ -63,7 +71,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
                     direction: if c.is_echo { "out" } else { "in" },
                     kind: "comment",
                     body: c.text.as_deref().unwrap_or(""),
-                    payload: c.media_id.as_deref().unwrap_or(""),
+                    payload: &payload,
                     platform_message_id: &item.dedupe_key,
                     at,
                     automate_at: automate_at(gw),
@@ -92,6 +100,31 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
         },
     }
     Ok(())
+}
+
+/// What a message carries besides its text: the button payload flows route on, its media, and the story it
+/// answers. The normalized event types the message, not each attachment, so attachments take the message's kind;
+/// a story mention's only attachment is the story itself.
+fn message_payload(m: &InboundMessage, kind: &str) -> InboundPayload {
+    let mut attachments: Vec<Media> = m
+        .attachments
+        .iter()
+        .map(|a| Media {
+            kind: kind.to_owned(),
+            url: a.url.clone(),
+            mime: a.mime_type.clone(),
+            name: a.filename.clone(),
+        })
+        .collect();
+    let story = |id: Option<String>, url: Option<String>| MediaRef { kind: "story".into(), id, url };
+    let reference = match &m.reply_to {
+        Some(Reference::Story { id, url }) => Some(story(id.clone(), url.clone())),
+        _ if m.kind == MessageKind::StoryMention && !attachments.is_empty() => {
+            Some(story(None, attachments.remove(0).url))
+        }
+        _ => None,
+    };
+    InboundPayload { value: m.payload.clone().unwrap_or_default(), attachments, reference }
 }
 
 /// When a new guest message is first read by flows: after the server's read-together pause (the step itself

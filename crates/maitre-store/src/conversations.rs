@@ -2,6 +2,7 @@
 //! so that a re-run of a processing job changes nothing.
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::clock::{from_ms, to_ms};
@@ -22,12 +23,86 @@ pub struct IncomingMessage<'a> {
     pub direction: &'a str,
     pub kind: &'a str,
     pub body: &'a str,
-    pub payload: &'a str,
+    pub payload: &'a InboundPayload,
     pub platform_message_id: &'a str,
     pub at: DateTime<Utc>,
     /// When automation should read a new inbound message of a bot-mode conversation: a flow step is queued for
     /// then in the same transaction, so a crash can lose neither the message nor its answer. `None`: never.
     pub automate_at: Option<DateTime<Utc>>,
+}
+
+/// What a message from a platform carries besides its text, stored as the message's payload: JSON, or `''` when
+/// there is nothing. (Messages maitre sends keep their rich message there instead.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundPayload {
+    /// What flows route on: a button's payload, a command, a commented post's id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Media>,
+    /// The story a guest replied to or mentioned the business in, or the post they commented on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<MediaRef>,
+}
+
+/// An attachment as the platform described it. The URL comes from the guest's side: show it only through
+/// [`Media::http_url`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    /// image, audio, video, document, sticker, share …
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+    /// A document's file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRef {
+    /// story or post.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl InboundPayload {
+    pub fn encode(&self) -> String {
+        if *self == Self::default() { String::new() } else { serde_json::to_string(self).unwrap_or_default() }
+    }
+
+    /// Reads a stored payload. Migration 20261124000011 turned earlier plain values into JSON; a plain value
+    /// written by an older node during a rolling upgrade is still read as the value it was.
+    pub fn decode(stored: &str) -> Self {
+        match stored {
+            "" => Self::default(),
+            s => serde_json::from_str(s).unwrap_or_else(|_| Self { value: s.to_owned(), ..Self::default() }),
+        }
+    }
+}
+
+impl Media {
+    pub fn http_url(&self) -> Option<&str> {
+        http_url(self.url.as_deref())
+    }
+}
+
+impl MediaRef {
+    pub fn http_url(&self) -> Option<&str> {
+        http_url(self.url.as_deref())
+    }
+}
+
+/// A URL that is safe to link to: http(s) only (no `javascript:`, `data:` …), without whitespace or controls.
+fn http_url(url: Option<&str>) -> Option<&str> {
+    let url = url?;
+    let scheme = |s: &str| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    let web = scheme("https://") || scheme("http://");
+    (web && !url.chars().any(|c| c.is_whitespace() || c.is_control())).then_some(url)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -134,7 +209,7 @@ impl TenantStore {
         .bind(m.direction)
         .bind(m.kind)
         .bind(m.body)
-        .bind(m.payload)
+        .bind(m.payload.encode())
         .bind(m.platform_message_id)
         .bind(status)
         .bind(at)

@@ -8,7 +8,7 @@ use maitre_domain::ChannelId;
 use sqlx::{FromRow, Row};
 
 use crate::clock::from_ms;
-use crate::conversations::{Reply, queue_reply_in};
+use crate::conversations::{InboundPayload, Reply, queue_reply_in};
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
@@ -17,6 +17,8 @@ use crate::{LiveEvent, Result, StoreError};
 pub const FLOW_STEP: &str = "flow_step";
 /// Wakes a conversation's run (a delay or a question's no-answer time is up).
 pub const FLOW_TIMER: &str = "flow_timer";
+/// Starts a flow over in a conversation that a member handed back (payload: conversation, flow, token).
+pub const FLOW_START: &str = "flow_start";
 
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
@@ -119,6 +121,7 @@ pub struct PendingMessage {
     pub id: String,
     pub kind: String,
     pub body: String,
+    /// What flows route on (`InboundPayload::value`).
     pub payload: String,
     /// The platform's id (`comment:<id>` for comments).
     pub platform_id: String,
@@ -374,7 +377,7 @@ impl TenantStore {
                 id,
                 kind,
                 body,
-                payload,
+                payload: InboundPayload::decode(&payload).value,
                 platform_id: platform_id.unwrap_or_default(),
                 stored_at: from_ms(at),
             })

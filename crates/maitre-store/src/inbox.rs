@@ -1,16 +1,18 @@
 //! The shared inbox: conversation lists with filters, search and keyset pages; threads (messages, internal notes
 //! and the activity trail merged by time); assignment, takeover, close/reopen, tags, notes, read markers, and
 //! replies written by a member. Every change is recorded in the trail with who and when, and published live.
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use maitre_domain::{ChannelId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
-use crate::conversations::{Reply, queue_reply_in};
+use crate::conversations::{InboundPayload, Reply, queue_reply_in};
 use crate::operations::{Cursor, Page, cut, escape_like};
 use crate::tenant::TenantStore;
-use crate::{LiveEvent, Result, StoreError};
+use crate::{Backend, LiveEvent, Result, StoreError};
 
 /// Which conversations a list shows. Everything but `Closed` and `All` leaves closed conversations out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +96,8 @@ pub struct ThreadMessage {
     pub direction: String,
     pub kind: String,
     pub body: String,
-    pub payload: String,
+    /// Attachments and references of a guest's message (empty for messages maitre sent).
+    pub extras: InboundPayload,
     pub status: String,
     pub error: String,
     /// The member who wrote it by hand (None: the guest, or automation).
@@ -111,7 +114,7 @@ pub struct Note {
 }
 
 /// One line of the trail: `kind` is assigned, unassigned, taken_over, handed_back, closed, reopened or
-/// note_added; `detail` names the assignee for assignments.
+/// note_added; `detail` names the assignee for assignments and the flow a hand-back started.
 #[derive(Debug, Clone)]
 pub struct ActivityEntry {
     pub id: String,
@@ -156,9 +159,8 @@ const MAX_TEXT_CHARS: usize = 4000;
 
 // The inner query picks one page of conversations (filters, search, keyset) along the recency index; only those
 // rows get the per-row subqueries: the preview (`kind|body` of the newest message) and the unread count (UUIDv7
-// ids in insertion order, compared with the member's read marker). Search is `LOWER(x) LIKE pattern` on both
-// backends; PostgreSQL answers it from trigram indexes (migration 20261123000006), SQLite scans the account's
-// messages.
+// ids in insertion order, compared with the member's read marker). Contact names are searched with `LOWER(name)
+// LIKE pattern`; message texts through `{messages}`, one of the two selections below.
 const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_name, c.contact_id, \
      ct.name AS contact_name, ct.external_id AS contact_external_id, c.status, c.mode, c.assignee_id, \
      u.name AS assignee_name, c.last_inbound_at, c.last_message_at, \
@@ -175,8 +177,7 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
          AND ($7 = 0 OR c.assignee_id IS NULL) AND ($8 IS NULL OR c.channel_id = $8) \
          AND ($9 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.account_id = c.account_id \
              AND t.conversation_id = c.id AND t.tag = $9)) \
-         AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN (SELECT m.conversation_id \
-             FROM messages m WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\')) \
+         AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN ({messages})) \
          AND ($11 IS NULL OR c.last_message_at < $11 OR (c.last_message_at = $11 AND c.id < $12)) \
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT $13) c \
      JOIN channels ch ON ch.account_id = c.account_id AND ch.id = c.channel_id \
@@ -184,6 +185,24 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
      LEFT JOIN users u ON u.id = c.assignee_id \
      LEFT JOIN conversation_reads r ON r.account_id = c.account_id AND r.conversation_id = c.id AND r.user_id = $2 \
      ORDER BY c.last_message_at DESC, c.id DESC";
+
+/// Message texts matching the search, PostgreSQL and short searches on SQLite: `LOWER(body) LIKE pattern`, which
+/// PostgreSQL answers from its trigram index (migration 20261123000006) and SQLite by scanning the account's
+/// messages.
+const BY_PATTERN: &str = "SELECT m.conversation_id FROM messages m \
+     WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\'";
+/// Message texts matching the search on SQLite, from its trigram full-text index (migration 20261124000011):
+/// `$15` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
+/// `CROSS JOIN` keeps the index hits as the outer loop: the planner would otherwise walk the account's messages
+/// and probe the index once per message.
+const BY_TRIGRAMS: &str = "SELECT m.conversation_id FROM messages_search s \
+     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $15 AND m.account_id = $1";
+
+static LIST_BY_PATTERN: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_PATTERN));
+static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_TRIGRAMS));
+
+/// The trigram index matches nothing shorter than a trigram.
+const MIN_TRIGRAM_CHARS: usize = 3;
 
 /// A tag as stored: trimmed, lower case, 1 to 40 characters.
 pub fn normalize_tag(tag: &str) -> Option<String> {
@@ -230,7 +249,11 @@ impl TenantStore {
         };
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-        let rows = sqlx::query(LIST)
+        let phrase = search
+            .filter(|s| self.store().backend() == Backend::Sqlite && s.chars().count() >= MIN_TRIGRAM_CHARS)
+            .map(|s| format!("\"{}\"", s.replace('"', "\"\"")));
+        let sql = if phrase.is_some() { &LIST_BY_TRIGRAMS } else { &LIST_BY_PATTERN };
+        let mut query = sqlx::query(sql.as_str())
             .bind(self.account_id().to_string())
             .bind(q.me.to_string())
             .bind(status)
@@ -244,9 +267,11 @@ impl TenantStore {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(limit)
-            .bind(only)
-            .fetch_all(&self.store().read)
-            .await?;
+            .bind(only);
+        if let Some(phrase) = phrase {
+            query = query.bind(phrase);
+        }
+        let rows = query.fetch_all(&self.store().read).await?;
         rows.iter().map(view).collect()
     }
 
@@ -307,12 +332,17 @@ impl TenantStore {
         .await?;
         let mut items = Vec::with_capacity(messages.len() + notes.len() + activity.len());
         for r in messages.iter().rev() {
+            let direction: String = r.try_get("direction")?;
+            let extras = match direction.as_str() {
+                "in" => InboundPayload::decode(r.try_get("payload")?),
+                _ => InboundPayload::default(),
+            };
             items.push(ThreadItem::Message(ThreadMessage {
                 id: r.try_get("id")?,
-                direction: r.try_get("direction")?,
+                direction,
                 kind: r.try_get("kind")?,
                 body: r.try_get("body")?,
-                payload: r.try_get("payload")?,
+                extras,
                 status: r.try_get("status")?,
                 error: r.try_get("error")?,
                 sent_by: r.try_get("sent_by")?,
@@ -405,11 +435,48 @@ impl TenantStore {
         Ok(())
     }
 
-    /// Returns the conversation to the bot.
-    pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
+    /// Returns the conversation to the bot. With `start` (a flow id; the caller checks that it may start), the
+    /// run in progress ends and a job starts that flow from its start node; the trail names the flow. An unknown
+    /// flow is NotFound and changes nothing.
+    pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>, start: Option<&str>) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
         let mut tx = self.store().write.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "mode = 'bot'", None).await?;
-        self.record_activity(&mut tx, conversation_id, actor, "handed_back", "").await?;
+        let flow_name = match start {
+            None => String::new(),
+            Some(flow) => {
+                let name: String = sqlx::query_scalar("SELECT name FROM flows WHERE account_id = $1 AND id = $2")
+                    .bind(&account)
+                    .bind(flow)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // Bumping the revision makes a step that read the old run retry on the new state.
+                sqlx::query(
+                    "UPDATE flow_runs SET state = NULL, rev = rev + 1, updated_at = $3 \
+                     WHERE account_id = $1 AND conversation_id = $2",
+                )
+                .bind(&account)
+                .bind(conversation_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let token = uuid::Uuid::now_v7().to_string();
+                let payload = serde_json::json!({ "conversation": conversation_id, "flow": flow, "token": token });
+                let key = format!("start:{token}");
+                let job = crate::NewJob {
+                    account_id: Some(self.account_id()),
+                    kind: crate::FLOW_START,
+                    payload: &payload.to_string(),
+                    dedupe_key: Some(&key),
+                    run_at: None,
+                    max_attempts: 8,
+                };
+                crate::jobs::enqueue_in(&mut tx, now, &job).await?;
+                name
+            }
+        };
+        self.record_activity(&mut tx, conversation_id, actor, "handed_back", &flow_name).await?;
         tx.commit().await?;
         let id = conversation_id.to_owned();
         self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: "bot".into() }).await;

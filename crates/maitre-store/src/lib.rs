@@ -42,12 +42,12 @@ pub use canned::CannedResponse;
 pub use channels::{Channel, NewChannel};
 pub use clock::Clock;
 pub use contacts::{Consent, Contact, ContactConversation, ContactEdit, ContactQuery};
-pub use conversations::{IncomingMessage, Outgoing, Recorded, SEND};
+pub use conversations::{InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
 pub use flows::{
-    AutomationSettings, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply, StepConflict,
-    StepEffects, StepInput,
+    AutomationSettings, FLOW_START, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply,
+    StepConflict, StepEffects, StepInput,
 };
 pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{CONTACT_IMPORT, ContactImport, ImportOutcome};

@@ -5,8 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
 use maitre_store::{
-    Clock, Filter, InboxQuery, IncomingMessage, LiveEvent, NewAccount, NewChannel, Store, StoreError, TenantStore,
-    ThreadItem,
+    Clock, FLOW_START, Filter, InboundPayload, InboxQuery, IncomingMessage, LiveEvent, Media, MediaRef, NewAccount,
+    NewChannel, StepEffects, Store, StoreError, TenantStore, ThreadItem,
 };
 use maitre_testkit::TestDb;
 
@@ -52,6 +52,10 @@ async fn world() -> World {
 impl World {
     /// A guest's text message at the clock's time; returns the conversation id.
     async fn inbound(&self, guest: &str, name: &str, text: &str) -> String {
+        self.inbound_with(guest, name, "text", text, &InboundPayload::default()).await
+    }
+
+    async fn inbound_with(&self, guest: &str, name: &str, kind: &str, text: &str, payload: &InboundPayload) -> String {
         self.clock.advance(TimeDelta::seconds(1));
         let at: DateTime<Utc> = self.clock.now();
         let pid = format!("wamid.{}", uuid::Uuid::now_v7());
@@ -62,12 +66,12 @@ impl World {
                 contact_external_id: guest,
                 contact_name: Some(name),
                 direction: "in",
-                kind: "text",
+                kind,
                 body: text,
-                payload: "",
+                payload,
                 platform_message_id: &pid,
                 at,
-                automate_at: None,
+                automate_at: Some(at),
             })
             .await
             .unwrap()
@@ -116,7 +120,7 @@ async fn filters_follow_assignment_takeover_and_closing_and_the_trail_says_who()
 
     // A guest writing again reopens; reopening by hand is recorded.
     w.tenant.set_closed(&cleo, false, Some(w.owner)).await.unwrap();
-    w.tenant.hand_back(&anna, Some(w.owner)).await.unwrap();
+    w.tenant.hand_back(&anna, Some(w.owner), None).await.unwrap();
     let trail: Vec<(String, Option<String>)> =
         w.tenant.activity(&anna).await.unwrap().into_iter().map(|a| (a.kind, a.actor)).collect();
     assert_eq!(trail, [("taken_over".into(), Some("Salon".into())), ("handed_back".into(), Some("Salon".into()))]);
@@ -225,6 +229,88 @@ async fn search_finds_message_text_and_contact_names_in_this_account_only() {
     let (other, _) = account(&w.store, "Other", "other@example.com").await;
     let other = w.store.tenant_for_operator(other).await.unwrap();
     assert!(other.inbox(&search("freitag")).await.unwrap().items.is_empty());
+}
+
+#[tokio::test]
+async fn search_folds_case_beyond_ascii_and_forgets_erased_texts() {
+    let w = world().await;
+    let anna = w.inbound("4911", "Anna", "Schöne Grüße aus KÖLN").await;
+    w.inbound("4922", "Ben", "Ein Tisch für zwei, bitte").await;
+    let search = |s: &'static str| InboxQuery { search: Some(s), ..w.query(Filter::All) };
+    assert_eq!(w.names(&search("köln")).await, ["Anna"], "Ö and ö are one letter");
+    assert_eq!(w.names(&search("GRÜSSE")).await, Vec::<String>::new(), "ß is not ss (as in PostgreSQL's LOWER)");
+    assert_eq!(w.names(&search("e grüße a")).await, ["Anna"], "across word boundaries");
+    assert_eq!(w.names(&search("ü")).await.len(), 2, "shorter than a trigram: still found");
+    assert_eq!(w.names(&search("\"zwei, bitte\"")).await, Vec::<String>::new(), "quotes are literal");
+    assert_eq!(w.names(&search("zwei, bitte")).await, ["Ben"]);
+
+    let contact = w.tenant.conversation(&anna, w.owner).await.unwrap().contact_id;
+    w.tenant.erase_contact(&contact, w.owner).await.unwrap();
+    assert!(w.names(&search("köln")).await.is_empty(), "an erased text is not found any more");
+    assert_eq!(w.names(&search("bitte")).await, ["Ben"]);
+}
+
+#[tokio::test]
+async fn a_guests_media_and_references_come_back_with_the_thread_and_flows_read_the_value() {
+    let w = world().await;
+    let payload = InboundPayload {
+        value: "18000000000000010".into(),
+        attachments: vec![Media {
+            kind: "image".into(),
+            url: Some("https://cdn.example/a.jpg".into()),
+            mime: Some("image/jpeg".into()),
+            name: None,
+        }],
+        reference: Some(MediaRef { kind: "post".into(), id: Some("18000000000000010".into()), url: None }),
+    };
+    let anna = w.inbound_with("4911", "Anna", "comment", "nice!", &payload).await;
+    let extras: Vec<InboundPayload> = w
+        .tenant
+        .thread(&anna)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| match i {
+            ThreadItem::Message(m) => Some(m.extras),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(extras, [payload]);
+    assert_eq!(w.tenant.step_input(&anna).await.unwrap().pending[0].payload, "18000000000000010");
+    let hostile = Media { url: Some("JavaScript:alert(1)".into()), ..Media::default() };
+    assert_eq!(hostile.http_url(), None);
+    assert_eq!(Media { url: Some("HTTPS://x.example/a b".into()), ..hostile }.http_url(), None);
+}
+
+#[tokio::test]
+async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_start() {
+    let w = world().await;
+    let anna = w.inbound("4911", "Anna", "hi").await;
+    let flow = w.tenant.create_flow("Welcome", "{}", "").await.unwrap().id;
+    let running = StepEffects { key: "k".into(), state: Some("{\"flow_id\":\"old\"}".into()), ..Default::default() };
+    w.tenant.apply_step(&anna, &running).await.unwrap().unwrap();
+    w.tenant.take_over(&anna, Some(w.owner)).await.unwrap();
+
+    assert!(matches!(w.tenant.hand_back(&anna, Some(w.owner), Some("nope")).await, Err(StoreError::NotFound)));
+    assert_eq!(w.tenant.conversation(&anna, w.owner).await.unwrap().mode, "human", "nothing changed");
+    let (other, _) = account(&w.store, "Other", "other@example.com").await;
+    let other = w.store.tenant_for_operator(other).await.unwrap();
+    assert!(matches!(other.hand_back(&anna, None, Some(&flow)).await, Err(StoreError::NotFound)));
+
+    w.tenant.hand_back(&anna, Some(w.owner), Some(&flow)).await.unwrap();
+    let input = w.tenant.step_input(&anna).await.unwrap();
+    assert_eq!((input.mode.as_str(), input.state), ("bot", None), "the old run ended");
+    let last = w.tenant.activity(&anna).await.unwrap().pop().unwrap();
+    assert_eq!((last.kind.as_str(), last.detail.as_str()), ("handed_back", "Welcome"));
+    let lease = w.clock.now() + TimeDelta::minutes(1);
+    let jobs = w.store.claim_jobs("test", lease, 10).await.unwrap();
+    let starts: Vec<serde_json::Value> =
+        jobs.iter().filter(|j| j.kind == FLOW_START).map(|j| serde_json::from_str(&j.payload).unwrap()).collect();
+    assert_eq!(starts.len(), 1, "{jobs:?}");
+    assert_eq!(
+        (starts[0]["conversation"].as_str(), starts[0]["flow"].as_str()),
+        (Some(anna.as_str()), Some(flow.as_str()))
+    );
 }
 
 #[tokio::test]

@@ -1,10 +1,13 @@
 //! What the inbox pages and the JSON API share: the messaging-window rule as staff see it, placeholders in
-//! replies, and sending a reply by hand (checked here, queued durably, checked again by the send job).
+//! replies, sending a reply by hand (checked here, queued durably, checked again by the send job), and handing a
+//! conversation back to the bot, optionally restarting a flow.
+use std::collections::HashSet;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use maitre_channels::policy::{self, Allowed};
-use maitre_domain::UserId;
+use maitre_domain::{ChannelId, UserId};
 use maitre_gateway::Platform;
-use maitre_store::{ConversationView, StoreError, TenantStore};
+use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -112,6 +115,40 @@ pub async fn send_reply(
     let id = tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?;
     state.worker.wake();
     Ok(id)
+}
+
+/// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
+pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result<Vec<FlowRecord>, AppError> {
+    let active: HashSet<String> = tenant.active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
+    Ok(tenant.flows().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
+}
+
+/// Returns a conversation to the bot. With a flow id (`""`: none), that flow starts over from its start node,
+/// whatever ran before; an unknown flow (or another account's) is NotFound, one that cannot start here a
+/// validation error.
+pub async fn hand_back(
+    state: &AppState,
+    tenant: &TenantStore,
+    tr: &Tr,
+    conversation: &ConversationView,
+    flow: &str,
+    by: Option<UserId>,
+) -> Result<(), AppError> {
+    let flow = match flow.trim() {
+        "" => None,
+        id => {
+            let flow = tenant.flow(id).await?;
+            if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
+                return Err(AppError::Validation(tr.t1("inbox-flow-not-startable", "flow", &flow.name)));
+            }
+            Some(flow.id)
+        }
+    };
+    tenant.hand_back(&conversation.id, by, flow.as_deref()).await?;
+    if flow.is_some() {
+        state.worker.wake();
+    }
+    Ok(())
 }
 
 /// Store refusals of inbox input, as messages a person understands.

@@ -13,6 +13,10 @@ pub const STEP_BUDGET: usize = 100;
 /// Handles one input: opt-out first, then a trigger that may start (or interrupt into) a flow, then the run in
 /// progress. `running` is the stored state with the flow version it belongs to.
 pub fn handle(flows: &[Candidate], running: Option<(&RunState, &FlowDef)>, input: &Input, ctx: &Context) -> Outcome {
+    if let Input::Start { flow } = input {
+        // Whatever ran ends; an unknown (or meanwhile disabled) flow leaves the conversation idle.
+        return start(flows, flow, None, ctx);
+    }
     let incoming = Incoming::new(input, ctx.contact.is_new);
     if let Some(word) = incoming.opt_out() {
         let actions = vec![Action::OptOut { word: word.to_owned() }];

@@ -420,6 +420,11 @@ pub enum Input {
     Event {
         name: String,
     },
+    /// Start this flow at its start node, ending any run in progress (a member handed the conversation back to
+    /// the bot with a restart).
+    Start {
+        flow: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,7 +70,7 @@ async fn inbound(db: &TestDb, store: &Store, tenant: &TenantStore, ch: ChannelId
         direction: "in",
         kind: "text",
         body: text,
-        payload: "",
+        payload: &Default::default(),
         platform_message_id: &key,
         at: Utc::now(),
         automate_at: None,

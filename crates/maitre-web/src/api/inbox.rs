@@ -1,6 +1,7 @@
 //! The inbox over the API: conversations (filters, search, keyset pages), a thread, and the same actions as the
 //! pages. A token is not a person: its replies get automation's messaging window (no human-agent tag), and the
 //! trail records them as done by the API.
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -16,7 +17,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, AppError};
 use crate::i18n::Tr;
-use crate::inbox::{ReplyInput, input_error, send_reply};
+use crate::inbox::{ReplyInput, hand_back as hand_back_to_bot, input_error, send_reply};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -91,6 +92,30 @@ pub struct ThreadItemDto {
     /// Who wrote the note, sent the message by hand or did the action.
     by: Option<String>,
     at: String,
+    /// Inbound messages: images, audio, video, documents, shared posts, story mentions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<AttachmentDto>,
+    /// Inbound messages: the story a guest replied to, or the post they commented on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<ReferenceDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentDto {
+    /// image, audio, video, document, sticker, share or story_mention.
+    r#type: String,
+    /// Only http(s) URLs are passed on; media without one (e.g. WhatsApp's, fetched by id) have none.
+    url: Option<String>,
+    mime_type: Option<String>,
+    filename: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferenceDto {
+    /// story or post.
+    r#type: String,
+    id: Option<String>,
+    url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,6 +128,13 @@ pub struct ThreadDto {
 #[serde(deny_unknown_fields)]
 pub struct TextInput {
     text: String,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HandBackInput {
+    /// A flow to start from its start node (published, enabled, running on the conversation's channel).
+    flow: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -182,6 +214,22 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
     let at = item.at().to_rfc3339();
     match item {
         ThreadItem::Message(m) => ThreadItemDto {
+            attachments: m
+                .extras
+                .attachments
+                .iter()
+                .map(|a| AttachmentDto {
+                    r#type: a.kind.clone(),
+                    url: a.http_url().map(str::to_owned),
+                    mime_type: a.mime.clone(),
+                    filename: a.name.clone(),
+                })
+                .collect(),
+            reference: m.extras.reference.as_ref().map(|r| ReferenceDto {
+                r#type: r.kind.clone(),
+                id: r.id.clone(),
+                url: r.http_url().map(str::to_owned),
+            }),
             r#type: "message".into(),
             id: Some(m.id),
             direction: Some(m.direction),
@@ -202,6 +250,8 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
             error: None,
             by: n.author,
             at,
+            attachments: vec![],
+            reference: None,
         },
         ThreadItem::Activity(a) => ThreadItemDto {
             r#type: "activity".into(),
@@ -213,6 +263,8 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
             error: None,
             by: a.actor,
             at,
+            attachments: vec![],
+            reference: None,
         },
     }
 }
@@ -286,10 +338,26 @@ async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCo
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/handback", tag = "inbox", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn hand_back(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    request_body(content = HandBackInput, description = "Optional: a flow to start"),
+    responses((status = 204), (status = 400, body = ErrorBody),
+        (status = 404, description = "Unknown conversation or flow", body = ErrorBody),
+        (status = 422, description = "The flow cannot start in this conversation", body = ErrorBody)))]
+async fn hand_back(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.hand_back(&id, None).await?;
+    // The body is optional: a bare POST just hands back.
+    let input: HandBackInput = if body.is_empty() {
+        HandBackInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?
+    };
+    let conversation = caller.tenant.conversation(&id, nobody()).await?;
+    let flow = input.flow.as_deref().unwrap_or("");
+    hand_back_to_bot(&state, &caller.tenant, &TR, &conversation, flow, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -61,7 +61,7 @@ pub struct ApiJson<T>(pub T);
         reservations::StatusInput, reservations::RefusedBody, reservations::RefusedDetail,
         reservations::BookingSettingsDto,
         inbox::ConversationDto, inbox::ConversationPage, inbox::ThreadItemDto, inbox::ThreadDto, inbox::TextInput,
-        inbox::AssignInput, inbox::Created,
+        inbox::AssignInput, inbox::HandBackInput, inbox::AttachmentDto, inbox::ReferenceDto, inbox::Created,
         flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::EnabledInput,
         flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
         flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,

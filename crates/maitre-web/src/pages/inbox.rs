@@ -14,17 +14,18 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use maitre_domain::{Action, ChannelId, UserId};
-use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, ThreadItem, ThreadMessage};
+use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::inbox_items::{ItemView, item_view, kind_label};
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
-use crate::inbox::{ReplyInput, WindowRule, input_error, send_reply, window_rule};
+use crate::inbox::{ReplyInput, WindowRule, input_error, send_reply, startable_flows, window_rule};
 
 const PAGE_SIZE: i64 = 30;
 
@@ -125,11 +126,6 @@ struct ListPage {
 
 fn base(m: &Member) -> String {
     format!("/a/{}/inbox", m.account.id)
-}
-
-/// Preview text of a message kind without text.
-fn kind_label(tr: &Tr, kind: &str) -> String {
-    tr.t(&format!("msg-kind-{}", kind.replace('_', "-")))
 }
 
 fn row_view(tr: &Tr, base: &str, c: ConversationView) -> RowView {
@@ -280,21 +276,6 @@ async fn events(
 
 // ---- the thread ----
 
-struct ItemView {
-    /// CSS classes: `msg in`, `msg out`, `note`, `activity`.
-    class: &'static str,
-    id: String,
-    /// A caption above the text: the kind of a media message, a button choice, a story reply.
-    label: String,
-    body: String,
-    link: Option<String>,
-    meta: String,
-    status: String,
-    status_label: String,
-    error: String,
-    retry: Option<String>,
-}
-
 struct Header {
     id: String,
     contact: String,
@@ -316,6 +297,8 @@ struct ThreadPartial {
     items: Vec<ItemView>,
     window: WindowRule,
     members: Vec<Opt>,
+    /// Flows a hand-back may start (only while a member has the conversation).
+    flows: Vec<Opt>,
     me: String,
     can_work: bool,
 }
@@ -339,75 +322,6 @@ struct ThreadPage {
     error: Option<String>,
 }
 
-fn message_view(tr: &Tr, base: &str, can_work: bool, m: ThreadMessage) -> ItemView {
-    let media = matches!(m.kind.as_str(), "image" | "audio" | "video" | "document" | "sticker" | "share");
-    let label = match m.kind.as_str() {
-        "text" | "command" => String::new(),
-        "quick_reply" | "postback" | "button" | "interactive_reply" => tr.t("msg-chose"),
-        "story_reply" | "story_mention" | "comment" | "location" | "reaction" | "unsupported" => {
-            kind_label(tr, &m.kind)
-        }
-        _ if media => kind_label(tr, &m.kind),
-        _ => String::new(),
-    };
-    // The payload of media, story and comment events is a link or reference when the platform gave one.
-    let link = Some(m.payload.as_str()).filter(|p| p.starts_with("https://")).map(str::to_owned);
-    let reference = matches!(m.kind.as_str(), "story_reply" | "story_mention" | "comment" | "postback")
-        && link.is_none()
-        && !m.payload.is_empty();
-    let mut body = m.body;
-    if reference {
-        body = format!("{body} ({})", m.payload).trim().to_owned();
-    }
-    let out = m.direction == "out";
-    let author = match (&m.sent_by, out) {
-        (Some(name), _) => name.clone(),
-        (None, true) => tr.t("msg-by-bot"),
-        (None, false) => String::new(),
-    };
-    ItemView {
-        class: if out { "msg out" } else { "msg in" },
-        label,
-        body,
-        link,
-        meta: [author, format_time(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
-        status_label: if out { tr.t(&format!("msg-status-{}", m.status)) } else { String::new() },
-        retry: (out && m.status == "failed" && can_work).then(|| format!("{base}/messages/{}/retry", m.id)),
-        status: m.status,
-        error: m.error,
-        id: m.id,
-    }
-}
-
-fn item_view(tr: &Tr, base: &str, can_work: bool, item: ThreadItem) -> ItemView {
-    let plain = |class, id: String, body: String, meta: String| ItemView {
-        class,
-        id,
-        label: String::new(),
-        body,
-        link: None,
-        meta,
-        status: String::new(),
-        status_label: String::new(),
-        error: String::new(),
-        retry: None,
-    };
-    match item {
-        ThreadItem::Message(m) => message_view(tr, base, can_work, m),
-        ThreadItem::Note(n) => {
-            let author = n.author.unwrap_or_else(|| tr.t("actor-api"));
-            let meta = format!("{} · {author} · {}", tr.t("inbox-note"), format_time(n.at));
-            plain("note", n.id, n.body, meta)
-        }
-        ThreadItem::Activity(a) => {
-            let actor = a.actor.unwrap_or_else(|| tr.t("actor-api"));
-            let text =
-                tr.tn(&format!("activity-{}", a.kind.replace('_', "-")), &[("actor", &actor), ("detail", &a.detail)]);
-            plain("activity", String::new(), text, format_time(a.at))
-        }
-    }
-}
-
 /// The live part of a thread for `m`, which also marks the conversation read for them.
 async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str) -> Result<ThreadPartial, AppError> {
     let me = m.signed.user.id;
@@ -424,6 +338,12 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
         let selected = conv.assignee == Some(member.user_id);
         members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
     }
+    let flows = if can_work && conv.mode == "human" {
+        let startable = startable_flows(&m.tenant, conv.channel_id).await?;
+        startable.into_iter().map(|f| Opt { value: f.id, label: f.name, selected: false }).collect()
+    } else {
+        vec![]
+    };
     Ok(ThreadPartial {
         tr,
         csrf: env_csrf,
@@ -445,6 +365,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
         items,
         window,
         members,
+        flows,
         me: me.to_string(),
         can_work,
     })
@@ -601,14 +522,27 @@ async fn take_over(
     Ok(back(&m, &id))
 }
 
+#[derive(Deserialize)]
+struct HandBackForm {
+    /// A flow to start; empty: the bot just listens again.
+    #[serde(default)]
+    flow: String,
+}
+
 async fn hand_back(
+    State(state): State<AppState>,
+    env: PageEnv,
     m: Member,
     Path((_, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<HandBackForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.hand_back(&id, Some(m.signed.user.id)).await?;
-    Ok(back(&m, &id))
+    let tr = Tr::new(m.signed.user.locale);
+    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
+    match crate::inbox::hand_back(&state, &m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
+        Ok(()) => Ok(back(&m, &id)),
+        Err(e) => refused(&state, env, &m, &id, e).await,
+    }
 }
 
 async fn close(

@@ -13,6 +13,7 @@ mod flow_graph;
 pub(crate) mod flows;
 mod imports;
 mod inbox;
+mod inbox_items;
 mod invites;
 mod me;
 mod oauth;

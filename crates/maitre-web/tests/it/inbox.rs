@@ -30,11 +30,11 @@ pub(crate) async fn inbox_with(app: TestApp, text: &str) -> Inbox {
 }
 
 impl Inbox {
-    fn thread(&self) -> String {
+    pub(crate) fn thread(&self) -> String {
         format!("/a/{}/inbox/{}", self.account, self.conversation)
     }
 
-    async fn act(&self, c: &Client, action: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
+    pub(crate) async fn act(&self, c: &Client, action: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
         c.submit(&format!("/a/{}/inbox", self.account), &format!("{}/{action}", self.thread()), fields).await
     }
 }
@@ -120,7 +120,7 @@ async fn canned_responses_fill_placeholders_and_count_their_uses() {
     assert_eq!(by_viewer.status, StatusCode::FORBIDDEN);
 }
 
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     token: &str,
     method: reqwest::Method,

@@ -12,6 +12,7 @@ mod http;
 mod inbox;
 mod inbox_browser;
 mod inbox_nodes;
+mod inbox_threads;
 mod invites;
 mod isolation;
 mod operations;

@@ -60,6 +60,23 @@ fn another_flows_keyword_interrupts_only_interruptible_runs() {
 }
 
 #[test]
+fn a_start_input_ends_the_run_and_begins_the_named_flow_whatever_its_triggers() {
+    let running = ask_flow(&["go"], false);
+    let other = ask_flow(&["menu"], false);
+    let flows = two_flows(&running, &other);
+    let c = Ctx::default();
+    let started = handle(&flows, None, &text("go"), &c.get()).state.unwrap();
+    let restart = Input::Start { flow: "other".into() };
+    let out = handle(&flows, Some((&started, &running)), &restart, &c.get());
+    let state = out.state.unwrap();
+    assert_eq!((state.flow_id.as_str(), state.node.as_str()), ("other", "q"));
+    assert_eq!(sent(&out.actions), vec!["Frage?"]);
+    let gone = Input::Start { flow: "deleted".into() };
+    let out = handle(&flows, Some((&started, &running)), &gone, &c.get());
+    assert_eq!((out.state, out.actions), (None, vec![]), "an unknown flow ends the run and starts nothing");
+}
+
+#[test]
 fn catch_all_triggers_never_interrupt() {
     let running = ask_flow(&["go"], true);
     let other: FlowDef = serde_json::from_value(json!({
