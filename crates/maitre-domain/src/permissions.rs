@@ -97,10 +97,12 @@ pub enum Action {
     EraseContact,
     /// Invite people by email and revoke pending invitations.
     InviteMembers,
+    /// Edit or delete other members' notes on contacts (everyone who may manage contacts changes their own).
+    ModerateContactNotes,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -125,6 +127,7 @@ impl Action {
         Action::ImportContacts,
         Action::EraseContact,
         Action::InviteMembers,
+        Action::ModerateContactNotes,
     ];
 }
 
@@ -152,6 +155,12 @@ pub fn allowed(role: Role, action: Action) -> bool {
     }
 }
 
+/// Whether a member may edit or delete a note on a contact: their own with `ManageContacts`, anyone's (and
+/// notes written through the API) with `ModerateContactNotes`.
+pub fn can_change_note(role: Role, own: bool) -> bool {
+    allowed(role, Action::ManageContacts) && (own || allowed(role, Action::ModerateContactNotes))
+}
+
 /// Whether `actor` may give `target_role` to someone (or take it away). Only owners make or unmake owners.
 pub fn can_assign_role(actor: Role, target_role: Role) -> bool {
     allowed(actor, Action::ManageTeam) && (target_role != Role::Owner || actor == Role::Owner)
@@ -164,7 +173,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 24] = [
+    const MATRIX: [(Action, [bool; 4]); 25] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -189,6 +198,7 @@ mod tests {
         (ImportContacts, [true, true, false, false]),
         (EraseContact, [true, true, false, false]),
         (InviteMembers, [true, true, false, false]),
+        (ModerateContactNotes, [true, true, false, false]),
     ];
 
     #[test]
@@ -229,6 +239,15 @@ mod tests {
                 };
                 assert_eq!(can_assign_role(actor, target), expected, "{actor} assigns {target}");
             }
+        }
+    }
+
+    #[test]
+    fn notes_change_by_their_author_or_a_moderator() {
+        for role in Role::ALL {
+            let manages = allowed(role, ManageContacts);
+            assert_eq!(can_change_note(role, true), manages, "{role} own");
+            assert_eq!(can_change_note(role, false), matches!(role, Role::Owner | Role::Admin), "{role} other's");
         }
     }
 

@@ -1,5 +1,5 @@
 //! Creating accounts and finding which accounts a user belongs to: the only doors into a [`TenantStore`].
-use maitre_domain::{AccountId, AccountSettings, Role, UserId};
+use maitre_domain::{AccountId, AccountSettings, ApiTokenId, Role, UserId};
 use sqlx::FromRow;
 
 use crate::secrets::hash_token;
@@ -97,11 +97,11 @@ impl Store {
         Ok((TenantStore::new(self.clone(), account), role.parse().map_err(StoreError::corrupt)?))
     }
 
-    /// The tenant handle an API token grants, with the token's role. Revoked or unknown → NotFound.
-    pub async fn tenant_for_api_token(&self, token: &str) -> Result<(TenantStore, Role)> {
+    /// The tenant handle an API token grants, with the token's role and id. Revoked or unknown → NotFound.
+    pub async fn tenant_for_api_token(&self, token: &str) -> Result<(TenantStore, Role, ApiTokenId)> {
         let row = sqlx::query(
             "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL \
-             RETURNING account_id, role",
+             RETURNING account_id, role, id",
         )
         .bind(hash_token(token))
         .bind(self.now_ms())
@@ -110,9 +110,11 @@ impl Store {
         use sqlx::Row;
         let account: String = row.try_get("account_id")?;
         let role: String = row.try_get("role")?;
+        let id: String = row.try_get("id")?;
         Ok((
             TenantStore::new(self.clone(), account.parse().map_err(StoreError::corrupt)?),
             role.parse().map_err(StoreError::corrupt)?,
+            id.parse().map_err(StoreError::corrupt)?,
         ))
     }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::{FieldDef, FieldKind};
+use maitre_domain::{ApiTokenId, ChannelId, UserId};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::{from_ms, to_ms};
@@ -56,13 +57,58 @@ pub struct ContactQuery<'a> {
     pub limit: i64,
 }
 
-/// A change to a contact, already checked (see `maitre_domain::contacts`). A field value of `None` removes it.
+/// A change to a contact, already checked (see `maitre_domain::contacts`). A field value of `None` removes it;
+/// `tags`, when given, replace the contact's tags.
 #[derive(Debug, Default)]
 pub struct ContactEdit {
     pub name: String,
     pub phone: String,
     pub email: String,
     pub fields: Vec<(String, Option<String>)>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Who changed a contact: a member, or an API token (a token is not a person, but the audit names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Member(UserId),
+    Token(ApiTokenId),
+}
+
+impl Actor {
+    pub fn member(self) -> Option<UserId> {
+        match self {
+            Actor::Member(u) => Some(u),
+            Actor::Token(_) => None,
+        }
+    }
+
+    pub fn token(self) -> Option<ApiTokenId> {
+        match self {
+            Actor::Token(t) => Some(t),
+            Actor::Member(_) => None,
+        }
+    }
+}
+
+/// Stored as the user id, or `token:` and the token id.
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Member(u) => write!(f, "{u}"),
+            Actor::Token(t) => write!(f, "token:{t}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Actor {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.strip_prefix("token:") {
+            Some(t) => t.parse().map(Actor::Token).map_err(StoreError::corrupt),
+            None => s.parse().map(Actor::Member).map_err(StoreError::corrupt),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -220,7 +266,42 @@ impl TenantStore {
         rows.iter().map(contact_from).collect()
     }
 
-    /// Changes a contact's name, phone, email and custom field values in one transaction.
+    /// Adds a contact to one of the account's channels (else NotFound); an identity the channel already knows is
+    /// Conflict `contact_identity`.
+    pub async fn create_contact(&self, channel: ChannelId, external_id: &str, edit: &ContactEdit) -> Result<String> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.store().write.begin().await?;
+        sqlx::query_scalar::<_, String>("SELECT id FROM channels WHERE account_id = $1 AND id = $2")
+            .bind(&account)
+            .bind(channel.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let created = sqlx::query(
+            "INSERT INTO contacts (account_id, id, channel_id, external_id, name, phone, email, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel_id, external_id) DO NOTHING",
+        )
+        .bind(&account)
+        .bind(&id)
+        .bind(channel.to_string())
+        .bind(external_id)
+        .bind(&edit.name)
+        .bind(&edit.phone)
+        .bind(&edit.email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if created.rows_affected() == 0 {
+            return Err(StoreError::Conflict { constraint: "contact_identity".into() });
+        }
+        apply_extras(&mut tx, &account, &id, edit, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes a contact's name, phone, email, custom field values (and tags, if given) in one transaction.
     pub async fn update_contact(&self, id: &str, edit: &ContactEdit) -> Result<()> {
         let account = self.account_id().to_string();
         let mut tx = self.store().write.begin().await?;
@@ -238,27 +319,7 @@ impl TenantStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        for (key, value) in &edit.fields {
-            match value {
-                Some(v) => sqlx::query(
-                    "INSERT INTO contact_field_values (account_id, contact_id, field_key, value) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, contact_id, field_key) \
-                     DO UPDATE SET value = excluded.value",
-                )
-                .bind(&account)
-                .bind(id)
-                .bind(key)
-                .bind(v),
-                None => sqlx::query(
-                    "DELETE FROM contact_field_values WHERE account_id = $1 AND contact_id = $2 AND field_key = $3",
-                )
-                .bind(&account)
-                .bind(id)
-                .bind(key),
-            }
-            .execute(&mut *tx)
-            .await?;
-        }
+        apply_extras(&mut tx, &account, id, edit, self.store().now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -423,4 +484,65 @@ impl TenantStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Field values and (when given) the tag set of an edit, inside the caller's transaction.
+async fn apply_extras(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: &str,
+    id: &str,
+    edit: &ContactEdit,
+    now: i64,
+) -> Result<()> {
+    for (key, value) in &edit.fields {
+        match value {
+            Some(v) => sqlx::query(
+                "INSERT INTO contact_field_values (account_id, contact_id, field_key, value) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, contact_id, field_key) \
+                 DO UPDATE SET value = excluded.value",
+            )
+            .bind(account)
+            .bind(id)
+            .bind(key)
+            .bind(v),
+            None => sqlx::query(
+                "DELETE FROM contact_field_values WHERE account_id = $1 AND contact_id = $2 AND field_key = $3",
+            )
+            .bind(account)
+            .bind(id)
+            .bind(key),
+        }
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(tags) = &edit.tags {
+        // Tags that stay keep their row (and the time they were first added).
+        let current: Vec<String> =
+            sqlx::query_scalar("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
+                .bind(account)
+                .bind(id)
+                .fetch_all(&mut **tx)
+                .await?;
+        for gone in current.iter().filter(|t| !tags.contains(t)) {
+            sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
+                .bind(account)
+                .bind(id)
+                .bind(gone)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for tag in tags.iter().filter(|t| !current.contains(t)) {
+            sqlx::query(
+                "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(account)
+            .bind(id)
+            .bind(tag)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -1,11 +1,11 @@
 //! GDPR for one contact: everything held about them as one JSON document (right of access), and erasure (right
 //! to be forgotten) in one transaction, audited with who did it and what was removed.
 use chrono::{DateTime, SecondsFormat, Utc};
-use maitre_domain::UserId;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
+use crate::contacts::Actor;
 use crate::operations::escape_like;
 use crate::tenant::TenantStore;
 use crate::{Result, StoreError};
@@ -22,9 +22,9 @@ pub struct Erased {
 #[derive(Debug, Clone)]
 pub struct Erasure {
     pub contact_id: String,
-    pub erased_by: UserId,
-    /// The member's email at the time of reading ('' if the user no longer exists).
-    pub erased_by_email: String,
+    pub erased_by: Actor,
+    /// The member's email or the API token's name at the time of reading ('' if gone).
+    pub erased_by_name: String,
     pub summary: String,
     pub at: DateTime<Utc>,
 }
@@ -37,8 +37,8 @@ fn time(ms: i64) -> String {
 const CONVERSATIONS_OF: &str = "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2";
 
 impl TenantStore {
-    /// Everything stored about one contact: identity, custom fields, tags, consent history, conversations with
-    /// every message, and reservations.
+    /// Everything stored about one contact: identity, custom fields, tags, consent history, staff notes,
+    /// conversations with every message, and reservations.
     pub async fn contact_export(&self, id: &str) -> Result<Value> {
         let c = self.contact(id).await?;
         let account = self.account_id().to_string();
@@ -88,6 +88,12 @@ impl TenantStore {
             .into_iter()
             .map(|k| json!({"state": k.state, "source": k.source, "detail": k.detail, "at": k.at.to_rfc3339()}))
             .collect();
+        let notes: Vec<Value> = self
+            .contact_notes(id)
+            .await?
+            .into_iter()
+            .map(|n| json!({"text": n.body, "by": n.author_name, "at": n.created_at.to_rfc3339()}))
+            .collect();
         let fields: serde_json::Map<String, Value> = c.fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         Ok(json!({
             "contact": {
@@ -98,6 +104,7 @@ impl TenantStore {
             "fields": fields,
             "tags": c.tags,
             "consents": consents,
+            "notes": notes,
             "conversations": conversations,
             "reservations": reservations,
         }))
@@ -105,9 +112,9 @@ impl TenantStore {
 
     /// Erases a contact: message texts and payloads blanked (queued replies never go out), the webhook items that
     /// carried them blanked, flow state dropped, reservations unlinked and stripped of name, phone, email and
-    /// notes, tags, field values and consent history deleted, and the identity anonymised. The row itself stays
+    /// notes, tags, field values, staff notes and consent history deleted, and the identity anonymised. The row itself stays
     /// (its id now means nobody) so conversations keep a valid reference. One transaction; audited.
-    pub async fn erase_contact(&self, id: &str, by: UserId) -> Result<Erased> {
+    pub async fn erase_contact(&self, id: &str, by: Actor) -> Result<Erased> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
         let mut tx = self.store().write.begin().await?;
@@ -158,7 +165,7 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        for table in ["contact_tags", "contact_field_values", "contact_consents"] {
+        for table in ["contact_tags", "contact_field_values", "contact_consents", "contact_notes"] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1 AND contact_id = $2")))
                 .bind(&account)
                 .bind(id)
@@ -195,8 +202,9 @@ impl TenantStore {
     /// The erasure audit, newest first.
     pub async fn erasures(&self) -> Result<Vec<Erasure>> {
         let rows = sqlx::query(
-            "SELECT e.contact_id, e.erased_by, COALESCE(u.email, '') AS email, e.summary, e.at \
+            "SELECT e.contact_id, e.erased_by, COALESCE(u.email, t.name, '') AS by_name, e.summary, e.at \
              FROM contact_erasures e LEFT JOIN users u ON u.id = e.erased_by \
+             LEFT JOIN api_tokens t ON t.account_id = e.account_id AND 'token:' || t.id = e.erased_by \
              WHERE e.account_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 500",
         )
         .bind(self.account_id().to_string())
@@ -206,8 +214,8 @@ impl TenantStore {
             .map(|r| {
                 Ok(Erasure {
                     contact_id: r.try_get("contact_id")?,
-                    erased_by: r.try_get::<String, _>("erased_by")?.parse().map_err(StoreError::corrupt)?,
-                    erased_by_email: r.try_get("email")?,
+                    erased_by: r.try_get::<String, _>("erased_by")?.parse()?,
+                    erased_by_name: r.try_get("by_name")?,
                     summary: r.try_get("summary")?,
                     at: from_ms(r.try_get("at")?),
                 })

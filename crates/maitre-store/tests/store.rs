@@ -105,8 +105,8 @@ async fn api_tokens_resolve_to_their_account_and_role_until_revoked() {
     let (a, owner) = account(&store, "Alpha", "a@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
     let (token, secret) = tenant.create_api_token("script", Role::Agent).await.unwrap();
-    let (via_token, role) = store.tenant_for_api_token(&secret).await.unwrap();
-    assert_eq!((via_token.account_id(), role), (a, Role::Agent));
+    let (via_token, role, id) = store.tenant_for_api_token(&secret).await.unwrap();
+    assert_eq!((via_token.account_id(), role, id), (a, Role::Agent, token.id));
     assert!(tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(), "use is recorded");
     tenant.revoke_api_token(token.id).await.unwrap();
     assert!(matches!(store.tenant_for_api_token(&secret).await, Err(StoreError::NotFound)));

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::{ContactError, FieldDef, parse_email, parse_phone, parse_tag, parse_text};
+use super::{ContactError, FieldDef, parse_email, parse_external_id, parse_phone, parse_tag, parse_text};
 
 /// What one CSV column becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,12 +235,8 @@ fn check_row(
                     }
                 }
             }
-            Target::ExternalId => {
-                if v.chars().count() > 200 || v.chars().any(char::is_whitespace) {
-                    return Err("the external id must be at most 200 characters without spaces".into());
-                }
-                row.external_id = v.to_owned();
-            }
+            Target::ExternalId if !v.is_empty() => row.external_id = parse_external_id(v).map_err(text)?,
+            Target::ExternalId => {}
             Target::Field(key) => {
                 let def = defs.get(key.as_str()).ok_or_else(|| format!("there is no custom field {key:?}"))?;
                 if let Some(value) = def.parse(v).map_err(text)? {

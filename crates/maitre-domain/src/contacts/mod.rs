@@ -61,6 +61,30 @@ pub fn parse_text(what: &str, raw: &str, max: usize) -> Result<String, ContactEr
     Ok(t.to_owned())
 }
 
+/// A guest's id on a platform as staff or files give it: 1 to 200 characters without spaces.
+pub fn parse_external_id(raw: &str) -> Result<String, ContactError> {
+    let v = raw.trim();
+    if v.is_empty() || v.chars().count() > 200 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ContactError::Invalid("the external id must be 1 to 200 characters without spaces".into()));
+    }
+    Ok(v.to_owned())
+}
+
+/// Longest note on a contact, in characters.
+pub const MAX_NOTE: usize = 4000;
+
+/// A staff note on a contact: trimmed, 1 to `MAX_NOTE` characters; line breaks and tabs are kept.
+pub fn parse_note(raw: &str) -> Result<String, ContactError> {
+    let t = raw.trim();
+    if t.is_empty()
+        || t.chars().count() > MAX_NOTE
+        || t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ContactError::Invalid(format!("a note needs 1 to {MAX_NOTE} characters of text")));
+    }
+    Ok(t.to_owned())
+}
+
 /// A tag: trimmed, lower-cased, 1 to 40 characters without commas (they separate tags in imports) or `/ ? #`
 /// (tags appear in URLs).
 pub fn parse_tag(raw: &str) -> Result<String, ContactError> {
@@ -238,6 +262,19 @@ mod tests {
         assert_eq!(choice.parse("  ").unwrap(), None, "empty clears the value");
         assert!(FieldDef::new("Drink", FieldKind::Choice, " , ").is_err());
         assert!(FieldDef::new("!!!", FieldKind::Text, "").is_err());
+    }
+
+    #[test]
+    fn notes_keep_their_lines_and_are_bounded() {
+        assert_eq!(
+            parse_note("  Allergic to nuts.\nPrefers the terrace.  ").unwrap(),
+            "Allergic to nuts.\nPrefers the terrace."
+        );
+        for bad in ["", "   ", "bell\u{7}"] {
+            assert!(parse_note(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_note(&"x".repeat(MAX_NOTE + 1)).is_err());
+        assert!(parse_note(&"x".repeat(MAX_NOTE)).is_ok());
     }
 
     #[test]

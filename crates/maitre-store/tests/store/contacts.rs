@@ -5,7 +5,8 @@ use maitre_domain::contacts::import::{ImportRow, Rejected};
 use maitre_domain::contacts::{FieldDef, FieldKind};
 use maitre_domain::{ChannelId, Locale, Role};
 use maitre_store::{
-    ContactEdit, ContactQuery, IncomingMessage, InviteState, NewChannel, RoutedItem, Store, StoreError, TenantStore,
+    Actor, ContactEdit, ContactQuery, IncomingMessage, InviteState, NewChannel, RoutedItem, Store, StoreError,
+    TenantStore,
 };
 use maitre_testkit::TestDb;
 
@@ -136,6 +137,7 @@ async fn custom_fields_are_defined_once_and_values_set_and_cleared() {
         phone: "+491701111111".into(),
         email: "ada@example.com".into(),
         fields: vec![("seating".into(), value.map(str::to_owned))],
+        tags: None,
     };
     tenant.update_contact(&id, &edit(Some("terrace"))).await.unwrap();
     let c = tenant.contact(&id).await.unwrap();
@@ -147,6 +149,30 @@ async fn custom_fields_are_defined_once_and_values_set_and_cleared() {
     tenant.delete_contact_field("seating").await.unwrap();
     assert!(tenant.contact(&id).await.unwrap().fields.is_empty(), "values go with their field");
     assert!(matches!(tenant.update_contact("nope", &edit(None)).await, Err(StoreError::NotFound)));
+}
+
+#[tokio::test]
+async fn contacts_are_created_once_per_identity_and_tags_replaced_as_a_set() {
+    let (store, _db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
+    let edit = |tags: &[&str]| ContactEdit {
+        name: "Ada".into(),
+        tags: Some(tags.iter().map(|t| (*t).to_owned()).collect()),
+        ..ContactEdit::default()
+    };
+    let id = tenant.create_contact(ch, "491701111111", &edit(&["vip", "regular"])).await.unwrap();
+    assert_eq!(tenant.contact(&id).await.unwrap().tags, ["regular", "vip"]);
+    let again = tenant.create_contact(ch, "491701111111", &edit(&[])).await.unwrap_err();
+    assert!(matches!(again, StoreError::Conflict { ref constraint } if constraint == "contact_identity"), "{again:?}");
+    tenant.update_contact(&id, &edit(&["vip", "terrace"])).await.unwrap();
+    assert_eq!(tenant.contact(&id).await.unwrap().tags, ["terrace", "vip"]);
+    let keep = ContactEdit { name: "Ada".into(), ..ContactEdit::default() };
+    tenant.update_contact(&id, &keep).await.unwrap();
+    assert_eq!(tenant.contact(&id).await.unwrap().tags, ["terrace", "vip"], "no tags given: tags kept");
+    let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
+    let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
+    let foreign = channel(&beta, "200").await;
+    let refused = tenant.create_contact(foreign, "491702222222", &edit(&[])).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "another account's channel");
 }
 
 #[tokio::test]
@@ -195,17 +221,21 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     inbound(&db, &store, &tenant, ch, "491708888888", "Someone else").await;
     tenant.add_contact_tag(&contact, "allergy").await.unwrap();
     tenant.set_contact_consent(&contact, false, "staff@example.com").await.unwrap();
+    let owner = store.user_by_email("a@example.com").await.unwrap().id;
+    tenant.add_contact_note(&contact, Actor::Member(owner), "Prefers the corner table").await.unwrap();
     let export = tenant.contact_export(&contact).await.unwrap();
+    assert_eq!(export["notes"][0]["text"], "Prefers the corner table");
     assert_eq!(export["contact"]["external_id"], "491709999999");
     assert_eq!(export["conversations"][0]["messages"][0]["text"], "My allergy: peanuts");
     assert_eq!(export["tags"][0], "allergy");
     assert_eq!(export["consents"][0]["detail"], "staff@example.com");
 
-    let owner = store.user_by_email("a@example.com").await.unwrap().id;
-    let erased = tenant.erase_contact(&contact, owner).await.unwrap();
+    let (token, _) = tenant.create_api_token("crm sync", Role::Admin).await.unwrap();
+    let erased = tenant.erase_contact(&contact, Actor::Token(token.id)).await.unwrap();
     assert_eq!((erased.messages, erased.events, erased.reservations), (1, 1, 0));
     assert!(matches!(tenant.contact(&contact).await, Err(StoreError::NotFound)));
-    assert!(matches!(tenant.erase_contact(&contact, owner).await, Err(StoreError::NotFound)));
+    assert!(matches!(tenant.erase_contact(&contact, Actor::Member(owner)).await, Err(StoreError::NotFound)));
+    assert!(tenant.contact_notes(&contact).await.unwrap().is_empty(), "notes go with the contact");
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let texts: Vec<String> = sqlx::query_scalar("SELECT body FROM messages").fetch_all(&pool).await.unwrap();
     assert!(!texts.iter().any(|t| t.contains("peanuts")) && texts.contains(&"Someone else".to_owned()));
@@ -213,9 +243,41 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     assert!(!items.iter().any(|t| t.contains("peanuts") || t.contains("491709999999")), "{items:?}");
     assert!(items.iter().any(|t| t.contains("491708888888")), "other guests untouched");
     let audit = tenant.erasures().await.unwrap();
-    assert_eq!((audit[0].contact_id.as_str(), audit[0].erased_by), (contact.as_str(), owner));
-    assert_eq!(audit[0].erased_by_email, "a@example.com");
+    assert_eq!((audit[0].contact_id.as_str(), audit[0].erased_by), (contact.as_str(), Actor::Token(token.id)));
+    assert_eq!(audit[0].erased_by_name, "crm sync");
     assert!(tenant.consents(&contact).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn notes_are_newest_first_scoped_to_their_contact_and_edited_in_place() {
+    let (store, db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
+    let ada = inbound(&db, &store, &tenant, ch, "491701111111", "Hi").await;
+    let bea = inbound(&db, &store, &tenant, ch, "491702222222", "Hello").await;
+    let owner = store.user_by_email("a@example.com").await.unwrap().id;
+    let first = tenant.add_contact_note(&ada, Actor::Member(owner), "Allergic to nuts").await.unwrap();
+    let (token, _) = tenant.create_api_token("crm", Role::Agent).await.unwrap();
+    let second = tenant.add_contact_note(&ada, Actor::Token(token.id), "Synced from the CRM").await.unwrap();
+    let notes = tenant.contact_notes(&ada).await.unwrap();
+    assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), [second.as_str(), first.as_str()]);
+    assert_eq!((notes[0].author, notes[0].author_name.as_str()), (Some(Actor::Token(token.id)), "crm"));
+    assert_eq!((notes[1].author, notes[1].author_name.as_str()), (Some(Actor::Member(owner)), "Owner"));
+    assert!(tenant.contact_notes(&bea).await.unwrap().is_empty());
+    assert!(matches!(tenant.contact_note(&bea, &first).await, Err(StoreError::NotFound)), "another contact's");
+    assert!(matches!(tenant.delete_contact_note(&bea, &first).await, Err(StoreError::NotFound)));
+    assert!(matches!(tenant.add_contact_note("nobody", Actor::Member(owner), "x").await, Err(StoreError::NotFound)));
+
+    tenant.edit_contact_note(&ada, &first, "Allergic to nuts and shellfish").await.unwrap();
+    let edited = tenant.contact_note(&ada, &first).await.unwrap();
+    assert_eq!(edited.body, "Allergic to nuts and shellfish");
+    assert!(edited.edited_at.is_some());
+    tenant.delete_contact_note(&ada, &first).await.unwrap();
+    assert_eq!(tenant.contact_notes(&ada).await.unwrap().len(), 1);
+
+    let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
+    let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
+    assert!(beta.contact_notes(&ada).await.unwrap().is_empty(), "other accounts see nothing");
+    assert!(matches!(beta.delete_contact_note(&ada, &second).await, Err(StoreError::NotFound)));
+    assert!(matches!(beta.add_contact_note(&ada, Actor::Member(b_owner), "x").await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod channels;
+mod contacts;
 mod flows;
 mod inbox;
 mod operations;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reservations::routes())
         .merge(inbox::routes())
         .merge(flows::routes())
+        .merge(contacts::routes())
 }
 
 /// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
@@ -53,7 +55,9 @@ pub struct ApiJson<T>(pub T);
         inbox::close, inbox::reopen,
         flows::list, flows::create, flows::get_one, flows::update, flows::remove, flows::set_enabled, flows::publish,
         flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
-        flows::put_automation),
+        flows::put_automation,
+        contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
+        contacts::list_notes, contacts::add_note),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -65,7 +69,10 @@ pub struct ApiJson<T>(pub T);
         flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::EnabledInput,
         flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
         flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,
-        flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut)),
+        flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut,
+        contacts::ContactDto, contacts::ContactPage, contacts::IdentityDto, contacts::ConsentDto,
+        contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
+        contacts::NoteInput)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

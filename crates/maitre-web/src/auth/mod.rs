@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
-use maitre_domain::{AccountId, Action, Role, allowed};
+use maitre_domain::{AccountId, Action, ApiTokenId, Role, allowed};
 use maitre_store::{Account, Session, TenantStore, User};
 
 use crate::AppState;
@@ -81,6 +81,8 @@ impl FromRequestParts<AppState> for Member {
 pub struct ApiCaller {
     pub tenant: TenantStore,
     pub role: Role,
+    /// The token itself, for audits that name who did something.
+    pub token: ApiTokenId,
 }
 
 impl ApiCaller {
@@ -102,7 +104,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or(AppError::Unauthorized)?;
         match state.store.tenant_for_api_token(token).await {
-            Ok((tenant, role)) => Ok(ApiCaller { tenant, role }),
+            Ok((tenant, role, token)) => Ok(ApiCaller { tenant, role, token }),
             Err(maitre_store::StoreError::NotFound) => Err(AppError::Unauthorized.into()),
             Err(e) => Err(e.into()),
         }

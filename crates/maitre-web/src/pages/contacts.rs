@@ -1,5 +1,7 @@
 //! Contacts: the searchable list (with CSV export), one contact with everything known about them, edits, tags,
-//! consent by staff, GDPR export and erasure, and the account's custom fields.
+//! consent by staff, staff notes (`notes`), GDPR export and erasure, and the account's custom fields.
+mod notes;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -10,7 +12,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::contacts::{FieldDef, FieldKind, parse_email, parse_phone, parse_tag, parse_text};
 use maitre_domain::{AccountId, Action};
-use maitre_store::{Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
+use maitre_store::{Actor, Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
 use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/contacts/{id}/consent", post(consent))
         .route("/a/{account}/contacts/{id}/export.json", get(gdpr_export))
         .route("/a/{account}/contacts/{id}/erase", get(erase_page).post(erase))
+        .merge(notes::routes())
 }
 
 /// The list's query string; the "Later" link and the export carry it forward.
@@ -219,6 +222,7 @@ struct ContactPage {
     conversations: Vec<ConversationView>,
     reservations: Vec<ReservationRow>,
     consents: Vec<ConsentView>,
+    notes: Vec<notes::NoteView>,
     error: Option<String>,
     can_manage: bool,
     can_erase: bool,
@@ -288,6 +292,7 @@ async fn contact_view(
             at: format_time(k.at),
         })
         .collect();
+    let notes = t.contact_notes(id).await?.into_iter().map(|n| notes::note_view(&tr, m, n)).collect();
     let same_person = t.same_person(&contact).await?.into_iter().map(contact_row).collect();
     let reservations = t.contact_reservations(id).await?.into_iter().map(|r| reservation_row(&tr, tz, r)).collect();
     let created = format_time(contact.created_at);
@@ -307,6 +312,7 @@ async fn contact_view(
         conversations,
         reservations,
         consents,
+        notes,
         error: None,
         can_manage: m.may(Action::ManageContacts),
         can_erase: m.may(Action::EraseContact),
@@ -323,26 +329,63 @@ async fn contact_page(
     render(&contact_view(&state, env, &m, &id, None).await?)
 }
 
-/// Checks the form against the account's field definitions; the first problem is the answer.
-fn edit_of(form: &ContactForm, defs: &[FieldDef]) -> Result<ContactEdit, String> {
-    let text = |e: maitre_domain::contacts::ContactError| e.to_string();
-    let opt = |v: &str, parse: fn(&str) -> Result<String, _>| match v.trim() {
+/// A field-level problem with a contact's values: the input (`email`, `fields.seating`, …) and why.
+#[derive(Debug)]
+pub(crate) struct Invalid {
+    pub field: String,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub(crate) fn new(field: &str, e: maitre_domain::contacts::ContactError) -> Self {
+        Invalid { field: field.to_owned(), reason: e.to_string() }
+    }
+}
+
+/// Checks a contact's values: name, phone and email (empty means none), raw values of the given custom fields
+/// (empty clears one) and, if given, the full tag set. The first problem is the answer.
+pub(crate) fn check_edit(
+    name: &str,
+    phone: &str,
+    email: &str,
+    fields: &[(&FieldDef, &str)],
+    tags: Option<&[String]>,
+) -> Result<ContactEdit, Invalid> {
+    let opt = |field: &str, v: &str, parse: fn(&str) -> Result<String, _>| match v.trim() {
         "" => Ok(String::new()),
-        v => parse(v).map_err(text),
+        v => parse(v).map_err(|e| Invalid::new(field, e)),
     };
-    let fields = defs
+    let fields = fields
         .iter()
-        .map(|d| {
-            let raw = form.rest.get(&format!("field.{}", d.key)).map_or("", String::as_str);
-            Ok((d.key.clone(), d.parse(raw).map_err(text)?))
-        })
-        .collect::<Result<_, String>>()?;
+        .map(|(d, raw)| Ok((d.key.clone(), d.parse(raw).map_err(|e| Invalid::new(&format!("fields.{}", d.key), e))?)))
+        .collect::<Result<_, Invalid>>()?;
+    let tags = match tags {
+        None => None,
+        Some(list) => {
+            let mut out: Vec<String> = Vec::new();
+            for t in list {
+                let tag = parse_tag(t).map_err(|e| Invalid::new("tags", e))?;
+                if !out.contains(&tag) {
+                    out.push(tag);
+                }
+            }
+            Some(out)
+        }
+    };
     Ok(ContactEdit {
-        name: parse_text("the name", &form.name, 120).map_err(text)?,
-        phone: opt(&form.phone, parse_phone)?,
-        email: opt(&form.email, parse_email)?,
+        name: parse_text("the name", name, 120).map_err(|e| Invalid::new("name", e))?,
+        phone: opt("phone", phone, parse_phone)?,
+        email: opt("email", email, parse_email)?,
         fields,
+        tags,
     })
+}
+
+/// Checks the form against the account's field definitions (a field left out of the form is cleared).
+fn edit_of(form: &ContactForm, defs: &[FieldDef]) -> Result<ContactEdit, String> {
+    let raw: Vec<(&FieldDef, &str)> =
+        defs.iter().map(|d| (d, form.rest.get(&format!("field.{}", d.key)).map_or("", String::as_str))).collect();
+    check_edit(&form.name, &form.phone, &form.email, &raw, None).map_err(|e| e.reason)
 }
 
 fn back_to(state: &AppState, m: &Member, id: &str, key: &str) -> Response {
@@ -480,7 +523,7 @@ async fn erase(
     if form.confirm != "erase" {
         return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
     }
-    m.tenant.erase_contact(&id, m.signed.user.id).await?;
+    m.tenant.erase_contact(&id, Actor::Member(m.signed.user.id)).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
     Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
@@ -503,6 +546,7 @@ struct ErasuresPage {
 
 async fn erasures_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::EraseContact)?;
+    let tr = Tr::new(m.signed.user.locale);
     let rows = m
         .tenant
         .erasures()
@@ -510,7 +554,11 @@ async fn erasures_page(State(state): State<AppState>, env: PageEnv, m: Member) -
         .into_iter()
         .map(|e| ErasureView {
             contact_id: e.contact_id,
-            by: if e.erased_by_email.is_empty() { e.erased_by.to_string() } else { e.erased_by_email },
+            by: match (e.erased_by, e.erased_by_name.is_empty()) {
+                (Actor::Token(_), _) => tr.t1("contacts-by-api-token", "name", &e.erased_by_name),
+                (Actor::Member(u), true) => u.to_string(),
+                (Actor::Member(_), false) => e.erased_by_name,
+            },
             summary: e.summary,
             at: format_time(e.at),
         })

@@ -1,26 +1,30 @@
 //! Contact import from a CSV file in three steps: upload (into one of the account's channels), map the columns
 //! (with the first rows shown), then the import runs as a job while its page shows progress, and finally the
-//! counts and every rejected row with its line number and reason.
+//! counts and every rejected row with its line number and reason. With JavaScript, `imports.js` polls the
+//! `progress` JSON once a second and swaps in the report when the job ends; without it, the page refreshes.
 //!
 //! A contact is a channel identity, so an import targets one channel: for WhatsApp the phone number is the
 //! identity (a guest who writes later is recognised as the same contact); for other platforms the file needs
 //! the guest's platform id in an `external_id` column.
 use askama::Template;
+use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use maitre_domain::contacts::import::{Target, check_mapping, read_csv};
 use maitre_domain::{AccountId, Action, ChannelId};
 use maitre_store::{Channel, ContactImport};
+use serde::Serialize;
 
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
 
 /// Largest file accepted (about 200,000 typical rows).
 const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -34,6 +38,60 @@ pub fn routes() -> Router<AppState> {
             get(upload_page).post(upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/a/{account}/contacts/imports/{id}", get(import_page).post(start))
+        .route("/a/{account}/contacts/imports/{id}/progress", get(progress))
+        .route("/static/imports.js", get(js))
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/imports.js"),
+    )
+}
+
+fn running(i: &ContactImport) -> bool {
+    matches!(i.status.as_str(), "queued" | "running")
+}
+
+/// What the status shows: while every row is staged and the job still runs, it is publishing them.
+fn status_label(tr: &Tr, i: &ContactImport) -> String {
+    if i.status == "running" && i.total_rows > 0 && i.processed_rows >= i.total_rows {
+        tr.t("import-publishing")
+    } else {
+        tr.t(&format!("import-status-{}", i.status))
+    }
+}
+
+/// "1,000 of 5,000 rows".
+fn count_label(tr: &Tr, i: &ContactImport) -> String {
+    tr.tn("import-progress", &[("processed", &i.processed_rows.to_string()), ("total", &i.total_rows.to_string())])
+}
+
+/// The live state of an import, polled by the status page.
+#[derive(Serialize)]
+struct Progress {
+    /// uploaded, queued, running, done or failed.
+    status: String,
+    label: String,
+    total: i64,
+    processed: i64,
+    count: String,
+    /// Done or failed: the page shows the report now.
+    finished: bool,
+}
+
+async fn progress(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Json<Progress>, PageError> {
+    m.require(Action::ImportContacts)?;
+    let i = m.tenant.contact_import(&id).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    Ok(Json(Progress {
+        label: status_label(&tr, &i),
+        count: count_label(&tr, &i),
+        finished: matches!(i.status.as_str(), "done" | "failed"),
+        total: i.total_rows,
+        processed: i.processed_rows,
+        status: i.status,
+    }))
 }
 
 struct ImportView {
@@ -165,6 +223,7 @@ struct StatusPage {
     run: ImportView,
     status_label: String,
     running: bool,
+    count: String,
     total: i64,
     processed: i64,
     updated: i64,
@@ -235,10 +294,11 @@ async fn import_page(
     let more_rejected = import.rejected - import.report.len() as i64;
     let ctx = Ctx::member(env, &state, &m).await?;
     let page = StatusPage {
-        status_label: ctx.tr.t(&format!("import-status-{}", import.status)),
+        status_label: status_label(&ctx.tr, &import),
+        count: count_label(&ctx.tr, &import),
         ctx,
         account: m.account.id,
-        running: matches!(import.status.as_str(), "queued" | "running"),
+        running: running(&import),
         total: import.total_rows,
         processed: import.processed_rows,
         updated: import.updated,

@@ -6,7 +6,7 @@ mod booking;
 mod calendar;
 mod canned;
 mod channels;
-mod contacts;
+pub(crate) mod contacts;
 mod flow_editor;
 pub(crate) mod flow_form;
 mod flow_graph;

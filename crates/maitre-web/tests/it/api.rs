@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -22,6 +22,9 @@ async fn call(
     let res = req.send().await.unwrap();
     let status = res.status();
     let text = res.text().await.unwrap();
+    if status == StatusCode::NO_CONTENT {
+        return (status, Value::Null);
+    }
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
 }
 

@@ -10,13 +10,13 @@ use crate::helpers::{Client, Page, TestApp, fixture};
 
 const WA: &str = "200000000000002";
 
-struct Setup {
-    app: TestApp,
-    owner: Client,
-    account: String,
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub owner: Client,
+    pub account: String,
 }
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let app = TestApp::spawn().await;
     let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
     app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
@@ -295,4 +295,138 @@ async fn gdpr_export_then_erasure_with_confirmation_and_audit() {
     assert!(!messages.is_empty() && !messages.iter().any(|m| format!("{m:?}").contains("Table for 4")), "{messages:?}");
     let audit = s.owner.get(&s.path("/contacts/erasures")).await;
     assert!(audit.body.contains(&id) && audit.body.contains("owner@example.com"), "{}", audit.body);
+}
+
+/// The id of the first note on a contact page.
+fn first_note(page: &Page) -> String {
+    page.body.split("id=\"note-").nth(1).and_then(|s| s.split('"').next()).expect("a note").to_owned()
+}
+
+#[tokio::test]
+async fn notes_are_written_changed_by_their_author_or_an_admin_exported_and_erased() {
+    let s = setup().await;
+    let id = s.guest_writes().await;
+    let contact = s.path(&format!("/contacts/{id}"));
+    let notes = format!("{contact}/notes");
+    let agent = s.app.member(&s.account, "agent@example.com", Role::Agent).await;
+    let added = agent.submit(&contact, &notes, &[("body", "Allergic to nuts.\nAsk about the terrace.")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    s.app.clock.advance(chrono::TimeDelta::minutes(5));
+    let added = s.owner.submit(&contact, &notes, &[("body", "Birthday in May")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let empty = agent.submit(&contact, &notes, &[("body", "   ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Newest first, each with its author and time, set apart as notes.
+    let page = s.owner.get(&contact).await;
+    let (birthday, nuts) = (page.body.find("Birthday in May").unwrap(), page.body.find("Allergic to nuts.").unwrap());
+    assert!(birthday < nuts, "newest first");
+    assert!(page.body.contains("<li class=\"note\""), "{}", page.body);
+    assert!(page.body[nuts..].contains("Ask about the terrace."));
+    let owner_note = first_note(&page);
+    let agent_note = page.body.split("id=\"note-").nth(2).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    let agent_item = &page.body[page.body.find(&format!("id=\"note-{agent_note}\"")).unwrap()..];
+    assert!(agent_item.contains("<strong class=\"author\">Member</strong>"), "{agent_item}");
+
+    // The agent changes their own note but not the owner's; the page offers only what is allowed.
+    let agent_page = agent.get(&contact).await;
+    assert!(!agent_page.body.contains(&format!("/notes/{owner_note}/delete")));
+    assert!(agent_page.body.contains(&format!("/notes/{agent_note}/delete")));
+    let denied = agent.submit(&contact, &format!("{notes}/{owner_note}/delete"), &[]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let denied = agent.submit(&contact, &format!("{notes}/{owner_note}"), &[("body", "Changed")]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let edited = agent.submit(&contact, &format!("{notes}/{agent_note}"), &[("body", "Allergic to all nuts.")]).await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let page = s.owner.get(&contact).await;
+    assert!(page.body.contains("Allergic to all nuts.") && page.body.contains("edited"), "{}", page.body);
+
+    // A viewer reads notes but writes none; another account and unknown notes get 404.
+    let viewer = s.app.member(&s.account, "viewer@example.com", Role::Viewer).await;
+    let seen = viewer.get(&contact).await;
+    assert!(seen.body.contains("Birthday in May") && !seen.body.contains("id=\"add-note\""));
+    let denied = viewer.submit(&contact, &notes, &[("body", "x")]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let (other, other_account) = s.app.signup("Other Place", "other@example.com").await;
+    let theirs = format!("/a/{other_account}/contacts");
+    let foreign = other.submit(&theirs, &format!("{theirs}/{id}/notes"), &[("body", "x")]).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = other.submit(&theirs, &format!("{theirs}/{id}/notes/{owner_note}/delete"), &[]).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let unknown = s.owner.submit(&contact, &format!("{notes}/not-a-note/delete"), &[]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // The owner (a moderator) deletes the agent's note.
+    let deleted = s.owner.submit(&contact, &format!("{notes}/{agent_note}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(!s.owner.get(&contact).await.body.contains("Allergic to all nuts."));
+
+    // GDPR: the export holds the notes; erasure deletes them.
+    let export: serde_json::Value =
+        serde_json::from_str(&s.owner.get(&format!("{contact}/export.json")).await.body).unwrap();
+    assert_eq!(export["notes"][0]["text"], "Birthday in May");
+    let erased =
+        s.owner.submit(&format!("{contact}/erase"), &format!("{contact}/erase"), &[("confirm", "erase")]).await;
+    assert_eq!(erased.status, StatusCode::SEE_OTHER);
+    let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
+    assert!(tenant.contact_notes(&id).await.unwrap().is_empty());
+}
+
+/// Maps the guest file's columns and queues the import; returns the import's page path.
+pub(crate) async fn queue_guest_file(s: &Setup, rows: usize) -> String {
+    let (csv, _) = guest_file(rows);
+    let uploaded = s.upload(&s.owner, &csv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let import = uploaded.location.unwrap();
+    let fields = [("col.0", "name"), ("col.1", "phone"), ("col.2", "email"), ("col.3", "tags"), ("col.4", "ignore")];
+    let queued = s.owner.submit(&import, &import, &fields).await;
+    assert_eq!(queued.status, StatusCode::SEE_OTHER, "{}", queued.body);
+    import
+}
+
+#[tokio::test]
+async fn import_progress_rises_while_the_job_runs_and_ends_done() {
+    let s = setup().await;
+    let rows = 20_000;
+    let import = queue_guest_file(&s, rows).await;
+    let waiting = s.owner.get(&import).await;
+    assert!(waiting.body.contains("<progress") && waiting.body.contains("/static/imports.js"), "{}", waiting.body);
+    assert!(waiting.body.contains("<noscript><meta http-equiv=\"refresh\""), "falls back to a refresh without JS");
+    let script = s.owner.get("/static/imports.js").await;
+    assert!(script.status == StatusCode::OK && script.body.contains("import-live"));
+
+    let progress = format!("{import}/progress");
+    let app = &s.app;
+    let (_, seen) = tokio::join!(app.drain(), async {
+        let mut seen: Vec<(String, i64, i64)> = Vec::new();
+        loop {
+            let res = s.owner.get(&progress).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let p: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+            let state = (
+                p["status"].as_str().unwrap().to_owned(),
+                p["processed"].as_i64().unwrap(),
+                p["total"].as_i64().unwrap(),
+            );
+            if seen.last() != Some(&state) {
+                seen.push(state);
+            }
+            if p["finished"] == true {
+                return seen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    });
+    let counts: Vec<i64> = seen.iter().map(|(_, n, _)| *n).collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "never goes back: {seen:?}");
+    assert!(seen.iter().any(|(st, n, t)| st == "running" && *n > 0 && n < t), "seen in between: {seen:?}");
+    assert_eq!(seen.last().unwrap(), &("done".to_owned(), rows as i64, rows as i64), "{seen:?}");
+    let done = s.owner.get(&import).await;
+    assert!(done.body.contains("id=\"import-counts\"") && !done.body.contains("<progress"), "{}", done.body);
+
+    // Another account cannot follow it.
+    let (other, other_account) = s.app.signup("Other Place", "other@example.com").await;
+    let id = import.rsplit('/').next().unwrap();
+    let foreign = other.get(&format!("/a/{other_account}/contacts/imports/{id}/progress")).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }

@@ -6,6 +6,8 @@ mod automation;
 mod browser;
 mod channels;
 mod contacts;
+mod contacts_api;
+mod contacts_browser;
 mod flows;
 mod helpers;
 mod http;

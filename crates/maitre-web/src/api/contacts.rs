@@ -1,0 +1,363 @@
+//! Contacts over the API: the list (search, tag, keyset pages), one contact with its other identities and consent
+//! history, create, patch (values checked against their types), delete as GDPR erasure (audited with the token),
+//! and staff notes. Invalid values answer 422 with the input named first: `email: "x" is not an email address`.
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use maitre_domain::contacts::{FieldDef, parse_external_id, parse_note};
+use maitre_domain::{Action, ChannelId};
+use maitre_store::{Actor, Contact, ContactNote, ContactQuery, Cursor, InvalidCursor, StoreError, TenantStore};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, ErrorBody};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, AppError};
+use crate::pages::contacts::{Invalid, check_edit};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/contacts", get(list).post(create))
+        .route("/contacts/{id}", get(get_one).patch(update).delete(erase))
+        .route("/contacts/{id}/notes", get(list_notes).post(add_note))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Part of the name, email, phone number or platform id.
+    q: Option<String>,
+    /// Only contacts with this tag.
+    tag: Option<String>,
+    /// `next` of the previous page.
+    after: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactDto {
+    id: String,
+    channel_id: String,
+    /// whatsapp, instagram, messenger or telegram.
+    platform: String,
+    /// The guest's id on the platform (a WhatsApp contact's is its phone number's digits).
+    external_id: String,
+    name: String,
+    /// E.164; a WhatsApp contact's own number when none was stored.
+    phone: String,
+    email: String,
+    tags: Vec<String>,
+    /// Custom field values by field key, in their canonical text form.
+    #[schema(value_type = Object)]
+    fields: Map<String, Value>,
+    /// False once the guest opted out of messages.
+    opted_in: bool,
+    opted_out_at: Option<String>,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactPage {
+    items: Vec<ContactDto>,
+    /// Pass as `after` for the next page; absent on the last one.
+    next: Option<String>,
+}
+
+/// Another identity of the same person (same phone number or email address) on this or another channel.
+#[derive(Serialize, ToSchema)]
+pub struct IdentityDto {
+    id: String,
+    channel_id: String,
+    platform: String,
+    external_id: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentDto {
+    /// opted_in or opted_out.
+    state: String,
+    /// guest (a keyword in a message) or staff.
+    source: String,
+    detail: String,
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactDetail {
+    contact: ContactDto,
+    identities: Vec<IdentityDto>,
+    /// Opt-in/opt-out history, newest first.
+    consents: Vec<ConsentDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    channel_id: String,
+    /// Required except on WhatsApp, where the phone number is the identity.
+    external_id: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    tags: Option<Vec<String>>,
+    /// Values by field key: text, number or boolean as the field's type wants.
+    #[schema(value_type = Option<Object>)]
+    fields: Option<Map<String, Value>>,
+}
+
+/// Only what is given changes; `""` clears phone or email, `null` clears a custom field, `tags` replace all tags.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    tags: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    fields: Option<Map<String, Value>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteDto {
+    id: String,
+    text: String,
+    /// The member's name, or the API token's name.
+    author: String,
+    /// Written through the API.
+    via_api: bool,
+    created_at: String,
+    edited_at: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    text: String,
+}
+
+fn dto(c: Contact) -> ContactDto {
+    ContactDto {
+        phone: c.phone_key(),
+        fields: c.fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+        opted_in: c.opted_out_at.is_none(),
+        opted_out_at: c.opted_out_at.map(|t| t.to_rfc3339()),
+        created_at: c.created_at.to_rfc3339(),
+        id: c.id,
+        channel_id: c.channel_id,
+        platform: c.platform,
+        external_id: c.external_id,
+        name: c.name,
+        email: c.email,
+        tags: c.tags,
+    }
+}
+
+fn note_dto(n: ContactNote) -> NoteDto {
+    NoteDto {
+        via_api: matches!(n.author, Some(Actor::Token(_))),
+        created_at: n.created_at.to_rfc3339(),
+        edited_at: n.edited_at.map(|t| t.to_rfc3339()),
+        id: n.id,
+        text: n.body,
+        author: n.author_name,
+    }
+}
+
+fn invalid(e: Invalid) -> ApiError {
+    AppError::Validation(format!("{}: {}", e.field, e.reason)).into()
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ListParams),
+    responses((status = 200, body = ContactPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -> Result<Json<ContactPage>, ApiError> {
+    caller.require(Action::ViewContacts)?;
+    let Query(p) = p.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let limit = match p.limit.unwrap_or(50) {
+        n @ 1..=200 => n,
+        _ => return Err(AppError::Validation("limit must be between 1 and 200".into()).into()),
+    };
+    if p.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::BadRequest("q must be at most 200 characters".into()).into());
+    }
+    let after: Option<Cursor> = match p.after.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
+    };
+    let q = ContactQuery { search: p.q.as_deref(), tag: p.tag.as_deref(), after, limit };
+    let page = caller.tenant.contacts(&q).await?;
+    Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
+}
+
+async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiError> {
+    let c = tenant.contact(id).await?;
+    let identities = tenant
+        .same_person(&c)
+        .await?
+        .into_iter()
+        .map(|o| IdentityDto {
+            id: o.id,
+            channel_id: o.channel_id,
+            platform: o.platform,
+            external_id: o.external_id,
+            name: o.name,
+        })
+        .collect();
+    let consents = tenant
+        .consents(id)
+        .await?
+        .into_iter()
+        .map(|k| ConsentDto { state: k.state, source: k.source, detail: k.detail, at: k.at.to_rfc3339() })
+        .collect();
+    Ok(ContactDetail { contact: dto(c), identities, consents })
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = ContactDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ContactDetail>, ApiError> {
+    caller.require(Action::ViewContacts)?;
+    Ok(Json(detail(&caller.tenant, &id).await?))
+}
+
+/// JSON values of custom fields as text (`null` clears); every key must be one of the account's fields.
+fn raw_fields<'a>(
+    defs: &'a [FieldDef],
+    given: &'a Map<String, Value>,
+) -> Result<Vec<(&'a FieldDef, String)>, ApiError> {
+    given
+        .iter()
+        .map(|(key, v)| {
+            let bad = |reason: &str| AppError::Validation(format!("fields.{key}: {reason}"));
+            let def =
+                defs.iter().find(|d| d.key == *key).ok_or_else(|| bad("there is no custom field with this key"))?;
+            let raw = match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(bad("must be text, a number, true/false or null").into()),
+            };
+            Ok((def, raw))
+        })
+        .collect()
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = ContactInput,
+    responses((status = 201, body = ContactDetail), (status = 403, body = ErrorBody),
+        (status = 409, description = "The channel already knows this identity", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn create(
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<(StatusCode, Json<ContactDetail>), ApiError> {
+    caller.require(Action::ManageContacts)?;
+    let no_channel = || AppError::Validation("channel_id: there is no such channel in this account".into());
+    let channel: ChannelId = input.channel_id.parse().map_err(|_| no_channel())?;
+    let channel = match caller.tenant.channel(channel).await {
+        Err(StoreError::NotFound) => return Err(no_channel().into()),
+        other => other?,
+    };
+    let defs = caller.tenant.contact_fields().await?;
+    let given = input.fields.unwrap_or_default();
+    let raw = raw_fields(&defs, &given)?;
+    let raw: Vec<(&FieldDef, &str)> = raw.iter().map(|(d, v)| (*d, v.as_str())).collect();
+    let edit = check_edit(
+        input.name.as_deref().unwrap_or(""),
+        input.phone.as_deref().unwrap_or(""),
+        input.email.as_deref().unwrap_or(""),
+        &raw,
+        input.tags.as_deref(),
+    )
+    .map_err(invalid)?;
+    let external_id = match (channel.platform.as_str(), input.external_id.as_deref()) {
+        ("whatsapp", _) if edit.phone.is_empty() => {
+            return Err(
+                AppError::Validation("phone: a WhatsApp contact is identified by its phone number".into()).into()
+            );
+        }
+        ("whatsapp", Some(e)) if e.trim() != edit.phone.trim_start_matches('+') => {
+            return Err(AppError::Validation(
+                "external_id: on WhatsApp it is the phone number's digits; leave it out".into(),
+            )
+            .into());
+        }
+        ("whatsapp", _) => edit.phone.trim_start_matches('+').to_owned(),
+        (_, raw) => parse_external_id(raw.unwrap_or("")).map_err(|e| invalid(Invalid::new("external_id", e)))?,
+    };
+    let id = match caller.tenant.create_contact(channel.id, &external_id, &edit).await {
+        Err(StoreError::Conflict { constraint }) if constraint == "contact_identity" => {
+            return Err(
+                AppError::Conflict("A contact with this identity exists already in this channel.".into()).into()
+            );
+        }
+        other => other?,
+    };
+    Ok((StatusCode::CREATED, Json(detail(&caller.tenant, &id).await?)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    request_body = ContactPatch,
+    responses((status = 200, body = ContactDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ContactPatch>,
+) -> Result<Json<ContactDetail>, ApiError> {
+    caller.require(Action::ManageContacts)?;
+    let current = caller.tenant.contact(&id).await?;
+    let defs = caller.tenant.contact_fields().await?;
+    let given = input.fields.unwrap_or_default();
+    let raw = raw_fields(&defs, &given)?;
+    let raw: Vec<(&FieldDef, &str)> = raw.iter().map(|(d, v)| (*d, v.as_str())).collect();
+    let edit = check_edit(
+        input.name.as_deref().unwrap_or(&current.name),
+        input.phone.as_deref().unwrap_or(&current.phone),
+        input.email.as_deref().unwrap_or(&current.email),
+        &raw,
+        input.tags.as_deref(),
+    )
+    .map_err(invalid)?;
+    caller.tenant.update_contact(&id, &edit).await?;
+    Ok(Json(detail(&caller.tenant, &id).await?))
+}
+
+/// GDPR erasure, as on the contact page: messages blanked, reservations stripped, the identity anonymised;
+/// the audit names this token.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn erase(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::EraseContact)?;
+    caller.tenant.erase_contact(&id, Actor::Token(caller.token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/notes", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<NoteDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_notes(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<Vec<NoteDto>>, ApiError> {
+    caller.require(Action::ViewContacts)?;
+    caller.tenant.contact(&id).await?;
+    Ok(Json(caller.tenant.contact_notes(&id).await?.into_iter().map(note_dto).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/notes", tag = "contacts", params(("id" = String, Path)),
+    request_body = NoteInput,
+    responses((status = 201, body = NoteDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn add_note(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> Result<(StatusCode, Json<NoteDto>), ApiError> {
+    caller.require(Action::ManageContacts)?;
+    caller.tenant.contact(&id).await?;
+    let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
+    let note = caller.tenant.add_contact_note(&id, Actor::Token(caller.token), &text).await?;
+    Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contact_note(&id, &note).await?))))
+}
