@@ -14,6 +14,7 @@ mod inbox_browser;
 mod inbox_nodes;
 mod invites;
 mod isolation;
+mod notifications;
 mod operations;
 mod reservations;
 mod roles;
