@@ -1,12 +1,13 @@
 //! What happens around a reservation after it is stored: the business hears of new, changed and cancelled
-//! reservations by email; the guest gets a reminder before the visit and a review request after it, through the
-//! channel they booked on — only while the platform's messaging window allows an automated message.
+//! reservations by email (the members who chose so); the guest gets a reminder before the visit and a review
+//! request after it, through the channel they booked on — only while the platform's messaging window allows an
+//! automated message.
 use maitre_channels::policy;
+use maitre_domain::Locale;
 use maitre_domain::booking::ReservationStatus;
-use maitre_domain::{Locale, Role};
 use maitre_jobs::JobError;
 use maitre_notify::Email;
-use maitre_store::{Job, Reservation, StoreError, TenantStore};
+use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ struct Payload {
     change: String,
 }
 
-/// Emails the account's owners and admins about a new, changed or cancelled reservation.
+/// Emails the members who want it (by default owners and admins) about a new, changed or cancelled reservation.
 pub async fn notify(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     let gw: &Gateway = &gw;
     let Some(mailer) = &gw.mailer else { return Ok(()) };
@@ -61,8 +62,9 @@ pub async fn notify(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
             body.push_str(&format!("{}: {value}\n", label(locale, key)));
         }
     }
-    let members = tenant.members().await.map_err(retry)?;
-    for m in members.iter().filter(|m| matches!(m.role, Role::Owner | Role::Admin)) {
+    body.push_str(&format!("\n{}\n", gw.absolute(&format!("/a/{}/reservations/{}", tenant.account_id(), r.id))));
+    let members = tenant.email_recipients(NotificationKind::Reservation).await.map_err(retry)?;
+    for m in &members {
         let email = Email { to: &m.email, subject: &subject, body: body.clone() };
         mailer.send(email).await.map_err(|e| JobError::retry(e.to_string()))?;
     }

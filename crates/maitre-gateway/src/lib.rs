@@ -10,6 +10,7 @@ pub mod connect;
 pub mod flows;
 mod followups;
 mod imports;
+mod notices;
 mod process;
 mod send;
 pub mod vault;
@@ -22,8 +23,8 @@ use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
 use maitre_store::{
-    CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER,
-    REVIEW_REQUEST, SEND, Store,
+    CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, NOTIFICATION_EMAIL, PROCESS_INBOUND, RESERVATION_NOTIFY,
+    RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
 };
 
 pub use connect::{ConnectError, Connected, Grant};
@@ -38,9 +39,11 @@ pub struct Gateway {
     pub rates: RateLimitSettings,
     /// The server's default read-together pause for a guest's quick messages.
     pub read_together_ms: u64,
-    /// Where reservation notices go; `None` in processes that send no mail.
+    /// Where reservation and notification emails go; `None` in processes that send no mail.
     pub mailer: Option<maitre_notify::Mailer>,
     flow_defs: automation::FlowDefs,
+    /// The URL users reach maitre at, for links in emails.
+    pub public_url: String,
 }
 
 impl Gateway {
@@ -66,10 +69,16 @@ impl Gateway {
             read_together_ms: settings.automation.read_together_ms,
             mailer: None,
             flow_defs: Default::default(),
+            public_url: settings.public_url().trim_end_matches('/').to_owned(),
         })
     }
 
-    /// Sends reservation notices through `mailer`.
+    /// `path` (a dashboard path such as `/a/…/inbox/…`) as a link for emails.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    /// Sends reservation and notification emails through `mailer`.
     pub fn with_mailer(mut self, mailer: maitre_notify::Mailer) -> Self {
         self.mailer = Some(mailer);
         self
@@ -84,6 +93,7 @@ impl Gateway {
             .on(FLOW_TIMER, self.handler(automation::timer))
             .on(FLOW_START, self.handler(automation::start))
             .on(RESERVATION_NOTIFY, self.handler(followups::notify))
+            .on(NOTIFICATION_EMAIL, self.handler(notices::email))
             .on(RESERVATION_REMINDER, self.handler(followups::remind))
             .on(REVIEW_REQUEST, self.handler(followups::review))
             .on(CONTACT_IMPORT, self.handler(imports::run))

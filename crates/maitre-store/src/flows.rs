@@ -10,6 +10,7 @@ use sqlx::{FromRow, Row};
 use crate::clock::from_ms;
 use crate::conversations::{InboundPayload, Reply, queue_reply_in};
 use crate::jobs::{NewJob, enqueue_in};
+use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
@@ -500,12 +501,17 @@ impl TenantStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut notified = Notified::none();
         if fx.handoff {
             sqlx::query("UPDATE conversations SET mode = 'human', status = 'open' WHERE account_id = $1 AND id = $2")
                 .bind(&account)
                 .bind(conversation_id)
                 .execute(&mut *tx)
                 .await?;
+            // The whole team hears that a guest waits for a person.
+            let kind = NotificationKind::Handoff;
+            notified =
+                notify_conversation_in(&mut tx, self.account_id(), conversation_id, kind, None, None, now).await?;
         }
         for (at, token) in &fx.timers {
             let payload = serde_json::json!({ "conversation": conversation_id, "token": token }).to_string();
@@ -537,11 +543,8 @@ impl TenantStore {
             let mode =
                 LiveEvent::ConversationMode { conversation_id: conversation_id.to_owned(), mode: "human".into() };
             self.publish(mode).await;
-            // The whole team hears that a guest waits for a person.
-            let link = format!("/a/{}/inbox/{conversation_id}", self.account_id());
-            let text = "A guest was handed over to the team by a flow".to_owned();
-            self.publish(LiveEvent::Notification { recipient: None, kind: "handoff".into(), text, link }).await;
         }
+        notified.publish(self).await;
         Ok(Ok(()))
     }
 

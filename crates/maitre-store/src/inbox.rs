@@ -10,6 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
 use crate::conversations::{InboundPayload, Reply, queue_reply_in};
+use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::operations::{Cursor, Page, cut, escape_like};
 use crate::tenant::TenantStore;
 use crate::{Backend, LiveEvent, Result, StoreError};
@@ -404,8 +405,18 @@ impl TenantStore {
         let mut tx = self.store().write.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "assignee_id = $3", assignee.map(|u| u.to_string())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, &detail).await?;
+        let notified = match assignee {
+            Some(user) => {
+                let now = self.store().now_ms();
+                let kind = NotificationKind::Assigned;
+                notify_conversation_in(&mut tx, self.account_id(), conversation_id, kind, Some(user), actor, now)
+                    .await?
+            }
+            None => Notified::none(),
+        };
         tx.commit().await?;
         self.publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee }).await;
+        notified.publish(self).await;
         Ok(())
     }
 

@@ -22,6 +22,7 @@ mod inbound;
 mod inbox;
 mod invites;
 mod jobs;
+mod notifications;
 mod operations;
 mod privacy;
 mod rate_limits;
@@ -57,6 +58,7 @@ pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedIt
 pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
 pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
+pub use notifications::{EmailPrefs, NOTIFICATION_EMAIL, Notification, NotificationKind, UNREAD_CAP};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
 pub use privacy::{Erased, Erasure};
 pub use rate_limits::Rate;

@@ -112,8 +112,9 @@ impl TenantStore {
 
     /// Erases a contact: message texts and payloads blanked (queued replies never go out), the webhook items that
     /// carried them blanked, flow state dropped, reservations unlinked and stripped of name, phone, email and
-    /// notes, tags, field values, staff notes and consent history deleted, and the identity anonymised. The row itself stays
-    /// (its id now means nobody) so conversations keep a valid reference. One transaction; audited.
+    /// notes, notifications naming them, tags, field values, staff notes and consent history deleted, and the
+    /// identity anonymised. The row itself stays (its id now means nobody) so conversations keep a valid reference.
+    /// One transaction; audited.
     pub async fn erase_contact(&self, id: &str, by: Actor) -> Result<Erased> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
@@ -150,6 +151,15 @@ impl TenantStore {
         .rows_affected();
         sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+        )))
+        .bind(&account)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        // Notifications name the guest: those about their conversations and reservations go.
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM notifications WHERE account_id = $1 AND (subject IN ({CONVERSATIONS_OF}) \
+             OR subject IN (SELECT r.id FROM reservations r WHERE r.account_id = $1 AND r.contact_id = $2))"
         )))
         .bind(&account)
         .bind(id)

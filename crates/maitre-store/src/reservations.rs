@@ -14,6 +14,7 @@ use sqlx::{AnyConnection, Row};
 use crate::booking::{BookingError, BookingSettings, lock_settings, snapshot_with};
 use crate::clock::{from_ms, to_ms};
 use crate::jobs::{NewJob, enqueue_in};
+use crate::notifications::{Notice, NotificationKind, Notified, notify_in};
 use crate::operations::{cut, escape_like};
 use crate::tenant::TenantStore;
 use crate::{Cursor, Page, Result, StoreError};
@@ -252,6 +253,20 @@ async fn follow_up(
     Ok(())
 }
 
+/// Tells the team who sees reservations of a new one (name, local time and party size, in no language).
+async fn notify_new(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: AccountId,
+    r: &Reservation,
+    now: i64,
+) -> Result<Notified> {
+    let text = format!("{} · {} · 👥 {}", r.name, r.local_start.format("%Y-%m-%d %H:%M"), r.party_size);
+    let link = format!("/a/{account}/reservations/{}", r.id);
+    let kind = NotificationKind::Reservation;
+    let notice = Notice { kind, target: None, actor: None, text: &text, link: &link, subject: &r.id };
+    notify_in(tx, account, &notice, now).await
+}
+
 async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Reservation> {
     let sql = format!("SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account).bind(id).fetch_one(&mut *conn).await?;
@@ -400,7 +415,12 @@ impl TenantStore {
         q.execute(&mut *tx).await?;
         let change = if current.is_some() { "changed" } else { "created" };
         follow_up(&mut tx, self.account_id(), &r, &settings, Some(change), now).await?;
+        let notified = match current {
+            Some(_) => Notified::none(),
+            None => notify_new(&mut tx, self.account_id(), &r, to_ms(now)).await?,
+        };
         tx.commit().await?;
+        notified.publish(self).await;
         Ok(Booking::Booked(Box::new(r)))
     }
 

@@ -9,14 +9,13 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use maitre_domain::{Action, ChannelId, UserId};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::inbox_items::{ItemView, item_view, kind_label};
 use super::{Ctx, PageEnv, format_time, render};
@@ -250,28 +249,13 @@ async fn rows(m: Member, p: Result<Query<ListParams>, QueryRejection>) -> Result
 
 // ---- live events ----
 
-/// Server-Sent Events: this account's live events (and notifications for this member), as JSON `data` lines.
-/// The stream lives as long as the connection; keep-alive comments stop proxies from closing it.
+/// Server-Sent Events for the inbox: the member's stream of the account (see `live`).
 async fn events(
     State(state): State<AppState>,
     m: Member,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
     m.require(Action::ViewInbox)?;
-    let rx = state.store.subscribe().await.map_err(AppError::from)?;
-    let (account, user) = (m.account.id, m.signed.user.id);
-    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
-        loop {
-            let event = match rx.recv().await {
-                Ok(e) if e.visible_to(account, user) => e.event,
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => maitre_store::LiveEvent::Resync,
-                Err(RecvError::Closed) => return None,
-            };
-            let data = serde_json::to_string(&event).unwrap_or_default();
-            return Some((Ok(Event::default().data(data)), rx));
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    super::live::stream(&state, &m).await
 }
 
 // ---- the thread ----

@@ -15,7 +15,9 @@ mod imports;
 mod inbox;
 mod inbox_items;
 mod invites;
+mod live;
 mod me;
+mod notifications;
 mod oauth;
 mod operations;
 pub(crate) mod reservations;
@@ -58,11 +60,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(contacts::routes())
         .merge(imports::routes())
         .merge(invites::routes())
+        .merge(live::routes())
+        .merge(notifications::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
         .route("/static/calendar.css", get(calendar::css))
         .route("/static/inbox.js", get(inbox::js))
+        .route("/static/live.js", get(live::js))
 }
 
 /// What every page's layout needs.
@@ -91,6 +96,8 @@ pub struct Current {
     pub flows: bool,
     pub automation: bool,
     pub contacts: bool,
+    /// The bell's unread count as shown: empty for none, "99+" beyond the cap.
+    pub unread: String,
 }
 
 /// Request facts that need no database: CSRF token, flash message, browser language.
@@ -162,6 +169,7 @@ impl Ctx {
             flows: m.may(Action::ViewFlows),
             automation: m.may(Action::ManageAutomation),
             contacts: m.may(Action::ViewContacts),
+            unread: notifications::unread_label(m.tenant.unread_notifications(m.signed.user.id).await?),
         });
         Ok(ctx)
     }

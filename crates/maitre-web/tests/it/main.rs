@@ -17,6 +17,7 @@ mod inbox_nodes;
 mod inbox_threads;
 mod invites;
 mod isolation;
+mod notifications;
 mod operations;
 mod reservations;
 mod roles;

@@ -1,0 +1,407 @@
+//! In-app notifications: one row per recipient member, written in the transaction of what they tell about (a flow's
+//! handoff, an assignment, a new reservation) and published live after it committed. Also each member's choice of
+//! notification emails; handoff and assignment emails are queued here as `notification_email` jobs, reservation
+//! emails are the `reservation_notify` job's.
+use chrono::{DateTime, Utc};
+use maitre_domain::{AccountId, Action, Role, UserId, allowed};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::from_ms;
+use crate::jobs::{NewJob, enqueue_in};
+use crate::operations::cut;
+use crate::tenant::{Member, TenantStore};
+use crate::{Cursor, LiveEvent, Page, Result, StoreError};
+
+/// Job kind: emails one stored notification to its recipient. Payload `{"notification_id"}`.
+pub const NOTIFICATION_EMAIL: &str = "notification_email";
+
+/// The most the bell counts; more shows as "99+".
+pub const UNREAD_CAP: i64 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A flow handed a guest over to the team.
+    Handoff,
+    /// A conversation was assigned to the recipient by someone else.
+    Assigned,
+    /// A new reservation.
+    Reservation,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Handoff => "handoff",
+            Self::Assigned => "assigned",
+            Self::Reservation => "reservation",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        [Self::Handoff, Self::Assigned, Self::Reservation]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| StoreError::corrupt(format!("unknown notification kind {s:?}")))
+    }
+
+    /// What a member's role must allow to hear of this kind when it goes to the whole team.
+    fn action(self) -> Action {
+        match self {
+            Self::Handoff | Self::Assigned => Action::WorkInbox,
+            Self::Reservation => Action::ViewReservations,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: String,
+    pub user_id: UserId,
+    pub kind: NotificationKind,
+    /// A short detail: the guest's name, or a reservation's name, time and party size.
+    pub text: String,
+    /// A path inside the dashboard.
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// Which notifications a member also wants by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailPrefs {
+    pub handoff: bool,
+    pub assigned: bool,
+    pub reservation: bool,
+}
+
+impl EmailPrefs {
+    /// Until a member chooses: a guest waiting and a conversation given to you are worth an email to everyone;
+    /// reservation emails go to owners and admins, as they always did.
+    pub fn defaults(role: Role) -> Self {
+        EmailPrefs { handoff: true, assigned: true, reservation: matches!(role, Role::Owner | Role::Admin) }
+    }
+
+    pub fn wants(self, kind: NotificationKind) -> bool {
+        match kind {
+            NotificationKind::Handoff => self.handoff,
+            NotificationKind::Assigned => self.assigned,
+            NotificationKind::Reservation => self.reservation,
+        }
+    }
+}
+
+/// A member who hears of something, with their email choice.
+struct Recipient {
+    user: UserId,
+    prefs: EmailPrefs,
+}
+
+/// Members of `account` who hear of `kind`: `target` alone, or else everyone whose role allows the kind's action.
+async fn recipients(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    kind: NotificationKind,
+    target: Option<UserId>,
+) -> Result<Vec<Recipient>> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, m.role, p.email_handoff, p.email_assigned, p.email_reservation FROM memberships m \
+         LEFT JOIN notification_prefs p ON p.account_id = m.account_id AND p.user_id = m.user_id \
+         WHERE m.account_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY m.created_at",
+    )
+    .bind(account.to_string())
+    .bind(target.map(|t| t.to_string()))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let role: Role = r.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?;
+        if target.is_none() && !allowed(role, kind.action()) {
+            continue;
+        }
+        found.push(Recipient {
+            user: r.try_get::<String, _>("user_id")?.parse().map_err(StoreError::corrupt)?,
+            prefs: prefs_from(r, role)?,
+        });
+    }
+    Ok(found)
+}
+
+fn prefs_from(r: &AnyRow, role: Role) -> Result<EmailPrefs> {
+    let saved: Option<i64> = r.try_get("email_handoff")?;
+    Ok(match saved {
+        None => EmailPrefs::defaults(role),
+        Some(handoff) => EmailPrefs {
+            handoff: handoff != 0,
+            assigned: r.try_get::<i64, _>("email_assigned")? != 0,
+            reservation: r.try_get::<i64, _>("email_reservation")? != 0,
+        },
+    })
+}
+
+/// Live events of notifications written in a transaction; publish them once it committed.
+#[must_use = "publish after the transaction commits"]
+pub(crate) struct Notified(Vec<LiveEvent>);
+
+impl Notified {
+    pub(crate) fn none() -> Self {
+        Notified(Vec::new())
+    }
+
+    pub(crate) async fn publish(self, tenant: &TenantStore) {
+        for event in self.0 {
+            tenant.publish(event).await;
+        }
+    }
+}
+
+/// What a notification says and where it leads.
+pub(crate) struct Notice<'a> {
+    pub kind: NotificationKind,
+    /// One member, or (None) everyone whose role allows the kind's action.
+    pub target: Option<UserId>,
+    /// The member who caused it, who needs no notice of their own doing.
+    pub actor: Option<UserId>,
+    pub text: &'a str,
+    pub link: &'a str,
+    /// The id of the conversation or reservation it is about.
+    pub subject: &'a str,
+}
+
+/// Stores `notice` for each recipient inside `tx` and queues the emails of handoffs and assignments for those who
+/// want them (reservation emails are the `reservation_notify` job's).
+pub(crate) async fn notify_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: AccountId,
+    notice: &Notice<'_>,
+    now: i64,
+) -> Result<Notified> {
+    let mut events = Vec::new();
+    for r in recipients(tx, account, notice.kind, notice.target).await? {
+        if Some(r.user) == notice.actor {
+            continue;
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO notifications (account_id, id, user_id, kind, text, link, subject, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(account.to_string())
+        .bind(&id)
+        .bind(r.user.to_string())
+        .bind(notice.kind.as_str())
+        .bind(notice.text)
+        .bind(notice.link)
+        .bind(notice.subject)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind) {
+            let payload = serde_json::json!({ "notification_id": id }).to_string();
+            let key = format!("{NOTIFICATION_EMAIL}:{id}");
+            let job = NewJob {
+                account_id: Some(account),
+                kind: NOTIFICATION_EMAIL,
+                payload: &payload,
+                dedupe_key: Some(&key),
+                run_at: None,
+                max_attempts: 8,
+            };
+            enqueue_in(tx, now, &job).await?;
+        }
+        events.push(LiveEvent::Notification {
+            recipient: Some(r.user),
+            kind: notice.kind.as_str().into(),
+            text: notice.text.into(),
+            link: notice.link.into(),
+        });
+    }
+    Ok(Notified(events))
+}
+
+/// Notifies about a conversation (handoff, assignment): the guest's name as text, the thread as link.
+pub(crate) async fn notify_conversation_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: AccountId,
+    conversation_id: &str,
+    kind: NotificationKind,
+    target: Option<UserId>,
+    actor: Option<UserId>,
+    now: i64,
+) -> Result<Notified> {
+    let (name, external): (String, String) = sqlx::query_as(
+        "SELECT ct.name, ct.external_id FROM conversations c \
+         JOIN contacts ct ON ct.account_id = c.account_id AND ct.id = c.contact_id \
+         WHERE c.account_id = $1 AND c.id = $2",
+    )
+    .bind(account.to_string())
+    .bind(conversation_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let text = if name.trim().is_empty() { external } else { name };
+    let link = format!("/a/{account}/inbox/{conversation_id}");
+    let notice = Notice { kind, target, actor, text: &text, link: &link, subject: conversation_id };
+    notify_in(tx, account, &notice, now).await
+}
+
+const COLUMNS: &str = "id, user_id, kind, text, link, created_at, read_at";
+
+fn notification_from(r: &AnyRow) -> Result<Notification> {
+    Ok(Notification {
+        id: r.try_get("id")?,
+        user_id: r.try_get::<String, _>("user_id")?.parse().map_err(StoreError::corrupt)?,
+        kind: NotificationKind::parse(&r.try_get::<String, _>("kind")?)?,
+        text: r.try_get("text")?,
+        link: r.try_get("link")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
+    })
+}
+
+impl TenantStore {
+    /// One page of `user`'s notifications, newest first.
+    pub async fn notifications(&self, user: UserId, after: Option<&Cursor>, limit: i64) -> Result<Page<Notification>> {
+        let limit = limit.clamp(1, 200);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifications WHERE account_id = $1 AND user_id = $2 \
+             AND ($3 IS NULL OR created_at < $3 OR (created_at = $3 AND id < $4)) \
+             ORDER BY created_at DESC, id DESC LIMIT $5"
+        );
+        let mut items = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(user.to_string())
+            .bind(after.map(|c| c.at))
+            .bind(after.map(|c| c.id.clone()))
+            .bind(limit + 1)
+            .fetch_all(&self.store().read)
+            .await?
+            .iter()
+            .map(notification_from)
+            .collect::<Result<Vec<_>>>()?;
+        let next = cut(&mut items, limit, |n| Cursor { at: n.created_at.timestamp_millis(), id: n.id.clone() });
+        Ok(Page { items, next })
+    }
+
+    /// How many of `user`'s notifications are unread, counted up to [`UNREAD_CAP`].
+    pub async fn unread_notifications(&self, user: UserId) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE account_id = $1 AND user_id = $2 \
+             AND read_at IS NULL LIMIT $3) AS unread",
+        )
+        .bind(self.account_id().to_string())
+        .bind(user.to_string())
+        .bind(UNREAD_CAP)
+        .fetch_one(&self.store().read)
+        .await?)
+    }
+
+    /// One notification of this account (for its email). Another account's id is NotFound.
+    pub async fn notification(&self, id: &str) -> Result<Notification> {
+        let sql = format!("SELECT {COLUMNS} FROM notifications WHERE account_id = $1 AND id = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(id)
+            .fetch_one(&self.store().read)
+            .await?;
+        notification_from(&row)
+    }
+
+    /// Marks one of `user`'s notifications read and returns it; anyone else's is NotFound.
+    pub async fn open_notification(&self, user: UserId, id: &str) -> Result<Notification> {
+        let sql = format!(
+            "UPDATE notifications SET read_at = COALESCE(read_at, $4) \
+             WHERE account_id = $1 AND user_id = $2 AND id = $3 RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(user.to_string())
+            .bind(id)
+            .bind(self.store().now_ms())
+            .fetch_one(&self.store().write)
+            .await?;
+        notification_from(&row)
+    }
+
+    /// Marks all of `user`'s notifications read; returns how many were unread.
+    pub async fn mark_all_notifications_read(&self, user: UserId) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET read_at = $3 WHERE account_id = $1 AND user_id = $2 AND read_at IS NULL",
+        )
+        .bind(self.account_id().to_string())
+        .bind(user.to_string())
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// A member's email choice (their role's defaults until they chose). Not a member: NotFound.
+    pub async fn email_prefs(&self, user: UserId) -> Result<EmailPrefs> {
+        let row = sqlx::query(
+            "SELECT m.role, p.email_handoff, p.email_assigned, p.email_reservation FROM memberships m \
+             LEFT JOIN notification_prefs p ON p.account_id = m.account_id AND p.user_id = m.user_id \
+             WHERE m.account_id = $1 AND m.user_id = $2",
+        )
+        .bind(self.account_id().to_string())
+        .bind(user.to_string())
+        .fetch_one(&self.store().read)
+        .await?;
+        let role: Role = row.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?;
+        prefs_from(&row, role)
+    }
+
+    /// Saves a member's email choice. Not a member: NotFound.
+    pub async fn set_email_prefs(&self, user: UserId, prefs: EmailPrefs) -> Result<()> {
+        self.member(user).await?;
+        sqlx::query(
+            "INSERT INTO notification_prefs (account_id, user_id, email_handoff, email_assigned, email_reservation, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, user_id) DO UPDATE SET \
+             email_handoff = excluded.email_handoff, email_assigned = excluded.email_assigned, \
+             email_reservation = excluded.email_reservation, updated_at = excluded.updated_at",
+        )
+        .bind(self.account_id().to_string())
+        .bind(user.to_string())
+        .bind(i64::from(prefs.handoff))
+        .bind(i64::from(prefs.assigned))
+        .bind(i64::from(prefs.reservation))
+        .bind(self.store().now_ms())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    /// Members who hear of `kind` when it concerns the whole team and want it by email.
+    pub async fn email_recipients(&self, kind: NotificationKind) -> Result<Vec<Member>> {
+        let mut conn = self.store().read.acquire().await?;
+        let wanted: Vec<UserId> = recipients(&mut conn, self.account_id(), kind, None)
+            .await?
+            .into_iter()
+            .filter(|r| r.prefs.wants(kind))
+            .map(|r| r.user)
+            .collect();
+        drop(conn);
+        Ok(self.members().await?.into_iter().filter(|m| wanted.contains(&m.user_id)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_keep_reservation_emails_with_owners_and_admins() {
+        for role in Role::ALL {
+            let d = EmailPrefs::defaults(role);
+            assert!(d.wants(NotificationKind::Handoff) && d.wants(NotificationKind::Assigned));
+            assert_eq!(d.wants(NotificationKind::Reservation), matches!(role, Role::Owner | Role::Admin));
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in [NotificationKind::Handoff, NotificationKind::Assigned, NotificationKind::Reservation] {
+            assert_eq!(NotificationKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert!(NotificationKind::parse("other").is_err());
+    }
+}

@@ -1,0 +1,220 @@
+//! Notifications on both backends: who hears of a handoff, an assignment and a new reservation; email jobs as the
+//! members chose; pages, reading, and that nobody sees another member's or another account's.
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use maitre_domain::booking::ReservationRequest;
+use maitre_domain::{Role, UserId};
+use maitre_store::{
+    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NOTIFICATION_EMAIL, NewChannel, NotificationKind, Origin,
+    StepEffects, Store, StoreError, TenantStore,
+};
+use tokio::sync::broadcast::Receiver;
+
+use super::{account, store};
+
+struct Team {
+    store: Store,
+    tenant: TenantStore,
+    owner: UserId,
+    agent: UserId,
+    viewer: UserId,
+    _db: maitre_testkit::TestDb,
+}
+
+async fn team() -> Team {
+    let (store, _, db) = store().await;
+    let (a, owner) = account(&store, "Trattoria", "owner@example.com").await;
+    let tenant = store.tenant_for_operator(a).await.unwrap();
+    let mut members = vec![];
+    for (email, role) in [("agent@example.com", Role::Agent), ("viewer@example.com", Role::Viewer)] {
+        let user = store.create_user(email, "M", "h", maitre_domain::Locale::En).await.unwrap().id;
+        tenant.add_member(user, role).await.unwrap();
+        members.push(user);
+    }
+    Team { store, tenant, owner, agent: members[0], viewer: members[1], _db: db }
+}
+
+/// A guest's conversation in `tenant`'s account.
+async fn conversation(tenant: &TenantStore, name: &str) -> String {
+    let channel = tenant
+        .create_channel(NewChannel {
+            platform: "whatsapp",
+            external_id: &format!("2000{}", uuid::Uuid::now_v7().simple()),
+            name: "WhatsApp",
+            credentials: "sealed",
+            webhook_secret_hash: "",
+            token_expires_at: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    let pid = format!("wamid.{}", uuid::Uuid::now_v7());
+    let message = IncomingMessage {
+        event_id: &pid,
+        channel_id: channel,
+        contact_external_id: "4911",
+        contact_name: Some(name),
+        direction: "in",
+        kind: "text",
+        body: "Hallo",
+        payload: &Default::default(),
+        platform_message_id: &pid,
+        at: tenant.now(),
+        automate_at: None,
+    };
+    tenant.record_message(&message).await.unwrap().conversation_id
+}
+
+async fn unread(t: &TenantStore, user: UserId) -> i64 {
+    t.unread_notifications(user).await.unwrap()
+}
+
+/// Payloads of the queued notification emails.
+async fn email_jobs(store: &Store) -> Vec<String> {
+    let jobs = store.claim_jobs("test", Utc::now() + TimeDelta::minutes(5), 100).await.unwrap();
+    jobs.into_iter().filter(|j| j.kind == NOTIFICATION_EMAIL).map(|j| j.payload).collect()
+}
+
+/// The next notification event on the bus (other events skipped).
+async fn next_notification(rx: &mut Receiver<AccountEvent>) -> (Option<UserId>, String) {
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+        if let LiveEvent::Notification { recipient, kind, .. } = e.event {
+            return (recipient, kind);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_assignment_tells_the_assignee_live_and_by_email_but_not_someone_assigning_themselves() {
+    let t = team().await;
+    let c = conversation(&t.tenant, "Anna Schmidt").await;
+    let mut rx = t.store.subscribe().await.unwrap();
+
+    t.tenant.assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
+    assert_eq!((unread(&t.tenant, t.agent).await, unread(&t.tenant, t.owner).await), (1, 0));
+    let n = t.tenant.notifications(t.agent, None, 10).await.unwrap().items.remove(0);
+    assert_eq!((n.kind, n.text.as_str(), n.read), (NotificationKind::Assigned, "Anna Schmidt", false));
+    assert_eq!(n.link, format!("/a/{}/inbox/{c}", t.tenant.account_id()));
+    assert_eq!(next_notification(&mut rx).await, (Some(t.agent), "assigned".into()), "published for the assignee");
+    assert_eq!(email_jobs(&t.store).await, [serde_json::json!({ "notification_id": n.id }).to_string()]);
+
+    t.tenant.assign(&c, Some(t.owner), Some(t.owner)).await.unwrap();
+    t.tenant.assign(&c, None, Some(t.owner)).await.unwrap();
+    assert_eq!(unread(&t.tenant, t.owner).await, 0, "assigning yourself or unassigning tells nobody");
+    assert!(email_jobs(&t.store).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_handoff_reaches_everyone_who_works_the_inbox_and_emails_follow_each_members_choice() {
+    let t = team().await;
+    let c = conversation(&t.tenant, "Ben").await;
+    let off = EmailPrefs { handoff: false, ..EmailPrefs::defaults(Role::Owner) };
+    t.tenant.set_email_prefs(t.owner, off).await.unwrap();
+    assert_eq!(t.tenant.email_prefs(t.owner).await.unwrap(), off);
+    assert_eq!(t.tenant.email_prefs(t.agent).await.unwrap(), EmailPrefs::defaults(Role::Agent));
+
+    let step = StepEffects { key: "reply:1".into(), handoff: true, ..StepEffects::default() };
+    t.tenant.apply_step(&c, &step).await.unwrap().unwrap();
+    assert_eq!(unread(&t.tenant, t.owner).await, 1);
+    assert_eq!(unread(&t.tenant, t.agent).await, 1);
+    assert_eq!(unread(&t.tenant, t.viewer).await, 0, "a viewer cannot answer the guest");
+    let to_agent = t.tenant.notifications(t.agent, None, 10).await.unwrap().items.remove(0);
+    assert_eq!((to_agent.kind, to_agent.text.as_str()), (NotificationKind::Handoff, "Ben"));
+    let jobs = email_jobs(&t.store).await;
+    assert_eq!(jobs, [serde_json::json!({ "notification_id": to_agent.id }).to_string()], "the owner chose none");
+}
+
+#[tokio::test]
+async fn a_new_reservation_reaches_everyone_who_sees_reservations_and_its_emails_go_to_who_wants_them() {
+    let t = team().await;
+    let req = ReservationRequest {
+        starts_at: chrono::NaiveDateTime::parse_from_str("2026-03-13 19:00", "%Y-%m-%d %H:%M").unwrap(),
+        party_size: 4,
+        service: None,
+        name: "Clara".into(),
+        phone: None,
+        email: None,
+        notes: String::new(),
+    };
+    t.tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
+    for user in [t.owner, t.agent, t.viewer] {
+        let n = t.tenant.notifications(user, None, 10).await.unwrap().items;
+        assert_eq!(n.len(), 1);
+        assert_eq!((n[0].kind, n[0].text.as_str()), (NotificationKind::Reservation, "Clara · 2026-03-13 19:00 · 👥 4"));
+    }
+    assert!(email_jobs(&t.store).await.is_empty(), "reservation emails are the reservation_notify job's");
+
+    let emailed = |m: Vec<maitre_store::Member>| m.into_iter().map(|m| m.user_id).collect::<Vec<_>>();
+    let by_default = t.tenant.email_recipients(NotificationKind::Reservation).await.unwrap();
+    assert_eq!(emailed(by_default), [t.owner], "owners and admins, as before");
+    t.tenant
+        .set_email_prefs(t.viewer, EmailPrefs { reservation: true, ..EmailPrefs::defaults(Role::Viewer) })
+        .await
+        .unwrap();
+    t.tenant
+        .set_email_prefs(t.owner, EmailPrefs { reservation: false, ..EmailPrefs::defaults(Role::Owner) })
+        .await
+        .unwrap();
+    let chosen = t.tenant.email_recipients(NotificationKind::Reservation).await.unwrap();
+    assert_eq!(emailed(chosen), [t.viewer]);
+}
+
+#[tokio::test]
+async fn pages_reading_and_isolation() {
+    let t = team().await;
+    let c = conversation(&t.tenant, "Dora").await;
+    for _ in 0..5 {
+        t.tenant.assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
+    }
+    let first = t.tenant.notifications(t.agent, None, 2).await.unwrap();
+    let second = t.tenant.notifications(t.agent, first.next.as_ref(), 2).await.unwrap();
+    let third = t.tenant.notifications(t.agent, second.next.as_ref(), 2).await.unwrap();
+    let ids: Vec<String> =
+        [&first, &second, &third].iter().flat_map(|p| p.items.iter().map(|n| n.id.clone())).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(ids, sorted, "five distinct notifications, newest first");
+    assert!(third.next.is_none());
+
+    let opened = t.tenant.open_notification(t.agent, &ids[0]).await.unwrap();
+    assert!(opened.read);
+    assert_eq!(unread(&t.tenant, t.agent).await, 4);
+    assert!(matches!(t.tenant.open_notification(t.owner, &ids[1]).await, Err(StoreError::NotFound)), "not theirs");
+
+    // Another account: none of these, by list, id or count, even for the same person.
+    let (other, _) = account(&t.store, "Other", "other@example.com").await;
+    let other = t.store.tenant_for_operator(other).await.unwrap();
+    other.add_member(t.agent, Role::Agent).await.unwrap();
+    assert!(other.notifications(t.agent, None, 10).await.unwrap().items.is_empty());
+    assert_eq!(unread(&other, t.agent).await, 0);
+    assert!(matches!(other.open_notification(t.agent, &ids[1]).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.notification(&ids[1]).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        other.set_email_prefs(t.owner, EmailPrefs::defaults(Role::Owner)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(t.tenant.mark_all_notifications_read(t.agent).await.unwrap(), 4);
+    assert_eq!(unread(&t.tenant, t.agent).await, 0);
+    assert!(t.tenant.notifications(t.agent, None, 10).await.unwrap().items.iter().all(|n| n.read));
+
+    // A member who leaves takes their notifications along.
+    t.tenant.remove_member(t.agent).await.unwrap();
+    assert!(matches!(t.tenant.notification(&ids[0]).await, Err(StoreError::NotFound)));
+}
+
+#[tokio::test]
+async fn erasing_a_guest_deletes_the_notifications_that_name_them() {
+    let t = team().await;
+    let erased = conversation(&t.tenant, "Eva Erased").await;
+    t.tenant.assign(&erased, Some(t.agent), Some(t.owner)).await.unwrap();
+    let kept = conversation(&t.tenant, "Kai Kept").await;
+    t.tenant.assign(&kept, Some(t.agent), Some(t.owner)).await.unwrap();
+    let contact = t.tenant.conversation(&erased, t.owner).await.unwrap().contact_id;
+    t.tenant.erase_contact(&contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
+    let left = t.tenant.notifications(t.agent, None, 10).await.unwrap().items;
+    assert_eq!(left.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Kai Kept"]);
+}
