@@ -1,10 +1,11 @@
 //! What the inbox pages and the JSON API share: the messaging-window rule as staff see it, placeholders in
 //! replies, sending a reply by hand (checked here, queued durably, checked again by the send job), and handing a
 //! conversation back to the bot, optionally restarting a flow.
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use maitre_channels::policy::{self, Allowed};
+use maitre_domain::flow::{self, Scope};
 use maitre_domain::{ChannelId, UserId};
 use maitre_gateway::Platform;
 use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
@@ -61,19 +62,6 @@ fn duration(tr: &Tr, d: TimeDelta) -> String {
     }
 }
 
-/// Replaces `{{contact.first_name}}`, `{{contact.name}}` and `{{business.name}}`; other text stays as written.
-/// A stand-in until replies share the flow renderer.
-pub fn resolve_placeholders(text: &str, contact_name: &str, business: &str) -> String {
-    let first = contact_name.split_whitespace().next().unwrap_or_default();
-    [("contact.first_name", first), ("contact.name", contact_name), ("business.name", business)].into_iter().fold(
-        text.to_owned(),
-        |acc, (key, value)| {
-            let spaced = format!("{{{{ {key} }}}}");
-            acc.replace(&format!("{{{{{key}}}}}"), value).replace(&spaced, value)
-        },
-    )
-}
-
 /// What a reply consists of.
 pub struct ReplyInput<'a> {
     pub text: &'a str,
@@ -110,11 +98,36 @@ pub async fn send_reply(
     if !rule.open {
         return Err(AppError::Validation(rule.text));
     }
-    let business = tenant.account().await?.settings.name;
-    let body = resolve_placeholders(text, &conversation.contact_name, &business);
+    let body = fill_placeholders(tenant, conversation, text).await?;
     let id = tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?;
     state.worker.wake();
     Ok(id)
+}
+
+/// Fills placeholders the way flows do (`{{contact.first_name}}`, `{{account.name}}`, `{{reservation.time}}`,
+/// `| default: "…"` …), with the guest's upcoming reservation; a person's reply has no flow variables.
+async fn fill_placeholders(
+    tenant: &TenantStore,
+    conversation: &ConversationView,
+    text: &str,
+) -> Result<String, AppError> {
+    if !text.contains("{{") {
+        return Ok(text.to_owned());
+    }
+    let account = tenant.account().await?;
+    let review_link = tenant.booking_settings().await?.review_link;
+    let upcoming = tenant.upcoming_for_contact(&conversation.contact_id).await?;
+    let reservation = upcoming.first().map(|r| r.info());
+    let vars = BTreeMap::new();
+    let scope = Scope {
+        locale: account.settings.locale,
+        contact_name: &conversation.contact_name,
+        account_name: &account.settings.name,
+        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
+        vars: &vars,
+        reservation: reservation.as_ref(),
+    };
+    Ok(flow::render(text, &scope))
 }
 
 /// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
@@ -172,17 +185,6 @@ pub fn input_error(tr: &Tr, e: StoreError) -> AppError {
 mod tests {
     use super::*;
     use maitre_domain::Locale;
-
-    #[test]
-    fn placeholders_resolve_with_or_without_spaces() {
-        let out = resolve_placeholders(
-            "Hi {{contact.first_name}}, {{ business.name }} here. {{other}}",
-            "Anna Schmidt",
-            "Salon",
-        );
-        assert_eq!(out, "Hi Anna, Salon here. {{other}}");
-        assert_eq!(resolve_placeholders("Hi {{contact.first_name}}!", "", "S"), "Hi !");
-    }
 
     #[test]
     fn the_window_rule_in_words() {

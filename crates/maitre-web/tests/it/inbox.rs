@@ -95,7 +95,14 @@ async fn canned_responses_fill_placeholders_and_count_their_uses() {
     let canned = format!("/a/{}/canned", s.account);
     let res = s
         .owner
-        .submit(&canned, &canned, &[("shortcut", "/hours"), ("body", "Hi {{contact.first_name}}, we open at 9.")])
+        .submit(
+            &canned,
+            &canned,
+            &[
+                ("shortcut", "/hours"),
+                ("body", "Hi {{contact.first_name}}, {{account.name}} opens at 9. {{reservation.time | default: \"No booking yet.\"}}"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let dup = s.owner.submit(&canned, &canned, &[("shortcut", "hours"), ("body", "again")]).await;
@@ -110,7 +117,7 @@ async fn canned_responses_fill_placeholders_and_count_their_uses() {
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     s.app.drain().await;
     let texts: Vec<String> = s.app.fakes.sent_messages().into_iter().map(|m| m.text).collect();
-    assert_eq!(texts, ["Hi Guest, we open at 9."]);
+    assert_eq!(texts, ["Hi Guest, Salon Bella opens at 9. No booking yet."], "placeholders as in flows");
     assert!(s.owner.get(&canned).await.body.contains("used 1 times"));
     let agent = s.app.member(&s.account, "al@example.com", Role::Agent).await;
     let viewer = s.app.member(&s.account, "vic@example.com", Role::Viewer).await;
