@@ -197,15 +197,7 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     let (store, clock, db) = store().await;
     let (a, owner) = account(&store, "Hot", "hot@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
-    let new = maitre_store::NewChannel {
-        platform: "whatsapp",
-        external_id: "4910",
-        name: "WhatsApp",
-        credentials: "sealed",
-        webhook_secret_hash: "",
-        token_expires_at: None,
-    };
-    let channel = tenant.create_channel(new).await.unwrap().id;
+    let channel = contacts::channel(&tenant, "4910").await;
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty());
 
     let flow = tenant.create_flow("Hello", "{}", "").await.unwrap();

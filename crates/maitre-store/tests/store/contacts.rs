@@ -20,7 +20,7 @@ async fn tenant_with_channel(name: &str, email: &str, external: &str) -> (Store,
     (store, db, tenant, channel)
 }
 
-async fn channel(tenant: &TenantStore, external: &str) -> ChannelId {
+pub(super) async fn channel(tenant: &TenantStore, external: &str) -> ChannelId {
     let new = NewChannel {
         platform: "whatsapp",
         external_id: external,
