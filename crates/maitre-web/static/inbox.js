@@ -3,10 +3,11 @@
 (function () {
   "use strict";
 
-  // Live: an element with data-live (the event stream) and data-refresh (its own HTML fragment) is re-fetched
-  // when an event concerns it. With data-conversation, only that conversation's events count.
+  // Live: an element marked data-live is re-fetched from data-refresh (its own HTML fragment) when an event from
+  // the page's live connection (live.js) concerns it. With data-conversation, only that conversation's events
+  // count.
   var live = document.querySelector("[data-live]");
-  if (live && window.EventSource) {
+  if (live) {
     var pending = null;
     var refresh = function () {
       pending = null;
@@ -15,18 +16,15 @@
         .then(function (html) { if (html !== null) { live.innerHTML = html; } })
         .catch(function () {});
     };
-    var source = new EventSource(live.dataset.live);
-    source.onmessage = function (e) {
-      var event;
-      try { event = JSON.parse(e.data); } catch (_) { return; }
+    // live.js sends a resync after its connection dropped and came back.
+    document.addEventListener("maitre:live", function (e) {
+      var event = e.detail || {};
       var mine = live.dataset.conversation;
       var relevant = event.type === "resync" ||
         (event.conversation_id && (!mine || event.conversation_id === mine));
       // Several events of one change arrive together: fetch once.
       if (relevant && !pending) { pending = setTimeout(refresh, 50); }
-    };
-    // After a dropped connection EventSource reconnects by itself; refresh then to catch up.
-    source.onopen = function () { if (live.dataset.opened) { refresh(); } live.dataset.opened = "1"; };
+    });
   }
 
   // Composer: pick a canned response from the list, or type "/" and part of its shortcut.

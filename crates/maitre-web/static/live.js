@@ -1,6 +1,7 @@
-// maitre: the bell's live count on every account page. Counts this member's notifications as they arrive on the
-// account's event stream and asks the server again after a reconnect. Without this file the count is still
-// right on every page load.
+// maitre: the one live connection of an account page. Keeps the bell's count (this member's notifications as they
+// arrive; asked again after a reconnect) and hands every event to the page's own scripts as a `maitre:live`
+// document event, so a page never opens a second stream (browsers allow only a few connections per host).
+// Without this file the count is still right on every page load.
 (function () {
   "use strict";
   var bell = document.getElementById("bell");
@@ -15,10 +16,12 @@
       .catch(function () {});
   };
 
+  var tell = function (event) { document.dispatchEvent(new CustomEvent("maitre:live", { detail: event })); };
   var source = new EventSource(bell.dataset.events);
   source.onmessage = function (e) {
     var event;
     try { event = JSON.parse(e.data); } catch (_) { return; }
+    tell(event);
     if (event.type === "notification") {
       // The server stops counting at 99 ("99+"); so does the bell.
       var n = (parseInt(count.textContent, 10) || 0) + 1;
@@ -28,5 +31,8 @@
     }
   };
   // EventSource reconnects by itself after a drop; what arrived meanwhile is fetched then.
-  source.onopen = function () { if (bell.dataset.opened) { reload(); } bell.dataset.opened = "1"; };
+  source.onopen = function () {
+    if (bell.dataset.opened) { reload(); tell({ type: "resync" }); }
+    bell.dataset.opened = "1";
+  };
 })();

@@ -1,18 +1,14 @@
 //! The shared inbox: the conversation list (filters, search, unread counts, keyset pages) and the thread (messages
 //! with delivery ticks, notes, the trail, takeover, assignment, tags, close/reopen, the composer with the window
-//! rule). Both update live: `inbox.js` listens to `/inbox/events` (SSE) and swaps in `/inbox/rows` or
+//! rule). Both update live: `inbox.js` hears the page's event stream (`live.js`) and swaps in `/inbox/rows` or
 //! `/inbox/{id}/live`. Every form works without JavaScript.
-use std::convert::Infallible;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::sse::{Event, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use futures_util::Stream;
 use maitre_domain::{Action, ChannelId, UserId};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
@@ -32,7 +28,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/a/{account}/inbox", get(list_page))
         .route("/a/{account}/inbox/rows", get(rows))
-        .route("/a/{account}/inbox/events", get(events))
         .route("/a/{account}/inbox/{conversation}", get(thread_page))
         .route("/a/{account}/inbox/{conversation}/live", get(live))
         .route("/a/{account}/inbox/{conversation}/reply", post(reply))
@@ -245,17 +240,6 @@ async fn rows(m: Member, p: Result<Query<ListParams>, QueryRejection>) -> Result
     let tr = Tr::new(m.signed.user.locale);
     let listed = query_rows(&m, &tr, &p).await?;
     render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })
-}
-
-// ---- live events ----
-
-/// Server-Sent Events for the inbox: the member's stream of the account (see `live`).
-async fn events(
-    State(state): State<AppState>,
-    m: Member,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
-    m.require(Action::ViewInbox)?;
-    super::live::stream(&state, &m).await
 }
 
 // ---- the thread ----

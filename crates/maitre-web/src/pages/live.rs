@@ -1,6 +1,6 @@
 //! The live event stream of an account page: Server-Sent Events carrying what this member may see (their own
 //! notifications, and conversation events when their role opens the inbox) as JSON `data` lines. `live.js` on
-//! every account page bumps the bell with it; the inbox listens too.
+//! every account page bumps the bell with it and hands each event to the inbox's script.
 use std::convert::Infallible;
 
 use axum::Router;
@@ -37,7 +37,7 @@ async fn events(
 }
 
 /// This member's events for as long as the connection lives; keep-alive comments stop proxies from closing it.
-pub(super) async fn stream(
+async fn stream(
     state: &AppState,
     m: &Member,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, PageError> {

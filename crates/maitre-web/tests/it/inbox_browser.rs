@@ -40,7 +40,7 @@ async fn wait_for(b: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String
 /// Opens `path` and waits until its live event stream is connected.
 async fn open_live(b: &Browser, app: &TestApp, path: &str) {
     b.client.goto(&app.url(path)).await.unwrap();
-    wait_for(b, "[data-live][data-opened]", |_| true).await;
+    wait_for(b, "#bell[data-opened]", |_| true).await;
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn a_webhook_on_node_1_shows_live_on_node_2() {
     // The same member, signed in at node 2 (sessions live in the shared database).
     let c2 = node2.client();
     c2.signin("ada@example.com", PASSWORD).await;
-    let mut stream = c2.http.get(node2.url(&format!("/a/{account}/inbox/events"))).send().await.unwrap();
+    let mut stream = c2.http.get(node2.url(&format!("/a/{account}/events"))).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
 
