@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use maitre_channels::ai::{AiRequest, complete as ask};
-use maitre_store::TenantStore;
+use maitre_store::{AutomationSettings, TenantStore};
 
 use crate::Gateway;
 
@@ -10,10 +10,9 @@ use crate::Gateway;
 const SYSTEM: &str = "You answer guests of a business in direct messages on its behalf. Answer in the guest's \
      language, briefly (at most three sentences). Never confirm a booking yourself.";
 
-/// An AI answer to `prompt`, or `None` when the account has no AI set up or the provider failed (the caller
-/// then sends the flow's fallback text).
-pub async fn complete(gw: &Gateway, tenant: &TenantStore, prompt: &str) -> Option<String> {
-    let s = tenant.automation_settings().await.ok()?;
+/// An AI answer to `prompt` with the account's settings `s`, or `None` when the account has no AI set up or the
+/// provider failed (the caller then sends the flow's fallback text).
+pub async fn complete(gw: &Gateway, tenant: &TenantStore, s: &AutomationSettings, prompt: &str) -> Option<String> {
     if s.ai_base_url.is_empty() || s.ai_model.is_empty() {
         return None;
     }

@@ -18,7 +18,7 @@ use maitre_domain::flow::{
     ReservationOutcome, RunState,
 };
 use maitre_jobs::JobError;
-use maitre_store::{Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore};
+use maitre_store::{AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,10 +51,12 @@ struct TimerPayload {
 }
 
 /// Where replies go and how they are formatted.
-struct Env {
+struct Env<'c> {
     tz: Tz,
     platform: Platform,
     locale: Locale,
+    /// The account's automation settings (the AI step's endpoint, model and key).
+    automation: &'c AutomationSettings,
 }
 
 /// What woke the conversation.
@@ -165,7 +167,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(|d| d.consults_calendar());
     let snapshot = if calendar { Some(tenant.horizon_snapshot(tz).await.map_err(retry)?) } else { None };
     let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
-    let env = Env { tz, platform, locale: account.settings.locale };
+    let env = Env { tz, platform, locale: account.settings.locale, automation: &config.automation };
     let candidates: Vec<Candidate> = flows
         .iter()
         .map(|(id, version, def)| Candidate { flow_id: id, version: *version, def: def.as_ref() })
@@ -229,7 +231,7 @@ async fn apply(
     input: &StepInput,
     fx: &mut StepEffects,
     action: Action,
-    env: &Env,
+    env: &Env<'_>,
     key: &str,
 ) -> Result<Option<ReservationOutcome>, JobError> {
     let tz = env.tz;
@@ -244,7 +246,7 @@ async fn apply(
         Action::Schedule { at, token } => fx.timers.push((at, token)),
         Action::OptOut { word } => fx.opt_out = Some(word),
         Action::Ai { prompt, fallback } => {
-            let text = crate::ai::complete(gw, tenant, &prompt).await.unwrap_or(fallback);
+            let text = crate::ai::complete(gw, tenant, env.automation, &prompt).await.unwrap_or(fallback);
             fx.replies.push(queued(env.platform, env.locale, &text, &[]));
         }
         Action::StartFlow { flow } => tracing::debug!(%flow, "flow start requested outside the engine; ignored"),
@@ -339,20 +341,26 @@ fn message_input(input: &StepInput) -> Input {
     Input::Message { text, payload, kind }
 }
 
-type Loaded = Vec<(String, i64, Arc<FlowDef>)>;
+/// Published flows of a step: id, version, parsed definition.
+type Loaded<'c> = Vec<(&'c str, i64, Arc<FlowDef>)>;
 
-/// Parsed flow versions by account, flow and version. A published version never changes, so each is parsed once
-/// per process instead of on every guest message.
+/// Parsed flow versions. A published version never changes, so each is parsed once per process instead of on every
+/// guest message. Keyed by flow id (looked up without allocating); each entry keeps the versions in use with the
+/// account they belong to, so one account's lookup never yields another's definition.
 #[derive(Default)]
-pub(crate) struct FlowDefs(Mutex<HashMap<(AccountId, String, i64), Arc<FlowDef>>>);
+pub(crate) struct FlowDefs(Mutex<HashMap<String, Vec<ParsedVersion>>>);
+
+/// One parsed version of a flow: its account, version number and definition.
+type ParsedVersion = (AccountId, i64, Arc<FlowDef>);
 
 impl FlowDefs {
-    /// Versions kept at most; the memo starts over beyond it (parsing again is only slower).
+    /// Flows kept at most; the memo starts over beyond it (parsing again is only slower).
     const MAX: usize = 10_000;
 
     fn get(&self, account: AccountId, flow_id: &str, version: i64) -> Option<Arc<FlowDef>> {
         let memo = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        memo.get(&(account, flow_id.to_owned(), version)).cloned()
+        let versions = memo.get(flow_id)?;
+        versions.iter().find(|(a, v, _)| *a == account && *v == version).map(|(_, _, def)| def.clone())
     }
 
     fn parse(&self, account: AccountId, flow_id: &str, version: i64, json: &str) -> Option<Arc<FlowDef>> {
@@ -370,15 +378,15 @@ impl FlowDefs {
         if memo.len() >= Self::MAX {
             memo.clear();
         }
-        memo.insert((account, flow_id.to_owned(), version), def.clone());
+        memo.entry(flow_id.to_owned()).or_default().push((account, version, def.clone()));
         Some(def)
     }
 
-    fn published(&self, account: AccountId, flows: &[PublishedFlow]) -> Loaded {
+    fn published<'c>(&self, account: AccountId, flows: &'c [PublishedFlow]) -> Loaded<'c> {
         flows
             .iter()
             .filter_map(|f| {
-                Some((f.flow_id.clone(), f.version, self.parse(account, &f.flow_id, f.version, &f.definition)?))
+                Some((f.flow_id.as_str(), f.version, self.parse(account, &f.flow_id, f.version, &f.definition)?))
             })
             .collect()
     }
@@ -404,7 +412,12 @@ async fn running(
     }
 }
 
-fn def_of<'a>(flows: &'a Loaded, running: &'a Option<(RunState, Arc<FlowDef>)>, s: &RunState) -> Option<&'a FlowDef> {
+/// The definition a state runs on: the one it started with, or a published candidate of the same version.
+fn def_of<'a>(
+    flows: &'a Loaded<'_>,
+    running: &'a Option<(RunState, Arc<FlowDef>)>,
+    s: &RunState,
+) -> Option<&'a FlowDef> {
     running
         .as_ref()
         .filter(|(r, _)| r.flow_id == s.flow_id && r.version == s.version)

@@ -90,7 +90,13 @@ impl LocalBuckets {
             let (burst, per_s) = shape(*rate);
             let (level, at) = all.get(*key).copied().unwrap_or((burst, now));
             let level = (level + (now - at) * per_s / 1000).min(burst);
-            all.insert((*key).to_owned(), (level, now));
+            // The key is copied only for a bucket seen the first time.
+            match all.get_mut(*key) {
+                Some(bucket) => *bucket = (level, now),
+                None => {
+                    all.insert((*key).to_owned(), (level, now));
+                }
+            }
             if level < 1000 {
                 wait_ms = wait_ms.max(((1000 - level) * 1000 / per_s).max(1));
             }

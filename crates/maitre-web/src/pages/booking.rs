@@ -12,7 +12,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, BookingSettings, NewResource, NewService};
 use serde::Deserialize;
 
-use super::{Choice, Ctx, PageEnv, render};
+use super::{Choice, Ctx, PageEnv, form_field, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -323,7 +323,7 @@ async fn delete_resource(
 
 /// Services carry a checkbox per resource (`resource=<id>`, repeated), so the form is read as pairs.
 fn service_fields(fields: &[(String, String)]) -> (String, String, Vec<String>) {
-    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| form_field(fields, k).unwrap_or_default().to_owned();
     let resources = fields.iter().filter(|(f, _)| f == "resource").map(|(_, v)| v.clone()).collect();
     (get("name"), get("duration_minutes"), resources)
 }

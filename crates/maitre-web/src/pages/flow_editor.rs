@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::flow_form::{self, NODE_TYPES, NodeCard, Op, TRIGGER_TYPES, TriggerCard};
 use super::flows::{flow_name, template_name};
-use super::{Ctx, PageEnv, flow_graph, render};
+use super::{Ctx, PageEnv, flow_graph, form_field, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -184,10 +184,6 @@ async fn editor_page(
     respond(&state, env, &m, &id, StatusCode::OK, Extras::default()).await
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
 /// The structured form: every card as posted, then the pressed button (save, publish, add or delete a card).
 async fn save_form(
     State(state): State<AppState>,
@@ -197,9 +193,10 @@ async fn save_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let op = field(&fields, "op").and_then(Op::parse).ok_or(AppError::BadRequest("Unknown editor action.".into()))?;
+    let op =
+        form_field(&fields, "op").and_then(Op::parse).ok_or(AppError::BadRequest("Unknown editor action.".into()))?;
     let flow = m.tenant.flow(&id).await?;
-    let name = flow_name(field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
+    let name = flow_name(form_field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
     let mut draft = draft_value(&flow);
     if let Err(e) = flow_form::apply(&mut draft, &fields, &op) {
         let extras = Extras { error: Some(e), ..Extras::default() };
@@ -218,13 +215,13 @@ async fn save_json(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let publish = match field(&fields, "op") {
+    let publish = match form_field(&fields, "op") {
         Some("save") => false,
         Some("publish") => true,
         _ => return Err(AppError::BadRequest("Unknown editor action.".into()).into()),
     };
     let flow = m.tenant.flow(&id).await?;
-    let text = field(&fields, "json").unwrap_or_default();
+    let text = form_field(&fields, "json").unwrap_or_default();
     match serde_json::from_str::<Value>(text) {
         Ok(draft @ Value::Object(_)) => {
             m.tenant.save_flow_draft(&id, &flow.name, &flow_form::stored(&draft)).await?;

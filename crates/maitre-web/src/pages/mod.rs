@@ -191,6 +191,11 @@ pub fn choices(tr: &Tr, prefix: &str, values: impl IntoIterator<Item = &'static 
 }
 
 /// Times on pages are shown in UTC, labelled, until per-user time zones exist.
+/// The first value of `name` in a form read as pairs (forms with repeated fields are read that way).
+pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
