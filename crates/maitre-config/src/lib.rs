@@ -61,6 +61,22 @@ pub struct Settings {
     pub platforms: PlatformSettings,
     pub rate_limits: RateLimitSettings,
     pub automation: AutomationDefaults,
+    pub jobs: JobSettings,
+}
+
+/// The background worker of each node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Jobs (message processing, flow steps, sends, emails) one node runs at the same time. Most of a job's time
+    /// is spent waiting (for the database's commit, for a platform's answer), so this is far above the core count.
+    pub concurrency: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self { concurrency: 128 }
+    }
 }
 
 /// Server-wide automation defaults; accounts may override them in their automation settings.
@@ -234,6 +250,7 @@ impl Default for Settings {
             platforms: PlatformSettings::default(),
             rate_limits: RateLimitSettings::default(),
             automation: AutomationDefaults::default(),
+            jobs: JobSettings::default(),
         }
     }
 }

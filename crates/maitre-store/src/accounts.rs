@@ -36,7 +36,7 @@ impl Store {
         let user = UserId::new();
         let now = self.now_ms();
         let s = new.settings;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         insert_account(&mut tx, account, s, now).await?;
         sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, locale, created_at, password_changed_at) \
@@ -59,7 +59,7 @@ impl Store {
     pub async fn create_account_for(&self, settings: &AccountSettings, owner: UserId) -> Result<AccountId> {
         let account = AccountId::new();
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         insert_account(&mut tx, account, settings, now).await?;
         insert_membership(&mut tx, account, owner, Role::Owner, now).await?;
         tx.commit().await?;
@@ -128,12 +128,7 @@ impl Store {
     }
 }
 
-async fn insert_account(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account: AccountId,
-    s: &AccountSettings,
-    now: i64,
-) -> Result<()> {
+async fn insert_account(tx: &mut sqlx::AnyConnection, account: AccountId, s: &AccountSettings, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO accounts (id, name, time_zone, locale, country, currency, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -145,13 +140,13 @@ async fn insert_account(
     .bind(&s.country)
     .bind(s.currency.as_str())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub(crate) async fn insert_membership(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: AccountId,
     user: UserId,
     role: Role,
@@ -162,7 +157,7 @@ pub(crate) async fn insert_membership(
         .bind(user.to_string())
         .bind(role.as_str())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

@@ -332,7 +332,7 @@ impl TenantStore {
     /// Removes a resource and takes it off every service. Reservations keep their (now unknown) resource id.
     pub async fn delete_resource(&self, id: &str) -> Result<()> {
         let account = self.account_id().to_string();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let done = sqlx::query("DELETE FROM booking_resources WHERE account_id = $1 AND id = $2")
             .bind(&account)
             .bind(id)

@@ -272,7 +272,7 @@ impl TenantStore {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         sqlx::query_scalar::<_, String>("SELECT id FROM channels WHERE account_id = $1 AND id = $2")
             .bind(&account)
             .bind(channel.to_string())
@@ -304,7 +304,7 @@ impl TenantStore {
     /// Changes a contact's name, phone, email, custom field values (and tags, if given) in one transaction.
     pub async fn update_contact(&self, id: &str, edit: &ContactEdit) -> Result<()> {
         let account = self.account_id().to_string();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contacts SET name = $3, phone = $4, email = $5 WHERE account_id = $1 AND id = $2 \
              AND erased_at IS NULL",
@@ -354,7 +354,7 @@ impl TenantStore {
     pub async fn set_contact_consent(&self, id: &str, opted_in: bool, staff_email: &str) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contacts SET opted_out_at = $3 WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
         )
@@ -467,7 +467,7 @@ impl TenantStore {
     /// Removes a custom field and every value of it.
     pub async fn delete_contact_field(&self, key: &str) -> Result<()> {
         let account = self.account_id().to_string();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let done = sqlx::query("DELETE FROM contact_fields WHERE account_id = $1 AND key = $2")
             .bind(&account)
             .bind(key)
@@ -488,7 +488,7 @@ impl TenantStore {
 
 /// Field values and (when given) the tag set of an edit, inside the caller's transaction.
 async fn apply_extras(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: &str,
     id: &str,
     edit: &ContactEdit,
@@ -512,7 +512,7 @@ async fn apply_extras(
             .bind(id)
             .bind(key),
         }
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     if let Some(tags) = &edit.tags {
@@ -521,14 +521,14 @@ async fn apply_extras(
             sqlx::query_scalar("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
                 .bind(account)
                 .bind(id)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?;
         for gone in current.iter().filter(|t| !tags.contains(t)) {
             sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
                 .bind(account)
                 .bind(id)
                 .bind(gone)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         for tag in tags.iter().filter(|t| !current.contains(t)) {
@@ -540,7 +540,7 @@ async fn apply_extras(
             .bind(id)
             .bind(tag)
             .bind(now)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
     }

@@ -155,7 +155,7 @@ impl TenantStore {
         let channel = m.channel_id.to_string();
         let now = self.store().clock().now();
         let (now_ms, at) = (to_ms(now), to_ms(m.at));
-        let mut tx = self.store().relaxed.begin().await?;
+        let mut tx = self.store().writes.begin_relaxed().await?;
         let (contact, contact_name): (String, String) = sqlx::query_as(
             "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
@@ -300,7 +300,7 @@ impl TenantStore {
     pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let echo: Option<String> = sqlx::query_scalar(
             "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND direction = 'out' \
              AND id <> $3 AND channel_id = (SELECT channel_id FROM messages WHERE account_id = $1 AND id = $3) \
@@ -362,7 +362,7 @@ impl TenantStore {
     ) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().relaxed.begin().await?;
+        let mut tx = self.store().writes.begin_relaxed().await?;
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
@@ -388,7 +388,7 @@ impl TenantStore {
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
     pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
-        let mut tx = self.store().relaxed.begin().await?;
+        let mut tx = self.store().writes.begin_relaxed().await?;
         mark_processed(&mut tx, &self.account_id().to_string(), event_id, self.store().now_ms()).await?;
         tx.commit().await?;
         Ok(())
@@ -446,7 +446,7 @@ pub(crate) struct Reply<'a> {
 /// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice. Returns
 /// the new message's id, or None when the key was used already.
 pub(crate) async fn queue_reply_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: maitre_domain::AccountId,
     reply: &Reply<'_>,
     dedupe_key: &str,
@@ -476,19 +476,19 @@ pub(crate) async fn queue_reply_in(
     .bind(reply.payload)
     .bind(now)
     .bind(reply.sent_by)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(Some(id))
 }
 
-async fn mark_processed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: &str, event: &str, now: i64) -> Result<()> {
+async fn mark_processed(tx: &mut sqlx::AnyConnection, account: &str, event: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL",
     )
     .bind(account)
     .bind(event)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -244,7 +244,7 @@ impl TenantStore {
     pub async fn publish_flow(&self, id: &str, definition: &str, by: &str) -> Result<i64> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let version: i64 = sqlx::query_scalar(
             "UPDATE flows SET published_version = COALESCE(published_version, 0) + 1, updated_at = $3 \
              WHERE account_id = $1 AND id = $2 RETURNING published_version",
@@ -423,7 +423,7 @@ impl TenantStore {
     pub async fn apply_step(&self, conversation_id: &str, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().relaxed.begin().await?;
+        let mut tx = self.store().writes.begin_relaxed().await?;
         let claimed = sqlx::query(
             "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
              ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \
@@ -563,7 +563,7 @@ impl TenantStore {
     pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
         let (channel, _) = self.conversation_channel(conversation_id).await?;
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let channel = channel.to_string();
         let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
         let queued = queue_reply_in(&mut tx, self.account_id(), &reply, key, now).await?;
@@ -590,7 +590,7 @@ impl TenantStore {
 }
 
 pub(crate) async fn record_consent(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: &str,
     contact: &str,
     state: &str,
@@ -609,7 +609,7 @@ pub(crate) async fn record_consent(
     .bind(source)
     .bind(detail)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

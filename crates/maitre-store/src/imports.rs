@@ -149,7 +149,7 @@ impl TenantStore {
     pub async fn queue_import(&self, id: &str, mapping: &[String]) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contact_imports SET mapping = $3, status = 'queued' WHERE account_id = $1 AND id = $2 \
              AND status = 'uploaded'",
@@ -208,7 +208,7 @@ impl TenantStore {
         let mut staged = 0u64;
         let (mut reported, mut reported_at) = (0u64, Instant::now());
         for (batch, ids) in rows.chunks(BATCH).zip(new_ids.chunks(BATCH)) {
-            let mut tx = write.begin().await?;
+            let mut tx = self.store().writes.begin().await?;
             let sql = format!(
                 "INSERT INTO contact_import_rows (account_id, import_id, line, contact_id, external_id, name, phone, \
                  email) VALUES {}",
@@ -263,7 +263,7 @@ impl TenantStore {
     ) -> Result<ImportOutcome> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let upserted = sqlx::query(
             "INSERT INTO contacts (account_id, id, channel_id, external_id, name, phone, email, created_at) \
              SELECT r.account_id, r.contact_id, $3, r.external_id, r.name, r.phone, r.email, $4 \

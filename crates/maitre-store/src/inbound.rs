@@ -7,11 +7,11 @@
 use maitre_domain::{AccountId, ChannelId};
 use std::sync::Arc;
 
-use sqlx::AnyPool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
+use crate::writer::Writes;
 use crate::{Result, Store, StoreError};
 
 /// Most webhooks written in one transaction.
@@ -61,16 +61,16 @@ pub(crate) struct Acceptor(mpsc::Sender<Request>);
 impl Acceptor {
     /// `parallel`: groups committed at the same time (one for SQLite's single writer; several for PostgreSQL,
     /// whose commits wait on the disk and overlap well).
-    pub(crate) fn start(pool: AnyPool, clock: crate::Clock, parallel: usize) -> Self {
+    pub(crate) fn start(writes: Writes, clock: crate::Clock, parallel: usize) -> Self {
         let (queue, requests) = mpsc::channel(4 * GROUP);
-        tokio::spawn(commit_groups(pool, clock, requests, parallel));
+        tokio::spawn(commit_groups(writes, clock, requests, parallel));
         Acceptor(queue)
     }
 }
 
 /// Writes waiting webhooks a group at a time: what arrived while all commit slots were busy forms the next group.
 /// Ends when the store is dropped.
-async fn commit_groups(pool: AnyPool, clock: crate::Clock, mut requests: mpsc::Receiver<Request>, parallel: usize) {
+async fn commit_groups(writes: Writes, clock: crate::Clock, mut requests: mpsc::Receiver<Request>, parallel: usize) {
     let slots = Arc::new(Semaphore::new(parallel));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else { return };
@@ -78,17 +78,17 @@ async fn commit_groups(pool: AnyPool, clock: crate::Clock, mut requests: mpsc::R
         if requests.recv_many(&mut group, GROUP).await == 0 {
             return;
         }
-        let (pool, now) = (pool.clone(), crate::clock::to_ms(clock.now()));
+        let (writes, now) = (writes.clone(), crate::clock::to_ms(clock.now()));
         tokio::spawn(async move {
-            commit_group(&pool, now, group).await;
+            commit_group(&writes, now, group).await;
             drop(slot);
         });
     }
 }
 
 /// If a group fails, each of its webhooks is tried alone, so one bad webhook cannot fail the others.
-async fn commit_group(pool: &AnyPool, now: i64, group: Vec<Request>) {
-    match write(pool, now, &group).await {
+async fn commit_group(writes: &Writes, now: i64, group: Vec<Request>) {
+    match write(writes, now, &group).await {
         Ok(outcomes) => {
             for (request, outcome) in group.into_iter().zip(outcomes) {
                 let _ = request.done.send(Ok(outcome));
@@ -96,15 +96,16 @@ async fn commit_group(pool: &AnyPool, now: i64, group: Vec<Request>) {
         }
         Err(_) => {
             for request in group {
-                let outcome = write(pool, now, std::slice::from_ref(&request)).await.map(|mut o| o.remove(0));
+                let outcome = write(writes, now, std::slice::from_ref(&request)).await.map(|mut o| o.remove(0));
                 let _ = request.done.send(outcome);
             }
         }
     }
 }
 
-async fn write(pool: &AnyPool, now: i64, group: &[Request]) -> Result<Vec<Accepted>> {
-    let mut tx = pool.begin().await?;
+async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accepted>> {
+    // Webhooks are committed one group at a time on SQLite (`parallel` 1), so at most one waits urgently.
+    let mut tx = writes.begin_urgent().await?;
     let mut outcomes = Vec::with_capacity(group.len());
     for request in group {
         let mut out = Accepted::default();

@@ -402,7 +402,7 @@ impl TenantStore {
             None => String::new(),
         };
         let kind = if assignee.is_some() { "assigned" } else { "unassigned" };
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "assignee_id = $3", assignee.map(|u| u.to_string())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, &detail).await?;
         let notified = match assignee {
@@ -423,7 +423,7 @@ impl TenantStore {
     /// A member takes the conversation from the bot: human mode (automation stops answering), assigned to them
     /// unless someone already has it. Without an actor (the API) the assignment stays as it is.
     pub async fn take_over(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.update_conversation(
             &mut tx,
             conversation_id,
@@ -452,7 +452,7 @@ impl TenantStore {
     pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>, start: Option<&str>) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "mode = 'bot'", None).await?;
         let flow_name = match start {
             None => String::new(),
@@ -497,7 +497,7 @@ impl TenantStore {
     /// Closes (`closed: true`) or reopens a conversation. A new message from the guest reopens it too.
     pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
         let (status, kind) = if closed { ("closed", "closed") } else { ("open", "reopened") };
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.to_owned())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
         tx.commit().await?;
@@ -510,7 +510,7 @@ impl TenantStore {
     /// the conversation is not this account's.
     async fn update_conversation(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         conversation_id: &str,
         set: &'static str,
         value: Option<String>,
@@ -520,28 +520,24 @@ impl TenantStore {
         if set.contains("$3") {
             query = query.bind(value);
         }
-        if query.execute(&mut **tx).await?.rows_affected() == 0 {
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
     }
 
-    async fn ensure_conversation(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        conversation_id: &str,
-    ) -> Result<()> {
+    async fn ensure_conversation(&self, tx: &mut sqlx::AnyConnection, conversation_id: &str) -> Result<()> {
         sqlx::query_scalar::<_, String>("SELECT id FROM conversations WHERE account_id = $1 AND id = $2")
             .bind(self.account_id().to_string())
             .bind(conversation_id)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await?;
         Ok(())
     }
 
     async fn record_activity(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         conversation_id: &str,
         actor: Option<UserId>,
         kind: &str,
@@ -558,7 +554,7 @@ impl TenantStore {
         .bind(kind)
         .bind(detail)
         .bind(self.store().now_ms())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(())
     }
@@ -567,7 +563,7 @@ impl TenantStore {
     pub async fn add_note(&self, conversation_id: &str, author: Option<UserId>, body: &str) -> Result<String> {
         let body = text(body)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
             "INSERT INTO conversation_notes (account_id, id, conversation_id, author_id, body, created_at) \
@@ -591,7 +587,7 @@ impl TenantStore {
     /// Tags a conversation (idempotent). A tag that normalizes to nothing or is too long is Conflict "tag".
     pub async fn add_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
         let tag = normalize_tag(tag).ok_or_else(|| StoreError::Conflict { constraint: "tag".into() })?;
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
             "INSERT INTO conversation_tags (account_id, conversation_id, tag, created_at) VALUES ($1, $2, $3, $4) \
@@ -660,7 +656,7 @@ impl TenantStore {
         let body = text(body)?;
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let channel: String =
             sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
                 .bind(&account)
@@ -698,7 +694,7 @@ impl TenantStore {
     pub async fn retry_message(&self, message_id: &str) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let conversation: String = sqlx::query_scalar(
             "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
              WHERE account_id = $1 AND id = $2 AND direction = 'out' AND status = 'failed' RETURNING conversation_id",

@@ -61,7 +61,7 @@ impl TenantStore {
         let account = self.account_id().to_string();
         let now = self.store().clock().now();
         let email = normalize_email(email);
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         sqlx::query(
             "UPDATE invites SET revoked_at = $3 WHERE account_id = $1 AND email = $2 AND accepted_at IS NULL \
              AND revoked_at IS NULL",
@@ -166,7 +166,7 @@ impl Store {
     /// (else Conflict `invite_email`). NotFound when it is unknown, used, revoked or expired.
     async fn claim_invite(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         token: &str,
         user: UserId,
         email: &str,
@@ -179,7 +179,7 @@ impl Store {
         .bind(hash_token(token))
         .bind(now)
         .bind(user.to_string())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
         if r.try_get::<String, _>("email")? != email {
             return Err(StoreError::Conflict { constraint: "invite_email".into() });
@@ -193,7 +193,7 @@ impl Store {
     /// address; another user is refused (Conflict `invite_email`) and the link stays usable.
     pub async fn accept_invite(&self, token: &str, user: UserId) -> Result<AccountId> {
         let me = self.user_by_id(user).await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let account = self.claim_invite(&mut tx, token, user, &me.email).await?;
         tx.commit().await?;
         Ok(account)
@@ -210,7 +210,7 @@ impl Store {
     ) -> Result<(AccountId, UserId)> {
         let user = UserId::new();
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let email: String = sqlx::query_scalar("SELECT email FROM invites WHERE token_hash = $1")
             .bind(hash_token(token))
             .fetch_one(&mut *tx)

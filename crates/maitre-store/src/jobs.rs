@@ -76,7 +76,7 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1
      RETURNING id, account_id, kind, payload, attempts, max_attempts";
 
 /// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
-pub(crate) async fn enqueue_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, now: i64, job: &NewJob<'_>) -> Result<bool> {
+pub(crate) async fn enqueue_in(tx: &mut sqlx::AnyConnection, now: i64, job: &NewJob<'_>) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO jobs (id, account_id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
@@ -90,14 +90,14 @@ pub(crate) async fn enqueue_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, now: i
     .bind(job.run_at.map(to_ms).unwrap_or(now))
     .bind(job.max_attempts)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 impl Store {
     pub async fn enqueue(&self, job: NewJob<'_>) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let added = enqueue_in(&mut tx, self.now_ms(), &job).await?;
         tx.commit().await?;
         Ok(added)
@@ -109,16 +109,16 @@ impl Store {
             Backend::Postgres => CLAIM_POSTGRES,
             Backend::Sqlite => CLAIM_SQLITE,
         };
-        sqlx::query_as::<_, JobRow>(sql)
+        let mut tx = self.writes.relaxed_statement().await?;
+        let rows = sqlx::query_as::<_, JobRow>(sql)
             .bind(owner)
             .bind(to_ms(lease_until))
             .bind(self.now_ms())
             .bind(limit)
-            .fetch_all(&self.relaxed)
-            .await?
-            .into_iter()
-            .map(Job::try_from)
-            .collect()
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(Job::try_from).collect()
     }
 
     /// Marks jobs done where `owner` still holds their lease; returns how many. Fewer than asked means some leases
@@ -138,7 +138,10 @@ impl Store {
         for id in ids {
             query = query.bind(id);
         }
-        Ok(query.execute(&self.relaxed).await?.rows_affected())
+        let mut tx = self.writes.relaxed_statement().await?;
+        let done = query.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// Records a failure: back in the queue at `retry_at`, or dead (with the reason) when `retry_at` is None.

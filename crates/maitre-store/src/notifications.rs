@@ -171,7 +171,7 @@ pub(crate) struct Notice<'a> {
 /// Stores `notice` for each recipient inside `tx` and queues the emails of handoffs and assignments for those who
 /// want them (reservation emails are the `reservation_notify` job's).
 pub(crate) async fn notify_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: AccountId,
     notice: &Notice<'_>,
     now: i64,
@@ -194,7 +194,7 @@ pub(crate) async fn notify_in(
         .bind(notice.link)
         .bind(notice.subject)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         if notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind) {
             let payload = serde_json::json!({ "notification_id": id }).to_string();
@@ -221,7 +221,7 @@ pub(crate) async fn notify_in(
 
 /// Notifies about a conversation (handoff, assignment): the guest's name as text, the thread as link.
 pub(crate) async fn notify_conversation_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: AccountId,
     conversation_id: &str,
     kind: NotificationKind,
@@ -236,7 +236,7 @@ pub(crate) async fn notify_conversation_in(
     )
     .bind(account.to_string())
     .bind(conversation_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     let text = if name.trim().is_empty() { external } else { name };
     let link = format!("/a/{account}/inbox/{conversation_id}");

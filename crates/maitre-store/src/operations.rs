@@ -202,7 +202,7 @@ impl TenantStore {
     pub async fn retry_job(&self, id: &str) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let retried: Option<(String, String)> = sqlx::query_as(
             "UPDATE jobs SET status = 'queued', attempts = 0, last_error = NULL, run_at = $3, updated_at = $3 \
              WHERE account_id = $1 AND id = $2 \
@@ -244,7 +244,7 @@ impl TenantStore {
     pub async fn retry_all_dead(&self) -> Result<u64> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         sqlx::query(
             "UPDATE messages SET status = 'queued', error = '', updated_at = $2 \
              WHERE account_id = $1 AND status = 'failed' AND platform_message_id IS NULL \

@@ -118,7 +118,7 @@ impl TenantStore {
     pub async fn erase_contact(&self, id: &str, by: Actor) -> Result<Erased> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let (channel, external): (String, String) = sqlx::query_as(
             "SELECT channel_id, external_id FROM contacts WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
         )

@@ -37,7 +37,7 @@ impl Store {
         let mut buckets = buckets.to_vec();
         buckets.sort_by(|a, b| a.0.cmp(b.0));
         let mut wait_ms = 0;
-        let mut tx = self.relaxed.begin().await?;
+        let mut tx = self.writes.begin_relaxed().await?;
         for (key, rate) in &buckets {
             let (burst, per_s) = shape(*rate);
             // The upsert locks the row on PostgreSQL until commit, so concurrent takers on other nodes queue here.

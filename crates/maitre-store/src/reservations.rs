@@ -193,7 +193,7 @@ fn job_keys(id: &str) -> [String; 2] {
 /// Queues the notice for `change` and (re)schedules the reminder and review request for the reservation as it
 /// now is. Queued follow-ups of an earlier version are replaced; ones that already ran are not repeated.
 async fn follow_up(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     account: AccountId,
     r: &Reservation,
     settings: &BookingSettings,
@@ -205,7 +205,7 @@ async fn follow_up(
         .bind(account.to_string())
         .bind(&reminder_key)
         .bind(&review_key)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     let account_id = Some(account);
     let payload = serde_json::json!({ "reservation_id": r.id }).to_string();
@@ -254,12 +254,7 @@ async fn follow_up(
 }
 
 /// Tells the team who sees reservations of a new one (name, local time and party size, in no language).
-async fn notify_new(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account: AccountId,
-    r: &Reservation,
-    now: i64,
-) -> Result<Notified> {
+async fn notify_new(tx: &mut sqlx::AnyConnection, account: AccountId, r: &Reservation, now: i64) -> Result<Notified> {
     let text = format!("{} · {} · 👥 {}", r.name, r.local_start.format("%Y-%m-%d %H:%M"), r.party_size);
     let link = format!("/a/{account}/reservations/{}", r.id);
     let kind = NotificationKind::Reservation;
@@ -315,7 +310,7 @@ impl TenantStore {
         let start = to_utc(req.starts_at, tz)?;
         let account = self.account_id().to_string();
         let now = self.store().clock().now();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
         let current = match existing {
             Some(id) => Some(fetch(&mut tx, &account, id).await?),
@@ -433,7 +428,7 @@ impl TenantStore {
     ) -> Result<Reservation, BookingError> {
         let account = self.account_id().to_string();
         let now = self.store().clock().now();
-        let mut tx = self.store().write.begin().await?;
+        let mut tx = self.store().writes.begin().await?;
         let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
         let mut r = fetch(&mut tx, &account, id).await?;
         if !r.status.may_become(status) {

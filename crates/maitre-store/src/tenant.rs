@@ -154,7 +154,7 @@ impl TenantStore {
 
     /// Adds an existing user with `role`. Already a member → Conflict.
     pub async fn add_member(&self, user: UserId, role: Role) -> Result<()> {
-        let mut tx = self.store.write.begin().await?;
+        let mut tx = self.store.writes.begin().await?;
         crate::accounts::insert_membership(&mut tx, self.account, user, role, self.store.now_ms()).await?;
         tx.commit().await?;
         Ok(())
@@ -162,7 +162,7 @@ impl TenantStore {
 
     /// Changes a member's role. Demoting the last owner is refused (Conflict "last_owner").
     pub async fn set_role(&self, user: UserId, role: Role) -> Result<()> {
-        let mut tx = self.store.write.begin().await?;
+        let mut tx = self.store.writes.begin().await?;
         let done = sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -179,7 +179,7 @@ impl TenantStore {
 
     /// Removes a member. Removing the last owner is refused (Conflict "last_owner").
     pub async fn remove_member(&self, user: UserId) -> Result<()> {
-        let mut tx = self.store.write.begin().await?;
+        let mut tx = self.store.writes.begin().await?;
         let done = sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -262,10 +262,10 @@ fn member_from(r: MemberRow) -> Result<Member> {
 }
 
 /// Every account keeps at least one owner; checked inside the changing transaction.
-async fn ensure_an_owner(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account: AccountId) -> Result<()> {
+async fn ensure_an_owner(tx: &mut sqlx::AnyConnection, account: AccountId) -> Result<()> {
     let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'")
         .bind(account.to_string())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     if owners == 0 {
         return Err(StoreError::Conflict { constraint: "last_owner".into() });

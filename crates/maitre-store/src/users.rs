@@ -136,7 +136,7 @@ impl Store {
 
     /// Sets a new password hash and ends every session of the user, in one transaction.
     pub async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
             .bind(id.to_string())
             .bind(password_hash)
@@ -275,7 +275,7 @@ impl Store {
     /// Records failed sign-ins under several keys and prunes rows older than `window`.
     pub async fn record_login_failure(&self, keys: &[&str], window: TimeDelta) -> Result<()> {
         let now = self.clock.now();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.writes.begin().await?;
         sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(to_ms(now - window)).execute(&mut *tx).await?;
         for key in keys {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")

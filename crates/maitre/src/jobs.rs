@@ -20,7 +20,8 @@ pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Wor
             schedule_maintenance(&store).await.map_err(|e| JobError::retry(e.to_string()))
         }
     });
-    Worker::new(store.clone(), gateway.register(registry), WorkerConfig::default())
+    let config = WorkerConfig { concurrency: settings.jobs.concurrency.max(1), ..WorkerConfig::default() };
+    Worker::new(store.clone(), gateway.register(registry), config)
 }
 
 /// Enqueues the next hourly maintenance run. The dedupe key names the hour, so every node may call this and

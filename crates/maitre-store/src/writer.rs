@@ -1,0 +1,450 @@
+//! Write transactions, and group commit for SQLite's one writer connection (DESIGN: the single SQLite writer takes
+//! the writes waiting into one `BEGIN IMMEDIATE … COMMIT`).
+//!
+//! On SQLite every write transaction runs as a savepoint inside a group transaction, which stays open while other
+//! writers are queued for it; the last of them commits for all. A caller's `commit` returns only after the commit
+//! that holds its writes, so nothing is acknowledged before it is on disk, yet concurrent writers share one commit
+//! (one WAL append of the pages they all touched, one lock round) instead of paying one each. Between groups the
+//! connection goes back to its pool, where single statements outside a transaction get their turn.
+//! On PostgreSQL, whose connections write in parallel, a write transaction is a plain pool transaction.
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, Semaphore, watch};
+
+use crate::{Result, StoreError};
+
+/// Most transactions in one group: bounds how long the writer is kept from single statements waiting in the pool.
+const MOST_IN_GROUP: usize = 64;
+
+/// How a group's commit went, as its members learn it (`None` until then).
+type Outcome = Option<std::result::Result<(), Arc<str>>>;
+
+/// The group committer of SQLite's writer pool (a pool of one connection).
+pub(crate) struct Group {
+    pool: AnyPool,
+    state: Arc<Mutex<State>>,
+    /// Writers waiting for `state`. While any are, a finished transaction leaves the commit to them.
+    queued: AtomicUsize,
+    /// Ordinary writers queue here first, one at a time for `state`, so that a webhook's write waits for at most
+    /// the holder and one other writer, not for every job in the queue.
+    lane: Semaphore,
+    /// Asks the flusher task to commit the open group once the writers queued before it are done.
+    flush: Notify,
+}
+
+struct State {
+    /// The writer connection while a group transaction is open.
+    conn: Option<PoolConnection<Any>>,
+    /// Transactions released into the open group, waiting for its commit.
+    members: usize,
+    /// Tells this group's members how its commit went.
+    outcome: watch::Sender<Outcome>,
+    /// The last holder went away inside its savepoint: roll that back before anything else.
+    abandoned: bool,
+    flush_asked: bool,
+}
+
+impl Group {
+    pub(crate) fn start(pool: AnyPool) -> Arc<Self> {
+        let state =
+            State { conn: None, members: 0, outcome: watch::Sender::new(None), abandoned: false, flush_asked: false };
+        let group = Arc::new(Group {
+            pool,
+            state: Arc::new(Mutex::new(state)),
+            queued: AtomicUsize::new(0),
+            lane: Semaphore::new(1),
+            flush: Notify::new(),
+        });
+        tokio::spawn(flusher(group.clone()));
+        group
+    }
+
+    /// Joins the open group (or opens one). `savepoint`: the transaction may run several statements and must be
+    /// undone alone if it fails; a single statement is atomic by itself and needs none.
+    async fn begin(self: &Arc<Self>, savepoint: bool, urgent: bool) -> Result<GroupTx> {
+        // Runs to its end even if the caller goes away (a request cancelled by its client): a group half opened
+        // or half committed would stall every writer after it. The same holds for `GroupTx::commit`.
+        let group = self.clone();
+        tokio::spawn(async move { group.open_member(savepoint, urgent).await }).await.map_err(stopped)?
+    }
+
+    async fn open_member(self: Arc<Self>, savepoint: bool, urgent: bool) -> Result<GroupTx> {
+        let mut state = self.lock(urgent).await;
+        self.settle(&mut state).await;
+        match self.join(&mut state, savepoint).await {
+            Ok(()) => Ok(GroupTx { state: Some(state), group: self, savepoint, urgent }),
+            Err(e) => {
+                // Members of the open group may be waiting for its commit.
+                if state.conn.is_some() {
+                    ask_flush(&mut state, &self);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn join(&self, state: &mut State, savepoint: bool) -> Result<()> {
+        if state.conn.is_none() {
+            let mut conn = self.pool.acquire().await?;
+            conn.execute("BEGIN IMMEDIATE").await?;
+            state.conn = Some(conn);
+        }
+        if savepoint {
+            open(state).execute("SAVEPOINT member").await?;
+        }
+        Ok(())
+    }
+
+    /// `urgent` writers go past the ordinary ones queued in the lane.
+    async fn lock(&self, urgent: bool) -> OwnedMutexGuard<State> {
+        /// Counts a writer as queued until it holds the lock or gives up waiting.
+        struct Queued<'a>(&'a AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.queued);
+        let _lane = match urgent {
+            true => None,
+            false => Some(self.lane.acquire().await.expect("the lane is never closed")),
+        };
+        self.state.clone().lock_owned().await
+    }
+
+    /// Undoes what an abandoned holder left; if even that fails, the whole group fails.
+    async fn settle(&self, state: &mut State) {
+        if !std::mem::take(&mut state.abandoned) {
+            return;
+        }
+        if let Err(e) = open(state).execute("ROLLBACK TO member; RELEASE member").await {
+            let conn = state.conn.as_mut().expect("a group is open while a savepoint is");
+            let _ = conn.execute("ROLLBACK").await;
+            conn.close_on_drop();
+            let _ = finish(state, Err(StoreError::from(e)));
+        }
+    }
+
+    /// Commits the open group (if any) for all its members; returns its outcome.
+    async fn commit(&self, state: &mut State) -> Result<()> {
+        let Some(conn) = state.conn.as_mut() else { return Ok(()) };
+        let result = conn.execute("COMMIT").await.map(drop).map_err(StoreError::from);
+        if result.is_err() {
+            let _ = conn.execute("ROLLBACK").await;
+            conn.close_on_drop();
+        }
+        finish(state, result)
+    }
+}
+
+fn open(state: &mut State) -> &mut AnyConnection {
+    state.conn.as_mut().expect("a group is open while it has a holder")
+}
+
+/// Ends the open group: the connection back to its pool, the outcome to every member.
+fn finish(state: &mut State, result: Result<()>) -> Result<()> {
+    state.conn = None;
+    state.members = 0;
+    state.flush_asked = false;
+    let outcome = result.as_ref().map(drop).map_err(|e| Arc::from(e.to_string()));
+    std::mem::replace(&mut state.outcome, watch::Sender::new(None)).send_replace(Some(outcome));
+    result
+}
+
+/// Commits a group whose members left it waiting, once the writers queued before this task have joined it.
+async fn flusher(group: Arc<Group>) {
+    loop {
+        group.flush.notified().await;
+        let mut state = group.lock(false).await;
+        group.settle(&mut state).await;
+        let _ = group.commit(&mut state).await;
+    }
+}
+
+/// A transaction on SQLite's writer, inside a group.
+pub(crate) struct GroupTx {
+    state: Option<OwnedMutexGuard<State>>,
+    group: Arc<Group>,
+    savepoint: bool,
+    /// Commits the group at once instead of leaving it open for those queued.
+    urgent: bool,
+}
+
+impl GroupTx {
+    fn conn(&self) -> &PoolConnection<Any> {
+        self.state.as_ref().and_then(|s| s.conn.as_ref()).expect("a group is open while it has a holder")
+    }
+
+    fn conn_mut(&mut self) -> &mut PoolConnection<Any> {
+        self.state.as_mut().and_then(|s| s.conn.as_mut()).expect("a group is open while it has a holder")
+    }
+
+    async fn commit(mut self) -> Result<()> {
+        let state = self.state.take().expect("held until committed");
+        let (group, savepoint, urgent) = (self.group.clone(), self.savepoint, self.urgent);
+        let waiting = tokio::spawn(release(group, state, savepoint, urgent)).await.map_err(stopped)??;
+        let Some(mut outcome) = waiting else { return Ok(()) };
+        let committed = outcome.wait_for(Option::is_some).await.map_err(stopped)?;
+        match committed.as_ref() {
+            Some(Err(e)) => Err(StoreError::Unavailable(format!("the group commit failed: {e}"))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Releases a transaction into its group and commits the group when nobody else will; otherwise returns where
+/// the group's outcome will be told.
+async fn release(
+    group: Arc<Group>,
+    mut state: OwnedMutexGuard<State>,
+    savepoint: bool,
+    urgent: bool,
+) -> Result<Option<watch::Receiver<Outcome>>> {
+    if savepoint && let Err(e) = open(&mut state).execute("RELEASE member").await {
+        state.abandoned = true;
+        ask_flush(&mut state, &group);
+        return Err(e.into());
+    }
+    state.members += 1;
+    if urgent || state.members >= MOST_IN_GROUP || group.queued.load(Ordering::SeqCst) == 0 {
+        return group.commit(&mut state).await.map(|()| None);
+    }
+    let outcome = state.outcome.subscribe();
+    ask_flush(&mut state, &group);
+    Ok(Some(outcome))
+}
+
+fn stopped(_: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable("the store is shutting down".into())
+}
+
+fn ask_flush(state: &mut State, group: &Group) {
+    if !std::mem::replace(&mut state.flush_asked, true) {
+        group.flush.notify_one();
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            state.abandoned = self.savepoint;
+            // Whoever comes next settles it; if nobody does, the flusher ends the group and frees the connection.
+            ask_flush(&mut state, &self.group);
+        }
+    }
+}
+
+/// An open write: commit it, or drop it to roll it back.
+pub(crate) enum WriteTx {
+    Pool(Transaction<'static, Any>),
+    /// One statement on PostgreSQL, committed by itself.
+    Autocommit(PoolConnection<Any>),
+    Group(GroupTx),
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Pool(tx) => Ok(tx.commit().await?),
+            WriteTx::Autocommit(_) => Ok(()),
+            WriteTx::Group(tx) => tx.commit().await,
+        }
+    }
+
+    /// Undoes the writes now (a group member's are undone before the group goes on).
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            WriteTx::Pool(tx) => Ok(tx.rollback().await?),
+            WriteTx::Autocommit(_) | WriteTx::Group(_) => Ok(()),
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriteTx::Pool(tx) => tx,
+            WriteTx::Autocommit(conn) => conn,
+            WriteTx::Group(tx) => tx.conn(),
+        }
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriteTx::Pool(tx) => tx,
+            WriteTx::Autocommit(conn) => conn,
+            WriteTx::Group(tx) => tx.conn_mut(),
+        }
+    }
+}
+
+/// Where writes go: the pools, and on SQLite the group committer in front of the writer.
+#[derive(Clone)]
+pub(crate) struct Writes {
+    pub(crate) write: AnyPool,
+    pub(crate) relaxed: AnyPool,
+    group: Option<Arc<Group>>,
+}
+
+impl Writes {
+    pub(crate) fn new(write: AnyPool, relaxed: AnyPool, grouped: bool) -> Self {
+        let group = grouped.then(|| Group::start(write.clone()));
+        Writes { write, relaxed, group }
+    }
+
+    /// A write transaction whose commit waits for the disk.
+    pub(crate) async fn begin(&self) -> Result<WriteTx> {
+        match &self.group {
+            Some(group) => Ok(WriteTx::Group(group.begin(true, false).await?)),
+            None => Ok(WriteTx::Pool(self.write.begin().await?)),
+        }
+    }
+
+    /// Like `begin`, for a write a client is waiting on (a webhook's acknowledgement): on SQLite it goes before
+    /// the queued job work. Only one such writer should wait at a time, or ordinary writers could starve.
+    pub(crate) async fn begin_urgent(&self) -> Result<WriteTx> {
+        match &self.group {
+            Some(group) => Ok(WriteTx::Group(group.begin(true, true).await?)),
+            None => Ok(WriteTx::Pool(self.write.begin().await?)),
+        }
+    }
+
+    /// A write transaction of redoable bookkeeping (see `Store::relaxed`).
+    pub(crate) async fn begin_relaxed(&self) -> Result<WriteTx> {
+        match &self.group {
+            Some(group) => Ok(WriteTx::Group(group.begin(true, false).await?)),
+            None => Ok(WriteTx::Pool(self.relaxed.begin().await?)),
+        }
+    }
+
+    /// For one statement of redoable bookkeeping: on PostgreSQL committed by itself, on SQLite in the group.
+    pub(crate) async fn relaxed_statement(&self) -> Result<WriteTx> {
+        match &self.group {
+            Some(group) => Ok(WriteTx::Group(group.begin(false, false).await?)),
+            None => Ok(WriteTx::Autocommit(self.relaxed.acquire().await?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Clock, Store, StoreError};
+
+    async fn store() -> (maitre_testkit::TestDb, Store) {
+        let db = maitre_testkit::TestDb::new().await;
+        let store = Store::open(&db.url, Clock::system()).await.unwrap();
+        (db, store)
+    }
+
+    /// Inserts an ignored-event row (a table without foreign keys) inside `tx`.
+    async fn insert(tx: &mut sqlx::AnyConnection, id: &str) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, 'x', 'r', 'l', 0)",
+        )
+        .bind(id)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn ids(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM ignored_events ORDER BY id").fetch_all(&store.read).await.unwrap()
+    }
+
+    /// Many writers at once: each sees its rows committed (readable from another connection) when `commit`
+    /// returns, and single statements outside any transaction still get the writer between groups.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_transactions_are_each_committed_when_commit_returns() {
+        let (_db, store) = store().await;
+        let writers = (0..200).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.writes.begin().await.unwrap();
+                insert(&mut tx, &format!("a{i:03}")).await.unwrap();
+                insert(&mut tx, &format!("b{i:03}")).await.unwrap();
+                tx.commit().await.unwrap();
+                let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ignored_events WHERE id IN ($1, $2)")
+                    .bind(format!("a{i:03}"))
+                    .bind(format!("b{i:03}"))
+                    .fetch_one(&store.read)
+                    .await
+                    .unwrap();
+                assert_eq!(seen, 2, "writer {i} returned before its commit");
+            })
+        });
+        let single = (0..20).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                sqlx::query("INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, 'x', 'r', 'l', 0)")
+                    .bind(format!("s{i:03}"))
+                    .execute(&store.write)
+                    .await
+                    .unwrap();
+            })
+        });
+        for task in writers.chain(single).collect::<Vec<_>>() {
+            task.await.unwrap();
+        }
+        assert_eq!(ids(&store).await.len(), 420);
+    }
+
+    /// A transaction that fails or is dropped half-way leaves nothing behind, and the writers grouped with it
+    /// keep their rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_or_abandoned_transaction_undoes_only_itself() {
+        let (_db, store) = store().await;
+        let mut tx = store.writes.begin().await.unwrap();
+        insert(&mut tx, "taken").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let tasks = (0..30).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.writes.begin().await.unwrap();
+                insert(&mut tx, &format!("w{i:02}")).await.unwrap();
+                match i % 3 {
+                    // The second insert collides: the caller gives up, its first insert must go too.
+                    0 => {
+                        let err = insert(&mut tx, "taken").await.unwrap_err();
+                        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+                    }
+                    1 => drop(tx),
+                    _ => tx.commit().await.unwrap(),
+                }
+            })
+        });
+        for task in tasks.collect::<Vec<_>>() {
+            task.await.unwrap();
+        }
+        // The next writer settles what the last abandoned one left and commits.
+        let mut tx = store.writes.begin().await.unwrap();
+        insert(&mut tx, "zz").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut want: Vec<String> = (0..30).filter(|i| i % 3 == 2).map(|i| format!("w{i:02}")).collect();
+        want.insert(0, "taken".into());
+        want.push("zz".into());
+        assert_eq!(ids(&store).await, want);
+    }
+
+    /// An abandoned transaction with nobody after it does not keep the writer: the pool gets it back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_transaction_frees_the_writer() {
+        let (_db, store) = store().await;
+        let mut tx = store.writes.begin().await.unwrap();
+        insert(&mut tx, "gone").await.unwrap();
+        drop(tx);
+        let statement = sqlx::query("INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ('kept', 'x', 'r', 'l', 0)")
+            .execute(&store.write);
+        tokio::time::timeout(std::time::Duration::from_secs(5), statement).await.expect("writer freed").unwrap();
+        assert_eq!(ids(&store).await, vec!["kept".to_owned()]);
+    }
+}
