@@ -75,7 +75,7 @@ pub struct JobSettings {
 
 impl Default for JobSettings {
     fn default() -> Self {
-        Self { concurrency: 128 }
+        Self { concurrency: 32 }
     }
 }
 

@@ -5,7 +5,8 @@
 //! writers are queued for it; the last of them commits for all. A caller's `commit` returns only after the commit
 //! that holds its writes, so nothing is acknowledged before it is on disk, yet concurrent writers share one commit
 //! (one WAL append of the pages they all touched, one lock round) instead of paying one each. Between groups the
-//! connection goes back to its pool, where single statements outside a transaction get their turn.
+//! connection goes back to its pool, where single statements outside a transaction get their turn. Ordinary
+//! writers (jobs, staff) queue one at a time behind the holder; a webhook's acceptance goes past that queue.
 //! On PostgreSQL, whose connections write in parallel, a write transaction is a plain pool transaction.
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -76,7 +77,7 @@ impl Group {
         let mut state = self.lock(urgent).await;
         self.settle(&mut state).await;
         match self.join(&mut state, savepoint).await {
-            Ok(()) => Ok(GroupTx { state: Some(state), group: self, savepoint, urgent }),
+            Ok(()) => Ok(GroupTx { state: Some(state), group: self, savepoint }),
             Err(e) => {
                 // Members of the open group may be waiting for its commit.
                 if state.conn.is_some() {
@@ -171,8 +172,6 @@ pub(crate) struct GroupTx {
     state: Option<OwnedMutexGuard<State>>,
     group: Arc<Group>,
     savepoint: bool,
-    /// Commits the group at once instead of leaving it open for those queued.
-    urgent: bool,
 }
 
 impl GroupTx {
@@ -186,8 +185,7 @@ impl GroupTx {
 
     async fn commit(mut self) -> Result<()> {
         let state = self.state.take().expect("held until committed");
-        let (group, savepoint, urgent) = (self.group.clone(), self.savepoint, self.urgent);
-        let waiting = tokio::spawn(release(group, state, savepoint, urgent)).await.map_err(stopped)??;
+        let waiting = tokio::spawn(release(self.group.clone(), state, self.savepoint)).await.map_err(stopped)??;
         let Some(mut outcome) = waiting else { return Ok(()) };
         let committed = outcome.wait_for(Option::is_some).await.map_err(stopped)?;
         match committed.as_ref() {
@@ -203,7 +201,6 @@ async fn release(
     group: Arc<Group>,
     mut state: OwnedMutexGuard<State>,
     savepoint: bool,
-    urgent: bool,
 ) -> Result<Option<watch::Receiver<Outcome>>> {
     if savepoint && let Err(e) = open(&mut state).execute("RELEASE member").await {
         state.abandoned = true;
@@ -211,7 +208,7 @@ async fn release(
         return Err(e.into());
     }
     state.members += 1;
-    if urgent || state.members >= MOST_IN_GROUP || group.queued.load(Ordering::SeqCst) == 0 {
+    if state.members >= MOST_IN_GROUP || group.queued.load(Ordering::SeqCst) == 0 {
         return group.commit(&mut state).await.map(|()| None);
     }
     let outcome = state.outcome.subscribe();
@@ -433,6 +430,50 @@ mod tests {
         want.insert(0, "taken".into());
         want.push("zz".into());
         assert_eq!(ids(&store).await, want);
+    }
+
+    /// Writers whose callers go away at any point (a request cancelled by its client) neither stall the writers
+    /// after them nor lose the rows of those whose commit returned.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_writers_do_not_stall_or_undo_others() {
+        let (_db, store) = store().await;
+        let (done, mut committed) = tokio::sync::mpsc::unbounded_channel();
+        let tasks: Vec<_> = (0..60)
+            .map(|i| {
+                let (store, done) = (store.clone(), done.clone());
+                tokio::spawn(async move {
+                    let mut tx = store.writes.begin().await.unwrap();
+                    insert(&mut tx, &format!("c{i:02}")).await.unwrap();
+                    insert(&mut tx, &format!("d{i:02}")).await.unwrap();
+                    tx.commit().await.unwrap();
+                    done.send(i).unwrap();
+                })
+            })
+            .collect();
+        drop(done);
+        for (i, task) in tasks.iter().enumerate() {
+            if i % 2 == 0 {
+                tokio::time::sleep(std::time::Duration::from_micros(50 * i as u64)).await;
+                task.abort();
+            }
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        let after = async {
+            let mut tx = store.writes.begin().await.unwrap();
+            insert(&mut tx, "after").await.unwrap();
+            tx.commit().await.unwrap();
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), after).await.expect("the writer is free");
+        let stored = ids(&store).await;
+        while let Some(i) = committed.recv().await {
+            assert!(stored.contains(&format!("c{i:02}")) && stored.contains(&format!("d{i:02}")), "{i} lost");
+        }
+        // Each transaction is all or nothing.
+        for i in 0..60 {
+            assert_eq!(stored.contains(&format!("c{i:02}")), stored.contains(&format!("d{i:02}")), "{i} half stored");
+        }
     }
 
     /// An abandoned transaction with nobody after it does not keep the writer: the pool gets it back.
