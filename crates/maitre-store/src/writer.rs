@@ -286,8 +286,8 @@ impl DerefMut for WriteTx {
 /// Where writes go: the pools, and on SQLite the group committer in front of the writer.
 #[derive(Clone)]
 pub(crate) struct Writes {
-    pub(crate) write: AnyPool,
-    pub(crate) relaxed: AnyPool,
+    write: AnyPool,
+    relaxed: AnyPool,
     group: Option<Arc<Group>>,
 }
 
@@ -299,26 +299,25 @@ impl Writes {
 
     /// A write transaction whose commit waits for the disk.
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
-        match &self.group {
-            Some(group) => Ok(WriteTx::Group(group.begin(true, false).await?)),
-            None => Ok(WriteTx::Pool(self.write.begin().await?)),
-        }
+        self.transaction(&self.write, false).await
     }
 
     /// Like `begin`, for a write a client is waiting on (a webhook's acknowledgement): on SQLite it goes before
     /// the queued job work. Only one such writer should wait at a time, or ordinary writers could starve.
     pub(crate) async fn begin_urgent(&self) -> Result<WriteTx> {
-        match &self.group {
-            Some(group) => Ok(WriteTx::Group(group.begin(true, true).await?)),
-            None => Ok(WriteTx::Pool(self.write.begin().await?)),
-        }
+        self.transaction(&self.write, true).await
     }
 
     /// A write transaction of redoable bookkeeping (see `Store::relaxed`).
     pub(crate) async fn begin_relaxed(&self) -> Result<WriteTx> {
+        self.transaction(&self.relaxed, false).await
+    }
+
+    /// In the group on SQLite, else a transaction of `pool`.
+    async fn transaction(&self, pool: &AnyPool, urgent: bool) -> Result<WriteTx> {
         match &self.group {
-            Some(group) => Ok(WriteTx::Group(group.begin(true, false).await?)),
-            None => Ok(WriteTx::Pool(self.relaxed.begin().await?)),
+            Some(group) => Ok(WriteTx::Group(group.begin(true, urgent).await?)),
+            None => Ok(WriteTx::Pool(pool.begin().await?)),
         }
     }
 
