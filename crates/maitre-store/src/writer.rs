@@ -124,26 +124,30 @@ impl Group {
             return;
         }
         if let Err(e) = open(state).execute("ROLLBACK TO member; RELEASE member").await {
-            let conn = state.conn.as_mut().expect("a group is open while a savepoint is");
-            let _ = conn.execute("ROLLBACK").await;
-            conn.close_on_drop();
-            let _ = finish(state, Err(StoreError::from(e)));
+            let _ = abort(state, e.into()).await;
         }
     }
 
     /// Commits the open group (if any) for all its members; returns its outcome.
     async fn commit(&self, state: &mut State) -> Result<()> {
         let Some(conn) = state.conn.as_mut() else { return Ok(()) };
-        let result = conn.execute("COMMIT").await.map(drop).map_err(StoreError::from);
-        if result.is_err() {
-            let _ = conn.execute("ROLLBACK").await;
-            conn.close_on_drop();
+        match conn.execute("COMMIT").await {
+            Ok(_) => finish(state, Ok(())),
+            Err(e) => abort(state, e.into()).await,
         }
-        finish(state, result)
     }
 }
 
-fn open(state: &mut State) -> &mut AnyConnection {
+/// Ends the open group without its writes: rolled back, its connection closed (its state is unknown), the error
+/// told to every member.
+async fn abort(state: &mut State, error: StoreError) -> Result<()> {
+    let conn = open(state);
+    let _ = conn.execute("ROLLBACK").await;
+    conn.close_on_drop();
+    finish(state, Err(error))
+}
+
+fn open(state: &mut State) -> &mut PoolConnection<Any> {
     state.conn.as_mut().expect("a group is open while it has a holder")
 }
 
@@ -175,12 +179,12 @@ pub(crate) struct GroupTx {
 }
 
 impl GroupTx {
-    fn conn(&self) -> &PoolConnection<Any> {
-        self.state.as_ref().and_then(|s| s.conn.as_ref()).expect("a group is open while it has a holder")
+    fn conn(&self) -> &AnyConnection {
+        self.state.as_ref().and_then(|s| s.conn.as_deref()).expect("a group is open while it has a holder")
     }
 
-    fn conn_mut(&mut self) -> &mut PoolConnection<Any> {
-        self.state.as_mut().and_then(|s| s.conn.as_mut()).expect("a group is open while it has a holder")
+    fn conn_mut(&mut self) -> &mut AnyConnection {
+        open(self.state.as_mut().expect("held until committed"))
     }
 
     async fn commit(mut self) -> Result<()> {
