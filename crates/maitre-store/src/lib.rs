@@ -116,7 +116,8 @@ pub struct Store {
     /// Readers. On PostgreSQL this is also the writer pool.
     read: AnyPool,
     /// SQLite allows one writer: a one-connection pool serialises our writes instead of letting them collide on
-    /// the file lock. On PostgreSQL it is the same pool as `read`.
+    /// the file lock; write transactions reach it through `writes` (grouped), single statements directly. On
+    /// PostgreSQL it is the same pool as `read`.
     write: AnyPool,
     /// Writes a PostgreSQL crash may lose because they are redone from what is durable: job bookkeeping (claims,
     /// outcomes), send budgets, and the effects of processing steps whose job re-runs when they are lost (WAL is
