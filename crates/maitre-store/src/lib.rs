@@ -252,10 +252,11 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
             // Set on every connection: WAL lets readers run beside the writer, busy_timeout waits out a
             // checkpoint instead of failing, foreign keys are off by default in SQLite. Checkpoints are the
             // `checkpointer`'s job; the writer's own (inside the commit that crosses the threshold, stalling every
-            // writer behind it) only starts when that task falls far behind.
+            // writer behind it) only starts when that task falls far behind. Temporary storage in memory: every
+            // grouped write is a savepoint, whose journal would otherwise spill into a temporary file.
             conn.execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 40000;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 40000; PRAGMA temp_store = MEMORY;",
             )
             .await?;
             Ok(())

@@ -46,13 +46,22 @@ struct State {
     outcome: watch::Sender<Outcome>,
     /// The last holder went away inside its savepoint: roll that back before anything else.
     abandoned: bool,
+    /// A finished member's savepoint is still open: the next savepoint releases it in the same call, or the
+    /// group's COMMIT does (each statement is a round trip to the connection's thread, the writer's main cost).
+    unreleased: bool,
     flush_asked: bool,
 }
 
 impl Group {
     pub(crate) fn start(pool: AnyPool) -> Arc<Self> {
-        let state =
-            State { conn: None, members: 0, outcome: watch::Sender::new(None), abandoned: false, flush_asked: false };
+        let state = State {
+            conn: None,
+            members: 0,
+            outcome: watch::Sender::new(None),
+            abandoned: false,
+            unreleased: false,
+            flush_asked: false,
+        };
         let group = Arc::new(Group {
             pool,
             state: Arc::new(Mutex::new(state)),
@@ -89,15 +98,30 @@ impl Group {
     }
 
     async fn join(&self, state: &mut State, savepoint: bool) -> Result<()> {
-        if state.conn.is_none() {
-            let mut conn = self.pool.acquire().await?;
-            conn.execute("BEGIN IMMEDIATE").await?;
-            state.conn = Some(conn);
+        let opening = state.conn.is_none();
+        if opening {
+            state.conn = Some(self.pool.acquire().await?);
         }
-        if savepoint {
-            open(state).execute("SAVEPOINT member").await?;
+        let sql = match (opening, savepoint, state.unreleased) {
+            (true, true, _) => "BEGIN IMMEDIATE; SAVEPOINT member",
+            (true, false, _) => "BEGIN IMMEDIATE",
+            (false, true, true) => "RELEASE member; SAVEPOINT member",
+            (false, true, false) => "SAVEPOINT member",
+            (false, false, _) => return Ok(()),
+        };
+        match open(state).execute(sql).await {
+            Ok(_) => {
+                state.unreleased &= !savepoint;
+                Ok(())
+            }
+            // Which of the statements ran is unknown: the connection is not reused, the open group not committed.
+            Err(e) if opening => {
+                open(state).close_on_drop();
+                state.conn = None;
+                Err(e.into())
+            }
+            Err(e) => abort(state, e.into()).await,
         }
-        Ok(())
     }
 
     /// `urgent` writers go past the ordinary ones queued in the lane.
@@ -155,6 +179,7 @@ fn open(state: &mut State) -> &mut PoolConnection<Any> {
 fn finish(state: &mut State, result: Result<()>) -> Result<()> {
     state.conn = None;
     state.members = 0;
+    state.unreleased = false;
     state.flush_asked = false;
     let outcome = result.as_ref().map(drop).map_err(|e| Arc::from(e.to_string()));
     std::mem::replace(&mut state.outcome, watch::Sender::new(None)).send_replace(Some(outcome));
@@ -206,11 +231,7 @@ async fn release(
     mut state: OwnedMutexGuard<State>,
     savepoint: bool,
 ) -> Result<Option<watch::Receiver<Outcome>>> {
-    if savepoint && let Err(e) = open(&mut state).execute("RELEASE member").await {
-        state.abandoned = true;
-        ask_flush(&mut state, &group);
-        return Err(e.into());
-    }
+    state.unreleased |= savepoint;
     state.members += 1;
     if state.members >= MOST_IN_GROUP || group.queued.load(Ordering::SeqCst) == 0 {
         return group.commit(&mut state).await.map(|()| None);
@@ -325,11 +346,21 @@ impl Writes {
         }
     }
 
-    /// For one statement of redoable bookkeeping: on PostgreSQL committed by itself, on SQLite in the group.
+    /// For one statement whose commit waits for the disk: on PostgreSQL committed by itself, on SQLite in the
+    /// group without a savepoint of its own (a failing statement undoes only itself).
+    pub(crate) async fn statement(&self) -> Result<WriteTx> {
+        self.single(&self.write).await
+    }
+
+    /// For one statement of redoable bookkeeping (see `statement`).
     pub(crate) async fn relaxed_statement(&self) -> Result<WriteTx> {
+        self.single(&self.relaxed).await
+    }
+
+    async fn single(&self, pool: &AnyPool) -> Result<WriteTx> {
         match &self.group {
             Some(group) => Ok(WriteTx::Group(group.begin(false, false).await?)),
-            None => Ok(WriteTx::Autocommit(self.relaxed.acquire().await?)),
+            None => Ok(WriteTx::Autocommit(pool.acquire().await?)),
         }
     }
 }
@@ -432,6 +463,39 @@ mod tests {
         let mut want: Vec<String> = (0..30).filter(|i| i % 3 == 2).map(|i| format!("w{i:02}")).collect();
         want.insert(0, "taken".into());
         want.push("zz".into());
+        assert_eq!(ids(&store).await, want);
+    }
+
+    /// A single statement that fails inside a group (no savepoint of its own) undoes only itself; the transactions
+    /// grouped with it keep their rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_single_statement_undoes_only_itself() {
+        let (_db, store) = store().await;
+        let mut tx = store.writes.statement().await.unwrap();
+        insert(&mut tx, "taken").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let tasks = (0..40).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let mut tx = store.writes.statement().await.unwrap();
+                    let err = insert(&mut tx, "taken").await.unwrap_err();
+                    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+                } else {
+                    let mut tx = store.writes.begin().await.unwrap();
+                    insert(&mut tx, &format!("w{i:02}")).await.unwrap();
+                    insert(&mut tx, &format!("x{i:02}")).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        });
+        for task in tasks.collect::<Vec<_>>() {
+            task.await.unwrap();
+        }
+        let mut want: Vec<String> = (0..40).filter(|i| i % 2 == 1).map(|i| format!("w{i:02}")).collect();
+        want.insert(0, "taken".into());
+        want.extend((0..40).filter(|i| i % 2 == 1).map(|i| format!("x{i:02}")));
         assert_eq!(ids(&store).await, want);
     }
 
