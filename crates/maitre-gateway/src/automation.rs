@@ -141,7 +141,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
             if input.mode != "bot" || input.opted_out {
                 // Read without answering, so a later hand-back does not replay them.
                 fx.state = input.state.clone();
-                return save(tenant, conversation, &fx).await;
+                return save(tenant, &input, &fx).await;
             }
             message_input(&input)
         }
@@ -220,7 +220,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         }
     }
     fx.state = state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
-    save(tenant, conversation, &fx).await
+    save(tenant, &input, &fx).await
 }
 
 /// Carries out one action: effects that need no answer go into `fx`; reservations run now and return their outcome
@@ -299,8 +299,8 @@ fn queued(platform: Platform, locale: Locale, text: &str, choices: &[(String, St
     QueuedReply { body: text.to_owned(), payload }
 }
 
-async fn save(tenant: &TenantStore, conversation: &str, fx: &StepEffects) -> Result<(), JobError> {
-    match tenant.apply_step(conversation, fx).await.map_err(retry)? {
+async fn save(tenant: &TenantStore, input: &StepInput, fx: &StepEffects) -> Result<(), JobError> {
+    match tenant.apply_step(input, fx).await.map_err(retry)? {
         Ok(()) => Ok(()),
         // Another step of this conversation wrote first (it may have read our messages too): look again shortly,
         // without counting this as a failed attempt.

@@ -30,7 +30,9 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     if out.status != "queued" {
         return Ok(()); // Already sent (or failed for good) by an earlier run.
     }
-    let channel = tenant.channel(out.channel_id).await.map_err(retry)?;
+    // The cached configuration: a change of the channel (reconnected, paused) on this node is seen at once.
+    let config = tenant.automation_config(out.channel_id).await.map_err(retry)?;
+    let channel = &config.channel;
     if channel.status == "needs_reconnect" {
         return Err(JobError::Retry {
             reason: "channel needs to be reconnected; sends are paused".into(),

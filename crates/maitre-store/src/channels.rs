@@ -88,7 +88,8 @@ impl Store {
     /// The verified channel route for a webhook: the channel a platform's recipient id belongs to. Its account
     /// is then reached through the jobs the webhook enqueues (`tenant_for_job`). Unknown → NotFound.
     pub async fn route(&self, platform: &str, external_id: &str) -> Result<Channel> {
-        fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id).await
+        let load = fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id);
+        self.cached_route(platform, external_id, load).await
     }
 
     /// The channel named in a per-channel webhook URL (Telegram).

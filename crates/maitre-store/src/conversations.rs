@@ -300,6 +300,17 @@ impl TenantStore {
     pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
+        // Usually no echo came first: one statement does it. Its platform id taken by an echo fails this one alone.
+        let mut tx = self.store().writes.statement().await?;
+        match mark_sent_in(&mut tx, &account, message_id, platform_message_id, "sent", now).await {
+            Ok(changed) => {
+                tx.commit().await?;
+                self.publish_status(changed, message_id, "sent").await;
+                return Ok(());
+            }
+            Err(StoreError::Conflict { .. }) => drop(tx),
+            Err(e) => return Err(e),
+        }
         let mut tx = self.store().writes.begin().await?;
         let echo: Option<String> = sqlx::query_scalar(
             "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND direction = 'out' \
@@ -312,17 +323,7 @@ impl TenantStore {
         .fetch_optional(&mut *tx)
         .await?;
         let status = echo.as_deref().filter(|s| matches!(*s, "delivered" | "read")).unwrap_or("sent");
-        let changed: Option<String> = sqlx::query_scalar(
-            "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
-             WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
-        )
-        .bind(&account)
-        .bind(message_id)
-        .bind(platform_message_id)
-        .bind(status)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let changed = mark_sent_in(&mut tx, &account, message_id, platform_message_id, status, now).await?;
         tx.commit().await?;
         self.publish_status(changed, message_id, status).await;
         Ok(())
@@ -479,6 +480,28 @@ pub(crate) async fn queue_reply_in(
     .execute(&mut *tx)
     .await?;
     Ok(Some(id))
+}
+
+/// A queued message became `status` with the platform's id; returns its conversation when it changed.
+async fn mark_sent_in(
+    tx: &mut sqlx::AnyConnection,
+    account: &str,
+    message_id: &str,
+    platform_message_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
+         WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
+    )
+    .bind(account)
+    .bind(message_id)
+    .bind(platform_message_id)
+    .bind(status)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?)
 }
 
 async fn mark_processed(tx: &mut sqlx::AnyConnection, account: &str, event: &str, now: i64) -> Result<()> {

@@ -420,8 +420,11 @@ impl TenantStore {
 
     /// Writes one step's effects in one transaction: the run state (only if no other step wrote since
     /// `expected_rev`), the messages it read, replies with their send jobs, contact changes, timers.
-    pub async fn apply_step(&self, conversation_id: &str, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
+    pub async fn apply_step(&self, input: &StepInput, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
         let account = self.account_id().to_string();
+        let conversation_id = input.conversation_id.as_str();
+        // A conversation's channel and contact never change: taken from the step's input, not read again.
+        let (channel, contact) = (input.channel_id.to_string(), &input.contact_id);
         let now = self.store().now_ms();
         let mut tx = self.store().writes.begin_relaxed().await?;
         let claimed = sqlx::query(
@@ -453,13 +456,6 @@ impl TenantStore {
                 return Ok(Err(StepConflict));
             }
         }
-        let conv = sqlx::query("SELECT channel_id, contact_id FROM conversations WHERE account_id = $1 AND id = $2")
-            .bind(&account)
-            .bind(conversation_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let channel: String = conv.try_get("channel_id")?;
-        let contact: String = conv.try_get("contact_id")?;
         let mut queued = Vec::new();
         for (i, r) in fx.replies.iter().enumerate() {
             let key = format!("{}:{i}", fx.key);
@@ -472,7 +468,7 @@ impl TenantStore {
                  ON CONFLICT DO NOTHING",
             )
             .bind(&account)
-            .bind(&contact)
+            .bind(contact)
             .bind(tag)
             .bind(now)
             .execute(&mut *tx)
@@ -481,7 +477,7 @@ impl TenantStore {
         for tag in &fx.remove_tags {
             sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
                 .bind(&account)
-                .bind(&contact)
+                .bind(contact)
                 .bind(tag)
                 .execute(&mut *tx)
                 .await?;
@@ -496,7 +492,7 @@ impl TenantStore {
             let q = format!("UPDATE contacts SET {column} = $3 WHERE account_id = $1 AND id = $2");
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(&account)
-                .bind(&contact)
+                .bind(contact)
                 .bind(value.chars().take(200).collect::<String>())
                 .execute(&mut *tx)
                 .await?;
@@ -529,11 +525,11 @@ impl TenantStore {
         if let Some(word) = &fx.opt_out {
             sqlx::query("UPDATE contacts SET opted_out_at = $3 WHERE account_id = $1 AND id = $2")
                 .bind(&account)
-                .bind(&contact)
+                .bind(contact)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            record_consent(&mut tx, &account, &contact, "opted_out", "guest", word, now).await?;
+            record_consent(&mut tx, &account, contact, "opted_out", "guest", word, now).await?;
         }
         tx.commit().await?;
         for message_id in queued {

@@ -1,7 +1,8 @@
 //! What every flow step reads about its account and channel — account settings, automation settings, the review
-//! link, the channel, the published flows — cached per process for [`TTL`]: it changes rarely, and loading it
-//! costs five queries per guest message. A change made through this process takes effect at once (its writer
-//! forgets the account); one made by another node or process, within `TTL`.
+//! link, the channel, the published flows — and which channel a webhook's recipient is, cached per process for
+//! [`TTL`]: it changes rarely, and loading it costs five queries per guest message and one per webhook. A change
+//! made through this process takes effect at once (its writer forgets the account); one made by another node or
+//! process, within `TTL`.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,35 +30,76 @@ pub struct AutomationConfig {
 }
 
 type Key = (AccountId, ChannelId);
+/// A webhook's recipient: (platform, its account id there).
+type Route = (String, String);
 
 #[derive(Default)]
 pub(crate) struct HotCache {
-    entries: Mutex<HashMap<Key, (Instant, Arc<AutomationConfig>)>>,
+    configs: Expiring<Key, Arc<AutomationConfig>>,
+    /// Channels found for webhook recipients (unknown recipients are not remembered: a channel connected on
+    /// another node is routed at once).
+    routes: Expiring<Route, Channel>,
     /// Bumped by every forget: a load that started before a change must not cache what it read.
     generation: AtomicU64,
 }
 
-impl HotCache {
-    fn get(&self, key: &Key) -> Option<Arc<AutomationConfig>> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, c)| c.clone())
+/// Entries that are good for [`TTL`].
+struct Expiring<K, V>(Mutex<HashMap<K, (Instant, V)>>);
+
+impl<K, V> Default for Expiring<K, V> {
+    fn default() -> Self {
+        Self(Mutex::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Expiring<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
+        let entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, v)| v.clone())
     }
 
-    fn put(&self, key: Key, loaded_in: u64, config: Arc<AutomationConfig>) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.generation.load(Ordering::SeqCst) != loaded_in {
+    /// Keeps `value` unless the cache was told of a change since `loaded_in` (checked under the lock that
+    /// `retain` takes after the change is counted).
+    fn put(&self, generation: &AtomicU64, loaded_in: u64, key: K, value: V) {
+        let mut entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if generation.load(Ordering::SeqCst) != loaded_in {
             return;
         }
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (at, _)| at.elapsed() < TTL);
         }
-        entries.insert(key, (Instant::now(), config));
+        entries.insert(key, (Instant::now(), value));
     }
 
+    fn retain(&self, keep: impl Fn(&K, &V) -> bool) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).retain(|k, (_, v)| keep(k, v));
+    }
+}
+
+impl HotCache {
     fn forget(&self, account: AccountId) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::SeqCst);
-        entries.retain(|(a, _), _| *a != account);
+        self.configs.retain(|(a, _), _| *a != account);
+        self.routes.retain(|_, channel| channel.account_id != account);
+    }
+}
+
+impl crate::Store {
+    /// The channel of a webhook's recipient, cached like the configuration (see the module's note).
+    pub(crate) async fn cached_route(
+        &self,
+        platform: &str,
+        external_id: &str,
+        load: impl Future<Output = Result<Channel>>,
+    ) -> Result<Channel> {
+        let key = (platform.to_owned(), external_id.to_owned());
+        if let Some(channel) = self.hot.routes.get(&key) {
+            return Ok(channel);
+        }
+        let generation = self.hot.generation.load(Ordering::SeqCst);
+        let channel = load.await?;
+        self.hot.routes.put(&self.hot.generation, generation, key, channel.clone());
+        Ok(channel)
     }
 }
 
@@ -66,7 +108,7 @@ impl TenantStore {
     pub async fn automation_config(&self, channel: ChannelId) -> Result<Arc<AutomationConfig>> {
         let hot = &self.store().hot;
         let key = (self.account_id(), channel);
-        if let Some(config) = hot.get(&key) {
+        if let Some(config) = hot.configs.get(&key) {
             return Ok(config);
         }
         let generation = hot.generation.load(Ordering::SeqCst);
@@ -77,7 +119,7 @@ impl TenantStore {
             channel: self.channel(channel).await?,
             flows: self.active_flows(channel).await?,
         });
-        hot.put(key, generation, config.clone());
+        hot.configs.put(&hot.generation, generation, key, config.clone());
         Ok(config)
     }
 

@@ -288,7 +288,8 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     let anna = w.inbound("4911", "Anna", "hi").await;
     let flow = w.tenant.create_flow("Welcome", "{}", "").await.unwrap().id;
     let running = StepEffects { key: "k".into(), state: Some("{\"flow_id\":\"old\"}".into()), ..Default::default() };
-    w.tenant.apply_step(&anna, &running).await.unwrap().unwrap();
+    let input = w.tenant.step_input(&anna).await.unwrap();
+    w.tenant.apply_step(&input, &running).await.unwrap().unwrap();
     w.tenant.take_over(&anna, Some(w.owner)).await.unwrap();
 
     assert!(matches!(w.tenant.hand_back(&anna, Some(w.owner), Some("nope")).await, Err(StoreError::NotFound)));

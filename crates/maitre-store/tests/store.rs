@@ -216,3 +216,29 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     tokio::time::sleep(maitre_store::HOT_TTL).await;
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty(), "seen once the entry expired");
 }
+
+#[tokio::test]
+async fn webhook_routes_forget_a_channel_deleted_here_at_once_and_elsewhere_within_the_ttl() {
+    let (store, clock, db) = store().await;
+    let (a, owner) = account(&store, "Routes", "routes@example.com").await;
+    let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
+    let here = contacts::channel(&tenant, "4911").await;
+    let there = contacts::channel(&tenant, "4912").await;
+    assert_eq!(store.route("whatsapp", "4911").await.unwrap().id, here);
+    assert!(matches!(store.route("whatsapp", "4913").await, Err(StoreError::NotFound)));
+
+    tenant.delete_channel(here).await.unwrap();
+    assert!(matches!(store.route("whatsapp", "4911").await, Err(StoreError::NotFound)), "deleted here");
+
+    let other = Store::open(&db.url, clock.clone()).await.unwrap();
+    let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
+    assert_eq!(store.route("whatsapp", "4912").await.unwrap().id, there);
+    other_tenant.delete_channel(there).await.unwrap();
+    assert_eq!(store.route("whatsapp", "4912").await.unwrap().id, there, "cached");
+    tokio::time::sleep(maitre_store::HOT_TTL).await;
+    assert!(matches!(store.route("whatsapp", "4912").await, Err(StoreError::NotFound)), "seen once expired");
+
+    // A channel connected after a miss is routed at once (unknown recipients are not remembered).
+    let later = contacts::channel(&other_tenant, "4913").await;
+    assert_eq!(store.route("whatsapp", "4913").await.unwrap().id, later);
+}
