@@ -79,18 +79,6 @@ fn import_from(r: &sqlx::any::AnyRow) -> Result<ContactImport> {
     })
 }
 
-/// `($1, $2, $k), ($1, $2, $k+1) …`: `shared` leading values bound once, then `width` values per row.
-fn values_list(shared: usize, width: usize, rows: usize) -> String {
-    (0..rows)
-        .map(|i| {
-            let own = (0..width).map(|j| format!("${}", shared + 1 + i * width + j));
-            let all: Vec<String> = (1..=shared).map(|s| format!("${s}")).chain(own).collect();
-            format!("({})", all.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl TenantStore {
     /// Stores an uploaded file for `channel` (one of this account's, else NotFound) until it is mapped.
     pub async fn create_import(&self, channel: ChannelId, file_name: &str, data: &str, by: &str) -> Result<String> {
@@ -212,7 +200,7 @@ impl TenantStore {
             let sql = format!(
                 "INSERT INTO contact_import_rows (account_id, import_id, line, contact_id, external_id, name, phone, \
                  email) VALUES {}",
-                values_list(2, 6, batch.len())
+                crate::values_list(2, 6, batch.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&account).bind(id);
             for (r, new_id) in batch.iter().zip(ids) {
@@ -297,7 +285,7 @@ impl TenantStore {
         for chunk in tags.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO contact_tags (account_id, created_at, contact_id, tag) VALUES {} ON CONFLICT DO NOTHING",
-                values_list(2, 2, chunk.len())
+                crate::values_list(2, 2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&account).bind(now);
             for (contact, _, tag, _) in chunk {
@@ -310,7 +298,7 @@ impl TenantStore {
             let sql = format!(
                 "INSERT INTO contact_field_values (account_id, contact_id, field_key, value) VALUES {} \
                  ON CONFLICT (account_id, contact_id, field_key) DO UPDATE SET value = excluded.value",
-                values_list(1, 3, chunk.len())
+                crate::values_list(1, 3, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&account);
             for (contact, _, key, value) in chunk {
@@ -366,13 +354,5 @@ impl TenantStore {
         .execute(&self.store().write)
         .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn values_lists_number_placeholders_after_the_shared_ones() {
-        assert_eq!(super::values_list(2, 2, 2), "($1, $2, $3, $4), ($1, $2, $5, $6)");
     }
 }

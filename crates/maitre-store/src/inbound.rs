@@ -5,11 +5,12 @@
 //! transaction, so under load the acknowledgements share commits (and the one SQLite writer) instead of queueing
 //! for one each.
 use maitre_domain::{AccountId, ChannelId};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::jobs::{NewJob, enqueue_in};
+use crate::jobs::{NewJob, enqueue_all_in};
 use crate::tenant::TenantStore;
 use crate::writer::Writes;
 use crate::{Result, Store, StoreError};
@@ -47,9 +48,12 @@ pub struct InboundEvent {
     pub processed: bool,
 }
 
+/// An item to store: account, channel, dedupe key, the normalized item as JSON.
+type Item = (AccountId, ChannelId, String, String);
+
 /// One webhook's items, owned so that the committing task can write them.
 struct Request {
-    items: Vec<(AccountId, ChannelId, String, String)>,
+    items: Vec<Item>,
     ignored: Vec<(String, String, String)>,
     done: oneshot::Sender<Result<Accepted>>,
 }
@@ -106,54 +110,65 @@ async fn commit_group(writes: &Writes, now: i64, group: Vec<Request>) {
 async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accepted>> {
     // Webhooks are committed one group at a time on SQLite (`parallel` 1), so at most one waits urgently.
     let mut tx = writes.begin_urgent().await?;
-    let mut outcomes = Vec::with_capacity(group.len());
-    for request in group {
-        let mut out = Accepted::default();
-        for (account_id, channel_id, dedupe_key, item) in &request.items {
-            let id = uuid::Uuid::now_v7().to_string();
-            let inserted = sqlx::query(
-                "INSERT INTO inbound_events (account_id, id, channel_id, dedupe_key, item, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, dedupe_key) DO NOTHING",
-            )
-            .bind(account_id.to_string())
-            .bind(&id)
-            .bind(channel_id.to_string())
-            .bind(dedupe_key)
-            .bind(item)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !inserted {
-                out.duplicates += 1;
-                continue;
+    // The whole group's items take one statement per table, not two per item: on SQLite every statement is a
+    // round trip to the writer's thread, which all writes wait for.
+    let items: Vec<(usize, String, &Item)> = group
+        .iter()
+        .enumerate()
+        .flat_map(|(r, request)| request.items.iter().map(move |item| (r, uuid::Uuid::now_v7().to_string(), item)))
+        .collect();
+    let mut stored = HashSet::new();
+    for chunk in items.chunks(crate::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO inbound_events (received_at, account_id, id, channel_id, dedupe_key, item) VALUES {} \
+             ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id",
+            crate::values_list(1, 5, chunk.len())
+        );
+        // Only numbered placeholders are formatted in.
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (_, id, (account_id, channel_id, dedupe_key, item)) in chunk {
+            query =
+                query.bind(account_id.to_string()).bind(id).bind(channel_id.to_string()).bind(dedupe_key).bind(item);
+        }
+        let inserted: Vec<String> = query.persistent(chunk.len() == 1).fetch_all(&mut *tx).await?;
+        stored.extend(inserted);
+    }
+    let mut outcomes: Vec<Accepted> = group.iter().map(|_| Accepted::default()).collect();
+    let mut new = Vec::with_capacity(stored.len());
+    for (r, id, (account_id, ..)) in &items {
+        match stored.contains(id) {
+            true => {
+                outcomes[*r].new += 1;
+                new.push((*account_id, id, format!("in:{id}")));
             }
-            out.new += 1;
-            let key = format!("in:{id}");
-            let job = NewJob {
-                account_id: Some(*account_id),
-                kind: PROCESS_INBOUND,
-                payload: &id,
-                dedupe_key: Some(&key),
-                run_at: None,
-                max_attempts: 10,
-            };
-            enqueue_in(&mut tx, now, &job).await?;
+            false => outcomes[*r].duplicates += 1,
         }
-        for (platform, reason, location) in &request.ignored {
-            sqlx::query(
-                "INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(platform)
-            .bind(reason)
-            .bind(location)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        outcomes.push(out);
+    }
+    let jobs: Vec<NewJob> = new
+        .iter()
+        .map(|(account_id, id, key)| NewJob {
+            account_id: Some(*account_id),
+            kind: PROCESS_INBOUND,
+            payload: id,
+            dedupe_key: Some(key),
+            run_at: None,
+            max_attempts: 10,
+        })
+        .collect();
+    for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
+        enqueue_all_in(&mut tx, now, chunk).await?;
+    }
+    for (platform, reason, location) in group.iter().flat_map(|request| &request.ignored) {
+        sqlx::query(
+            "INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(platform)
+        .bind(reason)
+        .bind(location)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(outcomes)

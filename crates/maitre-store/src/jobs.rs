@@ -77,22 +77,34 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1
 
 /// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
 pub(crate) async fn enqueue_in(tx: &mut sqlx::AnyConnection, now: i64, job: &NewJob<'_>) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO jobs (id, account_id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(job.account_id.map(|a| a.to_string()))
-    .bind(job.kind)
-    .bind(job.payload)
-    .bind(job.dedupe_key)
-    .bind(job.run_at.map(to_ms).unwrap_or(now))
-    .bind(job.max_attempts)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(enqueue_all_in(tx, now, std::slice::from_ref(job)).await? == 1)
+}
+
+/// Adds jobs inside an open transaction with one statement; returns how many were added (not those whose dedupe
+/// key exists). At most [`crate::ROWS_PER_STATEMENT`].
+pub(crate) async fn enqueue_all_in(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>]) -> Result<u64> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
+         run_at, max_attempts) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+        crate::values_list(4, 7, jobs.len())
+    );
+    // Only numbered placeholders are formatted in.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(now).bind("queued").bind(0i64);
+    for job in jobs {
+        query = query
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(job.account_id.map(|a| a.to_string()))
+            .bind(job.kind)
+            .bind(job.payload)
+            .bind(job.dedupe_key)
+            .bind(job.run_at.map(to_ms).unwrap_or(now))
+            .bind(job.max_attempts);
+    }
+    // The one-row statement is prepared once and kept; longer ones differ by their row count.
+    Ok(query.persistent(jobs.len() == 1).execute(&mut *tx).await?.rows_affected())
 }
 
 impl Store {

@@ -244,6 +244,21 @@ async fn checkpointer(read: AnyPool) {
     }
 }
 
+/// Most rows one multi-row statement writes: bind parameters stay far below both backends' limits.
+pub(crate) const ROWS_PER_STATEMENT: usize = 256;
+
+/// `($1, $2, $k), ($1, $2, $k+1) …`: `shared` leading values bound once, then `width` values per row.
+pub(crate) fn values_list(shared: usize, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|i| {
+            let own = (0..width).map(|j| format!("${}", shared + 1 + i * width + j));
+            let all: Vec<String> = (1..=shared).map(|s| format!("${s}")).chain(own).collect();
+            format!("({})", all.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
     // A connection to a local file cannot go stale: no ping (a round trip to its thread) before each use.
     let options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10));
@@ -267,6 +282,12 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_lists_number_placeholders_after_the_shared_ones() {
+        assert_eq!(values_list(2, 2, 2), "($1, $2, $3, $4), ($1, $2, $5, $6)");
+        assert_eq!(values_list(0, 1, 2), "($1), ($2)");
+    }
 
     #[test]
     fn urls_choose_the_backend_or_refuse() {

@@ -1,7 +1,7 @@
 //! Store behaviour on the backend chosen by MAITRE_TEST_DATABASE_URL (SQLite by default): one body, both backends.
 use chrono::{TimeDelta, TimeZone, Utc};
 use maitre_domain::{AccountSettings, Locale, Role};
-use maitre_store::{Clock, NewAccount, Store, StoreError};
+use maitre_store::{Clock, NewAccount, RoutedItem, Store, StoreError};
 use maitre_testkit::TestDb;
 
 #[path = "store/contacts.rs"]
@@ -241,4 +241,44 @@ async fn webhook_routes_forget_a_channel_deleted_here_at_once_and_elsewhere_with
     // A channel connected after a miss is routed at once (unknown recipients are not remembered).
     let later = contacts::channel(&other_tenant, "4913").await;
     assert_eq!(store.route("whatsapp", "4913").await.unwrap().id, later);
+}
+
+/// Webhooks accepted at the same time share statements and commits: every item is stored once with one
+/// processing job, and each caller learns how many of its own items were new or repeats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_webhooks_are_stored_once_each_with_one_job_and_their_own_counts() {
+    let (store, _, db) = store().await;
+    let (a, owner) = account(&store, "Accept", "accept@example.com").await;
+    let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
+    let channel = contacts::channel(&tenant, "4920").await;
+    let calls = (0..40).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            // One key that ten callers share, one of its own, and its own key again in the same webhook.
+            let keys = [format!("shared{}", i % 10), format!("own{i}"), format!("own{i}")];
+            let items: Vec<RoutedItem> = keys
+                .iter()
+                .map(|k| RoutedItem { account_id: a, channel_id: channel, dedupe_key: k, item: "{}" })
+                .collect();
+            store.accept_webhook(&items, &[]).await.unwrap()
+        })
+    });
+    let mut outcomes = Vec::new();
+    for call in calls.collect::<Vec<_>>() {
+        outcomes.push(call.await.unwrap());
+    }
+    for o in &outcomes {
+        assert_eq!(o.new + o.duplicates, 3);
+        assert!((1..=2).contains(&o.new), "its own key is new exactly once: {o:?}");
+    }
+    assert_eq!(outcomes.iter().map(|o| o.new).sum::<usize>(), 50, "10 shared keys and 40 own ones");
+    let pool = &sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_events").fetch_one(pool).await.unwrap();
+    let jobs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs j JOIN inbound_events e ON e.id = j.payload WHERE j.kind = 'process_inbound'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((events, jobs), (50, 50));
 }
