@@ -20,6 +20,8 @@ use crate::{Result, StoreError};
 
 /// Most transactions in one group: bounds how long the writer is kept from single statements waiting in the pool.
 const MOST_IN_GROUP: usize = 64;
+/// Once an urgent writer (a webhook's acceptance) is in the group, at most this many more join before it commits.
+const MORE_AFTER_URGENT: usize = 8;
 
 /// How a group's commit went, as its members learn it (`None` until then).
 type Outcome = Option<std::result::Result<(), Arc<str>>>;
@@ -42,6 +44,8 @@ struct State {
     conn: Option<PoolConnection<Any>>,
     /// Transactions released into the open group, waiting for its commit.
     members: usize,
+    /// The group commits when this many members are in.
+    most: usize,
     /// Tells this group's members how its commit went.
     outcome: watch::Sender<Outcome>,
     /// The last holder went away inside its savepoint: roll that back before anything else.
@@ -57,6 +61,7 @@ impl Group {
         let state = State {
             conn: None,
             members: 0,
+            most: MOST_IN_GROUP,
             outcome: watch::Sender::new(None),
             abandoned: false,
             unreleased: false,
@@ -85,6 +90,9 @@ impl Group {
     async fn open_member(self: Arc<Self>, savepoint: bool, urgent: bool) -> Result<GroupTx> {
         let mut state = self.lock(urgent).await;
         self.settle(&mut state).await;
+        if urgent {
+            state.most = state.most.min(state.members + 1 + MORE_AFTER_URGENT);
+        }
         match self.join(&mut state, savepoint).await {
             Ok(()) => Ok(GroupTx { state: Some(state), group: self, savepoint }),
             Err(e) => {
@@ -179,6 +187,7 @@ fn open(state: &mut State) -> &mut PoolConnection<Any> {
 fn finish(state: &mut State, result: Result<()>) -> Result<()> {
     state.conn = None;
     state.members = 0;
+    state.most = MOST_IN_GROUP;
     state.unreleased = false;
     state.flush_asked = false;
     let outcome = result.as_ref().map(drop).map_err(|e| Arc::from(e.to_string()));
@@ -233,7 +242,7 @@ async fn release(
 ) -> Result<Option<watch::Receiver<Outcome>>> {
     state.unreleased |= savepoint;
     state.members += 1;
-    if state.members >= MOST_IN_GROUP || group.queued.load(Ordering::SeqCst) == 0 {
+    if state.members >= state.most || group.queued.load(Ordering::SeqCst) == 0 {
         return group.commit(&mut state).await.map(|()| None);
     }
     let outcome = state.outcome.subscribe();
