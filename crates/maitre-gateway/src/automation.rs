@@ -249,7 +249,6 @@ async fn apply(
             let text = crate::ai::complete(gw, tenant, env.automation, &prompt).await.unwrap_or(fallback);
             fx.replies.push(queued(env.platform, env.locale, &text, &[]));
         }
-        Action::StartFlow { flow } => tracing::debug!(%flow, "flow start requested outside the engine; ignored"),
         Action::Reserve(req) => {
             let ctx = crate::bookings::Origin { contact: &input.contact_id, conversation: &input.conversation_id, key };
             return crate::bookings::reserve(tenant, tz, &req, &ctx).await.map(Some);

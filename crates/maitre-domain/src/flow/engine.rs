@@ -37,7 +37,7 @@ pub fn handle(flows: &[Candidate], running: Option<(&RunState, &FlowDef)>, input
     resume(flows, state, def, input, ctx)
 }
 
-/// Starts the flow `flow_id` whatever its triggers say: for `Action::StartFlow`, event-driven jobs and the
+/// Starts the flow `flow_id` whatever its triggers say: for a member's hand-back (`Input::Start`) and the
 /// simulator. `input`, when given, is the message that started it; if one of the flow's triggers takes it, the run
 /// enters where that trigger says. Unknown flows do nothing.
 pub fn start(flows: &[Candidate], flow_id: &str, input: Option<&Input>, ctx: &Context) -> Outcome {

@@ -504,7 +504,4 @@ pub enum Action {
     OptOut {
         word: String,
     },
-    StartFlow {
-        flow: String,
-    },
 }
