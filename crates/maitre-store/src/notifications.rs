@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::from_ms;
-use crate::jobs::{NewJob, enqueue_in};
+use crate::jobs::{NewJob, enqueue_all_in};
 use crate::operations::cut;
 use crate::tenant::{Member, TenantStore};
 use crate::{Cursor, LiveEvent, Page, Result, StoreError};
@@ -176,46 +176,62 @@ pub(crate) async fn notify_in(
     notice: &Notice<'_>,
     now: i64,
 ) -> Result<Notified> {
-    let mut events = Vec::new();
-    for r in recipients(tx, account, notice.kind, notice.target).await? {
-        if Some(r.user) == notice.actor {
-            continue;
+    let to: Vec<_> = recipients(tx, account, notice.kind, notice.target)
+        .await?
+        .into_iter()
+        .filter(|r| Some(r.user) != notice.actor)
+        .map(|r| (uuid::Uuid::now_v7().to_string(), r))
+        .collect();
+    // One statement for all recipients (and one for their emails): each is a round trip to SQLite's writer.
+    for chunk in to.chunks(crate::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO notifications (account_id, kind, text, link, subject, created_at, id, user_id) VALUES {}",
+            crate::values_list(6, 2, chunk.len())
+        );
+        // Only numbered placeholders are formatted in.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.to_string())
+            .bind(notice.kind.as_str())
+            .bind(notice.text)
+            .bind(notice.link)
+            .bind(notice.subject)
+            .bind(now);
+        for (id, r) in chunk {
+            query = query.bind(id).bind(r.user.to_string());
         }
-        let id = uuid::Uuid::now_v7().to_string();
-        sqlx::query(
-            "INSERT INTO notifications (account_id, id, user_id, kind, text, link, subject, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(account.to_string())
-        .bind(&id)
-        .bind(r.user.to_string())
-        .bind(notice.kind.as_str())
-        .bind(notice.text)
-        .bind(notice.link)
-        .bind(notice.subject)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind) {
+        query.persistent(chunk.len() == 1).execute(&mut *tx).await?;
+    }
+    let emailed: Vec<(String, String)> = to
+        .iter()
+        .filter(|(_, r)| notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind))
+        .map(|(id, _)| {
             let payload = serde_json::json!({ "notification_id": id }).to_string();
-            let key = format!("{NOTIFICATION_EMAIL}:{id}");
-            let job = NewJob {
-                account_id: Some(account),
-                kind: NOTIFICATION_EMAIL,
-                payload: &payload,
-                dedupe_key: Some(&key),
-                run_at: None,
-                max_attempts: 8,
-            };
-            enqueue_in(tx, now, &job).await?;
-        }
-        events.push(LiveEvent::Notification {
+            (payload, format!("{NOTIFICATION_EMAIL}:{id}"))
+        })
+        .collect();
+    let jobs: Vec<NewJob> = emailed
+        .iter()
+        .map(|(payload, key)| NewJob {
+            account_id: Some(account),
+            kind: NOTIFICATION_EMAIL,
+            payload,
+            dedupe_key: Some(key),
+            run_at: None,
+            max_attempts: 8,
+        })
+        .collect();
+    for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
+        enqueue_all_in(tx, now, chunk).await?;
+    }
+    let events = to
+        .iter()
+        .map(|(_, r)| LiveEvent::Notification {
             recipient: Some(r.user),
             kind: notice.kind.as_str().into(),
             text: notice.text.into(),
             link: notice.link.into(),
-        });
-    }
+        })
+        .collect();
     Ok(Notified(events))
 }
 
