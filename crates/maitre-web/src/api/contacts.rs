@@ -1,12 +1,14 @@
 //! Contacts over the API: the list (search, tag, keyset pages), one contact with its other identities and consent
 //! history, create, patch (values checked against their types), delete as GDPR erasure (audited with the token),
-//! and staff notes. Invalid values answer 422 with the input named first: `email: "x" is not an email address`.
+//! and staff notes (a token changes the notes it wrote; an admin's or owner's token, anyone's). Invalid values answer
+//! 422 with the input named first: `email: "x" is not an email address`.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::{Json, Router};
 use maitre_domain::contacts::{FieldDef, parse_external_id, parse_note};
+use maitre_domain::permissions::can_change_note;
 use maitre_domain::{Action, ChannelId};
 use maitre_store::{Actor, Contact, ContactNote, ContactQuery, Cursor, InvalidCursor, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(list).post(create))
         .route("/contacts/{id}", get(get_one).patch(update).delete(erase))
         .route("/contacts/{id}/notes", get(list_notes).post(add_note))
+        .route("/contacts/{id}/notes/{note}", patch(edit_note).delete(delete_note))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -360,4 +363,40 @@ async fn add_note(
     let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
     let note = caller.tenant.add_contact_note(&id, Actor::Token(caller.token), &text).await?;
     Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contact_note(&id, &note).await?))))
+}
+
+/// The note to change, if this token may change it (the notes it wrote; an admin's or owner's token, anyone's). An
+/// unknown note is 404 before permission is weighed, as on the contact page.
+async fn changeable_note(caller: &ApiCaller, id: &str, note: &str) -> Result<(), ApiError> {
+    caller.require(Action::ManageContacts)?;
+    let n = caller.tenant.contact_note(id, note).await?;
+    if can_change_note(caller.role, n.author == Some(Actor::Token(caller.token))) {
+        Ok(())
+    } else {
+        Err(ApiError(AppError::forbidden()))
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}/notes/{note}", tag = "contacts",
+    params(("id" = String, Path), ("note" = String, Path)), request_body = NoteInput,
+    responses((status = 200, body = NoteDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn edit_note(
+    caller: ApiCaller,
+    Path((id, note)): Path<(String, String)>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> Result<Json<NoteDto>, ApiError> {
+    changeable_note(&caller, &id, &note).await?;
+    let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
+    caller.tenant.edit_contact_note(&id, &note, &text).await?;
+    Ok(Json(note_dto(caller.tenant.contact_note(&id, &note).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}/notes/{note}", tag = "contacts",
+    params(("id" = String, Path), ("note" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_note(caller: ApiCaller, Path((id, note)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+    changeable_note(&caller, &id, &note).await?;
+    caller.tenant.delete_contact_note(&id, &note).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -57,7 +57,7 @@ pub struct ApiJson<T>(pub T);
         flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
-        contacts::list_notes, contacts::add_note),
+        contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note),
     components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,

@@ -243,6 +243,53 @@ async fn notes_are_added_and_listed_and_delete_erases_with_an_audit_naming_the_t
 }
 
 #[tokio::test]
+async fn a_token_edits_and_deletes_its_own_notes_and_an_admins_token_anyones() {
+    let a = setup().await;
+    let (_, created) = a.create(json!({"channel_id": a.channel, "name": "Cleo", "phone": "+491706666666"})).await;
+    let notes = format!("/api/v1/contacts/{}/notes", created["contact"]["id"].as_str().unwrap());
+    let agent = a.app.token(&a.account, Role::Agent).await;
+    let other_agent = a.app.token(&a.account, Role::Agent).await;
+    let add = |token: String, text: &'static str| {
+        let (a, notes) = (&a, notes.clone());
+        async move {
+            let (status, note) = a.call(Method::POST, &notes, &token, Some(json!({ "text": text }))).await;
+            assert_eq!(status, StatusCode::CREATED, "{note}");
+            format!("{notes}/{}", note["id"].as_str().unwrap())
+        }
+    };
+    let own = add(agent.clone(), "Prefers the terrace").await;
+    let admins = add(a.admin.clone(), "VIP").await;
+
+    let (status, note) = a.call(Method::PATCH, &own, &agent, Some(json!({"text": " Prefers the window "}))).await;
+    assert_eq!(status, StatusCode::OK, "{note}");
+    assert_eq!(note["text"], "Prefers the window");
+    assert!(note["edited_at"].is_string(), "{note}");
+    let (status, err) = a.call(Method::PATCH, &own, &agent, Some(json!({"text": "  "}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().starts_with("text: "), "{err}");
+    for (method, body) in [(Method::PATCH, Some(json!({"text": "mine now"}))), (Method::DELETE, None)] {
+        let (status, _) = a.call(method.clone(), &admins, &agent, body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} of another's note by an agent");
+        let (status, _) = a.call(method.clone(), &own, &other_agent, body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} by another agent's token");
+        let (status, _) = a.call(method.clone(), &format!("{notes}/nope"), &a.admin, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} of an unknown note");
+    }
+    let (_, other_account) = a.app.signup("Other", "other@example.com").await;
+    let stranger = a.app.token(&other_account, Role::Owner).await;
+    let (status, _) = a.call(Method::DELETE, &own, &stranger, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another account's token");
+
+    let (status, _) = a.call(Method::DELETE, &own, &a.admin, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "an admin's token deletes anyone's note");
+    let (status, _) = a.call(Method::DELETE, &own, &a.admin, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "deleting twice");
+    let (_, left) = a.call(Method::GET, &notes, &agent, None).await;
+    let texts: Vec<&str> = left.as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["VIP"]);
+}
+
+#[tokio::test]
 async fn contacts_routes_are_in_the_openapi_document() {
     let app = TestApp::spawn().await;
     let (status, doc) = call(&app, Method::GET, "/api/v1/openapi.json", None, None).await;
@@ -255,6 +302,8 @@ async fn contacts_routes_are_in_the_openapi_document() {
         ("/api/v1/contacts/{id}", "delete"),
         ("/api/v1/contacts/{id}/notes", "get"),
         ("/api/v1/contacts/{id}/notes", "post"),
+        ("/api/v1/contacts/{id}/notes/{note}", "patch"),
+        ("/api/v1/contacts/{id}/notes/{note}", "delete"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} documented");
     }
