@@ -136,12 +136,11 @@ async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accep
     let mut outcomes: Vec<Accepted> = group.iter().map(|_| Accepted::default()).collect();
     let mut new = Vec::with_capacity(stored.len());
     for (r, id, (account_id, ..)) in &items {
-        match stored.contains(id) {
-            true => {
-                outcomes[*r].new += 1;
-                new.push((*account_id, id, format!("in:{id}")));
-            }
-            false => outcomes[*r].duplicates += 1,
+        if stored.contains(id) {
+            outcomes[*r].new += 1;
+            new.push((*account_id, id, format!("in:{id}")));
+        } else {
+            outcomes[*r].duplicates += 1;
         }
     }
     let jobs: Vec<NewJob> = new
