@@ -1,5 +1,6 @@
 //! Accepting webhook items: one transaction stores each new item (deduplicated on the platform's id) and
-//! enqueues its processing; unusable items are recorded with a reason. The caller answers 200 after the commit.
+//! enqueues its processing, one statement per table for all the items it writes; unusable items are recorded with
+//! a reason. The caller answers 200 after the commit.
 //!
 //! Commits are grouped: webhooks that arrive while one commit is under way are written together in the next
 //! transaction, so under load the acknowledgements share commits (and the one SQLite writer) instead of queueing
@@ -154,9 +155,7 @@ async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accep
             max_attempts: 10,
         })
         .collect();
-    for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
-        enqueue_all_in(&mut tx, now, chunk).await?;
-    }
+    enqueue_all_in(&mut tx, now, &jobs).await?;
     for (platform, reason, location) in group.iter().flat_map(|request| &request.ignored) {
         sqlx::query(
             "INSERT INTO ignored_events (id, platform, reason, location, received_at) VALUES ($1, $2, $3, $4, $5)",

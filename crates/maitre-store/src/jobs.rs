@@ -80,12 +80,18 @@ pub(crate) async fn enqueue_in(tx: &mut sqlx::AnyConnection, now: i64, job: &New
     Ok(enqueue_all_in(tx, now, std::slice::from_ref(job)).await? == 1)
 }
 
-/// Adds jobs inside an open transaction with one statement; returns how many were added (not those whose dedupe
-/// key exists). At most [`crate::ROWS_PER_STATEMENT`].
+/// Adds jobs inside an open transaction, up to [`crate::ROWS_PER_STATEMENT`] per statement; returns how many were
+/// added (not those whose dedupe key exists).
 pub(crate) async fn enqueue_all_in(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>]) -> Result<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
+    let mut added = 0;
+    for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
+        added += enqueue_rows(tx, now, chunk).await?;
     }
+    Ok(added)
+}
+
+/// One multi-row insert of `jobs` (at least one).
+async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>]) -> Result<u64> {
     let sql = format!(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
          run_at, max_attempts) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",

@@ -220,9 +220,7 @@ pub(crate) async fn notify_in(
             max_attempts: 8,
         })
         .collect();
-    for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
-        enqueue_all_in(tx, now, chunk).await?;
-    }
+    enqueue_all_in(tx, now, &jobs).await?;
     let events = to
         .iter()
         .map(|(_, r)| LiveEvent::Notification {

@@ -93,16 +93,9 @@ impl Group {
         if urgent {
             state.most = state.most.min(state.members + 1 + MORE_AFTER_URGENT);
         }
-        match self.join(&mut state, savepoint).await {
-            Ok(()) => Ok(GroupTx { state: Some(state), group: self, savepoint }),
-            Err(e) => {
-                // Members of the open group may be waiting for its commit.
-                if state.conn.is_some() {
-                    ask_flush(&mut state, &self);
-                }
-                Err(e)
-            }
-        }
+        // A failed join leaves no group open (`join` ends it), so nobody waits on this one.
+        self.join(&mut state, savepoint).await?;
+        Ok(GroupTx { state: Some(state), group: self, savepoint })
     }
 
     async fn join(&self, state: &mut State, savepoint: bool) -> Result<()> {
