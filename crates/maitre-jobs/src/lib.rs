@@ -130,10 +130,14 @@ impl Worker {
                         let permit = slots.clone().acquire_owned().await.expect("semaphore is never closed");
                         let (me, done) = (self.clone(), done.clone());
                         tokio::spawn(async move {
-                            if let Some(id) = me.execute(job).await {
+                            let succeeded = me.execute(job).await;
+                            // The slot is free before the loop is told: woken with every slot still taken, it
+                            // would sleep until its idle poll (the next step of a reply waiting for it).
+                            drop(permit);
+                            if let Some(id) = succeeded {
                                 let _ = done.send(id);
                             }
-                            drop(permit);
+                            me.wake();
                         });
                     }
                     n
@@ -202,12 +206,9 @@ impl Worker {
         let (id, kind, attempts, max) = (job.id.clone(), job.kind.clone(), job.attempts, job.max_attempts);
         let outcome = handler(job).await;
         let recorded = match outcome {
-            Ok(()) => {
-                // Handlers usually queue the next step (a reply's send, a flow step): look for it now rather
-                // than at the next webhook or idle poll.
-                self.wake();
-                return Some(id);
-            }
+            // Handlers usually queue the next step (a reply's send, a flow step): the caller wakes the loop to
+            // look for it now rather than at the next webhook or idle poll.
+            Ok(()) => return Some(id),
             Err(JobError::Defer { after }) => {
                 let at = self.store.clock().now() + TimeDelta::from_std(after).unwrap_or(TimeDelta::seconds(1));
                 self.store.defer_job(&id, &self.owner, at).await

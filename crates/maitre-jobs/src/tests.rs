@@ -133,6 +133,40 @@ async fn shutdown_waits_for_jobs_in_flight() {
     assert_eq!(store.job_queue_depth().await.unwrap(), 0);
 }
 
+/// A worker with one slot runs a chain of jobs, each queueing the next, without waiting for its idle poll: the
+/// loop is woken once the finished job's slot is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_job_runs_at_once_even_with_one_slot() {
+    const LINKS: usize = 30;
+    let (store, _db) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (chain_store, counter) = (store.clone(), runs.clone());
+    let registry = Registry::default().on("link", move |_| {
+        let (store, counter) = (chain_store.clone(), counter.clone());
+        async move {
+            if counter.fetch_add(1, Ordering::SeqCst) + 1 < LINKS {
+                store.enqueue(job("link", None, 1)).await.map_err(|e| JobError::retry(e.to_string()))?;
+            }
+            Ok(())
+        }
+    });
+    store.enqueue(job("link", None, 1)).await.unwrap();
+    let config = WorkerConfig { concurrency: 1, idle_poll: Duration::from_secs(3600), ..quick() };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(Worker::new(store.clone(), registry, config).run(async {
+        let _ = rx.await;
+    }));
+    let chain = async {
+        while runs.load(Ordering::SeqCst) < LINKS {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let finished = tokio::time::timeout(Duration::from_secs(60), chain).await;
+    tx.send(()).unwrap();
+    running.await.unwrap();
+    assert!(finished.is_ok(), "the chain stalled after {} of {LINKS} jobs", runs.load(Ordering::SeqCst));
+}
+
 #[test]
 fn backoff_grows_and_is_capped() {
     let c = WorkerConfig {
