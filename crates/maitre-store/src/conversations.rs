@@ -5,9 +5,9 @@ use maitre_domain::ChannelId;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::batch::Batch;
 use crate::clock::{from_ms, to_ms};
 use crate::flows::FLOW_STEP;
-use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
@@ -151,98 +151,25 @@ impl TenantStore {
     /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
     /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
     pub async fn record_message(&self, m: &IncomingMessage<'_>) -> Result<Recorded> {
-        let account = self.account_id().to_string();
-        let channel = m.channel_id.to_string();
         let now = self.store().clock().now();
-        let (now_ms, at) = (to_ms(now), to_ms(m.at));
+        let row = RecordRow {
+            account: self.account_id().to_string(),
+            channel: m.channel_id.to_string(),
+            now: to_ms(now),
+            at: to_ms(m.at),
+            inbound_at: (m.direction == "in").then_some(to_ms(m.at)),
+            status: if m.direction == "in" { "received" } else { "sent" },
+            // Bot mode is the other condition: known once the conversation is upserted.
+            automate_at: m.automate_at.filter(|_| m.direction == "in").map(to_ms),
+        };
         let mut tx = self.store().writes.begin_relaxed().await?;
-        let (contact, contact_name): (String, String) = sqlx::query_as(
-            "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
-             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END RETURNING id, name",
-        )
-        .bind(&account)
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&channel)
-        .bind(m.contact_external_id)
-        .bind(m.contact_name.unwrap_or(""))
-        .bind(now_ms)
-        .fetch_one(&mut *tx)
-        .await?;
-        let inbound_at = (m.direction == "in").then_some(at);
-        let conv = sqlx::query(
-            "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
-             last_message_at, created_at) VALUES ($1, $2, $3, $4, 'open', 'bot', $5, $6, $7) \
-             ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
-             last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
-                 WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
-                 THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
-             last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
-                 THEN excluded.last_message_at ELSE conversations.last_message_at END, \
-             status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
-                 THEN 'open' ELSE conversations.status END \
-             RETURNING id, mode",
-        )
-        .bind(&account)
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&channel)
-        .bind(&contact)
-        .bind(inbound_at)
-        .bind(at)
-        .bind(now_ms)
-        .fetch_one(&mut *tx)
-        .await?;
-        let conversation: String = conv.try_get("id")?;
-        let mode: String = conv.try_get("mode")?;
-        let status = if m.direction == "in" { "received" } else { "sent" };
-        let automate = m.automate_at.filter(|_| m.direction == "in" && mode == "bot");
-        let message: Option<String> = sqlx::query_scalar(
-            "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-             platform_message_id, status, created_at, updated_at, automation_pending) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (channel_id, platform_message_id) DO NOTHING RETURNING id",
-        )
-        .bind(&account)
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&conversation)
-        .bind(&channel)
-        .bind(m.direction)
-        .bind(m.kind)
-        .bind(m.body)
-        .bind(m.payload.encode())
-        .bind(m.platform_message_id)
-        .bind(status)
-        .bind(at)
-        .bind(now_ms)
-        .bind(i64::from(automate.is_some()))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let (Some(id), Some(run_at)) = (&message, automate) {
-            let payload = serde_json::json!({ "conversation": conversation, "event": m.event_id }).to_string();
-            let key = format!("step:{id}");
-            let job = NewJob {
-                account_id: Some(self.account_id()),
-                kind: FLOW_STEP,
-                payload: &payload,
-                dedupe_key: Some(&key),
-                run_at: Some(run_at),
-                max_attempts: 8,
-            };
-            enqueue_in(&mut tx, now_ms, &job).await?;
-        }
-        mark_processed(&mut tx, &account, m.event_id, now_ms).await?;
+        let recorded = record_in(&mut tx, self.store().writes.scripts(), m, &row).await?;
         tx.commit().await?;
-        if let Some(id) = &message {
-            let added = LiveEvent::MessageAdded { conversation_id: conversation.clone(), message_id: id.clone() };
-            self.publish(added).await;
+        if let Some(id) = &recorded.message_id {
+            let conversation_id = recorded.conversation_id.clone();
+            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
         }
-        Ok(Recorded {
-            conversation_id: conversation,
-            contact_unnamed: contact_name.is_empty(),
-            contact_id: contact,
-            message_id: message,
-            bot_mode: mode == "bot",
-        })
+        Ok(recorded)
     }
 
     /// Sets a contact's display name (fetched from the platform's profile API).
@@ -448,38 +375,67 @@ pub(crate) struct Reply<'a> {
 /// the new message's id, or None when the key was used already.
 pub(crate) async fn queue_reply_in(
     tx: &mut sqlx::AnyConnection,
+    one_call: bool,
     account: maitre_domain::AccountId,
     reply: &Reply<'_>,
     dedupe_key: &str,
     now: i64,
 ) -> Result<Option<String>> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let job = NewJob {
-        account_id: Some(account),
-        kind: SEND,
-        payload: &id,
-        dedupe_key: Some(dedupe_key),
-        run_at: None,
-        max_attempts: 8,
-    };
-    if !enqueue_in(tx, now, &job).await? {
-        return Ok(None);
+    let mut b = Batch::new(one_call);
+    let queued = add_reply(&mut b, account, reply, dedupe_key, now);
+    let done = b.run(tx).await?;
+    Ok(queued.of(&done))
+}
+
+/// A reply added to a batch: its message exists if the statement at `insert` wrote a row.
+pub(crate) struct AddedReply {
+    pub id: String,
+    insert: usize,
+}
+
+impl AddedReply {
+    /// The message's id if the reply was queued (its key unused before).
+    pub(crate) fn of(self, done: &[crate::batch::Done]) -> Option<String> {
+        done.get(self.insert).is_some_and(|d| d.rows_affected == 1).then_some(self.id)
     }
-    sqlx::query(
-        "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at, sent_by) VALUES ($1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8)",
+}
+
+/// Adds `queue_reply_in`'s statements to a batch: the send job, then the message only if the job is new.
+pub(crate) fn add_reply(
+    b: &mut Batch,
+    account: maitre_domain::AccountId,
+    reply: &Reply<'_>,
+    dedupe_key: &str,
+    now: i64,
+) -> AddedReply {
+    let (id, job) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+    b.add(
+        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
+         run_at, max_attempts) VALUES ($1, $1, 'queued', 0, $2, $3, $4, $5, $6, $1, 8) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
     )
-    .bind(account.to_string())
-    .bind(&id)
-    .bind(reply.conversation_id)
-    .bind(reply.channel)
-    .bind(reply.body)
-    .bind(reply.payload)
     .bind(now)
-    .bind(reply.sent_by)
-    .execute(&mut *tx)
-    .await?;
-    Ok(Some(id))
+    .bind(&job)
+    .bind(account.to_string())
+    .bind(SEND)
+    .bind(&id)
+    .bind(dedupe_key);
+    let insert = b.add(
+        "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
+         status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \
+         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
+    );
+    insert
+        .bind(account.to_string())
+        .bind(&id)
+        .bind(reply.conversation_id)
+        .bind(reply.channel)
+        .bind(reply.body)
+        .bind(reply.payload)
+        .bind(now)
+        .bind(reply.sent_by)
+        .bind(&job);
+    AddedReply { id, insert: b.len() - 1 }
 }
 
 /// A queued message became `status` with the platform's id; returns its conversation when it changed.
@@ -514,4 +470,124 @@ async fn mark_processed(tx: &mut sqlx::AnyConnection, account: &str, event: &str
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// The values `record_message` writes besides the message's own.
+struct RecordRow {
+    account: String,
+    channel: String,
+    now: i64,
+    at: i64,
+    inbound_at: Option<i64>,
+    status: &'static str,
+    /// When a flow step reads the message, if it is a guest's and its conversation is in bot mode.
+    automate_at: Option<i64>,
+}
+
+/// The conversation upsert: a guest's message reopens a closed conversation; times only move forward.
+const CONVERSATION_UPSERT: &str = "ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
+     last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
+         WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
+         THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+     last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
+         THEN excluded.last_message_at ELSE conversations.last_message_at END, \
+     status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
+         THEN 'open' ELSE conversations.status END";
+
+const CONTACT_UPSERT: &str = "ON CONFLICT (channel_id, external_id) DO UPDATE SET \
+     name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END";
+
+/// `record_message`'s statements: each finds the rows the one before it upserted by their unique keys instead of
+/// taking its answer, so that on SQLite they go to the writer in one call.
+async fn record_in(
+    tx: &mut sqlx::AnyConnection,
+    one_call: bool,
+    m: &IncomingMessage<'_>,
+    row: &RecordRow,
+) -> Result<Recorded> {
+    let (account, channel, contact) = (&row.account, &row.channel, m.contact_external_id);
+    let message_id = uuid::Uuid::now_v7().to_string();
+    let mut b = Batch::new(one_call);
+    b.add(&format!(
+        "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) {CONTACT_UPSERT}"
+    ))
+    .bind(account)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(channel)
+    .bind(contact)
+    .bind(m.contact_name.unwrap_or(""))
+    .bind(row.now);
+    b.add(&format!(
+        "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
+         last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $6, $7 FROM contacts c \
+         WHERE c.channel_id = $3 AND c.external_id = $4 {CONVERSATION_UPSERT}"
+    ))
+    .bind(account)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(channel)
+    .bind(contact)
+    .bind(row.inbound_at)
+    .bind(row.at)
+    .bind(row.now);
+    // Automation reads the message later if it is a guest's in a bot-mode conversation.
+    b.add(
+        "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
+         platform_message_id, status, created_at, updated_at, automation_pending) \
+         SELECT $1, $2, v.id, $3, $5, $6, $7, $8, $9, $10, $11, $12, \
+         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END \
+         FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
+         WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, platform_message_id) DO NOTHING",
+    )
+    .bind(account)
+    .bind(&message_id)
+    .bind(channel)
+    .bind(contact)
+    .bind(m.direction)
+    .bind(m.kind)
+    .bind(m.body)
+    .bind(m.payload.encode())
+    .bind(m.platform_message_id)
+    .bind(row.status)
+    .bind(row.at)
+    .bind(row.now)
+    .bind(row.automate_at.is_some());
+    // The step's payload as `serde_json` writes it; both ids are UUIDs, with nothing to escape.
+    b.add(
+        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
+         run_at, max_attempts) SELECT $1, $1, 'queued', 0, $2, $3, $4, \
+         '{\"conversation\":\"' || m.conversation_id || '\",\"event\":\"' || $5 || '\"}', 'step:' || m.id, $6, 8 \
+         FROM messages m WHERE m.account_id = $3 AND m.id = $7 AND m.automation_pending = 1 \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(row.now)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(account)
+    .bind(FLOW_STEP)
+    .bind(m.event_id)
+    .bind(row.automate_at.unwrap_or(row.now))
+    .bind(&message_id);
+    b.add("UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL")
+        .bind(account)
+        .bind(m.event_id)
+        .bind(row.now);
+    b.add(
+        "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
+         FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
+         LEFT JOIN messages m ON m.account_id = $1 AND m.id = $2 WHERE c.channel_id = $3 AND c.external_id = $4",
+    )
+    .bind(account)
+    .bind(&message_id)
+    .bind(channel)
+    .bind(contact);
+    let done = b.run(tx).await?;
+    let r = done.last().and_then(|d| d.rows.first()).ok_or(StoreError::NotFound)?;
+    let (contact_name, mode): (String, String) = (r.try_get("contact_name")?, r.try_get("mode")?);
+    Ok(Recorded {
+        contact_id: r.try_get("contact")?,
+        conversation_id: r.try_get("conversation")?,
+        contact_unnamed: contact_name.is_empty(),
+        message_id: r.try_get("message")?,
+        bot_mode: mode == "bot",
+    })
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
 use sqlx::{FromRow, Row};
 
+use crate::batch::Batch;
 use crate::clock::from_ms;
-use crate::conversations::{InboundPayload, Reply, queue_reply_in};
+use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply, queue_reply_in};
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::tenant::TenantStore;
@@ -427,7 +428,9 @@ impl TenantStore {
         let (channel, contact) = (input.channel_id.to_string(), &input.contact_id);
         let now = self.store().now_ms();
         let mut tx = self.store().writes.begin_relaxed().await?;
-        let claimed = sqlx::query(
+        // The run state, the reads and the replies in one batch (one call on SQLite); the rarer effects after it.
+        let mut b = Batch::new(self.store().writes.scripts());
+        b.add(
             "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
              ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \
              rev = flow_runs.rev + 1, updated_at = excluded.updated_at WHERE flow_runs.rev = $4",
@@ -436,32 +439,38 @@ impl TenantStore {
         .bind(conversation_id)
         .bind(&fx.state)
         .bind(fx.expected_rev)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        // A fresh row (no run before) is only ours when nobody else created it: expected 0 then.
-        if claimed.rows_affected() == 0 {
-            return Ok(Err(StepConflict));
-        }
-        for id in &fx.read {
-            let done = sqlx::query(
-                "UPDATE messages SET automation_pending = 0 WHERE account_id = $1 AND id = $2 \
+        .bind(now);
+        if !fx.read.is_empty() {
+            let ids: Vec<String> = (2..fx.read.len() + 2).map(|i| format!("${i}")).collect();
+            let read = b.add(&format!(
+                "UPDATE messages SET automation_pending = 0 WHERE account_id = $1 AND id IN ({}) \
                  AND automation_pending = 1",
-            )
-            .bind(&account)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Ok(Err(StepConflict));
+                ids.join(", ")
+            ));
+            read.bind(&account);
+            for id in &fx.read {
+                read.bind(id);
             }
         }
-        let mut queued = Vec::new();
-        for (i, r) in fx.replies.iter().enumerate() {
-            let key = format!("{}:{i}", fx.key);
-            let reply = Reply { conversation_id, channel: &channel, body: &r.body, payload: &r.payload, sent_by: None };
-            queued.extend(queue_reply_in(&mut tx, self.account_id(), &reply, &key, now).await?);
+        let replies: Vec<AddedReply> = fx
+            .replies
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let key = format!("{}:{i}", fx.key);
+                let reply =
+                    Reply { conversation_id, channel: &channel, body: &r.body, payload: &r.payload, sent_by: None };
+                add_reply(&mut b, self.account_id(), &reply, &key, now)
+            })
+            .collect();
+        let done = b.run(&mut tx).await?;
+        // A fresh row (no run before) is only ours when nobody else created it: expected 0 then. Every message
+        // read must still have been unread.
+        let read = done.get(1).filter(|_| !fx.read.is_empty()).map_or(0, |d| d.rows_affected);
+        if done[0].rows_affected == 0 || read != fx.read.len() as u64 {
+            return Ok(Err(StepConflict));
         }
+        let queued: Vec<String> = replies.into_iter().filter_map(|r| r.of(&done)).collect();
         for tag in &fx.add_tags {
             sqlx::query(
                 "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
@@ -562,7 +571,8 @@ impl TenantStore {
         let mut tx = self.store().writes.begin().await?;
         let channel = channel.to_string();
         let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
-        let queued = queue_reply_in(&mut tx, self.account_id(), &reply, key, now).await?;
+        let queued =
+            queue_reply_in(&mut tx, self.store().writes.scripts(), self.account_id(), &reply, key, now).await?;
         tx.commit().await?;
         if let Some(message_id) = &queued {
             let conversation_id = conversation_id.to_owned();

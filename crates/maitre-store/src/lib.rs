@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod batch;
 mod booking;
 mod canned;
 mod channels;

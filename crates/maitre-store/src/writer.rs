@@ -324,6 +324,13 @@ impl Writes {
         Writes { write, relaxed, group }
     }
 
+    /// Whether a write may send several statements in one call, binding `$n` across them (SQLite). Each call is
+    /// a round trip to the writer connection's own thread, which holds the one writer meanwhile; PostgreSQL takes
+    /// no bound multi-statement query.
+    pub(crate) fn scripts(&self) -> bool {
+        self.group.is_some()
+    }
+
     /// A write transaction whose commit waits for the disk.
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
         self.transaction(&self.write, false).await

@@ -10,6 +10,8 @@ mod contacts;
 mod notifications;
 #[path = "store/reservations.rs"]
 mod reservations;
+#[path = "store/steps.rs"]
+mod steps;
 
 async fn store() -> (Store, Clock, TestDb) {
     let db = TestDb::new().await;
@@ -28,6 +30,19 @@ async fn account(store: &Store, name: &str, email: &str) -> (maitre_domain::Acco
         })
         .await
         .unwrap()
+}
+
+/// A new WhatsApp channel of `tenant`'s account.
+async fn whatsapp_channel(tenant: &maitre_store::TenantStore) -> maitre_domain::ChannelId {
+    let channel = maitre_store::NewChannel {
+        platform: "whatsapp",
+        external_id: &format!("2000{}", uuid::Uuid::now_v7().simple()),
+        name: "WhatsApp",
+        credentials: "sealed",
+        webhook_secret_hash: "",
+        token_expires_at: None,
+    };
+    tenant.create_channel(channel).await.unwrap().id
 }
 
 #[tokio::test]

@@ -6,12 +6,12 @@ use chrono::{TimeDelta, Utc};
 use maitre_domain::booking::ReservationRequest;
 use maitre_domain::{Role, UserId};
 use maitre_store::{
-    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NOTIFICATION_EMAIL, NewChannel, NotificationKind, Origin,
-    StepEffects, Store, StoreError, TenantStore,
+    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NOTIFICATION_EMAIL, NotificationKind, Origin, StepEffects,
+    Store, StoreError, TenantStore,
 };
 use tokio::sync::broadcast::Receiver;
 
-use super::{account, store};
+use super::{account, store, whatsapp_channel};
 
 struct Team {
     store: Store,
@@ -37,18 +37,7 @@ async fn team() -> Team {
 
 /// A guest's conversation in `tenant`'s account.
 async fn conversation(tenant: &TenantStore, name: &str) -> String {
-    let channel = tenant
-        .create_channel(NewChannel {
-            platform: "whatsapp",
-            external_id: &format!("2000{}", uuid::Uuid::now_v7().simple()),
-            name: "WhatsApp",
-            credentials: "sealed",
-            webhook_secret_hash: "",
-            token_expires_at: None,
-        })
-        .await
-        .unwrap()
-        .id;
+    let channel = whatsapp_channel(tenant).await;
     let pid = format!("wamid.{}", uuid::Uuid::now_v7());
     let message = IncomingMessage {
         event_id: &pid,
