@@ -5,7 +5,7 @@ use maitre_domain::ChannelId;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::batch::Batch;
+use crate::batch::{Batch, Done};
 use crate::clock::{from_ms, to_ms};
 use crate::flows::FLOW_STEP;
 use crate::tenant::TenantStore;
@@ -162,8 +162,9 @@ impl TenantStore {
             // Bot mode is the other condition: known once the conversation is upserted.
             automate_at: m.automate_at.filter(|_| m.direction == "in").map(to_ms),
         };
-        let mut tx = self.store().writes.begin_relaxed().await?;
-        let recorded = record_in(&mut tx, self.store().writes.scripts(), m, &row).await?;
+        let batch = record_batch(self.store().writes.batch(), m, &row);
+        let (tx, done) = self.store().writes.begin_relaxed_with(batch).await?;
+        let recorded = recorded(&done)?;
         tx.commit().await?;
         if let Some(id) = &recorded.message_id {
             let conversation_id = recorded.conversation_id.clone();
@@ -290,25 +291,25 @@ impl TenantStore {
     ) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin_relaxed().await?;
+        let mut b = self.store().writes.batch();
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
              RETURNING id, conversation_id"
         );
-        let changed: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(q))
+        b.add(&q)
             .bind(&account)
             .bind(channel.to_string())
             .bind(platform_message_id)
             .bind(status)
             .bind(error)
             .bind(now)
-            .bind(rank(status))
-            .fetch_optional(&mut *tx)
-            .await?;
-        mark_processed(&mut tx, &account, event_id, now).await?;
+            .bind(rank(status));
+        add_mark_processed(&mut b, &account, event_id, now);
+        let (tx, done) = self.store().writes.begin_relaxed_with(b).await?;
         tx.commit().await?;
-        if let Some((message, conversation)) = changed {
+        if let Some(r) = done[0].rows.first() {
+            let (message, conversation): (String, String) = (r.try_get("id")?, r.try_get("conversation_id")?);
             self.publish_status(Some(conversation), &message, status).await;
         }
         Ok(())
@@ -316,10 +317,9 @@ impl TenantStore {
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
     pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
-        let mut tx = self.store().writes.begin_relaxed().await?;
-        mark_processed(&mut tx, &self.account_id().to_string(), event_id, self.store().now_ms()).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut b = self.store().writes.batch();
+        add_mark_processed(&mut b, &self.account_id().to_string(), event_id, self.store().now_ms());
+        self.store().writes.begin_relaxed_with(b).await?.0.commit().await
     }
 
     /// Messages of a conversation, oldest first: (direction, kind, body, status).
@@ -375,13 +375,12 @@ pub(crate) struct Reply<'a> {
 /// the new message's id, or None when the key was used already.
 pub(crate) async fn queue_reply_in(
     tx: &mut sqlx::AnyConnection,
-    one_call: bool,
+    mut b: Batch,
     account: maitre_domain::AccountId,
     reply: &Reply<'_>,
     dedupe_key: &str,
     now: i64,
 ) -> Result<Option<String>> {
-    let mut b = Batch::new(one_call);
     let queued = add_reply(&mut b, account, reply, dedupe_key, now);
     let done = b.run(tx).await?;
     Ok(queued.of(&done))
@@ -395,7 +394,7 @@ pub(crate) struct AddedReply {
 
 impl AddedReply {
     /// The message's id if the reply was queued (its key unused before).
-    pub(crate) fn of(self, done: &[crate::batch::Done]) -> Option<String> {
+    pub(crate) fn of(self, done: &[Done]) -> Option<String> {
         done.get(self.insert).is_some_and(|d| d.rows_affected == 1).then_some(self.id)
     }
 }
@@ -460,16 +459,11 @@ async fn mark_sent_in(
     .await?)
 }
 
-async fn mark_processed(tx: &mut sqlx::AnyConnection, account: &str, event: &str, now: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL",
-    )
-    .bind(account)
-    .bind(event)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {
+    b.add("UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL")
+        .bind(account)
+        .bind(event)
+        .bind(now);
 }
 
 /// The values `record_message` writes besides the message's own.
@@ -499,15 +493,9 @@ const CONTACT_UPSERT: &str = "ON CONFLICT (channel_id, external_id) DO UPDATE SE
 
 /// `record_message`'s statements: each finds the rows the one before it upserted by their unique keys instead of
 /// taking its answer, so that on SQLite they go to the writer in one call.
-async fn record_in(
-    tx: &mut sqlx::AnyConnection,
-    one_call: bool,
-    m: &IncomingMessage<'_>,
-    row: &RecordRow,
-) -> Result<Recorded> {
+fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch {
     let (account, channel, contact) = (&row.account, &row.channel, m.contact_external_id);
     let message_id = uuid::Uuid::now_v7().to_string();
-    let mut b = Batch::new(one_call);
     b.add(&format!(
         "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) {CONTACT_UPSERT}"
@@ -567,10 +555,7 @@ async fn record_in(
     .bind(m.event_id)
     .bind(row.automate_at.unwrap_or(row.now))
     .bind(&message_id);
-    b.add("UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL")
-        .bind(account)
-        .bind(m.event_id)
-        .bind(row.now);
+    add_mark_processed(&mut b, account, m.event_id, row.now);
     b.add(
         "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
          FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
@@ -580,7 +565,11 @@ async fn record_in(
     .bind(&message_id)
     .bind(channel)
     .bind(contact);
-    let done = b.run(tx).await?;
+    b
+}
+
+/// What `record_batch`'s last statement found.
+fn recorded(done: &[Done]) -> Result<Recorded> {
     let r = done.last().and_then(|d| d.rows.first()).ok_or(StoreError::NotFound)?;
     let (contact_name, mode): (String, String) = (r.try_get("contact_name")?, r.try_get("mode")?);
     Ok(Recorded {

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
 use sqlx::{FromRow, Row};
 
-use crate::batch::Batch;
 use crate::clock::from_ms;
 use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply, queue_reply_in};
 use crate::jobs::{NewJob, enqueue_in};
@@ -427,9 +426,8 @@ impl TenantStore {
         // A conversation's channel and contact never change: taken from the step's input, not read again.
         let (channel, contact) = (input.channel_id.to_string(), &input.contact_id);
         let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin_relaxed().await?;
         // The run state, the reads and the replies in one batch (one call on SQLite); the rarer effects after it.
-        let mut b = Batch::new(self.store().writes.scripts());
+        let mut b = self.store().writes.batch();
         b.add(
             "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
              ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \
@@ -463,7 +461,7 @@ impl TenantStore {
                 add_reply(&mut b, self.account_id(), &reply, &key, now)
             })
             .collect();
-        let done = b.run(&mut tx).await?;
+        let (mut tx, done) = self.store().writes.begin_relaxed_with(b).await?;
         // A fresh row (no run before) is only ours when nobody else created it: expected 0 then. Every message
         // read must still have been unread.
         let read = done.get(1).filter(|_| !fx.read.is_empty()).map_or(0, |d| d.rows_affected);
@@ -571,8 +569,7 @@ impl TenantStore {
         let mut tx = self.store().writes.begin().await?;
         let channel = channel.to_string();
         let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
-        let queued =
-            queue_reply_in(&mut tx, self.store().writes.scripts(), self.account_id(), &reply, key, now).await?;
+        let queued = queue_reply_in(&mut tx, self.store().writes.batch(), self.account_id(), &reply, key, now).await?;
         tx.commit().await?;
         if let Some(message_id) = &queued {
             let conversation_id = conversation_id.to_owned();

@@ -16,6 +16,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, Semaphore, watch};
 
+use crate::batch::{Batch, Done};
 use crate::{Result, StoreError};
 
 /// Most transactions in one group: bounds how long the writer is kept from single statements waiting in the pool.
@@ -84,45 +85,59 @@ impl Group {
         // Runs to its end even if the caller goes away (a request cancelled by its client): a group half opened
         // or half committed would stall every writer after it. The same holds for `GroupTx::commit`.
         let group = self.clone();
-        tokio::spawn(async move { group.open_member(savepoint, urgent).await }).await.map_err(stopped)?
+        let member = async move { group.open_member(savepoint, urgent, Batch::new(true)).await };
+        Ok(tokio::spawn(member).await.map_err(stopped)??.0)
     }
 
-    async fn open_member(self: Arc<Self>, savepoint: bool, urgent: bool) -> Result<GroupTx> {
+    /// Like `begin` with a savepoint, running `batch` in the same call as the savepoint's opening.
+    async fn begin_with(self: &Arc<Self>, batch: Batch) -> Result<(GroupTx, Vec<Done>)> {
+        let group = self.clone();
+        tokio::spawn(async move { group.open_member(true, false, batch).await }).await.map_err(stopped)?
+    }
+
+    async fn open_member(self: Arc<Self>, savepoint: bool, urgent: bool, batch: Batch) -> Result<(GroupTx, Vec<Done>)> {
         let mut state = self.lock(urgent).await;
         self.settle(&mut state).await;
         if urgent {
             state.most = state.most.min(state.members + 1 + MORE_AFTER_URGENT);
         }
         // A failed join leaves no group open (`join` ends it), so nobody waits on this one.
-        self.join(&mut state, savepoint).await?;
-        Ok(GroupTx { state: Some(state), group: self, savepoint })
+        let done = self.join(&mut state, savepoint, batch).await?;
+        let tx = GroupTx { state: Some(state), group: self, savepoint };
+        // The batch failed inside the member's savepoint: dropping the member undoes it alone.
+        Ok((tx, done?))
     }
 
-    async fn join(&self, state: &mut State, savepoint: bool) -> Result<()> {
+    /// Opens the group if needed and the member's savepoint, then runs `batch`, all in one call. The outer error:
+    /// the opening failed and the group is ended; the inner one: a statement of `batch` failed.
+    async fn join(&self, state: &mut State, savepoint: bool, batch: Batch) -> Result<Result<Vec<Done>>> {
         let opening = state.conn.is_none();
         if opening {
             state.conn = Some(self.pool.acquire().await?);
         }
-        let sql = match (opening, savepoint, state.unreleased) {
-            (true, true, _) => "BEGIN IMMEDIATE; SAVEPOINT member",
-            (true, false, _) => "BEGIN IMMEDIATE",
-            (false, true, true) => "RELEASE member; SAVEPOINT member",
-            (false, true, false) => "SAVEPOINT member",
-            (false, false, _) => return Ok(()),
+        let opening_sql: &[&str] = match (opening, savepoint, state.unreleased) {
+            (true, true, _) => &["BEGIN IMMEDIATE", "SAVEPOINT member"],
+            (true, false, _) => &["BEGIN IMMEDIATE"],
+            (false, true, true) => &["RELEASE member", "SAVEPOINT member"],
+            (false, true, false) => &["SAVEPOINT member"],
+            (false, false, _) => &[],
         };
-        match open(state).execute(sql).await {
-            Ok(_) => {
-                state.unreleased &= !savepoint;
-                Ok(())
-            }
-            // Which of the statements ran is unknown: the connection is not reused, the open group not committed.
-            Err(e) if opening => {
-                open(state).close_on_drop();
-                state.conn = None;
-                Err(e.into())
-            }
-            Err(e) => abort(state, e.into()).await,
+        let (done, failed) = batch.run_after(opening_sql, open(state)).await;
+        if done.len() >= opening_sql.len() {
+            state.unreleased &= !savepoint;
+            return Ok(match failed {
+                None => Ok(done.into_iter().skip(opening_sql.len()).collect()),
+                Some(e) => Err(e),
+            });
         }
+        let e = failed.expect("a statement that did not complete failed");
+        if opening {
+            // Which of the statements ran is unknown: the connection is not reused, the open group not committed.
+            open(state).close_on_drop();
+            state.conn = None;
+            return Err(e);
+        }
+        abort(state, e).await.map(|()| Ok(Vec::new())) // always the error: the group ends
     }
 
     /// `urgent` writers go past the ordinary ones queued in the lane.
@@ -324,13 +339,6 @@ impl Writes {
         Writes { write, relaxed, group }
     }
 
-    /// Whether a write may send several statements in one call, binding `$n` across them (SQLite). Each call is
-    /// a round trip to the writer connection's own thread, which holds the one writer meanwhile; PostgreSQL takes
-    /// no bound multi-statement query.
-    pub(crate) fn scripts(&self) -> bool {
-        self.group.is_some()
-    }
-
     /// A write transaction whose commit waits for the disk.
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
         self.transaction(&self.write, false).await
@@ -345,6 +353,24 @@ impl Writes {
     /// A write transaction of redoable bookkeeping (see `Store::relaxed`).
     pub(crate) async fn begin_relaxed(&self) -> Result<WriteTx> {
         self.transaction(&self.relaxed, false).await
+    }
+
+    /// A statement batch to run in a write transaction (in one call on SQLite).
+    pub(crate) fn batch(&self) -> Batch {
+        Batch::new(self.group.is_some())
+    }
+
+    /// Like `begin_relaxed`, starting with `batch`: on SQLite the transaction's opening goes in the same call.
+    /// A failing statement of `batch` undoes the transaction.
+    pub(crate) async fn begin_relaxed_with(&self, batch: Batch) -> Result<(WriteTx, Vec<Done>)> {
+        match &self.group {
+            Some(group) => group.begin_with(batch).await.map(|(tx, done)| (WriteTx::Group(tx), done)),
+            None => {
+                let mut tx = WriteTx::Pool(self.relaxed.begin().await?);
+                let done = batch.run(&mut tx).await?;
+                Ok((tx, done))
+            }
+        }
     }
 
     /// In the group on SQLite, else a transaction of `pool`.
@@ -461,7 +487,25 @@ mod tests {
                 }
             })
         });
-        for task in tasks.collect::<Vec<_>>() {
+        // Transactions opened with a batch in the same call: one whose second statement collides gets the error
+        // and loses its first; the others commit.
+        let batches = (30..40).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut b = store.writes.batch();
+                let sql = "INSERT INTO ignored_events (id, platform, reason, location, received_at) \
+                           VALUES ($1, 'x', 'r', 'l', 0)";
+                b.add(sql).bind(format!("w{i:02}"));
+                if i % 2 == 0 {
+                    b.add(sql).bind("taken");
+                }
+                match store.writes.begin_relaxed_with(b).await {
+                    Ok((tx, _)) => tx.commit().await.unwrap(),
+                    Err(err) => assert!(i % 2 == 0 && matches!(err, StoreError::Conflict { .. }), "{i}: {err}"),
+                }
+            })
+        });
+        for task in tasks.chain(batches).collect::<Vec<_>>() {
             task.await.unwrap();
         }
         // The next writer settles what the last abandoned one left and commits.
@@ -469,7 +513,8 @@ mod tests {
         insert(&mut tx, "zz").await.unwrap();
         tx.commit().await.unwrap();
 
-        let mut want: Vec<String> = (0..30).filter(|i| i % 3 == 2).map(|i| format!("w{i:02}")).collect();
+        let committed = (0..30).filter(|i| i % 3 == 2).chain((30..40).filter(|i| i % 2 == 1));
+        let mut want: Vec<String> = committed.map(|i| format!("w{i:02}")).collect();
         want.insert(0, "taken".into());
         want.push("zz".into());
         assert_eq!(ids(&store).await, want);
