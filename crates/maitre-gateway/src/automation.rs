@@ -159,8 +159,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
     let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
     let flows = gw.flow_defs.published(tenant.account_id(), &config.flows);
     let running = running(gw, tenant, &input).await?;
-    let upcoming = tenant.upcoming_for_contact(&input.contact_id).await.map_err(retry)?;
-    let reservation = upcoming.first().map(|r| r.info());
+    let reservation = input.upcoming.first().map(|r| r.info());
     // Rules, resources and the reservations up to the booking horizon (alternatives may lie days ahead), loaded
     // only when a flow that may run here asks the calendar.
     let calendar =

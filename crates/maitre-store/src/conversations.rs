@@ -162,7 +162,7 @@ impl TenantStore {
             // Bot mode is the other condition: known once the conversation is upserted.
             automate_at: m.automate_at.filter(|_| m.direction == "in").map(to_ms),
         };
-        let batch = record_batch(self.store().writes.batch(), m, &row);
+        let batch = record_batch(self.store().batch(), m, &row);
         let (tx, done) = self.store().writes.begin_relaxed_with(batch).await?;
         let recorded = recorded(&done)?;
         tx.commit().await?;
@@ -291,7 +291,7 @@ impl TenantStore {
     ) -> Result<()> {
         let account = self.account_id().to_string();
         let now = self.store().now_ms();
-        let mut b = self.store().writes.batch();
+        let mut b = self.store().batch();
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
@@ -317,7 +317,7 @@ impl TenantStore {
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
     pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
-        let mut b = self.store().writes.batch();
+        let mut b = self.store().batch();
         add_mark_processed(&mut b, &self.account_id().to_string(), event_id, self.store().now_ms());
         self.store().writes.begin_relaxed_with(b).await?.0.commit().await
     }

@@ -115,6 +115,8 @@ pub struct StepInput {
     pub rev: i64,
     /// Unread inbound messages, oldest first.
     pub pending: Vec<PendingMessage>,
+    /// The contact's coming reservations, soonest first.
+    pub upcoming: Vec<crate::Reservation>,
 }
 
 #[derive(Debug, Clone)]
@@ -348,11 +350,12 @@ impl TenantStore {
         Ok(())
     }
 
-    /// Everything a flow step reads about one conversation.
+    /// Everything a flow step reads about one conversation, in one call on SQLite.
     pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
         let account = self.account_id().to_string();
-        let read = &self.store().read;
-        let c = sqlx::query(
+        let contact = "(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = $2)";
+        let mut b = self.store().batch();
+        b.add(
             "SELECT v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
              r.state, r.rev FROM conversations v \
              JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
@@ -360,43 +363,50 @@ impl TenantStore {
              WHERE v.account_id = $1 AND v.id = $2",
         )
         .bind(&account)
-        .bind(conversation_id)
-        .fetch_one(read)
-        .await?;
-        let contact_id: String = c.try_get("contact_id")?;
-        let pending: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+        .bind(conversation_id);
+        b.add(
             "SELECT id, kind, body, payload, platform_message_id, updated_at FROM messages WHERE account_id = $1 \
              AND conversation_id = $2 AND automation_pending = 1 ORDER BY updated_at, id",
         )
         .bind(&account)
-        .bind(conversation_id)
-        .fetch_all(read)
-        .await?;
-        let pending: Vec<PendingMessage> = pending
-            .into_iter()
-            .map(|(id, kind, body, payload, platform_id, at)| PendingMessage {
-                id,
-                kind,
-                body,
-                payload: InboundPayload::decode(&payload).value,
-                platform_id: platform_id.unwrap_or_default(),
-                stored_at: from_ms(at),
-            })
-            .collect();
+        .bind(conversation_id);
         // Messages automation already read (or that arrived in human mode) mean the contact wrote before.
-        let read_before: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = $2 \
+        b.add(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = $2 \
              AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier",
         )
         .bind(&account)
-        .bind(conversation_id)
-        .fetch_one(read)
-        .await?;
+        .bind(conversation_id);
+        b.add(&format!("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = {contact}"))
+            .bind(&account)
+            .bind(conversation_id);
+        b.add(&crate::reservations::upcoming_sql(contact))
+            .bind(&account)
+            .bind(conversation_id)
+            .bind(self.store().now_ms());
+        let done = b.run(&mut *self.store().read.acquire().await?).await?;
+        let c = done[0].rows.first().ok_or(StoreError::NotFound)?;
+        let pending = done[1]
+            .rows
+            .iter()
+            .map(|r| {
+                Ok(PendingMessage {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    body: r.try_get("body")?,
+                    payload: InboundPayload::decode(&r.try_get::<String, _>("payload")?).value,
+                    platform_id: r.try_get::<Option<String>, _>("platform_message_id")?.unwrap_or_default(),
+                    stored_at: from_ms(r.try_get("updated_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let read_before: i64 = done[2].rows.first().ok_or(StoreError::NotFound)?.try_get("n")?;
         Ok(StepInput {
             conversation_id: conversation_id.to_owned(),
             channel_id: c.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
-            tags: self.contact_tags(&contact_id).await?,
-            contact_id,
+            tags: done[3].rows.iter().map(|r| r.try_get("tag")).collect::<Result<_, _>>()?,
+            upcoming: done[4].rows.iter().map(crate::reservations::from_row).collect::<Result<_>>()?,
+            contact_id: c.try_get("contact_id")?,
             mode: c.try_get("mode")?,
             last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             contact_name: c.try_get("name")?,
@@ -408,16 +418,6 @@ impl TenantStore {
         })
     }
 
-    pub async fn contact_tags(&self, contact_id: &str) -> Result<BTreeSet<String>> {
-        let tags: Vec<String> =
-            sqlx::query_scalar("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
-                .bind(self.account_id().to_string())
-                .bind(contact_id)
-                .fetch_all(&self.store().read)
-                .await?;
-        Ok(tags.into_iter().collect())
-    }
-
     /// Writes one step's effects in one transaction: the run state (only if no other step wrote since
     /// `expected_rev`), the messages it read, replies with their send jobs, contact changes, timers.
     pub async fn apply_step(&self, input: &StepInput, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
@@ -427,7 +427,7 @@ impl TenantStore {
         let (channel, contact) = (input.channel_id.to_string(), &input.contact_id);
         let now = self.store().now_ms();
         // The run state, the reads and the replies in one batch (one call on SQLite); the rarer effects after it.
-        let mut b = self.store().writes.batch();
+        let mut b = self.store().batch();
         b.add(
             "INSERT INTO flow_runs (account_id, conversation_id, state, rev, updated_at) VALUES ($1, $2, $3, 1, $5) \
              ON CONFLICT (account_id, conversation_id) DO UPDATE SET state = excluded.state, \
@@ -569,7 +569,7 @@ impl TenantStore {
         let mut tx = self.store().writes.begin().await?;
         let channel = channel.to_string();
         let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
-        let queued = queue_reply_in(&mut tx, self.store().writes.batch(), self.account_id(), &reply, key, now).await?;
+        let queued = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, key, now).await?;
         tx.commit().await?;
         if let Some(message_id) = &queued {
             let conversation_id = conversation_id.to_owned();

@@ -666,7 +666,7 @@ impl TenantStore {
         let sent_by = sent_by.map(|u| u.to_string());
         let reply = Reply { conversation_id, channel: &channel, body, payload: "", sent_by: sent_by.as_deref() };
         let key = format!("manual:{}", uuid::Uuid::now_v7());
-        let id = queue_reply_in(&mut tx, self.store().writes.batch(), self.account_id(), &reply, &key, now)
+        let id = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, &key, now)
             .await?
             .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
         sqlx::query(

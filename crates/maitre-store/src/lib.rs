@@ -193,6 +193,11 @@ impl Store {
         self.backend
     }
 
+    /// A batch of statements: in one call on SQLite (see `batch`).
+    pub(crate) fn batch(&self) -> batch::Batch {
+        batch::Batch::new(self.backend == Backend::Sqlite)
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

@@ -143,6 +143,14 @@ pub struct ReservationQuery<'a> {
 pub(crate) const COLUMNS: &str = "id, contact_id, conversation_id, service, resource_id, starts_at, ends_at, local_start, \
      party_size, status, name, phone, email, notes, source, created_at, updated_at";
 
+/// A contact's coming reservations (`$1` the account, `$3` now), `contact` an expression of the contact's id.
+pub(crate) fn upcoming_sql(contact: &str) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND contact_id = {contact} AND starts_at >= $3 \
+         AND status IN ('pending', 'confirmed') ORDER BY starts_at, id LIMIT 20"
+    )
+}
+
 pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
     let local: String = r.try_get("local_start")?;
     Ok(Reservation {
@@ -495,11 +503,7 @@ impl TenantStore {
 
     /// A contact's pending and confirmed reservations that have not started yet, soonest first.
     pub async fn upcoming_for_contact(&self, contact_id: &str) -> Result<Vec<Reservation>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND contact_id = $2 AND starts_at >= $3 \
-             AND status IN ('pending', 'confirmed') ORDER BY starts_at, id LIMIT 20"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(upcoming_sql("$2")))
             .bind(self.account_id().to_string())
             .bind(contact_id)
             .bind(self.store().now_ms())

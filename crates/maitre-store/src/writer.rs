@@ -355,11 +355,6 @@ impl Writes {
         self.transaction(&self.relaxed, false).await
     }
 
-    /// A statement batch to run in a write transaction (in one call on SQLite).
-    pub(crate) fn batch(&self) -> Batch {
-        Batch::new(self.group.is_some())
-    }
-
     /// Like `begin_relaxed`, starting with `batch`: on SQLite the transaction's opening goes in the same call.
     /// A failing statement of `batch` undoes the transaction.
     pub(crate) async fn begin_relaxed_with(&self, batch: Batch) -> Result<(WriteTx, Vec<Done>)> {
@@ -492,7 +487,7 @@ mod tests {
         let batches = (30..40).map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut b = store.writes.batch();
+                let mut b = store.batch();
                 let sql = "INSERT INTO ignored_events (id, platform, reason, location, received_at) \
                            VALUES ($1, 'x', 'r', 'l', 0)";
                 b.add(sql).bind(format!("w{i:02}"));
