@@ -1,9 +1,9 @@
-//! The statements of one write that need no answer from each other, sent to SQLite's writer in one call.
+//! Statements that need no answer from each other, sent to a SQLite connection in one call.
 //!
-//! Each call is a round trip to the writer connection's own thread, which holds the one writer meanwhile: that
-//! chain of round trips is what bounds throughput on SQLite (BENCHMARKS.md, "What bounds it"). sqlx's SQLite
-//! driver runs a multi-statement query in one call and reports each statement's changes and rows in order.
-//! PostgreSQL takes no bound multi-statement query, so there the same statements run one by one.
+//! Each call is a round trip to the connection's own thread; on the writer, which holds the one writer meanwhile,
+//! that chain of round trips bounded throughput (BENCHMARKS.md, "What bounds it"). sqlx's SQLite driver runs a
+//! multi-statement query in one call and reports each statement's changes and rows in order. PostgreSQL takes no
+//! bound multi-statement query, so there the same statements run one by one.
 use futures_util::TryStreamExt;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, AnyConnection, Arguments, Either, Encode, Executor, Type};
@@ -32,7 +32,7 @@ pub(crate) struct Done {
 }
 
 impl Batch {
-    /// `one_call`: SQLite (see `Writes::scripts`).
+    /// `one_call`: SQLite (see `Store::batch`).
     pub(crate) fn new(one_call: bool) -> Self {
         Batch { one_call, statements: Vec::new(), bound: 0 }
     }

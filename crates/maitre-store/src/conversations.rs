@@ -388,7 +388,7 @@ pub(crate) async fn queue_reply_in(
 
 /// A reply added to a batch: its message exists if the statement at `insert` wrote a row.
 pub(crate) struct AddedReply {
-    pub id: String,
+    id: String,
     insert: usize,
 }
 
@@ -419,21 +419,20 @@ pub(crate) fn add_reply(
     .bind(SEND)
     .bind(&id)
     .bind(dedupe_key);
-    let insert = b.add(
+    b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
          status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \
          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
-    );
-    insert
-        .bind(account.to_string())
-        .bind(&id)
-        .bind(reply.conversation_id)
-        .bind(reply.channel)
-        .bind(reply.body)
-        .bind(reply.payload)
-        .bind(now)
-        .bind(reply.sent_by)
-        .bind(&job);
+    )
+    .bind(account.to_string())
+    .bind(&id)
+    .bind(reply.conversation_id)
+    .bind(reply.channel)
+    .bind(reply.body)
+    .bind(reply.payload)
+    .bind(now)
+    .bind(reply.sent_by)
+    .bind(&job);
     AddedReply { id, insert: b.len() - 1 }
 }
 
@@ -478,39 +477,35 @@ struct RecordRow {
     automate_at: Option<i64>,
 }
 
-/// The conversation upsert: a guest's message reopens a closed conversation; times only move forward.
-const CONVERSATION_UPSERT: &str = "ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
-     last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
-         WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
-         THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
-     last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
-         THEN excluded.last_message_at ELSE conversations.last_message_at END, \
-     status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
-         THEN 'open' ELSE conversations.status END";
-
-const CONTACT_UPSERT: &str = "ON CONFLICT (channel_id, external_id) DO UPDATE SET \
-     name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END";
-
 /// `record_message`'s statements: each finds the rows the one before it upserted by their unique keys instead of
 /// taking its answer, so that on SQLite they go to the writer in one call.
 fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch {
     let (account, channel, contact) = (&row.account, &row.channel, m.contact_external_id);
     let message_id = uuid::Uuid::now_v7().to_string();
-    b.add(&format!(
+    b.add(
         "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) {CONTACT_UPSERT}"
-    ))
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END",
+    )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(channel)
     .bind(contact)
     .bind(m.contact_name.unwrap_or(""))
     .bind(row.now);
-    b.add(&format!(
+    // A guest's message reopens a closed conversation; times only move forward.
+    b.add(
         "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
          last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $6, $7 FROM contacts c \
-         WHERE c.channel_id = $3 AND c.external_id = $4 {CONVERSATION_UPSERT}"
-    ))
+         WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
+         last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
+             WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
+             THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+         last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
+             THEN excluded.last_message_at ELSE conversations.last_message_at END, \
+         status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
+             THEN 'open' ELSE conversations.status END",
+    )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(channel)

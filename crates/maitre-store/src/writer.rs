@@ -123,21 +123,24 @@ impl Group {
             (false, false, _) => &[],
         };
         let (done, failed) = batch.run_after(opening_sql, open(state)).await;
-        if done.len() >= opening_sql.len() {
-            state.unreleased &= !savepoint;
-            return Ok(match failed {
-                None => Ok(done.into_iter().skip(opening_sql.len()).collect()),
-                Some(e) => Err(e),
-            });
-        }
-        let e = failed.expect("a statement that did not complete failed");
-        if opening {
+        let opened = done.len() >= opening_sql.len();
+        match failed {
+            None => {
+                state.unreleased &= !savepoint;
+                Ok(Ok(done.into_iter().skip(opening_sql.len()).collect()))
+            }
+            Some(e) if opened => {
+                state.unreleased &= !savepoint;
+                Ok(Err(e))
+            }
             // Which of the statements ran is unknown: the connection is not reused, the open group not committed.
-            open(state).close_on_drop();
-            state.conn = None;
-            return Err(e);
+            Some(e) if opening => {
+                open(state).close_on_drop();
+                state.conn = None;
+                Err(e)
+            }
+            Some(e) => abort(state, e).await.map(|()| Ok(Vec::new())), // always the error: the group ends
         }
-        abort(state, e).await.map(|()| Ok(Vec::new())) // always the error: the group ends
     }
 
     /// `urgent` writers go past the ordinary ones queued in the lane.
