@@ -151,18 +151,8 @@ impl TenantStore {
     /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
     /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
     pub async fn record_message(&self, m: &IncomingMessage<'_>) -> Result<Recorded> {
-        let now = self.store().clock().now();
-        let row = RecordRow {
-            account: self.account_id().to_string(),
-            channel: m.channel_id.to_string(),
-            now: to_ms(now),
-            at: to_ms(m.at),
-            inbound_at: (m.direction == "in").then_some(to_ms(m.at)),
-            status: if m.direction == "in" { "received" } else { "sent" },
-            // Bot mode is the other condition: known once the conversation is upserted.
-            automate_at: m.automate_at.filter(|_| m.direction == "in").map(to_ms),
-        };
-        let batch = record_batch(self.store().batch(), m, &row);
+        let account = self.account_id().to_string();
+        let batch = record_batch(self.store().batch(), &account, m, self.store().now_ms());
         let (tx, done) = self.store().writes.begin_relaxed_with(batch).await?;
         let recorded = recorded(&done)?;
         tx.commit().await?;
@@ -465,22 +455,13 @@ fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {
         .bind(now);
 }
 
-/// The values `record_message` writes besides the message's own.
-struct RecordRow {
-    account: String,
-    channel: String,
-    now: i64,
-    at: i64,
-    inbound_at: Option<i64>,
-    status: &'static str,
-    /// When a flow step reads the message, if it is a guest's and its conversation is in bot mode.
-    automate_at: Option<i64>,
-}
-
 /// `record_message`'s statements: each finds the rows the one before it upserted by their unique keys instead of
 /// taking its answer, so that on SQLite they go to the writer in one call.
-fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch {
-    let (account, channel, contact) = (&row.account, &row.channel, m.contact_external_id);
+fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) -> Batch {
+    let (channel, contact, at) = (m.channel_id.to_string(), m.contact_external_id, to_ms(m.at));
+    let guest = m.direction == "in";
+    // Bot mode is the other condition for a flow step: the statements find it in the upserted conversation.
+    let automate_at = m.automate_at.filter(|_| guest).map(to_ms);
     let message_id = uuid::Uuid::now_v7().to_string();
     b.add(
         "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
@@ -489,10 +470,10 @@ fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch
     )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
-    .bind(channel)
+    .bind(&channel)
     .bind(contact)
     .bind(m.contact_name.unwrap_or(""))
-    .bind(row.now);
+    .bind(now);
     // A guest's message reopens a closed conversation; times only move forward.
     b.add(
         "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
@@ -508,11 +489,11 @@ fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch
     )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
-    .bind(channel)
+    .bind(&channel)
     .bind(contact)
-    .bind(row.inbound_at)
-    .bind(row.at)
-    .bind(row.now);
+    .bind(guest.then_some(at))
+    .bind(at)
+    .bind(now);
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
@@ -524,17 +505,17 @@ fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch
     )
     .bind(account)
     .bind(&message_id)
-    .bind(channel)
+    .bind(&channel)
     .bind(contact)
     .bind(m.direction)
     .bind(m.kind)
     .bind(m.body)
     .bind(m.payload.encode())
     .bind(m.platform_message_id)
-    .bind(row.status)
-    .bind(row.at)
-    .bind(row.now)
-    .bind(row.automate_at.is_some());
+    .bind(if guest { "received" } else { "sent" })
+    .bind(at)
+    .bind(now)
+    .bind(automate_at.is_some());
     // The step's payload as `serde_json` writes it; both ids are UUIDs, with nothing to escape.
     b.add(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
@@ -543,14 +524,14 @@ fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch
          FROM messages m WHERE m.account_id = $3 AND m.id = $7 AND m.automation_pending = 1 \
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
-    .bind(row.now)
+    .bind(now)
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(account)
     .bind(FLOW_STEP)
     .bind(m.event_id)
-    .bind(row.automate_at.unwrap_or(row.now))
+    .bind(automate_at.unwrap_or(now))
     .bind(&message_id);
-    add_mark_processed(&mut b, account, m.event_id, row.now);
+    add_mark_processed(&mut b, account, m.event_id, now);
     b.add(
         "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
          FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
@@ -558,7 +539,7 @@ fn record_batch(mut b: Batch, m: &IncomingMessage<'_>, row: &RecordRow) -> Batch
     )
     .bind(account)
     .bind(&message_id)
-    .bind(channel)
+    .bind(&channel)
     .bind(contact);
     b
 }

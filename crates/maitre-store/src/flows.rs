@@ -438,6 +438,8 @@ impl TenantStore {
         .bind(&fx.state)
         .bind(fx.expected_rev)
         .bind(now);
+        // Every message read must still have been unread: this statement's count says so.
+        let read_at = (!fx.read.is_empty()).then(|| b.len());
         if !fx.read.is_empty() {
             let ids: Vec<String> = (2..fx.read.len() + 2).map(|i| format!("${i}")).collect();
             let read = b.add(&format!(
@@ -462,9 +464,8 @@ impl TenantStore {
             })
             .collect();
         let (mut tx, done) = self.store().writes.begin_relaxed_with(b).await?;
-        // A fresh row (no run before) is only ours when nobody else created it: expected 0 then. Every message
-        // read must still have been unread.
-        let read = done.get(1).filter(|_| !fx.read.is_empty()).map_or(0, |d| d.rows_affected);
+        // A fresh row (no run before) is only ours when nobody else created it: expected 0 then.
+        let read = read_at.map_or(0, |i| done[i].rows_affected);
         if done[0].rows_affected == 0 || read != fx.read.len() as u64 {
             return Ok(Err(StepConflict));
         }

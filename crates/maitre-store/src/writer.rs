@@ -79,20 +79,14 @@ impl Group {
         group
     }
 
-    /// Joins the open group (or opens one). `savepoint`: the transaction may run several statements and must be
-    /// undone alone if it fails; a single statement is atomic by itself and needs none.
-    async fn begin(self: &Arc<Self>, savepoint: bool, urgent: bool) -> Result<GroupTx> {
+    /// Joins the open group (or opens one), running `batch` in the same call as the opening. `savepoint`: the
+    /// transaction may run several statements and must be undone alone if it fails; a single statement is atomic
+    /// by itself and needs none.
+    async fn begin(self: &Arc<Self>, savepoint: bool, urgent: bool, batch: Batch) -> Result<(GroupTx, Vec<Done>)> {
         // Runs to its end even if the caller goes away (a request cancelled by its client): a group half opened
         // or half committed would stall every writer after it. The same holds for `GroupTx::commit`.
         let group = self.clone();
-        let member = async move { group.open_member(savepoint, urgent, Batch::new(true)).await };
-        Ok(tokio::spawn(member).await.map_err(stopped)??.0)
-    }
-
-    /// Like `begin` with a savepoint, running `batch` in the same call as the savepoint's opening.
-    async fn begin_with(self: &Arc<Self>, batch: Batch) -> Result<(GroupTx, Vec<Done>)> {
-        let group = self.clone();
-        tokio::spawn(async move { group.open_member(true, false, batch).await }).await.map_err(stopped)?
+        tokio::spawn(async move { group.open_member(savepoint, urgent, batch).await }).await.map_err(stopped)?
     }
 
     async fn open_member(self: Arc<Self>, savepoint: bool, urgent: bool, batch: Batch) -> Result<(GroupTx, Vec<Done>)> {
@@ -361,21 +355,23 @@ impl Writes {
     /// Like `begin_relaxed`, starting with `batch`: on SQLite the transaction's opening goes in the same call.
     /// A failing statement of `batch` undoes the transaction.
     pub(crate) async fn begin_relaxed_with(&self, batch: Batch) -> Result<(WriteTx, Vec<Done>)> {
-        match &self.group {
-            Some(group) => group.begin_with(batch).await.map(|(tx, done)| (WriteTx::Group(tx), done)),
-            None => {
-                let mut tx = WriteTx::Pool(self.relaxed.begin().await?);
-                let done = batch.run(&mut tx).await?;
-                Ok((tx, done))
-            }
-        }
+        self.transaction_with(&self.relaxed, false, batch).await
     }
 
     /// In the group on SQLite, else a transaction of `pool`.
     async fn transaction(&self, pool: &AnyPool, urgent: bool) -> Result<WriteTx> {
+        Ok(self.transaction_with(pool, urgent, Batch::new(self.group.is_some())).await?.0)
+    }
+
+    /// Like `transaction`, running `batch` first (with the opening, in one call, on SQLite).
+    async fn transaction_with(&self, pool: &AnyPool, urgent: bool, batch: Batch) -> Result<(WriteTx, Vec<Done>)> {
         match &self.group {
-            Some(group) => Ok(WriteTx::Group(group.begin(true, urgent).await?)),
-            None => Ok(WriteTx::Pool(pool.begin().await?)),
+            Some(group) => group.begin(true, urgent, batch).await.map(|(tx, done)| (WriteTx::Group(tx), done)),
+            None => {
+                let mut tx = WriteTx::Pool(pool.begin().await?);
+                let done = batch.run(&mut tx).await?;
+                Ok((tx, done))
+            }
         }
     }
 
@@ -392,7 +388,7 @@ impl Writes {
 
     async fn single(&self, pool: &AnyPool) -> Result<WriteTx> {
         match &self.group {
-            Some(group) => Ok(WriteTx::Group(group.begin(false, false).await?)),
+            Some(group) => Ok(WriteTx::Group(group.begin(false, false, Batch::new(true)).await?.0)),
             None => Ok(WriteTx::Autocommit(pool.acquire().await?)),
         }
     }
