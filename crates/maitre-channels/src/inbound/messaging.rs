@@ -165,6 +165,8 @@ fn messaging_item(platform: Platform, entry_id: &str, value: &Value) -> Result<I
         return Err(format!("business id {business} differs from entry.id {entry_id}"));
     }
     let timestamp = event.timestamp.0;
+    // Keys: a `mid` is unique across Instagram/Messenger, so a message (or a postback that has one) is keyed by it;
+    // events without their own id are keyed by their user, target and time or content.
     let (dedupe_key, event) = if let Some(message) = event.message {
         message_event(message)?
     } else if let Some(postback) = event.postback {

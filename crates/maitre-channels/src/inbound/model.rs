@@ -102,7 +102,8 @@ pub enum MessageKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
     pub kind: MessageKind,
-    /// Platform id of this message: `mid`, `wamid` or the Telegram `message_id`.
+    /// Platform id of this message, unique within its channel (the store's message key): `mid` or `wamid` (unique
+    /// platform-wide), or for Telegram `<chat id>:<message_id>` (Telegram numbers messages per chat).
     pub message_id: Option<String>,
     /// User-visible text: body, caption, button title, or the emoji of a reaction (`None` when a
     /// reaction is removed). U+0000 is stripped: PostgreSQL `text` cannot hold it.

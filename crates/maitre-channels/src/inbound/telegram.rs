@@ -6,7 +6,6 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::ParseError;
 use super::model::{
     Attachment, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind, Platform, Reference,
 };
@@ -91,8 +90,11 @@ struct CallbackMessage {
     chat: Chat,
 }
 
-pub(super) fn parse(body: Value, account_key: &str) -> Result<InboundBatch, ParseError> {
-    let update: Update = item(&body).map_err(|_| ParseError::Envelope("not a Telegram Update (`update_id`)"))?;
+pub(super) fn parse(body: Value, account_key: &str) -> InboundBatch {
+    let Ok(update) = item::<Update>(&body) else {
+        return super::not_an_envelope("not a Telegram Update (`update_id`)");
+    };
+    // `update_id` is unique per bot, so per channel: Telegram's own redelivery key.
     let dedupe_key = update.update_id.to_string();
     let mut batch = InboundBatch::default();
     let (location, result) = if let Some(message) = &update.message {
@@ -114,7 +116,7 @@ pub(super) fn parse(body: Value, account_key: &str) -> Result<InboundBatch, Pars
         event,
     });
     wire::record(&mut batch, location, result);
-    Ok(batch)
+    batch
 }
 
 fn message_item(value: &Value) -> Result<(User, Event, chrono::DateTime<chrono::Utc>), String> {
@@ -122,7 +124,7 @@ fn message_item(value: &Value) -> Result<(User, Event, chrono::DateTime<chrono::
     let user = m.from.ok_or("message without `from`")?;
     check_private(&m.chat, &user)?;
     let mut message = InboundMessage {
-        message_id: Some(m.message_id.to_string()),
+        message_id: Some(message_key(m.chat.id, m.message_id)),
         text: text(m.text).or(text(m.caption)),
         ..InboundMessage::empty(MessageKind::Unsupported)
     };
@@ -166,7 +168,7 @@ fn callback_item(value: &Value) -> Result<(User, Event), String> {
     }
     let message = InboundMessage {
         payload: text(q.data),
-        reply_to: q.message.map(|m| Reference::Message { id: m.message_id.to_string() }),
+        reply_to: q.message.map(|m| Reference::Message { id: message_key(m.chat.id, m.message_id) }),
         callback_query_id: Some(q.id.0),
         ..InboundMessage::empty(MessageKind::Postback)
     };
@@ -184,6 +186,13 @@ fn check_private(chat: &Chat, user: &User) -> Result<(), String> {
         return Err("update from a bot".into());
     }
     Ok(())
+}
+
+/// A Telegram message's key among a bot's messages. Telegram numbers messages per chat (`message_id` is "unique
+/// inside this chat"), so two guests' messages share ids all the time: the chat id makes the key unique per bot,
+/// which is what the per-channel message key needs. Inbound and sent messages use the same form.
+pub(crate) fn message_key(chat_id: i64, message_id: i64) -> String {
+    format!("{chat_id}:{message_id}")
 }
 
 /// `/start@my_bot` → `/start`.

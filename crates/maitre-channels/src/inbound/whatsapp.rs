@@ -269,6 +269,7 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
         account_key: account.to_owned(),
         profile_name: profile_name(contacts, &m.from.0),
         contact_id: m.from.0,
+        // A `wamid` is unique across WhatsApp: the message's own id is its redelivery key and its message key.
         dedupe_key: m.id.0,
         timestamp: Some(m.timestamp.0),
         event: Event::Message(message),
@@ -294,6 +295,7 @@ fn status_item(account: &str, value: &Value) -> Result<InboundItem, String> {
         platform: Platform::WhatsApp,
         account_key: account.to_owned(),
         contact_id: s.recipient_id.0,
+        // One status per message and state: a redelivered status repeats both.
         dedupe_key: format!("status:{}:{}", s.id, s.status),
         timestamp: Some(s.timestamp.0),
         profile_name: None,

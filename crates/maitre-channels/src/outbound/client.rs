@@ -83,7 +83,10 @@ impl Sender {
             Platform::Telegram => {
                 let body = render::telegram(target.recipient, msg);
                 let result = self.telegram_call(channel.access_token, "sendMessage", &body).await?;
-                result["message_id"].as_i64().map(|id| id.to_string())
+                let chat = &result["chat"]["id"];
+                let chat = chat.as_i64().or_else(|| chat.as_str().and_then(|c| c.parse().ok()));
+                chat.zip(result["message_id"].as_i64())
+                    .map(|(chat, id)| crate::inbound::telegram::message_key(chat, id))
             }
             Platform::WhatsApp => {
                 let url = format!("{}/{}/messages", self.urls.graph, segment(channel.account_key)?);

@@ -112,7 +112,8 @@ async fn telegram_inline_keyboard() {
     let (request, id) = send_one(&target(Platform::Telegram), &msg).await;
     assert_eq!(request.body, fixture_json("telegram/send_message_inline_keyboard_request.json"));
     assert_eq!(request.path, format!("/telegram/bot{BOT_TOKEN}/sendMessage"));
-    assert_eq!(id, "1");
+    // Telegram numbers messages per chat: the stored id names the chat too.
+    assert_eq!(id, "100000001:1");
 }
 
 #[tokio::test]

@@ -110,12 +110,18 @@ pub enum ReadError {
     Empty,
     #[error("the header row cannot be read: {0}")]
     Header(String),
+    /// A text file has none, and PostgreSQL `text` could not store it.
+    #[error("it contains NUL characters (U+0000), so it is not a text CSV file")]
+    Nul,
 }
 
 /// Reads a CSV file. Spreadsheets in German locales write `;` between cells: a header with semicolons and no
 /// commas is read that way.
 pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(ReadError::Nul);
+    }
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let delimiter = if first_line.contains(&b';') && !first_line.contains(&b',') { b';' } else { b',' };
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
@@ -336,5 +342,11 @@ mod tests {
         }
         assert!("nonsense".parse::<Target>().is_err());
         assert!(read_csv(b"").is_err());
+    }
+
+    #[test]
+    fn a_file_with_a_nul_character_is_not_read() {
+        assert!(matches!(read_csv(b"name,phone\nAda\0,+49301234567\n"), Err(ReadError::Nul)));
+        assert!(matches!(read_csv(b"na\0me\n"), Err(ReadError::Nul)));
     }
 }
