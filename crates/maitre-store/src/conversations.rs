@@ -230,9 +230,13 @@ impl TenantStore {
             Err(e) => return Err(e),
         }
         let mut tx = self.store().writes.begin().await?;
+        // Only the platform's echo of this very send gives way: a row recorded from an echo, in the same
+        // conversation, with the same text, while this send has no platform id of its own yet.
         let echo: Option<String> = sqlx::query_scalar(
-            "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND direction = 'out' \
-             AND id <> $3 AND channel_id = (SELECT channel_id FROM messages WHERE account_id = $1 AND id = $3) \
+            "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND echo = 1 AND id <> $3 \
+             AND conversation_id = (SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $3 \
+                 AND status = 'queued' AND platform_message_id IS NULL) \
+             AND body = (SELECT body FROM messages WHERE account_id = $1 AND id = $3) \
              RETURNING status",
         )
         .bind(&account)
@@ -240,10 +244,32 @@ impl TenantStore {
         .bind(message_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let status = echo.as_deref().filter(|s| matches!(*s, "delivered" | "read")).unwrap_or("sent");
-        let changed = mark_sent_in(&mut tx, &account, message_id, platform_message_id, status, now).await?;
+        let changed = match echo {
+            Some(echo_status) => {
+                // The echo may already have been delivered or read; the send keeps that progress.
+                let status = match echo_status.as_str() {
+                    "delivered" => "delivered",
+                    "read" => "read",
+                    _ => "sent",
+                };
+                let changed = mark_sent_in(&mut tx, &account, message_id, platform_message_id, status, now).await?;
+                changed.map(|c| (c, status))
+            }
+            None => {
+                // Another message holds the id: keep both, this one sent without the id, and say so.
+                self.store().note_platform_id_collision();
+                tracing::warn!(
+                    message = message_id,
+                    platform_message_id,
+                    "a sent message came back with a platform id another message holds; both kept"
+                );
+                mark_sent_without_id(&mut tx, &account, message_id, now).await?.map(|c| (c, "sent"))
+            }
+        };
         tx.commit().await?;
-        self.publish_status(changed, message_id, status).await;
+        if let Some((conversation, status)) = changed {
+            self.publish_status(Some(conversation), message_id, status).await;
+        }
         Ok(())
     }
 
@@ -448,6 +474,23 @@ async fn mark_sent_in(
     .await?)
 }
 
+async fn mark_sent_without_id(
+    tx: &mut sqlx::AnyConnection,
+    account: &str,
+    message_id: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE messages SET status = 'sent', updated_at = $3 \
+         WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
+    )
+    .bind(account)
+    .bind(message_id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
 fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {
     b.add("UPDATE inbound_events SET processed_at = $3 WHERE account_id = $1 AND id = $2 AND processed_at IS NULL")
         .bind(account)
@@ -497,9 +540,9 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         platform_message_id, status, created_at, updated_at, automation_pending) \
+         platform_message_id, status, created_at, updated_at, automation_pending, echo) \
          SELECT $1, $2, v.id, $3, $5, $6, $7, $8, $9, $10, $11, $12, \
-         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END \
+         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END, $14 \
          FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
          WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, platform_message_id) DO NOTHING",
     )
@@ -515,7 +558,8 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     .bind(if guest { "received" } else { "sent" })
     .bind(at)
     .bind(now)
-    .bind(automate_at.is_some());
+    .bind(automate_at.is_some())
+    .bind(i64::from(!guest));
     // The step's payload as `serde_json` writes it; both ids are UUIDs, with nothing to escape.
     b.add(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \

@@ -135,6 +135,8 @@ pub struct Store {
     hot: Arc<hot::HotCache>,
     acceptor: inbound::Acceptor,
     local_buckets: Arc<rate_limits::LocalBuckets>,
+    /// Sends whose platform id another message already held (both kept); for /metrics.
+    id_collisions: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -185,8 +187,8 @@ impl Store {
         let writes = writer::Writes::new(write.clone(), relaxed.clone(), backend == Backend::Sqlite);
         let acceptor = inbound::Acceptor::start(writes.clone(), clock.clone(), parallel);
         let events = events::Events::new(relay);
-        let (hot, local_buckets) = Default::default();
-        Ok(Self { read, write, relaxed, writes, backend, clock, events, hot, acceptor, local_buckets })
+        let (hot, local_buckets, id_collisions) = Default::default();
+        Ok(Self { read, write, relaxed, writes, backend, clock, events, hot, acceptor, local_buckets, id_collisions })
     }
 
     pub fn backend(&self) -> Backend {
@@ -220,6 +222,15 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
             .fetch_one(&self.read)
             .await?)
+    }
+
+    /// Sends that came back with a platform message id another message already held, since this process started.
+    pub fn platform_id_collisions(&self) -> u64 {
+        self.id_collisions.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn note_platform_id_collision(&self) {
+        self.id_collisions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub async fn close(&self) {

@@ -10,6 +10,7 @@ mod ical;
 mod inbox;
 mod metrics;
 mod middleware;
+mod nul;
 mod ops;
 mod pages;
 mod state;

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
     pub queue_depth: Gauge,
+    /// Mirrors the store's count at scrape time.
+    pub platform_id_collisions: Counter,
 }
 
 impl Metrics {
@@ -48,7 +50,13 @@ impl Metrics {
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("job_queue_depth", "Jobs queued or running", queue_depth.clone());
-        Self { registry, webhook_items, requests, latency, queue_depth }
+        let platform_id_collisions = Counter::default();
+        registry.register(
+            "platform_id_collisions",
+            "Sent messages whose platform id another message already held (both kept)",
+            platform_id_collisions.clone(),
+        );
+        Self { registry, webhook_items, requests, latency, queue_depth, platform_id_collisions }
     }
 
     pub fn encode(&self) -> String {

@@ -1,5 +1,5 @@
 //! The layers every request passes: request id, tracing, panic catching, security headers, metrics, timeout,
-//! body size limit.
+//! body size limit, refusal of NUL characters.
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -42,7 +42,8 @@ pub fn apply(app: Router<AppState>, state: &AppState) -> Router<AppState> {
             HeaderValue::from_static("max-age=31536000"),
         )
     });
-    app.layer(DefaultBodyLimit::max(state.settings.http.body_limit_bytes))
+    app.layer(middleware::from_fn_with_state(state.clone(), crate::nul::refuse_nul))
+        .layer(DefaultBodyLimit::max(state.settings.http.body_limit_bytes))
         .layer(middleware::from_fn(map_framework_rejections))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

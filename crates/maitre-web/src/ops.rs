@@ -35,5 +35,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         }
         Err(e) => tracing::warn!(error = %e, "could not read the job queue depth"),
     }
+    let collisions = &state.metrics().platform_id_collisions;
+    collisions.inc_by(state.store.platform_id_collisions().saturating_sub(collisions.get()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().encode())
 }
