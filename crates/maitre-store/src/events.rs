@@ -68,6 +68,12 @@ pub enum LiveEvent {
     },
     /// Events may have been lost (a relay reconnected, a subscriber lagged): views should reload.
     Resync,
+    /// A user's session (without one, every session of theirs) ended: the live streams it opened end too. Concerns
+    /// no account and is never shown to anyone.
+    SessionEnded {
+        user: UserId,
+        session: Option<String>,
+    },
 }
 
 impl LiveEvent {
@@ -81,7 +87,7 @@ impl LiveEvent {
             | LiveEvent::ConversationStatus { conversation_id, .. }
             | LiveEvent::ConversationTags { conversation_id }
             | LiveEvent::NoteAdded { conversation_id, .. } => Some(conversation_id),
-            LiveEvent::Notification { .. } | LiveEvent::Resync => None,
+            LiveEvent::Notification { .. } | LiveEvent::Resync | LiveEvent::SessionEnded { .. } => None,
         }
     }
 
@@ -89,8 +95,14 @@ impl LiveEvent {
     pub fn is_for(&self, user: UserId) -> bool {
         match self {
             LiveEvent::Notification { recipient: Some(r), .. } => *r == user,
+            LiveEvent::SessionEnded { .. } => false,
             _ => true,
         }
+    }
+
+    /// Whether this event ends the session `session` of `user`.
+    pub fn ends_session(&self, user: UserId, session: &str) -> bool {
+        matches!(self, LiveEvent::SessionEnded { user: u, session: s } if *u == user && s.as_deref().is_none_or(|s| s == session))
     }
 
     fn bounded(mut self) -> Self {
@@ -105,7 +117,8 @@ impl LiveEvent {
     }
 }
 
-/// An event with the account it belongs to. `account` is `None` only for `Resync`, which concerns everyone.
+/// An event with the account it belongs to. `account` is `None` for the events that concern no one account
+/// (`Resync`, `SessionEnded`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEvent {
     pub account: Option<AccountId>,
@@ -182,7 +195,17 @@ impl Store {
     /// Publishes an event of `account` to this node's subscribers and, on PostgreSQL, to every other node.
     /// Call it after the change is committed. Never fails: a lost live event only delays a dashboard.
     pub async fn publish(&self, account: AccountId, event: LiveEvent) {
-        let event = AccountEvent { account: Some(account), event: event.bounded() };
+        self.send(AccountEvent { account: Some(account), event: event.bounded() }).await;
+    }
+
+    /// Tells every node that `session` of `user` (without one, every session of theirs) ended, so the live
+    /// streams it opened end. Call it after the sessions are deleted.
+    pub(crate) async fn publish_session_end(&self, user: UserId, session: Option<&str>) {
+        let event = LiveEvent::SessionEnded { user, session: session.map(str::to_owned) };
+        self.send(AccountEvent { account: None, event }).await;
+    }
+
+    async fn send(&self, event: AccountEvent) {
         let _ = self.events.0.tx.send(event.clone()); // No subscriber is fine.
         if let Some(forward) = &self.events.0.forward {
             let wire = Wire { node: self.events.0.node.clone(), event };

@@ -149,6 +149,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         tx.commit().await?;
+        self.publish_session_end(id, None).await;
         Ok(())
     }
 
@@ -221,7 +222,11 @@ impl Store {
             .bind(user.to_string())
             .execute(&self.write)
             .await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.publish_session_end(user, Some(session_id)).await;
+        Ok(())
     }
 
     /// Stores a one-time reset link (by hash) valid for `valid_for`.

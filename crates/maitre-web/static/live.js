@@ -1,7 +1,9 @@
 // maitre: the one live connection of an account page. Keeps the bell's count (this member's notifications as they
 // arrive; asked again after a reconnect) and hands every event to the page's own scripts as a `maitre:live`
 // document event, so a page never opens a second stream (browsers allow only a few connections per host).
-// Without this file the count is still right on every page load.
+// The connection is held only while the page is shown: a hidden tab or a page kept in the back/forward cache
+// would otherwise keep its slot, and a few of them freeze every other page of the site. Without this file the
+// count is still right on every page load.
 (function () {
   "use strict";
   var bell = document.getElementById("bell");
@@ -15,10 +17,9 @@
       .then(function (text) { if (text !== null) { show(text.trim()); } })
       .catch(function () {});
   };
-
   var tell = function (event) { document.dispatchEvent(new CustomEvent("maitre:live", { detail: event })); };
-  var source = new EventSource(bell.dataset.events);
-  source.onmessage = function (e) {
+
+  var onmessage = function (e) {
     var event;
     try { event = JSON.parse(e.data); } catch (_) { return; }
     tell(event);
@@ -30,9 +31,27 @@
       reload();
     }
   };
-  // EventSource reconnects by itself after a drop; what arrived meanwhile is fetched then.
-  source.onopen = function () {
+  // Every open after the first (EventSource's own reconnect after a drop, or ours when the page is shown again)
+  // fetches what arrived meanwhile.
+  var onopen = function () {
     if (bell.dataset.opened) { reload(); tell({ type: "resync" }); }
     bell.dataset.opened = "1";
   };
+
+  var source = null;
+  var open = function () {
+    // A stream the server refused (signed out) stays closed until the page is shown again.
+    if (document.hidden || (source && source.readyState !== EventSource.CLOSED)) { return; }
+    source = new EventSource(bell.dataset.events);
+    source.onmessage = onmessage;
+    source.onopen = onopen;
+  };
+  var close = function () {
+    if (source) { source.close(); source = null; }
+  };
+  // `pagehide`/`pageshow`, never `unload`: the page stays eligible for the back/forward cache.
+  window.addEventListener("pagehide", close);
+  window.addEventListener("pageshow", open);
+  document.addEventListener("visibilitychange", function () { if (document.hidden) { close(); } else { open(); } });
+  open();
 })();

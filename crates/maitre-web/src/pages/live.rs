@@ -36,23 +36,26 @@ async fn events(
     stream(&state, &m).await
 }
 
-/// This member's events for as long as the connection lives; keep-alive comments stop proxies from closing it.
+/// This member's events for as long as the connection and the session behind it live (signing out, on any node,
+/// ends it); keep-alive comments stop proxies from closing it.
 async fn stream(
     state: &AppState,
     m: &Member,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, PageError> {
     let rx = state.store.subscribe().await.map_err(AppError::from)?;
     let (account, user, inbox) = (m.account.id, m.signed.user.id, m.may(Action::ViewInbox));
-    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+    let session = m.signed.session.id.clone();
+    let stream = futures_util::stream::unfold((rx, session), move |(mut rx, session)| async move {
         loop {
             let event = match rx.recv().await {
+                Ok(e) if e.event.ends_session(user, &session) => return None,
                 Ok(e) if e.visible_to(account, user) && (inbox || e.event.conversation_id().is_none()) => e.event,
                 Ok(_) => continue,
                 Err(RecvError::Lagged(_)) => LiveEvent::Resync,
                 Err(RecvError::Closed) => return None,
             };
             let data = serde_json::to_string(&event).unwrap_or_default();
-            return Some((Ok(Event::default().data(data)), rx));
+            return Some((Ok(Event::default().data(data)), (rx, session)));
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

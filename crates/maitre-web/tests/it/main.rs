@@ -17,6 +17,8 @@ mod inbox_nodes;
 mod inbox_threads;
 mod invites;
 mod isolation;
+mod live;
+mod live_browser;
 mod notifications;
 mod operations;
 mod reservations;
