@@ -1,15 +1,17 @@
 //! Test support shared by maitre's crates: a fresh database per test on either backend, an SMTP sink that
-//! speaks real SMTP, a headless Chromium driven over WebDriver, and fake Graph and Telegram APIs.
+//! speaks real SMTP, a headless Chromium driven over WebDriver (feature `browser`), and the fake platform APIs
+//! of `maitre-fakes`, re-exported so tests need one import path.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "browser")]
 mod browser;
 mod db;
-mod fakes;
 mod smtp;
 
+#[cfg(feature = "browser")]
 pub use browser::Browser;
 pub use db::{TestDb, backend_name};
-pub use fakes::{
+pub use maitre_fakes::{
     AI_KEY, FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, RecordedRequest, SentMessage,
     TokenInfo, sign_meta,
 };

@@ -19,7 +19,9 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
-    /// Create a business with its owner user. Prints the account id.
+    /// Create a business with its owner user. Prints the account id. Without --password (or
+    /// MAITRE_ADMIN_PASSWORD) a random password is generated and shown once on stderr, for the owner to sign in
+    /// with and change on their Profile page.
     CreateAccount {
         #[arg(long)]
         name: String,
@@ -29,7 +31,7 @@ pub enum AdminCommand {
         owner_name: String,
         /// At least 10 characters. Prefer MAITRE_ADMIN_PASSWORD to keep it out of shell history.
         #[arg(long, env = "MAITRE_ADMIN_PASSWORD", hide_env_values = true)]
-        password: String,
+        password: Option<String>,
         /// de, en or fr: sets defaults for time zone, country and currency.
         #[arg(long, default_value = "en")]
         locale: Locale,
@@ -104,6 +106,12 @@ pub enum AdminCommand {
     },
 }
 
+/// 24 letters and digits from the OS-seeded generator: about 143 bits, typed or pasted once, then changed.
+fn generate_password() -> String {
+    use rand::Rng;
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(24).map(char::from).collect()
+}
+
 /// `connect-channel` without its account lookup.
 struct ChannelArgs {
     platform: String,
@@ -119,11 +127,18 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
     store.migrate().await.context("applying migrations")?;
     match cmd {
         AdminCommand::CreateAccount { name, owner_email, owner_name, password, locale } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(generate_password);
             let signup =
                 SignUp { business_name: &name, name: &owner_name, email: &owner_email, password: &password, locale };
             let (account, user) = sign_up(&store, signup).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // stdout stays the account id alone, so `ACCOUNT=$(maitre admin create-account …)` keeps working.
             println!("{account}");
             eprintln!("created account {account} with owner {owner_email} (user {user})");
+            if generated {
+                eprintln!("password for {owner_email} (shown only now): {password}");
+                eprintln!("sign in at {}/signin and change it on the Profile page", settings.public_url());
+            }
         }
         AdminCommand::AddMember { account, email, role, name, password } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use maitre_config::Settings;
-use maitre_testkit::{FakePlatforms, sign_meta};
+use maitre_fakes::{FakePlatforms, sign_meta};
 
 #[derive(Subcommand)]
 pub enum DevCommand {

@@ -22,6 +22,7 @@ impl Env {
         c.args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
+            .env_remove("MAITRE_ADMIN_PASSWORD")
             .env("MAITRE_DATABASE_URL", &self.db.url)
             .env("MAITRE_DATA_DIR", self.dir.path().join("data"))
             .env("MAITRE_LOG__LEVEL", "warn");
@@ -265,6 +266,62 @@ fn terminate(mut child: std::process::Child) {
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// README's `create-account` example, run exactly as README writes it: with no password given, it prints one,
+/// and the owner signs in with it.
+#[tokio::test]
+async fn readme_create_account_example_runs_as_written_and_its_password_signs_in() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let commands = readme.split("\n## Commands").nth(1).expect("README has a Commands section");
+    let line = commands.lines().find(|l| l.starts_with("maitre admin create-account ")).expect("the example");
+    let words = shell_words(line);
+    let env = Env::new().await;
+    let out = env.run(&words.iter().skip(1).map(String::as_str).collect::<Vec<_>>());
+    let account = stdout(&out);
+    assert_eq!(account.len(), 36, "stdout is the account id alone: {account}");
+    let told = String::from_utf8_lossy(&out.stderr);
+    let password = told
+        .lines()
+        .find_map(|l| l.strip_prefix("password for ada@example.com (shown only now): "))
+        .unwrap_or_else(|| panic!("no password printed: {told}"));
+    assert!(password.len() >= 20 && told.contains("/signin") && told.contains("Profile"), "{told}");
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut serve = env.cmd(&["serve"]);
+    serve.env("MAITRE_LISTEN", format!("127.0.0.1:{port}")).stdout(Stdio::null()).stderr(Stdio::null());
+    let server = serve.spawn().unwrap();
+    wait_until_ok(&format!("{base}/readyz")).await;
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = c.get(format!("{base}/signin")).send().await.unwrap().text().await.unwrap();
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = [("_csrf", csrf.as_str()), ("email", "ada@example.com"), ("password", password)];
+    let res = c.post(format!("{base}/signin")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303, "signed in with the printed password");
+    let home = c.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(home.headers()["location"], format!("/a/{account}").as_str(), "Ada lands on her business");
+    let dashboard = c.get(format!("{base}/a/{account}")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200);
+    assert!(dashboard.text().await.unwrap().contains("Trattoria Roma"));
+    terminate(server);
+}
+
+/// Splits a command line the way a shell does for README's examples: on spaces, with double quotes grouping.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted) = (Vec::new(), None::<String>, false);
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                word.get_or_insert_default();
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 #[tokio::test]

@@ -9,15 +9,19 @@
 //! - `{base}/openai/v1/chat/completions`: an OpenAI-compatible AI provider.
 //! - `GET {base}/_fake/requests` and `GET {base}/_fake/sent`: what was recorded, as JSON, for a
 //!   person trying maitre locally.
+//!
+//! A crate of its own, apart from `maitre-testkit`, because the release binary serves them
+//! (`maitre dev fake-platforms`) and must not link what only tests need (a browser driver, databases).
+#![forbid(unsafe_code)]
 
 mod ai;
 mod faults;
 mod graph;
 mod oauth;
+mod telegram;
 
 pub use ai::AI_KEY;
 pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN};
-mod telegram;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
