@@ -9,6 +9,7 @@ use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::accounts::{SignUp, sign_up};

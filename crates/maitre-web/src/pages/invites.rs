@@ -15,6 +15,7 @@ use maitre_domain::{AccountId, Action, Role};
 use maitre_store::{InviteLink, InviteState, StoreError};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::accounts::{parse_email, parse_person_name};

@@ -9,6 +9,7 @@ use maitre_domain::Locale;
 use maitre_store::Session;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::{flash, removal};
