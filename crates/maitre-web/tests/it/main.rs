@@ -9,6 +9,7 @@ mod contacts;
 mod contacts_api;
 mod contacts_browser;
 mod flows;
+mod forwarded;
 mod helpers;
 mod http;
 mod inbox;
