@@ -32,6 +32,8 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
     pub queue_depth: Gauge,
+    /// Sign-in password verifications run (the throttle lets at most its limit through at once).
+    pub password_checks: Counter,
 }
 
 impl Metrics {
@@ -48,7 +50,9 @@ impl Metrics {
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("job_queue_depth", "Jobs queued or running", queue_depth.clone());
-        Self { registry, webhook_items, requests, latency, queue_depth }
+        let password_checks = Counter::default();
+        registry.register("signin_password_checks", "Sign-in password verifications run", password_checks.clone());
+        Self { registry, webhook_items, requests, latency, queue_depth, password_checks }
     }
 
     pub fn encode(&self) -> String {

@@ -46,7 +46,7 @@ signin-title = Anmelden
 signin-submit = Anmelden
 signin-forgot = Passwort vergessen?
 signin-failed = E-Mail oder Passwort ist falsch.
-signin-throttled = Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in { $minutes } Minuten erneut oder setzen Sie Ihr Passwort zurück.
+signin-throttled = Zu viele Anmeldeversuche. Bitte warten Sie { $seconds } s, bevor Sie es erneut versuchen, oder setzen Sie Ihr Passwort zurück.
 
 forgot-title = Passwort zurücksetzen
 forgot-intro = Geben Sie Ihre E-Mail-Adresse ein; wir schicken Ihnen einen Link für ein neues Passwort.

@@ -46,7 +46,7 @@ signin-title = Sign in
 signin-submit = Sign in
 signin-forgot = Forgot your password?
 signin-failed = Email or password is wrong.
-signin-throttled = Too many failed sign-ins. Try again in { $minutes } minutes or reset your password.
+signin-throttled = Too many sign-in attempts. Please wait { $seconds } s before trying again, or reset your password.
 
 forgot-title = Reset your password
 forgot-intro = Enter your email and we will send you a link to choose a new password.

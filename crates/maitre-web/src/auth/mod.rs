@@ -3,6 +3,7 @@
 mod client_ip;
 pub mod cookies;
 pub mod csrf;
+pub mod known_device;
 pub mod password;
 
 use axum::extract::{FromRequestParts, RawPathParams};

@@ -22,5 +22,6 @@ mod notifications;
 mod operations;
 mod reservations;
 mod roles;
+mod signin_throttle;
 mod tags;
 mod webhooks;
