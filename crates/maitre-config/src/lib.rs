@@ -219,8 +219,11 @@ pub struct AuthSettings {
     pub throttle_window_minutes: u32,
     /// How long a password-reset link stays valid.
     pub reset_link_minutes: u32,
-    /// Use the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
+    /// Take the client IP from `X-Forwarded-For` (only behind proxies you control).
     pub trust_forwarded_for: bool,
+    /// How many proxies you run in front of maitre, each appending to `X-Forwarded-For`: the client IP is that
+    /// many entries from the right (entries further left are whatever the client sent).
+    pub trusted_proxies: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,6 +279,7 @@ impl Default for AuthSettings {
             throttle_window_minutes: 15,
             reset_link_minutes: 60,
             trust_forwarded_for: false,
+            trusted_proxies: 1,
         }
     }
 }

@@ -7,6 +7,7 @@ use maitre_domain::flow::{
     self, AlwaysAvailable, Candidate, FlowDef, Issue, Severity, SimEnv, Simulator, TestResult, Turn,
 };
 use maitre_store::{AutomationSettings, FlowRecord, StoreError, TenantStore};
+use url::Url;
 
 use crate::{Credentials, Gateway};
 
@@ -141,6 +142,15 @@ pub struct AutomationInput {
     pub ai_key: KeyChange,
 }
 
+/// Whether two base URLs reach the same scheme, host and port (as the HTTP client would connect). An unreadable
+/// one reaches nothing known, so it matches nothing.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// The longest read-together pause an account may choose: guests would think the bot is gone.
 pub const MAX_READ_TOGETHER_MS: i64 = 60_000;
 
@@ -155,13 +165,24 @@ impl Gateway {
             return bad("the AI timeout must be between 500 and 60000 ms");
         }
         let url = input.ai_base_url.trim();
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            return bad("the AI base URL must start with https:// or http://");
+        if !(url.is_empty() || (url.starts_with("https://") || url.starts_with("http://")) && Url::parse(url).is_ok()) {
+            return bad("the AI base URL must be a URL starting with https:// or http://");
         }
         if url.len() > 500 || input.ai_model.len() > 200 {
             return bad("the AI base URL or model name is too long");
         }
         let current = tenant.automation_settings().await?;
+        let keeps_key = match &input.ai_key {
+            KeyChange::Keep => true,
+            KeyChange::Set(key) => key.trim().is_empty(),
+            KeyChange::Clear => false,
+        };
+        if keeps_key && !current.ai_key.is_empty() && !url.is_empty() && !same_origin(url, &current.ai_base_url) {
+            return bad(
+                "the AI base URL now points at another host: enter the API key for it again (or clear the key), \
+                 so the stored key is never sent to a host it was not given for",
+            );
+        }
         let ai_key = match input.ai_key {
             KeyChange::Keep => current.ai_key,
             KeyChange::Clear => String::new(),
@@ -183,5 +204,26 @@ impl Gateway {
             ai_timeout_ms: input.ai_timeout_ms,
         };
         Ok(tenant.put_automation_settings(&settings).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn the_key_stays_only_with_the_same_scheme_host_and_port() {
+        let openai = "https://api.openai.com/v1";
+        assert!(same_origin(openai, "https://API.openai.com/v2"));
+        assert!(same_origin(openai, "https://api.openai.com:443/v1"));
+        for other in [
+            "http://api.openai.com/v1",
+            "https://api.openai.com:8443/v1",
+            "https://evil.example/v1",
+            "https://api.openai.com@evil.example/v1",
+            "",
+        ] {
+            assert!(!same_origin(openai, other), "{other}");
+        }
     }
 }

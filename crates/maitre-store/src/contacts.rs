@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use maitre_domain::contacts::{FieldDef, FieldKind};
+use maitre_domain::contacts::{FieldDef, FieldKind, Tag};
 use maitre_domain::{ApiTokenId, ChannelId, UserId};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -65,7 +65,7 @@ pub struct ContactEdit {
     pub phone: String,
     pub email: String,
     pub fields: Vec<(String, Option<String>)>,
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
 }
 
 /// Who changed a contact: a member, or an API token (a token is not a person, but the audit names it).
@@ -325,7 +325,7 @@ impl TenantStore {
     }
 
     /// Adds a (normalised) tag; adding it twice changes nothing.
-    pub async fn add_contact_tag(&self, id: &str, tag: &str) -> Result<()> {
+    pub async fn add_contact_tag(&self, id: &str, tag: &Tag) -> Result<()> {
         self.contact(id).await?;
         sqlx::query(
             "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
@@ -333,7 +333,7 @@ impl TenantStore {
         )
         .bind(self.account_id().to_string())
         .bind(id)
-        .bind(tag)
+        .bind(tag.as_str())
         .bind(self.store().now_ms())
         .execute(&self.store().write)
         .await?;
@@ -523,7 +523,7 @@ async fn apply_extras(
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
-        for gone in current.iter().filter(|t| !tags.contains(t)) {
+        for gone in current.iter().filter(|t| !tags.iter().any(|k| k.as_str() == t.as_str())) {
             sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
                 .bind(account)
                 .bind(id)
@@ -531,14 +531,14 @@ async fn apply_extras(
                 .execute(&mut *tx)
                 .await?;
         }
-        for tag in tags.iter().filter(|t| !current.contains(t)) {
+        for tag in tags.iter().filter(|t| !current.iter().any(|c| c == t.as_str())) {
             sqlx::query(
                 "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(account)
             .bind(id)
-            .bind(tag)
+            .bind(tag.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;

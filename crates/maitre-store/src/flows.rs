@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
+use maitre_domain::contacts::Tag;
 use sqlx::{FromRow, Row};
 
 use crate::clock::from_ms;
@@ -150,8 +151,8 @@ pub struct StepEffects {
     /// Pending messages this step read.
     pub read: Vec<String>,
     pub replies: Vec<QueuedReply>,
-    pub add_tags: Vec<String>,
-    pub remove_tags: Vec<String>,
+    pub add_tags: Vec<Tag>,
+    pub remove_tags: Vec<Tag>,
     /// (field, value) for name, phone, email.
     pub contact_fields: Vec<(String, String)>,
     pub handoff: bool,
@@ -477,7 +478,7 @@ impl TenantStore {
             )
             .bind(&account)
             .bind(contact)
-            .bind(tag)
+            .bind(tag.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -486,7 +487,7 @@ impl TenantStore {
             sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
                 .bind(&account)
                 .bind(contact)
-                .bind(tag)
+                .bind(tag.as_str())
                 .execute(&mut *tx)
                 .await?;
         }

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use maitre_domain::contacts::Tag;
 use maitre_domain::{ChannelId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -155,7 +156,6 @@ impl ThreadItem {
 
 /// The most recent messages a thread shows.
 const THREAD_MESSAGES: i64 = 500;
-const MAX_TAG_CHARS: usize = 40;
 const MAX_TEXT_CHARS: usize = 4000;
 
 // The inner query picks one page of conversations (filters, search, keyset) along the recency index; only those
@@ -204,12 +204,6 @@ static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| LIST.replace("{mess
 
 /// The trigram index matches nothing shorter than a trigram.
 const MIN_TRIGRAM_CHARS: usize = 3;
-
-/// A tag as stored: trimmed, lower case, 1 to 40 characters.
-pub fn normalize_tag(tag: &str) -> Option<String> {
-    let tag = tag.trim().to_lowercase();
-    (!tag.is_empty() && tag.chars().count() <= MAX_TAG_CHARS).then_some(tag)
-}
 
 fn text(body: &str) -> Result<&str> {
     let body = body.trim();
@@ -584,9 +578,8 @@ impl TenantStore {
         Ok(id)
     }
 
-    /// Tags a conversation (idempotent). A tag that normalizes to nothing or is too long is Conflict "tag".
-    pub async fn add_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).ok_or_else(|| StoreError::Conflict { constraint: "tag".into() })?;
+    /// Tags a conversation (idempotent).
+    pub async fn add_tag(&self, conversation_id: &str, tag: &Tag) -> Result<()> {
         let mut tx = self.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
@@ -595,7 +588,7 @@ impl TenantStore {
         )
         .bind(self.account_id().to_string())
         .bind(conversation_id)
-        .bind(tag)
+        .bind(tag.as_str())
         .bind(self.store().now_ms())
         .execute(&mut *tx)
         .await?;
@@ -604,8 +597,8 @@ impl TenantStore {
         Ok(())
     }
 
+    /// Removes a tag as stored (a tag stored before the tag rules tightened may not parse any more).
     pub async fn remove_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).unwrap_or_default();
         let done =
             sqlx::query("DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 AND tag = $3")
                 .bind(self.account_id().to_string())
@@ -752,14 +745,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filters_round_trip_and_tags_normalize() {
+    fn filters_round_trip() {
         for f in Filter::ALL {
             assert_eq!(Filter::parse(f.as_str()), Some(f));
         }
         assert_eq!(Filter::parse(""), Some(Filter::Open));
         assert_eq!(Filter::parse("everything"), None);
-        assert_eq!(normalize_tag("  VIP "), Some("vip".into()));
-        assert_eq!(normalize_tag("   "), None);
-        assert_eq!(normalize_tag(&"x".repeat(41)), None);
     }
 }

@@ -245,14 +245,15 @@ impl Store {
 }
 
 impl Store {
-    /// Deletes what has outlived its use: idle sessions, old sign-in failures, spent reset links, finished jobs.
+    /// Deletes what has outlived its use: idle sessions, sign-in counts left alone for a day, spent reset links,
+    /// finished jobs.
     /// Returns the number of rows removed.
     pub async fn prune(&self, session_idle: chrono::TimeDelta) -> Result<u64> {
         let now = self.clock.now();
         let mut removed = 0;
         let statements: [(&str, DateTime<Utc>); 4] = [
             ("DELETE FROM sessions WHERE last_seen_at < $1", now - session_idle),
-            ("DELETE FROM login_failures WHERE at < $1", now - chrono::TimeDelta::days(1)),
+            ("DELETE FROM login_attempts WHERE blocked_until < $1", now - chrono::TimeDelta::days(1)),
             ("DELETE FROM password_resets WHERE expires_at < $1", now),
             ("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1", now - chrono::TimeDelta::days(7)),
         ];

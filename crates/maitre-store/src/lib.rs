@@ -23,6 +23,7 @@ mod inbound;
 mod inbox;
 mod invites;
 mod jobs;
+mod login_throttle;
 mod notifications;
 mod operations;
 mod privacy;
@@ -60,6 +61,7 @@ pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedIt
 pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
 pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
+pub use login_throttle::Throttle;
 pub use notifications::{EmailPrefs, NOTIFICATION_EMAIL, Notification, NotificationKind, UNREAD_CAP};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
 pub use privacy::{Erased, Erasure};

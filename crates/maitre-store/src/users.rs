@@ -267,36 +267,6 @@ impl Store {
         self.set_password(user, password_hash).await?;
         Ok(user)
     }
-
-    /// Counts failures for `key` within `window` (sign-in throttling, shared by every node through the database).
-    pub async fn recent_login_failures(&self, key: &str, window: TimeDelta) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-            .bind(key)
-            .bind(to_ms(self.clock.now() - window))
-            .fetch_one(&self.read)
-            .await?)
-    }
-
-    /// Records failed sign-ins under several keys and prunes rows older than `window`.
-    pub async fn record_login_failure(&self, keys: &[&str], window: TimeDelta) -> Result<()> {
-        let now = self.clock.now();
-        let mut tx = self.writes.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(to_ms(now - window)).execute(&mut *tx).await?;
-        for key in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .bind(*key)
-                .bind(to_ms(now))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.write).await?;
-        Ok(())
-    }
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use maitre_domain::contacts::Tag;
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
 use maitre_store::{
     Clock, FLOW_START, Filter, InboundPayload, InboxQuery, IncomingMessage, LiveEvent, Media, MediaRef, NewAccount,
@@ -98,7 +99,7 @@ async fn filters_follow_assignment_takeover_and_closing_and_the_trail_says_who()
     w.tenant.take_over(&anna, Some(w.owner)).await.unwrap();
     w.tenant.assign(&ben, Some(w.agent), Some(w.owner)).await.unwrap();
     w.tenant.set_closed(&cleo, true, Some(w.agent)).await.unwrap();
-    w.tenant.add_tag(&ben, " VIP ").await.unwrap();
+    w.tenant.add_tag(&ben, &Tag::parse(" VIP ").unwrap()).await.unwrap();
 
     assert_eq!(w.names(&w.query(Filter::Open)).await, ["Ben", "Anna"]);
     assert_eq!(w.names(&w.query(Filter::Mine)).await, ["Anna"], "taking over assigns to the taker");
@@ -325,7 +326,7 @@ async fn another_account_cannot_touch_a_conversation() {
     assert!(matches!(other.set_closed(&anna, true, None).await, Err(StoreError::NotFound)));
     assert!(matches!(other.add_note(&anna, None, "x").await, Err(StoreError::NotFound)));
     assert!(matches!(other.reply(&anna, None, "x", None).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.add_tag(&anna, "x").await, Err(StoreError::NotFound)));
+    assert!(matches!(other.add_tag(&anna, &Tag::parse("x").unwrap()).await, Err(StoreError::NotFound)));
     // Assigning to someone outside the account is refused too.
     assert!(matches!(w.tenant.assign(&anna, Some(intruder), None).await, Err(StoreError::NotFound)));
     assert!(other.thread(&anna).await.unwrap().is_empty());

@@ -2,7 +2,7 @@
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
 use maitre_store::{NewAccount, Store, TenantStore};
 
-use crate::auth::password::hash_password;
+use crate::auth::password;
 use crate::error::AppError;
 
 pub struct SignUp<'a> {
@@ -32,7 +32,7 @@ pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId)
         AccountSettings::defaults_for(s.business_name, s.locale).map_err(|e| AppError::Validation(e.to_string()))?;
     let email = parse_email(s.email)?;
     let name = parse_person_name(s.name)?;
-    let hash = hash_password(s.password)?;
+    let hash = password::hash(s.password).await?;
     Ok(store
         .create_account_with_owner(NewAccount {
             settings: &settings,
@@ -54,9 +54,9 @@ pub async fn add_member(
     let email = parse_email(email)?;
     let user = match (store.user_by_email(&email).await, new_user) {
         (Ok(u), _) => u.id,
-        (Err(maitre_store::StoreError::NotFound), Some((name, password))) => {
+        (Err(maitre_store::StoreError::NotFound), Some((name, new_password))) => {
             let name = parse_person_name(name)?;
-            store.create_user(&email, name, &hash_password(password)?, Locale::En).await?.id
+            store.create_user(&email, name, &password::hash(new_password).await?, Locale::En).await?.id
         }
         (Err(maitre_store::StoreError::NotFound), None) => {
             return Err(AppError::Validation(format!(

@@ -170,7 +170,6 @@ pub fn input_error(tr: &Tr, e: StoreError) -> AppError {
         StoreError::Conflict { constraint } if constraint == "text_length" => {
             AppError::Validation(tr.t("inbox-text-length"))
         }
-        StoreError::Conflict { constraint } if constraint == "tag" => AppError::Validation(tr.t("inbox-tag-invalid")),
         StoreError::Conflict { constraint } if constraint == "shortcut" => {
             AppError::Validation(tr.t("canned-shortcut-invalid"))
         }

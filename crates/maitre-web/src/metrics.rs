@@ -34,6 +34,8 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     /// Mirrors the store's count at scrape time.
     pub platform_id_collisions: Counter,
+    /// Sign-in password verifications run (the throttle lets at most its limit through at once).
+    pub password_checks: Counter,
 }
 
 impl Metrics {
@@ -56,7 +58,9 @@ impl Metrics {
             "Sent messages whose platform id another message already held (both kept)",
             platform_id_collisions.clone(),
         );
-        Self { registry, webhook_items, requests, latency, queue_depth, platform_id_collisions }
+        let password_checks = Counter::default();
+        registry.register("signin_password_checks", "Sign-in password verifications run", password_checks.clone());
+        Self { registry, webhook_items, requests, latency, queue_depth, platform_id_collisions, password_checks }
     }
 
     pub fn encode(&self) -> String {

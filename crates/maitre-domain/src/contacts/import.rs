@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::{ContactError, FieldDef, parse_email, parse_external_id, parse_phone, parse_tag, parse_text};
+use super::{ContactError, FieldDef, Tag, parse_email, parse_external_id, parse_phone, parse_text};
 
 /// What one CSV column becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub struct ImportRow {
     pub name: String,
     pub phone: String,
     pub email: String,
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
     /// (field key, canonical value)
     pub fields: Vec<(String, String)>,
 }
@@ -235,7 +235,7 @@ fn check_row(
             Target::Phone | Target::Email => {}
             Target::Tags => {
                 for t in v.split(',').filter(|t| !t.trim().is_empty()) {
-                    let tag = parse_tag(t).map_err(text)?;
+                    let tag = Tag::parse(t).map_err(text)?;
                     if !row.tags.contains(&tag) {
                         row.tags.push(tag);
                     }
@@ -307,7 +307,8 @@ mod tests {
         assert_eq!(good.len(), 1);
         let ada = &good[0];
         assert_eq!((ada.line, ada.external_id.as_str(), ada.phone.as_str()), (2, "491701111111", "+491701111111"));
-        assert_eq!((ada.email.as_str(), ada.tags.clone()), ("ada@example.com", vec!["vip".into(), "regular".into()]));
+        let tags: Vec<&str> = ada.tags.iter().map(Tag::as_str).collect();
+        assert_eq!((ada.email.as_str(), tags), ("ada@example.com", vec!["vip", "regular"]));
         assert_eq!(ada.fields, [("birthday".into(), "1990-05-01".into()), ("seating".into(), "terrace".into())]);
         let lines: Vec<u64> = bad.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7, 8]);

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::{ReservationInfo, ReservationRequest, SlotCheck};
+use crate::contacts::Tag;
 
 pub type NodeId = String;
 
@@ -469,9 +470,10 @@ pub struct Reply {
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum Action {
     Send(Reply),
+    /// Only tags that parse: a flow stored before a tag rule tightened runs on without the refused ones.
     Tag {
-        add: Vec<String>,
-        remove: Vec<String>,
+        add: Vec<Tag>,
+        remove: Vec<Tag>,
     },
     /// Store a captured contact field (name, phone, email) on the contact.
     SetContact {

@@ -9,6 +9,7 @@ use super::model::defaults::{DATE, PARTY, TIME};
 use super::render::{display, keep_reservation};
 use super::{Action, Choice, Cond, Node, NodeId, NodeKind, Outcome, Reply, ReservationOutcome, Value, Wait};
 use crate::booking::{ReservationRequest, SlotCheck};
+use crate::contacts::Tag;
 
 /// Suggested starts put into `vars.alternatives`, nearest first.
 const MAX_ALTERNATIVES: usize = 5;
@@ -46,7 +47,8 @@ impl Run<'_> {
                 Step::Next(next.clone())
             }
             NodeKind::Tag { add, remove, next } => {
-                self.actions.push(Action::Tag { add: add.clone(), remove: remove.clone() });
+                let parsed = |tags: &[String]| tags.iter().filter_map(|t| Tag::parse(t).ok()).collect();
+                self.actions.push(Action::Tag { add: parsed(add), remove: parsed(remove) });
                 Step::Next(next.clone())
             }
             NodeKind::Reserve { date_var, time_var, party_var, name_var, phone_var, email_var, service, .. } => {
@@ -248,7 +250,7 @@ impl Run<'_> {
                 .get(var)
                 .is_some_and(|v| normalize(&display(v, self.ctx.locale)) == normalize(&self.render(value))),
             Cond::VarSet { var } => self.state.vars.get(var).is_some_and(|v| *v != Value::Text(String::new())),
-            Cond::HasTag { tag } => self.ctx.contact.tags.contains(tag),
+            Cond::HasTag { tag } => Tag::parse(tag).is_ok_and(|t| self.ctx.contact.tags.contains(t.as_str())),
             Cond::IsOpen { date_var, time_var } => {
                 let at = date_var.as_deref().zip(time_var.as_deref()).and_then(|(d, t)| self.starts_at(d, t));
                 let now = self.ctx.now.with_timezone(&self.ctx.tz).naive_local();

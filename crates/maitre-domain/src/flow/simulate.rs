@@ -164,8 +164,8 @@ impl Simulator {
                         self.timers.sort_by_key(|t| t.at);
                     }
                     Action::Tag { add, remove } => {
-                        self.tags.extend(add.iter().cloned());
-                        self.tags.retain(|t| !remove.contains(t));
+                        self.tags.extend(add.iter().map(ToString::to_string));
+                        self.tags.retain(|t| !remove.iter().any(|r| r.as_str() == t));
                     }
                     Action::SetContact { field, value } if field == "name" => self.contact_name.clone_from(value),
                     Action::OptOut { .. } => self.opted_out = true,

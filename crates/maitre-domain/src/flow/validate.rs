@@ -8,6 +8,7 @@ use super::matching::compiled;
 use super::nodes::{edges, sets};
 use super::render::{placeholders, unresolvable};
 use super::{Choice, Cond, FlowDef, MatchMode, NodeKind, TriggerKind, VarKind};
+use crate::contacts::Tag;
 
 pub const MAX_TEXT_CHARS: usize = 1000;
 pub const MAX_QUICK_REPLIES: usize = 13;
@@ -125,8 +126,16 @@ fn node(kind: &NodeKind, known_flows: &[&str], vars: &BTreeSet<String>, at: Opti
         NodeKind::GotoFlow { flow } if !known_flows.contains(&flow.as_str()) => {
             out.error(at, format!("goes to the flow `{flow}`, which does not exist"));
         }
+        NodeKind::Tag { add, remove, .. } => {
+            for t in add.iter().chain(remove) {
+                tag(t, at, out);
+            }
+        }
         NodeKind::Condition { rules, .. } => {
             for r in rules {
+                if let Cond::HasTag { tag: t } = &r.when {
+                    tag(t, at, out);
+                }
                 if let Cond::VarEquals { var, .. } | Cond::VarSet { var } = &r.when
                     && !vars.contains(var)
                 {
@@ -177,6 +186,12 @@ fn text(t: &str, vars: &BTreeSet<String>, at: Option<&str>, out: &mut Issues) {
             }
             Err(src) => out.error(at, format!("malformed placeholder `{{{{{src}}}}}`")),
         }
+    }
+}
+
+fn tag(raw: &str, at: Option<&str>, out: &mut Issues) {
+    if let Err(e) = Tag::parse(raw) {
+        out.error(at, e.to_string());
     }
 }
 

@@ -2,7 +2,7 @@
 //! GDPR export and erasure; team invitations.
 use chrono::{TimeDelta, Utc};
 use maitre_domain::contacts::import::{ImportRow, Rejected};
-use maitre_domain::contacts::{FieldDef, FieldKind};
+use maitre_domain::contacts::{FieldDef, FieldKind, Tag};
 use maitre_domain::{ChannelId, Locale, Role};
 use maitre_store::{
     Actor, ContactEdit, ContactQuery, IncomingMessage, InviteState, NewChannel, RoutedItem, Store, StoreError,
@@ -11,6 +11,10 @@ use maitre_store::{
 use maitre_testkit::TestDb;
 
 use super::{account, store};
+
+fn tag(raw: &str) -> Tag {
+    Tag::parse(raw).unwrap()
+}
 
 async fn tenant_with_channel(name: &str, email: &str, external: &str) -> (Store, TestDb, TenantStore, ChannelId) {
     let (store, _, db) = store().await;
@@ -108,8 +112,8 @@ async fn list_searches_filters_by_tag_and_pages_without_offsets() {
     assert!(tenant.contacts(&search("%")).await.unwrap().items.is_empty(), "% matches itself only");
 
     let id = tenant.contacts(&all(None)).await.unwrap().items[0].id.clone();
-    tenant.add_contact_tag(&id, "vip").await.unwrap();
-    tenant.add_contact_tag(&id, "vip").await.unwrap();
+    tenant.add_contact_tag(&id, &tag("vip")).await.unwrap();
+    tenant.add_contact_tag(&id, &tag("vip")).await.unwrap();
     let vip = tenant.contacts(&ContactQuery { tag: Some("VIP"), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!((vip.items.len(), vip.items[0].tags.clone()), (1, vec!["vip".to_owned()]));
     tenant.remove_contact_tag(&id, "vip").await.unwrap();
@@ -156,7 +160,7 @@ async fn contacts_are_created_once_per_identity_and_tags_replaced_as_a_set() {
     let (store, _db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
     let edit = |tags: &[&str]| ContactEdit {
         name: "Ada".into(),
-        tags: Some(tags.iter().map(|t| (*t).to_owned()).collect()),
+        tags: Some(tags.iter().map(|t| tag(t)).collect()),
         ..ContactEdit::default()
     };
     let id = tenant.create_contact(ch, "491701111111", &edit(&["vip", "regular"])).await.unwrap();
@@ -192,7 +196,7 @@ async fn an_import_is_applied_whole_updates_known_identities_and_keeps_its_repor
     assert_eq!(tenant.contact_import(&id).await.unwrap().status, "failed");
 
     let mut ada = row(2, "491701111111", "Ada");
-    ada.tags = vec!["vip".into()];
+    ada.tags = vec![tag("vip")];
     ada.fields = vec![("birthday".into(), "1990-05-01".into())];
     let rejected = [Rejected { line: 3, reason: "no phone number".into() }];
     let id = import(&tenant, ch, &[ada.clone(), row(4, "491702222222", "Bea")], &rejected).await;
@@ -203,7 +207,7 @@ async fn an_import_is_applied_whole_updates_known_identities_and_keeps_its_repor
     // Importing the same number again updates that contact; an empty name keeps the stored one.
     let mut again = row(2, "491701111111", "");
     again.email = "ada@example.com".into();
-    again.tags = vec!["regular".into()];
+    again.tags = vec![tag("regular")];
     let id = import(&tenant, ch, &[again], &[]).await;
     assert_eq!(tenant.contact_import(&id).await.unwrap().updated, 1);
     let list = tenant.contacts(&ContactQuery { search: Some("ada"), limit: 5, ..Default::default() }).await.unwrap();
@@ -219,7 +223,7 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     let (store, db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
     let contact = inbound(&db, &store, &tenant, ch, "491709999999", "My allergy: peanuts").await;
     inbound(&db, &store, &tenant, ch, "491708888888", "Someone else").await;
-    tenant.add_contact_tag(&contact, "allergy").await.unwrap();
+    tenant.add_contact_tag(&contact, &tag("allergy")).await.unwrap();
     tenant.set_contact_consent(&contact, false, "staff@example.com").await.unwrap();
     let owner = store.user_by_email("a@example.com").await.unwrap().id;
     tenant.add_contact_note(&contact, Actor::Member(owner), "Prefers the corner table").await.unwrap();

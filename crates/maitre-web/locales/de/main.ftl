@@ -46,7 +46,7 @@ signin-title = Anmelden
 signin-submit = Anmelden
 signin-forgot = Passwort vergessen?
 signin-failed = E-Mail oder Passwort ist falsch.
-signin-throttled = Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in { $minutes } Minuten erneut oder setzen Sie Ihr Passwort zurück.
+signin-throttled = Zu viele Anmeldeversuche. Bitte warten Sie { $seconds } s, bevor Sie es erneut versuchen, oder setzen Sie Ihr Passwort zurück.
 
 forgot-title = Passwort zurücksetzen
 forgot-intro = Geben Sie Ihre E-Mail-Adresse ein; wir schicken Ihnen einen Link für ein neues Passwort.
@@ -329,7 +329,7 @@ inbox-note-placeholder = Eine Notiz für Ihr Team …
 inbox-add-note = Notiz hinzufügen
 inbox-canned-unknown = Diesen Textbaustein gibt es nicht (mehr).
 inbox-text-length = Bitte Text eingeben (höchstens 4000 Zeichen).
-inbox-tag-invalid = Ein Schlagwort hat 1 bis 40 Zeichen.
+inbox-tag-invalid = Ein Schlagwort hat 1 bis 40 Zeichen, ohne , / \ ? #.
 inbox-not-a-member = Gespräche können nur Mitgliedern dieses Kontos zugewiesen werden.
 canned-title = Textbausteine
 canned-help = Texte, die Ihr Team wiederverwendet. In einer Antwort / und das Kürzel tippen oder aus der Liste wählen. Platzhalter werden beim Senden ausgefüllt, wie in Flows: {"{{contact.first_name}}"}, {"{{account.name}}"}, {"{{reservation.date}}"}, {"{{reservation.time}}"} und {"{{contact.first_name | default: \"du\"}}"} als Ersatz.

@@ -46,7 +46,7 @@ signin-title = Sign in
 signin-submit = Sign in
 signin-forgot = Forgot your password?
 signin-failed = Email or password is wrong.
-signin-throttled = Too many failed sign-ins. Try again in { $minutes } minutes or reset your password.
+signin-throttled = Too many sign-in attempts. Please wait { $seconds } s before trying again, or reset your password.
 
 forgot-title = Reset your password
 forgot-intro = Enter your email and we will send you a link to choose a new password.
@@ -329,7 +329,7 @@ inbox-note-placeholder = A note for your team…
 inbox-add-note = Add note
 inbox-canned-unknown = That canned response does not exist (any more).
 inbox-text-length = Write some text (4000 characters at most).
-inbox-tag-invalid = A tag needs 1 to 40 characters.
+inbox-tag-invalid = A tag needs 1 to 40 characters, none of , / \ ? #.
 inbox-not-a-member = Conversations can only be assigned to members of this account.
 canned-title = Canned responses
 canned-help = Texts your team reuses. In a reply, type / and the shortcut, or pick one from the list. Placeholders are filled in when sending, as in flows: {"{{contact.first_name}}"}, {"{{account.name}}"}, {"{{reservation.date}}"}, {"{{reservation.time}}"}, and {"{{contact.first_name | default: \"there\"}}"} for a fallback.

@@ -1,7 +1,9 @@
 //! Who is asking: the signed-in user (session cookie), their membership in the account named by the path, or an
 //! API token. Permission checks go through `maitre_domain::allowed`, never inline role comparisons.
+mod client_ip;
 pub mod cookies;
 pub mod csrf;
+pub mod known_device;
 pub mod password;
 
 use axum::extract::{FromRequestParts, RawPathParams};
@@ -12,6 +14,7 @@ use chrono::TimeDelta;
 use maitre_domain::{AccountId, Action, ApiTokenId, Role, allowed};
 use maitre_store::{Account, Session, TenantStore, User};
 
+pub use self::client_ip::client_ip;
 use crate::AppState;
 use crate::error::{ApiError, AppError, PageError};
 
@@ -109,24 +112,4 @@ impl FromRequestParts<AppState> for ApiCaller {
             Err(e) => Err(e.into()),
         }
     }
-}
-
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured to trust it.
-pub fn client_ip(parts: &Parts, state: &AppState) -> String {
-    if state.settings.auth.trust_forwarded_for
-        && let Some(ip) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    {
-        return ip.to_owned();
-    }
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -32,6 +32,23 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// `hash_password` on the blocking pool: argon2 spends tens of milliseconds of CPU, which would hold up every
+/// request sharing the runtime's thread.
+pub async fn hash(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| AppError::Internal(e.into()))?
+}
+
+/// `verify_password` on the blocking pool; `None` checks against `dummy_hash` (an unknown email costs the same).
+pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppError> {
+    let password = password.to_owned();
+    let check = move || match stored {
+        Some(stored) => verify_password(&password, &stored),
+        None => verify_password(&password, dummy_hash()),
+    };
+    tokio::task::spawn_blocking(check).await.map_err(|e| AppError::Internal(e.into()))
+}
+
 /// A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::LazyLock<String> =

@@ -8,6 +8,7 @@ use axum_extra::extract::CookieJar;
 use maitre_domain::{AccountSettings, Action, Locale};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::flash;

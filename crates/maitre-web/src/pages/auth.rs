@@ -3,18 +3,22 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
+use maitre_store::Throttle;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::accounts::{SignUp, sign_up};
 use crate::auth::cookies::{cookie, flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::{dummy_hash, hash_password, verify_password};
+use crate::auth::known_device::{device_cookie, is_known_device};
+use crate::auth::password;
 use crate::auth::{SESSION_COOKIE, SignedIn, client_ip};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
@@ -113,8 +117,9 @@ async fn signin_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
     render(&SigninPage { ctx: Ctx::anonymous(env), error: None, email: String::new() })
 }
 
-/// Verifies a password with throttling per email and per client IP, both counted in the database so every
-/// node shares them.
+/// Verifies a password, paced per email address and per client IP (or, from a known device, per that device's
+/// person) in the database, so every node shares the counts. The attempt takes its slot before the password is
+/// checked: parallel attempts cannot all reach the check.
 async fn signin(
     State(state): State<AppState>,
     env: PageEnv,
@@ -123,40 +128,43 @@ async fn signin(
 ) -> Result<Response, PageError> {
     let tr = Tr::new(env.browser_locale);
     let auth = &state.settings.auth;
-    let window = TimeDelta::minutes(auth.throttle_window_minutes.into());
-    let email = form.email.trim().to_lowercase();
-    let email_key = format!("email:{email}");
-    let ip_key = format!("ip:{}", client_ip(&parts, &state));
     let store = &state.store;
-    let throttled = store.recent_login_failures(&email_key, window).await? >= i64::from(auth.max_failures_per_email)
-        || store.recent_login_failures(&ip_key, window).await? >= i64::from(auth.max_failures_per_ip);
+    let email = form.email.trim().to_lowercase();
+    let (user, hash) = match store.credentials(&email).await {
+        Ok((user, hash)) => (Some(user), Some(hash)),
+        Err(maitre_store::StoreError::NotFound) => (None, None),
+        Err(e) => return Err(e.into()),
+    };
+    let jar = CookieJar::from_headers(&parts.headers);
+    let known = user.as_ref().filter(|u| is_known_device(&state, &jar, u.id));
+    let max_delay = TimeDelta::minutes(auth.throttle_window_minutes.into());
+    let ip_key = format!("ip:{}", client_ip(&parts, &state));
+    let (account_key, ip) = match known {
+        Some(u) => (format!("device:{}", u.id), None),
+        None => (format!("email:{email}"), Some(ip_key.as_str())),
+    };
+    let mut keys = vec![(account_key.as_str(), Throttle { free: auth.max_failures_per_email, max_delay })];
+    keys.extend(ip.map(|ip| (ip, Throttle { free: auth.max_failures_per_ip, max_delay })));
     let fail = |status, msg: String| {
         let page = SigninPage { ctx: Ctx::anonymous(env), error: Some(msg), email: form.email.clone() };
         Ok::<_, PageError>((status, render(&page)?).into_response())
     };
-    if throttled {
-        let msg = tr.t1("signin-throttled", "minutes", &auth.throttle_window_minutes.to_string());
-        return fail(axum::http::StatusCode::TOO_MANY_REQUESTS, msg);
+    if let Some(wait) = store.take_login_attempt(&keys).await? {
+        let seconds = wait.as_millis().div_ceil(1000).to_string();
+        let mut res = fail(StatusCode::TOO_MANY_REQUESTS, tr.t1("signin-throttled", "seconds", &seconds))?;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::try_from(seconds).map_err(|e| AppError::Internal(e.into()))?);
+        return Ok(res);
     }
-    let (user, hash) = match store.credentials(&email).await {
-        Ok((user, hash)) => (Some(user), hash),
-        Err(maitre_store::StoreError::NotFound) => (None, dummy_hash().to_owned()),
-        Err(e) => return Err(e.into()),
-    };
-    let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    state.metrics().password_checks.inc();
+    let ok = password::verify(&form.password, hash).await?;
     match user {
         Some(user) if ok => {
-            store.clear_login_failures(&email_key).await?;
+            store.login_succeeded(&account_key, ip).await?;
             let jar = start_session(&state, &parts, user.id).await?;
             Ok((jar, Redirect::to("/")).into_response())
         }
-        _ => {
-            store.record_login_failure(&[&email_key, &ip_key], window).await?;
-            fail(axum::http::StatusCode::UNAUTHORIZED, tr.t("signin-failed"))
-        }
+        _ => fail(StatusCode::UNAUTHORIZED, tr.t("signin-failed")),
     }
 }
 
@@ -169,7 +177,8 @@ pub(crate) async fn start_session(
     let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     state.store.create_session(user, &token, agent, &client_ip(parts, state)).await?;
     let age = time::Duration::days(state.settings.auth.session_idle_days.into());
-    Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))))
+    // The browser becomes a known device of this person (see `known_device`).
+    Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))).add(device_cookie(state, user)))
 }
 
 async fn signout(
@@ -269,7 +278,7 @@ async fn reset(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response, PageError> {
     let tr = Tr::new(env.browser_locale);
-    let hash = match hash_password(&form.password) {
+    let hash = match password::hash(&form.password).await {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => {
             let page = ResetPage { ctx: Ctx::anonymous(env), token: form.token, valid: true, error: Some(msg) };

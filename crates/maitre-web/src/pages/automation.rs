@@ -11,6 +11,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_gateway::flows::{AutomationInput, KeyChange};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;

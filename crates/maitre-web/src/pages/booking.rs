@@ -12,6 +12,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, BookingSettings, NewResource, NewService};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Choice, Ctx, PageEnv, form_field, render};
 use crate::AppState;
 use crate::auth::Member;

@@ -17,6 +17,7 @@ use maitre_store::{Reservation, ReservationQuery};
 use serde::Deserialize;
 
 use super::reservations::{BULK_LIMIT, account_tz};
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;

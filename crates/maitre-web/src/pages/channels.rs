@@ -11,6 +11,7 @@ use maitre_domain::{Action, ChannelId};
 use maitre_gateway::ConnectError;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;

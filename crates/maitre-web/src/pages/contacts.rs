@@ -10,12 +10,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use maitre_domain::contacts::{FieldDef, FieldKind, parse_email, parse_phone, parse_tag, parse_text};
+use maitre_domain::contacts::{FieldDef, FieldKind, Tag, parse_email, parse_phone, parse_text};
 use maitre_domain::{AccountId, Action};
 use maitre_store::{Actor, Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
 use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
@@ -362,9 +363,9 @@ pub(crate) fn check_edit(
     let tags = match tags {
         None => None,
         Some(list) => {
-            let mut out: Vec<String> = Vec::new();
+            let mut out: Vec<Tag> = Vec::new();
             for t in list {
-                let tag = parse_tag(t).map_err(|e| Invalid::new("tags", e))?;
+                let tag = Tag::parse(t).map_err(|e| Invalid::new("tags", e))?;
                 if !out.contains(&tag) {
                     out.push(tag);
                 }
@@ -428,7 +429,7 @@ async fn add_tag(
     CsrfForm(form): CsrfForm<TagForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
-    let tag = parse_tag(&form.tag).map_err(|e| AppError::Validation(e.to_string()))?;
+    let tag = Tag::parse(&form.tag).map_err(|e| AppError::Validation(e.to_string()))?;
     m.tenant.add_contact_tag(&id, &tag).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::flow_form::{self, NODE_TYPES, NodeCard, Op, TRIGGER_TYPES, TriggerCard};
 use super::flows::{flow_name, template_name};
+use super::url::filters;
 use super::{Ctx, PageEnv, flow_graph, form_field, render};
 use crate::AppState;
 use crate::auth::Member;

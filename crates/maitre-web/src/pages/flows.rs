@@ -11,6 +11,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_gateway::flows::install_template;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, flow_editor, render};
 use crate::AppState;
 use crate::auth::Member;

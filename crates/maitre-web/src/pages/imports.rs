@@ -19,6 +19,7 @@ use maitre_domain::{AccountId, Action, ChannelId};
 use maitre_store::{Channel, ContactImport};
 use serde::Serialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;

@@ -9,11 +9,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maitre_domain::contacts::Tag;
 use maitre_domain::{Action, ChannelId, UserId};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
 use super::inbox_items::{ItemView, item_view, kind_label};
+use super::url::{filters, segment};
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
@@ -122,10 +124,10 @@ fn base(m: &Member) -> String {
     format!("/a/{}/inbox", m.account.id)
 }
 
-fn row_view(tr: &Tr, base: &str, c: ConversationView) -> RowView {
+fn row_view(tr: &Tr, base: &str, c: ConversationView) -> Result<RowView, AppError> {
     let preview = if c.preview.is_empty() { kind_label(tr, &c.preview_kind) } else { c.preview };
-    RowView {
-        href: format!("{base}/{}", c.id),
+    Ok(RowView {
+        href: format!("{base}/{}", segment(&c.id)?),
         contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
         channel: format!("{} · {}", c.channel_name, c.platform),
         preview: preview.chars().take(120).collect(),
@@ -137,7 +139,7 @@ fn row_view(tr: &Tr, base: &str, c: ConversationView) -> RowView {
         tags: c.tags,
         closed: c.status == "closed",
         id: c.id,
-    }
+    })
 }
 
 struct Listed {
@@ -171,7 +173,7 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
     let page = m.tenant.inbox(&query).await?;
     let base = base(m);
     Ok(Listed {
-        rows: page.items.into_iter().map(|c| row_view(tr, &base, c)).collect(),
+        rows: page.items.into_iter().map(|c| row_view(tr, &base, c)).collect::<Result<_, _>>()?,
         older: page.next,
         narrowed: filter != Filter::Open || query.channel.is_some() || query.tag.is_some() || query.search.is_some(),
     })
@@ -295,9 +297,9 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
     let me = m.signed.user.id;
     let conv = m.tenant.conversation(id, me).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let base = format!("{}/{}", base(m), conv.id);
+    let base = format!("{}/{}", base(m), segment(&conv.id)?);
     let can_work = m.may(Action::WorkInbox);
-    let items = m.tenant.thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, &base, can_work, i)).collect();
+    let items = m.tenant.thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
     m.tenant.mark_read(&conv.id, me).await?;
     let window = window_rule(&tr, &conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =
@@ -547,10 +549,11 @@ async fn add_tag(
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
-    match m.tenant.add_tag(&id, &form.tag).await {
-        Ok(()) => Ok(back(&m, &id)),
-        Err(e) => refused(&state, env, &m, &id, input_error(&tr, e)).await,
-    }
+    let Ok(tag) = Tag::parse(&form.tag) else {
+        return refused(&state, env, &m, &id, AppError::Validation(tr.t("inbox-tag-invalid"))).await;
+    };
+    m.tenant.add_tag(&id, &tag).await?;
+    Ok(back(&m, &id))
 }
 
 async fn remove_tag(

@@ -21,7 +21,7 @@ pub(super) struct ItemView {
     pub status: String,
     pub status_label: String,
     pub error: String,
-    pub retry: Option<String>,
+    pub retry: bool,
 }
 
 pub(super) struct MediaView {
@@ -36,7 +36,7 @@ pub(super) fn kind_label(tr: &Tr, kind: &str) -> String {
     tr.t(&format!("msg-kind-{}", kind.replace('_', "-")))
 }
 
-fn message_view(tr: &Tr, base: &str, can_work: bool, m: ThreadMessage) -> ItemView {
+fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
     let button = matches!(m.kind.as_str(), "quick_reply" | "postback" | "button" | "interactive_reply");
     let label = match m.kind.as_str() {
         "text" | "command" => String::new(),
@@ -93,14 +93,14 @@ fn message_view(tr: &Tr, base: &str, can_work: bool, m: ThreadMessage) -> ItemVi
         reference,
         meta: [author, format_time(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
         status_label: if out { tr.t(&format!("msg-status-{}", m.status)) } else { String::new() },
-        retry: (out && m.status == "failed" && can_work).then(|| format!("{base}/messages/{}/retry", m.id)),
+        retry: out && m.status == "failed" && can_work,
         status: m.status,
         error: m.error,
         id: m.id,
     }
 }
 
-pub(super) fn item_view(tr: &Tr, base: &str, can_work: bool, item: ThreadItem) -> ItemView {
+pub(super) fn item_view(tr: &Tr, can_work: bool, item: ThreadItem) -> ItemView {
     let plain = |class, id: String, body: String, meta: String| ItemView {
         class,
         id,
@@ -112,10 +112,10 @@ pub(super) fn item_view(tr: &Tr, base: &str, can_work: bool, item: ThreadItem) -
         status: String::new(),
         status_label: String::new(),
         error: String::new(),
-        retry: None,
+        retry: false,
     };
     match item {
-        ThreadItem::Message(m) => message_view(tr, base, can_work, m),
+        ThreadItem::Message(m) => message_view(tr, can_work, m),
         ThreadItem::Note(n) => {
             let author = n.author.unwrap_or_else(|| tr.t("actor-api"));
             let meta = format!("{} · {author} · {}", tr.t("inbox-note"), format_time(n.at));

@@ -15,12 +15,13 @@ use maitre_domain::{AccountId, Action, Role};
 use maitre_store::{InviteLink, InviteState, StoreError};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::accounts::{parse_email, parse_person_name};
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::hash_password;
+use crate::auth::password;
 use crate::auth::{Member, SignedIn, signed_in};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
@@ -233,7 +234,10 @@ async fn sign_up(
     CsrfForm(form): CsrfForm<SignUpForm>,
 ) -> Result<Response, PageError> {
     let locale = env.browser_locale;
-    let checked = parse_person_name(&form.name).and_then(|name| Ok((name.to_owned(), hash_password(&form.password)?)));
+    let checked = match parse_person_name(&form.name) {
+        Ok(name) => password::hash(&form.password).await.map(|hash| (name.to_owned(), hash)),
+        Err(e) => Err(e),
+    };
     let (name, hash) = match checked {
         Ok(ok) => ok,
         Err(AppError::Validation(msg)) => {

@@ -9,11 +9,12 @@ use maitre_domain::Locale;
 use maitre_store::Session;
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::{flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::{hash_password, verify_password};
+use crate::auth::password;
 use crate::auth::{SESSION_COOKIE, SignedIn};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Tr, ui_locales};
@@ -101,14 +102,10 @@ async fn change_password(
 ) -> Result<Response, PageError> {
     let tr = Tr::new(s.user.locale);
     let (_, stored) = state.store.credentials(&s.user.email).await?;
-    let current = form.current_password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    if !ok {
+    if !password::verify(&form.current_password, Some(stored)).await? {
         return profile_view(&state, env, &s, Some(tr.t("password-current-wrong"))).await;
     }
-    let hash = match hash_password(&form.new_password) {
+    let hash = match password::hash(&form.new_password).await {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => return profile_view(&state, env, &s, Some(msg)).await,
         Err(e) => return Err(e.into()),

@@ -22,6 +22,7 @@ mod oauth;
 mod operations;
 pub(crate) mod reservations;
 mod team;
+mod url;
 
 use askama::Template;
 use axum::Router;

@@ -11,6 +11,7 @@ use axum_extra::extract::CookieJar;
 use maitre_store::{Cursor, EmailPrefs, UNREAD_CAP};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;

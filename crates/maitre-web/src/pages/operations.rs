@@ -11,6 +11,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{Cursor, JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
 use serde::{Deserialize, Serialize};
 
+use super::url::filters;
 use super::{Choice, Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;

@@ -16,6 +16,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{Booking, Cursor, InvalidCursor, Origin, Reservation, ReservationQuery, Source};
 use serde::{Deserialize, Serialize};
 
+use super::url::filters;
 use super::{Choice, Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;

@@ -10,6 +10,7 @@ use maitre_domain::{AccountId, Action, ApiTokenId, Role, UserId};
 use maitre_store::{ApiToken, Member as TeamMember};
 use serde::Deserialize;
 
+use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;

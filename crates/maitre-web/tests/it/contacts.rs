@@ -24,12 +24,12 @@ pub(crate) async fn setup() -> Setup {
 }
 
 impl Setup {
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!("/a/{}{rest}", self.account)
     }
 
     /// The signed WhatsApp fixture: "Test Guest Alex" (15550002222) asks for a table.
-    async fn guest_writes(&self) -> String {
+    pub(crate) async fn guest_writes(&self) -> String {
         let (status, body) = self.app.post_meta(&fixture("whatsapp/text_message.json")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         self.app.drain().await;

@@ -353,6 +353,54 @@ async fn the_ai_key_is_write_only_on_the_page_and_in_the_api() {
 }
 
 #[tokio::test]
+async fn the_stored_ai_key_does_not_follow_the_base_url_to_another_host() {
+    const KEY: &str = "sk-FAKE-for-the-first-host-only";
+    let s = setup().await;
+    let form = |url: &'static str, key: &'static str| {
+        vec![
+            ("read_together_ms", ""),
+            ("ai_base_url", url),
+            ("ai_model", "m"),
+            ("ai_key", key),
+            ("ai_timeout_ms", "8000"),
+        ]
+    };
+    let page = s.path("/automation");
+    let submit = |fields: Vec<(&'static str, &'static str)>| {
+        let (owner, page) = (&s.owner, page.clone());
+        async move { owner.submit(&page, &page, &fields).await }
+    };
+    assert_eq!(submit(form("https://ai.example/v1", KEY)).await.status, StatusCode::SEE_OTHER);
+    let stored = s.tenant().await.automation_settings().await.unwrap();
+
+    // Only the URL changed, to another host: refused, and nothing stored changes.
+    for elsewhere in ["https://collector.example/v1", "http://ai.example/v1", "https://ai.example:8443/v1"] {
+        let moved = submit(form(elsewhere, "")).await;
+        assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY, "{elsewhere}");
+        assert!(moved.body.contains("enter the API key for it again"), "{}", moved.body);
+    }
+    let now = s.tenant().await.automation_settings().await.unwrap();
+    assert_eq!((now.ai_base_url.as_str(), now.ai_key.as_str()), ("https://ai.example/v1", stored.ai_key.as_str()));
+
+    // Another path on the same host keeps the key; a new host with its own key is fine.
+    assert_eq!(submit(form("https://ai.example/v2", "")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.tenant().await.automation_settings().await.unwrap().ai_key, stored.ai_key);
+    let token = s.app.token(&s.account, Role::Admin).await;
+    let put = |url: &str, key: Option<&str>| json!({ "read_together_ms": null, "ai_base_url": url, "ai_model": "m", "ai_timeout_ms": 8000, "ai_key": key });
+    let (status, body, _) =
+        s.api(&token, Method::PUT, "/api/v1/automation", Some(put("https://collector.example/v1", None))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("enter the API key for it again"), "{body}");
+    let (status, body, _) = s
+        .api(&token, Method::PUT, "/api/v1/automation", Some(put("https://other.example/v1", Some("sk-FAKE-other"))))
+        .await;
+    assert_eq!((status, body["ai_base_url"].as_str()), (StatusCode::OK, Some("https://other.example/v1")), "{body}");
+    let now = s.tenant().await.automation_settings().await.unwrap();
+    let opened = s.app.gateway.vault.open(s.account.parse().unwrap(), &now.ai_key).unwrap();
+    assert_eq!(opened.access_token, "sk-FAKE-other");
+}
+
+#[tokio::test]
 async fn flows_over_the_api_from_draft_to_published_and_simulated() {
     let s = setup().await;
     let token = s.app.token(&s.account, Role::Admin).await;

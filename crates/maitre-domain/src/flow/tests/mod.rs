@@ -20,6 +20,10 @@ use crate::booking::{Availability, ReservationInfo, SlotCheck};
 
 pub const TZ: chrono_tz::Tz = chrono_tz::Europe::Berlin;
 
+pub fn tag(raw: &str) -> crate::contacts::Tag {
+    crate::contacts::Tag::parse(raw).unwrap()
+}
+
 /// 12:00 local on Tuesday 2026-03-10.
 pub fn now() -> DateTime<Utc> {
     "2026-03-10T11:00:00Z".parse().unwrap()

@@ -260,13 +260,21 @@ fn set_tag_ai_handoff_and_end() {
     assert_eq!(
         out.actions,
         vec![
-            Action::Tag { add: vec!["lead".into()], remove: vec!["cold".into()] },
+            Action::Tag { add: vec![tag("lead")], remove: vec![tag("cold")] },
             Action::Ai { prompt: "Antworte Hallo Anna".into(), fallback: "Hallo Anna!".into() },
             Action::Handoff { note: Some("für Trattoria Anna".into()) },
         ]
     );
     assert_eq!(out.state, None);
     assert_eq!(out.ended_vars.unwrap()["greeting"], Value::Text("Hallo Anna".into()));
+}
+
+#[test]
+fn a_tag_node_never_makes_a_tag_that_could_bend_a_url() {
+    let hostile = ["x/../../team/members/0190/remove?", "a#b", "a?b", "..", "a\\b"];
+    let def = flow("t", json!([{ "id": "t", "type": "tag", "add": hostile, "remove": ["VIP", "a/b"] }]));
+    let out = Convo::new(&def).say("go", &Ctx::default().get());
+    assert_eq!(out.actions, vec![Action::Tag { add: vec![], remove: vec![tag("vip")] }]);
 }
 
 fn booking() -> FlowDef {

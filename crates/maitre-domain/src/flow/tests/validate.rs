@@ -107,6 +107,22 @@ fn content_errors() {
 }
 
 #[test]
+fn tags_that_do_not_parse_are_errors() {
+    let found = issues(json!({
+        "triggers": [{ "type": "any_message" }],
+        "start": "t",
+        "nodes": [
+            { "id": "t", "type": "tag", "add": ["ok", "x/../../team/members/1/remove?"], "remove": ["a#b"], "next": "c" },
+            { "id": "c", "type": "condition", "rules": [{ "if": "has_tag", "tag": "?", "next": "e" }] },
+            { "id": "e", "type": "end" }
+        ]
+    }));
+    assert!(has(&found, Severity::Error, Some("t"), "is not a tag"));
+    assert_eq!(found.iter().filter(|i| i.node.as_deref() == Some("t")).count(), 2, "{found:?}");
+    assert!(has(&found, Severity::Error, Some("c"), "\"?\" is not a tag"));
+}
+
+#[test]
 fn vars_from_reserve_and_cancel_resolve() {
     let found = issues(json!({
         "triggers": [{ "type": "any_message" }],
