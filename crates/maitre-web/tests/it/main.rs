@@ -21,4 +21,5 @@ mod notifications;
 mod operations;
 mod reservations;
 mod roles;
+mod tenant_urls;
 mod webhooks;
