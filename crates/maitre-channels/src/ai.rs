@@ -6,10 +6,16 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::egress::{Egress, EgressError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AiError {
+    #[error("AI provider refused: {0}")]
+    Refused(#[from] EgressError),
     #[error("AI provider unreachable or too slow: {0}")]
     Transport(String),
+    #[error("AI provider answered {0} with a redirect, which maitre does not follow")]
+    Redirect(u16),
     #[error("AI provider answered {status}: {message}")]
     Provider { status: u16, message: String },
     #[error("AI provider's answer has no text")]
@@ -42,9 +48,11 @@ struct CompletionMessage {
     content: Option<String>,
 }
 
-/// Asks for one completion. Errors carry the provider's own message (never the key).
-pub async fn complete(http: &reqwest::Client, req: &AiRequest<'_>) -> Result<String, AiError> {
+/// Asks for one completion, through `egress` as the base URL is the account's. Errors carry the provider's own
+/// message (never the key).
+pub async fn complete(egress: &Egress, req: &AiRequest<'_>) -> Result<String, AiError> {
     let url = format!("{}/chat/completions", req.base_url.trim_end_matches('/'));
+    let http = egress.client_for(&url)?;
     let mut messages = Vec::new();
     if !req.system.is_empty() {
         messages.push(json!({ "role": "system", "content": req.system }));
@@ -55,9 +63,12 @@ pub async fn complete(http: &reqwest::Client, req: &AiRequest<'_>) -> Result<Str
     if let Some(key) = req.api_key.filter(|k| !k.is_empty()) {
         call = call.bearer_auth(key);
     }
-    let resp = call.send().await.map_err(|e| AiError::Transport(e.without_url().to_string()))?;
+    let resp = call.send().await.map_err(transport)?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| AiError::Transport(e.without_url().to_string()))?;
+    if status.is_redirection() {
+        return Err(AiError::Redirect(status.as_u16()));
+    }
+    let text = resp.text().await.map_err(transport)?;
     if !status.is_success() {
         return Err(AiError::Provider { status: status.as_u16(), message: provider_message(&text) });
     }
@@ -69,6 +80,18 @@ pub async fn complete(http: &reqwest::Client, req: &AiRequest<'_>) -> Result<Str
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or(AiError::Empty)
+}
+
+/// A failed request, or the resolver's refusal of a private address found in its causes.
+fn transport(e: reqwest::Error) -> AiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if let Some(refused) = c.downcast_ref::<EgressError>() {
+            return AiError::Refused(refused.clone());
+        }
+        cause = c.source();
+    }
+    AiError::Transport(e.without_url().to_string())
 }
 
 /// The `error.message` of an OpenAI- or OpenRouter-style error body, shortened.

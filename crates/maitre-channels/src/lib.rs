@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ai;
+pub mod egress;
 pub mod errors;
 pub mod inbound;
 pub mod outbound;

@@ -62,6 +62,28 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub automation: AutomationDefaults,
     pub jobs: JobSettings,
+    pub ai: AiSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Outbound calls to URLs a business sets (the AI step's endpoint).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiSettings {
+    /// Hosts (`name` or `name:port`) a business may point its AI step at even though they are on a private or
+    /// local network, e.g. `localhost:11434` for an Ollama next to maitre. Every other loopback, private,
+    /// link-local or metadata address is refused.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Who may read `/metrics`. By default the main listener serves it to anyone who can reach it.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A second address serving only `/metrics`; the main listener then no longer serves it.
+    pub listen: Option<SocketAddr>,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
 }
 
 /// The background worker of each node.
@@ -254,6 +276,8 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             automation: AutomationDefaults::default(),
             jobs: JobSettings::default(),
+            ai: AiSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -406,7 +430,23 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let s = Settings { secret_key: Some(Secret::new("hunter2")), ..Default::default() };
-        assert!(!format!("{s:?}").contains("hunter2"));
+        let metrics = MetricsSettings { token: Some(Secret::new("scrape-me")), ..Default::default() };
+        let s = Settings { secret_key: Some(Secret::new("hunter2")), metrics, ..Default::default() };
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("scrape-me"), "{debug}");
+    }
+
+    #[test]
+    fn ai_hosts_and_metrics_come_from_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MAITRE_AI__ALLOWED_HOSTS", "[localhost:11434, ollama]");
+            jail.set_env("MAITRE_METRICS__LISTEN", "127.0.0.1:9100");
+            jail.set_env("MAITRE_METRICS__TOKEN", "scrape-me");
+            let s = load()?;
+            assert_eq!(s.ai.allowed_hosts, ["localhost:11434", "ollama"]);
+            assert_eq!(s.metrics.listen, Some(SocketAddr::from(([127, 0, 0, 1], 9100))));
+            assert_eq!(s.metrics.token.as_ref().map(Secret::expose), Some("scrape-me"));
+            Ok(())
+        });
     }
 }

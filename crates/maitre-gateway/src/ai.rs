@@ -28,7 +28,7 @@ pub async fn complete(gw: &Gateway, tenant: &TenantStore, s: &AutomationSettings
         prompt,
         timeout: Duration::from_millis(s.ai_timeout_ms.clamp(500, 60_000) as u64),
     };
-    match ask(gw.sender.http(), &req).await {
+    match ask(&gw.egress, &req).await {
         Ok(text) => Some(text),
         Err(e) => {
             tracing::warn!(account = %tenant.account_id(), error = %e, "AI step failed; sending the fallback");

@@ -171,6 +171,9 @@ impl Gateway {
         if url.len() > 500 || input.ai_model.len() > 200 {
             return bad("the AI base URL or model name is too long");
         }
+        if !url.is_empty() {
+            self.egress.check(url).await.map_err(|e| FlowError::InvalidSettings(e.to_string()))?;
+        }
         let current = tenant.automation_settings().await?;
         let keeps_key = match &input.ai_key {
             KeyChange::Keep => true,

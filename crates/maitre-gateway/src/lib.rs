@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use maitre_channels::egress::Egress;
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
@@ -35,6 +36,8 @@ pub use vault::{Credentials, Vault, VaultError};
 pub struct Gateway {
     pub store: Store,
     pub sender: Sender,
+    /// The client for URLs a business sets (its AI endpoint), kept off private and local networks.
+    pub egress: Egress,
     pub vault: Vault,
     pub rates: RateLimitSettings,
     /// The server's default read-together pause for a guest's quick messages.
@@ -64,6 +67,7 @@ impl Gateway {
         Ok(Gateway {
             store: store.clone(),
             sender,
+            egress: Egress::new(&settings.ai.allowed_hosts)?,
             vault: Vault::new(secret, &previous),
             rates: settings.rate_limits.clone(),
             read_together_ms: settings.automation.read_together_ms,

@@ -28,8 +28,14 @@ pub use state::{AppState, SecretKey, Services};
 
 /// Builds the whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    // With its own listener, `/metrics` is not served here.
+    let metrics = match state.settings.metrics.listen {
+        None => ops::metrics_routes(),
+        Some(_) => Router::new(),
+    };
     let app = Router::new()
         .merge(ops::routes())
+        .merge(metrics)
         .merge(pages::routes(&state))
         .merge(webhooks::routes())
         .merge(ical::routes())
@@ -47,4 +53,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves only `/metrics` on `listener` (the `metrics.listen` address) until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, ops::metrics_routes().with_state(state)).with_graceful_shutdown(shutdown).await
 }

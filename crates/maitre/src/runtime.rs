@@ -76,6 +76,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), mail = %mailer.describe(), "storage and mail ready");
     let listener =
         tokio::net::TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
+    let metrics_listener = match settings.metrics.listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?),
+        None => None,
+    };
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
     let gateway = Gateway::new(&store, &settings, &secret).context("building the platform client")?;
@@ -105,11 +109,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             let _ = rx.wait_for(|s| *s).await;
         }
     };
+    let metrics = {
+        let (state, stopped) = (state.clone(), stopped());
+        async move {
+            match metrics_listener {
+                Some(listener) => maitre_web::serve_metrics(listener, state, stopped).await,
+                None => Ok(()),
+            }
+        }
+    };
     let server = maitre_web::serve(listener, state, stopped());
     let work = worker.run(stopped());
     // After the signal, in-flight requests and jobs get `grace` to finish before the process exits anyway.
     let result = tokio::select! {
-        (served, ()) = async { tokio::join!(server, work) } => served.context("serving HTTP"),
+        (served, metrics, ()) = async { tokio::join!(server, metrics, work) } => {
+            served.and(metrics).context("serving HTTP")
+        }
         _ = async { stopped().await; tokio::time::sleep(grace).await } => {
             tracing::warn!("in-flight requests or jobs did not finish within the grace period");
             Ok(())

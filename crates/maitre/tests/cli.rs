@@ -462,6 +462,40 @@ async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
     terminate(fakes);
 }
 
+/// `/metrics` closed as the README says: on its own address, behind a token; the main listener no longer has it.
+#[tokio::test]
+async fn metrics_on_their_own_listener_behind_a_token() {
+    let env = Env::new().await;
+    let (listen, metrics) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+    let server = env
+        .cmd(&["serve"])
+        .env("MAITRE_LISTEN", &listen)
+        .env("MAITRE_METRICS__LISTEN", &metrics)
+        .env("MAITRE_METRICS__TOKEN", "scrape-token-0123")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_ok(&format!("http://{listen}/readyz")).await;
+    let http = reqwest::Client::new();
+    let status = |url: String, token: Option<&'static str>| {
+        let req = http.get(url);
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(format!("http://{listen}/metrics"), Some("scrape-token-0123")).await, 404);
+    assert_eq!(status(format!("http://{metrics}/metrics"), None).await, 401);
+    assert_eq!(status(format!("http://{metrics}/metrics"), Some("scrape-token-0124")).await, 401);
+    let scraped = http.get(format!("http://{metrics}/metrics")).bearer_auth("scrape-token-0123").send().await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    assert!(scraped.text().await.unwrap().contains("maitre_job_queue_depth"));
+    assert_eq!(status(format!("http://{metrics}/readyz"), None).await, 404, "only /metrics there");
+    terminate(server);
+}
+
 #[test]
 fn extract_reads_date_time_and_party_size_from_a_message() {
     let out = Command::new(BIN)

@@ -1,6 +1,7 @@
 //! Integration tests for maitre-channels, run against the shared fixtures copied byte for byte
 //! into `tests/fixtures/`. One test binary for the crate keeps link time down.
 
+mod egress;
 mod hostile;
 mod instagram;
 mod messenger;

@@ -228,6 +228,16 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
     assert_eq!(s.replies()[1], "AI answer to: Gast fragt: Und vegane Desserts?", "the provider's answer is sent");
     let call = s.app.fakes.requests().into_iter().find(|r| r.path.ends_with("/chat/completions")).unwrap();
     assert_eq!(call.body["model"], "test-model");
+
+    // The same fake under a name that resolves to loopback is not on the operator's list: refused when called
+    // (as if the name had resolved elsewhere when the URL was saved), so the key never leaves.
+    let by_name = s.app.fakes.ai_url().replace("127.0.0.1", "localhost");
+    s.tenant.put_automation_settings(&AutomationSettings { ai_base_url: by_name, ..ai }).await.unwrap();
+    s.dm("Und Kaffee?").await;
+    s.app.drain().await;
+    assert_eq!(s.replies()[2], "Wir melden uns!", "refused: the fallback");
+    let calls = s.app.fakes.requests().into_iter().filter(|r| r.path.ends_with("/chat/completions")).count();
+    assert_eq!(calls, 1, "nothing reached the loopback address");
 }
 
 /// The contact of a conversation, through the store's step input.

@@ -94,6 +94,8 @@ impl TestApp {
         settings.platforms.instagram_api_url = fakes.instagram_api_url();
         settings.platforms.telegram_url = fakes.telegram_url();
         settings.platforms.timeout_secs = 2;
+        // The fake AI provider is on loopback: allowed as an operator allows a local Ollama.
+        settings.ai.allowed_hosts = vec![fakes.base_url().trim_start_matches("http://").to_owned()];
         settings.meta.app_secret = Some(Secret::new(META_APP_SECRET));
         settings.meta.verify_token = Some(Secret::new(META_VERIFY_TOKEN));
         // Tests drive the clock by hand: flows read each message at once unless a test asks for a pause.

@@ -22,6 +22,23 @@ async fn health_readiness_and_metrics() {
 }
 
 #[tokio::test]
+async fn metrics_with_a_token_answer_only_its_bearer() {
+    let app = TestApp::spawn_with(|s| s.metrics.token = Some(maitre_config::Secret::new("scrape-0123456789"))).await;
+    let c = reqwest::Client::new();
+    let url = app.url("/metrics");
+    let anonymous = c.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    for wrong in ["scrape-012345678", "scrape-0123456789x", ""] {
+        assert_eq!(c.get(&url).bearer_auth(wrong).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{wrong}");
+    }
+    let scraped = c.get(&url).bearer_auth("scrape-0123456789").send().await.unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("maitre_job_queue_depth"));
+    assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK, "health stays open");
+}
+
+#[tokio::test]
 async fn every_response_has_a_request_id_and_security_headers() {
     let app = TestApp::spawn().await;
     let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

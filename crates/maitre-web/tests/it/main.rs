@@ -26,5 +26,6 @@ mod reservations;
 mod roles;
 mod signin_throttle;
 mod tags;
+mod tenant_urls;
 mod trust;
 mod webhooks;
