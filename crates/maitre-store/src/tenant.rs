@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::clock::from_ms;
 use crate::secrets::{hash_token, new_token};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 #[derive(Clone)]
 pub struct TenantStore {
@@ -182,6 +182,7 @@ impl TenantStore {
     /// longer grant. Demoting the last owner is refused (Conflict "last_owner").
     pub async fn set_role(&self, user: UserId, role: Role) -> Result<Withdrawn> {
         let mut tx = self.store.writes.begin().await?;
+        lock_team(&mut tx, self.store.backend, self.account).await?;
         let done = sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -202,6 +203,7 @@ impl TenantStore {
     /// refused (Conflict "last_owner").
     pub async fn remove_member(&self, user: UserId) -> Result<Withdrawn> {
         let mut tx = self.store.writes.begin().await?;
+        lock_team(&mut tx, self.store.backend, self.account).await?;
         let done = sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -327,6 +329,19 @@ fn member_from(r: MemberRow) -> Result<Member> {
         role: parse(&r.role)?,
         joined_at: from_ms(r.created_at),
     })
+}
+
+/// Serialises changes to one account's team, so that two concurrent demotions cannot each see the other owner and
+/// leave none. SQLite's single writer already runs write transactions one at a time. `NO KEY UPDATE` leaves rows
+/// referencing the account free to be written meanwhile.
+async fn lock_team(tx: &mut sqlx::AnyConnection, backend: Backend, account: AccountId) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(account.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Every account keeps at least one owner; checked inside the changing transaction.

@@ -1,15 +1,19 @@
-//! Team changes: what a member handed out goes with their power.
+//! Team changes: what a member handed out goes with their power, and an account never loses its last owner.
 use chrono::TimeDelta;
 use maitre_domain::{AccountId, Role, UserId};
 use maitre_store::{InviteState, StoreError, TenantStore, TokenCreator, Withdrawn};
 
-use super::{account, store};
+use super::{account, futures_join_all, store};
 
 /// `email`'s user (made with an account of their own) joins `tenant`'s account with `role`.
 async fn join(store: &maitre_store::Store, tenant: &TenantStore, email: &str, role: Role) -> UserId {
     let (_, user) = account(store, &format!("{email}'s own"), email).await;
     tenant.add_member(user, role).await.unwrap();
     user
+}
+
+async fn owners(tenant: &TenantStore) -> usize {
+    tenant.members().await.unwrap().iter().filter(|m| m.role == Role::Owner).count()
 }
 
 #[tokio::test]
@@ -59,4 +63,37 @@ async fn demoting_revokes_only_what_the_new_role_may_not_grant() {
     let withdrawn = tenant.set_role(other, Role::Agent).await.unwrap();
     assert_eq!(withdrawn, Withdrawn { tokens: vec!["admin".into()], invites: vec!["v@example.com".into()] });
     assert_eq!(tenant.set_role(other, Role::Owner).await.unwrap(), Withdrawn::default(), "promotion takes nothing");
+}
+
+#[tokio::test]
+async fn two_owners_demoting_each_other_at_once_leave_exactly_one_owner() {
+    let (store, _, _db) = store().await;
+    let (a, first) = account(&store, "Alpha", "a@example.com").await;
+    let (tenant, _) = store.tenant_for_member(first, a).await.unwrap();
+    let second = join(&store, &tenant, "b@example.com", Role::Owner).await;
+    for round in 0..10 {
+        let demote = |user| {
+            let tenant = tenant.clone();
+            async move { tenant.set_role(user, Role::Admin).await }
+        };
+        let results = futures_join_all([demote(first), demote(second)]).await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "round {round}: {results:?}");
+        let refused = results.into_iter().find_map(Result::err).unwrap();
+        assert!(
+            matches!(refused, StoreError::Conflict { ref constraint } if constraint == "last_owner"),
+            "{refused:?}"
+        );
+        assert_eq!(owners(&tenant).await, 1, "round {round}");
+        for user in [first, second] {
+            tenant.set_role(user, Role::Owner).await.unwrap();
+        }
+    }
+    // Removal races the same way.
+    let remove = |user| {
+        let tenant = tenant.clone();
+        async move { tenant.remove_member(user).await }
+    };
+    let results = futures_join_all([remove(first), remove(second)]).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(owners(&tenant).await, 1);
 }
