@@ -176,3 +176,28 @@ async fn a_removed_or_demoted_admin_leaves_no_working_tokens_or_invitations_behi
     assert!(owner.get(&team).await.body.contains("API tokens they created were revoked: zapier."));
     assert_eq!(api_status(&app, &token).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn malformed_invitation_links_get_a_clear_page() {
+    let app = TestApp::spawn().await;
+    let (c, _) = app.signup("Roma", "owner@example.com").await;
+    let long = format!("/invites/mi_{}", "x".repeat(5000));
+    // Text that is no token: the link's own page says so.
+    for link in ["/invites/%00", "/invites/a%2Fb", "/invites/%20", long.as_str()] {
+        let page = c.get(link).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{link}");
+        assert!(page.body.contains("This invitation link is not valid."), "{link}: {}", page.body);
+    }
+    // Not even text (bad percent-encoding): the ordinary 404 page, not the framework's plain-text rejection.
+    let garbled = "/invites/%FF%FE";
+    let csrf = c.get("/me").await.csrf();
+    let sign_up = [("_csrf", csrf.as_str()), ("name", "Mallory"), ("password", PASSWORD)];
+    for page in [
+        c.get(garbled).await,
+        c.post_form(garbled, &sign_up).await,
+        c.post_form(&format!("{garbled}/accept"), &sign_up[..1]).await,
+    ] {
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.body.contains("This page does not exist"), "{}", page.body);
+    }
+}
