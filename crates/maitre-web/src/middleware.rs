@@ -35,7 +35,10 @@ pub fn apply(app: Router<AppState>, state: &AppState) -> Router<AppState> {
                 "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; \
                  frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
-        ));
+        ))
+        // Pages, exports and feeds carry personal data: no cache keeps them unless a response says otherwise
+        // (static assets do).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let hsts = state.cookie_secure().then(|| {
         SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
