@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::accounts::{SignUp, sign_up};
 use crate::auth::cookies::{cookie, flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::{dummy_hash, hash_password, verify_password};
+use crate::auth::password::{SAME_PASSWORD, dummy_hash, hash_password, verify_password};
 use crate::auth::{SESSION_COOKIE, SignedIn, client_ip};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
@@ -269,7 +269,14 @@ async fn reset(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response, PageError> {
     let tr = Tr::new(env.browser_locale);
-    let hash = match hash_password(&form.password) {
+    let checked = match state.store.password_reset_user(&form.token).await {
+        Ok(user) if is_current_password(&state, user, &form.password).await? => {
+            Err(AppError::Validation(SAME_PASSWORD.into()))
+        }
+        // An unknown or used link: redeeming below says so.
+        _ => hash_password(&form.password),
+    };
+    let hash = match checked {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => {
             let page = ResetPage { ctx: Ctx::anonymous(env), token: form.token, valid: true, error: Some(msg) };
@@ -286,6 +293,16 @@ async fn reset(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `password` is `user`'s current one.
+async fn is_current_password(state: &AppState, user: maitre_domain::UserId, password: &str) -> Result<bool, AppError> {
+    let email = state.store.user_by_id(user).await?.email;
+    let (_, stored) = state.store.credentials(&email).await?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::{flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::{hash_password, verify_password};
+use crate::auth::password::{SAME_PASSWORD, hash_password, verify_password};
 use crate::auth::{SESSION_COOKIE, SignedIn};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Tr, ui_locales};
@@ -107,6 +107,9 @@ async fn change_password(
         .map_err(|e| AppError::Internal(e.into()))?;
     if !ok {
         return profile_view(&state, env, &s, Some(tr.t("password-current-wrong"))).await;
+    }
+    if form.new_password == form.current_password {
+        return profile_view(&state, env, &s, Some(SAME_PASSWORD.into())).await;
     }
     let hash = match hash_password(&form.new_password) {
         Ok(h) => h,

@@ -19,6 +19,7 @@ mod invites;
 mod isolation;
 mod notifications;
 mod operations;
+mod passwords;
 mod reservations;
 mod roles;
 mod webhooks;
