@@ -70,7 +70,7 @@ pub use reservations::{
     Booking, Origin, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, Reservation, ReservationQuery, Source,
 };
 pub use secrets::{hash_token, new_token};
-pub use tenant::{Account, ApiToken, Member, TenantStore};
+pub use tenant::{Account, ApiToken, Member, TenantStore, TokenCreator, Withdrawn};
 pub use users::{Session, User};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

@@ -2,13 +2,14 @@
 //! filtered by that id; it can only be made by `Store::tenant_for_*`: after a membership, API token or operator check,
 //! or for a job this system enqueued for that account (from a verified webhook route).
 use chrono::{DateTime, Utc};
+use maitre_domain::permissions::can_assign_role;
 use maitre_domain::{AccountId, AccountSettings, ApiTokenId, Currency, Role, UserId};
 // `AssertSqlSafe` marks queries assembled from this file's constants only, never from input.
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::clock::from_ms;
 use crate::secrets::{hash_token, new_token};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 #[derive(Clone)]
 pub struct TenantStore {
@@ -39,6 +40,23 @@ pub struct ApiToken {
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Who made an API token: a member's tokens go when the member goes (or loses the power to grant them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCreator {
+    Member(UserId),
+    /// Whoever runs `maitre admin` against the database.
+    Operator,
+}
+
+/// What a removed or demoted member had handed out and lost with their power, for whoever made the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// Names of the API tokens they created that were revoked.
+    pub tokens: Vec<String>,
+    /// Addresses of their pending invitations that were withdrawn.
+    pub invites: Vec<String>,
 }
 
 #[derive(FromRow)]
@@ -160,9 +178,11 @@ impl TenantStore {
         Ok(())
     }
 
-    /// Changes a member's role. Demoting the last owner is refused (Conflict "last_owner").
-    pub async fn set_role(&self, user: UserId, role: Role) -> Result<()> {
+    /// Changes a member's role, revoking the API tokens and pending invitations they made with a role they may no
+    /// longer grant. Demoting the last owner is refused (Conflict "last_owner").
+    pub async fn set_role(&self, user: UserId, role: Role) -> Result<Withdrawn> {
         let mut tx = self.store.writes.begin().await?;
+        lock_team(&mut tx, self.store.backend, self.account).await?;
         let done = sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -173,13 +193,17 @@ impl TenantStore {
             return Err(StoreError::NotFound);
         }
         ensure_an_owner(&mut tx, self.account).await?;
+        let beyond: Vec<Role> = Role::ALL.into_iter().filter(|r| !can_assign_role(role, *r)).collect();
+        let withdrawn = self.withdraw(&mut tx, user, &beyond).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(withdrawn)
     }
 
-    /// Removes a member. Removing the last owner is refused (Conflict "last_owner").
-    pub async fn remove_member(&self, user: UserId) -> Result<()> {
+    /// Removes a member with every API token and pending invitation they made. Removing the last owner is
+    /// refused (Conflict "last_owner").
+    pub async fn remove_member(&self, user: UserId) -> Result<Withdrawn> {
         let mut tx = self.store.writes.begin().await?;
+        lock_team(&mut tx, self.store.backend, self.account).await?;
         let done = sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
             .bind(self.id())
             .bind(user.to_string())
@@ -189,17 +213,62 @@ impl TenantStore {
             return Err(StoreError::NotFound);
         }
         ensure_an_owner(&mut tx, self.account).await?;
+        let withdrawn = self.withdraw(&mut tx, user, &Role::ALL).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(withdrawn)
+    }
+
+    /// Revokes `user`'s live API tokens and pending invitations that carry one of `roles`.
+    async fn withdraw(&self, tx: &mut sqlx::AnyConnection, user: UserId, roles: &[Role]) -> Result<Withdrawn> {
+        let tokens = self.revoke_made_by(tx, user, roles, "api_tokens", "name", "created_by = $2").await?;
+        let pending = "invited_by = $2 AND accepted_at IS NULL";
+        let invites = self.revoke_made_by(tx, user, roles, "invites", "email", pending).await?;
+        Ok(Withdrawn { tokens, invites })
+    }
+
+    /// Revokes the live rows of `table` that `made_by` picks and that carry one of `roles`; returns their `shown`
+    /// column, sorted. The names come from `withdraw`'s constants only.
+    async fn revoke_made_by(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        user: UserId,
+        roles: &[Role],
+        table: &str,
+        shown: &str,
+        made_by: &str,
+    ) -> Result<Vec<String>> {
+        if roles.is_empty() {
+            return Ok(vec![]);
+        }
+        let listed = (0..roles.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let q = format!(
+            "UPDATE {table} SET revoked_at = $3 WHERE account_id = $1 AND {made_by} AND revoked_at IS NULL \
+             AND role IN ({listed}) RETURNING {shown}"
+        );
+        let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(q))
+            .bind(self.id())
+            .bind(user.to_string())
+            .bind(self.store.now_ms());
+        for r in roles {
+            query = query.bind(r.as_str());
+        }
+        let mut names = query.fetch_all(&mut *tx).await?;
+        names.sort();
+        Ok(names)
     }
 
     /// Creates an API token and returns it with its secret, which is shown once and stored only as a hash.
-    pub async fn create_api_token(&self, name: &str, role: Role) -> Result<(ApiToken, String)> {
+    pub async fn create_api_token(&self, name: &str, role: Role, by: TokenCreator) -> Result<(ApiToken, String)> {
         let id = ApiTokenId::new();
         let secret = new_token("mt");
         let now = self.store.now_ms();
+        let creator = match by {
+            TokenCreator::Member(user) => Some(user.to_string()),
+            TokenCreator::Operator => None,
+        };
         sqlx::query(
-            "INSERT INTO api_tokens (account_id, id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens (account_id, id, name, role, token_hash, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(self.id())
         .bind(id.to_string())
@@ -207,6 +276,7 @@ impl TenantStore {
         .bind(role.as_str())
         .bind(hash_token(&secret))
         .bind(now)
+        .bind(creator)
         .execute(&self.store.write)
         .await?;
         let token = ApiToken { id, name: name.trim().to_owned(), role, created_at: from_ms(now), last_used_at: None };
@@ -259,6 +329,19 @@ fn member_from(r: MemberRow) -> Result<Member> {
         role: parse(&r.role)?,
         joined_at: from_ms(r.created_at),
     })
+}
+
+/// Serialises changes to one account's team, so that two concurrent demotions cannot each see the other owner and
+/// leave none. SQLite's single writer already runs write transactions one at a time. `NO KEY UPDATE` leaves rows
+/// referencing the account free to be written meanwhile.
+async fn lock_team(tx: &mut sqlx::AnyConnection, backend: Backend, account: AccountId) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(account.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Every account keeps at least one owner; checked inside the changing transaction.

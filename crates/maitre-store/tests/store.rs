@@ -1,7 +1,7 @@
 //! Store behaviour on the backend chosen by MAITRE_TEST_DATABASE_URL (SQLite by default): one body, both backends.
 use chrono::{TimeDelta, TimeZone, Utc};
 use maitre_domain::{AccountSettings, Locale, Role};
-use maitre_store::{Clock, NewAccount, RoutedItem, Store, StoreError};
+use maitre_store::{Clock, NewAccount, RoutedItem, Store, StoreError, TokenCreator};
 use maitre_testkit::TestDb;
 
 #[path = "store/contacts.rs"]
@@ -12,6 +12,8 @@ mod notifications;
 mod reservations;
 #[path = "store/steps.rs"]
 mod steps;
+#[path = "store/team.rs"]
+mod team;
 
 async fn store() -> (Store, Clock, TestDb) {
     let db = TestDb::new().await;
@@ -103,7 +105,7 @@ async fn a_tenant_handle_reaches_only_its_own_account() {
     assert!(matches!(store.tenant_for_member(a_owner, b).await, Err(StoreError::NotFound)), "no membership, no handle");
     let (alpha, _) = store.tenant_for_member(a_owner, a).await.unwrap();
     let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
-    let (b_token, _) = beta.create_api_token("b", Role::Admin).await.unwrap();
+    let (b_token, _) = beta.create_api_token("b", Role::Admin, TokenCreator::Operator).await.unwrap();
 
     assert!(matches!(alpha.member(b_owner).await, Err(StoreError::NotFound)));
     assert!(matches!(alpha.set_role(b_owner, Role::Viewer).await, Err(StoreError::NotFound)));
@@ -121,7 +123,7 @@ async fn api_tokens_resolve_to_their_account_and_role_until_revoked() {
     let (store, _, _db) = store().await;
     let (a, owner) = account(&store, "Alpha", "a@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
-    let (token, secret) = tenant.create_api_token("script", Role::Agent).await.unwrap();
+    let (token, secret) = tenant.create_api_token("script", Role::Agent, TokenCreator::Operator).await.unwrap();
     let (via_token, role, id) = store.tenant_for_api_token(&secret).await.unwrap();
     assert_eq!((via_token.account_id(), role, id), (a, Role::Agent, token.id));
     assert!(tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(), "use is recorded");

@@ -58,9 +58,6 @@ async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result
                 .done(),
         );
     }
-    Ok((
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
-        calendar.done().to_string(),
-    )
-        .into_response())
+    // Not cached anywhere (the default `no-store`): it lists guests' names and phone numbers.
+    Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], calendar.done().to_string()).into_response())
 }

@@ -1,5 +1,6 @@
 //! The layers every request passes: request id, tracing, panic catching, security headers, metrics, timeout,
 //! body size limit, refusal of NUL characters.
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -35,7 +36,10 @@ pub fn apply(app: Router<AppState>, state: &AppState) -> Router<AppState> {
                 "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; \
                  frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
-        ));
+        ))
+        // Pages, exports and feeds carry personal data: no cache keeps them unless a response says otherwise
+        // (static assets do).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let hsts = state.cookie_secure().then(|| {
         SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
@@ -53,9 +57,24 @@ pub fn apply(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok());
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = id)
+            let path = loggable_path(req.uri().path());
+            tracing::info_span!("request", method = %req.method(), %path, request_id = id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Paths whose next segment is a credential: a calendar feed's token, an invitation's.
+const SECRET_SEGMENT_AFTER: [&str; 2] = ["/ical/", "/invites/"];
+
+/// The request path as logs may keep it: credential segments masked.
+fn loggable_path(path: &str) -> Cow<'_, str> {
+    for prefix in SECRET_SEGMENT_AFTER {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}***{tail}").into();
+        }
+    }
+    path.into()
 }
 
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -96,4 +115,18 @@ async fn map_framework_rejections(req: Request, next: Next) -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     PageError(AppError::Internal(anyhow::anyhow!("handler panicked"))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn credential_segments_never_reach_the_logs() {
+        assert_eq!(loggable_path("/ical/cal_s3cret.ics"), "/ical/***");
+        assert_eq!(loggable_path("/invites/mi_s3cret"), "/invites/***");
+        assert_eq!(loggable_path("/invites/mi_s3cret/accept"), "/invites/***/accept");
+        assert_eq!(loggable_path("/a/0190/team/invites"), "/a/0190/team/invites", "not a credential");
+        assert_eq!(loggable_path("/signin"), "/signin");
+    }
 }

@@ -6,7 +6,7 @@ use maitre_domain::flow::templates;
 use maitre_domain::{AccountId, ApiTokenId, Locale, Role};
 use maitre_gateway::flows::{FlowError, install_template};
 use maitre_gateway::{ConnectError, Gateway, Grant, Platform};
-use maitre_store::{Store, TenantStore};
+use maitre_store::{Store, TenantStore, TokenCreator};
 use maitre_web::accounts::{SignUp, add_member, sign_up};
 
 use crate::runtime::{connect, secret_key};
@@ -149,7 +149,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         }
         AdminCommand::CreateToken { account, name, role } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
-            let (token, secret) = tenant.create_api_token(&name, role).await?;
+            let (token, secret) = tenant.create_api_token(&name, role, TokenCreator::Operator).await?;
             println!("{secret}");
             eprintln!("created token {} ({role}); it is shown only now", token.id);
         }

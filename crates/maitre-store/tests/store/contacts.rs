@@ -6,7 +6,7 @@ use maitre_domain::contacts::{FieldDef, FieldKind, Tag};
 use maitre_domain::{ChannelId, Locale, Role};
 use maitre_store::{
     Actor, ContactEdit, ContactQuery, IncomingMessage, InviteState, NewChannel, RoutedItem, Store, StoreError,
-    TenantStore,
+    TenantStore, TokenCreator,
 };
 use maitre_testkit::TestDb;
 
@@ -234,7 +234,7 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     assert_eq!(export["tags"][0], "allergy");
     assert_eq!(export["consents"][0]["detail"], "staff@example.com");
 
-    let (token, _) = tenant.create_api_token("crm sync", Role::Admin).await.unwrap();
+    let (token, _) = tenant.create_api_token("crm sync", Role::Admin, TokenCreator::Operator).await.unwrap();
     let erased = tenant.erase_contact(&contact, Actor::Token(token.id)).await.unwrap();
     assert_eq!((erased.messages, erased.events, erased.reservations), (1, 1, 0));
     assert!(matches!(tenant.contact(&contact).await, Err(StoreError::NotFound)));
@@ -259,7 +259,7 @@ async fn notes_are_newest_first_scoped_to_their_contact_and_edited_in_place() {
     let bea = inbound(&db, &store, &tenant, ch, "491702222222", "Hello").await;
     let owner = store.user_by_email("a@example.com").await.unwrap().id;
     let first = tenant.add_contact_note(&ada, Actor::Member(owner), "Allergic to nuts").await.unwrap();
-    let (token, _) = tenant.create_api_token("crm", Role::Agent).await.unwrap();
+    let (token, _) = tenant.create_api_token("crm", Role::Agent, TokenCreator::Operator).await.unwrap();
     let second = tenant.add_contact_note(&ada, Actor::Token(token.id), "Synced from the CRM").await.unwrap();
     let notes = tenant.contact_notes(&ada).await.unwrap();
     assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), [second.as_str(), first.as_str()]);

@@ -67,6 +67,8 @@ flash-password-changed = Passwort geändert. Alle Sitzungen wurden beendet; meld
 flash-session-ended = Sitzung beendet.
 flash-member-removed = { $email } wurde aus dem Team entfernt.
 flash-token-revoked = Token widerrufen.
+flash-tokens-withdrawn = Von dieser Person angelegte API-Tokens wurden widerrufen: { $names }.
+flash-invites-withdrawn = Von dieser Person versandte Einladungen wurden zurückgezogen: { $emails }.
 
 home-role = Ihre Rolle
 home-empty-title = Noch nichts hier

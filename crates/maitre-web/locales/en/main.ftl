@@ -67,6 +67,8 @@ flash-password-changed = Password changed. Every session has ended; sign in agai
 flash-session-ended = Session ended.
 flash-member-removed = { $email } was removed from the team.
 flash-token-revoked = Token revoked.
+flash-tokens-withdrawn = API tokens they created were revoked: { $names }.
+flash-invites-withdrawn = Invitations they sent were withdrawn: { $emails }.
 
 home-role = Your role
 home-empty-title = Nothing here yet

@@ -7,6 +7,8 @@ use crate::error::AppError;
 pub const MIN_LEN: usize = 10;
 /// Bounds the work an attacker can request per sign-in attempt.
 pub const MAX_LEN: usize = 256;
+/// A change or reset must choose a new password.
+pub const SAME_PASSWORD: &str = "The new password must differ from the current one.";
 
 /// Checks the policy, then hashes. The hash string carries algorithm, parameters and salt.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -17,11 +19,21 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     if len > MAX_LEN {
         return Err(AppError::Validation(format!("The password must be at most {MAX_LEN} characters long.")));
     }
+    if is_common(password) {
+        return Err(AppError::Validation("This is one of the most common passwords; choose another.".into()));
+    }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2: {e}")))
+}
+
+/// Whether `password` is on the embedded list of the most widely used ones (the first guesses of any attack).
+fn is_common(password: &str) -> bool {
+    static LIST: &str = include_str!("common_passwords.txt");
+    let password = password.trim().to_lowercase();
+    LIST.lines().filter(|l| !l.starts_with('#')).any(|l| l == password)
 }
 
 /// Constant-time verification against a stored hash; a malformed stored hash verifies nothing.
@@ -73,5 +85,7 @@ mod tests {
     fn policy_is_enforced() {
         assert!(matches!(hash_password("short"), Err(AppError::Validation(_))));
         assert!(matches!(hash_password(&"x".repeat(MAX_LEN + 1)), Err(AppError::Validation(_))));
+        assert!(matches!(hash_password("Password123"), Err(AppError::Validation(_))), "common, whatever the case");
+        assert!(matches!(hash_password("1234567890"), Err(AppError::Validation(_))));
     }
 }

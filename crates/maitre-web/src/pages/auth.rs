@@ -18,7 +18,7 @@ use crate::accounts::{SignUp, sign_up};
 use crate::auth::cookies::{cookie, flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::known_device::{device_cookie, is_known_device};
-use crate::auth::password;
+use crate::auth::password::{self, SAME_PASSWORD};
 use crate::auth::{SESSION_COOKIE, SignedIn, client_ip};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
@@ -278,7 +278,14 @@ async fn reset(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response, PageError> {
     let tr = Tr::new(env.browser_locale);
-    let hash = match password::hash(&form.password).await {
+    let checked = match state.store.password_reset_user(&form.token).await {
+        Ok(user) if is_current_password(&state, user, &form.password).await? => {
+            Err(AppError::Validation(SAME_PASSWORD.into()))
+        }
+        // An unknown or used link: redeeming below says so.
+        _ => password::hash(&form.password).await,
+    };
+    let hash = match checked {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => {
             let page = ResetPage { ctx: Ctx::anonymous(env), token: form.token, valid: true, error: Some(msg) };
@@ -295,6 +302,13 @@ async fn reset(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `password` is `user`'s current one.
+async fn is_current_password(state: &AppState, user: maitre_domain::UserId, password: &str) -> Result<bool, AppError> {
+    let email = state.store.user_by_id(user).await?.email;
+    let (_, stored) = state.store.credentials(&email).await?;
+    password::verify(password, Some(stored)).await
 }
 
 #[cfg(test)]

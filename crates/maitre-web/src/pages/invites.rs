@@ -3,7 +3,7 @@
 //! their address), a new person by choosing a name and password, an existing user after signing in.
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -193,11 +193,24 @@ async fn invite_view(
     ))
 }
 
+/// The token of an invitation link. One that is not even text (bad percent-encoding) is an unknown link: a 404
+/// page rather than the framework's plain-text rejection.
+struct LinkToken(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for LinkToken {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        let Path(token) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
+        Ok(LinkToken(token))
+    }
+}
+
 async fn invite_page(
     State(state): State<AppState>,
     env: PageEnv,
     parts: Parts,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
 ) -> Result<Response, PageError> {
     let (status, page) = invite_view(&state, env, &parts, &token, None).await?;
     Ok((status, render(&page)?).into_response())
@@ -207,7 +220,7 @@ async fn invite_page(
 async fn accept(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     let account = match state.store.accept_invite(&token, signed.user.id).await {
@@ -230,7 +243,7 @@ async fn sign_up(
     State(state): State<AppState>,
     env: PageEnv,
     parts: Parts,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     CsrfForm(form): CsrfForm<SignUpForm>,
 ) -> Result<Response, PageError> {
     let locale = env.browser_locale;

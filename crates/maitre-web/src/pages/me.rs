@@ -14,7 +14,7 @@ use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::{flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password;
+use crate::auth::password::{self, SAME_PASSWORD};
 use crate::auth::{SESSION_COOKIE, SignedIn};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Tr, ui_locales};
@@ -104,6 +104,9 @@ async fn change_password(
     let (_, stored) = state.store.credentials(&s.user.email).await?;
     if !password::verify(&form.current_password, Some(stored)).await? {
         return profile_view(&state, env, &s, Some(tr.t("password-current-wrong"))).await;
+    }
+    if form.new_password == form.current_password {
+        return profile_view(&state, env, &s, Some(SAME_PASSWORD.into())).await;
     }
     let hash = match password::hash(&form.new_password).await {
         Ok(h) => h,

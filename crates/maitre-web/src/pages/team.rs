@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::permissions::can_assign_role;
 use maitre_domain::{AccountId, Action, ApiTokenId, Role, UserId};
-use maitre_store::{ApiToken, Member as TeamMember};
+use maitre_store::{ApiToken, Member as TeamMember, TokenCreator, Withdrawn};
 use serde::Deserialize;
 
 use super::url::filters;
@@ -110,9 +110,9 @@ async fn change_role(
     if !can_assign_role(m.role, role) || !can_assign_role(m.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    m.tenant.set_role(user, role).await?;
+    let withdrawn = m.tenant.set_role(user, role).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
-    Ok(back_to_team(&state, m.account.id, &tr.t("flash-saved")))
+    Ok(back_to_team(&state, m.account.id, &with_withdrawn(&tr, tr.t("flash-saved"), &withdrawn)))
 }
 
 async fn remove(
@@ -127,9 +127,18 @@ async fn remove(
     if !can_assign_role(m.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    m.tenant.remove_member(user).await?;
+    let withdrawn = m.tenant.remove_member(user).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
-    Ok(back_to_team(&state, m.account.id, &tr.t1("flash-member-removed", "email", &current.email)))
+    let removed = tr.t1("flash-member-removed", "email", &current.email);
+    Ok(back_to_team(&state, m.account.id, &with_withdrawn(&tr, removed, &withdrawn)))
+}
+
+/// The flash after a removal or role change: what was done, then what the member lost with it.
+fn with_withdrawn(tr: &crate::i18n::Tr, done: String, w: &Withdrawn) -> String {
+    let lost = [("flash-tokens-withdrawn", "names", &w.tokens), ("flash-invites-withdrawn", "emails", &w.invites)];
+    lost.into_iter()
+        .filter(|(_, _, names)| !names.is_empty())
+        .fold(done, |msg, (key, arg, names)| format!("{msg} {}", tr.t1(key, arg, &names.join(", "))))
 }
 
 #[derive(Template)]
@@ -207,7 +216,7 @@ async fn create_token(
         let page = tokens_view(&state, env, &m, None, error).await?;
         return Ok((AppError::Validation(String::new()).status(), page).into_response());
     };
-    let (_, secret) = m.tenant.create_api_token(name, role).await?;
+    let (_, secret) = m.tenant.create_api_token(name, role, TokenCreator::Member(m.signed.user.id)).await?;
     Ok(tokens_view(&state, env, &m, Some(secret), None).await?.into_response())
 }
 

@@ -6,7 +6,7 @@ use maitre_config::{Secret, Settings};
 use maitre_gateway::Gateway;
 use maitre_jobs::{Registry, Worker, WorkerConfig};
 use maitre_notify::Mailer;
-use maitre_store::{Clock, Store};
+use maitre_store::{Clock, Store, TokenCreator};
 use maitre_testkit::{FakePlatforms, SmtpSink, TestDb};
 use maitre_web::{AppState, SecretKey, Services};
 use reqwest::StatusCode;
@@ -163,7 +163,7 @@ impl TestApp {
     /// Creates an API token for `account` with `role`.
     pub async fn token(&self, account: &str, role: maitre_domain::Role) -> String {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-        tenant.create_api_token("test", role).await.unwrap().1
+        tenant.create_api_token("test", role, TokenCreator::Operator).await.unwrap().1
     }
 }
 

@@ -55,6 +55,20 @@ async fn every_response_has_a_request_id_and_security_headers() {
 }
 
 #[tokio::test]
+async fn personal_data_is_never_cached_but_static_assets_are() {
+    let app = TestApp::spawn().await;
+    let (owner, account) = app.signup("Roma", "owner@example.com").await;
+    let paths = ["", "/team", "/contacts", "/contacts.csv", "/reservations.csv"].map(|p| format!("/a/{account}{p}"));
+    for path in paths.iter().map(String::as_str).chain(["/me", "/api/v1/account"]) {
+        let res = owner.http.get(app.url(path)).send().await.unwrap();
+        assert_ne!(res.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let css = owner.http.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(css.headers()["cache-control"], "public, max-age=3600");
+}
+
+#[tokio::test]
 async fn session_cookies_are_http_only_and_lax() {
     let app = TestApp::spawn().await;
     let c = app.client();

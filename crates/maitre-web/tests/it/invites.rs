@@ -121,3 +121,83 @@ async fn expired_revoked_and_unknown_links_are_refused_and_only_managers_invite(
     let bad_email = admin.submit(&team, &format!("{team}/invites"), &[("email", "nope"), ("role", "viewer")]).await;
     assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// `member` creates an API token with `role` on the tokens page and returns its secret.
+async fn create_token(member: &Client, account: &str, name: &str, role: &str) -> String {
+    let tokens = format!("/a/{account}/tokens");
+    let page = member.submit(&tokens, &tokens, &[("name", name), ("role", role)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let secret = page.body.split("<code id=\"new-token\">").nth(1).and_then(|s| s.split('<').next());
+    secret.expect("the new token is shown once").to_owned()
+}
+
+async fn api_status(app: &TestApp, token: &str) -> StatusCode {
+    crate::api::call(app, reqwest::Method::GET, "/api/v1/account", Some(token), None).await.0
+}
+
+#[tokio::test]
+async fn a_removed_or_demoted_admin_leaves_no_working_tokens_or_invitations_behind() {
+    let app = TestApp::spawn().await;
+    let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let admin = app.member(&account, "admin@example.com", Role::Admin).await;
+    let token = create_token(&admin, &account, "crm sync", "admin").await;
+    let link = invite(&app, &admin, &account, "friend@example.com", "agent").await;
+    let own_token = create_token(&owner, &account, "owner's", "admin").await;
+    assert_eq!(api_status(&app, &token).await, StatusCode::OK);
+    let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let id_of = async |email: &str| {
+        tenant.members().await.unwrap().into_iter().find(|m| m.email == email).unwrap().user_id.to_string()
+    };
+
+    let team = format!("/a/{account}/team");
+    let admin_id = id_of("admin@example.com").await;
+    let removed = owner.submit(&team, &format!("{team}/{admin_id}/remove"), &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let shown = owner.get(&team).await.body;
+    assert!(shown.contains("API tokens they created were revoked: crm sync."), "{shown}");
+    assert!(shown.contains("Invitations they sent were withdrawn: friend@example.com."), "{shown}");
+    assert_eq!(api_status(&app, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(&app, &own_token).await, StatusCode::OK, "other members' tokens stay");
+    let page = app.client().get(&link).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.body.contains("This invitation was withdrawn."), "{}", page.body);
+    let c = app.client();
+    let csrf = c.get("/signin").await.csrf();
+    let refused = c.post_form(&link, &[("_csrf", &csrf), ("name", "Friend"), ("password", PASSWORD)]).await;
+    assert_eq!(refused.location.as_deref(), Some(link.as_str()), "back to the page that says why");
+    assert!(app.store.user_by_email("friend@example.com").await.is_err());
+
+    // Demoted to agent, a former admin may grant no role: their admin token goes.
+    let admin = app.member(&account, "admin2@example.com", Role::Admin).await;
+    let token = create_token(&admin, &account, "zapier", "admin").await;
+    let admin_id = id_of("admin2@example.com").await;
+    let demoted = owner.submit(&team, &format!("{team}/{admin_id}/role"), &[("role", "agent")]).await;
+    assert_eq!(demoted.status, StatusCode::SEE_OTHER);
+    assert!(owner.get(&team).await.body.contains("API tokens they created were revoked: zapier."));
+    assert_eq!(api_status(&app, &token).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn malformed_invitation_links_get_a_clear_page() {
+    let app = TestApp::spawn().await;
+    let (c, _) = app.signup("Roma", "owner@example.com").await;
+    let long = format!("/invites/mi_{}", "x".repeat(5000));
+    // Text that is no token: the link's own page says so.
+    for link in ["/invites/%00", "/invites/a%2Fb", "/invites/%20", long.as_str()] {
+        let page = c.get(link).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{link}");
+        assert!(page.body.contains("This invitation link is not valid."), "{link}: {}", page.body);
+    }
+    // Not even text (bad percent-encoding): the ordinary 404 page, not the framework's plain-text rejection.
+    let garbled = "/invites/%FF%FE";
+    let csrf = c.get("/me").await.csrf();
+    let sign_up = [("_csrf", csrf.as_str()), ("name", "Mallory"), ("password", PASSWORD)];
+    for page in [
+        c.get(garbled).await,
+        c.post_form(garbled, &sign_up).await,
+        c.post_form(&format!("{garbled}/accept"), &sign_up[..1]).await,
+    ] {
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.body.contains("This page does not exist"), "{}", page.body);
+    }
+}

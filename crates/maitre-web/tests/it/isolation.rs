@@ -1,7 +1,7 @@
 //! A member of account A can neither read nor change anything of account B, through any route: every
 //! account-scoped page and API route, with every method, answers 404 for B's ids, and B's data is unchanged.
 use maitre_domain::Role;
-use maitre_store::NewJob;
+use maitre_store::{NewJob, TokenCreator};
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::TestApp;
@@ -26,7 +26,7 @@ async fn world() -> World {
     let b_tenant = app.store.tenant_for_operator(b.parse().unwrap()).await.unwrap();
     let members = b_tenant.members().await.unwrap();
     let id_of = |email: &str| members.iter().find(|m| m.email == email).unwrap().user_id.to_string();
-    let (token, _) = b_tenant.create_api_token("beta script", Role::Admin).await.unwrap();
+    let (token, _) = b_tenant.create_api_token("beta script", Role::Admin, TokenCreator::Operator).await.unwrap();
     World {
         b_job_id: dead_job(&app, &b).await,
         b_owner_id: id_of("beta@example.com"),

@@ -22,6 +22,7 @@ mod live;
 mod live_browser;
 mod notifications;
 mod operations;
+mod passwords;
 mod reservations;
 mod roles;
 mod signin_throttle;

@@ -96,6 +96,7 @@ async fn a_reservation_made_by_hand_shows_in_the_list_the_day_calendar_and_the_i
     let res = reqwest::get(s.app.url(&feed)).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert_eq!(res.headers()["cache-control"], "no-store", "guests' details stay out of caches");
     let calendar: icalendar::Calendar = res.text().await.unwrap().parse().unwrap();
     let events: Vec<_> = calendar.events().collect();
     assert_eq!(events.len(), 1);
