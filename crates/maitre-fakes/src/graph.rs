@@ -23,6 +23,7 @@ pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, instagram
         ("GET", ["me", "accounts"]) => super::oauth::pages(),
         ("POST", [_node, "subscribed_apps"]) => Reply::ok(json!({"success": true})),
         ("POST", [_node, "messages"]) => send(state, request),
+        ("GET", [node]) if is_phone_number_read(request) => phone_number(state, node, token, request),
         ("GET", [node]) => Reply::ok(node_fields(state, node, instagram_host, request)),
         _ => Reply::new(400, graph_error(100, "(#100) Unsupported request: no such fake endpoint")),
     }
@@ -119,6 +120,31 @@ fn debug_token(state: &FakeState, request: &RecordedRequest) -> Reply {
         "scopes": info.scopes,
         "user_id": "10000000000000042"
     }}))
+}
+
+/// Reading a WhatsApp phone number node: it asks for the number's own fields.
+fn is_phone_number_read(request: &RecordedRequest) -> bool {
+    let fields = request.query.get("fields").map_or("", String::as_str);
+    fields.split(',').any(|f| matches!(f.trim(), "display_phone_number" | "verified_name"))
+}
+
+/// `GET /{phone_number_id}`: the number's fields for a token of the business that owns it
+/// ([`FakePlatforms::own_phone_number`](super::FakePlatforms::own_phone_number)); any other token gets
+/// Graph's answer for an object it cannot load.
+fn phone_number(state: &FakeState, node: &str, token: &str, request: &RecordedRequest) -> Reply {
+    if state.phone_numbers.get(node).is_none_or(|owner| owner != token) {
+        return Reply::new(
+            400,
+            json!({"error": {
+                "message": format!("Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"),
+                "type": "OAuthException",
+                "code": 100,
+                "error_subcode": 33,
+                "fbtrace_id": "AFakeTrace100get000033"
+            }}),
+        );
+    }
+    Reply::ok(node_fields(state, node, false, request))
 }
 
 /// A node with the requested `fields`: `me` is the business (Page or Instagram account), any

@@ -21,7 +21,7 @@ mod oauth;
 mod telegram;
 
 pub use ai::AI_KEY;
-pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN};
+pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN, REFRESHED_EXPIRES_IN};
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -256,6 +256,17 @@ impl FakePlatforms {
         self.lock().profiles.insert(user_id.to_owned(), names);
     }
 
+    /// Only `token` may read the WhatsApp number `phone_number_id` (`GET /{phone_number_id}`); every other token
+    /// gets the error for an object it cannot load, as does any token for a number nobody owns.
+    pub fn own_phone_number(&self, phone_number_id: &str, token: &str) {
+        self.lock().phone_numbers.insert(phone_number_id.to_owned(), token.to_owned());
+    }
+
+    /// Refreshing this Instagram token is refused with a permission error; the token itself keeps working.
+    pub fn refuse_refresh(&self, token: &str) {
+        self.lock().unrefreshable_tokens.insert(token.to_owned());
+    }
+
     fn lock(&self) -> MutexGuard<'_, FakeState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -282,6 +293,10 @@ struct FakeState {
     invalid_tokens: HashSet<String>,
     token_info: HashMap<String, TokenInfo>,
     profiles: HashMap<String, (String, String)>,
+    /// WhatsApp phone number id → the token of the business that owns it.
+    phone_numbers: HashMap<String, String>,
+    /// Instagram tokens whose refresh is refused (they still work until they expire).
+    unrefreshable_tokens: HashSet<String>,
     observers: Vec<mpsc::UnboundedSender<Observed>>,
 }
 
@@ -398,6 +413,7 @@ fn route(state: &mut FakeState, request: &RecordedRequest) -> Reply {
         ["graph", _version, "oauth", "access_token"] => oauth::facebook_token(request),
         ["instagram-api", "oauth", "access_token"] => oauth::instagram_code(request),
         ["instagram", _version, "access_token"] => oauth::instagram_long_lived(request),
+        ["instagram", _version, "refresh_access_token"] => oauth::instagram_refresh(state, request),
         ["graph", _version, rest @ ..] => graph::handle(state, request, false, rest),
         ["instagram", _version, rest @ ..] => graph::handle(state, request, true, rest),
         ["openai", "v1", "chat", "completions"] if request.method == "POST" => ai::complete(state, request),

@@ -3,8 +3,9 @@
 use serde_json::json;
 
 use super::faults::graph_error;
+use super::faults::token_expired;
 use super::graph::{IG_ACCOUNT_ID, PAGE_ID};
-use super::{RecordedRequest, Reply};
+use super::{FakeState, RecordedRequest, Reply};
 
 pub const PAGE_TOKEN: &str = "PAGE-TOKEN-FROM-LOGIN-FAKE";
 pub const IG_LONG_TOKEN: &str = "IG-LONG-TOKEN-FROM-LOGIN-FAKE";
@@ -79,3 +80,27 @@ pub(super) fn instagram_long_lived(request: &RecordedRequest) -> Reply {
     }
     Reply::ok(json!({"access_token": IG_LONG_TOKEN, "token_type": "bearer", "expires_in": SIXTY_DAYS}))
 }
+
+/// `GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=<long>` (§11): a new
+/// 60-day token that replaces the old one. A revoked token gets the expired-token error; one passed to
+/// [`FakePlatforms::refuse_refresh`](super::FakePlatforms::refuse_refresh) a permission error.
+pub(super) fn instagram_refresh(state: &mut FakeState, request: &RecordedRequest) -> Reply {
+    let q = &request.query;
+    if q.get("grant_type").map(String::as_str) != Some("ig_refresh_token") {
+        return Reply::new(400, graph_error(100, "Unsupported grant type"));
+    }
+    let token = q.get("access_token").map(String::as_str).unwrap_or_default();
+    if token.is_empty() || state.invalid_tokens.contains(token) {
+        return Reply::new(400, token_expired());
+    }
+    if state.unrefreshable_tokens.contains(token) {
+        return Reply::new(400, graph_error(10, "(#10) Application does not have permission for this action"));
+    }
+    let n = state.next_id();
+    Reply::ok(
+        json!({"access_token": format!("IG-REFRESHED-TOKEN-FAKE-{n}"), "token_type": "bearer", "expires_in": REFRESHED_EXPIRES_IN}),
+    )
+}
+
+/// `expires_in` of the token-maintenance fixtures (about 60 days).
+pub const REFRESHED_EXPIRES_IN: i64 = 5_183_944;

@@ -15,6 +15,12 @@ pub enum ConnectError {
     Rejected(String),
     #[error("this {0} account is already connected to maitre")]
     AlreadyConnected(Platform),
+    /// Another business connected the account with a token the platform confirmed; only it can disconnect it.
+    #[error(
+        "this {0} account is connected to another business whose token was confirmed by {0}; \
+         it must disconnect it first"
+    )]
+    ClaimedElsewhere(Platform),
     #[error("The phone number ID is the long number shown in WhatsApp Manager (digits only).")]
     InvalidPhoneNumberId,
     #[error(transparent)]
@@ -34,14 +40,35 @@ pub struct Grant<'a> {
 impl Gateway {
     /// Checks the token with one light call, then stores the channel with its credentials sealed.
     pub async fn connect(&self, tenant: &TenantStore, grant: Grant<'_>) -> Result<Channel, ConnectError> {
-        let health = self.sender.verify(&target(&grant)).await;
-        if health.status == TokenStatus::Invalid {
-            return Err(ConnectError::Rejected(format!(
-                "{} did not accept the token: {}",
-                grant.platform, health.reason
-            )));
+        self.claim(tenant, &grant, None).await
+    }
+
+    /// Connects after the platform confirmed the token. A rejected token is refused; so is a WhatsApp or Telegram
+    /// token whose account could not be read, since nothing else shows that the id belongs to the token's owner.
+    /// A confirmed claim is stored as verified and takes over another business's unverified channel.
+    pub async fn claim(
+        &self,
+        tenant: &TenantStore,
+        grant: &Grant<'_>,
+        webhook_secret: Option<&str>,
+    ) -> Result<Channel, ConnectError> {
+        let health = self.sender.verify(&target(grant)).await;
+        let reason = &health.reason;
+        match (grant.platform, health.status) {
+            (_, TokenStatus::Connected) => {}
+            (Platform::WhatsApp, _) => {
+                return Err(ConnectError::Rejected(format!(
+                    "WhatsApp did not let this token read the phone number {}: {reason}. Use a token of the \
+                     business that owns the number, with the whatsapp_business_messaging permission.",
+                    grant.external_id
+                )));
+            }
+            (platform, status) if status == TokenStatus::Invalid || platform == Platform::Telegram => {
+                return Err(ConnectError::Rejected(format!("{platform} did not accept the token: {reason}")));
+            }
+            _ => {}
         }
-        self.add_channel(tenant, &grant, None).await
+        self.store_channel(tenant, grant, webhook_secret, health.status == TokenStatus::Connected).await
     }
 
     /// WhatsApp Cloud API: the phone number id from WhatsApp Manager and a system-user token.
@@ -103,12 +130,8 @@ impl Gateway {
             instagram_login: InstagramLogin::default(),
             expires_at: None,
         };
-        let health = self.sender.verify(&target(&grant)).await;
-        if health.status != TokenStatus::Connected {
-            return Err(ConnectError::Rejected(format!("Telegram did not accept the token: {}", health.reason)));
-        }
         let secret = maitre_store::new_token("tg").replace(['_', '-'], "");
-        let channel = self.add_channel(tenant, &grant, Some(&secret)).await?;
+        let channel = self.claim(tenant, &grant, Some(&secret)).await?;
         let url = format!("{}/webhooks/telegram/{}", public_url.trim_end_matches('/'), channel.id);
         if let Err(e) = self.sender.set_telegram_webhook(token, &url, &secret).await {
             // Without its webhook the channel would stay silent: undo and say why.
@@ -180,6 +203,10 @@ impl Gateway {
     /// Re-checks a channel's token and records the outcome (status, reason, checked-at, expiry).
     pub async fn verify(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
         let channel = tenant.channel(id).await?;
+        if channel.released() {
+            // Another business holds the account now: only a new connection helps.
+            return Ok(channel);
+        }
         let creds = self
             .vault
             .open(tenant.account_id(), &channel.credentials)
@@ -197,24 +224,39 @@ impl Gateway {
         let status = match health.status {
             TokenStatus::Connected => "connected",
             TokenStatus::NeedsAttention => "needs_attention",
+            // A send already found the token dead and paused the channel's sends: keep them paused.
+            TokenStatus::Invalid if channel.status == "needs_reconnect" => "needs_reconnect",
             TokenStatus::Invalid => "invalid",
             // The check itself failed: keep the status, say why.
             TokenStatus::Unknown => channel.status.as_str(),
         };
         tenant.set_channel_status(id, status, &health.reason, health.expires_at).await?;
+        if health.status == TokenStatus::Connected && !channel.verified {
+            tenant.mark_channel_verified(id).await?;
+        }
         if self.vault.is_stale(&channel.credentials) {
             tenant.reseal_channel_credentials(id, &self.vault.seal(tenant.account_id(), &creds)).await?;
         }
         Ok(tenant.channel(id).await?)
     }
 
-    /// Stores a channel with its credentials sealed, without asking the platform (connect flows call this after
-    /// their checks; operators use it directly). `webhook_secret` is what Telegram must echo on every update.
+    /// Stores a channel with its credentials sealed, without asking the platform, as unverified (test and load
+    /// setups seed channels this way). `webhook_secret` is what Telegram must echo on every update.
     pub async fn add_channel(
         &self,
         tenant: &TenantStore,
         grant: &Grant<'_>,
         webhook_secret: Option<&str>,
+    ) -> Result<Channel, ConnectError> {
+        self.store_channel(tenant, grant, webhook_secret, false).await
+    }
+
+    async fn store_channel(
+        &self,
+        tenant: &TenantStore,
+        grant: &Grant<'_>,
+        webhook_secret: Option<&str>,
+        verified: bool,
     ) -> Result<Channel, ConnectError> {
         let creds = Credentials {
             access_token: grant.access_token.to_owned(),
@@ -231,9 +273,13 @@ impl Gateway {
                 credentials: &sealed,
                 webhook_secret_hash: &webhook_secret_hash,
                 token_expires_at: grant.expires_at,
+                verified,
             })
             .await;
         match created {
+            Err(StoreError::Conflict { constraint }) if constraint == "channels.verified" => {
+                Err(ConnectError::ClaimedElsewhere(grant.platform))
+            }
             Err(StoreError::Conflict { .. }) => Err(ConnectError::AlreadyConnected(grant.platform)),
             other => Ok(other?),
         }
@@ -251,7 +297,9 @@ impl Connected {
     fn record(&mut self, result: Result<Channel, ConnectError>, name: &str) -> Result<(), ConnectError> {
         match result {
             Ok(_) => self.new.push(name.to_owned()),
-            Err(ConnectError::AlreadyConnected(_)) => self.already.push(name.to_owned()),
+            Err(ConnectError::AlreadyConnected(_) | ConnectError::ClaimedElsewhere(_)) => {
+                self.already.push(name.to_owned())
+            }
             Err(e) => return Err(e),
         }
         Ok(())

@@ -13,6 +13,7 @@ mod imports;
 mod notices;
 mod process;
 mod send;
+pub mod upkeep;
 pub mod vault;
 
 use std::sync::Arc;
@@ -24,8 +25,8 @@ use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
 use maitre_store::{
-    CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, NOTIFICATION_EMAIL, PROCESS_INBOUND, RESERVATION_NOTIFY,
-    RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
+    CHANNEL_CHECK, CHANNEL_SWEEP, CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, NOTIFICATION_EMAIL,
+    PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
 };
 
 pub use connect::{ConnectError, Connected, Grant};
@@ -101,6 +102,8 @@ impl Gateway {
             .on(RESERVATION_REMINDER, self.handler(followups::remind))
             .on(REVIEW_REQUEST, self.handler(followups::review))
             .on(CONTACT_IMPORT, self.handler(imports::run))
+            .on(CHANNEL_SWEEP, self.handler(upkeep::sweep))
+            .on(CHANNEL_CHECK, self.handler(upkeep::check))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<Gateway>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

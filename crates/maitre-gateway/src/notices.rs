@@ -1,4 +1,4 @@
-//! Emails about handoffs and assignments to the members who want them (their choice was read when the
+//! Emails about handoffs, assignments and channels needing a reconnect to the members who want them (their choice was read when the
 //! notification was stored, in the same transaction as what it tells about).
 use std::sync::Arc;
 
@@ -45,11 +45,14 @@ fn subject(locale: Locale, kind: NotificationKind, business: &str, text: &str) -
         (Locale::De, Handoff) => format!("{business}: {text} wartet auf eine Antwort vom Team"),
         (Locale::De, Assigned) => format!("{business}: Das Gespräch mit {text} wurde Ihnen zugewiesen"),
         (Locale::De, Reservation) => format!("{business}: Neue Reservierung {text}"),
+        (Locale::De, Channel) => format!("{business}: Der Kanal {text} muss neu verbunden werden"),
         (Locale::Fr, Handoff) => format!("{business} : {text} attend une réponse de l'équipe"),
         (Locale::Fr, Assigned) => format!("{business} : la conversation avec {text} vous a été attribuée"),
         (Locale::Fr, Reservation) => format!("{business} : nouvelle réservation {text}"),
+        (Locale::Fr, Channel) => format!("{business} : le canal {text} doit être reconnecté"),
         (Locale::En, Handoff) => format!("{business}: {text} is waiting for the team"),
         (Locale::En, Assigned) => format!("{business}: the conversation with {text} was assigned to you"),
         (Locale::En, Reservation) => format!("{business}: new reservation {text}"),
+        (Locale::En, Channel) => format!("{business}: the channel {text} needs to be reconnected"),
     }
 }

@@ -73,6 +73,10 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
                 SendErrorClass::TokenInvalid { .. } => {
                     let reason = format!("token rejected by {platform}: {reason}");
                     tenant.set_channel_status(channel.id, "needs_reconnect", &reason, None).await.map_err(retry)?;
+                    // The check tells the team (once) and finds out whether the token is gone for good.
+                    crate::upkeep::check_after_token_error(&gw.store, tenant.account_id(), channel.id)
+                        .await
+                        .map_err(retry)?;
                     Err(JobError::Retry { reason, after: Some(PAUSED_RETRY) })
                 }
                 SendErrorClass::OutsideWindow { .. } | SendErrorClass::Permanent { .. } => {

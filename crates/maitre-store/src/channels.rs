@@ -3,7 +3,9 @@ use chrono::{DateTime, Utc};
 use maitre_domain::{AccountId, ChannelId};
 use sqlx::FromRow;
 
+use crate::channel_alerts::ChannelAlert;
 use crate::clock::{from_ms, to_ms};
+use crate::notifications::{Notice, NotificationKind, Notified, notify_in};
 use crate::tenant::TenantStore;
 use crate::{Result, Store, StoreError};
 
@@ -26,8 +28,22 @@ pub struct Channel {
     pub token_expires_at: Option<DateTime<Utc>>,
     /// Sent to every inbound message of a conversation in bot mode, until flows take over. Empty: none.
     pub auto_reply: String,
+    /// The token was shown to read the platform account `external_id` names (see [`TenantStore::create_channel`]).
+    pub verified: bool,
+    /// What the last check found that the team was told about.
+    pub alert: ChannelAlert,
     pub created_at: DateTime<Utc>,
 }
+
+impl Channel {
+    /// Another business took its platform account over (see [`TenantStore::create_channel`]): it routes nothing.
+    pub fn released(&self) -> bool {
+        self.external_id.starts_with(RELEASED)
+    }
+}
+
+/// Prefixes a released channel's external id (with the channel id, to stay unique).
+pub(crate) const RELEASED: &str = "released:";
 
 pub struct NewChannel<'a> {
     pub platform: &'a str,
@@ -36,6 +52,8 @@ pub struct NewChannel<'a> {
     pub credentials: &'a str,
     pub webhook_secret_hash: &'a str,
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// The platform confirmed that this token reads the account: such a claim takes over an unverified one.
+    pub verified: bool,
 }
 
 #[derive(FromRow)]
@@ -52,6 +70,8 @@ struct ChannelRow {
     checked_at: Option<i64>,
     token_expires_at: Option<i64>,
     auto_reply: String,
+    verified: i64,
+    alert_level: i64,
     created_at: i64,
 }
 
@@ -71,13 +91,15 @@ impl TryFrom<ChannelRow> for Channel {
             checked_at: r.checked_at.map(from_ms),
             token_expires_at: r.token_expires_at.map(from_ms),
             auto_reply: r.auto_reply,
+            verified: r.verified != 0,
+            alert: ChannelAlert::from_level(r.alert_level),
             created_at: from_ms(r.created_at),
         })
     }
 }
 
 const COLUMNS: &str = "SELECT id, account_id, platform, external_id, name, credentials, webhook_secret_hash, status, \
-     status_reason, checked_at, token_expires_at, auto_reply, created_at FROM channels";
+     status_reason, checked_at, token_expires_at, auto_reply, verified, alert_level, created_at FROM channels";
 
 async fn fetch_one(store: &Store, filter: &str, a: &str, b: &str) -> Result<Channel> {
     let q = format!("{COLUMNS} WHERE {filter}");
@@ -99,14 +121,37 @@ impl Store {
 }
 
 impl TenantStore {
-    /// Connects a channel. The same platform account connected anywhere already → Conflict "channels.platform".
+    /// Connects a channel. The platform account connected here already, or verified by another business, or this
+    /// claim unverified → Conflict "channels.platform" (resp. "channels.verified"). A verified claim takes the
+    /// account over from another business's unverified channel: that channel keeps its history, stops routing
+    /// (its external id is set aside), needs reconnecting, and its owners and admins are notified.
     pub async fn create_channel(&self, new: NewChannel<'_>) -> Result<Channel> {
         let id = ChannelId::new();
         let now = self.store().now_ms();
+        let mut tx = self.store().writes.begin().await?;
+        let holder: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT account_id, id, name, verified FROM channels WHERE platform = $1 AND external_id = $2",
+        )
+        .bind(new.platform)
+        .bind(new.external_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut released = None;
+        if let Some((account, channel, name, verified)) = holder {
+            let conflict = |on: &str| StoreError::Conflict { constraint: format!("channels.{on}") };
+            if account == self.account_id().to_string() || !new.verified {
+                return Err(conflict("platform"));
+            }
+            if verified != 0 {
+                return Err(conflict("verified"));
+            }
+            let account: AccountId = account.parse().map_err(StoreError::corrupt)?;
+            released = Some((account, release_in(&mut tx, account, &channel, &name, now).await?));
+        }
         sqlx::query(
             "INSERT INTO channels (account_id, id, platform, external_id, name, credentials, webhook_secret_hash, \
-             status, status_reason, checked_at, token_expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'connected', '', $8, $9, $8)",
+             status, status_reason, checked_at, token_expires_at, verified, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'connected', '', $8, $9, $10, $8)",
         )
         .bind(self.account_id().to_string())
         .bind(id.to_string())
@@ -117,8 +162,15 @@ impl TenantStore {
         .bind(new.webhook_secret_hash)
         .bind(now)
         .bind(new.token_expires_at.map(to_ms))
-        .execute(&self.store().write)
+        .bind(i64::from(new.verified))
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        self.config_changed();
+        if let Some((account, notified)) = released {
+            self.store().hot.forget(account);
+            notified.publish_for(self.store(), account).await;
+        }
         self.channel(id).await
     }
 
@@ -155,10 +207,9 @@ impl TenantStore {
 
     /// New tokens after a reconnect: the channel is connected again and its paused sends resume now.
     pub async fn replace_channel_credentials(&self, id: ChannelId, credentials: &str) -> Result<()> {
-        self.update_channel("credentials = $3, status = 'connected', status_reason = '', checked_at = $4", id, |q| {
-            q.bind(credentials).bind(self.store().now_ms())
-        })
-        .await?;
+        // A fresh token starts with nothing to tell: its next trouble is news again.
+        let set = "credentials = $3, status = 'connected', status_reason = '', checked_at = $4, alert_level = 0";
+        self.update_channel(set, id, |q| q.bind(credentials).bind(self.store().now_ms())).await?;
         sqlx::query(
             "UPDATE jobs SET run_at = $2 WHERE account_id = $1 AND kind = 'send' AND status = 'queued' AND run_at > $2",
         )
@@ -189,7 +240,12 @@ impl TenantStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn update_channel<'q>(
+    /// A health check found the token reading its account: from now on the channel cannot be taken over.
+    pub async fn mark_channel_verified(&self, id: ChannelId) -> Result<()> {
+        self.update_channel("verified = 1", id, |q| q).await
+    }
+
+    pub(crate) async fn update_channel<'q>(
         &self,
         set: &str,
         id: ChannelId,
@@ -204,3 +260,39 @@ impl TenantStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }
+
+/// Takes `channel` of `account` off its platform account (another business proved it owns it): the external id
+/// is set aside so webhooks route to the new channel, and the team is told to reconnect.
+async fn release_in(
+    tx: &mut sqlx::AnyConnection,
+    account: AccountId,
+    channel: &str,
+    name: &str,
+    now: i64,
+) -> Result<Notified> {
+    sqlx::query(
+        "UPDATE channels SET external_id = $5 || id || ':' || external_id, status = 'needs_reconnect', \
+         status_reason = $3, verified = 0, checked_at = $4 WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account.to_string())
+    .bind(channel)
+    .bind(TAKEN_OVER)
+    .bind(now)
+    .bind(RELEASED)
+    .execute(&mut *tx)
+    .await?;
+    let link = format!("/a/{account}/channels");
+    let notice = Notice {
+        kind: NotificationKind::Channel,
+        target: None,
+        actor: None,
+        text: name,
+        link: &link,
+        subject: channel,
+    };
+    notify_in(tx, account, &notice, now).await
+}
+
+/// The status reason of a channel whose account another business took over.
+const TAKEN_OVER: &str = "Another business connected this account with a token that can read it. \
+     Reconnect it with a token of the business that owns it.";

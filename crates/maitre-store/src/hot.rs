@@ -77,7 +77,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Expiring<K, V> {
 }
 
 impl HotCache {
-    fn forget(&self, account: AccountId) {
+    pub(crate) fn forget(&self, account: AccountId) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.configs.retain(|(a, _), _| *a != account);
         self.routes.retain(|_, channel| channel.account_id != account);

@@ -27,6 +27,8 @@ pub enum NotificationKind {
     Assigned,
     /// A new reservation.
     Reservation,
+    /// A channel needs the team: taken over by another business, or its token rejected or about to expire.
+    Channel,
 }
 
 impl NotificationKind {
@@ -35,11 +37,12 @@ impl NotificationKind {
             Self::Handoff => "handoff",
             Self::Assigned => "assigned",
             Self::Reservation => "reservation",
+            Self::Channel => "channel",
         }
     }
 
     fn parse(s: &str) -> Result<Self> {
-        [Self::Handoff, Self::Assigned, Self::Reservation]
+        [Self::Handoff, Self::Assigned, Self::Reservation, Self::Channel]
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| StoreError::corrupt(format!("unknown notification kind {s:?}")))
@@ -50,6 +53,7 @@ impl NotificationKind {
         match self {
             Self::Handoff | Self::Assigned => Action::WorkInbox,
             Self::Reservation => Action::ViewReservations,
+            Self::Channel => Action::ManageChannels,
         }
     }
 }
@@ -87,6 +91,8 @@ impl EmailPrefs {
             NotificationKind::Handoff => self.handoff,
             NotificationKind::Assigned => self.assigned,
             NotificationKind::Reservation => self.reservation,
+            // A channel that stopped answering guests is not optional news for those who can fix it.
+            NotificationKind::Channel => true,
         }
     }
 }
@@ -149,8 +155,13 @@ impl Notified {
     }
 
     pub(crate) async fn publish(self, tenant: &TenantStore) {
+        self.publish_for(tenant.store(), tenant.account_id()).await;
+    }
+
+    /// Publishes to `account`, which may not be the account whose action caused them.
+    pub(crate) async fn publish_for(self, store: &crate::Store, account: AccountId) {
         for event in self.0 {
-            tenant.publish(event).await;
+            store.publish(account, event).await;
         }
     }
 }
@@ -413,7 +424,12 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [NotificationKind::Handoff, NotificationKind::Assigned, NotificationKind::Reservation] {
+        for k in [
+            NotificationKind::Handoff,
+            NotificationKind::Assigned,
+            NotificationKind::Reservation,
+            NotificationKind::Channel,
+        ] {
             assert_eq!(NotificationKind::parse(k.as_str()).unwrap(), k);
         }
         assert!(NotificationKind::parse("other").is_err());

@@ -43,6 +43,7 @@ async fn world() -> World {
             credentials: "sealed",
             webhook_secret_hash: "",
             token_expires_at: None,
+            verified: false,
         })
         .await
         .unwrap()

@@ -43,6 +43,7 @@ async fn whatsapp_channel(tenant: &maitre_store::TenantStore) -> maitre_domain::
         credentials: "sealed",
         webhook_secret_hash: "",
         token_expires_at: None,
+        verified: false,
     };
     tenant.create_channel(channel).await.unwrap().id
 }

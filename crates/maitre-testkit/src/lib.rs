@@ -12,7 +12,7 @@ mod smtp;
 pub use browser::Browser;
 pub use db::{TestDb, backend_name};
 pub use maitre_fakes::{
-    AI_KEY, FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, RecordedRequest, SentMessage,
-    TokenInfo, sign_meta,
+    AI_KEY, FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, REFRESHED_EXPIRES_IN,
+    RecordedRequest, SentMessage, TokenInfo, sign_meta,
 };
 pub use smtp::{Received, SmtpSink};

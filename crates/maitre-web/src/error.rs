@@ -101,7 +101,9 @@ impl From<maitre_gateway::ConnectError> for AppError {
         match e {
             ConnectError::Rejected(msg) => AppError::Validation(msg),
             e @ ConnectError::InvalidPhoneNumberId => AppError::Validation(e.to_string()),
-            e @ ConnectError::AlreadyConnected(_) => AppError::Conflict(e.to_string()),
+            e @ (ConnectError::AlreadyConnected(_) | ConnectError::ClaimedElsewhere(_)) => {
+                AppError::Conflict(e.to_string())
+            }
             ConnectError::Store(e) => e.into(),
         }
     }

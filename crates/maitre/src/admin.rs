@@ -81,8 +81,9 @@ pub enum AdminCommand {
         account: AccountId,
         key: String,
     },
-    /// Connect a platform account with a token you already hold (no OAuth round trip, the token is not checked
-    /// with the platform). The token is stored encrypted. Prints the channel id.
+    /// Connect a platform account with a token you already hold (no OAuth round trip). The platform must accept
+    /// the token first, and WhatsApp must let it read the number. The token is stored encrypted. Prints the
+    /// channel id.
     ConnectChannel {
         #[arg(long)]
         account: AccountId,
@@ -233,7 +234,8 @@ async fn connect_channel(
         instagram_login: Default::default(),
         expires_at: None,
     };
-    let channel = match gateway.add_channel(tenant, &grant, webhook_secret.as_deref()).await {
+    // The platform must confirm the token first, as on the Channels page: an id typed here proves nothing.
+    let channel = match gateway.claim(tenant, &grant, webhook_secret.as_deref()).await {
         Err(ConnectError::AlreadyConnected(_)) => {
             let holder = match store.route(&a.platform, external_id).await {
                 Ok(ch) => format!(" as channel {} of account {}", ch.id, ch.account_id),
@@ -241,6 +243,7 @@ async fn connect_channel(
             };
             anyhow::bail!("this {platform} account ({external_id}) is already connected{holder}");
         }
+        Err(e @ (ConnectError::ClaimedElsewhere(_) | ConnectError::Rejected(_))) => anyhow::bail!("{e}"),
         created => created.context("creating the channel")?,
     };
     if let Some(text) = a.auto_reply.as_deref().filter(|t| !t.trim().is_empty()) {

@@ -67,6 +67,8 @@ pub async fn run(cmd: DevCommand, settings: &Settings) -> anyhow::Result<()> {
 async fn fake_platforms(listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     let fakes = FakePlatforms::start_on(listener);
+    // The fixtures' number, readable with the token the instructions below use.
+    fakes.own_phone_number("200000000000002", "fake-token");
     let base = fakes.base_url();
     println!(
         "fake platforms at {base}
@@ -79,9 +81,10 @@ Point maitre at them (any app secret will do):
   MAITRE_PLATFORMS__GRAPH_URL={graph} MAITRE_PLATFORMS__INSTAGRAM_GRAPH_URL={instagram} \
 MAITRE_PLATFORMS__TELEGRAM_URL={telegram} MAITRE_META__APP_SECRET=dev-app-secret maitre serve
 
-Connect a WhatsApp number that answers every guest, then send it a signed webhook:
-  maitre admin connect-channel --account <ID> --platform whatsapp --external-id 200000000000002 \
---token fake-token --auto-reply 'Thanks, we will answer soon!'
+Connect a WhatsApp number that answers every guest (the fake Graph API checks the token), then send it a signed
+webhook:
+  MAITRE_PLATFORMS__GRAPH_URL={graph} maitre admin connect-channel --account <ID> --platform whatsapp \
+--external-id 200000000000002 --token fake-token --auto-reply 'Thanks, we will answer soon!'
   MAITRE_META__APP_SECRET=dev-app-secret maitre dev send-webhook --now \
 crates/maitre-channels/tests/fixtures/whatsapp/text_message.json
   curl {base}/_fake/sent

@@ -86,6 +86,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let gateway = Arc::new(gateway.with_mailer(mailer.clone()));
     let worker = jobs::worker(&store, &settings, &gateway);
     jobs::schedule_maintenance(&store).await?;
+    maitre_gateway::upkeep::schedule_sweep(&store).await?;
     let state = AppState::new(Services {
         store: store.clone(),
         settings,

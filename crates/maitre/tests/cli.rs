@@ -3,18 +3,20 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use maitre_store::{Clock, Store};
-use maitre_testkit::TestDb;
+use maitre_testkit::{FakePlatforms, TestDb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_maitre");
 
 struct Env {
     db: TestDb,
     dir: tempfile::TempDir,
+    /// The platforms `connect-channel` checks tokens with.
+    fakes: FakePlatforms,
 }
 
 impl Env {
     async fn new() -> Self {
-        Env { db: TestDb::new().await, dir: tempfile::tempdir().unwrap() }
+        Env { db: TestDb::new().await, dir: tempfile::tempdir().unwrap(), fakes: FakePlatforms::start().await }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
@@ -25,6 +27,9 @@ impl Env {
             .env_remove("MAITRE_ADMIN_PASSWORD")
             .env("MAITRE_DATABASE_URL", &self.db.url)
             .env("MAITRE_DATA_DIR", self.dir.path().join("data"))
+            .env("MAITRE_PLATFORMS__GRAPH_URL", self.fakes.graph_url())
+            .env("MAITRE_PLATFORMS__INSTAGRAM_GRAPH_URL", self.fakes.instagram_graph_url())
+            .env("MAITRE_PLATFORMS__TELEGRAM_URL", self.fakes.telegram_url())
             .env("MAITRE_LOG__LEVEL", "warn");
         c
     }
@@ -324,11 +329,21 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-#[tokio::test]
+// The fake platforms answer the child process while this thread waits for it.
+#[tokio::test(flavor = "multi_thread")]
 async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
     let env = Env::new().await;
     let account = env.create_account(&[]);
     let wa = ["admin", "connect-channel", "--account", &account, "--platform", "whatsapp"];
+    // A token that cannot read the number is refused before anything is stored.
+    let foreign = env
+        .cmd(&[&wa[..], &["--external-id", "200000000000002", "--token", "EAAG-secret-token"]].concat())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&foreign.stderr);
+    assert!(!foreign.status.success());
+    assert!(err.contains("did not let this token read the phone number 200000000000002"), "{err}");
+    env.fakes.own_phone_number("200000000000002", "EAAG-secret-token");
     let out = env.run(
         &[&wa[..], &["--external-id", "200000000000002", "--token", "EAAG-secret-token", "--auto-reply", "Hello!"]]
             .concat(),
@@ -347,8 +362,11 @@ async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
     let vault = maitre_gateway::Vault::new(&hex::decode(key.trim()).unwrap(), &[]);
     assert_eq!(vault.open(tenant.account_id(), &ch.credentials).unwrap().access_token, "EAAG-secret-token");
 
-    let again =
-        env.cmd(&[&wa[..], &["--external-id", "200000000000002", "--token", "other"]].concat()).output().unwrap();
+    assert!(ch.verified, "WhatsApp let the token read the number");
+    let again = env
+        .cmd(&[&wa[..], &["--external-id", "200000000000002", "--token", "EAAG-secret-token"]].concat())
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(!again.status.success());
     assert!(err.contains("already connected") && err.contains(&channel), "{err}");
@@ -366,7 +384,8 @@ async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
 }
 
 /// Secrets for admin commands can stay out of shell history; they are arguments, not settings.
-#[tokio::test]
+// The fake platforms answer the child process while this thread waits for it.
+#[tokio::test(flavor = "multi_thread")]
 async fn admin_secrets_can_come_from_the_environment() {
     let env = Env::new().await;
     let created = env
@@ -398,20 +417,6 @@ async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
     use std::io::BufRead;
     let env = Env::new().await;
     let account = env.create_account(&[]);
-    env.run(&[
-        "admin",
-        "connect-channel",
-        "--account",
-        &account,
-        "--platform",
-        "whatsapp",
-        "--external-id",
-        "200000000000002",
-        "--token",
-        "fake-token",
-        "--auto-reply",
-        "Thanks, we will answer soon!",
-    ]);
     let fake = format!("127.0.0.1:{}", free_port());
     let mut fakes = env.cmd(&["dev", "fake-platforms", "--listen", &fake]).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = std::io::BufReader::new(fakes.stdout.take().unwrap()).lines();
@@ -427,6 +432,25 @@ async fn dev_fake_platforms_and_send_webhook_close_the_loop() {
         }
     };
     assert_eq!(settings.len(), 4, "{settings:?}");
+    let connected = env
+        .cmd(&[
+            "admin",
+            "connect-channel",
+            "--account",
+            &account,
+            "--platform",
+            "whatsapp",
+            "--external-id",
+            "200000000000002",
+            "--token",
+            "fake-token",
+            "--auto-reply",
+            "Thanks, we will answer soon!",
+        ])
+        .envs(settings.clone())
+        .output()
+        .unwrap();
+    assert!(connected.status.success(), "{}", String::from_utf8_lossy(&connected.stderr));
     let listen = format!("127.0.0.1:{}", free_port());
     let server = env
         .cmd(&["serve"])
@@ -620,11 +644,13 @@ async fn simulate_runs_a_script_against_an_installed_template() {
 /// `maitre contacts import` on a WhatsApp channel: every hundredth row has no usable phone number. Bad rows are
 /// listed with their line, the rest imported; a second run recognises everyone. Size it with
 /// MAITRE_TEST_IMPORT_ROWS (the 50,000-row figure in the README comes from this test).
-#[tokio::test]
+// The fake platforms answer the child process while this thread waits for it.
+#[tokio::test(flavor = "multi_thread")]
 async fn contacts_import_reports_bad_rows_and_imports_the_rest() {
     let env = Env::new().await;
     let account = env.create_account(&[]);
     let wa = ["--platform", "whatsapp", "--external-id", "200000000000002", "--token", "EAAG-secret-token"];
+    env.fakes.own_phone_number("200000000000002", "EAAG-secret-token");
     env.run(&[&["admin", "connect-channel", "--account", &account][..], &wa[..]].concat());
     let rows: usize = std::env::var("MAITRE_TEST_IMPORT_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let mut csv = String::from("Name,Mobil,email,tags\n");

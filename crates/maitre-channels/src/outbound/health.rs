@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::client::{MetaApp, Sender, segment};
 use super::{Channel, InstagramLogin, SendFailure};
-use crate::errors::{SendErrorClass, cap};
+use crate::errors::{SendErrorClass, cap, classify_graph};
 use crate::inbound::Platform;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -153,6 +153,32 @@ impl Sender {
         serde_json::from_value::<DebugToken>(answer)
             .map(|d| d.data)
             .map_err(|e| SendFailure::invalid_request(format!("unreadable debug_token answer: {e}")))
+    }
+}
+
+/// A renewed long-lived Instagram token (§11). It replaces the old one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RenewedToken {
+    pub access_token: String,
+    /// Seconds from the moment of the answer: store `received_at + expires_in`, never a fixed 60 days.
+    pub expires_in: i64,
+}
+
+impl Sender {
+    /// `GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=<long>` (§5, §11):
+    /// works for a Business Login token at least 24 hours old that has not expired. The token goes in the query, as
+    /// the endpoint requires; URLs are never logged.
+    pub async fn refresh_instagram_token(&self, token: &str) -> Result<RenewedToken, SendFailure> {
+        let request = self
+            .http
+            .get(format!("{}/refresh_access_token", self.urls.instagram_graph))
+            .query(&[("grant_type", "ig_refresh_token"), ("access_token", token)]);
+        let (status, body) = self.exchange(request).await?;
+        if !status.is_success() {
+            return Err(SendFailure { class: classify_graph(status.as_u16(), &body) });
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| SendFailure::invalid_request(format!("unreadable refresh_access_token answer: {e}")))
     }
 }
 

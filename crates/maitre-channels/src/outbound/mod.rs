@@ -18,7 +18,7 @@ use crate::errors::{PermanentReason, PlatformError, SendErrorClass};
 use crate::inbound::Platform;
 
 pub use client::{ClientBuildError, PlatformUrls, Sender};
-pub use health::{TokenHealth, TokenStatus};
+pub use health::{RenewedToken, TokenHealth, TokenStatus};
 pub use limits::{LimitError, Unit, check_limits};
 pub use oauth::{InstagramGrant, OAuthApp, OAuthError, PageGrant};
 

@@ -32,6 +32,7 @@ pub(super) async fn channel(tenant: &TenantStore, external: &str) -> ChannelId {
         credentials: "sealed",
         webhook_secret_hash: "",
         token_expires_at: None,
+        verified: false,
     };
     tenant.create_channel(new).await.unwrap().id
 }

@@ -74,6 +74,9 @@ home-role = Ihre Rolle
 home-empty-title = Noch nichts hier
 home-empty-text = Verbinden Sie Instagram, WhatsApp, Messenger oder Telegram, um Nachrichten zu empfangen. Prüfen Sie bis dahin Ihre Unternehmenseinstellungen.
 home-empty-action = Einstellungen öffnen
+home-channel-reconnect = { $name } ({ $platform }) muss neu verbunden werden: Das Token wurde abgelehnt, Gäste erhalten keine Antworten.
+home-channel-expiring = Das Token von { $name } ({ $platform }) läuft am { $expiry } ab und konnte nicht erneuert werden: Verbinden Sie den Kanal vorher neu.
+home-channel-action = Kanäle öffnen
 
 settings-title = Unternehmenseinstellungen
 
@@ -605,6 +608,7 @@ notifications-bad-page = Dieser Seitenlink ist ungültig.
 notification-handoff = { $text } wurde von einem Flow an das Team übergeben
 notification-assigned = Das Gespräch mit { $text } wurde Ihnen zugewiesen
 notification-reservation = Neue Reservierung: { $text }
+notification-channel = Der Kanal { $text } muss neu verbunden werden
 notifications-email-title = E-Mails
 notifications-email-handoff = Wenn ein Flow einen Gast an das Team übergibt
 notifications-email-assigned = Wenn mir jemand ein Gespräch zuweist

@@ -74,6 +74,9 @@ home-role = Your role
 home-empty-title = Nothing here yet
 home-empty-text = Connect Instagram, WhatsApp, Messenger or Telegram to start receiving messages. Meanwhile, check your business settings.
 home-empty-action = Open settings
+home-channel-reconnect = { $name } ({ $platform }) must be reconnected: its token was rejected, so guests get no answers.
+home-channel-expiring = The token of { $name } ({ $platform }) expires on { $expiry } and could not be renewed: reconnect it before then.
+home-channel-action = Open channels
 
 settings-title = Business settings
 
@@ -605,6 +608,7 @@ notifications-bad-page = This page link is not valid.
 notification-handoff = { $text } was handed over to the team by a flow
 notification-assigned = The conversation with { $text } was assigned to you
 notification-reservation = New reservation: { $text }
+notification-channel = The channel { $text } needs to be reconnected
 notifications-email-title = Emails
 notifications-email-handoff = When a flow hands a guest over to the team
 notifications-email-assigned = When someone assigns a conversation to me

@@ -35,6 +35,8 @@ pub struct ChannelDto {
     checked_at: Option<String>,
     token_expires_at: Option<String>,
     auto_reply: String,
+    /// The platform confirmed the token reads this account; another business cannot take it over then.
+    verified: bool,
 }
 
 fn dto(c: maitre_store::Channel) -> ChannelDto {
@@ -48,6 +50,7 @@ fn dto(c: maitre_store::Channel) -> ChannelDto {
         checked_at: c.checked_at.map(|t| t.to_rfc3339()),
         token_expires_at: c.token_expires_at.map(|t| t.to_rfc3339()),
         auto_reply: c.auto_reply,
+        verified: c.verified,
     }
 }
 

@@ -67,15 +67,16 @@ async fn whatsapp_connects_once_and_health_checks_record_their_outcome() {
     let (app, c, account) = owner().await;
     let page = format!("/a/{account}/channels");
     let fields = [("phone_number_id", "200000000000002"), ("token", "WA-SYSTEM-USER-FAKE"), ("name", "Salon WhatsApp")];
+    app.fakes.own_phone_number("200000000000002", "WA-SYSTEM-USER-FAKE");
     assert_eq!(c.submit(&page, &format!("{page}/whatsapp"), &fields).await.status, StatusCode::SEE_OTHER);
     let again = c.submit(&page, &format!("{page}/whatsapp"), &fields).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("already connected"), "{}", again.body);
-    // Another business cannot take over the same number either.
+    // Another business cannot take over the same number either, even with the owner's token.
     let (other, _) = app.signup("Other", "other@example.com").await;
     let other_account = other.get("/").await.location.unwrap();
     let res = other.submit(&other_account, &format!("{other_account}/channels/whatsapp"), &fields).await;
-    assert!(res.body.contains("already connected"));
+    assert!(res.body.contains("connected to another business"), "{}", res.body);
 
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     let ch = tenant.channels().await.unwrap().remove(0);
@@ -214,6 +215,7 @@ async fn channels_through_the_api_never_return_tokens() {
     let admin = app.token(&account, Role::Admin).await;
     let viewer = app.token(&account, Role::Viewer).await;
     let http = reqwest::Client::new();
+    app.fakes.own_phone_number("200000000000002", "WA-FAKE");
     let post = |path: &str, token: &str, body: serde_json::Value| {
         http.post(app.url(path)).bearer_auth(token).json(&body).send()
     };

@@ -4,6 +4,8 @@ mod api;
 mod auth;
 mod automation;
 mod browser;
+mod channel_claims;
+mod channel_upkeep;
 mod channels;
 mod contacts;
 mod contacts_api;
