@@ -234,10 +234,12 @@ pub struct HttpSettings {
 pub struct AuthSettings {
     /// A session ends after this many days without use.
     pub session_idle_days: u32,
-    /// Failed sign-ins allowed per email address within the window before it is throttled.
+    /// Sign-in attempts per email address that go at once; from then on each attempt makes the next one wait
+    /// twice as long (a known device is paced on its own).
     pub max_failures_per_email: u32,
-    /// Failed sign-ins allowed per client IP within the window.
+    /// The same per client IP.
     pub max_failures_per_ip: u32,
+    /// The longest wait between two sign-in attempts; a key left alone this long after its wait starts over.
     pub throttle_window_minutes: u32,
     /// How long a password-reset link stays valid.
     pub reset_link_minutes: u32,
