@@ -11,6 +11,7 @@ const APP_TOKEN: &str = "100000000000777|FAKE-app-secret";
 #[tokio::test]
 async fn verify_calls_one_light_endpoint_per_platform() {
     let fakes = FakePlatforms::start().await;
+    fakes.own_phone_number(PHONE_NUMBER_ID, WA_TOKEN);
     let sender = sender(&fakes);
     let expected = [
         (
@@ -74,6 +75,7 @@ async fn debug_token_gives_the_earlier_expiry() {
 #[tokio::test]
 async fn a_missing_permission_needs_attention() {
     let fakes = FakePlatforms::start().await;
+    fakes.own_phone_number(PHONE_NUMBER_ID, WA_TOKEN);
     let sender = sender(&fakes).with_meta_app("100000000000777", "FAKE-app-secret");
     let info = TokenInfo { scopes: vec!["pages_show_list".into()], ..TokenInfo::default() };
     fakes.set_token_info(WA_TOKEN, info.clone());

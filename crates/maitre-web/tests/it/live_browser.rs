@@ -152,22 +152,20 @@ async fn thirty_pages_with_back_and_forward_each_answer_within_a_second() {
         let mark = b.client.execute(WATCH, vec![json!(n + 1)]).await.unwrap();
         restored += usize::from(mark != json!(n + 1));
     }
-    eprintln!("slowest page that answered: {slowest:?}; {restored} restored from the back/forward cache");
+    // Dashboard pages are `Cache-Control: no-store` (personal data), which keeps Chromium from putting them in the
+    // back/forward cache, so back and forward load them again; live.js still closes its stream on `pagehide`.
+    let cached = restores(&b).await;
+    eprintln!("slowest page that answered: {slowest:?}; restored from the back/forward cache: {restored}/{cached}");
     assert!(slow.is_empty(), "pages not interactive within {INTERACTIVE:?}:\n{}", slow.join("\n"));
-    assert!(restored > 0 && restores(&b).await > 0, "no page came back from the back/forward cache");
 
-    // A restored inbox opens its live connection again: a guest's message sent afterwards shows up in it.
+    // An inbox reached again with Back opens its live connection: a guest's message sent afterwards shows up in it.
     let inbox = &links[0];
     b.client.find(Locator::Css(&format!("header a[href='{inbox}']"))).await.unwrap().click().await.unwrap();
     crate::browser::wait_for_path(&b, |p| p == inbox).await;
-    b.client.execute(WATCH, vec![json!("inbox")]).await.unwrap();
-    let before = restores(&b).await;
     b.client.find(Locator::Css(&format!("header a[href='{home}']"))).await.unwrap().click().await.unwrap();
     crate::browser::wait_for_path(&b, |p| p == home).await;
     b.client.back().await.unwrap();
     crate::browser::wait_for_path(&b, |p| p == inbox).await;
-    assert_eq!(b.client.execute(WATCH, vec![json!("again")]).await.unwrap(), json!("inbox"), "inbox not restored");
-    assert_eq!(restores(&b).await, before + 1);
     let late = "Könnt ihr noch einen Hochstuhl bereitstellen?";
     assert_eq!(app.post_meta(&wa_text("wamid.late", "491700000009", late, NOW + 60)).await.0, StatusCode::OK);
     app.drain().await;
@@ -179,6 +177,6 @@ async fn thirty_pages_with_back_and_forward_each_answer_within_a_second() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(shown.contains(late), "the restored inbox never showed the new message:\n{shown}");
+    assert!(shown.contains(late), "the inbox reached with Back never showed the new message:\n{shown}");
     b.close().await;
 }
