@@ -248,6 +248,10 @@ pub struct AuthSettings {
     /// How many proxies you run in front of maitre, each appending to `X-Forwarded-For`: the client IP is that
     /// many entries from the right (entries further left are whatever the client sent).
     pub trusted_proxies: u32,
+    /// Requests one API token may make per second, on average, shared by all nodes.
+    pub api_per_second: u32,
+    /// Requests one API token may make in a burst above that rate.
+    pub api_burst: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -306,6 +310,8 @@ impl Default for AuthSettings {
             reset_link_minutes: 60,
             trust_forwarded_for: false,
             trusted_proxies: 1,
+            api_per_second: 10,
+            api_burst: 100,
         }
     }
 }

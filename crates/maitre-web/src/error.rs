@@ -24,8 +24,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("{0}")]
-    TooManyRequests(String),
+    #[error("Too many requests: try again in {retry_after_secs} s.")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -43,7 +43,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -59,7 +59,7 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
-            AppError::TooManyRequests(_) => "rate_limited",
+            AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -181,6 +181,9 @@ impl IntoResponse for ApiError {
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let AppError::TooManyRequests { retry_after_secs } = self.0 {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         res
     }

@@ -106,10 +106,17 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or(AppError::Unauthorized)?;
-        match state.store.tenant_for_api_token(token).await {
-            Ok((tenant, role, token)) => Ok(ApiCaller { tenant, role, token }),
-            Err(maitre_store::StoreError::NotFound) => Err(AppError::Unauthorized.into()),
-            Err(e) => Err(e.into()),
+        let (tenant, role, token) = match state.store.tenant_for_api_token(token).await {
+            Ok(found) => found,
+            Err(maitre_store::StoreError::NotFound) => return Err(AppError::Unauthorized.into()),
+            Err(e) => return Err(e.into()),
+        };
+        // Each token has its own budget, shared by every node on PostgreSQL.
+        let auth = &state.settings.auth;
+        let rate = maitre_store::Rate { per_second: f64::from(auth.api_per_second), burst: f64::from(auth.api_burst) };
+        if let Some(wait) = state.store.take_tokens(&[(&format!("api:{token}"), rate)]).await? {
+            return Err(AppError::TooManyRequests { retry_after_secs: wait.as_millis().div_ceil(1000) as u64 }.into());
         }
+        Ok(ApiCaller { tenant, role, token })
     }
 }

@@ -170,3 +170,34 @@ async fn openapi_document_describes_every_route() {
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], json!("bearer"));
 }
+
+#[tokio::test]
+async fn each_token_has_its_own_request_budget_and_is_told_when_to_come_back() {
+    let app = TestApp::spawn_with(|s| {
+        s.auth.api_per_second = 1;
+        s.auth.api_burst = 3;
+    })
+    .await;
+    let (_, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let (busy, other) = (app.token(&account, Role::Viewer).await, app.token(&account, Role::Viewer).await);
+    for n in 1..=3 {
+        assert_eq!(
+            call(&app, reqwest::Method::GET, "/api/v1/account", Some(&busy), None).await.0,
+            StatusCode::OK,
+            "{n}"
+        );
+    }
+    let res = reqwest::Client::new().get(app.url("/api/v1/account")).bearer_auth(&busy).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(body["error"]["message"].as_str().unwrap().contains("try again in"), "{body}");
+    assert_eq!(call(&app, reqwest::Method::GET, "/api/v1/account", Some(&other), None).await.0, StatusCode::OK);
+    // An unknown token spends nobody's budget and is told it is unknown.
+    assert_eq!(
+        call(&app, reqwest::Method::GET, "/api/v1/account", Some("mt_nope"), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
