@@ -209,6 +209,10 @@ impl IntoResponse for PageError {
             AppError::NotFound => "This page does not exist, or you do not have access to it.".to_owned(),
             other => other.public_message(),
         };
-        (status, crate::pages::error_page(status, &message)).into_response()
+        let mut res = (status, crate::pages::error_page(status, &message)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self.0 {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        res
     }
 }

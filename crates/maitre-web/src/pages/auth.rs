@@ -66,6 +66,7 @@ async fn signup(
     parts: Parts,
     CsrfForm(form): CsrfForm<SignupForm>,
 ) -> Result<Response, PageError> {
+    super::abuse::take(&state, &parts, super::abuse::Form::SignUp, Some(&form.email)).await?;
     let locale = env.browser_locale;
     let created = sign_up(
         &state.store,
@@ -213,8 +214,10 @@ async fn forgot_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
 async fn forgot(
     State(state): State<AppState>,
     env: PageEnv,
+    parts: Parts,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Result<impl IntoResponse, PageError> {
+    super::abuse::take(&state, &parts, super::abuse::Form::PasswordReset, Some(&form.email)).await?;
     match state.store.user_by_email(&form.email).await {
         Ok(user) => send_reset_link(&state, &user).await?,
         Err(maitre_store::StoreError::NotFound) => {}

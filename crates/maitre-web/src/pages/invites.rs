@@ -246,6 +246,7 @@ async fn sign_up(
     LinkToken(token): LinkToken,
     CsrfForm(form): CsrfForm<SignUpForm>,
 ) -> Result<Response, PageError> {
+    super::abuse::take(&state, &parts, super::abuse::Form::InvitationSignUp, None).await?;
     let locale = env.browser_locale;
     let checked = match parse_person_name(&form.name) {
         Ok(name) => password::hash(&form.password).await.map(|hash| (name.to_owned(), hash)),

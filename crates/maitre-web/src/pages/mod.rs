@@ -1,4 +1,5 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
+mod abuse;
 mod account;
 mod auth;
 mod automation;

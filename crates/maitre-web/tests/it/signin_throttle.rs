@@ -85,3 +85,43 @@ async fn one_ip_is_paced_across_email_addresses() {
     app.clock.advance(TimeDelta::seconds(1));
     assert_eq!(c.signin(EMAIL, PASSWORD).await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn reset_requests_and_sign_ups_are_limited_per_address_the_same_for_unknown_ones() {
+    let app = TestApp::spawn().await;
+    app.signup("Roma", EMAIL).await;
+    let c = app.client();
+    for email in [EMAIL, "ghost@example.com"] {
+        for n in 1..=5 {
+            let page = c.submit("/password/forgot", "/password/forgot", &[("email", email)]).await;
+            assert_eq!(page.status, StatusCode::OK, "{email} {n}");
+        }
+        let page = c.get("/password/forgot").await;
+        let fields = [("_csrf", page.csrf()), ("email", email.to_owned())];
+        let res = c.http.post(app.url("/password/forgot")).form(&fields).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait > 60, "one more an hour: {wait}");
+        assert!(res.text().await.unwrap().contains("try again in"));
+    }
+    // The known address got its five mails, no sixth.
+    assert_eq!(app.smtp.wait_for(5).await.len(), 5);
+    for n in 1..=5 {
+        assert_ne!(signup(&app).await, StatusCode::TOO_MANY_REQUESTS, "{n}");
+    }
+    assert_eq!(signup(&app).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Posts the sign-up form for bea@example.com from a fresh client.
+async fn signup(app: &TestApp) -> StatusCode {
+    let c = app.client();
+    let csrf = c.get("/signup").await.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("business_name", "Roma"),
+        ("name", "Bea"),
+        ("email", "bea@example.com"),
+        ("password", PASSWORD),
+    ];
+    c.http.post(app.url("/signup")).form(&fields).send().await.unwrap().status()
+}
