@@ -30,36 +30,51 @@ pub async fn schedule_sweep(store: &Store) -> Result<(), StoreError> {
 }
 
 async fn enqueue_sweep(store: &Store, day: chrono::DateTime<Utc>) -> Result<(), StoreError> {
-    let key = format!("{CHANNEL_SWEEP}:{}", day.format("%Y-%m-%d"));
-    let job = NewJob {
+    let key = sweep_key(day);
+    store.enqueue(sweep_job(day, &key)).await.map(drop)
+}
+
+fn sweep_key(day: chrono::DateTime<Utc>) -> String {
+    format!("{CHANNEL_SWEEP}:{}", day.format("%Y-%m-%d"))
+}
+
+fn sweep_job(day: chrono::DateTime<Utc>, key: &str) -> NewJob<'_> {
+    NewJob {
         account_id: None,
         kind: CHANNEL_SWEEP,
         payload: "{}",
-        dedupe_key: Some(&key),
+        dedupe_key: Some(key),
         run_at: Some(day),
         max_attempts: 5,
-    };
-    store.enqueue(job).await.map(drop)
+    }
 }
 
-/// Queues a check of one channel; `occasion` names the slot it belongs to, so each slot checks once.
+/// A channel check's payload and dedupe key; `occasion` names the slot it belongs to, so each slot checks once.
+fn check_parts(channel: ChannelId, occasion: &str) -> (String, String) {
+    let payload = serde_json::to_string(&Payload { channel_id: channel }).unwrap_or_default();
+    (payload, format!("{CHANNEL_CHECK}:{channel}:{occasion}"))
+}
+
+fn check_job<'a>(account: AccountId, payload: &'a str, key: &'a str) -> NewJob<'a> {
+    NewJob {
+        account_id: Some(account),
+        kind: CHANNEL_CHECK,
+        payload,
+        dedupe_key: Some(key),
+        run_at: None,
+        max_attempts: 5,
+    }
+}
+
+/// Queues a check of one channel in the slot `occasion`.
 pub async fn enqueue_check(
     store: &Store,
     account: AccountId,
     channel: ChannelId,
     occasion: &str,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(&Payload { channel_id: channel }).unwrap_or_default();
-    let key = format!("{CHANNEL_CHECK}:{channel}:{occasion}");
-    let job = NewJob {
-        account_id: Some(account),
-        kind: CHANNEL_CHECK,
-        payload: &payload,
-        dedupe_key: Some(&key),
-        run_at: None,
-        max_attempts: 5,
-    };
-    store.enqueue(job).await.map(drop)
+    let (payload, key) = check_parts(channel, occasion);
+    store.enqueue(check_job(account, &payload, &key)).await.map(drop)
 }
 
 /// After a platform rejected a channel's token: check it now (at most once an hour), so the team hears of it.
@@ -68,15 +83,21 @@ pub async fn check_after_token_error(store: &Store, account: AccountId, channel:
     enqueue_check(store, account, channel, &hour).await
 }
 
-/// The daily sweep: a check for every channel, then tomorrow's sweep.
+/// The daily sweep: a check for every channel and tomorrow's sweep, queued together.
 pub async fn sweep(gw: Arc<Gateway>, _job: Job) -> Result<(), JobError> {
     let now = gw.store.clock().now();
     let today = now.format("%Y-%m-%d").to_string();
-    for (account, channel) in gw.store.channels_to_check().await.map_err(retry)? {
-        enqueue_check(&gw.store, account, channel, &today).await.map_err(retry)?;
-    }
+    let channels = gw.store.channels_to_check().await.map_err(retry)?;
+    let checks: Vec<(AccountId, (String, String))> =
+        channels.into_iter().map(|(account, channel)| (account, check_parts(channel, &today))).collect();
     let tomorrow = now.duration_trunc(TimeDelta::days(1)).unwrap_or(now) + TimeDelta::days(1);
-    enqueue_sweep(&gw.store, tomorrow).await.map_err(retry)
+    let next = sweep_key(tomorrow);
+    let jobs: Vec<NewJob<'_>> = checks
+        .iter()
+        .map(|(account, (payload, key))| check_job(*account, payload, key))
+        .chain([sweep_job(tomorrow, &next)])
+        .collect();
+    gw.store.enqueue_all(&jobs).await.map(drop).map_err(retry)
 }
 
 /// One channel's check as a job.

@@ -121,6 +121,14 @@ impl Store {
         Ok(added)
     }
 
+    /// Enqueues many jobs in one transaction; returns how many were new (the others' dedupe keys were taken).
+    pub async fn enqueue_all(&self, jobs: &[NewJob<'_>]) -> Result<u64> {
+        let mut tx = self.writes.begin().await?;
+        let added = enqueue_all_in(&mut tx, self.now_ms(), jobs).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
     /// Takes up to `limit` due jobs for `owner` until `lease_until`. Safe with several nodes on PostgreSQL.
     pub async fn claim_jobs(&self, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Job>> {
         let sql = match self.backend {

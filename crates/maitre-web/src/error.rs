@@ -76,6 +76,11 @@ impl AppError {
         }
     }
 
+    /// Too many requests; come back after `wait`.
+    pub fn too_many_requests(wait: std::time::Duration) -> Self {
+        AppError::TooManyRequests { retry_after_secs: whole_seconds(wait) }
+    }
+
     pub fn forbidden() -> Self {
         AppError::Forbidden("Your role in this account does not allow this.".into())
     }
@@ -182,10 +187,20 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let AppError::TooManyRequests { retry_after_secs } = self.0 {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
+        retry_after(&mut res, &self.0);
         res
+    }
+}
+
+/// A wait rounded up to whole seconds, as `Retry-After` counts.
+pub(crate) fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_millis().div_ceil(1000) as u64
+}
+
+/// Tells a rate-limited caller when to come back.
+pub(crate) fn retry_after(res: &mut Response, err: &AppError) {
+    if let AppError::TooManyRequests { retry_after_secs } = err {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
 }
 
@@ -210,9 +225,7 @@ impl IntoResponse for PageError {
             other => other.public_message(),
         };
         let mut res = (status, crate::pages::error_page(status, &message)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self.0 {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
+        retry_after(&mut res, &self.0);
         res
     }
 }

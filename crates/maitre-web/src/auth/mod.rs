@@ -115,7 +115,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let auth = &state.settings.auth;
         let rate = maitre_store::Rate { per_second: f64::from(auth.api_per_second), burst: f64::from(auth.api_burst) };
         if let Some(wait) = state.store.take_tokens(&[(&format!("api:{token}"), rate)]).await? {
-            return Err(AppError::TooManyRequests { retry_after_secs: wait.as_millis().div_ceil(1000) as u64 }.into());
+            return Err(AppError::too_many_requests(wait).into());
         }
         Ok(ApiCaller { tenant, role, token })
     }

@@ -46,6 +46,6 @@ pub(super) async fn take(state: &AppState, parts: &Parts, form: Form, email: Opt
     buckets.extend(email.as_deref().map(|e| (e, per_email)));
     match state.store.take_tokens(&buckets).await? {
         None => Ok(()),
-        Some(wait) => Err(AppError::TooManyRequests { retry_after_secs: wait.as_millis().div_ceil(1000) as u64 }),
+        Some(wait) => Err(AppError::too_many_requests(wait)),
     }
 }

@@ -2,8 +2,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -151,10 +151,9 @@ async fn signin(
         Ok::<_, PageError>((status, render(&page)?).into_response())
     };
     if let Some(wait) = store.take_login_attempt(&keys).await? {
-        let seconds = wait.as_millis().div_ceil(1000).to_string();
+        let seconds = crate::error::whole_seconds(wait).to_string();
         let mut res = fail(StatusCode::TOO_MANY_REQUESTS, tr.t1("signin-throttled", "seconds", &seconds))?;
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::try_from(seconds).map_err(|e| AppError::Internal(e.into()))?);
+        crate::error::retry_after(&mut res, &AppError::too_many_requests(wait));
         return Ok(res);
     }
     state.metrics().password_checks.inc();
