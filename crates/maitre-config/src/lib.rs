@@ -257,8 +257,11 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MailSettings {
-    /// e.g. `smtps://user:pass@smtp.example.com` or `smtp://localhost:2525`. Without it, mail goes to `outbox_dir`.
+    /// e.g. `smtps://user:pass@smtp.example.com` (TLS from the start, port 465), `smtp://user:pass@host?tls=required`
+    /// (STARTTLS, port 587) or `smtp://localhost:2525`. Without it, mail goes to `outbox_dir`.
     pub smtp_url: Option<Secret>,
+    /// Allows a plain `smtp://` URL to name a server beyond this machine (credentials and mail unencrypted).
+    pub allow_plaintext: bool,
     pub from: String,
     /// Where mail is written as .eml files when no SMTP server is configured. Defaults to `<data_dir>/mail`.
     pub outbox_dir: Option<PathBuf>,
@@ -318,7 +321,7 @@ impl Default for AuthSettings {
 
 impl Default for MailSettings {
     fn default() -> Self {
-        Self { smtp_url: None, from: "maitre <noreply@localhost>".into(), outbox_dir: None }
+        Self { smtp_url: None, allow_plaintext: false, from: "maitre <noreply@localhost>".into(), outbox_dir: None }
     }
 }
 

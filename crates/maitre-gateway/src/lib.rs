@@ -10,6 +10,7 @@ pub mod connect;
 pub mod flows;
 mod followups;
 mod imports;
+pub mod mail;
 mod notices;
 mod process;
 mod send;
@@ -31,7 +32,7 @@ use maitre_store::{
 
 pub use connect::{ConnectError, Connected, Grant};
 pub use maitre_channels::inbound::Platform;
-pub use vault::{Credentials, Vault, VaultError};
+pub use vault::{Credentials, QueuedMail, Vault, VaultError};
 
 /// What the gateway's jobs need. Shared by every job run.
 pub struct Gateway {
@@ -99,6 +100,7 @@ impl Gateway {
             .on(FLOW_START, self.handler(automation::start))
             .on(RESERVATION_NOTIFY, self.handler(followups::notify))
             .on(NOTIFICATION_EMAIL, self.handler(notices::email))
+            .on(mail::QUEUED_MAIL, self.handler(mail::send))
             .on(RESERVATION_REMINDER, self.handler(followups::remind))
             .on(REVIEW_REQUEST, self.handler(followups::review))
             .on(CONTACT_IMPORT, self.handler(imports::run))

@@ -1,5 +1,6 @@
-//! Channel credentials at rest: XChaCha20-Poly1305 with a key derived from the secret key, bound to the owning
-//! account (associated data), so a ciphertext copied into another account's row does not open.
+//! Channel credentials and mail waiting in the job queue, at rest: XChaCha20-Poly1305 with a key derived from the
+//! secret key for each purpose; credentials are bound to the owning account (associated data), so a ciphertext
+//! copied into another account's row does not open.
 //!
 //! Rotation: start with the new `secret_key` and the old one in `previous_secret_keys`; everything still opens,
 //! and every credential written from then on (reconnect, verify) uses the new key. Each ciphertext names its key.
@@ -33,12 +34,67 @@ impl std::fmt::Debug for Credentials {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VaultError {
-    #[error("stored credentials are not in a known format")]
+    #[error("sealed data is not in a known format")]
     Format,
-    #[error("stored credentials were sealed with a key this node does not have (key {0})")]
+    #[error("sealed data was sealed with a key this node does not have (key {0})")]
     UnknownKey(String),
-    #[error("stored credentials do not open with their key: corrupted or moved between accounts")]
+    #[error("sealed data does not open with its key: corrupted or moved between accounts")]
     Corrupt,
+}
+
+/// Seals and opens channel credentials (bound to their account) and queued mail. The first key seals; all keys
+/// open. Each purpose has its own derived key, so one kind of ciphertext never opens as another.
+pub struct Vault {
+    credentials: Sealer,
+    mail: Sealer,
+}
+
+impl Vault {
+    pub fn new(current: &[u8], previous: &[&[u8]]) -> Self {
+        Self {
+            credentials: Sealer::new(b"maitre/channel-credentials/v1", current, previous),
+            mail: Sealer::new(b"maitre/queued-mail/v1", current, previous),
+        }
+    }
+
+    pub fn seal(&self, account: AccountId, creds: &Credentials) -> String {
+        let plain = serde_json::to_vec(creds).expect("credentials serialize");
+        self.credentials.seal(account.to_string().as_bytes(), &plain)
+    }
+
+    pub fn open(&self, account: AccountId, sealed: &str) -> Result<Credentials, VaultError> {
+        let plain = self.credentials.open(account.to_string().as_bytes(), sealed)?;
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt)
+    }
+
+    /// Whether a ciphertext was sealed with an older key (to re-seal it on the next write).
+    pub fn is_stale(&self, sealed: &str) -> bool {
+        self.credentials.is_stale(sealed)
+    }
+
+    /// Seals a mail waiting in the job queue: its links (password resets, invitations) are as good as a password
+    /// while they are valid, and the queue keeps finished jobs for a week.
+    pub fn seal_mail(&self, mail: &QueuedMail) -> String {
+        self.mail.seal(b"mail", &serde_json::to_vec(mail).expect("mail serializes"))
+    }
+
+    pub fn open_mail(&self, sealed: &str) -> Result<QueuedMail, VaultError> {
+        serde_json::from_slice(&self.mail.open(b"mail", sealed)?).map_err(|_| VaultError::Corrupt)
+    }
+}
+
+/// A plain-text email as it waits in the job queue. `Debug` shows only the subject.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl std::fmt::Debug for QueuedMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QueuedMail({:?})", self.subject)
+    }
 }
 
 struct SealKey {
@@ -46,35 +102,33 @@ struct SealKey {
     cipher: XChaCha20Poly1305,
 }
 
-/// Seals and opens credentials. The first key seals; all keys open.
-pub struct Vault {
+/// XChaCha20-Poly1305 under keys derived for one purpose, with associated data binding a ciphertext to its place.
+struct Sealer {
     keys: Vec<SealKey>,
 }
 
 const VERSION: &str = "v1";
 
-impl Vault {
-    pub fn new(current: &[u8], previous: &[&[u8]]) -> Self {
-        let keys = std::iter::once(current).chain(previous.iter().copied()).map(derive).collect();
+impl Sealer {
+    fn new(purpose: &[u8], current: &[u8], previous: &[&[u8]]) -> Self {
+        let keys = std::iter::once(current).chain(previous.iter().copied()).map(|k| derive(k, purpose)).collect();
         Self { keys }
     }
 
-    pub fn seal(&self, account: AccountId, creds: &Credentials) -> String {
+    fn seal(&self, aad: &[u8], plain: &[u8]) -> String {
         let key = &self.keys[0];
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
-        let plain = serde_json::to_vec(creds).expect("credentials serialize");
-        let aad = account.to_string();
         let sealed = key
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: aad.as_bytes() })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
             .expect("XChaCha20-Poly1305 encryption of a small buffer cannot fail");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&sealed);
         format!("{VERSION}.{}.{}", key.id, URL_SAFE_NO_PAD.encode(blob))
     }
 
-    pub fn open(&self, account: AccountId, sealed: &str) -> Result<Credentials, VaultError> {
+    fn open(&self, aad: &[u8], sealed: &str) -> Result<Vec<u8>, VaultError> {
         let mut parts = sealed.splitn(3, '.');
         let (Some(VERSION), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(VaultError::Format);
@@ -85,24 +139,18 @@ impl Vault {
             return Err(VaultError::Format);
         }
         let (nonce, ciphertext) = blob.split_at(24);
-        let aad = account.to_string();
-        let plain = key
-            .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
-            .map_err(|_| VaultError::Corrupt)?;
-        serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt)
+        key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map_err(|_| VaultError::Corrupt)
     }
 
-    /// Whether a ciphertext was sealed with an older key (to re-seal it on the next write).
-    pub fn is_stale(&self, sealed: &str) -> bool {
+    fn is_stale(&self, sealed: &str) -> bool {
         sealed.split('.').nth(1).is_some_and(|id| id != self.keys[0].id)
     }
 }
 
 /// A dedicated key per purpose, derived from the secret key by HMAC, and a public id to recognise it.
-fn derive(secret: &[u8]) -> SealKey {
+fn derive(secret: &[u8], purpose: &[u8]) -> SealKey {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(b"maitre/channel-credentials/v1");
+    mac.update(purpose);
     let key = mac.finalize().into_bytes();
     let id = hex::encode(&Sha256::digest(key)[..4]);
     SealKey { id, cipher: XChaCha20Poly1305::new(Key::from_slice(&key)) }
@@ -156,5 +204,23 @@ mod tests {
         assert!(!rotated.is_stale(&rotated.seal(account, &creds())));
         let forgot = Vault::new(b"new-key-0123456789abcdef0123456789", &[]);
         assert!(matches!(forgot.open(account, &sealed), Err(VaultError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn queued_mail_opens_only_as_mail() {
+        let vault = Vault::new(b"k1-0123456789abcdef0123456789abcdef", &[]);
+        let mail = QueuedMail {
+            to: "anna@example.com".into(),
+            subject: "Reset".into(),
+            body: "https://maitre.example/password/reset?token=pr_secret".into(),
+        };
+        let sealed = vault.seal_mail(&mail);
+        assert!(!sealed.contains("pr_secret") && !sealed.contains("anna"));
+        assert_eq!(vault.open_mail(&sealed).unwrap(), mail);
+        assert!(!format!("{mail:?}").contains("pr_secret"));
+        // A credentials ciphertext is not mail, and mail is no account's credentials.
+        let account = AccountId::new();
+        assert!(vault.open_mail(&vault.seal(account, &creds())).is_err());
+        assert!(vault.open(account, &sealed).is_err());
     }
 }

@@ -32,27 +32,10 @@ struct SummaryRow {
 impl Store {
     /// Creates a business, its owner user and the owner membership in one transaction.
     pub async fn create_account_with_owner(&self, new: NewAccount<'_>) -> Result<(AccountId, UserId)> {
-        let account = AccountId::new();
-        let user = UserId::new();
-        let now = self.now_ms();
-        let s = new.settings;
         let mut tx = self.writes.begin().await?;
-        insert_account(&mut tx, account, s, now).await?;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, locale, created_at, password_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(user.to_string())
-        .bind(crate::users::normalize_email(new.owner_email))
-        .bind(new.owner_name.trim())
-        .bind(new.owner_password_hash)
-        .bind(s.locale.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_membership(&mut tx, account, user, Role::Owner, now).await?;
+        let created = insert_account_with_owner(&mut tx, &new, self.now_ms()).await?;
         tx.commit().await?;
-        Ok((account, user))
+        Ok(created)
     }
 
     /// Creates another business owned by an existing user (a user may run several).
@@ -126,6 +109,31 @@ impl Store {
             .await?;
         Ok(TenantStore::new(self.clone(), account))
     }
+}
+
+/// A business, its owner user and the owner membership, inside the caller's transaction.
+pub(crate) async fn insert_account_with_owner(
+    tx: &mut sqlx::AnyConnection,
+    new: &NewAccount<'_>,
+    now: i64,
+) -> Result<(AccountId, UserId)> {
+    let (account, user) = (AccountId::new(), UserId::new());
+    let s = new.settings;
+    insert_account(tx, account, s, now).await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, locale, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(user.to_string())
+    .bind(crate::users::normalize_email(new.owner_email))
+    .bind(new.owner_name.trim())
+    .bind(new.owner_password_hash)
+    .bind(s.locale.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    insert_membership(tx, account, user, Role::Owner, now).await?;
+    Ok((account, user))
 }
 
 async fn insert_account(tx: &mut sqlx::AnyConnection, account: AccountId, s: &AccountSettings, now: i64) -> Result<()> {

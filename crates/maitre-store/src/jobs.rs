@@ -254,15 +254,15 @@ impl Store {
 
 impl Store {
     /// Deletes what has outlived its use: idle sessions, sign-in counts left alone for a day, spent reset links,
-    /// finished jobs.
-    /// Returns the number of rows removed.
+    /// expired sign-ups, finished jobs. Returns the number of rows removed.
     pub async fn prune(&self, session_idle: chrono::TimeDelta) -> Result<u64> {
         let now = self.clock.now();
         let mut removed = 0;
-        let statements: [(&str, DateTime<Utc>); 4] = [
+        let statements: [(&str, DateTime<Utc>); 5] = [
             ("DELETE FROM sessions WHERE last_seen_at < $1", now - session_idle),
             ("DELETE FROM login_attempts WHERE blocked_until < $1", now - chrono::TimeDelta::days(1)),
             ("DELETE FROM password_resets WHERE expires_at < $1", now),
+            ("DELETE FROM signup_requests WHERE expires_at < $1", now),
             ("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1", now - chrono::TimeDelta::days(7)),
         ];
         for (sql, before) in statements {

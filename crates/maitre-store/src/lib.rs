@@ -31,6 +31,7 @@ mod privacy;
 mod rate_limits;
 mod reservations;
 mod secrets;
+mod signups;
 mod tenant;
 mod users;
 mod writer;
@@ -72,6 +73,7 @@ pub use reservations::{
     Booking, Origin, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, Reservation, ReservationQuery, Source,
 };
 pub use secrets::{hash_token, new_token};
+pub use signups::{NewSignup, SignupRequest};
 pub use tenant::{Account, ApiToken, Member, TenantStore, TokenCreator, Withdrawn};
 pub use users::{Session, User};
 

@@ -71,6 +71,23 @@ impl SmtpSink {
         self.messages.lock().expect("lock").clone()
     }
 
+    /// Waits up to 10 s for a message to `to` and takes it out of the sink.
+    pub async fn take(&self, to: &str) -> Received {
+        for _ in 0..200 {
+            {
+                let mut messages = self.messages.lock().expect("lock");
+                if let Some(i) = messages
+                    .iter()
+                    .position(|m| m.to.iter().any(|t| t.trim_matches(['<', '>']).eq_ignore_ascii_case(to)))
+                {
+                    return messages.remove(i);
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to}; got {:?}", self.messages().iter().map(|m| &m.to).collect::<Vec<_>>());
+    }
+
     /// Waits up to 10 s for at least `n` messages.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {

@@ -26,19 +26,33 @@ pub fn parse_person_name(name: &str) -> Result<&str, AppError> {
     Ok(n)
 }
 
-/// Creates a business with its owner. The time zone, country and currency start from the locale's defaults.
-pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AppError> {
+/// A sign-up whose fields passed the rules: what the business starts from, and its owner.
+pub struct CheckedSignUp {
+    pub settings: AccountSettings,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// Applies the rules to a sign-up's fields. The time zone, country and currency start from the locale's defaults.
+pub async fn check_sign_up(s: SignUp<'_>) -> Result<CheckedSignUp, AppError> {
     let settings =
         AccountSettings::defaults_for(s.business_name, s.locale).map_err(|e| AppError::Validation(e.to_string()))?;
     let email = parse_email(s.email)?;
-    let name = parse_person_name(s.name)?;
-    let hash = password::hash(s.password).await?;
+    let name = parse_person_name(s.name)?.to_owned();
+    let password_hash = password::hash(s.password).await?;
+    Ok(CheckedSignUp { settings, email, name, password_hash })
+}
+
+/// Creates a business with its owner at once (`maitre admin create-account`; the page confirms the email first).
+pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AppError> {
+    let c = check_sign_up(s).await?;
     Ok(store
         .create_account_with_owner(NewAccount {
-            settings: &settings,
-            owner_email: &email,
-            owner_name: name,
-            owner_password_hash: &hash,
+            settings: &c.settings,
+            owner_email: &c.email,
+            owner_name: &c.name,
+            owner_password_hash: &c.password_hash,
         })
         .await?)
 }

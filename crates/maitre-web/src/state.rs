@@ -3,7 +3,6 @@ use std::sync::Arc;
 use maitre_config::Settings;
 use maitre_gateway::Gateway;
 use maitre_jobs::Worker;
-use maitre_notify::Mailer;
 use maitre_store::Store;
 
 use crate::metrics::Metrics;
@@ -35,7 +34,6 @@ pub struct AppState(Arc<Inner>);
 pub struct Services {
     pub store: Store,
     pub settings: Settings,
-    pub mailer: Mailer,
     pub secret: SecretKey,
     pub gateway: Arc<Gateway>,
     /// Wakes this node's worker when a request has enqueued work.

@@ -63,7 +63,8 @@ fn generate_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 pub fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
-    Mailer::new(settings.mail.smtp_url.as_ref().map(|s| s.expose()), &settings.mail.from, settings.outbox_dir())
+    let smtp_url = settings.mail.smtp_url.as_ref().map(|s| s.expose());
+    Mailer::new(smtp_url, settings.mail.allow_plaintext, &settings.mail.from, settings.outbox_dir())
         .context("configuring mail")
 }
 
@@ -83,14 +84,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
     let gateway = Gateway::new(&store, &settings, &secret).context("building the platform client")?;
-    let gateway = Arc::new(gateway.with_mailer(mailer.clone()));
+    let gateway = Arc::new(gateway.with_mailer(mailer));
     let worker = jobs::worker(&store, &settings, &gateway);
     jobs::schedule_maintenance(&store).await?;
     maitre_gateway::upkeep::schedule_sweep(&store).await?;
     let state = AppState::new(Services {
         store: store.clone(),
         settings,
-        mailer,
         secret: SecretKey::new(secret),
         gateway,
         worker: worker.clone(),

@@ -8,7 +8,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use time::Duration;
 
-use super::csrf::{COOKIE as CSRF_COOKIE, CsrfToken, form_token};
+use super::csrf::{self, CsrfToken};
 use crate::AppState;
 
 pub const FLASH_COOKIE: &str = "maitre_flash";
@@ -48,19 +48,19 @@ fn url_unescape(s: &str) -> Option<String> {
 /// Makes sure every page visitor has a CSRF cookie, and consumes the flash message once it has been shown.
 pub async fn page_cookies(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
-    let token = existing.clone().unwrap_or_else(|| maitre_store::new_token("csrf"));
-    req.extensions_mut().insert(CsrfToken(form_token(&state, &token)));
+    let existing = csrf::cookie_value(&state, &jar);
+    let token = existing.clone().unwrap_or_else(csrf::new_cookie_value);
+    req.extensions_mut().insert(CsrfToken(csrf::form_token(&state, &token, &jar)));
     let flash = jar.get(FLASH_COOKIE).and_then(|c| url_unescape(c.value()));
     let had_flash = flash.is_some();
     req.extensions_mut().insert(Flash(flash));
 
     let mut res = next.run(req).await;
-    let sets_flash =
-        res.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    let sets = |name: &str| res.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(name.as_bytes()));
+    let (sets_flash, sets_csrf) = (sets(FLASH_COOKIE), sets(csrf::cookie_name(&state)));
     let mut add = Vec::new();
-    if existing.is_none() {
-        add.push(cookie(&state, CSRF_COOKIE, token, None));
+    if existing.is_none() && !sets_csrf {
+        add.push(cookie(&state, csrf::cookie_name(&state), token, None));
     }
     if had_flash && !sets_flash && res.status().is_success() {
         add.push(removal(&state, FLASH_COOKIE));

@@ -1,7 +1,10 @@
-//! CSRF protection by signed double submit: a random `maitre_csrf` cookie (SameSite=Lax, HttpOnly), and in every
-//! state-changing form a `_csrf` field holding the cookie's HMAC under the secret key. Another site can make a
-//! browser send the cookie but can neither read it nor, without the key, compute the field — not even if it
-//! manages to plant a cookie. Checked in one extractor, `CsrfForm`, which every form handler uses.
+//! CSRF protection by signed double submit: a random `maitre_csrf` cookie (SameSite=Lax, HttpOnly; named
+//! `__Host-maitre_csrf` behind https, so no subdomain can set it), and in every state-changing form a `_csrf` field
+//! holding the HMAC, under the secret key, of that cookie and of the session cookie. Another site can make a browser
+//! send the cookies but can neither read them nor, without the key, compute the field; and a pair of cookie and
+//! token that someone fetched with their own session does not fit another person's session, even if they manage
+//! to plant the cookie. Signing in starts a new session and a new cookie, so tokens from before do not carry over.
+//! Checked in one extractor, `CsrfForm`, which every form handler uses.
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -9,14 +12,29 @@ use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use super::SESSION_COOKIE;
 use crate::AppState;
 use crate::error::{AppError, PageError};
 
-pub const COOKIE: &str = "maitre_csrf";
+/// The cookie's name: with the `__Host-` prefix when cookies are `Secure` (the browser insists on both).
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.cookie_secure() { "__Host-maitre_csrf" } else { "maitre_csrf" }
+}
 
-/// The `_csrf` value that matches a cookie value.
-pub fn form_token(state: &AppState, cookie: &str) -> String {
-    state.secret.mac("csrf", cookie)
+/// The request's CSRF cookie value, if it has a usable one.
+pub fn cookie_value(state: &AppState, jar: &CookieJar) -> Option<String> {
+    jar.get(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32)
+}
+
+/// A new CSRF cookie value.
+pub fn new_cookie_value() -> String {
+    maitre_store::new_token("csrf")
+}
+
+/// The `_csrf` value that matches a CSRF cookie value together with the request's session cookie (if any).
+pub fn form_token(state: &AppState, cookie: &str, jar: &CookieJar) -> String {
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value()).unwrap_or_default();
+    state.secret.mac("csrf", &format!("{cookie}|{session}"))
 }
 
 /// The form token of the current request, put in request extensions by the page-cookie middleware.
@@ -29,7 +47,7 @@ pub struct NoFields {}
 
 /// Checks a form's `_csrf` value against the request's cookie (file uploads call this for their multipart field).
 pub fn verify(state: &AppState, jar: &CookieJar, sent: Option<&str>) -> Result<(), AppError> {
-    let expected = jar.get(COOKIE).map(|c| form_token(state, c.value()));
+    let expected = cookie_value(state, jar).map(|c| form_token(state, &c, jar));
     match (sent, expected) {
         (Some(s), Some(e)) if !s.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())) => Ok(()),
         _ => Err(AppError::Forbidden(

@@ -1,4 +1,4 @@
-//! Sign up, sign in, sign out, password reset.
+//! Sign in, sign out, password reset.
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
-use crate::accounts::{SignUp, sign_up};
 use crate::auth::cookies::{cookie, flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::known_device::{device_cookie, is_known_device};
@@ -25,79 +24,10 @@ use crate::i18n::Tr;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/signup", get(signup_page).post(signup))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
         .route("/password/forgot", get(forgot_page).post(forgot))
         .route("/password/reset", get(reset_page).post(reset))
-}
-
-#[derive(Template)]
-#[template(path = "auth/signup.html")]
-struct SignupPage {
-    ctx: Ctx,
-    error: Option<String>,
-    business_name: String,
-    name: String,
-    email: String,
-}
-
-#[derive(Deserialize)]
-struct SignupForm {
-    business_name: String,
-    name: String,
-    email: String,
-    password: String,
-}
-
-async fn signup_page(env: PageEnv) -> Result<impl IntoResponse, PageError> {
-    render(&SignupPage {
-        ctx: Ctx::anonymous(env),
-        error: None,
-        business_name: String::new(),
-        name: String::new(),
-        email: String::new(),
-    })
-}
-
-async fn signup(
-    State(state): State<AppState>,
-    env: PageEnv,
-    parts: Parts,
-    CsrfForm(form): CsrfForm<SignupForm>,
-) -> Result<Response, PageError> {
-    super::abuse::take(&state, &parts, super::abuse::Form::SignUp, Some(&form.email)).await?;
-    let locale = env.browser_locale;
-    let created = sign_up(
-        &state.store,
-        SignUp {
-            business_name: &form.business_name,
-            name: &form.name,
-            email: &form.email,
-            password: &form.password,
-            locale,
-        },
-    )
-    .await;
-    match created {
-        Ok((account, user)) => {
-            let jar = start_session(&state, &parts, user).await?;
-            let welcome = Tr::new(locale).t1("flash-welcome", "name", form.name.trim());
-            Ok((jar.add(flash(&state, &welcome)), Redirect::to(&format!("/a/{account}"))).into_response())
-        }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            let status = e.status();
-            let page = SignupPage {
-                ctx: Ctx::anonymous(env),
-                error: Some(e.to_string()),
-                business_name: form.business_name,
-                name: form.name,
-                email: form.email,
-            };
-            Ok((status, render(&page)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[derive(Template)]
@@ -177,8 +107,10 @@ pub(crate) async fn start_session(
     let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     state.store.create_session(user, &token, agent, &client_ip(parts, state)).await?;
     let age = time::Duration::days(state.settings.auth.session_idle_days.into());
-    // The browser becomes a known device of this person (see `known_device`).
-    Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))).add(device_cookie(state, user)))
+    // The browser becomes a known device of this person (see `known_device`); its CSRF cookie is renewed, so no
+    // token from before the sign-in works after it.
+    let csrf = cookie(state, crate::auth::csrf::cookie_name(state), crate::auth::csrf::new_cookie_value(), None);
+    Ok(CookieJar::new().add(cookie(state, SESSION_COOKIE, token, Some(age))).add(device_cookie(state, user)).add(csrf))
 }
 
 async fn signout(
@@ -225,6 +157,7 @@ async fn forgot(
     render(&ForgotPage { ctx: Ctx::anonymous(env), sent: true })
 }
 
+/// Queues the mail: the answer must not wait for SMTP (nor tell by its timing that the address exists).
 async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<(), AppError> {
     let token = maitre_store::new_token("pr");
     let minutes = state.settings.auth.reset_link_minutes;
@@ -236,12 +169,10 @@ async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<
         tr.t1("reset-mail-body", "name", &user.name),
         tr.t1("reset-mail-expiry", "minutes", &minutes.to_string())
     );
-    let subject = tr.t("reset-mail-subject");
-    state
-        .mailer
-        .send(maitre_notify::Email { to: &user.email, subject: &subject, body })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
+    let mail = maitre_gateway::QueuedMail { to: user.email.clone(), subject: tr.t("reset-mail-subject"), body };
+    state.gateway.queue_mail(None, &mail).await?;
+    state.worker.wake();
+    Ok(())
 }
 
 #[derive(Template)]

@@ -99,11 +99,9 @@ async fn invite(
         tr.t1("invite-mail-expiry", "days", &INVITE_DAYS.to_string())
     );
     let subject = tr.t1("invite-mail-subject", "business", business);
-    state
-        .mailer
-        .send(maitre_notify::Email { to: &email, subject: &subject, body })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let mail = maitre_gateway::QueuedMail { to: email.clone(), subject, body };
+    state.gateway.queue_mail(Some(m.account.id), &mail).await?;
+    state.worker.wake();
     let me = Tr::new(m.signed.user.locale);
     Ok(to_team(&state, m.account.id, &me.t1("flash-invite-sent", "email", &email)))
 }

@@ -22,6 +22,7 @@ mod notifications;
 mod oauth;
 mod operations;
 pub(crate) mod reservations;
+mod signup;
 mod team;
 mod url;
 
@@ -46,6 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .merge(auth::routes())
+        .merge(signup::routes())
         .merge(account::routes())
         .merge(team::routes())
         .merge(channels::routes())

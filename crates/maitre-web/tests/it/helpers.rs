@@ -101,14 +101,13 @@ impl TestApp {
         // Tests drive the clock by hand: flows read each message at once unless a test asks for a pause.
         settings.automation.read_together_ms = 0;
         tweak(&mut settings);
-        let mailer = Mailer::new(Some(&smtp.url()), &settings.mail.from, settings.outbox_dir()).unwrap();
-        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap().with_mailer(mailer.clone()));
+        let mailer = Mailer::new(Some(&smtp.url()), false, &settings.mail.from, settings.outbox_dir()).unwrap();
+        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap().with_mailer(mailer));
         let config = WorkerConfig { base_backoff: std::time::Duration::ZERO, ..WorkerConfig::default() };
         let worker = Worker::new(store.clone(), gateway.register(Registry::default()), config);
         let state = AppState::new(Services {
             store: store.clone(),
             settings,
-            mailer,
             secret: SecretKey::new(SECRET.to_vec()),
             gateway: gateway.clone(),
             worker: worker.clone(),
@@ -146,9 +145,28 @@ impl TestApp {
                 ],
             )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        let account = res.location.unwrap().trim_start_matches("/a/").to_owned();
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(res.body.contains("Check your inbox"), "{}", res.body);
+        let account = self.confirm_signup(&c, email).await;
         (c, account)
+    }
+
+    /// Opens the link of the sign-up mail to `email` in `c` and creates the business; returns its id. The mail is
+    /// taken out of the sink, so tests count only the mail they are about.
+    pub async fn confirm_signup(&self, c: &Client, email: &str) -> String {
+        let mail = self.mail_to(email).await.body_text();
+        let link = mail.split_whitespace().find(|w| w.contains("/signup/confirm?token=")).expect("a link").to_owned();
+        self.confirm_signup_path(c, link.trim_start_matches(&format!("http://{}", self.addr))).await
+    }
+
+    /// Opens a sign-up confirmation `path` in `c` and confirms it; returns the new business's id.
+    pub async fn confirm_signup_path(&self, c: &Client, path: &str) -> String {
+        let page = c.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let token = field_value(&page.body, "token").unwrap();
+        let res = c.post_form("/signup/confirm", &[("_csrf", &page.csrf()), ("token", &token)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        res.location.unwrap().trim_start_matches("/a/").to_owned()
     }
 
     /// Adds a user with `role` to `account` (as an operator would) and returns a client signed in as them.
@@ -211,6 +229,18 @@ impl TestApp {
             .await
             .unwrap();
         (res.status(), res.text().await.unwrap())
+    }
+
+    /// Runs the queued jobs (mail is sent by one), then takes the first mail to `to` out of the SMTP sink.
+    pub async fn mail_to(&self, to: &str) -> maitre_testkit::Received {
+        self.drain().await;
+        self.smtp.take(to).await
+    }
+
+    /// Runs the queued jobs, then waits for the SMTP sink to hold at least `n` mails.
+    pub async fn mails(&self, n: usize) -> Vec<maitre_testkit::Received> {
+        self.drain().await;
+        self.smtp.wait_for(n).await
     }
 
     /// Runs every queued job (and the jobs they queue) to completion.

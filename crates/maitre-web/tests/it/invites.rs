@@ -12,7 +12,7 @@ async fn invite(app: &TestApp, owner: &Client, account: &str, email: &str, role:
     let team = format!("/a/{account}/team");
     let res = owner.submit(&team, &format!("{team}/invites"), &[("email", email), ("role", role)]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let mails = app.smtp.wait_for(before + 1).await;
+    let mails = app.mails(before + 1).await;
     let mail = &mails[before];
     assert!(mail.to.len() == 1 && mail.to[0].contains(email), "{:?}", mail.to);
     let text = mail.body_text();

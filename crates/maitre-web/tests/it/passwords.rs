@@ -23,7 +23,7 @@ async fn common_and_unchanged_passwords_are_refused_at_sign_up_change_and_reset(
     }
 
     c.submit("/password/forgot", "/password/forgot", &[("email", "ada@example.com")]).await;
-    let mail = app.smtp.wait_for(1).await[0].body_text();
+    let mail = app.mails(1).await[0].body_text();
     let token = mail.split("token=").nth(1).and_then(|s| s.split_whitespace().next()).expect("a reset link");
     for (new, reason) in [("Welcome2026", COMMON), (PASSWORD, "must differ from the current one")] {
         let res = c.submit("/signin", "/password/reset", &[("token", token), ("password", new)]).await;

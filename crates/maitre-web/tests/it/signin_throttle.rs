@@ -105,7 +105,7 @@ async fn reset_requests_and_sign_ups_are_limited_per_address_the_same_for_unknow
         assert!(res.text().await.unwrap().contains("try again in"));
     }
     // The known address got its five mails, no sixth.
-    assert_eq!(app.smtp.wait_for(5).await.len(), 5);
+    assert_eq!(app.mails(5).await.len(), 5);
     for n in 1..=5 {
         assert_ne!(signup(&app).await, StatusCode::TOO_MANY_REQUESTS, "{n}");
     }
