@@ -216,20 +216,9 @@ async fn offer(ctx: Arc<Ctx>, arrival: Arrival, start: Instant, duration: Durati
     while tasks.join_next().await.is_some() {}
 }
 
-pub async fn run(o: &Options) -> Result<Report> {
-    let mut server = Server::prepare(&o.server).await?;
-    let store = Store::open(&server.database_url, Clock::system()).await?;
-    let ids = Ids::new();
-    let setup_started = Instant::now();
-    let tenants = setup::create(&store, &server, &ids, o.scenario, o.accounts).await?;
-    let setup_seconds = setup_started.elapsed().as_secs_f64();
-    server.start().await?;
-    let error_rate = o.error_rate.unwrap_or(o.scenario.default_error_rate());
-    if error_rate > 0.0 {
-        server.fakes.set_fault_rate(error_rate, vec![Fault::ServerError500, Fault::RateLimit(4)]);
-    }
-
-    let ctx = Arc::new(Ctx {
+/// The load generator's shared state: what to send where, and what came back.
+fn context(o: &Options, ids: Ids, server: &Server) -> Result<Arc<Ctx>> {
+    Ok(Arc::new(Ctx {
         traffic: Traffic {
             ids,
             scenario: o.scenario,
@@ -250,7 +239,23 @@ pub async fn run(o: &Options) -> Result<Report> {
         }),
         replies: Arc::default(),
         offered: AtomicU64::new(0),
-    });
+    }))
+}
+
+pub async fn run(o: &Options) -> Result<Report> {
+    let mut server = Server::prepare(&o.server).await?;
+    let store = Store::open(&server.database_url, Clock::system()).await?;
+    let ids = Ids::new();
+    let setup_started = Instant::now();
+    let tenants = setup::create(&store, &server, &ids, o.scenario, o.accounts).await?;
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+    server.start().await?;
+    let error_rate = o.error_rate.unwrap_or(o.scenario.default_error_rate());
+    if error_rate > 0.0 {
+        server.fakes.set_fault_rate(error_rate, vec![Fault::ServerError500, Fault::RateLimit(4)]);
+    }
+
+    let ctx = context(o, ids, &server)?;
     let collector = collect(&server, ctx.replies.clone());
 
     let before = server.usage();

@@ -6,7 +6,7 @@
 //! A step job may run twice (crash, lease expiry): reads are marked in the effects' transaction, the run state is
 //! written only over the revision it started from, and reservations carry the step's key, so a re-run finds the
 //! work done and changes nothing.
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
@@ -18,7 +18,9 @@ use maitre_domain::flow::{
     ReservationOutcome, RunState,
 };
 use maitre_jobs::JobError;
-use maitre_store::{AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore};
+use maitre_store::{
+    AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -130,35 +132,91 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         read,
         ..Default::default()
     };
-    let engine_input = match &wake {
+    let first = match first_input(&wake, &input, pause, now)? {
+        First::Engine(first) => first,
+        First::Nothing => return Ok(()),
+        // Read without answering, so a later hand-back does not replay them.
+        First::ReadOnly => return save(tenant, &input, &fx).await,
+    };
+    if !matches!(wake, Wake::Messages) {
+        fx.read.clear();
+    }
+    let step = Step { gw, tenant, input: &input, key, now };
+    let ran = rounds(&step, &config, &mut fx, first).await?;
+    if let Some(comment) = commented(&input).filter(|_| matches!(wake, Wake::Messages)) {
+        private_reply(&mut fx.replies, comment);
+    }
+    if !ran.answered && !ran.was_running && matches!(wake, Wake::Messages) {
+        let fallback = config.channel.auto_reply.trim();
+        if !fallback.is_empty() {
+            fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
+        }
+    }
+    fx.state =
+        ran.state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
+    save(tenant, &input, &fx).await
+}
+
+/// How a step begins.
+enum First {
+    /// Ask the engine with this input.
+    Engine(Input),
+    /// Nothing to do (an earlier step read the messages, or the bot does not speak in this conversation).
+    Nothing,
+    /// Mark the guest's messages read without answering (human mode, opted out).
+    ReadOnly,
+}
+
+fn first_input(wake: &Wake, input: &StepInput, pause: i64, now: DateTime<Utc>) -> Result<First, JobError> {
+    let listening = input.mode == "bot" && !input.opted_out;
+    Ok(match wake {
         Wake::Messages => {
-            let Some(last) = input.pending.last() else { return Ok(()) }; // an earlier step read them
+            let Some(last) = input.pending.last() else { return Ok(First::Nothing) };
             let due = last.stored_at + TimeDelta::milliseconds(pause);
             if due > now {
                 // A later message arrived: its own pause decides when the batch is read.
                 return Err(JobError::Defer { after: (due - now).to_std().unwrap_or_default() });
             }
-            if input.mode != "bot" || input.opted_out {
-                // Read without answering, so a later hand-back does not replay them.
-                fx.state = input.state.clone();
-                return save(tenant, &input, &fx).await;
-            }
-            message_input(&input)
+            if listening { First::Engine(message_input(input)) } else { First::ReadOnly }
         }
-        Wake::Timer(token) => Input::Timer { token: token.clone() },
-        Wake::Event(name) => Input::Event { name: name.clone() },
-        Wake::Start(flow) => Input::Start { flow: flow.clone() },
-    };
-    if !matches!(wake, Wake::Messages) {
-        fx.read.clear();
-        if input.mode != "bot" || input.opted_out {
-            return Ok(());
-        }
-    }
+        _ if !listening => First::Nothing,
+        Wake::Timer(token) => First::Engine(Input::Timer { token: token.clone() }),
+        Wake::Event(name) => First::Engine(Input::Event { name: name.clone() }),
+        Wake::Start(flow) => First::Engine(Input::Start { flow: flow.clone() }),
+    })
+}
+
+/// One step's fixed surroundings.
+struct Step<'a> {
+    gw: &'a Gateway,
+    tenant: &'a TenantStore,
+    input: &'a StepInput,
+    key: &'a str,
+    now: DateTime<Utc>,
+}
+
+/// What the engine made of a step.
+struct Ran {
+    state: Option<RunState>,
+    /// Some flow acted (the fallback auto-reply stays quiet).
+    answered: bool,
+    /// A flow was running before the step.
+    was_running: bool,
+}
+
+/// The engine's rounds for one step, starting from `first`: an action whose outcome needs an answer (a
+/// reservation) feeds that outcome back as the next round's input.
+async fn rounds(
+    step: &Step<'_>,
+    config: &AutomationConfig,
+    fx: &mut StepEffects,
+    first: Input,
+) -> Result<Ran, JobError> {
+    let (gw, tenant, input, now) = (step.gw, step.tenant, step.input, step.now);
     let (account, channel, review_link) = (&config.account, &config.channel, &config.review_link);
     let tz: Tz = account.settings.time_zone.parse().unwrap_or(Tz::UTC);
     let flows = gw.flow_defs.published(tenant.account_id(), &config.flows);
-    let running = running(gw, tenant, &input).await?;
+    let running = running(gw, tenant, input).await?;
     let reservation = input.upcoming.first().map(|r| r.info());
     // Rules, resources and the reservations up to the booking horizon (alternatives may lie days ahead), loaded
     // only when a flow that may run here asks the calendar.
@@ -173,8 +231,8 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         .collect();
 
     let mut state = running.as_ref().map(|(s, _)| s.clone());
-    let mut current = engine_input;
-    let mut any_answer = false;
+    let mut current = first;
+    let mut answered = false;
     for round in 0..MAX_ROUNDS {
         // The context borrows the snapshot (not `Sync`): it must not live across an await.
         let outcome = {
@@ -199,8 +257,9 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
         state = next;
         let mut feedback = None;
         for action in actions {
-            any_answer = true;
-            if let Some(outcome) = apply(gw, tenant, &input, &mut fx, action, &env, &format!("{key}:{round}")).await? {
+            answered = true;
+            let key = format!("{}:{round}", step.key);
+            if let Some(outcome) = apply(gw, tenant, input, fx, action, &env, &key).await? {
                 feedback = Some(outcome);
             }
         }
@@ -209,17 +268,7 @@ async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake,
             None => break,
         }
     }
-    if let Some(comment) = commented(&input).filter(|_| matches!(wake, Wake::Messages)) {
-        private_reply(&mut fx.replies, comment);
-    }
-    if !any_answer && running.is_none() && matches!(wake, Wake::Messages) {
-        let fallback = channel.auto_reply.trim();
-        if !fallback.is_empty() {
-            fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
-        }
-    }
-    fx.state = state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
-    save(tenant, &input, &fx).await
+    Ok(Ran { state, answered, was_running: running.is_some() })
 }
 
 /// Carries out one action: effects that need no answer go into `fx`; reservations run now and return their outcome

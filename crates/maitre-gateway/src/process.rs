@@ -1,5 +1,5 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
-use maitre_channels::inbound::{InboundMessage, MessageKind, Reference};
+use maitre_channels::inbound::{Comment as InboundComment, InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
 use maitre_domain::ChannelId;
 use maitre_jobs::JobError;
@@ -23,62 +23,11 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     let item: InboundItem = serde_json::from_str(&event.item)
         .map_err(|e| JobError::Permanent(format!("stored event is unreadable: {e}")))?;
     let at = item.timestamp.unwrap_or_else(|| gw.store.clock().now());
-    let event_id = job.payload.as_str();
+    let ev =
+        Accepted { gw, tenant: &tenant, event_id: job.payload.as_str(), channel_id: event.channel_id, item: &item, at };
     match &item.event {
-        Event::Message(m) => {
-            let kind = name(&m.kind);
-            let payload = message_payload(m, &kind);
-            let direction = if m.is_echo { "out" } else { "in" };
-            // Telegram callback presses reuse the message id of the message they belong to; the event's own
-            // dedupe key is unique, so it identifies such rows.
-            let platform_id = match (&m.message_id, &m.callback_query_id) {
-                (Some(id), None) => id.clone(),
-                _ => item.dedupe_key.clone(),
-            };
-            let recorded = tenant
-                .record_message(&IncomingMessage {
-                    event_id,
-                    channel_id: event.channel_id,
-                    contact_external_id: &item.contact_id,
-                    contact_name: item.profile_name.as_deref(),
-                    direction,
-                    kind: &kind,
-                    body: m.text.as_deref().unwrap_or(""),
-                    payload: &payload,
-                    platform_message_id: &platform_id,
-                    at,
-                    automate_at: automate_at(gw),
-                })
-                .await
-                .map_err(retry)?;
-            if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
-                fetch_name(gw, &tenant, event.channel_id, &recorded.contact_id, &item.contact_id).await;
-            }
-        }
-        Event::Comment(c) => {
-            // Comment triggers route on the post's id; the thread shows which post it was.
-            let payload = InboundPayload {
-                value: c.media_id.clone().unwrap_or_default(),
-                reference: c.media_id.clone().map(|id| MediaRef { kind: "post".into(), id: Some(id), url: None }),
-                ..InboundPayload::default()
-            };
-            tenant
-                .record_message(&IncomingMessage {
-                    event_id,
-                    channel_id: event.channel_id,
-                    contact_external_id: &item.contact_id,
-                    contact_name: c.username.as_deref(),
-                    direction: if c.is_echo { "out" } else { "in" },
-                    kind: "comment",
-                    body: c.text.as_deref().unwrap_or(""),
-                    payload: &payload,
-                    platform_message_id: &item.dedupe_key,
-                    at,
-                    automate_at: automate_at(gw),
-                })
-                .await
-                .map_err(retry)?;
-        }
+        Event::Message(m) => ev.message(m).await,
+        Event::Comment(c) => ev.comment(c).await,
         Event::Status(s) => {
             let error = s
                 .error
@@ -89,17 +38,84 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
                 "played" => "read".to_owned(),
                 other => other.to_owned(),
             };
-            tenant
-                .apply_status(event_id, event.channel_id, &s.message_id, &status, error.trim())
-                .await
-                .map_err(retry)?;
+            tenant.apply_status(ev.event_id, ev.channel_id, &s.message_id, &status, error.trim()).await.map_err(retry)
         }
         Event::Read(r) => match &r.message_id {
-            Some(mid) => tenant.apply_status(event_id, event.channel_id, mid, "read", "").await.map_err(retry)?,
-            None => tenant.mark_event_processed(event_id).await.map_err(retry)?,
+            Some(mid) => tenant.apply_status(ev.event_id, ev.channel_id, mid, "read", "").await.map_err(retry),
+            None => tenant.mark_event_processed(ev.event_id).await.map_err(retry),
         },
     }
-    Ok(())
+}
+
+/// One accepted event being processed.
+struct Accepted<'a> {
+    gw: &'a Gateway,
+    tenant: &'a TenantStore,
+    event_id: &'a str,
+    channel_id: ChannelId,
+    item: &'a InboundItem,
+    /// When it happened (the platform's time, or now).
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Accepted<'_> {
+    async fn message(&self, m: &InboundMessage) -> Result<(), JobError> {
+        let kind = name(&m.kind);
+        let payload = message_payload(m, &kind);
+        // Telegram callback presses reuse the message id of the message they belong to; the event's own dedupe key
+        // is unique, so it identifies such rows.
+        let platform_id = match (&m.message_id, &m.callback_query_id) {
+            (Some(id), None) => id.clone(),
+            _ => self.item.dedupe_key.clone(),
+        };
+        let recorded = self
+            .tenant
+            .record_message(&IncomingMessage {
+                event_id: self.event_id,
+                channel_id: self.channel_id,
+                contact_external_id: &self.item.contact_id,
+                contact_name: self.item.profile_name.as_deref(),
+                direction: if m.is_echo { "out" } else { "in" },
+                kind: &kind,
+                body: m.text.as_deref().unwrap_or(""),
+                payload: &payload,
+                platform_message_id: &platform_id,
+                at: self.at,
+                automate_at: automate_at(self.gw),
+            })
+            .await
+            .map_err(retry)?;
+        if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
+            fetch_name(self.gw, self.tenant, self.channel_id, &recorded.contact_id, &self.item.contact_id).await;
+        }
+        Ok(())
+    }
+
+    async fn comment(&self, c: &InboundComment) -> Result<(), JobError> {
+        // Comment triggers route on the post's id; the thread shows which post it was.
+        let payload = InboundPayload {
+            value: c.media_id.clone().unwrap_or_default(),
+            reference: c.media_id.clone().map(|id| MediaRef { kind: "post".into(), id: Some(id), url: None }),
+            ..InboundPayload::default()
+        };
+        self.tenant
+            .record_message(&IncomingMessage {
+                event_id: self.event_id,
+                channel_id: self.channel_id,
+                contact_external_id: &self.item.contact_id,
+                contact_name: c.username.as_deref(),
+                direction: if c.is_echo { "out" } else { "in" },
+                kind: "comment",
+                body: c.text.as_deref().unwrap_or(""),
+                payload: &payload,
+                platform_message_id: &self.item.dedupe_key,
+                at: self.at,
+                automate_at: automate_at(self.gw),
+            })
+            .await
+            .map_err(retry)?;
+        Ok(())
+    }
 }
 
 /// What a message carries besides its text: the button payload flows route on, its media, and the story it

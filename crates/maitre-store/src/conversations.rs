@@ -506,37 +506,7 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     // Bot mode is the other condition for a flow step: the statements find it in the upserted conversation.
     let automate_at = m.automate_at.filter(|_| guest).map(to_ms);
     let message_id = uuid::Uuid::now_v7().to_string();
-    b.add(
-        "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
-         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END",
-    )
-    .bind(account)
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(&channel)
-    .bind(contact)
-    .bind(m.contact_name.unwrap_or(""))
-    .bind(now);
-    // A guest's message reopens a closed conversation; times only move forward.
-    b.add(
-        "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
-         last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $6, $7 FROM contacts c \
-         WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
-         last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
-             WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
-             THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
-         last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
-             THEN excluded.last_message_at ELSE conversations.last_message_at END, \
-         status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
-             THEN 'open' ELSE conversations.status END",
-    )
-    .bind(account)
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(&channel)
-    .bind(contact)
-    .bind(guest.then_some(at))
-    .bind(at)
-    .bind(now);
+    add_guest_upserts(&mut b, account, &channel, m, guest.then_some(at), now);
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
@@ -560,6 +530,65 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     .bind(now)
     .bind(automate_at.is_some())
     .bind(i64::from(!guest));
+    add_flow_step(&mut b, account, m.event_id, &message_id, automate_at.unwrap_or(now), now);
+    add_mark_processed(&mut b, account, m.event_id, now);
+    b.add(
+        "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
+         FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
+         LEFT JOIN messages m ON m.account_id = $1 AND m.id = $2 WHERE c.channel_id = $3 AND c.external_id = $4",
+    )
+    .bind(account)
+    .bind(&message_id)
+    .bind(&channel)
+    .bind(contact);
+    b
+}
+
+/// Upserts the guest's contact and conversation; a guest's message (`inbound_at`) reopens a closed conversation.
+fn add_guest_upserts(
+    b: &mut Batch,
+    account: &str,
+    channel: &str,
+    m: &IncomingMessage<'_>,
+    inbound_at: Option<i64>,
+    now: i64,
+) {
+    let (contact, m_at) = (m.contact_external_id, to_ms(m.at));
+    b.add(
+        "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END",
+    )
+    .bind(account)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(channel)
+    .bind(contact)
+    .bind(m.contact_name.unwrap_or(""))
+    .bind(now);
+    // A guest's message reopens a closed conversation; times only move forward.
+    b.add(
+        "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
+         last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $6, $7 FROM contacts c \
+         WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
+         last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
+             WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
+             THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+         last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
+             THEN excluded.last_message_at ELSE conversations.last_message_at END, \
+         status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
+             THEN 'open' ELSE conversations.status END",
+    )
+    .bind(account)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(channel)
+    .bind(contact)
+    .bind(inbound_at)
+    .bind(m_at)
+    .bind(now);
+}
+
+/// Queues the flow step that reads `message_id` at `run_at`, if automation is to read it.
+fn add_flow_step(b: &mut Batch, account: &str, event_id: &str, message_id: &str, run_at: i64, now: i64) {
     // The step's payload as `serde_json` writes it; both ids are UUIDs, with nothing to escape.
     b.add(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
@@ -572,20 +601,9 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(account)
     .bind(FLOW_STEP)
-    .bind(m.event_id)
-    .bind(automate_at.unwrap_or(now))
-    .bind(&message_id);
-    add_mark_processed(&mut b, account, m.event_id, now);
-    b.add(
-        "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
-         FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
-         LEFT JOIN messages m ON m.account_id = $1 AND m.id = $2 WHERE c.channel_id = $3 AND c.external_id = $4",
-    )
-    .bind(account)
-    .bind(&message_id)
-    .bind(&channel)
-    .bind(contact);
-    b
+    .bind(event_id)
+    .bind(run_at)
+    .bind(message_id);
 }
 
 /// What `record_batch`'s last statement found.

@@ -273,39 +273,7 @@ impl TenantStore {
             ids.insert(r.try_get("external_id")?, r.try_get("id")?);
         }
         let updated = rows.iter().zip(new_ids).filter(|(r, new)| ids.get(&r.external_id) != Some(*new)).count() as u64;
-        let extras: Vec<(&str, bool, &str, &str)> = rows
-            .iter()
-            .filter_map(|r| ids.get(&r.external_id).map(|c| (c.as_str(), r)))
-            .flat_map(|(c, r)| {
-                let tags = r.tags.iter().map(move |t| (c, true, t.as_str(), ""));
-                tags.chain(r.fields.iter().map(move |(k, v)| (c, false, k.as_str(), v.as_str())))
-            })
-            .collect();
-        let tags: Vec<_> = extras.iter().filter(|e| e.1).collect();
-        for chunk in tags.chunks(BATCH) {
-            let sql = format!(
-                "INSERT INTO contact_tags (account_id, created_at, contact_id, tag) VALUES {} ON CONFLICT DO NOTHING",
-                crate::values_list(2, 2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&account).bind(now);
-            for (contact, _, tag, _) in chunk {
-                q = q.bind(*contact).bind(*tag);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let values: Vec<_> = extras.iter().filter(|e| !e.1).collect();
-        for chunk in values.chunks(BATCH) {
-            let sql = format!(
-                "INSERT INTO contact_field_values (account_id, contact_id, field_key, value) VALUES {} \
-                 ON CONFLICT (account_id, contact_id, field_key) DO UPDATE SET value = excluded.value",
-                crate::values_list(1, 3, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&account);
-            for (contact, _, key, value) in chunk {
-                q = q.bind(*contact).bind(*key).bind(*value);
-            }
-            q.execute(&mut *tx).await?;
-        }
+        add_tags_and_fields(&mut tx, &account, rows, &ids, now).await?;
         sqlx::query("DELETE FROM contact_import_rows WHERE account_id = $1 AND import_id = $2")
             .bind(&account)
             .bind(id)
@@ -355,4 +323,49 @@ impl TenantStore {
         .await?;
         Ok(())
     }
+}
+
+/// Adds the imported rows' tags and field values to the contacts `ids` maps their external ids to, many rows a
+/// statement.
+async fn add_tags_and_fields(
+    tx: &mut sqlx::AnyConnection,
+    account: &str,
+    rows: &[ImportRow],
+    ids: &HashMap<String, String>,
+    now: i64,
+) -> Result<()> {
+    let extras: Vec<(&str, bool, &str, &str)> = rows
+        .iter()
+        .filter_map(|r| ids.get(&r.external_id).map(|c| (c.as_str(), r)))
+        .flat_map(|(c, r)| {
+            let tags = r.tags.iter().map(move |t| (c, true, t.as_str(), ""));
+            tags.chain(r.fields.iter().map(move |(k, v)| (c, false, k.as_str(), v.as_str())))
+        })
+        .collect();
+    let tags: Vec<_> = extras.iter().filter(|e| e.1).collect();
+    for chunk in tags.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO contact_tags (account_id, created_at, contact_id, tag) VALUES {} ON CONFLICT DO NOTHING",
+            crate::values_list(2, 2, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(account).bind(now);
+        for (contact, _, tag, _) in chunk {
+            q = q.bind(*contact).bind(*tag);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    let values: Vec<_> = extras.iter().filter(|e| !e.1).collect();
+    for chunk in values.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO contact_field_values (account_id, contact_id, field_key, value) VALUES {} \
+             ON CONFLICT (account_id, contact_id, field_key) DO UPDATE SET value = excluded.value",
+            crate::values_list(1, 3, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(account);
+        for (contact, _, key, value) in chunk {
+            q = q.bind(*contact).bind(*key).bind(*value);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
 }

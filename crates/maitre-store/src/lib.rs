@@ -17,6 +17,7 @@ mod contacts;
 mod conversations;
 mod error;
 mod events;
+mod flow_steps;
 mod flows;
 mod hot;
 mod imports;
@@ -30,6 +31,7 @@ mod operations;
 mod privacy;
 mod rate_limits;
 mod reservations;
+mod reserve;
 mod secrets;
 mod signups;
 mod tenant;
@@ -54,10 +56,8 @@ pub use contacts::{Actor, Consent, Contact, ContactConversation, ContactEdit, Co
 pub use conversations::{InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded, SEND};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
-pub use flows::{
-    AutomationSettings, FLOW_START, FLOW_STEP, FLOW_TIMER, FlowRecord, PendingMessage, PublishedFlow, QueuedReply,
-    StepConflict, StepEffects, StepInput,
-};
+pub use flow_steps::{PendingMessage, QueuedReply, StepConflict, StepEffects, StepInput};
+pub use flows::{AutomationSettings, FLOW_START, FLOW_STEP, FLOW_TIMER, FlowRecord, PublishedFlow};
 pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{CONTACT_IMPORT, ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, PROCESS_INBOUND, RoutedItem};

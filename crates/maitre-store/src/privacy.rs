@@ -127,61 +127,8 @@ impl TenantStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let messages = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE messages SET body = '', payload = '', error = '', automation_pending = 0, \
-             status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END \
-             WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
-        )))
-        .bind(&account)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // Stored items are compact JSON written by serde: the guest's id appears exactly like this.
-        let pattern = format!("%\"contact_id\":\"{}\"%", escape_like(&external));
-        let events = sqlx::query(
-            "UPDATE inbound_events SET item = '{}' WHERE account_id = $1 AND channel_id = $2 \
-             AND item LIKE $3 ESCAPE '\\'",
-        )
-        .bind(&account)
-        .bind(&channel)
-        .bind(pattern)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
-        )))
-        .bind(&account)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        // Notifications name the guest: those about their conversations and reservations go.
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM notifications WHERE account_id = $1 AND (subject IN ({CONVERSATIONS_OF}) \
-             OR subject IN (SELECT r.id FROM reservations r WHERE r.account_id = $1 AND r.contact_id = $2))"
-        )))
-        .bind(&account)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let reservations = sqlx::query(
-            "UPDATE reservations SET name = '', phone = '', email = '', notes = '', contact_id = NULL, \
-             conversation_id = NULL, updated_at = $3 WHERE account_id = $1 AND contact_id = $2",
-        )
-        .bind(&account)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        for table in ["contact_tags", "contact_field_values", "contact_consents", "contact_notes"] {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1 AND contact_id = $2")))
-                .bind(&account)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let (messages, events) = blank_history(&mut tx, &account, id, &channel, &external).await?;
+        let reservations = forget_links(&mut tx, &account, id, now).await?;
         sqlx::query(
             "UPDATE contacts SET external_id = 'erased:' || id, name = '', phone = '', email = '', \
              opted_out_at = NULL, erased_at = $3 WHERE account_id = $1 AND id = $2",
@@ -232,4 +179,78 @@ impl TenantStore {
             })
             .collect()
     }
+}
+
+/// Blanks the texts and payloads of the contact's messages (queued replies fail instead of going out) and the
+/// webhook items that carried them. Returns how many of each.
+async fn blank_history(
+    tx: &mut sqlx::AnyConnection,
+    account: &str,
+    id: &str,
+    channel: &str,
+    external: &str,
+) -> Result<(u64, u64)> {
+    let messages = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE messages SET body = '', payload = '', error = '', automation_pending = 0, \
+         status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END \
+         WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+    )))
+    .bind(account)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // Stored items are compact JSON written by serde: the guest's id appears exactly like this.
+    let pattern = format!("%\"contact_id\":\"{}\"%", escape_like(external));
+    let events = sqlx::query(
+        "UPDATE inbound_events SET item = '{}' WHERE account_id = $1 AND channel_id = $2 \
+         AND item LIKE $3 ESCAPE '\\'",
+    )
+    .bind(account)
+    .bind(channel)
+    .bind(pattern)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok((messages, events))
+}
+
+/// Drops what links the contact to the business's records: flow state, notifications naming them, their tags,
+/// field values, consents and staff notes; reservations are kept for the books but unlinked and stripped of name,
+/// phone, email and notes. Returns how many reservations.
+async fn forget_links(tx: &mut sqlx::AnyConnection, account: &str, id: &str, now: i64) -> Result<u64> {
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+    )))
+    .bind(account)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    // Notifications name the guest: those about their conversations and reservations go.
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM notifications WHERE account_id = $1 AND (subject IN ({CONVERSATIONS_OF}) \
+         OR subject IN (SELECT r.id FROM reservations r WHERE r.account_id = $1 AND r.contact_id = $2))"
+    )))
+    .bind(account)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let reservations = sqlx::query(
+        "UPDATE reservations SET name = '', phone = '', email = '', notes = '', contact_id = NULL, \
+         conversation_id = NULL, updated_at = $3 WHERE account_id = $1 AND contact_id = $2",
+    )
+    .bind(account)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    for table in ["contact_tags", "contact_field_values", "contact_consents", "contact_notes"] {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1 AND contact_id = $2")))
+            .bind(account)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(reservations)
 }

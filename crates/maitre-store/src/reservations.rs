@@ -5,13 +5,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use chrono_tz::Tz;
 use maitre_domain::AccountId;
-use maitre_domain::booking::tz::to_utc;
-use maitre_domain::booking::{Ask, ReservationInfo, ReservationRequest, ReservationStatus, SlotCheck, UnknownValue};
+use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
 use sqlx::{AnyConnection, Row};
 
-use crate::booking::{BookingError, BookingSettings, lock_settings, snapshot_with};
+use crate::booking::{BookingError, BookingSettings, lock_settings};
 use crate::clock::{from_ms, to_ms};
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{Notice, NotificationKind, Notified, notify_in};
@@ -25,7 +23,7 @@ pub const RESERVATION_NOTIFY: &str = "reservation_notify";
 pub const RESERVATION_REMINDER: &str = "reservation_reminder";
 pub const REVIEW_REQUEST: &str = "review_request";
 
-const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
+pub(crate) const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// Who made or changed a reservation: a guest through a flow, or staff by hand (who may skip the lead time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,33 +172,13 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
     })
 }
 
-/// The guest's details, trimmed and bounded. The business's own limits (party size) are capacity's business.
-fn check_request(req: &ReservationRequest) -> Result<(), BookingError> {
-    let bounded = |v: &str, max: usize| v.chars().count() <= max && !v.chars().any(|c| c.is_control() && c != '\n');
-    let name = req.name.trim();
-    if name.is_empty() || !bounded(name, 120) || name.contains('\n') {
-        return Err(BookingError::Invalid("the guest's name must have 1 to 120 characters".into()));
-    }
-    if req.party_size == 0 {
-        return Err(BookingError::Invalid("the party size must be at least 1".into()));
-    }
-    let contact = [req.phone.as_deref(), req.email.as_deref()];
-    if contact.into_iter().flatten().any(|v| !bounded(v, 200) || v.contains('\n')) {
-        return Err(BookingError::Invalid("phone and email may have at most 200 characters".into()));
-    }
-    if !bounded(&req.notes, 2000) {
-        return Err(BookingError::Invalid("notes may have at most 2000 characters".into()));
-    }
-    Ok(())
-}
-
 fn job_keys(id: &str) -> [String; 2] {
     [format!("{RESERVATION_REMINDER}:{id}"), format!("{REVIEW_REQUEST}:{id}")]
 }
 
 /// Queues the notice for `change` and (re)schedules the reminder and review request for the reservation as it
 /// now is. Queued follow-ups of an earlier version are replaced; ones that already ran are not repeated.
-async fn follow_up(
+pub(crate) async fn follow_up(
     tx: &mut sqlx::AnyConnection,
     account: AccountId,
     r: &Reservation,
@@ -262,7 +240,12 @@ async fn follow_up(
 }
 
 /// Tells the team who sees reservations of a new one (name, local time and party size, in no language).
-async fn notify_new(tx: &mut sqlx::AnyConnection, account: AccountId, r: &Reservation, now: i64) -> Result<Notified> {
+pub(crate) async fn notify_new(
+    tx: &mut sqlx::AnyConnection,
+    account: AccountId,
+    r: &Reservation,
+    now: i64,
+) -> Result<Notified> {
     let text = format!("{} · {} · 👥 {}", r.name, r.local_start.format("%Y-%m-%d %H:%M"), r.party_size);
     let link = format!("/a/{account}/reservations/{}", r.id);
     let kind = NotificationKind::Reservation;
@@ -270,163 +253,13 @@ async fn notify_new(tx: &mut sqlx::AnyConnection, account: AccountId, r: &Reserv
     notify_in(tx, account, &notice, now).await
 }
 
-async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Reservation> {
+pub(crate) async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Reservation> {
     let sql = format!("SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account).bind(id).fetch_one(&mut *conn).await?;
     from_row(&row)
 }
 
-const INSERT: &str = "INSERT INTO reservations (account_id, id, service, resource_id, starts_at, ends_at, \
-     local_start, party_size, name, phone, email, notes, updated_at, status, contact_id, conversation_id, source, \
-     request_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $13)";
-const UPDATE: &str = "UPDATE reservations SET service = $3, resource_id = $4, starts_at = $5, ends_at = $6, \
-     local_start = $7, party_size = $8, name = $9, phone = $10, email = $11, notes = $12, updated_at = $13 \
-     WHERE account_id = $1 AND id = $2";
-
 impl TenantStore {
-    /// Books `req` (local time in `tz`) if it fits; the check and the insert share one transaction that holds
-    /// the account's booking lock, so concurrent requests for the last slot cannot both succeed. Guests' bookings
-    /// are pending unless the rules confirm them at once; staff's are confirmed.
-    pub async fn create_reservation(
-        &self,
-        req: &ReservationRequest,
-        tz: Tz,
-        origin: &Origin<'_>,
-    ) -> Result<Booking, BookingError> {
-        self.book(None, req, tz, origin).await
-    }
-
-    /// Moves or changes an active reservation, re-checking capacity without counting the reservation itself.
-    pub async fn modify_reservation(
-        &self,
-        id: &str,
-        req: &ReservationRequest,
-        tz: Tz,
-        by: Source,
-    ) -> Result<Booking, BookingError> {
-        self.book(Some(id), req, tz, &Origin { source: by, contact_id: None, conversation_id: None, key: None }).await
-    }
-
-    async fn book(
-        &self,
-        existing: Option<&str>,
-        req: &ReservationRequest,
-        tz: Tz,
-        origin: &Origin<'_>,
-    ) -> Result<Booking, BookingError> {
-        check_request(req)?;
-        let start = to_utc(req.starts_at, tz)?;
-        let account = self.account_id().to_string();
-        let now = self.store().clock().now();
-        let mut tx = self.store().writes.begin().await?;
-        let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
-        let current = match existing {
-            Some(id) => Some(fetch(&mut tx, &account, id).await?),
-            None => None,
-        };
-        if let Some(c) = current.as_ref().filter(|c| !c.status.is_active()) {
-            return Err(BookingError::Invalid(format!("a {} reservation cannot be changed", c.status)));
-        }
-        if let (None, Some(key)) = (existing, origin.key) {
-            let done: Option<String> =
-                sqlx::query_scalar("SELECT id FROM reservations WHERE account_id = $1 AND request_key = $2")
-                    .bind(&account)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(id) = done {
-                let r = fetch(&mut tx, &account, &id).await?;
-                tx.rollback().await?;
-                return Ok(Booking::Booked(Box::new(r)));
-            }
-        }
-        let window = (start, start + TimeDelta::days(1));
-        let snap = snapshot_with(&mut tx, &account, settings.clone(), tz, now, window).await?;
-        let service = match req.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(name) => Some(
-                snap.service(name)
-                    .ok_or_else(|| BookingError::Invalid(format!("unknown service {name:?}")))?
-                    .name
-                    .clone(),
-            ),
-            None => None,
-        };
-        let staff = origin.source == Source::Staff;
-        let ask = Ask { service: service.as_deref(), staff, exclude: existing };
-        let placement = match snap.place(req.starts_at, req.party_size, ask) {
-            Ok(p) => p,
-            Err(refusal) => {
-                tx.rollback().await?;
-                let alternatives = match refusal {
-                    SlotCheck::Closed { .. } | SlotCheck::Full { .. } => {
-                        self.horizon_snapshot(tz).await?.alternatives(req.starts_at, req.party_size, ask, 3)
-                    }
-                    _ => vec![],
-                };
-                return Ok(Booking::Refused(refusal.with_alternatives(alternatives)));
-            }
-        };
-        let status = match &current {
-            Some(c) => c.status,
-            None if staff || settings.rules.auto_confirm => ReservationStatus::Confirmed,
-            None => ReservationStatus::Pending,
-        };
-        let r = Reservation {
-            id: existing.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned),
-            contact_id: current.as_ref().map_or(origin.contact_id.map(str::to_owned), |c| c.contact_id.clone()),
-            conversation_id: current
-                .as_ref()
-                .map_or(origin.conversation_id.map(str::to_owned), |c| c.conversation_id.clone()),
-            service,
-            resource_id: placement.resource_id,
-            starts_at: start,
-            ends_at: start + (placement.ends_at - placement.starts_at),
-            local_start: req.starts_at,
-            party_size: req.party_size,
-            status,
-            name: req.name.trim().to_owned(),
-            phone: req.phone.as_deref().unwrap_or_default().trim().to_owned(),
-            email: req.email.as_deref().unwrap_or_default().trim().to_owned(),
-            notes: req.notes.trim().to_owned(),
-            source: current.as_ref().map_or(origin.source, |c| c.source),
-            created_at: current.as_ref().map_or(now, |c| c.created_at),
-            updated_at: now,
-        };
-        let q = sqlx::query(if current.is_some() { UPDATE } else { INSERT })
-            .bind(&account)
-            .bind(&r.id)
-            .bind(r.service.as_deref())
-            .bind(r.resource_id.as_deref())
-            .bind(to_ms(r.starts_at))
-            .bind(to_ms(r.ends_at))
-            .bind(r.local_start.format(LOCAL_FORMAT).to_string())
-            .bind(i64::from(r.party_size))
-            .bind(&r.name)
-            .bind(&r.phone)
-            .bind(&r.email)
-            .bind(&r.notes)
-            .bind(to_ms(now));
-        let q = if current.is_some() {
-            q
-        } else {
-            q.bind(r.status.as_str())
-                .bind(r.contact_id.as_deref())
-                .bind(r.conversation_id.as_deref())
-                .bind(r.source.as_str())
-                .bind(origin.key)
-        };
-        q.execute(&mut *tx).await?;
-        let change = if current.is_some() { "changed" } else { "created" };
-        follow_up(&mut tx, self.account_id(), &r, &settings, Some(change), now).await?;
-        let notified = match current {
-            Some(_) => Notified::none(),
-            None => notify_new(&mut tx, self.account_id(), &r, to_ms(now)).await?,
-        };
-        tx.commit().await?;
-        notified.publish(self).await;
-        Ok(Booking::Booked(Box::new(r)))
-    }
-
     /// Changes the status (see `ReservationStatus::may_become`). Confirming and cancelling notify; follow-ups are
     /// rescheduled for the new status (a cancelled or missed visit gets neither reminder nor review request).
     pub async fn set_reservation_status(

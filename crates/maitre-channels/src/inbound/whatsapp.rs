@@ -207,14 +207,8 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
             message.text = Some(body.0);
         }
         "interactive" => {
-            let interactive = m.interactive.ok_or_else(|| missing("interactive"))?;
             // Other interactive types (e.g. flow replies) stay Unsupported but are delivered.
-            let reply = match interactive.kind.as_str() {
-                "button_reply" => Some(interactive.button_reply.ok_or_else(|| missing("button_reply"))?),
-                "list_reply" => Some(interactive.list_reply.ok_or_else(|| missing("list_reply"))?),
-                _ => None,
-            };
-            if let Some(reply) = reply {
+            if let Some(reply) = interactive_reply(m.interactive.ok_or_else(|| missing("interactive"))?)? {
                 message.kind = MessageKind::InteractiveReply;
                 message.text = text(reply.title);
                 message.payload = Some(reply.id.0);
@@ -273,6 +267,16 @@ fn message_item(account: &str, contacts: &[Contact], value: &Value) -> Result<In
         dedupe_key: m.id.0,
         timestamp: Some(m.timestamp.0),
         event: Event::Message(message),
+    })
+}
+
+/// The button or list row a guest chose; `None` for other interactive types.
+fn interactive_reply(interactive: Interactive) -> Result<Option<Reply>, String> {
+    let missing = |part: &str| format!("`interactive` message without its `{part}` object");
+    Ok(match interactive.kind.as_str() {
+        "button_reply" => Some(interactive.button_reply.ok_or_else(|| missing("button_reply"))?),
+        "list_reply" => Some(interactive.list_reply.ok_or_else(|| missing("list_reply"))?),
+        _ => None,
     })
 }
 

@@ -7,7 +7,9 @@ use super::format::format_slot;
 use super::matching::{normalize, pick};
 use super::model::defaults::{DATE, PARTY, TIME};
 use super::render::{display, keep_reservation};
-use super::{Action, Choice, Cond, Node, NodeId, NodeKind, Outcome, Reply, ReservationOutcome, Value, Wait};
+use super::{
+    Action, Choice, Cond, NoAnswer, Node, NodeId, NodeKind, Outcome, Reply, ReservationOutcome, Value, VarKind, Wait,
+};
 use crate::booking::{ReservationRequest, SlotCheck};
 use crate::contacts::Tag;
 
@@ -26,16 +28,7 @@ impl Run<'_> {
                 }
             }
             NodeKind::Ask { text, var, kind, choices, next, no_answer, .. } => {
-                let opener = self.opener.take().filter(|_| answers::is_extracted(*kind));
-                if let Some(a) = opener.and_then(|t| answers::read(*kind, &t, None, choices, self.ctx)) {
-                    self.capture(var, a);
-                    return Step::Next(next.clone());
-                }
-                self.send(text, choices);
-                if let Some(na) = no_answer {
-                    self.schedule(na.after_minutes, 0);
-                }
-                Step::Wait(Wait::Answer { retries: 0, nudged: false })
+                self.ask(text, var, *kind, choices, next, no_answer.as_ref())
             }
             NodeKind::Condition { rules, otherwise } => {
                 let hit = rules.iter().find(|r| self.holds(&r.when));
@@ -72,15 +65,7 @@ impl Run<'_> {
             // Without an upcoming reservation there is nothing to move: the unavailable branch, with
             // `unavailable_reason` "none" and no alternatives, so the flow can say so or offer a new booking.
             NodeKind::ModifyReservation { date_var, time_var, party_var, .. } => {
-                let Some(r) = self.ctx.reservation else {
-                    return Step::Next(self.unavailable(node, Err("none")));
-                };
-                let date = self.date(date_var).unwrap_or(r.starts_at.date());
-                let time = self.time(time_var).unwrap_or(r.starts_at.time());
-                let party_size = self.party(party_var).unwrap_or(r.party_size);
-                let (id, starts_at) = (r.id.clone(), date.and_time(time));
-                self.actions.push(Action::ModifyReservation { id, starts_at, party_size });
-                Step::Wait(Wait::Reservation)
+                self.modify(node, date_var, time_var, party_var)
             }
             NodeKind::CancelReservation { on_none, .. } => match self.ctx.reservation {
                 Some(r) => {
@@ -106,6 +91,42 @@ impl Run<'_> {
             }
             NodeKind::End => Step::End,
         }
+    }
+
+    /// Asks, unless the message that started the run already answers (a date, time or party size in it).
+    fn ask(
+        &mut self,
+        text: &str,
+        var: &str,
+        kind: VarKind,
+        choices: &[Choice],
+        next: &Option<NodeId>,
+        no_answer: Option<&NoAnswer>,
+    ) -> Step {
+        let opener = self.opener.take().filter(|_| answers::is_extracted(kind));
+        if let Some(a) = opener.and_then(|t| answers::read(kind, &t, None, choices, self.ctx)) {
+            self.capture(var, a);
+            return Step::Next(next.clone());
+        }
+        self.send(text, choices);
+        if let Some(na) = no_answer {
+            self.schedule(na.after_minutes, 0);
+        }
+        Step::Wait(Wait::Answer { retries: 0, nudged: false })
+    }
+
+    /// Moves the guest's upcoming reservation to the date, time and party size in the variables (each defaults to
+    /// the reservation's own).
+    fn modify(&mut self, node: &Node, date_var: &str, time_var: &str, party_var: &str) -> Step {
+        let Some(r) = self.ctx.reservation else {
+            return Step::Next(self.unavailable(node, Err("none")));
+        };
+        let date = self.date(date_var).unwrap_or(r.starts_at.date());
+        let time = self.time(time_var).unwrap_or(r.starts_at.time());
+        let party_size = self.party(party_var).unwrap_or(r.party_size);
+        let (id, starts_at) = (r.id.clone(), date.and_time(time));
+        self.actions.push(Action::ModifyReservation { id, starts_at, party_size });
+        Step::Wait(Wait::Reservation)
     }
 
     pub(super) fn on_timer(mut self, node: &Node) -> Outcome {
