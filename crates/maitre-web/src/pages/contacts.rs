@@ -1,6 +1,8 @@
 //! Contacts: the searchable list (with CSV export), one contact with everything known about them, edits, tags,
 //! consent by staff, staff notes (`notes`), GDPR export and erasure, and the account's custom fields.
+mod fields;
 mod notes;
+mod privacy;
 
 use askama::Template;
 use axum::Router;
@@ -10,9 +12,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use maitre_domain::contacts::{FieldDef, FieldKind, Tag, parse_email, parse_phone, parse_text};
+use maitre_domain::contacts::{FieldDef, Tag, parse_email, parse_phone, parse_text};
 use maitre_domain::{AccountId, Action};
-use maitre_store::{Actor, Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
+use maitre_store::{Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
 use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
@@ -33,15 +35,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/a/{account}/contacts", get(list_page))
         .route("/a/{account}/contacts.csv", get(export))
-        .route("/a/{account}/contacts/fields", get(fields_page).post(define_field))
-        .route("/a/{account}/contacts/fields/{key}/delete", post(delete_field))
-        .route("/a/{account}/contacts/erasures", get(erasures_page))
+        .route("/a/{account}/contacts/fields", get(fields::fields_page).post(fields::define_field))
+        .route("/a/{account}/contacts/fields/{key}/delete", post(fields::delete_field))
+        .route("/a/{account}/contacts/erasures", get(privacy::erasures_page))
         .route("/a/{account}/contacts/{id}", get(contact_page).post(update))
         .route("/a/{account}/contacts/{id}/tags", post(add_tag))
         .route("/a/{account}/contacts/{id}/tags/{tag}/remove", post(remove_tag))
         .route("/a/{account}/contacts/{id}/consent", post(consent))
-        .route("/a/{account}/contacts/{id}/export.json", get(gdpr_export))
-        .route("/a/{account}/contacts/{id}/erase", get(erase_page).post(erase))
+        .route("/a/{account}/contacts/{id}/export.json", get(privacy::gdpr_export))
+        .route("/a/{account}/contacts/{id}/erase", get(privacy::erase_page).post(privacy::erase))
         .merge(notes::routes())
 }
 
@@ -465,177 +467,4 @@ async fn consent(
     };
     m.tenant.set_contact_consent(&id, opted_in, &m.signed.user.email).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
-}
-
-/// Everything held about the contact, as a JSON download (GDPR access request).
-async fn gdpr_export(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
-    m.require(Action::EraseContact)?;
-    let data = m.tenant.contact_export(&id).await?;
-    let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
-    let disposition = format!("attachment; filename=\"contact-{id}.json\"");
-    Ok(([(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
-        .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "contacts/erase.html")]
-struct ErasePage {
-    ctx: Ctx,
-    account: AccountId,
-    c: ContactRow,
-    conversations: usize,
-    messages: i64,
-    reservations: usize,
-}
-
-/// The confirmation step: what erasing will remove.
-async fn erase_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::EraseContact)?;
-    let c = m.tenant.contact(&id).await?;
-    let conversations = m.tenant.contact_conversations(&id).await?;
-    render(&ErasePage {
-        ctx: Ctx::member(env, &state, &m).await?,
-        account: m.account.id,
-        c: contact_row(c),
-        messages: conversations.iter().map(|v| v.messages).sum(),
-        conversations: conversations.len(),
-        reservations: m.tenant.contact_reservations(&id).await?.len(),
-    })
-}
-
-#[derive(Deserialize)]
-struct EraseForm {
-    #[serde(default)]
-    confirm: String,
-}
-
-async fn erase(
-    State(state): State<AppState>,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<EraseForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::EraseContact)?;
-    if form.confirm != "erase" {
-        return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
-    }
-    m.tenant.erase_contact(&id, Actor::Member(m.signed.user.id)).await?;
-    let tr = Tr::new(m.signed.user.locale);
-    let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
-    Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
-}
-
-struct ErasureView {
-    contact_id: String,
-    by: String,
-    summary: String,
-    at: String,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/erasures.html")]
-struct ErasuresPage {
-    ctx: Ctx,
-    account: AccountId,
-    rows: Vec<ErasureView>,
-}
-
-async fn erasures_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::EraseContact)?;
-    let tr = Tr::new(m.signed.user.locale);
-    let rows = m
-        .tenant
-        .erasures()
-        .await?
-        .into_iter()
-        .map(|e| ErasureView {
-            contact_id: e.contact_id,
-            by: match (e.erased_by, e.erased_by_name.is_empty()) {
-                (Actor::Token(_), _) => tr.t1("contacts-by-api-token", "name", &e.erased_by_name),
-                (Actor::Member(u), true) => u.to_string(),
-                (Actor::Member(_), false) => e.erased_by_name,
-            },
-            summary: e.summary,
-            at: format_time(e.at),
-        })
-        .collect();
-    render(&ErasuresPage { ctx: Ctx::member(env, &state, &m).await?, account: m.account.id, rows })
-}
-
-#[derive(Template)]
-#[template(path = "contacts/fields.html")]
-struct FieldsPage {
-    ctx: Ctx,
-    account: AccountId,
-    fields: Vec<FieldDef>,
-    kinds: Vec<super::Choice>,
-    error: Option<String>,
-}
-
-async fn fields_view(
-    state: &AppState,
-    env: PageEnv,
-    m: &Member,
-    error: Option<String>,
-) -> Result<FieldsPage, AppError> {
-    let ctx = Ctx::member(env, state, m).await?;
-    let kinds = super::choices(&ctx.tr, "contacts-kind", FieldKind::ALL.map(FieldKind::as_str), "text");
-    Ok(FieldsPage { ctx, account: m.account.id, fields: m.tenant.contact_fields().await?, kinds, error })
-}
-
-async fn fields_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::DefineContactFields)?;
-    render(&fields_view(&state, env, &m, None).await?)
-}
-
-#[derive(Deserialize)]
-struct FieldForm {
-    label: String,
-    kind: String,
-    #[serde(default)]
-    choices: String,
-}
-
-async fn define_field(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    CsrfForm(form): CsrfForm<FieldForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::DefineContactFields)?;
-    let def = form.kind.parse::<FieldKind>().and_then(|kind| FieldDef::new(&form.label, kind, &form.choices));
-    let result = match def {
-        Ok(def) => m.tenant.define_contact_field(&def).await.map_err(AppError::from),
-        Err(e) => Err(AppError::Validation(e.to_string())),
-    };
-    match result {
-        Ok(()) => {
-            let tr = Tr::new(m.signed.user.locale);
-            let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
-            Ok((jar, Redirect::to(&format!("/a/{}/contacts/fields", m.account.id))).into_response())
-        }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            let status = e.status();
-            Ok((status, render(&fields_view(&state, env, &m, Some(e.to_string())).await?)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn delete_field(
-    State(state): State<AppState>,
-    m: Member,
-    Path((_, key)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, PageError> {
-    m.require(Action::DefineContactFields)?;
-    m.tenant.delete_contact_field(&key).await?;
-    let tr = Tr::new(m.signed.user.locale);
-    let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
-    Ok((jar, Redirect::to(&format!("/a/{}/contacts/fields", m.account.id))).into_response())
 }

@@ -1,16 +1,17 @@
 //! The shared inbox: the conversation list (filters, search, unread counts, keyset pages) and the thread (messages
 //! with delivery ticks, notes, the trail, takeover, assignment, tags, close/reopen, the composer with the window
 //! rule). Both update live: `inbox.js` hears the page's event stream (`live.js`) and swaps in `/inbox/rows` or
-//! `/inbox/{id}/live`. Every form works without JavaScript.
+//! `/inbox/{id}/live`. Every form works without JavaScript; what the thread's forms do is in `actions`.
+mod actions;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_domain::contacts::Tag;
-use maitre_domain::{Action, ChannelId, UserId};
+use maitre_domain::{Action, ChannelId};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +20,9 @@ use super::url::{filters, segment};
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
-use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
-use crate::inbox::{ReplyInput, WindowRule, input_error, send_reply, startable_flows, window_rule};
+use crate::inbox::{WindowRule, startable_flows, window_rule};
 
 const PAGE_SIZE: i64 = 30;
 
@@ -32,16 +32,16 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/inbox/rows", get(rows))
         .route("/a/{account}/inbox/{conversation}", get(thread_page))
         .route("/a/{account}/inbox/{conversation}/live", get(live))
-        .route("/a/{account}/inbox/{conversation}/reply", post(reply))
-        .route("/a/{account}/inbox/{conversation}/note", post(note))
-        .route("/a/{account}/inbox/{conversation}/assign", post(assign))
-        .route("/a/{account}/inbox/{conversation}/takeover", post(take_over))
-        .route("/a/{account}/inbox/{conversation}/handback", post(hand_back))
-        .route("/a/{account}/inbox/{conversation}/close", post(close))
-        .route("/a/{account}/inbox/{conversation}/reopen", post(reopen))
-        .route("/a/{account}/inbox/{conversation}/tags", post(add_tag))
-        .route("/a/{account}/inbox/{conversation}/tags/remove", post(remove_tag))
-        .route("/a/{account}/inbox/{conversation}/messages/{message}/retry", post(retry))
+        .route("/a/{account}/inbox/{conversation}/reply", post(actions::reply))
+        .route("/a/{account}/inbox/{conversation}/note", post(actions::note))
+        .route("/a/{account}/inbox/{conversation}/assign", post(actions::assign))
+        .route("/a/{account}/inbox/{conversation}/takeover", post(actions::take_over))
+        .route("/a/{account}/inbox/{conversation}/handback", post(actions::hand_back))
+        .route("/a/{account}/inbox/{conversation}/close", post(actions::close))
+        .route("/a/{account}/inbox/{conversation}/reopen", post(actions::reopen))
+        .route("/a/{account}/inbox/{conversation}/tags", post(actions::add_tag))
+        .route("/a/{account}/inbox/{conversation}/tags/remove", post(actions::remove_tag))
+        .route("/a/{account}/inbox/{conversation}/messages/{message}/retry", post(actions::retry))
 }
 
 pub async fn js() -> impl IntoResponse {
@@ -396,184 +396,3 @@ async fn live(
 }
 
 // ---- actions ----
-
-fn back(m: &Member, id: &str) -> Response {
-    Redirect::to(&format!("{}/{id}", base(m))).into_response()
-}
-
-/// A refused input re-renders the thread with the reason (422); anything else is an error page.
-async fn refused(state: &AppState, env: PageEnv, m: &Member, id: &str, e: AppError) -> Result<Response, PageError> {
-    match e {
-        AppError::Validation(msg) | AppError::Conflict(msg) => thread_view(state, env, m, id, Some(msg)).await,
-        other => Err(other.into()),
-    }
-}
-
-#[derive(Deserialize)]
-struct ReplyForm {
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    canned: String,
-}
-
-async fn reply(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<ReplyForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    let tr = Tr::new(m.signed.user.locale);
-    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
-    let input = ReplyInput { text: &form.text, canned: Some(form.canned.as_str()), by: Some(m.signed.user.id) };
-    match send_reply(&state, &m.tenant, &tr, &conv, input).await {
-        Ok(_) => Ok(back(&m, &id)),
-        Err(e) => refused(&state, env, &m, &id, e).await,
-    }
-}
-
-#[derive(Deserialize)]
-struct NoteForm {
-    body: String,
-}
-
-async fn note(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    let tr = Tr::new(m.signed.user.locale);
-    match m.tenant.add_note(&id, Some(m.signed.user.id), &form.body).await {
-        Ok(_) => Ok(back(&m, &id)),
-        Err(e) => refused(&state, env, &m, &id, input_error(&tr, e)).await,
-    }
-}
-
-#[derive(Deserialize)]
-struct AssignForm {
-    #[serde(default)]
-    assignee: String,
-}
-
-async fn assign(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<AssignForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    let tr = Tr::new(m.signed.user.locale);
-    let not_member = || AppError::Validation(tr.t("inbox-not-a-member"));
-    let assignee: Option<UserId> = match form.assignee.as_str() {
-        "" => None,
-        s => Some(s.parse().map_err(|_| not_member())?),
-    };
-    m.tenant.conversation(&id, m.signed.user.id).await?;
-    match m.tenant.assign(&id, assignee, Some(m.signed.user.id)).await {
-        Ok(()) => Ok(back(&m, &id)),
-        Err(maitre_store::StoreError::NotFound) => refused(&state, env, &m, &id, not_member()).await,
-        Err(e) => Err(AppError::from(e).into()),
-    }
-}
-
-async fn take_over(
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    m.tenant.take_over(&id, Some(m.signed.user.id)).await?;
-    Ok(back(&m, &id))
-}
-
-#[derive(Deserialize)]
-struct HandBackForm {
-    /// A flow to start; empty: the bot just listens again.
-    #[serde(default)]
-    flow: String,
-}
-
-async fn hand_back(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<HandBackForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    let tr = Tr::new(m.signed.user.locale);
-    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
-    match crate::inbox::hand_back(&state, &m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
-        Ok(()) => Ok(back(&m, &id)),
-        Err(e) => refused(&state, env, &m, &id, e).await,
-    }
-}
-
-async fn close(
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    m.tenant.set_closed(&id, true, Some(m.signed.user.id)).await?;
-    Ok(back(&m, &id))
-}
-
-async fn reopen(
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    m.tenant.set_closed(&id, false, Some(m.signed.user.id)).await?;
-    Ok(back(&m, &id))
-}
-
-#[derive(Deserialize)]
-struct TagForm {
-    tag: String,
-}
-
-async fn add_tag(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<TagForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    let tr = Tr::new(m.signed.user.locale);
-    let Ok(tag) = Tag::parse(&form.tag) else {
-        return refused(&state, env, &m, &id, AppError::Validation(tr.t("inbox-tag-invalid"))).await;
-    };
-    m.tenant.add_tag(&id, &tag).await?;
-    Ok(back(&m, &id))
-}
-
-async fn remove_tag(
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<TagForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    m.tenant.remove_tag(&id, &form.tag).await?;
-    Ok(back(&m, &id))
-}
-
-async fn retry(
-    State(state): State<AppState>,
-    m: Member,
-    Path((_, id, message)): Path<(String, String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, PageError> {
-    m.require(Action::WorkInbox)?;
-    m.tenant.retry_message(&message).await?;
-    state.worker.wake();
-    Ok(back(&m, &id))
-}

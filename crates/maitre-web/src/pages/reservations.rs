@@ -1,19 +1,21 @@
 //! Reservations by hand: the filtered list (with CSV export), the create/edit form that shows why a slot was
-//! refused and which starts are free instead, and status changes. Times are the account's local time.
+//! refused and which starts are free instead (`form`), and status changes. Times are the account's local time.
+mod form;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use maitre_domain::booking::tz::{day_start, to_local};
-use maitre_domain::booking::{ReservationRequest, ReservationStatus, SlotCheck};
+use maitre_domain::booking::{ReservationStatus, SlotCheck};
 use maitre_domain::{AccountId, Action};
-use maitre_store::{Booking, Cursor, InvalidCursor, Origin, Reservation, ReservationQuery, Source};
+use maitre_store::{Cursor, InvalidCursor, Reservation, ReservationQuery};
 use serde::{Deserialize, Serialize};
 
 use super::url::filters;
@@ -31,10 +33,10 @@ pub(crate) const BULK_LIMIT: i64 = 2000;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/a/{account}/reservations", get(list_page).post(create))
+        .route("/a/{account}/reservations", get(list_page).post(form::create))
         .route("/a/{account}/reservations.csv", get(export))
-        .route("/a/{account}/reservations/new", get(new_page))
-        .route("/a/{account}/reservations/{id}", get(edit_page).post(update))
+        .route("/a/{account}/reservations/new", get(form::new_page))
+        .route("/a/{account}/reservations/{id}", get(form::edit_page).post(form::update))
         .route("/a/{account}/reservations/{id}/status", post(change_status))
 }
 
@@ -272,204 +274,6 @@ async fn export(
         body,
     )
         .into_response())
-}
-
-/// The create/edit form. `slot` is set by an alternative's button and wins over `date` and `time`.
-#[derive(Deserialize, Default)]
-struct ReservationForm {
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    time: String,
-    #[serde(default)]
-    slot: String,
-    #[serde(default)]
-    party_size: String,
-    #[serde(default)]
-    service: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    notes: String,
-}
-
-impl ReservationForm {
-    fn of(r: &Reservation) -> Self {
-        ReservationForm {
-            date: r.local_start.format("%Y-%m-%d").to_string(),
-            time: r.local_start.format("%H:%M").to_string(),
-            slot: String::new(),
-            party_size: r.party_size.to_string(),
-            service: r.service.clone().unwrap_or_default(),
-            name: r.name.clone(),
-            phone: r.phone.clone(),
-            email: r.email.clone(),
-            notes: r.notes.clone(),
-        }
-    }
-
-    fn request(&self, tr: &Tr) -> Result<ReservationRequest, String> {
-        let starts_at = match self.slot.as_str() {
-            "" => NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
-                .ok()
-                .zip(NaiveTime::parse_from_str(self.time.trim(), "%H:%M").ok())
-                .map(|(d, t)| d.and_time(t)),
-            s => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok(),
-        }
-        .ok_or_else(|| tr.t("res-error-when"))?;
-        let party_size = self.party_size.trim().parse().map_err(|_| tr.t("res-error-party"))?;
-        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        Ok(ReservationRequest {
-            starts_at,
-            party_size,
-            service: opt(&self.service),
-            name: self.name.clone(),
-            phone: opt(&self.phone),
-            email: opt(&self.email),
-            notes: self.notes.clone(),
-        })
-    }
-}
-
-struct Alternative {
-    value: String,
-    label: String,
-}
-
-#[derive(Template)]
-#[template(path = "reservations/form.html")]
-struct FormPage {
-    ctx: Ctx,
-    account: AccountId,
-    /// None when creating.
-    existing: Option<Row>,
-    form: ReservationForm,
-    services: Vec<String>,
-    error: Option<String>,
-    alternatives: Vec<Alternative>,
-    can_manage: bool,
-    /// Status buttons offered for the existing reservation: (status, label).
-    actions: Vec<(&'static str, String)>,
-}
-
-impl FormPage {
-    async fn new(
-        state: &AppState,
-        env: PageEnv,
-        m: &Member,
-        existing: Option<Reservation>,
-        form: ReservationForm,
-    ) -> Result<Self, AppError> {
-        let tr = Tr::new(m.signed.user.locale);
-        let actions = existing
-            .as_ref()
-            .map(|r| {
-                [ReservationStatus::Confirmed, ReservationStatus::Completed, ReservationStatus::NoShow]
-                    .into_iter()
-                    .filter(|s| *s != r.status && r.status.may_become(*s))
-                    .map(|s| (s.as_str(), tr.t(&format!("res-action-{s}"))))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(FormPage {
-            ctx: Ctx::member(env, state, m).await?,
-            account: m.account.id,
-            existing: existing.map(|r| row(&tr, account_tz(m), r)),
-            form,
-            services: m.tenant.services().await?.into_iter().map(|s| s.name).collect(),
-            error: None,
-            alternatives: vec![],
-            can_manage: m.may(Action::ManageReservations),
-            actions,
-        })
-    }
-}
-
-async fn new_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::ManageReservations)?;
-    let form = ReservationForm { party_size: "2".into(), ..ReservationForm::default() };
-    render(&FormPage::new(&state, env, &m, None, form).await?)
-}
-
-async fn edit_page(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::ViewReservations)?;
-    let r = m.tenant.reservation(&id).await?;
-    let form = ReservationForm::of(&r);
-    render(&FormPage::new(&state, env, &m, Some(r), form).await?)
-}
-
-async fn create(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    CsrfForm(form): CsrfForm<ReservationForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::ManageReservations)?;
-    save(state, env, m, None, form).await
-}
-
-async fn update(
-    State(state): State<AppState>,
-    env: PageEnv,
-    m: Member,
-    Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<ReservationForm>,
-) -> Result<Response, PageError> {
-    m.require(Action::ManageReservations)?;
-    let existing = m.tenant.reservation(&id).await?;
-    save(state, env, m, Some(existing), form).await
-}
-
-/// Books or changes; a refusal or invalid input re-shows the form (422) with the reason and free alternatives.
-async fn save(
-    state: AppState,
-    env: PageEnv,
-    m: Member,
-    existing: Option<Reservation>,
-    form: ReservationForm,
-) -> Result<Response, PageError> {
-    let tr = Tr::new(m.signed.user.locale);
-    let tz = account_tz(&m);
-    let outcome = match form.request(&tr) {
-        Err(e) => Err((e, vec![])),
-        Ok(req) => {
-            let result = match &existing {
-                Some(r) => m.tenant.modify_reservation(&r.id, &req, tz, Source::Staff).await,
-                None => m.tenant.create_reservation(&req, tz, &Origin::staff()).await,
-            };
-            match result {
-                Ok(Booking::Booked(r)) => Ok(*r),
-                Ok(Booking::Refused(check)) => Err((refusal_text(&tr, &check), alternatives(&check).to_vec())),
-                Err(maitre_store::BookingError::Store(e)) => return Err(e.into()),
-                Err(e) => Err((AppError::from(e).to_string(), vec![])),
-            }
-        }
-    };
-    match outcome {
-        Ok(r) => {
-            let key = if existing.is_some() { "flash-res-saved" } else { "flash-res-created" };
-            let jar = CookieJar::new().add(flash(&state, &tr.t(key)));
-            Ok((jar, Redirect::to(&format!("/a/{}/reservations/{}", m.account.id, r.id))).into_response())
-        }
-        Err((error, alts)) => {
-            let mut page = FormPage::new(&state, env, &m, existing, form).await?;
-            page.error = Some(error);
-            page.alternatives = alts
-                .into_iter()
-                .map(|t| Alternative { value: t.format("%Y-%m-%dT%H:%M").to_string(), label: alt_label(&tr, t) })
-                .collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-    }
 }
 
 /// "Tue 29 Sep 19:00" in the reader's language (weekday names come from the locale files).

@@ -1,17 +1,19 @@
 //! The normalized conversation model: contacts, conversations and messages, written idempotently by platform id
-//! so that a re-run of a processing job changes nothing.
+//! so that a re-run of a processing job changes nothing. Replies on their way out are in `outbound`.
+mod outbound;
+
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
+pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
+pub use outbound::{Outgoing, SEND};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::batch::{Batch, Done};
-use crate::clock::{from_ms, to_ms};
+use crate::clock::to_ms;
 use crate::flows::FLOW_STEP;
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
-
-pub const SEND: &str = "send";
 
 /// An inbound (or echoed) message to record.
 pub struct IncomingMessage<'a> {
@@ -117,36 +119,6 @@ pub struct Recorded {
     pub bot_mode: bool,
 }
 
-/// A message as the send job needs it.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub id: String,
-    pub channel_id: ChannelId,
-    pub conversation_id: String,
-    pub recipient: String,
-    pub body: String,
-    pub payload: String,
-    pub status: String,
-    pub last_inbound_at: Option<DateTime<Utc>>,
-    /// The member who wrote it by hand; `None` for automation. Decides which messaging-window rules apply.
-    pub sent_by: Option<String>,
-}
-
-/// Message statuses only move forward; `failed` replaces only not-yet-delivered states.
-const STATUS_RANK: &str = "CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 \
-     WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
-
-fn rank(status: &str) -> i64 {
-    match status {
-        "queued" => 0,
-        "sent" => 1,
-        "delivered" => 2,
-        "read" => 3,
-        "failed" => 2, // a failure after delivery or read is stale news
-        _ => 0,
-    }
-}
-
 impl TenantStore {
     /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
     /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
@@ -184,151 +156,6 @@ impl TenantStore {
         .bind(external_id)
         .fetch_one(&self.store().read)
         .await?)
-    }
-
-    /// An outbound message with what sending it needs.
-    pub async fn outgoing(&self, message_id: &str) -> Result<Outgoing> {
-        let r = sqlx::query(
-            "SELECT m.id, m.channel_id, m.conversation_id, c.external_id AS recipient, m.body, m.payload, m.status, \
-             v.last_inbound_at, m.sent_by FROM messages m \
-             JOIN conversations v ON v.account_id = m.account_id AND v.id = m.conversation_id \
-             JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
-             WHERE m.account_id = $1 AND m.id = $2 AND m.direction = 'out'",
-        )
-        .bind(self.account_id().to_string())
-        .bind(message_id)
-        .fetch_one(&self.store().read)
-        .await?;
-        Ok(Outgoing {
-            id: r.try_get("id")?,
-            channel_id: r.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
-            conversation_id: r.try_get("conversation_id")?,
-            recipient: r.try_get("recipient")?,
-            body: r.try_get("body")?,
-            payload: r.try_get("payload")?,
-            status: r.try_get("status")?,
-            last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
-            sent_by: r.try_get("sent_by")?,
-        })
-    }
-
-    /// The platform accepted the message: record its id. Only a queued message becomes sent. If the platform's
-    /// echo of this very message was processed first, it created a row with the same platform id: that row is
-    /// the same message, so it gives way (a status it collected is kept when further along).
-    pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        // Usually no echo came first: one statement does it. Its platform id taken by an echo fails this one alone.
-        let mut tx = self.store().writes.statement().await?;
-        match mark_sent_in(&mut tx, &account, message_id, platform_message_id, "sent", now).await {
-            Ok(changed) => {
-                tx.commit().await?;
-                self.publish_status(changed, message_id, "sent").await;
-                return Ok(());
-            }
-            Err(StoreError::Conflict { .. }) => drop(tx),
-            Err(e) => return Err(e),
-        }
-        let mut tx = self.store().writes.begin().await?;
-        // Only the platform's echo of this very send gives way: a row recorded from an echo, in the same
-        // conversation, with the same text, while this send has no platform id of its own yet.
-        let echo: Option<String> = sqlx::query_scalar(
-            "DELETE FROM messages WHERE account_id = $1 AND platform_message_id = $2 AND echo = 1 AND id <> $3 \
-             AND conversation_id = (SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $3 \
-                 AND status = 'queued' AND platform_message_id IS NULL) \
-             AND body = (SELECT body FROM messages WHERE account_id = $1 AND id = $3) \
-             RETURNING status",
-        )
-        .bind(&account)
-        .bind(platform_message_id)
-        .bind(message_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let changed = match echo {
-            Some(echo_status) => {
-                // The echo may already have been delivered or read; the send keeps that progress.
-                let status = match echo_status.as_str() {
-                    "delivered" => "delivered",
-                    "read" => "read",
-                    _ => "sent",
-                };
-                let changed = mark_sent_in(&mut tx, &account, message_id, platform_message_id, status, now).await?;
-                changed.map(|c| (c, status))
-            }
-            None => {
-                // Another message holds the id: keep both, this one sent without the id, and say so.
-                self.store().note_platform_id_collision();
-                tracing::warn!(
-                    message = message_id,
-                    platform_message_id,
-                    "a sent message came back with a platform id another message holds; both kept"
-                );
-                mark_sent_without_id(&mut tx, &account, message_id, now).await?.map(|c| (c, "sent"))
-            }
-        };
-        tx.commit().await?;
-        if let Some((conversation, status)) = changed {
-            self.publish_status(Some(conversation), message_id, status).await;
-        }
-        Ok(())
-    }
-
-    pub async fn mark_failed(&self, message_id: &str, reason: &str) -> Result<()> {
-        let changed: Option<String> = sqlx::query_scalar(
-            "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
-             WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
-        )
-        .bind(self.account_id().to_string())
-        .bind(message_id)
-        .bind(reason.chars().take(500).collect::<String>())
-        .bind(self.store().now_ms())
-        .fetch_optional(&self.store().write)
-        .await?;
-        self.publish_status(changed, message_id, "failed").await;
-        Ok(())
-    }
-
-    /// Tells open views that a message's status changed (`conversation` is None when nothing changed).
-    async fn publish_status(&self, conversation: Option<String>, message_id: &str, status: &str) {
-        if let Some(conversation_id) = conversation {
-            let message_id = message_id.to_owned();
-            self.publish(LiveEvent::MessageStatus { conversation_id, message_id, status: status.to_owned() }).await;
-        }
-    }
-
-    /// A delivery status from the platform. Out-of-order statuses never move a message backwards.
-    pub async fn apply_status(
-        &self,
-        event_id: &str,
-        channel: ChannelId,
-        platform_message_id: &str,
-        status: &str,
-        error: &str,
-    ) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut b = self.store().batch();
-        let q = format!(
-            "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
-             WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
-             RETURNING id, conversation_id"
-        );
-        b.add(&q)
-            .bind(&account)
-            .bind(channel.to_string())
-            .bind(platform_message_id)
-            .bind(status)
-            .bind(error)
-            .bind(now)
-            .bind(rank(status));
-        add_mark_processed(&mut b, &account, event_id, now);
-        let (tx, done) = self.store().writes.begin_relaxed_with(b).await?;
-        tx.commit().await?;
-        if let Some(r) = done[0].rows.first() {
-            let (message, conversation): (String, String) = (r.try_get("id")?, r.try_get("conversation_id")?);
-            self.publish_status(Some(conversation), &message, status).await;
-        }
-        Ok(())
     }
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
@@ -373,122 +200,6 @@ impl TenantStore {
             count("SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'out'").await?,
         ))
     }
-}
-
-/// A text reply to queue.
-pub(crate) struct Reply<'a> {
-    pub conversation_id: &'a str,
-    pub channel: &'a str,
-    pub body: &'a str,
-    /// The serialized rich message (quick replies, lists); '' for plain text.
-    pub payload: &'a str,
-    /// The member who wrote it; `None` for automation.
-    pub sent_by: Option<&'a str>,
-}
-
-/// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
-/// send job, keyed by `dedupe_key` so that a re-run of whatever caused the reply queues nothing twice. Returns
-/// the new message's id, or None when the key was used already.
-pub(crate) async fn queue_reply_in(
-    tx: &mut sqlx::AnyConnection,
-    mut b: Batch,
-    account: maitre_domain::AccountId,
-    reply: &Reply<'_>,
-    dedupe_key: &str,
-    now: i64,
-) -> Result<Option<String>> {
-    let queued = add_reply(&mut b, account, reply, dedupe_key, now);
-    let done = b.run(tx).await?;
-    Ok(queued.of(&done))
-}
-
-/// A reply added to a batch: its message exists if the statement at `insert` wrote a row.
-pub(crate) struct AddedReply {
-    id: String,
-    insert: usize,
-}
-
-impl AddedReply {
-    /// The message's id if the reply was queued (its key unused before).
-    pub(crate) fn of(self, done: &[Done]) -> Option<String> {
-        done.get(self.insert).is_some_and(|d| d.rows_affected == 1).then_some(self.id)
-    }
-}
-
-/// Adds `queue_reply_in`'s statements to a batch: the send job, then the message only if the job is new.
-pub(crate) fn add_reply(
-    b: &mut Batch,
-    account: maitre_domain::AccountId,
-    reply: &Reply<'_>,
-    dedupe_key: &str,
-    now: i64,
-) -> AddedReply {
-    let (id, job) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
-    b.add(
-        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
-         run_at, max_attempts) VALUES ($1, $1, 'queued', 0, $2, $3, $4, $5, $6, $1, 8) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(now)
-    .bind(&job)
-    .bind(account.to_string())
-    .bind(SEND)
-    .bind(&id)
-    .bind(dedupe_key);
-    b.add(
-        "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \
-         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
-    )
-    .bind(account.to_string())
-    .bind(&id)
-    .bind(reply.conversation_id)
-    .bind(reply.channel)
-    .bind(reply.body)
-    .bind(reply.payload)
-    .bind(now)
-    .bind(reply.sent_by)
-    .bind(&job);
-    AddedReply { id, insert: b.len() - 1 }
-}
-
-/// A queued message became `status` with the platform's id; returns its conversation when it changed.
-async fn mark_sent_in(
-    tx: &mut sqlx::AnyConnection,
-    account: &str,
-    message_id: &str,
-    platform_message_id: &str,
-    status: &str,
-    now: i64,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
-         WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
-    )
-    .bind(account)
-    .bind(message_id)
-    .bind(platform_message_id)
-    .bind(status)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?)
-}
-
-async fn mark_sent_without_id(
-    tx: &mut sqlx::AnyConnection,
-    account: &str,
-    message_id: &str,
-    now: i64,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE messages SET status = 'sent', updated_at = $3 \
-         WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
-    )
-    .bind(account)
-    .bind(message_id)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?)
 }
 
 fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {

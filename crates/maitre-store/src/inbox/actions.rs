@@ -1,0 +1,339 @@
+//! Staff actions on a conversation: assignment, takeover and hand-back, close and reopen, notes, tags, read
+//! markers and replies written by a member. Each is recorded in the activity trail with who and when, and published
+//! live.
+use maitre_domain::UserId;
+use maitre_domain::contacts::Tag;
+use sqlx::AssertSqlSafe;
+
+use super::text;
+use crate::conversations::{Reply, queue_reply_in};
+use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
+use crate::tenant::TenantStore;
+use crate::{LiveEvent, Result, StoreError};
+
+impl TenantStore {
+    /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
+    pub async fn assign(&self, conversation_id: &str, assignee: Option<UserId>, actor: Option<UserId>) -> Result<()> {
+        let detail = match assignee {
+            Some(user) => self.member(user).await?.name,
+            None => String::new(),
+        };
+        let kind = if assignee.is_some() { "assigned" } else { "unassigned" };
+        let mut tx = self.store().writes.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "assignee_id = $3", assignee.map(|u| u.to_string())).await?;
+        self.record_activity(&mut tx, conversation_id, actor, kind, &detail).await?;
+        let notified = match assignee {
+            Some(user) => {
+                let now = self.store().now_ms();
+                let kind = NotificationKind::Assigned;
+                notify_conversation_in(&mut tx, self.account_id(), conversation_id, kind, Some(user), actor, now)
+                    .await?
+            }
+            None => Notified::none(),
+        };
+        tx.commit().await?;
+        self.publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee }).await;
+        notified.publish(self).await;
+        Ok(())
+    }
+
+    /// A member takes the conversation from the bot: human mode (automation stops answering), assigned to them
+    /// unless someone already has it. Without an actor (the API) the assignment stays as it is.
+    pub async fn take_over(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
+        let mut tx = self.store().writes.begin().await?;
+        self.update_conversation(
+            &mut tx,
+            conversation_id,
+            "mode = 'human', assignee_id = COALESCE(assignee_id, $3)",
+            actor.map(|a| a.to_string()),
+        )
+        .await?;
+        self.record_activity(&mut tx, conversation_id, actor, "taken_over", "").await?;
+        let assignee: Option<String> =
+            sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: "human".into() }).await;
+        let assignee = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
+        self.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
+        Ok(())
+    }
+
+    /// Returns the conversation to the bot. With `start` (a flow id; the caller checks that it may start), the
+    /// run in progress ends and a job starts that flow from its start node; the trail names the flow. An unknown
+    /// flow is NotFound and changes nothing.
+    pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>, start: Option<&str>) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().writes.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "mode = 'bot'", None).await?;
+        let flow_name = match start {
+            None => String::new(),
+            Some(flow) => {
+                let name: String = sqlx::query_scalar("SELECT name FROM flows WHERE account_id = $1 AND id = $2")
+                    .bind(&account)
+                    .bind(flow)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // Bumping the revision makes a step that read the old run retry on the new state.
+                sqlx::query(
+                    "UPDATE flow_runs SET state = NULL, rev = rev + 1, updated_at = $3 \
+                     WHERE account_id = $1 AND conversation_id = $2",
+                )
+                .bind(&account)
+                .bind(conversation_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let token = uuid::Uuid::now_v7().to_string();
+                let payload = serde_json::json!({ "conversation": conversation_id, "flow": flow, "token": token });
+                let key = format!("start:{token}");
+                let job = crate::NewJob {
+                    account_id: Some(self.account_id()),
+                    kind: crate::FLOW_START,
+                    payload: &payload.to_string(),
+                    dedupe_key: Some(&key),
+                    run_at: None,
+                    max_attempts: 8,
+                };
+                crate::jobs::enqueue_in(&mut tx, now, &job).await?;
+                name
+            }
+        };
+        self.record_activity(&mut tx, conversation_id, actor, "handed_back", &flow_name).await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: "bot".into() }).await;
+        Ok(())
+    }
+
+    /// Closes (`closed: true`) or reopens a conversation. A new message from the guest reopens it too.
+    pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
+        let (status, kind) = if closed { ("closed", "closed") } else { ("open", "reopened") };
+        let mut tx = self.store().writes.begin().await?;
+        self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.to_owned())).await?;
+        self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
+        tx.commit().await?;
+        let id = conversation_id.to_owned();
+        self.publish(LiveEvent::ConversationStatus { conversation_id: id, status: status.into() }).await;
+        Ok(())
+    }
+
+    /// Runs `UPDATE conversations SET <set>` (a constant of this file, with `$3` bound to `value`); NotFound when
+    /// the conversation is not this account's.
+    async fn update_conversation(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        conversation_id: &str,
+        set: &'static str,
+        value: Option<String>,
+    ) -> Result<()> {
+        let sql = format!("UPDATE conversations SET {set} WHERE account_id = $1 AND id = $2");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(self.account_id().to_string()).bind(conversation_id);
+        if set.contains("$3") {
+            query = query.bind(value);
+        }
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn ensure_conversation(&self, tx: &mut sqlx::AnyConnection, conversation_id: &str) -> Result<()> {
+        sqlx::query_scalar::<_, String>("SELECT id FROM conversations WHERE account_id = $1 AND id = $2")
+            .bind(self.account_id().to_string())
+            .bind(conversation_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_activity(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        conversation_id: &str,
+        actor: Option<UserId>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversation_activity (account_id, id, conversation_id, actor_id, kind, detail, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(conversation_id)
+        .bind(actor.map(|a| a.to_string()))
+        .bind(kind)
+        .bind(detail)
+        .bind(self.store().now_ms())
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds an internal note (never sent to the guest). Empty or over-long text is Conflict "text_length".
+    pub async fn add_note(&self, conversation_id: &str, author: Option<UserId>, body: &str) -> Result<String> {
+        let body = text(body)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.store().writes.begin().await?;
+        self.ensure_conversation(&mut tx, conversation_id).await?;
+        sqlx::query(
+            "INSERT INTO conversation_notes (account_id, id, conversation_id, author_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.account_id().to_string())
+        .bind(&id)
+        .bind(conversation_id)
+        .bind(author.map(|a| a.to_string()))
+        .bind(body)
+        .bind(self.store().now_ms())
+        .execute(&mut *tx)
+        .await?;
+        self.record_activity(&mut tx, conversation_id, author, "note_added", "").await?;
+        tx.commit().await?;
+        let conversation_id = conversation_id.to_owned();
+        self.publish(LiveEvent::NoteAdded { conversation_id, note_id: id.clone() }).await;
+        Ok(id)
+    }
+
+    /// Tags a conversation (idempotent).
+    pub async fn add_tag(&self, conversation_id: &str, tag: &Tag) -> Result<()> {
+        let mut tx = self.store().writes.begin().await?;
+        self.ensure_conversation(&mut tx, conversation_id).await?;
+        sqlx::query(
+            "INSERT INTO conversation_tags (account_id, conversation_id, tag, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, conversation_id, tag) DO NOTHING",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .bind(tag.as_str())
+        .bind(self.store().now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        Ok(())
+    }
+
+    /// Removes a tag as stored (a tag stored before the tag rules tightened may not parse any more).
+    pub async fn remove_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
+        let done =
+            sqlx::query("DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 AND tag = $3")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .bind(tag)
+                .execute(&self.store().write)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        Ok(())
+    }
+
+    /// Every tag in use in this account, alphabetically (for filters).
+    pub async fn tags(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT DISTINCT tag FROM conversation_tags WHERE account_id = $1 ORDER BY tag")
+            .bind(self.account_id().to_string())
+            .fetch_all(&self.store().read)
+            .await?)
+    }
+
+    /// Marks everything in the conversation as seen by `user`.
+    pub async fn mark_read(&self, conversation_id: &str, user: UserId) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversation_reads (account_id, conversation_id, user_id, last_read_id) \
+             SELECT $1, $2, $3, MAX(id) FROM messages WHERE account_id = $1 AND conversation_id = $2 HAVING COUNT(*) > 0 \
+             ON CONFLICT (account_id, conversation_id, user_id) DO UPDATE SET last_read_id = excluded.last_read_id",
+        )
+        .bind(self.account_id().to_string())
+        .bind(conversation_id)
+        .bind(user.to_string())
+        .execute(&self.store().write)
+        .await?;
+        Ok(())
+    }
+
+    /// Queues a reply written by a member (or, with `sent_by: None`, by an API client, which the send job treats
+    /// as automation). The caller checks the messaging window first; the send job checks it again. `canned`
+    /// counts a use of that canned response. Returns the message id.
+    pub async fn reply(
+        &self,
+        conversation_id: &str,
+        sent_by: Option<UserId>,
+        body: &str,
+        canned: Option<&str>,
+    ) -> Result<String> {
+        let body = text(body)?;
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().writes.begin().await?;
+        let channel: String =
+            sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let sent_by = sent_by.map(|u| u.to_string());
+        let reply = Reply { conversation_id, channel: &channel, body, payload: "", sent_by: sent_by.as_deref() };
+        let key = format!("manual:{}", uuid::Uuid::now_v7());
+        let id = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, &key, now)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
+        sqlx::query(
+            "UPDATE conversations SET last_message_at = $3 WHERE account_id = $1 AND id = $2 AND last_message_at < $3",
+        )
+        .bind(&account)
+        .bind(conversation_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(canned) = canned {
+            sqlx::query("UPDATE canned_responses SET usage_count = usage_count + 1 WHERE account_id = $1 AND id = $2")
+                .bind(&account)
+                .bind(canned)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let conversation_id = conversation_id.to_owned();
+        self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+        Ok(id)
+    }
+
+    /// Queues a failed outbound message again. Anything but a failed outbound message of this account is NotFound.
+    pub async fn retry_message(&self, message_id: &str) -> Result<()> {
+        let account = self.account_id().to_string();
+        let now = self.store().now_ms();
+        let mut tx = self.store().writes.begin().await?;
+        let conversation: String = sqlx::query_scalar(
+            "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
+             WHERE account_id = $1 AND id = $2 AND direction = 'out' AND status = 'failed' RETURNING conversation_id",
+        )
+        .bind(&account)
+        .bind(message_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
+        let job = crate::NewJob {
+            account_id: Some(self.account_id()),
+            kind: crate::SEND,
+            payload: message_id,
+            dedupe_key: Some(&key),
+            run_at: None,
+            max_attempts: 8,
+        };
+        crate::jobs::enqueue_in(&mut tx, now, &job).await?;
+        tx.commit().await?;
+        let message_id = message_id.to_owned();
+        self.publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
+            .await;
+        Ok(())
+    }
+}
