@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod extract;
 pub mod flow;
 pub mod ids;
+pub mod jobs;
 pub mod permissions;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};

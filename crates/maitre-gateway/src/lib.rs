@@ -17,6 +17,7 @@ mod send;
 pub mod upkeep;
 pub mod vault;
 
+use maitre_store::JobKind;
 use std::sync::Arc;
 
 use std::time::Duration;
@@ -25,10 +26,7 @@ use maitre_channels::egress::Egress;
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
-use maitre_store::{
-    CHANNEL_CHECK, CHANNEL_SWEEP, CONTACT_IMPORT, FLOW_START, FLOW_STEP, FLOW_TIMER, Job, NOTIFICATION_EMAIL,
-    PROCESS_INBOUND, RESERVATION_NOTIFY, RESERVATION_REMINDER, REVIEW_REQUEST, SEND, Store,
-};
+use maitre_store::{Job, Store};
 
 pub use connect::{ConnectError, Connected, Grant};
 pub use maitre_channels::inbound::Platform;
@@ -93,19 +91,19 @@ impl Gateway {
     /// Adds the gateway's job kinds to a worker's registry.
     pub fn register(self: &Arc<Self>, registry: Registry) -> Registry {
         registry
-            .on(PROCESS_INBOUND, self.handler(process::run))
-            .on(SEND, self.handler(send::run))
-            .on(FLOW_STEP, self.handler(automation::step))
-            .on(FLOW_TIMER, self.handler(automation::timer))
-            .on(FLOW_START, self.handler(automation::start))
-            .on(RESERVATION_NOTIFY, self.handler(followups::notify))
-            .on(NOTIFICATION_EMAIL, self.handler(notices::email))
-            .on(mail::QUEUED_MAIL, self.handler(mail::send))
-            .on(RESERVATION_REMINDER, self.handler(followups::remind))
-            .on(REVIEW_REQUEST, self.handler(followups::review))
-            .on(CONTACT_IMPORT, self.handler(imports::run))
-            .on(CHANNEL_SWEEP, self.handler(upkeep::sweep))
-            .on(CHANNEL_CHECK, self.handler(upkeep::check))
+            .on(JobKind::ProcessInbound, self.handler(process::run))
+            .on(JobKind::Send, self.handler(send::run))
+            .on(JobKind::FlowStep, self.handler(automation::step))
+            .on(JobKind::FlowTimer, self.handler(automation::timer))
+            .on(JobKind::FlowStart, self.handler(automation::start))
+            .on(JobKind::ReservationNotify, self.handler(followups::notify))
+            .on(JobKind::NotificationEmail, self.handler(notices::email))
+            .on(JobKind::QueuedMail, self.handler(mail::send))
+            .on(JobKind::ReservationReminder, self.handler(followups::remind))
+            .on(JobKind::ReviewRequest, self.handler(followups::review))
+            .on(JobKind::ContactImport, self.handler(imports::run))
+            .on(JobKind::ChannelSweep, self.handler(upkeep::sweep))
+            .on(JobKind::ChannelCheck, self.handler(upkeep::check))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<Gateway>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

@@ -1,5 +1,6 @@
 //! Mail the web answers should not wait for (password resets, invitations): queued as a job, sealed, and sent by
 //! a worker with retries, so a page answers at once and the same way whatever the SMTP server does.
+use maitre_store::JobKind;
 use std::sync::Arc;
 
 use maitre_domain::AccountId;
@@ -10,8 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Gateway, QueuedMail};
 
-/// The job kind of a queued mail.
-pub const QUEUED_MAIL: &str = "queued_mail";
 /// An SMTP server down for longer than these attempts' backoff shows in the operations view's failed jobs.
 const ATTEMPTS: i64 = 8;
 
@@ -27,7 +26,7 @@ impl Gateway {
             serde_json::to_string(&Payload { sealed: self.vault.seal_mail(mail) }).expect("payload serializes");
         let job = NewJob {
             account_id: account,
-            kind: QUEUED_MAIL,
+            kind: JobKind::QueuedMail,
             payload: &payload,
             dedupe_key: None,
             run_at: None,

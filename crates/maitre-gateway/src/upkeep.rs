@@ -3,13 +3,14 @@
 //! tokens through `debug_token` when the app's credentials are configured). A channel that must be reconnected,
 //! or whose token expires within a week and cannot be renewed, is flagged and its owners and admins are told once,
 //! and again when it gets worse.
+use maitre_store::JobKind;
 use std::sync::Arc;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use maitre_channels::outbound::InstagramLogin;
 use maitre_domain::{AccountId, ChannelId};
 use maitre_jobs::JobError;
-use maitre_store::{CHANNEL_CHECK, CHANNEL_SWEEP, Channel, ChannelAlert, Job, NewJob, Store, StoreError, TenantStore};
+use maitre_store::{Channel, ChannelAlert, Job, NewJob, Store, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
 
 use crate::connect::ConnectError;
@@ -35,13 +36,13 @@ async fn enqueue_sweep(store: &Store, day: chrono::DateTime<Utc>) -> Result<(), 
 }
 
 fn sweep_key(day: chrono::DateTime<Utc>) -> String {
-    format!("{CHANNEL_SWEEP}:{}", day.format("%Y-%m-%d"))
+    format!("{}:{}", JobKind::ChannelSweep, day.format("%Y-%m-%d"))
 }
 
 fn sweep_job(day: chrono::DateTime<Utc>, key: &str) -> NewJob<'_> {
     NewJob {
         account_id: None,
-        kind: CHANNEL_SWEEP,
+        kind: JobKind::ChannelSweep,
         payload: "{}",
         dedupe_key: Some(key),
         run_at: Some(day),
@@ -52,13 +53,13 @@ fn sweep_job(day: chrono::DateTime<Utc>, key: &str) -> NewJob<'_> {
 /// A channel check's payload and dedupe key; `occasion` names the slot it belongs to, so each slot checks once.
 fn check_parts(channel: ChannelId, occasion: &str) -> (String, String) {
     let payload = serde_json::to_string(&Payload { channel_id: channel }).unwrap_or_default();
-    (payload, format!("{CHANNEL_CHECK}:{channel}:{occasion}"))
+    (payload, format!("{}:{channel}:{occasion}", JobKind::ChannelCheck))
 }
 
 fn check_job<'a>(account: AccountId, payload: &'a str, key: &'a str) -> NewJob<'a> {
     NewJob {
         account_id: Some(account),
-        kind: CHANNEL_CHECK,
+        kind: JobKind::ChannelCheck,
         payload,
         dedupe_key: Some(key),
         run_at: None,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use maitre_store::{Job, Store};
+use maitre_store::{Job, JobKind, Store};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::time::Instant;
@@ -50,12 +50,12 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn on<F, Fut>(mut self, kind: &'static str, handler: F) -> Self
+    pub fn on<F, Fut>(mut self, kind: JobKind, handler: F) -> Self
     where
         F: Fn(Job) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), JobError>> + Send + 'static,
     {
-        self.handlers.insert(kind, Arc::new(move |job| Box::pin(handler(job))));
+        self.handlers.insert(kind.as_str(), Arc::new(move |job| Box::pin(handler(job))));
         self
     }
 }

@@ -11,7 +11,7 @@ async fn store() -> (Store, TestDb) {
     (Store::open(&db.url, Clock::system()).await.unwrap(), db)
 }
 
-fn job<'a>(kind: &'a str, key: Option<&'a str>, max: i64) -> NewJob<'a> {
+fn job(kind: JobKind, key: Option<&str>, max: i64) -> NewJob<'_> {
     NewJob { account_id: None, kind, payload: "{}", dedupe_key: key, run_at: None, max_attempts: max }
 }
 
@@ -24,16 +24,16 @@ async fn jobs_run_once_and_dedupe_keys_enqueue_once() {
     let (store, _db) = store().await;
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = runs.clone();
-    let registry = Registry::default().on("count", move |_| {
+    let registry = Registry::default().on(JobKind::Maintenance, move |_| {
         let c = counter.clone();
         async move {
             c.fetch_add(1, Ordering::SeqCst);
             Ok(())
         }
     });
-    assert!(store.enqueue(job("count", Some("k1"), 3)).await.unwrap());
-    assert!(!store.enqueue(job("count", Some("k1"), 3)).await.unwrap(), "same key: not added");
-    store.enqueue(job("count", None, 3)).await.unwrap();
+    assert!(store.enqueue(job(JobKind::Maintenance, Some("k1"), 3)).await.unwrap());
+    assert!(!store.enqueue(job(JobKind::Maintenance, Some("k1"), 3)).await.unwrap(), "same key: not added");
+    store.enqueue(job(JobKind::Maintenance, None, 3)).await.unwrap();
     let worker = Worker::new(store.clone(), registry, quick());
     assert_eq!(worker.drain().await, 2);
     assert_eq!(runs.load(Ordering::SeqCst), 2);
@@ -45,17 +45,18 @@ async fn jobs_run_once_and_dedupe_keys_enqueue_once() {
 async fn retryable_failures_retry_then_die_with_the_last_reason() {
     let (store, _db) = store().await;
     let registry = Registry::default()
-        .on("flaky", |_| async { Err(JobError::retry("platform answered 503")) })
-        .on("broken", |_| async { Err(JobError::Permanent("invalid parameter".into())) });
-    store.enqueue(job("flaky", None, 3)).await.unwrap();
-    store.enqueue(job("broken", None, 3)).await.unwrap();
-    store.enqueue(job("unknown-kind", None, 3)).await.unwrap();
+        .on(JobKind::Send, |_| async { Err(JobError::retry("platform answered 503")) })
+        .on(JobKind::ProcessInbound, |_| async { Err(JobError::Permanent("invalid parameter".into())) });
+    store.enqueue(job(JobKind::Send, None, 3)).await.unwrap();
+    store.enqueue(job(JobKind::ProcessInbound, None, 3)).await.unwrap();
+    // A kind this worker has no handler for (a job a newer node queued, say).
+    store.enqueue(job(JobKind::QueuedMail, None, 3)).await.unwrap();
     let worker = Worker::new(store.clone(), registry, quick());
     assert_eq!(worker.drain().await, 5, "flaky runs 3 times, the others once");
     let dead = store.troubled_jobs(None, 10).await.unwrap();
     assert_eq!(dead.len(), 3);
     assert!(dead.iter().all(|j| j.status == "dead"));
-    let flaky = dead.iter().find(|j| j.kind == "flaky").unwrap();
+    let flaky = dead.iter().find(|j| j.kind == JobKind::Send.as_str()).unwrap();
     assert_eq!((flaky.attempts, flaky.last_error.as_deref()), (3, Some("platform answered 503")));
     assert!(dead.iter().any(|j| { j.last_error.as_deref().is_some_and(|e| e.contains("no handler")) }));
 }
@@ -63,7 +64,7 @@ async fn retryable_failures_retry_then_die_with_the_last_reason() {
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
     let (store, _db) = store().await;
-    store.enqueue(job("x", None, 5)).await.unwrap();
+    store.enqueue(job(JobKind::Maintenance, None, 5)).await.unwrap();
     let past = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
     let first = store.claim_jobs("dead-node", past, 10).await.unwrap();
     assert_eq!(first.len(), 1);
@@ -79,7 +80,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
 async fn concurrent_claimers_never_share_a_job() {
     let (store, _db) = store().await;
     for _ in 0..60 {
-        store.enqueue(job("x", None, 1)).await.unwrap();
+        store.enqueue(job(JobKind::Maintenance, None, 1)).await.unwrap();
     }
     let until = Utc::now() + TimeDelta::minutes(1);
     let claims: Vec<_> = (0..4)
@@ -112,7 +113,7 @@ async fn shutdown_waits_for_jobs_in_flight() {
     let (store, _db) = store().await;
     let finished = Arc::new(AtomicUsize::new(0));
     let f = finished.clone();
-    let registry = Registry::default().on("slow", move |_| {
+    let registry = Registry::default().on(JobKind::FlowStep, move |_| {
         let f = f.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -120,7 +121,7 @@ async fn shutdown_waits_for_jobs_in_flight() {
             Ok(())
         }
     });
-    store.enqueue(job("slow", None, 1)).await.unwrap();
+    store.enqueue(job(JobKind::FlowStep, None, 1)).await.unwrap();
     let worker = Worker::new(store.clone(), registry, quick());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async {
@@ -141,16 +142,16 @@ async fn a_follow_up_job_runs_at_once_even_with_one_slot() {
     let (store, _db) = store().await;
     let runs = Arc::new(AtomicUsize::new(0));
     let (chain_store, counter) = (store.clone(), runs.clone());
-    let registry = Registry::default().on("link", move |_| {
+    let registry = Registry::default().on(JobKind::FlowTimer, move |_| {
         let (store, counter) = (chain_store.clone(), counter.clone());
         async move {
             if counter.fetch_add(1, Ordering::SeqCst) + 1 < LINKS {
-                store.enqueue(job("link", None, 1)).await.map_err(|e| JobError::retry(e.to_string()))?;
+                store.enqueue(job(JobKind::FlowTimer, None, 1)).await.map_err(|e| JobError::retry(e.to_string()))?;
             }
             Ok(())
         }
     });
-    store.enqueue(job("link", None, 1)).await.unwrap();
+    store.enqueue(job(JobKind::FlowTimer, None, 1)).await.unwrap();
     let config = WorkerConfig { concurrency: 1, idle_poll: Duration::from_secs(3600), ..quick() };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(Worker::new(store.clone(), registry, config).run(async {

@@ -9,11 +9,6 @@ use crate::notifications::{Notice, NotificationKind, notify_in};
 use crate::tenant::TenantStore;
 use crate::{Result, Store, StoreError};
 
-/// Job kind: the daily sweep that queues a [`CHANNEL_CHECK`] for every channel, then its own next run. No payload.
-pub const CHANNEL_SWEEP: &str = "channel_sweep";
-/// Job kind: checks one channel's token (renewing it when due). Payload `{"channel_id"}`.
-pub const CHANNEL_CHECK: &str = "channel_check";
-
 /// A token expiring sooner than this that cannot be renewed needs a new login.
 pub const EXPIRY_WARNING: TimeDelta = TimeDelta::days(7);
 

@@ -4,13 +4,14 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
+use maitre_domain::jobs::JobKind;
 use maitre_domain::{AccountId, ChannelId};
 use sqlx::Row;
 
 use crate::batch::Batch;
 use crate::clock::from_ms;
 use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply};
-use crate::flows::{FLOW_TIMER, record_consent};
+use crate::flows::record_consent;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::tenant::TenantStore;
@@ -317,7 +318,7 @@ async fn set_timer(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>, run_at: DateTi
     let key = format!("timer:{}:{token}", at.conversation_id);
     let job = NewJob {
         account_id: Some(at.account),
-        kind: FLOW_TIMER,
+        kind: JobKind::FlowTimer,
         payload: &payload,
         dedupe_key: Some(&key),
         run_at: Some(run_at),

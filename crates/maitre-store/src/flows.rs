@@ -10,13 +10,6 @@ use crate::conversations::{Reply, queue_reply_in};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
-/// Reads a conversation's pending inbound messages and steps its flows.
-pub const FLOW_STEP: &str = "flow_step";
-/// Wakes a conversation's run (a delay or a question's no-answer time is up).
-pub const FLOW_TIMER: &str = "flow_timer";
-/// Starts a flow over in a conversation that a member handed back (payload: conversation, flow, token).
-pub const FLOW_START: &str = "flow_start";
-
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
     pub id: String,

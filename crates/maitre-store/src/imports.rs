@@ -2,6 +2,7 @@
 //! rows in short batches — reporting progress between them — and publishes them into contacts in one
 //! transaction (one set-based upsert, then tags and field values in batches). An import is applied whole or not at all, and the single SQLite
 //! writer is never held for longer than one batch or the final publish.
+use maitre_domain::jobs::JobKind;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -16,8 +17,6 @@ use crate::jobs::{NewJob, enqueue_in};
 use crate::tenant::TenantStore;
 use crate::{Backend, Result, StoreError};
 
-/// Job kind of a queued import; the payload is the import id.
-pub const CONTACT_IMPORT: &str = "contact_import";
 /// Rows per staging statement and transaction.
 const BATCH: usize = 500;
 /// Rejected rows kept for the report (the count is always exact).
@@ -151,10 +150,10 @@ impl TenantStore {
             self.contact_import(id).await?;
             return Err(StoreError::Conflict { constraint: "import_started".into() });
         }
-        let key = format!("{CONTACT_IMPORT}:{id}");
+        let key = format!("{}:{id}", JobKind::ContactImport);
         let job = NewJob {
             account_id: Some(self.account_id()),
-            kind: CONTACT_IMPORT,
+            kind: JobKind::ContactImport,
             payload: id,
             dedupe_key: Some(&key),
             run_at: None,

@@ -5,6 +5,7 @@
 //! Commits are grouped: webhooks that arrive while one commit is under way are written together in the next
 //! transaction, so under load the acknowledgements share commits (and the one SQLite writer) instead of queueing
 //! for one each.
+use maitre_domain::jobs::JobKind;
 use maitre_domain::{AccountId, ChannelId};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,8 +19,6 @@ use crate::{Result, Store, StoreError};
 
 /// Most webhooks written in one transaction.
 const GROUP: usize = 64;
-
-pub const PROCESS_INBOUND: &str = "process_inbound";
 
 /// An item routed to a channel (through `Store::route`).
 pub struct RoutedItem<'a> {
@@ -148,7 +147,7 @@ async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accep
         .iter()
         .map(|(account_id, id, key)| NewJob {
             account_id: Some(*account_id),
-            kind: PROCESS_INBOUND,
+            kind: JobKind::ProcessInbound,
             payload: id,
             dedupe_key: Some(key),
             run_at: None,

@@ -2,6 +2,7 @@
 //! claim under a lease, complete or fail fenced by the lease owner, and re-queue expired leases.
 use chrono::{DateTime, Utc};
 use maitre_domain::AccountId;
+use maitre_domain::jobs::JobKind;
 use sqlx::FromRow;
 
 use crate::clock::{from_ms, to_ms};
@@ -22,7 +23,7 @@ pub struct Job {
 /// A job to add. `dedupe_key` makes enqueueing idempotent: a second job with the same key is not added.
 pub struct NewJob<'a> {
     pub account_id: Option<AccountId>,
-    pub kind: &'a str,
+    pub kind: JobKind,
     pub payload: &'a str,
     pub dedupe_key: Option<&'a str>,
     pub run_at: Option<DateTime<Utc>>,
@@ -103,7 +104,7 @@ async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>
         query = query
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(job.account_id.map(|a| a.to_string()))
-            .bind(job.kind)
+            .bind(job.kind.as_str())
             .bind(job.payload)
             .bind(job.dedupe_key)
             .bind(job.run_at.map(to_ms).unwrap_or(now))

@@ -3,6 +3,7 @@
 //! notification emails; handoff and assignment emails are queued here as `notification_email` jobs, reservation
 //! emails are the `reservation_notify` job's.
 use chrono::{DateTime, Utc};
+use maitre_domain::jobs::JobKind;
 use maitre_domain::{AccountId, Action, Role, UserId, allowed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -12,9 +13,6 @@ use crate::jobs::{NewJob, enqueue_all_in};
 use crate::operations::cut;
 use crate::tenant::{Member, TenantStore};
 use crate::{Cursor, LiveEvent, Page, Result, StoreError};
-
-/// Job kind: emails one stored notification to its recipient. Payload `{"notification_id"}`.
-pub const NOTIFICATION_EMAIL: &str = "notification_email";
 
 /// The most the bell counts; more shows as "99+".
 pub const UNREAD_CAP: i64 = 100;
@@ -217,14 +215,14 @@ pub(crate) async fn notify_in(
         .filter(|(_, r)| notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind))
         .map(|(id, _)| {
             let payload = serde_json::json!({ "notification_id": id }).to_string();
-            (payload, format!("{NOTIFICATION_EMAIL}:{id}"))
+            (payload, format!("{}:{id}", JobKind::NotificationEmail))
         })
         .collect();
     let jobs: Vec<NewJob> = emailed
         .iter()
         .map(|(payload, key)| NewJob {
             account_id: Some(account),
-            kind: NOTIFICATION_EMAIL,
+            kind: JobKind::NotificationEmail,
             payload,
             dedupe_key: Some(key),
             run_at: None,

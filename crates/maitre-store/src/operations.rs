@@ -10,7 +10,9 @@ use sqlx::Row;
 
 use crate::clock::from_ms;
 use crate::tenant::TenantStore;
-use crate::{PROCESS_INBOUND, Result, SEND, StoreError};
+use maitre_domain::jobs::JobKind;
+
+use crate::{Result, StoreError};
 
 /// Which troubled jobs to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,8 +163,8 @@ impl TenantStore {
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let rows = sqlx::query(JOBS)
             .bind(self.account_id().to_string())
-            .bind(SEND)
-            .bind(PROCESS_INBOUND)
+            .bind(JobKind::Send.as_str())
+            .bind(JobKind::ProcessInbound.as_str())
             .bind(q.filter.status())
             .bind(search)
             .bind(pattern)
@@ -225,7 +227,7 @@ impl TenantStore {
                 StoreError::Conflict { constraint: "job_not_troubled".into() }
             });
         };
-        if kind == SEND {
+        if kind == JobKind::Send.as_str() {
             sqlx::query(
                 "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
                  WHERE account_id = $1 AND id = $2 AND status = 'failed' AND platform_message_id IS NULL",
@@ -252,7 +254,7 @@ impl TenantStore {
         )
         .bind(&account)
         .bind(now)
-        .bind(SEND)
+        .bind(JobKind::Send.as_str())
         .execute(&mut *tx)
         .await?;
         let done = sqlx::query(

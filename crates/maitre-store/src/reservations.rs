@@ -1,6 +1,7 @@
 //! Reservations: created and changed only after a capacity check in the same transaction (race-free on both
 //! backends), listed by time with keyset pages, and followed by jobs queued in that transaction: a notice to the
 //! business and guest, a reminder before the visit, a review request after it.
+use maitre_domain::jobs::JobKind;
 use std::fmt;
 use std::str::FromStr;
 
@@ -16,12 +17,6 @@ use crate::notifications::{Notice, NotificationKind, Notified, notify_in};
 use crate::operations::{cut, escape_like};
 use crate::tenant::TenantStore;
 use crate::{Cursor, Page, Result, StoreError};
-
-/// Job kinds queued here; their handlers live with the worker. Each payload names `reservation_id`, and a
-/// handler must re-read the reservation (it may have been changed or cancelled since).
-pub const RESERVATION_NOTIFY: &str = "reservation_notify";
-pub const RESERVATION_REMINDER: &str = "reservation_reminder";
-pub const REVIEW_REQUEST: &str = "review_request";
 
 pub(crate) const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
@@ -173,7 +168,7 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
 }
 
 fn job_keys(id: &str) -> [String; 2] {
-    [format!("{RESERVATION_REMINDER}:{id}"), format!("{REVIEW_REQUEST}:{id}")]
+    [format!("{}:{id}", JobKind::ReservationReminder), format!("{}:{id}", JobKind::ReviewRequest)]
 }
 
 /// Queues the notice for `change` and (re)schedules the reminder and review request for the reservation as it
@@ -200,12 +195,12 @@ pub(crate) async fn follow_up(
         let notice = serde_json::json!({ "reservation_id": r.id, "change": change }).to_string();
         // Each change is its own notice; a creation or cancellation is noticed once.
         let key = match change {
-            "changed" => format!("{RESERVATION_NOTIFY}:{}:changed:{now_ms}", r.id),
-            other => format!("{RESERVATION_NOTIFY}:{}:{other}", r.id),
+            "changed" => format!("{}:{}:changed:{now_ms}", JobKind::ReservationNotify, r.id),
+            other => format!("{}:{}:{other}", JobKind::ReservationNotify, r.id),
         };
         let job = NewJob {
             account_id,
-            kind: RESERVATION_NOTIFY,
+            kind: JobKind::ReservationNotify,
             payload: &notice,
             dedupe_key: Some(&key),
             run_at: None,
@@ -217,7 +212,7 @@ pub(crate) async fn follow_up(
     if r.status.is_active() && settings.reminder_hours > 0 && remind_at > now {
         let job = NewJob {
             account_id,
-            kind: RESERVATION_REMINDER,
+            kind: JobKind::ReservationReminder,
             payload: &payload,
             dedupe_key: Some(&reminder_key),
             run_at: Some(remind_at),
@@ -228,7 +223,7 @@ pub(crate) async fn follow_up(
     if r.status.is_active() || r.status == ReservationStatus::Completed {
         let job = NewJob {
             account_id,
-            kind: REVIEW_REQUEST,
+            kind: JobKind::ReviewRequest,
             payload: &payload,
             dedupe_key: Some(&review_key),
             run_at: Some(r.ends_at + TimeDelta::hours(settings.review_delay_hours.into())),

@@ -1,13 +1,14 @@
 //! The shared inbox in the store, on the backend chosen by MAITRE_TEST_DATABASE_URL: filters, keyset pages under
 //! new messages, search, the thread with notes and trail, unread counts, replies by hand, live events.
+use maitre_store::JobKind;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use maitre_domain::contacts::Tag;
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
 use maitre_store::{
-    Clock, FLOW_START, Filter, InboundPayload, InboxQuery, IncomingMessage, LiveEvent, Media, MediaRef, NewAccount,
-    NewChannel, StepEffects, Store, StoreError, TenantStore, ThreadItem,
+    Clock, Filter, InboundPayload, InboxQuery, IncomingMessage, LiveEvent, Media, MediaRef, NewAccount, NewChannel,
+    StepEffects, Store, StoreError, TenantStore, ThreadItem,
 };
 use maitre_testkit::TestDb;
 
@@ -307,8 +308,11 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     assert_eq!((last.kind.as_str(), last.detail.as_str()), ("handed_back", "Welcome"));
     let lease = w.clock.now() + TimeDelta::minutes(1);
     let jobs = w.store.claim_jobs("test", lease, 10).await.unwrap();
-    let starts: Vec<serde_json::Value> =
-        jobs.iter().filter(|j| j.kind == FLOW_START).map(|j| serde_json::from_str(&j.payload).unwrap()).collect();
+    let starts: Vec<serde_json::Value> = jobs
+        .iter()
+        .filter(|j| j.kind == JobKind::FlowStart.as_str())
+        .map(|j| serde_json::from_str(&j.payload).unwrap())
+        .collect();
     assert_eq!(starts.len(), 1, "{jobs:?}");
     assert_eq!(
         (starts[0]["conversation"].as_str(), starts[0]["flow"].as_str()),

@@ -1,5 +1,6 @@
 //! The composition of background work: which job kinds exist and what runs them.
 use chrono::{DurationRound, TimeDelta, Utc};
+use maitre_store::JobKind;
 use std::sync::Arc;
 
 use maitre_config::Settings;
@@ -7,12 +8,10 @@ use maitre_gateway::Gateway;
 use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
 use maitre_store::{NewJob, Store};
 
-const MAINTENANCE: &str = "maintenance";
-
 pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Worker {
     let session_idle = TimeDelta::days(settings.auth.session_idle_days.into());
     let prune_store = store.clone();
-    let registry = Registry::default().on(MAINTENANCE, move |_job| {
+    let registry = Registry::default().on(JobKind::Maintenance, move |_job| {
         let store = prune_store.clone();
         async move {
             let removed = store.prune(session_idle).await.map_err(|e| JobError::retry(e.to_string()))?;
@@ -28,11 +27,11 @@ pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Wor
 /// exactly one job per hour exists.
 pub async fn schedule_maintenance(store: &Store) -> anyhow::Result<()> {
     let next = Utc::now().duration_trunc(TimeDelta::hours(1))? + TimeDelta::hours(1);
-    let key = format!("{MAINTENANCE}:{}", next.format("%Y-%m-%dT%H"));
+    let key = format!("{}:{}", JobKind::Maintenance, next.format("%Y-%m-%dT%H"));
     store
         .enqueue(NewJob {
             account_id: None,
-            kind: MAINTENANCE,
+            kind: JobKind::Maintenance,
             payload: "{}",
             dedupe_key: Some(&key),
             run_at: Some(next),

@@ -4,16 +4,16 @@ mod outbound;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
+pub use outbound::Outgoing;
 pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
-pub use outbound::{Outgoing, SEND};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::batch::{Batch, Done};
 use crate::clock::to_ms;
-use crate::flows::FLOW_STEP;
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
+use maitre_domain::jobs::JobKind;
 
 /// An inbound (or echoed) message to record.
 pub struct IncomingMessage<'a> {
@@ -311,7 +311,7 @@ fn add_flow_step(b: &mut Batch, account: &str, event_id: &str, message_id: &str,
     .bind(now)
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(account)
-    .bind(FLOW_STEP)
+    .bind(JobKind::FlowStep.as_str())
     .bind(event_id)
     .bind(run_at)
     .bind(message_id);

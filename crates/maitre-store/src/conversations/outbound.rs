@@ -2,6 +2,7 @@
 //! moved on by the platform's delivery statuses, which only ever advance.
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
+use maitre_domain::jobs::JobKind;
 use sqlx::Row;
 
 use super::add_mark_processed;
@@ -9,8 +10,6 @@ use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
-
-pub const SEND: &str = "send";
 
 /// A message as the send job needs it.
 #[derive(Debug, Clone)]
@@ -246,7 +245,7 @@ pub(crate) fn add_reply(
     .bind(now)
     .bind(&job)
     .bind(account.to_string())
-    .bind(SEND)
+    .bind(JobKind::Send.as_str())
     .bind(&id)
     .bind(dedupe_key);
     b.add(

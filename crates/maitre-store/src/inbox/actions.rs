@@ -3,6 +3,7 @@
 //! live.
 use maitre_domain::UserId;
 use maitre_domain::contacts::Tag;
+use maitre_domain::jobs::JobKind;
 use sqlx::AssertSqlSafe;
 
 use super::text;
@@ -94,7 +95,7 @@ impl TenantStore {
                 let key = format!("start:{token}");
                 let job = crate::NewJob {
                     account_id: Some(self.account_id()),
-                    kind: crate::FLOW_START,
+                    kind: JobKind::FlowStart,
                     payload: &payload.to_string(),
                     dedupe_key: Some(&key),
                     run_at: None,
@@ -323,7 +324,7 @@ impl TenantStore {
         let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
         let job = crate::NewJob {
             account_id: Some(self.account_id()),
-            kind: crate::SEND,
+            kind: JobKind::Send,
             payload: message_id,
             dedupe_key: Some(&key),
             run_at: None,

@@ -1,13 +1,14 @@
 //! Notifications on both backends: who hears of a handoff, an assignment and a new reservation; email jobs as the
 //! members chose; pages, reading, and that nobody sees another member's or another account's.
+use maitre_store::JobKind;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use maitre_domain::booking::ReservationRequest;
 use maitre_domain::{Role, UserId};
 use maitre_store::{
-    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NOTIFICATION_EMAIL, NotificationKind, Origin, StepEffects,
-    Store, StoreError, TenantStore,
+    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NotificationKind, Origin, StepEffects, Store, StoreError,
+    TenantStore,
 };
 use tokio::sync::broadcast::Receiver;
 
@@ -62,7 +63,7 @@ async fn unread(t: &TenantStore, user: UserId) -> i64 {
 /// Payloads of the queued notification emails.
 async fn email_jobs(store: &Store) -> Vec<String> {
     let jobs = store.claim_jobs("test", Utc::now() + TimeDelta::minutes(5), 100).await.unwrap();
-    jobs.into_iter().filter(|j| j.kind == NOTIFICATION_EMAIL).map(|j| j.payload).collect()
+    jobs.into_iter().filter(|j| j.kind == JobKind::NotificationEmail.as_str()).map(|j| j.payload).collect()
 }
 
 /// The next notification event on the bus (other events skipped).

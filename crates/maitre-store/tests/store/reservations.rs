@@ -3,6 +3,7 @@
 use chrono::{NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{BookingRules, Interval, ReservationRequest, ReservationStatus, ResourceKind, SlotCheck};
+use maitre_store::JobKind;
 use maitre_store::{
     Booking, BookingError, BookingSettings, Clock, NewResource, NewService, Origin, Reservation, ReservationQuery,
     Source, Store, StoreError, TenantStore,
@@ -225,7 +226,7 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
     let kinds: Vec<&str> = jobs.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(
         kinds,
-        [maitre_store::RESERVATION_NOTIFY, maitre_store::RESERVATION_REMINDER, maitre_store::REVIEW_REQUEST]
+        [JobKind::ReservationNotify.as_str(), JobKind::ReservationReminder.as_str(), JobKind::ReviewRequest.as_str()]
     );
     let payload: serde_json::Value = serde_json::from_str(&jobs[0].2).unwrap();
     assert_eq!(payload, serde_json::json!({"reservation_id": r.id, "change": "created"}));
@@ -236,7 +237,7 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
         t.modify_reservation(&r.id, &request("2026-03-14 19:00", 2, "Ada"), BERLIN, Source::Staff).await.unwrap(),
     );
     let jobs = jobs_of(&db, &r.id).await;
-    let reminders: Vec<_> = jobs.iter().filter(|(k, _, _)| k == maitre_store::RESERVATION_REMINDER).collect();
+    let reminders: Vec<_> = jobs.iter().filter(|(k, _, _)| k == JobKind::ReservationReminder.as_str()).collect();
     assert_eq!(reminders.len(), 1, "the reminder moved, not doubled");
     assert_eq!(reminders[0].1, moved.starts_at - TimeDelta::hours(24));
     assert!(jobs.iter().any(|(_, _, p)| p.contains("\"changed\"")));
@@ -251,10 +252,10 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
     let soon =
         booked(t.create_reservation(&request("2026-03-11 12:00", 2, "Bea"), BERLIN, &Origin::staff()).await.unwrap());
     let kinds: Vec<String> = jobs_of(&db, &soon.id).await.into_iter().map(|(k, _, _)| k).collect();
-    assert_eq!(kinds, [maitre_store::RESERVATION_NOTIFY, maitre_store::REVIEW_REQUEST]);
+    assert_eq!(kinds, [JobKind::ReservationNotify.as_str(), JobKind::ReviewRequest.as_str()]);
     t.set_reservation_status(&soon.id, ReservationStatus::NoShow).await.unwrap();
     let kinds: Vec<String> = jobs_of(&db, &soon.id).await.into_iter().map(|(k, _, _)| k).collect();
-    assert_eq!(kinds, [maitre_store::RESERVATION_NOTIFY], "no review request after a no-show");
+    assert_eq!(kinds, [JobKind::ReservationNotify.as_str()], "no review request after a no-show");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,7 +1,7 @@
 //! A guest's message as automation sees it, on both backends: recorded once with one flow step queued for it,
 //! and a step's effects written whole or not at all.
 use chrono::{TimeDelta, Utc};
-use maitre_store::{FLOW_STEP, IncomingMessage, QueuedReply, SEND, StepEffects, Store, TenantStore};
+use maitre_store::{IncomingMessage, JobKind, QueuedReply, StepEffects, Store, TenantStore};
 
 use super::{account, store, whatsapp_channel};
 
@@ -56,14 +56,17 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
     assert_eq!((&again.conversation_id, &again.contact_id), (&first.conversation_id, &first.contact_id));
     let want = serde_json::json!({ "conversation": first.conversation_id, "event": "event-wamid.1" });
     let steps: Vec<serde_json::Value> =
-        g.jobs(FLOW_STEP).await.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+        g.jobs(JobKind::FlowStep.as_str()).await.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
     assert_eq!(steps, [want], "one step for the message");
 
     let echo = g.record("wamid.2", "out").await;
     assert!(echo.message_id.is_some());
     g.tenant.take_over(&first.conversation_id, None).await.unwrap();
     assert!(g.record("wamid.3", "in").await.message_id.is_some());
-    assert!(g.jobs(FLOW_STEP).await.is_empty(), "no step for an echo or for a guest talking to a person");
+    assert!(
+        g.jobs(JobKind::FlowStep.as_str()).await.is_empty(),
+        "no step for an echo or for a guest talking to a person"
+    );
     let pending = g.tenant.step_input(&first.conversation_id).await.unwrap().pending;
     assert_eq!(pending.iter().map(|m| m.platform_id.as_str()).collect::<Vec<_>>(), ["wamid.1"]);
     let messages = g.tenant.messages(&first.conversation_id).await.unwrap();
@@ -96,7 +99,7 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
     let after = g.tenant.step_input(&c).await.unwrap();
     assert_eq!((after.rev, after.pending.len()), (input.rev + 1, 0));
     assert_eq!(after.state.as_deref(), Some("state of reply:1"));
-    assert_eq!(g.jobs(SEND).await.len(), 2, "a send job per reply");
+    assert_eq!(g.jobs(JobKind::Send.as_str()).await.len(), 2, "a send job per reply");
     let bodies: Vec<String> = g.tenant.messages(&c).await.unwrap().into_iter().map(|m| m.2).collect();
     assert_eq!(bodies, ["table for 4 tomorrow at 8?", "Gern!", "Für wie viele?"]);
 
@@ -109,11 +112,11 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
     let unchanged = g.tenant.step_input(&c).await.unwrap();
     assert_eq!((unchanged.rev, &unchanged.state), (after.rev, &after.state));
     assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
-    assert!(g.jobs(SEND).await.is_empty());
+    assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
     // A re-run of the step that won, over the newer state: its replies' keys are taken, nothing is queued twice.
     let rerun = StepEffects { read: vec![], ..step("reply:1", after.rev) };
     g.tenant.apply_step(&after, &rerun).await.unwrap().unwrap();
     assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
-    assert!(g.jobs(SEND).await.is_empty());
+    assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
     assert_eq!(g.tenant.step_input(&c).await.unwrap().rev, after.rev + 1);
 }

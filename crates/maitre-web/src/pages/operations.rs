@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::{AccountId, Action};
+use maitre_store::JobKind;
 use maitre_store::{Cursor, JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
 use serde::{Deserialize, Serialize};
 
@@ -85,10 +86,10 @@ struct EventView {
 }
 
 fn job_view(tr: &Tr, j: TroubledJob) -> JobView {
-    let kind = match j.kind.as_str() {
-        maitre_store::SEND => tr.t("ops-kind-send"),
-        maitre_store::PROCESS_INBOUND => tr.t("ops-kind-process-inbound"),
-        other => other.to_owned(),
+    let kind = match j.kind.parse() {
+        Ok(JobKind::Send) => tr.t("ops-kind-send"),
+        Ok(JobKind::ProcessInbound) => tr.t("ops-kind-process-inbound"),
+        _ => j.kind,
     };
     let channel = match (j.channel_name, j.platform) {
         (Some(name), Some(platform)) => format!("{name} ({platform})"),

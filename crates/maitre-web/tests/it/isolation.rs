@@ -42,7 +42,7 @@ async fn world() -> World {
 async fn dead_job(app: &TestApp, account: &str) -> String {
     let job = NewJob {
         account_id: Some(account.parse().unwrap()),
-        kind: "send",
+        kind: maitre_store::JobKind::Send,
         payload: "no-such-message",
         dedupe_key: None,
         run_at: None,
