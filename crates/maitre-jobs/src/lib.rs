@@ -85,7 +85,8 @@ impl Default for WorkerConfig {
     }
 }
 
-/// One worker. Cheap to clone; `wake()` tells it new work is there.
+/// One worker. Cheap to clone. It wakes when the store says a request queued jobs, after each job it ran, and at
+/// its idle poll (jobs other nodes queued, timers coming due).
 #[derive(Clone)]
 pub struct Worker {
     store: Store,
@@ -98,10 +99,12 @@ pub struct Worker {
 impl Worker {
     pub fn new(store: Store, registry: Registry, config: WorkerConfig) -> Self {
         let owner: Arc<str> = format!("worker-{}", uuid::Uuid::now_v7()).into();
-        Self { store, registry, config, owner, wake: Arc::new(Notify::new()) }
+        // The store rings this when a request queued jobs; the worker rings it itself when a job finished.
+        let wake = store.job_signal();
+        Self { store, registry, config, owner, wake }
     }
 
-    pub fn wake(&self) {
+    fn wake(&self) {
         self.wake.notify_one();
     }
 

@@ -180,3 +180,31 @@ fn backoff_grows_and_is_capped() {
         assert!(backoff(&c, attempt) <= cap, "attempt {attempt}");
     }
 }
+
+/// A job a request queues starts at once: committing it rings the store's signal, which the idle worker waits on,
+/// so nobody has to wake the worker by hand and nothing waits for the (here one-minute) idle poll.
+#[tokio::test]
+async fn a_queued_job_wakes_the_idle_worker() {
+    let (store, _db) = store().await;
+    let (ran, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let registry = Registry::default().on(JobKind::QueuedMail, move |_| {
+        let ran = ran.clone();
+        async move {
+            let _ = ran.send(());
+            Ok(())
+        }
+    });
+    let config = WorkerConfig { idle_poll: Duration::from_secs(60), ..quick() };
+    let worker = Worker::new(store.clone(), registry, config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async {
+        let _ = stopped.await;
+    }));
+    // Let the worker find nothing and go to sleep first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    store.enqueue(job(JobKind::QueuedMail, None, 1)).await.unwrap();
+    let woke = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await;
+    assert!(woke.is_ok(), "the job ran long before the idle poll");
+    stop.send(()).unwrap();
+    running.await.unwrap();
+}

@@ -161,6 +161,7 @@ impl TenantStore {
         };
         enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
+        self.store().jobs_queued();
         Ok(())
     }
 

@@ -194,7 +194,11 @@ impl Store {
             done,
         };
         self.acceptor.0.send(request).await.map_err(|_| shutting_down())?;
-        outcome.await.map_err(|_| shutting_down())?
+        let accepted = outcome.await.map_err(|_| shutting_down())??;
+        if accepted.new > 0 {
+            self.jobs_queued();
+        }
+        Ok(accepted)
     }
 
     /// Recently ignored items for operators: (platform, reason, location, received).

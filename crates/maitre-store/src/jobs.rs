@@ -119,6 +119,7 @@ impl Store {
         let mut tx = self.writes.begin().await?;
         let added = enqueue_in(&mut tx, self.now_ms(), &job).await?;
         tx.commit().await?;
+        self.jobs_queued();
         Ok(added)
     }
 
@@ -127,6 +128,7 @@ impl Store {
         let mut tx = self.writes.begin().await?;
         let added = enqueue_all_in(&mut tx, self.now_ms(), jobs).await?;
         tx.commit().await?;
+        self.jobs_queued();
         Ok(added)
     }
 

@@ -142,6 +142,8 @@ pub struct Store {
     local_buckets: Arc<rate_limits::LocalBuckets>,
     /// Sends whose platform id another message already held (both kept); for /metrics.
     id_collisions: Arc<std::sync::atomic::AtomicU64>,
+    /// Rung after a commit that queued jobs outside a job run; this node's worker waits on it (see `job_signal`).
+    queued: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -192,8 +194,21 @@ impl Store {
         let writes = writer::Writes::new(write.clone(), relaxed.clone(), backend == Backend::Sqlite);
         let acceptor = inbound::Acceptor::start(writes.clone(), clock.clone(), parallel);
         let events = events::Events::new(relay);
-        let (hot, local_buckets, id_collisions) = Default::default();
-        Ok(Self { read, write, relaxed, writes, backend, clock, events, hot, acceptor, local_buckets, id_collisions })
+        let (hot, local_buckets, id_collisions, queued) = Default::default();
+        Ok(Self {
+            read,
+            write,
+            relaxed,
+            writes,
+            backend,
+            clock,
+            events,
+            hot,
+            acceptor,
+            local_buckets,
+            id_collisions,
+            queued,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -232,6 +247,16 @@ impl Store {
     /// Sends that came back with a platform message id another message already held, since this process started.
     pub fn platform_id_collisions(&self) -> u64 {
         self.id_collisions.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What this node's worker waits on between polls: rung whenever a request's commit queued jobs, so they start
+    /// at once instead of at the next poll. Jobs queued by jobs need no ring (the worker looks again after each).
+    pub fn job_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.queued.clone()
+    }
+
+    pub(crate) fn jobs_queued(&self) {
+        self.queued.notify_one();
     }
 
     fn note_platform_id_collision(&self) {

@@ -239,6 +239,7 @@ impl TenantStore {
             .await?;
         }
         tx.commit().await?;
+        self.store().jobs_queued();
         Ok(())
     }
 
@@ -266,6 +267,7 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.store().jobs_queued();
         Ok(done.rows_affected())
     }
 

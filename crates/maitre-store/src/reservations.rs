@@ -289,6 +289,7 @@ impl TenantStore {
         };
         follow_up(&mut tx, self.account_id(), &r, &settings, change, now).await?;
         tx.commit().await?;
+        self.store().jobs_queued();
         Ok(r)
     }
 

@@ -96,6 +96,7 @@ impl TenantStore {
             None => notify_new(&mut tx, self.account_id(), &r, to_ms(now)).await?,
         };
         tx.commit().await?;
+        self.store().jobs_queued();
         notified.publish(self).await;
         Ok(Booking::Booked(Box::new(r)))
     }

@@ -100,7 +100,6 @@ pub async fn send_reply(
     }
     let body = fill_placeholders(tenant, conversation, text).await?;
     let id = tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?;
-    state.worker.wake();
     Ok(id)
 }
 
@@ -140,7 +139,6 @@ pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result
 /// whatever ran before; an unknown flow (or another account's) is NotFound, one that cannot start here a
 /// validation error.
 pub async fn hand_back(
-    state: &AppState,
     tenant: &TenantStore,
     tr: &Tr,
     conversation: &ConversationView,
@@ -158,9 +156,6 @@ pub async fn hand_back(
         }
     };
     tenant.hand_back(&conversation.id, by, flow.as_deref()).await?;
-    if flow.is_some() {
-        state.worker.wake();
-    }
     Ok(())
 }
 

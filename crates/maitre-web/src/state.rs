@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use maitre_config::Settings;
 use maitre_gateway::Gateway;
-use maitre_jobs::Worker;
 use maitre_store::Store;
 
 use crate::metrics::Metrics;
@@ -36,8 +35,6 @@ pub struct Services {
     pub settings: Settings,
     pub secret: SecretKey,
     pub gateway: Arc<Gateway>,
-    /// Wakes this node's worker when a request has enqueued work.
-    pub worker: Worker,
 }
 
 struct Inner {

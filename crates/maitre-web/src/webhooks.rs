@@ -159,9 +159,6 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
             for (platform, ..) in &ignored {
                 count(platform, "ignored", 1);
             }
-            if accepted.new > 0 {
-                state.worker.wake();
-            }
             answer(StatusCode::OK, "ok")
         }
         Err(e) => {

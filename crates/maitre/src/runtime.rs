@@ -88,13 +88,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let worker = jobs::worker(&store, &settings, &gateway);
     jobs::schedule_maintenance(&store).await?;
     maitre_gateway::upkeep::schedule_sweep(&store).await?;
-    let state = AppState::new(Services {
-        store: store.clone(),
-        settings,
-        secret: SecretKey::new(secret),
-        gateway,
-        worker: worker.clone(),
-    });
+    let state = AppState::new(Services { store: store.clone(), settings, secret: SecretKey::new(secret), gateway });
     tracing::info!(url = %url, startup_ms = started.elapsed().as_millis() as u64, "maitre is listening");
     eprintln!("maitre is running at {url}");
     // One signal, seen by the server, the worker and the grace timer.

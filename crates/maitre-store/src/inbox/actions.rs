@@ -33,6 +33,7 @@ impl TenantStore {
             None => Notified::none(),
         };
         tx.commit().await?;
+        self.store().jobs_queued(); // the assignee's email, if they want one
         self.publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee }).await;
         notified.publish(self).await;
         Ok(())
@@ -107,6 +108,9 @@ impl TenantStore {
         };
         self.record_activity(&mut tx, conversation_id, actor, "handed_back", &flow_name).await?;
         tx.commit().await?;
+        if start.is_some() {
+            self.store().jobs_queued();
+        }
         let id = conversation_id.to_owned();
         self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: "bot".into() }).await;
         Ok(())
@@ -302,6 +306,7 @@ impl TenantStore {
                 .await?;
         }
         tx.commit().await?;
+        self.store().jobs_queued();
         let conversation_id = conversation_id.to_owned();
         self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
         Ok(id)
@@ -332,6 +337,7 @@ impl TenantStore {
         };
         crate::jobs::enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
+        self.store().jobs_queued();
         let message_id = message_id.to_owned();
         self.publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
             .await;

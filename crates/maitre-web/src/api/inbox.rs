@@ -342,12 +342,7 @@ async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCo
     responses((status = 204), (status = 400, body = ErrorBody),
         (status = 404, description = "Unknown conversation or flow", body = ErrorBody),
         (status = 422, description = "The flow cannot start in this conversation", body = ErrorBody)))]
-async fn hand_back(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
+async fn hand_back(caller: ApiCaller, Path(id): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
     // The body is optional: a bare POST just hands back.
     let input: HandBackInput = if body.is_empty() {
@@ -357,7 +352,7 @@ async fn hand_back(
     };
     let conversation = caller.tenant.conversation(&id, nobody()).await?;
     let flow = input.flow.as_deref().unwrap_or("");
-    hand_back_to_bot(&state, &caller.tenant, &TR, &conversation, flow, None).await?;
+    hand_back_to_bot(&caller.tenant, &TR, &conversation, flow, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

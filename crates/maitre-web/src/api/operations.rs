@@ -2,7 +2,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use maitre_domain::Action;
@@ -158,14 +158,9 @@ pub(super) async fn list_jobs(
 #[utoipa::path(post, path = "/api/v1/operations/jobs/{job_id}/retry", tag = "operations",
     params(("job_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn retry_job(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+pub(super) async fn retry_job(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ViewOperations)?;
     caller.tenant.retry_job(&id).await?;
-    state.worker.wake();
     Ok(StatusCode::NO_CONTENT)
 }
 

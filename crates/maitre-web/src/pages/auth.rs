@@ -170,9 +170,7 @@ async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<
         tr.t1("reset-mail-expiry", "minutes", &minutes.to_string())
     );
     let mail = maitre_gateway::QueuedMail { to: user.email.clone(), subject: tr.t("reset-mail-subject"), body };
-    state.gateway.queue_mail(None, &mail).await?;
-    state.worker.wake();
-    Ok(())
+    Ok(state.gateway.queue_mail(None, &mail).await?)
 }
 
 #[derive(Template)]

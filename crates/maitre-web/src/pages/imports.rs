@@ -335,7 +335,6 @@ async fn start(
         Ok(mapping) => {
             let mapping: Vec<String> = mapping.iter().map(Target::to_string).collect();
             m.tenant.queue_import(&id, &mapping).await?;
-            state.worker.wake();
             Ok(Redirect::to(&format!("/a/{}/contacts/imports/{id}", m.account.id)).into_response())
         }
         Err(e) => {

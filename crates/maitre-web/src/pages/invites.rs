@@ -101,7 +101,6 @@ async fn invite(
     let subject = tr.t1("invite-mail-subject", "business", business);
     let mail = maitre_gateway::QueuedMail { to: email.clone(), subject, body };
     state.gateway.queue_mail(Some(m.account.id), &mail).await?;
-    state.worker.wake();
     let me = Tr::new(m.signed.user.locale);
     Ok(to_team(&state, m.account.id, &me.t1("flash-invite-sent", "email", &email)))
 }

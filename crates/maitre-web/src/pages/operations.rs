@@ -176,7 +176,6 @@ async fn retry(
 ) -> Result<Response, PageError> {
     m.require(Action::ViewOperations)?;
     m.tenant.retry_job(&job).await?;
-    state.worker.wake();
     let tr = Tr::new(m.signed.user.locale);
     Ok(back(&state, m.account.id, &tr.t("flash-job-retried")))
 }
@@ -188,7 +187,6 @@ async fn retry_all(
 ) -> Result<Response, PageError> {
     m.require(Action::ViewOperations)?;
     let count = m.tenant.retry_all_dead().await?;
-    state.worker.wake();
     let tr = Tr::new(m.signed.user.locale);
     Ok(back(&state, m.account.id, &tr.t1("flash-jobs-retried", "count", &count.to_string())))
 }

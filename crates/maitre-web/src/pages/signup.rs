@@ -89,7 +89,6 @@ async fn signup(
     match check_sign_up(fields).await {
         Ok(checked) => {
             mail_link(&state, &checked, locale).await?;
-            state.worker.wake();
             Ok(render(&SentPage { ctx: Ctx::anonymous(env), email: checked.email, hours: LINK_HOURS.to_string() })?
                 .into_response())
         }

@@ -110,7 +110,6 @@ impl TestApp {
             settings,
             secret: SecretKey::new(SECRET.to_vec()),
             gateway: gateway.clone(),
-            worker: worker.clone(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(maitre_web::serve(listener, state, async {

@@ -127,7 +127,7 @@ pub(super) async fn hand_back(
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
     let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
-    match crate::inbox::hand_back(&state, &m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
+    match crate::inbox::hand_back(&m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
         Ok(()) => Ok(back(&m, &id)),
         Err(e) => refused(&state, env, &m, &id, e).await,
     }
@@ -185,13 +185,11 @@ pub(super) async fn remove_tag(
 }
 
 pub(super) async fn retry(
-    State(state): State<AppState>,
     m: Member,
     Path((_, id, message)): Path<(String, String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
     m.tenant.retry_message(&message).await?;
-    state.worker.wake();
     Ok(back(&m, &id))
 }
