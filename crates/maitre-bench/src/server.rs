@@ -133,6 +133,12 @@ impl Server {
                 cmd.env(key, value);
             }
             cmd.env_remove("DATABASE_URL").env_remove("RUST_LOG").env_remove("MAITRE_CONFIG");
+            // The bench's own settings share the server's `MAITRE_` prefix, which refuses keys it does not know.
+            for (key, _) in std::env::vars_os() {
+                if key.to_str().is_some_and(|k| k.starts_with("MAITRE_BENCH_")) {
+                    cmd.env_remove(key);
+                }
+            }
             p.child = Some(cmd.spawn().map_err(Error::io(format!("starting {}", p.bin.display())))?);
         }
         let deadline = Instant::now() + Duration::from_secs(30);

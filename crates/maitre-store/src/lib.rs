@@ -158,6 +158,7 @@ impl Store {
     pub async fn connect(url: &str, clock: Clock) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        let url = &without_tls_on_loopback(url);
         let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
         let (read, write, relaxed) = match backend {
             Backend::Sqlite => {
@@ -326,9 +327,50 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
     })
 }
 
+/// A PostgreSQL URL that names this machine and says nothing of TLS gets `sslmode=disable`: encryption on loopback
+/// protects nothing and cost a tenth more CPU per webhook and a fifth of the replies per second in the benchmarks
+/// (BENCHMARKS.md, "Trust"). Any other host keeps the default `prefer`, and an explicit `sslmode` always wins.
+fn without_tls_on_loopback(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else { return url.to_owned() };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") || parsed.query_pairs().any(|(k, _)| k == "sslmode") {
+        return url.to_owned();
+    }
+    // A `host=/run/postgresql` parameter is a Unix socket; otherwise the URL's own host decides.
+    let socket = parsed.query_pairs().any(|(k, v)| k == "host" && v.starts_with('/'));
+    let loopback = match parsed.host_str().unwrap_or("") {
+        "" | "localhost" => true,
+        host => host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    };
+    if !(socket || loopback) {
+        return url.to_owned();
+    }
+    let joiner = if parsed.query().is_some() { '&' } else { '?' };
+    format!("{url}{joiner}sslmode=disable")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_postgres_skips_tls_unless_the_url_asks_for_it() {
+        let tls = |url| without_tls_on_loopback(url);
+        assert_eq!(tls("postgres://u@127.0.0.1:5432/db"), "postgres://u@127.0.0.1:5432/db?sslmode=disable");
+        assert_eq!(
+            tls("postgres://u@localhost/db?application_name=m"),
+            "postgres://u@localhost/db?application_name=m&sslmode=disable"
+        );
+        assert_eq!(tls("postgresql://u@[::1]/db"), "postgresql://u@[::1]/db?sslmode=disable");
+        assert_eq!(tls("postgres:///db?host=/run/postgresql"), "postgres:///db?host=/run/postgresql&sslmode=disable");
+        for kept in [
+            "postgres://u@127.0.0.1/db?sslmode=verify-full&sslrootcert=/ca.pem",
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5/db",
+            "sqlite://data/maitre.db?mode=rwc",
+        ] {
+            assert_eq!(tls(kept), kept);
+        }
+    }
 
     #[test]
     fn values_lists_number_placeholders_after_the_shared_ones() {

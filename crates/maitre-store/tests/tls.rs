@@ -167,4 +167,23 @@ async fn postgres_over_verified_tls() {
     required.close().await;
     node1.close().await;
     node2.close().await;
+
+    // Without `sslmode`, a server on this machine is reached without TLS although it offers it (see Store::connect).
+    // (The closed nodes' LISTEN connections live on with their relay tasks: they are not counted.)
+    let local = Store::open(&db.url, clock()).await.unwrap();
+    let (total, encrypted) = ssl_connections(&mut admin, &name).await;
+    assert!(total >= 1 && encrypted == 0, "{encrypted} of {total} connections on TLS over loopback");
+    local.close().await;
+}
+
+/// How many connections the test database has, and how many of them are on TLS.
+async fn ssl_connections(admin: &mut PgConnection, database: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE s.ssl) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+         WHERE a.datname = $1 AND a.query NOT LIKE 'LISTEN%'",
+    )
+    .bind(database)
+    .fetch_one(admin)
+    .await
+    .unwrap()
 }
