@@ -328,8 +328,8 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 }
 
 /// A PostgreSQL URL that names this machine and says nothing of TLS gets `sslmode=disable`: encryption on loopback
-/// protects nothing and cost a tenth more CPU per webhook and a fifth of the replies per second in the benchmarks
-/// (BENCHMARKS.md, "Trust"). Any other host keeps the default `prefer`, and an explicit `sslmode` always wins.
+/// protects nothing, and in the benchmarks it cost a tenth more CPU per webhook and fell behind at 500 replies a
+/// second (BENCHMARKS.md, "Trust"). Any other host keeps the default `prefer`; an explicit `sslmode` always wins.
 fn without_tls_on_loopback(url: &str) -> String {
     let Ok(parsed) = url::Url::parse(url) else { return url.to_owned() };
     if !matches!(parsed.scheme(), "postgres" | "postgresql") || parsed.query_pairs().any(|(k, _)| k == "sslmode") {
