@@ -17,7 +17,6 @@ mod send;
 pub mod upkeep;
 pub mod vault;
 
-use maitre_store::JobKind;
 use std::sync::Arc;
 
 use std::time::Duration;
@@ -26,7 +25,7 @@ use maitre_channels::egress::Egress;
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
 use maitre_jobs::{JobError, Registry};
-use maitre_store::{Job, Store};
+use maitre_store::{Job, JobKind, Store};
 
 pub use connect::{ConnectError, Connected, Grant};
 pub use maitre_channels::inbound::Platform;

@@ -1,12 +1,11 @@
-//! Mail the web answers should not wait for (password resets, invitations): queued as a job, sealed, and sent by
+//! Mail the web answers should not wait for (sign-up confirmations, password resets, invitations): queued as a job, sealed, and sent by
 //! a worker with retries, so a page answers at once and the same way whatever the SMTP server does.
-use maitre_store::JobKind;
 use std::sync::Arc;
 
 use maitre_domain::AccountId;
 use maitre_jobs::JobError;
 use maitre_notify::Email;
-use maitre_store::{Job, NewJob, StoreError};
+use maitre_store::{Job, JobKind, NewJob, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::{Gateway, QueuedMail};

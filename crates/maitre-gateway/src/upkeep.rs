@@ -3,14 +3,13 @@
 //! tokens through `debug_token` when the app's credentials are configured). A channel that must be reconnected,
 //! or whose token expires within a week and cannot be renewed, is flagged and its owners and admins are told once,
 //! and again when it gets worse.
-use maitre_store::JobKind;
 use std::sync::Arc;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use maitre_channels::outbound::InstagramLogin;
 use maitre_domain::{AccountId, ChannelId};
 use maitre_jobs::JobError;
-use maitre_store::{Channel, ChannelAlert, Job, NewJob, Store, StoreError, TenantStore};
+use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
 
 use crate::connect::ConnectError;

@@ -2,13 +2,13 @@
 //! rows in short batches — reporting progress between them — and publishes them into contacts in one
 //! transaction (one set-based upsert, then tags and field values in batches). An import is applied whole or not at all, and the single SQLite
 //! writer is never held for longer than one batch or the final publish.
-use maitre_domain::jobs::JobKind;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
 use maitre_domain::contacts::import::{ImportRow, Rejected};
+use maitre_domain::jobs::JobKind;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 

@@ -5,11 +5,11 @@
 //! Commits are grouped: webhooks that arrive while one commit is under way are written together in the next
 //! transaction, so under load the acknowledgements share commits (and the one SQLite writer) instead of queueing
 //! for one each.
-use maitre_domain::jobs::JobKind;
-use maitre_domain::{AccountId, ChannelId};
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use maitre_domain::jobs::JobKind;
+use maitre_domain::{AccountId, ChannelId};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::jobs::{NewJob, enqueue_all_in};

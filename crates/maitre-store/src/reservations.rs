@@ -1,13 +1,13 @@
 //! Reservations: created and changed only after a capacity check in the same transaction (race-free on both
 //! backends), listed by time with keyset pages, and followed by jobs queued in that transaction: a notice to the
 //! business and guest, a reminder before the visit, a review request after it.
-use maitre_domain::jobs::JobKind;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use maitre_domain::AccountId;
 use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
+use maitre_domain::jobs::JobKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::booking::{BookingError, BookingSettings, lock_settings};

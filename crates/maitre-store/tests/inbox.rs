@@ -1,14 +1,13 @@
 //! The shared inbox in the store, on the backend chosen by MAITRE_TEST_DATABASE_URL: filters, keyset pages under
 //! new messages, search, the thread with notes and trail, unread counts, replies by hand, live events.
-use maitre_store::JobKind;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use maitre_domain::contacts::Tag;
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
 use maitre_store::{
-    Clock, Filter, InboundPayload, InboxQuery, IncomingMessage, LiveEvent, Media, MediaRef, NewAccount, NewChannel,
-    StepEffects, Store, StoreError, TenantStore, ThreadItem,
+    Clock, Filter, InboundPayload, InboxQuery, IncomingMessage, JobKind, LiveEvent, Media, MediaRef, NewAccount,
+    NewChannel, StepEffects, Store, StoreError, TenantStore, ThreadItem,
 };
 use maitre_testkit::TestDb;
 

@@ -1,12 +1,11 @@
 //! The composition of background work: which job kinds exist and what runs them.
 use chrono::{DurationRound, TimeDelta, Utc};
-use maitre_store::JobKind;
 use std::sync::Arc;
 
 use maitre_config::Settings;
 use maitre_gateway::Gateway;
 use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
-use maitre_store::{NewJob, Store};
+use maitre_store::{JobKind, NewJob, Store};
 
 pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Worker {
     let session_idle = TimeDelta::days(settings.auth.session_idle_days.into());

@@ -1,14 +1,13 @@
 //! Notifications on both backends: who hears of a handoff, an assignment and a new reservation; email jobs as the
 //! members chose; pages, reading, and that nobody sees another member's or another account's.
-use maitre_store::JobKind;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use maitre_domain::booking::ReservationRequest;
 use maitre_domain::{Role, UserId};
 use maitre_store::{
-    AccountEvent, EmailPrefs, IncomingMessage, LiveEvent, NotificationKind, Origin, StepEffects, Store, StoreError,
-    TenantStore,
+    AccountEvent, EmailPrefs, IncomingMessage, JobKind, LiveEvent, NotificationKind, Origin, StepEffects, Store,
+    StoreError, TenantStore,
 };
 use tokio::sync::broadcast::Receiver;
 

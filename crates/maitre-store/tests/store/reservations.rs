@@ -3,10 +3,9 @@
 use chrono::{NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{BookingRules, Interval, ReservationRequest, ReservationStatus, ResourceKind, SlotCheck};
-use maitre_store::JobKind;
 use maitre_store::{
-    Booking, BookingError, BookingSettings, Clock, NewResource, NewService, Origin, Reservation, ReservationQuery,
-    Source, Store, StoreError, TenantStore,
+    Booking, BookingError, BookingSettings, Clock, JobKind, NewResource, NewService, Origin, Reservation,
+    ReservationQuery, Source, Store, StoreError, TenantStore,
 };
 use maitre_testkit::TestDb;
 

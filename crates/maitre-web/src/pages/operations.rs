@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::{AccountId, Action};
-use maitre_store::JobKind;
-use maitre_store::{Cursor, JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
+use maitre_store::{Cursor, JobKind, JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
 use serde::{Deserialize, Serialize};
 
 use super::url::filters;
