@@ -146,17 +146,10 @@ async fn postgres_over_verified_tls() {
     // Every connection the two nodes hold to the test database is encrypted, the LISTEN ones included.
     let mut admin = PgConnection::connect(&admin_url).await.unwrap();
     let name = db.url.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
-    let (total, encrypted, listening): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE s.ssl), COUNT(*) FILTER (WHERE s.ssl AND a.query LIKE 'LISTEN%') \
-         FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = $1",
-    )
-    .bind(&name)
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    assert!(total >= 3, "pools and listeners connected: {total}");
-    assert_eq!(encrypted, total, "every connection on TLS");
-    assert!(listening >= 1, "the LISTEN connection on TLS");
+    let t = tally(&mut admin, &name).await;
+    assert!(t.pools.0 + t.listeners.0 >= 3, "pools and listeners connected: {t:?}");
+    assert_eq!(t.pools.1, t.pools.0, "every pool connection on TLS");
+    assert!(t.listeners.0 >= 1 && t.listeners.1 == t.listeners.0, "the LISTEN connections on TLS: {t:?}");
 
     // A certificate the configured authority did not sign is refused, with the reason and without the password.
     let wrong = with_params(&db.url, &format!("sslmode=verify-full&sslrootcert={}", stranger_file.display()));
@@ -169,21 +162,29 @@ async fn postgres_over_verified_tls() {
     node2.close().await;
 
     // Without `sslmode`, a server on this machine is reached without TLS although it offers it (see Store::connect).
-    // (The closed nodes' LISTEN connections live on with their relay tasks: they are not counted.)
+    // (The closed nodes' LISTEN connections live on with their relay tasks: only pools count here.)
     let local = Store::open(&db.url, clock()).await.unwrap();
-    let (total, encrypted) = ssl_connections(&mut admin, &name).await;
+    let (total, encrypted) = tally(&mut admin, &name).await.pools;
     assert!(total >= 1 && encrypted == 0, "{encrypted} of {total} connections on TLS over loopback");
     local.close().await;
 }
 
-/// How many connections the test database has, and how many of them are on TLS.
-async fn ssl_connections(admin: &mut PgConnection, database: &str) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE s.ssl) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
-         WHERE a.datname = $1 AND a.query NOT LIKE 'LISTEN%'",
+/// The test database's connections as (all, on TLS): the pools', and the LISTEN ones of live-event relays.
+#[derive(Debug)]
+struct Tally {
+    pools: (i64, i64),
+    listeners: (i64, i64),
+}
+
+async fn tally(admin: &mut PgConnection, database: &str) -> Tally {
+    let (pools, pools_tls, listeners, listeners_tls): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*) FILTER (WHERE NOT l), COUNT(*) FILTER (WHERE NOT l AND ssl), COUNT(*) FILTER (WHERE l), \
+         COUNT(*) FILTER (WHERE l AND ssl) FROM (SELECT s.ssl, a.query LIKE 'LISTEN%' AS l \
+         FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = $1) c",
     )
     .bind(database)
     .fetch_one(admin)
     .await
-    .unwrap()
+    .unwrap();
+    Tally { pools: (pools, pools_tls), listeners: (listeners, listeners_tls) }
 }

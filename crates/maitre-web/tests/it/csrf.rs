@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 
-use crate::helpers::{PASSWORD, TestApp, field_value};
+use crate::helpers::{PASSWORD, TestApp, field_value, signup_link};
 
 /// A browser driven by hand: its cookies are plain values the test can copy into another request.
 struct Raw<'a> {
@@ -113,7 +113,7 @@ async fn behind_https_the_csrf_cookie_is_host_only() {
     fields.extend([("email", "ada@example.com".to_owned()), ("password", PASSWORD.to_owned())]);
     assert_eq!(ada.post("/signup", &fields).await, StatusCode::OK);
     let mail = app.mail_to("ada@example.com").await.body_text();
-    let link = mail.split_whitespace().find(|w| w.contains("/signup/confirm?token=")).unwrap();
+    let link = signup_link(&mail);
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let csrf = ada.token(link.trim_start_matches("https://maitre.example")).await;
     assert_eq!(ada.post("/signup/confirm", &[("_csrf", csrf), ("token", token)]).await, StatusCode::SEE_OTHER);

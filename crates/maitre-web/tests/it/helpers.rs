@@ -50,6 +50,11 @@ impl Page {
     }
 }
 
+/// The sign-up confirmation link in a mail's text.
+pub fn signup_link(mail: &str) -> &str {
+    mail.split_whitespace().find(|w| w.contains("/signup/confirm?token=")).expect("a confirmation link")
+}
+
 /// The `value` of the first input named `name` in a page.
 pub fn field_value(body: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
@@ -122,6 +127,11 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The path of one of this app's absolute URLs (links in mails).
+    pub fn path_of<'a>(&self, url: &'a str) -> &'a str {
+        url.strip_prefix(&self.url("")).expect("a link to this app")
+    }
+
     pub fn client(&self) -> Client {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -154,8 +164,7 @@ impl TestApp {
     /// taken out of the sink, so tests count only the mail they are about.
     pub async fn confirm_signup(&self, c: &Client, email: &str) -> String {
         let mail = self.mail_to(email).await.body_text();
-        let link = mail.split_whitespace().find(|w| w.contains("/signup/confirm?token=")).expect("a link").to_owned();
-        self.confirm_signup_path(c, link.trim_start_matches(&format!("http://{}", self.addr))).await
+        self.confirm_signup_path(c, self.path_of(signup_link(&mail))).await
     }
 
     /// Opens a sign-up confirmation `path` in `c` and confirms it; returns the new business's id.

@@ -2,7 +2,7 @@
 use chrono::TimeDelta;
 use reqwest::StatusCode;
 
-use crate::helpers::{Client, PASSWORD, TestApp, field_value};
+use crate::helpers::{Client, PASSWORD, TestApp, field_value, signup_link};
 
 /// Posts the sign-up form for `email` and returns the page it answers with.
 async fn sign_up(c: &Client, business: &str, email: &str) -> crate::helpers::Page {
@@ -12,8 +12,7 @@ async fn sign_up(c: &Client, business: &str, email: &str) -> crate::helpers::Pag
 
 /// The confirmation path in a mail's body.
 fn confirm_path(app: &TestApp, body: &str) -> String {
-    let link = body.split_whitespace().find(|w| w.contains("/signup/confirm?token=")).expect("a confirmation link");
-    link.trim_start_matches(&format!("http://{}", app.addr)).to_owned()
+    app.path_of(signup_link(body)).to_owned()
 }
 
 #[tokio::test]
