@@ -87,7 +87,7 @@ async fn conversation(tenant: &TenantStore, id: &str) -> Result<Conversation> {
     Ok(c)
 }
 
-/// The one duplicate window the design documents (crates/maitre-gateway/src/send.rs): the platform accepted a
+/// The one duplicate window the design documents (crates/maitre-app/src/send.rs): the platform accepted a
 /// reply, but the kill came before `mark_sent` committed, so the reply is still `queued` and its job sends it
 /// again. Looked at while the process is dead, so it is exact: every accepted send of a reply still `queued` at
 /// a kill is one that will be repeated. Per conversation the highest such count over all kills is kept (a reply

@@ -1,13 +1,13 @@
 //! The businesses a run talks to: one owner, N accounts, each with an Instagram and a WhatsApp channel, and the
-//! automation the scenario needs. Created through the store and the gateway (the same code `maitre admin
+//! automation the scenario needs. Created through the store and the app (the same code `maitre admin
 //! create-account` and `connect-channel` run), in-process: 10,000 accounts through the CLI would be 20,000
 //! process starts.
 use std::sync::Arc;
 
+use maitre_app::{App, Grant, Platform, flows};
 use maitre_config::Settings;
 use maitre_domain::booking::{Interval, RulesError, Week};
 use maitre_domain::{AccountSettings, ChannelId, Locale};
-use maitre_gateway::{Gateway, Grant, Platform, flows};
 use maitre_store::{Store, TenantStore};
 use tokio::task::JoinSet;
 
@@ -63,16 +63,16 @@ pub async fn create(
     // The owner cannot sign in (a stored hash that is not a hash verifies nothing); give them a password with
     // `maitre admin reset-password` to look at a bench account on the dashboard.
     let owner = store.create_user(&format!("bench-{}@example.com", ids.run), "Bench Owner", "!", Locale::En).await?;
-    let gateway = Arc::new(gateway(store, server)?);
+    let app = Arc::new(make_app(store, server)?);
     let mut tenants: Vec<Option<TenantStore>> = vec![None; accounts];
     let mut tasks = JoinSet::new();
     // A few at a time: PostgreSQL commits in parallel, SQLite's single writer takes them in turn either way.
     let mut next = 0;
     while next < accounts || !tasks.is_empty() {
         while next < accounts && tasks.len() < 8 {
-            let (store, gateway, ids) = (store.clone(), gateway.clone(), ids.clone());
+            let (store, app, ids) = (store.clone(), app.clone(), ids.clone());
             tasks.spawn(async move {
-                let tenant = business(&store, &gateway, &ids, owner.id, next, scenario).await;
+                let tenant = business(&store, &app, &ids, owner.id, next, scenario).await;
                 (next, tenant)
             });
             next += 1;
@@ -85,9 +85,9 @@ pub async fn create(
     Ok(tenants.into_iter().flatten().collect())
 }
 
-/// The gateway as the server builds it, sealing channel tokens with the server's secret key.
-fn gateway(store: &Store, server: &Server) -> Result<Gateway> {
-    Gateway::new(store, &Settings::default(), server.secret_key.as_bytes()).map_err(|e| Error::Setup(e.to_string()))
+/// The application layer as the server builds it, sealing channel tokens with the server's secret key.
+fn make_app(store: &Store, server: &Server) -> Result<App> {
+    App::new(store, &Settings::default(), server.secret_key.as_bytes()).map_err(|e| Error::Setup(e.to_string()))
 }
 
 /// Connects a Telegram bot to `tenant`, its updates signed with `webhook_secret`.
@@ -106,7 +106,7 @@ pub async fn connect_telegram(
         instagram_login: Default::default(),
         expires_at: None,
     };
-    let channel = gateway(store, server)?
+    let channel = make_app(store, server)?
         .add_channel(tenant, &grant, Some(webhook_secret))
         .await
         .map_err(|e| Error::Setup(e.to_string()))?;
@@ -115,7 +115,7 @@ pub async fn connect_telegram(
 
 async fn business(
     store: &Store,
-    gateway: &Gateway,
+    app: &App,
     ids: &Ids,
     owner: maitre_domain::UserId,
     index: usize,
@@ -137,7 +137,7 @@ async fn business(
             instagram_login: Default::default(),
             expires_at: None,
         };
-        let channel = gateway.add_channel(&tenant, &grant, None).await.map_err(|e| Error::Setup(e.to_string()))?;
+        let channel = app.add_channel(&tenant, &grant, None).await.map_err(|e| Error::Setup(e.to_string()))?;
         channels.push(channel.id);
     }
     automate(&tenant, scenario).await?;
@@ -151,7 +151,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
     if !scenario.answers() {
         return Ok(());
     }
-    let setup = |e: maitre_gateway::flows::FlowError| Error::Setup(e.to_string());
+    let setup = |e: maitre_app::flows::FlowError| Error::Setup(e.to_string());
     let keywords = serde_json::json!({
         "triggers": [{"type": "keyword", "words": crate::traffic::KEYWORDS, "mode": "contains"}],
         "start": "answer",

@@ -235,7 +235,7 @@ mod tests {
             classify_telegram(401, br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#),
             SendErrorClass::TokenInvalid { .. }
         ));
-        assert!(matches!(classify_telegram(502, b"Bad Gateway"), SendErrorClass::Retryable { retry_after: None, .. }));
+        assert!(matches!(classify_telegram(502, b"Bad App"), SendErrorClass::Retryable { retry_after: None, .. }));
         assert!(matches!(
             classify_telegram(
                 400,

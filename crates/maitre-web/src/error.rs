@@ -100,9 +100,9 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl From<maitre_gateway::ConnectError> for AppError {
-    fn from(e: maitre_gateway::ConnectError) -> Self {
-        use maitre_gateway::ConnectError;
+impl From<maitre_app::ConnectError> for AppError {
+    fn from(e: maitre_app::ConnectError) -> Self {
+        use maitre_app::ConnectError;
         match e {
             ConnectError::Rejected(msg) => AppError::Validation(msg),
             e @ ConnectError::InvalidPhoneNumberId => AppError::Validation(e.to_string()),
@@ -110,6 +110,26 @@ impl From<maitre_gateway::ConnectError> for AppError {
                 AppError::Conflict(e.to_string())
             }
             ConnectError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<maitre_app::password::PasswordError> for AppError {
+    fn from(e: maitre_app::password::PasswordError) -> Self {
+        match e {
+            maitre_app::password::PasswordError::Hashing(msg) => AppError::Internal(anyhow::anyhow!(msg)),
+            e => AppError::Validation(e.to_string()),
+        }
+    }
+}
+
+impl From<maitre_app::accounts::AccountError> for AppError {
+    fn from(e: maitre_app::accounts::AccountError) -> Self {
+        use maitre_app::accounts::AccountError;
+        match e {
+            AccountError::Store(e) => e.into(),
+            AccountError::Password(e) => e.into(),
+            e => AppError::Validation(e.to_string()),
         }
     }
 }
@@ -125,9 +145,9 @@ impl From<maitre_store::BookingError> for AppError {
     }
 }
 
-impl From<maitre_gateway::flows::FlowError> for AppError {
-    fn from(e: maitre_gateway::flows::FlowError) -> Self {
-        use maitre_gateway::flows::FlowError;
+impl From<maitre_app::flows::FlowError> for AppError {
+    fn from(e: maitre_app::flows::FlowError) -> Self {
+        use maitre_app::flows::FlowError;
         match e {
             FlowError::Store(e) => e.into(),
             e => AppError::Validation(e.to_string()),

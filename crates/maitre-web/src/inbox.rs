@@ -1,14 +1,11 @@
-//! What the inbox pages and the JSON API share: the messaging-window rule as staff see it, placeholders in
-//! replies, sending a reply by hand (checked here, queued durably, checked again by the send job), and handing a
-//! conversation back to the bot, optionally restarting a flow.
-use std::collections::{BTreeMap, HashSet};
-
+//! What the inbox pages and the JSON API share on top of `maitre_app::inbox`: the messaging-window rule as staff
+//! see it, and the application layer's refusals of a reply or a hand-back in the member's language.
 use chrono::{DateTime, TimeDelta, Utc};
+use maitre_app::Platform;
+use maitre_app::inbox::{InboxError, ReplyInput};
 use maitre_channels::policy::{self, Allowed};
-use maitre_domain::flow::{self, Scope};
-use maitre_domain::{ChannelId, UserId};
-use maitre_gateway::Platform;
-use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
+use maitre_domain::UserId;
+use maitre_store::{ConversationView, StoreError, TenantStore};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -28,7 +25,7 @@ pub fn window_rule(
     now: DateTime<Utc>,
     by_human: bool,
 ) -> WindowRule {
-    let Ok(p) = maitre_gateway::connect::platform(platform) else {
+    let Ok(p) = maitre_app::connect::platform(platform) else {
         return WindowRule { open: false, text: tr.t("window-unknown") };
     };
     let name = p.to_string();
@@ -62,16 +59,8 @@ fn duration(tr: &Tr, d: TimeDelta) -> String {
     }
 }
 
-/// What a reply consists of.
-pub struct ReplyInput<'a> {
-    pub text: &'a str,
-    /// A canned response inserted (its use is counted); with empty `text` its body is sent.
-    pub canned: Option<&'a str>,
-    /// The member writing; None for an API client, which gets automation's window.
-    pub by: Option<UserId>,
-}
-
-/// Sends a reply: refused with the window's reason when it may not go out, otherwise queued for the send job.
+/// Sends a reply: refused with the window's reason (or another, in the member's language) when it may not go out,
+/// otherwise queued for the send job.
 pub async fn send_reply(
     state: &AppState,
     tenant: &TenantStore,
@@ -79,84 +68,39 @@ pub async fn send_reply(
     conversation: &ConversationView,
     input: ReplyInput<'_>,
 ) -> Result<String, AppError> {
-    let canned = match input.canned.filter(|c| !c.is_empty()) {
-        Some(id) => Some(tenant.canned_response(id).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::Validation(tr.t("inbox-canned-unknown")),
-            other => other.into(),
-        })?),
-        None => None,
-    };
-    let text = match (&canned, input.text.trim()) {
-        (Some(c), "") => c.body.as_str(),
-        (_, text) => text,
-    };
-    if text.is_empty() || text.chars().count() > 4000 {
-        return Err(AppError::Validation(tr.t("inbox-text-length")));
-    }
-    let now = state.store.clock().now();
-    let rule = window_rule(tr, &conversation.platform, conversation.last_inbound_at, now, input.by.is_some());
-    if !rule.open {
-        return Err(AppError::Validation(rule.text));
-    }
-    let body = fill_placeholders(tenant, conversation, text).await?;
-    let id = tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?;
-    Ok(id)
+    let by_human = input.by.is_some();
+    state.app.reply(tenant, conversation, input).await.map_err(|e| match e {
+        InboxError::WindowClosed => {
+            let now = state.store.clock().now();
+            AppError::Validation(
+                window_rule(tr, &conversation.platform, conversation.last_inbound_at, now, by_human).text,
+            )
+        }
+        e => inbox_error(tr, e),
+    })
 }
 
-/// Fills placeholders the way flows do (`{{contact.first_name}}`, `{{account.name}}`, `{{reservation.time}}`,
-/// `| default: "…"` …), with the guest's upcoming reservation; a person's reply has no flow variables.
-async fn fill_placeholders(
-    tenant: &TenantStore,
-    conversation: &ConversationView,
-    text: &str,
-) -> Result<String, AppError> {
-    if !text.contains("{{") {
-        return Ok(text.to_owned());
-    }
-    let account = tenant.account().await?;
-    let review_link = tenant.booking_settings().await?.review_link;
-    let upcoming = tenant.upcoming_for_contact(&conversation.contact_id).await?;
-    let reservation = upcoming.first().map(|r| r.info());
-    let vars = BTreeMap::new();
-    let scope = Scope {
-        locale: account.settings.locale,
-        contact_name: &conversation.contact_name,
-        account_name: &account.settings.name,
-        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
-        vars: &vars,
-        reservation: reservation.as_ref(),
-    };
-    Ok(flow::render(text, &scope))
-}
-
-/// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
-pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result<Vec<FlowRecord>, AppError> {
-    let active: HashSet<String> = tenant.active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
-    Ok(tenant.flows().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
-}
-
-/// Returns a conversation to the bot. With a flow id (`""`: none), that flow starts over from its start node,
-/// whatever ran before; an unknown flow (or another account's) is NotFound, one that cannot start here a
-/// validation error.
+/// Returns a conversation to the bot, optionally starting a flow over (see `App::hand_back`).
 pub async fn hand_back(
+    state: &AppState,
     tenant: &TenantStore,
     tr: &Tr,
     conversation: &ConversationView,
     flow: &str,
     by: Option<UserId>,
 ) -> Result<(), AppError> {
-    let flow = match flow.trim() {
-        "" => None,
-        id => {
-            let flow = tenant.flow(id).await?;
-            if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
-                return Err(AppError::Validation(tr.t1("inbox-flow-not-startable", "flow", &flow.name)));
-            }
-            Some(flow.id)
-        }
-    };
-    tenant.hand_back(&conversation.id, by, flow.as_deref()).await?;
-    Ok(())
+    state.app.hand_back(tenant, conversation, flow, by).await.map_err(|e| inbox_error(tr, e))
+}
+
+/// A refused reply or hand-back, in the member's language.
+fn inbox_error(tr: &Tr, e: InboxError) -> AppError {
+    match e {
+        InboxError::UnknownCanned => AppError::Validation(tr.t("inbox-canned-unknown")),
+        InboxError::TextLength => AppError::Validation(tr.t("inbox-text-length")),
+        InboxError::FlowNotStartable { flow } => AppError::Validation(tr.t1("inbox-flow-not-startable", "flow", &flow)),
+        InboxError::WindowClosed => AppError::Validation(tr.t("window-unknown")),
+        InboxError::Store(e) => e.into(),
+    }
 }
 
 /// Store refusals of inbox input, as messages a person understands.

@@ -1,7 +1,6 @@
 //! maitre's HTTP side: dashboard pages, the JSON API, auth, health and metrics.
 #![forbid(unsafe_code)]
 
-pub mod accounts;
 mod api;
 mod auth;
 mod error;
@@ -22,7 +21,6 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use auth::password::{hash_password, verify_password};
 pub use error::{ApiError, AppError, PageError};
 pub use state::{AppState, SecretKey, Services};
 

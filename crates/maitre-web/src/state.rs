@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
+use maitre_app::App;
 use maitre_config::Settings;
-use maitre_gateway::Gateway;
 use maitre_store::Store;
 
 use crate::metrics::Metrics;
@@ -34,7 +34,7 @@ pub struct Services {
     pub store: Store,
     pub settings: Settings,
     pub secret: SecretKey,
-    pub gateway: Arc<Gateway>,
+    pub app: Arc<App>,
 }
 
 struct Inner {

@@ -1,13 +1,13 @@
 //! `maitre admin …`: non-interactive operator commands for scripting, operations and tests.
 use anyhow::Context;
 use clap::Subcommand;
+use maitre_app::accounts::{SignUp, add_member, sign_up};
+use maitre_app::flows::{FlowError, install_template};
+use maitre_app::{App, ConnectError, Grant, Platform};
 use maitre_config::Settings;
 use maitre_domain::flow::templates;
 use maitre_domain::{AccountId, ApiTokenId, Locale, Role};
-use maitre_gateway::flows::{FlowError, install_template};
-use maitre_gateway::{ConnectError, Gateway, Grant, Platform};
 use maitre_store::{Store, TenantStore, TokenCreator};
-use maitre_web::accounts::{SignUp, add_member, sign_up};
 
 use crate::runtime::{connect, secret_key};
 
@@ -132,7 +132,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
             let password = password.unwrap_or_else(generate_password);
             let signup =
                 SignUp { business_name: &name, name: &owner_name, email: &owner_email, password: &password, locale };
-            let (account, user) = sign_up(&store, signup).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (account, user) = sign_up(&store, signup).await?;
             // stdout stays the account id alone, so `ACCOUNT=$(maitre admin create-account …)` keeps working.
             println!("{account}");
             eprintln!("created account {account} with owner {owner_email} (user {user})");
@@ -144,7 +144,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         AdminCommand::AddMember { account, email, role, name, password } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
             let new_user = name.as_deref().zip(password.as_deref());
-            let user = add_member(&store, &tenant, &email, role, new_user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = add_member(&store, &tenant, &email, role, new_user).await?;
             println!("{user}");
             eprintln!("{email} is now {role} of {account}");
         }
@@ -170,7 +170,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         }
         AdminCommand::ResetPassword { email, password } => {
             let user = store.user_by_email(&email).await.context("no user with this email")?;
-            let hash = maitre_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = maitre_app::password::hash_password(&password)?;
             store.set_password(user.id, &hash).await?;
             eprintln!("password set for {email}; their sessions have ended");
         }
@@ -202,7 +202,7 @@ async fn connect_channel(
     tenant: &TenantStore,
     a: ChannelArgs,
 ) -> anyhow::Result<()> {
-    let platform = maitre_gateway::connect::platform(&a.platform)?;
+    let platform = maitre_app::connect::platform(&a.platform)?;
     let (token, external_id) = (a.token.trim(), a.external_id.trim());
     anyhow::ensure!(!token.is_empty() && !external_id.is_empty(), "--token and --external-id must not be empty");
     let webhook_secret = a.webhook_secret.filter(|s| !s.is_empty());
@@ -223,8 +223,8 @@ async fn connect_channel(
         }
         (_, None) => {}
     }
-    // Sealed exactly as the gateway seals tokens it obtains itself, so the send jobs open it the same way.
-    let gateway = Gateway::new(store, settings, &secret_key(settings)?).context("building the platform client")?;
+    // Sealed exactly as the app seals tokens it obtains itself, so the send jobs open it the same way.
+    let app = App::new(store, settings, &secret_key(settings)?).context("building the platform client")?;
     let name = a.name.unwrap_or_else(|| format!("{} {external_id}", a.platform));
     let grant = Grant {
         platform,
@@ -235,7 +235,7 @@ async fn connect_channel(
         expires_at: None,
     };
     // The platform must confirm the token first, as on the Channels page: an id typed here proves nothing.
-    let channel = match gateway.claim(tenant, &grant, webhook_secret.as_deref()).await {
+    let channel = match app.claim(tenant, &grant, webhook_secret.as_deref()).await {
         Err(ConnectError::AlreadyConnected(_)) => {
             let holder = match store.route(&a.platform, external_id).await {
                 Ok(ch) => format!(" as channel {} of account {}", ch.id, ch.account_id),
@@ -247,7 +247,7 @@ async fn connect_channel(
         created => created.context("creating the channel")?,
     };
     if let Some(text) = a.auto_reply.as_deref().filter(|t| !t.trim().is_empty()) {
-        gateway.set_auto_reply(tenant, channel.id, text).await.context("setting the automatic reply")?;
+        app.set_auto_reply(tenant, channel.id, text).await.context("setting the automatic reply")?;
     }
     println!("{}", channel.id);
     eprintln!("connected {platform} {external_id} to account {} as channel {}", tenant.account_id(), channel.id);

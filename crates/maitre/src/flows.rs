@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use maitre_app::flows::{parse, simulate};
 use maitre_config::Settings;
 use maitre_domain::flow::{self, AlwaysAvailable, Candidate, FlowDef, SimEnv, Simulator, Turn};
 use maitre_domain::{AccountId, Locale};
-use maitre_gateway::flows::{parse, simulate};
 use maitre_store::TenantStore;
 
 use crate::runtime::connect;

@@ -2,12 +2,12 @@
 use chrono::{DurationRound, TimeDelta, Utc};
 use std::sync::Arc;
 
+use maitre_app::App;
 use maitre_config::Settings;
-use maitre_gateway::Gateway;
 use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
 use maitre_store::{JobKind, NewJob, Store};
 
-pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Worker {
+pub fn worker(store: &Store, settings: &Settings, app: &Arc<App>) -> Worker {
     let session_idle = TimeDelta::days(settings.auth.session_idle_days.into());
     let prune_store = store.clone();
     let registry = Registry::default().on(JobKind::Maintenance, move |_job| {
@@ -19,7 +19,7 @@ pub fn worker(store: &Store, settings: &Settings, gateway: &Arc<Gateway>) -> Wor
         }
     });
     let config = WorkerConfig { concurrency: settings.jobs.concurrency.max(1), ..WorkerConfig::default() };
-    Worker::new(store.clone(), gateway.register(registry), config)
+    Worker::new(store.clone(), app.register(registry), config)
 }
 
 /// Enqueues the next hourly maintenance run. The dedupe key names the hour, so every node may call this and

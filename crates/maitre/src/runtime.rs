@@ -7,7 +7,7 @@ use anyhow::Context;
 use maitre_config::{LogFormat, Settings};
 
 use crate::jobs;
-use maitre_gateway::Gateway;
+use maitre_app::App;
 use maitre_notify::Mailer;
 use maitre_store::{Clock, Store, redact_url};
 use maitre_web::{AppState, SecretKey, Services};
@@ -83,12 +83,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let url = settings.public_url();
-    let gateway = Gateway::new(&store, &settings, &secret).context("building the platform client")?;
-    let gateway = Arc::new(gateway.with_mailer(mailer));
-    let worker = jobs::worker(&store, &settings, &gateway);
+    let app = App::new(&store, &settings, &secret).context("building the platform client")?;
+    let app = Arc::new(app.with_mailer(mailer));
+    let worker = jobs::worker(&store, &settings, &app);
     jobs::schedule_maintenance(&store).await?;
-    maitre_gateway::upkeep::schedule_sweep(&store).await?;
-    let state = AppState::new(Services { store: store.clone(), settings, secret: SecretKey::new(secret), gateway });
+    maitre_app::upkeep::schedule_sweep(&store).await?;
+    let state = AppState::new(Services { store: store.clone(), settings, secret: SecretKey::new(secret), app });
     tracing::info!(url = %url, startup_ms = started.elapsed().as_millis() as u64, "maitre is listening");
     eprintln!("maitre is running at {url}");
     // One signal, seen by the server, the worker and the grace timer.

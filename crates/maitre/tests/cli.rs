@@ -359,7 +359,7 @@ async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
     assert!(!ch.credentials.contains("EAAG"), "stored encrypted");
     // The gateway opens it with the secret key of the data directory, bound to the account.
     let key = std::fs::read_to_string(env.dir.path().join("data/secret.key")).unwrap();
-    let vault = maitre_gateway::Vault::new(&hex::decode(key.trim()).unwrap(), &[]);
+    let vault = maitre_app::Vault::new(&hex::decode(key.trim()).unwrap(), &[]);
     assert_eq!(vault.open(tenant.account_id(), &ch.credentials).unwrap().access_token, "EAAG-secret-token");
 
     assert!(ch.verified, "WhatsApp let the token read the number");

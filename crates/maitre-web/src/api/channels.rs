@@ -98,7 +98,7 @@ pub async fn connect_telegram(
 ) -> Result<(StatusCode, Json<ChannelDto>), ApiError> {
     caller.require(Action::ManageChannels)?;
     let ch = state
-        .gateway
+        .app
         .connect_telegram(&caller.tenant, &input.token, &state.settings.public_url())
         .await
         .map_err(AppError::from)?;
@@ -115,7 +115,7 @@ pub async fn connect_whatsapp(
     caller.require(Action::ManageChannels)?;
     let name = input.name.as_deref().unwrap_or_default();
     let ch = state
-        .gateway
+        .app
         .connect_whatsapp(&caller.tenant, &input.phone_number_id, &input.token, name)
         .await
         .map_err(AppError::from)?;
@@ -130,7 +130,7 @@ pub async fn verify(
     Path(id): Path<String>,
 ) -> Result<Json<ChannelDto>, ApiError> {
     caller.require(Action::ManageChannels)?;
-    let ch = state.gateway.verify(&caller.tenant, channel_id(&id)?).await.map_err(AppError::from)?;
+    let ch = state.app.verify(&caller.tenant, channel_id(&id)?).await.map_err(AppError::from)?;
     Ok(Json(dto(ch)))
 }
 
@@ -145,7 +145,7 @@ pub async fn update(
 ) -> Result<Json<ChannelDto>, ApiError> {
     caller.require(Action::ManageChannels)?;
     let id = channel_id(&id)?;
-    state.gateway.set_auto_reply(&caller.tenant, id, &input.auto_reply).await.map_err(AppError::from)?;
+    state.app.set_auto_reply(&caller.tenant, id, &input.auto_reply).await.map_err(AppError::from)?;
     Ok(Json(dto(caller.tenant.channel(id).await?)))
 }
 

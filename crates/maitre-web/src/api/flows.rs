@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use maitre_app::flows::{self, AutomationInput, FlowError, KeyChange};
 use maitre_domain::Action;
 use maitre_domain::flow::{Issue, Simulator, TestResult, templates};
-use maitre_gateway::flows::{self, AutomationInput, FlowError, KeyChange};
 use maitre_store::{FlowRecord, TenantStore};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -460,6 +460,6 @@ pub(super) async fn put_automation(
         ai_timeout_ms: input.ai_timeout_ms,
         ai_key,
     };
-    state.gateway.set_automation(&caller.tenant, change).await?;
+    state.app.set_automation(&caller.tenant, change).await?;
     get_automation(caller).await
 }

@@ -3,10 +3,11 @@
 //! trail records them as done by the API.
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use maitre_app::inbox::ReplyInput;
 use maitre_domain::{Action, Locale, UserId};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, ThreadItem};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, AppError};
 use crate::i18n::Tr;
-use crate::inbox::{ReplyInput, hand_back as hand_back_to_bot, input_error, send_reply};
+use crate::inbox::{hand_back as hand_back_to_bot, input_error, send_reply};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -342,7 +343,12 @@ async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCo
     responses((status = 204), (status = 400, body = ErrorBody),
         (status = 404, description = "Unknown conversation or flow", body = ErrorBody),
         (status = 422, description = "The flow cannot start in this conversation", body = ErrorBody)))]
-async fn hand_back(caller: ApiCaller, Path(id): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
+async fn hand_back(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
     // The body is optional: a bare POST just hands back.
     let input: HandBackInput = if body.is_empty() {
@@ -352,7 +358,7 @@ async fn hand_back(caller: ApiCaller, Path(id): Path<String>, body: Bytes) -> Re
     };
     let conversation = caller.tenant.conversation(&id, nobody()).await?;
     let flow = input.flow.as_deref().unwrap_or("");
-    hand_back_to_bot(&caller.tenant, &TR, &conversation, flow, None).await?;
+    hand_back_to_bot(&state, &caller.tenant, &TR, &conversation, flow, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,7 +4,6 @@ mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod known_device;
-pub mod password;
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::header;

@@ -17,10 +17,10 @@ use crate::AppState;
 use crate::auth::cookies::{cookie, flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::known_device::{device_cookie, is_known_device};
-use crate::auth::password::{self, SAME_PASSWORD};
 use crate::auth::{SESSION_COOKIE, SignedIn, client_ip};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
+use maitre_app::password::{self, PasswordError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -169,8 +169,8 @@ async fn send_reset_link(state: &AppState, user: &maitre_store::User) -> Result<
         tr.t1("reset-mail-body", "name", &user.name),
         tr.t1("reset-mail-expiry", "minutes", &minutes.to_string())
     );
-    let mail = maitre_gateway::QueuedMail { to: user.email.clone(), subject: tr.t("reset-mail-subject"), body };
-    Ok(state.gateway.queue_mail(None, &mail).await?)
+    let mail = maitre_app::QueuedMail { to: user.email.clone(), subject: tr.t("reset-mail-subject"), body };
+    Ok(state.app.queue_mail(None, &mail).await?)
 }
 
 #[derive(Template)]
@@ -210,11 +210,9 @@ async fn reset(
 ) -> Result<Response, PageError> {
     let tr = Tr::new(env.browser_locale);
     let checked = match state.store.password_reset_user(&form.token).await {
-        Ok(user) if is_current_password(&state, user, &form.password).await? => {
-            Err(AppError::Validation(SAME_PASSWORD.into()))
-        }
+        Ok(user) if is_current_password(&state, user, &form.password).await? => Err(PasswordError::Unchanged.into()),
         // An unknown or used link: redeeming below says so.
-        _ => password::hash(&form.password).await,
+        _ => password::hash(&form.password).await.map_err(AppError::from),
     };
     let hash = match checked {
         Ok(h) => h,
@@ -239,7 +237,7 @@ async fn reset(
 async fn is_current_password(state: &AppState, user: maitre_domain::UserId, password: &str) -> Result<bool, AppError> {
     let email = state.store.user_by_id(user).await?.email;
     let (_, stored) = state.store.credentials(&email).await?;
-    password::verify(password, Some(stored)).await
+    Ok(password::verify(password, Some(stored)).await?)
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
+use maitre_app::flows::{AutomationInput, KeyChange};
 use maitre_domain::{AccountId, Action};
-use maitre_gateway::flows::{AutomationInput, KeyChange};
 use serde::Deserialize;
 
 use super::url::filters;
@@ -101,7 +101,7 @@ async fn save(
     m.require(Action::ManageAutomation)?;
     let tr = Tr::new(m.signed.user.locale);
     let result = match input(&form, &tr) {
-        Ok(i) => state.gateway.set_automation(&m.tenant, i).await.map_err(AppError::from),
+        Ok(i) => state.app.set_automation(&m.tenant, i).await.map_err(AppError::from),
         Err(e) => Err(AppError::Validation(e)),
     };
     match result {

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::{TimeDelta, Utc};
+use maitre_app::ConnectError;
 use maitre_domain::{Action, ChannelId};
-use maitre_gateway::ConnectError;
 use serde::Deserialize;
 
 use super::url::filters;
@@ -127,7 +127,7 @@ async fn connect_telegram(
     CsrfForm(form): CsrfForm<TelegramForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    let result = state.gateway.connect_telegram(&m.tenant, &form.token, &state.settings.public_url()).await;
+    let result = state.app.connect_telegram(&m.tenant, &form.token, &state.settings.public_url()).await;
     finish(&state, env, &m, result).await
 }
 
@@ -146,7 +146,7 @@ async fn connect_whatsapp(
     CsrfForm(form): CsrfForm<WhatsAppForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    let result = state.gateway.connect_whatsapp(&m.tenant, &form.phone_number_id, &form.token, &form.name).await;
+    let result = state.app.connect_whatsapp(&m.tenant, &form.phone_number_id, &form.token, &form.name).await;
     finish(&state, env, &m, result).await
 }
 
@@ -161,7 +161,7 @@ async fn verify(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    state.gateway.verify(&m.tenant, channel_id(&channel)?).await.map_err(AppError::from)?;
+    state.app.verify(&m.tenant, channel_id(&channel)?).await.map_err(AppError::from)?;
     Ok(back(&state, &m, "flash-channel-checked"))
 }
 
@@ -178,7 +178,7 @@ async fn auto_reply(
     CsrfForm(form): CsrfForm<AutoReplyForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    match state.gateway.set_auto_reply(&m.tenant, channel_id(&channel)?, &form.text).await {
+    match state.app.set_auto_reply(&m.tenant, channel_id(&channel)?, &form.text).await {
         Ok(()) => Ok(back(&state, &m, "flash-saved")),
         Err(ConnectError::Rejected(msg)) => view(&state, env, &m, Some(msg)).await,
         Err(e) => Err(AppError::from(e).into()),

@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
+use maitre_app::flows::install_template;
 use maitre_domain::flow::templates;
 use maitre_domain::{AccountId, Action};
-use maitre_gateway::flows::install_template;
 use serde::Deserialize;
 
 use super::url::filters;

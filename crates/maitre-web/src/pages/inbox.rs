@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
-use crate::inbox::{WindowRule, startable_flows, window_rule};
+use crate::inbox::{WindowRule, window_rule};
 
 const PAGE_SIZE: i64 = 30;
 
@@ -309,7 +309,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
         members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
     }
     let flows = if can_work && conv.mode == "human" {
-        let startable = startable_flows(&m.tenant, conv.channel_id).await?;
+        let startable = maitre_app::inbox::startable_flows(&m.tenant, conv.channel_id).await?;
         startable.into_iter().map(|f| Opt { value: f.id, label: f.name, selected: false }).collect()
     } else {
         vec![]

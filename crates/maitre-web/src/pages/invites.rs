@@ -18,13 +18,13 @@ use serde::Deserialize;
 use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
-use crate::accounts::{parse_email, parse_person_name};
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password;
 use crate::auth::{Member, SignedIn, signed_in};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
+use maitre_app::accounts::{parse_email, parse_person_name};
+use maitre_app::password;
 
 /// How long an invitation link works.
 pub const INVITE_DAYS: i64 = 7;
@@ -99,8 +99,8 @@ async fn invite(
         tr.t1("invite-mail-expiry", "days", &INVITE_DAYS.to_string())
     );
     let subject = tr.t1("invite-mail-subject", "business", business);
-    let mail = maitre_gateway::QueuedMail { to: email.clone(), subject, body };
-    state.gateway.queue_mail(Some(m.account.id), &mail).await?;
+    let mail = maitre_app::QueuedMail { to: email.clone(), subject, body };
+    state.app.queue_mail(Some(m.account.id), &mail).await?;
     let me = Tr::new(m.signed.user.locale);
     Ok(to_team(&state, m.account.id, &me.t1("flash-invite-sent", "email", &email)))
 }
@@ -246,8 +246,8 @@ async fn sign_up(
     super::abuse::take(&state, &parts, super::abuse::Form::InvitationSignUp, None).await?;
     let locale = env.browser_locale;
     let checked = match parse_person_name(&form.name) {
-        Ok(name) => password::hash(&form.password).await.map(|hash| (name.to_owned(), hash)),
-        Err(e) => Err(e),
+        Ok(name) => password::hash(&form.password).await.map(|hash| (name.to_owned(), hash)).map_err(AppError::from),
+        Err(e) => Err(AppError::from(e)),
     };
     let (name, hash) = match checked {
         Ok(ok) => ok,

@@ -14,10 +14,10 @@ use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::{flash, removal};
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::auth::password::{self, SAME_PASSWORD};
 use crate::auth::{SESSION_COOKIE, SignedIn};
 use crate::error::{AppError, PageError};
 use crate::i18n::{Tr, ui_locales};
+use maitre_app::password::{self, PasswordError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -84,7 +84,7 @@ async fn save_profile(
         Ok(l) => l,
         Err(e) => return profile_view(&state, env, &s, Some(e.to_string())).await,
     };
-    let name = match crate::accounts::parse_person_name(&form.name) {
+    let name = match maitre_app::accounts::parse_person_name(&form.name) {
         Ok(n) => n,
         Err(e) => return profile_view(&state, env, &s, Some(e.to_string())).await,
     };
@@ -106,9 +106,9 @@ async fn change_password(
         return profile_view(&state, env, &s, Some(tr.t("password-current-wrong"))).await;
     }
     if form.new_password == form.current_password {
-        return profile_view(&state, env, &s, Some(SAME_PASSWORD.into())).await;
+        return profile_view(&state, env, &s, Some(PasswordError::Unchanged.to_string())).await;
     }
-    let hash = match password::hash(&form.new_password).await {
+    let hash = match password::hash(&form.new_password).await.map_err(AppError::from) {
         Ok(h) => h,
         Err(AppError::Validation(msg)) => return profile_view(&state, env, &s, Some(msg)).await,
         Err(e) => return Err(e.into()),

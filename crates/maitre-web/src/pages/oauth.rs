@@ -155,8 +155,8 @@ async fn callback(
     let uri = redirect_uri(&state, login);
     let oauth = OAuthApp { app_id: &app_id, app_secret: &app_secret, redirect_uri: &uri };
     let result = match login {
-        Login::Facebook => state.gateway.connect_facebook(&tenant, &oauth, &code).await,
-        Login::Instagram => state.gateway.connect_instagram(&tenant, &oauth, &code).await,
+        Login::Facebook => state.app.connect_facebook(&tenant, &oauth, &code).await,
+        Login::Instagram => state.app.connect_instagram(&tenant, &oauth, &code).await,
     };
     let msg = match result {
         Ok(done) => {
@@ -166,7 +166,7 @@ async fn callback(
             }
             msg
         }
-        Err(maitre_gateway::ConnectError::Rejected(reason)) => tr.t1("oauth-failed", "reason", &reason),
+        Err(maitre_app::ConnectError::Rejected(reason)) => tr.t1("oauth-failed", "reason", &reason),
         Err(e) => return Err(AppError::from(e).into()),
     };
     Ok((CookieJar::new().add(flash(&state, &msg)), Redirect::to(&back)).into_response())

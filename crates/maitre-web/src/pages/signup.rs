@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
+use maitre_app::QueuedMail;
 use maitre_domain::Locale;
-use maitre_gateway::QueuedMail;
 use maitre_store::{NewSignup, StoreError};
 use serde::Deserialize;
 
@@ -19,11 +19,11 @@ use super::auth::start_session;
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
-use crate::accounts::{CheckedSignUp, SignUp, check_sign_up};
 use crate::auth::cookies::flash;
 use crate::auth::csrf::CsrfForm;
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
+use maitre_app::accounts::{CheckedSignUp, SignUp, check_sign_up};
 
 /// How long a confirmation link works.
 const LINK_HOURS: i64 = 24;
@@ -86,7 +86,7 @@ async fn signup(
         locale,
     };
     // The password is hashed either way, so the answer takes as long for a registered address as for a new one.
-    match check_sign_up(fields).await {
+    match check_sign_up(fields).await.map_err(AppError::from) {
         Ok(checked) => {
             mail_link(&state, &checked, locale).await?;
             Ok(render(&SentPage { ctx: Ctx::anonymous(env), email: checked.email, hours: LINK_HOURS.to_string() })?
@@ -140,7 +140,7 @@ async fn mail_link(state: &AppState, checked: &CheckedSignUp, locale: Locale) ->
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(state.gateway.queue_mail(None, &mail).await?)
+    Ok(state.app.queue_mail(None, &mail).await?)
 }
 
 #[derive(Template)]

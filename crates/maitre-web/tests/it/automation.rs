@@ -2,7 +2,7 @@
 //! in the store, the business gets email on a real SMTP listener, and the calendar shows the booking in a browser.
 use chrono::{NaiveDateTime, TimeDelta};
 use fantoccini::Locator;
-use maitre_gateway::flows::install_template;
+use maitre_app::flows::install_template;
 use maitre_store::{AutomationSettings, ReservationQuery, TenantStore};
 use maitre_testkit::{AI_KEY, Browser};
 use serde_json::json;
@@ -203,14 +203,14 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
         "nodes": [{"id": "ai", "type": "ai", "prompt": "Gast fragt: {{message.text}}", "fallback": "Wir melden uns!"}]
     });
     let record = s.tenant.create_flow("AI", &flow.to_string(), "").await.unwrap();
-    maitre_gateway::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
     s.dm("Habt ihr glutenfreie Pasta?").await;
     s.app.drain().await;
     assert_eq!(s.replies(), ["Wir melden uns!"], "no AI set up: the fallback");
 
-    let sealed = s.app.gateway.vault.seal(
+    let sealed = s.app.core.vault.seal(
         s.tenant.account_id(),
-        &maitre_gateway::Credentials {
+        &maitre_app::Credentials {
             access_token: AI_KEY.into(),
             instagram_login: Default::default(),
             webhook_secret: None,
@@ -298,7 +298,7 @@ async fn a_comment_keyword_is_answered_once_with_a_private_reply() {
         ]
     });
     let record = s.tenant.create_flow("Kommentar", &flow.to_string(), "").await.unwrap();
-    maitre_gateway::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
     let comment = crate::helpers::fixture("instagram/comment.json");
     s.app.post_meta(&comment).await;
     s.app.post_meta(&comment).await;

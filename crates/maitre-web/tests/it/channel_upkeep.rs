@@ -1,8 +1,8 @@
 //! Tokens that renew themselves: the daily sweep renews Instagram tokens before they expire, verifies the others,
 //! and tells owners and admins once (and again when it gets worse) about a channel that needs them.
 use chrono::TimeDelta;
+use maitre_app::{Grant, Platform};
 use maitre_domain::Role;
-use maitre_gateway::{Grant, Platform};
 use maitre_store::{ChannelAlert, NotificationKind, TenantStore};
 use maitre_testkit::{REFRESHED_EXPIRES_IN, TokenInfo};
 
@@ -37,12 +37,12 @@ impl Team {
             instagram_login: maitre_channels::outbound::InstagramLogin::BusinessLogin,
             expires_at: Some(self.app.clock.now() + TimeDelta::days(days)),
         };
-        self.app.gateway.add_channel(&self.tenant, &grant, None).await.unwrap()
+        self.app.core.add_channel(&self.tenant, &grant, None).await.unwrap()
     }
 
     /// Runs the day's sweep and the checks it queues.
     async fn daily_checks(&self) {
-        maitre_gateway::upkeep::schedule_sweep(&self.app.store).await.unwrap();
+        maitre_app::upkeep::schedule_sweep(&self.app.store).await.unwrap();
         self.app.drain().await;
     }
 
@@ -80,7 +80,7 @@ async fn an_instagram_token_is_renewed_before_it_expires_and_nobody_is_bothered(
     let now = t.tenant.channel(ch.id).await.unwrap();
     let renewed_until = t.app.clock.now() + TimeDelta::seconds(REFRESHED_EXPIRES_IN);
     assert_eq!(now.token_expires_at.map(|e| e.timestamp()), Some(renewed_until.timestamp()));
-    let creds = t.app.gateway.vault.open(t.tenant.account_id(), &now.credentials).unwrap();
+    let creds = t.app.core.vault.open(t.tenant.account_id(), &now.credentials).unwrap();
     assert!(creds.access_token.starts_with("IG-REFRESHED-TOKEN-FAKE"), "the new token replaced the old one");
     assert_eq!((now.status.as_str(), now.alert), ("connected", ChannelAlert::Fine));
     let refresh = t.app.fakes.requests().into_iter().find(|r| r.path.ends_with("/refresh_access_token")).unwrap();

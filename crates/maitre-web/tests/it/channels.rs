@@ -196,7 +196,7 @@ async fn instagram_business_login_stores_the_60_day_token_expiry() {
     assert_eq!((ig.platform.as_str(), ig.external_id.as_str()), ("instagram", "17840000000000001"));
     let days = (ig.token_expires_at.unwrap() - chrono::Utc::now()).num_days();
     assert!((58..=60).contains(&days), "{days}");
-    let creds = app.gateway.vault.open(tenant.account_id(), &ig.credentials).unwrap();
+    let creds = app.core.vault.open(tenant.account_id(), &ig.credentials).unwrap();
     assert_eq!(creds.access_token, maitre_testkit::IG_LONG_TOKEN);
     assert!(c.get(&format!("/a/{account}/channels")).await.body.contains("Token expires"));
 }

@@ -329,7 +329,7 @@ async fn the_ai_key_is_write_only_on_the_page_and_in_the_api() {
     let stored = s.tenant().await.automation_settings().await.unwrap();
     assert!(!stored.ai_key.is_empty() && !stored.ai_key.contains(KEY), "sealed at rest");
     assert_eq!((stored.read_together_ms, stored.ai_timeout_ms), (Some(2500), 8000));
-    let opened = s.app.gateway.vault.open(s.account.parse().unwrap(), &stored.ai_key).unwrap();
+    let opened = s.app.core.vault.open(s.account.parse().unwrap(), &stored.ai_key).unwrap();
     assert_eq!(opened.access_token, KEY);
 
     // A bad value is refused without echoing the key typed with it; a blank key keeps the stored one.
@@ -396,7 +396,7 @@ async fn the_stored_ai_key_does_not_follow_the_base_url_to_another_host() {
         .await;
     assert_eq!((status, body["ai_base_url"].as_str()), (StatusCode::OK, Some("https://other.example/v1")), "{body}");
     let now = s.tenant().await.automation_settings().await.unwrap();
-    let opened = s.app.gateway.vault.open(s.account.parse().unwrap(), &now.ai_key).unwrap();
+    let opened = s.app.core.vault.open(s.account.parse().unwrap(), &now.ai_key).unwrap();
     assert_eq!(opened.access_token, "sk-FAKE-other");
 }
 

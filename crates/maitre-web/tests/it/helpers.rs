@@ -2,8 +2,8 @@ use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use chrono::{TimeZone, Utc};
+use maitre_app::App;
 use maitre_config::{Secret, Settings};
-use maitre_gateway::Gateway;
 use maitre_jobs::{Registry, Worker, WorkerConfig};
 use maitre_notify::Mailer;
 use maitre_store::{Clock, Store, TokenCreator};
@@ -26,7 +26,7 @@ pub struct TestApp {
     pub smtp: SmtpSink,
     pub fakes: FakePlatforms,
     pub worker: Worker,
-    pub gateway: std::sync::Arc<Gateway>,
+    pub core: std::sync::Arc<App>,
     /// The database this app owns (dropped with it); None for a second node sharing another app's database.
     db: Option<TestDb>,
     _stop: oneshot::Sender<()>,
@@ -107,20 +107,20 @@ impl TestApp {
         settings.automation.read_together_ms = 0;
         tweak(&mut settings);
         let mailer = Mailer::new(Some(&smtp.url()), false, &settings.mail.from, settings.outbox_dir()).unwrap();
-        let gateway = std::sync::Arc::new(Gateway::new(&store, &settings, SECRET).unwrap().with_mailer(mailer));
+        let core = std::sync::Arc::new(App::new(&store, &settings, SECRET).unwrap().with_mailer(mailer));
         let config = WorkerConfig { base_backoff: std::time::Duration::ZERO, ..WorkerConfig::default() };
-        let worker = Worker::new(store.clone(), gateway.register(Registry::default()), config);
+        let worker = Worker::new(store.clone(), core.register(Registry::default()), config);
         let state = AppState::new(Services {
             store: store.clone(),
             settings,
             secret: SecretKey::new(SECRET.to_vec()),
-            gateway: gateway.clone(),
+            app: core.clone(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(maitre_web::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        TestApp { addr, store, clock, smtp, fakes, worker, gateway, db, _stop: stop }
+        TestApp { addr, store, clock, smtp, fakes, worker, core, db, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -180,7 +180,7 @@ impl TestApp {
     /// Adds a user with `role` to `account` (as an operator would) and returns a client signed in as them.
     pub async fn member(&self, account: &str, email: &str, role: maitre_domain::Role) -> Client {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-        maitre_web::accounts::add_member(&self.store, &tenant, email, role, Some(("Member", PASSWORD))).await.unwrap();
+        maitre_app::accounts::add_member(&self.store, &tenant, email, role, Some(("Member", PASSWORD))).await.unwrap();
         let c = self.client();
         c.signin(email, PASSWORD).await;
         c
@@ -214,15 +214,15 @@ impl TestApp {
         webhook_secret: Option<&str>,
     ) -> maitre_store::Channel {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-        let grant = maitre_gateway::Grant {
-            platform: maitre_gateway::connect::platform(platform).unwrap(),
+        let grant = maitre_app::Grant {
+            platform: maitre_app::connect::platform(platform).unwrap(),
             external_id,
             name: external_id,
             access_token: token,
             instagram_login: Default::default(),
             expires_at: None,
         };
-        self.gateway.add_channel(&tenant, &grant, webhook_secret).await.unwrap()
+        self.core.add_channel(&tenant, &grant, webhook_secret).await.unwrap()
     }
 
     /// Posts a Meta webhook body signed with the app secret.

@@ -105,7 +105,7 @@ async fn publish(s: &Inbox, name: &str, keyword: &str, question: &str) -> String
         ]
     });
     let flow = tenant.create_flow(name, &def.to_string(), "").await.unwrap();
-    maitre_gateway::flows::publish(&tenant, &flow.id, "test").await.unwrap();
+    maitre_app::flows::publish(&tenant, &flow.id, "test").await.unwrap();
     flow.id
 }
 

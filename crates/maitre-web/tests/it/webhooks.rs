@@ -257,12 +257,12 @@ async fn a_rejected_token_pauses_sends_until_the_channel_is_reconnected() {
     assert!(now.status_reason.contains("token"), "{}", now.status_reason);
     assert!(!now.status_reason.contains("WA-TOKEN-FAKE"), "no secrets in reasons");
     // Reconnect with a fresh token: the paused reply goes out.
-    let creds = maitre_gateway::Credentials {
+    let creds = maitre_app::Credentials {
         access_token: "WA-TOKEN-NEW".into(),
         instagram_login: Default::default(),
         webhook_secret: None,
     };
-    let sealed = s.app.gateway.vault.seal(tenant.account_id(), &creds);
+    let sealed = s.app.core.vault.seal(tenant.account_id(), &creds);
     tenant.replace_channel_credentials(ch.id, &sealed).await.unwrap();
     s.app.drain().await;
     assert_eq!(s.app.fakes.sent_messages().len(), 1);

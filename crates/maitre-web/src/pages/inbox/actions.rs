@@ -2,6 +2,7 @@
 //! send. Each answers with a redirect back to the thread, or the thread again with the reason it was refused.
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use maitre_app::inbox::ReplyInput;
 use maitre_domain::contacts::Tag;
 use maitre_domain::{Action, UserId};
 use serde::Deserialize;
@@ -12,7 +13,7 @@ use crate::auth::Member;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
-use crate::inbox::{ReplyInput, input_error, send_reply};
+use crate::inbox::{input_error, send_reply};
 use crate::pages::PageEnv;
 
 fn back(m: &Member, id: &str) -> Response {
@@ -127,7 +128,7 @@ pub(super) async fn hand_back(
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
     let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
-    match crate::inbox::hand_back(&m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
+    match crate::inbox::hand_back(&state, &m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
         Ok(()) => Ok(back(&m, &id)),
         Err(e) => refused(&state, env, &m, &id, e).await,
     }

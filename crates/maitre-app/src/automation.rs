@@ -25,7 +25,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
 /// How many engine rounds one step may take (an action's result is fed back as a new round).
 const MAX_ROUNDS: usize = 8;
@@ -71,23 +71,23 @@ enum Wake {
     Start(String),
 }
 
-pub async fn step(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn step(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let p: StepPayload = parse(&job.payload)?;
     let tenant = tenant(gw, &job)?;
     run(gw, &tenant, &p.conversation, Wake::Messages, &format!("reply:{}", p.event)).await
 }
 
-pub async fn timer(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn timer(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let p: TimerPayload = parse(&job.payload)?;
     let tenant = tenant(gw, &job)?;
     let key = format!("timer:{}", p.token);
     run(gw, &tenant, &p.conversation, Wake::Timer(p.token), &key).await
 }
 
-pub async fn start(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let p: StartPayload = parse(&job.payload)?;
     let tenant = tenant(gw, &job)?;
     run(gw, &tenant, &p.conversation, Wake::Start(p.flow), &format!("start:{}", p.token)).await
@@ -96,7 +96,7 @@ pub async fn start(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 /// Starts the flows listening for a system event (e.g. `visit_completed`) in a conversation. Returns whether any
 /// flow answered.
 pub async fn event(
-    gw: &Gateway,
+    gw: &App,
     tenant: &TenantStore,
     conversation: &str,
     name: &str,
@@ -107,7 +107,7 @@ pub async fn event(
     Ok(tenant.step_input(conversation).await.map_err(retry)?.rev != before)
 }
 
-async fn run(gw: &Gateway, tenant: &TenantStore, conversation: &str, wake: Wake, key: &str) -> Result<(), JobError> {
+async fn run(gw: &App, tenant: &TenantStore, conversation: &str, wake: Wake, key: &str) -> Result<(), JobError> {
     let mut input = match tenant.step_input(conversation).await {
         Ok(i) => i,
         Err(maitre_store::StoreError::NotFound) => return Ok(()), // deleted meanwhile
@@ -188,7 +188,7 @@ fn first_input(wake: &Wake, input: &StepInput, pause: i64, now: DateTime<Utc>) -
 
 /// One step's fixed surroundings.
 struct Step<'a> {
-    gw: &'a Gateway,
+    gw: &'a App,
     tenant: &'a TenantStore,
     input: &'a StepInput,
     key: &'a str,
@@ -274,7 +274,7 @@ async fn rounds(
 /// Carries out one action: effects that need no answer go into `fx`; reservations run now and return their outcome
 /// for the engine's next round.
 async fn apply(
-    gw: &Gateway,
+    gw: &App,
     tenant: &TenantStore,
     input: &StepInput,
     fx: &mut StepEffects,
@@ -441,7 +441,7 @@ impl FlowDefs {
 
 /// The run in progress with the version it started on (which may no longer be the published one).
 async fn running(
-    gw: &Gateway,
+    gw: &App,
     tenant: &TenantStore,
     input: &StepInput,
 ) -> Result<Option<(RunState, Arc<FlowDef>)>, JobError> {
@@ -472,7 +472,7 @@ fn def_of<'a>(
         .or_else(|| flows.iter().find(|(id, v, _)| *id == s.flow_id && *v == s.version).map(|(_, _, d)| d.as_ref()))
 }
 
-fn tenant(gw: &Gateway, job: &Job) -> Result<TenantStore, JobError> {
+fn tenant(gw: &App, job: &Job) -> Result<TenantStore, JobError> {
     gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))
 }
 

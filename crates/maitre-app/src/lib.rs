@@ -1,8 +1,12 @@
-//! The channel gateway behind the webhooks: what happens to an accepted event (normalize into contacts,
-//! conversations and messages; let automation answer) and how a reply leaves (policy, credentials, platform
-//! client, classified retry). Both run as durable jobs, so a crash at any point loses nothing.
+//! maitre's application layer: the use cases that combine the store, the platform clients and the domain, called
+//! alike by pages, the JSON API and the CLI. Signing up and adding members (with the password policy), connecting
+//! a channel, replying by hand and handing back, publishing flows; and the channel gateway behind the webhooks:
+//! what happens to an accepted event (normalize into contacts, conversations and messages; let automation answer)
+//! and how a reply leaves (policy, credentials, platform client, classified retry). Both run as durable jobs, so a
+//! crash at any point loses nothing.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 mod ai;
 mod automation;
 mod bookings;
@@ -10,8 +14,10 @@ pub mod connect;
 pub mod flows;
 mod followups;
 mod imports;
+pub mod inbox;
 pub mod mail;
 mod notices;
+pub mod password;
 mod process;
 mod send;
 pub mod upkeep;
@@ -31,8 +37,8 @@ pub use connect::{ConnectError, Connected, Grant};
 pub use maitre_channels::inbound::Platform;
 pub use vault::{Credentials, QueuedMail, Vault, VaultError};
 
-/// What the gateway's jobs need. Shared by every job run.
-pub struct Gateway {
+/// What the use cases and the gateway's jobs need. Shared by every request and job run.
+pub struct App {
     pub store: Store,
     pub sender: Sender,
     /// The client for URLs a business sets (its AI endpoint), kept off private and local networks.
@@ -48,7 +54,7 @@ pub struct Gateway {
     pub public_url: String,
 }
 
-impl Gateway {
+impl App {
     /// Platform clients at the configured base URLs, and the vault keyed by the secret key (plus earlier keys).
     pub fn new(store: &Store, settings: &Settings, secret: &[u8]) -> Result<Self, ClientBuildError> {
         let p = &settings.platforms;
@@ -63,7 +69,7 @@ impl Gateway {
             sender = sender.with_meta_app(settings.meta.app_id.clone(), app_secret.expose().to_owned());
         }
         let previous: Vec<&[u8]> = settings.previous_secret_keys.iter().map(|k| k.expose().as_bytes()).collect();
-        Ok(Gateway {
+        Ok(App {
             store: store.clone(),
             sender,
             egress: Egress::new(&settings.ai.allowed_hosts)?,
@@ -105,7 +111,7 @@ impl Gateway {
             .on(JobKind::ChannelCheck, self.handler(upkeep::check))
     }
 
-    fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<Gateway>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static
+    fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<App>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static
     where
         Fut: Future<Output = Result<(), JobError>> + Send + 'static,
     {

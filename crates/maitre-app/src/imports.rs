@@ -6,9 +6,9 @@ use maitre_domain::contacts::import::{Target, check_mapping, check_rows, read_cs
 use maitre_jobs::JobError;
 use maitre_store::{Job, StoreError};
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
-pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let id = job.payload.as_str();
     let import = match tenant.contact_import(id).await {

@@ -8,7 +8,7 @@ use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, StoreError};
 use serde::Deserialize;
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
 #[derive(Deserialize)]
 struct Payload {
@@ -16,7 +16,7 @@ struct Payload {
 }
 
 /// Emails one stored notification to its recipient, with the absolute link to what it is about.
-pub async fn email(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let Some(mailer) = &gw.mailer else { return Ok(()) };
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let p: Payload =

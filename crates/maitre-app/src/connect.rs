@@ -6,7 +6,7 @@ use maitre_channels::outbound::{
 use maitre_domain::ChannelId;
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
-use crate::{Credentials, Gateway};
+use crate::{App, Credentials};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -37,7 +37,7 @@ pub struct Grant<'a> {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl Gateway {
+impl App {
     /// Checks the token with one light call, then stores the channel with its credentials sealed.
     pub async fn connect(&self, tenant: &TenantStore, grant: Grant<'_>) -> Result<Channel, ConnectError> {
         self.claim(tenant, &grant, None).await

@@ -13,7 +13,7 @@ use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreErro
 use serde::{Deserialize, Serialize};
 
 use crate::connect::ConnectError;
-use crate::{Credentials, Gateway, retry};
+use crate::{App, Credentials, retry};
 
 /// Renew a 60-day token once it has less than this left, i.e. once it is about a week old (it must be a day old).
 const RENEW_WITHIN: TimeDelta = TimeDelta::days(53);
@@ -84,7 +84,7 @@ pub async fn check_after_token_error(store: &Store, account: AccountId, channel:
 }
 
 /// The daily sweep: a check for every channel and tomorrow's sweep, queued together.
-pub async fn sweep(gw: Arc<Gateway>, _job: Job) -> Result<(), JobError> {
+pub async fn sweep(gw: Arc<App>, _job: Job) -> Result<(), JobError> {
     let now = gw.store.clock().now();
     let today = now.format("%Y-%m-%d").to_string();
     let channels = gw.store.channels_to_check().await.map_err(retry)?;
@@ -101,7 +101,7 @@ pub async fn sweep(gw: Arc<Gateway>, _job: Job) -> Result<(), JobError> {
 }
 
 /// One channel's check as a job.
-pub async fn check(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+pub async fn check(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let p: Payload =
         serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
@@ -112,7 +112,7 @@ pub async fn check(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
     }
 }
 
-impl Gateway {
+impl App {
     /// Renews the token when due, verifies it, and records what the team must know.
     pub async fn check_channel(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
         let channel = tenant.channel(id).await?;

@@ -14,13 +14,13 @@ use maitre_channels::policy;
 use maitre_jobs::JobError;
 use maitre_store::{Job, Rate, TenantStore};
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
 
-pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let out = match tenant.outgoing(&job.payload).await {
         Ok(o) => o,
@@ -89,7 +89,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 
 /// Waits for the recipient's and the channel's send budgets (shared by all nodes); a paced send is deferred
 /// without spending one of its attempts.
-async fn pace(gw: &Gateway, platform: Platform, channel: &str, recipient: &str) -> Result<(), JobError> {
+async fn pace(gw: &App, platform: Platform, channel: &str, recipient: &str) -> Result<(), JobError> {
     let r = match platform {
         Platform::Instagram => gw.rates.instagram,
         Platform::Messenger => gw.rates.messenger,

@@ -1,32 +1,46 @@
-//! Password hashing with argon2id (the crate's defaults follow OWASP's recommendation: 19 MiB, 2 passes).
+//! Password policy and hashing with argon2id (the crate's defaults follow OWASP's recommendation: 19 MiB, 2
+//! passes). Shared by sign-up, invitations, resets and `maitre admin`, so all apply the same rules.
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-
-use crate::error::AppError;
 
 pub const MIN_LEN: usize = 10;
 /// Bounds the work an attacker can request per sign-in attempt.
 pub const MAX_LEN: usize = 256;
-/// A change or reset must choose a new password.
-pub const SAME_PASSWORD: &str = "The new password must differ from the current one.";
+
+/// Why a password was not accepted. The messages are for the person choosing it.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("The password must be at least {MIN_LEN} characters long.")]
+    TooShort,
+    #[error("The password must be at most {MAX_LEN} characters long.")]
+    TooLong,
+    #[error("This is one of the most common passwords; choose another.")]
+    Common,
+    /// A change or reset must choose a new password.
+    #[error("The new password must differ from the current one.")]
+    Unchanged,
+    /// Not the person's fault: hashing itself failed.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
 
 /// Checks the policy, then hashes. The hash string carries algorithm, parameters and salt.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let len = password.chars().count();
     if len < MIN_LEN {
-        return Err(AppError::Validation(format!("The password must be at least {MIN_LEN} characters long.")));
+        return Err(PasswordError::TooShort);
     }
     if len > MAX_LEN {
-        return Err(AppError::Validation(format!("The password must be at most {MAX_LEN} characters long.")));
+        return Err(PasswordError::TooLong);
     }
     if is_common(password) {
-        return Err(AppError::Validation("This is one of the most common passwords; choose another.".into()));
+        return Err(PasswordError::Common);
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2: {e}")))
+        .map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
 /// Whether `password` is on the embedded list of the most widely used ones (the first guesses of any attack).
@@ -46,19 +60,21 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 
 /// `hash_password` on the blocking pool: argon2 spends tens of milliseconds of CPU, which would hold up every
 /// request sharing the runtime's thread.
-pub async fn hash(password: &str) -> Result<String, AppError> {
+pub async fn hash(password: &str) -> Result<String, PasswordError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| AppError::Internal(e.into()))?
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?
 }
 
 /// `verify_password` on the blocking pool; `None` checks against `dummy_hash` (an unknown email costs the same).
-pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppError> {
+pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, PasswordError> {
     let password = password.to_owned();
     let check = move || match stored {
         Some(stored) => verify_password(&password, &stored),
         None => verify_password(&password, dummy_hash()),
     };
-    tokio::task::spawn_blocking(check).await.map_err(|e| AppError::Internal(e.into()))
+    tokio::task::spawn_blocking(check).await.map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
 /// A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
@@ -83,9 +99,9 @@ mod tests {
 
     #[test]
     fn policy_is_enforced() {
-        assert!(matches!(hash_password("short"), Err(AppError::Validation(_))));
-        assert!(matches!(hash_password(&"x".repeat(MAX_LEN + 1)), Err(AppError::Validation(_))));
-        assert!(matches!(hash_password("Password123"), Err(AppError::Validation(_))), "common, whatever the case");
-        assert!(matches!(hash_password("1234567890"), Err(AppError::Validation(_))));
+        assert!(matches!(hash_password("short"), Err(PasswordError::TooShort)));
+        assert!(matches!(hash_password(&"x".repeat(MAX_LEN + 1)), Err(PasswordError::TooLong)));
+        assert!(matches!(hash_password("Password123"), Err(PasswordError::Common)), "common, whatever the case");
+        assert!(matches!(hash_password("1234567890"), Err(PasswordError::Common)));
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 use maitre_channels::ai::{AiRequest, complete as ask};
 use maitre_store::{AutomationSettings, TenantStore};
 
-use crate::Gateway;
+use crate::App;
 
 /// Tells the model who it speaks for; the flow's prompt says what to answer.
 const SYSTEM: &str = "You answer guests of a business in direct messages on its behalf. Answer in the guest's \
@@ -12,7 +12,7 @@ const SYSTEM: &str = "You answer guests of a business in direct messages on its 
 
 /// An AI answer to `prompt` with the account's settings `s`, or `None` when the account has no AI set up or the
 /// provider failed (the caller then sends the flow's fallback text).
-pub async fn complete(gw: &Gateway, tenant: &TenantStore, s: &AutomationSettings, prompt: &str) -> Option<String> {
+pub async fn complete(gw: &App, tenant: &TenantStore, s: &AutomationSettings, prompt: &str) -> Option<String> {
     if s.ai_base_url.is_empty() || s.ai_model.is_empty() {
         return None;
     }

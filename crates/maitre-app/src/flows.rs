@@ -9,7 +9,7 @@ use maitre_domain::flow::{
 use maitre_store::{AutomationSettings, FlowRecord, StoreError, TenantStore};
 use url::Url;
 
-use crate::{Credentials, Gateway};
+use crate::{App, Credentials};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -154,7 +154,7 @@ fn same_origin(a: &str, b: &str) -> bool {
 /// The longest read-together pause an account may choose: guests would think the bot is gone.
 pub const MAX_READ_TOGETHER_MS: i64 = 60_000;
 
-impl Gateway {
+impl App {
     /// Checks and stores an account's automation settings, sealing a new AI key with the vault.
     pub async fn set_automation(&self, tenant: &TenantStore, input: AutomationInput) -> Result<(), FlowError> {
         let bad = |m: &str| Err(FlowError::InvalidSettings(m.to_owned()));

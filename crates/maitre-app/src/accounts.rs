@@ -1,9 +1,25 @@
 //! Creating accounts and people: shared by the sign-up page and `maitre admin`, so both apply the same rules.
 use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
-use maitre_store::{NewAccount, Store, TenantStore};
+use maitre_store::{NewAccount, Store, StoreError, TenantStore};
 
-use crate::auth::password;
-use crate::error::AppError;
+use crate::password::{self, PasswordError};
+
+/// Why a sign-up or a new member was refused. The messages are for the person filling in the form.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("Enter a valid email address.")]
+    Email,
+    #[error("Enter your name (up to 100 characters).")]
+    Name,
+    #[error("{0}")]
+    Settings(#[from] maitre_domain::SettingsError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error("No maitre user has the email {0}. They need to sign up first (or invite them from the team page).")]
+    NoSuchUser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 pub struct SignUp<'a> {
     pub business_name: &'a str,
@@ -14,14 +30,14 @@ pub struct SignUp<'a> {
 }
 
 /// Validates an email address enough to catch typos; delivery proves the rest.
-pub fn parse_email(email: &str) -> Result<String, AppError> {
-    maitre_domain::contacts::parse_email(email).map_err(|_| AppError::Validation("Enter a valid email address.".into()))
+pub fn parse_email(email: &str) -> Result<String, AccountError> {
+    maitre_domain::contacts::parse_email(email).map_err(|_| AccountError::Email)
 }
 
-pub fn parse_person_name(name: &str) -> Result<&str, AppError> {
+pub fn parse_person_name(name: &str) -> Result<&str, AccountError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(AppError::Validation("Enter your name (up to 100 characters).".into()));
+        return Err(AccountError::Name);
     }
     Ok(n)
 }
@@ -35,9 +51,8 @@ pub struct CheckedSignUp {
 }
 
 /// Applies the rules to a sign-up's fields. The time zone, country and currency start from the locale's defaults.
-pub async fn check_sign_up(s: SignUp<'_>) -> Result<CheckedSignUp, AppError> {
-    let settings =
-        AccountSettings::defaults_for(s.business_name, s.locale).map_err(|e| AppError::Validation(e.to_string()))?;
+pub async fn check_sign_up(s: SignUp<'_>) -> Result<CheckedSignUp, AccountError> {
+    let settings = AccountSettings::defaults_for(s.business_name, s.locale)?;
     let email = parse_email(s.email)?;
     let name = parse_person_name(s.name)?.to_owned();
     let password_hash = password::hash(s.password).await?;
@@ -45,7 +60,7 @@ pub async fn check_sign_up(s: SignUp<'_>) -> Result<CheckedSignUp, AppError> {
 }
 
 /// Creates a business with its owner at once (`maitre admin create-account`; the page confirms the email first).
-pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AppError> {
+pub async fn sign_up(store: &Store, s: SignUp<'_>) -> Result<(AccountId, UserId), AccountError> {
     let c = check_sign_up(s).await?;
     Ok(store
         .create_account_with_owner(NewAccount {
@@ -64,19 +79,15 @@ pub async fn add_member(
     email: &str,
     role: Role,
     new_user: Option<(&str, &str)>,
-) -> Result<UserId, AppError> {
+) -> Result<UserId, AccountError> {
     let email = parse_email(email)?;
     let user = match (store.user_by_email(&email).await, new_user) {
         (Ok(u), _) => u.id,
-        (Err(maitre_store::StoreError::NotFound), Some((name, new_password))) => {
+        (Err(StoreError::NotFound), Some((name, new_password))) => {
             let name = parse_person_name(name)?;
             store.create_user(&email, name, &password::hash(new_password).await?, Locale::En).await?.id
         }
-        (Err(maitre_store::StoreError::NotFound), None) => {
-            return Err(AppError::Validation(format!(
-                "No maitre user has the email {email}. They need to sign up first (or invite them from the team page)."
-            )));
-        }
+        (Err(StoreError::NotFound), None) => return Err(AccountError::NoSuchUser(email)),
         (Err(e), _) => return Err(e.into()),
     };
     tenant.add_member(user, role).await?;

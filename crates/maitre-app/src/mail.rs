@@ -8,7 +8,7 @@ use maitre_notify::Email;
 use maitre_store::{Job, JobKind, NewJob, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::{Gateway, QueuedMail};
+use crate::{App, QueuedMail};
 
 /// An SMTP server down for longer than these attempts' backoff shows in the operations view's failed jobs.
 const ATTEMPTS: i64 = 8;
@@ -18,7 +18,7 @@ struct Payload {
     sealed: String,
 }
 
-impl Gateway {
+impl App {
     /// Queues `mail` for sending; `account` is the business it is about (none for a person's own password).
     pub async fn queue_mail(&self, account: Option<AccountId>, mail: &QueuedMail) -> Result<(), StoreError> {
         let payload =
@@ -36,7 +36,7 @@ impl Gateway {
 }
 
 /// Sends one queued mail.
-pub async fn send(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
+pub async fn send(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let Some(mailer) = &gw.mailer else { return Err(JobError::retry("this node sends no mail")) };
     let p: Payload =
         serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;

@@ -6,10 +6,10 @@ use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
-pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let event = match tenant.inbound_event(&job.payload).await {
         Ok(e) => e,
@@ -49,7 +49,7 @@ pub async fn run(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 
 /// One accepted event being processed.
 struct Accepted<'a> {
-    gw: &'a Gateway,
+    gw: &'a App,
     tenant: &'a TenantStore,
     event_id: &'a str,
     channel_id: ChannelId,
@@ -145,13 +145,13 @@ fn message_payload(m: &InboundMessage, kind: &str) -> InboundPayload {
 
 /// When a new guest message is first read by flows: after the server's read-together pause (the step itself
 /// waits longer when the account set a longer one).
-fn automate_at(gw: &Gateway) -> Option<chrono::DateTime<chrono::Utc>> {
+fn automate_at(gw: &App) -> Option<chrono::DateTime<chrono::Utc>> {
     Some(gw.store.clock().now() + chrono::TimeDelta::milliseconds(gw.read_together_ms as i64))
 }
 
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
 /// permission only leaves the contact unnamed).
-async fn fetch_name(gw: &Gateway, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
+async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
     let Ok(ch) = tenant.channel(channel).await else { return };
     let Ok(platform) = crate::connect::platform(&ch.platform) else { return };
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };

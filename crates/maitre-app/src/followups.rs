@@ -11,7 +11,7 @@ use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::{Gateway, retry};
+use crate::{App, retry};
 
 #[derive(Deserialize)]
 struct Payload {
@@ -21,8 +21,8 @@ struct Payload {
 }
 
 /// Emails the members who want it (by default owners and admins) about a new, changed or cancelled reservation.
-pub async fn notify(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let Some(mailer) = &gw.mailer else { return Ok(()) };
     let (tenant, p, r) = match load(gw, &job).await? {
         Some(found) => found,
@@ -72,8 +72,8 @@ pub async fn notify(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 }
 
 /// Reminds the guest of an upcoming visit, if it is still on and the window allows a message.
-pub async fn remind(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
     if !r.status.is_active() {
         return Ok(());
@@ -97,8 +97,8 @@ pub async fn remind(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 
 /// Asks for a review once after the visit: the account's `visit_completed` flow when it has one, else a short
 /// message with its review link.
-pub async fn review(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
-    let gw: &Gateway = &gw;
+pub async fn review(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let gw: &App = &gw;
     let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
     if matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::NoShow) {
         return Ok(());
@@ -122,7 +122,7 @@ pub async fn review(gw: Arc<Gateway>, job: Job) -> Result<(), JobError> {
 }
 
 async fn message_guest(
-    gw: &Gateway,
+    gw: &App,
     tenant: &TenantStore,
     r: &Reservation,
     text: &str,
@@ -146,7 +146,7 @@ async fn message_guest(
     Ok(())
 }
 
-async fn load(gw: &Gateway, job: &Job) -> Result<Option<(TenantStore, Payload, Reservation)>, JobError> {
+async fn load(gw: &App, job: &Job) -> Result<Option<(TenantStore, Payload, Reservation)>, JobError> {
     let tenant = gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))?;
     let p: Payload =
         serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;

@@ -1,0 +1,126 @@
+//! Replying by hand and handing a conversation back to the bot: what the inbox pages and the JSON API share. A
+//! reply is checked against the messaging window here, queued durably, and checked again by the send job.
+use std::collections::{BTreeMap, HashSet};
+
+use maitre_channels::policy;
+use maitre_domain::flow::{self, Scope};
+use maitre_domain::{ChannelId, UserId};
+use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
+
+use crate::App;
+use crate::connect::platform;
+
+/// The longest reply, in characters.
+const MAX_TEXT: usize = 4000;
+
+/// Why a reply or a hand-back was refused. The web layer words these in the member's language.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    #[error("unknown canned response")]
+    UnknownCanned,
+    #[error("a reply has 1 to {MAX_TEXT} characters")]
+    TextLength,
+    /// The platform's messaging window does not allow a reply now (or the platform is unknown).
+    #[error("the messaging window is closed")]
+    WindowClosed,
+    #[error("the flow {flow} cannot start in this conversation")]
+    FlowNotStartable { flow: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a reply consists of.
+pub struct ReplyInput<'a> {
+    pub text: &'a str,
+    /// A canned response inserted (its use is counted); with empty `text` its body is sent.
+    pub canned: Option<&'a str>,
+    /// The member writing; None for an API client, which gets automation's window.
+    pub by: Option<UserId>,
+}
+
+impl App {
+    /// Queues a reply for the send job, or refuses it with the reason; returns the new message's id.
+    pub async fn reply(
+        &self,
+        tenant: &TenantStore,
+        conversation: &ConversationView,
+        input: ReplyInput<'_>,
+    ) -> Result<String, InboxError> {
+        let canned = match input.canned.filter(|c| !c.is_empty()) {
+            Some(id) => Some(tenant.canned_response(id).await.map_err(|e| match e {
+                StoreError::NotFound => InboxError::UnknownCanned,
+                other => other.into(),
+            })?),
+            None => None,
+        };
+        let text = match (&canned, input.text.trim()) {
+            (Some(c), "") => c.body.as_str(),
+            (_, text) => text,
+        };
+        if text.is_empty() || text.chars().count() > MAX_TEXT {
+            return Err(InboxError::TextLength);
+        }
+        let now = self.store.clock().now();
+        let p = platform(&conversation.platform).map_err(|_| InboxError::WindowClosed)?;
+        policy::window(p, conversation.last_inbound_at, now, input.by.is_some())
+            .map_err(|_| InboxError::WindowClosed)?;
+        let body = fill_placeholders(tenant, conversation, text).await?;
+        Ok(tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
+    }
+
+    /// Returns a conversation to the bot. With a flow id (`""`: none), that flow starts over from its start node,
+    /// whatever ran before; an unknown flow (or another account's) is NotFound, one that cannot start here
+    /// `FlowNotStartable`.
+    pub async fn hand_back(
+        &self,
+        tenant: &TenantStore,
+        conversation: &ConversationView,
+        flow: &str,
+        by: Option<UserId>,
+    ) -> Result<(), InboxError> {
+        let flow = match flow.trim() {
+            "" => None,
+            id => {
+                let flow = tenant.flow(id).await?;
+                if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
+                    return Err(InboxError::FlowNotStartable { flow: flow.name });
+                }
+                Some(flow.id)
+            }
+        };
+        tenant.hand_back(&conversation.id, by, flow.as_deref()).await?;
+        Ok(())
+    }
+}
+
+/// Fills placeholders the way flows do (`{{contact.first_name}}`, `{{account.name}}`, `{{reservation.time}}`,
+/// `| default: "…"` …), with the guest's upcoming reservation; a person's reply has no flow variables.
+async fn fill_placeholders(
+    tenant: &TenantStore,
+    conversation: &ConversationView,
+    text: &str,
+) -> Result<String, StoreError> {
+    if !text.contains("{{") {
+        return Ok(text.to_owned());
+    }
+    let account = tenant.account().await?;
+    let review_link = tenant.booking_settings().await?.review_link;
+    let upcoming = tenant.upcoming_for_contact(&conversation.contact_id).await?;
+    let reservation = upcoming.first().map(|r| r.info());
+    let vars = BTreeMap::new();
+    let scope = Scope {
+        locale: account.settings.locale,
+        contact_name: &conversation.contact_name,
+        account_name: &account.settings.name,
+        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
+        vars: &vars,
+        reservation: reservation.as_ref(),
+    };
+    Ok(flow::render(text, &scope))
+}
+
+/// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
+pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result<Vec<FlowRecord>, StoreError> {
+    let active: HashSet<String> = tenant.active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
+    Ok(tenant.flows().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
+}
