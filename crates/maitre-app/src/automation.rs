@@ -223,7 +223,7 @@ async fn rounds(
     let calendar =
         flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(|d| d.consults_calendar());
     let snapshot = if calendar { Some(tenant.horizon_snapshot(tz).await.map_err(retry)?) } else { None };
-    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let platform = channel.platform;
     let env = Env { tz, platform, locale: account.settings.locale, automation: &config.automation };
     let candidates: Vec<Candidate> = flows
         .iter()

@@ -100,7 +100,7 @@ impl App {
         let channel = tenant.channel(id).await?;
         let text = text.trim();
         if !text.is_empty() {
-            check_limits(platform(&channel.platform)?, &OutboundMessage::text(text))
+            check_limits(channel.platform, &OutboundMessage::text(text))
                 .map_err(|e| ConnectError::Rejected(e.to_string()))?;
         }
         Ok(tenant.set_auto_reply(id, text).await?)
@@ -211,7 +211,7 @@ impl App {
             .vault
             .open(tenant.account_id(), &channel.credentials)
             .map_err(|e| ConnectError::Rejected(e.to_string()))?;
-        let platform = platform(&channel.platform)?;
+        let platform = channel.platform;
         let grant = Grant {
             platform,
             external_id: &channel.external_id,
@@ -267,7 +267,7 @@ impl App {
         let webhook_secret_hash = webhook_secret.map(maitre_store::hash_token).unwrap_or_default();
         let created = tenant
             .create_channel(NewChannel {
-                platform: platform_name(grant.platform),
+                platform: grant.platform,
                 external_id: grant.external_id,
                 name: grant.name,
                 credentials: &sealed,
@@ -312,19 +312,5 @@ fn target<'a>(grant: &'a Grant<'a>) -> Target<'a> {
         account_key: grant.external_id,
         access_token: grant.access_token,
         instagram_login: grant.instagram_login,
-    }
-}
-
-pub fn platform(s: &str) -> Result<Platform, ConnectError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| ConnectError::Rejected(format!("unknown platform {s:?}")))
-}
-
-pub fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Instagram => "instagram",
-        Platform::Messenger => "messenger",
-        Platform::WhatsApp => "whatsapp",
-        Platform::Telegram => "telegram",
     }
 }

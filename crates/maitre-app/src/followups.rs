@@ -135,7 +135,7 @@ async fn message_guest(
         Err(e) => return Err(retry(e)),
     };
     let channel = tenant.channel(c.0).await.map_err(retry)?;
-    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let platform = channel.platform;
     if let Err(reason) = policy::window(platform, c.1, gw.store.clock().now(), false) {
         // Outside the window an automated message would be refused (or need a paid template): skip it.
         tracing::info!(reservation = %r.id, %reason, "{what} not sent: outside the messaging window");

@@ -2,6 +2,7 @@
 //! the good ones (see `TenantStore::import_contacts`); rejected rows end up in the import's report.
 use std::sync::Arc;
 
+use maitre_domain::Platform;
 use maitre_domain::contacts::import::{Target, check_mapping, check_rows, read_csv};
 use maitre_jobs::JobError;
 use maitre_store::{Job, StoreError};
@@ -23,7 +24,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let channel = tenant.channel(channel).await.map_err(retry)?;
     let (data, mapping) = tenant.import_source(id).await.map_err(retry)?;
     let fields = tenant.contact_fields().await.map_err(retry)?;
-    let id_from_phone = channel.platform == "whatsapp";
+    let id_from_phone = channel.platform == Platform::WhatsApp;
     // The mapping was checked when it was saved; fields may have been deleted since.
     let checked = read_csv(data.as_bytes()).map_err(|e| e.to_string()).and_then(|table| {
         let mapping = mapping.iter().map(|t| t.parse::<Target>()).collect::<Result<Vec<_>, _>>();

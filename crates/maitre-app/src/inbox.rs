@@ -8,7 +8,6 @@ use maitre_domain::{ChannelId, UserId};
 use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
 
 use crate::App;
-use crate::connect::platform;
 
 /// The longest reply, in characters.
 const MAX_TEXT: usize = 4000;
@@ -61,8 +60,7 @@ impl App {
             return Err(InboxError::TextLength);
         }
         let now = self.store.clock().now();
-        let p = platform(&conversation.platform).map_err(|_| InboxError::WindowClosed)?;
-        policy::window(p, conversation.last_inbound_at, now, input.by.is_some())
+        policy::window(conversation.platform, conversation.last_inbound_at, now, input.by.is_some())
             .map_err(|_| InboxError::WindowClosed)?;
         let body = fill_placeholders(tenant, conversation, text).await?;
         Ok(tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)

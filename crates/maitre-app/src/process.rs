@@ -153,7 +153,7 @@ fn automate_at(gw: &App) -> Option<chrono::DateTime<chrono::Utc>> {
 /// permission only leaves the contact unnamed).
 async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
     let Ok(ch) = tenant.channel(channel).await else { return };
-    let Ok(platform) = crate::connect::platform(&ch.platform) else { return };
+    let platform = ch.platform;
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
     let target = maitre_channels::outbound::Channel {
         platform,

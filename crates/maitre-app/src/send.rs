@@ -39,7 +39,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
             after: Some(PAUSED_RETRY),
         });
     }
-    let platform = crate::connect::platform(&channel.platform).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let platform = channel.platform;
     // A member's reply may use HUMAN_AGENT on Instagram/Messenger; automation never.
     let by_human = out.sent_by.is_some();
     let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), by_human) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use maitre_channels::outbound::InstagramLogin;
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, Platform};
 use maitre_jobs::JobError;
 use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
@@ -138,7 +138,7 @@ impl App {
     async fn renew_if_due(&self, tenant: &TenantStore, channel: &Channel) -> Result<Result<(), String>, ConnectError> {
         let now = self.store.clock().now();
         let due = channel.token_expires_at.is_some_and(|at| at > now && at - now < RENEW_WITHIN);
-        if channel.platform != "instagram" || !due {
+        if channel.platform != Platform::Instagram || !due {
             return Ok(Ok(()));
         }
         let creds = self

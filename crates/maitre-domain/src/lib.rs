@@ -8,9 +8,12 @@ pub mod extract;
 pub mod flow;
 pub mod ids;
 pub mod jobs;
+pub mod kinds;
 pub mod permissions;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
 pub use ids::{AccountId, ApiTokenId, ChannelId, Id, UserId};
+pub use jobs::JobKind;
+pub use kinds::{Platform, UnknownWord};
 pub use permissions::{Action, Role, allowed};

@@ -1,6 +1,6 @@
 //! Connected channels. Credentials arrive here already encrypted; the store never sees plain tokens.
 use chrono::{DateTime, Utc};
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, Platform};
 use sqlx::FromRow;
 
 use crate::channel_alerts::ChannelAlert;
@@ -13,8 +13,7 @@ use crate::{Result, Store, StoreError};
 pub struct Channel {
     pub id: ChannelId,
     pub account_id: AccountId,
-    /// instagram, messenger, whatsapp or telegram.
-    pub platform: String,
+    pub platform: Platform,
     /// The routing key webhooks carry: IG account id, page id, phone_number_id, bot id.
     pub external_id: String,
     pub name: String,
@@ -46,7 +45,7 @@ impl Channel {
 pub(crate) const RELEASED: &str = "released:";
 
 pub struct NewChannel<'a> {
-    pub platform: &'a str,
+    pub platform: Platform,
     pub external_id: &'a str,
     pub name: &'a str,
     pub credentials: &'a str,
@@ -81,7 +80,7 @@ impl TryFrom<ChannelRow> for Channel {
         Ok(Channel {
             id: r.id.parse().map_err(StoreError::corrupt)?,
             account_id: r.account_id.parse().map_err(StoreError::corrupt)?,
-            platform: r.platform,
+            platform: r.platform.parse().map_err(StoreError::corrupt)?,
             external_id: r.external_id,
             name: r.name,
             credentials: r.credentials,
@@ -109,14 +108,14 @@ async fn fetch_one(store: &Store, filter: &str, a: &str, b: &str) -> Result<Chan
 impl Store {
     /// The verified channel route for a webhook: the channel a platform's recipient id belongs to. Its account
     /// is then reached through the jobs the webhook enqueues (`tenant_for_job`). Unknown → NotFound.
-    pub async fn route(&self, platform: &str, external_id: &str) -> Result<Channel> {
-        let load = fetch_one(self, "platform = $1 AND external_id = $2", platform, external_id);
+    pub async fn route(&self, platform: Platform, external_id: &str) -> Result<Channel> {
+        let load = fetch_one(self, "platform = $1 AND external_id = $2", platform.as_str(), external_id);
         self.cached_route(platform, external_id, load).await
     }
 
     /// The channel named in a per-channel webhook URL (Telegram).
-    pub async fn route_by_channel_id(&self, platform: &str, channel: &str) -> Result<Channel> {
-        fetch_one(self, "platform = $1 AND id = $2", platform, channel).await
+    pub async fn route_by_channel_id(&self, platform: Platform, channel: &str) -> Result<Channel> {
+        fetch_one(self, "platform = $1 AND id = $2", platform.as_str(), channel).await
     }
 }
 
@@ -132,7 +131,7 @@ impl TenantStore {
         let holder: Option<(String, String, String, i64)> = sqlx::query_as(
             "SELECT account_id, id, name, verified FROM channels WHERE platform = $1 AND external_id = $2",
         )
-        .bind(new.platform)
+        .bind(new.platform.as_str())
         .bind(new.external_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -155,7 +154,7 @@ impl TenantStore {
         )
         .bind(self.account_id().to_string())
         .bind(id.to_string())
-        .bind(new.platform)
+        .bind(new.platform.as_str())
         .bind(new.external_id)
         .bind(new.name)
         .bind(new.credentials)

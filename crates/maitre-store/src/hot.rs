@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, Platform};
 
 use crate::{Account, AutomationSettings, Channel, PublishedFlow, Result, TenantStore};
 
@@ -31,7 +31,7 @@ pub struct AutomationConfig {
 
 type Key = (AccountId, ChannelId);
 /// A webhook's recipient: (platform, its account id there).
-type Route = (String, String);
+type Route = (Platform, String);
 
 #[derive(Default)]
 pub(crate) struct HotCache {
@@ -88,11 +88,11 @@ impl crate::Store {
     /// The channel of a webhook's recipient, cached like the configuration (see the module's note).
     pub(crate) async fn cached_route(
         &self,
-        platform: &str,
+        platform: Platform,
         external_id: &str,
         load: impl Future<Output = Result<Channel>>,
     ) -> Result<Channel> {
-        let key = (platform.to_owned(), external_id.to_owned());
+        let key = (platform, external_id.to_owned());
         if let Some(channel) = self.hot.routes.get(&key) {
             return Ok(channel);
         }

@@ -15,6 +15,7 @@ mod clock;
 mod contact_notes;
 mod contacts;
 mod conversations;
+mod decode;
 mod error;
 mod events;
 mod flow_steps;

@@ -37,7 +37,7 @@ async fn world() -> World {
     tenant.add_member(agent, Role::Agent).await.unwrap();
     let channel = tenant
         .create_channel(NewChannel {
-            platform: "whatsapp",
+            platform: maitre_domain::Platform::WhatsApp,
             external_id: "200000000000002",
             name: "WhatsApp",
             credentials: "sealed",

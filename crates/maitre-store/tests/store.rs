@@ -37,7 +37,7 @@ async fn account(store: &Store, name: &str, email: &str) -> (maitre_domain::Acco
 /// A new WhatsApp channel of `tenant`'s account.
 async fn whatsapp_channel(tenant: &maitre_store::TenantStore) -> maitre_domain::ChannelId {
     let channel = maitre_store::NewChannel {
-        platform: "whatsapp",
+        platform: maitre_domain::Platform::WhatsApp,
         external_id: &format!("2000{}", uuid::Uuid::now_v7().simple()),
         name: "WhatsApp",
         credentials: "sealed",
@@ -242,23 +242,29 @@ async fn webhook_routes_forget_a_channel_deleted_here_at_once_and_elsewhere_with
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
     let here = contacts::channel(&tenant, "4911").await;
     let there = contacts::channel(&tenant, "4912").await;
-    assert_eq!(store.route("whatsapp", "4911").await.unwrap().id, here);
-    assert!(matches!(store.route("whatsapp", "4913").await, Err(StoreError::NotFound)));
+    assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4911").await.unwrap().id, here);
+    assert!(matches!(store.route(maitre_domain::Platform::WhatsApp, "4913").await, Err(StoreError::NotFound)));
 
     tenant.delete_channel(here).await.unwrap();
-    assert!(matches!(store.route("whatsapp", "4911").await, Err(StoreError::NotFound)), "deleted here");
+    assert!(
+        matches!(store.route(maitre_domain::Platform::WhatsApp, "4911").await, Err(StoreError::NotFound)),
+        "deleted here"
+    );
 
     let other = Store::open(&db.url, clock.clone()).await.unwrap();
     let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
-    assert_eq!(store.route("whatsapp", "4912").await.unwrap().id, there);
+    assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4912").await.unwrap().id, there);
     other_tenant.delete_channel(there).await.unwrap();
-    assert_eq!(store.route("whatsapp", "4912").await.unwrap().id, there, "cached");
+    assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4912").await.unwrap().id, there, "cached");
     tokio::time::sleep(maitre_store::HOT_TTL).await;
-    assert!(matches!(store.route("whatsapp", "4912").await, Err(StoreError::NotFound)), "seen once expired");
+    assert!(
+        matches!(store.route(maitre_domain::Platform::WhatsApp, "4912").await, Err(StoreError::NotFound)),
+        "seen once expired"
+    );
 
     // A channel connected after a miss is routed at once (unknown recipients are not remembered).
     let later = contacts::channel(&other_tenant, "4913").await;
-    assert_eq!(store.route("whatsapp", "4913").await.unwrap().id, later);
+    assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4913").await.unwrap().id, later);
 }
 
 /// Webhooks accepted at the same time share statements and commits: every item is stored once with one

@@ -20,14 +20,11 @@ pub struct WindowRule {
 /// The window for a reply by a member (`by_human`) or by automation/API, in the member's language.
 pub fn window_rule(
     tr: &Tr,
-    platform: &str,
+    p: Platform,
     last_inbound: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     by_human: bool,
 ) -> WindowRule {
-    let Ok(p) = maitre_app::connect::platform(platform) else {
-        return WindowRule { open: false, text: tr.t("window-unknown") };
-    };
     let name = p.to_string();
     let left = |limit: TimeDelta| last_inbound.map(|t| duration(tr, limit - (now - t))).unwrap_or_default();
     match policy::window(p, last_inbound, now, by_human) {
@@ -73,7 +70,7 @@ pub async fn send_reply(
         InboxError::WindowClosed => {
             let now = state.store.clock().now();
             AppError::Validation(
-                window_rule(tr, &conversation.platform, conversation.last_inbound_at, now, by_human).text,
+                window_rule(tr, conversation.platform, conversation.last_inbound_at, now, by_human).text,
             )
         }
         e => inbox_error(tr, e),
@@ -129,15 +126,15 @@ mod tests {
         let tr = Tr::new(Locale::En);
         let now = Utc::now();
         let ago = |h: i64| Some(now - TimeDelta::hours(h) - TimeDelta::minutes(5));
-        let wa = window_rule(&tr, "whatsapp", ago(21), now, true);
+        let wa = window_rule(&tr, Platform::WhatsApp, ago(21), now, true);
         assert!(wa.open && wa.text == "WhatsApp: 2 h left in the 24 h window", "{}", wa.text);
-        let closed = window_rule(&tr, "whatsapp", ago(30), now, true);
+        let closed = window_rule(&tr, Platform::WhatsApp, ago(30), now, true);
         assert!(!closed.open && closed.text.contains("a template is needed"), "{}", closed.text);
-        let ig = window_rule(&tr, "instagram", ago(30), now, true);
+        let ig = window_rule(&tr, Platform::Instagram, ago(30), now, true);
         assert!(ig.open && ig.text.contains("human agent"), "{}", ig.text);
-        assert!(!window_rule(&tr, "instagram", ago(30), now, false).open, "automation gets no human-agent tag");
-        assert!(window_rule(&tr, "telegram", None, now, true).open);
-        let de = window_rule(&Tr::new(Locale::De), "whatsapp", ago(21), now, true);
+        assert!(!window_rule(&tr, Platform::Instagram, ago(30), now, false).open, "automation gets no human-agent tag");
+        assert!(window_rule(&tr, Platform::Telegram, None, now, true).open);
+        let de = window_rule(&Tr::new(Locale::De), Platform::WhatsApp, ago(21), now, true);
         assert_ne!(de.text, wa.text);
     }
 }

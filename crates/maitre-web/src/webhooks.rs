@@ -10,9 +10,9 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_app::connect::platform_name;
 use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, parse_meta, parse_telegram};
 use maitre_channels::signature::{META_SIGNATURE_HEADER, SignatureError, TELEGRAM_SECRET_HEADER, verify_meta};
+use maitre_domain::Platform;
 use maitre_store::{Channel, IgnoredItem, RoutedItem, StoreError};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -81,7 +81,7 @@ async fn telegram(
     if channel.parse::<maitre_domain::ChannelId>().is_err() {
         return answer(StatusCode::NOT_FOUND, "no such Telegram channel");
     }
-    let channel = match state.store.route_by_channel_id("telegram", &channel).await {
+    let channel = match state.store.route_by_channel_id(Platform::Telegram, &channel).await {
         Ok(ch) => ch,
         Err(StoreError::NotFound) => return answer(StatusCode::NOT_FOUND, "no such Telegram channel"),
         Err(e) => {
@@ -113,7 +113,7 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
     let mut ignored: Vec<(&str, String, String)> =
         batch.skipped.iter().map(|s| ("unknown", s.reason.clone(), s.location.clone())).collect();
     for item in &batch.items {
-        let platform = platform_name(item.platform);
+        let platform = item.platform;
         if !routes.contains_key(&item.account_key) {
             let found = match state.store.route(platform, &item.account_key).await {
                 Ok(ch) => Some(ch),
@@ -127,9 +127,9 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
         }
         match (&routes[&item.account_key], serde_json::to_string(item)) {
             (Some(ch), Ok(json)) => routed.push((ch.account_id, ch.id, item.dedupe_key.as_str(), json)),
-            (Some(_), Err(e)) => ignored.push((platform, format!("not storable: {e}"), String::new())),
+            (Some(_), Err(e)) => ignored.push((platform.as_str(), format!("not storable: {e}"), String::new())),
             (None, _) => ignored.push((
-                platform,
+                platform.as_str(),
                 format!("ignored: unknown recipient {}", truncate(&item.account_key, 40)),
                 String::new(),
             )),
@@ -153,8 +153,8 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
                 state.metrics().webhook_items.get_or_create(&labels).inc_by(n as u64);
             };
             if let Some(item) = batch.items.first() {
-                count(platform_name(item.platform), "accepted", accepted.new);
-                count(platform_name(item.platform), "duplicate", accepted.duplicates);
+                count(item.platform.as_str(), "accepted", accepted.new);
+                count(item.platform.as_str(), "duplicate", accepted.duplicates);
             }
             for (platform, ..) in &ignored {
                 count(platform, "ignored", 1);

@@ -202,7 +202,7 @@ async fn connect_channel(
     tenant: &TenantStore,
     a: ChannelArgs,
 ) -> anyhow::Result<()> {
-    let platform = maitre_app::connect::platform(&a.platform)?;
+    let platform: Platform = a.platform.parse()?;
     let (token, external_id) = (a.token.trim(), a.external_id.trim());
     anyhow::ensure!(!token.is_empty() && !external_id.is_empty(), "--token and --external-id must not be empty");
     let webhook_secret = a.webhook_secret.filter(|s| !s.is_empty());
@@ -237,7 +237,7 @@ async fn connect_channel(
     // The platform must confirm the token first, as on the Channels page: an id typed here proves nothing.
     let channel = match app.claim(tenant, &grant, webhook_secret.as_deref()).await {
         Err(ConnectError::AlreadyConnected(_)) => {
-            let holder = match store.route(&a.platform, external_id).await {
+            let holder = match store.route(platform, external_id).await {
                 Ok(ch) => format!(" as channel {} of account {}", ch.id, ch.account_id),
                 Err(_) => String::new(),
             };

@@ -60,7 +60,7 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
         };
         mapping[index] = target.parse()?;
     }
-    let id_from_phone = channel.platform == "whatsapp";
+    let id_from_phone = channel.platform == maitre_domain::Platform::WhatsApp;
     check_mapping(&mapping, &fields, id_from_phone)?;
     let (rows, rejected) = check_rows(&table, &mapping, &fields, id_from_phone);
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -3,27 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    Instagram,
-    Messenger,
-    #[serde(rename = "whatsapp")]
-    WhatsApp,
-    Telegram,
-}
-
-/// The platform's own spelling, for messages shown to people.
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Platform::Instagram => "Instagram",
-            Platform::Messenger => "Messenger",
-            Platform::WhatsApp => "WhatsApp",
-            Platform::Telegram => "Telegram",
-        })
-    }
-}
+pub use maitre_domain::Platform;
 
 /// What one webhook body yielded: usable items plus a reason for everything left out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

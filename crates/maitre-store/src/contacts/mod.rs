@@ -12,10 +12,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use fields::apply_extras;
 use maitre_domain::contacts::Tag;
-use maitre_domain::{ApiTokenId, ChannelId, UserId};
+use maitre_domain::{ApiTokenId, ChannelId, Platform, UserId};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::{from_ms, to_ms};
+use crate::decode::word;
 use crate::flows::record_consent;
 use crate::operations::{cut, escape_like};
 use crate::reservations::{COLUMNS as RESERVATION_COLUMNS, from_row as reservation_from_row};
@@ -26,7 +27,7 @@ use crate::{Cursor, Page, Reservation, Result, StoreError};
 pub struct Contact {
     pub id: String,
     pub channel_id: String,
-    pub platform: String,
+    pub platform: Platform,
     pub channel_name: String,
     pub external_id: String,
     pub name: String,
@@ -42,9 +43,9 @@ pub struct Contact {
 impl Contact {
     /// The phone number the person is reached at: the stored one, or a WhatsApp identity's own number.
     pub fn phone_key(&self) -> String {
-        match (self.phone.is_empty(), self.platform.as_str()) {
+        match (self.phone.is_empty(), self.platform) {
             (false, _) => self.phone.clone(),
-            (true, "whatsapp") => format!("+{}", self.external_id),
+            (true, Platform::WhatsApp) => format!("+{}", self.external_id),
             _ => String::new(),
         }
     }
@@ -118,7 +119,7 @@ impl std::str::FromStr for Actor {
 #[derive(Debug, Clone)]
 pub struct ContactConversation {
     pub id: String,
-    pub platform: String,
+    pub platform: Platform,
     pub channel_name: String,
     pub status: String,
     pub mode: String,
@@ -146,7 +147,7 @@ fn contact_from(r: &sqlx::any::AnyRow) -> Result<Contact> {
     Ok(Contact {
         id: r.try_get("id")?,
         channel_id: r.try_get("channel_id")?,
-        platform: r.try_get("platform")?,
+        platform: word(r, "platform")?,
         channel_name: r.try_get("channel_name")?,
         external_id: r.try_get("external_id")?,
         name: r.try_get("name")?,
@@ -402,7 +403,7 @@ impl TenantStore {
             .map(|r| {
                 Ok(ContactConversation {
                     id: r.try_get("id")?,
-                    platform: r.try_get("platform")?,
+                    platform: word(r, "platform")?,
                     channel_name: r.try_get("channel_name")?,
                     status: r.try_get("status")?,
                     mode: r.try_get("mode")?,

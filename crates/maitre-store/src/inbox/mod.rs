@@ -5,12 +5,13 @@ mod actions;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use maitre_domain::{ChannelId, UserId};
+use maitre_domain::{ChannelId, Platform, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
 use crate::conversations::InboundPayload;
+use crate::decode::word;
 use crate::operations::{Cursor, Page, cut, escape_like};
 use crate::tenant::TenantStore;
 use crate::{Backend, Result, StoreError};
@@ -71,7 +72,7 @@ pub struct InboxQuery<'a> {
 pub struct ConversationView {
     pub id: String,
     pub channel_id: ChannelId,
-    pub platform: String,
+    pub platform: Platform,
     pub channel_name: String,
     pub contact_id: String,
     pub contact_name: String,
@@ -396,7 +397,7 @@ fn view(r: &AnyRow) -> Result<ConversationView> {
     Ok(ConversationView {
         id: r.try_get("id")?,
         channel_id: r.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
-        platform: r.try_get("platform")?,
+        platform: word(r, "platform")?,
         channel_name: r.try_get("channel_name")?,
         contact_id: r.try_get("contact_id")?,
         contact_name: r.try_get("contact_name")?,

@@ -26,7 +26,7 @@ async fn tenant_with_channel(name: &str, email: &str, external: &str) -> (Store,
 
 pub(super) async fn channel(tenant: &TenantStore, external: &str) -> ChannelId {
     let new = NewChannel {
-        platform: "whatsapp",
+        platform: maitre_domain::Platform::WhatsApp,
         external_id: external,
         name: "WhatsApp",
         credentials: "sealed",

@@ -42,7 +42,7 @@ pub struct ChannelDto {
 fn dto(c: maitre_store::Channel) -> ChannelDto {
     ChannelDto {
         id: c.id.to_string(),
-        platform: c.platform,
+        platform: c.platform.as_str().to_owned(),
         external_id: c.external_id,
         name: c.name,
         status: c.status,

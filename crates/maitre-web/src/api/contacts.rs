@@ -153,7 +153,7 @@ fn dto(c: Contact) -> ContactDto {
         created_at: c.created_at.to_rfc3339(),
         id: c.id,
         channel_id: c.channel_id,
-        platform: c.platform,
+        platform: c.platform.as_str().to_owned(),
         external_id: c.external_id,
         name: c.name,
         email: c.email,
@@ -207,7 +207,7 @@ async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiErro
         .map(|o| IdentityDto {
             id: o.id,
             channel_id: o.channel_id,
-            platform: o.platform,
+            platform: o.platform.as_str().to_owned(),
             external_id: o.external_id,
             name: o.name,
         })

@@ -153,7 +153,7 @@ pub struct Created {
 fn dto(c: ConversationView) -> ConversationDto {
     ConversationDto {
         channel_id: c.channel_id.to_string(),
-        platform: c.platform,
+        platform: c.platform.as_str().to_owned(),
         contact_id: c.contact_id,
         contact_name: c.contact_name,
         status: c.status,

@@ -51,7 +51,7 @@ async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<
                 ChannelAlert::Reconnect => "home-channel-reconnect",
             };
             let expiry = c.token_expires_at.map(super::format_time).unwrap_or_default();
-            Some(tr.tn(key, &[("name", &c.name), ("platform", &c.platform), ("expiry", &expiry)]))
+            Some(tr.tn(key, &[("name", &c.name), ("platform", c.platform.as_str()), ("expiry", &expiry)]))
         })
         .collect();
     let manage_channels = m.may(Action::ManageChannels);

@@ -68,7 +68,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
             expiry: c.token_expires_at.map(format_time).unwrap_or_default(),
             expiry_warning: c.token_expires_at.is_some_and(|t| t - now < TimeDelta::days(7)),
             id: c.id,
-            platform: c.platform,
+            platform: c.platform.as_str().to_owned(),
             name: c.name,
             external_id: c.external_id,
             status: c.status,

@@ -92,7 +92,7 @@ fn contact_row(c: Contact) -> ContactRow {
         id: c.id,
         name: c.name,
         email: c.email,
-        platform: c.platform,
+        platform: c.platform.as_str().to_owned(),
         external_id: c.external_id,
     }
 }
@@ -160,7 +160,7 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
                 c.phone_key(),
                 cell(&c.email),
                 cell(&c.tags.join(", ")),
-                c.platform.clone(),
+                c.platform.as_str().to_owned(),
                 cell(&c.external_id),
                 c.opted_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 c.created_at.to_rfc3339(),
@@ -276,7 +276,7 @@ async fn contact_view(
         .into_iter()
         .map(|v| ConversationView {
             id: v.id,
-            platform: v.platform,
+            platform: v.platform.as_str().to_owned(),
             channel: v.channel_name,
             status: v.status,
             mode: v.mode,

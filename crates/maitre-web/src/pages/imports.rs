@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use maitre_domain::contacts::import::{Target, check_mapping, read_csv};
-use maitre_domain::{AccountId, Action, ChannelId};
+use maitre_domain::{AccountId, Action, ChannelId, Platform};
 use maitre_store::{Channel, ContactImport};
 use serde::Serialize;
 
@@ -246,7 +246,7 @@ async fn mapping_view(
     let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
     let ctx = Ctx::member(env, state, m).await?;
     let mut targets = vec![Target::Ignore, Target::Name, Target::Phone, Target::Email, Target::Tags];
-    if channel.platform != "whatsapp" {
+    if channel.platform != Platform::WhatsApp {
         targets.push(Target::ExternalId);
     }
     targets.extend(fields.iter().map(|f| Target::Field(f.key.clone())));
@@ -267,7 +267,8 @@ async fn mapping_view(
             }
         })
         .collect();
-    let hint = if channel.platform == "whatsapp" { "import-identity-phone" } else { "import-identity-external" };
+    let hint =
+        if channel.platform == Platform::WhatsApp { "import-identity-phone" } else { "import-identity-external" };
     Ok(MappingPage {
         identity_hint: ctx.tr.t(hint),
         ctx,
@@ -330,7 +331,8 @@ async fn start(
         (0..width).map(|i| form.get(&format!("col.{i}")).map_or("", String::as_str).parse()).collect();
     let fields = m.tenant.contact_fields().await?;
     let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
-    let checked = mapping.and_then(|map| check_mapping(&map, &fields, channel.platform == "whatsapp").map(|_| map));
+    let checked =
+        mapping.and_then(|map| check_mapping(&map, &fields, channel.platform == Platform::WhatsApp).map(|_| map));
     match checked {
         Ok(mapping) => {
             let mapping: Vec<String> = mapping.iter().map(Target::to_string).collect();

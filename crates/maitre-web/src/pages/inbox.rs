@@ -301,7 +301,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
     let can_work = m.may(Action::WorkInbox);
     let items = m.tenant.thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
     m.tenant.mark_read(&conv.id, me).await?;
-    let window = window_rule(&tr, &conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
+    let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =
         vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];
     for member in m.tenant.members().await? {

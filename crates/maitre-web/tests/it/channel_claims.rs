@@ -36,7 +36,7 @@ async fn a_token_that_cannot_read_the_number_is_refused_and_nothing_is_saved() {
 
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     assert!(tenant.channels().await.unwrap().is_empty());
-    assert!(app.store.route("whatsapp", WA).await.is_err(), "the number routes nowhere");
+    assert!(app.store.route(maitre_domain::Platform::WhatsApp, WA).await.is_err(), "the number routes nowhere");
 }
 
 #[tokio::test]
@@ -52,7 +52,7 @@ async fn a_confirmed_claim_takes_the_number_from_an_unconfirmed_one_and_its_owne
     let page = format!("/a/{account}/channels");
     let res = c.submit(&page, &format!("{page}/whatsapp"), &whatsapp(OWNER_TOKEN)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let routed = app.store.route("whatsapp", WA).await.unwrap();
+    let routed = app.store.route(maitre_domain::Platform::WhatsApp, WA).await.unwrap();
     assert_eq!(routed.account_id.to_string(), account, "guests' messages now reach the number's owner");
     assert!(routed.verified);
 
@@ -84,7 +84,7 @@ async fn a_confirmed_claim_takes_the_number_from_an_unconfirmed_one_and_its_owne
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("connected to another business"), "{}", res.body);
-    assert_eq!(app.store.route("whatsapp", WA).await.unwrap().id, routed.id);
+    assert_eq!(app.store.route(maitre_domain::Platform::WhatsApp, WA).await.unwrap().id, routed.id);
 }
 
 #[tokio::test]

@@ -154,14 +154,20 @@ async fn facebook_login_connects_the_page_and_its_instagram_account_which_then_a
     let page = c.get(&format!("/a/{account}/channels")).await.body;
     assert!(page.contains("Connected: Test Bistro, test_bistro."), "{page}");
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let mut platforms: Vec<_> = tenant.channels().await.unwrap().into_iter().map(|c| c.platform).collect();
+    let mut platforms: Vec<_> = tenant.channels().await.unwrap().into_iter().map(|c| c.platform.as_str()).collect();
     platforms.sort();
     assert_eq!(platforms, ["instagram", "messenger"]);
     let subscribed = app.fakes.requests().iter().filter(|r| r.path.ends_with("/subscribed_apps")).count();
     assert_eq!(subscribed, 1, "the Page is subscribed to the app's webhooks");
 
     // The Instagram account (through the Page) answers a DM with the Page token.
-    let ig = tenant.channels().await.unwrap().into_iter().find(|c| c.platform == "instagram").unwrap();
+    let ig = tenant
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.platform == maitre_domain::Platform::Instagram)
+        .unwrap();
     tenant.set_auto_reply(ig.id, "Ciao!").await.unwrap();
     assert_eq!(app.post_meta(&crate::helpers::fixture("instagram/text_message.json")).await.0, StatusCode::OK);
     app.drain().await;

@@ -215,7 +215,7 @@ impl TestApp {
     ) -> maitre_store::Channel {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
         let grant = maitre_app::Grant {
-            platform: maitre_app::connect::platform(platform).unwrap(),
+            platform: platform.parse().unwrap(),
             external_id,
             name: external_id,
             access_token: token,

@@ -373,7 +373,7 @@ async fn contacts_get_their_names_from_the_webhook_or_the_profile_api() {
     s.app.post_meta(&fixture("whatsapp/text_message.json")).await;
     s.app.drain().await;
     let tenant = s.tenant().await;
-    let ig = s.app.store.route("instagram", IG).await.unwrap();
+    let ig = s.app.store.route(maitre_domain::Platform::Instagram, IG).await.unwrap();
     assert_eq!(tenant.contact_name(ig.id, "9000000000000001").await.unwrap(), "Giulia Rossi");
     assert_eq!(tenant.contact_name(wa.id, "15550002222").await.unwrap(), "Test Guest Alex");
     let profile_calls = s.app.fakes.requests().iter().filter(|r| r.path.ends_with("/9000000000000001")).count();
@@ -387,7 +387,7 @@ async fn contacts_get_their_names_from_the_webhook_or_the_profile_api() {
 #[tokio::test]
 async fn an_echo_that_overtakes_our_own_send_does_not_duplicate_the_message_or_the_send() {
     let s = setup().await;
-    let ig = s.app.store.route("instagram", IG).await.unwrap();
+    let ig = s.app.store.route(maitre_domain::Platform::Instagram, IG).await.unwrap();
     s.tenant().await.set_auto_reply(ig.id, "Ciao!").await.unwrap();
     s.app.post_meta(&fixture("instagram/text_message.json")).await;
     // The platform's echo of the reply maitre is about to send (the fake numbers its first send m_FAKE_1).

@@ -1,0 +1,101 @@
+//! The fixed sets of values that cross crates and are stored as words: platforms, conversation and message states,
+//! channel states. Each is an enum with `as_str` (its stored and wire spelling), `FromStr`, `TryFrom<String>` (for
+//! reading rows) and serde as the same word, declared once by `words!` so the spellings cannot drift apart.
+
+/// A word that names no value of `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {word:?}")]
+pub struct UnknownWord {
+    pub kind: &'static str,
+    pub word: String,
+}
+
+/// Declares an enum whose values are written as fixed words. A macro because a dozen enums need the same five
+/// impls and no crate derives exactly these (serde, `FromStr` and an error naming the kind) from one spelling list.
+macro_rules! words {
+    ($(#[$meta:meta])* pub enum $name:ident ($kind:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::kinds::UnknownWord;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::kinds::UnknownWord { kind: $kind, word: s.chars().take(40).collect() }),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::kinds::UnknownWord;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use words;
+
+words! {
+    /// A messaging platform maitre receives from and sends to.
+    pub enum Platform("platform") {
+        Instagram = "instagram",
+        Messenger = "messenger",
+        WhatsApp = "whatsapp",
+        Telegram = "telegram",
+    }
+}
+
+/// The platform's own spelling, for messages shown to people.
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Platform::Instagram => "Instagram",
+            Platform::Messenger => "Messenger",
+            Platform::WhatsApp => "WhatsApp",
+            Platform::Telegram => "Telegram",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_round_trip_through_their_words() {
+        for p in Platform::ALL {
+            assert_eq!(p.as_str().parse::<Platform>(), Ok(*p));
+            assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{}\"", p.as_str()));
+            assert_eq!(serde_json::from_str::<Platform>(&format!("\"{}\"", p.as_str())).unwrap(), *p);
+        }
+        assert_eq!(Platform::WhatsApp.to_string(), "WhatsApp");
+        let e = "WhatsApp".parse::<Platform>().unwrap_err();
+        assert_eq!(e.to_string(), "unknown platform \"WhatsApp\"");
+        assert!(serde_json::from_str::<Platform>("\"fax\"").is_err());
+        assert_eq!(Platform::try_from("telegram".to_owned()), Ok(Platform::Telegram));
+    }
+}
