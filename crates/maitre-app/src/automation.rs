@@ -10,13 +10,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
-use maitre_domain::AccountId;
 use maitre_domain::Locale;
 use maitre_domain::booking::Availability;
 use maitre_domain::flow::{
     self, Action, AlwaysAvailable, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome,
     ReservationOutcome, RunState,
 };
+use maitre_domain::{AccountId, ConversationMode};
 use maitre_jobs::JobError;
 use maitre_store::{
     AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
@@ -168,7 +168,7 @@ enum First {
 }
 
 fn first_input(wake: &Wake, input: &StepInput, pause: i64, now: DateTime<Utc>) -> Result<First, JobError> {
-    let listening = input.mode == "bot" && !input.opted_out;
+    let listening = input.mode == ConversationMode::Bot && !input.opted_out;
     Ok(match wake {
         Wake::Messages => {
             let Some(last) = input.pending.last() else { return Ok(First::Nothing) };

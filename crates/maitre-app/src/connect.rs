@@ -3,7 +3,7 @@ use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{
     Channel as Target, InstagramLogin, OAuthApp, OutboundMessage, TokenStatus, check_limits,
 };
-use maitre_domain::ChannelId;
+use maitre_domain::{ChannelId, ChannelStatus};
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
 use crate::{App, Credentials};
@@ -222,13 +222,13 @@ impl App {
         };
         let health = self.sender.verify(&target(&grant)).await;
         let status = match health.status {
-            TokenStatus::Connected => "connected",
-            TokenStatus::NeedsAttention => "needs_attention",
+            TokenStatus::Connected => ChannelStatus::Connected,
+            TokenStatus::NeedsAttention => ChannelStatus::NeedsAttention,
             // A send already found the token dead and paused the channel's sends: keep them paused.
-            TokenStatus::Invalid if channel.status == "needs_reconnect" => "needs_reconnect",
-            TokenStatus::Invalid => "invalid",
+            TokenStatus::Invalid if channel.status == ChannelStatus::NeedsReconnect => ChannelStatus::NeedsReconnect,
+            TokenStatus::Invalid => ChannelStatus::Invalid,
             // The check itself failed: keep the status, say why.
-            TokenStatus::Unknown => channel.status.as_str(),
+            TokenStatus::Unknown => channel.status,
         };
         tenant.set_channel_status(id, status, &health.reason, health.expires_at).await?;
         if health.status == TokenStatus::Connected && !channel.verified {

@@ -11,6 +11,7 @@ use maitre_channels::errors::SendErrorClass;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
 use maitre_channels::policy;
+use maitre_domain::{ChannelStatus, MessageStatus};
 use maitre_jobs::JobError;
 use maitre_store::{Job, Rate, TenantStore};
 
@@ -27,13 +28,13 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
-    if out.status != "queued" {
+    if out.status != MessageStatus::Queued {
         return Ok(()); // Already sent (or failed for good) by an earlier run.
     }
     // The cached configuration: a change of the channel (reconnected, paused) on this node is seen at once.
     let config = tenant.automation_config(out.channel_id).await.map_err(retry)?;
     let channel = &config.channel;
-    if channel.status == "needs_reconnect" {
+    if channel.status == ChannelStatus::NeedsReconnect {
         return Err(JobError::Retry {
             reason: "channel needs to be reconnected; sends are paused".into(),
             after: Some(PAUSED_RETRY),
@@ -72,7 +73,10 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 SendErrorClass::Retryable { retry_after, .. } => Err(JobError::Retry { reason, after: retry_after }),
                 SendErrorClass::TokenInvalid { .. } => {
                     let reason = format!("token rejected by {platform}: {reason}");
-                    tenant.set_channel_status(channel.id, "needs_reconnect", &reason, None).await.map_err(retry)?;
+                    tenant
+                        .set_channel_status(channel.id, ChannelStatus::NeedsReconnect, &reason, None)
+                        .await
+                        .map_err(retry)?;
                     // The check tells the team (once) and finds out whether the token is gone for good.
                     crate::upkeep::check_after_token_error(&gw.store, tenant.account_id(), channel.id)
                         .await

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use maitre_channels::outbound::InstagramLogin;
-use maitre_domain::{AccountId, ChannelId, Platform};
+use maitre_domain::{AccountId, ChannelId, ChannelStatus, Platform};
 use maitre_jobs::JobError;
 use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
@@ -122,13 +122,13 @@ impl App {
         let renewal = self.renew_if_due(tenant, &channel).await?;
         let mut checked = self.verify(tenant, id).await?;
         if let Err(why) = renewal
-            && checked.status == "connected"
+            && checked.status == ChannelStatus::Connected
         {
             let reason = format!("{}; renewing the token failed: {why}", checked.status_reason);
-            tenant.set_channel_status(id, &checked.status, &reason, None).await?;
+            tenant.set_channel_status(id, checked.status, &reason, None).await?;
             checked = tenant.channel(id).await?;
         }
-        let alert = ChannelAlert::of(&checked.status, checked.token_expires_at, self.store.clock().now());
+        let alert = ChannelAlert::of(checked.status, checked.token_expires_at, self.store.clock().now());
         tenant.set_channel_alert(id, alert).await?;
         Ok(tenant.channel(id).await?)
     }

@@ -36,6 +36,12 @@ macro_rules! words {
             }
         }
 
+        impl From<$name> for &'static str {
+            fn from(v: $name) -> &'static str {
+                v.as_str()
+            }
+        }
+
         impl TryFrom<String> for $name {
             type Error = $crate::kinds::UnknownWord;
             fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -81,6 +87,68 @@ impl std::fmt::Display for Platform {
     }
 }
 
+words! {
+    /// Who answers a conversation: automation (flows, the automatic reply) or a person.
+    pub enum ConversationMode("conversation mode") {
+        Bot = "bot",
+        Human = "human",
+    }
+}
+
+words! {
+    /// Where a conversation stands in the inbox.
+    pub enum ConversationStatus("conversation status") {
+        Open = "open",
+        Pending = "pending",
+        Closed = "closed",
+    }
+}
+
+words! {
+    /// Which way a message went: from the guest (`In`) or to them (`Out`).
+    pub enum Direction("direction") {
+        In = "in",
+        Out = "out",
+    }
+}
+
+words! {
+    /// A message's delivery: received from the guest, or queued, sent, delivered, read or failed on its way out.
+    pub enum MessageStatus("message status") {
+        Received = "received",
+        Queued = "queued",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
+    }
+}
+
+words! {
+    /// What the last token check of a channel found.
+    pub enum ChannelStatus("channel status") {
+        Connected = "connected",
+        /// Expired, revoked or wrong; a send may still be tried.
+        Invalid = "invalid",
+        /// Works, but something needs a person.
+        NeedsAttention = "needs_attention",
+        /// Another login is needed: sends stop until then.
+        NeedsReconnect = "needs_reconnect",
+    }
+}
+
+/// Lists, pages and logs show these as their stored words.
+macro_rules! display_as_word {
+    ($($name:ident),+) => {$(
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+display_as_word!(ConversationMode, ConversationStatus, Direction, MessageStatus, ChannelStatus);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +165,32 @@ mod tests {
         assert_eq!(e.to_string(), "unknown platform \"WhatsApp\"");
         assert!(serde_json::from_str::<Platform>("\"fax\"").is_err());
         assert_eq!(Platform::try_from("telegram".to_owned()), Ok(Platform::Telegram));
+    }
+
+    /// Every value of every word enum reads back from its word, and no two values of one enum share a word.
+    #[test]
+    fn every_word_round_trips() {
+        fn check<T>(all: &[T])
+        where
+            T: Copy + PartialEq + std::fmt::Debug + std::str::FromStr<Err = UnknownWord> + serde::Serialize,
+            T: for<'de> serde::Deserialize<'de> + Into<&'static str>,
+        {
+            let words: std::collections::HashSet<&str> = all.iter().map(|v| (*v).into()).collect();
+            assert_eq!(words.len(), all.len());
+            for v in all {
+                let word: &str = (*v).into();
+                assert_eq!(word.parse::<T>().unwrap(), *v);
+                assert_eq!(serde_json::from_str::<T>(&serde_json::to_string(v).unwrap()).unwrap(), *v);
+            }
+            assert!("".parse::<T>().is_err() && "Open ".parse::<T>().is_err());
+        }
+        check(Platform::ALL);
+        check(ConversationMode::ALL);
+        check(ConversationStatus::ALL);
+        check(Direction::ALL);
+        check(MessageStatus::ALL);
+        check(ChannelStatus::ALL);
+        assert_eq!(ChannelStatus::NeedsReconnect.to_string(), "needs_reconnect");
+        assert_eq!("sideways".parse::<Direction>().unwrap_err().to_string(), "unknown direction \"sideways\"");
     }
 }

@@ -15,5 +15,5 @@ pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
 pub use ids::{AccountId, ApiTokenId, ChannelId, Id, UserId};
 pub use jobs::JobKind;
-pub use kinds::{Platform, UnknownWord};
+pub use kinds::{ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UnknownWord};
 pub use permissions::{Action, Role, allowed};

@@ -1,7 +1,7 @@
 //! Keeping channels' tokens alive: the jobs that check them, renewed tokens, and telling the team once when a
 //! channel needs them (and again when it gets worse).
 use chrono::{DateTime, TimeDelta, Utc};
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, ChannelStatus};
 
 use crate::channels::RELEASED;
 use crate::clock::to_ms;
@@ -24,9 +24,9 @@ pub enum ChannelAlert {
 
 impl ChannelAlert {
     /// The verdict on a channel's recorded state at `now`.
-    pub fn of(status: &str, token_expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+    pub fn of(status: ChannelStatus, token_expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
         match token_expires_at {
-            _ if matches!(status, "invalid" | "needs_reconnect") => Self::Reconnect,
+            _ if matches!(status, ChannelStatus::Invalid | ChannelStatus::NeedsReconnect) => Self::Reconnect,
             Some(at) if at <= now => Self::Reconnect,
             Some(at) if at - now < EXPIRY_WARNING => Self::Expiring,
             _ => Self::Fine,
@@ -122,12 +122,12 @@ mod tests {
     fn verdicts_by_status_and_expiry() {
         let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
         let days = |d| Some(now + TimeDelta::days(d));
-        assert_eq!(ChannelAlert::of("connected", None, now), ChannelAlert::Fine);
-        assert_eq!(ChannelAlert::of("connected", days(8), now), ChannelAlert::Fine);
-        assert_eq!(ChannelAlert::of("connected", days(6), now), ChannelAlert::Expiring);
-        assert_eq!(ChannelAlert::of("needs_attention", days(0), now), ChannelAlert::Reconnect);
-        assert_eq!(ChannelAlert::of("invalid", days(30), now), ChannelAlert::Reconnect);
-        assert_eq!(ChannelAlert::of("needs_reconnect", None, now), ChannelAlert::Reconnect);
+        assert_eq!(ChannelAlert::of(ChannelStatus::Connected, None, now), ChannelAlert::Fine);
+        assert_eq!(ChannelAlert::of(ChannelStatus::Connected, days(8), now), ChannelAlert::Fine);
+        assert_eq!(ChannelAlert::of(ChannelStatus::Connected, days(6), now), ChannelAlert::Expiring);
+        assert_eq!(ChannelAlert::of(ChannelStatus::NeedsAttention, days(0), now), ChannelAlert::Reconnect);
+        assert_eq!(ChannelAlert::of(ChannelStatus::Invalid, days(30), now), ChannelAlert::Reconnect);
+        assert_eq!(ChannelAlert::of(ChannelStatus::NeedsReconnect, None, now), ChannelAlert::Reconnect);
         for a in [ChannelAlert::Fine, ChannelAlert::Expiring, ChannelAlert::Reconnect] {
             assert_eq!(ChannelAlert::from_level(a.level()), a);
         }

@@ -1,6 +1,6 @@
 //! Connected channels. Credentials arrive here already encrypted; the store never sees plain tokens.
 use chrono::{DateTime, Utc};
-use maitre_domain::{AccountId, ChannelId, Platform};
+use maitre_domain::{AccountId, ChannelId, ChannelStatus, Platform};
 use sqlx::FromRow;
 
 use crate::channel_alerts::ChannelAlert;
@@ -20,8 +20,7 @@ pub struct Channel {
     /// AEAD ciphertext of the channel's tokens.
     pub credentials: String,
     pub webhook_secret_hash: String,
-    /// connected, invalid, needs_attention or needs_reconnect.
-    pub status: String,
+    pub status: ChannelStatus,
     pub status_reason: String,
     pub checked_at: Option<DateTime<Utc>>,
     pub token_expires_at: Option<DateTime<Utc>>,
@@ -85,7 +84,7 @@ impl TryFrom<ChannelRow> for Channel {
             name: r.name,
             credentials: r.credentials,
             webhook_secret_hash: r.webhook_secret_hash,
-            status: r.status,
+            status: r.status.parse().map_err(StoreError::corrupt)?,
             status_reason: r.status_reason,
             checked_at: r.checked_at.map(from_ms),
             token_expires_at: r.token_expires_at.map(from_ms),
@@ -192,14 +191,14 @@ impl TenantStore {
     pub async fn set_channel_status(
         &self,
         id: ChannelId,
-        status: &str,
+        status: ChannelStatus,
         reason: &str,
         token_expires_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
         self.update_channel(
             "status = $3, status_reason = $4, checked_at = $5, token_expires_at = COALESCE($6, token_expires_at)",
             id,
-            |q| q.bind(status).bind(reason).bind(self.store().now_ms()).bind(token_expires_at.map(to_ms)),
+            |q| q.bind(status.as_str()).bind(reason).bind(self.store().now_ms()).bind(token_expires_at.map(to_ms)),
         )
         .await
     }

@@ -42,15 +42,13 @@ pub enum LiveEvent {
         conversation_id: String,
         assignee: Option<UserId>,
     },
-    /// `bot` or `human`.
     ConversationMode {
         conversation_id: String,
-        mode: String,
+        mode: maitre_domain::ConversationMode,
     },
-    /// `open`, `pending` or `closed`.
     ConversationStatus {
         conversation_id: String,
-        status: String,
+        status: maitre_domain::ConversationStatus,
     },
     ConversationTags {
         conversation_id: String,

@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::JobKind;
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, ConversationMode};
 use sqlx::Row;
 
 use crate::batch::Batch;
 use crate::clock::from_ms;
 use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply};
+use crate::decode::word;
 use crate::flows::record_consent;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
@@ -23,8 +24,7 @@ pub struct StepInput {
     pub conversation_id: String,
     pub channel_id: ChannelId,
     pub contact_id: String,
-    /// `bot` or `human`.
-    pub mode: String,
+    pub mode: ConversationMode,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub contact_name: String,
     pub opted_out: bool,
@@ -142,7 +142,7 @@ impl TenantStore {
             tags: done[3].rows.iter().map(|r| r.try_get("tag")).collect::<Result<_, _>>()?,
             upcoming: done[4].rows.iter().map(crate::reservations::from_row).collect::<Result<_>>()?,
             contact_id: c.try_get("contact_id")?,
-            mode: c.try_get("mode")?,
+            mode: word(&c, "mode")?,
             last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             contact_name: c.try_get("name")?,
             opted_out: c.try_get::<Option<i64>, _>("opted_out_at")?.is_some(),
@@ -181,8 +181,10 @@ impl TenantStore {
             self.publish(LiveEvent::MessageAdded { conversation_id: at.conversation_id.to_owned(), message_id }).await;
         }
         if fx.handoff {
-            let mode =
-                LiveEvent::ConversationMode { conversation_id: at.conversation_id.to_owned(), mode: "human".into() };
+            let mode = LiveEvent::ConversationMode {
+                conversation_id: at.conversation_id.to_owned(),
+                mode: ConversationMode::Human,
+            };
             self.publish(mode).await;
         }
         notified.publish(self).await;

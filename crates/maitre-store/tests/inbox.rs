@@ -295,7 +295,7 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     w.tenant.take_over(&anna, Some(w.owner)).await.unwrap();
 
     assert!(matches!(w.tenant.hand_back(&anna, Some(w.owner), Some("nope")).await, Err(StoreError::NotFound)));
-    assert_eq!(w.tenant.conversation(&anna, w.owner).await.unwrap().mode, "human", "nothing changed");
+    assert_eq!(w.tenant.conversation(&anna, w.owner).await.unwrap().mode.as_str(), "human", "nothing changed");
     let (other, _) = account(&w.store, "Other", "other@example.com").await;
     let other = w.store.tenant_for_operator(other).await.unwrap();
     assert!(matches!(other.hand_back(&anna, None, Some(&flow)).await, Err(StoreError::NotFound)));
@@ -361,7 +361,10 @@ async fn live_events_follow_commits_and_a_failed_message_can_be_retried() {
     assert_eq!(e.account, Some(w.tenant.account_id()));
     assert!(matches!(&e.event, LiveEvent::MessageAdded { conversation_id, .. } if *conversation_id == anna));
     w.tenant.take_over(&anna, Some(w.agent)).await.unwrap();
-    assert_eq!(next().await.event, LiveEvent::ConversationMode { conversation_id: anna.clone(), mode: "human".into() });
+    assert_eq!(
+        next().await.event,
+        LiveEvent::ConversationMode { conversation_id: anna.clone(), mode: maitre_domain::ConversationMode::Human }
+    );
     assert_eq!(
         next().await.event,
         LiveEvent::ConversationAssigned { conversation_id: anna.clone(), assignee: Some(w.agent) }
@@ -374,7 +377,7 @@ async fn live_events_follow_commits_and_a_failed_message_can_be_retried() {
     assert_eq!(next().await.event, failed);
     w.tenant.retry_message(&reply).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageStatus { status, .. } if status == "queued"));
-    assert_eq!(w.tenant.outgoing(&reply).await.unwrap().status, "queued");
+    assert_eq!(w.tenant.outgoing(&reply).await.unwrap().status.as_str(), "queued");
     assert!(matches!(w.tenant.retry_message(&reply).await, Err(StoreError::NotFound)), "only failed ones");
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use fields::apply_extras;
 use maitre_domain::contacts::Tag;
-use maitre_domain::{ApiTokenId, ChannelId, Platform, UserId};
+use maitre_domain::{ApiTokenId, ChannelId, ConversationMode, ConversationStatus, Platform, UserId};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::{from_ms, to_ms};
@@ -121,8 +121,8 @@ pub struct ContactConversation {
     pub id: String,
     pub platform: Platform,
     pub channel_name: String,
-    pub status: String,
-    pub mode: String,
+    pub status: ConversationStatus,
+    pub mode: ConversationMode,
     pub last_message_at: DateTime<Utc>,
     pub messages: i64,
 }
@@ -405,8 +405,8 @@ impl TenantStore {
                     id: r.try_get("id")?,
                     platform: word(r, "platform")?,
                     channel_name: r.try_get("channel_name")?,
-                    status: r.try_get("status")?,
-                    mode: r.try_get("mode")?,
+                    status: word(r, "status")?,
+                    mode: word(r, "mode")?,
                     last_message_at: from_ms(r.try_get("last_message_at")?),
                     messages: r.try_get("n")?,
                 })

@@ -1,13 +1,14 @@
 //! Replies on their way out: queued with their send job, then marked sent (with the platform's id), failed, or
 //! moved on by the platform's delivery statuses, which only ever advance.
 use chrono::{DateTime, Utc};
-use maitre_domain::ChannelId;
 use maitre_domain::jobs::JobKind;
+use maitre_domain::{ChannelId, MessageStatus};
 use sqlx::Row;
 
 use super::add_mark_processed;
 use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
+use crate::decode::word;
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
@@ -20,7 +21,7 @@ pub struct Outgoing {
     pub recipient: String,
     pub body: String,
     pub payload: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub last_inbound_at: Option<DateTime<Utc>>,
     /// The member who wrote it by hand; `None` for automation. Decides which messaging-window rules apply.
     pub sent_by: Option<String>,
@@ -62,7 +63,7 @@ impl TenantStore {
             recipient: r.try_get("recipient")?,
             body: r.try_get("body")?,
             payload: r.try_get("payload")?,
-            status: r.try_get("status")?,
+            status: word(&r, "status")?,
             last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             sent_by: r.try_get("sent_by")?,
         })

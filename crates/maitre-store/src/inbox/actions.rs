@@ -1,9 +1,9 @@
 //! Staff actions on a conversation: assignment, takeover and hand-back, close and reopen, notes, tags, read
 //! markers and replies written by a member. Each is recorded in the activity trail with who and when, and published
 //! live.
-use maitre_domain::UserId;
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::JobKind;
+use maitre_domain::{ConversationMode, ConversationStatus, UserId};
 use sqlx::AssertSqlSafe;
 
 use super::text;
@@ -59,7 +59,7 @@ impl TenantStore {
                 .await?;
         tx.commit().await?;
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: "human".into() }).await;
+        self.publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: ConversationMode::Human }).await;
         let assignee = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
         self.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
         Ok(())
@@ -112,19 +112,20 @@ impl TenantStore {
             self.store().jobs_queued();
         }
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: "bot".into() }).await;
+        self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: ConversationMode::Bot }).await;
         Ok(())
     }
 
     /// Closes (`closed: true`) or reopens a conversation. A new message from the guest reopens it too.
     pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
-        let (status, kind) = if closed { ("closed", "closed") } else { ("open", "reopened") };
+        let (status, kind) =
+            if closed { (ConversationStatus::Closed, "closed") } else { (ConversationStatus::Open, "reopened") };
         let mut tx = self.store().writes.begin().await?;
-        self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.to_owned())).await?;
+        self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.as_str().to_owned())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
         tx.commit().await?;
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationStatus { conversation_id: id, status: status.into() }).await;
+        self.publish(LiveEvent::ConversationStatus { conversation_id: id, status }).await;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ mod actions;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use maitre_domain::{ChannelId, Platform, UserId};
+use maitre_domain::{ChannelId, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -77,8 +77,8 @@ pub struct ConversationView {
     pub contact_id: String,
     pub contact_name: String,
     pub contact_external_id: String,
-    pub status: String,
-    pub mode: String,
+    pub status: ConversationStatus,
+    pub mode: ConversationMode,
     pub assignee: Option<UserId>,
     pub assignee_name: Option<String>,
     pub last_inbound_at: Option<DateTime<Utc>>,
@@ -94,13 +94,12 @@ pub struct ConversationView {
 #[derive(Debug, Clone)]
 pub struct ThreadMessage {
     pub id: String,
-    /// `in` or `out`.
-    pub direction: String,
+    pub direction: Direction,
     pub kind: String,
     pub body: String,
     /// Attachments and references of a guest's message (empty for messages maitre sent).
     pub extras: InboundPayload,
-    pub status: String,
+    pub status: MessageStatus,
     pub error: String,
     /// The member who wrote it by hand (None: the guest, or automation).
     pub sent_by: Option<String>,
@@ -327,10 +326,10 @@ impl TenantStore {
         .await?;
         let mut items = Vec::with_capacity(messages.len() + notes.len() + activity.len());
         for r in messages.iter().rev() {
-            let direction: String = r.try_get("direction")?;
-            let extras = match direction.as_str() {
-                "in" => InboundPayload::decode(r.try_get("payload")?),
-                _ => InboundPayload::default(),
+            let direction: Direction = word(r, "direction")?;
+            let extras = match direction {
+                Direction::In => InboundPayload::decode(r.try_get("payload")?),
+                Direction::Out => InboundPayload::default(),
             };
             items.push(ThreadItem::Message(ThreadMessage {
                 id: r.try_get("id")?,
@@ -338,7 +337,7 @@ impl TenantStore {
                 kind: r.try_get("kind")?,
                 body: r.try_get("body")?,
                 extras,
-                status: r.try_get("status")?,
+                status: word(r, "status")?,
                 error: r.try_get("error")?,
                 sent_by: r.try_get("sent_by")?,
                 at: from_ms(r.try_get("created_at")?),
@@ -402,8 +401,8 @@ fn view(r: &AnyRow) -> Result<ConversationView> {
         contact_id: r.try_get("contact_id")?,
         contact_name: r.try_get("contact_name")?,
         contact_external_id: r.try_get("contact_external_id")?,
-        status: r.try_get("status")?,
-        mode: r.try_get("mode")?,
+        status: word(r, "status")?,
+        mode: word(r, "mode")?,
         assignee: assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?,
         assignee_name: r.try_get("assignee_name")?,
         last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),

@@ -45,7 +45,7 @@ fn dto(c: maitre_store::Channel) -> ChannelDto {
         platform: c.platform.as_str().to_owned(),
         external_id: c.external_id,
         name: c.name,
-        status: c.status,
+        status: c.status.to_string(),
         status_reason: c.status_reason,
         checked_at: c.checked_at.map(|t| t.to_rfc3339()),
         token_expires_at: c.token_expires_at.map(|t| t.to_rfc3339()),

@@ -63,7 +63,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
         .await?
         .into_iter()
         .map(|c| ChannelView {
-            status_label: tr.t(&format!("channel-status-{}", c.status.replace('_', "-"))),
+            status_label: tr.t(&format!("channel-status-{}", c.status.as_str().replace('_', "-"))),
             checked: c.checked_at.map(format_time).unwrap_or_else(|| "—".into()),
             expiry: c.token_expires_at.map(format_time).unwrap_or_default(),
             expiry_warning: c.token_expires_at.is_some_and(|t| t - now < TimeDelta::days(7)),
@@ -71,7 +71,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
             platform: c.platform.as_str().to_owned(),
             name: c.name,
             external_id: c.external_id,
-            status: c.status,
+            status: c.status.to_string(),
             reason: c.status_reason,
             auto_reply: c.auto_reply,
         })

@@ -278,8 +278,8 @@ async fn contact_view(
             id: v.id,
             platform: v.platform.as_str().to_owned(),
             channel: v.channel_name,
-            status: v.status,
-            mode: v.mode,
+            status: v.status.to_string(),
+            mode: v.mode.to_string(),
             last: format_time(v.last_message_at),
             messages: v.messages,
         })

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_domain::{Action, ChannelId};
+use maitre_domain::{Action, ChannelId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
@@ -129,15 +129,15 @@ fn row_view(tr: &Tr, base: &str, c: ConversationView) -> Result<RowView, AppErro
     Ok(RowView {
         href: format!("{base}/{}", segment(&c.id)?),
         contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
-        channel: format!("{} · {}", c.channel_name, c.platform),
+        channel: format!("{} · {}", c.channel_name, c.platform.as_str()),
         preview: preview.chars().take(120).collect(),
         time: format_time(c.last_message_at),
         unread: c.unread,
         mode: tr.t(&format!("inbox-mode-{}", c.mode)),
-        human: c.mode == "human",
+        human: c.mode == ConversationMode::Human,
         assignee: c.assignee_name.unwrap_or_default(),
         tags: c.tags,
-        closed: c.status == "closed",
+        closed: c.status == ConversationStatus::Closed,
         id: c.id,
     })
 }
@@ -308,7 +308,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
         let selected = conv.assignee == Some(member.user_id);
         members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
     }
-    let flows = if can_work && conv.mode == "human" {
+    let flows = if can_work && conv.mode == ConversationMode::Human {
         let startable = maitre_app::inbox::startable_flows(&m.tenant, conv.channel_id).await?;
         startable.into_iter().map(|f| Opt { value: f.id, label: f.name, selected: false }).collect()
     } else {
@@ -324,9 +324,9 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
             } else {
                 conv.contact_name.clone()
             },
-            channel: format!("{} · {}", conv.channel_name, conv.platform),
-            human: conv.mode == "human",
-            closed: conv.status == "closed",
+            channel: format!("{} · {}", conv.channel_name, conv.platform.as_str()),
+            human: conv.mode == ConversationMode::Human,
+            closed: conv.status == ConversationStatus::Closed,
             mode: tr.t(&format!("inbox-mode-{}", conv.mode)),
             assignee: conv.assignee_name.clone().unwrap_or_default(),
             tags: conv.tags.clone(),

@@ -1,6 +1,7 @@
 //! How one thread item looks: messages by kind (text, a button chosen, media as previews or links, story replies
 //! and comments with what they refer to), notes and trail lines. Media URLs come from the guests' platforms: only
 //! http(s) ones are shown, and never as anything but a link or an image.
+use maitre_domain::{Direction, MessageStatus};
 use maitre_store::{ThreadItem, ThreadMessage};
 
 use super::format_time;
@@ -79,7 +80,7 @@ fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
     if body.is_empty() && button {
         body = m.extras.value;
     }
-    let out = m.direction == "out";
+    let out = m.direction == Direction::Out;
     let author = match (&m.sent_by, out) {
         (Some(name), _) => name.clone(),
         (None, true) => tr.t("msg-by-bot"),
@@ -93,8 +94,8 @@ fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
         reference,
         meta: [author, format_time(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
         status_label: if out { tr.t(&format!("msg-status-{}", m.status)) } else { String::new() },
-        retry: out && m.status == "failed" && can_work,
-        status: m.status,
+        retry: out && m.status == MessageStatus::Failed && can_work,
+        status: m.status.to_string(),
         error: m.error,
         id: m.id,
     }

@@ -188,7 +188,7 @@ async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet()
     let replies = s.replies();
     assert!(replies.last().unwrap().contains("Team"), "a group too large for the rules goes to a person: {replies:?}");
     let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
-    assert_eq!(s.tenant.step_input(&conversation).await.unwrap().mode, "human");
+    assert_eq!(s.tenant.step_input(&conversation).await.unwrap().mode.as_str(), "human");
     s.dm("Hallo?").await;
     s.app.drain().await;
     assert_eq!(s.replies().len(), replies.len(), "the bot stays quiet while a person handles it");

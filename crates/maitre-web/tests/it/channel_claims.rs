@@ -59,7 +59,7 @@ async fn a_confirmed_claim_takes_the_number_from_an_unconfirmed_one_and_its_owne
     // The former holder keeps its history, needs reconnecting and hears of it on its page, bell and by mail.
     let former = app.store.tenant_for_operator(squatter_account.parse().unwrap()).await.unwrap();
     let ch = former.channel(held.id).await.unwrap();
-    assert_eq!(ch.status, "needs_reconnect");
+    assert_eq!(ch.status.as_str(), "needs_reconnect");
     assert!(ch.released() && !ch.verified);
     let listed = squatter.get(&format!("/a/{squatter_account}/channels")).await.body;
     assert!(listed.contains("Another business connected this account"), "{listed}");

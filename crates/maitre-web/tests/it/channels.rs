@@ -85,11 +85,11 @@ async fn whatsapp_connects_once_and_health_checks_record_their_outcome() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let listed = c.get(&page).await.body;
     assert!(listed.contains("Token invalid"), "{listed}");
-    assert_eq!(tenant.channel(ch.id).await.unwrap().status, "invalid");
+    assert_eq!(tenant.channel(ch.id).await.unwrap().status.as_str(), "invalid");
 
     // A token that expires within a week is flagged.
     let soon = app.clock.now() + chrono::TimeDelta::days(3);
-    tenant.set_channel_status(ch.id, "connected", "", Some(soon)).await.unwrap();
+    tenant.set_channel_status(ch.id, maitre_domain::ChannelStatus::Connected, "", Some(soon)).await.unwrap();
     assert!(c.get(&page).await.body.contains("reconnect soon"));
 
     let res = c.submit(&page, &format!("{page}/{}/auto-reply", ch.id), &[("text", &"x".repeat(5000))]).await;

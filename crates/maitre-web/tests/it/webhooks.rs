@@ -253,7 +253,7 @@ async fn a_rejected_token_pauses_sends_until_the_channel_is_reconnected() {
     assert!(s.app.fakes.sent_messages().is_empty());
     let tenant = s.tenant().await;
     let now = tenant.channel(ch.id).await.unwrap();
-    assert_eq!(now.status, "needs_reconnect");
+    assert_eq!(now.status.as_str(), "needs_reconnect");
     assert!(now.status_reason.contains("token"), "{}", now.status_reason);
     assert!(!now.status_reason.contains("WA-TOKEN-FAKE"), "no secrets in reasons");
     // Reconnect with a fresh token: the paused reply goes out.
@@ -266,7 +266,7 @@ async fn a_rejected_token_pauses_sends_until_the_channel_is_reconnected() {
     tenant.replace_channel_credentials(ch.id, &sealed).await.unwrap();
     s.app.drain().await;
     assert_eq!(s.app.fakes.sent_messages().len(), 1);
-    assert_eq!(tenant.channel(ch.id).await.unwrap().status, "connected");
+    assert_eq!(tenant.channel(ch.id).await.unwrap().status.as_str(), "connected");
 }
 
 #[tokio::test]
