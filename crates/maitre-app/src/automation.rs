@@ -16,40 +16,25 @@ use maitre_domain::flow::{
     self, Action, AlwaysAvailable, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome,
     ReservationOutcome, RunState,
 };
+use maitre_domain::jobs::{FlowStartJob, FlowStepJob, FlowTimerJob};
 use maitre_domain::{AccountId, ConversationMode};
 use maitre_jobs::JobError;
 use maitre_store::{
     AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
 };
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{App, retry};
+use crate::{App, payload, retry};
 
 /// How many engine rounds one step may take (an action's result is fed back as a new round).
 const MAX_ROUNDS: usize = 8;
 
-#[derive(Deserialize)]
-struct StepPayload {
-    conversation: String,
-    /// The inbound event whose message queued this step.
-    event: String,
-}
-
-/// A member handed the conversation back and asked for `flow` to start over.
-#[derive(Deserialize)]
-struct StartPayload {
-    conversation: String,
-    flow: String,
-    /// Unique per hand-back: keys the step's replies, so a re-run sends nothing twice.
-    token: String,
-}
-
-#[derive(Deserialize)]
-struct TimerPayload {
-    conversation: String,
-    token: String,
+/// Which conversation a step is for: named, or the one of the guest's message that queued it.
+#[derive(Clone, Copy)]
+enum Of<'a> {
+    Conversation(&'a str),
+    Message(&'a str),
 }
 
 /// Where replies go and how they are formatted.
@@ -73,24 +58,30 @@ enum Wake {
 
 pub async fn step(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let p: StepPayload = parse(&job.payload)?;
+    let p: FlowStepJob = payload(&job)?;
     let tenant = tenant(gw, &job)?;
-    run(gw, &tenant, &p.conversation, Wake::Messages, &format!("reply:{}", p.event)).await
+    let of = match (&p.message, &p.conversation) {
+        (Some(message), _) => Of::Message(message),
+        (None, Some(conversation)) => Of::Conversation(conversation),
+        (None, None) => return Err(JobError::Permanent("the flow step names no message".into())),
+    };
+    run(gw, &tenant, of, Wake::Messages, &format!("reply:{}", p.event)).await
 }
 
 pub async fn timer(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let p: TimerPayload = parse(&job.payload)?;
+    let p: FlowTimerJob = payload(&job)?;
     let tenant = tenant(gw, &job)?;
     let key = format!("timer:{}", p.token);
-    run(gw, &tenant, &p.conversation, Wake::Timer(p.token), &key).await
+    run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Timer(p.token), &key).await
 }
 
 pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let p: StartPayload = parse(&job.payload)?;
+    let p: FlowStartJob = payload(&job)?;
     let tenant = tenant(gw, &job)?;
-    run(gw, &tenant, &p.conversation, Wake::Start(p.flow), &format!("start:{}", p.token)).await
+    let key = format!("start:{}", p.token);
+    run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Start(p.flow), &key).await
 }
 
 /// Starts the flows listening for a system event (e.g. `visit_completed`) in a conversation. Returns whether any
@@ -103,12 +94,16 @@ pub async fn event(
     key: &str,
 ) -> Result<bool, JobError> {
     let before = tenant.step_input(conversation).await.map_err(retry)?.rev;
-    run(gw, tenant, conversation, Wake::Event(name.to_owned()), key).await?;
+    run(gw, tenant, Of::Conversation(conversation), Wake::Event(name.to_owned()), key).await?;
     Ok(tenant.step_input(conversation).await.map_err(retry)?.rev != before)
 }
 
-async fn run(gw: &App, tenant: &TenantStore, conversation: &str, wake: Wake, key: &str) -> Result<(), JobError> {
-    let mut input = match tenant.step_input(conversation).await {
+async fn run(gw: &App, tenant: &TenantStore, of: Of<'_>, wake: Wake, key: &str) -> Result<(), JobError> {
+    let read = match of {
+        Of::Conversation(conversation) => tenant.step_input(conversation).await,
+        Of::Message(message) => tenant.step_input_for_message(message).await,
+    };
+    let mut input = match read {
         Ok(i) => i,
         Err(maitre_store::StoreError::NotFound) => return Ok(()), // deleted meanwhile
         Err(e) => return Err(retry(e)),
@@ -474,8 +469,4 @@ fn def_of<'a>(
 
 fn tenant(gw: &App, job: &Job) -> Result<TenantStore, JobError> {
     gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))
-}
-
-fn parse<T: serde::de::DeserializeOwned>(payload: &str) -> Result<T, JobError> {
-    serde_json::from_str(payload).map_err(|e| JobError::Permanent(format!("unreadable job payload: {e}")))
 }

@@ -5,26 +5,20 @@
 use maitre_channels::policy;
 use maitre_domain::Locale;
 use maitre_domain::booking::ReservationStatus;
+use maitre_domain::jobs::{ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
 use maitre_jobs::JobError;
 use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
-use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::{App, retry};
-
-#[derive(Deserialize)]
-struct Payload {
-    reservation_id: String,
-    #[serde(default)]
-    change: String,
-}
+use crate::{App, payload, retry};
 
 /// Emails the members who want it (by default owners and admins) about a new, changed or cancelled reservation.
 pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let Some(mailer) = &gw.mailer else { return Ok(()) };
-    let (tenant, p, r) = match load(gw, &job).await? {
+    let p: ReservationNotifyJob = payload(&job)?;
+    let (tenant, r) = match load(gw, &job, &p.reservation_id).await? {
         Some(found) => found,
         None => return Ok(()),
     };
@@ -74,7 +68,8 @@ pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 /// Reminds the guest of an upcoming visit, if it is still on and the window allows a message.
 pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
+    let p: ReservationReminderJob = payload(&job)?;
+    let Some((tenant, r)) = load(gw, &job, &p.reservation_id).await? else { return Ok(()) };
     if !r.status.is_active() {
         return Ok(());
     }
@@ -99,7 +94,8 @@ pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 /// message with its review link.
 pub async fn review(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let Some((tenant, _, r)) = load(gw, &job).await? else { return Ok(()) };
+    let p: ReviewRequestJob = payload(&job)?;
+    let Some((tenant, r)) = load(gw, &job, &p.reservation_id).await? else { return Ok(()) };
     if matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::NoShow) {
         return Ok(());
     }
@@ -146,12 +142,11 @@ async fn message_guest(
     Ok(())
 }
 
-async fn load(gw: &App, job: &Job) -> Result<Option<(TenantStore, Payload, Reservation)>, JobError> {
+/// The job's business and the reservation it is about (`None` once the reservation is gone).
+async fn load(gw: &App, job: &Job, reservation_id: &str) -> Result<Option<(TenantStore, Reservation)>, JobError> {
     let tenant = gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let p: Payload =
-        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-    match tenant.reservation(&p.reservation_id).await {
-        Ok(r) => Ok(Some((tenant, p, r))),
+    match tenant.reservation(reservation_id).await {
+        Ok(r) => Ok(Some((tenant, r))),
         Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(retry(e)),
     }

@@ -4,14 +4,16 @@ use std::sync::Arc;
 
 use maitre_domain::Platform;
 use maitre_domain::contacts::import::{Target, check_mapping, check_rows, read_csv};
+use maitre_domain::jobs::ContactImportJob;
 use maitre_jobs::JobError;
 use maitre_store::{Job, StoreError};
 
-use crate::{App, retry};
+use crate::{App, payload, retry};
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let id = job.payload.as_str();
+    let p: ContactImportJob = payload(&job)?;
+    let id = p.import.as_str();
     let import = match tenant.contact_import(id).await {
         Ok(i) => i,
         Err(StoreError::NotFound) => return Ok(()),

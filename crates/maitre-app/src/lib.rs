@@ -30,6 +30,7 @@ use std::time::Duration;
 use maitre_channels::egress::Egress;
 use maitre_channels::outbound::{ClientBuildError, PlatformUrls, Sender};
 use maitre_config::{RateLimitSettings, Settings};
+use maitre_domain::jobs::Payload;
 use maitre_jobs::{JobError, Registry};
 use maitre_store::{Job, JobKind, Store};
 
@@ -118,6 +119,11 @@ impl App {
         let gw = self.clone();
         move |job| run(gw.clone(), job)
     }
+}
+
+/// A job's payload as its kind's type; one that cannot be read never will be.
+fn payload<P: Payload>(job: &Job) -> Result<P, JobError> {
+    job.payload().map_err(|e| JobError::Permanent(e.to_string()))
 }
 
 /// Storage failures are worth retrying: the database may be back in a moment.

@@ -3,34 +3,20 @@
 use std::sync::Arc;
 
 use maitre_domain::AccountId;
+use maitre_domain::jobs::QueuedMailJob;
 use maitre_jobs::JobError;
 use maitre_notify::Email;
-use maitre_store::{Job, JobKind, NewJob, StoreError};
-use serde::{Deserialize, Serialize};
+use maitre_store::{Job, NewJob, StoreError};
 
-use crate::{App, QueuedMail};
+use crate::{App, QueuedMail, payload};
 
 /// An SMTP server down for longer than these attempts' backoff shows in the operations view's failed jobs.
 const ATTEMPTS: i64 = 8;
 
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    sealed: String,
-}
-
 impl App {
     /// Queues `mail` for sending; `account` is the business it is about (none for a person's own password).
     pub async fn queue_mail(&self, account: Option<AccountId>, mail: &QueuedMail) -> Result<(), StoreError> {
-        let payload =
-            serde_json::to_string(&Payload { sealed: self.vault.seal_mail(mail) }).expect("payload serializes");
-        let job = NewJob {
-            account_id: account,
-            kind: JobKind::QueuedMail,
-            payload: &payload,
-            dedupe_key: None,
-            run_at: None,
-            max_attempts: ATTEMPTS,
-        };
+        let job = NewJob::new(account, &QueuedMailJob { sealed: self.vault.seal_mail(mail) }).attempts(ATTEMPTS);
         self.store.enqueue(job).await.map(|_| ())
     }
 }
@@ -38,8 +24,7 @@ impl App {
 /// Sends one queued mail.
 pub async fn send(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let Some(mailer) = &gw.mailer else { return Err(JobError::retry("this node sends no mail")) };
-    let p: Payload =
-        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let p: QueuedMailJob = payload(&job)?;
     let mail = gw.vault.open_mail(&p.sealed).map_err(|e| JobError::Permanent(e.to_string()))?;
     let email = Email { to: &mail.to, subject: &mail.subject, body: mail.body.clone() };
     mailer.send(email).await.map_err(|e| JobError::retry(e.to_string()))

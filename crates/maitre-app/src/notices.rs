@@ -3,24 +3,18 @@
 use std::sync::Arc;
 
 use maitre_domain::Locale;
+use maitre_domain::jobs::NotificationEmailJob;
 use maitre_jobs::JobError;
 use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, StoreError};
-use serde::Deserialize;
 
-use crate::{App, retry};
-
-#[derive(Deserialize)]
-struct Payload {
-    notification_id: String,
-}
+use crate::{App, payload, retry};
 
 /// Emails one stored notification to its recipient, with the absolute link to what it is about.
 pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let Some(mailer) = &gw.mailer else { return Ok(()) };
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let p: Payload =
-        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let p: NotificationEmailJob = payload(&job)?;
     // A member who left the team took their notifications along: nothing to send then.
     let n = match tenant.notification(&p.notification_id).await {
         Ok(n) => n,

@@ -2,16 +2,18 @@
 use maitre_channels::inbound::{Comment as InboundComment, InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
 use maitre_domain::ChannelId;
+use maitre_domain::jobs::ProcessInboundJob;
 use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
 
-use crate::{App, retry};
+use crate::{App, payload, retry};
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let event = match tenant.inbound_event(&job.payload).await {
+    let p: ProcessInboundJob = payload(&job)?;
+    let event = match tenant.inbound_event(&p.event).await {
         Ok(e) => e,
         // The channel (and its events) was deleted meanwhile: nothing left to do.
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
@@ -24,7 +26,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         .map_err(|e| JobError::Permanent(format!("stored event is unreadable: {e}")))?;
     let at = item.timestamp.unwrap_or_else(|| gw.store.clock().now());
     let ev =
-        Accepted { gw, tenant: &tenant, event_id: job.payload.as_str(), channel_id: event.channel_id, item: &item, at };
+        Accepted { gw, tenant: &tenant, event_id: p.event.as_str(), channel_id: event.channel_id, item: &item, at };
     match &item.event {
         Event::Message(m) => ev.message(m).await,
         Event::Comment(c) => ev.comment(c).await,

@@ -11,11 +11,12 @@ use maitre_channels::errors::SendErrorClass;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
 use maitre_channels::policy;
+use maitre_domain::jobs::SendJob;
 use maitre_domain::{ChannelStatus, MessageStatus};
 use maitre_jobs::JobError;
 use maitre_store::{Job, Rate, TenantStore};
 
-use crate::{App, retry};
+use crate::{App, payload, retry};
 
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
@@ -23,7 +24,8 @@ const PAUSED_RETRY: Duration = Duration::from_secs(300);
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let out = match tenant.outgoing(&job.payload).await {
+    let p: SendJob = payload(&job)?;
+    let out = match tenant.outgoing(&p.message).await {
         Ok(o) => o,
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),

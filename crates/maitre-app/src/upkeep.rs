@@ -7,21 +7,16 @@ use std::sync::Arc;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use maitre_channels::outbound::InstagramLogin;
+use maitre_domain::jobs::{ChannelCheckJob, ChannelSweepJob};
 use maitre_domain::{AccountId, ChannelId, ChannelStatus, Platform};
 use maitre_jobs::JobError;
 use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreError, TenantStore};
-use serde::{Deserialize, Serialize};
 
 use crate::connect::ConnectError;
-use crate::{App, Credentials, retry};
+use crate::{App, Credentials, payload, retry};
 
 /// Renew a 60-day token once it has less than this left, i.e. once it is about a week old (it must be a day old).
 const RENEW_WITHIN: TimeDelta = TimeDelta::days(53);
-
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    channel_id: ChannelId,
-}
 
 /// Queues today's sweep (now) unless it ran already; every node may call this at start.
 pub async fn schedule_sweep(store: &Store) -> Result<(), StoreError> {
@@ -39,31 +34,16 @@ fn sweep_key(day: chrono::DateTime<Utc>) -> String {
 }
 
 fn sweep_job(day: chrono::DateTime<Utc>, key: &str) -> NewJob<'_> {
-    NewJob {
-        account_id: None,
-        kind: JobKind::ChannelSweep,
-        payload: "{}",
-        dedupe_key: Some(key),
-        run_at: Some(day),
-        max_attempts: 5,
-    }
+    NewJob::new(None, &ChannelSweepJob {}).dedupe(key).at(day).attempts(5)
 }
 
-/// A channel check's payload and dedupe key; `occasion` names the slot it belongs to, so each slot checks once.
-fn check_parts(channel: ChannelId, occasion: &str) -> (String, String) {
-    let payload = serde_json::to_string(&Payload { channel_id: channel }).unwrap_or_default();
-    (payload, format!("{}:{channel}:{occasion}", JobKind::ChannelCheck))
+/// The dedupe key of a channel's check; `occasion` names the slot it belongs to, so each slot checks once.
+fn check_key(channel: ChannelId, occasion: &str) -> String {
+    format!("{}:{channel}:{occasion}", JobKind::ChannelCheck)
 }
 
-fn check_job<'a>(account: AccountId, payload: &'a str, key: &'a str) -> NewJob<'a> {
-    NewJob {
-        account_id: Some(account),
-        kind: JobKind::ChannelCheck,
-        payload,
-        dedupe_key: Some(key),
-        run_at: None,
-        max_attempts: 5,
-    }
+fn check_job(account: AccountId, channel: ChannelId, key: &str) -> NewJob<'_> {
+    NewJob::new(Some(account), &ChannelCheckJob { channel_id: channel }).dedupe(key).attempts(5)
 }
 
 /// Queues a check of one channel in the slot `occasion`.
@@ -73,8 +53,8 @@ pub async fn enqueue_check(
     channel: ChannelId,
     occasion: &str,
 ) -> Result<(), StoreError> {
-    let (payload, key) = check_parts(channel, occasion);
-    store.enqueue(check_job(account, &payload, &key)).await.map(drop)
+    let key = check_key(channel, occasion);
+    store.enqueue(check_job(account, channel, &key)).await.map(drop)
 }
 
 /// After a platform rejected a channel's token: check it now (at most once an hour), so the team hears of it.
@@ -88,13 +68,13 @@ pub async fn sweep(gw: Arc<App>, _job: Job) -> Result<(), JobError> {
     let now = gw.store.clock().now();
     let today = now.format("%Y-%m-%d").to_string();
     let channels = gw.store.channels_to_check().await.map_err(retry)?;
-    let checks: Vec<(AccountId, (String, String))> =
-        channels.into_iter().map(|(account, channel)| (account, check_parts(channel, &today))).collect();
+    let checks: Vec<(AccountId, ChannelId, String)> =
+        channels.into_iter().map(|(account, channel)| (account, channel, check_key(channel, &today))).collect();
     let tomorrow = now.duration_trunc(TimeDelta::days(1)).unwrap_or(now) + TimeDelta::days(1);
     let next = sweep_key(tomorrow);
     let jobs: Vec<NewJob<'_>> = checks
         .iter()
-        .map(|(account, (payload, key))| check_job(*account, payload, key))
+        .map(|(account, channel, key)| check_job(*account, *channel, key))
         .chain([sweep_job(tomorrow, &next)])
         .collect();
     gw.store.enqueue_all(&jobs).await.map(drop).map_err(retry)
@@ -103,8 +83,7 @@ pub async fn sweep(gw: Arc<App>, _job: Job) -> Result<(), JobError> {
 /// One channel's check as a job.
 pub async fn check(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
-    let p: Payload =
-        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let p: ChannelCheckJob = payload(&job)?;
     match gw.check_channel(&tenant, p.channel_id).await {
         Ok(_) | Err(ConnectError::Store(StoreError::NotFound)) => Ok(()),
         Err(ConnectError::Store(e)) => Err(retry(e)),

@@ -1,5 +1,10 @@
-//! The kinds of background job, in one list: what producers queue, what the worker's registry runs and what the
-//! operations view names agree by construction. Stored as their `as_str` text.
+//! The job catalogue: the kinds of background job in one list, and each kind's payload as a type. What producers
+//! queue, what the worker's registry runs and what the operations view names agree by construction: a job is
+//! queued from its payload type, which fixes its kind, and its handler reads the same type back. Kinds are stored
+//! as their `as_str` text, payloads as `Payload::encode` writes them.
+use serde::{Deserialize, Serialize};
+
+use crate::ChannelId;
 use crate::kinds::words;
 
 words! {
@@ -41,6 +46,151 @@ impl std::fmt::Display for JobKind {
     }
 }
 
+/// A kind's payload: what its job needs to run, written to and read from the job's stored text.
+pub trait Payload: Sized {
+    const KIND: JobKind;
+    fn encode(&self) -> String;
+    fn decode(text: &str) -> Result<Self, BadPayload>;
+}
+
+/// A stored payload its kind's type cannot read (a job written by hand, or by an incompatible version).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable {kind} payload: {reason}")]
+pub struct BadPayload {
+    pub kind: JobKind,
+    pub reason: String,
+}
+
+/// Payloads stored as JSON objects.
+macro_rules! json_payloads {
+    ($($ty:ident => $kind:ident),+ $(,)?) => {$(
+        impl Payload for $ty {
+            const KIND: JobKind = JobKind::$kind;
+            fn encode(&self) -> String {
+                serde_json::to_string(self).expect("a payload of strings serializes")
+            }
+            fn decode(text: &str) -> Result<Self, BadPayload> {
+                serde_json::from_str(text).map_err(|e| BadPayload { kind: Self::KIND, reason: e.to_string() })
+            }
+        }
+    )+};
+}
+
+/// Payloads that are one id, stored as the bare id (as they always were, so queued jobs stay readable).
+macro_rules! id_payloads {
+    ($($ty:ident . $field:ident => $kind:ident),+ $(,)?) => {$(
+        impl Payload for $ty {
+            const KIND: JobKind = JobKind::$kind;
+            fn encode(&self) -> String {
+                self.$field.clone()
+            }
+            fn decode(text: &str) -> Result<Self, BadPayload> {
+                Ok($ty { $field: text.to_owned() })
+            }
+        }
+    )+};
+}
+
+/// One accepted webhook item to process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInboundJob {
+    pub event: String,
+}
+
+/// One queued outbound message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendJob {
+    pub message: String,
+}
+
+/// An uploaded contact file to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactImportJob {
+    pub import: String,
+}
+
+id_payloads!(ProcessInboundJob.event => ProcessInbound, SendJob.message => Send, ContactImportJob.import => ContactImport);
+
+/// The guest's message `message` (stored for inbound event `event`) waits for automation in its conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowStepJob {
+    pub event: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Steps queued before the message named them carried the conversation instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+}
+
+/// A conversation's run waits for `token` (a delay, or a question's no-answer time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowTimerJob {
+    pub conversation: String,
+    pub token: String,
+}
+
+/// A member handed the conversation back and asked for `flow` to start over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowStartJob {
+    pub conversation: String,
+    pub flow: String,
+    /// Unique per hand-back: keys the step's replies, so a re-run sends nothing twice.
+    pub token: String,
+}
+
+/// A reservation was created, changed or cancelled (`change`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationNotifyJob {
+    pub reservation_id: String,
+    pub change: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationReminderJob {
+    pub reservation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequestJob {
+    pub reservation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationEmailJob {
+    pub notification_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCheckJob {
+    pub channel_id: ChannelId,
+}
+
+/// A mail sealed with the server's key (it may hold a sign-in link).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedMailJob {
+    pub sealed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChannelSweepJob {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MaintenanceJob {}
+
+json_payloads!(
+    FlowStepJob => FlowStep,
+    FlowTimerJob => FlowTimer,
+    FlowStartJob => FlowStart,
+    ReservationNotifyJob => ReservationNotify,
+    ReservationReminderJob => ReservationReminder,
+    ReviewRequestJob => ReviewRequest,
+    NotificationEmailJob => NotificationEmail,
+    ChannelCheckJob => ChannelCheck,
+    QueuedMailJob => QueuedMail,
+    ChannelSweepJob => ChannelSweep,
+    MaintenanceJob => Maintenance,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +204,25 @@ mod tests {
         let texts: std::collections::HashSet<_> = JobKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(texts.len(), JobKind::ALL.len(), "no two kinds share a text");
         assert_eq!("mystery".parse::<JobKind>().unwrap_err().to_string(), "unknown job kind \"mystery\"");
+    }
+
+    #[test]
+    fn payloads_keep_their_stored_form() {
+        let send = SendJob { message: "0193-msg".into() };
+        assert_eq!((SendJob::KIND, send.encode()), (JobKind::Send, "0193-msg".to_owned()));
+        assert_eq!(SendJob::decode("0193-msg"), Ok(send));
+        let timer = FlowTimerJob { conversation: "c1".into(), token: "t1".into() };
+        assert_eq!(timer.encode(), r#"{"conversation":"c1","token":"t1"}"#);
+        assert_eq!(FlowTimerJob::decode(&timer.encode()), Ok(timer));
+        assert_eq!(MaintenanceJob::default().encode(), "{}");
+        let step = FlowStepJob { event: "e1".into(), message: Some("m1".into()), conversation: None };
+        assert_eq!(step.encode(), r#"{"event":"e1","message":"m1"}"#);
+        // A step queued by an earlier version names its conversation.
+        let old = FlowStepJob::decode(r#"{"conversation":"c1","event":"e1"}"#).unwrap();
+        assert_eq!((old.conversation.as_deref(), old.message), (Some("c1"), None));
+        let bad = ReservationNotifyJob::decode(r#"{"reservation_id":"r1"}"#).unwrap_err();
+        assert_eq!(bad.kind, JobKind::ReservationNotify);
+        assert!(bad.to_string().starts_with("unreadable reservation_notify payload: missing field `change`"), "{bad}");
+        assert!(ChannelCheckJob::decode(r#"{"channel_id":"not-an-id"}"#).is_err());
     }
 }

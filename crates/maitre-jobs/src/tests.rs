@@ -1,6 +1,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeZone, Utc};
+use maitre_domain::jobs;
 use maitre_store::{Clock, NewJob};
 use maitre_testkit::TestDb;
 
@@ -11,8 +12,25 @@ async fn store() -> (Store, TestDb) {
     (Store::open(&db.url, Clock::system()).await.unwrap(), db)
 }
 
+/// A job of `kind` (the worker runs it whatever its payload says).
 fn job(kind: JobKind, key: Option<&str>, max: i64) -> NewJob<'_> {
-    NewJob { account_id: None, kind, payload: "{}", dedupe_key: key, run_at: None, max_attempts: max }
+    let id = || "0193a0d0-0000-7000-8000-000000000001".to_owned();
+    let job = match kind {
+        JobKind::Maintenance => NewJob::new(None, &jobs::MaintenanceJob {}),
+        JobKind::Send => NewJob::new(None, &jobs::SendJob { message: id() }),
+        JobKind::ProcessInbound => NewJob::new(None, &jobs::ProcessInboundJob { event: id() }),
+        JobKind::QueuedMail => NewJob::new(None, &jobs::QueuedMailJob { sealed: String::new() }),
+        JobKind::FlowStep => {
+            NewJob::new(None, &jobs::FlowStepJob { event: id(), message: Some(id()), conversation: None })
+        }
+        JobKind::FlowTimer => NewJob::new(None, &jobs::FlowTimerJob { conversation: id(), token: id() }),
+        other => unreachable!("no test queues {other}"),
+    };
+    let job = job.attempts(max);
+    match key {
+        Some(key) => job.dedupe(key),
+        None => job,
+    }
 }
 
 fn quick() -> WorkerConfig {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::FlowTimerJob;
 use maitre_domain::{AccountId, ChannelId, ConversationMode};
 use sqlx::Row;
 
@@ -87,38 +87,46 @@ pub struct StepConflict;
 impl TenantStore {
     /// Everything a flow step reads about one conversation, in one call on SQLite.
     pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
+        self.read_step_input(conversation_id, "$2").await
+    }
+
+    /// `step_input` for the conversation of the message `message_id` (the message that queued the step).
+    pub async fn step_input_for_message(&self, message_id: &str) -> Result<StepInput> {
+        self.read_step_input(message_id, "(SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $2)")
+            .await
+    }
+
+    /// `conversation`: the SQL that names the conversation, from the account (`$1`) and `key` (`$2`).
+    async fn read_step_input(&self, key: &str, conversation: &str) -> Result<StepInput> {
         let account = self.account_id().to_string();
-        let contact = "(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = $2)";
+        let contact = format!("(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = {conversation})");
         let mut b = self.store().batch();
-        b.add(
-            "SELECT v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
+        b.add(&format!(
+            "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
              r.state, r.rev FROM conversations v \
              JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
              LEFT JOIN flow_runs r ON r.account_id = v.account_id AND r.conversation_id = v.id \
-             WHERE v.account_id = $1 AND v.id = $2",
-        )
+             WHERE v.account_id = $1 AND v.id = {conversation}"
+        ))
         .bind(&account)
-        .bind(conversation_id);
-        b.add(
+        .bind(key);
+        b.add(&format!(
             "SELECT id, kind, body, payload, platform_message_id, updated_at FROM messages WHERE account_id = $1 \
-             AND conversation_id = $2 AND automation_pending = 1 ORDER BY updated_at, id",
-        )
+             AND conversation_id = {conversation} AND automation_pending = 1 ORDER BY updated_at, id"
+        ))
         .bind(&account)
-        .bind(conversation_id);
+        .bind(key);
         // Messages automation already read (or that arrived in human mode) mean the contact wrote before.
-        b.add(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = $2 \
-             AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier",
-        )
+        b.add(&format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = {conversation} \
+             AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier"
+        ))
         .bind(&account)
-        .bind(conversation_id);
+        .bind(key);
         b.add(&format!("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = {contact}"))
             .bind(&account)
-            .bind(conversation_id);
-        b.add(&crate::reservations::upcoming_sql(contact))
-            .bind(&account)
-            .bind(conversation_id)
-            .bind(self.store().now_ms());
+            .bind(key);
+        b.add(&crate::reservations::upcoming_sql(&contact)).bind(&account).bind(key).bind(self.store().now_ms());
         let done = b.run(&mut *self.store().read.acquire().await?).await?;
         let c = done[0].rows.first().ok_or(StoreError::NotFound)?;
         let pending = done[1]
@@ -137,7 +145,7 @@ impl TenantStore {
             .collect::<Result<Vec<_>>>()?;
         let read_before: i64 = done[2].rows.first().ok_or(StoreError::NotFound)?.try_get("n")?;
         Ok(StepInput {
-            conversation_id: conversation_id.to_owned(),
+            conversation_id: c.try_get("id")?,
             channel_id: c.try_get::<String, _>("channel_id")?.parse().map_err(StoreError::corrupt)?,
             tags: done[3].rows.iter().map(|r| r.try_get("tag")).collect::<Result<_, _>>()?,
             upcoming: done[4].rows.iter().map(crate::reservations::from_row).collect::<Result<_>>()?,
@@ -316,16 +324,9 @@ async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>) -> Result<Notif
 
 /// Wakes the run at `run_at` with `token` (once per token).
 async fn set_timer(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>, run_at: DateTime<Utc>, token: &str) -> Result<()> {
-    let payload = serde_json::json!({ "conversation": at.conversation_id, "token": token }).to_string();
+    let payload = FlowTimerJob { conversation: at.conversation_id.to_owned(), token: token.to_owned() };
     let key = format!("timer:{}:{token}", at.conversation_id);
-    let job = NewJob {
-        account_id: Some(at.account),
-        kind: JobKind::FlowTimer,
-        payload: &payload,
-        dedupe_key: Some(&key),
-        run_at: Some(run_at),
-        max_attempts: 8,
-    };
+    let job = NewJob::new(Some(at.account), &payload).dedupe(&key).at(run_at);
     enqueue_in(tx, at.now, &job).await?;
     Ok(())
 }

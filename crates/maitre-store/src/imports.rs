@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
 use maitre_domain::contacts::import::{ImportRow, Rejected};
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::{ContactImportJob, JobKind};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -151,14 +151,8 @@ impl TenantStore {
             return Err(StoreError::Conflict { constraint: "import_started".into() });
         }
         let key = format!("{}:{id}", JobKind::ContactImport);
-        let job = NewJob {
-            account_id: Some(self.account_id()),
-            kind: JobKind::ContactImport,
-            payload: id,
-            dedupe_key: Some(&key),
-            run_at: None,
-            max_attempts: 3,
-        };
+        let payload = ContactImportJob { import: id.to_owned() };
+        let job = NewJob::new(Some(self.account_id()), &payload).dedupe(&key).attempts(3);
         enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
         self.store().jobs_queued();

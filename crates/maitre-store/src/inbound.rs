@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::ProcessInboundJob;
 use maitre_domain::{AccountId, ChannelId};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -145,13 +145,9 @@ async fn write(writes: &Writes, now: i64, group: &[Request]) -> Result<Vec<Accep
     }
     let jobs: Vec<NewJob> = new
         .iter()
-        .map(|(account_id, id, key)| NewJob {
-            account_id: Some(*account_id),
-            kind: JobKind::ProcessInbound,
-            payload: id,
-            dedupe_key: Some(key),
-            run_at: None,
-            max_attempts: 10,
+        .map(|(account_id, id, key)| {
+            let payload = ProcessInboundJob { event: id.to_string() };
+            NewJob::new(Some(*account_id), &payload).dedupe(key).attempts(10)
         })
         .collect();
     enqueue_all_in(&mut tx, now, &jobs).await?;

@@ -2,9 +2,10 @@
 //! claim under a lease, complete or fail fenced by the lease owner, and re-queue expired leases.
 use chrono::{DateTime, Utc};
 use maitre_domain::AccountId;
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::{BadPayload, JobKind, Payload};
 use sqlx::FromRow;
 
+use crate::batch::{Batch, Statement};
 use crate::clock::{from_ms, to_ms};
 use crate::{Backend, Result, Store, StoreError};
 
@@ -14,20 +15,57 @@ pub struct Job {
     pub id: String,
     pub account_id: Option<AccountId>,
     pub kind: String,
-    pub payload: String,
+    payload: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub max_attempts: i64,
 }
 
-/// A job to add. `dedupe_key` makes enqueueing idempotent: a second job with the same key is not added.
+/// A job to add, made from its payload (which fixes its kind). `dedupe_key` makes enqueueing idempotent: a second
+/// job with the same key is not added.
 pub struct NewJob<'a> {
     pub account_id: Option<AccountId>,
-    pub kind: JobKind,
-    pub payload: &'a str,
+    kind: JobKind,
+    payload: String,
     pub dedupe_key: Option<&'a str>,
+    /// Now when `None`.
     pub run_at: Option<DateTime<Utc>>,
     pub max_attempts: i64,
+}
+
+impl<'a> NewJob<'a> {
+    /// A job of `payload`'s kind for `account` (`None`: the server's own), to run now, tried up to 8 times.
+    pub fn new<P: Payload>(account_id: Option<AccountId>, payload: &P) -> Self {
+        NewJob { account_id, kind: P::KIND, payload: payload.encode(), dedupe_key: None, run_at: None, max_attempts: 8 }
+    }
+
+    pub fn dedupe(self, key: &'a str) -> Self {
+        NewJob { dedupe_key: Some(key), ..self }
+    }
+
+    pub fn at(self, run_at: DateTime<Utc>) -> Self {
+        NewJob { run_at: Some(run_at), ..self }
+    }
+
+    pub fn attempts(self, max_attempts: i64) -> Self {
+        NewJob { max_attempts, ..self }
+    }
+
+    pub fn kind(&self) -> JobKind {
+        self.kind
+    }
+}
+
+impl Job {
+    /// The payload as its kind's type.
+    pub fn payload<P: Payload>(&self) -> std::result::Result<P, BadPayload> {
+        P::decode(&self.payload)
+    }
+
+    /// The payload as stored.
+    pub fn payload_text(&self) -> &str {
+        &self.payload
+    }
 }
 
 /// A job that failed for good or is failing, for the operations view.
@@ -91,6 +129,25 @@ pub(crate) async fn enqueue_all_in(tx: &mut sqlx::AnyConnection, now: i64, jobs:
     Ok(added)
 }
 
+/// Adds `job` (with the id `id`) to a batch, to be queued only if `guard` holds: a SQL condition on what the
+/// batch's earlier statements wrote, whose own placeholders start at `$9`. For jobs that must go to the database
+/// in the same call as the rows they are about; everything else enqueues with `enqueue_in`.
+pub(crate) fn add_job<'b>(b: &'b mut Batch, now: i64, id: &str, job: &NewJob<'_>, guard: &str) -> &'b mut Statement {
+    b.add(&format!(
+        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
+         run_at, max_attempts) SELECT $1, $1, 'queued', 0, $2, $3, $4, $5, $6, $7, $8 WHERE {guard} \
+         ON CONFLICT (dedupe_key) DO NOTHING"
+    ))
+    .bind(now)
+    .bind(id.to_owned())
+    .bind(job.account_id.map(|a| a.to_string()))
+    .bind(job.kind.as_str())
+    .bind(job.payload.clone())
+    .bind(job.dedupe_key.map(str::to_owned))
+    .bind(job.run_at.map(to_ms).unwrap_or(now))
+    .bind(job.max_attempts)
+}
+
 /// One multi-row insert of `jobs` (at least one).
 async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>]) -> Result<u64> {
     let sql = format!(
@@ -105,7 +162,7 @@ async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(job.account_id.map(|a| a.to_string()))
             .bind(job.kind.as_str())
-            .bind(job.payload)
+            .bind(&job.payload)
             .bind(job.dedupe_key)
             .bind(job.run_at.map(to_ms).unwrap_or(now))
             .bind(job.max_attempts);

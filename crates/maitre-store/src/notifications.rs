@@ -3,7 +3,7 @@
 //! notification emails; handoff and assignment emails are queued here as `notification_email` jobs, reservation
 //! emails are the `reservation_notify` job's.
 use chrono::{DateTime, Utc};
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::{JobKind, NotificationEmailJob};
 use maitre_domain::{AccountId, Action, Role, UserId, allowed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -210,25 +210,16 @@ pub(crate) async fn notify_in(
         }
         query.persistent(chunk.len() == 1).execute(&mut *tx).await?;
     }
-    let emailed: Vec<(String, String)> = to
+    let emailed: Vec<(NotificationEmailJob, String)> = to
         .iter()
         .filter(|(_, r)| notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind))
         .map(|(id, _)| {
-            let payload = serde_json::json!({ "notification_id": id }).to_string();
+            let payload = NotificationEmailJob { notification_id: id.clone() };
             (payload, format!("{}:{id}", JobKind::NotificationEmail))
         })
         .collect();
-    let jobs: Vec<NewJob> = emailed
-        .iter()
-        .map(|(payload, key)| NewJob {
-            account_id: Some(account),
-            kind: JobKind::NotificationEmail,
-            payload,
-            dedupe_key: Some(key),
-            run_at: None,
-            max_attempts: 8,
-        })
-        .collect();
+    let jobs: Vec<NewJob> =
+        emailed.iter().map(|(payload, key)| NewJob::new(Some(account), payload).dedupe(key)).collect();
     enqueue_all_in(tx, now, &jobs).await?;
     let events = to
         .iter()

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use maitre_domain::AccountId;
 use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::{JobKind, ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
 use sqlx::{AnyConnection, Row};
 
 use crate::booking::{BookingError, BookingSettings, lock_settings};
@@ -189,46 +189,27 @@ pub(crate) async fn follow_up(
         .execute(&mut *tx)
         .await?;
     let account_id = Some(account);
-    let payload = serde_json::json!({ "reservation_id": r.id }).to_string();
     let now_ms = to_ms(now);
     if let Some(change) = change {
-        let notice = serde_json::json!({ "reservation_id": r.id, "change": change }).to_string();
+        let notice = ReservationNotifyJob { reservation_id: r.id.clone(), change: change.to_owned() };
         // Each change is its own notice; a creation or cancellation is noticed once.
         let key = match change {
             "changed" => format!("{}:{}:changed:{now_ms}", JobKind::ReservationNotify, r.id),
             other => format!("{}:{}:{other}", JobKind::ReservationNotify, r.id),
         };
-        let job = NewJob {
-            account_id,
-            kind: JobKind::ReservationNotify,
-            payload: &notice,
-            dedupe_key: Some(&key),
-            run_at: None,
-            max_attempts: 8,
-        };
+        let job = NewJob::new(account_id, &notice).dedupe(&key);
         enqueue_in(tx, now_ms, &job).await?;
     }
     let remind_at = r.starts_at - TimeDelta::hours(settings.reminder_hours.into());
     if r.status.is_active() && settings.reminder_hours > 0 && remind_at > now {
-        let job = NewJob {
-            account_id,
-            kind: JobKind::ReservationReminder,
-            payload: &payload,
-            dedupe_key: Some(&reminder_key),
-            run_at: Some(remind_at),
-            max_attempts: 8,
-        };
+        let payload = ReservationReminderJob { reservation_id: r.id.clone() };
+        let job = NewJob::new(account_id, &payload).dedupe(&reminder_key).at(remind_at);
         enqueue_in(tx, now_ms, &job).await?;
     }
     if r.status.is_active() || r.status == ReservationStatus::Completed {
-        let job = NewJob {
-            account_id,
-            kind: JobKind::ReviewRequest,
-            payload: &payload,
-            dedupe_key: Some(&review_key),
-            run_at: Some(r.ends_at + TimeDelta::hours(settings.review_delay_hours.into())),
-            max_attempts: 8,
-        };
+        let payload = ReviewRequestJob { reservation_id: r.id.clone() };
+        let run_at = r.ends_at + TimeDelta::hours(settings.review_delay_hours.into());
+        let job = NewJob::new(account_id, &payload).dedupe(&review_key).at(run_at);
         enqueue_in(tx, now_ms, &job).await?;
     }
     Ok(())

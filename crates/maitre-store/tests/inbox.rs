@@ -310,7 +310,7 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     let starts: Vec<serde_json::Value> = jobs
         .iter()
         .filter(|j| j.kind == JobKind::FlowStart.as_str())
-        .map(|j| serde_json::from_str(&j.payload).unwrap())
+        .map(|j| serde_json::from_str(j.payload_text()).unwrap())
         .collect();
     assert_eq!(starts.len(), 1, "{jobs:?}");
     assert_eq!(

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use maitre_app::App;
 use maitre_config::Settings;
+use maitre_domain::jobs::MaintenanceJob;
 use maitre_jobs::{JobError, Registry, Worker, WorkerConfig};
 use maitre_store::{JobKind, NewJob, Store};
 
@@ -27,15 +28,6 @@ pub fn worker(store: &Store, settings: &Settings, app: &Arc<App>) -> Worker {
 pub async fn schedule_maintenance(store: &Store) -> anyhow::Result<()> {
     let next = Utc::now().duration_trunc(TimeDelta::hours(1))? + TimeDelta::hours(1);
     let key = format!("{}:{}", JobKind::Maintenance, next.format("%Y-%m-%dT%H"));
-    store
-        .enqueue(NewJob {
-            account_id: None,
-            kind: JobKind::Maintenance,
-            payload: "{}",
-            dedupe_key: Some(&key),
-            run_at: Some(next),
-            max_attempts: 3,
-        })
-        .await?;
+    store.enqueue(NewJob::new(None, &MaintenanceJob {}).dedupe(&key).at(next).attempts(3)).await?;
     Ok(())
 }

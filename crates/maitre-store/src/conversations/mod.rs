@@ -3,17 +3,18 @@
 mod outbound;
 
 use chrono::{DateTime, Utc};
-use maitre_domain::ChannelId;
+use maitre_domain::jobs::FlowStepJob;
+use maitre_domain::{AccountId, ChannelId};
 pub use outbound::Outgoing;
 pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::batch::{Batch, Done};
-use crate::clock::to_ms;
+use crate::clock::{from_ms, to_ms};
+use crate::jobs::{NewJob, add_job};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
-use maitre_domain::jobs::JobKind;
 
 /// An inbound (or echoed) message to record.
 pub struct IncomingMessage<'a> {
@@ -123,8 +124,7 @@ impl TenantStore {
     /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
     /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
     pub async fn record_message(&self, m: &IncomingMessage<'_>) -> Result<Recorded> {
-        let account = self.account_id().to_string();
-        let batch = record_batch(self.store().batch(), &account, m, self.store().now_ms());
+        let batch = record_batch(self.store().batch(), self.account_id(), m, self.store().now_ms());
         let (tx, done) = self.store().writes.begin_relaxed_with(batch).await?;
         let recorded = recorded(&done)?;
         tx.commit().await?;
@@ -211,7 +211,8 @@ fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {
 
 /// `record_message`'s statements: each finds the rows the one before it upserted by their unique keys instead of
 /// taking its answer, so that on SQLite they go to the writer in one call.
-fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) -> Batch {
+fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, now: i64) -> Batch {
+    let account = &account_id.to_string();
     let (channel, contact, at) = (m.channel_id.to_string(), m.contact_external_id, to_ms(m.at));
     let guest = m.direction == "in";
     // Bot mode is the other condition for a flow step: the statements find it in the upserted conversation.
@@ -241,7 +242,7 @@ fn record_batch(mut b: Batch, account: &str, m: &IncomingMessage<'_>, now: i64) 
     .bind(now)
     .bind(automate_at.is_some())
     .bind(i64::from(!guest));
-    add_flow_step(&mut b, account, m.event_id, &message_id, automate_at.unwrap_or(now), now);
+    add_flow_step(&mut b, account_id, m.event_id, &message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
     b.add(
         "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
@@ -298,23 +299,15 @@ fn add_guest_upserts(
     .bind(now);
 }
 
-/// Queues the flow step that reads `message_id` at `run_at`, if automation is to read it.
-fn add_flow_step(b: &mut Batch, account: &str, event_id: &str, message_id: &str, run_at: i64, now: i64) {
-    // The step's payload as `serde_json` writes it; both ids are UUIDs, with nothing to escape.
-    b.add(
-        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
-         run_at, max_attempts) SELECT $1, $1, 'queued', 0, $2, $3, $4, \
-         '{\"conversation\":\"' || m.conversation_id || '\",\"event\":\"' || $5 || '\"}', 'step:' || m.id, $6, 8 \
-         FROM messages m WHERE m.account_id = $3 AND m.id = $7 AND m.automation_pending = 1 \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(now)
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(account)
-    .bind(JobKind::FlowStep.as_str())
-    .bind(event_id)
-    .bind(run_at)
-    .bind(message_id);
+/// Queues the flow step that reads `message_id` at `run_at`, if automation is to read it (the message was stored
+/// with `automation_pending`).
+fn add_flow_step(b: &mut Batch, account: AccountId, event_id: &str, message_id: &str, run_at: i64, now: i64) {
+    let step = FlowStepJob { event: event_id.to_owned(), message: Some(message_id.to_owned()), conversation: None };
+    let key = format!("step:{message_id}");
+    let job = NewJob::new(Some(account), &step).dedupe(&key).at(from_ms(run_at));
+    let pending =
+        "EXISTS (SELECT 1 FROM messages m WHERE m.account_id = $3 AND m.id = $9 AND m.automation_pending = 1)";
+    add_job(b, now, &uuid::Uuid::now_v7().to_string(), &job, pending).bind(message_id.to_owned());
 }
 
 /// What `record_batch`'s last statement found.

@@ -1,7 +1,7 @@
 //! Replies on their way out: queued with their send job, then marked sent (with the platform's id), failed, or
 //! moved on by the platform's delivery statuses, which only ever advance.
 use chrono::{DateTime, Utc};
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::SendJob;
 use maitre_domain::{ChannelId, MessageStatus};
 use sqlx::Row;
 
@@ -9,6 +9,7 @@ use super::add_mark_processed;
 use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
 use crate::decode::word;
+use crate::jobs::{NewJob, add_job};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
@@ -238,17 +239,8 @@ pub(crate) fn add_reply(
     now: i64,
 ) -> AddedReply {
     let (id, job) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
-    b.add(
-        "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
-         run_at, max_attempts) VALUES ($1, $1, 'queued', 0, $2, $3, $4, $5, $6, $1, 8) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(now)
-    .bind(&job)
-    .bind(account.to_string())
-    .bind(JobKind::Send.as_str())
-    .bind(&id)
-    .bind(dedupe_key);
+    let send = NewJob::new(Some(account), &SendJob { message: id.clone() }).dedupe(dedupe_key);
+    add_job(b, now, &job, &send, "1 = 1");
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
          status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \

@@ -2,7 +2,7 @@
 //! markers and replies written by a member. Each is recorded in the activity trail with who and when, and published
 //! live.
 use maitre_domain::contacts::Tag;
-use maitre_domain::jobs::JobKind;
+use maitre_domain::jobs::{FlowStartJob, SendJob};
 use maitre_domain::{ConversationMode, ConversationStatus, UserId};
 use sqlx::AssertSqlSafe;
 
@@ -92,16 +92,9 @@ impl TenantStore {
                 .execute(&mut *tx)
                 .await?;
                 let token = uuid::Uuid::now_v7().to_string();
-                let payload = serde_json::json!({ "conversation": conversation_id, "flow": flow, "token": token });
                 let key = format!("start:{token}");
-                let job = crate::NewJob {
-                    account_id: Some(self.account_id()),
-                    kind: JobKind::FlowStart,
-                    payload: &payload.to_string(),
-                    dedupe_key: Some(&key),
-                    run_at: None,
-                    max_attempts: 8,
-                };
+                let payload = FlowStartJob { conversation: conversation_id.to_owned(), flow: flow.to_owned(), token };
+                let job = crate::NewJob::new(Some(self.account_id()), &payload).dedupe(&key);
                 crate::jobs::enqueue_in(&mut tx, now, &job).await?;
                 name
             }
@@ -328,14 +321,8 @@ impl TenantStore {
         .fetch_one(&mut *tx)
         .await?;
         let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
-        let job = crate::NewJob {
-            account_id: Some(self.account_id()),
-            kind: JobKind::Send,
-            payload: message_id,
-            dedupe_key: Some(&key),
-            run_at: None,
-            max_attempts: 8,
-        };
+        let payload = SendJob { message: message_id.to_owned() };
+        let job = crate::NewJob::new(Some(self.account_id()), &payload).dedupe(&key);
         crate::jobs::enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
         self.store().jobs_queued();

@@ -62,7 +62,10 @@ async fn unread(t: &TenantStore, user: UserId) -> i64 {
 /// Payloads of the queued notification emails.
 async fn email_jobs(store: &Store) -> Vec<String> {
     let jobs = store.claim_jobs("test", Utc::now() + TimeDelta::minutes(5), 100).await.unwrap();
-    jobs.into_iter().filter(|j| j.kind == JobKind::NotificationEmail.as_str()).map(|j| j.payload).collect()
+    jobs.into_iter()
+        .filter(|j| j.kind == JobKind::NotificationEmail.as_str())
+        .map(|j| j.payload_text().to_owned())
+        .collect()
 }
 
 /// The next notification event on the bus (other events skipped).

@@ -42,7 +42,7 @@ impl Guest {
     /// Payloads of the queued jobs of `kind` (claimed, so each is seen once).
     async fn jobs(&self, kind: &str) -> Vec<String> {
         let jobs = self.store.claim_jobs("test", Utc::now() + TimeDelta::minutes(5), 100).await.unwrap();
-        jobs.into_iter().filter(|j| j.kind == kind).map(|j| j.payload).collect()
+        jobs.into_iter().filter(|j| j.kind == kind).map(|j| j.payload_text().to_owned()).collect()
     }
 }
 
@@ -54,10 +54,14 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
     let again = g.record("wamid.1", "in").await;
     assert_eq!(again.message_id, None, "a redelivery records nothing new");
     assert_eq!((&again.conversation_id, &again.contact_id), (&first.conversation_id, &first.contact_id));
-    let want = serde_json::json!({ "conversation": first.conversation_id, "event": "event-wamid.1" });
+    let message = first.message_id.clone().unwrap();
+    let want = serde_json::json!({ "message": message, "event": "event-wamid.1" });
     let steps: Vec<serde_json::Value> =
         g.jobs(JobKind::FlowStep.as_str()).await.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
     assert_eq!(steps, [want], "one step for the message");
+    let input = g.tenant.step_input_for_message(&message).await.unwrap();
+    assert_eq!(input.conversation_id, first.conversation_id, "the step finds the message's conversation");
+    assert_eq!(input.pending.len(), 1);
 
     let echo = g.record("wamid.2", "out").await;
     assert!(echo.message_id.is_some());

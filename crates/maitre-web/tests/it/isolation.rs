@@ -40,14 +40,8 @@ async fn world() -> World {
 }
 
 async fn dead_job(app: &TestApp, account: &str) -> String {
-    let job = NewJob {
-        account_id: Some(account.parse().unwrap()),
-        kind: maitre_store::JobKind::Send,
-        payload: "no-such-message",
-        dedupe_key: None,
-        run_at: None,
-        max_attempts: 1,
-    };
+    let send = maitre_domain::jobs::SendJob { message: "no-such-message".into() };
+    let job = NewJob::new(Some(account.parse().unwrap()), &send).attempts(1);
     app.store.enqueue(job).await.unwrap();
     let lease = app.clock.now() + chrono::TimeDelta::minutes(1);
     let id = app.store.claim_jobs("isolation", lease, 10).await.unwrap().remove(0).id;
