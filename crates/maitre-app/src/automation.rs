@@ -25,7 +25,7 @@ use maitre_store::{
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 /// How many engine rounds one step may take (an action's result is fed back as a new round).
 const MAX_ROUNDS: usize = 8;
@@ -59,7 +59,7 @@ enum Wake {
 pub async fn step(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let p: FlowStepJob = payload(&job)?;
-    let tenant = tenant(gw, &job)?;
+    let tenant = job_tenant(gw, &job)?;
     let of = match (&p.message, &p.conversation) {
         (Some(message), _) => Of::Message(message),
         (None, Some(conversation)) => Of::Conversation(conversation),
@@ -71,7 +71,7 @@ pub async fn step(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 pub async fn timer(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let p: FlowTimerJob = payload(&job)?;
-    let tenant = tenant(gw, &job)?;
+    let tenant = job_tenant(gw, &job)?;
     let key = format!("timer:{}", p.token);
     run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Timer(p.token), &key).await
 }
@@ -79,7 +79,7 @@ pub async fn timer(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let p: FlowStartJob = payload(&job)?;
-    let tenant = tenant(gw, &job)?;
+    let tenant = job_tenant(gw, &job)?;
     let key = format!("start:{}", p.token);
     run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Start(p.flow), &key).await
 }
@@ -465,8 +465,4 @@ fn def_of<'a>(
         .filter(|(r, _)| r.flow_id == s.flow_id && r.version == s.version)
         .map(|(_, d)| d.as_ref())
         .or_else(|| flows.iter().find(|(id, v, _)| *id == s.flow_id && *v == s.version).map(|(_, _, d)| d.as_ref()))
-}
-
-fn tenant(gw: &App, job: &Job) -> Result<TenantStore, JobError> {
-    gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))
 }

@@ -11,7 +11,7 @@ use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
 use std::sync::Arc;
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 /// Emails the members who want it (by default owners and admins) about a new, changed or cancelled reservation.
 pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
@@ -144,7 +144,7 @@ async fn message_guest(
 
 /// The job's business and the reservation it is about (`None` once the reservation is gone).
 async fn load(gw: &App, job: &Job, reservation_id: &str) -> Result<Option<(TenantStore, Reservation)>, JobError> {
-    let tenant = gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(gw, job)?;
     match tenant.reservation(reservation_id).await {
         Ok(r) => Ok(Some((tenant, r))),
         Err(StoreError::NotFound) => Ok(None),

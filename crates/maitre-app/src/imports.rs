@@ -8,10 +8,10 @@ use maitre_domain::jobs::ContactImportJob;
 use maitre_jobs::JobError;
 use maitre_store::{Job, StoreError};
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
-    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(&gw, &job)?;
     let p: ContactImportJob = payload(&job)?;
     let id = p.import.as_str();
     let import = match tenant.contact_import(id).await {

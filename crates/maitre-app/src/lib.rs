@@ -121,6 +121,11 @@ impl App {
     }
 }
 
+/// The business a job belongs to; a job of a business that lacks one can never run.
+fn job_tenant(gw: &App, job: &Job) -> Result<maitre_store::TenantStore, JobError> {
+    gw.store.tenant_for_job(job).map_err(|_| JobError::Permanent("job has no account".into()))
+}
+
 /// A job's payload as its kind's type; one that cannot be read never will be.
 fn payload<P: Payload>(job: &Job) -> Result<P, JobError> {
     job.payload().map_err(|e| JobError::Permanent(e.to_string()))

@@ -8,12 +8,12 @@ use maitre_jobs::JobError;
 use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, StoreError};
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 /// Emails one stored notification to its recipient, with the absolute link to what it is about.
 pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let Some(mailer) = &gw.mailer else { return Ok(()) };
-    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(&gw, &job)?;
     let p: NotificationEmailJob = payload(&job)?;
     // A member who left the team took their notifications along: nothing to send then.
     let n = match tenant.notification(&p.notification_id).await {

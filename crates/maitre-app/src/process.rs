@@ -7,11 +7,11 @@ use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(&gw, &job)?;
     let p: ProcessInboundJob = payload(&job)?;
     let event = match tenant.inbound_event(&p.event).await {
         Ok(e) => e,

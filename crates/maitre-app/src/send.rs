@@ -16,14 +16,14 @@ use maitre_domain::{ChannelStatus, MessageStatus};
 use maitre_jobs::JobError;
 use maitre_store::{Job, Rate, TenantStore};
 
-use crate::{App, payload, retry};
+use crate::{App, job_tenant, payload, retry};
 
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(&gw, &job)?;
     let p: SendJob = payload(&job)?;
     let out = match tenant.outgoing(&p.message).await {
         Ok(o) => o,

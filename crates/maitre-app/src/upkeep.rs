@@ -13,7 +13,7 @@ use maitre_jobs::JobError;
 use maitre_store::{Channel, ChannelAlert, Job, JobKind, NewJob, Store, StoreError, TenantStore};
 
 use crate::connect::ConnectError;
-use crate::{App, Credentials, payload, retry};
+use crate::{App, Credentials, job_tenant, payload, retry};
 
 /// Renew a 60-day token once it has less than this left, i.e. once it is about a week old (it must be a day old).
 const RENEW_WITHIN: TimeDelta = TimeDelta::days(53);
@@ -82,7 +82,7 @@ pub async fn sweep(gw: Arc<App>, _job: Job) -> Result<(), JobError> {
 
 /// One channel's check as a job.
 pub async fn check(gw: Arc<App>, job: Job) -> Result<(), JobError> {
-    let tenant = gw.store.tenant_for_job(&job).map_err(|_| JobError::Permanent("job has no account".into()))?;
+    let tenant = job_tenant(&gw, &job)?;
     let p: ChannelCheckJob = payload(&job)?;
     match gw.check_channel(&tenant, p.channel_id).await {
         Ok(_) | Err(ConnectError::Store(StoreError::NotFound)) => Ok(()),
