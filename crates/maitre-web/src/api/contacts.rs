@@ -10,11 +10,12 @@ use axum::{Json, Router};
 use maitre_domain::contacts::{FieldDef, parse_external_id, parse_note};
 use maitre_domain::permissions::can_change_note;
 use maitre_domain::{Action, ChannelId};
-use maitre_store::{Actor, Contact, ContactNote, ContactQuery, Cursor, InvalidCursor, StoreError, TenantStore};
+use maitre_store::{Actor, Contact, ContactNote, ContactQuery, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::params;
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -33,12 +34,15 @@ pub fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Part of the name, email, phone number or platform id.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Only contacts with this tag.
     tag: Option<String>,
     /// `next` of the previous page.
+    #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     after: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -181,19 +185,9 @@ fn invalid(e: Invalid) -> ApiError {
         (status = 422, body = ErrorBody)))]
 async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -> Result<Json<ContactPage>, ApiError> {
     caller.require(Action::ViewContacts)?;
-    let Query(p) = p.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let limit = match p.limit.unwrap_or(50) {
-        n @ 1..=200 => n,
-        _ => return Err(AppError::Validation("limit must be between 1 and 200".into()).into()),
-    };
-    if p.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(AppError::BadRequest("q must be at most 200 characters".into()).into());
-    }
-    let after: Option<Cursor> = match p.after.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
-    };
-    let q = ContactQuery { search: p.q.as_deref(), tag: p.tag.as_deref(), after, limit };
+    let p = params::query(p)?;
+    let (after, limit) = (params::cursor(p.after.as_deref())?, params::limit(p.limit)?);
+    let q = ContactQuery { search: params::search(p.q.as_deref())?, tag: p.tag.as_deref(), after, limit };
     let page = caller.tenant.contacts(&q).await?;
     Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }

@@ -9,10 +9,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use maitre_app::inbox::ReplyInput;
 use maitre_domain::{Action, Locale, UserId};
-use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, ThreadItem};
+use maitre_store::{ConversationView, Filter, InboxQuery, ThreadItem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::params;
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -40,14 +41,19 @@ const TR: Tr = Tr { locale: Locale::En };
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// open (default), unassigned, bot, human, closed or all.
+    #[param(pattern = "^(open|unassigned|bot|human|closed|all)?$")]
     filter: Option<String>,
+    #[param(format = Uuid)]
     channel: Option<String>,
     tag: Option<String>,
     /// Part of a message's text or of the contact's name.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// `next` of the previous page.
+    #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     after: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -179,7 +185,7 @@ async fn list(
     p: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ConversationPage>, ApiError> {
     caller.require(Action::ViewInbox)?;
-    let Query(p) = p.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let p = params::query(p)?;
     let filter = match Filter::parse(p.filter.as_deref().unwrap_or("")) {
         Some(Filter::Mine) | None => return Err(AppError::BadRequest(TR.t("inbox-bad-filter")).into()),
         Some(f) => f,
@@ -188,21 +194,16 @@ async fn list(
         None | Some("") => None,
         Some(s) => Some(s.parse().map_err(|_| AppError::BadRequest(TR.t("inbox-bad-channel")))?),
     };
-    let after: Option<Cursor> = match p.after.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse().map_err(|e: maitre_store::InvalidCursor| AppError::BadRequest(e.to_string()))?),
-    };
-    if p.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(AppError::BadRequest(TR.t("inbox-search-too-long")).into());
-    }
+    let (after, limit) = (params::cursor(p.after.as_deref())?, params::limit(p.limit)?);
+    let search = params::search(p.q.as_deref())?;
     let q = InboxQuery {
         filter,
         me: nobody(),
         channel,
         tag: p.tag.as_deref().filter(|t| !t.is_empty()),
-        search: p.q.as_deref(),
+        search,
         after,
-        limit: p.limit.unwrap_or(50),
+        limit,
     };
     let page = caller.tenant.inbox(&q).await?;
     Ok(Json(ConversationPage {

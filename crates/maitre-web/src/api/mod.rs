@@ -2,9 +2,11 @@
 //! by an OpenAPI document generated from these handlers.
 mod channels;
 mod contacts;
+mod contract;
 mod flows;
 mod inbox;
 mod operations;
+mod params;
 mod reservations;
 
 use axum::extract::{FromRequest, Path};
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use self::contract::CommonAnswers;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, AppError};
@@ -73,7 +76,7 @@ pub struct ApiJson<T>(pub T);
         contacts::ContactDto, contacts::ContactPage, contacts::IdentityDto, contacts::ConsentDto,
         contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
         contacts::NoteInput)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]
 struct ApiDoc;

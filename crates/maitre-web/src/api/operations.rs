@@ -6,11 +6,12 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use maitre_domain::Action;
-use maitre_store::{Cursor, InvalidCursor, JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
+use maitre_store::{JobQuery, LoggedEvent, TroubleFilter, TroubledJob};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ErrorBody;
+use super::params;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, AppError};
@@ -26,12 +27,16 @@ pub fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub(super) struct JobParams {
     /// `dead` or `failing`; both when absent.
+    #[param(pattern = "^(dead|failing)?$")]
     status: Option<String>,
     /// A platform event id, a contact's external id, a channel id, or part of a contact's name.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// The `next` value of the previous page.
+    #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     before: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -39,8 +44,10 @@ pub(super) struct JobParams {
 #[into_params(parameter_in = Query)]
 pub(super) struct EventParams {
     /// The `next` value of the previous page.
+    #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     before: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -94,21 +101,6 @@ pub(super) struct EventPage {
     next: Option<String>,
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(t)| t).map_err(|e| AppError::BadRequest(e.body_text()).into())
-}
-
-fn page_args(before: Option<&str>, limit: Option<i64>) -> Result<(Option<Cursor>, i64), ApiError> {
-    let before = before
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|e: InvalidCursor| AppError::Validation(e.to_string())))
-        .transpose()?;
-    match limit.unwrap_or(50) {
-        n @ 1..=200 => Ok((before, n)),
-        _ => Err(AppError::Validation("limit must be between 1 and 200".into()).into()),
-    }
-}
-
 fn job_dto(j: TroubledJob) -> JobDto {
     JobDto {
         id: j.id,
@@ -146,11 +138,12 @@ pub(super) async fn list_jobs(
     params: Result<Query<JobParams>, QueryRejection>,
 ) -> Result<Json<JobPage>, ApiError> {
     caller.require(Action::ViewOperations)?;
-    let p = query(params)?;
+    let p = params::query(params)?;
     let filter = TroubleFilter::parse(p.status.as_deref().unwrap_or(""))
-        .ok_or_else(|| AppError::Validation("status must be dead or failing".into()))?;
-    let (before, limit) = page_args(p.before.as_deref(), p.limit)?;
-    let page = caller.tenant.troubled_jobs_page(&JobQuery { filter, search: p.q.as_deref(), before, limit }).await?;
+        .ok_or_else(|| AppError::BadRequest("status must be dead or failing".into()))?;
+    let (before, limit) = (params::cursor(p.before.as_deref())?, params::limit(p.limit)?);
+    let search = params::search(p.q.as_deref())?;
+    let page = caller.tenant.troubled_jobs_page(&JobQuery { filter, search, before, limit }).await?;
     Ok(Json(JobPage { jobs: page.items.into_iter().map(job_dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }
 
@@ -171,8 +164,8 @@ pub(super) async fn list_events(
     params: Result<Query<EventParams>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
     caller.require(Action::ViewOperations)?;
-    let p = query(params)?;
-    let (before, limit) = page_args(p.before.as_deref(), p.limit)?;
+    let p = params::query(params)?;
+    let (before, limit) = (params::cursor(p.before.as_deref())?, params::limit(p.limit)?);
     let page = caller.tenant.event_log(before.as_ref(), limit).await?;
     Ok(Json(EventPage {
         events: page.items.into_iter().map(event_dto).collect(),

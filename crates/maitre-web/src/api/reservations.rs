@@ -33,16 +33,22 @@ pub fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub(super) struct ListParams {
     /// pending, confirmed, cancelled, no_show or completed; all when absent.
+    #[param(pattern = "^(pending|confirmed|cancelled|no_show|completed)?$")]
     status: Option<String>,
     /// First local date (YYYY-MM-DD); today when absent, no limit when empty.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: Option<String>,
     /// Last local date (YYYY-MM-DD), inclusive.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     to: Option<String>,
     /// Part of the guest's name.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// The `next` value of the previous page.
+    #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     after: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -169,11 +175,9 @@ pub(super) async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ReservationPage>, ApiError> {
     caller.require(Action::ViewReservations)?;
-    let Query(p) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let limit = match p.limit.unwrap_or(50) {
-        n @ 1..=200 => n,
-        _ => return Err(AppError::Validation("limit must be between 1 and 200".into()).into()),
-    };
+    let p = super::params::query(params)?;
+    let limit = super::params::limit(p.limit)?;
+    super::params::search(p.q.as_deref())?;
     let tz = account_tz(&caller.tenant).await?;
     let filters = Filters::new(p.status, p.from, p.to, p.q, p.after);
     let today = to_local(state.store.clock().now(), tz).date();

@@ -190,7 +190,7 @@ async fn the_api_lists_pages_searches_and_retries_and_other_accounts_get_404() {
     assert_eq!((found.len(), found[0]["contact_external_id"].as_str()), (1, Some("15550001002")));
     for bad in ["status=bogus", "before=nope", "limit=0"] {
         let (status, body) = s.api(&token, Method::GET, &format!("/api/v1/operations/jobs?{bad}")).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("validation")));
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
     }
 
     // Another business reaches none of these jobs, through the API or the pages.
