@@ -18,6 +18,9 @@ use crate::{Result, Store, StoreError};
 pub enum BookingError {
     #[error("{0}")]
     Invalid(String),
+    /// The request names a service the business does not offer.
+    #[error("unknown service {0:?}")]
+    UnknownService(String),
     #[error(transparent)]
     Rules(#[from] RulesError),
     #[error(transparent)]
@@ -63,7 +66,10 @@ impl BookingSettings {
     pub fn validate(&self) -> Result<(), BookingError> {
         self.rules.validate()?;
         let link = self.review_link.trim();
-        if !link.is_empty() && (!(link.starts_with("https://") || link.starts_with("http://")) || link.len() > 500) {
+        let web_address = |l: &str| {
+            url::Url::parse(l).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        };
+        if !link.is_empty() && (!web_address(link) || link.len() > 500) {
             return Err(invalid("the review link must be an http(s) address of at most 500 characters"));
         }
         if self.reminder_hours > 24 * 14 {

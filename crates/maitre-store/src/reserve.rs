@@ -119,9 +119,9 @@ async fn booked_before(tx: &mut AnyConnection, account: &str, key: &str) -> Resu
 /// The service asked for, by the name the business gave it; none asked for is none.
 fn known_service(snap: &Snapshot, req: &ReservationRequest) -> Result<Option<String>, BookingError> {
     match req.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(name) => Ok(Some(
-            snap.service(name).ok_or_else(|| BookingError::Invalid(format!("unknown service {name:?}")))?.name.clone(),
-        )),
+        Some(name) => {
+            Ok(Some(snap.service(name).ok_or_else(|| BookingError::UnknownService(name.to_owned()))?.name.clone()))
+        }
         None => Ok(None),
     }
 }

@@ -16,6 +16,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// Something the request names (not its path) does not exist in the account, e.g. a body's channel id.
+    #[error("{0}")]
+    Unknown(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -38,7 +41,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::Unknown(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -54,7 +57,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound => "not_found",
+            AppError::NotFound | AppError::Unknown(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Validation(_) => "validation",
             AppError::PayloadTooLarge => "payload_too_large",
@@ -140,6 +143,7 @@ impl From<maitre_store::BookingError> for AppError {
         match e {
             BookingError::Store(e) => e.into(),
             e @ BookingError::Transition { .. } => AppError::Conflict(e.to_string()),
+            e @ BookingError::UnknownService(_) => AppError::Unknown(e.to_string()),
             e => AppError::Validation(e.to_string()),
         }
     }
@@ -150,6 +154,8 @@ impl From<maitre_app::flows::FlowError> for AppError {
         use maitre_app::flows::FlowError;
         match e {
             FlowError::Store(e) => e.into(),
+            // The flow's own tests run against the business's hours and capacity: those, not the request, fail.
+            e @ FlowError::TestsFailed(_) => AppError::Conflict(e.to_string()),
             e => AppError::Validation(e.to_string()),
         }
     }

@@ -179,7 +179,7 @@ async fn refusals_say_why_and_offer_alternatives() {
     let mut salon = request("2026-03-11 19:00", 1, "Ada");
     salon.service = Some("Perm".into());
     assert!(
-        matches!(t.create_reservation(&salon, BERLIN, &staff).await, Err(BookingError::Invalid(m)) if m.contains("Perm"))
+        matches!(t.create_reservation(&salon, BERLIN, &staff).await, Err(BookingError::UnknownService(m)) if m == "Perm")
     );
     let nameless = request("2026-03-11 19:00", 2, "  ");
     assert!(matches!(t.create_reservation(&nameless, BERLIN, &staff).await, Err(BookingError::Invalid(_))));

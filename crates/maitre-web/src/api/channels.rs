@@ -57,13 +57,16 @@ fn dto(c: maitre_store::Channel) -> ChannelDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TelegramInput {
-    /// The bot token from @BotFather.
+    /// The bot token from @BotFather: the bot's number, a colon, its secret.
+    #[schema(pattern = "^[0-9]{1,20}:[A-Za-z0-9_-]{1,100}$")]
     token: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhatsAppInput {
+    /// The long number WhatsApp Manager shows for the phone number.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     phone_number_id: String,
     /// A system-user token with whatsapp_business_messaging.
     token: String,

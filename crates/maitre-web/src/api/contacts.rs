@@ -106,6 +106,7 @@ pub struct ContactDetail {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
+    #[schema(format = Uuid)]
     channel_id: String,
     /// Required except on WhatsApp, where the phone number is the identity.
     external_id: Option<String>,
@@ -145,6 +146,7 @@ pub struct NoteDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
+    #[schema(pattern = r"\S", max_length = 4000)]
     text: String,
 }
 
@@ -247,6 +249,7 @@ fn raw_fields<'a>(
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = ContactInput,
     responses((status = 201, body = ContactDetail), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such channel in this account", body = ErrorBody),
         (status = 409, description = "The channel already knows this identity", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn create(
@@ -254,8 +257,9 @@ async fn create(
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<ContactDetail>), ApiError> {
     caller.require(Action::ManageContacts)?;
-    let no_channel = || AppError::Validation("channel_id: there is no such channel in this account".into());
-    let channel: ChannelId = input.channel_id.parse().map_err(|_| no_channel())?;
+    let no_channel = || AppError::Unknown("channel_id: there is no such channel in this account".into());
+    let channel: ChannelId =
+        input.channel_id.parse().map_err(|_| AppError::Validation("channel_id: not a channel id".into()))?;
     let channel = match caller.tenant.channel(channel).await {
         Err(StoreError::NotFound) => return Err(no_channel().into()),
         other => other?,

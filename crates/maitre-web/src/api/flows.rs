@@ -70,8 +70,20 @@ pub(super) struct IssueDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FlowInput {
+    /// A new name; absent keeps the name.
+    #[schema(pattern = r"\S", max_length = 80)]
     name: Option<String>,
-    /// A draft in the flow format; a new flow without one starts with a single empty message.
+    /// A draft in the flow format; absent keeps the draft.
+    #[schema(value_type = Option<Object>)]
+    draft: Option<Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewFlow {
+    #[schema(pattern = r"\S", max_length = 80)]
+    name: String,
+    /// A draft in the flow format; without one the flow starts with a single empty message.
     #[schema(value_type = Option<Object>)]
     draft: Option<Value>,
 }
@@ -85,7 +97,7 @@ pub(super) struct EnabledInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TemplateInput {
-    /// restaurant_de, restaurant_en, salon_appointment, practice_appointment or review_request.
+    #[schema(pattern = "^(restaurant_de|restaurant_en|salon_appointment|practice_appointment|review_request)$")]
     key: String,
 }
 
@@ -138,6 +150,7 @@ pub(super) struct TestFailureDto {
 #[serde(deny_unknown_fields)]
 pub(super) struct SimulateInput {
     /// What the guest writes.
+    #[schema(pattern = r"\S", max_length = 1000)]
     text: String,
     /// The `state` of the previous answer; absent starts a new conversation.
     #[schema(value_type = Option<Object>)]
@@ -190,11 +203,13 @@ pub(super) struct AutomationDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AutomationPut {
+    #[schema(minimum = 0, maximum = 60000)]
     read_together_ms: Option<i64>,
     #[serde(default)]
     ai_base_url: String,
     #[serde(default)]
     ai_model: String,
+    #[schema(minimum = 500, maximum = 60000)]
     ai_timeout_ms: i64,
     /// A new key; absent keeps the stored one.
     ai_key: Option<String>,
@@ -254,11 +269,11 @@ pub(super) async fn list(caller: ApiCaller) -> Result<Json<Vec<FlowDto>>, ApiErr
     Ok(Json(caller.tenant.flows().await?.into_iter().map(dto).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/flows", tag = "flows", request_body = FlowInput,
+#[utoipa::path(post, path = "/api/v1/flows", tag = "flows", request_body = NewFlow,
     responses((status = 201, body = FlowDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<FlowInput>) -> Result<Response, ApiError> {
+pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
-    let name = flow_name(input.name.as_deref().unwrap_or_default())?;
+    let name = flow_name(&input.name)?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
         None => BLANK.to_owned(),
@@ -314,9 +329,10 @@ pub(super) async fn set_enabled(
     Ok(Json(dto(caller.tenant.flow(&id).await?)))
 }
 
-/// Publishes the saved draft as the next version after validating it and running its tests.
+/// Publishes the saved draft as the next version after validating it and running its tests. A draft with issues
+/// or failing tests is refused with 409 (the flow's state, not the request, is at fault) naming them.
 #[utoipa::path(post, path = "/api/v1/flows/{id}/publish", tag = "flows", params(("id" = String, Path)),
-    responses((status = 200, body = PublishedDto), (status = 404, body = ErrorBody), (status = 422, body = PublishRefused)))]
+    responses((status = 200, body = PublishedDto), (status = 404, body = ErrorBody), (status = 409, body = PublishRefused)))]
 pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
     let refused = |code: &str, message: String, issues: Vec<Issue>, tests: Vec<TestResult>| {
@@ -326,7 +342,7 @@ pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result
             issues: issue_dtos(issues),
             test_failures,
         };
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+        (StatusCode::CONFLICT, Json(body)).into_response()
     };
     let e = match flows::publish(&caller.tenant, &id, "api").await {
         Ok(version) => return Ok(Json(PublishedDto { version }).into_response()),
@@ -355,9 +371,10 @@ pub(super) async fn list_templates(caller: ApiCaller) -> Result<Json<Vec<Templat
     ))
 }
 
-/// Installs a template as a new flow, published as version 1.
+/// Installs a template as a new flow, published as version 1. Its tests run against the business's hours and
+/// capacity: when those make a test fail, the answer is 409 naming it.
 #[utoipa::path(post, path = "/api/v1/flows/templates", tag = "flows", request_body = TemplateInput,
-    responses((status = 201, body = FlowDto), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = FlowDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn install(caller: ApiCaller, ApiJson(input): ApiJson<TemplateInput>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
     let flow = flows::install_template(&caller.tenant, &input.key, "api").await?;

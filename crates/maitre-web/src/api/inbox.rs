@@ -43,7 +43,8 @@ pub struct ListParams {
     /// open (default), unassigned, bot, human, closed or all.
     #[param(pattern = "^(open|unassigned|bot|human|closed|all)?$")]
     filter: Option<String>,
-    #[param(format = Uuid)]
+    /// A channel's id.
+    #[param(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")]
     channel: Option<String>,
     tag: Option<String>,
     /// Part of a message's text or of the contact's name.
@@ -134,6 +135,7 @@ pub struct ThreadDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextInput {
+    #[schema(pattern = r"\S", max_length = 4000)]
     text: String,
 }
 
@@ -141,6 +143,7 @@ pub struct TextInput {
 #[serde(deny_unknown_fields)]
 pub struct HandBackInput {
     /// A flow to start from its start node (published, enabled, running on the conversation's channel).
+    #[schema(format = Uuid)]
     flow: Option<String>,
 }
 
@@ -148,6 +151,7 @@ pub struct HandBackInput {
 #[serde(deny_unknown_fields)]
 pub struct AssignInput {
     /// A member's user id, or null to unassign.
+    #[schema(format = Uuid)]
     assignee: Option<String>,
 }
 
@@ -319,10 +323,10 @@ async fn assign(
     ApiJson(input): ApiJson<AssignInput>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    let not_member = || AppError::Validation(TR.t("inbox-not-a-member"));
+    let not_member = || AppError::Unknown(TR.t("inbox-not-a-member"));
     let assignee = match input.assignee.as_deref() {
         None => None,
-        Some(s) => Some(s.parse::<UserId>().map_err(|_| not_member())?),
+        Some(s) => Some(s.parse::<UserId>().map_err(|_| AppError::Validation(TR.t("inbox-not-a-member")))?),
     };
     caller.tenant.conversation(&id, nobody()).await?;
     match caller.tenant.assign(&id, assignee, None).await {

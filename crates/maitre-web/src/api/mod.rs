@@ -5,11 +5,12 @@ mod contacts;
 mod contract;
 mod flows;
 mod inbox;
+mod json;
 mod operations;
 mod params;
 mod reservations;
 
-use axum::extract::{FromRequest, Path};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch};
 use axum::{Json, Router};
@@ -20,6 +21,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use self::contract::CommonAnswers;
+pub use self::json::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, AppError};
@@ -40,11 +42,6 @@ pub fn routes() -> Router<AppState> {
         .merge(contacts::routes())
 }
 
-/// `Json` whose rejections (bad syntax, wrong types, wrong content type, too large) use our error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "maitre API", version = "1", description = "Account-scoped API. Create a token under Settings → API tokens."),
@@ -61,7 +58,7 @@ pub struct ApiJson<T>(pub T);
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
         contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note),
-    components(schemas(AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
+    components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
         reservations::ReservationDto, reservations::ReservationPage, reservations::ReservationInput,
@@ -69,7 +66,7 @@ pub struct ApiJson<T>(pub T);
         reservations::BookingSettingsDto,
         inbox::ConversationDto, inbox::ConversationPage, inbox::ThreadItemDto, inbox::ThreadDto, inbox::TextInput,
         inbox::AssignInput, inbox::HandBackInput, inbox::AttachmentDto, inbox::ReferenceDto, inbox::Created,
-        flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::EnabledInput,
+        flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::NewFlow, flows::EnabledInput,
         flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
         flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,
         flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut,
@@ -124,10 +121,17 @@ struct AccountDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AccountInput {
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 120)]
     name: Option<String>,
+    #[schema(value_type = Option<contract::TimeZoneName>)]
     time_zone: Option<String>,
+    #[schema(pattern = "^(de|en|fr)$")]
     locale: Option<String>,
+    /// ISO 3166 two-letter code.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     country: Option<String>,
+    /// ISO 4217 three-letter code.
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     currency: Option<String>,
 }
 
@@ -143,7 +147,7 @@ struct MemberDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleInput {
-    /// owner, admin, agent or viewer.
+    #[schema(pattern = "^(owner|admin|agent|viewer)$")]
     role: String,
 }
 

@@ -36,10 +36,10 @@ pub(super) struct ListParams {
     #[param(pattern = "^(pending|confirmed|cancelled|no_show|completed)?$")]
     status: Option<String>,
     /// First local date (YYYY-MM-DD); today when absent, no limit when empty.
-    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$")]
     from: Option<String>,
     /// Last local date (YYYY-MM-DD), inclusive.
-    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$")]
     to: Option<String>,
     /// Part of the guest's name.
     #[param(max_length = 200)]
@@ -88,19 +88,26 @@ pub(super) struct ReservationPage {
 #[serde(deny_unknown_fields)]
 pub(super) struct ReservationInput {
     /// Local start in the account's time zone, e.g. 2026-03-17T19:30.
+    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]$")]
     starts_at: String,
+    #[schema(minimum = 1)]
     party_size: u32,
+    /// One of the business's services, by name.
     service: Option<String>,
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 120)]
     name: String,
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", max_length = 200)]
     phone: Option<String>,
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", max_length = 200)]
     email: Option<String>,
+    #[schema(pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$", max_length = 2000)]
     notes: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StatusInput {
-    /// confirmed, cancelled, no_show or completed.
+    #[schema(pattern = "^(confirmed|cancelled|no_show|completed)$")]
     status: String,
 }
 
@@ -129,10 +136,17 @@ pub(super) struct BookingSettingsDto {
     /// `covers_per_slot` (0 = no limit), `auto_confirm`.
     #[schema(value_type = Object)]
     rules: BookingRules,
+    /// An http(s) address, or empty for none.
+    #[schema(
+        pattern = r"^(https?://[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63}){0,4}(/[A-Za-z0-9._~/%-]{0,200})?)?$",
+        max_length = 500
+    )]
     review_link: String,
     /// Hours before the visit for the reminder; 0 = none.
+    #[schema(maximum = 336)]
     reminder_hours: u32,
     /// Hours after the visit for the review request.
+    #[schema(maximum = 720)]
     review_delay_hours: u32,
 }
 
@@ -190,7 +204,8 @@ pub(super) async fn list(
 
 /// Books by hand (as staff: the lead time does not apply). A refused slot answers 409 with the reason.
 #[utoipa::path(post, path = "/api/v1/reservations", tag = "reservations", request_body = ReservationInput,
-    responses((status = 201, body = ReservationDto), (status = 409, body = RefusedBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ReservationDto), (status = 404, description = "No such service", body = ErrorBody),
+        (status = 409, body = RefusedBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<ReservationInput>) -> Result<Response, ApiError> {
     caller.require(Action::ManageReservations)?;
     let starts_at = NaiveDateTime::parse_from_str(input.starts_at.trim(), "%Y-%m-%dT%H:%M")

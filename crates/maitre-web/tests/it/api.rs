@@ -201,3 +201,66 @@ async fn each_token_has_its_own_request_budget_and_is_told_when_to_come_back() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_body_is_one_json_object_and_whole_numbers_count_as_integers() {
+    let app = TestApp::spawn().await;
+    let (_, account) = app.signup("Roma", "owner@example.com").await;
+    let admin = app.token(&account, Role::Admin).await;
+    // An array would otherwise fill the fields in order: name, time_zone, locale …
+    for body in [r#"["Hijacked", "Europe/Paris"]"#, r#""Hijacked""#, "42", "null"] {
+        let (status, json) = call(&app, reqwest::Method::PATCH, "/api/v1/account", Some(&admin), Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(json["error"]["message"], "The body must be a JSON object.");
+    }
+    let (_, now) = call(&app, reqwest::Method::GET, "/api/v1/account", Some(&admin), None).await;
+    assert_eq!(now["name"], "Roma", "nothing changed");
+
+    let body = r#"{"reminder_hours": 12.0, "review_delay_hours": 3, "review_link": "", "rules": {}}"#;
+    let (status, saved) = call(&app, reqwest::Method::PUT, "/api/v1/booking/settings", Some(&admin), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["reminder_hours"], 12);
+    let body = r#"{"reminder_hours": 12.5, "review_delay_hours": 3, "review_link": "", "rules": {}}"#;
+    let (status, refused) =
+        call(&app, reqwest::Method::PUT, "/api/v1/booking/settings", Some(&admin), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("reminder_hours: ") && message.contains("a whole number"), "{message}");
+    assert!(!message.contains("u32"), "no Rust type names: {message}");
+}
+
+#[tokio::test]
+async fn the_document_declares_every_answer_and_names_each_operation_once() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = call(&app, reqwest::Method::GET, "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut ids = std::collections::HashSet::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let where_ = format!("{method} {path}");
+            assert!(ids.insert(op["operationId"].as_str().unwrap().to_owned()), "{where_}: id used twice");
+            let answers = op["responses"].as_object().unwrap();
+            for status in ["401", "403", "429"] {
+                assert!(answers.contains_key(status), "{where_} does not declare {status}");
+            }
+            if path.contains('{') {
+                assert!(answers.contains_key("404") && answers.contains_key("400"), "{where_}: path id answers");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(answers.contains_key(status), "{where_} takes a body but does not declare {status}");
+                }
+            }
+            operations += 1;
+        }
+    }
+    assert!(operations >= 50, "{operations}");
+    let limit = &doc["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()["schema"];
+    assert_eq!((limit["minimum"].as_i64(), limit["maximum"].as_i64()), (Some(1), Some(200)));
+}

@@ -203,7 +203,7 @@ async fn create_and_patch_check_values_by_type_and_roles_and_accounts_are_kept_a
             Some(json!({"channel_id": a.channel, "phone": "+491704444444"})),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "another account's channel is none of this one's: {err}");
     let (_, theirs) = a.call(Method::GET, "/api/v1/contacts", &other, None).await;
     assert_eq!(theirs["items"], json!([]));
 }

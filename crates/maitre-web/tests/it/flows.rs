@@ -423,7 +423,7 @@ async fn flows_over_the_api_from_draft_to_published_and_simulated() {
     assert_eq!(created["issues"][0]["severity"], "error");
 
     let (status, refused, _) = s.api(&token, Method::POST, &format!("/api/v1/flows/{id}/publish"), None).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::CONFLICT, "the draft, not the request, is at fault");
     assert_eq!(refused["error"]["code"], "invalid_flow");
     assert!(refused["issues"][0]["message"].as_str().unwrap().contains("nowhere"));
 

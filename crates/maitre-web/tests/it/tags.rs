@@ -33,7 +33,7 @@ async fn a_flow_tag_cannot_bend_a_link_and_the_remove_form_targets_only_its_tag(
     assert_eq!(bad.iter().filter(|m| m.contains("is not a tag")).count(), 3, "{bad:?}");
     let id = created["id"].as_str().unwrap().to_owned();
     let (status, _) = api(&s, &token, Method::POST, &format!("/api/v1/flows/{id}/publish"), Value::Null).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a flow with such a tag is not published");
+    assert_eq!(status, StatusCode::CONFLICT, "a flow with such a tag is not published");
 
     // A version published before tags were checked still runs, without the tags that do not parse.
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
