@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::kinds::words;
+
 pub type NodeId = String;
 
 /// One version of a flow: what starts it, its nodes, and its test cases.
@@ -98,14 +100,19 @@ pub enum TriggerKind {
     Fallback,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchMode {
-    Exact,
-    #[default]
-    Contains,
-    WholeWord,
-    Regex,
+words! {
+    pub enum MatchMode("match mode") {
+        Contains = "contains",
+        Exact = "exact",
+        WholeWord = "whole_word",
+        Regex = "regex",
+    }
+}
+
+impl Default for MatchMode {
+    fn default() -> Self {
+        MatchMode::Contains
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,19 +143,19 @@ impl Choice {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VarKind {
-    Text,
-    Number,
-    Choice,
-    Date,
-    Time,
-    DateTime,
-    PartySize,
-    Name,
-    Phone,
-    Email,
+words! {
+    pub enum VarKind("answer kind") {
+        Text = "text",
+        Number = "number",
+        Choice = "choice",
+        Date = "date",
+        Time = "time",
+        DateTime = "date_time",
+        PartySize = "party_size",
+        Name = "name",
+        Phone = "phone",
+        Email = "email",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,6 +289,74 @@ pub enum NodeKind {
         next: Option<NodeId>,
     },
     End,
+}
+
+impl TriggerKind {
+    /// Every trigger's `type`, in the order editors offer them.
+    pub const TYPES: [&'static str; 9] = [
+        "keyword",
+        "any_message",
+        "first_message",
+        "story_reply",
+        "story_mention",
+        "comment",
+        "payload",
+        "event",
+        "fallback",
+    ];
+
+    /// This trigger's `type` as flows spell it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            TriggerKind::Keyword { .. } => "keyword",
+            TriggerKind::AnyMessage => "any_message",
+            TriggerKind::FirstMessage => "first_message",
+            TriggerKind::StoryReply => "story_reply",
+            TriggerKind::StoryMention => "story_mention",
+            TriggerKind::Comment { .. } => "comment",
+            TriggerKind::Payload { .. } => "payload",
+            TriggerKind::Event { .. } => "event",
+            TriggerKind::Fallback => "fallback",
+        }
+    }
+}
+
+impl NodeKind {
+    /// Every node's `type`, in the order editors offer them.
+    pub const TYPES: [&'static str; 13] = [
+        "message",
+        "ask",
+        "condition",
+        "set",
+        "tag",
+        "reserve",
+        "modify_reservation",
+        "cancel_reservation",
+        "handoff",
+        "delay",
+        "goto_flow",
+        "ai",
+        "end",
+    ];
+
+    /// This node's `type` as flows spell it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            NodeKind::Message { .. } => "message",
+            NodeKind::Ask { .. } => "ask",
+            NodeKind::Condition { .. } => "condition",
+            NodeKind::Set { .. } => "set",
+            NodeKind::Tag { .. } => "tag",
+            NodeKind::Reserve { .. } => "reserve",
+            NodeKind::ModifyReservation { .. } => "modify_reservation",
+            NodeKind::CancelReservation { .. } => "cancel_reservation",
+            NodeKind::Handoff { .. } => "handoff",
+            NodeKind::Delay { .. } => "delay",
+            NodeKind::GotoFlow { .. } => "goto_flow",
+            NodeKind::Ai { .. } => "ai",
+            NodeKind::End => "end",
+        }
+    }
 }
 
 /// The var names reservation nodes read unless told otherwise, and that date/time answers also fill.

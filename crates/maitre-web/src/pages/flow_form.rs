@@ -3,38 +3,12 @@
 //! not parse yet keeps everything the author typed. Field names are `n.<index>.<field>` and `t.<index>.<field>`.
 use std::collections::BTreeMap;
 
-use maitre_domain::flow::{FlowDef, Issue, Node, Severity, Trigger};
+use maitre_domain::flow::{FlowDef, Issue, MatchMode, Node, NodeKind, Severity, Trigger, TriggerKind, VarKind};
 use serde_json::{Map, Value, json};
 
-pub const NODE_TYPES: [&str; 13] = [
-    "message",
-    "ask",
-    "condition",
-    "set",
-    "tag",
-    "reserve",
-    "modify_reservation",
-    "cancel_reservation",
-    "handoff",
-    "delay",
-    "goto_flow",
-    "ai",
-    "end",
-];
-pub const TRIGGER_TYPES: [&str; 9] = [
-    "keyword",
-    "any_message",
-    "first_message",
-    "story_reply",
-    "story_mention",
-    "comment",
-    "payload",
-    "event",
-    "fallback",
-];
-pub const MATCH_MODES: [&str; 4] = ["contains", "exact", "whole_word", "regex"];
-pub const VAR_KINDS: [&str; 10] =
-    ["text", "number", "choice", "date", "time", "date_time", "party_size", "name", "phone", "email"];
+// The editor offers what the model knows (`maitre_domain::flow`), in the model's spelling.
+pub const NODE_TYPES: [&str; 13] = NodeKind::TYPES;
+pub const TRIGGER_TYPES: [&str; 9] = TriggerKind::TYPES;
 
 /// The common fields a node type gets its own input for; everything else is in the card's JSON.
 fn node_fields(ty: &str) -> &'static [&'static str] {
@@ -82,14 +56,16 @@ fn opts(all: &[&'static str], selected: &str) -> Vec<Opt> {
 
 impl NodeCard {
     pub fn kind_options(&self) -> Vec<Opt> {
-        opts(&VAR_KINDS, self.kind.as_deref().unwrap_or_default())
+        let kinds: Vec<&str> = VarKind::ALL.iter().map(|k| k.as_str()).collect();
+        opts(&kinds, self.kind.as_deref().unwrap_or_default())
     }
 }
 
 impl TriggerCard {
     pub fn mode_options(&self) -> Vec<Opt> {
         // An absent mode means the model's default, `contains`.
-        opts(&MATCH_MODES, self.mode.as_deref().filter(|m| !m.is_empty()).unwrap_or("contains"))
+        let modes: Vec<&str> = MatchMode::ALL.iter().map(|m| m.as_str()).collect();
+        opts(&modes, self.mode.as_deref().filter(|m| !m.is_empty()).unwrap_or(MatchMode::default().as_str()))
     }
 }
 

@@ -156,3 +156,30 @@ fn booking_templates_consult_the_calendar_and_the_review_request_does_not() {
     });
     assert!(open_check.consults_calendar(), "an opening-hours condition asks the calendar");
 }
+
+/// Editors offer the types the model knows, spelled as flows spell them.
+#[test]
+fn node_and_trigger_types_are_the_ones_flows_are_written_with() {
+    for list in [&NodeKind::TYPES[..], &TriggerKind::TYPES[..]] {
+        let unique: BTreeSet<&str> = list.iter().copied().collect();
+        assert_eq!(unique.len(), list.len());
+    }
+    let mut seen = BTreeSet::new();
+    for t in templates() {
+        for node in &t.def.nodes {
+            let written = serde_json::to_value(node).unwrap()["type"].as_str().unwrap().to_owned();
+            assert_eq!(written, node.kind.type_name(), "{}", t.key);
+            assert!(NodeKind::TYPES.contains(&node.kind.type_name()));
+            seen.insert(written);
+        }
+        for trigger in &t.def.triggers {
+            let written = serde_json::to_value(trigger).unwrap()["type"].as_str().unwrap().to_owned();
+            assert_eq!(written, trigger.on.type_name(), "{}", t.key);
+            assert!(TriggerKind::TYPES.contains(&trigger.on.type_name()));
+        }
+    }
+    assert!(seen.len() >= 5, "the templates use several node types: {seen:?}");
+    let modes: Vec<&str> = MatchMode::ALL.iter().map(|m| m.as_str()).collect();
+    assert_eq!(modes, ["contains", "exact", "whole_word", "regex"]);
+    assert_eq!(serde_json::to_string(&VarKind::PartySize).unwrap(), "\"party_size\"");
+}
