@@ -12,16 +12,23 @@ use crate::App;
 /// The longest reply, in characters.
 const MAX_TEXT: usize = 4000;
 
-/// Why a reply or a hand-back was refused. The web layer words these in the member's language.
+/// Why a reply was refused. The web layer words these in the member's language.
 #[derive(Debug, thiserror::Error)]
-pub enum InboxError {
+pub enum ReplyError {
     #[error("unknown canned response")]
     UnknownCanned,
     #[error("a reply has 1 to {MAX_TEXT} characters")]
     TextLength,
-    /// The platform's messaging window does not allow a reply now (or the platform is unknown).
+    /// The platform's messaging window does not allow a reply now.
     #[error("the messaging window is closed")]
     WindowClosed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a hand-back was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum HandBackError {
     #[error("the flow {flow} cannot start in this conversation")]
     FlowNotStartable { flow: String },
     #[error(transparent)]
@@ -44,10 +51,10 @@ impl App {
         tenant: &TenantStore,
         conversation: &ConversationView,
         input: ReplyInput<'_>,
-    ) -> Result<String, InboxError> {
+    ) -> Result<String, ReplyError> {
         let canned = match input.canned.filter(|c| !c.is_empty()) {
             Some(id) => Some(tenant.canned_response(id).await.map_err(|e| match e {
-                StoreError::NotFound => InboxError::UnknownCanned,
+                StoreError::NotFound => ReplyError::UnknownCanned,
                 other => other.into(),
             })?),
             None => None,
@@ -57,11 +64,11 @@ impl App {
             (_, text) => text,
         };
         if text.is_empty() || text.chars().count() > MAX_TEXT {
-            return Err(InboxError::TextLength);
+            return Err(ReplyError::TextLength);
         }
         let now = self.store.clock().now();
         policy::window(conversation.platform, conversation.last_inbound_at, now, input.by.is_some())
-            .map_err(|_| InboxError::WindowClosed)?;
+            .map_err(|_| ReplyError::WindowClosed)?;
         let body = fill_placeholders(tenant, conversation, text).await?;
         Ok(tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
     }
@@ -75,13 +82,13 @@ impl App {
         conversation: &ConversationView,
         flow: &str,
         by: Option<UserId>,
-    ) -> Result<(), InboxError> {
+    ) -> Result<(), HandBackError> {
         let flow = match flow.trim() {
             "" => None,
             id => {
                 let flow = tenant.flow(id).await?;
                 if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
-                    return Err(InboxError::FlowNotStartable { flow: flow.name });
+                    return Err(HandBackError::FlowNotStartable { flow: flow.name });
                 }
                 Some(flow.id)
             }

@@ -2,7 +2,7 @@
 //! see it, and the application layer's refusals of a reply or a hand-back in the member's language.
 use chrono::{DateTime, TimeDelta, Utc};
 use maitre_app::Platform;
-use maitre_app::inbox::{InboxError, ReplyInput};
+use maitre_app::inbox::{HandBackError, ReplyError, ReplyInput};
 use maitre_channels::policy::{self, Allowed};
 use maitre_domain::UserId;
 use maitre_store::{ConversationView, StoreError, TenantStore};
@@ -67,13 +67,15 @@ pub async fn send_reply(
 ) -> Result<String, AppError> {
     let by_human = input.by.is_some();
     state.app.reply(tenant, conversation, input).await.map_err(|e| match e {
-        InboxError::WindowClosed => {
+        ReplyError::UnknownCanned => AppError::Validation(tr.t("inbox-canned-unknown")),
+        ReplyError::TextLength => AppError::Validation(tr.t("inbox-text-length")),
+        ReplyError::WindowClosed => {
             let now = state.store.clock().now();
             AppError::Validation(
                 window_rule(tr, conversation.platform, conversation.last_inbound_at, now, by_human).text,
             )
         }
-        e => inbox_error(tr, e),
+        ReplyError::Store(e) => e.into(),
     })
 }
 
@@ -86,18 +88,12 @@ pub async fn hand_back(
     flow: &str,
     by: Option<UserId>,
 ) -> Result<(), AppError> {
-    state.app.hand_back(tenant, conversation, flow, by).await.map_err(|e| inbox_error(tr, e))
-}
-
-/// A refused reply or hand-back, in the member's language.
-fn inbox_error(tr: &Tr, e: InboxError) -> AppError {
-    match e {
-        InboxError::UnknownCanned => AppError::Validation(tr.t("inbox-canned-unknown")),
-        InboxError::TextLength => AppError::Validation(tr.t("inbox-text-length")),
-        InboxError::FlowNotStartable { flow } => AppError::Validation(tr.t1("inbox-flow-not-startable", "flow", &flow)),
-        InboxError::WindowClosed => AppError::Validation(tr.t("window-unknown")),
-        InboxError::Store(e) => e.into(),
-    }
+    state.app.hand_back(tenant, conversation, flow, by).await.map_err(|e| match e {
+        HandBackError::FlowNotStartable { flow } => {
+            AppError::Validation(tr.t1("inbox-flow-not-startable", "flow", &flow))
+        }
+        HandBackError::Store(e) => e.into(),
+    })
 }
 
 /// Store refusals of inbox input, as messages a person understands.

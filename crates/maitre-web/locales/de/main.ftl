@@ -402,7 +402,6 @@ activity-handed-back-flow = { $actor } hat das Gespräch an den Bot zurückgegeb
 activity-closed = { $actor } hat das Gespräch geschlossen
 activity-reopened = { $actor } hat das Gespräch wieder geöffnet
 activity-note-added = { $actor } hat eine Notiz hinzugefügt
-window-unknown = Das Nachrichtenfenster dieses Kanals ist unbekannt.
 window-none = { $platform }: kein Nachrichtenfenster; Antworten sind immer möglich.
 window-open = { $platform }: noch { $left } im 24-Stunden-Fenster
 window-human-agent = { $platform }: außerhalb des 24-Stunden-Fensters; Antworten von Mitarbeitenden sind noch { $left } möglich (Human-Agent-Tag)

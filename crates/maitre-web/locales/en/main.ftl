@@ -402,7 +402,6 @@ activity-handed-back-flow = { $actor } handed the conversation back to the bot (
 activity-closed = { $actor } closed the conversation
 activity-reopened = { $actor } reopened the conversation
 activity-note-added = { $actor } added a note
-window-unknown = This channel's messaging window is unknown.
 window-none = { $platform }: no messaging window; replies can always be sent.
 window-open = { $platform }: { $left } left in the 24 h window
 window-human-agent = { $platform }: outside the 24 h window; staff replies are possible for { $left } more (human agent tag)
