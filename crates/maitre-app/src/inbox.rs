@@ -70,7 +70,7 @@ impl App {
         policy::window(conversation.platform, conversation.last_inbound_at, now, input.by.is_some())
             .map_err(|_| ReplyError::WindowClosed)?;
         let body = fill_placeholders(tenant, conversation, text).await?;
-        Ok(tenant.reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
+        Ok(tenant.inbox().reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
     }
 
     /// Returns a conversation to the bot. With a flow id (`""`: none), that flow starts over from its start node,
@@ -93,7 +93,7 @@ impl App {
                 Some(flow.id)
             }
         };
-        tenant.hand_back(&conversation.id, by, flow.as_deref()).await?;
+        tenant.inbox().hand_back(&conversation.id, by, flow.as_deref()).await?;
         Ok(())
     }
 }

@@ -62,7 +62,7 @@ pub use flows::{AutomationSettings, FlowRecord, PublishedFlow};
 pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, RoutedItem};
-pub use inbox::{ActivityEntry, ConversationView, Filter, InboxQuery, Note, ThreadItem, ThreadMessage};
+pub use inbox::{ActivityEntry, ConversationView, Filter, Inbox, InboxQuery, Note, ThreadItem, ThreadMessage};
 pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use login_throttle::Throttle;

@@ -6,43 +6,44 @@ use maitre_domain::jobs::{FlowStartJob, SendJob};
 use maitre_domain::{ConversationMode, ConversationStatus, UserId};
 use sqlx::AssertSqlSafe;
 
-use super::text;
+use super::{Inbox, text};
 use crate::conversations::{Reply, queue_reply_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
-use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
-impl TenantStore {
+impl Inbox<'_> {
     /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
     pub async fn assign(&self, conversation_id: &str, assignee: Option<UserId>, actor: Option<UserId>) -> Result<()> {
         let detail = match assignee {
-            Some(user) => self.member(user).await?.name,
+            Some(user) => self.tenant.member(user).await?.name,
             None => String::new(),
         };
         let kind = if assignee.is_some() { "assigned" } else { "unassigned" };
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "assignee_id = $3", assignee.map(|u| u.to_string())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, &detail).await?;
         let notified = match assignee {
             Some(user) => {
-                let now = self.store().now_ms();
+                let now = self.tenant.store().now_ms();
                 let kind = NotificationKind::Assigned;
-                notify_conversation_in(&mut tx, self.account_id(), conversation_id, kind, Some(user), actor, now)
+                notify_conversation_in(&mut tx, self.tenant.account_id(), conversation_id, kind, Some(user), actor, now)
                     .await?
             }
             None => Notified::none(),
         };
         tx.commit().await?;
-        self.store().jobs_queued(); // the assignee's email, if they want one
-        self.publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee }).await;
-        notified.publish(self).await;
+        self.tenant.store().jobs_queued(); // the assignee's email, if they want one
+        self.tenant
+            .publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee })
+            .await;
+        notified.publish(self.tenant).await;
         Ok(())
     }
 
     /// A member takes the conversation from the bot: human mode (automation stops answering), assigned to them
     /// unless someone already has it. Without an actor (the API) the assignment stays as it is.
     pub async fn take_over(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(
             &mut tx,
             conversation_id,
@@ -53,15 +54,17 @@ impl TenantStore {
         self.record_activity(&mut tx, conversation_id, actor, "taken_over", "").await?;
         let assignee: Option<String> =
             sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
-                .bind(self.account_id().to_string())
+                .bind(self.tenant.account_id().to_string())
                 .bind(conversation_id)
                 .fetch_one(&mut *tx)
                 .await?;
         tx.commit().await?;
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: ConversationMode::Human }).await;
+        self.tenant
+            .publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: ConversationMode::Human })
+            .await;
         let assignee = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
-        self.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
+        self.tenant.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
         Ok(())
     }
 
@@ -69,9 +72,9 @@ impl TenantStore {
     /// run in progress ends and a job starts that flow from its start node; the trail names the flow. An unknown
     /// flow is NotFound and changes nothing.
     pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>, start: Option<&str>) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "mode = 'bot'", None).await?;
         let flow_name = match start {
             None => String::new(),
@@ -94,7 +97,7 @@ impl TenantStore {
                 let token = uuid::Uuid::now_v7().to_string();
                 let key = format!("start:{token}");
                 let payload = FlowStartJob { conversation: conversation_id.to_owned(), flow: flow.to_owned(), token };
-                let job = crate::NewJob::new(Some(self.account_id()), &payload).dedupe(&key);
+                let job = crate::NewJob::new(Some(self.tenant.account_id()), &payload).dedupe(&key);
                 crate::jobs::enqueue_in(&mut tx, now, &job).await?;
                 name
             }
@@ -102,10 +105,10 @@ impl TenantStore {
         self.record_activity(&mut tx, conversation_id, actor, "handed_back", &flow_name).await?;
         tx.commit().await?;
         if start.is_some() {
-            self.store().jobs_queued();
+            self.tenant.store().jobs_queued();
         }
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationMode { conversation_id: id, mode: ConversationMode::Bot }).await;
+        self.tenant.publish(LiveEvent::ConversationMode { conversation_id: id, mode: ConversationMode::Bot }).await;
         Ok(())
     }
 
@@ -113,12 +116,12 @@ impl TenantStore {
     pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
         let (status, kind) =
             if closed { (ConversationStatus::Closed, "closed") } else { (ConversationStatus::Open, "reopened") };
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.as_str().to_owned())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
         tx.commit().await?;
         let id = conversation_id.to_owned();
-        self.publish(LiveEvent::ConversationStatus { conversation_id: id, status }).await;
+        self.tenant.publish(LiveEvent::ConversationStatus { conversation_id: id, status }).await;
         Ok(())
     }
 
@@ -132,7 +135,8 @@ impl TenantStore {
         value: Option<String>,
     ) -> Result<()> {
         let sql = format!("UPDATE conversations SET {set} WHERE account_id = $1 AND id = $2");
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(self.account_id().to_string()).bind(conversation_id);
+        let mut query =
+            sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.account_id().to_string()).bind(conversation_id);
         if set.contains("$3") {
             query = query.bind(value);
         }
@@ -144,7 +148,7 @@ impl TenantStore {
 
     async fn ensure_conversation(&self, tx: &mut sqlx::AnyConnection, conversation_id: &str) -> Result<()> {
         sqlx::query_scalar::<_, String>("SELECT id FROM conversations WHERE account_id = $1 AND id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(conversation_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -163,13 +167,13 @@ impl TenantStore {
             "INSERT INTO conversation_activity (account_id, id, conversation_id, actor_id, kind, detail, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(conversation_id)
         .bind(actor.map(|a| a.to_string()))
         .bind(kind)
         .bind(detail)
-        .bind(self.store().now_ms())
+        .bind(self.tenant.store().now_ms())
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -179,43 +183,43 @@ impl TenantStore {
     pub async fn add_note(&self, conversation_id: &str, author: Option<UserId>, body: &str) -> Result<String> {
         let body = text(body)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
             "INSERT INTO conversation_notes (account_id, id, conversation_id, author_id, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&id)
         .bind(conversation_id)
         .bind(author.map(|a| a.to_string()))
         .bind(body)
-        .bind(self.store().now_ms())
+        .bind(self.tenant.store().now_ms())
         .execute(&mut *tx)
         .await?;
         self.record_activity(&mut tx, conversation_id, author, "note_added", "").await?;
         tx.commit().await?;
         let conversation_id = conversation_id.to_owned();
-        self.publish(LiveEvent::NoteAdded { conversation_id, note_id: id.clone() }).await;
+        self.tenant.publish(LiveEvent::NoteAdded { conversation_id, note_id: id.clone() }).await;
         Ok(id)
     }
 
     /// Tags a conversation (idempotent).
     pub async fn add_tag(&self, conversation_id: &str, tag: &Tag) -> Result<()> {
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
             "INSERT INTO conversation_tags (account_id, conversation_id, tag, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (account_id, conversation_id, tag) DO NOTHING",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(conversation_id)
         .bind(tag.as_str())
-        .bind(self.store().now_ms())
+        .bind(self.tenant.store().now_ms())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        self.tenant.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
         Ok(())
     }
 
@@ -223,23 +227,23 @@ impl TenantStore {
     pub async fn remove_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
         let done =
             sqlx::query("DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 AND tag = $3")
-                .bind(self.account_id().to_string())
+                .bind(self.tenant.account_id().to_string())
                 .bind(conversation_id)
                 .bind(tag)
-                .execute(&self.store().write)
+                .execute(&self.tenant.store().write)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        self.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        self.tenant.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
         Ok(())
     }
 
     /// Every tag in use in this account, alphabetically (for filters).
     pub async fn tags(&self) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT DISTINCT tag FROM conversation_tags WHERE account_id = $1 ORDER BY tag")
-            .bind(self.account_id().to_string())
-            .fetch_all(&self.store().read)
+            .bind(self.tenant.account_id().to_string())
+            .fetch_all(&self.tenant.store().read)
             .await?)
     }
 
@@ -250,10 +254,10 @@ impl TenantStore {
              SELECT $1, $2, $3, MAX(id) FROM messages WHERE account_id = $1 AND conversation_id = $2 HAVING COUNT(*) > 0 \
              ON CONFLICT (account_id, conversation_id, user_id) DO UPDATE SET last_read_id = excluded.last_read_id",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(conversation_id)
         .bind(user.to_string())
-        .execute(&self.store().write)
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(())
     }
@@ -269,9 +273,9 @@ impl TenantStore {
         canned: Option<&str>,
     ) -> Result<String> {
         let body = text(body)?;
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let channel: String =
             sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
                 .bind(&account)
@@ -281,7 +285,7 @@ impl TenantStore {
         let sent_by = sent_by.map(|u| u.to_string());
         let reply = Reply { conversation_id, channel: &channel, body, payload: "", sent_by: sent_by.as_deref() };
         let key = format!("manual:{}", uuid::Uuid::now_v7());
-        let id = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, &key, now)
+        let id = queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, &key, now)
             .await?
             .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
         sqlx::query(
@@ -300,17 +304,17 @@ impl TenantStore {
                 .await?;
         }
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         let conversation_id = conversation_id.to_owned();
-        self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
         Ok(id)
     }
 
     /// Queues a failed outbound message again. Anything but a failed outbound message of this account is NotFound.
     pub async fn retry_message(&self, message_id: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let conversation: String = sqlx::query_scalar(
             "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
              WHERE account_id = $1 AND id = $2 AND direction = 'out' AND status = 'failed' RETURNING conversation_id",
@@ -322,12 +326,13 @@ impl TenantStore {
         .await?;
         let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
         let payload = SendJob { message: message_id.to_owned() };
-        let job = crate::NewJob::new(Some(self.account_id()), &payload).dedupe(&key);
+        let job = crate::NewJob::new(Some(self.tenant.account_id()), &payload).dedupe(&key);
         crate::jobs::enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         let message_id = message_id.to_owned();
-        self.publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
+        self.tenant
+            .publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
             .await;
         Ok(())
     }

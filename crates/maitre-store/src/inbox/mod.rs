@@ -212,12 +212,24 @@ fn text(body: &str) -> Result<&str> {
     Ok(body)
 }
 
+/// One business's shared inbox: its conversations, their threads and activity, and what members do with them
+/// (`actions`). Handed out by `TenantStore::inbox`, so every query and change is the business's own.
+pub struct Inbox<'t> {
+    tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn inbox(&self) -> Inbox<'_> {
+        Inbox { tenant: self }
+    }
+}
+
+impl Inbox<'_> {
     /// One page of conversations, most recent first. Pages continue by position (`after`), so conversations
     /// that receive messages meanwhile move to the top instead of shifting later pages.
-    pub async fn inbox(&self, q: &InboxQuery<'_>) -> Result<Page<ConversationView>> {
+    pub async fn list(&self, q: &InboxQuery<'_>) -> Result<Page<ConversationView>> {
         let limit = q.limit.clamp(1, 200);
-        let mut items = self.list(q, limit + 1, None).await?;
+        let mut items = self.select(q, limit + 1, None).await?;
         let next = cut(&mut items, limit, |c| Cursor { at: c.last_message_at.timestamp_millis(), id: c.id.clone() });
         self.attach_tags(&mut items).await?;
         Ok(Page { items, next })
@@ -226,12 +238,12 @@ impl TenantStore {
     /// One conversation as `me` sees it in the inbox. Another account's conversation is NotFound.
     pub async fn conversation(&self, id: &str, me: UserId) -> Result<ConversationView> {
         let q = InboxQuery { filter: Filter::All, me, channel: None, tag: None, search: None, after: None, limit: 1 };
-        let mut found = self.list(&q, 1, Some(id)).await?;
+        let mut found = self.select(&q, 1, Some(id)).await?;
         self.attach_tags(&mut found).await?;
         found.pop().ok_or(StoreError::NotFound)
     }
 
-    async fn list(&self, q: &InboxQuery<'_>, limit: i64, only: Option<&str>) -> Result<Vec<ConversationView>> {
+    async fn select(&self, q: &InboxQuery<'_>, limit: i64, only: Option<&str>) -> Result<Vec<ConversationView>> {
         let (status, not_closed, mode, mine, unassigned) = match q.filter {
             Filter::Open => (Some("open"), 0, None, None, 0),
             Filter::Mine => (None, 1, None, Some(q.me.to_string()), 0),
@@ -244,11 +256,11 @@ impl TenantStore {
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let phrase = search
-            .filter(|s| self.store().backend() == Backend::Sqlite && s.chars().count() >= MIN_TRIGRAM_CHARS)
+            .filter(|s| self.tenant.store().backend() == Backend::Sqlite && s.chars().count() >= MIN_TRIGRAM_CHARS)
             .map(|s| format!("\"{}\"", s.replace('"', "\"\"")));
         let sql = if phrase.is_some() { &LIST_BY_TRIGRAMS } else { &LIST_BY_PATTERN };
         let mut query = sqlx::query(sql.as_str())
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(q.me.to_string())
             .bind(status)
             .bind(not_closed)
@@ -265,7 +277,7 @@ impl TenantStore {
         if let Some(phrase) = phrase {
             query = query.bind(phrase);
         }
-        let rows = query.fetch_all(&self.store().read).await?;
+        let rows = query.fetch_all(&self.tenant.store().read).await?;
         rows.iter().map(view).collect()
     }
 
@@ -280,11 +292,12 @@ impl TenantStore {
              ORDER BY tag",
             marks.join(", ")
         );
-        let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(self.account_id().to_string());
+        let mut query =
+            sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(self.tenant.account_id().to_string());
         for c in items.iter() {
             query = query.bind(c.id.clone());
         }
-        for (conversation, tag) in query.fetch_all(&self.store().read).await? {
+        for (conversation, tag) in query.fetch_all(&self.tenant.store().read).await? {
             if let Some(c) = items.iter_mut().find(|c| c.id == conversation) {
                 c.tags.push(tag);
             }
@@ -294,8 +307,8 @@ impl TenantStore {
 
     /// Messages (the newest 500), notes and activity of a conversation, oldest first.
     pub async fn thread(&self, conversation_id: &str) -> Result<Vec<ThreadItem>> {
-        let account = self.account_id().to_string();
-        let read = &self.store().read;
+        let account = self.tenant.account_id().to_string();
+        let read = &self.tenant.store().read;
         let messages = sqlx::query(
             "SELECT m.id, m.direction, m.kind, m.body, m.payload, m.status, m.error, u.name AS sent_by, m.created_at \
              FROM messages m LEFT JOIN users u ON u.id = m.sent_by \
@@ -371,9 +384,9 @@ impl TenantStore {
              LEFT JOIN users u ON u.id = a.actor_id WHERE a.account_id = $1 AND a.conversation_id = $2 \
              ORDER BY a.created_at, a.id",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(conversation_id)
-        .fetch_all(&self.store().read)
+        .fetch_all(&self.tenant.store().read)
         .await?
         .iter()
         .map(|r| {

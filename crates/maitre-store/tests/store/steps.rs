@@ -65,7 +65,7 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
 
     let echo = g.record("wamid.2", "out").await;
     assert!(echo.message_id.is_some());
-    g.tenant.take_over(&first.conversation_id, None).await.unwrap();
+    g.tenant.inbox().take_over(&first.conversation_id, None).await.unwrap();
     assert!(g.record("wamid.3", "in").await.message_id.is_some());
     assert!(
         g.jobs(JobKind::FlowStep.as_str()).await.is_empty(),

@@ -209,7 +209,7 @@ async fn list(
         after,
         limit,
     };
-    let page = caller.tenant.inbox(&q).await?;
+    let page = caller.tenant.inbox().list(&q).await?;
     Ok(Json(ConversationPage {
         items: page.items.into_iter().map(dto).collect(),
         next: page.next.map(|c| c.to_string()),
@@ -279,8 +279,8 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
     responses((status = 200, body = ThreadDto), (status = 404, body = ErrorBody)))]
 async fn thread(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ThreadDto>, ApiError> {
     caller.require(Action::ViewInbox)?;
-    let conversation = caller.tenant.conversation(&id, nobody()).await?;
-    let items = caller.tenant.thread(&id).await?.into_iter().map(item_dto).collect();
+    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
+    let items = caller.tenant.inbox().thread(&id).await?.into_iter().map(item_dto).collect();
     Ok(Json(ThreadDto { conversation: dto(conversation), items }))
 }
 
@@ -295,7 +295,7 @@ async fn reply(
     ApiJson(input): ApiJson<TextInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require(Action::WorkInbox)?;
-    let conversation = caller.tenant.conversation(&id, nobody()).await?;
+    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
     let input = ReplyInput { text: &input.text, canned: None, by: None };
     let id = send_reply(&state, &caller.tenant, &TR, &conversation, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
@@ -310,7 +310,7 @@ async fn note(
     ApiJson(input): ApiJson<TextInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require(Action::WorkInbox)?;
-    let id = caller.tenant.add_note(&id, None, &input.text).await.map_err(|e| input_error(&TR, e))?;
+    let id = caller.tenant.inbox().add_note(&id, None, &input.text).await.map_err(|e| input_error(&TR, e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -328,8 +328,8 @@ async fn assign(
         None => None,
         Some(s) => Some(s.parse::<UserId>().map_err(|_| AppError::Validation(TR.t("inbox-not-a-member")))?),
     };
-    caller.tenant.conversation(&id, nobody()).await?;
-    match caller.tenant.assign(&id, assignee, None).await {
+    caller.tenant.inbox().conversation(&id, nobody()).await?;
+    match caller.tenant.inbox().assign(&id, assignee, None).await {
         Err(maitre_store::StoreError::NotFound) => Err(not_member().into()),
         other => other.map(|()| StatusCode::NO_CONTENT).map_err(Into::into),
     }
@@ -339,7 +339,7 @@ async fn assign(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.take_over(&id, None).await?;
+    caller.tenant.inbox().take_over(&id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -361,7 +361,7 @@ async fn hand_back(
     } else {
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?
     };
-    let conversation = caller.tenant.conversation(&id, nobody()).await?;
+    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
     let flow = input.flow.as_deref().unwrap_or("");
     hand_back_to_bot(&state, &caller.tenant, &TR, &conversation, flow, None).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -371,7 +371,7 @@ async fn hand_back(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn close(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.set_closed(&id, true, None).await?;
+    caller.tenant.inbox().set_closed(&id, true, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,6 +379,6 @@ async fn close(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, 
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn reopen(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.set_closed(&id, false, None).await?;
+    caller.tenant.inbox().set_closed(&id, false, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

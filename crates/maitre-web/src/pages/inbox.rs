@@ -170,7 +170,7 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
         after,
         limit: PAGE_SIZE,
     };
-    let page = m.tenant.inbox(&query).await?;
+    let page = m.tenant.inbox().list(&query).await?;
     let base = base(m);
     Ok(Listed {
         rows: page.items.into_iter().map(|c| row_view(tr, &base, c)).collect::<Result<_, _>>()?,
@@ -214,7 +214,7 @@ async fn list_page(
         channels.push(Opt { selected: value == p.channel, label: format!("{} · {}", c.name, c.platform), value });
     }
     let mut tags = vec![Opt { value: String::new(), label: tr.t("inbox-all-tags"), selected: p.tag.is_empty() }];
-    for t in m.tenant.tags().await? {
+    for t in m.tenant.inbox().tags().await? {
         tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
     }
     let rows_html = render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })?.0;
@@ -295,12 +295,12 @@ struct ThreadPage {
 /// The live part of a thread for `m`, which also marks the conversation read for them.
 async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str) -> Result<ThreadPartial, AppError> {
     let me = m.signed.user.id;
-    let conv = m.tenant.conversation(id, me).await?;
+    let conv = m.tenant.inbox().conversation(id, me).await?;
     let tr = Tr::new(m.signed.user.locale);
     let base = format!("{}/{}", base(m), segment(&conv.id)?);
     let can_work = m.may(Action::WorkInbox);
-    let items = m.tenant.thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
-    m.tenant.mark_read(&conv.id, me).await?;
+    let items = m.tenant.inbox().thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
+    m.tenant.inbox().mark_read(&conv.id, me).await?;
     let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =
         vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];

@@ -45,7 +45,7 @@ pub(super) async fn reply(
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
-    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
+    let conv = m.tenant.inbox().conversation(&id, m.signed.user.id).await?;
     let input = ReplyInput { text: &form.text, canned: Some(form.canned.as_str()), by: Some(m.signed.user.id) };
     match send_reply(&state, &m.tenant, &tr, &conv, input).await {
         Ok(_) => Ok(back(&m, &id)),
@@ -67,7 +67,7 @@ pub(super) async fn note(
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
-    match m.tenant.add_note(&id, Some(m.signed.user.id), &form.body).await {
+    match m.tenant.inbox().add_note(&id, Some(m.signed.user.id), &form.body).await {
         Ok(_) => Ok(back(&m, &id)),
         Err(e) => refused(&state, env, &m, &id, input_error(&tr, e)).await,
     }
@@ -93,8 +93,8 @@ pub(super) async fn assign(
         "" => None,
         s => Some(s.parse().map_err(|_| not_member())?),
     };
-    m.tenant.conversation(&id, m.signed.user.id).await?;
-    match m.tenant.assign(&id, assignee, Some(m.signed.user.id)).await {
+    m.tenant.inbox().conversation(&id, m.signed.user.id).await?;
+    match m.tenant.inbox().assign(&id, assignee, Some(m.signed.user.id)).await {
         Ok(()) => Ok(back(&m, &id)),
         Err(maitre_store::StoreError::NotFound) => refused(&state, env, &m, &id, not_member()).await,
         Err(e) => Err(AppError::from(e).into()),
@@ -107,7 +107,7 @@ pub(super) async fn take_over(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.take_over(&id, Some(m.signed.user.id)).await?;
+    m.tenant.inbox().take_over(&id, Some(m.signed.user.id)).await?;
     Ok(back(&m, &id))
 }
 
@@ -127,7 +127,7 @@ pub(super) async fn hand_back(
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
     let tr = Tr::new(m.signed.user.locale);
-    let conv = m.tenant.conversation(&id, m.signed.user.id).await?;
+    let conv = m.tenant.inbox().conversation(&id, m.signed.user.id).await?;
     match crate::inbox::hand_back(&state, &m.tenant, &tr, &conv, &form.flow, Some(m.signed.user.id)).await {
         Ok(()) => Ok(back(&m, &id)),
         Err(e) => refused(&state, env, &m, &id, e).await,
@@ -140,7 +140,7 @@ pub(super) async fn close(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.set_closed(&id, true, Some(m.signed.user.id)).await?;
+    m.tenant.inbox().set_closed(&id, true, Some(m.signed.user.id)).await?;
     Ok(back(&m, &id))
 }
 
@@ -150,7 +150,7 @@ pub(super) async fn reopen(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.set_closed(&id, false, Some(m.signed.user.id)).await?;
+    m.tenant.inbox().set_closed(&id, false, Some(m.signed.user.id)).await?;
     Ok(back(&m, &id))
 }
 
@@ -171,7 +171,7 @@ pub(super) async fn add_tag(
     let Ok(tag) = Tag::parse(&form.tag) else {
         return refused(&state, env, &m, &id, AppError::Validation(tr.t("inbox-tag-invalid"))).await;
     };
-    m.tenant.add_tag(&id, &tag).await?;
+    m.tenant.inbox().add_tag(&id, &tag).await?;
     Ok(back(&m, &id))
 }
 
@@ -181,7 +181,7 @@ pub(super) async fn remove_tag(
     CsrfForm(form): CsrfForm<TagForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.remove_tag(&id, &form.tag).await?;
+    m.tenant.inbox().remove_tag(&id, &form.tag).await?;
     Ok(back(&m, &id))
 }
 
@@ -191,6 +191,6 @@ pub(super) async fn retry(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::WorkInbox)?;
-    m.tenant.retry_message(&message).await?;
+    m.tenant.inbox().retry_message(&message).await?;
     Ok(back(&m, &id))
 }
