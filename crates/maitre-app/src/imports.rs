@@ -14,7 +14,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = job_tenant(&gw, &job)?;
     let p: ContactImportJob = payload(&job)?;
     let id = p.import.as_str();
-    let import = match tenant.contact_import(id).await {
+    let import = match tenant.contacts().contact_import(id).await {
         Ok(i) => i,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
@@ -24,8 +24,8 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     }
     let channel = import.channel_id.parse().map_err(|_| JobError::Permanent("bad channel id".into()))?;
     let channel = tenant.channel(channel).await.map_err(retry)?;
-    let (data, mapping) = tenant.import_source(id).await.map_err(retry)?;
-    let fields = tenant.contact_fields().await.map_err(retry)?;
+    let (data, mapping) = tenant.contacts().import_source(id).await.map_err(retry)?;
+    let fields = tenant.contacts().contact_fields().await.map_err(retry)?;
     let id_from_phone = channel.platform == Platform::WhatsApp;
     // The mapping was checked when it was saved; fields may have been deleted since.
     let checked = read_csv(data.as_bytes()).map_err(|e| e.to_string()).and_then(|table| {
@@ -36,12 +36,13 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     });
     let (rows, rejected) = match checked {
         Ok(checked) => checked,
-        Err(reason) => return tenant.fail_import(id, &reason).await.map_err(retry),
+        Err(reason) => return tenant.contacts().fail_import(id, &reason).await.map_err(retry),
     };
-    match tenant.import_contacts(id, &rows, &rejected, &|_| {}).await {
+    match tenant.contacts().import_contacts(id, &rows, &rejected, &|_| {}).await {
         Ok(_) => Ok(()),
         Err(e) if job.attempts >= job.max_attempts => {
             tenant
+                .contacts()
                 .fail_import(id, "the import could not be stored; nothing of it was imported")
                 .await
                 .map_err(retry)?;

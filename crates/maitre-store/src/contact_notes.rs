@@ -5,7 +5,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
 use crate::contacts::Actor;
-use crate::tenant::TenantStore;
+use crate::contacts::Contacts;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +46,14 @@ fn note_from(r: &sqlx::any::AnyRow) -> Result<ContactNote> {
     })
 }
 
-impl TenantStore {
+impl Contacts<'_> {
     /// The notes on a contact, newest first.
     pub async fn contact_notes(&self, contact_id: &str) -> Result<Vec<ContactNote>> {
         let sql = format!("{NOTE_SELECT} ORDER BY n.created_at DESC, n.id DESC");
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         rows.iter().map(note_from).collect()
     }
@@ -62,10 +62,10 @@ impl TenantStore {
     pub async fn contact_note(&self, contact_id: &str, id: &str) -> Result<ContactNote> {
         let sql = format!("{NOTE_SELECT} AND n.id = $3");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
             .bind(id)
-            .fetch_one(&self.store().read)
+            .fetch_one(&self.tenant.store().read)
             .await?;
         note_from(&row)
     }
@@ -78,14 +78,14 @@ impl TenantStore {
              SELECT account_id, $3, id, $4, $5, $6, $7 FROM contacts \
              WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(contact_id)
         .bind(&id)
         .bind(by.member().map(|u| u.to_string()))
         .bind(by.token().map(|t| t.to_string()))
         .bind(body)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(id) }
     }
@@ -95,22 +95,22 @@ impl TenantStore {
         let done = sqlx::query(
             "UPDATE contact_notes SET body = $4, edited_at = $5 WHERE account_id = $1 AND contact_id = $2 AND id = $3",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(contact_id)
         .bind(id)
         .bind(body)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     pub async fn delete_contact_note(&self, contact_id: &str, id: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM contact_notes WHERE account_id = $1 AND contact_id = $2 AND id = $3")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
             .bind(id)
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }

@@ -13,8 +13,8 @@ use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
+use crate::contacts::Contacts;
 use crate::jobs::{NewJob, enqueue_in};
-use crate::tenant::TenantStore;
 use crate::{Backend, Result, StoreError};
 
 /// Rows per staging statement and transaction.
@@ -78,23 +78,23 @@ fn import_from(r: &sqlx::any::AnyRow) -> Result<ContactImport> {
     })
 }
 
-impl TenantStore {
+impl Contacts<'_> {
     /// Stores an uploaded file for `channel` (one of this account's, else NotFound) until it is mapped.
     pub async fn create_import(&self, channel: ChannelId, file_name: &str, data: &str, by: &str) -> Result<String> {
-        self.channel(channel).await?;
+        self.tenant.channel(channel).await?;
         let id = uuid::Uuid::now_v7().to_string();
         sqlx::query(
             "INSERT INTO contact_imports (account_id, id, channel_id, file_name, data, status, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'uploaded', $6, $7)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&id)
         .bind(channel.to_string())
         .bind(file_name.chars().take(200).collect::<String>())
         .bind(data)
         .bind(by)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(id)
     }
@@ -102,9 +102,9 @@ impl TenantStore {
     pub async fn contact_import(&self, id: &str) -> Result<ContactImport> {
         let sql = format!("SELECT {IMPORT_COLUMNS} FROM contact_imports WHERE account_id = $1 AND id = $2");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .fetch_one(&self.store().read)
+            .fetch_one(&self.tenant.store().read)
             .await?;
         import_from(&row)
     }
@@ -115,8 +115,10 @@ impl TenantStore {
             "SELECT {IMPORT_COLUMNS} FROM contact_imports WHERE account_id = $1 ORDER BY created_at DESC, id DESC \
              LIMIT 20"
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(self.account_id().to_string()).fetch_all(&self.store().read).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.tenant.account_id().to_string())
+            .fetch_all(&self.tenant.store().read)
+            .await?;
         rows.iter().map(import_from).collect()
     }
 
@@ -124,9 +126,9 @@ impl TenantStore {
     pub async fn import_source(&self, id: &str) -> Result<(String, Vec<String>)> {
         let (data, mapping): (String, String) =
             sqlx::query_as("SELECT data, mapping FROM contact_imports WHERE account_id = $1 AND id = $2")
-                .bind(self.account_id().to_string())
+                .bind(self.tenant.account_id().to_string())
                 .bind(id)
-                .fetch_one(&self.store().read)
+                .fetch_one(&self.tenant.store().read)
                 .await?;
         Ok((data, serde_json::from_str(&mapping).map_err(StoreError::corrupt)?))
     }
@@ -134,9 +136,9 @@ impl TenantStore {
     /// Saves the mapping and queues the import job, once: an import already queued or run is Conflict
     /// `import_started`.
     pub async fn queue_import(&self, id: &str, mapping: &[String]) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contact_imports SET mapping = $3, status = 'queued' WHERE account_id = $1 AND id = $2 \
              AND status = 'uploaded'",
@@ -152,10 +154,10 @@ impl TenantStore {
         }
         let key = format!("{}:{id}", JobKind::ContactImport);
         let payload = ContactImportJob { import: id.to_owned() };
-        let job = NewJob::new(Some(self.account_id()), &payload).dedupe(&key).attempts(3);
+        let job = NewJob::new(Some(self.tenant.account_id()), &payload).dedupe(&key).attempts(3);
         enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         Ok(())
     }
 
@@ -170,8 +172,8 @@ impl TenantStore {
         rejected: &[Rejected],
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<ImportOutcome> {
-        let account = self.account_id().to_string();
-        let write = &self.store().write;
+        let account = self.tenant.account_id().to_string();
+        let write = &self.tenant.store().write;
         let channel: String = sqlx::query_scalar(
             "UPDATE contact_imports SET status = 'running', total_rows = $3, processed_rows = $4, error = '' \
              WHERE account_id = $1 AND id = $2 AND status IN ('uploaded', 'queued', 'running') RETURNING channel_id",
@@ -190,7 +192,7 @@ impl TenantStore {
         let mut staged = 0u64;
         let (mut reported, mut reported_at) = (0u64, Instant::now());
         for (batch, ids) in rows.chunks(BATCH).zip(new_ids.chunks(BATCH)) {
-            let mut tx = self.store().writes.begin().await?;
+            let mut tx = self.tenant.store().writes.begin().await?;
             let sql = format!(
                 "INSERT INTO contact_import_rows (account_id, import_id, line, contact_id, external_id, name, phone, \
                  email) VALUES {}",
@@ -222,10 +224,12 @@ impl TenantStore {
             progress(staged);
         }
         let outcome = self.publish_import(id, &channel, rows, &new_ids, rejected).await?;
-        if self.store().backend() == Backend::Postgres {
+        if self.tenant.store().backend() == Backend::Postgres {
             // PostgreSQL-only: a bulk load leaves the planner's row estimates stale until autovacuum gets to
             // them, and lists filtered by tag would be planned as if the tables were still small.
-            sqlx::query("ANALYZE contacts, contact_tags, contact_field_values").execute(&self.store().write).await?;
+            sqlx::query("ANALYZE contacts, contact_tags, contact_field_values")
+                .execute(&self.tenant.store().write)
+                .await?;
         }
         progress(staged);
         Ok(outcome)
@@ -243,9 +247,9 @@ impl TenantStore {
         new_ids: &[String],
         rejected: &[Rejected],
     ) -> Result<ImportOutcome> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let upserted = sqlx::query(
             "INSERT INTO contacts (account_id, id, channel_id, external_id, name, phone, email, created_at) \
              SELECT r.account_id, r.contact_id, $3, r.external_id, r.name, r.phone, r.email, $4 \
@@ -295,9 +299,9 @@ impl TenantStore {
 
     async fn discard_staged(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM contact_import_rows WHERE account_id = $1 AND import_id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         Ok(())
     }
@@ -309,11 +313,11 @@ impl TenantStore {
             "UPDATE contact_imports SET status = 'failed', error = $3, data = '', finished_at = $4 \
              WHERE account_id = $1 AND id = $2",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
         .bind(error.chars().take(500).collect::<String>())
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(())
     }

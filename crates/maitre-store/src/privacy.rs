@@ -6,8 +6,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
 use crate::contacts::Actor;
+use crate::contacts::Contacts;
 use crate::operations::escape_like;
-use crate::tenant::TenantStore;
 use crate::{Result, StoreError};
 
 /// What an erasure removed.
@@ -36,19 +36,19 @@ fn time(ms: i64) -> String {
 /// Conversations of the contact, for use in `IN (…)`.
 const CONVERSATIONS_OF: &str = "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2";
 
-impl TenantStore {
+impl Contacts<'_> {
     /// Everything stored about one contact: identity, custom fields, tags, consent history, staff notes,
     /// conversations with every message, and reservations.
     pub async fn contact_export(&self, id: &str) -> Result<Value> {
         let c = self.contact(id).await?;
-        let account = self.account_id().to_string();
+        let account = self.tenant.account_id().to_string();
         let messages = sqlx::query(AssertSqlSafe(format!(
             "SELECT id, conversation_id, direction, kind, body, payload, status, created_at FROM messages \
              WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF}) ORDER BY created_at, id"
         )))
         .bind(&account)
         .bind(id)
-        .fetch_all(&self.store().read)
+        .fetch_all(&self.tenant.store().read)
         .await?;
         let mut conversations = Vec::new();
         for v in self.contact_conversations(id).await? {
@@ -116,9 +116,9 @@ impl TenantStore {
     /// identity anonymised. The row itself stays (its id now means nobody) so conversations keep a valid reference.
     /// One transaction; audited.
     pub async fn erase_contact(&self, id: &str, by: Actor) -> Result<Erased> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let (channel, external): (String, String) = sqlx::query_as(
             "SELECT channel_id, external_id FROM contacts WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
         )
@@ -164,8 +164,8 @@ impl TenantStore {
              LEFT JOIN api_tokens t ON t.account_id = e.account_id AND 'token:' || t.id = e.erased_by \
              WHERE e.account_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 500",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?;
         rows.iter()
             .map(|r| {

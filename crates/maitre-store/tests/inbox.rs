@@ -248,7 +248,7 @@ async fn search_folds_case_beyond_ascii_and_forgets_erased_texts() {
     assert_eq!(w.names(&search("zwei, bitte")).await, ["Ben"]);
 
     let contact = w.tenant.inbox().conversation(&anna, w.owner).await.unwrap().contact_id;
-    w.tenant.erase_contact(&contact, maitre_store::Actor::Member(w.owner)).await.unwrap();
+    w.tenant.contacts().erase_contact(&contact, maitre_store::Actor::Member(w.owner)).await.unwrap();
     assert!(w.names(&search("köln")).await.is_empty(), "an erased text is not found any more");
     assert_eq!(w.names(&search("bitte")).await, ["Ben"]);
 }

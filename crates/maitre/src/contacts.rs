@@ -50,7 +50,7 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     let started = Instant::now();
     let table = read_csv(&bytes).with_context(|| format!("reading {}", file.display()))?;
-    let fields = tenant.contact_fields().await?;
+    let fields = tenant.contacts().contact_fields().await?;
     let mut mapping: Vec<Target> = table.headers.iter().map(|h| Target::guess(h, &fields)).collect();
     for m in &map {
         let (column, target) = m.split_once('=').with_context(|| format!("--map {m:?}: expected COLUMN=TARGET"))?;
@@ -64,15 +64,15 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
     check_mapping(&mapping, &fields, id_from_phone)?;
     let (rows, rejected) = check_rows(&table, &mapping, &fields, id_from_phone);
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let import = tenant.create_import(channel.id, &name, "", "cli").await?;
+    let import = tenant.contacts().create_import(channel.id, &name, "", "cli").await?;
     let bar = ProgressBar::new(rows.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows {elapsed}").unwrap_or(ProgressStyle::default_bar()),
     );
-    let outcome = match tenant.import_contacts(&import, &rows, &rejected, &|n| bar.set_position(n)).await {
+    let outcome = match tenant.contacts().import_contacts(&import, &rows, &rejected, &|n| bar.set_position(n)).await {
         Ok(o) => o,
         Err(e) => {
             bar.abandon();
-            tenant.fail_import(&import, &e.to_string()).await?;
+            tenant.contacts().fail_import(&import, &e.to_string()).await?;
             return Err(e).context("importing; nothing was imported");
         }
     };

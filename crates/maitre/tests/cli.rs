@@ -678,7 +678,7 @@ async fn contacts_import_reports_bad_rows_and_imports_the_rest() {
     let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
     let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     let query = maitre_store::ContactQuery { tag: Some("newsletter"), limit: rows as i64, ..Default::default() };
-    let contacts = tenant.contacts(&query).await.unwrap().items;
+    let contacts = tenant.contacts().list(&query).await.unwrap().items;
     assert_eq!(contacts.len(), good);
     let guest = contacts.iter().find(|c| c.name == "Guest 7").unwrap();
     assert_eq!((guest.phone.as_str(), guest.external_id.as_str()), ("+4915100000007", "4915100000007"));

@@ -1,17 +1,17 @@
 //! The account's custom contact fields, and writing a contact's field values and tags.
 use maitre_domain::contacts::{FieldDef, FieldKind};
 
-use crate::tenant::TenantStore;
+use crate::contacts::Contacts;
 use crate::{ContactEdit, Result, StoreError};
 
-impl TenantStore {
+impl Contacts<'_> {
     /// The account's custom fields, in the order they were defined.
     pub async fn contact_fields(&self) -> Result<Vec<FieldDef>> {
         let rows: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT key, label, kind, choices FROM contact_fields WHERE account_id = $1 ORDER BY created_at, key",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?;
         rows.into_iter()
             .map(|(key, label, kind, choices)| {
@@ -31,13 +31,13 @@ impl TenantStore {
             "INSERT INTO contact_fields (account_id, key, label, kind, choices, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&def.key)
         .bind(&def.label)
         .bind(def.kind.as_str())
         .bind(serde_json::Value::from(def.choices.clone()).to_string())
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Conflict { .. } => StoreError::Conflict { constraint: "contact_fields".into() },
@@ -48,8 +48,8 @@ impl TenantStore {
 
     /// Removes a custom field and every value of it.
     pub async fn delete_contact_field(&self, key: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query("DELETE FROM contact_fields WHERE account_id = $1 AND key = $2")
             .bind(&account)
             .bind(key)

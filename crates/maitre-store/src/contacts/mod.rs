@@ -168,9 +168,21 @@ fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// One business's guests: their contacts, tags, consent, custom fields, notes, imports, GDPR export and erasure.
+/// Handed out by `TenantStore::contacts`, so every query and change is the business's own.
+pub struct Contacts<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { tenant: self }
+    }
+}
+
+impl Contacts<'_> {
     /// A page of contacts, newest first, with their tags and field values.
-    pub async fn contacts(&self, q: &ContactQuery<'_>) -> Result<Page<Contact>> {
+    pub async fn list(&self, q: &ContactQuery<'_>) -> Result<Page<Contact>> {
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let digits: Option<String> = search
@@ -188,14 +200,14 @@ impl TenantStore {
              ORDER BY c.created_at DESC, c.id DESC LIMIT $7"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(pattern)
             .bind(digits)
             .bind(q.tag.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()))
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(contact_from).collect::<Result<Vec<_>>>()?;
         let next = cut(&mut items, q.limit, |c| Cursor { at: to_ms(c.created_at), id: c.id.clone() });
@@ -207,9 +219,9 @@ impl TenantStore {
     pub async fn contact(&self, id: &str) -> Result<Contact> {
         let sql = format!("{CONTACT_SELECT} AND c.id = $2");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .fetch_one(&self.store().read)
+            .fetch_one(&self.tenant.store().read)
             .await?;
         let mut items = vec![contact_from(&row)?];
         self.fill_details(&mut items).await?;
@@ -228,18 +240,18 @@ impl TenantStore {
                 "SELECT contact_id, field_key, value FROM contact_field_values WHERE account_id = $1 \
                  AND contact_id IN ({ids}) ORDER BY field_key"
             );
-            let mut q = sqlx::query(AssertSqlSafe(tags)).bind(self.account_id().to_string());
+            let mut q = sqlx::query(AssertSqlSafe(tags)).bind(self.tenant.account_id().to_string());
             for c in chunk.iter() {
                 q = q.bind(c.id.clone());
             }
-            for r in q.fetch_all(&self.store().read).await? {
+            for r in q.fetch_all(&self.tenant.store().read).await? {
                 extras.entry(r.try_get("contact_id")?).or_default().0.push(r.try_get("tag")?);
             }
-            let mut q = sqlx::query(AssertSqlSafe(values)).bind(self.account_id().to_string());
+            let mut q = sqlx::query(AssertSqlSafe(values)).bind(self.tenant.account_id().to_string());
             for c in chunk.iter() {
                 q = q.bind(c.id.clone());
             }
-            for r in q.fetch_all(&self.store().read).await? {
+            for r in q.fetch_all(&self.tenant.store().read).await? {
                 let entry = extras.entry(r.try_get("contact_id")?).or_default();
                 entry.1.push((r.try_get("field_key")?, r.try_get("value")?));
             }
@@ -261,12 +273,12 @@ impl TenantStore {
              AND c.external_id = $4))) OR ($5 <> '' AND c.email = $5)) ORDER BY c.created_at LIMIT 50"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(&c.id)
             .bind(&phone)
             .bind(phone.trim_start_matches('+'))
             .bind(&c.email)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         rows.iter().map(contact_from).collect()
     }
@@ -274,10 +286,10 @@ impl TenantStore {
     /// Adds a contact to one of the account's channels (else NotFound); an identity the channel already knows is
     /// Conflict `contact_identity`.
     pub async fn create_contact(&self, channel: ChannelId, external_id: &str, edit: &ContactEdit) -> Result<String> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         sqlx::query_scalar::<_, String>("SELECT id FROM channels WHERE account_id = $1 AND id = $2")
             .bind(&account)
             .bind(channel.to_string())
@@ -308,8 +320,8 @@ impl TenantStore {
 
     /// Changes a contact's name, phone, email, custom field values (and tags, if given) in one transaction.
     pub async fn update_contact(&self, id: &str, edit: &ContactEdit) -> Result<()> {
-        let account = self.account_id().to_string();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contacts SET name = $3, phone = $4, email = $5 WHERE account_id = $1 AND id = $2 \
              AND erased_at IS NULL",
@@ -324,7 +336,7 @@ impl TenantStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        apply_extras(&mut tx, &account, id, edit, self.store().now_ms()).await?;
+        apply_extras(&mut tx, &account, id, edit, self.tenant.store().now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -336,30 +348,30 @@ impl TenantStore {
             "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
         .bind(tag.as_str())
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(())
     }
 
     pub async fn remove_contact_tag(&self, id: &str, tag: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
             .bind(tag)
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Staff record an opt-in or opt-out (e.g. told in person); the history keeps who did it.
     pub async fn set_contact_consent(&self, id: &str, opted_in: bool, staff_email: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query(
             "UPDATE contacts SET opted_out_at = $3 WHERE account_id = $1 AND id = $2 AND erased_at IS NULL",
         )
@@ -380,6 +392,7 @@ impl TenantStore {
     /// Opt-in/opt-out history of a contact, newest first.
     pub async fn consents(&self, contact_id: &str) -> Result<Vec<Consent>> {
         Ok(self
+            .tenant
             .consent_history(contact_id)
             .await?
             .into_iter()
@@ -395,9 +408,9 @@ impl TenantStore {
              FROM conversations v JOIN channels ch ON ch.account_id = v.account_id AND ch.id = v.channel_id \
              WHERE v.account_id = $1 AND v.contact_id = $2 ORDER BY v.last_message_at DESC",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(contact_id)
-        .fetch_all(&self.store().read)
+        .fetch_all(&self.tenant.store().read)
         .await?;
         rows.iter()
             .map(|r| {
@@ -421,9 +434,9 @@ impl TenantStore {
              ORDER BY starts_at DESC, id DESC"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         rows.iter().map(reservation_from_row).collect()
     }

@@ -207,7 +207,7 @@ async fn erasing_a_guest_deletes_the_notifications_that_name_them() {
     let kept = conversation(&t.tenant, "Kai Kept").await;
     t.tenant.inbox().assign(&kept, Some(t.agent), Some(t.owner)).await.unwrap();
     let contact = t.tenant.inbox().conversation(&erased, t.owner).await.unwrap().contact_id;
-    t.tenant.erase_contact(&contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
+    t.tenant.contacts().erase_contact(&contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
     let left = t.tenant.notifications(t.agent, None, 10).await.unwrap().items;
     assert_eq!(left.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Kai Kept"]);
 }

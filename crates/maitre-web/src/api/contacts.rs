@@ -190,13 +190,14 @@ async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -
     let p = params::query(p)?;
     let (after, limit) = (params::cursor(p.after.as_deref())?, params::limit(p.limit)?);
     let q = ContactQuery { search: params::search(p.q.as_deref())?, tag: p.tag.as_deref(), after, limit };
-    let page = caller.tenant.contacts(&q).await?;
+    let page = caller.tenant.contacts().list(&q).await?;
     Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }
 
 async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiError> {
-    let c = tenant.contact(id).await?;
+    let c = tenant.contacts().contact(id).await?;
     let identities = tenant
+        .contacts()
         .same_person(&c)
         .await?
         .into_iter()
@@ -209,6 +210,7 @@ async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiErro
         })
         .collect();
     let consents = tenant
+        .contacts()
         .consents(id)
         .await?
         .into_iter()
@@ -264,7 +266,7 @@ async fn create(
         Err(StoreError::NotFound) => return Err(no_channel().into()),
         other => other?,
     };
-    let defs = caller.tenant.contact_fields().await?;
+    let defs = caller.tenant.contacts().contact_fields().await?;
     let given = input.fields.unwrap_or_default();
     let raw = raw_fields(&defs, &given)?;
     let raw: Vec<(&FieldDef, &str)> = raw.iter().map(|(d, v)| (*d, v.as_str())).collect();
@@ -291,7 +293,7 @@ async fn create(
         ("whatsapp", _) => edit.phone.trim_start_matches('+').to_owned(),
         (_, raw) => parse_external_id(raw.unwrap_or("")).map_err(|e| invalid(Invalid::new("external_id", e)))?,
     };
-    let id = match caller.tenant.create_contact(channel.id, &external_id, &edit).await {
+    let id = match caller.tenant.contacts().create_contact(channel.id, &external_id, &edit).await {
         Err(StoreError::Conflict { constraint }) if constraint == "contact_identity" => {
             return Err(
                 AppError::Conflict("A contact with this identity exists already in this channel.".into()).into()
@@ -312,8 +314,8 @@ async fn update(
     ApiJson(input): ApiJson<ContactPatch>,
 ) -> Result<Json<ContactDetail>, ApiError> {
     caller.require(Action::ManageContacts)?;
-    let current = caller.tenant.contact(&id).await?;
-    let defs = caller.tenant.contact_fields().await?;
+    let current = caller.tenant.contacts().contact(&id).await?;
+    let defs = caller.tenant.contacts().contact_fields().await?;
     let given = input.fields.unwrap_or_default();
     let raw = raw_fields(&defs, &given)?;
     let raw: Vec<(&FieldDef, &str)> = raw.iter().map(|(d, v)| (*d, v.as_str())).collect();
@@ -325,7 +327,7 @@ async fn update(
         input.tags.as_deref(),
     )
     .map_err(invalid)?;
-    caller.tenant.update_contact(&id, &edit).await?;
+    caller.tenant.contacts().update_contact(&id, &edit).await?;
     Ok(Json(detail(&caller.tenant, &id).await?))
 }
 
@@ -335,7 +337,7 @@ async fn update(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn erase(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::EraseContact)?;
-    caller.tenant.erase_contact(&id, Actor::Token(caller.token)).await?;
+    caller.tenant.contacts().erase_contact(&id, Actor::Token(caller.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -343,8 +345,8 @@ async fn erase(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, 
     responses((status = 200, body = Vec<NoteDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_notes(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<Vec<NoteDto>>, ApiError> {
     caller.require(Action::ViewContacts)?;
-    caller.tenant.contact(&id).await?;
-    Ok(Json(caller.tenant.contact_notes(&id).await?.into_iter().map(note_dto).collect()))
+    caller.tenant.contacts().contact(&id).await?;
+    Ok(Json(caller.tenant.contacts().contact_notes(&id).await?.into_iter().map(note_dto).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/notes", tag = "contacts", params(("id" = String, Path)),
@@ -357,17 +359,17 @@ async fn add_note(
     ApiJson(input): ApiJson<NoteInput>,
 ) -> Result<(StatusCode, Json<NoteDto>), ApiError> {
     caller.require(Action::ManageContacts)?;
-    caller.tenant.contact(&id).await?;
+    caller.tenant.contacts().contact(&id).await?;
     let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
-    let note = caller.tenant.add_contact_note(&id, Actor::Token(caller.token), &text).await?;
-    Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contact_note(&id, &note).await?))))
+    let note = caller.tenant.contacts().add_contact_note(&id, Actor::Token(caller.token), &text).await?;
+    Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contacts().contact_note(&id, &note).await?))))
 }
 
 /// The note to change, if this token may change it (the notes it wrote; an admin's or owner's token, anyone's). An
 /// unknown note is 404 before permission is weighed, as on the contact page.
 async fn changeable_note(caller: &ApiCaller, id: &str, note: &str) -> Result<(), ApiError> {
     caller.require(Action::ManageContacts)?;
-    let n = caller.tenant.contact_note(id, note).await?;
+    let n = caller.tenant.contacts().contact_note(id, note).await?;
     if can_change_note(caller.role, n.author == Some(Actor::Token(caller.token))) {
         Ok(())
     } else {
@@ -386,8 +388,8 @@ async fn edit_note(
 ) -> Result<Json<NoteDto>, ApiError> {
     changeable_note(&caller, &id, &note).await?;
     let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
-    caller.tenant.edit_contact_note(&id, &note, &text).await?;
-    Ok(Json(note_dto(caller.tenant.contact_note(&id, &note).await?)))
+    caller.tenant.contacts().edit_contact_note(&id, &note, &text).await?;
+    Ok(Json(note_dto(caller.tenant.contacts().contact_note(&id, &note).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}/notes/{note}", tag = "contacts",
@@ -395,6 +397,6 @@ async fn edit_note(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_note(caller: ApiCaller, Path((id, note)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
     changeable_note(&caller, &id, &note).await?;
-    caller.tenant.delete_contact_note(&id, &note).await?;
+    caller.tenant.contacts().delete_contact_note(&id, &note).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -121,7 +121,7 @@ async fn list_page(
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewContacts)?;
     let f = filters(params)?;
-    let page = m.tenant.contacts(&f.query(PAGE_SIZE)?).await?;
+    let page = m.tenant.contacts().list(&f.query(PAGE_SIZE)?).await?;
     let later = page.next.map(|c: Cursor| {
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
     });
@@ -146,14 +146,14 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
     m.require(Action::ViewContacts)?;
     let mut f = filters(params)?;
     f.after.clear();
-    let fields = m.tenant.contact_fields().await?;
+    let fields = m.tenant.contacts().contact_fields().await?;
     let mut out = csv::Writer::from_writer(vec![]);
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     let mut header = vec!["name", "phone", "email", "tags", "platform", "external_id", "opted_out", "created_at"];
     header.extend(fields.iter().map(|f| f.key.as_str()));
     out.write_record(&header).map_err(csv_err)?;
     loop {
-        let page = m.tenant.contacts(&f.query(EXPORT_PAGE)?).await?;
+        let page = m.tenant.contacts().list(&f.query(EXPORT_PAGE)?).await?;
         for c in &page.items {
             let mut record = vec![
                 cell(&c.name),
@@ -251,7 +251,7 @@ async fn contact_view(
     id: &str,
     form: Option<&ContactForm>,
 ) -> Result<ContactPage, AppError> {
-    let t = &m.tenant;
+    let t = m.tenant.contacts();
     let contact = t.contact(id).await?;
     let tr = Tr::new(m.signed.user.locale);
     let tz = account_tz(m);
@@ -405,10 +405,10 @@ async fn update(
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
-    let defs = m.tenant.contact_fields().await?;
+    let defs = m.tenant.contacts().contact_fields().await?;
     match edit_of(&form, &defs) {
         Ok(edit) => {
-            m.tenant.update_contact(&id, &edit).await?;
+            m.tenant.contacts().update_contact(&id, &edit).await?;
             Ok(back_to(&state, &m, &id, "flash-saved"))
         }
         Err(reason) => {
@@ -432,7 +432,7 @@ async fn add_tag(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
     let tag = Tag::parse(&form.tag).map_err(|e| AppError::Validation(e.to_string()))?;
-    m.tenant.add_contact_tag(&id, &tag).await?;
+    m.tenant.contacts().add_contact_tag(&id, &tag).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
 }
 
@@ -443,7 +443,7 @@ async fn remove_tag(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
-    m.tenant.remove_contact_tag(&id, &tag).await?;
+    m.tenant.contacts().remove_contact_tag(&id, &tag).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
 }
 
@@ -465,6 +465,6 @@ async fn consent(
         "opted_out" => false,
         other => return Err(AppError::Validation(format!("unknown consent state {other:?}")).into()),
     };
-    m.tenant.set_contact_consent(&id, opted_in, &m.signed.user.email).await?;
+    m.tenant.contacts().set_contact_consent(&id, opted_in, &m.signed.user.email).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
 }

@@ -83,7 +83,7 @@ struct Progress {
 
 async fn progress(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Json<Progress>, PageError> {
     m.require(Action::ImportContacts)?;
-    let i = m.tenant.contact_import(&id).await?;
+    let i = m.tenant.contacts().contact_import(&id).await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(Json(Progress {
         label: status_label(&tr, &i),
@@ -135,7 +135,7 @@ async fn upload_view(
         ctx: Ctx::member(env, state, m).await?,
         account: m.account.id,
         channels: m.tenant.channels().await?,
-        imports: m.tenant.contact_imports().await?.into_iter().map(import_view).collect(),
+        imports: m.tenant.contacts().contact_imports().await?.into_iter().map(import_view).collect(),
         error,
     })
 }
@@ -184,7 +184,7 @@ async fn upload(
     };
     match checked {
         Ok(text) => {
-            let id = m.tenant.create_import(channel, &name, text, &m.signed.user.id.to_string()).await?;
+            let id = m.tenant.contacts().create_import(channel, &name, text, &m.signed.user.id.to_string()).await?;
             Ok(Redirect::to(&format!("/a/{}/contacts/imports/{id}", m.account.id)).into_response())
         }
         Err(e) => {
@@ -240,9 +240,9 @@ async fn mapping_view(
     import: ContactImport,
     error: Option<String>,
 ) -> Result<MappingPage, AppError> {
-    let (data, _) = m.tenant.import_source(&import.id).await?;
+    let (data, _) = m.tenant.contacts().import_source(&import.id).await?;
     let table = read_csv(data.as_bytes()).map_err(|e| AppError::Validation(e.to_string()))?;
-    let fields = m.tenant.contact_fields().await?;
+    let fields = m.tenant.contacts().contact_fields().await?;
     let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
     let ctx = Ctx::member(env, state, m).await?;
     let mut targets = vec![Target::Ignore, Target::Name, Target::Phone, Target::Email, Target::Tags];
@@ -289,7 +289,7 @@ async fn import_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     m.require(Action::ImportContacts)?;
-    let import = m.tenant.contact_import(&id).await?;
+    let import = m.tenant.contacts().contact_import(&id).await?;
     if import.status == "uploaded" {
         return Ok(render(&mapping_view(&state, env, &m, import, None).await?)?.into_response());
     }
@@ -321,22 +321,22 @@ async fn start(
     CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ImportContacts)?;
-    let import = m.tenant.contact_import(&id).await?;
+    let import = m.tenant.contacts().contact_import(&id).await?;
     if import.status != "uploaded" {
         return Err(AppError::Conflict("This import has already been started.".into()).into());
     }
-    let (data, _) = m.tenant.import_source(&id).await?;
+    let (data, _) = m.tenant.contacts().import_source(&id).await?;
     let width = read_csv(data.as_bytes()).map_err(|e| AppError::Validation(e.to_string()))?.headers.len();
     let mapping: Result<Vec<Target>, _> =
         (0..width).map(|i| form.get(&format!("col.{i}")).map_or("", String::as_str).parse()).collect();
-    let fields = m.tenant.contact_fields().await?;
+    let fields = m.tenant.contacts().contact_fields().await?;
     let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
     let checked =
         mapping.and_then(|map| check_mapping(&map, &fields, channel.platform == Platform::WhatsApp).map(|_| map));
     match checked {
         Ok(mapping) => {
             let mapping: Vec<String> = mapping.iter().map(Target::to_string).collect();
-            m.tenant.queue_import(&id, &mapping).await?;
+            m.tenant.contacts().queue_import(&id, &mapping).await?;
             Ok(Redirect::to(&format!("/a/{}/contacts/imports/{id}", m.account.id)).into_response())
         }
         Err(e) => {

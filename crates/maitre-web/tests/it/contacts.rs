@@ -369,7 +369,7 @@ async fn notes_are_written_changed_by_their_author_or_an_admin_exported_and_eras
         s.owner.submit(&format!("{contact}/erase"), &format!("{contact}/erase"), &[("confirm", "erase")]).await;
     assert_eq!(erased.status, StatusCode::SEE_OTHER);
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    assert!(tenant.contact_notes(&id).await.unwrap().is_empty());
+    assert!(tenant.contacts().contact_notes(&id).await.unwrap().is_empty());
 }
 
 /// Maps the guest file's columns and queues the import; returns the import's page path.

@@ -40,7 +40,7 @@ async fn a_flow_tag_cannot_bend_a_link_and_the_remove_form_targets_only_its_tag(
     tenant.publish_flow(&id, &def.to_string(), "an earlier release").await.unwrap();
     tenant.set_flow_enabled(&id, true).await.unwrap();
     let contact = s.guest_writes().await;
-    assert_eq!(tenant.contact(&contact).await.unwrap().tags, ["vip"]);
+    assert_eq!(tenant.contacts().contact(&contact).await.unwrap().tags, ["vip"]);
 
     let page_path = s.path(&format!("/contacts/{contact}"));
     let typed = s.owner.submit(&page_path, &format!("{page_path}/tags"), &[("tag", HOSTILE)]).await;
@@ -58,5 +58,5 @@ async fn a_flow_tag_cannot_bend_a_link_and_the_remove_form_targets_only_its_tag(
     assert!(page.body.contains(&format!("action=\"{page_path}/tags/vip/remove\"")), "{}", page.body);
     let removed = s.owner.submit(&page_path, &remove, &[]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
-    assert_eq!(tenant.contact(&contact).await.unwrap().tags, ["vip"], "only that tag went");
+    assert_eq!(tenant.contacts().contact(&contact).await.unwrap().tags, ["vip"], "only that tag went");
 }

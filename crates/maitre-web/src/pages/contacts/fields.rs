@@ -34,7 +34,7 @@ async fn fields_view(
 ) -> Result<FieldsPage, AppError> {
     let ctx = Ctx::member(env, state, m).await?;
     let kinds = crate::pages::choices(&ctx.tr, "contacts-kind", FieldKind::ALL.map(FieldKind::as_str), "text");
-    Ok(FieldsPage { ctx, account: m.account.id, fields: m.tenant.contact_fields().await?, kinds, error })
+    Ok(FieldsPage { ctx, account: m.account.id, fields: m.tenant.contacts().contact_fields().await?, kinds, error })
 }
 
 pub(super) async fn fields_page(
@@ -63,7 +63,7 @@ pub(super) async fn define_field(
     m.require(Action::DefineContactFields)?;
     let def = form.kind.parse::<FieldKind>().and_then(|kind| FieldDef::new(&form.label, kind, &form.choices));
     let result = match def {
-        Ok(def) => m.tenant.define_contact_field(&def).await.map_err(AppError::from),
+        Ok(def) => m.tenant.contacts().define_contact_field(&def).await.map_err(AppError::from),
         Err(e) => Err(AppError::Validation(e.to_string())),
     };
     match result {
@@ -87,7 +87,7 @@ pub(super) async fn delete_field(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::DefineContactFields)?;
-    m.tenant.delete_contact_field(&key).await?;
+    m.tenant.contacts().delete_contact_field(&key).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
     Ok((jar, Redirect::to(&format!("/a/{}/contacts/fields", m.account.id))).into_response())

@@ -77,14 +77,14 @@ async fn add(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
     let body = checked(&form.body)?;
-    m.tenant.add_contact_note(&id, Actor::Member(m.signed.user.id), &body).await?;
+    m.tenant.contacts().add_contact_note(&id, Actor::Member(m.signed.user.id), &body).await?;
     Ok(back_to(&state, &m, &id, "flash-note-added"))
 }
 
 /// The note to change, if this member may change it: unknown ids are 404 before permission is weighed.
 async fn changeable(m: &Member, id: &str, note: &str) -> Result<(), AppError> {
     m.require(Action::ManageContacts)?;
-    let n = m.tenant.contact_note(id, note).await?;
+    let n = m.tenant.contacts().contact_note(id, note).await?;
     if may_change(m, &n) { Ok(()) } else { Err(AppError::forbidden()) }
 }
 
@@ -96,7 +96,7 @@ async fn edit(
 ) -> Result<Response, PageError> {
     changeable(&m, &id, &note).await?;
     let body = checked(&form.body)?;
-    m.tenant.edit_contact_note(&id, &note, &body).await?;
+    m.tenant.contacts().edit_contact_note(&id, &note, &body).await?;
     Ok(back_to(&state, &m, &id, "flash-saved"))
 }
 
@@ -107,6 +107,6 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     changeable(&m, &id, &note).await?;
-    m.tenant.delete_contact_note(&id, &note).await?;
+    m.tenant.contacts().delete_contact_note(&id, &note).await?;
     Ok(back_to(&state, &m, &id, "flash-note-deleted"))
 }

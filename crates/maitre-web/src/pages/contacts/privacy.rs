@@ -21,7 +21,7 @@ use crate::pages::{Ctx, PageEnv, format_time, render};
 /// Everything held about the contact, as a JSON download (GDPR access request).
 pub(super) async fn gdpr_export(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
     m.require(Action::EraseContact)?;
-    let data = m.tenant.contact_export(&id).await?;
+    let data = m.tenant.contacts().contact_export(&id).await?;
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let disposition = format!("attachment; filename=\"contact-{id}.json\"");
     Ok(([(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
@@ -47,15 +47,15 @@ pub(super) async fn erase_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::EraseContact)?;
-    let c = m.tenant.contact(&id).await?;
-    let conversations = m.tenant.contact_conversations(&id).await?;
+    let c = m.tenant.contacts().contact(&id).await?;
+    let conversations = m.tenant.contacts().contact_conversations(&id).await?;
     render(&ErasePage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
         c: contact_row(c),
         messages: conversations.iter().map(|v| v.messages).sum(),
         conversations: conversations.len(),
-        reservations: m.tenant.contact_reservations(&id).await?.len(),
+        reservations: m.tenant.contacts().contact_reservations(&id).await?.len(),
     })
 }
 
@@ -75,7 +75,7 @@ pub(super) async fn erase(
     if form.confirm != "erase" {
         return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
     }
-    m.tenant.erase_contact(&id, Actor::Member(m.signed.user.id)).await?;
+    m.tenant.contacts().erase_contact(&id, Actor::Member(m.signed.user.id)).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
     Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
@@ -105,6 +105,7 @@ pub(super) async fn erasures_page(
     let tr = Tr::new(m.signed.user.locale);
     let rows = m
         .tenant
+        .contacts()
         .erasures()
         .await?
         .into_iter()
