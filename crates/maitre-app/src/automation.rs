@@ -217,7 +217,7 @@ async fn rounds(
     // only when a flow that may run here asks the calendar.
     let calendar =
         flows.iter().map(|(_, _, d)| d).chain(running.as_ref().map(|(_, d)| d)).any(|d| d.consults_calendar());
-    let snapshot = if calendar { Some(tenant.horizon_snapshot(tz).await.map_err(retry)?) } else { None };
+    let snapshot = if calendar { Some(tenant.reservations().horizon_snapshot(tz).await.map_err(retry)?) } else { None };
     let platform = channel.platform;
     let env = Env { tz, platform, locale: account.settings.locale, automation: &config.automation };
     let candidates: Vec<Candidate> = flows

@@ -30,7 +30,7 @@ pub async fn reserve(
         conversation_id: Some(o.conversation),
         key: Some(o.key),
     };
-    outcome(tenant.create_reservation(req, tz, &origin).await)
+    outcome(tenant.reservations().create_reservation(req, tz, &origin).await)
 }
 
 pub async fn modify(
@@ -40,7 +40,7 @@ pub async fn modify(
     starts_at: NaiveDateTime,
     party_size: u32,
 ) -> Result<ReservationOutcome, JobError> {
-    let current = match tenant.reservation(id).await {
+    let current = match tenant.reservations().reservation(id).await {
         Ok(r) => r,
         Err(StoreError::NotFound) => return Ok(ReservationOutcome::NoReservation),
         Err(e) => return Err(retry(e)),
@@ -54,11 +54,11 @@ pub async fn modify(
         email: Some(current.email.clone()).filter(|e| !e.is_empty()),
         notes: current.notes.clone(),
     };
-    outcome(tenant.modify_reservation(id, &req, tz, ReservationSource::Flow).await)
+    outcome(tenant.reservations().modify_reservation(id, &req, tz, ReservationSource::Flow).await)
 }
 
 pub async fn cancel(tenant: &TenantStore, id: &str) -> Result<ReservationOutcome, JobError> {
-    match tenant.cancel_reservation(id).await {
+    match tenant.reservations().cancel_reservation(id).await {
         Ok(r) => Ok(ReservationOutcome::Cancelled { reservation: r.info() }),
         Err(BookingError::Store(StoreError::NotFound)) | Err(BookingError::Transition { .. }) => {
             Ok(ReservationOutcome::NoReservation)

@@ -86,8 +86,8 @@ pub async fn simulate(
     text: &str,
 ) -> Result<(Simulator, Turn), FlowError> {
     let place = Place::of(tenant).await?;
-    let snapshot = tenant.horizon_snapshot(place.tz).await?;
-    let review_link = tenant.booking_settings().await?.review_link;
+    let snapshot = tenant.reservations().horizon_snapshot(place.tz).await?;
+    let review_link = tenant.reservations().booking_settings().await?.review_link;
     let candidates = [Candidate { flow_id, version: 0, def }];
     let env = place.env(&candidates, Some(review_link.as_str()).filter(|l| !l.is_empty()), &snapshot);
     let fresh = sim.is_none();

@@ -104,7 +104,7 @@ pub async fn review(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     if crate::automation::event(gw, &tenant, conversation, "visit_completed", &key).await? {
         return Ok(());
     }
-    let link = tenant.booking_settings().await.map_err(retry)?.review_link;
+    let link = tenant.reservations().booking_settings().await.map_err(retry)?.review_link;
     if link.is_empty() {
         return Ok(());
     }
@@ -145,7 +145,7 @@ async fn message_guest(
 /// The job's business and the reservation it is about (`None` once the reservation is gone).
 async fn load(gw: &App, job: &Job, reservation_id: &str) -> Result<Option<(TenantStore, Reservation)>, JobError> {
     let tenant = job_tenant(gw, job)?;
-    match tenant.reservation(reservation_id).await {
+    match tenant.reservations().reservation(reservation_id).await {
         Ok(r) => Ok(Some((tenant, r))),
         Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(retry(e)),

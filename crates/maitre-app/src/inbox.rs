@@ -109,8 +109,8 @@ async fn fill_placeholders(
         return Ok(text.to_owned());
     }
     let account = tenant.account().await?;
-    let review_link = tenant.booking_settings().await?.review_link;
-    let upcoming = tenant.upcoming_for_contact(&conversation.contact_id).await?;
+    let review_link = tenant.reservations().booking_settings().await?.review_link;
+    let upcoming = tenant.reservations().upcoming_for_contact(&conversation.contact_id).await?;
     let reservation = upcoming.first().map(|r| r.info());
     let vars = BTreeMap::new();
     let scope = Scope {

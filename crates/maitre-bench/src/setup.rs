@@ -160,7 +160,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
     let flow = tenant.create_flow("Bench keywords", &keywords.to_string(), "").await?;
     flows::publish(tenant, &flow.id, "maitre-bench").await.map_err(setup)?;
     if scenario == Scenario::Conversation {
-        let mut booking = tenant.booking_settings().await?;
+        let mut booking = tenant.reservations().booking_settings().await?;
         let all_day: Vec<Interval> = vec!["00:00-00:00".parse().map_err(|e: RulesError| Error::Setup(e.to_string()))?];
         booking.rules.hours = Week {
             mon: all_day.clone(),
@@ -171,7 +171,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
             sat: all_day.clone(),
             sun: all_day,
         };
-        tenant.put_booking_settings(&booking).await.map_err(|e| Error::Setup(e.to_string()))?;
+        tenant.reservations().put_booking_settings(&booking).await.map_err(|e| Error::Setup(e.to_string()))?;
         flows::install_template(tenant, "restaurant_en", "maitre-bench").await.map_err(setup)?;
     }
     Ok(())

@@ -9,6 +9,7 @@ use maitre_domain::booking::{
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::to_ms;
+use crate::reservations::Reservations;
 use crate::secrets::{hash_token, new_token};
 use crate::tenant::TenantStore;
 use crate::{Result, Store, StoreError};
@@ -234,11 +235,11 @@ pub(crate) async fn snapshot_with(
     })
 }
 
-impl TenantStore {
+impl Reservations<'_> {
     /// The booking settings; defaults until first saved.
     pub async fn booking_settings(&self) -> Result<BookingSettings> {
-        let mut conn = self.store().read.acquire().await?;
-        load_settings(&mut conn, &self.account_id().to_string()).await
+        let mut conn = self.tenant.store().read.acquire().await?;
+        load_settings(&mut conn, &self.tenant.account_id().to_string()).await
     }
 
     pub async fn put_booking_settings(&self, s: &BookingSettings) -> Result<(), BookingError> {
@@ -250,15 +251,15 @@ impl TenantStore {
              rules = excluded.rules, review_link = excluded.review_link, reminder_hours = excluded.reminder_hours, \
              review_delay_hours = excluded.review_delay_hours, updated_at = excluded.updated_at",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(rules)
         .bind(s.review_link.trim())
         .bind(i64::from(s.reminder_hours))
         .bind(i64::from(s.review_delay_hours))
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
-        self.config_changed();
+        self.tenant.config_changed();
         Ok(())
     }
 
@@ -266,8 +267,8 @@ impl TenantStore {
     pub async fn has_ical_feed(&self) -> Result<bool> {
         let hash: Option<Option<String>> =
             sqlx::query_scalar("SELECT ical_token_hash FROM booking_settings WHERE account_id = $1")
-                .bind(self.account_id().to_string())
-                .fetch_optional(&self.store().read)
+                .bind(self.tenant.account_id().to_string())
+                .fetch_optional(&self.tenant.store().read)
                 .await?;
         Ok(hash.flatten().is_some())
     }
@@ -280,23 +281,23 @@ impl TenantStore {
              ON CONFLICT (account_id) DO UPDATE SET ical_token_hash = excluded.ical_token_hash, \
              updated_at = excluded.updated_at",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(default_rules_json())
         .bind(hash_token(&token))
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(token)
     }
 
     pub async fn resources(&self) -> Result<Vec<Resource>> {
-        let mut conn = self.store().read.acquire().await?;
-        load_resources(&mut conn, &self.account_id().to_string()).await
+        let mut conn = self.tenant.store().read.acquire().await?;
+        load_resources(&mut conn, &self.tenant.account_id().to_string()).await
     }
 
     pub async fn services(&self) -> Result<Vec<Service>> {
-        let mut conn = self.store().read.acquire().await?;
-        load_services(&mut conn, &self.account_id().to_string()).await
+        let mut conn = self.tenant.store().read.acquire().await?;
+        load_services(&mut conn, &self.tenant.account_id().to_string()).await
     }
 
     /// Adds a resource. A name already used → Conflict.
@@ -306,13 +307,13 @@ impl TenantStore {
             "INSERT INTO booking_resources (account_id, id, name, kind, seats, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&resource.id)
         .bind(&resource.name)
         .bind(resource.kind.as_str())
         .bind(i64::from(resource.seats))
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(resource)
     }
@@ -322,12 +323,12 @@ impl TenantStore {
         let done = sqlx::query(
             "UPDATE booking_resources SET name = $3, kind = $4, seats = $5 WHERE account_id = $1 AND id = $2",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
         .bind(&resource.name)
         .bind(resource.kind.as_str())
         .bind(i64::from(resource.seats))
-        .execute(&self.store().write)
+        .execute(&self.tenant.store().write)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound.into());
@@ -337,8 +338,8 @@ impl TenantStore {
 
     /// Removes a resource and takes it off every service. Reservations keep their (now unknown) resource id.
     pub async fn delete_resource(&self, id: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query("DELETE FROM booking_resources WHERE account_id = $1 AND id = $2")
             .bind(&account)
             .bind(id)
@@ -394,13 +395,13 @@ impl TenantStore {
              VALUES ($1, $2, $3, $4, $5, $6)"
         };
         let done = sqlx::query(sql)
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(&service.id)
             .bind(&service.name)
             .bind(i64::from(service.duration_minutes))
             .bind(resource_ids)
-            .bind(self.store().now_ms())
-            .execute(&self.store().write)
+            .bind(self.tenant.store().now_ms())
+            .execute(&self.tenant.store().write)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound.into());
@@ -410,9 +411,9 @@ impl TenantStore {
 
     pub async fn delete_service(&self, id: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM booking_services WHERE account_id = $1 AND id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
@@ -420,15 +421,15 @@ impl TenantStore {
     /// Rules, resources, services and the active reservations overlapping [from, to), in local time of `tz`.
     /// For flows: load [now, now + horizon] so alternatives can look ahead.
     pub async fn snapshot(&self, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Snapshot> {
-        let account = self.account_id().to_string();
-        let mut conn = self.store().read.acquire().await?;
+        let account = self.tenant.account_id().to_string();
+        let mut conn = self.tenant.store().read.acquire().await?;
         let settings = load_settings(&mut conn, &account).await?;
-        snapshot_with(&mut conn, &account, settings, tz, self.store().clock().now(), (from, to)).await
+        snapshot_with(&mut conn, &account, settings, tz, self.tenant.store().clock().now(), (from, to)).await
     }
 
     /// A snapshot reaching from now to the end of the booking horizon.
     pub async fn horizon_snapshot(&self, tz: Tz) -> Result<Snapshot> {
-        let now = self.store().clock().now();
+        let now = self.tenant.store().clock().now();
         let days = self.booking_settings().await?.rules.horizon_days;
         self.snapshot(tz, now, now + TimeDelta::days(i64::from(days) + 1)).await
     }

@@ -115,7 +115,7 @@ impl TenantStore {
         let config = Arc::new(AutomationConfig {
             account: self.account().await?,
             automation: self.automation_settings().await?,
-            review_link: self.booking_settings().await?.review_link,
+            review_link: self.reservations().booking_settings().await?.review_link,
             channel: self.channel(channel).await?,
             flows: self.active_flows(channel).await?,
         });

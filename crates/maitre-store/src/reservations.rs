@@ -235,7 +235,19 @@ pub(crate) async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> 
     from_row(&row)
 }
 
+/// One business's bookings: reservations, booking them against hours and capacity, booking settings, resources and
+/// services. Handed out by `TenantStore::reservations`, so every query and change is the business's own.
+pub struct Reservations<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn reservations(&self) -> Reservations<'_> {
+        Reservations { tenant: self }
+    }
+}
+
+impl Reservations<'_> {
     /// Changes the status (see `ReservationStatus::may_become`). Confirming and cancelling notify; follow-ups are
     /// rescheduled for the new status (a cancelled or missed visit gets neither reminder nor review request).
     pub async fn set_reservation_status(
@@ -243,9 +255,9 @@ impl TenantStore {
         id: &str,
         status: ReservationStatus,
     ) -> Result<Reservation, BookingError> {
-        let account = self.account_id().to_string();
-        let now = self.store().clock().now();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().clock().now();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
         let mut r = fetch(&mut tx, &account, id).await?;
         if !r.status.may_become(status) {
@@ -268,9 +280,9 @@ impl TenantStore {
             ReservationStatus::Confirmed => Some("changed"),
             _ => None,
         };
-        follow_up(&mut tx, self.account_id(), &r, &settings, change, now).await?;
+        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, change, now).await?;
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         Ok(r)
     }
 
@@ -280,12 +292,12 @@ impl TenantStore {
 
     /// One reservation of this account; another account's id is NotFound.
     pub async fn reservation(&self, id: &str) -> Result<Reservation> {
-        let mut conn = self.store().read.acquire().await?;
-        fetch(&mut conn, &self.account_id().to_string(), id).await
+        let mut conn = self.tenant.store().read.acquire().await?;
+        fetch(&mut conn, &self.tenant.account_id().to_string(), id).await
     }
 
     /// A page of reservations by start time, earliest first.
-    pub async fn reservations(&self, q: &ReservationQuery<'_>) -> Result<Page<Reservation>> {
+    pub async fn list(&self, q: &ReservationQuery<'_>) -> Result<Page<Reservation>> {
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let sql = format!(
@@ -296,7 +308,7 @@ impl TenantStore {
              ORDER BY starts_at, id LIMIT $8"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(q.status.map(|s| s.as_str()))
             .bind(q.from.map(to_ms))
             .bind(q.to.map(to_ms))
@@ -304,7 +316,7 @@ impl TenantStore {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
         let next = cut(&mut items, q.limit, |r| Cursor { at: to_ms(r.starts_at), id: r.id.clone() });
@@ -314,10 +326,10 @@ impl TenantStore {
     /// A contact's pending and confirmed reservations that have not started yet, soonest first.
     pub async fn upcoming_for_contact(&self, contact_id: &str) -> Result<Vec<Reservation>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(upcoming_sql("$2")))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
-            .bind(self.store().now_ms())
-            .fetch_all(&self.store().read)
+            .bind(self.tenant.store().now_ms())
+            .fetch_all(&self.tenant.store().read)
             .await?;
         rows.iter().map(from_row).collect()
     }

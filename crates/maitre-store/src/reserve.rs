@@ -10,10 +10,10 @@ use crate::Result;
 use crate::booking::{BookingError, lock_settings, snapshot_with};
 use crate::clock::to_ms;
 use crate::notifications::Notified;
+use crate::reservations::Reservations;
 use crate::reservations::{Booking, LOCAL_FORMAT, Origin, Reservation, Source, fetch, follow_up, notify_new};
-use crate::tenant::TenantStore;
 
-impl TenantStore {
+impl Reservations<'_> {
     /// Books `req` (local time in `tz`) if it fits; the check and the insert share one transaction that holds
     /// the account's booking lock, so concurrent requests for the last slot cannot both succeed. Guests' bookings
     /// are pending unless the rules confirm them at once; staff's are confirmed.
@@ -46,9 +46,9 @@ impl TenantStore {
     ) -> Result<Booking, BookingError> {
         check_request(req)?;
         let start = to_utc(req.starts_at, tz)?;
-        let account = self.account_id().to_string();
-        let now = self.store().clock().now();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().clock().now();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let settings = lock_settings(&mut tx, &account, to_ms(now)).await?;
         let current = match existing {
             Some(id) => Some(fetch(&mut tx, &account, id).await?),
@@ -90,14 +90,14 @@ impl TenantStore {
         let r = reservation(existing, current.as_ref(), origin, req, placed);
         write(&mut tx, &account, &r, current.is_none().then_some(origin.key)).await?;
         let change = if current.is_some() { "changed" } else { "created" };
-        follow_up(&mut tx, self.account_id(), &r, &settings, Some(change), now).await?;
+        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, Some(change), now).await?;
         let notified = match current {
             Some(_) => Notified::none(),
-            None => notify_new(&mut tx, self.account_id(), &r, to_ms(now)).await?,
+            None => notify_new(&mut tx, self.tenant.account_id(), &r, to_ms(now)).await?,
         };
         tx.commit().await?;
-        self.store().jobs_queued();
-        notified.publish(self).await;
+        self.tenant.store().jobs_queued();
+        notified.publish(self.tenant).await;
         Ok(Booking::Booked(Box::new(r)))
     }
 }

@@ -34,7 +34,7 @@ async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result
         ReservationQuery { from: Some(now - TimeDelta::days(PAST_DAYS)), limit: BULK_LIMIT, ..Default::default() };
     let mut calendar = Calendar::new();
     calendar.name(&account.settings.name).timezone(account.settings.time_zone.as_str());
-    for r in tenant.reservations(&query).await?.items {
+    for r in tenant.reservations().list(&query).await?.items {
         let status = match r.status {
             ReservationStatus::Pending => EventStatus::Tentative,
             ReservationStatus::Cancelled | ReservationStatus::NoShow => EventStatus::Cancelled,

@@ -604,11 +604,11 @@ async fn simulate_runs_a_script_against_an_installed_template() {
     // Open every day, so "morgen um 20 Uhr" is free whatever day the test runs on.
     let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
     let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let mut booking = tenant.booking_settings().await.unwrap();
+    let mut booking = tenant.reservations().booking_settings().await.unwrap();
     let evening = booking.rules.hours.tue.clone();
     booking.rules.hours.mon = evening.clone();
     booking.rules.hours.sun = evening;
-    tenant.put_booking_settings(&booking).await.unwrap();
+    tenant.reservations().put_booking_settings(&booking).await.unwrap();
     store.close().await;
 
     let unknown = env.cmd(&["admin", "install-template", "--account", &account, "pizza"]).output().unwrap();

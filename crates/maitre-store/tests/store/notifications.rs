@@ -131,7 +131,7 @@ async fn a_new_reservation_reaches_everyone_who_sees_reservations_and_its_emails
         email: None,
         notes: String::new(),
     };
-    t.tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
+    t.tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
     for user in [t.owner, t.agent, t.viewer] {
         let n = t.tenant.notifications(user, None, 10).await.unwrap().items;
         assert_eq!(n.len(), 1);

@@ -195,7 +195,7 @@ pub(super) async fn list(
     let tz = account_tz(&caller.tenant).await?;
     let filters = Filters::new(p.status, p.from, p.to, p.q, p.after);
     let today = to_local(state.store.clock().now(), tz).date();
-    let page = caller.tenant.reservations(&query_of(&filters, tz, today, limit)?).await?;
+    let page = caller.tenant.reservations().list(&query_of(&filters, tz, today, limit)?).await?;
     Ok(Json(ReservationPage {
         reservations: page.items.into_iter().map(dto).collect(),
         next: page.next.map(|c| c.to_string()),
@@ -220,7 +220,7 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<Reservatio
         notes: input.notes.unwrap_or_default(),
     };
     let tz = account_tz(&caller.tenant).await?;
-    Ok(match caller.tenant.create_reservation(&req, tz, &Origin::staff()).await? {
+    Ok(match caller.tenant.reservations().create_reservation(&req, tz, &Origin::staff()).await? {
         Booking::Booked(r) => (StatusCode::CREATED, Json(dto(*r))).into_response(),
         Booking::Refused(slot) => {
             let message = refusal_text(&Tr::new(maitre_domain::Locale::En), &slot);
@@ -234,7 +234,7 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<Reservatio
     responses((status = 200, body = ReservationDto), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ReservationDto>, ApiError> {
     caller.require(Action::ViewReservations)?;
-    Ok(Json(dto(caller.tenant.reservation(&id).await?)))
+    Ok(Json(dto(caller.tenant.reservations().reservation(&id).await?)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/reservations/{id}", tag = "reservations", request_body = StatusInput,
@@ -249,14 +249,14 @@ pub(super) async fn update_status(
     caller.require(Action::ManageReservations)?;
     let status: ReservationStatus =
         input.status.parse().map_err(|e: UnknownValue| AppError::Validation(e.to_string()))?;
-    Ok(Json(dto(caller.tenant.set_reservation_status(&id, status).await?)))
+    Ok(Json(dto(caller.tenant.reservations().set_reservation_status(&id, status).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/booking/settings", tag = "reservations",
     responses((status = 200, body = BookingSettingsDto), (status = 403, body = ErrorBody)))]
 pub(super) async fn get_settings(caller: ApiCaller) -> Result<Json<BookingSettingsDto>, ApiError> {
     caller.require(Action::ViewReservations)?;
-    let s = caller.tenant.booking_settings().await?;
+    let s = caller.tenant.reservations().booking_settings().await?;
     Ok(Json(BookingSettingsDto {
         rules: s.rules,
         review_link: s.review_link,
@@ -278,6 +278,6 @@ pub(super) async fn put_settings(
         reminder_hours: input.reminder_hours,
         review_delay_hours: input.review_delay_hours,
     };
-    caller.tenant.put_booking_settings(&settings).await?;
+    caller.tenant.reservations().put_booking_settings(&settings).await?;
     get_settings(caller).await
 }

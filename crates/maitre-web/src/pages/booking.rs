@@ -159,8 +159,8 @@ async fn page(state: &AppState, env: PageEnv, m: &Member, form: RulesForm) -> Re
     let tr = Tr::new(m.signed.user.locale);
     let kinds =
         |selected: &str| super::choices(&tr, "booking-kind", ResourceKind::ALL.map(ResourceKind::as_str), selected);
-    let resources = m.tenant.resources().await?;
-    let services = m.tenant.services().await?;
+    let resources = m.tenant.reservations().resources().await?;
+    let services = m.tenant.reservations().services().await?;
     let days = DAY_FIELDS
         .into_iter()
         .zip(form.days())
@@ -190,14 +190,14 @@ async fn page(state: &AppState, env: PageEnv, m: &Member, form: RulesForm) -> Re
             .map(|r| ResourceView { kinds: kinds(r.kind.as_str()), id: r.id, name: r.name, seats: r.seats })
             .collect(),
         new_kinds: kinds("table"),
-        has_feed: m.tenant.has_ical_feed().await?,
+        has_feed: m.tenant.reservations().has_ical_feed().await?,
         feed_url: None,
     })
 }
 
 async fn settings_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ManageBookingSettings)?;
-    let form = RulesForm::of(&m.tenant.booking_settings().await?);
+    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
     render(&page(&state, env, &m, form).await?)
 }
 
@@ -228,7 +228,7 @@ async fn save_rules(
     m.require(Action::ManageBookingSettings)?;
     let tr = Tr::new(m.signed.user.locale);
     let result = match form.settings(&tr) {
-        Ok(s) => m.tenant.put_booking_settings(&s).await,
+        Ok(s) => m.tenant.reservations().put_booking_settings(&s).await,
         Err(e) => Err(BookingError::Invalid(e)),
     };
     match result {
@@ -250,7 +250,7 @@ async fn outcome<T>(
         Ok(_) => Ok(back(state, m, flash_key)),
         Err(e) => match AppError::from(e) {
             AppError::Validation(msg) | AppError::Conflict(msg) => {
-                let form = RulesForm::of(&m.tenant.booking_settings().await?);
+                let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
                 refused(state, env, m, form, msg).await
             }
             other => Err(other.into()),
@@ -290,7 +290,7 @@ async fn add_resource(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     let result = match form.parse() {
-        Ok(r) => m.tenant.create_resource(&r).await,
+        Ok(r) => m.tenant.reservations().create_resource(&r).await,
         Err(e) => Err(e),
     };
     outcome(&state, env, &m, result, "flash-saved").await
@@ -305,7 +305,7 @@ async fn save_resource(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     let result = match form.parse() {
-        Ok(r) => m.tenant.update_resource(&id, &r).await,
+        Ok(r) => m.tenant.reservations().update_resource(&id, &r).await,
         Err(e) => Err(e),
     };
     outcome(&state, env, &m, result, "flash-saved").await
@@ -318,7 +318,7 @@ async fn delete_resource(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
-    m.tenant.delete_resource(&id).await?;
+    m.tenant.reservations().delete_resource(&id).await?;
     Ok(back(&state, &m, "flash-removed"))
 }
 
@@ -335,8 +335,8 @@ async fn store_service(m: &Member, id: Option<&str>, fields: &[(String, String)]
         duration.trim().parse().map_err(|_| BookingError::Invalid("the duration must be a whole number".into()))?;
     let s = NewService { name: &name, duration_minutes, resource_ids: &resource_ids };
     match id {
-        Some(id) => m.tenant.update_service(id, &s).await.map(drop),
-        None => m.tenant.create_service(&s).await.map(drop),
+        Some(id) => m.tenant.reservations().update_service(id, &s).await.map(drop),
+        None => m.tenant.reservations().create_service(&s).await.map(drop),
     }
 }
 
@@ -370,7 +370,7 @@ async fn delete_service(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
-    m.tenant.delete_service(&id).await?;
+    m.tenant.reservations().delete_service(&id).await?;
     Ok(back(&state, &m, "flash-removed"))
 }
 
@@ -382,8 +382,8 @@ async fn new_feed(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
-    let token = m.tenant.regenerate_ical_token().await?;
-    let form = RulesForm::of(&m.tenant.booking_settings().await?);
+    let token = m.tenant.reservations().regenerate_ical_token().await?;
+    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
     let mut p = page(&state, env, &m, form).await?;
     p.feed_url = Some(format!("{}/ical/{token}.ics", state.settings.public_url().trim_end_matches('/')));
     // The address is a secret: keep it out of caches and browser history.

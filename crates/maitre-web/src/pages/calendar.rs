@@ -181,16 +181,16 @@ async fn calendar_page(
         limit: BULK_LIMIT,
         ..ReservationQuery::default()
     };
-    let visits: Vec<(NaiveDateTime, NaiveDateTime, Reservation)> = m
-        .tenant
-        .reservations(&query)
+    let reservations = m.tenant.reservations();
+    let visits: Vec<(NaiveDateTime, NaiveDateTime, Reservation)> = reservations
+        .list(&query)
         .await?
         .items
         .into_iter()
         .filter(|r| r.status != ReservationStatus::Cancelled)
         .map(|r| (to_local(r.starts_at, tz), to_local(r.ends_at, tz), r))
         .collect();
-    let rules = m.tenant.booking_settings().await?.rules;
+    let rules = reservations.booking_settings().await?.rules;
     let spans: Vec<_> = visits.iter().map(|(s, e, _)| (*s, *e)).collect();
     let range = hour_range(&rules, &days, &spans);
     let tr = Tr::new(m.signed.user.locale);

@@ -209,7 +209,7 @@ async fn list_page(
     let f = filters(params)?;
     let tz = account_tz(&m);
     let today = to_local(state.store.clock().now(), tz).date();
-    let page = m.tenant.reservations(&query_of(&f, tz, today, PAGE_SIZE)?).await?;
+    let page = m.tenant.reservations().list(&query_of(&f, tz, today, PAGE_SIZE)?).await?;
     let tr = Tr::new(m.signed.user.locale);
     let later = page.next.map(|c: Cursor| {
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
@@ -252,7 +252,7 @@ async fn export(
     let tz = account_tz(&m);
     let today = to_local(state.store.clock().now(), tz).date();
     let query = query_of(&f, tz, today, BULK_LIMIT)?;
-    let items = m.tenant.reservations(&query).await?.items;
+    let items = m.tenant.reservations().list(&query).await?.items;
     let tr = Tr::new(m.signed.user.locale);
     let mut out = csv::Writer::from_writer(vec![]);
     let header = ["date", "time", "end", "party", "name", "phone", "email", "service", "status", "source", "notes"];
@@ -297,7 +297,7 @@ async fn change_status(
     m.require(Action::ManageReservations)?;
     let status: ReservationStatus =
         form.status.parse().map_err(|e: maitre_domain::booking::UnknownValue| AppError::Validation(e.to_string()))?;
-    let r = m.tenant.set_reservation_status(&id, status).await?;
+    let r = m.tenant.reservations().set_reservation_status(&id, status).await?;
     let tr = Tr::new(m.signed.user.locale);
     let message = tr.t1("flash-res-status", "status", &tr.t(&format!("res-status-{}", r.status)));
     let jar = CookieJar::new().add(flash(&state, &message));

@@ -74,7 +74,7 @@ async fn an_instagram_dm_books_a_table_through_the_restaurant_template_mails_the
     assert!(replies[1].contains("Anna Schmidt") && replies[1].contains("20:00"), "{}", replies[1]);
     assert!(replies[1].contains("22.09.2026"), "tomorrow in Berlin: {}", replies[1]);
 
-    let page = s.tenant.reservations(&ReservationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let page = s.tenant.reservations().list(&ReservationQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(page.items.len(), 1);
     let r = &page.items[0];
     assert_eq!((r.name.as_str(), r.party_size), ("Anna Schmidt", 4));
@@ -107,9 +107,9 @@ async fn an_instagram_dm_books_a_table_through_the_restaurant_template_mails_the
 #[tokio::test]
 async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
     let s = restaurant().await;
-    let mut booking = s.tenant.booking_settings().await.unwrap();
+    let mut booking = s.tenant.reservations().booking_settings().await.unwrap();
     booking.rules.covers_per_slot = 4;
-    s.tenant.put_booking_settings(&booking).await.unwrap();
+    s.tenant.reservations().put_booking_settings(&booking).await.unwrap();
     install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
     // Someone else holds the only four seats at 20:00 tomorrow.
     let req = maitre_domain::booking::ReservationRequest {
@@ -121,7 +121,11 @@ async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
         email: None,
         notes: String::new(),
     };
-    s.tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &maitre_store::Origin::staff()).await.unwrap();
+    s.tenant
+        .reservations()
+        .create_reservation(&req, chrono_tz::Europe::Berlin, &maitre_store::Origin::staff())
+        .await
+        .unwrap();
 
     s.dm("Tisch für 2 morgen um 20 Uhr").await;
     s.app.drain().await;
@@ -133,7 +137,7 @@ async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
     s.dm("17:30").await;
     s.app.drain().await;
     let query = ReservationQuery { search: Some("Maria"), limit: 10, ..Default::default() };
-    let page = s.tenant.reservations(&query).await.unwrap();
+    let page = s.tenant.reservations().list(&query).await.unwrap();
     assert_eq!(page.items.len(), 1, "{:?}", s.replies());
     assert_eq!(page.items[0].local_start.format("%Y-%m-%d %H:%M").to_string(), "2026-09-22 17:30");
 }
@@ -249,9 +253,9 @@ async fn contact_of(tenant: &TenantStore, conversation: &str) -> (String, String
 #[tokio::test]
 async fn the_guest_gets_a_reminder_before_the_visit_and_one_review_request_after_it() {
     let s = restaurant().await;
-    let mut booking = s.tenant.booking_settings().await.unwrap();
+    let mut booking = s.tenant.reservations().booking_settings().await.unwrap();
     booking.review_link = "https://g.page/r/trattoria-roma/review".into();
-    s.tenant.put_booking_settings(&booking).await.unwrap();
+    s.tenant.reservations().put_booking_settings(&booking).await.unwrap();
     install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
     install_template(&s.tenant, "review_request", "test").await.unwrap();
     s.dm("Tisch für 2 morgen um 20 Uhr").await;

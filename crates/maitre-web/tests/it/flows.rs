@@ -257,7 +257,7 @@ async fn the_simulator_panel_keeps_the_conversation_between_turns() {
         second.body.contains("Perfekt, Anna Schmidt!") && second.body.contains("2026-09-22 20:00 · 4 · Anna Schmidt")
     );
     let all = maitre_store::ReservationQuery { limit: 10, ..Default::default() };
-    assert!(s.tenant().await.reservations(&all).await.unwrap().items.is_empty(), "nothing booked");
+    assert!(s.tenant().await.reservations().list(&all).await.unwrap().items.is_empty(), "nothing booked");
 
     let tampered = s.owner.submit(&editor_path, &sim_path, &[("text", "hi"), ("state", "{\"sim\": 1}")]).await;
     assert_eq!(tampered.status, StatusCode::BAD_REQUEST);

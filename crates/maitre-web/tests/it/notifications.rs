@@ -142,7 +142,8 @@ async fn reservation_emails_go_to_the_members_who_chose_them_with_the_link() {
         email: None,
         notes: String::new(),
     };
-    let booked = tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
+    let booked =
+        tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
     let maitre_store::Booking::Booked(r) = booked else { panic!("not booked: {booked:?}") };
     t.app.drain().await;
     let mails = t.app.smtp.messages();

@@ -306,8 +306,16 @@ async fn booking_settings_round_trip_on_the_page_and_over_the_api() {
     let dup = s.owner.submit(&booking, &resources, &window).await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("This name is already used"), "{}", dup.body);
-    let resource =
-        s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap().resources().await.unwrap();
+    let resource = s
+        .app
+        .store
+        .tenant_for_operator(s.account.parse().unwrap())
+        .await
+        .unwrap()
+        .reservations()
+        .resources()
+        .await
+        .unwrap();
     let service = s
         .owner
         .submit(
@@ -391,7 +399,8 @@ async fn the_week_calendar_shows_a_reservation_in_a_real_browser() {
         email: None,
         notes: String::new(),
     };
-    let booked = tenant.create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
+    let booked =
+        tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
     let Booking::Booked(r) = booked else { panic!("{booked:?}") };
 
     b.client.goto(&s.app.url("/signin")).await.unwrap();

@@ -126,7 +126,7 @@ impl FormPage {
             account: m.account.id,
             existing: existing.map(|r| row(&tr, account_tz(m), r)),
             form,
-            services: m.tenant.services().await?.into_iter().map(|s| s.name).collect(),
+            services: m.tenant.reservations().services().await?.into_iter().map(|s| s.name).collect(),
             error: None,
             alternatives: vec![],
             can_manage: m.may(Action::ManageReservations),
@@ -152,7 +152,7 @@ pub(super) async fn edit_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewReservations)?;
-    let r = m.tenant.reservation(&id).await?;
+    let r = m.tenant.reservations().reservation(&id).await?;
     let form = ReservationForm::of(&r);
     render(&FormPage::new(&state, env, &m, Some(r), form).await?)
 }
@@ -175,7 +175,7 @@ pub(super) async fn update(
     CsrfForm(form): CsrfForm<ReservationForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageReservations)?;
-    let existing = m.tenant.reservation(&id).await?;
+    let existing = m.tenant.reservations().reservation(&id).await?;
     save(state, env, m, Some(existing), form).await
 }
 
@@ -193,8 +193,8 @@ async fn save(
         Err(e) => Err((e, vec![])),
         Ok(req) => {
             let result = match &existing {
-                Some(r) => m.tenant.modify_reservation(&r.id, &req, tz, Source::Staff).await,
-                None => m.tenant.create_reservation(&req, tz, &Origin::staff()).await,
+                Some(r) => m.tenant.reservations().modify_reservation(&r.id, &req, tz, Source::Staff).await,
+                None => m.tenant.reservations().create_reservation(&req, tz, &Origin::staff()).await,
             };
             match result {
                 Ok(Booking::Booked(r)) => Ok(*r),
