@@ -97,13 +97,13 @@ impl App {
 
     /// Sets a channel's automatic reply after checking it against the platform's limits; empty turns it off.
     pub async fn set_auto_reply(&self, tenant: &TenantStore, id: ChannelId, text: &str) -> Result<(), ConnectError> {
-        let channel = tenant.channel(id).await?;
+        let channel = tenant.channels().channel(id).await?;
         let text = text.trim();
         if !text.is_empty() {
             check_limits(channel.platform, &OutboundMessage::text(text))
                 .map_err(|e| ConnectError::Rejected(e.to_string()))?;
         }
-        Ok(tenant.set_auto_reply(id, text).await?)
+        Ok(tenant.channels().set_auto_reply(id, text).await?)
     }
 
     /// Telegram: the bot token names its bot (`<bot id>:<secret>`); maitre registers its webhook with a fresh
@@ -135,7 +135,7 @@ impl App {
         let url = format!("{}/webhooks/telegram/{}", public_url.trim_end_matches('/'), channel.id);
         if let Err(e) = self.sender.set_telegram_webhook(token, &url, &secret).await {
             // Without its webhook the channel would stay silent: undo and say why.
-            tenant.delete_channel(channel.id).await?;
+            tenant.channels().delete_channel(channel.id).await?;
             return Err(ConnectError::Rejected(format!("Telegram refused the webhook: {e}")));
         }
         Ok(channel)
@@ -202,7 +202,7 @@ impl App {
 
     /// Re-checks a channel's token and records the outcome (status, reason, checked-at, expiry).
     pub async fn verify(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
-        let channel = tenant.channel(id).await?;
+        let channel = tenant.channels().channel(id).await?;
         if channel.released() {
             // Another business holds the account now: only a new connection helps.
             return Ok(channel);
@@ -230,14 +230,14 @@ impl App {
             // The check itself failed: keep the status, say why.
             TokenStatus::Unknown => channel.status,
         };
-        tenant.set_channel_status(id, status, &health.reason, health.expires_at).await?;
+        tenant.channels().set_channel_status(id, status, &health.reason, health.expires_at).await?;
         if health.status == TokenStatus::Connected && !channel.verified {
-            tenant.mark_channel_verified(id).await?;
+            tenant.channels().mark_channel_verified(id).await?;
         }
         if self.vault.is_stale(&channel.credentials) {
-            tenant.reseal_channel_credentials(id, &self.vault.seal(tenant.account_id(), &creds)).await?;
+            tenant.channels().reseal_channel_credentials(id, &self.vault.seal(tenant.account_id(), &creds)).await?;
         }
-        Ok(tenant.channel(id).await?)
+        Ok(tenant.channels().channel(id).await?)
     }
 
     /// Stores a channel with its credentials sealed, without asking the platform, as unverified (test and load
@@ -266,6 +266,7 @@ impl App {
         let sealed = self.vault.seal(tenant.account_id(), &creds);
         let webhook_secret_hash = webhook_secret.map(maitre_store::hash_token).unwrap_or_default();
         let created = tenant
+            .channels()
             .create_channel(NewChannel {
                 platform: grant.platform,
                 external_id: grant.external_id,

@@ -130,7 +130,7 @@ async fn message_guest(
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
-    let channel = tenant.channel(c.0).await.map_err(retry)?;
+    let channel = tenant.channels().channel(c.0).await.map_err(retry)?;
     let platform = channel.platform;
     if let Err(reason) = policy::window(platform, c.1, gw.store.clock().now(), false) {
         // Outside the window an automated message would be refused (or need a paid template): skip it.

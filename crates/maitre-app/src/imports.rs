@@ -23,7 +23,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         return Ok(());
     }
     let channel = import.channel_id.parse().map_err(|_| JobError::Permanent("bad channel id".into()))?;
-    let channel = tenant.channel(channel).await.map_err(retry)?;
+    let channel = tenant.channels().channel(channel).await.map_err(retry)?;
     let (data, mapping) = tenant.contacts().import_source(id).await.map_err(retry)?;
     let fields = tenant.contacts().contact_fields().await.map_err(retry)?;
     let id_from_phone = channel.platform == Platform::WhatsApp;

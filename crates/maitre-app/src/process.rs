@@ -154,7 +154,7 @@ fn automate_at(gw: &App) -> Option<chrono::DateTime<chrono::Utc>> {
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
 /// permission only leaves the contact unnamed).
 async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
-    let Ok(ch) = tenant.channel(channel).await else { return };
+    let Ok(ch) = tenant.channels().channel(channel).await else { return };
     let platform = ch.platform;
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
     let target = maitre_channels::outbound::Channel {

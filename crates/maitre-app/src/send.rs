@@ -76,6 +76,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 SendErrorClass::TokenInvalid { .. } => {
                     let reason = format!("token rejected by {platform}: {reason}");
                     tenant
+                        .channels()
                         .set_channel_status(channel.id, ChannelStatus::NeedsReconnect, &reason, None)
                         .await
                         .map_err(retry)?;

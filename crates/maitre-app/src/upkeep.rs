@@ -94,7 +94,7 @@ pub async fn check(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 impl App {
     /// Renews the token when due, verifies it, and records what the team must know.
     pub async fn check_channel(&self, tenant: &TenantStore, id: ChannelId) -> Result<Channel, ConnectError> {
-        let channel = tenant.channel(id).await?;
+        let channel = tenant.channels().channel(id).await?;
         if channel.released() {
             return Ok(channel);
         }
@@ -104,12 +104,12 @@ impl App {
             && checked.status == ChannelStatus::Connected
         {
             let reason = format!("{}; renewing the token failed: {why}", checked.status_reason);
-            tenant.set_channel_status(id, checked.status, &reason, None).await?;
-            checked = tenant.channel(id).await?;
+            tenant.channels().set_channel_status(id, checked.status, &reason, None).await?;
+            checked = tenant.channels().channel(id).await?;
         }
         let alert = ChannelAlert::of(checked.status, checked.token_expires_at, self.store.clock().now());
-        tenant.set_channel_alert(id, alert).await?;
-        Ok(tenant.channel(id).await?)
+        tenant.channels().set_channel_alert(id, alert).await?;
+        Ok(tenant.channels().channel(id).await?)
     }
 
     /// An Instagram Business Login token with less than [`RENEW_WITHIN`] left is exchanged for a new 60-day one.
@@ -133,7 +133,10 @@ impl App {
         };
         let expires_at = self.store.clock().now() + TimeDelta::seconds(renewed.expires_in);
         let creds = Credentials { access_token: renewed.access_token, ..creds };
-        tenant.renew_channel_token(channel.id, &self.vault.seal(tenant.account_id(), &creds), expires_at).await?;
+        tenant
+            .channels()
+            .renew_channel_token(channel.id, &self.vault.seal(tenant.account_id(), &creds), expires_at)
+            .await?;
         Ok(Ok(()))
     }
 }

@@ -3,10 +3,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use maitre_domain::{AccountId, ChannelId, ChannelStatus};
 
+use crate::channels::Channels;
 use crate::channels::RELEASED;
 use crate::clock::to_ms;
 use crate::notifications::{Notice, NotificationKind, notify_in};
-use crate::tenant::TenantStore;
 use crate::{Result, Store, StoreError};
 
 /// A token expiring sooner than this that cannot be renewed needs a new login.
@@ -60,7 +60,7 @@ impl Store {
     }
 }
 
-impl TenantStore {
+impl Channels<'_> {
     /// A renewed token (sealed) and its expiry; the status is the next check's to record.
     pub async fn renew_channel_token(&self, id: ChannelId, credentials: &str, expires_at: DateTime<Utc>) -> Result<()> {
         self.update_channel("credentials = $3, token_expires_at = $4", id, |q| {
@@ -72,8 +72,8 @@ impl TenantStore {
     /// Records `alert` for the channel. When it is worse than what the team was last told, the owners and admins
     /// get a notification (and its email) in the same transaction; returns whether they did.
     pub async fn set_channel_alert(&self, id: ChannelId, alert: ChannelAlert) -> Result<bool> {
-        let account = self.account_id();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let (name, told): (String, i64) =
             sqlx::query_as("SELECT name, alert_level FROM channels WHERE account_id = $1 AND id = $2")
                 .bind(account.to_string())
@@ -101,14 +101,14 @@ impl TenantStore {
                 link: &link,
                 subject: &subject,
             };
-            Some(notify_in(&mut tx, account, &notice, self.store().now_ms()).await?)
+            Some(notify_in(&mut tx, account, &notice, self.tenant.store().now_ms()).await?)
         } else {
             None
         };
         tx.commit().await?;
-        self.config_changed();
+        self.tenant.config_changed();
         if let Some(notified) = notified {
-            notified.publish(self).await;
+            notified.publish(self.tenant).await;
         }
         Ok(worse)
     }

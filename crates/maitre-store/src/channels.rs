@@ -118,15 +118,27 @@ impl Store {
     }
 }
 
+/// One business's connected channels: their routes, credentials (sealed), status, automatic reply and alerts.
+/// Handed out by `TenantStore::channels`, so every query and change is the business's own.
+pub struct Channels<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn channels(&self) -> Channels<'_> {
+        Channels { tenant: self }
+    }
+}
+
+impl Channels<'_> {
     /// Connects a channel. The platform account connected here already, or verified by another business, or this
     /// claim unverified → Conflict "channels.platform" (resp. "channels.verified"). A verified claim takes the
     /// account over from another business's unverified channel: that channel keeps its history, stops routing
     /// (its external id is set aside), needs reconnecting, and its owners and admins are notified.
     pub async fn create_channel(&self, new: NewChannel<'_>) -> Result<Channel> {
         let id = ChannelId::new();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let holder: Option<(String, String, String, i64)> = sqlx::query_as(
             "SELECT account_id, id, name, verified FROM channels WHERE platform = $1 AND external_id = $2",
         )
@@ -137,7 +149,7 @@ impl TenantStore {
         let mut released = None;
         if let Some((account, channel, name, verified)) = holder {
             let conflict = |on: &str| StoreError::Conflict { constraint: format!("channels.{on}") };
-            if account == self.account_id().to_string() || !new.verified {
+            if account == self.tenant.account_id().to_string() || !new.verified {
                 return Err(conflict("platform"));
             }
             if verified != 0 {
@@ -151,7 +163,7 @@ impl TenantStore {
              status, status_reason, checked_at, token_expires_at, verified, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'connected', '', $8, $9, $10, $8)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id.to_string())
         .bind(new.platform.as_str())
         .bind(new.external_id)
@@ -164,19 +176,19 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.config_changed();
+        self.tenant.config_changed();
         if let Some((account, notified)) = released {
-            self.store().hot.forget(account);
-            notified.publish_for(self.store(), account).await;
+            self.tenant.store().hot.forget(account);
+            notified.publish_for(self.tenant.store(), account).await;
         }
         self.channel(id).await
     }
 
-    pub async fn channels(&self) -> Result<Vec<Channel>> {
+    pub async fn list(&self) -> Result<Vec<Channel>> {
         let q = format!("{COLUMNS} WHERE account_id = $1 ORDER BY created_at, id");
         sqlx::query_as::<_, ChannelRow>(sqlx::AssertSqlSafe(q))
-            .bind(self.account_id().to_string())
-            .fetch_all(&self.store().read)
+            .bind(self.tenant.account_id().to_string())
+            .fetch_all(&self.tenant.store().read)
             .await?
             .into_iter()
             .map(Channel::try_from)
@@ -184,7 +196,13 @@ impl TenantStore {
     }
 
     pub async fn channel(&self, id: ChannelId) -> Result<Channel> {
-        fetch_one(self.store(), "account_id = $1 AND id = $2", &self.account_id().to_string(), &id.to_string()).await
+        fetch_one(
+            self.tenant.store(),
+            "account_id = $1 AND id = $2",
+            &self.tenant.account_id().to_string(),
+            &id.to_string(),
+        )
+        .await
     }
 
     /// Records the outcome of a health check (or of a send that proved the token dead).
@@ -198,7 +216,12 @@ impl TenantStore {
         self.update_channel(
             "status = $3, status_reason = $4, checked_at = $5, token_expires_at = COALESCE($6, token_expires_at)",
             id,
-            |q| q.bind(status.as_str()).bind(reason).bind(self.store().now_ms()).bind(token_expires_at.map(to_ms)),
+            |q| {
+                q.bind(status.as_str())
+                    .bind(reason)
+                    .bind(self.tenant.store().now_ms())
+                    .bind(token_expires_at.map(to_ms))
+            },
         )
         .await
     }
@@ -207,13 +230,13 @@ impl TenantStore {
     pub async fn replace_channel_credentials(&self, id: ChannelId, credentials: &str) -> Result<()> {
         // A fresh token starts with nothing to tell: its next trouble is news again.
         let set = "credentials = $3, status = 'connected', status_reason = '', checked_at = $4, alert_level = 0";
-        self.update_channel(set, id, |q| q.bind(credentials).bind(self.store().now_ms())).await?;
+        self.update_channel(set, id, |q| q.bind(credentials).bind(self.tenant.store().now_ms())).await?;
         sqlx::query(
             "UPDATE jobs SET run_at = $2 WHERE account_id = $1 AND kind = 'send' AND status = 'queued' AND run_at > $2",
         )
-        .bind(self.account_id().to_string())
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.account_id().to_string())
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(())
     }
@@ -230,11 +253,11 @@ impl TenantStore {
     /// Disconnects a channel; its conversations and messages go with it.
     pub async fn delete_channel(&self, id: ChannelId) -> Result<()> {
         let done = sqlx::query("DELETE FROM channels WHERE account_id = $1 AND id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id.to_string())
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
-        self.config_changed();
+        self.tenant.config_changed();
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
@@ -252,9 +275,9 @@ impl TenantStore {
         ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> Result<()> {
         let q = format!("UPDATE channels SET {set} WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(sqlx::AssertSqlSafe(q)).bind(self.account_id().to_string()).bind(id.to_string());
-        let done = bind(query).execute(&self.store().write).await?;
-        self.config_changed();
+        let query = sqlx::query(sqlx::AssertSqlSafe(q)).bind(self.tenant.account_id().to_string()).bind(id.to_string());
+        let done = bind(query).execute(&self.tenant.store().write).await?;
+        self.tenant.config_changed();
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }

@@ -116,7 +116,7 @@ impl TenantStore {
             account: self.account().await?,
             automation: self.automation_settings().await?,
             review_link: self.reservations().booking_settings().await?.review_link,
-            channel: self.channel(channel).await?,
+            channel: self.channels().channel(channel).await?,
             flows: self.active_flows(channel).await?,
         });
         hot.configs.put(&hot.generation, generation, key, config.clone());

@@ -81,7 +81,7 @@ fn import_from(r: &sqlx::any::AnyRow) -> Result<ContactImport> {
 impl Contacts<'_> {
     /// Stores an uploaded file for `channel` (one of this account's, else NotFound) until it is mapped.
     pub async fn create_import(&self, channel: ChannelId, file_name: &str, data: &str, by: &str) -> Result<String> {
-        self.tenant.channel(channel).await?;
+        self.tenant.channels().channel(channel).await?;
         let id = uuid::Uuid::now_v7().to_string();
         sqlx::query(
             "INSERT INTO contact_imports (account_id, id, channel_id, file_name, data, status, created_by, created_at) \

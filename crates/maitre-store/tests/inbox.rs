@@ -36,6 +36,7 @@ async fn world() -> World {
     let agent = store.create_user("agent@example.com", "Alex Agent", "h", Locale::En).await.unwrap().id;
     tenant.add_member(agent, Role::Agent).await.unwrap();
     let channel = tenant
+        .channels()
         .create_channel(NewChannel {
             platform: maitre_domain::Platform::WhatsApp,
             external_id: "200000000000002",

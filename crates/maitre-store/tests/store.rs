@@ -45,7 +45,7 @@ async fn whatsapp_channel(tenant: &maitre_store::TenantStore) -> maitre_domain::
         token_expires_at: None,
         verified: false,
     };
-    tenant.create_channel(channel).await.unwrap().id
+    tenant.channels().create_channel(channel).await.unwrap().id
 }
 
 #[tokio::test]
@@ -223,7 +223,7 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     tenant.publish_flow(&flow.id, "{\"v\":1}", "test").await.unwrap();
     let seen = tenant.automation_config(channel).await.unwrap();
     assert_eq!(seen.flows.len(), 1, "a change through this store is seen at once");
-    tenant.set_auto_reply(channel, "Gleich da!").await.unwrap();
+    tenant.channels().set_auto_reply(channel, "Gleich da!").await.unwrap();
     assert_eq!(tenant.automation_config(channel).await.unwrap().channel.auto_reply, "Gleich da!");
 
     // Another process (or node) on the same database.
@@ -245,7 +245,7 @@ async fn webhook_routes_forget_a_channel_deleted_here_at_once_and_elsewhere_with
     assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4911").await.unwrap().id, here);
     assert!(matches!(store.route(maitre_domain::Platform::WhatsApp, "4913").await, Err(StoreError::NotFound)));
 
-    tenant.delete_channel(here).await.unwrap();
+    tenant.channels().delete_channel(here).await.unwrap();
     assert!(
         matches!(store.route(maitre_domain::Platform::WhatsApp, "4911").await, Err(StoreError::NotFound)),
         "deleted here"
@@ -254,7 +254,7 @@ async fn webhook_routes_forget_a_channel_deleted_here_at_once_and_elsewhere_with
     let other = Store::open(&db.url, clock.clone()).await.unwrap();
     let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
     assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4912").await.unwrap().id, there);
-    other_tenant.delete_channel(there).await.unwrap();
+    other_tenant.channels().delete_channel(there).await.unwrap();
     assert_eq!(store.route(maitre_domain::Platform::WhatsApp, "4912").await.unwrap().id, there, "cached");
     tokio::time::sleep(maitre_store::HOT_TTL).await;
     assert!(

@@ -37,7 +37,7 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
     let store = connect(settings).await?;
     store.migrate().await.context("applying migrations")?;
     let tenant = store.tenant_for_operator(account).await.context("no such account")?;
-    let channels = tenant.channels().await?;
+    let channels = tenant.channels().list().await?;
     let channel = match (channel, channels.as_slice()) {
         (Some(id), _) => channels.iter().find(|c| c.id == id).context("no such channel in this account")?,
         (None, [only]) => only,

@@ -353,7 +353,7 @@ async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
 
     let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
     let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let ch = tenant.channel(channel.parse().unwrap()).await.unwrap();
+    let ch = tenant.channels().channel(channel.parse().unwrap()).await.unwrap();
     assert_eq!((ch.platform.as_str(), ch.external_id.as_str()), ("whatsapp", "200000000000002"));
     assert_eq!((ch.auto_reply.as_str(), ch.status.as_str()), ("Hello!", "connected"));
     assert!(!ch.credentials.contains("EAAG"), "stored encrypted");
@@ -376,7 +376,7 @@ async fn connect_channel_seals_the_token_and_refuses_a_second_connection() {
     assert!(!refused.status.success(), "telegram needs its webhook secret");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--webhook-secret"));
     let bot = env.run(&[&tg[..], &["--token", "123456:AAH-bot-token", "--webhook-secret", "s3cret-token"]].concat());
-    let ch = tenant.channel(stdout(&bot).parse().unwrap()).await.unwrap();
+    let ch = tenant.channels().channel(stdout(&bot).parse().unwrap()).await.unwrap();
     assert_eq!(ch.webhook_secret_hash, maitre_store::hash_token("s3cret-token"));
     let log = String::from_utf8_lossy(&bot.stderr);
     assert!(log.contains(&format!("/webhooks/telegram/{}", ch.id)), "{log}");

@@ -34,7 +34,7 @@ pub(super) async fn channel(tenant: &TenantStore, external: &str) -> ChannelId {
         token_expires_at: None,
         verified: false,
     };
-    tenant.create_channel(new).await.unwrap().id
+    tenant.channels().create_channel(new).await.unwrap().id
 }
 
 fn row(line: u64, phone_digits: &str, name: &str) -> ImportRow {

@@ -89,7 +89,7 @@ fn channel_id(s: &str) -> Result<ChannelId, ApiError> {
     responses((status = 200, body = Vec<ChannelDto>), (status = 403, body = super::ErrorBody)))]
 pub async fn list(caller: ApiCaller) -> Result<Json<Vec<ChannelDto>>, ApiError> {
     caller.require(Action::ManageChannels)?;
-    Ok(Json(caller.tenant.channels().await?.into_iter().map(dto).collect()))
+    Ok(Json(caller.tenant.channels().list().await?.into_iter().map(dto).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/channels/telegram", tag = "channels", request_body = TelegramInput,
@@ -149,13 +149,13 @@ pub async fn update(
     caller.require(Action::ManageChannels)?;
     let id = channel_id(&id)?;
     state.app.set_auto_reply(&caller.tenant, id, &input.auto_reply).await.map_err(AppError::from)?;
-    Ok(Json(dto(caller.tenant.channel(id).await?)))
+    Ok(Json(dto(caller.tenant.channels().channel(id).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/channels/{channel_id}", tag = "channels", params(("channel_id" = String, Path)),
     responses((status = 204), (status = 404, body = super::ErrorBody)))]
 pub async fn remove(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageChannels)?;
-    caller.tenant.delete_channel(channel_id(&id)?).await?;
+    caller.tenant.channels().delete_channel(channel_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

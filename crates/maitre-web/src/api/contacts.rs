@@ -262,7 +262,7 @@ async fn create(
     let no_channel = || AppError::Unknown("channel_id: there is no such channel in this account".into());
     let channel: ChannelId =
         input.channel_id.parse().map_err(|_| AppError::Validation("channel_id: not a channel id".into()))?;
-    let channel = match caller.tenant.channel(channel).await {
+    let channel = match caller.tenant.channels().channel(channel).await {
         Err(StoreError::NotFound) => return Err(no_channel().into()),
         other => other?,
     };

@@ -42,6 +42,7 @@ async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<
     let channel_alerts = m
         .tenant
         .channels()
+        .list()
         .await?
         .into_iter()
         .filter_map(|c| {

@@ -60,6 +60,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
     let channels = m
         .tenant
         .channels()
+        .list()
         .await?
         .into_iter()
         .map(|c| ChannelView {
@@ -192,6 +193,6 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    m.tenant.delete_channel(channel_id(&channel)?).await?;
+    m.tenant.channels().delete_channel(channel_id(&channel)?).await?;
     Ok(back(&state, &m, "flash-channel-removed"))
 }

@@ -132,6 +132,7 @@ async fn show(state: &AppState, env: PageEnv, m: &Member, id: &str, extras: Extr
     let channels = m
         .tenant
         .channels()
+        .list()
         .await?
         .into_iter()
         .map(|c| ChannelOpt { checked: chosen.contains(&c.id.to_string()), id: c.id.to_string(), name: c.name })

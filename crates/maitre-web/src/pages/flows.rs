@@ -80,7 +80,7 @@ pub fn channel_names(tr: &Tr, ids: &[String], channels: &[maitre_store::Channel]
 async fn list_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewFlows)?;
     let tr = Tr::new(m.signed.user.locale);
-    let channels = m.tenant.channels().await?;
+    let channels = m.tenant.channels().list().await?;
     let rows = m
         .tenant
         .flows()
@@ -183,7 +183,7 @@ async fn set_channels(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let known = m.tenant.channels().await?;
+    let known = m.tenant.channels().list().await?;
     let mut chosen = Vec::new();
     for (_, v) in fields.iter().filter(|(k, _)| k == "channel") {
         if !known.iter().any(|c| c.id.to_string() == *v) {

@@ -134,7 +134,7 @@ async fn upload_view(
     Ok(UploadPage {
         ctx: Ctx::member(env, state, m).await?,
         account: m.account.id,
-        channels: m.tenant.channels().await?,
+        channels: m.tenant.channels().list().await?,
         imports: m.tenant.contacts().contact_imports().await?.into_iter().map(import_view).collect(),
         error,
     })
@@ -243,7 +243,7 @@ async fn mapping_view(
     let (data, _) = m.tenant.contacts().import_source(&import.id).await?;
     let table = read_csv(data.as_bytes()).map_err(|e| AppError::Validation(e.to_string()))?;
     let fields = m.tenant.contacts().contact_fields().await?;
-    let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
+    let channel = m.tenant.channels().channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
     let ctx = Ctx::member(env, state, m).await?;
     let mut targets = vec![Target::Ignore, Target::Name, Target::Phone, Target::Email, Target::Tags];
     if channel.platform != Platform::WhatsApp {
@@ -330,7 +330,7 @@ async fn start(
     let mapping: Result<Vec<Target>, _> =
         (0..width).map(|i| form.get(&format!("col.{i}")).map_or("", String::as_str).parse()).collect();
     let fields = m.tenant.contacts().contact_fields().await?;
-    let channel = m.tenant.channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
+    let channel = m.tenant.channels().channel(import.channel_id.parse().map_err(|_| AppError::NotFound)?).await?;
     let checked =
         mapping.and_then(|map| check_mapping(&map, &fields, channel.platform == Platform::WhatsApp).map(|_| map));
     match checked {

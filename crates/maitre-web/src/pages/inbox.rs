@@ -209,7 +209,7 @@ async fn list_page(
         .collect();
     let mut channels =
         vec![Opt { value: String::new(), label: tr.t("inbox-all-channels"), selected: p.channel.is_empty() }];
-    for c in m.tenant.channels().await? {
+    for c in m.tenant.channels().list().await? {
         let value = c.id.to_string();
         channels.push(Opt { selected: value == p.channel, label: format!("{} · {}", c.name, c.platform), value });
     }

@@ -35,7 +35,7 @@ async fn a_token_that_cannot_read_the_number_is_refused_and_nothing_is_saved() {
     assert!(res.text().await.unwrap().contains("did not let this token read"));
 
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    assert!(tenant.channels().await.unwrap().is_empty());
+    assert!(tenant.channels().list().await.unwrap().is_empty());
     assert!(app.store.route(maitre_domain::Platform::WhatsApp, WA).await.is_err(), "the number routes nowhere");
 }
 
@@ -58,7 +58,7 @@ async fn a_confirmed_claim_takes_the_number_from_an_unconfirmed_one_and_its_owne
 
     // The former holder keeps its history, needs reconnecting and hears of it on its page, bell and by mail.
     let former = app.store.tenant_for_operator(squatter_account.parse().unwrap()).await.unwrap();
-    let ch = former.channel(held.id).await.unwrap();
+    let ch = former.channels().channel(held.id).await.unwrap();
     assert_eq!(ch.status.as_str(), "needs_reconnect");
     assert!(ch.released() && !ch.verified);
     let listed = squatter.get(&format!("/a/{squatter_account}/channels")).await.body;
@@ -97,7 +97,7 @@ async fn a_health_check_that_reads_the_number_confirms_an_old_channel() {
     let page = format!("/a/{account}/channels");
     assert_eq!(c.submit(&page, &format!("{page}/{}/verify", ch.id), &[]).await.status, StatusCode::SEE_OTHER);
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    assert!(tenant.channel(ch.id).await.unwrap().verified);
+    assert!(tenant.channels().channel(ch.id).await.unwrap().verified);
 
     let (other, other_account) = app.signup("Other", "other@example.com").await;
     let res = other

@@ -77,7 +77,7 @@ async fn an_instagram_token_is_renewed_before_it_expires_and_nobody_is_bothered(
     let ch = t.instagram("IG-OLD-TOKEN-FAKE", 10).await;
     t.daily_checks().await;
 
-    let now = t.tenant.channel(ch.id).await.unwrap();
+    let now = t.tenant.channels().channel(ch.id).await.unwrap();
     let renewed_until = t.app.clock.now() + TimeDelta::seconds(REFRESHED_EXPIRES_IN);
     assert_eq!(now.token_expires_at.map(|e| e.timestamp()), Some(renewed_until.timestamp()));
     let creds = t.app.core.vault.open(t.tenant.account_id(), &now.credentials).unwrap();
@@ -102,7 +102,7 @@ async fn a_token_that_cannot_be_renewed_warns_once_and_again_when_it_is_revoked(
     t.app.fakes.refuse_refresh("IG-STUCK-TOKEN-FAKE");
     t.daily_checks().await;
 
-    let now = t.tenant.channel(ch.id).await.unwrap();
+    let now = t.tenant.channels().channel(ch.id).await.unwrap();
     assert_eq!((now.status.as_str(), now.alert), ("connected", ChannelAlert::Expiring));
     assert!(now.status_reason.contains("renewing the token failed"), "{}", now.status_reason);
     let mut mailed = t.mailed();
@@ -121,7 +121,7 @@ async fn a_token_that_cannot_be_renewed_warns_once_and_again_when_it_is_revoked(
     // Then the token is revoked: worse, so everyone who can fix it hears again.
     t.app.fakes.invalidate_token("IG-STUCK-TOKEN-FAKE");
     t.next_day().await;
-    let now = t.tenant.channel(ch.id).await.unwrap();
+    let now = t.tenant.channels().channel(ch.id).await.unwrap();
     assert_eq!((now.status.as_str(), now.alert), ("invalid", ChannelAlert::Reconnect));
     assert_eq!(t.mailed().len(), 4);
     assert_eq!(t.channel_notices("ada@example.com").await, 2);
@@ -138,16 +138,16 @@ async fn page_tokens_are_verified_with_debug_token_and_a_send_rejected_for_its_t
     t.app.fakes.set_token_info("PAGE-TOKEN-FAKE", info);
     t.daily_checks().await;
     assert!(t.app.fakes.requests().iter().any(|r| r.path.ends_with("/debug_token")));
-    let now = t.tenant.channel(ch.id).await.unwrap();
+    let now = t.tenant.channels().channel(ch.id).await.unwrap();
     assert_eq!(now.alert, ChannelAlert::Expiring, "Page tokens cannot be renewed here: a new login is needed");
     assert_eq!(t.mailed().len(), 2);
 
     // A reply fails because the token was revoked: the check runs now, not tomorrow.
-    t.tenant.set_auto_reply(ch.id, "Grazie!").await.unwrap();
+    t.tenant.channels().set_auto_reply(ch.id, "Grazie!").await.unwrap();
     t.app.fakes.invalidate_token("PAGE-TOKEN-FAKE");
     t.app.post_meta(&fixture("messenger/text_message.json")).await;
     t.app.drain().await;
-    let now = t.tenant.channel(ch.id).await.unwrap();
+    let now = t.tenant.channels().channel(ch.id).await.unwrap();
     assert_eq!((now.status.as_str(), now.alert), ("needs_reconnect", ChannelAlert::Reconnect));
     assert_eq!(t.mailed().len(), 4);
     assert_eq!(t.channel_notices("admin@example.com").await, 2);

@@ -27,9 +27,9 @@ async fn a_telegram_bot_connects_registers_its_webhook_and_answers_guests() {
     let secret = set.body["secret_token"].as_str().unwrap().to_owned();
     assert!(url.starts_with(&app.url("/webhooks/telegram/")), "{url}");
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let channel = tenant.channels().await.unwrap().remove(0);
+    let channel = tenant.channels().list().await.unwrap().remove(0);
     assert!(!channel.credentials.contains("AAFAKE"), "sealed at rest");
-    tenant.set_auto_reply(channel.id, "Hallo! Wir melden uns.").await.unwrap();
+    tenant.channels().set_auto_reply(channel.id, "Hallo! Wir melden uns.").await.unwrap();
     let update = crate::helpers::fixture("telegram/message.json");
     let res = reqwest::Client::new()
         .post(&url)
@@ -59,7 +59,7 @@ async fn bad_or_rejected_tokens_are_refused_with_a_reason_and_nothing_is_stored(
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    assert!(tenant.channels().await.unwrap().is_empty());
+    assert!(tenant.channels().list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -79,24 +79,24 @@ async fn whatsapp_connects_once_and_health_checks_record_their_outcome() {
     assert!(res.body.contains("connected to another business"), "{}", res.body);
 
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let ch = tenant.channels().await.unwrap().remove(0);
+    let ch = tenant.channels().list().await.unwrap().remove(0);
     app.fakes.invalidate_token("WA-SYSTEM-USER-FAKE");
     let res = c.submit(&page, &format!("{page}/{}/verify", ch.id), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let listed = c.get(&page).await.body;
     assert!(listed.contains("Token invalid"), "{listed}");
-    assert_eq!(tenant.channel(ch.id).await.unwrap().status.as_str(), "invalid");
+    assert_eq!(tenant.channels().channel(ch.id).await.unwrap().status.as_str(), "invalid");
 
     // A token that expires within a week is flagged.
     let soon = app.clock.now() + chrono::TimeDelta::days(3);
-    tenant.set_channel_status(ch.id, maitre_domain::ChannelStatus::Connected, "", Some(soon)).await.unwrap();
+    tenant.channels().set_channel_status(ch.id, maitre_domain::ChannelStatus::Connected, "", Some(soon)).await.unwrap();
     assert!(c.get(&page).await.body.contains("reconnect soon"));
 
     let res = c.submit(&page, &format!("{page}/{}/auto-reply", ch.id), &[("text", &"x".repeat(5000))]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "WhatsApp's text limit is checked before saving");
     let res = c.submit(&page, &format!("{page}/{}/delete", ch.id), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert!(tenant.channels().await.unwrap().is_empty());
+    assert!(tenant.channels().list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -154,7 +154,8 @@ async fn facebook_login_connects_the_page_and_its_instagram_account_which_then_a
     let page = c.get(&format!("/a/{account}/channels")).await.body;
     assert!(page.contains("Connected: Test Bistro, test_bistro."), "{page}");
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let mut platforms: Vec<_> = tenant.channels().await.unwrap().into_iter().map(|c| c.platform.as_str()).collect();
+    let mut platforms: Vec<_> =
+        tenant.channels().list().await.unwrap().into_iter().map(|c| c.platform.as_str()).collect();
     platforms.sort();
     assert_eq!(platforms, ["instagram", "messenger"]);
     let subscribed = app.fakes.requests().iter().filter(|r| r.path.ends_with("/subscribed_apps")).count();
@@ -163,12 +164,13 @@ async fn facebook_login_connects_the_page_and_its_instagram_account_which_then_a
     // The Instagram account (through the Page) answers a DM with the Page token.
     let ig = tenant
         .channels()
+        .list()
         .await
         .unwrap()
         .into_iter()
         .find(|c| c.platform == maitre_domain::Platform::Instagram)
         .unwrap();
-    tenant.set_auto_reply(ig.id, "Ciao!").await.unwrap();
+    tenant.channels().set_auto_reply(ig.id, "Ciao!").await.unwrap();
     assert_eq!(app.post_meta(&crate::helpers::fixture("instagram/text_message.json")).await.0, StatusCode::OK);
     app.drain().await;
     let send = app.fakes.requests().into_iter().find(|r| r.path.ends_with("/messages")).expect("a send");
@@ -198,7 +200,7 @@ async fn instagram_business_login_stores_the_60_day_token_expiry() {
 
     c.get(&format!("/oauth/instagram/callback?code=code-9%23_&state={state}")).await;
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let ig = tenant.channels().await.unwrap().remove(0);
+    let ig = tenant.channels().list().await.unwrap().remove(0);
     assert_eq!((ig.platform.as_str(), ig.external_id.as_str()), ("instagram", "17840000000000001"));
     let days = (ig.token_expires_at.unwrap() - chrono::Utc::now()).num_days();
     assert!((58..=60).contains(&days), "{days}");
@@ -275,7 +277,16 @@ async fn channels_through_the_api_never_return_tokens() {
     let list: serde_json::Value =
         http.get(app.url("/api/v1/channels")).bearer_auth(&other_token).send().await.unwrap().json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0);
-    let tg = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap().channels().await.unwrap().remove(0);
+    let tg = app
+        .store
+        .tenant_for_operator(account.parse().unwrap())
+        .await
+        .unwrap()
+        .channels()
+        .list()
+        .await
+        .unwrap()
+        .remove(0);
     for res in [
         http.delete(app.url(&format!("/api/v1/channels/{}", tg.id))).bearer_auth(&other_token).send().await.unwrap(),
         post(&format!("/api/v1/channels/{}/verify", tg.id), &other_token, serde_json::json!({})).await.unwrap(),

@@ -27,7 +27,7 @@ async fn setup() -> Setup {
     let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
     let ch = app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    tenant.set_auto_reply(ch.id, REPLY).await.unwrap();
+    tenant.channels().set_auto_reply(ch.id, REPLY).await.unwrap();
     Setup { app, owner, account }
 }
 

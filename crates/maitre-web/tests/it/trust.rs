@@ -45,7 +45,7 @@ fn telegram_update(update_id: i64, chat: i64, message_id: i64, text: &str) -> Ve
 async fn two_telegram_guests_with_the_same_message_id_are_both_stored_and_answered() {
     let (app, account) = business().await;
     let ch = app.connect_with_secret(&account, "telegram", "7000000001", "7000000001:FAKE", Some("tg-secret")).await;
-    tenant(&app, &account).await.set_auto_reply(ch.id, "Hallo!").await.unwrap();
+    tenant(&app, &account).await.channels().set_auto_reply(ch.id, "Hallo!").await.unwrap();
     let url = app.url(&format!("/webhooks/telegram/{}", ch.id));
     // Telegram numbers messages per chat: both guests' first message is number 5.
     for (update, chat, text) in [(900, 111, "Tisch für 2?"), (901, 222, "Tisch für 4?")] {
@@ -77,7 +77,7 @@ fn echo(text: &str) -> Vec<u8> {
 
 async fn instagram_with_auto_reply(app: &TestApp, account: &str, reply: &str) {
     let ig = app.connect(account, "instagram", IG, "IG-TOKEN-FAKE").await;
-    tenant(app, account).await.set_auto_reply(ig.id, reply).await.unwrap();
+    tenant(app, account).await.channels().set_auto_reply(ig.id, reply).await.unwrap();
 }
 
 #[tokio::test]

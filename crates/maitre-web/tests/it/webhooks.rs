@@ -30,7 +30,7 @@ impl Setup {
 
     async fn whatsapp(&self, auto_reply: &str) -> maitre_store::Channel {
         let ch = self.app.connect(&self.account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
-        self.tenant().await.set_auto_reply(ch.id, auto_reply).await.unwrap();
+        self.tenant().await.channels().set_auto_reply(ch.id, auto_reply).await.unwrap();
         ch
     }
 }
@@ -252,7 +252,7 @@ async fn a_rejected_token_pauses_sends_until_the_channel_is_reconnected() {
     s.app.drain().await;
     assert!(s.app.fakes.sent_messages().is_empty());
     let tenant = s.tenant().await;
-    let now = tenant.channel(ch.id).await.unwrap();
+    let now = tenant.channels().channel(ch.id).await.unwrap();
     assert_eq!(now.status.as_str(), "needs_reconnect");
     assert!(now.status_reason.contains("token"), "{}", now.status_reason);
     assert!(!now.status_reason.contains("WA-TOKEN-FAKE"), "no secrets in reasons");
@@ -263,10 +263,10 @@ async fn a_rejected_token_pauses_sends_until_the_channel_is_reconnected() {
         webhook_secret: None,
     };
     let sealed = s.app.core.vault.seal(tenant.account_id(), &creds);
-    tenant.replace_channel_credentials(ch.id, &sealed).await.unwrap();
+    tenant.channels().replace_channel_credentials(ch.id, &sealed).await.unwrap();
     s.app.drain().await;
     assert_eq!(s.app.fakes.sent_messages().len(), 1);
-    assert_eq!(tenant.channel(ch.id).await.unwrap().status.as_str(), "connected");
+    assert_eq!(tenant.channels().channel(ch.id).await.unwrap().status.as_str(), "connected");
 }
 
 #[tokio::test]
@@ -307,7 +307,7 @@ async fn telegram_updates_need_the_channels_secret_token() {
         .app
         .connect_with_secret(&s.account, "telegram", "7000000001", "7000000001:FAKE", Some("tg-secret-FAKE"))
         .await;
-    s.tenant().await.set_auto_reply(ch.id, "Hallo!").await.unwrap();
+    s.tenant().await.channels().set_auto_reply(ch.id, "Hallo!").await.unwrap();
     let url = s.app.url(&format!("/webhooks/telegram/{}", ch.id));
     let body = fixture("telegram/message.json");
     let c = reqwest::Client::new();
@@ -388,7 +388,7 @@ async fn contacts_get_their_names_from_the_webhook_or_the_profile_api() {
 async fn an_echo_that_overtakes_our_own_send_does_not_duplicate_the_message_or_the_send() {
     let s = setup().await;
     let ig = s.app.store.route(maitre_domain::Platform::Instagram, IG).await.unwrap();
-    s.tenant().await.set_auto_reply(ig.id, "Ciao!").await.unwrap();
+    s.tenant().await.channels().set_auto_reply(ig.id, "Ciao!").await.unwrap();
     s.app.post_meta(&fixture("instagram/text_message.json")).await;
     // The platform's echo of the reply maitre is about to send (the fake numbers its first send m_FAKE_1).
     let echo = String::from_utf8(fixture("instagram/echo.json"))
