@@ -93,15 +93,15 @@ pub async fn event(
     name: &str,
     key: &str,
 ) -> Result<bool, JobError> {
-    let before = tenant.step_input(conversation).await.map_err(retry)?.rev;
+    let before = tenant.flows().step_input(conversation).await.map_err(retry)?.rev;
     run(gw, tenant, Of::Conversation(conversation), Wake::Event(name.to_owned()), key).await?;
-    Ok(tenant.step_input(conversation).await.map_err(retry)?.rev != before)
+    Ok(tenant.flows().step_input(conversation).await.map_err(retry)?.rev != before)
 }
 
 async fn run(gw: &App, tenant: &TenantStore, of: Of<'_>, wake: Wake, key: &str) -> Result<(), JobError> {
     let read = match of {
-        Of::Conversation(conversation) => tenant.step_input(conversation).await,
-        Of::Message(message) => tenant.step_input_for_message(message).await,
+        Of::Conversation(conversation) => tenant.flows().step_input(conversation).await,
+        Of::Message(message) => tenant.flows().step_input_for_message(message).await,
     };
     let mut input = match read {
         Ok(i) => i,
@@ -342,7 +342,7 @@ fn queued(platform: Platform, locale: Locale, text: &str, choices: &[(String, St
 }
 
 async fn save(tenant: &TenantStore, input: &StepInput, fx: &StepEffects) -> Result<(), JobError> {
-    match tenant.apply_step(input, fx).await.map_err(retry)? {
+    match tenant.flows().apply_step(input, fx).await.map_err(retry)? {
         Ok(()) => Ok(()),
         // Another step of this conversation wrote first (it may have read our messages too): look again shortly,
         // without counting this as a failed attempt.
@@ -446,7 +446,7 @@ async fn running(
     if let Some(def) = gw.flow_defs.get(account, &state.flow_id, state.version) {
         return Ok(Some((state, def)));
     }
-    match tenant.flow_version(&state.flow_id, state.version).await {
+    match tenant.flows().flow_version(&state.flow_id, state.version).await {
         Ok(json) => Ok(gw.flow_defs.parse(account, &state.flow_id, state.version, &json).map(|def| (state, def))),
         // The flow was deleted: the run ends.
         Err(maitre_store::StoreError::NotFound) => Ok(None),

@@ -41,21 +41,21 @@ pub async fn install_template(tenant: &TenantStore, key: &str, by: &str) -> Resu
     let t =
         flow::templates().into_iter().find(|t| t.key == key).ok_or_else(|| FlowError::UnknownTemplate(key.into()))?;
     let draft = serde_json::to_string_pretty(&t.def).map_err(|e| FlowError::Unreadable(e.to_string()))?;
-    let record = tenant.create_flow(t.name, &draft, key).await?;
+    let record = tenant.flows().create_flow(t.name, &draft, key).await?;
     publish(tenant, &record.id, by).await?;
-    Ok(tenant.flow(&record.id).await?)
+    Ok(tenant.flows().flow(&record.id).await?)
 }
 
 /// Every issue of a draft (errors and warnings), for the editor.
 pub async fn check(tenant: &TenantStore, def: &FlowDef) -> Result<Vec<Issue>, FlowError> {
-    let flows = tenant.flows().await?;
+    let flows = tenant.flows().list().await?;
     let known: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();
     Ok(flow::validate(def, &known))
 }
 
 /// Publishes the flow's draft as its next version, if it has no errors and its tests pass.
 pub async fn publish(tenant: &TenantStore, flow_id: &str, by: &str) -> Result<i64, FlowError> {
-    let record = tenant.flow(flow_id).await?;
+    let record = tenant.flows().flow(flow_id).await?;
     let def = parse(&record.draft)?;
     let errors: Vec<Issue> = check(tenant, &def).await?.into_iter().filter(|i| i.severity == Severity::Error).collect();
     if !errors.is_empty() {
@@ -65,7 +65,7 @@ pub async fn publish(tenant: &TenantStore, flow_id: &str, by: &str) -> Result<i6
     if !failed.is_empty() {
         return Err(FlowError::TestsFailed(failed));
     }
-    Ok(tenant.publish_flow(flow_id, &record.draft, by).await?)
+    Ok(tenant.flows().publish_flow(flow_id, &record.draft, by).await?)
 }
 
 /// Runs a draft's own test cases against an always-free calendar (tests must not depend on today's bookings).
@@ -174,7 +174,7 @@ impl App {
         if !url.is_empty() {
             self.egress.check(url).await.map_err(|e| FlowError::InvalidSettings(e.to_string()))?;
         }
-        let current = tenant.automation_settings().await?;
+        let current = tenant.flows().automation_settings().await?;
         let keeps_key = match &input.ai_key {
             KeyChange::Keep => true,
             KeyChange::Set(key) => key.trim().is_empty(),
@@ -206,7 +206,7 @@ impl App {
             ai_key,
             ai_timeout_ms: input.ai_timeout_ms,
         };
-        Ok(tenant.put_automation_settings(&settings).await?)
+        Ok(tenant.flows().put_automation_settings(&settings).await?)
     }
 }
 

@@ -86,7 +86,7 @@ impl App {
         let flow = match flow.trim() {
             "" => None,
             id => {
-                let flow = tenant.flow(id).await?;
+                let flow = tenant.flows().flow(id).await?;
                 if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
                     return Err(HandBackError::FlowNotStartable { flow: flow.name });
                 }
@@ -126,6 +126,6 @@ async fn fill_placeholders(
 
 /// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
 pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result<Vec<FlowRecord>, StoreError> {
-    let active: HashSet<String> = tenant.active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
-    Ok(tenant.flows().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
+    let active: HashSet<String> = tenant.flows().active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
+    Ok(tenant.flows().list().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
 }

@@ -157,7 +157,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
         "start": "answer",
         "nodes": [{"id": "answer", "type": "message", "text": AUTO_REPLY}]
     });
-    let flow = tenant.create_flow("Bench keywords", &keywords.to_string(), "").await?;
+    let flow = tenant.flows().create_flow("Bench keywords", &keywords.to_string(), "").await?;
     flows::publish(tenant, &flow.id, "maitre-bench").await.map_err(setup)?;
     if scenario == Scenario::Conversation {
         let mut booking = tenant.reservations().booking_settings().await?;

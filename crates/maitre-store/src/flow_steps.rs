@@ -12,10 +12,10 @@ use crate::batch::Batch;
 use crate::clock::from_ms;
 use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply};
 use crate::decode::word;
+use crate::flows::Flows;
 use crate::flows::record_consent;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
-use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
 /// What a flow step reads about a conversation.
@@ -84,7 +84,7 @@ pub struct StepEffects {
 #[error("the conversation changed while its step ran")]
 pub struct StepConflict;
 
-impl TenantStore {
+impl Flows<'_> {
     /// Everything a flow step reads about one conversation, in one call on SQLite.
     pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
         self.read_step_input(conversation_id, "$2").await
@@ -98,9 +98,9 @@ impl TenantStore {
 
     /// `conversation`: the SQL that names the conversation, from the account (`$1`) and `key` (`$2`).
     async fn read_step_input(&self, key: &str, conversation: &str) -> Result<StepInput> {
-        let account = self.account_id().to_string();
+        let account = self.tenant.account_id().to_string();
         let contact = format!("(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = {conversation})");
-        let mut b = self.store().batch();
+        let mut b = self.tenant.store().batch();
         b.add(&format!(
             "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
              r.state, r.rev FROM conversations v \
@@ -126,8 +126,8 @@ impl TenantStore {
         b.add(&format!("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = {contact}"))
             .bind(&account)
             .bind(key);
-        b.add(&crate::reservations::upcoming_sql(&contact)).bind(&account).bind(key).bind(self.store().now_ms());
-        let done = b.run(&mut *self.store().read.acquire().await?).await?;
+        b.add(&crate::reservations::upcoming_sql(&contact)).bind(&account).bind(key).bind(self.tenant.store().now_ms());
+        let done = b.run(&mut *self.tenant.store().read.acquire().await?).await?;
         let c = done[0].rows.first().ok_or(StoreError::NotFound)?;
         let pending = done[1]
             .rows
@@ -165,14 +165,14 @@ impl TenantStore {
     /// `expected_rev`), the messages it read, replies with their send jobs, contact changes, timers.
     pub async fn apply_step(&self, input: &StepInput, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
         let at = StepAt {
-            account: self.account_id(),
+            account: self.tenant.account_id(),
             conversation_id: &input.conversation_id,
             // A conversation's contact never changes: taken from the step's input, not read again.
             contact: &input.contact_id,
-            now: self.store().now_ms(),
+            now: self.tenant.store().now_ms(),
         };
-        let (b, read_at, replies) = step_batch(self.store().batch(), &at, input.channel_id, fx);
-        let (mut tx, done) = self.store().writes.begin_relaxed_with(b).await?;
+        let (b, read_at, replies) = step_batch(self.tenant.store().batch(), &at, input.channel_id, fx);
+        let (mut tx, done) = self.tenant.store().writes.begin_relaxed_with(b).await?;
         // A fresh row (no run before) is only ours when nobody else created it: expected 0 then.
         let read = read_at.map_or(0, |i| done[i].rows_affected);
         if done[0].rows_affected == 0 || read != fx.read.len() as u64 {
@@ -186,16 +186,18 @@ impl TenantStore {
         }
         tx.commit().await?;
         for message_id in queued {
-            self.publish(LiveEvent::MessageAdded { conversation_id: at.conversation_id.to_owned(), message_id }).await;
+            self.tenant
+                .publish(LiveEvent::MessageAdded { conversation_id: at.conversation_id.to_owned(), message_id })
+                .await;
         }
         if fx.handoff {
             let mode = LiveEvent::ConversationMode {
                 conversation_id: at.conversation_id.to_owned(),
                 mode: ConversationMode::Human,
             };
-            self.publish(mode).await;
+            self.tenant.publish(mode).await;
         }
-        notified.publish(self).await;
+        notified.publish(self.tenant).await;
         Ok(Ok(()))
     }
 }

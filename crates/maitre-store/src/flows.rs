@@ -6,9 +6,8 @@ use maitre_domain::ChannelId;
 use sqlx::{FromRow, Row};
 
 use crate::clock::from_ms;
-use crate::conversations::{Reply, queue_reply_in};
 use crate::tenant::TenantStore;
-use crate::{LiveEvent, Result, StoreError};
+use crate::{Result, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
@@ -88,36 +87,44 @@ impl Default for AutomationSettings {
 
 const FLOW_COLUMNS: &str = "id, name, draft, published_version, enabled, channel_ids, template, created_at, updated_at";
 
-impl TenantStore {
-    /// The store's clock (manual in tests), for callers that simulate at "now".
-    pub fn now(&self) -> DateTime<Utc> {
-        self.store().clock().now()
-    }
+/// One business's flows: drafts, published versions, the channels they run on, automation settings, and each step's
+/// reads and atomic effects (`flow_steps`). Handed out by `TenantStore::flows`, so every query and change is the
+/// business's own.
+pub struct Flows<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
 
+impl TenantStore {
+    pub fn flows(&self) -> Flows<'_> {
+        Flows { tenant: self }
+    }
+}
+
+impl Flows<'_> {
     pub async fn create_flow(&self, name: &str, draft: &str, template: &str) -> Result<FlowRecord> {
-        let now = self.store().now_ms();
+        let now = self.tenant.store().now_ms();
         let id = uuid::Uuid::now_v7().to_string();
         sqlx::query(
             "INSERT INTO flows (account_id, id, name, draft, template, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&id)
         .bind(name)
         .bind(draft)
         .bind(template)
         .bind(now)
-        .execute(&self.store().write)
+        .execute(&self.tenant.store().write)
         .await?;
         self.flow(&id).await
     }
 
     /// Flows by name.
-    pub async fn flows(&self) -> Result<Vec<FlowRecord>> {
+    pub async fn list(&self) -> Result<Vec<FlowRecord>> {
         let q = format!("SELECT {FLOW_COLUMNS} FROM flows WHERE account_id = $1 ORDER BY name, id");
         let rows: Vec<FlowRow> = sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(self.account_id().to_string())
-            .fetch_all(&self.store().read)
+            .bind(self.tenant.account_id().to_string())
+            .fetch_all(&self.tenant.store().read)
             .await?;
         rows.into_iter().map(FlowRecord::try_from).collect()
     }
@@ -125,9 +132,9 @@ impl TenantStore {
     pub async fn flow(&self, id: &str) -> Result<FlowRecord> {
         let q = format!("SELECT {FLOW_COLUMNS} FROM flows WHERE account_id = $1 AND id = $2");
         let row: FlowRow = sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .fetch_one(&self.store().read)
+            .fetch_one(&self.tenant.store().read)
             .await?;
         row.try_into()
     }
@@ -135,40 +142,54 @@ impl TenantStore {
     pub async fn save_flow_draft(&self, id: &str, name: &str, draft: &str) -> Result<()> {
         let q =
             sqlx::query("UPDATE flows SET name = $3, draft = $4, updated_at = $5 WHERE account_id = $1 AND id = $2");
-        let q = q.bind(self.account_id().to_string()).bind(id).bind(name).bind(draft).bind(self.store().now_ms());
-        found(q.execute(&self.store().write).await?.rows_affected())
+        let q = q
+            .bind(self.tenant.account_id().to_string())
+            .bind(id)
+            .bind(name)
+            .bind(draft)
+            .bind(self.tenant.store().now_ms());
+        found(q.execute(&self.tenant.store().write).await?.rows_affected())
     }
 
     pub async fn set_flow_enabled(&self, id: &str, enabled: bool) -> Result<()> {
         let q = sqlx::query("UPDATE flows SET enabled = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
-        let q = q.bind(self.account_id().to_string()).bind(id).bind(i64::from(enabled)).bind(self.store().now_ms());
-        let done = q.execute(&self.store().write).await?.rows_affected();
-        self.config_changed();
+        let q = q
+            .bind(self.tenant.account_id().to_string())
+            .bind(id)
+            .bind(i64::from(enabled))
+            .bind(self.tenant.store().now_ms());
+        let done = q.execute(&self.tenant.store().write).await?.rows_affected();
+        self.tenant.config_changed();
         found(done)
     }
 
     pub async fn set_flow_channels(&self, id: &str, channels: &[String]) -> Result<()> {
         let json = serde_json::to_string(channels).map_err(StoreError::corrupt)?;
         let q = sqlx::query("UPDATE flows SET channel_ids = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
-        let q = q.bind(self.account_id().to_string()).bind(id).bind(json).bind(self.store().now_ms());
-        let done = q.execute(&self.store().write).await?.rows_affected();
-        self.config_changed();
+        let q = q.bind(self.tenant.account_id().to_string()).bind(id).bind(json).bind(self.tenant.store().now_ms());
+        let done = q.execute(&self.tenant.store().write).await?.rows_affected();
+        self.tenant.config_changed();
         found(done)
     }
 
     /// Deletes a flow with its versions. Runs of it in progress end at their next step (their version is gone).
     pub async fn delete_flow(&self, id: &str) -> Result<()> {
         let q = sqlx::query("DELETE FROM flows WHERE account_id = $1 AND id = $2");
-        let done = q.bind(self.account_id().to_string()).bind(id).execute(&self.store().write).await?.rows_affected();
-        self.config_changed();
+        let done = q
+            .bind(self.tenant.account_id().to_string())
+            .bind(id)
+            .execute(&self.tenant.store().write)
+            .await?
+            .rows_affected();
+        self.tenant.config_changed();
         found(done)
     }
 
     /// Stores `definition` as the flow's next version and makes it the published one. Returns the version.
     pub async fn publish_flow(&self, id: &str, definition: &str, by: &str) -> Result<i64> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let version: i64 = sqlx::query_scalar(
             "UPDATE flows SET published_version = COALESCE(published_version, 0) + 1, updated_at = $3 \
              WHERE account_id = $1 AND id = $2 RETURNING published_version",
@@ -191,7 +212,7 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.config_changed();
+        self.tenant.config_changed();
         Ok(version)
     }
 
@@ -199,10 +220,10 @@ impl TenantStore {
         Ok(sqlx::query_scalar(
             "SELECT definition FROM flow_versions WHERE account_id = $1 AND flow_id = $2 AND version = $3",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
         .bind(version)
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?)
     }
 
@@ -214,8 +235,8 @@ impl TenantStore {
                 AND v.version = f.published_version \
              WHERE f.account_id = $1 AND f.enabled = 1 ORDER BY f.created_at, f.id",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?;
         let channel = channel.to_string();
         let mut out = Vec::with_capacity(rows.len());
@@ -238,8 +259,8 @@ impl TenantStore {
             "SELECT read_together_ms, ai_base_url, ai_model, ai_key, ai_timeout_ms FROM automation_settings \
              WHERE account_id = $1",
         )
-        .bind(self.account_id().to_string())
-        .fetch_optional(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_optional(&self.tenant.store().read)
         .await?;
         let Some(r) = row else { return Ok(AutomationSettings::default()) };
         Ok(AutomationSettings {
@@ -259,57 +280,17 @@ impl TenantStore {
              ai_model = excluded.ai_model, ai_key = excluded.ai_key, ai_timeout_ms = excluded.ai_timeout_ms, \
              updated_at = excluded.updated_at",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(s.read_together_ms)
         .bind(&s.ai_base_url)
         .bind(&s.ai_model)
         .bind(&s.ai_key)
         .bind(s.ai_timeout_ms)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
-        self.config_changed();
+        self.tenant.config_changed();
         Ok(())
-    }
-
-    /// A conversation's channel and when the guest last wrote (for the messaging-window rule).
-    pub async fn conversation_channel(&self, conversation_id: &str) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
-        let (channel, last): (String, Option<i64>) =
-            sqlx::query_as("SELECT channel_id, last_inbound_at FROM conversations WHERE account_id = $1 AND id = $2")
-                .bind(self.account_id().to_string())
-                .bind(conversation_id)
-                .fetch_one(&self.store().read)
-                .await?;
-        Ok((channel.parse().map_err(StoreError::corrupt)?, last.map(from_ms)))
-    }
-
-    /// Queues an automated text message in a conversation, once per `key`.
-    pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
-        let (channel, _) = self.conversation_channel(conversation_id).await?;
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
-        let channel = channel.to_string();
-        let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
-        let queued = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, key, now).await?;
-        tx.commit().await?;
-        if let Some(message_id) = &queued {
-            let conversation_id = conversation_id.to_owned();
-            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
-        }
-        Ok(queued.is_some())
-    }
-
-    /// Opt-in/opt-out history of a contact, newest first: (state, source, detail, at).
-    pub async fn consent_history(&self, contact_id: &str) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT state, source, detail, at FROM contact_consents WHERE account_id = $1 AND contact_id = $2 \
-             ORDER BY at DESC, id DESC",
-        )
-        .bind(self.account_id().to_string())
-        .bind(contact_id)
-        .fetch_all(&self.store().read)
-        .await?;
-        Ok(rows.into_iter().map(|(s, src, d, at)| (s, src, d, from_ms(at))).collect())
     }
 }
 

@@ -114,10 +114,10 @@ impl TenantStore {
         let generation = hot.generation.load(Ordering::SeqCst);
         let config = Arc::new(AutomationConfig {
             account: self.account().await?,
-            automation: self.automation_settings().await?,
+            automation: self.flows().automation_settings().await?,
             review_link: self.reservations().booking_settings().await?.review_link,
             channel: self.channels().channel(channel).await?,
-            flows: self.active_flows(channel).await?,
+            flows: self.flows().active_flows(channel).await?,
         });
         hot.configs.put(&hot.generation, generation, key, config.clone());
         Ok(config)

@@ -96,6 +96,11 @@ where
 }
 
 impl TenantStore {
+    /// The store's clock (manual in tests), for callers that simulate at "now".
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store().clock().now()
+    }
+
     pub(crate) fn new(store: Store, account: AccountId) -> Self {
         Self { store, account }
     }

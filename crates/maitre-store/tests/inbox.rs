@@ -281,7 +281,7 @@ async fn a_guests_media_and_references_come_back_with_the_thread_and_flows_read_
         })
         .collect();
     assert_eq!(extras, [payload]);
-    assert_eq!(w.tenant.step_input(&anna).await.unwrap().pending[0].payload, "18000000000000010");
+    assert_eq!(w.tenant.flows().step_input(&anna).await.unwrap().pending[0].payload, "18000000000000010");
     let hostile = Media { url: Some("JavaScript:alert(1)".into()), ..Media::default() };
     assert_eq!(hostile.http_url(), None);
     assert_eq!(Media { url: Some("HTTPS://x.example/a b".into()), ..hostile }.http_url(), None);
@@ -291,10 +291,10 @@ async fn a_guests_media_and_references_come_back_with_the_thread_and_flows_read_
 async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_start() {
     let w = world().await;
     let anna = w.inbound("4911", "Anna", "hi").await;
-    let flow = w.tenant.create_flow("Welcome", "{}", "").await.unwrap().id;
+    let flow = w.tenant.flows().create_flow("Welcome", "{}", "").await.unwrap().id;
     let running = StepEffects { key: "k".into(), state: Some("{\"flow_id\":\"old\"}".into()), ..Default::default() };
-    let input = w.tenant.step_input(&anna).await.unwrap();
-    w.tenant.apply_step(&input, &running).await.unwrap().unwrap();
+    let input = w.tenant.flows().step_input(&anna).await.unwrap();
+    w.tenant.flows().apply_step(&input, &running).await.unwrap().unwrap();
     w.tenant.inbox().take_over(&anna, Some(w.owner)).await.unwrap();
 
     assert!(matches!(w.tenant.inbox().hand_back(&anna, Some(w.owner), Some("nope")).await, Err(StoreError::NotFound)));
@@ -304,7 +304,7 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     assert!(matches!(other.inbox().hand_back(&anna, None, Some(&flow)).await, Err(StoreError::NotFound)));
 
     w.tenant.inbox().hand_back(&anna, Some(w.owner), Some(&flow)).await.unwrap();
-    let input = w.tenant.step_input(&anna).await.unwrap();
+    let input = w.tenant.flows().step_input(&anna).await.unwrap();
     assert_eq!((input.mode.as_str(), input.state), ("bot", None), "the old run ended");
     let last = w.tenant.inbox().activity(&anna).await.unwrap().pop().unwrap();
     assert_eq!((last.kind.as_str(), last.detail.as_str()), ("handed_back", "Welcome"));

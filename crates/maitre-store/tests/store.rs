@@ -218,9 +218,9 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     let channel = contacts::channel(&tenant, "4910").await;
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty());
 
-    let flow = tenant.create_flow("Hello", "{}", "").await.unwrap();
-    tenant.set_flow_enabled(&flow.id, true).await.unwrap();
-    tenant.publish_flow(&flow.id, "{\"v\":1}", "test").await.unwrap();
+    let flow = tenant.flows().create_flow("Hello", "{}", "").await.unwrap();
+    tenant.flows().set_flow_enabled(&flow.id, true).await.unwrap();
+    tenant.flows().publish_flow(&flow.id, "{\"v\":1}", "test").await.unwrap();
     let seen = tenant.automation_config(channel).await.unwrap();
     assert_eq!(seen.flows.len(), 1, "a change through this store is seen at once");
     tenant.channels().set_auto_reply(channel, "Gleich da!").await.unwrap();
@@ -229,7 +229,7 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     // Another process (or node) on the same database.
     let other = Store::open(&db.url, clock.clone()).await.unwrap();
     let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
-    other_tenant.set_flow_enabled(&flow.id, false).await.unwrap();
+    other_tenant.flows().set_flow_enabled(&flow.id, false).await.unwrap();
     assert_eq!(tenant.automation_config(channel).await.unwrap().flows.len(), 1, "cached");
     tokio::time::sleep(maitre_store::HOT_TTL).await;
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty(), "seen once the entry expired");

@@ -181,6 +181,19 @@ impl TenantStore {
 }
 
 impl Contacts<'_> {
+    /// Opt-in/opt-out history of a contact, newest first: (state, source, detail, at).
+    pub async fn consent_history(&self, contact_id: &str) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT state, source, detail, at FROM contact_consents WHERE account_id = $1 AND contact_id = $2 \
+             ORDER BY at DESC, id DESC",
+        )
+        .bind(self.tenant.account_id().to_string())
+        .bind(contact_id)
+        .fetch_all(&self.tenant.store().read)
+        .await?;
+        Ok(rows.into_iter().map(|(s, src, d, at)| (s, src, d, from_ms(at))).collect())
+    }
+
     /// A page of contacts, newest first, with their tags and field values.
     pub async fn list(&self, q: &ContactQuery<'_>) -> Result<Page<Contact>> {
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
@@ -392,7 +405,6 @@ impl Contacts<'_> {
     /// Opt-in/opt-out history of a contact, newest first.
     pub async fn consents(&self, contact_id: &str) -> Result<Vec<Consent>> {
         Ok(self
-            .tenant
             .consent_history(contact_id)
             .await?
             .into_iter()

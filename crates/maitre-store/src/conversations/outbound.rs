@@ -44,6 +44,33 @@ fn rank(status: &str) -> i64 {
 }
 
 impl TenantStore {
+    /// A conversation's channel and when the guest last wrote (for the messaging-window rule).
+    pub async fn conversation_channel(&self, conversation_id: &str) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
+        let (channel, last): (String, Option<i64>) =
+            sqlx::query_as("SELECT channel_id, last_inbound_at FROM conversations WHERE account_id = $1 AND id = $2")
+                .bind(self.account_id().to_string())
+                .bind(conversation_id)
+                .fetch_one(&self.store().read)
+                .await?;
+        Ok((channel.parse().map_err(StoreError::corrupt)?, last.map(from_ms)))
+    }
+
+    /// Queues an automated text message in a conversation, once per `key`.
+    pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
+        let (channel, _) = self.conversation_channel(conversation_id).await?;
+        let now = self.store().now_ms();
+        let mut tx = self.store().writes.begin().await?;
+        let channel = channel.to_string();
+        let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
+        let queued = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, key, now).await?;
+        tx.commit().await?;
+        if let Some(message_id) = &queued {
+            let conversation_id = conversation_id.to_owned();
+            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
+        }
+        Ok(queued.is_some())
+    }
+
     /// An outbound message with what sending it needs.
     pub async fn outgoing(&self, message_id: &str) -> Result<Outgoing> {
         let r = sqlx::query(

@@ -108,8 +108,8 @@ async fn a_handoff_reaches_everyone_who_works_the_inbox_and_emails_follow_each_m
     assert_eq!(t.tenant.email_prefs(t.agent).await.unwrap(), EmailPrefs::defaults(Role::Agent));
 
     let step = StepEffects { key: "reply:1".into(), handoff: true, ..StepEffects::default() };
-    let input = t.tenant.step_input(&c).await.unwrap();
-    t.tenant.apply_step(&input, &step).await.unwrap().unwrap();
+    let input = t.tenant.flows().step_input(&c).await.unwrap();
+    t.tenant.flows().apply_step(&input, &step).await.unwrap().unwrap();
     assert_eq!(unread(&t.tenant, t.owner).await, 1);
     assert_eq!(unread(&t.tenant, t.agent).await, 1);
     assert_eq!(unread(&t.tenant, t.viewer).await, 0, "a viewer cannot answer the guest");

@@ -59,7 +59,7 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
     let steps: Vec<serde_json::Value> =
         g.jobs(JobKind::FlowStep.as_str()).await.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
     assert_eq!(steps, [want], "one step for the message");
-    let input = g.tenant.step_input_for_message(&message).await.unwrap();
+    let input = g.tenant.flows().step_input_for_message(&message).await.unwrap();
     assert_eq!(input.conversation_id, first.conversation_id, "the step finds the message's conversation");
     assert_eq!(input.pending.len(), 1);
 
@@ -71,7 +71,7 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
         g.jobs(JobKind::FlowStep.as_str()).await.is_empty(),
         "no step for an echo or for a guest talking to a person"
     );
-    let pending = g.tenant.step_input(&first.conversation_id).await.unwrap().pending;
+    let pending = g.tenant.flows().step_input(&first.conversation_id).await.unwrap().pending;
     assert_eq!(pending.iter().map(|m| m.platform_id.as_str()).collect::<Vec<_>>(), ["wamid.1"]);
     let messages = g.tenant.messages(&first.conversation_id).await.unwrap();
     assert_eq!(
@@ -88,7 +88,7 @@ fn reply(text: &str) -> QueuedReply {
 async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from() {
     let g = guest().await;
     let c = g.record("wamid.1", "in").await.conversation_id;
-    let input = g.tenant.step_input(&c).await.unwrap();
+    let input = g.tenant.flows().step_input(&c).await.unwrap();
     let read: Vec<String> = input.pending.iter().map(|m| m.id.clone()).collect();
     let step = |key: &str, rev: i64| StepEffects {
         key: key.into(),
@@ -99,8 +99,8 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
         ..StepEffects::default()
     };
 
-    g.tenant.apply_step(&input, &step("reply:1", input.rev)).await.unwrap().unwrap();
-    let after = g.tenant.step_input(&c).await.unwrap();
+    g.tenant.flows().apply_step(&input, &step("reply:1", input.rev)).await.unwrap().unwrap();
+    let after = g.tenant.flows().step_input(&c).await.unwrap();
     assert_eq!((after.rev, after.pending.len()), (input.rev + 1, 0));
     assert_eq!(after.state.as_deref(), Some("state of reply:1"));
     assert_eq!(g.jobs(JobKind::Send.as_str()).await.len(), 2, "a send job per reply");
@@ -110,17 +110,17 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
     // Steps that lost the race write nothing: one that started from the state before, and one that read the
     // same message, whatever its revision.
     let stale = StepEffects { read: vec![], ..step("reply:stale", input.rev) };
-    assert!(g.tenant.apply_step(&input, &stale).await.unwrap().is_err(), "a newer state than the step saw");
+    assert!(g.tenant.flows().apply_step(&input, &stale).await.unwrap().is_err(), "a newer state than the step saw");
     let late = step("reply:2", after.rev);
-    assert!(g.tenant.apply_step(&after, &late).await.unwrap().is_err(), "its message was read already");
-    let unchanged = g.tenant.step_input(&c).await.unwrap();
+    assert!(g.tenant.flows().apply_step(&after, &late).await.unwrap().is_err(), "its message was read already");
+    let unchanged = g.tenant.flows().step_input(&c).await.unwrap();
     assert_eq!((unchanged.rev, &unchanged.state), (after.rev, &after.state));
     assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
     assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
     // A re-run of the step that won, over the newer state: its replies' keys are taken, nothing is queued twice.
     let rerun = StepEffects { read: vec![], ..step("reply:1", after.rev) };
-    g.tenant.apply_step(&after, &rerun).await.unwrap().unwrap();
+    g.tenant.flows().apply_step(&after, &rerun).await.unwrap().unwrap();
     assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
     assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
-    assert_eq!(g.tenant.step_input(&c).await.unwrap().rev, after.rev + 1);
+    assert_eq!(g.tenant.flows().step_input(&c).await.unwrap().rev, after.rev + 1);
 }

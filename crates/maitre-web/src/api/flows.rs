@@ -266,7 +266,7 @@ fn object(draft: Value) -> Result<Value, ApiError> {
     responses((status = 200, body = Vec<FlowDto>), (status = 403, body = ErrorBody)))]
 pub(super) async fn list(caller: ApiCaller) -> Result<Json<Vec<FlowDto>>, ApiError> {
     caller.require(Action::ViewFlows)?;
-    Ok(Json(caller.tenant.flows().await?.into_iter().map(dto).collect()))
+    Ok(Json(caller.tenant.flows().list().await?.into_iter().map(dto).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/flows", tag = "flows", request_body = NewFlow,
@@ -278,7 +278,7 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) 
         Some(d) => stored(&object(d)?),
         None => BLANK.to_owned(),
     };
-    let flow = caller.tenant.create_flow(name, &draft, "").await?;
+    let flow = caller.tenant.flows().create_flow(name, &draft, "").await?;
     Ok((StatusCode::CREATED, Json(detail(&caller.tenant, flow).await?)).into_response())
 }
 
@@ -286,7 +286,7 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) 
     responses((status = 200, body = FlowDetail), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<FlowDetail>, ApiError> {
     caller.require(Action::ViewFlows)?;
-    let flow = caller.tenant.flow(&id).await?;
+    let flow = caller.tenant.flows().flow(&id).await?;
     Ok(Json(detail(&caller.tenant, flow).await?))
 }
 
@@ -299,21 +299,21 @@ pub(super) async fn update(
     ApiJson(input): ApiJson<FlowInput>,
 ) -> Result<Json<FlowDetail>, ApiError> {
     caller.require(Action::ManageFlows)?;
-    let flow = caller.tenant.flow(&id).await?;
+    let flow = caller.tenant.flows().flow(&id).await?;
     let name = flow_name(input.name.as_deref().unwrap_or(&flow.name))?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
         None => flow.draft.clone(),
     };
-    caller.tenant.save_flow_draft(&id, name, &draft).await?;
-    Ok(Json(detail(&caller.tenant, caller.tenant.flow(&id).await?).await?))
+    caller.tenant.flows().save_flow_draft(&id, name, &draft).await?;
+    Ok(Json(detail(&caller.tenant, caller.tenant.flows().flow(&id).await?).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/flows/{id}", tag = "flows", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn remove(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageFlows)?;
-    caller.tenant.delete_flow(&id).await?;
+    caller.tenant.flows().delete_flow(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -325,8 +325,8 @@ pub(super) async fn set_enabled(
     ApiJson(input): ApiJson<EnabledInput>,
 ) -> Result<Json<FlowDto>, ApiError> {
     caller.require(Action::ManageFlows)?;
-    caller.tenant.set_flow_enabled(&id, input.enabled).await?;
-    Ok(Json(dto(caller.tenant.flow(&id).await?)))
+    caller.tenant.flows().set_flow_enabled(&id, input.enabled).await?;
+    Ok(Json(dto(caller.tenant.flows().flow(&id).await?)))
 }
 
 /// Publishes the saved draft as the next version after validating it and running its tests. A draft with issues
@@ -354,7 +354,8 @@ pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result
         FlowError::TestsFailed(tests) => refused("tests_failed", message, vec![], tests),
         FlowError::Unreadable(_) => {
             // Name the nodes whose fields are wrong, as the editor does.
-            let draft: Value = serde_json::from_str(&caller.tenant.flow(&id).await?.draft).unwrap_or(Value::Null);
+            let draft: Value =
+                serde_json::from_str(&caller.tenant.flows().flow(&id).await?.draft).unwrap_or(Value::Null);
             refused("invalid_flow", message, read(&draft).err().unwrap_or_default(), vec![])
         }
         e => return Err(e.into()),
@@ -412,7 +413,7 @@ pub(super) async fn simulate(
         .map(serde_json::from_value)
         .transpose()
         .map_err(|e| AppError::Validation(format!("state is not a simulator state from this API: {e}")))?;
-    let flow = caller.tenant.flow(&id).await?;
+    let flow = caller.tenant.flows().flow(&id).await?;
     let draft: Value = serde_json::from_str(&flow.draft).unwrap_or(Value::Null);
     let def = read(&draft).map_err(|issues| {
         let first = issues.first().map(|i| i.message.as_str()).unwrap_or_default();
@@ -447,7 +448,7 @@ pub(super) async fn simulate(
     responses((status = 200, body = AutomationDto), (status = 403, body = ErrorBody)))]
 pub(super) async fn get_automation(caller: ApiCaller) -> Result<Json<AutomationDto>, ApiError> {
     caller.require(Action::ManageAutomation)?;
-    let s = caller.tenant.automation_settings().await?;
+    let s = caller.tenant.flows().automation_settings().await?;
     Ok(Json(AutomationDto {
         read_together_ms: s.read_together_ms,
         ai_key_set: !s.ai_key.is_empty(),

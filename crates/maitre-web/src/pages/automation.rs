@@ -55,7 +55,7 @@ struct AutomationPage {
 
 async fn page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ManageAutomation)?;
-    let s = m.tenant.automation_settings().await?;
+    let s = m.tenant.flows().automation_settings().await?;
     let form = Form {
         read_together_ms: s.read_together_ms.map(|ms| ms.to_string()).unwrap_or_default(),
         ai_base_url: s.ai_base_url,
@@ -112,7 +112,7 @@ async fn save(
         Err(AppError::Validation(e)) => {
             // Never echo a key back into the page, not even the one just typed.
             form.ai_key.clear();
-            let key_set = !m.tenant.automation_settings().await?.ai_key.is_empty();
+            let key_set = !m.tenant.flows().automation_settings().await?.ai_key.is_empty();
             let page = AutomationPage {
                 ctx: Ctx::member(env, &state, &m).await?,
                 account: m.account.id,

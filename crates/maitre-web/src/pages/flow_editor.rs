@@ -114,7 +114,7 @@ fn draft_value(flow: &FlowRecord) -> Value {
 }
 
 async fn show(state: &AppState, env: PageEnv, m: &Member, id: &str, extras: Extras) -> Result<EditorPage, AppError> {
-    let flow = m.tenant.flow(id).await?;
+    let flow = m.tenant.flows().flow(id).await?;
     let draft = draft_value(&flow);
     let (issues, graph) = match flow_form::read(&draft) {
         Ok(def) => {
@@ -197,14 +197,14 @@ async fn save_form(
     m.require(Action::ManageFlows)?;
     let op =
         form_field(&fields, "op").and_then(Op::parse).ok_or(AppError::BadRequest("Unknown editor action.".into()))?;
-    let flow = m.tenant.flow(&id).await?;
+    let flow = m.tenant.flows().flow(&id).await?;
     let name = flow_name(form_field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
     let mut draft = draft_value(&flow);
     if let Err(e) = flow_form::apply(&mut draft, &fields, &op) {
         let extras = Extras { error: Some(e), ..Extras::default() };
         return respond(&state, env, &m, &id, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
     }
-    m.tenant.save_flow_draft(&id, &name, &flow_form::stored(&draft)).await?;
+    m.tenant.flows().save_flow_draft(&id, &name, &flow_form::stored(&draft)).await?;
     finish(&state, env, &m, &id, op == Op::Publish).await
 }
 
@@ -222,11 +222,11 @@ async fn save_json(
         Some("publish") => true,
         _ => return Err(AppError::BadRequest("Unknown editor action.".into()).into()),
     };
-    let flow = m.tenant.flow(&id).await?;
+    let flow = m.tenant.flows().flow(&id).await?;
     let text = form_field(&fields, "json").unwrap_or_default();
     match serde_json::from_str::<Value>(text) {
         Ok(draft @ Value::Object(_)) => {
-            m.tenant.save_flow_draft(&id, &flow.name, &flow_form::stored(&draft)).await?;
+            m.tenant.flows().save_flow_draft(&id, &flow.name, &flow_form::stored(&draft)).await?;
             finish(&state, env, &m, &id, publish).await
         }
         parsed => {
@@ -293,7 +293,7 @@ async fn simulate(
         (false, s) => Some(serde_json::from_str(s).map_err(|_| AppError::BadRequest(tr.t("flows-sim-unreadable")))?),
     };
     let text = form.reply.as_deref().unwrap_or(&form.text).trim().to_owned();
-    let flow = m.tenant.flow(&id).await?;
+    let flow = m.tenant.flows().flow(&id).await?;
     let checked = match text.chars().count() {
         0 => Err("flows-sim-empty"),
         n if n > MAX_GUEST_CHARS => Err("flows-sim-too-long"),

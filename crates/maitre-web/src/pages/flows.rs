@@ -84,6 +84,7 @@ async fn list_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Re
     let rows = m
         .tenant
         .flows()
+        .list()
         .await?
         .into_iter()
         .map(|f| Row {
@@ -133,7 +134,7 @@ async fn create(
     CsrfForm(form): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let flow = m.tenant.create_flow(flow_name(&form.name)?, BLANK, "").await?;
+    let flow = m.tenant.flows().create_flow(flow_name(&form.name)?, BLANK, "").await?;
     Ok(to_editor(&state, &m, &flow.id, &Tr::new(m.signed.user.locale).t("flash-flow-created")))
 }
 
@@ -170,7 +171,7 @@ async fn set_enabled(
         "0" => false,
         _ => return Err(AppError::Validation("enabled must be 1 or 0".into()).into()),
     };
-    m.tenant.set_flow_enabled(&id, enabled).await?;
+    m.tenant.flows().set_flow_enabled(&id, enabled).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t(if enabled { "flash-flow-on" } else { "flash-flow-off" })));
     Ok((jar, Redirect::to(&format!("/a/{}/flows", m.account.id))).into_response())
@@ -191,7 +192,7 @@ async fn set_channels(
         }
         chosen.push(v.clone());
     }
-    m.tenant.set_flow_channels(&id, &chosen).await?;
+    m.tenant.flows().set_flow_channels(&id, &chosen).await?;
     Ok(to_editor(&state, &m, &id, &Tr::new(m.signed.user.locale).t("flash-saved")))
 }
 
@@ -202,7 +203,7 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    m.tenant.delete_flow(&id).await?;
+    m.tenant.flows().delete_flow(&id).await?;
     let jar = CookieJar::new().add(flash(&state, &Tr::new(m.signed.user.locale).t("flash-flow-deleted")));
     Ok((jar, Redirect::to(&format!("/a/{}/flows", m.account.id))).into_response())
 }

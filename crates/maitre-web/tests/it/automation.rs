@@ -146,6 +146,7 @@ async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
 async fn quick_messages_are_read_together_after_the_pause_and_answered_once() {
     let s = restaurant().await;
     s.tenant
+        .flows()
         .put_automation_settings(&AutomationSettings { read_together_ms: Some(3000), ..Default::default() })
         .await
         .unwrap();
@@ -176,7 +177,7 @@ async fn opt_out_stops_automation_and_is_recorded() {
     assert_eq!(s.replies().len(), 1, "{:?}", s.replies());
     let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
     let (_, contact) = contact_of(&s.tenant, &conversation).await;
-    let history = s.tenant.consent_history(&contact).await.unwrap();
+    let history = s.tenant.contacts().consent_history(&contact).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].0.as_str(), history[0].2.as_str()), ("opted_out", "stop"));
 }
@@ -192,7 +193,7 @@ async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet()
     let replies = s.replies();
     assert!(replies.last().unwrap().contains("Team"), "a group too large for the rules goes to a person: {replies:?}");
     let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
-    assert_eq!(s.tenant.step_input(&conversation).await.unwrap().mode.as_str(), "human");
+    assert_eq!(s.tenant.flows().step_input(&conversation).await.unwrap().mode.as_str(), "human");
     s.dm("Hallo?").await;
     s.app.drain().await;
     assert_eq!(s.replies().len(), replies.len(), "the bot stays quiet while a person handles it");
@@ -206,7 +207,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
         "start": "ai",
         "nodes": [{"id": "ai", "type": "ai", "prompt": "Gast fragt: {{message.text}}", "fallback": "Wir melden uns!"}]
     });
-    let record = s.tenant.create_flow("AI", &flow.to_string(), "").await.unwrap();
+    let record = s.tenant.flows().create_flow("AI", &flow.to_string(), "").await.unwrap();
     maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
     s.dm("Habt ihr glutenfreie Pasta?").await;
     s.app.drain().await;
@@ -226,7 +227,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
         ai_key: sealed,
         ..Default::default()
     };
-    s.tenant.put_automation_settings(&ai).await.unwrap();
+    s.tenant.flows().put_automation_settings(&ai).await.unwrap();
     s.dm("Und vegane Desserts?").await;
     s.app.drain().await;
     assert_eq!(s.replies()[1], "AI answer to: Gast fragt: Und vegane Desserts?", "the provider's answer is sent");
@@ -236,7 +237,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
     // The same fake under a name that resolves to loopback is not on the operator's list: refused when called
     // (as if the name had resolved elsewhere when the URL was saved), so the key never leaves.
     let by_name = s.app.fakes.ai_url().replace("127.0.0.1", "localhost");
-    s.tenant.put_automation_settings(&AutomationSettings { ai_base_url: by_name, ..ai }).await.unwrap();
+    s.tenant.flows().put_automation_settings(&AutomationSettings { ai_base_url: by_name, ..ai }).await.unwrap();
     s.dm("Und Kaffee?").await;
     s.app.drain().await;
     assert_eq!(s.replies()[2], "Wir melden uns!", "refused: the fallback");
@@ -246,7 +247,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
 
 /// The contact of a conversation, through the store's step input.
 async fn contact_of(tenant: &TenantStore, conversation: &str) -> (String, String) {
-    let input = tenant.step_input(conversation).await.unwrap();
+    let input = tenant.flows().step_input(conversation).await.unwrap();
     (input.conversation_id, input.contact_id)
 }
 
@@ -301,7 +302,7 @@ async fn a_comment_keyword_is_answered_once_with_a_private_reply() {
             {"id": "book", "type": "message", "text": "Antworte hier, um einen Tisch zu reservieren."}
         ]
     });
-    let record = s.tenant.create_flow("Kommentar", &flow.to_string(), "").await.unwrap();
+    let record = s.tenant.flows().create_flow("Kommentar", &flow.to_string(), "").await.unwrap();
     maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
     let comment = crate::helpers::fixture("instagram/comment.json");
     s.app.post_meta(&comment).await;

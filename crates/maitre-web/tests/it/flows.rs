@@ -110,7 +110,7 @@ fn form_fields(body: &str, form_id: &str) -> Vec<(String, String)> {
 }
 
 async fn flow(s: &Setup, id: &str) -> maitre_store::FlowRecord {
-    s.tenant().await.flow(id).await.unwrap()
+    s.tenant().await.flows().flow(id).await.unwrap()
 }
 
 #[tokio::test]
@@ -175,7 +175,7 @@ async fn a_draft_with_a_dangling_edge_is_saved_with_its_error_and_published_only
     assert!(page.body.contains("Published as version 2.") && page.body.contains("No problems found."));
     let stored = flow(&s, &id).await;
     assert_eq!(stored.published_version, Some(2));
-    let v2: Value = serde_json::from_str(&s.tenant().await.flow_version(&id, 2).await.unwrap()).unwrap();
+    let v2: Value = serde_json::from_str(&s.tenant().await.flows().flow_version(&id, 2).await.unwrap()).unwrap();
     assert_eq!(v2["nodes"].as_array().unwrap().len(), 17, "no node lost through the form");
 
     // Not JSON at all: refused, nothing saved, the text is shown again.
@@ -326,7 +326,7 @@ async fn the_ai_key_is_write_only_on_the_page_and_in_the_api() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let page = s.owner.get(&s.path("/automation")).await;
     assert!(page.body.contains(r#"id="key-status">set</span>"#) && !page.body.contains(KEY), "{}", page.body);
-    let stored = s.tenant().await.automation_settings().await.unwrap();
+    let stored = s.tenant().await.flows().automation_settings().await.unwrap();
     assert!(!stored.ai_key.is_empty() && !stored.ai_key.contains(KEY), "sealed at rest");
     assert_eq!((stored.read_together_ms, stored.ai_timeout_ms), (Some(2500), 8000));
     let opened = s.app.core.vault.open(s.account.parse().unwrap(), &stored.ai_key).unwrap();
@@ -337,7 +337,7 @@ async fn the_ai_key_is_write_only_on_the_page_and_in_the_api() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!bad.body.contains(KEY) && bad.body.contains("between 500 and 60000"));
     s.owner.submit(&s.path("/automation"), &s.path("/automation"), &form("", "9000")).await;
-    assert_eq!(s.tenant().await.automation_settings().await.unwrap().ai_key, stored.ai_key);
+    assert_eq!(s.tenant().await.flows().automation_settings().await.unwrap().ai_key, stored.ai_key);
 
     let token = s.app.token(&s.account, Role::Admin).await;
     let (status, body, text) = s.api(&token, Method::GET, "/api/v1/automation", None).await;
@@ -371,7 +371,7 @@ async fn the_stored_ai_key_does_not_follow_the_base_url_to_another_host() {
         async move { owner.submit(&page, &page, &fields).await }
     };
     assert_eq!(submit(form("https://ai.example/v1", KEY)).await.status, StatusCode::SEE_OTHER);
-    let stored = s.tenant().await.automation_settings().await.unwrap();
+    let stored = s.tenant().await.flows().automation_settings().await.unwrap();
 
     // Only the URL changed, to another host: refused, and nothing stored changes.
     for elsewhere in ["https://collector.example/v1", "http://ai.example/v1", "https://ai.example:8443/v1"] {
@@ -379,12 +379,12 @@ async fn the_stored_ai_key_does_not_follow_the_base_url_to_another_host() {
         assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY, "{elsewhere}");
         assert!(moved.body.contains("enter the API key for it again"), "{}", moved.body);
     }
-    let now = s.tenant().await.automation_settings().await.unwrap();
+    let now = s.tenant().await.flows().automation_settings().await.unwrap();
     assert_eq!((now.ai_base_url.as_str(), now.ai_key.as_str()), ("https://ai.example/v1", stored.ai_key.as_str()));
 
     // Another path on the same host keeps the key; a new host with its own key is fine.
     assert_eq!(submit(form("https://ai.example/v2", "")).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(s.tenant().await.automation_settings().await.unwrap().ai_key, stored.ai_key);
+    assert_eq!(s.tenant().await.flows().automation_settings().await.unwrap().ai_key, stored.ai_key);
     let token = s.app.token(&s.account, Role::Admin).await;
     let put = |url: &str, key: Option<&str>| json!({ "read_together_ms": null, "ai_base_url": url, "ai_model": "m", "ai_timeout_ms": 8000, "ai_key": key });
     let (status, body, _) =
@@ -395,7 +395,7 @@ async fn the_stored_ai_key_does_not_follow_the_base_url_to_another_host() {
         .api(&token, Method::PUT, "/api/v1/automation", Some(put("https://other.example/v1", Some("sk-FAKE-other"))))
         .await;
     assert_eq!((status, body["ai_base_url"].as_str()), (StatusCode::OK, Some("https://other.example/v1")), "{body}");
-    let now = s.tenant().await.automation_settings().await.unwrap();
+    let now = s.tenant().await.flows().automation_settings().await.unwrap();
     let opened = s.app.core.vault.open(s.account.parse().unwrap(), &now.ai_key).unwrap();
     assert_eq!(opened.access_token, "sk-FAKE-other");
 }

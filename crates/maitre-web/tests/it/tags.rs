@@ -37,8 +37,8 @@ async fn a_flow_tag_cannot_bend_a_link_and_the_remove_form_targets_only_its_tag(
 
     // A version published before tags were checked still runs, without the tags that do not parse.
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    tenant.publish_flow(&id, &def.to_string(), "an earlier release").await.unwrap();
-    tenant.set_flow_enabled(&id, true).await.unwrap();
+    tenant.flows().publish_flow(&id, &def.to_string(), "an earlier release").await.unwrap();
+    tenant.flows().set_flow_enabled(&id, true).await.unwrap();
     let contact = s.guest_writes().await;
     assert_eq!(tenant.contacts().contact(&contact).await.unwrap().tags, ["vip"]);
 

@@ -33,7 +33,7 @@ async fn private_and_local_ai_endpoints_are_refused_on_saving() {
         assert!(page.body.contains(REFUSED), "{url}: {}", page.body);
     }
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    assert_eq!(tenant.automation_settings().await.unwrap().ai_base_url, "", "nothing saved");
+    assert_eq!(tenant.flows().automation_settings().await.unwrap().ai_base_url, "", "nothing saved");
 
     let token = app.token(&account, Role::Admin).await;
     let put = |url: String| {
@@ -47,7 +47,7 @@ async fn private_and_local_ai_endpoints_are_refused_on_saving() {
 
     // The operator's allowed host (the fake's address), and a public name, are accepted.
     assert_eq!(save(app.fakes.ai_url()).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(tenant.automation_settings().await.unwrap().ai_base_url, app.fakes.ai_url());
+    assert_eq!(tenant.flows().automation_settings().await.unwrap().ai_base_url, app.fakes.ai_url());
     let res = put("https://openrouter.example/api/v1".to_owned()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "a name that does not resolve yet is checked again when called");
 }
