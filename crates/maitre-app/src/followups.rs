@@ -57,7 +57,7 @@ pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         }
     }
     body.push_str(&format!("\n{}\n", gw.absolute(&format!("/a/{}/reservations/{}", tenant.account_id(), r.id))));
-    let members = tenant.email_recipients(NotificationKind::Reservation).await.map_err(retry)?;
+    let members = tenant.notifications().email_recipients(NotificationKind::Reservation).await.map_err(retry)?;
     for m in &members {
         let email = Email { to: &m.email, subject: &subject, body: body.clone() };
         mailer.send(email).await.map_err(|e| JobError::retry(e.to_string()))?;

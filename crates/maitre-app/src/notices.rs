@@ -16,7 +16,7 @@ pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = job_tenant(&gw, &job)?;
     let p: NotificationEmailJob = payload(&job)?;
     // A member who left the team took their notifications along: nothing to send then.
-    let n = match tenant.notification(&p.notification_id).await {
+    let n = match tenant.notifications().notification(&p.notification_id).await {
         Ok(n) => n,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),

@@ -272,9 +272,21 @@ fn notification_from(r: &AnyRow) -> Result<Notification> {
     })
 }
 
+/// One business's notifications for its members: the list and unread count, reading them, and who wants them by
+/// email. Handed out by `TenantStore::notifications`, so every query and change is the business's own.
+pub struct Notifications<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn notifications(&self) -> Notifications<'_> {
+        Notifications { tenant: self }
+    }
+}
+
+impl Notifications<'_> {
     /// One page of `user`'s notifications, newest first.
-    pub async fn notifications(&self, user: UserId, after: Option<&Cursor>, limit: i64) -> Result<Page<Notification>> {
+    pub async fn list(&self, user: UserId, after: Option<&Cursor>, limit: i64) -> Result<Page<Notification>> {
         let limit = limit.clamp(1, 200);
         let sql = format!(
             "SELECT {COLUMNS} FROM notifications WHERE account_id = $1 AND user_id = $2 \
@@ -282,12 +294,12 @@ impl TenantStore {
              ORDER BY created_at DESC, id DESC LIMIT $5"
         );
         let mut items = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(user.to_string())
             .bind(after.map(|c| c.at))
             .bind(after.map(|c| c.id.clone()))
             .bind(limit + 1)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?
             .iter()
             .map(notification_from)
@@ -302,10 +314,10 @@ impl TenantStore {
             "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE account_id = $1 AND user_id = $2 \
              AND read_at IS NULL LIMIT $3) AS unread",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(user.to_string())
         .bind(UNREAD_CAP)
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?)
     }
 
@@ -313,9 +325,9 @@ impl TenantStore {
     pub async fn notification(&self, id: &str) -> Result<Notification> {
         let sql = format!("SELECT {COLUMNS} FROM notifications WHERE account_id = $1 AND id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .fetch_one(&self.store().read)
+            .fetch_one(&self.tenant.store().read)
             .await?;
         notification_from(&row)
     }
@@ -327,11 +339,11 @@ impl TenantStore {
              WHERE account_id = $1 AND user_id = $2 AND id = $3 RETURNING {COLUMNS}"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(user.to_string())
             .bind(id)
-            .bind(self.store().now_ms())
-            .fetch_one(&self.store().write)
+            .bind(self.tenant.store().now_ms())
+            .fetch_one(&self.tenant.store().write)
             .await?;
         notification_from(&row)
     }
@@ -341,10 +353,10 @@ impl TenantStore {
         let done = sqlx::query(
             "UPDATE notifications SET read_at = $3 WHERE account_id = $1 AND user_id = $2 AND read_at IS NULL",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(user.to_string())
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(done.rows_affected())
     }
@@ -356,9 +368,9 @@ impl TenantStore {
              LEFT JOIN notification_prefs p ON p.account_id = m.account_id AND p.user_id = m.user_id \
              WHERE m.account_id = $1 AND m.user_id = $2",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(user.to_string())
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?;
         let role: Role = row.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?;
         prefs_from(&row, role)
@@ -366,35 +378,35 @@ impl TenantStore {
 
     /// Saves a member's email choice. Not a member: NotFound.
     pub async fn set_email_prefs(&self, user: UserId, prefs: EmailPrefs) -> Result<()> {
-        self.member(user).await?;
+        self.tenant.member(user).await?;
         sqlx::query(
             "INSERT INTO notification_prefs (account_id, user_id, email_handoff, email_assigned, email_reservation, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, user_id) DO UPDATE SET \
              email_handoff = excluded.email_handoff, email_assigned = excluded.email_assigned, \
              email_reservation = excluded.email_reservation, updated_at = excluded.updated_at",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(user.to_string())
         .bind(i64::from(prefs.handoff))
         .bind(i64::from(prefs.assigned))
         .bind(i64::from(prefs.reservation))
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(())
     }
 
     /// Members who hear of `kind` when it concerns the whole team and want it by email.
     pub async fn email_recipients(&self, kind: NotificationKind) -> Result<Vec<Member>> {
-        let mut conn = self.store().read.acquire().await?;
-        let wanted: Vec<UserId> = recipients(&mut conn, self.account_id(), kind, None)
+        let mut conn = self.tenant.store().read.acquire().await?;
+        let wanted: Vec<UserId> = recipients(&mut conn, self.tenant.account_id(), kind, None)
             .await?
             .into_iter()
             .filter(|r| r.prefs.wants(kind))
             .map(|r| r.user)
             .collect();
         drop(conn);
-        Ok(self.members().await?.into_iter().filter(|m| wanted.contains(&m.user_id)).collect())
+        Ok(self.tenant.members().await?.into_iter().filter(|m| wanted.contains(&m.user_id)).collect())
     }
 }
 

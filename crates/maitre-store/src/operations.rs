@@ -156,13 +156,25 @@ const JOBS: &str = "SELECT j.id, j.kind, j.status, j.attempts, j.max_attempts, j
      AND ($7 IS NULL OR j.updated_at < $7 OR (j.updated_at = $7 AND j.id < $8)) \
      ORDER BY j.updated_at DESC, j.id DESC LIMIT $9";
 
+/// One business's operations view: failing and dead jobs, retrying them, and the log of ignored webhook items and
+/// job events. Handed out by `TenantStore::operations`, so every query and change is the business's own.
+pub struct Operations<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn operations(&self) -> Operations<'_> {
+        Operations { tenant: self }
+    }
+}
+
+impl Operations<'_> {
     /// Dead and failing jobs of this account, most recently changed first.
     pub async fn troubled_jobs_page(&self, q: &JobQuery<'_>) -> Result<Page<TroubledJob>> {
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let rows = sqlx::query(JOBS)
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(JobKind::Send.as_str())
             .bind(JobKind::ProcessInbound.as_str())
             .bind(q.filter.status())
@@ -171,7 +183,7 @@ impl TenantStore {
             .bind(q.before.as_ref().map(|c| c.at))
             .bind(q.before.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
-            .fetch_all(&self.store().read)
+            .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows
             .iter()
@@ -202,9 +214,9 @@ impl TenantStore {
     /// message goes back to `queued`, since the send job only sends queued messages. Another account's job or an
     /// unknown id is NotFound; a job that is not troubled (done, running, waiting) is Conflict `job_not_troubled`.
     pub async fn retry_job(&self, id: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let retried: Option<(String, String)> = sqlx::query_as(
             "UPDATE jobs SET status = 'queued', attempts = 0, last_error = NULL, run_at = $3, updated_at = $3 \
              WHERE account_id = $1 AND id = $2 \
@@ -239,15 +251,15 @@ impl TenantStore {
             .await?;
         }
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         Ok(())
     }
 
     /// Retries every dead job of this account (as [`TenantStore::retry_job`] does one). Returns how many.
     pub async fn retry_all_dead(&self) -> Result<u64> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         sqlx::query(
             "UPDATE messages SET status = 'queued', error = '', updated_at = $2 \
              WHERE account_id = $1 AND status = 'failed' AND platform_message_id IS NULL \
@@ -267,13 +279,13 @@ impl TenantStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.store().jobs_queued();
+        self.tenant.store().jobs_queued();
         Ok(done.rows_affected())
     }
 
     /// Accepted webhook items of this account, newest first, redacted.
     pub async fn event_log(&self, before: Option<&Cursor>, limit: i64) -> Result<Page<LoggedEvent>> {
-        let account = self.account_id().to_string();
+        let account = self.tenant.account_id().to_string();
         let rows = sqlx::query(
             "SELECT e.id, e.channel_id, ch.name AS channel_name, ch.platform, e.dedupe_key, e.item, e.received_at, \
              e.processed_at FROM inbound_events e \
@@ -285,7 +297,7 @@ impl TenantStore {
         .bind(before.map(|c| c.at))
         .bind(before.map(|c| c.id.clone()))
         .bind(limit + 1)
-        .fetch_all(&self.store().read)
+        .fetch_all(&self.tenant.store().read)
         .await?;
         let mut items = rows
             .iter()

@@ -56,7 +56,7 @@ async fn conversation(tenant: &TenantStore, name: &str) -> String {
 }
 
 async fn unread(t: &TenantStore, user: UserId) -> i64 {
-    t.unread_notifications(user).await.unwrap()
+    t.notifications().unread_notifications(user).await.unwrap()
 }
 
 /// Payloads of the queued notification emails.
@@ -86,7 +86,7 @@ async fn an_assignment_tells_the_assignee_live_and_by_email_but_not_someone_assi
 
     t.tenant.inbox().assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
     assert_eq!((unread(&t.tenant, t.agent).await, unread(&t.tenant, t.owner).await), (1, 0));
-    let n = t.tenant.notifications(t.agent, None, 10).await.unwrap().items.remove(0);
+    let n = t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items.remove(0);
     assert_eq!((n.kind, n.text.as_str(), n.read), (NotificationKind::Assigned, "Anna Schmidt", false));
     assert_eq!(n.link, format!("/a/{}/inbox/{c}", t.tenant.account_id()));
     assert_eq!(next_notification(&mut rx).await, (Some(t.agent), "assigned".into()), "published for the assignee");
@@ -103,9 +103,9 @@ async fn a_handoff_reaches_everyone_who_works_the_inbox_and_emails_follow_each_m
     let t = team().await;
     let c = conversation(&t.tenant, "Ben").await;
     let off = EmailPrefs { handoff: false, ..EmailPrefs::defaults(Role::Owner) };
-    t.tenant.set_email_prefs(t.owner, off).await.unwrap();
-    assert_eq!(t.tenant.email_prefs(t.owner).await.unwrap(), off);
-    assert_eq!(t.tenant.email_prefs(t.agent).await.unwrap(), EmailPrefs::defaults(Role::Agent));
+    t.tenant.notifications().set_email_prefs(t.owner, off).await.unwrap();
+    assert_eq!(t.tenant.notifications().email_prefs(t.owner).await.unwrap(), off);
+    assert_eq!(t.tenant.notifications().email_prefs(t.agent).await.unwrap(), EmailPrefs::defaults(Role::Agent));
 
     let step = StepEffects { key: "reply:1".into(), handoff: true, ..StepEffects::default() };
     let input = t.tenant.flows().step_input(&c).await.unwrap();
@@ -113,7 +113,7 @@ async fn a_handoff_reaches_everyone_who_works_the_inbox_and_emails_follow_each_m
     assert_eq!(unread(&t.tenant, t.owner).await, 1);
     assert_eq!(unread(&t.tenant, t.agent).await, 1);
     assert_eq!(unread(&t.tenant, t.viewer).await, 0, "a viewer cannot answer the guest");
-    let to_agent = t.tenant.notifications(t.agent, None, 10).await.unwrap().items.remove(0);
+    let to_agent = t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items.remove(0);
     assert_eq!((to_agent.kind, to_agent.text.as_str()), (NotificationKind::Handoff, "Ben"));
     let jobs = email_jobs(&t.store).await;
     assert_eq!(jobs, [serde_json::json!({ "notification_id": to_agent.id }).to_string()], "the owner chose none");
@@ -133,24 +133,26 @@ async fn a_new_reservation_reaches_everyone_who_sees_reservations_and_its_emails
     };
     t.tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
     for user in [t.owner, t.agent, t.viewer] {
-        let n = t.tenant.notifications(user, None, 10).await.unwrap().items;
+        let n = t.tenant.notifications().list(user, None, 10).await.unwrap().items;
         assert_eq!(n.len(), 1);
         assert_eq!((n[0].kind, n[0].text.as_str()), (NotificationKind::Reservation, "Clara · 2026-03-13 19:00 · 👥 4"));
     }
     assert!(email_jobs(&t.store).await.is_empty(), "reservation emails are the reservation_notify job's");
 
     let emailed = |m: Vec<maitre_store::Member>| m.into_iter().map(|m| m.user_id).collect::<Vec<_>>();
-    let by_default = t.tenant.email_recipients(NotificationKind::Reservation).await.unwrap();
+    let by_default = t.tenant.notifications().email_recipients(NotificationKind::Reservation).await.unwrap();
     assert_eq!(emailed(by_default), [t.owner], "owners and admins, as before");
     t.tenant
+        .notifications()
         .set_email_prefs(t.viewer, EmailPrefs { reservation: true, ..EmailPrefs::defaults(Role::Viewer) })
         .await
         .unwrap();
     t.tenant
+        .notifications()
         .set_email_prefs(t.owner, EmailPrefs { reservation: false, ..EmailPrefs::defaults(Role::Owner) })
         .await
         .unwrap();
-    let chosen = t.tenant.email_recipients(NotificationKind::Reservation).await.unwrap();
+    let chosen = t.tenant.notifications().email_recipients(NotificationKind::Reservation).await.unwrap();
     assert_eq!(emailed(chosen), [t.viewer]);
 }
 
@@ -161,9 +163,9 @@ async fn pages_reading_and_isolation() {
     for _ in 0..5 {
         t.tenant.inbox().assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
     }
-    let first = t.tenant.notifications(t.agent, None, 2).await.unwrap();
-    let second = t.tenant.notifications(t.agent, first.next.as_ref(), 2).await.unwrap();
-    let third = t.tenant.notifications(t.agent, second.next.as_ref(), 2).await.unwrap();
+    let first = t.tenant.notifications().list(t.agent, None, 2).await.unwrap();
+    let second = t.tenant.notifications().list(t.agent, first.next.as_ref(), 2).await.unwrap();
+    let third = t.tenant.notifications().list(t.agent, second.next.as_ref(), 2).await.unwrap();
     let ids: Vec<String> =
         [&first, &second, &third].iter().flat_map(|p| p.items.iter().map(|n| n.id.clone())).collect();
     let mut sorted = ids.clone();
@@ -172,31 +174,34 @@ async fn pages_reading_and_isolation() {
     assert_eq!(ids, sorted, "five distinct notifications, newest first");
     assert!(third.next.is_none());
 
-    let opened = t.tenant.open_notification(t.agent, &ids[0]).await.unwrap();
+    let opened = t.tenant.notifications().open_notification(t.agent, &ids[0]).await.unwrap();
     assert!(opened.read);
     assert_eq!(unread(&t.tenant, t.agent).await, 4);
-    assert!(matches!(t.tenant.open_notification(t.owner, &ids[1]).await, Err(StoreError::NotFound)), "not theirs");
+    assert!(
+        matches!(t.tenant.notifications().open_notification(t.owner, &ids[1]).await, Err(StoreError::NotFound)),
+        "not theirs"
+    );
 
     // Another account: none of these, by list, id or count, even for the same person.
     let (other, _) = account(&t.store, "Other", "other@example.com").await;
     let other = t.store.tenant_for_operator(other).await.unwrap();
     other.add_member(t.agent, Role::Agent).await.unwrap();
-    assert!(other.notifications(t.agent, None, 10).await.unwrap().items.is_empty());
+    assert!(other.notifications().list(t.agent, None, 10).await.unwrap().items.is_empty());
     assert_eq!(unread(&other, t.agent).await, 0);
-    assert!(matches!(other.open_notification(t.agent, &ids[1]).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.notification(&ids[1]).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.notifications().open_notification(t.agent, &ids[1]).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.notifications().notification(&ids[1]).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        other.set_email_prefs(t.owner, EmailPrefs::defaults(Role::Owner)).await,
+        other.notifications().set_email_prefs(t.owner, EmailPrefs::defaults(Role::Owner)).await,
         Err(StoreError::NotFound)
     ));
 
-    assert_eq!(t.tenant.mark_all_notifications_read(t.agent).await.unwrap(), 4);
+    assert_eq!(t.tenant.notifications().mark_all_notifications_read(t.agent).await.unwrap(), 4);
     assert_eq!(unread(&t.tenant, t.agent).await, 0);
-    assert!(t.tenant.notifications(t.agent, None, 10).await.unwrap().items.iter().all(|n| n.read));
+    assert!(t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items.iter().all(|n| n.read));
 
     // A member who leaves takes their notifications along.
     t.tenant.remove_member(t.agent).await.unwrap();
-    assert!(matches!(t.tenant.notification(&ids[0]).await, Err(StoreError::NotFound)));
+    assert!(matches!(t.tenant.notifications().notification(&ids[0]).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]
@@ -208,6 +213,6 @@ async fn erasing_a_guest_deletes_the_notifications_that_name_them() {
     t.tenant.inbox().assign(&kept, Some(t.agent), Some(t.owner)).await.unwrap();
     let contact = t.tenant.inbox().conversation(&erased, t.owner).await.unwrap().contact_id;
     t.tenant.contacts().erase_contact(&contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
-    let left = t.tenant.notifications(t.agent, None, 10).await.unwrap().items;
+    let left = t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items;
     assert_eq!(left.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Kai Kept"]);
 }

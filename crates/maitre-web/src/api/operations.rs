@@ -143,7 +143,7 @@ pub(super) async fn list_jobs(
         .ok_or_else(|| AppError::BadRequest("status must be dead or failing".into()))?;
     let (before, limit) = (params::cursor(p.before.as_deref())?, params::limit(p.limit)?);
     let search = params::search(p.q.as_deref())?;
-    let page = caller.tenant.troubled_jobs_page(&JobQuery { filter, search, before, limit }).await?;
+    let page = caller.tenant.operations().troubled_jobs_page(&JobQuery { filter, search, before, limit }).await?;
     Ok(Json(JobPage { jobs: page.items.into_iter().map(job_dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }
 
@@ -153,7 +153,7 @@ pub(super) async fn list_jobs(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn retry_job(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ViewOperations)?;
-    caller.tenant.retry_job(&id).await?;
+    caller.tenant.operations().retry_job(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -166,7 +166,7 @@ pub(super) async fn list_events(
     caller.require(Action::ViewOperations)?;
     let p = params::query(params)?;
     let (before, limit) = (params::cursor(p.before.as_deref())?, params::limit(p.limit)?);
-    let page = caller.tenant.event_log(before.as_ref(), limit).await?;
+    let page = caller.tenant.operations().event_log(before.as_ref(), limit).await?;
     Ok(Json(EventPage {
         events: page.items.into_iter().map(event_dto).collect(),
         next: page.next.map(|c| c.to_string()),

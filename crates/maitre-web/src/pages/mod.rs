@@ -173,7 +173,7 @@ impl Ctx {
             flows: m.may(Action::ViewFlows),
             automation: m.may(Action::ManageAutomation),
             contacts: m.may(Action::ViewContacts),
-            unread: notifications::unread_label(m.tenant.unread_notifications(m.signed.user.id).await?),
+            unread: notifications::unread_label(m.tenant.notifications().unread_notifications(m.signed.user.id).await?),
         });
         Ok(ctx)
     }

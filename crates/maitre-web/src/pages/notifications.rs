@@ -74,7 +74,7 @@ async fn list_page(
         s => Some(s.parse().map_err(|_| AppError::BadRequest(tr.t("notifications-bad-page")))?),
     };
     let user = m.signed.user.id;
-    let page = m.tenant.notifications(user, after.as_ref(), PAGE_SIZE).await?;
+    let page = m.tenant.notifications().list(user, after.as_ref(), PAGE_SIZE).await?;
     let items = page
         .items
         .into_iter()
@@ -87,7 +87,7 @@ async fn list_page(
         .collect();
     let page = ListPage {
         older: page.next.map(|c| format!("/a/{}/notifications?after={c}", m.account.id)),
-        email: m.tenant.email_prefs(user).await?,
+        email: m.tenant.notifications().email_prefs(user).await?,
         items,
         ctx: Ctx::member(env, &state, &m).await?,
     };
@@ -96,7 +96,7 @@ async fn list_page(
 
 /// The bell's text, for `live.js` to catch up after a reconnect.
 async fn count(m: Member) -> Result<Response, PageError> {
-    let n = m.tenant.unread_notifications(m.signed.user.id).await?;
+    let n = m.tenant.notifications().unread_notifications(m.signed.user.id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], unread_label(n))
         .into_response())
 }
@@ -107,7 +107,7 @@ async fn open(
     Path((_, id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let n = m.tenant.open_notification(m.signed.user.id, &id).await?;
+    let n = m.tenant.notifications().open_notification(m.signed.user.id, &id).await?;
     // Links are written by maitre, but only ever follow one inside the dashboard.
     let to = if n.link.starts_with('/') && !n.link.starts_with("//") {
         n.link
@@ -122,7 +122,7 @@ async fn read_all(
     m: Member,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    m.tenant.mark_all_notifications_read(m.signed.user.id).await?;
+    m.tenant.notifications().mark_all_notifications_read(m.signed.user.id).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-notifications-read")));
     Ok((jar, Redirect::to(&format!("/a/{}/notifications", m.account.id))).into_response())
@@ -146,7 +146,7 @@ async fn save_email(
         assigned: form.assigned.is_some(),
         reservation: form.reservation.is_some(),
     };
-    m.tenant.set_email_prefs(m.signed.user.id, prefs).await?;
+    m.tenant.notifications().set_email_prefs(m.signed.user.id, prefs).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
     Ok((jar, Redirect::to(&format!("/a/{}/notifications", m.account.id))).into_response())

@@ -138,11 +138,11 @@ async fn operations_page(
     let events_view = params.view == "events";
     let tr = Tr::new(m.signed.user.locale);
     let (jobs, events, next) = if events_view {
-        let page = m.tenant.event_log(before.as_ref(), PAGE_SIZE).await?;
+        let page = m.tenant.operations().event_log(before.as_ref(), PAGE_SIZE).await?;
         (vec![], page.items.into_iter().map(|e| event_view(&tr, e)).collect(), page.next)
     } else {
         let query = JobQuery { filter, search: Some(&params.q), before: before.clone(), limit: PAGE_SIZE };
-        let page = m.tenant.troubled_jobs_page(&query).await?;
+        let page = m.tenant.operations().troubled_jobs_page(&query).await?;
         (page.items.into_iter().map(|j| job_view(&tr, j)).collect(), vec![], page.next)
     };
     // Plain strings always encode.
@@ -174,7 +174,7 @@ async fn retry(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewOperations)?;
-    m.tenant.retry_job(&job).await?;
+    m.tenant.operations().retry_job(&job).await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(back(&state, m.account.id, &tr.t("flash-job-retried")))
 }
@@ -185,7 +185,7 @@ async fn retry_all(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewOperations)?;
-    let count = m.tenant.retry_all_dead().await?;
+    let count = m.tenant.operations().retry_all_dead().await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(back(&state, m.account.id, &tr.t1("flash-jobs-retried", "count", &count.to_string())))
 }

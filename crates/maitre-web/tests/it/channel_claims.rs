@@ -64,7 +64,7 @@ async fn a_confirmed_claim_takes_the_number_from_an_unconfirmed_one_and_its_owne
     let listed = squatter.get(&format!("/a/{squatter_account}/channels")).await.body;
     assert!(listed.contains("Another business connected this account"), "{listed}");
     let owner = app.store.user_by_email("sq@example.com").await.unwrap().id;
-    let notes = former.notifications(owner, None, 10).await.unwrap().items;
+    let notes = former.notifications().list(owner, None, 10).await.unwrap().items;
     assert_eq!(notes.len(), 1);
     assert_eq!((notes[0].kind, notes[0].text.as_str()), (NotificationKind::Channel, WA));
     let bell = squatter.get(&format!("/a/{squatter_account}/notifications")).await.body;

@@ -58,7 +58,7 @@ impl Team {
 
     async fn channel_notices(&self, email: &str) -> usize {
         let user = self.app.store.user_by_email(email).await.unwrap().id;
-        let notes = self.tenant.notifications(user, None, 50).await.unwrap().items;
+        let notes = self.tenant.notifications().list(user, None, 50).await.unwrap().items;
         notes.iter().filter(|n| n.kind == NotificationKind::Channel).count()
     }
 
