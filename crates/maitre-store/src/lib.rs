@@ -2,7 +2,9 @@
 //!
 //! Every query is written once in portable SQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the backend is chosen once from the URL. Ids are UUIDv7 text and times UTC milliseconds,
-//! so no type differs between backends. Tenant rows are reachable only through [`TenantStore`].
+//! so no type differs between backends. Tenant rows are reachable only through [`TenantStore`], which hands out a
+//! narrow handle per area (`inbox()`, `contacts()`, `reservations()`, `channels()`, `flows()`, `operations()`,
+//! `notifications()`).
 #![forbid(unsafe_code)]
 
 mod accounts;
@@ -50,15 +52,15 @@ pub use accounts::{AccountSummary, NewAccount};
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use canned::CannedResponse;
 pub use channel_alerts::{ChannelAlert, EXPIRY_WARNING};
-pub use channels::{Channel, NewChannel};
+pub use channels::{Channel, Channels, NewChannel};
 pub use clock::Clock;
 pub use contact_notes::ContactNote;
-pub use contacts::{Actor, Consent, Contact, ContactConversation, ContactEdit, ContactQuery};
+pub use contacts::{Actor, Consent, Contact, ContactConversation, ContactEdit, ContactQuery, Contacts};
 pub use conversations::{InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
 pub use flow_steps::{PendingMessage, QueuedReply, StepConflict, StepEffects, StepInput};
-pub use flows::{AutomationSettings, FlowRecord, PublishedFlow};
+pub use flows::{AutomationSettings, FlowRecord, Flows, PublishedFlow};
 pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, RoutedItem};
@@ -67,11 +69,11 @@ pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use login_throttle::Throttle;
 pub use maitre_domain::jobs::JobKind;
-pub use notifications::{EmailPrefs, Notification, NotificationKind, UNREAD_CAP};
-pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Page, TroubleFilter, TroubledJob};
+pub use notifications::{EmailPrefs, Notification, NotificationKind, Notifications, UNREAD_CAP};
+pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Operations, Page, TroubleFilter, TroubledJob};
 pub use privacy::{Erased, Erasure};
 pub use rate_limits::Rate;
-pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Source};
+pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Reservations, Source};
 pub use secrets::{hash_token, new_token};
 pub use signups::{NewSignup, SignupRequest};
 pub use tenant::{Account, ApiToken, Member, TenantStore, TokenCreator, Withdrawn};
