@@ -90,7 +90,7 @@ pub async fn add_member(
         (Err(StoreError::NotFound), None) => return Err(AccountError::NoSuchUser(email)),
         (Err(e), _) => return Err(e.into()),
     };
-    tenant.add_member(user, role).await?;
+    tenant.team().add_member(user, role).await?;
     Ok(user)
 }
 

@@ -53,7 +53,7 @@ impl App {
         input: ReplyInput<'_>,
     ) -> Result<String, ReplyError> {
         let canned = match input.canned.filter(|c| !c.is_empty()) {
-            Some(id) => Some(tenant.canned_response(id).await.map_err(|e| match e {
+            Some(id) => Some(tenant.inbox().canned_response(id).await.map_err(|e| match e {
                 StoreError::NotFound => ReplyError::UnknownCanned,
                 other => other.into(),
             })?),

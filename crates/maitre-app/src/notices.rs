@@ -21,7 +21,7 @@ pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
-    let member = match tenant.member(n.user_id).await {
+    let member = match tenant.team().member(n.user_id).await {
         Ok(m) => m,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::clock::from_ms;
-use crate::tenant::TenantStore;
+use crate::inbox::Inbox;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,15 +39,15 @@ fn checked<'a>(shortcut: &str, body: &'a str) -> Result<(String, &'a str)> {
     Ok((shortcut, body))
 }
 
-impl TenantStore {
+impl Inbox<'_> {
     /// All canned responses, most used first.
     pub async fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
         sqlx::query(
             "SELECT id, shortcut, body, usage_count, updated_at FROM canned_responses WHERE account_id = $1 \
              ORDER BY usage_count DESC, shortcut",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?
         .iter()
         .map(|r| {
@@ -70,17 +70,17 @@ impl TenantStore {
     pub async fn create_canned_response(&self, shortcut: &str, body: &str) -> Result<String> {
         let (shortcut, body) = checked(shortcut, body)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let now = self.store().now_ms();
+        let now = self.tenant.store().now_ms();
         sqlx::query(
             "INSERT INTO canned_responses (account_id, id, shortcut, body, usage_count, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 0, $5, $5)",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(&id)
         .bind(shortcut)
         .bind(body)
         .bind(now)
-        .execute(&self.store().write)
+        .execute(&self.tenant.store().write)
         .await?;
         Ok(id)
     }
@@ -90,21 +90,21 @@ impl TenantStore {
         let done = sqlx::query(
             "UPDATE canned_responses SET shortcut = $3, body = $4, updated_at = $5 WHERE account_id = $1 AND id = $2",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
         .bind(shortcut)
         .bind(body)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     pub async fn delete_canned_response(&self, id: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM canned_responses WHERE account_id = $1 AND id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(id)
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }

@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::accounts::insert_membership;
 use crate::clock::{from_ms, to_ms};
 use crate::secrets::hash_token;
-use crate::tenant::TenantStore;
+use crate::tenant::Team;
 use crate::users::normalize_email;
 use crate::{Result, Store, StoreError};
 
@@ -47,7 +47,7 @@ where
     s.parse().map_err(StoreError::corrupt)
 }
 
-impl TenantStore {
+impl Team<'_> {
     /// Records an invitation for `token` (sent by email, not stored). A pending invitation for the same address
     /// is replaced, so only the newest link works.
     pub async fn create_invite(
@@ -58,10 +58,10 @@ impl TenantStore {
         token: &str,
         valid_for: TimeDelta,
     ) -> Result<Invite> {
-        let account = self.account_id().to_string();
-        let now = self.store().clock().now();
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().clock().now();
         let email = normalize_email(email);
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         sqlx::query(
             "UPDATE invites SET revoked_at = $3 WHERE account_id = $1 AND email = $2 AND accepted_at IS NULL \
              AND revoked_at IS NULL",
@@ -103,8 +103,8 @@ impl TenantStore {
             "SELECT id, email, role, invited_by, created_at, expires_at FROM invites WHERE account_id = $1 \
              AND accepted_at IS NULL AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?;
         rows.iter()
             .map(|r| {
@@ -125,10 +125,10 @@ impl TenantStore {
             "UPDATE invites SET revoked_at = $3 WHERE account_id = $1 AND id = $2 AND accepted_at IS NULL \
              AND revoked_at IS NULL",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
-        .bind(self.store().now_ms())
-        .execute(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .execute(&self.tenant.store().write)
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }

@@ -3,8 +3,8 @@
 //! Every query is written once in portable SQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the backend is chosen once from the URL. Ids are UUIDv7 text and times UTC milliseconds,
 //! so no type differs between backends. Tenant rows are reachable only through [`TenantStore`], which hands out a
-//! narrow handle per area (`inbox()`, `contacts()`, `reservations()`, `channels()`, `flows()`, `operations()`,
-//! `notifications()`).
+//! narrow handle per area (`inbox()`, `contacts()`, `reservations()`, `channels()`, `flows()`, `team()`,
+//! `operations()`, `notifications()`).
 #![forbid(unsafe_code)]
 
 mod accounts;
@@ -76,7 +76,7 @@ pub use rate_limits::Rate;
 pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Reservations, Source};
 pub use secrets::{hash_token, new_token};
 pub use signups::{NewSignup, SignupRequest};
-pub use tenant::{Account, ApiToken, Member, TenantStore, TokenCreator, Withdrawn};
+pub use tenant::{Account, ApiToken, Member, Team, TenantStore, TokenCreator, Withdrawn};
 pub use users::{Session, User};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

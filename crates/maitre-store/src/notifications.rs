@@ -378,7 +378,7 @@ impl Notifications<'_> {
 
     /// Saves a member's email choice. Not a member: NotFound.
     pub async fn set_email_prefs(&self, user: UserId, prefs: EmailPrefs) -> Result<()> {
-        self.tenant.member(user).await?;
+        self.tenant.team().member(user).await?;
         sqlx::query(
             "INSERT INTO notification_prefs (account_id, user_id, email_handoff, email_assigned, email_reservation, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, user_id) DO UPDATE SET \
@@ -406,7 +406,7 @@ impl Notifications<'_> {
             .map(|r| r.user)
             .collect();
         drop(conn);
-        Ok(self.tenant.members().await?.into_iter().filter(|m| wanted.contains(&m.user_id)).collect())
+        Ok(self.tenant.team().members().await?.into_iter().filter(|m| wanted.contains(&m.user_id)).collect())
     }
 }
 

@@ -152,14 +152,28 @@ impl TenantStore {
         self.config_changed();
         Ok(())
     }
+}
 
+/// One business's team: its members and their roles, and its API tokens (invitations in `invites.rs`). Handed out
+/// by `TenantStore::team`, so every query and change is the business's own.
+pub struct Team<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
+impl TenantStore {
+    pub fn team(&self) -> Team<'_> {
+        Team { tenant: self }
+    }
+}
+
+impl Team<'_> {
     /// One member; a user of another account is NotFound.
     pub async fn member(&self, user: UserId) -> Result<Member> {
         let q = format!("{MEMBER_SELECT} AND m.user_id = $2");
         let r = sqlx::query_as::<_, MemberRow>(AssertSqlSafe(q))
-            .bind(self.id())
+            .bind(self.tenant.id())
             .bind(user.to_string())
-            .fetch_one(&self.store.read)
+            .fetch_one(&self.tenant.store.read)
             .await?;
         member_from(r)
     }
@@ -167,8 +181,8 @@ impl TenantStore {
     pub async fn members(&self) -> Result<Vec<Member>> {
         let q = format!("{MEMBER_SELECT} ORDER BY m.created_at, u.email");
         sqlx::query_as::<_, MemberRow>(AssertSqlSafe(q))
-            .bind(self.id())
-            .fetch_all(&self.store.read)
+            .bind(self.tenant.id())
+            .fetch_all(&self.tenant.store.read)
             .await?
             .into_iter()
             .map(member_from)
@@ -177,8 +191,9 @@ impl TenantStore {
 
     /// Adds an existing user with `role`. Already a member → Conflict.
     pub async fn add_member(&self, user: UserId, role: Role) -> Result<()> {
-        let mut tx = self.store.writes.begin().await?;
-        crate::accounts::insert_membership(&mut tx, self.account, user, role, self.store.now_ms()).await?;
+        let mut tx = self.tenant.store.writes.begin().await?;
+        crate::accounts::insert_membership(&mut tx, self.tenant.account, user, role, self.tenant.store.now_ms())
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -186,10 +201,10 @@ impl TenantStore {
     /// Changes a member's role, revoking the API tokens and pending invitations they made with a role they may no
     /// longer grant. Demoting the last owner is refused (Conflict "last_owner").
     pub async fn set_role(&self, user: UserId, role: Role) -> Result<Withdrawn> {
-        let mut tx = self.store.writes.begin().await?;
-        lock_team(&mut tx, self.store.backend, self.account).await?;
+        let mut tx = self.tenant.store.writes.begin().await?;
+        lock_team(&mut tx, self.tenant.store.backend, self.tenant.account).await?;
         let done = sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
-            .bind(self.id())
+            .bind(self.tenant.id())
             .bind(user.to_string())
             .bind(role.as_str())
             .execute(&mut *tx)
@@ -197,7 +212,7 @@ impl TenantStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        ensure_an_owner(&mut tx, self.account).await?;
+        ensure_an_owner(&mut tx, self.tenant.account).await?;
         let beyond: Vec<Role> = Role::ALL.into_iter().filter(|r| !can_assign_role(role, *r)).collect();
         let withdrawn = self.withdraw(&mut tx, user, &beyond).await?;
         tx.commit().await?;
@@ -207,17 +222,17 @@ impl TenantStore {
     /// Removes a member with every API token and pending invitation they made. Removing the last owner is
     /// refused (Conflict "last_owner").
     pub async fn remove_member(&self, user: UserId) -> Result<Withdrawn> {
-        let mut tx = self.store.writes.begin().await?;
-        lock_team(&mut tx, self.store.backend, self.account).await?;
+        let mut tx = self.tenant.store.writes.begin().await?;
+        lock_team(&mut tx, self.tenant.store.backend, self.tenant.account).await?;
         let done = sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
-            .bind(self.id())
+            .bind(self.tenant.id())
             .bind(user.to_string())
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        ensure_an_owner(&mut tx, self.account).await?;
+        ensure_an_owner(&mut tx, self.tenant.account).await?;
         let withdrawn = self.withdraw(&mut tx, user, &Role::ALL).await?;
         tx.commit().await?;
         Ok(withdrawn)
@@ -251,9 +266,9 @@ impl TenantStore {
              AND role IN ({listed}) RETURNING {shown}"
         );
         let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(q))
-            .bind(self.id())
+            .bind(self.tenant.id())
             .bind(user.to_string())
-            .bind(self.store.now_ms());
+            .bind(self.tenant.store.now_ms());
         for r in roles {
             query = query.bind(r.as_str());
         }
@@ -266,7 +281,7 @@ impl TenantStore {
     pub async fn create_api_token(&self, name: &str, role: Role, by: TokenCreator) -> Result<(ApiToken, String)> {
         let id = ApiTokenId::new();
         let secret = new_token("mt");
-        let now = self.store.now_ms();
+        let now = self.tenant.store.now_ms();
         let creator = match by {
             TokenCreator::Member(user) => Some(user.to_string()),
             TokenCreator::Operator => None,
@@ -275,14 +290,14 @@ impl TenantStore {
             "INSERT INTO api_tokens (account_id, id, name, role, token_hash, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(self.id())
+        .bind(self.tenant.id())
         .bind(id.to_string())
         .bind(name.trim())
         .bind(role.as_str())
         .bind(hash_token(&secret))
         .bind(now)
         .bind(creator)
-        .execute(&self.store.write)
+        .execute(&self.tenant.store.write)
         .await?;
         let token = ApiToken { id, name: name.trim().to_owned(), role, created_at: from_ms(now), last_used_at: None };
         Ok((token, secret))
@@ -294,8 +309,8 @@ impl TenantStore {
             "SELECT id, name, role, created_at, last_used_at FROM api_tokens \
              WHERE account_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
-        .bind(self.id())
-        .fetch_all(&self.store.read)
+        .bind(self.tenant.id())
+        .fetch_all(&self.tenant.store.read)
         .await?
         .into_iter()
         .map(|r| {
@@ -314,10 +329,10 @@ impl TenantStore {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $3 WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
         )
-        .bind(self.id())
+        .bind(self.tenant.id())
         .bind(id.to_string())
-        .bind(self.store.now_ms())
-        .execute(&self.store.write)
+        .bind(self.tenant.store.now_ms())
+        .execute(&self.tenant.store.write)
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }

@@ -34,7 +34,7 @@ async fn world() -> World {
     let (account, owner) = account(&store, "Salon", "owner@example.com").await;
     let tenant = store.tenant_for_operator(account).await.unwrap();
     let agent = store.create_user("agent@example.com", "Alex Agent", "h", Locale::En).await.unwrap().id;
-    tenant.add_member(agent, Role::Agent).await.unwrap();
+    tenant.team().add_member(agent, Role::Agent).await.unwrap();
     let channel = tenant
         .channels()
         .create_channel(NewChannel {
@@ -343,15 +343,21 @@ async fn another_account_cannot_touch_a_conversation() {
 async fn canned_responses_crud_and_usage() {
     let w = world().await;
     let anna = w.inbound("4911", "Anna", "hi").await;
-    let id = w.tenant.create_canned_response("/Hours", "We are open 9–18.").await.unwrap();
-    assert!(matches!(w.tenant.create_canned_response("hours", "again").await, Err(StoreError::Conflict { .. })));
-    assert!(matches!(w.tenant.create_canned_response("two words", "x").await, Err(StoreError::Conflict { .. })));
-    w.tenant.update_canned_response(&id, "hours", "We are open 9–19.").await.unwrap();
+    let id = w.tenant.inbox().create_canned_response("/Hours", "We are open 9–18.").await.unwrap();
+    assert!(matches!(
+        w.tenant.inbox().create_canned_response("hours", "again").await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        w.tenant.inbox().create_canned_response("two words", "x").await,
+        Err(StoreError::Conflict { .. })
+    ));
+    w.tenant.inbox().update_canned_response(&id, "hours", "We are open 9–19.").await.unwrap();
     w.tenant.inbox().reply(&anna, Some(w.owner), "We are open 9–19.", Some(&id)).await.unwrap();
-    let c = w.tenant.canned_response(&id).await.unwrap();
+    let c = w.tenant.inbox().canned_response(&id).await.unwrap();
     assert_eq!((c.shortcut.as_str(), c.body.as_str(), c.usage_count), ("hours", "We are open 9–19.", 1));
-    w.tenant.delete_canned_response(&id).await.unwrap();
-    assert!(matches!(w.tenant.delete_canned_response(&id).await, Err(StoreError::NotFound)));
+    w.tenant.inbox().delete_canned_response(&id).await.unwrap();
+    assert!(matches!(w.tenant.inbox().delete_canned_response(&id).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]

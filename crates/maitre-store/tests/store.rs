@@ -106,17 +106,17 @@ async fn a_tenant_handle_reaches_only_its_own_account() {
     assert!(matches!(store.tenant_for_member(a_owner, b).await, Err(StoreError::NotFound)), "no membership, no handle");
     let (alpha, _) = store.tenant_for_member(a_owner, a).await.unwrap();
     let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
-    let (b_token, _) = beta.create_api_token("b", Role::Admin, TokenCreator::Operator).await.unwrap();
+    let (b_token, _) = beta.team().create_api_token("b", Role::Admin, TokenCreator::Operator).await.unwrap();
 
-    assert!(matches!(alpha.member(b_owner).await, Err(StoreError::NotFound)));
-    assert!(matches!(alpha.set_role(b_owner, Role::Viewer).await, Err(StoreError::NotFound)));
-    assert!(matches!(alpha.remove_member(b_owner).await, Err(StoreError::NotFound)));
-    assert!(matches!(alpha.revoke_api_token(b_token.id).await, Err(StoreError::NotFound)));
-    assert_eq!(alpha.members().await.unwrap().len(), 1);
-    assert!(alpha.api_tokens().await.unwrap().is_empty());
+    assert!(matches!(alpha.team().member(b_owner).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.team().set_role(b_owner, Role::Viewer).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.team().remove_member(b_owner).await, Err(StoreError::NotFound)));
+    assert!(matches!(alpha.team().revoke_api_token(b_token.id).await, Err(StoreError::NotFound)));
+    assert_eq!(alpha.team().members().await.unwrap().len(), 1);
+    assert!(alpha.team().api_tokens().await.unwrap().is_empty());
 
-    assert_eq!(beta.member(b_owner).await.unwrap().role, Role::Owner);
-    assert_eq!(beta.api_tokens().await.unwrap().len(), 1);
+    assert_eq!(beta.team().member(b_owner).await.unwrap().role, Role::Owner);
+    assert_eq!(beta.team().api_tokens().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -124,13 +124,13 @@ async fn api_tokens_resolve_to_their_account_and_role_until_revoked() {
     let (store, _, _db) = store().await;
     let (a, owner) = account(&store, "Alpha", "a@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
-    let (token, secret) = tenant.create_api_token("script", Role::Agent, TokenCreator::Operator).await.unwrap();
+    let (token, secret) = tenant.team().create_api_token("script", Role::Agent, TokenCreator::Operator).await.unwrap();
     let (via_token, role, id) = store.tenant_for_api_token(&secret).await.unwrap();
     assert_eq!((via_token.account_id(), role, id), (a, Role::Agent, token.id));
-    assert!(tenant.api_tokens().await.unwrap()[0].last_used_at.is_some(), "use is recorded");
-    tenant.revoke_api_token(token.id).await.unwrap();
+    assert!(tenant.team().api_tokens().await.unwrap()[0].last_used_at.is_some(), "use is recorded");
+    tenant.team().revoke_api_token(token.id).await.unwrap();
     assert!(matches!(store.tenant_for_api_token(&secret).await, Err(StoreError::NotFound)));
-    assert!(matches!(tenant.revoke_api_token(token.id).await, Err(StoreError::NotFound)), "revoking twice");
+    assert!(matches!(tenant.team().revoke_api_token(token.id).await, Err(StoreError::NotFound)), "revoking twice");
 }
 
 #[tokio::test]

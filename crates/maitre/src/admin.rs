@@ -150,13 +150,13 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         }
         AdminCommand::CreateToken { account, name, role } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
-            let (token, secret) = tenant.create_api_token(&name, role, TokenCreator::Operator).await?;
+            let (token, secret) = tenant.team().create_api_token(&name, role, TokenCreator::Operator).await?;
             println!("{secret}");
             eprintln!("created token {} ({role}); it is shown only now", token.id);
         }
         AdminCommand::RevokeToken { account, token } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
-            tenant.revoke_api_token(token).await.context("no such active token in this account")?;
+            tenant.team().revoke_api_token(token).await.context("no such active token in this account")?;
             eprintln!("revoked token {token}");
         }
         AdminCommand::IgnoredEvents { limit } => {

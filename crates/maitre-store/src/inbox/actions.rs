@@ -15,7 +15,7 @@ impl Inbox<'_> {
     /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
     pub async fn assign(&self, conversation_id: &str, assignee: Option<UserId>, actor: Option<UserId>) -> Result<()> {
         let detail = match assignee {
-            Some(user) => self.tenant.member(user).await?.name,
+            Some(user) => self.tenant.team().member(user).await?.name,
             None => String::new(),
         };
         let kind = if assignee.is_some() { "assigned" } else { "unassigned" };

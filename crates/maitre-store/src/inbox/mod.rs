@@ -215,7 +215,7 @@ fn text(body: &str) -> Result<&str> {
 /// One business's shared inbox: its conversations, their threads and activity, and what members do with them
 /// (`actions`). Handed out by `TenantStore::inbox`, so every query and change is the business's own.
 pub struct Inbox<'t> {
-    tenant: &'t TenantStore,
+    pub(crate) tenant: &'t TenantStore,
 }
 
 impl TenantStore {

@@ -239,7 +239,7 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     assert_eq!(export["tags"][0], "allergy");
     assert_eq!(export["consents"][0]["detail"], "staff@example.com");
 
-    let (token, _) = tenant.create_api_token("crm sync", Role::Admin, TokenCreator::Operator).await.unwrap();
+    let (token, _) = tenant.team().create_api_token("crm sync", Role::Admin, TokenCreator::Operator).await.unwrap();
     let erased = tenant.contacts().erase_contact(&contact, Actor::Token(token.id)).await.unwrap();
     assert_eq!((erased.messages, erased.events, erased.reservations), (1, 1, 0));
     assert!(matches!(tenant.contacts().contact(&contact).await, Err(StoreError::NotFound)));
@@ -264,7 +264,7 @@ async fn notes_are_newest_first_scoped_to_their_contact_and_edited_in_place() {
     let bea = inbound(&db, &store, &tenant, ch, "491702222222", "Hello").await;
     let owner = store.user_by_email("a@example.com").await.unwrap().id;
     let first = tenant.contacts().add_contact_note(&ada, Actor::Member(owner), "Allergic to nuts").await.unwrap();
-    let (token, _) = tenant.create_api_token("crm", Role::Agent, TokenCreator::Operator).await.unwrap();
+    let (token, _) = tenant.team().create_api_token("crm", Role::Agent, TokenCreator::Operator).await.unwrap();
     let second = tenant.contacts().add_contact_note(&ada, Actor::Token(token.id), "Synced from the CRM").await.unwrap();
     let notes = tenant.contacts().contact_notes(&ada).await.unwrap();
     assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), [second.as_str(), first.as_str()]);
@@ -304,7 +304,7 @@ async fn invitations_work_once_for_their_email_and_expire() {
     let (a, owner) = account(&store, "Alpha", "a@example.com").await;
     let (tenant, _) = store.tenant_for_member(owner, a).await.unwrap();
     let week = TimeDelta::days(7);
-    tenant.create_invite("New@Example.com", Role::Agent, owner, "tok-new", week).await.unwrap();
+    tenant.team().create_invite("New@Example.com", Role::Agent, owner, "tok-new", week).await.unwrap();
     let link = store.invite_by_token("tok-new").await.unwrap();
     assert_eq!((link.email.as_str(), link.role, link.state), ("new@example.com", Role::Agent, InviteState::Open));
     let (acc, user) = store.accept_invite_as_new_user("tok-new", "Nia", "$argon2id$fake", Locale::En).await.unwrap();
@@ -314,15 +314,16 @@ async fn invitations_work_once_for_their_email_and_expire() {
     assert!(store.accept_invite_as_new_user("tok-new", "Again", "h", Locale::En).await.is_err());
 
     let (_, bea) = account(&store, "Beta", "bea@example.com").await;
-    tenant.create_invite("bea@example.com", Role::Viewer, owner, "tok-bea", week).await.unwrap();
+    tenant.team().create_invite("bea@example.com", Role::Viewer, owner, "tok-bea", week).await.unwrap();
     let wrong = store.accept_invite("tok-bea", user).await.unwrap_err();
     assert!(matches!(wrong, StoreError::Conflict { ref constraint } if constraint == "invite_email"), "{wrong:?}");
     assert_eq!(store.accept_invite("tok-bea", bea).await.unwrap(), a, "the link still works for its address");
 
-    tenant.create_invite("late@example.com", Role::Viewer, owner, "tok-late", week).await.unwrap();
-    tenant.create_invite("gone@example.com", Role::Viewer, owner, "tok-gone", week).await.unwrap();
-    let gone = tenant.pending_invites().await.unwrap().into_iter().find(|i| i.email == "gone@example.com").unwrap();
-    tenant.revoke_invite(&gone.id).await.unwrap();
+    tenant.team().create_invite("late@example.com", Role::Viewer, owner, "tok-late", week).await.unwrap();
+    tenant.team().create_invite("gone@example.com", Role::Viewer, owner, "tok-gone", week).await.unwrap();
+    let gone =
+        tenant.team().pending_invites().await.unwrap().into_iter().find(|i| i.email == "gone@example.com").unwrap();
+    tenant.team().revoke_invite(&gone.id).await.unwrap();
     assert_eq!(store.invite_by_token("tok-gone").await.unwrap().state, InviteState::Revoked);
     clock.advance(week + TimeDelta::seconds(1));
     assert_eq!(store.invite_by_token("tok-late").await.unwrap().state, InviteState::Expired);
@@ -331,5 +332,5 @@ async fn invitations_work_once_for_their_email_and_expire() {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(store.invite_by_token("unknown").await, Err(StoreError::NotFound)));
-    assert_eq!(tenant.pending_invites().await.unwrap().len(), 1, "only the expired one is still pending");
+    assert_eq!(tenant.team().pending_invites().await.unwrap().len(), 1, "only the expired one is still pending");
 }

@@ -29,7 +29,7 @@ async fn team() -> Team {
     let mut members = vec![];
     for (email, role) in [("agent@example.com", Role::Agent), ("viewer@example.com", Role::Viewer)] {
         let user = store.create_user(email, "M", "h", maitre_domain::Locale::En).await.unwrap().id;
-        tenant.add_member(user, role).await.unwrap();
+        tenant.team().add_member(user, role).await.unwrap();
         members.push(user);
     }
     Team { store, tenant, owner, agent: members[0], viewer: members[1], _db: db }
@@ -185,7 +185,7 @@ async fn pages_reading_and_isolation() {
     // Another account: none of these, by list, id or count, even for the same person.
     let (other, _) = account(&t.store, "Other", "other@example.com").await;
     let other = t.store.tenant_for_operator(other).await.unwrap();
-    other.add_member(t.agent, Role::Agent).await.unwrap();
+    other.team().add_member(t.agent, Role::Agent).await.unwrap();
     assert!(other.notifications().list(t.agent, None, 10).await.unwrap().items.is_empty());
     assert_eq!(unread(&other, t.agent).await, 0);
     assert!(matches!(other.notifications().open_notification(t.agent, &ids[1]).await, Err(StoreError::NotFound)));
@@ -200,7 +200,7 @@ async fn pages_reading_and_isolation() {
     assert!(t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items.iter().all(|n| n.read));
 
     // A member who leaves takes their notifications along.
-    t.tenant.remove_member(t.agent).await.unwrap();
+    t.tenant.team().remove_member(t.agent).await.unwrap();
     assert!(matches!(t.tenant.notifications().notification(&ids[0]).await, Err(StoreError::NotFound)));
 }
 

@@ -214,7 +214,7 @@ fn member_dto(m: maitre_store::Member) -> MemberDto {
     responses((status = 200, body = Vec<MemberDto>), (status = 403, body = ErrorBody)))]
 async fn list_members(caller: ApiCaller) -> Result<Json<Vec<MemberDto>>, ApiError> {
     caller.require(Action::ViewTeam)?;
-    Ok(Json(caller.tenant.members().await?.into_iter().map(member_dto).collect()))
+    Ok(Json(caller.tenant.team().members().await?.into_iter().map(member_dto).collect()))
 }
 
 fn user_id(s: &str) -> Result<UserId, ApiError> {
@@ -233,12 +233,12 @@ async fn update_member(
     let user = user_id(&id)?;
     let role: Role =
         input.role.parse().map_err(|e: maitre_domain::permissions::UnknownRole| AppError::Validation(e.to_string()))?;
-    let current = caller.tenant.member(user).await?;
+    let current = caller.tenant.team().member(user).await?;
     if !can_assign_role(caller.role, role) || !can_assign_role(caller.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    caller.tenant.set_role(user, role).await?;
-    Ok(Json(member_dto(caller.tenant.member(user).await?)))
+    caller.tenant.team().set_role(user, role).await?;
+    Ok(Json(member_dto(caller.tenant.team().member(user).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", tag = "team", params(("user_id" = String, Path)),
@@ -246,11 +246,11 @@ async fn update_member(
 async fn remove_member(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageTeam)?;
     let user = user_id(&id)?;
-    let current = caller.tenant.member(user).await?;
+    let current = caller.tenant.team().member(user).await?;
     if !can_assign_role(caller.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    caller.tenant.remove_member(user).await?;
+    caller.tenant.team().remove_member(user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -258,7 +258,7 @@ async fn remove_member(caller: ApiCaller, Path(id): Path<String>) -> Result<Stat
     responses((status = 200, body = Vec<TokenDto>), (status = 403, body = ErrorBody)))]
 async fn list_tokens(caller: ApiCaller) -> Result<Json<Vec<TokenDto>>, ApiError> {
     caller.require(Action::ManageApiTokens)?;
-    let tokens = caller.tenant.api_tokens().await?;
+    let tokens = caller.tenant.team().api_tokens().await?;
     Ok(Json(
         tokens
             .into_iter()
@@ -278,6 +278,6 @@ async fn list_tokens(caller: ApiCaller) -> Result<Json<Vec<TokenDto>>, ApiError>
 async fn revoke_token(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageApiTokens)?;
     let id: ApiTokenId = id.parse().map_err(|_| AppError::NotFound)?;
-    caller.tenant.revoke_api_token(id).await?;
+    caller.tenant.team().revoke_api_token(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

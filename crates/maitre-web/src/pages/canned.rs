@@ -45,6 +45,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
     let tr = Tr::new(m.signed.user.locale);
     let items = m
         .tenant
+        .inbox()
         .canned_responses()
         .await?
         .into_iter()
@@ -102,7 +103,7 @@ async fn create(
     CsrfForm(form): CsrfForm<CannedForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageCannedResponses)?;
-    let result = m.tenant.create_canned_response(&form.shortcut, &form.body).await.map(|_| ());
+    let result = m.tenant.inbox().create_canned_response(&form.shortcut, &form.body).await.map(|_| ());
     finish(&state, env, &m, result).await
 }
 
@@ -114,7 +115,7 @@ async fn update(
     CsrfForm(form): CsrfForm<CannedForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageCannedResponses)?;
-    let result = m.tenant.update_canned_response(&id, &form.shortcut, &form.body).await;
+    let result = m.tenant.inbox().update_canned_response(&id, &form.shortcut, &form.body).await;
     finish(&state, env, &m, result).await
 }
 
@@ -126,6 +127,6 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageCannedResponses)?;
-    let result = m.tenant.delete_canned_response(&id).await;
+    let result = m.tenant.inbox().delete_canned_response(&id).await;
     finish(&state, env, &m, result).await
 }

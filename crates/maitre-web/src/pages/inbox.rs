@@ -304,7 +304,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
     let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =
         vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];
-    for member in m.tenant.members().await? {
+    for member in m.tenant.team().members().await? {
         let selected = conv.assignee == Some(member.user_id);
         members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
     }
@@ -351,6 +351,7 @@ async fn thread_view(
     let partial = thread_partial(state, env.csrf.clone(), m, id).await?;
     let canned = if partial.can_work {
         m.tenant
+            .inbox()
             .canned_responses()
             .await?
             .into_iter()

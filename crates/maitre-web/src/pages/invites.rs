@@ -49,6 +49,7 @@ pub struct InviteView {
 pub async fn pending(state: &AppState, m: &Member, tr: &Tr) -> Result<Vec<InviteView>, AppError> {
     let now = state.store.clock().now();
     Ok(m.tenant
+        .team()
         .pending_invites()
         .await?
         .into_iter()
@@ -84,12 +85,12 @@ async fn invite(
     if !can_assign_role(m.role, role) {
         return Err(AppError::forbidden().into());
     }
-    if m.tenant.members().await?.iter().any(|x| x.email == email) {
+    if m.tenant.team().members().await?.iter().any(|x| x.email == email) {
         return Err(AppError::Conflict("This person is already a member of the account.".into()).into());
     }
     let token = maitre_store::new_token("mi");
     let valid = TimeDelta::days(INVITE_DAYS);
-    m.tenant.create_invite(&email, role, m.signed.user.id, &token, valid).await?;
+    m.tenant.team().create_invite(&email, role, m.signed.user.id, &token, valid).await?;
     let tr = Tr::new(m.account.settings.locale);
     let link = format!("{}/invites/{token}", state.settings.public_url());
     let business = &m.account.settings.name;
@@ -112,7 +113,7 @@ async fn revoke(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::InviteMembers)?;
-    m.tenant.revoke_invite(&id).await?;
+    m.tenant.team().revoke_invite(&id).await?;
     Ok(to_team(&state, m.account.id, &Tr::new(m.signed.user.locale).t("flash-invite-revoked")))
 }
 

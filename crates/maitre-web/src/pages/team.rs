@@ -56,6 +56,7 @@ async fn team_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Re
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
     let members = m
         .tenant
+        .team()
         .members()
         .await?
         .into_iter()
@@ -106,11 +107,11 @@ async fn change_role(
     let user = parse_user(&user)?;
     let role: Role =
         form.role.parse().map_err(|e: maitre_domain::permissions::UnknownRole| AppError::Validation(e.to_string()))?;
-    let current = m.tenant.member(user).await?;
+    let current = m.tenant.team().member(user).await?;
     if !can_assign_role(m.role, role) || !can_assign_role(m.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    let withdrawn = m.tenant.set_role(user, role).await?;
+    let withdrawn = m.tenant.team().set_role(user, role).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
     Ok(back_to_team(&state, m.account.id, &with_withdrawn(&tr, tr.t("flash-saved"), &withdrawn)))
 }
@@ -123,11 +124,11 @@ async fn remove(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageTeam)?;
     let user = parse_user(&user)?;
-    let current = m.tenant.member(user).await?;
+    let current = m.tenant.team().member(user).await?;
     if !can_assign_role(m.role, current.role) {
         return Err(AppError::forbidden().into());
     }
-    let withdrawn = m.tenant.remove_member(user).await?;
+    let withdrawn = m.tenant.team().remove_member(user).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
     let removed = tr.t1("flash-member-removed", "email", &current.email);
     Ok(back_to_team(&state, m.account.id, &with_withdrawn(&tr, removed, &withdrawn)))
@@ -180,6 +181,7 @@ async fn tokens_view(
 ) -> Result<axum::response::Html<String>, PageError> {
     let tokens = m
         .tenant
+        .team()
         .api_tokens()
         .await?
         .into_iter()
@@ -216,7 +218,7 @@ async fn create_token(
         let page = tokens_view(&state, env, &m, None, error).await?;
         return Ok((AppError::Validation(String::new()).status(), page).into_response());
     };
-    let (_, secret) = m.tenant.create_api_token(name, role, TokenCreator::Member(m.signed.user.id)).await?;
+    let (_, secret) = m.tenant.team().create_api_token(name, role, TokenCreator::Member(m.signed.user.id)).await?;
     Ok(tokens_view(&state, env, &m, Some(secret), None).await?.into_response())
 }
 
@@ -228,7 +230,7 @@ async fn revoke_token(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageApiTokens)?;
     let id: ApiTokenId = token.parse().map_err(|_| AppError::NotFound)?;
-    m.tenant.revoke_api_token(id).await?;
+    m.tenant.team().revoke_api_token(id).await?;
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-token-revoked")));
     Ok((jar, Redirect::to(&format!("/a/{}/tokens", m.account.id))).into_response())

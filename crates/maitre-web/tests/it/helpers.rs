@@ -189,7 +189,7 @@ impl TestApp {
     /// Creates an API token for `account` with `role`.
     pub async fn token(&self, account: &str, role: maitre_domain::Role) -> String {
         let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-        tenant.create_api_token("test", role, TokenCreator::Operator).await.unwrap().1
+        tenant.team().create_api_token("test", role, TokenCreator::Operator).await.unwrap().1
     }
 }
 

@@ -108,7 +108,7 @@ async fn canned_responses_fill_placeholders_and_count_their_uses() {
     let dup = s.owner.submit(&canned, &canned, &[("shortcut", "hours"), ("body", "again")]).await;
     assert!(dup.status == StatusCode::UNPROCESSABLE_ENTITY && dup.body.contains("already in use"), "{}", dup.body);
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    let id = tenant.canned_responses().await.unwrap()[0].id.clone();
+    let id = tenant.inbox().canned_responses().await.unwrap()[0].id.clone();
     let page = s.owner.get(&s.thread()).await;
     assert!(page.body.contains("data-shortcut=\"hours\""), "the composer offers it");
 

@@ -44,7 +44,8 @@ async fn a_new_person_and_an_existing_user_join_through_their_links() {
     let again = app.client().get(&link).await;
     assert_eq!(again.status, StatusCode::GONE);
     assert!(again.body.contains("already been used"), "{}", again.body);
-    let members = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap().members().await.unwrap();
+    let members =
+        app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap().team().members().await.unwrap();
     assert!(members.iter().any(|m| m.email == "nia@example.com" && m.role == Role::Agent));
 
     // Bea already runs her own business; she joins as a viewer while signed in.
@@ -146,7 +147,7 @@ async fn a_removed_or_demoted_admin_leaves_no_working_tokens_or_invitations_behi
     assert_eq!(api_status(&app, &token).await, StatusCode::OK);
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     let id_of = async |email: &str| {
-        tenant.members().await.unwrap().into_iter().find(|m| m.email == email).unwrap().user_id.to_string()
+        tenant.team().members().await.unwrap().into_iter().find(|m| m.email == email).unwrap().user_id.to_string()
     };
 
     let team = format!("/a/{account}/team");

@@ -24,9 +24,10 @@ async fn world() -> World {
     let (_, b) = app.signup("Beta", "beta@example.com").await;
     app.member(&b, "beta-agent@example.com", Role::Agent).await;
     let b_tenant = app.store.tenant_for_operator(b.parse().unwrap()).await.unwrap();
-    let members = b_tenant.members().await.unwrap();
+    let members = b_tenant.team().members().await.unwrap();
     let id_of = |email: &str| members.iter().find(|m| m.email == email).unwrap().user_id.to_string();
-    let (token, _) = b_tenant.create_api_token("beta script", Role::Admin, TokenCreator::Operator).await.unwrap();
+    let (token, _) =
+        b_tenant.team().create_api_token("beta script", Role::Admin, TokenCreator::Operator).await.unwrap();
     World {
         b_job_id: dead_job(&app, &b).await,
         b_owner_id: id_of("beta@example.com"),
@@ -136,11 +137,11 @@ async fn api_tokens_of_another_account_reach_nothing() {
 async fn assert_b_untouched(w: &World) {
     let b = w.app.store.tenant_for_operator(w.b.parse().unwrap()).await.unwrap();
     assert_eq!(b.account().await.unwrap().settings.name, "Beta");
-    let members = b.members().await.unwrap();
+    let members = b.team().members().await.unwrap();
     assert_eq!(members.len(), 2);
     assert!(members.iter().any(|m| m.user_id.to_string() == w.b_agent_id && m.role == Role::Agent));
     assert!(members.iter().any(|m| m.user_id.to_string() == w.b_owner_id && m.role == Role::Owner));
-    assert_eq!(b.api_tokens().await.unwrap().len(), 1, "B's token not revoked");
+    assert_eq!(b.team().api_tokens().await.unwrap().len(), 1, "B's token not revoked");
     let jobs = w.app.store.troubled_jobs(Some(b.account_id()), 10).await.unwrap();
     assert_eq!(
         (jobs.len(), jobs[0].id.as_str(), jobs[0].status.as_str()),

@@ -48,7 +48,9 @@ async fn admins_manage_the_team_but_cannot_touch_owners_and_the_last_owner_stays
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     let id = |email: &'static str| {
         let tenant = tenant.clone();
-        async move { tenant.members().await.unwrap().into_iter().find(|m| m.email == email).unwrap().user_id.to_string() }
+        async move {
+            tenant.team().members().await.unwrap().into_iter().find(|m| m.email == email).unwrap().user_id.to_string()
+        }
     };
     let (owner_id, agent_id) = (id("owner@example.com").await, id("agent@example.com").await);
     let team = format!("/a/{account}/team");
@@ -64,7 +66,7 @@ async fn admins_manage_the_team_but_cannot_touch_owners_and_the_last_owner_stays
     assert!(res.body.contains("at least one owner"));
     let res = admin.submit(&team, &format!("{team}/{agent_id}/remove"), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    let members = tenant.members().await.unwrap();
+    let members = tenant.team().members().await.unwrap();
     assert_eq!(members.len(), 2);
     assert!(members.iter().any(|m| m.email == "owner@example.com" && m.role == Role::Owner));
 }
