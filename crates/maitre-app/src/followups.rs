@@ -125,7 +125,7 @@ async fn message_guest(
     what: &str,
 ) -> Result<(), JobError> {
     let Some(conversation) = r.conversation_id.as_deref() else { return Ok(()) };
-    let c = match tenant.conversation_channel(conversation).await {
+    let c = match tenant.conversations().conversation_channel(conversation).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
@@ -138,7 +138,7 @@ async fn message_guest(
         return Ok(());
     }
     let key = format!("{what}:{}", r.id);
-    tenant.queue_reply(conversation, text, &key).await.map_err(retry)?;
+    tenant.conversations().queue_reply(conversation, text, &key).await.map_err(retry)?;
     Ok(())
 }
 

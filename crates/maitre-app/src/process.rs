@@ -13,7 +13,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let tenant = job_tenant(&gw, &job)?;
     let p: ProcessInboundJob = payload(&job)?;
-    let event = match tenant.inbound_event(&p.event).await {
+    let event = match tenant.conversations().inbound_event(&p.event).await {
         Ok(e) => e,
         // The channel (and its events) was deleted meanwhile: nothing left to do.
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
@@ -40,11 +40,17 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 "played" => "read".to_owned(),
                 other => other.to_owned(),
             };
-            tenant.apply_status(ev.event_id, ev.channel_id, &s.message_id, &status, error.trim()).await.map_err(retry)
+            tenant
+                .conversations()
+                .apply_status(ev.event_id, ev.channel_id, &s.message_id, &status, error.trim())
+                .await
+                .map_err(retry)
         }
         Event::Read(r) => match &r.message_id {
-            Some(mid) => tenant.apply_status(ev.event_id, ev.channel_id, mid, "read", "").await.map_err(retry),
-            None => tenant.mark_event_processed(ev.event_id).await.map_err(retry),
+            Some(mid) => {
+                tenant.conversations().apply_status(ev.event_id, ev.channel_id, mid, "read", "").await.map_err(retry)
+            }
+            None => tenant.conversations().mark_event_processed(ev.event_id).await.map_err(retry),
         },
     }
 }
@@ -72,6 +78,7 @@ impl Accepted<'_> {
         };
         let recorded = self
             .tenant
+            .conversations()
             .record_message(&IncomingMessage {
                 event_id: self.event_id,
                 channel_id: self.channel_id,
@@ -101,6 +108,7 @@ impl Accepted<'_> {
             ..InboundPayload::default()
         };
         self.tenant
+            .conversations()
             .record_message(&IncomingMessage {
                 event_id: self.event_id,
                 channel_id: self.channel_id,
@@ -164,7 +172,7 @@ async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact:
         instagram_login: creds.instagram_login,
     };
     if let Some(name) = gw.sender.profile_name(&target, user).await
-        && let Err(e) = tenant.set_contact_name(contact, &name).await
+        && let Err(e) = tenant.conversations().set_contact_name(contact, &name).await
     {
         tracing::warn!(error = %e, "could not store a contact's name");
     }

@@ -25,7 +25,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let tenant = job_tenant(&gw, &job)?;
     let p: SendJob = payload(&job)?;
-    let out = match tenant.outgoing(&p.message).await {
+    let out = match tenant.conversations().outgoing(&p.message).await {
         Ok(o) => o,
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
@@ -68,7 +68,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         human_agent_tag: allowed == policy::Allowed::HumanAgentTag,
     };
     match gw.sender.send(&target, &message).await {
-        Ok(sent) => tenant.mark_sent(&out.id, &sent.platform_message_id).await.map_err(retry),
+        Ok(sent) => tenant.conversations().mark_sent(&out.id, &sent.platform_message_id).await.map_err(retry),
         Err(failure) => {
             let reason = failure.to_string();
             match failure.class {
@@ -115,6 +115,6 @@ async fn pace(gw: &App, platform: Platform, channel: &str, recipient: &str) -> R
 }
 
 async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {
-    tenant.mark_failed(message, &reason).await.map_err(retry)?;
+    tenant.conversations().mark_failed(message, &reason).await.map_err(retry)?;
     Err(JobError::Permanent(reason))
 }

@@ -76,7 +76,7 @@ struct Conversation {
 
 async fn conversation(tenant: &TenantStore, id: &str) -> Result<Conversation> {
     let mut c = Conversation { events: Vec::new(), outbound: Vec::new() };
-    for (direction, _kind, body, status) in tenant.messages(id).await? {
+    for (direction, _kind, body, status) in tenant.conversations().messages(id).await? {
         if direction == "in" {
             c.events
                 .push(seq_of(&body).ok_or_else(|| Error::Server(format!("stored message {body:?} names no event")))?);
@@ -102,7 +102,7 @@ impl DuplicateWindow {
     async fn look(&mut self, ctx: &Ctx, tenants: &[TenantStore]) -> Result<()> {
         let accepted = ctx.replies().per_guest.clone();
         for tenant in tenants {
-            for id in tenant.conversation_ids().await? {
+            for id in tenant.conversations().conversation_ids().await? {
                 if self.sent.contains(&id) {
                     continue;
                 }
@@ -132,7 +132,7 @@ impl DuplicateWindow {
 pub(crate) async fn verify(ctx: &Ctx, tenants: &[TenantStore], window: &DuplicateWindow) -> Result<Verdict> {
     let mut copies: HashMap<u64, u64> = HashMap::new();
     for tenant in tenants {
-        for id in tenant.conversation_ids().await? {
+        for id in tenant.conversations().conversation_ids().await? {
             for e in conversation(tenant, &id).await?.events {
                 *copies.entry(e).or_default() += 1;
             }

@@ -357,7 +357,7 @@ async fn drain(ctx: &Ctx, tenants: &[maitre_store::TenantStore], idle: Duration)
 async fn stored(tenants: &[maitre_store::TenantStore]) -> Result<u64> {
     let mut n = 0;
     for tenant in tenants {
-        n += tenant.message_counts().await?.1 as u64;
+        n += tenant.conversations().message_counts().await?.1 as u64;
     }
     Ok(n)
 }

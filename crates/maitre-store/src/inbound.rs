@@ -12,6 +12,7 @@ use maitre_domain::jobs::ProcessInboundJob;
 use maitre_domain::{AccountId, ChannelId};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::conversations::Conversations;
 use crate::jobs::{NewJob, enqueue_all_in};
 use crate::tenant::TenantStore;
 use crate::writer::Writes;
@@ -212,14 +213,14 @@ impl Store {
     }
 }
 
-impl TenantStore {
+impl Conversations<'_> {
     pub async fn inbound_event(&self, id: &str) -> Result<InboundEvent> {
         let (channel, item, processed): (String, String, Option<i64>) = sqlx::query_as(
             "SELECT channel_id, item, processed_at FROM inbound_events WHERE account_id = $1 AND id = $2",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(id)
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?;
         Ok(InboundEvent {
             channel_id: channel.parse().map_err(StoreError::corrupt)?,

@@ -3,8 +3,8 @@
 //! Every query is written once in portable SQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the backend is chosen once from the URL. Ids are UUIDv7 text and times UTC milliseconds,
 //! so no type differs between backends. Tenant rows are reachable only through [`TenantStore`], which hands out a
-//! narrow handle per area (`inbox()`, `contacts()`, `reservations()`, `channels()`, `flows()`, `team()`,
-//! `operations()`, `notifications()`).
+//! narrow handle per area (`inbox()`, `conversations()`, `contacts()`, `reservations()`, `channels()`, `flows()`,
+//! `team()`, `operations()`, `notifications()`).
 #![forbid(unsafe_code)]
 
 mod accounts;
@@ -56,7 +56,7 @@ pub use channels::{Channel, Channels, NewChannel};
 pub use clock::Clock;
 pub use contact_notes::ContactNote;
 pub use contacts::{Actor, Consent, Contact, ContactConversation, ContactEdit, ContactQuery, Contacts};
-pub use conversations::{InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded};
+pub use conversations::{Conversations, InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
 pub use flow_steps::{PendingMessage, QueuedReply, StepConflict, StepEffects, StepInput};

@@ -63,6 +63,7 @@ impl World {
         let at: DateTime<Utc> = self.clock.now();
         let pid = format!("wamid.{}", uuid::Uuid::now_v7());
         self.tenant
+            .conversations()
             .record_message(&IncomingMessage {
                 event_id: &pid,
                 channel_id: self.channel,
@@ -163,9 +164,9 @@ async fn the_thread_merges_messages_notes_and_trail_and_notes_are_not_messages()
             "out Yes, 3 pm works! Alex Agent",
         ]
     );
-    let (_, inbound, outbound) = w.tenant.message_counts().await.unwrap();
+    let (_, inbound, outbound) = w.tenant.conversations().message_counts().await.unwrap();
     assert_eq!((inbound, outbound), (1, 1), "the note is not a message");
-    let out = w.tenant.outgoing(&reply).await.unwrap();
+    let out = w.tenant.conversations().outgoing(&reply).await.unwrap();
     assert_eq!((out.status.as_str(), out.sent_by), ("queued", Some(w.agent.to_string())));
     assert!(matches!(w.tenant.inbox().add_note(&anna, None, "   ").await, Err(StoreError::Conflict { .. })));
 }
@@ -380,13 +381,13 @@ async fn live_events_follow_commits_and_a_failed_message_can_be_retried() {
     );
     let reply = w.tenant.inbox().reply(&anna, Some(w.agent), "hello", None).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageAdded { message_id, .. } if message_id == reply));
-    w.tenant.mark_failed(&reply, "131047 outside the window").await.unwrap();
+    w.tenant.conversations().mark_failed(&reply, "131047 outside the window").await.unwrap();
     let failed =
         LiveEvent::MessageStatus { conversation_id: anna.clone(), message_id: reply.clone(), status: "failed".into() };
     assert_eq!(next().await.event, failed);
     w.tenant.inbox().retry_message(&reply).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageStatus { status, .. } if status == "queued"));
-    assert_eq!(w.tenant.outgoing(&reply).await.unwrap().status.as_str(), "queued");
+    assert_eq!(w.tenant.conversations().outgoing(&reply).await.unwrap().status.as_str(), "queued");
     assert!(matches!(w.tenant.inbox().retry_message(&reply).await, Err(StoreError::NotFound)), "only failed ones");
 }
 

@@ -120,17 +120,31 @@ pub struct Recorded {
     pub bot_mode: bool,
 }
 
+/// How guests' messages are recorded and replies leave: accepted events become contacts, conversations and
+/// messages; queued replies are sent, marked and their delivery statuses applied. Handed out by
+/// `TenantStore::conversations`, so every query and change is the business's own.
+pub struct Conversations<'t> {
+    pub(crate) tenant: &'t TenantStore,
+}
+
 impl TenantStore {
+    pub fn conversations(&self) -> Conversations<'_> {
+        Conversations { tenant: self }
+    }
+}
+
+impl Conversations<'_> {
     /// Records an event's message: contact, conversation and message upserted, the event marked processed — all
     /// in one transaction. A re-run finds the message already there and returns `message_id: None`.
     pub async fn record_message(&self, m: &IncomingMessage<'_>) -> Result<Recorded> {
-        let batch = record_batch(self.store().batch(), self.account_id(), m, self.store().now_ms());
-        let (tx, done) = self.store().writes.begin_relaxed_with(batch).await?;
+        let batch =
+            record_batch(self.tenant.store().batch(), self.tenant.account_id(), m, self.tenant.store().now_ms());
+        let (tx, done) = self.tenant.store().writes.begin_relaxed_with(batch).await?;
         let recorded = recorded(&done)?;
         tx.commit().await?;
         if let Some(id) = &recorded.message_id {
             let conversation_id = recorded.conversation_id.clone();
-            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
         }
         Ok(recorded)
     }
@@ -138,10 +152,10 @@ impl TenantStore {
     /// Sets a contact's display name (fetched from the platform's profile API).
     pub async fn set_contact_name(&self, contact_id: &str, name: &str) -> Result<()> {
         sqlx::query("UPDATE contacts SET name = $3 WHERE account_id = $1 AND id = $2")
-            .bind(self.account_id().to_string())
+            .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
             .bind(name.chars().take(200).collect::<String>())
-            .execute(&self.store().write)
+            .execute(&self.tenant.store().write)
             .await?;
         Ok(())
     }
@@ -151,18 +165,18 @@ impl TenantStore {
         Ok(sqlx::query_scalar(
             "SELECT name FROM contacts WHERE account_id = $1 AND channel_id = $2 AND external_id = $3",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(channel.to_string())
         .bind(external_id)
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?)
     }
 
     /// Marks an event handled without effects (reads of unknown messages, kinds not stored yet).
     pub async fn mark_event_processed(&self, event_id: &str) -> Result<()> {
-        let mut b = self.store().batch();
-        add_mark_processed(&mut b, &self.account_id().to_string(), event_id, self.store().now_ms());
-        self.store().writes.begin_relaxed_with(b).await?.0.commit().await
+        let mut b = self.tenant.store().batch();
+        add_mark_processed(&mut b, &self.tenant.account_id().to_string(), event_id, self.tenant.store().now_ms());
+        self.tenant.store().writes.begin_relaxed_with(b).await?.0.commit().await
     }
 
     /// Messages of a conversation, oldest first: (direction, kind, body, status).
@@ -171,9 +185,9 @@ impl TenantStore {
             "SELECT direction, kind, body, status FROM messages WHERE account_id = $1 AND conversation_id = $2 \
              ORDER BY created_at, id",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(conversation_id)
-        .fetch_all(&self.store().read)
+        .fetch_all(&self.tenant.store().read)
         .await?)
     }
 
@@ -182,17 +196,17 @@ impl TenantStore {
         Ok(sqlx::query_scalar(
             "SELECT id FROM conversations WHERE account_id = $1 ORDER BY last_message_at DESC, id DESC",
         )
-        .bind(self.account_id().to_string())
-        .fetch_all(&self.store().read)
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&self.tenant.store().read)
         .await?)
     }
 
     /// Counts of (conversations, inbound messages, outbound messages) — for tests and the dashboard.
     pub async fn message_counts(&self) -> Result<(i64, i64, i64)> {
-        let account = self.account_id().to_string();
+        let account = self.tenant.account_id().to_string();
         let count = |sql: &'static str| {
             let account = account.clone();
-            async move { sqlx::query_scalar::<_, i64>(sql).bind(account).fetch_one(&self.store().read).await }
+            async move { sqlx::query_scalar::<_, i64>(sql).bind(account).fetch_one(&self.tenant.store().read).await }
         };
         Ok((
             count("SELECT COUNT(*) FROM conversations WHERE account_id = $1").await?,

@@ -5,12 +5,12 @@ use maitre_domain::jobs::SendJob;
 use maitre_domain::{ChannelId, MessageStatus};
 use sqlx::Row;
 
+use super::Conversations;
 use super::add_mark_processed;
 use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
 use crate::decode::word;
 use crate::jobs::{NewJob, add_job};
-use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
 /// A message as the send job needs it.
@@ -43,14 +43,14 @@ fn rank(status: &str) -> i64 {
     }
 }
 
-impl TenantStore {
+impl Conversations<'_> {
     /// A conversation's channel and when the guest last wrote (for the messaging-window rule).
     pub async fn conversation_channel(&self, conversation_id: &str) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
         let (channel, last): (String, Option<i64>) =
             sqlx::query_as("SELECT channel_id, last_inbound_at FROM conversations WHERE account_id = $1 AND id = $2")
-                .bind(self.account_id().to_string())
+                .bind(self.tenant.account_id().to_string())
                 .bind(conversation_id)
-                .fetch_one(&self.store().read)
+                .fetch_one(&self.tenant.store().read)
                 .await?;
         Ok((channel.parse().map_err(StoreError::corrupt)?, last.map(from_ms)))
     }
@@ -58,15 +58,16 @@ impl TenantStore {
     /// Queues an automated text message in a conversation, once per `key`.
     pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
         let (channel, _) = self.conversation_channel(conversation_id).await?;
-        let now = self.store().now_ms();
-        let mut tx = self.store().writes.begin().await?;
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let channel = channel.to_string();
         let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
-        let queued = queue_reply_in(&mut tx, self.store().batch(), self.account_id(), &reply, key, now).await?;
+        let queued =
+            queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
         tx.commit().await?;
         if let Some(message_id) = &queued {
             let conversation_id = conversation_id.to_owned();
-            self.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
+            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
         }
         Ok(queued.is_some())
     }
@@ -80,9 +81,9 @@ impl TenantStore {
              JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
              WHERE m.account_id = $1 AND m.id = $2 AND m.direction = 'out'",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(message_id)
-        .fetch_one(&self.store().read)
+        .fetch_one(&self.tenant.store().read)
         .await?;
         Ok(Outgoing {
             id: r.try_get("id")?,
@@ -101,10 +102,10 @@ impl TenantStore {
     /// echo of this very message was processed first, it created a row with the same platform id: that row is
     /// the same message, so it gives way (a status it collected is kept when further along).
     pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
         // Usually no echo came first: one statement does it. Its platform id taken by an echo fails this one alone.
-        let mut tx = self.store().writes.statement().await?;
+        let mut tx = self.tenant.store().writes.statement().await?;
         match mark_sent_in(&mut tx, &account, message_id, platform_message_id, "sent", now).await {
             Ok(changed) => {
                 tx.commit().await?;
@@ -114,7 +115,7 @@ impl TenantStore {
             Err(StoreError::Conflict { .. }) => drop(tx),
             Err(e) => return Err(e),
         }
-        let mut tx = self.store().writes.begin().await?;
+        let mut tx = self.tenant.store().writes.begin().await?;
         // Only the platform's echo of this very send gives way: a row recorded from an echo, in the same
         // conversation, with the same text, while this send has no platform id of its own yet.
         let echo: Option<String> = sqlx::query_scalar(
@@ -142,7 +143,7 @@ impl TenantStore {
             }
             None => {
                 // Another message holds the id: keep both, this one sent without the id, and say so.
-                self.store().note_platform_id_collision();
+                self.tenant.store().note_platform_id_collision();
                 tracing::warn!(
                     message = message_id,
                     platform_message_id,
@@ -163,11 +164,11 @@ impl TenantStore {
             "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
              WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
         )
-        .bind(self.account_id().to_string())
+        .bind(self.tenant.account_id().to_string())
         .bind(message_id)
         .bind(reason.chars().take(500).collect::<String>())
-        .bind(self.store().now_ms())
-        .fetch_optional(&self.store().write)
+        .bind(self.tenant.store().now_ms())
+        .fetch_optional(&self.tenant.store().write)
         .await?;
         self.publish_status(changed, message_id, "failed").await;
         Ok(())
@@ -177,7 +178,9 @@ impl TenantStore {
     async fn publish_status(&self, conversation: Option<String>, message_id: &str, status: &str) {
         if let Some(conversation_id) = conversation {
             let message_id = message_id.to_owned();
-            self.publish(LiveEvent::MessageStatus { conversation_id, message_id, status: status.to_owned() }).await;
+            self.tenant
+                .publish(LiveEvent::MessageStatus { conversation_id, message_id, status: status.to_owned() })
+                .await;
         }
     }
 
@@ -190,9 +193,9 @@ impl TenantStore {
         status: &str,
         error: &str,
     ) -> Result<()> {
-        let account = self.account_id().to_string();
-        let now = self.store().now_ms();
-        let mut b = self.store().batch();
+        let account = self.tenant.account_id().to_string();
+        let now = self.tenant.store().now_ms();
+        let mut b = self.tenant.store().batch();
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
@@ -207,7 +210,7 @@ impl TenantStore {
             .bind(now)
             .bind(rank(status));
         add_mark_processed(&mut b, &account, event_id, now);
-        let (tx, done) = self.store().writes.begin_relaxed_with(b).await?;
+        let (tx, done) = self.tenant.store().writes.begin_relaxed_with(b).await?;
         tx.commit().await?;
         if let Some(r) = done[0].rows.first() {
             let (message, conversation): (String, String) = (r.try_get("id")?, r.try_get("conversation_id")?);

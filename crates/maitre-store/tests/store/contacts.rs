@@ -81,7 +81,7 @@ async fn inbound(db: &TestDb, store: &Store, tenant: &TenantStore, ch: ChannelId
         at: Utc::now(),
         automate_at: None,
     };
-    tenant.record_message(&m).await.unwrap().contact_id
+    tenant.conversations().record_message(&m).await.unwrap().contact_id
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ async fn conversation(tenant: &TenantStore, name: &str) -> String {
         at: tenant.now(),
         automate_at: None,
     };
-    tenant.record_message(&message).await.unwrap().conversation_id
+    tenant.conversations().record_message(&message).await.unwrap().conversation_id
 }
 
 async fn unread(t: &TenantStore, user: UserId) -> i64 {

@@ -36,7 +36,7 @@ impl Guest {
             at: self.tenant.now(),
             automate_at: Some(self.tenant.now()),
         };
-        self.tenant.record_message(&message).await.unwrap()
+        self.tenant.conversations().record_message(&message).await.unwrap()
     }
 
     /// Payloads of the queued jobs of `kind` (claimed, so each is seen once).
@@ -73,7 +73,7 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
     );
     let pending = g.tenant.flows().step_input(&first.conversation_id).await.unwrap().pending;
     assert_eq!(pending.iter().map(|m| m.platform_id.as_str()).collect::<Vec<_>>(), ["wamid.1"]);
-    let messages = g.tenant.messages(&first.conversation_id).await.unwrap();
+    let messages = g.tenant.conversations().messages(&first.conversation_id).await.unwrap();
     assert_eq!(
         messages.iter().map(|m| (m.0.as_str(), m.3.as_str())).collect::<Vec<_>>(),
         [("in", "received"), ("out", "sent"), ("in", "received")]
@@ -104,7 +104,7 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
     assert_eq!((after.rev, after.pending.len()), (input.rev + 1, 0));
     assert_eq!(after.state.as_deref(), Some("state of reply:1"));
     assert_eq!(g.jobs(JobKind::Send.as_str()).await.len(), 2, "a send job per reply");
-    let bodies: Vec<String> = g.tenant.messages(&c).await.unwrap().into_iter().map(|m| m.2).collect();
+    let bodies: Vec<String> = g.tenant.conversations().messages(&c).await.unwrap().into_iter().map(|m| m.2).collect();
     assert_eq!(bodies, ["table for 4 tomorrow at 8?", "Gern!", "Für wie viele?"]);
 
     // Steps that lost the race write nothing: one that started from the state before, and one that read the
@@ -115,12 +115,12 @@ async fn a_step_writes_its_replies_and_reads_only_over_the_state_it_started_from
     assert!(g.tenant.flows().apply_step(&after, &late).await.unwrap().is_err(), "its message was read already");
     let unchanged = g.tenant.flows().step_input(&c).await.unwrap();
     assert_eq!((unchanged.rev, &unchanged.state), (after.rev, &after.state));
-    assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
+    assert_eq!(g.tenant.conversations().messages(&c).await.unwrap().len(), 3);
     assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
     // A re-run of the step that won, over the newer state: its replies' keys are taken, nothing is queued twice.
     let rerun = StepEffects { read: vec![], ..step("reply:1", after.rev) };
     g.tenant.flows().apply_step(&after, &rerun).await.unwrap().unwrap();
-    assert_eq!(g.tenant.messages(&c).await.unwrap().len(), 3);
+    assert_eq!(g.tenant.conversations().messages(&c).await.unwrap().len(), 3);
     assert!(g.jobs(JobKind::Send.as_str()).await.is_empty());
     assert_eq!(g.tenant.flows().step_input(&c).await.unwrap().rev, after.rev + 1);
 }

@@ -175,7 +175,7 @@ async fn opt_out_stops_automation_and_is_recorded() {
     s.dm("Tisch für 2 morgen 19 Uhr").await;
     s.app.drain().await;
     assert_eq!(s.replies().len(), 1, "{:?}", s.replies());
-    let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
+    let conversation = s.tenant.conversations().conversation_ids().await.unwrap().remove(0);
     let (_, contact) = contact_of(&s.tenant, &conversation).await;
     let history = s.tenant.contacts().consent_history(&contact).await.unwrap();
     assert_eq!(history.len(), 1);
@@ -192,7 +192,7 @@ async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet()
     s.app.drain().await;
     let replies = s.replies();
     assert!(replies.last().unwrap().contains("Team"), "a group too large for the rules goes to a person: {replies:?}");
-    let conversation = s.tenant.conversation_ids().await.unwrap().remove(0);
+    let conversation = s.tenant.conversations().conversation_ids().await.unwrap().remove(0);
     assert_eq!(s.tenant.flows().step_input(&conversation).await.unwrap().mode.as_str(), "human");
     s.dm("Hallo?").await;
     s.app.drain().await;

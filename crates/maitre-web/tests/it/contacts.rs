@@ -289,9 +289,9 @@ async fn gdpr_export_then_erasure_with_confirmation_and_audit() {
     assert_eq!(s.owner.get(&contact).await.status, StatusCode::NOT_FOUND);
     assert!(!s.owner.get(&s.path("/contacts")).await.body.contains("Test Guest Alex"));
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    let conversations = tenant.conversation_ids().await.unwrap();
+    let conversations = tenant.conversations().conversation_ids().await.unwrap();
     assert_eq!(conversations.len(), 1, "the conversation stays, anonymised");
-    let messages = tenant.messages(&conversations[0]).await.unwrap();
+    let messages = tenant.conversations().messages(&conversations[0]).await.unwrap();
     assert!(!messages.is_empty() && !messages.iter().any(|m| format!("{m:?}").contains("Table for 4")), "{messages:?}");
     let audit = s.owner.get(&s.path("/contacts/erasures")).await;
     assert!(audit.body.contains(&id) && audit.body.contains("owner@example.com"), "{}", audit.body);

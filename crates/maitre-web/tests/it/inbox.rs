@@ -25,7 +25,7 @@ pub(crate) async fn inbox_with(app: TestApp, text: &str) -> Inbox {
     assert_eq!(status, StatusCode::OK);
     app.drain().await;
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let conversation = tenant.conversation_ids().await.unwrap().remove(0);
+    let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
     Inbox { app, owner, account, conversation }
 }
 
@@ -56,7 +56,7 @@ async fn the_composer_shows_the_window_and_a_closed_window_refuses_with_its_reas
     s.app.drain().await;
     assert!(s.app.fakes.sent_messages().is_empty());
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    assert_eq!(tenant.message_counts().await.unwrap().2, 0, "nothing was queued");
+    assert_eq!(tenant.conversations().message_counts().await.unwrap().2, 0, "nothing was queued");
 }
 
 #[tokio::test]
@@ -199,7 +199,8 @@ async fn a_members_late_instagram_reply_carries_the_human_agent_tag() {
     assert_eq!(app.post_meta(&fixture("instagram/text_message.json")).await.0, StatusCode::OK);
     app.drain().await;
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let s = Inbox { conversation: tenant.conversation_ids().await.unwrap().remove(0), app, owner, account };
+    let s =
+        Inbox { conversation: tenant.conversations().conversation_ids().await.unwrap().remove(0), app, owner, account };
     s.app.clock.advance(TimeDelta::hours(30));
     let page = s.owner.get(&s.thread()).await;
     assert!(

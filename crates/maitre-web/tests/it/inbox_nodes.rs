@@ -29,7 +29,7 @@ async fn a_webhook_on_node_1_shows_live_on_node_2() {
     assert_eq!(status, StatusCode::OK);
     node1.drain().await;
     let tenant = node1.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let conversation = tenant.conversation_ids().await.unwrap().remove(0);
+    let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
 
     let mut received = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -14,7 +14,7 @@ const IG: &str = "17840000000000001";
 async fn all_threads(s: &Inbox) -> String {
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
     let mut pages = String::new();
-    for id in tenant.conversation_ids().await.unwrap() {
+    for id in tenant.conversations().conversation_ids().await.unwrap() {
         let page = s.owner.get(&format!("/a/{}/inbox/{id}", s.account)).await;
         assert_eq!(page.status, StatusCode::OK);
         pages.push_str(&page.body);
@@ -53,7 +53,7 @@ async fn media_story_replies_and_comments_show_what_they_refer_to() {
     let token = s.app.token(&s.account, Role::Viewer).await;
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
     let mut items = vec![];
-    for id in tenant.conversation_ids().await.unwrap() {
+    for id in tenant.conversations().conversation_ids().await.unwrap() {
         let (_, thread) = api(&s.app, &token, reqwest::Method::GET, &format!("/api/v1/conversations/{id}"), None).await;
         items.extend(thread["items"].as_array().unwrap().iter().cloned());
     }

@@ -25,8 +25,8 @@ async fn tenant(app: &TestApp, account: &str) -> maitre_store::TenantStore {
 async fn messages(app: &TestApp, account: &str) -> Vec<(String, String, String, String)> {
     let tenant = tenant(app, account).await;
     let mut out = vec![];
-    for c in tenant.conversation_ids().await.unwrap() {
-        out.extend(tenant.messages(&c).await.unwrap());
+    for c in tenant.conversations().conversation_ids().await.unwrap() {
+        out.extend(tenant.conversations().messages(&c).await.unwrap());
     }
     out
 }
@@ -385,7 +385,7 @@ async fn a_nul_in_any_api_parameter_is_refused_with_400_and_stores_nothing() {
     }
     assert!(probes >= 20, "{probes}");
     let tenant = tenant(&app, &account).await;
-    assert!(tenant.conversation_ids().await.unwrap().is_empty());
+    assert!(tenant.conversations().conversation_ids().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -100,7 +100,7 @@ async fn unsigned_and_missigned_webhooks_are_refused_and_nothing_is_stored() {
         c.post(s.app.url("/webhooks/meta")).header("x-hub-signature", "sha1=abc").body(body).send().await.unwrap();
     assert_eq!(sha1.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(s.app.drain().await, 0, "no job was queued");
-    assert_eq!(s.tenant().await.message_counts().await.unwrap(), (0, 0, 0));
+    assert_eq!(s.tenant().await.conversations().message_counts().await.unwrap(), (0, 0, 0));
 }
 
 #[tokio::test]
@@ -146,7 +146,7 @@ async fn every_inbound_fixture_is_accepted_and_processed_without_failures() {
     assert!(s.app.drain().await > 20);
     let troubled = s.app.store.troubled_jobs(None, 50).await.unwrap();
     assert!(troubled.is_empty(), "{troubled:?}");
-    let (conversations, inbound, _) = s.tenant().await.message_counts().await.unwrap();
+    let (conversations, inbound, _) = s.tenant().await.conversations().message_counts().await.unwrap();
     assert!(conversations >= 5 && inbound >= 20, "{conversations} conversations, {inbound} inbound");
     // Spot checks of what a user would look for.
     let tenant = s.tenant().await;
@@ -165,8 +165,8 @@ async fn every_inbound_fixture_is_accepted_and_processed_without_failures() {
 
 async fn all_messages(tenant: &maitre_store::TenantStore) -> Vec<(String, String, String, String)> {
     let mut out = vec![];
-    for c in tenant.conversation_ids().await.unwrap() {
-        out.extend(tenant.messages(&c).await.unwrap());
+    for c in tenant.conversations().conversation_ids().await.unwrap() {
+        out.extend(tenant.conversations().messages(&c).await.unwrap());
     }
     out
 }
@@ -198,7 +198,7 @@ async fn hostile_bodies_get_400_or_200_and_never_a_500() {
     assert!(s.app.store.troubled_jobs(None, 50).await.unwrap().is_empty());
     let ignored = s.app.store.ignored_events(100).await.unwrap();
     assert!(ignored.iter().any(|(_, reason, _, _)| reason.contains("unknown recipient")), "{ignored:?}");
-    let (_, inbound, _) = s.tenant().await.message_counts().await.unwrap();
+    let (_, inbound, _) = s.tenant().await.conversations().message_counts().await.unwrap();
     assert!(inbound >= 2, "the usable items of hostile batches were still processed");
 }
 
@@ -212,7 +212,7 @@ async fn the_same_event_delivered_three_times_concurrently_gives_one_message_and
         assert_eq!(status, StatusCode::OK);
     }
     s.app.drain().await;
-    assert_eq!(s.tenant().await.message_counts().await.unwrap(), (1, 1, 1));
+    assert_eq!(s.tenant().await.conversations().message_counts().await.unwrap(), (1, 1, 1));
     let sent = s.app.fakes.sent_messages();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].text, "Thanks! We will get back to you shortly.");
@@ -374,8 +374,8 @@ async fn contacts_get_their_names_from_the_webhook_or_the_profile_api() {
     s.app.drain().await;
     let tenant = s.tenant().await;
     let ig = s.app.store.route(maitre_domain::Platform::Instagram, IG).await.unwrap();
-    assert_eq!(tenant.contact_name(ig.id, "9000000000000001").await.unwrap(), "Giulia Rossi");
-    assert_eq!(tenant.contact_name(wa.id, "15550002222").await.unwrap(), "Test Guest Alex");
+    assert_eq!(tenant.conversations().contact_name(ig.id, "9000000000000001").await.unwrap(), "Giulia Rossi");
+    assert_eq!(tenant.conversations().contact_name(wa.id, "15550002222").await.unwrap(), "Test Guest Alex");
     let profile_calls = s.app.fakes.requests().iter().filter(|r| r.path.ends_with("/9000000000000001")).count();
     s.app.post_meta(&wa_text("wamid.X", "15550002222", "again", NOW)).await;
     s.app.post_meta(&fixture("instagram/quick_reply.json")).await;
