@@ -1,8 +1,8 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
 use maitre_channels::inbound::{Comment as InboundComment, InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
-use maitre_domain::ChannelId;
 use maitre_domain::jobs::ProcessInboundJob;
+use maitre_domain::{ChannelId, Direction};
 use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
@@ -84,7 +84,7 @@ impl Accepted<'_> {
                 channel_id: self.channel_id,
                 contact_external_id: &self.item.contact_id,
                 contact_name: self.item.profile_name.as_deref(),
-                direction: if m.is_echo { "out" } else { "in" },
+                direction: if m.is_echo { Direction::Out } else { Direction::In },
                 kind: &kind,
                 body: m.text.as_deref().unwrap_or(""),
                 payload: &payload,
@@ -114,7 +114,7 @@ impl Accepted<'_> {
                 channel_id: self.channel_id,
                 contact_external_id: &self.item.contact_id,
                 contact_name: c.username.as_deref(),
-                direction: if c.is_echo { "out" } else { "in" },
+                direction: if c.is_echo { Direction::Out } else { Direction::In },
                 kind: "comment",
                 body: c.text.as_deref().unwrap_or(""),
                 payload: &payload,

@@ -69,7 +69,7 @@ impl World {
                 channel_id: self.channel,
                 contact_external_id: guest,
                 contact_name: Some(name),
-                direction: "in",
+                direction: maitre_domain::Direction::In,
                 kind,
                 body: text,
                 payload,

@@ -4,7 +4,7 @@ mod outbound;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::FlowStepJob;
-use maitre_domain::{AccountId, ChannelId};
+use maitre_domain::{AccountId, ChannelId, Direction};
 pub use outbound::Outgoing;
 pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ pub struct IncomingMessage<'a> {
     pub contact_external_id: &'a str,
     pub contact_name: Option<&'a str>,
     /// `out` for echoes of messages the business sent (from maitre or from the platform's own app).
-    pub direction: &'a str,
+    pub direction: Direction,
     pub kind: &'a str,
     pub body: &'a str,
     pub payload: &'a InboundPayload,
@@ -228,7 +228,7 @@ fn add_mark_processed(b: &mut Batch, account: &str, event: &str, now: i64) {
 fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, now: i64) -> Batch {
     let account = &account_id.to_string();
     let (channel, contact, at) = (m.channel_id.to_string(), m.contact_external_id, to_ms(m.at));
-    let guest = m.direction == "in";
+    let guest = m.direction == Direction::In;
     // Bot mode is the other condition for a flow step: the statements find it in the upserted conversation.
     let automate_at = m.automate_at.filter(|_| guest).map(to_ms);
     let message_id = uuid::Uuid::now_v7().to_string();
@@ -246,7 +246,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(&message_id)
     .bind(&channel)
     .bind(contact)
-    .bind(m.direction)
+    .bind(m.direction.as_str())
     .bind(m.kind)
     .bind(m.body)
     .bind(m.payload.encode())

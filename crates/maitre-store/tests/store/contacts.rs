@@ -73,7 +73,7 @@ async fn inbound(db: &TestDb, store: &Store, tenant: &TenantStore, ch: ChannelId
         channel_id: ch,
         contact_external_id: from,
         contact_name: Some("Gina Guest"),
-        direction: "in",
+        direction: maitre_domain::Direction::In,
         kind: "text",
         body: text,
         payload: &Default::default(),

@@ -44,7 +44,7 @@ async fn conversation(tenant: &TenantStore, name: &str) -> String {
         channel_id: channel,
         contact_external_id: "4911",
         contact_name: Some(name),
-        direction: "in",
+        direction: maitre_domain::Direction::In,
         kind: "text",
         body: "Hallo",
         payload: &Default::default(),

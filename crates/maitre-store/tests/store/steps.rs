@@ -28,7 +28,7 @@ impl Guest {
             channel_id: self.channel,
             contact_external_id: "491701234567",
             contact_name: Some("Anna"),
-            direction,
+            direction: direction.parse().unwrap(),
             kind: "text",
             body: "table for 4 tomorrow at 8?",
             payload: &Default::default(),
