@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ChannelId;
-use crate::kinds::words;
+use crate::kinds::{display_as_word, words};
 
 words! {
     pub enum JobKind("job kind") {
@@ -40,11 +40,7 @@ words! {
     }
 }
 
-impl std::fmt::Display for JobKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_word!(JobKind);
 
 /// A kind's payload: what its job needs to run, written to and read from the job's stored text.
 pub trait Payload: Sized {

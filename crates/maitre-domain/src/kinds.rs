@@ -147,6 +147,7 @@ macro_rules! display_as_word {
         }
     )+};
 }
+pub(crate) use display_as_word;
 display_as_word!(ConversationMode, ConversationStatus, Direction, MessageStatus, ChannelStatus);
 
 #[cfg(test)]

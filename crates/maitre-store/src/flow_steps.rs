@@ -1,6 +1,7 @@
 //! One flow step as stored: what it reads about a conversation (one batch), and its effects written in one
 //! transaction, fenced by the run's revision so two steps of one conversation never both write.
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
@@ -79,6 +80,32 @@ pub struct StepEffects {
     pub opt_out: Option<String>,
 }
 
+/// A step's reads, for the conversation `conversation` names (SQL over the account `$1` and a key `$2`): the
+/// conversation with its contact and run, its pending messages, whether the contact wrote before (messages
+/// automation already read, or that arrived in human mode), the contact's tags, and upcoming reservations.
+fn step_reads(conversation: &str) -> [String; 5] {
+    let contact = format!("(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = {conversation})");
+    [
+        format!(
+            "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
+             r.state, r.rev FROM conversations v \
+             JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
+             LEFT JOIN flow_runs r ON r.account_id = v.account_id AND r.conversation_id = v.id \
+             WHERE v.account_id = $1 AND v.id = {conversation}"
+        ),
+        format!(
+            "SELECT id, kind, body, payload, platform_message_id, updated_at FROM messages WHERE account_id = $1 \
+             AND conversation_id = {conversation} AND automation_pending = 1 ORDER BY updated_at, id"
+        ),
+        format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = {conversation} \
+             AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier"
+        ),
+        format!("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = {contact}"),
+        crate::reservations::upcoming_sql(&contact),
+    ]
+}
+
 /// Another step wrote first: re-read and try again.
 #[derive(Debug, thiserror::Error)]
 #[error("the conversation changed while its step ran")]
@@ -87,46 +114,25 @@ pub struct StepConflict;
 impl Flows<'_> {
     /// Everything a flow step reads about one conversation, in one call on SQLite.
     pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
-        self.read_step_input(conversation_id, "$2").await
+        static READS: LazyLock<[String; 5]> = LazyLock::new(|| step_reads("$2"));
+        self.read_step_input(conversation_id, &READS).await
     }
 
     /// `step_input` for the conversation of the message `message_id` (the message that queued the step).
     pub async fn step_input_for_message(&self, message_id: &str) -> Result<StepInput> {
-        self.read_step_input(message_id, "(SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $2)")
-            .await
+        static READS: LazyLock<[String; 5]> =
+            LazyLock::new(|| step_reads("(SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $2)"));
+        self.read_step_input(message_id, &READS).await
     }
 
-    /// `conversation`: the SQL that names the conversation, from the account (`$1`) and `key` (`$2`).
-    async fn read_step_input(&self, key: &str, conversation: &str) -> Result<StepInput> {
+    /// Runs `step_reads`' statements for `key` (`$2`); the last one also takes the time (`$3`).
+    async fn read_step_input(&self, key: &str, reads: &[String; 5]) -> Result<StepInput> {
         let account = self.tenant.account_id().to_string();
-        let contact = format!("(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = {conversation})");
         let mut b = self.tenant.store().batch();
-        b.add(&format!(
-            "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
-             r.state, r.rev FROM conversations v \
-             JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
-             LEFT JOIN flow_runs r ON r.account_id = v.account_id AND r.conversation_id = v.id \
-             WHERE v.account_id = $1 AND v.id = {conversation}"
-        ))
-        .bind(&account)
-        .bind(key);
-        b.add(&format!(
-            "SELECT id, kind, body, payload, platform_message_id, updated_at FROM messages WHERE account_id = $1 \
-             AND conversation_id = {conversation} AND automation_pending = 1 ORDER BY updated_at, id"
-        ))
-        .bind(&account)
-        .bind(key);
-        // Messages automation already read (or that arrived in human mode) mean the contact wrote before.
-        b.add(&format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE account_id = $1 AND conversation_id = {conversation} \
-             AND direction = 'in' AND automation_pending = 0 LIMIT 1) earlier"
-        ))
-        .bind(&account)
-        .bind(key);
-        b.add(&format!("SELECT tag FROM contact_tags WHERE account_id = $1 AND contact_id = {contact}"))
-            .bind(&account)
-            .bind(key);
-        b.add(&crate::reservations::upcoming_sql(&contact)).bind(&account).bind(key).bind(self.tenant.store().now_ms());
+        for sql in &reads[..4] {
+            b.add(sql).bind(&account).bind(key);
+        }
+        b.add(&reads[4]).bind(&account).bind(key).bind(self.tenant.store().now_ms());
         let done = b.run(&mut *self.tenant.store().read.acquire().await?).await?;
         let c = done[0].rows.first().ok_or(StoreError::NotFound)?;
         let pending = done[1]

@@ -132,20 +132,26 @@ pub(crate) async fn enqueue_all_in(tx: &mut sqlx::AnyConnection, now: i64, jobs:
 /// Adds `job` (with the id `id`) to a batch, to be queued only if `guard` holds: a SQL condition on what the
 /// batch's earlier statements wrote, whose own placeholders start at `$9`. For jobs that must go to the database
 /// in the same call as the rows they are about; everything else enqueues with `enqueue_in`.
-pub(crate) fn add_job<'b>(b: &'b mut Batch, now: i64, id: &str, job: &NewJob<'_>, guard: &str) -> &'b mut Statement {
-    b.add(&format!(
+/// `guarded_insert(guard)` is the statement: callers build it once (it is the same for every job they add).
+pub(crate) fn add_job<'b>(b: &'b mut Batch, sql: &str, now: i64, id: &str, job: &NewJob<'_>) -> &'b mut Statement {
+    b.add(sql)
+        .bind(now)
+        .bind(id)
+        .bind(job.account_id.map(|a| a.to_string()))
+        .bind(job.kind.as_str())
+        .bind(job.payload.as_str())
+        .bind(job.dedupe_key)
+        .bind(job.run_at.map(to_ms).unwrap_or(now))
+        .bind(job.max_attempts)
+}
+
+/// The insert `add_job` runs, queuing only where `guard` holds.
+pub(crate) fn guarded_insert(guard: &str) -> String {
+    format!(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
          run_at, max_attempts) SELECT $1, $1, 'queued', 0, $2, $3, $4, $5, $6, $7, $8 WHERE {guard} \
          ON CONFLICT (dedupe_key) DO NOTHING"
-    ))
-    .bind(now)
-    .bind(id.to_owned())
-    .bind(job.account_id.map(|a| a.to_string()))
-    .bind(job.kind.as_str())
-    .bind(job.payload.clone())
-    .bind(job.dedupe_key.map(str::to_owned))
-    .bind(job.run_at.map(to_ms).unwrap_or(now))
-    .bind(job.max_attempts)
+    )
 }
 
 /// One multi-row insert of `jobs` (at least one).

@@ -2,6 +2,8 @@
 //! so that a re-run of a processing job changes nothing. Replies on their way out are in `outbound`.
 mod outbound;
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::FlowStepJob;
 use maitre_domain::{AccountId, ChannelId, Direction};
@@ -12,7 +14,7 @@ use sqlx::Row;
 
 use crate::batch::{Batch, Done};
 use crate::clock::{from_ms, to_ms};
-use crate::jobs::{NewJob, add_job};
+use crate::jobs::{NewJob, add_job, guarded_insert};
 use crate::tenant::TenantStore;
 use crate::{LiveEvent, Result, StoreError};
 
@@ -319,9 +321,12 @@ fn add_flow_step(b: &mut Batch, account: AccountId, event_id: &str, message_id: 
     let step = FlowStepJob { event: event_id.to_owned(), message: Some(message_id.to_owned()), conversation: None };
     let key = format!("step:{message_id}");
     let job = NewJob::new(Some(account), &step).dedupe(&key).at(from_ms(run_at));
-    let pending =
-        "EXISTS (SELECT 1 FROM messages m WHERE m.account_id = $3 AND m.id = $9 AND m.automation_pending = 1)";
-    add_job(b, now, &uuid::Uuid::now_v7().to_string(), &job, pending).bind(message_id.to_owned());
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        guarded_insert(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.account_id = $3 AND m.id = $9 AND m.automation_pending = 1)",
+        )
+    });
+    add_job(b, &INSERT, now, &uuid::Uuid::now_v7().to_string(), &job).bind(message_id);
 }
 
 /// What `record_batch`'s last statement found.

@@ -1,5 +1,7 @@
 //! Replies on their way out: queued with their send job, then marked sent (with the platform's id), failed, or
 //! moved on by the platform's delivery statuses, which only ever advance.
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::SendJob;
 use maitre_domain::{ChannelId, MessageStatus};
@@ -10,7 +12,7 @@ use super::add_mark_processed;
 use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
 use crate::decode::word;
-use crate::jobs::{NewJob, add_job};
+use crate::jobs::{NewJob, add_job, guarded_insert};
 use crate::{LiveEvent, Result, StoreError};
 
 /// A message as the send job needs it.
@@ -270,7 +272,8 @@ pub(crate) fn add_reply(
 ) -> AddedReply {
     let (id, job) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
     let send = NewJob::new(Some(account), &SendJob { message: id.clone() }).dedupe(dedupe_key);
-    add_job(b, now, &job, &send, "1 = 1");
+    static INSERT: LazyLock<String> = LazyLock::new(|| guarded_insert("1 = 1"));
+    add_job(b, &INSERT, now, &job, &send);
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
          status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \

@@ -58,23 +58,12 @@ fn integral(value: Value) -> Value {
 
 /// A deserialization error for people: where it is, and what was expected in JSON's words.
 fn readable(path: &str, error: &str) -> String {
-    const RUST_WORDS: [(&str, &str); 12] = [
-        ("expected u8", "expected a whole number"),
-        ("expected u16", "expected a whole number"),
-        ("expected u32", "expected a whole number"),
-        ("expected u64", "expected a whole number"),
-        ("expected usize", "expected a whole number"),
-        ("expected i8", "expected a whole number"),
-        ("expected i16", "expected a whole number"),
-        ("expected i32", "expected a whole number"),
-        ("expected i64", "expected a whole number"),
-        ("expected f32", "expected a number"),
-        ("expected f64", "expected a number"),
-        ("expected a borrowed string", "expected a string"),
-    ];
-    let mut message = error.to_owned();
-    for (rust, json) in RUST_WORDS {
-        message = message.replace(rust, json);
+    let mut message = error.replace("expected a borrowed string", "expected a string");
+    for int in ["u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64"] {
+        message = message.replace(&format!("expected {int}"), "expected a whole number");
+    }
+    for float in ["f32", "f64"] {
+        message = message.replace(&format!("expected {float}"), "expected a number");
     }
     // `expected struct FlowInput` / `expected enum Role`: the name is ours, not the client's.
     for kind in ["struct ", "enum "] {
