@@ -146,7 +146,11 @@ pub struct NoteDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
-    #[schema(pattern = r"\S", max_length = 4000)]
+    /// Text with at least one visible character; no control characters but line breaks and tabs.
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+        max_length = 4000
+    )]
     text: String,
 }
 

@@ -137,10 +137,7 @@ pub(super) struct BookingSettingsDto {
     #[schema(value_type = Object)]
     rules: BookingRules,
     /// An http(s) address, or empty for none.
-    #[schema(
-        pattern = r"^(https?://[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63}){0,4}(/[A-Za-z0-9._~/%-]{0,200})?)?$",
-        max_length = 500
-    )]
+    #[schema(max_length = 500)]
     review_link: String,
     /// Hours before the visit for the reminder; 0 = none.
     #[schema(maximum = 336)]
