@@ -36,6 +36,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// For a field whose type is a struct: only a JSON object reads as one (serde would take an array's items as the
+/// fields in order, and an empty array as all defaults).
+pub(super) fn object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let map = <serde_json::Map<String, Value> as serde::Deserialize>::deserialize(d)?;
+    T::deserialize(Value::Object(map)).map_err(serde::de::Error::custom)
+}
+
 /// `application/json` or a `+json` type, with or without parameters.
 fn declares_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };

@@ -135,6 +135,7 @@ pub(super) struct BookingSettingsDto {
     /// `slot_minutes`, `default_duration_minutes`, `lead_time_minutes`, `horizon_days`, `max_party_size`,
     /// `covers_per_slot` (0 = no limit), `auto_confirm`.
     #[schema(value_type = Object)]
+    #[serde(deserialize_with = "super::json::object")]
     rules: BookingRules,
     /// An http(s) address, or empty for none.
     #[schema(max_length = 500)]

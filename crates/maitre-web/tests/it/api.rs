@@ -227,6 +227,12 @@ async fn a_body_is_one_json_object_and_whole_numbers_count_as_integers() {
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(message.starts_with("reminder_hours: ") && message.contains("a whole number"), "{message}");
     assert!(!message.contains("u32"), "no Rust type names: {message}");
+    // Nested objects too: an empty array would otherwise read as booking rules with every default.
+    let body = r#"{"reminder_hours": 0, "review_delay_hours": 1, "review_link": "", "rules": []}"#;
+    let (status, _) = call(&app, reqwest::Method::PUT, "/api/v1/booking/settings", Some(&admin), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, kept) = call(&app, reqwest::Method::GET, "/api/v1/booking/settings", Some(&admin), None).await;
+    assert_eq!(kept["reminder_hours"], 12, "the refused body changed nothing");
 }
 
 #[tokio::test]
