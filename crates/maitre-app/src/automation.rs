@@ -17,7 +17,7 @@ use maitre_domain::flow::{
     ReservationOutcome, RunState,
 };
 use maitre_domain::jobs::{FlowStartJob, FlowStepJob, FlowTimerJob};
-use maitre_domain::{AccountId, ConversationMode};
+use maitre_domain::{AccountId, ConversationId, ConversationMode, FlowId, MessageId};
 use maitre_jobs::JobError;
 use maitre_store::{
     AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
@@ -32,9 +32,9 @@ const MAX_ROUNDS: usize = 8;
 
 /// Which conversation a step is for: named, or the one of the guest's message that queued it.
 #[derive(Clone, Copy)]
-enum Of<'a> {
-    Conversation(&'a str),
-    Message(&'a str),
+enum Of {
+    Conversation(ConversationId),
+    Message(MessageId),
 }
 
 /// Where replies go and how they are formatted.
@@ -61,8 +61,8 @@ pub async fn step(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let p: FlowStepJob = payload(&job)?;
     let tenant = job_tenant(gw, &job)?;
     let of = match (&p.message, &p.conversation) {
-        (Some(message), _) => Of::Message(message),
-        (None, Some(conversation)) => Of::Conversation(conversation),
+        (Some(message), _) => Of::Message(*message),
+        (None, Some(conversation)) => Of::Conversation(*conversation),
         (None, None) => return Err(JobError::Permanent("the flow step names no message".into())),
     };
     run(gw, &tenant, of, Wake::Messages, &format!("reply:{}", p.event)).await
@@ -73,7 +73,7 @@ pub async fn timer(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let p: FlowTimerJob = payload(&job)?;
     let tenant = job_tenant(gw, &job)?;
     let key = format!("timer:{}", p.token);
-    run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Timer(p.token), &key).await
+    run(gw, &tenant, Of::Conversation(p.conversation), Wake::Timer(p.token), &key).await
 }
 
 pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
@@ -81,7 +81,7 @@ pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let p: FlowStartJob = payload(&job)?;
     let tenant = job_tenant(gw, &job)?;
     let key = format!("start:{}", p.token);
-    run(gw, &tenant, Of::Conversation(&p.conversation), Wake::Start(p.flow), &key).await
+    run(gw, &tenant, Of::Conversation(p.conversation), Wake::Start(p.flow.to_string()), &key).await
 }
 
 /// Starts the flows listening for a system event (e.g. `visit_completed`) in a conversation. Returns whether any
@@ -89,7 +89,7 @@ pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 pub async fn event(
     gw: &App,
     tenant: &TenantStore,
-    conversation: &str,
+    conversation: ConversationId,
     name: &str,
     key: &str,
 ) -> Result<bool, JobError> {
@@ -98,7 +98,7 @@ pub async fn event(
     Ok(tenant.flows().step_input(conversation).await.map_err(retry)?.rev != before)
 }
 
-async fn run(gw: &App, tenant: &TenantStore, of: Of<'_>, wake: Wake, key: &str) -> Result<(), JobError> {
+async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> Result<(), JobError> {
     let read = match of {
         Of::Conversation(conversation) => tenant.flows().step_input(conversation).await,
         Of::Message(message) => tenant.flows().step_input_for_message(message).await,
@@ -119,7 +119,7 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of<'_>, wake: Wake, key: &str) 
         // No pause: every message is answered on its own, oldest first (each message has its own step job).
         input.pending.truncate(1);
     }
-    let read: Vec<String> = input.pending.iter().map(|m| m.id.clone()).collect();
+    let read: Vec<MessageId> = input.pending.iter().map(|m| m.id).collect();
     let mut fx = StepEffects {
         key: key.to_owned(),
         expected_rev: input.rev,
@@ -293,7 +293,7 @@ async fn apply(
             fx.replies.push(queued(env.platform, env.locale, &text, &[]));
         }
         Action::Reserve(req) => {
-            let ctx = crate::bookings::Origin { contact: &input.contact_id, conversation: &input.conversation_id, key };
+            let ctx = crate::bookings::Origin { contact: input.contact_id, conversation: input.conversation_id, key };
             return crate::bookings::reserve(tenant, tz, &req, &ctx).await.map(Some);
         }
         Action::ModifyReservation { id, starts_at, party_size } => {
@@ -384,13 +384,13 @@ fn message_input(input: &StepInput) -> Input {
 }
 
 /// Published flows of a step: id, version, parsed definition.
-type Loaded<'c> = Vec<(&'c str, i64, Arc<FlowDef>)>;
+type Loaded = Vec<(String, i64, Arc<FlowDef>)>;
 
 /// Parsed flow versions. A published version never changes, so each is parsed once per process instead of on every
-/// guest message. Keyed by flow id (looked up without allocating); each entry keeps the versions in use with the
+/// guest message. Keyed by flow id; each entry keeps the versions in use with the
 /// account they belong to, so one account's lookup never yields another's definition.
 #[derive(Default)]
-pub(crate) struct FlowDefs(Mutex<HashMap<String, Vec<ParsedVersion>>>);
+pub(crate) struct FlowDefs(Mutex<HashMap<FlowId, Vec<ParsedVersion>>>);
 
 /// One parsed version of a flow: its account, version number and definition.
 type ParsedVersion = (AccountId, i64, Arc<FlowDef>);
@@ -399,13 +399,13 @@ impl FlowDefs {
     /// Flows kept at most; the memo starts over beyond it (parsing again is only slower).
     const MAX: usize = 10_000;
 
-    fn get(&self, account: AccountId, flow_id: &str, version: i64) -> Option<Arc<FlowDef>> {
+    fn get(&self, account: AccountId, flow_id: FlowId, version: i64) -> Option<Arc<FlowDef>> {
         let memo = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let versions = memo.get(flow_id)?;
+        let versions = memo.get(&flow_id)?;
         versions.iter().find(|(a, v, _)| *a == account && *v == version).map(|(_, _, def)| def.clone())
     }
 
-    fn parse(&self, account: AccountId, flow_id: &str, version: i64, json: &str) -> Option<Arc<FlowDef>> {
+    fn parse(&self, account: AccountId, flow_id: FlowId, version: i64, json: &str) -> Option<Arc<FlowDef>> {
         if let Some(def) = self.get(account, flow_id, version) {
             return Some(def);
         }
@@ -420,15 +420,15 @@ impl FlowDefs {
         if memo.len() >= Self::MAX {
             memo.clear();
         }
-        memo.entry(flow_id.to_owned()).or_default().push((account, version, def.clone()));
+        memo.entry(flow_id).or_default().push((account, version, def.clone()));
         Some(def)
     }
 
-    fn published<'c>(&self, account: AccountId, flows: &'c [PublishedFlow]) -> Loaded<'c> {
+    fn published(&self, account: AccountId, flows: &[PublishedFlow]) -> Loaded {
         flows
             .iter()
             .filter_map(|f| {
-                Some((f.flow_id.as_str(), f.version, self.parse(account, &f.flow_id, f.version, &f.definition)?))
+                Some((f.flow_id.to_string(), f.version, self.parse(account, f.flow_id, f.version, &f.definition)?))
             })
             .collect()
     }
@@ -443,11 +443,13 @@ async fn running(
     let Some(state) = input.state.as_deref() else { return Ok(None) };
     let Ok(state) = serde_json::from_str::<RunState>(state) else { return Ok(None) };
     let account = tenant.account_id();
-    if let Some(def) = gw.flow_defs.get(account, &state.flow_id, state.version) {
+    // A run names a flow of this account; anything else (a hand-edited state) ends the run.
+    let Ok(flow) = state.flow_id.parse::<FlowId>() else { return Ok(None) };
+    if let Some(def) = gw.flow_defs.get(account, flow, state.version) {
         return Ok(Some((state, def)));
     }
-    match tenant.flows().flow_version(&state.flow_id, state.version).await {
-        Ok(json) => Ok(gw.flow_defs.parse(account, &state.flow_id, state.version, &json).map(|def| (state, def))),
+    match tenant.flows().flow_version(flow, state.version).await {
+        Ok(json) => Ok(gw.flow_defs.parse(account, flow, state.version, &json).map(|def| (state, def))),
         // The flow was deleted: the run ends.
         Err(maitre_store::StoreError::NotFound) => Ok(None),
         Err(e) => Err(retry(e)),
@@ -455,11 +457,7 @@ async fn running(
 }
 
 /// The definition a state runs on: the one it started with, or a published candidate of the same version.
-fn def_of<'a>(
-    flows: &'a Loaded<'_>,
-    running: &'a Option<(RunState, Arc<FlowDef>)>,
-    s: &RunState,
-) -> Option<&'a FlowDef> {
+fn def_of<'a>(flows: &'a Loaded, running: &'a Option<(RunState, Arc<FlowDef>)>, s: &RunState) -> Option<&'a FlowDef> {
     running
         .as_ref()
         .filter(|(r, _)| r.flow_id == s.flow_id && r.version == s.version)

@@ -3,6 +3,7 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, SlotCheck};
 use maitre_domain::flow::ReservationOutcome;
+use maitre_domain::{ContactId, ConversationId, ReservationId};
 use maitre_jobs::JobError;
 use maitre_store::{
     Booking, BookingError, Origin as ReservationOrigin, Source as ReservationSource, StoreError, TenantStore,
@@ -13,8 +14,8 @@ use crate::retry;
 /// Which conversation asks, and the step's key (a re-run of the step finds its reservation instead of booking
 /// a second one).
 pub struct Origin<'a> {
-    pub contact: &'a str,
-    pub conversation: &'a str,
+    pub contact: ContactId,
+    pub conversation: ConversationId,
     pub key: &'a str,
 }
 
@@ -40,6 +41,8 @@ pub async fn modify(
     starts_at: NaiveDateTime,
     party_size: u32,
 ) -> Result<ReservationOutcome, JobError> {
+    // The flow names the reservation it was shown; text that is no id names none.
+    let Ok(id) = id.parse::<ReservationId>() else { return Ok(ReservationOutcome::NoReservation) };
     let current = match tenant.reservations().reservation(id).await {
         Ok(r) => r,
         Err(StoreError::NotFound) => return Ok(ReservationOutcome::NoReservation),
@@ -58,6 +61,7 @@ pub async fn modify(
 }
 
 pub async fn cancel(tenant: &TenantStore, id: &str) -> Result<ReservationOutcome, JobError> {
+    let Ok(id) = id.parse::<ReservationId>() else { return Ok(ReservationOutcome::NoReservation) };
     match tenant.reservations().cancel_reservation(id).await {
         Ok(r) => Ok(ReservationOutcome::Cancelled { reservation: r.info() }),
         Err(BookingError::Store(StoreError::NotFound)) | Err(BookingError::Transition { .. }) => {

@@ -3,6 +3,7 @@
 //! through here, so a flow is checked the same way wherever it is published.
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use maitre_domain::FlowId;
 use maitre_domain::flow::{
     self, AlwaysAvailable, Candidate, FlowDef, Issue, Severity, SimEnv, Simulator, TestResult, Turn,
 };
@@ -42,26 +43,28 @@ pub async fn install_template(tenant: &TenantStore, key: &str, by: &str) -> Resu
         flow::templates().into_iter().find(|t| t.key == key).ok_or_else(|| FlowError::UnknownTemplate(key.into()))?;
     let draft = serde_json::to_string_pretty(&t.def).map_err(|e| FlowError::Unreadable(e.to_string()))?;
     let record = tenant.flows().create_flow(t.name, &draft, key).await?;
-    publish(tenant, &record.id, by).await?;
-    Ok(tenant.flows().flow(&record.id).await?)
+    publish(tenant, record.id, by).await?;
+    Ok(tenant.flows().flow(record.id).await?)
 }
 
 /// Every issue of a draft (errors and warnings), for the editor.
 pub async fn check(tenant: &TenantStore, def: &FlowDef) -> Result<Vec<Issue>, FlowError> {
     let flows = tenant.flows().list().await?;
-    let known: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();
+    let ids: Vec<String> = flows.iter().map(|f| f.id.to_string()).collect();
+    let known: Vec<&str> = ids.iter().map(String::as_str).collect();
     Ok(flow::validate(def, &known))
 }
 
 /// Publishes the flow's draft as its next version, if it has no errors and its tests pass.
-pub async fn publish(tenant: &TenantStore, flow_id: &str, by: &str) -> Result<i64, FlowError> {
+pub async fn publish(tenant: &TenantStore, flow_id: FlowId, by: &str) -> Result<i64, FlowError> {
     let record = tenant.flows().flow(flow_id).await?;
     let def = parse(&record.draft)?;
     let errors: Vec<Issue> = check(tenant, &def).await?.into_iter().filter(|i| i.severity == Severity::Error).collect();
     if !errors.is_empty() {
         return Err(FlowError::Invalid(errors));
     }
-    let failed: Vec<TestResult> = run_tests(tenant, flow_id, &def).await?.into_iter().filter(|t| !t.passed).collect();
+    let failed: Vec<TestResult> =
+        run_tests(tenant, &flow_id.to_string(), &def).await?.into_iter().filter(|t| !t.passed).collect();
     if !failed.is_empty() {
         return Err(FlowError::TestsFailed(failed));
     }

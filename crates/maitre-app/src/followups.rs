@@ -3,9 +3,9 @@
 //! request after it, through the channel they booked on — only while the platform's messaging window allows an
 //! automated message.
 use maitre_channels::policy;
-use maitre_domain::Locale;
 use maitre_domain::booking::ReservationStatus;
 use maitre_domain::jobs::{ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
+use maitre_domain::{Locale, ReservationId};
 use maitre_jobs::JobError;
 use maitre_notify::Email;
 use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
@@ -18,7 +18,7 @@ pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let Some(mailer) = &gw.mailer else { return Ok(()) };
     let p: ReservationNotifyJob = payload(&job)?;
-    let (tenant, r) = match load(gw, &job, &p.reservation_id).await? {
+    let (tenant, r) = match load(gw, &job, p.reservation_id).await? {
         Some(found) => found,
         None => return Ok(()),
     };
@@ -69,7 +69,7 @@ pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let p: ReservationReminderJob = payload(&job)?;
-    let Some((tenant, r)) = load(gw, &job, &p.reservation_id).await? else { return Ok(()) };
+    let Some((tenant, r)) = load(gw, &job, p.reservation_id).await? else { return Ok(()) };
     if !r.status.is_active() {
         return Ok(());
     }
@@ -95,11 +95,11 @@ pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 pub async fn review(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
     let p: ReviewRequestJob = payload(&job)?;
-    let Some((tenant, r)) = load(gw, &job, &p.reservation_id).await? else { return Ok(()) };
+    let Some((tenant, r)) = load(gw, &job, p.reservation_id).await? else { return Ok(()) };
     if matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::NoShow) {
         return Ok(());
     }
-    let Some(conversation) = r.conversation_id.as_deref() else { return Ok(()) };
+    let Some(conversation) = r.conversation_id else { return Ok(()) };
     let key = format!("review:{}", r.id);
     if crate::automation::event(gw, &tenant, conversation, "visit_completed", &key).await? {
         return Ok(());
@@ -124,7 +124,7 @@ async fn message_guest(
     text: &str,
     what: &str,
 ) -> Result<(), JobError> {
-    let Some(conversation) = r.conversation_id.as_deref() else { return Ok(()) };
+    let Some(conversation) = r.conversation_id else { return Ok(()) };
     let c = match tenant.conversations().conversation_channel(conversation).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Ok(()),
@@ -143,7 +143,11 @@ async fn message_guest(
 }
 
 /// The job's business and the reservation it is about (`None` once the reservation is gone).
-async fn load(gw: &App, job: &Job, reservation_id: &str) -> Result<Option<(TenantStore, Reservation)>, JobError> {
+async fn load(
+    gw: &App,
+    job: &Job,
+    reservation_id: ReservationId,
+) -> Result<Option<(TenantStore, Reservation)>, JobError> {
     let tenant = job_tenant(gw, job)?;
     match tenant.reservations().reservation(reservation_id).await {
         Ok(r) => Ok(Some((tenant, r))),

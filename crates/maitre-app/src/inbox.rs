@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use maitre_channels::policy;
 use maitre_domain::flow::{self, Scope};
-use maitre_domain::{ChannelId, UserId};
+use maitre_domain::{ChannelId, FlowId, MessageId, UserId};
 use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
 
 use crate::App;
@@ -51,7 +51,7 @@ impl App {
         tenant: &TenantStore,
         conversation: &ConversationView,
         input: ReplyInput<'_>,
-    ) -> Result<String, ReplyError> {
+    ) -> Result<MessageId, ReplyError> {
         let canned = match input.canned.filter(|c| !c.is_empty()) {
             Some(id) => Some(tenant.inbox().canned_response(id).await.map_err(|e| match e {
                 StoreError::NotFound => ReplyError::UnknownCanned,
@@ -70,7 +70,7 @@ impl App {
         policy::window(conversation.platform, conversation.last_inbound_at, now, input.by.is_some())
             .map_err(|_| ReplyError::WindowClosed)?;
         let body = fill_placeholders(tenant, conversation, text).await?;
-        Ok(tenant.inbox().reply(&conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
+        Ok(tenant.inbox().reply(conversation.id, input.by, &body, canned.as_ref().map(|c| c.id.as_str())).await?)
     }
 
     /// Returns a conversation to the bot. With a flow id (`""`: none), that flow starts over from its start node,
@@ -86,6 +86,8 @@ impl App {
         let flow = match flow.trim() {
             "" => None,
             id => {
+                // Text that is no flow id names no flow of this account.
+                let id = id.parse::<FlowId>().map_err(|_| StoreError::NotFound)?;
                 let flow = tenant.flows().flow(id).await?;
                 if !startable_flows(tenant, conversation.channel_id).await?.iter().any(|f| f.id == flow.id) {
                     return Err(HandBackError::FlowNotStartable { flow: flow.name });
@@ -93,7 +95,7 @@ impl App {
                 Some(flow.id)
             }
         };
-        tenant.inbox().hand_back(&conversation.id, by, flow.as_deref()).await?;
+        tenant.inbox().hand_back(conversation.id, by, flow).await?;
         Ok(())
     }
 }
@@ -110,7 +112,7 @@ async fn fill_placeholders(
     }
     let account = tenant.account().await?;
     let review_link = tenant.reservations().booking_settings().await?.review_link;
-    let upcoming = tenant.reservations().upcoming_for_contact(&conversation.contact_id).await?;
+    let upcoming = tenant.reservations().upcoming_for_contact(conversation.contact_id).await?;
     let reservation = upcoming.first().map(|r| r.info());
     let vars = BTreeMap::new();
     let scope = Scope {
@@ -126,6 +128,6 @@ async fn fill_placeholders(
 
 /// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.
 pub async fn startable_flows(tenant: &TenantStore, channel: ChannelId) -> Result<Vec<FlowRecord>, StoreError> {
-    let active: HashSet<String> = tenant.flows().active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
+    let active: HashSet<FlowId> = tenant.flows().active_flows(channel).await?.into_iter().map(|f| f.flow_id).collect();
     Ok(tenant.flows().list().await?.into_iter().filter(|f| active.contains(&f.id)).collect())
 }

@@ -2,7 +2,7 @@
 use maitre_channels::inbound::{Comment as InboundComment, InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
 use maitre_domain::jobs::ProcessInboundJob;
-use maitre_domain::{ChannelId, Direction};
+use maitre_domain::{ChannelId, ContactId, Direction};
 use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use crate::{App, job_tenant, payload, retry};
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let tenant = job_tenant(&gw, &job)?;
+    let tenant = job_tenant(gw, &job)?;
     let p: ProcessInboundJob = payload(&job)?;
     let event = match tenant.conversations().inbound_event(&p.event).await {
         Ok(e) => e,
@@ -95,7 +95,7 @@ impl Accepted<'_> {
             .await
             .map_err(retry)?;
         if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
-            fetch_name(self.gw, self.tenant, self.channel_id, &recorded.contact_id, &self.item.contact_id).await;
+            fetch_name(self.gw, self.tenant, self.channel_id, recorded.contact_id, &self.item.contact_id).await;
         }
         Ok(())
     }
@@ -161,7 +161,7 @@ fn automate_at(gw: &App) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Instagram and Messenger webhooks carry no names: ask the profile API once, best effort (a missing
 /// permission only leaves the contact unnamed).
-async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: &str, user: &str) {
+async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: ContactId, user: &str) {
     let Ok(ch) = tenant.channels().channel(channel).await else { return };
     let platform = ch.platform;
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };

@@ -12,7 +12,7 @@ use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
 use maitre_channels::policy;
 use maitre_domain::jobs::SendJob;
-use maitre_domain::{ChannelStatus, MessageStatus};
+use maitre_domain::{ChannelStatus, MessageId, MessageStatus};
 use maitre_jobs::JobError;
 use maitre_store::{Job, Rate, TenantStore};
 
@@ -23,9 +23,9 @@ const PAUSED_RETRY: Duration = Duration::from_secs(300);
 
 pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let tenant = job_tenant(&gw, &job)?;
+    let tenant = job_tenant(gw, &job)?;
     let p: SendJob = payload(&job)?;
-    let out = match tenant.conversations().outgoing(&p.message).await {
+    let out = match tenant.conversations().outgoing(p.message).await {
         Ok(o) => o,
         Err(maitre_store::StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
@@ -47,7 +47,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let by_human = out.sent_by.is_some();
     let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), by_human) {
         Ok(a) => a,
-        Err(reason) => return fail(&tenant, &out.id, reason).await,
+        Err(reason) => return fail(&tenant, out.id, reason).await,
     };
     pace(gw, platform, &channel.id.to_string(), &out.recipient).await?;
     let creds =
@@ -68,7 +68,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         human_agent_tag: allowed == policy::Allowed::HumanAgentTag,
     };
     match gw.sender.send(&target, &message).await {
-        Ok(sent) => tenant.conversations().mark_sent(&out.id, &sent.platform_message_id).await.map_err(retry),
+        Ok(sent) => tenant.conversations().mark_sent(out.id, &sent.platform_message_id).await.map_err(retry),
         Err(failure) => {
             let reason = failure.to_string();
             match failure.class {
@@ -87,7 +87,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                     Err(JobError::Retry { reason, after: Some(PAUSED_RETRY) })
                 }
                 SendErrorClass::OutsideWindow { .. } | SendErrorClass::Permanent { .. } => {
-                    fail(&tenant, &out.id, reason).await
+                    fail(&tenant, out.id, reason).await
                 }
             }
         }
@@ -114,7 +114,7 @@ async fn pace(gw: &App, platform: Platform, channel: &str, recipient: &str) -> R
     }
 }
 
-async fn fail(tenant: &TenantStore, message: &str, reason: String) -> Result<(), JobError> {
+async fn fail(tenant: &TenantStore, message: MessageId, reason: String) -> Result<(), JobError> {
     tenant.conversations().mark_failed(message, &reason).await.map_err(retry)?;
     Err(JobError::Permanent(reason))
 }

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use maitre_domain::ConversationId;
 use maitre_store::{Clock, Store, TenantStore};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -74,7 +75,7 @@ struct Conversation {
     outbound: Vec<String>,
 }
 
-async fn conversation(tenant: &TenantStore, id: &str) -> Result<Conversation> {
+async fn conversation(tenant: &TenantStore, id: ConversationId) -> Result<Conversation> {
     let mut c = Conversation { events: Vec::new(), outbound: Vec::new() };
     for (direction, _kind, body, status) in tenant.conversations().messages(id).await? {
         if direction == "in" {
@@ -94,8 +95,8 @@ async fn conversation(tenant: &TenantStore, id: &str) -> Result<Conversation> {
 /// not yet re-sent by the next kill is seen twice but repeats once).
 #[derive(Default)]
 pub(crate) struct DuplicateWindow {
-    sent: HashSet<String>,
-    repeats: HashMap<String, u64>,
+    sent: HashSet<ConversationId>,
+    repeats: HashMap<ConversationId, u64>,
 }
 
 impl DuplicateWindow {
@@ -106,7 +107,7 @@ impl DuplicateWindow {
                 if self.sent.contains(&id) {
                     continue;
                 }
-                let c = conversation(tenant, &id).await?;
+                let c = conversation(tenant, id).await?;
                 match c.outbound.first().map(String::as_str) {
                     Some("sent") => {
                         self.sent.insert(id);
@@ -133,7 +134,7 @@ pub(crate) async fn verify(ctx: &Ctx, tenants: &[TenantStore], window: &Duplicat
     let mut copies: HashMap<u64, u64> = HashMap::new();
     for tenant in tenants {
         for id in tenant.conversations().conversation_ids().await? {
-            for e in conversation(tenant, &id).await?.events {
+            for e in conversation(tenant, id).await?.events {
                 *copies.entry(e).or_default() += 1;
             }
         }

@@ -158,7 +158,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
         "nodes": [{"id": "answer", "type": "message", "text": AUTO_REPLY}]
     });
     let flow = tenant.flows().create_flow("Bench keywords", &keywords.to_string(), "").await?;
-    flows::publish(tenant, &flow.id, "maitre-bench").await.map_err(setup)?;
+    flows::publish(tenant, flow.id, "maitre-bench").await.map_err(setup)?;
     if scenario == Scenario::Conversation {
         let mut booking = tenant.reservations().booking_settings().await?;
         let all_day: Vec<Interval> = vec!["00:00-00:00".parse().map_err(|e: RulesError| Error::Setup(e.to_string()))?];

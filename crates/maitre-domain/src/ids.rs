@@ -41,6 +41,17 @@ impl<T> PartialEq for Id<T> {
     }
 }
 impl<T> Eq for Id<T> {}
+/// Ids order as their uuids: UUIDv7 ids by creation time.
+impl<T> PartialOrd for Id<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Id<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.uuid.cmp(&other.uuid)
+    }
+}
 impl<T> std::hash::Hash for Id<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.uuid.hash(state)
@@ -62,6 +73,13 @@ impl<T> FromStr for Id<T> {
         Uuid::parse_str(s).map(Self::from_uuid)
     }
 }
+/// Rows and forms carry ids as text: `#[sqlx(try_from = "String")]` reads a column straight into an id.
+impl<T> TryFrom<String> for Id<T> {
+    type Error = uuid::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
 impl<T> Serialize for Id<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -74,18 +92,60 @@ impl<'de, T> Deserialize<'de> for Id<T> {
     }
 }
 
+/// Ids are text columns (the portable `Any` driver has no uuid type): bound and read as their hyphenated form.
+#[cfg(feature = "sqlx")]
+mod column {
+    use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::{Database, Decode, Encode, Type};
+
+    use super::Id;
+
+    impl<T> Type<Any> for Id<T> {
+        fn type_info() -> AnyTypeInfo {
+            <String as Type<Any>>::type_info()
+        }
+    }
+    impl<T> Encode<'_, Any> for Id<T> {
+        fn encode_by_ref(&self, buf: &mut <Any as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+            <String as Encode<Any>>::encode(self.to_string(), buf)
+        }
+    }
+    impl<'r, T> Decode<'r, Any> for Id<T> {
+        fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(<&str as Decode<Any>>::decode(value)?.parse()?)
+        }
+    }
+}
+
 /// Marker types for ids.
 pub mod kind {
     pub enum Account {}
     pub enum User {}
     pub enum ApiToken {}
     pub enum Channel {}
+    pub enum Contact {}
+    pub enum Conversation {}
+    pub enum Message {}
+    pub enum Flow {}
+    pub enum Reservation {}
+    pub enum Job {}
+    pub enum Note {}
 }
 
 pub type AccountId = Id<kind::Account>;
 pub type UserId = Id<kind::User>;
 pub type ApiTokenId = Id<kind::ApiToken>;
 pub type ChannelId = Id<kind::Channel>;
+pub type ContactId = Id<kind::Contact>;
+pub type ConversationId = Id<kind::Conversation>;
+pub type MessageId = Id<kind::Message>;
+pub type FlowId = Id<kind::Flow>;
+pub type ReservationId = Id<kind::Reservation>;
+pub type JobId = Id<kind::Job>;
+/// A note the team keeps on a contact.
+pub type NoteId = Id<kind::Note>;
 
 #[cfg(test)]
 mod tests {

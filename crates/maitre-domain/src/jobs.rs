@@ -4,8 +4,8 @@
 //! as their `as_str` text, payloads as `Payload::encode` writes them.
 use serde::{Deserialize, Serialize};
 
-use crate::ChannelId;
 use crate::kinds::{display_as_word, words};
+use crate::{ChannelId, ConversationId, FlowId, MessageId, ReservationId};
 
 words! {
     pub enum JobKind("job kind") {
@@ -78,10 +78,11 @@ macro_rules! id_payloads {
         impl Payload for $ty {
             const KIND: JobKind = JobKind::$kind;
             fn encode(&self) -> String {
-                self.$field.clone()
+                self.$field.to_string()
             }
             fn decode(text: &str) -> Result<Self, BadPayload> {
-                Ok($ty { $field: text.to_owned() })
+                let $field = text.parse().map_err(|e| BadPayload { kind: Self::KIND, reason: format!("{e}") })?;
+                Ok($ty { $field })
             }
         }
     )+};
@@ -96,7 +97,7 @@ pub struct ProcessInboundJob {
 /// One queued outbound message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendJob {
-    pub message: String,
+    pub message: MessageId,
 }
 
 /// An uploaded contact file to import.
@@ -112,24 +113,24 @@ id_payloads!(ProcessInboundJob.event => ProcessInbound, SendJob.message => Send,
 pub struct FlowStepJob {
     pub event: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<MessageId>,
     /// Steps queued before the message named them carried the conversation instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation: Option<String>,
+    pub conversation: Option<ConversationId>,
 }
 
 /// A conversation's run waits for `token` (a delay, or a question's no-answer time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowTimerJob {
-    pub conversation: String,
+    pub conversation: ConversationId,
     pub token: String,
 }
 
 /// A member handed the conversation back and asked for `flow` to start over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowStartJob {
-    pub conversation: String,
-    pub flow: String,
+    pub conversation: ConversationId,
+    pub flow: FlowId,
     /// Unique per hand-back: keys the step's replies, so a re-run sends nothing twice.
     pub token: String,
 }
@@ -137,18 +138,18 @@ pub struct FlowStartJob {
 /// A reservation was created, changed or cancelled (`change`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationNotifyJob {
-    pub reservation_id: String,
+    pub reservation_id: ReservationId,
     pub change: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationReminderJob {
-    pub reservation_id: String,
+    pub reservation_id: ReservationId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRequestJob {
-    pub reservation_id: String,
+    pub reservation_id: ReservationId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,19 +205,22 @@ mod tests {
 
     #[test]
     fn payloads_keep_their_stored_form() {
-        let send = SendJob { message: "0193-msg".into() };
-        assert_eq!((SendJob::KIND, send.encode()), (JobKind::Send, "0193-msg".to_owned()));
-        assert_eq!(SendJob::decode("0193-msg"), Ok(send));
-        let timer = FlowTimerJob { conversation: "c1".into(), token: "t1".into() };
-        assert_eq!(timer.encode(), r#"{"conversation":"c1","token":"t1"}"#);
+        const M: &str = "0193a1b2-0000-7000-8000-000000000001";
+        const C: &str = "0193a1b2-0000-7000-8000-000000000002";
+        let send = SendJob { message: M.parse().unwrap() };
+        assert_eq!((SendJob::KIND, send.encode()), (JobKind::Send, M.to_owned()));
+        assert_eq!(SendJob::decode(M), Ok(send));
+        assert!(SendJob::decode("0193-msg").unwrap_err().to_string().starts_with("unreadable send payload"));
+        let timer = FlowTimerJob { conversation: C.parse().unwrap(), token: "t1".into() };
+        assert_eq!(timer.encode(), format!(r#"{{"conversation":"{C}","token":"t1"}}"#));
         assert_eq!(FlowTimerJob::decode(&timer.encode()), Ok(timer));
         assert_eq!(MaintenanceJob::default().encode(), "{}");
-        let step = FlowStepJob { event: "e1".into(), message: Some("m1".into()), conversation: None };
-        assert_eq!(step.encode(), r#"{"event":"e1","message":"m1"}"#);
+        let step = FlowStepJob { event: "e1".into(), message: Some(M.parse().unwrap()), conversation: None };
+        assert_eq!(step.encode(), format!(r#"{{"event":"e1","message":"{M}"}}"#));
         // A step queued by an earlier version names its conversation.
-        let old = FlowStepJob::decode(r#"{"conversation":"c1","event":"e1"}"#).unwrap();
-        assert_eq!((old.conversation.as_deref(), old.message), (Some("c1"), None));
-        let bad = ReservationNotifyJob::decode(r#"{"reservation_id":"r1"}"#).unwrap_err();
+        let old = FlowStepJob::decode(&format!(r#"{{"conversation":"{C}","event":"e1"}}"#)).unwrap();
+        assert_eq!((old.conversation.map(|c| c.to_string()), old.message), (Some(C.to_owned()), None));
+        let bad = ReservationNotifyJob::decode(&format!(r#"{{"reservation_id":"{C}"}}"#)).unwrap_err();
         assert_eq!(bad.kind, JobKind::ReservationNotify);
         assert!(bad.to_string().starts_with("unreadable reservation_notify payload: missing field `change`"), "{bad}");
         assert!(ChannelCheckJob::decode(r#"{"channel_id":"not-an-id"}"#).is_err());

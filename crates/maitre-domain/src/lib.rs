@@ -13,7 +13,10 @@ pub mod permissions;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
-pub use ids::{AccountId, ApiTokenId, ChannelId, Id, UserId};
+pub use ids::{
+    AccountId, ApiTokenId, ChannelId, ContactId, ConversationId, FlowId, Id, JobId, MessageId, NoteId, ReservationId,
+    UserId,
+};
 pub use jobs::JobKind;
 pub use kinds::{ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UnknownWord};
 pub use permissions::{Action, Role, allowed};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use maitre_domain::JobId;
 use maitre_store::{Job, JobKind, Store};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore, mpsc};
@@ -200,13 +201,13 @@ impl Worker {
 
     /// Runs one job and records a failure or deferral; returns the job's id when it succeeded, for the caller to
     /// record with others.
-    async fn execute(&self, job: Job) -> Option<String> {
+    async fn execute(&self, job: Job) -> Option<JobId> {
         let Some(handler) = self.registry.handlers.get(job.kind.as_str()).cloned() else {
             let reason = format!("no handler for job kind {:?}", job.kind);
-            let _ = self.store.fail_job(&job.id, &self.owner, &reason, None).await;
+            let _ = self.store.fail_job(job.id, &self.owner, &reason, None).await;
             return None;
         };
-        let (id, kind, attempts, max) = (job.id.clone(), job.kind.clone(), job.attempts, job.max_attempts);
+        let (id, kind, attempts, max) = (job.id, job.kind.clone(), job.attempts, job.max_attempts);
         let outcome = handler(job).await;
         let recorded = match outcome {
             // Handlers usually queue the next step (a reply's send, a flow step): the caller wakes the loop to
@@ -214,17 +215,17 @@ impl Worker {
             Ok(()) => return Some(id),
             Err(JobError::Defer { after }) => {
                 let at = self.store.clock().now() + TimeDelta::from_std(after).unwrap_or(TimeDelta::seconds(1));
-                self.store.defer_job(&id, &self.owner, at).await
+                self.store.defer_job(id, &self.owner, at).await
             }
             Err(JobError::Retry { reason, after }) if attempts < max => {
                 let delay = after.unwrap_or_else(|| backoff(&self.config, attempts));
                 tracing::info!(job = %id, %kind, attempts, error = %reason, ?delay, "job will be retried");
                 let at = self.store.clock().now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
-                self.store.fail_job(&id, &self.owner, &reason, Some(at)).await
+                self.store.fail_job(id, &self.owner, &reason, Some(at)).await
             }
             Err(e) => {
                 tracing::warn!(job = %id, %kind, attempts, error = %e, "job is dead");
-                self.store.fail_job(&id, &self.owner, &e.to_string(), None).await
+                self.store.fail_job(id, &self.owner, &e.to_string(), None).await
             }
         };
         match recorded {
@@ -239,7 +240,7 @@ impl Worker {
 }
 
 /// Writes the successes of a running worker as they come in, all that are waiting in one statement.
-async fn record_completions(store: Store, owner: Arc<str>, mut finished: mpsc::UnboundedReceiver<String>) {
+async fn record_completions(store: Store, owner: Arc<str>, mut finished: mpsc::UnboundedReceiver<JobId>) {
     let mut batch = Vec::with_capacity(COMPLETION_BATCH);
     while finished.recv_many(&mut batch, COMPLETION_BATCH).await > 0 {
         complete(&store, &owner, &batch).await;
@@ -247,7 +248,7 @@ async fn record_completions(store: Store, owner: Arc<str>, mut finished: mpsc::U
     }
 }
 
-async fn complete(store: &Store, owner: &str, ids: &[String]) {
+async fn complete(store: &Store, owner: &str, ids: &[JobId]) {
     match store.complete_jobs(ids, owner).await {
         Ok(n) if n < ids.len() as u64 => {
             tracing::warn!(lost = ids.len() as u64 - n, "leases lost before the outcome was recorded")

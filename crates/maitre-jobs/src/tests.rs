@@ -17,13 +17,16 @@ fn job(kind: JobKind, key: Option<&str>, max: i64) -> NewJob<'_> {
     let id = || "0193a0d0-0000-7000-8000-000000000001".to_owned();
     let job = match kind {
         JobKind::Maintenance => NewJob::new(None, &jobs::MaintenanceJob {}),
-        JobKind::Send => NewJob::new(None, &jobs::SendJob { message: id() }),
+        JobKind::Send => NewJob::new(None, &jobs::SendJob { message: id().parse().unwrap() }),
         JobKind::ProcessInbound => NewJob::new(None, &jobs::ProcessInboundJob { event: id() }),
         JobKind::QueuedMail => NewJob::new(None, &jobs::QueuedMailJob { sealed: String::new() }),
-        JobKind::FlowStep => {
-            NewJob::new(None, &jobs::FlowStepJob { event: id(), message: Some(id()), conversation: None })
+        JobKind::FlowStep => NewJob::new(
+            None,
+            &jobs::FlowStepJob { event: id(), message: Some(id().parse().unwrap()), conversation: None },
+        ),
+        JobKind::FlowTimer => {
+            NewJob::new(None, &jobs::FlowTimerJob { conversation: id().parse().unwrap(), token: id() })
         }
-        JobKind::FlowTimer => NewJob::new(None, &jobs::FlowTimerJob { conversation: id(), token: id() }),
         other => unreachable!("no test queues {other}"),
     };
     let job = job.attempts(max);
@@ -90,8 +93,8 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
     assert_eq!(store.reap_expired_leases().await.unwrap(), 1);
     let again = store.claim_jobs("live-node", Utc::now() + TimeDelta::minutes(1), 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 2));
-    assert_eq!(store.complete_jobs(&[first[0].id.clone()], "dead-node").await.unwrap(), 0, "fenced by lease owner");
-    assert_eq!(store.complete_jobs(&[again[0].id.clone()], "live-node").await.unwrap(), 1);
+    assert_eq!(store.complete_jobs(&[first[0].id], "dead-node").await.unwrap(), 0, "fenced by lease owner");
+    assert_eq!(store.complete_jobs(&[again[0].id], "live-node").await.unwrap(), 1);
 }
 
 #[tokio::test]

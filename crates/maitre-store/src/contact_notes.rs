@@ -1,6 +1,7 @@
 //! Staff notes on a contact: written by a member or through the API, newest first, changed or deleted by their
 //! author or a moderator (the permission is decided in `maitre_domain::permissions::can_change_note`).
 use chrono::{DateTime, Utc};
+use maitre_domain::{ContactId, NoteId};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::from_ms;
@@ -10,8 +11,8 @@ use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactNote {
-    pub id: String,
-    pub contact_id: String,
+    pub id: NoteId,
+    pub contact_id: ContactId,
     /// None once the member who wrote it was deleted.
     pub author: Option<Actor>,
     /// The member's name (or email), or the API token's name; '' when gone.
@@ -48,7 +49,7 @@ fn note_from(r: &sqlx::any::AnyRow) -> Result<ContactNote> {
 
 impl Contacts<'_> {
     /// The notes on a contact, newest first.
-    pub async fn contact_notes(&self, contact_id: &str) -> Result<Vec<ContactNote>> {
+    pub async fn contact_notes(&self, contact_id: ContactId) -> Result<Vec<ContactNote>> {
         let sql = format!("{NOTE_SELECT} ORDER BY n.created_at DESC, n.id DESC");
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
@@ -59,7 +60,7 @@ impl Contacts<'_> {
     }
 
     /// One note of one contact (NotFound for another contact's or account's).
-    pub async fn contact_note(&self, contact_id: &str, id: &str) -> Result<ContactNote> {
+    pub async fn contact_note(&self, contact_id: ContactId, id: NoteId) -> Result<ContactNote> {
         let sql = format!("{NOTE_SELECT} AND n.id = $3");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
@@ -71,8 +72,8 @@ impl Contacts<'_> {
     }
 
     /// Adds a note (text checked by `maitre_domain::contacts::parse_note`) to a contact that is not erased.
-    pub async fn add_contact_note(&self, contact_id: &str, by: Actor, body: &str) -> Result<String> {
-        let id = uuid::Uuid::now_v7().to_string();
+    pub async fn add_contact_note(&self, contact_id: ContactId, by: Actor, body: &str) -> Result<NoteId> {
+        let id = NoteId::new();
         let done = sqlx::query(
             "INSERT INTO contact_notes (account_id, id, contact_id, author_id, token_id, body, created_at) \
              SELECT account_id, $3, id, $4, $5, $6, $7 FROM contacts \
@@ -80,7 +81,7 @@ impl Contacts<'_> {
         )
         .bind(self.tenant.account_id().to_string())
         .bind(contact_id)
-        .bind(&id)
+        .bind(id)
         .bind(by.member().map(|u| u.to_string()))
         .bind(by.token().map(|t| t.to_string()))
         .bind(body)
@@ -91,7 +92,7 @@ impl Contacts<'_> {
     }
 
     /// Replaces a note's text and marks it edited.
-    pub async fn edit_contact_note(&self, contact_id: &str, id: &str, body: &str) -> Result<()> {
+    pub async fn edit_contact_note(&self, contact_id: ContactId, id: NoteId, body: &str) -> Result<()> {
         let done = sqlx::query(
             "UPDATE contact_notes SET body = $4, edited_at = $5 WHERE account_id = $1 AND contact_id = $2 AND id = $3",
         )
@@ -105,7 +106,7 @@ impl Contacts<'_> {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    pub async fn delete_contact_note(&self, contact_id: &str, id: &str) -> Result<()> {
+    pub async fn delete_contact_note(&self, contact_id: ContactId, id: NoteId) -> Result<()> {
         let done = sqlx::query("DELETE FROM contact_notes WHERE account_id = $1 AND contact_id = $2 AND id = $3")
             .bind(self.tenant.account_id().to_string())
             .bind(contact_id)

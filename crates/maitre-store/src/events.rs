@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use maitre_domain::{AccountId, UserId};
+use maitre_domain::{AccountId, ConversationId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 use tokio::sync::{OnceCell, broadcast, mpsc};
@@ -29,32 +29,32 @@ const FORWARD_BATCH: usize = 64;
 pub enum LiveEvent {
     /// A message (inbound, echoed, or queued outbound) was added to a conversation.
     MessageAdded {
-        conversation_id: String,
-        message_id: String,
+        conversation_id: ConversationId,
+        message_id: MessageId,
     },
     /// An outbound message moved to `sent`, `delivered`, `read`, `failed` or back to `queued` (retry).
     MessageStatus {
-        conversation_id: String,
-        message_id: String,
+        conversation_id: ConversationId,
+        message_id: MessageId,
         status: String,
     },
     ConversationAssigned {
-        conversation_id: String,
+        conversation_id: ConversationId,
         assignee: Option<UserId>,
     },
     ConversationMode {
-        conversation_id: String,
+        conversation_id: ConversationId,
         mode: maitre_domain::ConversationMode,
     },
     ConversationStatus {
-        conversation_id: String,
+        conversation_id: ConversationId,
         status: maitre_domain::ConversationStatus,
     },
     ConversationTags {
-        conversation_id: String,
+        conversation_id: ConversationId,
     },
     NoteAdded {
-        conversation_id: String,
+        conversation_id: ConversationId,
         note_id: String,
     },
     /// For one member (`recipient`) or, without one, for every member of the account.
@@ -76,7 +76,7 @@ pub enum LiveEvent {
 
 impl LiveEvent {
     /// The conversation the event is about, if any.
-    pub fn conversation_id(&self) -> Option<&str> {
+    pub fn conversation_id(&self) -> Option<ConversationId> {
         match self {
             LiveEvent::MessageAdded { conversation_id, .. }
             | LiveEvent::MessageStatus { conversation_id, .. }
@@ -84,7 +84,7 @@ impl LiveEvent {
             | LiveEvent::ConversationMode { conversation_id, .. }
             | LiveEvent::ConversationStatus { conversation_id, .. }
             | LiveEvent::ConversationTags { conversation_id }
-            | LiveEvent::NoteAdded { conversation_id, .. } => Some(conversation_id),
+            | LiveEvent::NoteAdded { conversation_id, .. } => Some(*conversation_id),
             LiveEvent::Notification { .. } | LiveEvent::Resync | LiveEvent::SessionEnded { .. } => None,
         }
     }
@@ -269,7 +269,7 @@ mod tests {
         let account = AccountId::new();
         let e = AccountEvent {
             account: Some(account),
-            event: LiveEvent::MessageAdded { conversation_id: "c".into(), message_id: "m".into() },
+            event: LiveEvent::MessageAdded { conversation_id: ConversationId::new(), message_id: MessageId::new() },
         };
         let wire = serde_json::to_string(&Wire { node: "n".into(), event: e.clone() }).unwrap();
         assert!(wire.contains(r#""type":"message_added""#), "{wire}");

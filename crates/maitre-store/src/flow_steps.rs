@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::FlowTimerJob;
-use maitre_domain::{AccountId, ChannelId, ConversationMode};
+use maitre_domain::{AccountId, ChannelId, ContactId, ConversationId, ConversationMode, MessageId};
 use sqlx::Row;
 
 use crate::batch::Batch;
@@ -22,9 +22,9 @@ use crate::{LiveEvent, Result, StoreError};
 /// What a flow step reads about a conversation.
 #[derive(Debug, Clone)]
 pub struct StepInput {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub channel_id: ChannelId,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub mode: ConversationMode,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub contact_name: String,
@@ -42,7 +42,7 @@ pub struct StepInput {
 
 #[derive(Debug, Clone)]
 pub struct PendingMessage {
-    pub id: String,
+    pub id: MessageId,
     pub kind: String,
     pub body: String,
     /// What flows route on (`InboundPayload::value`).
@@ -69,7 +69,7 @@ pub struct StepEffects {
     pub expected_rev: i64,
     pub state: Option<String>,
     /// Pending messages this step read.
-    pub read: Vec<String>,
+    pub read: Vec<MessageId>,
     pub replies: Vec<QueuedReply>,
     pub add_tags: Vec<Tag>,
     pub remove_tags: Vec<Tag>,
@@ -113,16 +113,16 @@ pub struct StepConflict;
 
 impl Flows<'_> {
     /// Everything a flow step reads about one conversation, in one call on SQLite.
-    pub async fn step_input(&self, conversation_id: &str) -> Result<StepInput> {
+    pub async fn step_input(&self, conversation_id: ConversationId) -> Result<StepInput> {
         static READS: LazyLock<[String; 5]> = LazyLock::new(|| step_reads("$2"));
-        self.read_step_input(conversation_id, &READS).await
+        self.read_step_input(&conversation_id.to_string(), &READS).await
     }
 
     /// `step_input` for the conversation of the message `message_id` (the message that queued the step).
-    pub async fn step_input_for_message(&self, message_id: &str) -> Result<StepInput> {
+    pub async fn step_input_for_message(&self, message_id: MessageId) -> Result<StepInput> {
         static READS: LazyLock<[String; 5]> =
             LazyLock::new(|| step_reads("(SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $2)"));
-        self.read_step_input(message_id, &READS).await
+        self.read_step_input(&message_id.to_string(), &READS).await
     }
 
     /// Runs `step_reads`' statements for `key` (`$2`); the last one also takes the time (`$3`).
@@ -156,7 +156,7 @@ impl Flows<'_> {
             tags: done[3].rows.iter().map(|r| r.try_get("tag")).collect::<Result<_, _>>()?,
             upcoming: done[4].rows.iter().map(crate::reservations::from_row).collect::<Result<_>>()?,
             contact_id: c.try_get("contact_id")?,
-            mode: word(&c, "mode")?,
+            mode: word(c, "mode")?,
             last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             contact_name: c.try_get("name")?,
             opted_out: c.try_get::<Option<i64>, _>("opted_out_at")?.is_some(),
@@ -172,9 +172,9 @@ impl Flows<'_> {
     pub async fn apply_step(&self, input: &StepInput, fx: &StepEffects) -> Result<Result<(), StepConflict>> {
         let at = StepAt {
             account: self.tenant.account_id(),
-            conversation_id: &input.conversation_id,
+            conversation_id: input.conversation_id,
             // A conversation's contact never changes: taken from the step's input, not read again.
-            contact: &input.contact_id,
+            contact: input.contact_id,
             now: self.tenant.store().now_ms(),
         };
         let (b, read_at, replies) = step_batch(self.tenant.store().batch(), &at, input.channel_id, fx);
@@ -184,7 +184,7 @@ impl Flows<'_> {
         if done[0].rows_affected == 0 || read != fx.read.len() as u64 {
             return Ok(Err(StepConflict));
         }
-        let queued: Vec<String> = replies.into_iter().filter_map(|r| r.of(&done)).collect();
+        let queued: Vec<MessageId> = replies.into_iter().filter_map(|r| r.of(&done)).collect();
         change_contact(&mut tx, &at, fx).await?;
         let notified = if fx.handoff { hand_off(&mut tx, &at).await? } else { Notified::none() };
         for (run_at, token) in &fx.timers {
@@ -192,15 +192,11 @@ impl Flows<'_> {
         }
         tx.commit().await?;
         for message_id in queued {
-            self.tenant
-                .publish(LiveEvent::MessageAdded { conversation_id: at.conversation_id.to_owned(), message_id })
-                .await;
+            self.tenant.publish(LiveEvent::MessageAdded { conversation_id: at.conversation_id, message_id }).await;
         }
         if fx.handoff {
-            let mode = LiveEvent::ConversationMode {
-                conversation_id: at.conversation_id.to_owned(),
-                mode: ConversationMode::Human,
-            };
+            let mode =
+                LiveEvent::ConversationMode { conversation_id: at.conversation_id, mode: ConversationMode::Human };
             self.tenant.publish(mode).await;
         }
         notified.publish(self.tenant).await;
@@ -209,10 +205,10 @@ impl Flows<'_> {
 }
 
 /// Where a step's effects go.
-struct StepAt<'a> {
+struct StepAt {
     account: AccountId,
-    conversation_id: &'a str,
-    contact: &'a str,
+    conversation_id: ConversationId,
+    contact: ContactId,
     now: i64,
 }
 
@@ -220,7 +216,7 @@ struct StepAt<'a> {
 /// Returns the batch, the index of the read statement (if any) and the replies added.
 fn step_batch(
     mut b: Batch,
-    at: &StepAt<'_>,
+    at: &StepAt,
     channel: ChannelId,
     fx: &StepEffects,
 ) -> (Batch, Option<usize>, Vec<AddedReply>) {
@@ -270,7 +266,7 @@ fn step_batch(
 }
 
 /// Tags added and removed, fields the guest answered, and an opt-out.
-async fn change_contact(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>, fx: &StepEffects) -> Result<()> {
+async fn change_contact(tx: &mut sqlx::AnyConnection, at: &StepAt, fx: &StepEffects) -> Result<()> {
     let account = at.account.to_string();
     for tag in &fx.add_tags {
         sqlx::query(
@@ -320,7 +316,7 @@ async fn change_contact(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>, fx: &Step
 }
 
 /// Gives the conversation to the team; the whole team hears that a guest waits for a person.
-async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>) -> Result<Notified> {
+async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt) -> Result<Notified> {
     sqlx::query("UPDATE conversations SET mode = 'human', status = 'open' WHERE account_id = $1 AND id = $2")
         .bind(at.account.to_string())
         .bind(at.conversation_id)
@@ -331,8 +327,8 @@ async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>) -> Result<Notif
 }
 
 /// Wakes the run at `run_at` with `token` (once per token).
-async fn set_timer(tx: &mut sqlx::AnyConnection, at: &StepAt<'_>, run_at: DateTime<Utc>, token: &str) -> Result<()> {
-    let payload = FlowTimerJob { conversation: at.conversation_id.to_owned(), token: token.to_owned() };
+async fn set_timer(tx: &mut sqlx::AnyConnection, at: &StepAt, run_at: DateTime<Utc>, token: &str) -> Result<()> {
+    let payload = FlowTimerJob { conversation: at.conversation_id, token: token.to_owned() };
     let key = format!("timer:{}:{token}", at.conversation_id);
     let job = NewJob::new(Some(at.account), &payload).dedupe(&key).at(run_at);
     enqueue_in(tx, at.now, &job).await?;

@@ -2,7 +2,7 @@
 //! effects of one engine step written in one transaction. Definitions and states are JSON the caller (de)serializes;
 //! the store does not interpret them.
 use chrono::{DateTime, Utc};
-use maitre_domain::ChannelId;
+use maitre_domain::{ChannelId, ContactId, FlowId};
 use sqlx::{FromRow, Row};
 
 use crate::clock::from_ms;
@@ -11,7 +11,7 @@ use crate::{Result, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
-    pub id: String,
+    pub id: FlowId,
     pub name: String,
     pub draft: String,
     pub published_version: Option<i64>,
@@ -25,7 +25,8 @@ pub struct FlowRecord {
 
 #[derive(FromRow)]
 struct FlowRow {
-    id: String,
+    #[sqlx(try_from = "String")]
+    id: FlowId,
     name: String,
     draft: String,
     published_version: Option<i64>,
@@ -56,7 +57,7 @@ impl TryFrom<FlowRow> for FlowRecord {
 /// A published version that may run on a channel.
 #[derive(Debug, Clone)]
 pub struct PublishedFlow {
-    pub flow_id: String,
+    pub flow_id: FlowId,
     pub version: i64,
     pub definition: String,
 }
@@ -103,20 +104,20 @@ impl TenantStore {
 impl Flows<'_> {
     pub async fn create_flow(&self, name: &str, draft: &str, template: &str) -> Result<FlowRecord> {
         let now = self.tenant.store().now_ms();
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = FlowId::new();
         sqlx::query(
             "INSERT INTO flows (account_id, id, name, draft, template, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
         )
         .bind(self.tenant.account_id().to_string())
-        .bind(&id)
+        .bind(id)
         .bind(name)
         .bind(draft)
         .bind(template)
         .bind(now)
         .execute(&self.tenant.store().write)
         .await?;
-        self.flow(&id).await
+        self.flow(id).await
     }
 
     /// Flows by name.
@@ -129,7 +130,7 @@ impl Flows<'_> {
         rows.into_iter().map(FlowRecord::try_from).collect()
     }
 
-    pub async fn flow(&self, id: &str) -> Result<FlowRecord> {
+    pub async fn flow(&self, id: FlowId) -> Result<FlowRecord> {
         let q = format!("SELECT {FLOW_COLUMNS} FROM flows WHERE account_id = $1 AND id = $2");
         let row: FlowRow = sqlx::query_as(sqlx::AssertSqlSafe(q))
             .bind(self.tenant.account_id().to_string())
@@ -139,7 +140,7 @@ impl Flows<'_> {
         row.try_into()
     }
 
-    pub async fn save_flow_draft(&self, id: &str, name: &str, draft: &str) -> Result<()> {
+    pub async fn save_flow_draft(&self, id: FlowId, name: &str, draft: &str) -> Result<()> {
         let q =
             sqlx::query("UPDATE flows SET name = $3, draft = $4, updated_at = $5 WHERE account_id = $1 AND id = $2");
         let q = q
@@ -151,7 +152,7 @@ impl Flows<'_> {
         found(q.execute(&self.tenant.store().write).await?.rows_affected())
     }
 
-    pub async fn set_flow_enabled(&self, id: &str, enabled: bool) -> Result<()> {
+    pub async fn set_flow_enabled(&self, id: FlowId, enabled: bool) -> Result<()> {
         let q = sqlx::query("UPDATE flows SET enabled = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
         let q = q
             .bind(self.tenant.account_id().to_string())
@@ -163,7 +164,7 @@ impl Flows<'_> {
         found(done)
     }
 
-    pub async fn set_flow_channels(&self, id: &str, channels: &[String]) -> Result<()> {
+    pub async fn set_flow_channels(&self, id: FlowId, channels: &[String]) -> Result<()> {
         let json = serde_json::to_string(channels).map_err(StoreError::corrupt)?;
         let q = sqlx::query("UPDATE flows SET channel_ids = $3, updated_at = $4 WHERE account_id = $1 AND id = $2");
         let q = q.bind(self.tenant.account_id().to_string()).bind(id).bind(json).bind(self.tenant.store().now_ms());
@@ -173,7 +174,7 @@ impl Flows<'_> {
     }
 
     /// Deletes a flow with its versions. Runs of it in progress end at their next step (their version is gone).
-    pub async fn delete_flow(&self, id: &str) -> Result<()> {
+    pub async fn delete_flow(&self, id: FlowId) -> Result<()> {
         let q = sqlx::query("DELETE FROM flows WHERE account_id = $1 AND id = $2");
         let done = q
             .bind(self.tenant.account_id().to_string())
@@ -186,7 +187,7 @@ impl Flows<'_> {
     }
 
     /// Stores `definition` as the flow's next version and makes it the published one. Returns the version.
-    pub async fn publish_flow(&self, id: &str, definition: &str, by: &str) -> Result<i64> {
+    pub async fn publish_flow(&self, id: FlowId, definition: &str, by: &str) -> Result<i64> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -216,7 +217,7 @@ impl Flows<'_> {
         Ok(version)
     }
 
-    pub async fn flow_version(&self, id: &str, version: i64) -> Result<String> {
+    pub async fn flow_version(&self, id: FlowId, version: i64) -> Result<String> {
         Ok(sqlx::query_scalar(
             "SELECT definition FROM flow_versions WHERE account_id = $1 AND flow_id = $2 AND version = $3",
         )
@@ -297,7 +298,7 @@ impl Flows<'_> {
 pub(crate) async fn record_consent(
     tx: &mut sqlx::AnyConnection,
     account: &str,
-    contact: &str,
+    contact: ContactId,
     state: &str,
     source: &str,
     detail: &str,

@@ -1,8 +1,8 @@
 //! The durable job queue's storage: enqueue (inside the caller's transaction when effects must be atomic),
 //! claim under a lease, complete or fail fenced by the lease owner, and re-queue expired leases.
 use chrono::{DateTime, Utc};
-use maitre_domain::AccountId;
 use maitre_domain::jobs::{BadPayload, JobKind, Payload};
+use maitre_domain::{AccountId, JobId};
 use sqlx::FromRow;
 
 use crate::batch::{Batch, Statement};
@@ -12,7 +12,7 @@ use crate::{Backend, Result, Store, StoreError};
 /// A job as a worker sees it.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
     pub account_id: Option<AccountId>,
     pub kind: String,
     payload: String,
@@ -71,7 +71,7 @@ impl Job {
 /// A job that failed for good or is failing, for the operations view.
 #[derive(Debug, Clone)]
 pub struct JobSummary {
-    pub id: String,
+    pub id: JobId,
     pub kind: String,
     pub status: String,
     pub attempts: i64,
@@ -81,7 +81,8 @@ pub struct JobSummary {
 
 #[derive(FromRow)]
 struct JobRow {
-    id: String,
+    #[sqlx(try_from = "String")]
+    id: JobId,
     account_id: Option<String>,
     kind: String,
     payload: String,
@@ -215,7 +216,7 @@ impl Store {
 
     /// Marks jobs done where `owner` still holds their lease; returns how many. Fewer than asked means some leases
     /// were lost (another node re-ran those jobs).
-    pub async fn complete_jobs(&self, ids: &[String], owner: &str) -> Result<u64> {
+    pub async fn complete_jobs(&self, ids: &[JobId], owner: &str) -> Result<u64> {
         if ids.is_empty() {
             return Ok(0);
         }
@@ -237,7 +238,7 @@ impl Store {
     }
 
     /// Records a failure: back in the queue at `retry_at`, or dead (with the reason) when `retry_at` is None.
-    pub async fn fail_job(&self, id: &str, owner: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<bool> {
+    pub async fn fail_job(&self, id: JobId, owner: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<bool> {
         let error: String = error.chars().take(2000).collect();
         let done = sqlx::query(
             "UPDATE jobs SET status = $4, run_at = COALESCE($5, run_at), last_error = $3, lease_owner = NULL, \
@@ -255,7 +256,7 @@ impl Store {
     }
 
     /// Puts a job back without spending an attempt: it was not tried (e.g. paced by a rate limit).
-    pub async fn defer_job(&self, id: &str, owner: &str, run_at: DateTime<Utc>) -> Result<bool> {
+    pub async fn defer_job(&self, id: JobId, owner: &str, run_at: DateTime<Utc>) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $3, attempts = attempts - 1, lease_owner = NULL, \
              lease_until = NULL, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",

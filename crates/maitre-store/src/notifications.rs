@@ -4,7 +4,7 @@
 //! emails are the `reservation_notify` job's.
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::{JobKind, NotificationEmailJob};
-use maitre_domain::{AccountId, Action, Role, UserId, allowed};
+use maitre_domain::{AccountId, Action, ConversationId, Role, UserId, allowed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -237,7 +237,7 @@ pub(crate) async fn notify_in(
 pub(crate) async fn notify_conversation_in(
     tx: &mut sqlx::AnyConnection,
     account: AccountId,
-    conversation_id: &str,
+    conversation_id: ConversationId,
     kind: NotificationKind,
     target: Option<UserId>,
     actor: Option<UserId>,
@@ -254,7 +254,7 @@ pub(crate) async fn notify_conversation_in(
     .await?;
     let text = if name.trim().is_empty() { external } else { name };
     let link = format!("/a/{account}/inbox/{conversation_id}");
-    let notice = Notice { kind, target, actor, text: &text, link: &link, subject: conversation_id };
+    let notice = Notice { kind, target, actor, text: &text, link: &link, subject: &conversation_id.to_string() };
     notify_in(tx, account, &notice, now).await
 }
 

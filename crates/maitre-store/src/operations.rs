@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use maitre_domain::JobId;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -103,7 +104,7 @@ pub struct JobQuery<'a> {
 /// A dead or failing job with what it was about, where that can be derived.
 #[derive(Debug, Clone)]
 pub struct TroubledJob {
-    pub id: String,
+    pub id: JobId,
     pub kind: String,
     /// `dead` or `failing`.
     pub status: &'static str,
@@ -206,14 +207,14 @@ impl Operations<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let next = cut(&mut items, q.limit, |j| Cursor { at: j.updated_at.timestamp_millis(), id: j.id.clone() });
+        let next = cut(&mut items, q.limit, |j| Cursor { at: j.updated_at.timestamp_millis(), id: j.id.to_string() });
         Ok(Page { items, next })
     }
 
     /// Queues a dead or failing job of this account to run now with its full attempts again. A failed send's
     /// message goes back to `queued`, since the send job only sends queued messages. Another account's job or an
     /// unknown id is NotFound; a job that is not troubled (done, running, waiting) is Conflict `job_not_troubled`.
-    pub async fn retry_job(&self, id: &str) -> Result<()> {
+    pub async fn retry_job(&self, id: JobId) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;

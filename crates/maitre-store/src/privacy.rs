@@ -1,6 +1,7 @@
 //! GDPR for one contact: everything held about them as one JSON document (right of access), and erasure (right
 //! to be forgotten) in one transaction, audited with who did it and what was removed.
 use chrono::{DateTime, SecondsFormat, Utc};
+use maitre_domain::{ContactId, ConversationId};
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -21,7 +22,7 @@ pub struct Erased {
 /// One row of the erasure audit.
 #[derive(Debug, Clone)]
 pub struct Erasure {
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub erased_by: Actor,
     /// The member's email or the API token's name at the time of reading ('' if gone).
     pub erased_by_name: String,
@@ -39,7 +40,7 @@ const CONVERSATIONS_OF: &str = "SELECT id FROM conversations WHERE account_id = 
 impl Contacts<'_> {
     /// Everything stored about one contact: identity, custom fields, tags, consent history, staff notes,
     /// conversations with every message, and reservations.
-    pub async fn contact_export(&self, id: &str) -> Result<Value> {
+    pub async fn contact_export(&self, id: ContactId) -> Result<Value> {
         let c = self.contact(id).await?;
         let account = self.tenant.account_id().to_string();
         let messages = sqlx::query(AssertSqlSafe(format!(
@@ -53,8 +54,7 @@ impl Contacts<'_> {
         let mut conversations = Vec::new();
         for v in self.contact_conversations(id).await? {
             let mut list = Vec::new();
-            for m in messages.iter().filter(|m| m.try_get::<String, _>("conversation_id").ok().as_ref() == Some(&v.id))
-            {
+            for m in messages.iter().filter(|m| m.try_get::<ConversationId, _>("conversation_id").ok() == Some(v.id)) {
                 list.push(json!({
                     "id": m.try_get::<String, _>("id")?,
                     "direction": m.try_get::<String, _>("direction")?,
@@ -115,7 +115,7 @@ impl Contacts<'_> {
     /// notes, notifications naming them, tags, field values, staff notes and consent history deleted, and the
     /// identity anonymised. The row itself stays (its id now means nobody) so conversations keep a valid reference.
     /// One transaction; audited.
-    pub async fn erase_contact(&self, id: &str, by: Actor) -> Result<Erased> {
+    pub async fn erase_contact(&self, id: ContactId, by: Actor) -> Result<Erased> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -186,7 +186,7 @@ impl Contacts<'_> {
 async fn blank_history(
     tx: &mut sqlx::AnyConnection,
     account: &str,
-    id: &str,
+    id: ContactId,
     channel: &str,
     external: &str,
 ) -> Result<(u64, u64)> {
@@ -218,7 +218,7 @@ async fn blank_history(
 /// Drops what links the contact to the business's records: flow state, notifications naming them, their tags,
 /// field values, consents and staff notes; reservations are kept for the books but unlinked and stripped of name,
 /// phone, email and notes. Returns how many reservations.
-async fn forget_links(tx: &mut sqlx::AnyConnection, account: &str, id: &str, now: i64) -> Result<u64> {
+async fn forget_links(tx: &mut sqlx::AnyConnection, account: &str, id: ContactId, now: i64) -> Result<u64> {
     sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
     )))

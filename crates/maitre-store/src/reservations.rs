@@ -5,9 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use maitre_domain::AccountId;
 use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
 use maitre_domain::jobs::{JobKind, ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
+use maitre_domain::{AccountId, ContactId, ConversationId, ReservationId};
 use sqlx::{AnyConnection, Row};
 
 use crate::booking::{BookingError, BookingSettings, lock_settings};
@@ -57,8 +57,8 @@ impl FromStr for Source {
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a> {
     pub source: Source,
-    pub contact_id: Option<&'a str>,
-    pub conversation_id: Option<&'a str>,
+    pub contact_id: Option<ContactId>,
+    pub conversation_id: Option<ConversationId>,
     /// Makes a flow's booking idempotent: a second request with the same key (a re-run of the same flow step)
     /// returns the reservation the first one made.
     pub key: Option<&'a str>,
@@ -72,9 +72,9 @@ impl Origin<'_> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
-    pub id: String,
-    pub contact_id: Option<String>,
-    pub conversation_id: Option<String>,
+    pub id: ReservationId,
+    pub contact_id: Option<ContactId>,
+    pub conversation_id: Option<ConversationId>,
     pub service: Option<String>,
     pub resource_id: Option<String>,
     pub starts_at: DateTime<Utc>,
@@ -100,7 +100,7 @@ impl Reservation {
     /// The reservation as flows and message templates see it.
     pub fn info(&self) -> ReservationInfo {
         ReservationInfo {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             starts_at: self.local_start,
             duration: self.duration_minutes(),
             party_size: self.party_size,
@@ -167,7 +167,7 @@ pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Reservation> {
     })
 }
 
-fn job_keys(id: &str) -> [String; 2] {
+fn job_keys(id: ReservationId) -> [String; 2] {
     [format!("{}:{id}", JobKind::ReservationReminder), format!("{}:{id}", JobKind::ReviewRequest)]
 }
 
@@ -181,7 +181,7 @@ pub(crate) async fn follow_up(
     change: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let [reminder_key, review_key] = job_keys(&r.id);
+    let [reminder_key, review_key] = job_keys(r.id);
     sqlx::query("DELETE FROM jobs WHERE account_id = $1 AND dedupe_key IN ($2, $3) AND status = 'queued'")
         .bind(account.to_string())
         .bind(&reminder_key)
@@ -191,7 +191,7 @@ pub(crate) async fn follow_up(
     let account_id = Some(account);
     let now_ms = to_ms(now);
     if let Some(change) = change {
-        let notice = ReservationNotifyJob { reservation_id: r.id.clone(), change: change.to_owned() };
+        let notice = ReservationNotifyJob { reservation_id: r.id, change: change.to_owned() };
         // Each change is its own notice; a creation or cancellation is noticed once.
         let key = match change {
             "changed" => format!("{}:{}:changed:{now_ms}", JobKind::ReservationNotify, r.id),
@@ -202,12 +202,12 @@ pub(crate) async fn follow_up(
     }
     let remind_at = r.starts_at - TimeDelta::hours(settings.reminder_hours.into());
     if r.status.is_active() && settings.reminder_hours > 0 && remind_at > now {
-        let payload = ReservationReminderJob { reservation_id: r.id.clone() };
+        let payload = ReservationReminderJob { reservation_id: r.id };
         let job = NewJob::new(account_id, &payload).dedupe(&reminder_key).at(remind_at);
         enqueue_in(tx, now_ms, &job).await?;
     }
     if r.status.is_active() || r.status == ReservationStatus::Completed {
-        let payload = ReviewRequestJob { reservation_id: r.id.clone() };
+        let payload = ReviewRequestJob { reservation_id: r.id };
         let run_at = r.ends_at + TimeDelta::hours(settings.review_delay_hours.into());
         let job = NewJob::new(account_id, &payload).dedupe(&review_key).at(run_at);
         enqueue_in(tx, now_ms, &job).await?;
@@ -225,11 +225,11 @@ pub(crate) async fn notify_new(
     let text = format!("{} · {} · 👥 {}", r.name, r.local_start.format("%Y-%m-%d %H:%M"), r.party_size);
     let link = format!("/a/{account}/reservations/{}", r.id);
     let kind = NotificationKind::Reservation;
-    let notice = Notice { kind, target: None, actor: None, text: &text, link: &link, subject: &r.id };
+    let notice = Notice { kind, target: None, actor: None, text: &text, link: &link, subject: &r.id.to_string() };
     notify_in(tx, account, &notice, now).await
 }
 
-pub(crate) async fn fetch(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Reservation> {
+pub(crate) async fn fetch(conn: &mut AnyConnection, account: &str, id: ReservationId) -> Result<Reservation> {
     let sql = format!("SELECT {COLUMNS} FROM reservations WHERE account_id = $1 AND id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account).bind(id).fetch_one(&mut *conn).await?;
     from_row(&row)
@@ -252,7 +252,7 @@ impl Reservations<'_> {
     /// rescheduled for the new status (a cancelled or missed visit gets neither reminder nor review request).
     pub async fn set_reservation_status(
         &self,
-        id: &str,
+        id: ReservationId,
         status: ReservationStatus,
     ) -> Result<Reservation, BookingError> {
         let account = self.tenant.account_id().to_string();
@@ -286,12 +286,12 @@ impl Reservations<'_> {
         Ok(r)
     }
 
-    pub async fn cancel_reservation(&self, id: &str) -> Result<Reservation, BookingError> {
+    pub async fn cancel_reservation(&self, id: ReservationId) -> Result<Reservation, BookingError> {
         self.set_reservation_status(id, ReservationStatus::Cancelled).await
     }
 
     /// One reservation of this account; another account's id is NotFound.
-    pub async fn reservation(&self, id: &str) -> Result<Reservation> {
+    pub async fn reservation(&self, id: ReservationId) -> Result<Reservation> {
         let mut conn = self.tenant.store().read.acquire().await?;
         fetch(&mut conn, &self.tenant.account_id().to_string(), id).await
     }
@@ -319,12 +319,12 @@ impl Reservations<'_> {
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        let next = cut(&mut items, q.limit, |r| Cursor { at: to_ms(r.starts_at), id: r.id.clone() });
+        let next = cut(&mut items, q.limit, |r| Cursor { at: to_ms(r.starts_at), id: r.id.to_string() });
         Ok(Page { items, next })
     }
 
     /// A contact's pending and confirmed reservations that have not started yet, soonest first.
-    pub async fn upcoming_for_contact(&self, contact_id: &str) -> Result<Vec<Reservation>> {
+    pub async fn upcoming_for_contact(&self, contact_id: ContactId) -> Result<Vec<Reservation>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(upcoming_sql("$2")))
             .bind(self.tenant.account_id().to_string())
             .bind(contact_id)

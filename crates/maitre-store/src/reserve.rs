@@ -2,6 +2,7 @@
 //! booking lock so two requests for the last place cannot both succeed.
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use maitre_domain::ReservationId;
 use maitre_domain::booking::tz::to_utc;
 use maitre_domain::booking::{Ask, Placement, ReservationRequest, ReservationStatus, SlotCheck, Snapshot};
 use sqlx::AnyConnection;
@@ -29,7 +30,7 @@ impl Reservations<'_> {
     /// Moves or changes an active reservation, re-checking capacity without counting the reservation itself.
     pub async fn modify_reservation(
         &self,
-        id: &str,
+        id: ReservationId,
         req: &ReservationRequest,
         tz: Tz,
         by: Source,
@@ -39,7 +40,7 @@ impl Reservations<'_> {
 
     async fn book(
         &self,
-        existing: Option<&str>,
+        existing: Option<ReservationId>,
         req: &ReservationRequest,
         tz: Tz,
         origin: &Origin<'_>,
@@ -67,7 +68,8 @@ impl Reservations<'_> {
         let snap = snapshot_with(&mut tx, &account, settings.clone(), tz, now, window).await?;
         let service = known_service(&snap, req)?;
         let staff = origin.source == Source::Staff;
-        let ask = Ask { service: service.as_deref(), staff, exclude: existing };
+        let exclude = existing.map(|id| id.to_string());
+        let ask = Ask { service: service.as_deref(), staff, exclude: exclude.as_deref() };
         let placement = match snap.place(req.starts_at, req.party_size, ask) {
             Ok(p) => p,
             Err(refusal) => {
@@ -104,14 +106,14 @@ impl Reservations<'_> {
 
 /// The reservation an earlier request with the same `key` made (a retried booking), if any.
 async fn booked_before(tx: &mut AnyConnection, account: &str, key: &str) -> Result<Option<Reservation>> {
-    let done: Option<String> =
+    let done: Option<ReservationId> =
         sqlx::query_scalar("SELECT id FROM reservations WHERE account_id = $1 AND request_key = $2")
             .bind(account)
             .bind(key)
             .fetch_optional(&mut *tx)
             .await?;
     match done {
-        Some(id) => Ok(Some(fetch(tx, account, &id).await?)),
+        Some(id) => Ok(Some(fetch(tx, account, id).await?)),
         None => Ok(None),
     }
 }
@@ -138,16 +140,16 @@ struct Placed {
 /// The reservation as it will be stored: a change keeps what the guest's first booking recorded (contact,
 /// conversation, source, creation time).
 fn reservation(
-    existing: Option<&str>,
+    existing: Option<ReservationId>,
     current: Option<&Reservation>,
     origin: &Origin<'_>,
     req: &ReservationRequest,
     p: Placed,
 ) -> Reservation {
     Reservation {
-        id: existing.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned),
-        contact_id: current.map_or(origin.contact_id.map(str::to_owned), |c| c.contact_id.clone()),
-        conversation_id: current.map_or(origin.conversation_id.map(str::to_owned), |c| c.conversation_id.clone()),
+        id: existing.unwrap_or_default(),
+        contact_id: current.map_or(origin.contact_id, |c| c.contact_id),
+        conversation_id: current.map_or(origin.conversation_id, |c| c.conversation_id),
         service: p.service,
         resource_id: p.placement.resource_id,
         starts_at: p.start,
@@ -176,7 +178,7 @@ const UPDATE: &str = "UPDATE reservations SET service = $3, resource_id = $4, st
 async fn write(tx: &mut AnyConnection, account: &str, r: &Reservation, new: Option<Option<&str>>) -> Result<()> {
     let q = sqlx::query(if new.is_some() { INSERT } else { UPDATE })
         .bind(account)
-        .bind(&r.id)
+        .bind(r.id)
         .bind(r.service.as_deref())
         .bind(r.resource_id.as_deref())
         .bind(to_ms(r.starts_at))
@@ -190,12 +192,9 @@ async fn write(tx: &mut AnyConnection, account: &str, r: &Reservation, new: Opti
         .bind(to_ms(r.updated_at));
     let q = match new {
         None => q,
-        Some(key) => q
-            .bind(r.status.as_str())
-            .bind(r.contact_id.as_deref())
-            .bind(r.conversation_id.as_deref())
-            .bind(r.source.as_str())
-            .bind(key),
+        Some(key) => {
+            q.bind(r.status.as_str()).bind(r.contact_id).bind(r.conversation_id).bind(r.source.as_str()).bind(key)
+        }
     };
     q.execute(&mut *tx).await?;
     Ok(())

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use maitre_domain::contacts::Tag;
-use maitre_domain::{AccountId, AccountSettings, Locale, Role, UserId};
+use maitre_domain::{AccountId, AccountSettings, ConversationId, FlowId, Locale, Role, UserId};
 use maitre_store::{
     Clock, Filter, InboundPayload, InboxQuery, IncomingMessage, JobKind, LiveEvent, Media, MediaRef, NewAccount,
     NewChannel, StepEffects, Store, StoreError, TenantStore, ThreadItem,
@@ -54,11 +54,18 @@ async fn world() -> World {
 
 impl World {
     /// A guest's text message at the clock's time; returns the conversation id.
-    async fn inbound(&self, guest: &str, name: &str, text: &str) -> String {
+    async fn inbound(&self, guest: &str, name: &str, text: &str) -> ConversationId {
         self.inbound_with(guest, name, "text", text, &InboundPayload::default()).await
     }
 
-    async fn inbound_with(&self, guest: &str, name: &str, kind: &str, text: &str, payload: &InboundPayload) -> String {
+    async fn inbound_with(
+        &self,
+        guest: &str,
+        name: &str,
+        kind: &str,
+        text: &str,
+        payload: &InboundPayload,
+    ) -> ConversationId {
         self.clock.advance(TimeDelta::seconds(1));
         let at: DateTime<Utc> = self.clock.now();
         let pid = format!("wamid.{}", uuid::Uuid::now_v7());
@@ -99,10 +106,10 @@ async fn filters_follow_assignment_takeover_and_closing_and_the_trail_says_who()
     let cleo = w.inbound("4933", "Cleo", "Thanks").await;
     assert_eq!(w.names(&w.query(Filter::Open)).await, ["Cleo", "Ben", "Anna"], "newest first");
 
-    w.tenant.inbox().take_over(&anna, Some(w.owner)).await.unwrap();
-    w.tenant.inbox().assign(&ben, Some(w.agent), Some(w.owner)).await.unwrap();
-    w.tenant.inbox().set_closed(&cleo, true, Some(w.agent)).await.unwrap();
-    w.tenant.inbox().add_tag(&ben, &Tag::parse(" VIP ").unwrap()).await.unwrap();
+    w.tenant.inbox().take_over(anna, Some(w.owner)).await.unwrap();
+    w.tenant.inbox().assign(ben, Some(w.agent), Some(w.owner)).await.unwrap();
+    w.tenant.inbox().set_closed(cleo, true, Some(w.agent)).await.unwrap();
+    w.tenant.inbox().add_tag(ben, &Tag::parse(" VIP ").unwrap()).await.unwrap();
 
     assert_eq!(w.names(&w.query(Filter::Open)).await, ["Ben", "Anna"]);
     assert_eq!(w.names(&w.query(Filter::Mine)).await, ["Anna"], "taking over assigns to the taker");
@@ -116,19 +123,19 @@ async fn filters_follow_assignment_takeover_and_closing_and_the_trail_says_who()
     let by_channel = InboxQuery { channel: Some(maitre_domain::ChannelId::new()), ..w.query(Filter::All) };
     assert!(w.names(&by_channel).await.is_empty());
 
-    let b = w.tenant.inbox().conversation(&ben, w.owner).await.unwrap();
+    let b = w.tenant.inbox().conversation(ben, w.owner).await.unwrap();
     assert_eq!(
         (b.assignee, b.assignee_name.as_deref(), b.tags.as_slice()),
         (Some(w.agent), Some("Alex Agent"), &["vip".to_owned()][..])
     );
 
     // A guest writing again reopens; reopening by hand is recorded.
-    w.tenant.inbox().set_closed(&cleo, false, Some(w.owner)).await.unwrap();
-    w.tenant.inbox().hand_back(&anna, Some(w.owner), None).await.unwrap();
+    w.tenant.inbox().set_closed(cleo, false, Some(w.owner)).await.unwrap();
+    w.tenant.inbox().hand_back(anna, Some(w.owner), None).await.unwrap();
     let trail: Vec<(String, Option<String>)> =
-        w.tenant.inbox().activity(&anna).await.unwrap().into_iter().map(|a| (a.kind, a.actor)).collect();
+        w.tenant.inbox().activity(anna).await.unwrap().into_iter().map(|a| (a.kind, a.actor)).collect();
     assert_eq!(trail, [("taken_over".into(), Some("Salon".into())), ("handed_back".into(), Some("Salon".into()))]);
-    let cleo_trail: Vec<String> = w.tenant.inbox().activity(&cleo).await.unwrap().into_iter().map(|a| a.kind).collect();
+    let cleo_trail: Vec<String> = w.tenant.inbox().activity(cleo).await.unwrap().into_iter().map(|a| a.kind).collect();
     assert_eq!(cleo_trail, ["closed", "reopened"]);
 }
 
@@ -137,15 +144,15 @@ async fn the_thread_merges_messages_notes_and_trail_and_notes_are_not_messages()
     let w = world().await;
     let anna = w.inbound("4911", "Anna", "Do you have time on Friday?").await;
     w.clock.advance(TimeDelta::seconds(1));
-    w.tenant.inbox().take_over(&anna, Some(w.agent)).await.unwrap();
+    w.tenant.inbox().take_over(anna, Some(w.agent)).await.unwrap();
     w.clock.advance(TimeDelta::seconds(1));
-    w.tenant.inbox().add_note(&anna, Some(w.agent), "Regular guest, prefers Maria").await.unwrap();
+    w.tenant.inbox().add_note(anna, Some(w.agent), "Regular guest, prefers Maria").await.unwrap();
     w.clock.advance(TimeDelta::seconds(1));
-    let reply = w.tenant.inbox().reply(&anna, Some(w.agent), "Yes, 3 pm works!", None).await.unwrap();
+    let reply = w.tenant.inbox().reply(anna, Some(w.agent), "Yes, 3 pm works!", None).await.unwrap();
     let items: Vec<String> = w
         .tenant
         .inbox()
-        .thread(&anna)
+        .thread(anna)
         .await
         .unwrap()
         .into_iter()
@@ -166,9 +173,9 @@ async fn the_thread_merges_messages_notes_and_trail_and_notes_are_not_messages()
     );
     let (_, inbound, outbound) = w.tenant.conversations().message_counts().await.unwrap();
     assert_eq!((inbound, outbound), (1, 1), "the note is not a message");
-    let out = w.tenant.conversations().outgoing(&reply).await.unwrap();
+    let out = w.tenant.conversations().outgoing(reply).await.unwrap();
     assert_eq!((out.status.as_str(), out.sent_by), ("queued", Some(w.agent.to_string())));
-    assert!(matches!(w.tenant.inbox().add_note(&anna, None, "   ").await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(w.tenant.inbox().add_note(anna, None, "   ").await, Err(StoreError::Conflict { .. })));
 }
 
 #[tokio::test]
@@ -178,13 +185,13 @@ async fn unread_counts_are_per_member_and_reset_by_reading() {
     w.inbound("4911", "Anna", "two").await;
     let unread = |user| {
         let t = w.tenant.clone();
-        let id = anna.clone();
-        async move { t.inbox().conversation(&id, user).await.unwrap().unread }
+        let id = anna;
+        async move { t.inbox().conversation(id, user).await.unwrap().unread }
     };
     assert_eq!((unread(w.owner).await, unread(w.agent).await), (2, 2));
-    w.tenant.inbox().mark_read(&anna, w.owner).await.unwrap();
+    w.tenant.inbox().mark_read(anna, w.owner).await.unwrap();
     assert_eq!((unread(w.owner).await, unread(w.agent).await), (0, 2));
-    w.tenant.inbox().reply(&anna, Some(w.owner), "answer", None).await.unwrap();
+    w.tenant.inbox().reply(anna, Some(w.owner), "answer", None).await.unwrap();
     w.inbound("4911", "Anna", "three").await;
     assert_eq!((unread(w.owner).await, unread(w.agent).await), (1, 3), "own replies are not unread");
 }
@@ -199,16 +206,16 @@ async fn keyset_pages_neither_repeat_nor_skip_when_new_messages_arrive() {
     ids.reverse(); // newest first
     let page = |after| InboxQuery { after, limit: 10, ..w.query(Filter::Open) };
     let first = w.tenant.inbox().list(&page(None)).await.unwrap();
-    assert_eq!(first.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), ids[..10]);
+    assert_eq!(first.items.iter().map(|c| c.id).collect::<Vec<_>>(), ids[..10]);
     // Meanwhile: a conversation on the third page gets a message, and a new guest writes.
-    let bumped = ids[22].clone();
+    let bumped = ids[22];
     w.inbound("49002", "Guest 02", "still there?").await;
     w.inbound("49999", "Newcomer", "hello").await;
     let second = w.tenant.inbox().list(&page(first.next.clone())).await.unwrap();
     let third = w.tenant.inbox().list(&page(second.next.clone())).await.unwrap();
     assert!(third.next.is_none());
-    let rest: Vec<String> = second.items.iter().chain(&third.items).map(|c| c.id.clone()).collect();
-    let expected: Vec<String> = ids[10..].iter().filter(|id| **id != bumped).cloned().collect();
+    let rest: Vec<ConversationId> = second.items.iter().chain(&third.items).map(|c| c.id).collect();
+    let expected: Vec<ConversationId> = ids[10..].iter().filter(|id| **id != bumped).cloned().collect();
     assert_eq!(rest, expected, "later pages continue where the first ended; the bumped one moved to the top");
     let top = w.tenant.inbox().list(&page(None)).await.unwrap();
     assert_eq!(top.items[0].contact_name, "Newcomer");
@@ -249,8 +256,8 @@ async fn search_folds_case_beyond_ascii_and_forgets_erased_texts() {
     assert_eq!(w.names(&search("\"zwei, bitte\"")).await, Vec::<String>::new(), "quotes are literal");
     assert_eq!(w.names(&search("zwei, bitte")).await, ["Ben"]);
 
-    let contact = w.tenant.inbox().conversation(&anna, w.owner).await.unwrap().contact_id;
-    w.tenant.contacts().erase_contact(&contact, maitre_store::Actor::Member(w.owner)).await.unwrap();
+    let contact = w.tenant.inbox().conversation(anna, w.owner).await.unwrap().contact_id;
+    w.tenant.contacts().erase_contact(contact, maitre_store::Actor::Member(w.owner)).await.unwrap();
     assert!(w.names(&search("köln")).await.is_empty(), "an erased text is not found any more");
     assert_eq!(w.names(&search("bitte")).await, ["Ben"]);
 }
@@ -272,7 +279,7 @@ async fn a_guests_media_and_references_come_back_with_the_thread_and_flows_read_
     let extras: Vec<InboundPayload> = w
         .tenant
         .inbox()
-        .thread(&anna)
+        .thread(anna)
         .await
         .unwrap()
         .into_iter()
@@ -282,7 +289,7 @@ async fn a_guests_media_and_references_come_back_with_the_thread_and_flows_read_
         })
         .collect();
     assert_eq!(extras, [payload]);
-    assert_eq!(w.tenant.flows().step_input(&anna).await.unwrap().pending[0].payload, "18000000000000010");
+    assert_eq!(w.tenant.flows().step_input(anna).await.unwrap().pending[0].payload, "18000000000000010");
     let hostile = Media { url: Some("JavaScript:alert(1)".into()), ..Media::default() };
     assert_eq!(hostile.http_url(), None);
     assert_eq!(Media { url: Some("HTTPS://x.example/a b".into()), ..hostile }.http_url(), None);
@@ -294,20 +301,23 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     let anna = w.inbound("4911", "Anna", "hi").await;
     let flow = w.tenant.flows().create_flow("Welcome", "{}", "").await.unwrap().id;
     let running = StepEffects { key: "k".into(), state: Some("{\"flow_id\":\"old\"}".into()), ..Default::default() };
-    let input = w.tenant.flows().step_input(&anna).await.unwrap();
+    let input = w.tenant.flows().step_input(anna).await.unwrap();
     w.tenant.flows().apply_step(&input, &running).await.unwrap().unwrap();
-    w.tenant.inbox().take_over(&anna, Some(w.owner)).await.unwrap();
+    w.tenant.inbox().take_over(anna, Some(w.owner)).await.unwrap();
 
-    assert!(matches!(w.tenant.inbox().hand_back(&anna, Some(w.owner), Some("nope")).await, Err(StoreError::NotFound)));
-    assert_eq!(w.tenant.inbox().conversation(&anna, w.owner).await.unwrap().mode.as_str(), "human", "nothing changed");
+    assert!(matches!(
+        w.tenant.inbox().hand_back(anna, Some(w.owner), Some(FlowId::new())).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(w.tenant.inbox().conversation(anna, w.owner).await.unwrap().mode.as_str(), "human", "nothing changed");
     let (other, _) = account(&w.store, "Other", "other@example.com").await;
     let other = w.store.tenant_for_operator(other).await.unwrap();
-    assert!(matches!(other.inbox().hand_back(&anna, None, Some(&flow)).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().hand_back(anna, None, Some(flow)).await, Err(StoreError::NotFound)));
 
-    w.tenant.inbox().hand_back(&anna, Some(w.owner), Some(&flow)).await.unwrap();
-    let input = w.tenant.flows().step_input(&anna).await.unwrap();
+    w.tenant.inbox().hand_back(anna, Some(w.owner), Some(flow)).await.unwrap();
+    let input = w.tenant.flows().step_input(anna).await.unwrap();
     assert_eq!((input.mode.as_str(), input.state), ("bot", None), "the old run ended");
-    let last = w.tenant.inbox().activity(&anna).await.unwrap().pop().unwrap();
+    let last = w.tenant.inbox().activity(anna).await.unwrap().pop().unwrap();
     assert_eq!((last.kind.as_str(), last.detail.as_str()), ("handed_back", "Welcome"));
     let lease = w.clock.now() + TimeDelta::minutes(1);
     let jobs = w.store.claim_jobs("test", lease, 10).await.unwrap();
@@ -319,7 +329,7 @@ async fn handing_back_with_a_flow_ends_the_run_names_the_flow_and_queues_its_sta
     assert_eq!(starts.len(), 1, "{jobs:?}");
     assert_eq!(
         (starts[0]["conversation"].as_str(), starts[0]["flow"].as_str()),
-        (Some(anna.as_str()), Some(flow.as_str()))
+        (Some(anna.to_string().as_str()), Some(flow.to_string().as_str()))
     );
 }
 
@@ -329,15 +339,15 @@ async fn another_account_cannot_touch_a_conversation() {
     let anna = w.inbound("4911", "Anna", "hi").await;
     let (other, intruder) = account(&w.store, "Other", "other@example.com").await;
     let other = w.store.tenant_for_operator(other).await.unwrap();
-    assert!(matches!(other.inbox().conversation(&anna, intruder).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.inbox().take_over(&anna, Some(intruder)).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.inbox().set_closed(&anna, true, None).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.inbox().add_note(&anna, None, "x").await, Err(StoreError::NotFound)));
-    assert!(matches!(other.inbox().reply(&anna, None, "x", None).await, Err(StoreError::NotFound)));
-    assert!(matches!(other.inbox().add_tag(&anna, &Tag::parse("x").unwrap()).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().conversation(anna, intruder).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().take_over(anna, Some(intruder)).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().set_closed(anna, true, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().add_note(anna, None, "x").await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().reply(anna, None, "x", None).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.inbox().add_tag(anna, &Tag::parse("x").unwrap()).await, Err(StoreError::NotFound)));
     // Assigning to someone outside the account is refused too.
-    assert!(matches!(w.tenant.inbox().assign(&anna, Some(intruder), None).await, Err(StoreError::NotFound)));
-    assert!(other.inbox().thread(&anna).await.unwrap().is_empty());
+    assert!(matches!(w.tenant.inbox().assign(anna, Some(intruder), None).await, Err(StoreError::NotFound)));
+    assert!(other.inbox().thread(anna).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -354,7 +364,7 @@ async fn canned_responses_crud_and_usage() {
         Err(StoreError::Conflict { .. })
     ));
     w.tenant.inbox().update_canned_response(&id, "hours", "We are open 9–19.").await.unwrap();
-    w.tenant.inbox().reply(&anna, Some(w.owner), "We are open 9–19.", Some(&id)).await.unwrap();
+    w.tenant.inbox().reply(anna, Some(w.owner), "We are open 9–19.", Some(&id)).await.unwrap();
     let c = w.tenant.inbox().canned_response(&id).await.unwrap();
     assert_eq!((c.shortcut.as_str(), c.body.as_str(), c.usage_count), ("hours", "We are open 9–19.", 1));
     w.tenant.inbox().delete_canned_response(&id).await.unwrap();
@@ -370,25 +380,21 @@ async fn live_events_follow_commits_and_a_failed_message_can_be_retried() {
     let e = next().await;
     assert_eq!(e.account, Some(w.tenant.account_id()));
     assert!(matches!(&e.event, LiveEvent::MessageAdded { conversation_id, .. } if *conversation_id == anna));
-    w.tenant.inbox().take_over(&anna, Some(w.agent)).await.unwrap();
+    w.tenant.inbox().take_over(anna, Some(w.agent)).await.unwrap();
     assert_eq!(
         next().await.event,
-        LiveEvent::ConversationMode { conversation_id: anna.clone(), mode: maitre_domain::ConversationMode::Human }
+        LiveEvent::ConversationMode { conversation_id: anna, mode: maitre_domain::ConversationMode::Human }
     );
-    assert_eq!(
-        next().await.event,
-        LiveEvent::ConversationAssigned { conversation_id: anna.clone(), assignee: Some(w.agent) }
-    );
-    let reply = w.tenant.inbox().reply(&anna, Some(w.agent), "hello", None).await.unwrap();
+    assert_eq!(next().await.event, LiveEvent::ConversationAssigned { conversation_id: anna, assignee: Some(w.agent) });
+    let reply = w.tenant.inbox().reply(anna, Some(w.agent), "hello", None).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageAdded { message_id, .. } if message_id == reply));
-    w.tenant.conversations().mark_failed(&reply, "131047 outside the window").await.unwrap();
-    let failed =
-        LiveEvent::MessageStatus { conversation_id: anna.clone(), message_id: reply.clone(), status: "failed".into() };
+    w.tenant.conversations().mark_failed(reply, "131047 outside the window").await.unwrap();
+    let failed = LiveEvent::MessageStatus { conversation_id: anna, message_id: reply, status: "failed".into() };
     assert_eq!(next().await.event, failed);
-    w.tenant.inbox().retry_message(&reply).await.unwrap();
+    w.tenant.inbox().retry_message(reply).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageStatus { status, .. } if status == "queued"));
-    assert_eq!(w.tenant.conversations().outgoing(&reply).await.unwrap().status.as_str(), "queued");
-    assert!(matches!(w.tenant.inbox().retry_message(&reply).await, Err(StoreError::NotFound)), "only failed ones");
+    assert_eq!(w.tenant.conversations().outgoing(reply).await.unwrap().status.as_str(), "queued");
+    assert!(matches!(w.tenant.inbox().retry_message(reply).await, Err(StoreError::NotFound)), "only failed ones");
 }
 
 /// Two nodes on one PostgreSQL database: what one publishes, the other's subscribers receive (once).

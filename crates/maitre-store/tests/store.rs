@@ -48,6 +48,26 @@ async fn whatsapp_channel(tenant: &maitre_store::TenantStore) -> maitre_domain::
     tenant.channels().create_channel(channel).await.unwrap().id
 }
 
+/// Ids and word-valued kinds bind and read as text columns on either backend; text that is neither is refused.
+#[tokio::test]
+async fn ids_and_kinds_round_trip_through_text_columns() {
+    use maitre_domain::{ConversationId, ConversationStatus};
+    let (_store, _, db) = store().await;
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let (id, status) = (ConversationId::new(), ConversationStatus::Closed);
+    let (read_id, read_status): (ConversationId, ConversationStatus) =
+        sqlx::query_as("SELECT $1, $2").bind(id).bind(status).fetch_one(&pool).await.unwrap();
+    assert_eq!((read_id, read_status), (id, status));
+    let (raw_id, raw_status): (String, String) =
+        sqlx::query_as("SELECT $1, $2").bind(id).bind(status).fetch_one(&pool).await.unwrap();
+    assert_eq!((raw_id, raw_status.as_str()), (id.to_string(), "closed"), "stored as their text");
+    let not_an_id = sqlx::query_scalar::<_, ConversationId>("SELECT 'c1'").fetch_one(&pool).await;
+    assert!(not_an_id.is_err(), "{not_an_id:?}");
+    let not_a_status = sqlx::query_scalar::<_, ConversationStatus>("SELECT 'archived'").fetch_one(&pool).await;
+    assert!(not_a_status.unwrap_err().to_string().contains("unknown conversation status"));
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn account_settings_round_trip() {
     let (store, _, _db) = store().await;
@@ -219,8 +239,8 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty());
 
     let flow = tenant.flows().create_flow("Hello", "{}", "").await.unwrap();
-    tenant.flows().set_flow_enabled(&flow.id, true).await.unwrap();
-    tenant.flows().publish_flow(&flow.id, "{\"v\":1}", "test").await.unwrap();
+    tenant.flows().set_flow_enabled(flow.id, true).await.unwrap();
+    tenant.flows().publish_flow(flow.id, "{\"v\":1}", "test").await.unwrap();
     let seen = tenant.automation_config(channel).await.unwrap();
     assert_eq!(seen.flows.len(), 1, "a change through this store is seen at once");
     tenant.channels().set_auto_reply(channel, "Gleich da!").await.unwrap();
@@ -229,7 +249,7 @@ async fn automation_config_sees_own_changes_at_once_and_other_processes_within_t
     // Another process (or node) on the same database.
     let other = Store::open(&db.url, clock.clone()).await.unwrap();
     let (other_tenant, _) = other.tenant_for_member(owner, a).await.unwrap();
-    other_tenant.flows().set_flow_enabled(&flow.id, false).await.unwrap();
+    other_tenant.flows().set_flow_enabled(flow.id, false).await.unwrap();
     assert_eq!(tenant.automation_config(channel).await.unwrap().flows.len(), 1, "cached");
     tokio::time::sleep(maitre_store::HOT_TTL).await;
     assert!(tenant.automation_config(channel).await.unwrap().flows.is_empty(), "seen once the entry expired");

@@ -89,6 +89,12 @@ impl AppError {
     }
 }
 
+/// The id a path names. Text that is no id names nothing the caller may see, so it is NotFound, like an id of
+/// another account.
+pub fn found<K>(s: &str) -> Result<maitre_domain::Id<K>, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

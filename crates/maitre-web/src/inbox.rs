@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use maitre_app::Platform;
 use maitre_app::inbox::{HandBackError, ReplyError, ReplyInput};
 use maitre_channels::policy::{self, Allowed};
-use maitre_domain::UserId;
+use maitre_domain::{MessageId, UserId};
 use maitre_store::{ConversationView, StoreError, TenantStore};
 
 use crate::AppState;
@@ -64,7 +64,7 @@ pub async fn send_reply(
     tr: &Tr,
     conversation: &ConversationView,
     input: ReplyInput<'_>,
-) -> Result<String, AppError> {
+) -> Result<MessageId, AppError> {
     let by_human = input.by.is_some();
     state.app.reply(tenant, conversation, input).await.map_err(|e| match e {
         ReplyError::UnknownCanned => AppError::Validation(tr.t("inbox-canned-unknown")),

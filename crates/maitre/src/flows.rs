@@ -69,7 +69,11 @@ async fn resolve(tenant: &TenantStore, flow: &str, published: bool) -> anyhow::R
     if let Some(t) = flow::templates().into_iter().find(|t| t.key == flow) {
         return Ok((t.key.to_owned(), t.def));
     }
-    let record = tenant.flows().flow(flow).await.map_err(|_| {
+    let record = match flow.parse() {
+        Ok(id) => tenant.flows().flow(id).await.ok(),
+        Err(_) => None,
+    };
+    let record = record.ok_or_else(|| {
         let keys: Vec<&str> = flow::templates().iter().map(|t| t.key).collect();
         anyhow::anyhow!(
             "no flow {flow:?} in this account, and no template of that name (templates: {})",
@@ -78,10 +82,10 @@ async fn resolve(tenant: &TenantStore, flow: &str, published: bool) -> anyhow::R
     })?;
     let text = match (published, record.published_version) {
         (false, _) => record.draft,
-        (true, Some(v)) => tenant.flows().flow_version(&record.id, v).await?,
+        (true, Some(v)) => tenant.flows().flow_version(record.id, v).await?,
         (true, None) => anyhow::bail!("the flow {flow} has no published version"),
     };
-    Ok((record.id, parse(&text)?))
+    Ok((record.id.to_string(), parse(&text)?))
 }
 
 struct Chat<'a> {

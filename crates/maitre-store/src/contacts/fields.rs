@@ -1,4 +1,5 @@
 //! The account's custom contact fields, and writing a contact's field values and tags.
+use maitre_domain::ContactId;
 use maitre_domain::contacts::{FieldDef, FieldKind};
 
 use crate::contacts::Contacts;
@@ -72,7 +73,7 @@ impl Contacts<'_> {
 pub(super) async fn apply_extras(
     tx: &mut sqlx::AnyConnection,
     account: &str,
-    id: &str,
+    id: ContactId,
     edit: &ContactEdit,
     now: i64,
 ) -> Result<()> {

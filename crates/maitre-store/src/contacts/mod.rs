@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use fields::apply_extras;
 use maitre_domain::contacts::Tag;
-use maitre_domain::{ApiTokenId, ChannelId, ConversationMode, ConversationStatus, Platform, UserId};
+use maitre_domain::{
+    ApiTokenId, ChannelId, ContactId, ConversationId, ConversationMode, ConversationStatus, Platform, UserId,
+};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::clock::{from_ms, to_ms};
@@ -25,8 +27,8 @@ use crate::{Cursor, Page, Reservation, Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
-    pub id: String,
-    pub channel_id: String,
+    pub id: ContactId,
+    pub channel_id: ChannelId,
     pub platform: Platform,
     pub channel_name: String,
     pub external_id: String,
@@ -118,7 +120,7 @@ impl std::str::FromStr for Actor {
 
 #[derive(Debug, Clone)]
 pub struct ContactConversation {
-    pub id: String,
+    pub id: ConversationId,
     pub platform: Platform,
     pub channel_name: String,
     pub status: ConversationStatus,
@@ -182,7 +184,7 @@ impl TenantStore {
 
 impl Contacts<'_> {
     /// Opt-in/opt-out history of a contact, newest first: (state, source, detail, at).
-    pub async fn consent_history(&self, contact_id: &str) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+    pub async fn consent_history(&self, contact_id: ContactId) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
         let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
             "SELECT state, source, detail, at FROM contact_consents WHERE account_id = $1 AND contact_id = $2 \
              ORDER BY at DESC, id DESC",
@@ -223,13 +225,13 @@ impl Contacts<'_> {
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(contact_from).collect::<Result<Vec<_>>>()?;
-        let next = cut(&mut items, q.limit, |c| Cursor { at: to_ms(c.created_at), id: c.id.clone() });
+        let next = cut(&mut items, q.limit, |c| Cursor { at: to_ms(c.created_at), id: c.id.to_string() });
         self.fill_details(&mut items).await?;
         Ok(Page { items, next })
     }
 
     /// One contact of this account (erased contacts and other accounts' ids are NotFound).
-    pub async fn contact(&self, id: &str) -> Result<Contact> {
+    pub async fn contact(&self, id: ContactId) -> Result<Contact> {
         let sql = format!("{CONTACT_SELECT} AND c.id = $2");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
@@ -245,7 +247,7 @@ impl Contacts<'_> {
     async fn fill_details(&self, items: &mut [Contact]) -> Result<()> {
         for chunk in items.chunks_mut(500) {
             let ids = placeholders(2, chunk.len());
-            let mut extras: HashMap<String, Details> = HashMap::new();
+            let mut extras: HashMap<ContactId, Details> = HashMap::new();
             let tags = format!(
                 "SELECT contact_id, tag FROM contact_tags WHERE account_id = $1 AND contact_id IN ({ids}) ORDER BY tag"
             );
@@ -255,14 +257,14 @@ impl Contacts<'_> {
             );
             let mut q = sqlx::query(AssertSqlSafe(tags)).bind(self.tenant.account_id().to_string());
             for c in chunk.iter() {
-                q = q.bind(c.id.clone());
+                q = q.bind(c.id);
             }
             for r in q.fetch_all(&self.tenant.store().read).await? {
                 extras.entry(r.try_get("contact_id")?).or_default().0.push(r.try_get("tag")?);
             }
             let mut q = sqlx::query(AssertSqlSafe(values)).bind(self.tenant.account_id().to_string());
             for c in chunk.iter() {
-                q = q.bind(c.id.clone());
+                q = q.bind(c.id);
             }
             for r in q.fetch_all(&self.tenant.store().read).await? {
                 let entry = extras.entry(r.try_get("contact_id")?).or_default();
@@ -287,7 +289,7 @@ impl Contacts<'_> {
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
-            .bind(&c.id)
+            .bind(c.id)
             .bind(&phone)
             .bind(phone.trim_start_matches('+'))
             .bind(&c.email)
@@ -298,10 +300,10 @@ impl Contacts<'_> {
 
     /// Adds a contact to one of the account's channels (else NotFound); an identity the channel already knows is
     /// Conflict `contact_identity`.
-    pub async fn create_contact(&self, channel: ChannelId, external_id: &str, edit: &ContactEdit) -> Result<String> {
+    pub async fn create_contact(&self, channel: ChannelId, external_id: &str, edit: &ContactEdit) -> Result<ContactId> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = ContactId::new();
         let mut tx = self.tenant.store().writes.begin().await?;
         sqlx::query_scalar::<_, String>("SELECT id FROM channels WHERE account_id = $1 AND id = $2")
             .bind(&account)
@@ -314,7 +316,7 @@ impl Contacts<'_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel_id, external_id) DO NOTHING",
         )
         .bind(&account)
-        .bind(&id)
+        .bind(id)
         .bind(channel.to_string())
         .bind(external_id)
         .bind(&edit.name)
@@ -326,13 +328,13 @@ impl Contacts<'_> {
         if created.rows_affected() == 0 {
             return Err(StoreError::Conflict { constraint: "contact_identity".into() });
         }
-        apply_extras(&mut tx, &account, &id, edit, now).await?;
+        apply_extras(&mut tx, &account, id, edit, now).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Changes a contact's name, phone, email, custom field values (and tags, if given) in one transaction.
-    pub async fn update_contact(&self, id: &str, edit: &ContactEdit) -> Result<()> {
+    pub async fn update_contact(&self, id: ContactId, edit: &ContactEdit) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let mut tx = self.tenant.store().writes.begin().await?;
         let done = sqlx::query(
@@ -355,7 +357,7 @@ impl Contacts<'_> {
     }
 
     /// Adds a (normalised) tag; adding it twice changes nothing.
-    pub async fn add_contact_tag(&self, id: &str, tag: &Tag) -> Result<()> {
+    pub async fn add_contact_tag(&self, id: ContactId, tag: &Tag) -> Result<()> {
         self.contact(id).await?;
         sqlx::query(
             "INSERT INTO contact_tags (account_id, contact_id, tag, created_at) VALUES ($1, $2, $3, $4) \
@@ -370,7 +372,7 @@ impl Contacts<'_> {
         Ok(())
     }
 
-    pub async fn remove_contact_tag(&self, id: &str, tag: &str) -> Result<()> {
+    pub async fn remove_contact_tag(&self, id: ContactId, tag: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2 AND tag = $3")
             .bind(self.tenant.account_id().to_string())
             .bind(id)
@@ -381,7 +383,7 @@ impl Contacts<'_> {
     }
 
     /// Staff record an opt-in or opt-out (e.g. told in person); the history keeps who did it.
-    pub async fn set_contact_consent(&self, id: &str, opted_in: bool, staff_email: &str) -> Result<()> {
+    pub async fn set_contact_consent(&self, id: ContactId, opted_in: bool, staff_email: &str) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -403,7 +405,7 @@ impl Contacts<'_> {
     }
 
     /// Opt-in/opt-out history of a contact, newest first.
-    pub async fn consents(&self, contact_id: &str) -> Result<Vec<Consent>> {
+    pub async fn consents(&self, contact_id: ContactId) -> Result<Vec<Consent>> {
         Ok(self
             .consent_history(contact_id)
             .await?
@@ -413,7 +415,7 @@ impl Contacts<'_> {
     }
 
     /// The contact's conversations, latest activity first.
-    pub async fn contact_conversations(&self, contact_id: &str) -> Result<Vec<ContactConversation>> {
+    pub async fn contact_conversations(&self, contact_id: ContactId) -> Result<Vec<ContactConversation>> {
         let rows = sqlx::query(
             "SELECT v.id, ch.platform, ch.name AS channel_name, v.status, v.mode, v.last_message_at, \
              (SELECT COUNT(*) FROM messages m WHERE m.account_id = v.account_id AND m.conversation_id = v.id) AS n \
@@ -440,7 +442,7 @@ impl Contacts<'_> {
     }
 
     /// Every reservation linked to the contact, latest first.
-    pub async fn contact_reservations(&self, contact_id: &str) -> Result<Vec<Reservation>> {
+    pub async fn contact_reservations(&self, contact_id: ContactId) -> Result<Vec<Reservation>> {
         let sql = format!(
             "SELECT {RESERVATION_COLUMNS} FROM reservations WHERE account_id = $1 AND contact_id = $2 \
              ORDER BY starts_at DESC, id DESC"

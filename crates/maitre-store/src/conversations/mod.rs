@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::FlowStepJob;
-use maitre_domain::{AccountId, ChannelId, Direction};
+use maitre_domain::{AccountId, ChannelId, ContactId, ConversationId, Direction, MessageId};
 pub use outbound::Outgoing;
 pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
 use serde::{Deserialize, Serialize};
@@ -112,12 +112,12 @@ fn http_url(url: Option<&str>) -> Option<&str> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Recorded {
-    pub conversation_id: String,
-    pub contact_id: String,
+    pub conversation_id: ConversationId,
+    pub contact_id: ContactId,
     /// The contact still has no display name (the platform sent none so far).
     pub contact_unnamed: bool,
     /// Set when the message was new (not a redelivery or a re-run).
-    pub message_id: Option<String>,
+    pub message_id: Option<MessageId>,
     /// The conversation is in bot mode (automation may answer).
     pub bot_mode: bool,
 }
@@ -144,15 +144,15 @@ impl Conversations<'_> {
         let (tx, done) = self.tenant.store().writes.begin_relaxed_with(batch).await?;
         let recorded = recorded(&done)?;
         tx.commit().await?;
-        if let Some(id) = &recorded.message_id {
-            let conversation_id = recorded.conversation_id.clone();
-            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+        if let Some(message_id) = recorded.message_id {
+            let conversation_id = recorded.conversation_id;
+            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id }).await;
         }
         Ok(recorded)
     }
 
     /// Sets a contact's display name (fetched from the platform's profile API).
-    pub async fn set_contact_name(&self, contact_id: &str, name: &str) -> Result<()> {
+    pub async fn set_contact_name(&self, contact_id: ContactId, name: &str) -> Result<()> {
         sqlx::query("UPDATE contacts SET name = $3 WHERE account_id = $1 AND id = $2")
             .bind(self.tenant.account_id().to_string())
             .bind(contact_id)
@@ -182,7 +182,7 @@ impl Conversations<'_> {
     }
 
     /// Messages of a conversation, oldest first: (direction, kind, body, status).
-    pub async fn messages(&self, conversation_id: &str) -> Result<Vec<(String, String, String, String)>> {
+    pub async fn messages(&self, conversation_id: ConversationId) -> Result<Vec<(String, String, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT direction, kind, body, status FROM messages WHERE account_id = $1 AND conversation_id = $2 \
              ORDER BY created_at, id",
@@ -194,7 +194,7 @@ impl Conversations<'_> {
     }
 
     /// Conversation ids, most recent first.
-    pub async fn conversation_ids(&self) -> Result<Vec<String>> {
+    pub async fn conversation_ids(&self) -> Result<Vec<ConversationId>> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM conversations WHERE account_id = $1 ORDER BY last_message_at DESC, id DESC",
         )
@@ -233,7 +233,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     let guest = m.direction == Direction::In;
     // Bot mode is the other condition for a flow step: the statements find it in the upserted conversation.
     let automate_at = m.automate_at.filter(|_| guest).map(to_ms);
-    let message_id = uuid::Uuid::now_v7().to_string();
+    let message_id = MessageId::new();
     add_guest_upserts(&mut b, account, &channel, m, guest.then_some(at), now);
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
@@ -245,7 +245,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
          WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, platform_message_id) DO NOTHING",
     )
     .bind(account)
-    .bind(&message_id)
+    .bind(message_id)
     .bind(&channel)
     .bind(contact)
     .bind(m.direction.as_str())
@@ -258,7 +258,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(now)
     .bind(automate_at.is_some())
     .bind(i64::from(!guest));
-    add_flow_step(&mut b, account_id, m.event_id, &message_id, automate_at.unwrap_or(now), now);
+    add_flow_step(&mut b, account_id, m.event_id, message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
     b.add(
         "SELECT c.id AS contact, c.name AS contact_name, v.id AS conversation, v.mode, m.id AS message \
@@ -266,7 +266,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
          LEFT JOIN messages m ON m.account_id = $1 AND m.id = $2 WHERE c.channel_id = $3 AND c.external_id = $4",
     )
     .bind(account)
-    .bind(&message_id)
+    .bind(message_id)
     .bind(&channel)
     .bind(contact);
     b
@@ -317,8 +317,8 @@ fn add_guest_upserts(
 
 /// Queues the flow step that reads `message_id` at `run_at`, if automation is to read it (the message was stored
 /// with `automation_pending`).
-fn add_flow_step(b: &mut Batch, account: AccountId, event_id: &str, message_id: &str, run_at: i64, now: i64) {
-    let step = FlowStepJob { event: event_id.to_owned(), message: Some(message_id.to_owned()), conversation: None };
+fn add_flow_step(b: &mut Batch, account: AccountId, event_id: &str, message_id: MessageId, run_at: i64, now: i64) {
+    let step = FlowStepJob { event: event_id.to_owned(), message: Some(message_id), conversation: None };
     let key = format!("step:{message_id}");
     let job = NewJob::new(Some(account), &step).dedupe(&key).at(from_ms(run_at));
     static INSERT: LazyLock<String> = LazyLock::new(|| {

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::SendJob;
-use maitre_domain::{ChannelId, MessageStatus};
+use maitre_domain::{ChannelId, ConversationId, MessageId, MessageStatus};
 use sqlx::Row;
 
 use super::Conversations;
@@ -18,9 +18,9 @@ use crate::{LiveEvent, Result, StoreError};
 /// A message as the send job needs it.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    pub id: String,
+    pub id: MessageId,
     pub channel_id: ChannelId,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub recipient: String,
     pub body: String,
     pub payload: String,
@@ -47,7 +47,10 @@ fn rank(status: &str) -> i64 {
 
 impl Conversations<'_> {
     /// A conversation's channel and when the guest last wrote (for the messaging-window rule).
-    pub async fn conversation_channel(&self, conversation_id: &str) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
+    pub async fn conversation_channel(
+        &self,
+        conversation_id: ConversationId,
+    ) -> Result<(ChannelId, Option<DateTime<Utc>>)> {
         let (channel, last): (String, Option<i64>) =
             sqlx::query_as("SELECT channel_id, last_inbound_at FROM conversations WHERE account_id = $1 AND id = $2")
                 .bind(self.tenant.account_id().to_string())
@@ -58,7 +61,7 @@ impl Conversations<'_> {
     }
 
     /// Queues an automated text message in a conversation, once per `key`.
-    pub async fn queue_reply(&self, conversation_id: &str, text: &str, key: &str) -> Result<bool> {
+    pub async fn queue_reply(&self, conversation_id: ConversationId, text: &str, key: &str) -> Result<bool> {
         let (channel, _) = self.conversation_channel(conversation_id).await?;
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -68,14 +71,13 @@ impl Conversations<'_> {
             queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
         tx.commit().await?;
         if let Some(message_id) = &queued {
-            let conversation_id = conversation_id.to_owned();
-            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: message_id.clone() }).await;
+            self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: *message_id }).await;
         }
         Ok(queued.is_some())
     }
 
     /// An outbound message with what sending it needs.
-    pub async fn outgoing(&self, message_id: &str) -> Result<Outgoing> {
+    pub async fn outgoing(&self, message_id: MessageId) -> Result<Outgoing> {
         let r = sqlx::query(
             "SELECT m.id, m.channel_id, m.conversation_id, c.external_id AS recipient, m.body, m.payload, m.status, \
              v.last_inbound_at, m.sent_by FROM messages m \
@@ -103,7 +105,7 @@ impl Conversations<'_> {
     /// The platform accepted the message: record its id. Only a queued message becomes sent. If the platform's
     /// echo of this very message was processed first, it created a row with the same platform id: that row is
     /// the same message, so it gives way (a status it collected is kept when further along).
-    pub async fn mark_sent(&self, message_id: &str, platform_message_id: &str) -> Result<()> {
+    pub async fn mark_sent(&self, message_id: MessageId, platform_message_id: &str) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         // Usually no echo came first: one statement does it. Its platform id taken by an echo fails this one alone.
@@ -147,7 +149,7 @@ impl Conversations<'_> {
                 // Another message holds the id: keep both, this one sent without the id, and say so.
                 self.tenant.store().note_platform_id_collision();
                 tracing::warn!(
-                    message = message_id,
+                    message = %message_id,
                     platform_message_id,
                     "a sent message came back with a platform id another message holds; both kept"
                 );
@@ -161,8 +163,8 @@ impl Conversations<'_> {
         Ok(())
     }
 
-    pub async fn mark_failed(&self, message_id: &str, reason: &str) -> Result<()> {
-        let changed: Option<String> = sqlx::query_scalar(
+    pub async fn mark_failed(&self, message_id: MessageId, reason: &str) -> Result<()> {
+        let changed: Option<ConversationId> = sqlx::query_scalar(
             "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
              WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
         )
@@ -177,9 +179,8 @@ impl Conversations<'_> {
     }
 
     /// Tells open views that a message's status changed (`conversation` is None when nothing changed).
-    async fn publish_status(&self, conversation: Option<String>, message_id: &str, status: &str) {
+    async fn publish_status(&self, conversation: Option<ConversationId>, message_id: MessageId, status: &str) {
         if let Some(conversation_id) = conversation {
-            let message_id = message_id.to_owned();
             self.tenant
                 .publish(LiveEvent::MessageStatus { conversation_id, message_id, status: status.to_owned() })
                 .await;
@@ -215,8 +216,8 @@ impl Conversations<'_> {
         let (tx, done) = self.tenant.store().writes.begin_relaxed_with(b).await?;
         tx.commit().await?;
         if let Some(r) = done[0].rows.first() {
-            let (message, conversation): (String, String) = (r.try_get("id")?, r.try_get("conversation_id")?);
-            self.publish_status(Some(conversation), &message, status).await;
+            let (message, conversation) = (r.try_get("id")?, r.try_get("conversation_id")?);
+            self.publish_status(Some(conversation), message, status).await;
         }
         Ok(())
     }
@@ -224,7 +225,7 @@ impl Conversations<'_> {
 
 /// A text reply to queue.
 pub(crate) struct Reply<'a> {
-    pub conversation_id: &'a str,
+    pub conversation_id: ConversationId,
     pub channel: &'a str,
     pub body: &'a str,
     /// The serialized rich message (quick replies, lists); '' for plain text.
@@ -243,7 +244,7 @@ pub(crate) async fn queue_reply_in(
     reply: &Reply<'_>,
     dedupe_key: &str,
     now: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<MessageId>> {
     let queued = add_reply(&mut b, account, reply, dedupe_key, now);
     let done = b.run(tx).await?;
     Ok(queued.of(&done))
@@ -251,13 +252,13 @@ pub(crate) async fn queue_reply_in(
 
 /// A reply added to a batch: its message exists if the statement at `insert` wrote a row.
 pub(crate) struct AddedReply {
-    id: String,
+    id: MessageId,
     insert: usize,
 }
 
 impl AddedReply {
     /// The message's id if the reply was queued (its key unused before).
-    pub(crate) fn of(self, done: &[Done]) -> Option<String> {
+    pub(crate) fn of(self, done: &[Done]) -> Option<MessageId> {
         done.get(self.insert).is_some_and(|d| d.rows_affected == 1).then_some(self.id)
     }
 }
@@ -270,8 +271,8 @@ pub(crate) fn add_reply(
     dedupe_key: &str,
     now: i64,
 ) -> AddedReply {
-    let (id, job) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
-    let send = NewJob::new(Some(account), &SendJob { message: id.clone() }).dedupe(dedupe_key);
+    let (id, job) = (MessageId::new(), uuid::Uuid::now_v7().to_string());
+    let send = NewJob::new(Some(account), &SendJob { message: id }).dedupe(dedupe_key);
     static INSERT: LazyLock<String> = LazyLock::new(|| guarded_insert("1 = 1"));
     add_job(b, &INSERT, now, &job, &send);
     b.add(
@@ -280,7 +281,7 @@ pub(crate) fn add_reply(
          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
     )
     .bind(account.to_string())
-    .bind(&id)
+    .bind(id)
     .bind(reply.conversation_id)
     .bind(reply.channel)
     .bind(reply.body)
@@ -295,11 +296,11 @@ pub(crate) fn add_reply(
 async fn mark_sent_in(
     tx: &mut sqlx::AnyConnection,
     account: &str,
-    message_id: &str,
+    message_id: MessageId,
     platform_message_id: &str,
     status: &str,
     now: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<ConversationId>> {
     Ok(sqlx::query_scalar(
         "UPDATE messages SET status = $4, platform_message_id = $3, updated_at = $5 \
          WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
@@ -316,9 +317,9 @@ async fn mark_sent_in(
 async fn mark_sent_without_id(
     tx: &mut sqlx::AnyConnection,
     account: &str,
-    message_id: &str,
+    message_id: MessageId,
     now: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<ConversationId>> {
     Ok(sqlx::query_scalar(
         "UPDATE messages SET status = 'sent', updated_at = $3 \
          WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",

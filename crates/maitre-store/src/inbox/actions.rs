@@ -3,7 +3,7 @@
 //! live.
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::{FlowStartJob, SendJob};
-use maitre_domain::{ConversationMode, ConversationStatus, UserId};
+use maitre_domain::{ConversationId, ConversationMode, ConversationStatus, FlowId, MessageId, UserId};
 use sqlx::AssertSqlSafe;
 
 use super::{Inbox, text};
@@ -13,7 +13,12 @@ use crate::{LiveEvent, Result, StoreError};
 
 impl Inbox<'_> {
     /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
-    pub async fn assign(&self, conversation_id: &str, assignee: Option<UserId>, actor: Option<UserId>) -> Result<()> {
+    pub async fn assign(
+        &self,
+        conversation_id: ConversationId,
+        assignee: Option<UserId>,
+        actor: Option<UserId>,
+    ) -> Result<()> {
         let detail = match assignee {
             Some(user) => self.tenant.team().member(user).await?.name,
             None => String::new(),
@@ -33,16 +38,14 @@ impl Inbox<'_> {
         };
         tx.commit().await?;
         self.tenant.store().jobs_queued(); // the assignee's email, if they want one
-        self.tenant
-            .publish(LiveEvent::ConversationAssigned { conversation_id: conversation_id.to_owned(), assignee })
-            .await;
+        self.tenant.publish(LiveEvent::ConversationAssigned { conversation_id, assignee }).await;
         notified.publish(self.tenant).await;
         Ok(())
     }
 
     /// A member takes the conversation from the bot: human mode (automation stops answering), assigned to them
     /// unless someone already has it. Without an actor (the API) the assignment stays as it is.
-    pub async fn take_over(&self, conversation_id: &str, actor: Option<UserId>) -> Result<()> {
+    pub async fn take_over(&self, conversation_id: ConversationId, actor: Option<UserId>) -> Result<()> {
         let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(
             &mut tx,
@@ -59,19 +62,21 @@ impl Inbox<'_> {
                 .fetch_one(&mut *tx)
                 .await?;
         tx.commit().await?;
-        let id = conversation_id.to_owned();
-        self.tenant
-            .publish(LiveEvent::ConversationMode { conversation_id: id.clone(), mode: ConversationMode::Human })
-            .await;
+        self.tenant.publish(LiveEvent::ConversationMode { conversation_id, mode: ConversationMode::Human }).await;
         let assignee = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
-        self.tenant.publish(LiveEvent::ConversationAssigned { conversation_id: id, assignee }).await;
+        self.tenant.publish(LiveEvent::ConversationAssigned { conversation_id, assignee }).await;
         Ok(())
     }
 
     /// Returns the conversation to the bot. With `start` (a flow id; the caller checks that it may start), the
     /// run in progress ends and a job starts that flow from its start node; the trail names the flow. An unknown
     /// flow is NotFound and changes nothing.
-    pub async fn hand_back(&self, conversation_id: &str, actor: Option<UserId>, start: Option<&str>) -> Result<()> {
+    pub async fn hand_back(
+        &self,
+        conversation_id: ConversationId,
+        actor: Option<UserId>,
+        start: Option<FlowId>,
+    ) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -96,7 +101,7 @@ impl Inbox<'_> {
                 .await?;
                 let token = uuid::Uuid::now_v7().to_string();
                 let key = format!("start:{token}");
-                let payload = FlowStartJob { conversation: conversation_id.to_owned(), flow: flow.to_owned(), token };
+                let payload = FlowStartJob { conversation: conversation_id, flow, token };
                 let job = crate::NewJob::new(Some(self.tenant.account_id()), &payload).dedupe(&key);
                 crate::jobs::enqueue_in(&mut tx, now, &job).await?;
                 name
@@ -107,21 +112,19 @@ impl Inbox<'_> {
         if start.is_some() {
             self.tenant.store().jobs_queued();
         }
-        let id = conversation_id.to_owned();
-        self.tenant.publish(LiveEvent::ConversationMode { conversation_id: id, mode: ConversationMode::Bot }).await;
+        self.tenant.publish(LiveEvent::ConversationMode { conversation_id, mode: ConversationMode::Bot }).await;
         Ok(())
     }
 
     /// Closes (`closed: true`) or reopens a conversation. A new message from the guest reopens it too.
-    pub async fn set_closed(&self, conversation_id: &str, closed: bool, actor: Option<UserId>) -> Result<()> {
+    pub async fn set_closed(&self, conversation_id: ConversationId, closed: bool, actor: Option<UserId>) -> Result<()> {
         let (status, kind) =
             if closed { (ConversationStatus::Closed, "closed") } else { (ConversationStatus::Open, "reopened") };
         let mut tx = self.tenant.store().writes.begin().await?;
         self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.as_str().to_owned())).await?;
         self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
         tx.commit().await?;
-        let id = conversation_id.to_owned();
-        self.tenant.publish(LiveEvent::ConversationStatus { conversation_id: id, status }).await;
+        self.tenant.publish(LiveEvent::ConversationStatus { conversation_id, status }).await;
         Ok(())
     }
 
@@ -130,7 +133,7 @@ impl Inbox<'_> {
     async fn update_conversation(
         &self,
         tx: &mut sqlx::AnyConnection,
-        conversation_id: &str,
+        conversation_id: ConversationId,
         set: &'static str,
         value: Option<String>,
     ) -> Result<()> {
@@ -146,7 +149,7 @@ impl Inbox<'_> {
         Ok(())
     }
 
-    async fn ensure_conversation(&self, tx: &mut sqlx::AnyConnection, conversation_id: &str) -> Result<()> {
+    async fn ensure_conversation(&self, tx: &mut sqlx::AnyConnection, conversation_id: ConversationId) -> Result<()> {
         sqlx::query_scalar::<_, String>("SELECT id FROM conversations WHERE account_id = $1 AND id = $2")
             .bind(self.tenant.account_id().to_string())
             .bind(conversation_id)
@@ -158,7 +161,7 @@ impl Inbox<'_> {
     async fn record_activity(
         &self,
         tx: &mut sqlx::AnyConnection,
-        conversation_id: &str,
+        conversation_id: ConversationId,
         actor: Option<UserId>,
         kind: &str,
         detail: &str,
@@ -180,7 +183,12 @@ impl Inbox<'_> {
     }
 
     /// Adds an internal note (never sent to the guest). Empty or over-long text is Conflict "text_length".
-    pub async fn add_note(&self, conversation_id: &str, author: Option<UserId>, body: &str) -> Result<String> {
+    pub async fn add_note(
+        &self,
+        conversation_id: ConversationId,
+        author: Option<UserId>,
+        body: &str,
+    ) -> Result<String> {
         let body = text(body)?;
         let id = uuid::Uuid::now_v7().to_string();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -199,13 +207,12 @@ impl Inbox<'_> {
         .await?;
         self.record_activity(&mut tx, conversation_id, author, "note_added", "").await?;
         tx.commit().await?;
-        let conversation_id = conversation_id.to_owned();
         self.tenant.publish(LiveEvent::NoteAdded { conversation_id, note_id: id.clone() }).await;
         Ok(id)
     }
 
     /// Tags a conversation (idempotent).
-    pub async fn add_tag(&self, conversation_id: &str, tag: &Tag) -> Result<()> {
+    pub async fn add_tag(&self, conversation_id: ConversationId, tag: &Tag) -> Result<()> {
         let mut tx = self.tenant.store().writes.begin().await?;
         self.ensure_conversation(&mut tx, conversation_id).await?;
         sqlx::query(
@@ -219,12 +226,12 @@ impl Inbox<'_> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.tenant.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        self.tenant.publish(LiveEvent::ConversationTags { conversation_id }).await;
         Ok(())
     }
 
     /// Removes a tag as stored (a tag stored before the tag rules tightened may not parse any more).
-    pub async fn remove_tag(&self, conversation_id: &str, tag: &str) -> Result<()> {
+    pub async fn remove_tag(&self, conversation_id: ConversationId, tag: &str) -> Result<()> {
         let done =
             sqlx::query("DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 AND tag = $3")
                 .bind(self.tenant.account_id().to_string())
@@ -235,7 +242,7 @@ impl Inbox<'_> {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        self.tenant.publish(LiveEvent::ConversationTags { conversation_id: conversation_id.to_owned() }).await;
+        self.tenant.publish(LiveEvent::ConversationTags { conversation_id }).await;
         Ok(())
     }
 
@@ -248,7 +255,7 @@ impl Inbox<'_> {
     }
 
     /// Marks everything in the conversation as seen by `user`.
-    pub async fn mark_read(&self, conversation_id: &str, user: UserId) -> Result<()> {
+    pub async fn mark_read(&self, conversation_id: ConversationId, user: UserId) -> Result<()> {
         sqlx::query(
             "INSERT INTO conversation_reads (account_id, conversation_id, user_id, last_read_id) \
              SELECT $1, $2, $3, MAX(id) FROM messages WHERE account_id = $1 AND conversation_id = $2 HAVING COUNT(*) > 0 \
@@ -267,11 +274,11 @@ impl Inbox<'_> {
     /// counts a use of that canned response. Returns the message id.
     pub async fn reply(
         &self,
-        conversation_id: &str,
+        conversation_id: ConversationId,
         sent_by: Option<UserId>,
         body: &str,
         canned: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<MessageId> {
         let body = text(body)?;
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
@@ -305,17 +312,16 @@ impl Inbox<'_> {
         }
         tx.commit().await?;
         self.tenant.store().jobs_queued();
-        let conversation_id = conversation_id.to_owned();
-        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id.clone() }).await;
+        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id }).await;
         Ok(id)
     }
 
     /// Queues a failed outbound message again. Anything but a failed outbound message of this account is NotFound.
-    pub async fn retry_message(&self, message_id: &str) -> Result<()> {
+    pub async fn retry_message(&self, message_id: MessageId) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
-        let conversation: String = sqlx::query_scalar(
+        let conversation: ConversationId = sqlx::query_scalar(
             "UPDATE messages SET status = 'queued', error = '', updated_at = $3 \
              WHERE account_id = $1 AND id = $2 AND direction = 'out' AND status = 'failed' RETURNING conversation_id",
         )
@@ -325,12 +331,11 @@ impl Inbox<'_> {
         .fetch_one(&mut *tx)
         .await?;
         let key = format!("retry:{message_id}:{}", uuid::Uuid::now_v7());
-        let payload = SendJob { message: message_id.to_owned() };
+        let payload = SendJob { message: message_id };
         let job = crate::NewJob::new(Some(self.tenant.account_id()), &payload).dedupe(&key);
         crate::jobs::enqueue_in(&mut tx, now, &job).await?;
         tx.commit().await?;
         self.tenant.store().jobs_queued();
-        let message_id = message_id.to_owned();
         self.tenant
             .publish(LiveEvent::MessageStatus { conversation_id: conversation, message_id, status: "queued".into() })
             .await;

@@ -5,7 +5,10 @@ mod actions;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use maitre_domain::{ChannelId, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UserId};
+use maitre_domain::{
+    ChannelId, ContactId, ConversationId, ConversationMode, ConversationStatus, Direction, MessageId, MessageStatus,
+    Platform, UserId,
+};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -70,11 +73,11 @@ pub struct InboxQuery<'a> {
 /// A conversation as lists and thread headers show it.
 #[derive(Debug, Clone)]
 pub struct ConversationView {
-    pub id: String,
+    pub id: ConversationId,
     pub channel_id: ChannelId,
     pub platform: Platform,
     pub channel_name: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub contact_name: String,
     pub contact_external_id: String,
     pub status: ConversationStatus,
@@ -93,7 +96,7 @@ pub struct ConversationView {
 
 #[derive(Debug, Clone)]
 pub struct ThreadMessage {
-    pub id: String,
+    pub id: MessageId,
     pub direction: Direction,
     pub kind: String,
     pub body: String,
@@ -143,11 +146,11 @@ impl ThreadItem {
     }
 
     /// Time, then id: UUIDv7 ids order what happened within one millisecond (or one manual clock tick).
-    fn order(&self) -> (DateTime<Utc>, &str) {
+    fn order(&self) -> (DateTime<Utc>, String) {
         let id = match self {
-            ThreadItem::Message(m) => &m.id,
-            ThreadItem::Note(n) => &n.id,
-            ThreadItem::Activity(a) => &a.id,
+            ThreadItem::Message(m) => m.id.to_string(),
+            ThreadItem::Note(n) => n.id.clone(),
+            ThreadItem::Activity(a) => a.id.clone(),
         };
         (self.at(), id)
     }
@@ -230,20 +233,26 @@ impl Inbox<'_> {
     pub async fn list(&self, q: &InboxQuery<'_>) -> Result<Page<ConversationView>> {
         let limit = q.limit.clamp(1, 200);
         let mut items = self.select(q, limit + 1, None).await?;
-        let next = cut(&mut items, limit, |c| Cursor { at: c.last_message_at.timestamp_millis(), id: c.id.clone() });
+        let next =
+            cut(&mut items, limit, |c| Cursor { at: c.last_message_at.timestamp_millis(), id: c.id.to_string() });
         self.attach_tags(&mut items).await?;
         Ok(Page { items, next })
     }
 
     /// One conversation as `me` sees it in the inbox. Another account's conversation is NotFound.
-    pub async fn conversation(&self, id: &str, me: UserId) -> Result<ConversationView> {
+    pub async fn conversation(&self, id: ConversationId, me: UserId) -> Result<ConversationView> {
         let q = InboxQuery { filter: Filter::All, me, channel: None, tag: None, search: None, after: None, limit: 1 };
         let mut found = self.select(&q, 1, Some(id)).await?;
         self.attach_tags(&mut found).await?;
         found.pop().ok_or(StoreError::NotFound)
     }
 
-    async fn select(&self, q: &InboxQuery<'_>, limit: i64, only: Option<&str>) -> Result<Vec<ConversationView>> {
+    async fn select(
+        &self,
+        q: &InboxQuery<'_>,
+        limit: i64,
+        only: Option<ConversationId>,
+    ) -> Result<Vec<ConversationView>> {
         let (status, not_closed, mode, mine, unassigned) = match q.filter {
             Filter::Open => (Some("open"), 0, None, None, 0),
             Filter::Mine => (None, 1, None, Some(q.me.to_string()), 0),
@@ -292,10 +301,10 @@ impl Inbox<'_> {
              ORDER BY tag",
             marks.join(", ")
         );
-        let mut query =
-            sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(self.tenant.account_id().to_string());
+        let mut query = sqlx::query_as::<_, (ConversationId, String)>(AssertSqlSafe(sql))
+            .bind(self.tenant.account_id().to_string());
         for c in items.iter() {
-            query = query.bind(c.id.clone());
+            query = query.bind(c.id);
         }
         for (conversation, tag) in query.fetch_all(&self.tenant.store().read).await? {
             if let Some(c) = items.iter_mut().find(|c| c.id == conversation) {
@@ -306,7 +315,7 @@ impl Inbox<'_> {
     }
 
     /// Messages (the newest 500), notes and activity of a conversation, oldest first.
-    pub async fn thread(&self, conversation_id: &str) -> Result<Vec<ThreadItem>> {
+    pub async fn thread(&self, conversation_id: ConversationId) -> Result<Vec<ThreadItem>> {
         let account = self.tenant.account_id().to_string();
         let read = &self.tenant.store().read;
         let messages = sqlx::query(
@@ -373,12 +382,12 @@ impl Inbox<'_> {
                 at: from_ms(r.try_get("created_at")?),
             }));
         }
-        items.sort_by(|a, b| a.order().cmp(&b.order()));
+        items.sort_by_cached_key(ThreadItem::order);
         Ok(items)
     }
 
     /// The trail of a conversation, oldest first, including `note_added`.
-    pub async fn activity(&self, conversation_id: &str) -> Result<Vec<ActivityEntry>> {
+    pub async fn activity(&self, conversation_id: ConversationId) -> Result<Vec<ActivityEntry>> {
         sqlx::query(
             "SELECT a.id, a.kind, u.name AS actor, a.detail, a.created_at FROM conversation_activity a \
              LEFT JOIN users u ON u.id = a.actor_id WHERE a.account_id = $1 AND a.conversation_id = $2 \

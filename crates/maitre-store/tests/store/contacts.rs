@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use maitre_domain::contacts::import::{ImportRow, Rejected};
 use maitre_domain::contacts::{FieldDef, FieldKind, Tag};
-use maitre_domain::{ChannelId, Locale, Role};
+use maitre_domain::{ChannelId, ContactId, Locale, Role};
 use maitre_store::{
     Actor, ContactEdit, ContactQuery, IncomingMessage, InviteState, NewChannel, RoutedItem, Store, StoreError,
     TenantStore, TokenCreator,
@@ -56,7 +56,7 @@ async fn import(tenant: &TenantStore, channel: ChannelId, rows: &[ImportRow], re
 }
 
 /// A guest writes in through the webhook path: event accepted, then recorded.
-async fn inbound(db: &TestDb, store: &Store, tenant: &TenantStore, ch: ChannelId, from: &str, text: &str) -> String {
+async fn inbound(db: &TestDb, store: &Store, tenant: &TenantStore, ch: ChannelId, from: &str, text: &str) -> ContactId {
     let key = format!("wamid.{from}");
     let item = serde_json::json!({"platform": "whatsapp", "contact_id": from, "dedupe_key": key,
         "event": {"type": "message", "kind": "text", "text": text}})
@@ -113,27 +113,26 @@ async fn list_searches_filters_by_tag_and_pages_without_offsets() {
     assert_eq!(tenant.contacts().list(&search("170 000 0012")).await.unwrap().items[0].name, "Guest 12");
     assert!(tenant.contacts().list(&search("%")).await.unwrap().items.is_empty(), "% matches itself only");
 
-    let id = tenant.contacts().list(&all(None)).await.unwrap().items[0].id.clone();
-    tenant.contacts().add_contact_tag(&id, &tag("vip")).await.unwrap();
-    tenant.contacts().add_contact_tag(&id, &tag("vip")).await.unwrap();
+    let id = tenant.contacts().list(&all(None)).await.unwrap().items[0].id;
+    tenant.contacts().add_contact_tag(id, &tag("vip")).await.unwrap();
+    tenant.contacts().add_contact_tag(id, &tag("vip")).await.unwrap();
     let vip =
         tenant.contacts().list(&ContactQuery { tag: Some("VIP"), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!((vip.items.len(), vip.items[0].tags.clone()), (1, vec!["vip".to_owned()]));
-    tenant.contacts().remove_contact_tag(&id, "vip").await.unwrap();
-    assert!(matches!(tenant.contacts().remove_contact_tag(&id, "vip").await, Err(StoreError::NotFound)));
+    tenant.contacts().remove_contact_tag(id, "vip").await.unwrap();
+    assert!(matches!(tenant.contacts().remove_contact_tag(id, "vip").await, Err(StoreError::NotFound)));
 
     let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
     let other_tenant = store.tenant_for_member(b_owner, b).await.unwrap().0;
     channel(&other_tenant, "200").await;
-    assert!(matches!(other_tenant.contacts().contact(&id).await, Err(StoreError::NotFound)));
+    assert!(matches!(other_tenant.contacts().contact(id).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]
 async fn custom_fields_are_defined_once_and_values_set_and_cleared() {
     let (_store, _db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
     import(&tenant, ch, &[row(2, "491701111111", "Ada")], &[]).await;
-    let id =
-        tenant.contacts().list(&ContactQuery { limit: 1, ..Default::default() }).await.unwrap().items[0].id.clone();
+    let id = tenant.contacts().list(&ContactQuery { limit: 1, ..Default::default() }).await.unwrap().items[0].id;
     let seating = FieldDef::new("Seating", FieldKind::Choice, "inside, terrace").unwrap();
     tenant.contacts().define_contact_field(&seating).await.unwrap();
     let again = tenant.contacts().define_contact_field(&seating).await.unwrap_err();
@@ -147,16 +146,16 @@ async fn custom_fields_are_defined_once_and_values_set_and_cleared() {
         fields: vec![("seating".into(), value.map(str::to_owned))],
         tags: None,
     };
-    tenant.contacts().update_contact(&id, &edit(Some("terrace"))).await.unwrap();
-    let c = tenant.contacts().contact(&id).await.unwrap();
+    tenant.contacts().update_contact(id, &edit(Some("terrace"))).await.unwrap();
+    let c = tenant.contacts().contact(id).await.unwrap();
     assert_eq!((c.name.as_str(), c.email.as_str()), ("Ada L.", "ada@example.com"));
     assert_eq!(c.fields, [("seating".to_owned(), "terrace".to_owned())]);
-    tenant.contacts().update_contact(&id, &edit(None)).await.unwrap();
-    assert!(tenant.contacts().contact(&id).await.unwrap().fields.is_empty());
-    tenant.contacts().update_contact(&id, &edit(Some("inside"))).await.unwrap();
+    tenant.contacts().update_contact(id, &edit(None)).await.unwrap();
+    assert!(tenant.contacts().contact(id).await.unwrap().fields.is_empty());
+    tenant.contacts().update_contact(id, &edit(Some("inside"))).await.unwrap();
     tenant.contacts().delete_contact_field("seating").await.unwrap();
-    assert!(tenant.contacts().contact(&id).await.unwrap().fields.is_empty(), "values go with their field");
-    assert!(matches!(tenant.contacts().update_contact("nope", &edit(None)).await, Err(StoreError::NotFound)));
+    assert!(tenant.contacts().contact(id).await.unwrap().fields.is_empty(), "values go with their field");
+    assert!(matches!(tenant.contacts().update_contact(ContactId::new(), &edit(None)).await, Err(StoreError::NotFound)));
 }
 
 #[tokio::test]
@@ -168,14 +167,14 @@ async fn contacts_are_created_once_per_identity_and_tags_replaced_as_a_set() {
         ..ContactEdit::default()
     };
     let id = tenant.contacts().create_contact(ch, "491701111111", &edit(&["vip", "regular"])).await.unwrap();
-    assert_eq!(tenant.contacts().contact(&id).await.unwrap().tags, ["regular", "vip"]);
+    assert_eq!(tenant.contacts().contact(id).await.unwrap().tags, ["regular", "vip"]);
     let again = tenant.contacts().create_contact(ch, "491701111111", &edit(&[])).await.unwrap_err();
     assert!(matches!(again, StoreError::Conflict { ref constraint } if constraint == "contact_identity"), "{again:?}");
-    tenant.contacts().update_contact(&id, &edit(&["vip", "terrace"])).await.unwrap();
-    assert_eq!(tenant.contacts().contact(&id).await.unwrap().tags, ["terrace", "vip"]);
+    tenant.contacts().update_contact(id, &edit(&["vip", "terrace"])).await.unwrap();
+    assert_eq!(tenant.contacts().contact(id).await.unwrap().tags, ["terrace", "vip"]);
     let keep = ContactEdit { name: "Ada".into(), ..ContactEdit::default() };
-    tenant.contacts().update_contact(&id, &keep).await.unwrap();
-    assert_eq!(tenant.contacts().contact(&id).await.unwrap().tags, ["terrace", "vip"], "no tags given: tags kept");
+    tenant.contacts().update_contact(id, &keep).await.unwrap();
+    assert_eq!(tenant.contacts().contact(id).await.unwrap().tags, ["terrace", "vip"], "no tags given: tags kept");
     let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
     let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
     let foreign = channel(&beta, "200").await;
@@ -228,11 +227,11 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     let (store, db, tenant, ch) = tenant_with_channel("Alpha", "a@example.com", "100").await;
     let contact = inbound(&db, &store, &tenant, ch, "491709999999", "My allergy: peanuts").await;
     inbound(&db, &store, &tenant, ch, "491708888888", "Someone else").await;
-    tenant.contacts().add_contact_tag(&contact, &tag("allergy")).await.unwrap();
-    tenant.contacts().set_contact_consent(&contact, false, "staff@example.com").await.unwrap();
+    tenant.contacts().add_contact_tag(contact, &tag("allergy")).await.unwrap();
+    tenant.contacts().set_contact_consent(contact, false, "staff@example.com").await.unwrap();
     let owner = store.user_by_email("a@example.com").await.unwrap().id;
-    tenant.contacts().add_contact_note(&contact, Actor::Member(owner), "Prefers the corner table").await.unwrap();
-    let export = tenant.contacts().contact_export(&contact).await.unwrap();
+    tenant.contacts().add_contact_note(contact, Actor::Member(owner), "Prefers the corner table").await.unwrap();
+    let export = tenant.contacts().contact_export(contact).await.unwrap();
     assert_eq!(export["notes"][0]["text"], "Prefers the corner table");
     assert_eq!(export["contact"]["external_id"], "491709999999");
     assert_eq!(export["conversations"][0]["messages"][0]["text"], "My allergy: peanuts");
@@ -240,11 +239,11 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     assert_eq!(export["consents"][0]["detail"], "staff@example.com");
 
     let (token, _) = tenant.team().create_api_token("crm sync", Role::Admin, TokenCreator::Operator).await.unwrap();
-    let erased = tenant.contacts().erase_contact(&contact, Actor::Token(token.id)).await.unwrap();
+    let erased = tenant.contacts().erase_contact(contact, Actor::Token(token.id)).await.unwrap();
     assert_eq!((erased.messages, erased.events, erased.reservations), (1, 1, 0));
-    assert!(matches!(tenant.contacts().contact(&contact).await, Err(StoreError::NotFound)));
-    assert!(matches!(tenant.contacts().erase_contact(&contact, Actor::Member(owner)).await, Err(StoreError::NotFound)));
-    assert!(tenant.contacts().contact_notes(&contact).await.unwrap().is_empty(), "notes go with the contact");
+    assert!(matches!(tenant.contacts().contact(contact).await, Err(StoreError::NotFound)));
+    assert!(matches!(tenant.contacts().erase_contact(contact, Actor::Member(owner)).await, Err(StoreError::NotFound)));
+    assert!(tenant.contacts().contact_notes(contact).await.unwrap().is_empty(), "notes go with the contact");
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let texts: Vec<String> = sqlx::query_scalar("SELECT body FROM messages").fetch_all(&pool).await.unwrap();
     assert!(!texts.iter().any(|t| t.contains("peanuts")) && texts.contains(&"Someone else".to_owned()));
@@ -252,9 +251,9 @@ async fn erasure_blanks_messages_events_and_reservations_and_is_audited() {
     assert!(!items.iter().any(|t| t.contains("peanuts") || t.contains("491709999999")), "{items:?}");
     assert!(items.iter().any(|t| t.contains("491708888888")), "other guests untouched");
     let audit = tenant.contacts().erasures().await.unwrap();
-    assert_eq!((audit[0].contact_id.as_str(), audit[0].erased_by), (contact.as_str(), Actor::Token(token.id)));
+    assert_eq!((audit[0].contact_id, audit[0].erased_by), (contact, Actor::Token(token.id)));
     assert_eq!(audit[0].erased_by_name, "crm sync");
-    assert!(tenant.contacts().consents(&contact).await.unwrap().is_empty());
+    assert!(tenant.contacts().consents(contact).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -263,37 +262,34 @@ async fn notes_are_newest_first_scoped_to_their_contact_and_edited_in_place() {
     let ada = inbound(&db, &store, &tenant, ch, "491701111111", "Hi").await;
     let bea = inbound(&db, &store, &tenant, ch, "491702222222", "Hello").await;
     let owner = store.user_by_email("a@example.com").await.unwrap().id;
-    let first = tenant.contacts().add_contact_note(&ada, Actor::Member(owner), "Allergic to nuts").await.unwrap();
+    let first = tenant.contacts().add_contact_note(ada, Actor::Member(owner), "Allergic to nuts").await.unwrap();
     let (token, _) = tenant.team().create_api_token("crm", Role::Agent, TokenCreator::Operator).await.unwrap();
-    let second = tenant.contacts().add_contact_note(&ada, Actor::Token(token.id), "Synced from the CRM").await.unwrap();
-    let notes = tenant.contacts().contact_notes(&ada).await.unwrap();
-    assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), [second.as_str(), first.as_str()]);
+    let second = tenant.contacts().add_contact_note(ada, Actor::Token(token.id), "Synced from the CRM").await.unwrap();
+    let notes = tenant.contacts().contact_notes(ada).await.unwrap();
+    assert_eq!(notes.iter().map(|n| n.id).collect::<Vec<_>>(), [second, first]);
     assert_eq!((notes[0].author, notes[0].author_name.as_str()), (Some(Actor::Token(token.id)), "crm"));
     assert_eq!((notes[1].author, notes[1].author_name.as_str()), (Some(Actor::Member(owner)), "Owner"));
-    assert!(tenant.contacts().contact_notes(&bea).await.unwrap().is_empty());
-    assert!(
-        matches!(tenant.contacts().contact_note(&bea, &first).await, Err(StoreError::NotFound)),
-        "another contact's"
-    );
-    assert!(matches!(tenant.contacts().delete_contact_note(&bea, &first).await, Err(StoreError::NotFound)));
+    assert!(tenant.contacts().contact_notes(bea).await.unwrap().is_empty());
+    assert!(matches!(tenant.contacts().contact_note(bea, first).await, Err(StoreError::NotFound)), "another contact's");
+    assert!(matches!(tenant.contacts().delete_contact_note(bea, first).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        tenant.contacts().add_contact_note("nobody", Actor::Member(owner), "x").await,
+        tenant.contacts().add_contact_note(ContactId::new(), Actor::Member(owner), "x").await,
         Err(StoreError::NotFound)
     ));
 
-    tenant.contacts().edit_contact_note(&ada, &first, "Allergic to nuts and shellfish").await.unwrap();
-    let edited = tenant.contacts().contact_note(&ada, &first).await.unwrap();
+    tenant.contacts().edit_contact_note(ada, first, "Allergic to nuts and shellfish").await.unwrap();
+    let edited = tenant.contacts().contact_note(ada, first).await.unwrap();
     assert_eq!(edited.body, "Allergic to nuts and shellfish");
     assert!(edited.edited_at.is_some());
-    tenant.contacts().delete_contact_note(&ada, &first).await.unwrap();
-    assert_eq!(tenant.contacts().contact_notes(&ada).await.unwrap().len(), 1);
+    tenant.contacts().delete_contact_note(ada, first).await.unwrap();
+    assert_eq!(tenant.contacts().contact_notes(ada).await.unwrap().len(), 1);
 
     let (b, b_owner) = account(&store, "Beta", "b@example.com").await;
     let (beta, _) = store.tenant_for_member(b_owner, b).await.unwrap();
-    assert!(beta.contacts().contact_notes(&ada).await.unwrap().is_empty(), "other accounts see nothing");
-    assert!(matches!(beta.contacts().delete_contact_note(&ada, &second).await, Err(StoreError::NotFound)));
+    assert!(beta.contacts().contact_notes(ada).await.unwrap().is_empty(), "other accounts see nothing");
+    assert!(matches!(beta.contacts().delete_contact_note(ada, second).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        beta.contacts().add_contact_note(&ada, Actor::Member(b_owner), "x").await,
+        beta.contacts().add_contact_note(ada, Actor::Member(b_owner), "x").await,
         Err(StoreError::NotFound)
     ));
 }

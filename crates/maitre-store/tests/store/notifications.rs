@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use maitre_domain::booking::ReservationRequest;
-use maitre_domain::{Role, UserId};
+use maitre_domain::{ConversationId, Role, UserId};
 use maitre_store::{
     AccountEvent, EmailPrefs, IncomingMessage, JobKind, LiveEvent, NotificationKind, Origin, StepEffects, Store,
     StoreError, TenantStore,
@@ -36,7 +36,7 @@ async fn team() -> Team {
 }
 
 /// A guest's conversation in `tenant`'s account.
-async fn conversation(tenant: &TenantStore, name: &str) -> String {
+async fn conversation(tenant: &TenantStore, name: &str) -> ConversationId {
     let channel = whatsapp_channel(tenant).await;
     let pid = format!("wamid.{}", uuid::Uuid::now_v7());
     let message = IncomingMessage {
@@ -84,7 +84,7 @@ async fn an_assignment_tells_the_assignee_live_and_by_email_but_not_someone_assi
     let c = conversation(&t.tenant, "Anna Schmidt").await;
     let mut rx = t.store.subscribe().await.unwrap();
 
-    t.tenant.inbox().assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
+    t.tenant.inbox().assign(c, Some(t.agent), Some(t.owner)).await.unwrap();
     assert_eq!((unread(&t.tenant, t.agent).await, unread(&t.tenant, t.owner).await), (1, 0));
     let n = t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items.remove(0);
     assert_eq!((n.kind, n.text.as_str(), n.read), (NotificationKind::Assigned, "Anna Schmidt", false));
@@ -92,8 +92,8 @@ async fn an_assignment_tells_the_assignee_live_and_by_email_but_not_someone_assi
     assert_eq!(next_notification(&mut rx).await, (Some(t.agent), "assigned".into()), "published for the assignee");
     assert_eq!(email_jobs(&t.store).await, [serde_json::json!({ "notification_id": n.id }).to_string()]);
 
-    t.tenant.inbox().assign(&c, Some(t.owner), Some(t.owner)).await.unwrap();
-    t.tenant.inbox().assign(&c, None, Some(t.owner)).await.unwrap();
+    t.tenant.inbox().assign(c, Some(t.owner), Some(t.owner)).await.unwrap();
+    t.tenant.inbox().assign(c, None, Some(t.owner)).await.unwrap();
     assert_eq!(unread(&t.tenant, t.owner).await, 0, "assigning yourself or unassigning tells nobody");
     assert!(email_jobs(&t.store).await.is_empty());
 }
@@ -108,7 +108,7 @@ async fn a_handoff_reaches_everyone_who_works_the_inbox_and_emails_follow_each_m
     assert_eq!(t.tenant.notifications().email_prefs(t.agent).await.unwrap(), EmailPrefs::defaults(Role::Agent));
 
     let step = StepEffects { key: "reply:1".into(), handoff: true, ..StepEffects::default() };
-    let input = t.tenant.flows().step_input(&c).await.unwrap();
+    let input = t.tenant.flows().step_input(c).await.unwrap();
     t.tenant.flows().apply_step(&input, &step).await.unwrap().unwrap();
     assert_eq!(unread(&t.tenant, t.owner).await, 1);
     assert_eq!(unread(&t.tenant, t.agent).await, 1);
@@ -161,7 +161,7 @@ async fn pages_reading_and_isolation() {
     let t = team().await;
     let c = conversation(&t.tenant, "Dora").await;
     for _ in 0..5 {
-        t.tenant.inbox().assign(&c, Some(t.agent), Some(t.owner)).await.unwrap();
+        t.tenant.inbox().assign(c, Some(t.agent), Some(t.owner)).await.unwrap();
     }
     let first = t.tenant.notifications().list(t.agent, None, 2).await.unwrap();
     let second = t.tenant.notifications().list(t.agent, first.next.as_ref(), 2).await.unwrap();
@@ -208,11 +208,11 @@ async fn pages_reading_and_isolation() {
 async fn erasing_a_guest_deletes_the_notifications_that_name_them() {
     let t = team().await;
     let erased = conversation(&t.tenant, "Eva Erased").await;
-    t.tenant.inbox().assign(&erased, Some(t.agent), Some(t.owner)).await.unwrap();
+    t.tenant.inbox().assign(erased, Some(t.agent), Some(t.owner)).await.unwrap();
     let kept = conversation(&t.tenant, "Kai Kept").await;
-    t.tenant.inbox().assign(&kept, Some(t.agent), Some(t.owner)).await.unwrap();
-    let contact = t.tenant.inbox().conversation(&erased, t.owner).await.unwrap().contact_id;
-    t.tenant.contacts().erase_contact(&contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
+    t.tenant.inbox().assign(kept, Some(t.agent), Some(t.owner)).await.unwrap();
+    let contact = t.tenant.inbox().conversation(erased, t.owner).await.unwrap().contact_id;
+    t.tenant.contacts().erase_contact(contact, maitre_store::Actor::Member(t.owner)).await.unwrap();
     let left = t.tenant.notifications().list(t.agent, None, 10).await.unwrap().items;
     assert_eq!(left.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Kai Kept"]);
 }

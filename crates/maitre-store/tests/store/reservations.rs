@@ -3,6 +3,7 @@
 use chrono::{NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{BookingRules, Interval, ReservationRequest, ReservationStatus, ResourceKind, SlotCheck};
+use maitre_domain::{ContactId, ConversationId, ReservationId};
 use maitre_store::{
     Booking, BookingError, BookingSettings, Clock, JobKind, NewResource, NewService, Origin, Reservation,
     ReservationQuery, Source, Store, StoreError, TenantStore,
@@ -45,7 +46,7 @@ fn booked(b: Booking) -> Reservation {
 }
 
 /// Queued jobs of a reservation: (kind, run_at, payload), ordered by run time.
-async fn jobs_of(db: &TestDb, reservation: &str) -> Vec<(String, chrono::DateTime<Utc>, String)> {
+async fn jobs_of(db: &TestDb, reservation: ReservationId) -> Vec<(String, chrono::DateTime<Utc>, String)> {
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let rows: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT kind, run_at, payload FROM jobs WHERE status = 'queued' AND payload LIKE $1 ORDER BY run_at, kind",
@@ -122,8 +123,13 @@ async fn a_booking_is_stored_listed_and_found_only_by_its_account() {
     let (store, _, _db, t) = tenant().await;
     let rules = BookingRules { auto_confirm: false, ..BookingRules::default() };
     t.reservations().put_booking_settings(&BookingSettings { rules, ..BookingSettings::default() }).await.unwrap();
-    let origin =
-        Origin { source: Source::Flow, contact_id: Some("contact-1"), conversation_id: Some("conv-1"), key: None };
+    let contact = ContactId::new();
+    let origin = Origin {
+        source: Source::Flow,
+        contact_id: Some(contact),
+        conversation_id: Some(ConversationId::new()),
+        key: None,
+    };
     let r = booked(
         t.reservations()
             .create_reservation(&request("2026-03-11 19:30", 4, "Ada Lovelace"), BERLIN, &origin)
@@ -148,9 +154,9 @@ async fn a_booking_is_stored_listed_and_found_only_by_its_account() {
             .unwrap(),
     );
 
-    assert_eq!(t.reservations().reservation(&r.id).await.unwrap(), r);
-    let upcoming = t.reservations().upcoming_for_contact("contact-1").await.unwrap();
-    assert_eq!(upcoming.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [r.id.as_str()]);
+    assert_eq!(t.reservations().reservation(r.id).await.unwrap(), r);
+    let upcoming = t.reservations().upcoming_for_contact(contact).await.unwrap();
+    assert_eq!(upcoming.iter().map(|u| u.id).collect::<Vec<_>>(), [r.id]);
 
     let page = |q: ReservationQuery<'static>| {
         let t = t.clone();
@@ -176,14 +182,14 @@ async fn a_booking_is_stored_listed_and_found_only_by_its_account() {
 
     let (b, b_owner) = account(&store, "Other", "o@example.com").await;
     let (other, _) = store.tenant_for_member(b_owner, b).await.unwrap();
-    assert!(matches!(other.reservations().reservation(&r.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(other.reservations().reservation(r.id).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        other.reservations().cancel_reservation(&r.id).await,
+        other.reservations().cancel_reservation(r.id).await,
         Err(BookingError::Store(StoreError::NotFound))
     ));
     let moved = other
         .reservations()
-        .modify_reservation(&r.id, &request("2026-03-11 20:00", 2, "X"), BERLIN, Source::Staff)
+        .modify_reservation(r.id, &request("2026-03-11 20:00", 2, "X"), BERLIN, Source::Staff)
         .await;
     assert!(matches!(moved, Err(BookingError::Store(StoreError::NotFound))));
     assert!(
@@ -263,13 +269,13 @@ async fn services_take_their_staff_and_modifications_recheck_without_counting_th
     ));
     // Moving the first by 30 minutes overlaps only itself.
     cut.name = "Guest one".into();
-    let moved = booked(t.reservations().modify_reservation(&first.id, &cut, BERLIN, Source::Staff).await.unwrap());
-    assert_eq!((moved.id.as_str(), moved.local_start), (first.id.as_str(), local("2026-03-11 12:30")));
+    let moved = booked(t.reservations().modify_reservation(first.id, &cut, BERLIN, Source::Staff).await.unwrap());
+    assert_eq!((moved.id, moved.local_start), (first.id, local("2026-03-11 12:30")));
     assert_eq!(moved.ends_at - moved.starts_at, TimeDelta::minutes(60));
-    t.reservations().cancel_reservation(&first.id).await.unwrap();
-    let again = t.reservations().modify_reservation(&first.id, &cut, BERLIN, Source::Staff).await;
+    t.reservations().cancel_reservation(first.id).await.unwrap();
+    let again = t.reservations().modify_reservation(first.id, &cut, BERLIN, Source::Staff).await;
     assert!(matches!(again, Err(BookingError::Invalid(_))), "a cancelled reservation stays cancelled");
-    let revive = t.reservations().set_reservation_status(&first.id, ReservationStatus::Confirmed).await;
+    let revive = t.reservations().set_reservation_status(first.id, ReservationStatus::Confirmed).await;
     assert!(matches!(revive, Err(BookingError::Transition { .. })));
 }
 
@@ -284,7 +290,7 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
             .await
             .unwrap(),
     );
-    let jobs = jobs_of(&db, &r.id).await;
+    let jobs = jobs_of(&db, r.id).await;
     let kinds: Vec<&str> = jobs.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(
         kinds,
@@ -297,18 +303,18 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
 
     let moved = booked(
         t.reservations()
-            .modify_reservation(&r.id, &request("2026-03-14 19:00", 2, "Ada"), BERLIN, Source::Staff)
+            .modify_reservation(r.id, &request("2026-03-14 19:00", 2, "Ada"), BERLIN, Source::Staff)
             .await
             .unwrap(),
     );
-    let jobs = jobs_of(&db, &r.id).await;
+    let jobs = jobs_of(&db, r.id).await;
     let reminders: Vec<_> = jobs.iter().filter(|(k, _, _)| k == JobKind::ReservationReminder.as_str()).collect();
     assert_eq!(reminders.len(), 1, "the reminder moved, not doubled");
     assert_eq!(reminders[0].1, moved.starts_at - TimeDelta::hours(24));
     assert!(jobs.iter().any(|(_, _, p)| p.contains("\"changed\"")));
 
-    t.reservations().cancel_reservation(&r.id).await.unwrap();
-    let jobs = jobs_of(&db, &r.id).await;
+    t.reservations().cancel_reservation(r.id).await.unwrap();
+    let jobs = jobs_of(&db, r.id).await;
     let kinds: Vec<&str> = jobs.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(kinds, ["reservation_notify"; 3], "cancelled: no reminder, no review request");
     assert!(jobs.iter().any(|(_, _, p)| p.contains("\"cancelled\"")));
@@ -320,10 +326,10 @@ async fn follow_up_jobs_are_queued_moved_and_dropped_with_the_reservation() {
             .await
             .unwrap(),
     );
-    let kinds: Vec<String> = jobs_of(&db, &soon.id).await.into_iter().map(|(k, _, _)| k).collect();
+    let kinds: Vec<String> = jobs_of(&db, soon.id).await.into_iter().map(|(k, _, _)| k).collect();
     assert_eq!(kinds, [JobKind::ReservationNotify.as_str(), JobKind::ReviewRequest.as_str()]);
-    t.reservations().set_reservation_status(&soon.id, ReservationStatus::NoShow).await.unwrap();
-    let kinds: Vec<String> = jobs_of(&db, &soon.id).await.into_iter().map(|(k, _, _)| k).collect();
+    t.reservations().set_reservation_status(soon.id, ReservationStatus::NoShow).await.unwrap();
+    let kinds: Vec<String> = jobs_of(&db, soon.id).await.into_iter().map(|(k, _, _)| k).collect();
     assert_eq!(kinds, [JobKind::ReservationNotify.as_str()], "no review request after a no-show");
 }
 

@@ -4,14 +4,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use maitre_domain::{Action, ChannelId};
+use maitre_domain::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,10 +81,6 @@ pub struct ChannelPatch {
     auto_reply: String,
 }
 
-fn channel_id(s: &str) -> Result<ChannelId, ApiError> {
-    s.parse().map_err(|_| ApiError(AppError::NotFound))
-}
-
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     responses((status = 200, body = Vec<ChannelDto>), (status = 403, body = super::ErrorBody)))]
 pub async fn list(caller: ApiCaller) -> Result<Json<Vec<ChannelDto>>, ApiError> {
@@ -133,7 +129,7 @@ pub async fn verify(
     Path(id): Path<String>,
 ) -> Result<Json<ChannelDto>, ApiError> {
     caller.require(Action::ManageChannels)?;
-    let ch = state.app.verify(&caller.tenant, channel_id(&id)?).await.map_err(AppError::from)?;
+    let ch = state.app.verify(&caller.tenant, found(&id)?).await.map_err(AppError::from)?;
     Ok(Json(dto(ch)))
 }
 
@@ -147,7 +143,7 @@ pub async fn update(
     ApiJson(input): ApiJson<ChannelPatch>,
 ) -> Result<Json<ChannelDto>, ApiError> {
     caller.require(Action::ManageChannels)?;
-    let id = channel_id(&id)?;
+    let id = found(&id)?;
     state.app.set_auto_reply(&caller.tenant, id, &input.auto_reply).await.map_err(AppError::from)?;
     Ok(Json(dto(caller.tenant.channels().channel(id).await?)))
 }
@@ -156,6 +152,6 @@ pub async fn update(
     responses((status = 204), (status = 404, body = super::ErrorBody)))]
 pub async fn remove(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageChannels)?;
-    caller.tenant.channels().delete_channel(channel_id(&id)?).await?;
+    caller.tenant.channels().delete_channel(found(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use maitre_domain::contacts::{FieldDef, parse_external_id, parse_note};
 use maitre_domain::permissions::can_change_note;
-use maitre_domain::{Action, ChannelId};
+use maitre_domain::{Action, ChannelId, ContactId, NoteId};
 use maitre_store::{Actor, Contact, ContactNote, ContactQuery, StoreError, TenantStore};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -19,7 +19,7 @@ use super::params;
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 use crate::pages::contacts::{Invalid, check_edit};
 
 pub fn routes() -> Router<AppState> {
@@ -161,8 +161,8 @@ fn dto(c: Contact) -> ContactDto {
         opted_in: c.opted_out_at.is_none(),
         opted_out_at: c.opted_out_at.map(|t| t.to_rfc3339()),
         created_at: c.created_at.to_rfc3339(),
-        id: c.id,
-        channel_id: c.channel_id,
+        id: c.id.to_string(),
+        channel_id: c.channel_id.to_string(),
         platform: c.platform.as_str().to_owned(),
         external_id: c.external_id,
         name: c.name,
@@ -176,7 +176,7 @@ fn note_dto(n: ContactNote) -> NoteDto {
         via_api: matches!(n.author, Some(Actor::Token(_))),
         created_at: n.created_at.to_rfc3339(),
         edited_at: n.edited_at.map(|t| t.to_rfc3339()),
-        id: n.id,
+        id: n.id.to_string(),
         text: n.body,
         author: n.author_name,
     }
@@ -198,7 +198,7 @@ async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -
     Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }
 
-async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiError> {
+async fn detail(tenant: &TenantStore, id: ContactId) -> Result<ContactDetail, ApiError> {
     let c = tenant.contacts().contact(id).await?;
     let identities = tenant
         .contacts()
@@ -206,8 +206,8 @@ async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiErro
         .await?
         .into_iter()
         .map(|o| IdentityDto {
-            id: o.id,
-            channel_id: o.channel_id,
+            id: o.id.to_string(),
+            channel_id: o.channel_id.to_string(),
             platform: o.platform.as_str().to_owned(),
             external_id: o.external_id,
             name: o.name,
@@ -227,7 +227,7 @@ async fn detail(tenant: &TenantStore, id: &str) -> Result<ContactDetail, ApiErro
     responses((status = 200, body = ContactDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ContactDetail>, ApiError> {
     caller.require(Action::ViewContacts)?;
-    Ok(Json(detail(&caller.tenant, &id).await?))
+    Ok(Json(detail(&caller.tenant, found(&id)?).await?))
 }
 
 /// JSON values of custom fields as text (`null` clears); every key must be one of the account's fields.
@@ -305,7 +305,7 @@ async fn create(
         }
         other => other?,
     };
-    Ok((StatusCode::CREATED, Json(detail(&caller.tenant, &id).await?)))
+    Ok((StatusCode::CREATED, Json(detail(&caller.tenant, id).await?)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
@@ -318,7 +318,8 @@ async fn update(
     ApiJson(input): ApiJson<ContactPatch>,
 ) -> Result<Json<ContactDetail>, ApiError> {
     caller.require(Action::ManageContacts)?;
-    let current = caller.tenant.contacts().contact(&id).await?;
+    let id = found(&id)?;
+    let current = caller.tenant.contacts().contact(id).await?;
     let defs = caller.tenant.contacts().contact_fields().await?;
     let given = input.fields.unwrap_or_default();
     let raw = raw_fields(&defs, &given)?;
@@ -331,8 +332,8 @@ async fn update(
         input.tags.as_deref(),
     )
     .map_err(invalid)?;
-    caller.tenant.contacts().update_contact(&id, &edit).await?;
-    Ok(Json(detail(&caller.tenant, &id).await?))
+    caller.tenant.contacts().update_contact(id, &edit).await?;
+    Ok(Json(detail(&caller.tenant, id).await?))
 }
 
 /// GDPR erasure, as on the contact page: messages blanked, reservations stripped, the identity anonymised;
@@ -341,7 +342,8 @@ async fn update(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn erase(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::EraseContact)?;
-    caller.tenant.contacts().erase_contact(&id, Actor::Token(caller.token)).await?;
+    let id = found(&id)?;
+    caller.tenant.contacts().erase_contact(id, Actor::Token(caller.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -349,8 +351,9 @@ async fn erase(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, 
     responses((status = 200, body = Vec<NoteDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_notes(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<Vec<NoteDto>>, ApiError> {
     caller.require(Action::ViewContacts)?;
-    caller.tenant.contacts().contact(&id).await?;
-    Ok(Json(caller.tenant.contacts().contact_notes(&id).await?.into_iter().map(note_dto).collect()))
+    let id = found(&id)?;
+    caller.tenant.contacts().contact(id).await?;
+    Ok(Json(caller.tenant.contacts().contact_notes(id).await?.into_iter().map(note_dto).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/notes", tag = "contacts", params(("id" = String, Path)),
@@ -363,15 +366,16 @@ async fn add_note(
     ApiJson(input): ApiJson<NoteInput>,
 ) -> Result<(StatusCode, Json<NoteDto>), ApiError> {
     caller.require(Action::ManageContacts)?;
-    caller.tenant.contacts().contact(&id).await?;
+    let id = found(&id)?;
+    caller.tenant.contacts().contact(id).await?;
     let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
-    let note = caller.tenant.contacts().add_contact_note(&id, Actor::Token(caller.token), &text).await?;
-    Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contacts().contact_note(&id, &note).await?))))
+    let note = caller.tenant.contacts().add_contact_note(id, Actor::Token(caller.token), &text).await?;
+    Ok((StatusCode::CREATED, Json(note_dto(caller.tenant.contacts().contact_note(id, note).await?))))
 }
 
 /// The note to change, if this token may change it (the notes it wrote; an admin's or owner's token, anyone's). An
 /// unknown note is 404 before permission is weighed, as on the contact page.
-async fn changeable_note(caller: &ApiCaller, id: &str, note: &str) -> Result<(), ApiError> {
+async fn changeable_note(caller: &ApiCaller, id: ContactId, note: NoteId) -> Result<(), ApiError> {
     caller.require(Action::ManageContacts)?;
     let n = caller.tenant.contacts().contact_note(id, note).await?;
     if can_change_note(caller.role, n.author == Some(Actor::Token(caller.token))) {
@@ -390,17 +394,21 @@ async fn edit_note(
     Path((id, note)): Path<(String, String)>,
     ApiJson(input): ApiJson<NoteInput>,
 ) -> Result<Json<NoteDto>, ApiError> {
-    changeable_note(&caller, &id, &note).await?;
+    let note = found(&note)?;
+    let id = found(&id)?;
+    changeable_note(&caller, id, note).await?;
     let text = parse_note(&input.text).map_err(|e| invalid(Invalid::new("text", e)))?;
-    caller.tenant.contacts().edit_contact_note(&id, &note, &text).await?;
-    Ok(Json(note_dto(caller.tenant.contacts().contact_note(&id, &note).await?)))
+    caller.tenant.contacts().edit_contact_note(id, note, &text).await?;
+    Ok(Json(note_dto(caller.tenant.contacts().contact_note(id, note).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}/notes/{note}", tag = "contacts",
     params(("id" = String, Path), ("note" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_note(caller: ApiCaller, Path((id, note)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
-    changeable_note(&caller, &id, &note).await?;
-    caller.tenant.contacts().delete_contact_note(&id, &note).await?;
+    let note = found(&note)?;
+    let id = found(&id)?;
+    changeable_note(&caller, id, note).await?;
+    caller.tenant.contacts().delete_contact_note(id, note).await?;
     Ok(StatusCode::NO_CONTENT)
 }

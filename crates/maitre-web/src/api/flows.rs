@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 use crate::pages::flow_form::{read, stored};
 use crate::pages::flows::{BLANK, flow_name};
 
@@ -225,7 +225,7 @@ fn dto(f: FlowRecord) -> FlowDto {
         enabled: f.enabled,
         channel_ids: f.channel_ids,
         template: f.template,
-        id: f.id,
+        id: f.id.to_string(),
         name: f.name,
     }
 }
@@ -286,7 +286,8 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) 
     responses((status = 200, body = FlowDetail), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<FlowDetail>, ApiError> {
     caller.require(Action::ViewFlows)?;
-    let flow = caller.tenant.flows().flow(&id).await?;
+    let id = found(&id)?;
+    let flow = caller.tenant.flows().flow(id).await?;
     Ok(Json(detail(&caller.tenant, flow).await?))
 }
 
@@ -299,21 +300,23 @@ pub(super) async fn update(
     ApiJson(input): ApiJson<FlowInput>,
 ) -> Result<Json<FlowDetail>, ApiError> {
     caller.require(Action::ManageFlows)?;
-    let flow = caller.tenant.flows().flow(&id).await?;
+    let id = found(&id)?;
+    let flow = caller.tenant.flows().flow(id).await?;
     let name = flow_name(input.name.as_deref().unwrap_or(&flow.name))?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
         None => flow.draft.clone(),
     };
-    caller.tenant.flows().save_flow_draft(&id, name, &draft).await?;
-    Ok(Json(detail(&caller.tenant, caller.tenant.flows().flow(&id).await?).await?))
+    caller.tenant.flows().save_flow_draft(id, name, &draft).await?;
+    Ok(Json(detail(&caller.tenant, caller.tenant.flows().flow(id).await?).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/flows/{id}", tag = "flows", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn remove(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ManageFlows)?;
-    caller.tenant.flows().delete_flow(&id).await?;
+    let id = found(&id)?;
+    caller.tenant.flows().delete_flow(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -325,8 +328,9 @@ pub(super) async fn set_enabled(
     ApiJson(input): ApiJson<EnabledInput>,
 ) -> Result<Json<FlowDto>, ApiError> {
     caller.require(Action::ManageFlows)?;
-    caller.tenant.flows().set_flow_enabled(&id, input.enabled).await?;
-    Ok(Json(dto(caller.tenant.flows().flow(&id).await?)))
+    let id = found(&id)?;
+    caller.tenant.flows().set_flow_enabled(id, input.enabled).await?;
+    Ok(Json(dto(caller.tenant.flows().flow(id).await?)))
 }
 
 /// Publishes the saved draft as the next version after validating it and running its tests. A draft with issues
@@ -335,6 +339,7 @@ pub(super) async fn set_enabled(
     responses((status = 200, body = PublishedDto), (status = 404, body = ErrorBody), (status = 409, body = PublishRefused)))]
 pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
+    let id = found(&id)?;
     let refused = |code: &str, message: String, issues: Vec<Issue>, tests: Vec<TestResult>| {
         let test_failures = tests.into_iter().map(|t| TestFailureDto { name: t.name, failures: t.failures }).collect();
         let body = PublishRefused {
@@ -344,7 +349,7 @@ pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result
         };
         (StatusCode::CONFLICT, Json(body)).into_response()
     };
-    let e = match flows::publish(&caller.tenant, &id, "api").await {
+    let e = match flows::publish(&caller.tenant, id, "api").await {
         Ok(version) => return Ok(Json(PublishedDto { version }).into_response()),
         Err(e) => e,
     };
@@ -355,7 +360,7 @@ pub(super) async fn publish(caller: ApiCaller, Path(id): Path<String>) -> Result
         FlowError::Unreadable(_) => {
             // Name the nodes whose fields are wrong, as the editor does.
             let draft: Value =
-                serde_json::from_str(&caller.tenant.flows().flow(&id).await?.draft).unwrap_or(Value::Null);
+                serde_json::from_str(&caller.tenant.flows().flow(id).await?.draft).unwrap_or(Value::Null);
             refused("invalid_flow", message, read(&draft).err().unwrap_or_default(), vec![])
         }
         e => return Err(e.into()),
@@ -404,6 +409,7 @@ pub(super) async fn simulate(
     ApiJson(input): ApiJson<SimulateInput>,
 ) -> Result<Json<SimulateDto>, ApiError> {
     caller.require(Action::ViewFlows)?;
+    let id = found(&id)?;
     let text = input.text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
         return Err(AppError::Validation("text must have 1 to 1000 characters".into()).into());
@@ -413,13 +419,13 @@ pub(super) async fn simulate(
         .map(serde_json::from_value)
         .transpose()
         .map_err(|e| AppError::Validation(format!("state is not a simulator state from this API: {e}")))?;
-    let flow = caller.tenant.flows().flow(&id).await?;
+    let flow = caller.tenant.flows().flow(id).await?;
     let draft: Value = serde_json::from_str(&flow.draft).unwrap_or(Value::Null);
     let def = read(&draft).map_err(|issues| {
         let first = issues.first().map(|i| i.message.as_str()).unwrap_or_default();
         AppError::Validation(format!("the draft cannot run: {first}"))
     })?;
-    let (sim, turn) = flows::simulate(&caller.tenant, &id, &def, sim, text).await?;
+    let (sim, turn) = flows::simulate(&caller.tenant, &id.to_string(), &def, sim, text).await?;
     let replies = turn
         .replies
         .into_iter()

@@ -17,7 +17,7 @@ use super::params;
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 use crate::i18n::Tr;
 use crate::inbox::{hand_back as hand_back_to_bot, input_error, send_reply};
 
@@ -164,7 +164,7 @@ fn dto(c: ConversationView) -> ConversationDto {
     ConversationDto {
         channel_id: c.channel_id.to_string(),
         platform: c.platform.as_str().to_owned(),
-        contact_id: c.contact_id,
+        contact_id: c.contact_id.to_string(),
         contact_name: c.contact_name,
         status: c.status.to_string(),
         mode: c.mode.to_string(),
@@ -173,7 +173,7 @@ fn dto(c: ConversationView) -> ConversationDto {
         last_inbound_at: c.last_inbound_at.map(|t| t.to_rfc3339()),
         last_message_at: c.last_message_at.to_rfc3339(),
         preview: c.preview,
-        id: c.id,
+        id: c.id.to_string(),
     }
 }
 
@@ -237,7 +237,7 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
                 url: r.http_url().map(str::to_owned),
             }),
             r#type: "message".into(),
-            id: Some(m.id),
+            id: Some(m.id.to_string()),
             direction: Some(m.direction.to_string()),
             kind: Some(m.kind),
             text: m.body,
@@ -279,8 +279,9 @@ fn item_dto(item: ThreadItem) -> ThreadItemDto {
     responses((status = 200, body = ThreadDto), (status = 404, body = ErrorBody)))]
 async fn thread(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ThreadDto>, ApiError> {
     caller.require(Action::ViewInbox)?;
-    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
-    let items = caller.tenant.inbox().thread(&id).await?.into_iter().map(item_dto).collect();
+    let id = found(&id)?;
+    let conversation = caller.tenant.inbox().conversation(id, nobody()).await?;
+    let items = caller.tenant.inbox().thread(id).await?.into_iter().map(item_dto).collect();
     Ok(Json(ThreadDto { conversation: dto(conversation), items }))
 }
 
@@ -295,9 +296,10 @@ async fn reply(
     ApiJson(input): ApiJson<TextInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require(Action::WorkInbox)?;
-    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
+    let id = found(&id)?;
+    let conversation = caller.tenant.inbox().conversation(id, nobody()).await?;
     let input = ReplyInput { text: &input.text, canned: None, by: None };
-    let id = send_reply(&state, &caller.tenant, &TR, &conversation, input).await?;
+    let id = send_reply(&state, &caller.tenant, &TR, &conversation, input).await?.to_string();
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -310,7 +312,8 @@ async fn note(
     ApiJson(input): ApiJson<TextInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require(Action::WorkInbox)?;
-    let id = caller.tenant.inbox().add_note(&id, None, &input.text).await.map_err(|e| input_error(&TR, e))?;
+    let id = found(&id)?;
+    let id = caller.tenant.inbox().add_note(id, None, &input.text).await.map_err(|e| input_error(&TR, e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -323,13 +326,14 @@ async fn assign(
     ApiJson(input): ApiJson<AssignInput>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
+    let id = found(&id)?;
     let not_member = || AppError::Unknown(TR.t("inbox-not-a-member"));
     let assignee = match input.assignee.as_deref() {
         None => None,
         Some(s) => Some(s.parse::<UserId>().map_err(|_| AppError::Validation(TR.t("inbox-not-a-member")))?),
     };
-    caller.tenant.inbox().conversation(&id, nobody()).await?;
-    match caller.tenant.inbox().assign(&id, assignee, None).await {
+    caller.tenant.inbox().conversation(id, nobody()).await?;
+    match caller.tenant.inbox().assign(id, assignee, None).await {
         Err(maitre_store::StoreError::NotFound) => Err(not_member().into()),
         other => other.map(|()| StatusCode::NO_CONTENT).map_err(Into::into),
     }
@@ -339,7 +343,8 @@ async fn assign(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn take_over(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.inbox().take_over(&id, None).await?;
+    let id = found(&id)?;
+    caller.tenant.inbox().take_over(id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,13 +360,14 @@ async fn hand_back(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
+    let id = found(&id)?;
     // The body is optional: a bare POST just hands back.
     let input: HandBackInput = if body.is_empty() {
         HandBackInput::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?
     };
-    let conversation = caller.tenant.inbox().conversation(&id, nobody()).await?;
+    let conversation = caller.tenant.inbox().conversation(id, nobody()).await?;
     let flow = input.flow.as_deref().unwrap_or("");
     hand_back_to_bot(&state, &caller.tenant, &TR, &conversation, flow, None).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -371,7 +377,8 @@ async fn hand_back(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn close(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.inbox().set_closed(&id, true, None).await?;
+    let id = found(&id)?;
+    caller.tenant.inbox().set_closed(id, true, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,6 +386,7 @@ async fn close(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, 
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn reopen(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::WorkInbox)?;
-    caller.tenant.inbox().set_closed(&id, false, None).await?;
+    let id = found(&id)?;
+    caller.tenant.inbox().set_closed(id, false, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,7 +14,7 @@ use super::ErrorBody;
 use super::params;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -103,7 +103,7 @@ pub(super) struct EventPage {
 
 fn job_dto(j: TroubledJob) -> JobDto {
     JobDto {
-        id: j.id,
+        id: j.id.to_string(),
         kind: j.kind,
         status: j.status.to_owned(),
         attempts: j.attempts,
@@ -153,7 +153,8 @@ pub(super) async fn list_jobs(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn retry_job(caller: ApiCaller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     caller.require(Action::ViewOperations)?;
-    caller.tenant.operations().retry_job(&id).await?;
+    let id = found(&id)?;
+    caller.tenant.operations().retry_job(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

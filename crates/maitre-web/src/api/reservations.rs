@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiJson, ErrorBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, found};
 use crate::i18n::Tr;
 use crate::pages::reservations::{Filters, query_of, refusal_text};
 
@@ -163,15 +163,15 @@ fn dto(r: Reservation) -> ReservationDto {
         source: r.source.to_string(),
         created_at: r.created_at.to_rfc3339(),
         updated_at: r.updated_at.to_rfc3339(),
-        id: r.id,
+        id: r.id.to_string(),
         name: r.name,
         phone: r.phone,
         email: r.email,
         notes: r.notes,
         service: r.service,
         resource_id: r.resource_id,
-        contact_id: r.contact_id,
-        conversation_id: r.conversation_id,
+        contact_id: r.contact_id.map(|id| id.to_string()),
+        conversation_id: r.conversation_id.map(|id| id.to_string()),
     }
 }
 
@@ -232,7 +232,8 @@ pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<Reservatio
     responses((status = 200, body = ReservationDto), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<ReservationDto>, ApiError> {
     caller.require(Action::ViewReservations)?;
-    Ok(Json(dto(caller.tenant.reservations().reservation(&id).await?)))
+    let id = found(&id)?;
+    Ok(Json(dto(caller.tenant.reservations().reservation(id).await?)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/reservations/{id}", tag = "reservations", request_body = StatusInput,
@@ -245,9 +246,10 @@ pub(super) async fn update_status(
     ApiJson(input): ApiJson<StatusInput>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     caller.require(Action::ManageReservations)?;
+    let id = found(&id)?;
     let status: ReservationStatus =
         input.status.parse().map_err(|e: UnknownValue| AppError::Validation(e.to_string()))?;
-    Ok(Json(dto(caller.tenant.reservations().set_reservation_status(&id, status).await?)))
+    Ok(Json(dto(caller.tenant.reservations().set_reservation_status(id, status).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/booking/settings", tag = "reservations",

@@ -122,7 +122,7 @@ fn blocks(
                 time: start.format("%H:%M").to_string(),
                 party: r.party_size,
                 status: r.status.as_str(),
-                id: r.id,
+                id: r.id.to_string(),
                 name: r.name,
             }
         })

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 pub fn routes() -> Router<AppState> {
@@ -151,10 +151,6 @@ async fn connect_whatsapp(
     finish(&state, env, &m, result).await
 }
 
-fn channel_id(s: &str) -> Result<ChannelId, AppError> {
-    s.parse().map_err(|_| AppError::NotFound)
-}
-
 async fn verify(
     State(state): State<AppState>,
     m: Member,
@@ -162,7 +158,7 @@ async fn verify(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    state.app.verify(&m.tenant, channel_id(&channel)?).await.map_err(AppError::from)?;
+    state.app.verify(&m.tenant, found(&channel)?).await.map_err(AppError::from)?;
     Ok(back(&state, &m, "flash-channel-checked"))
 }
 
@@ -179,7 +175,7 @@ async fn auto_reply(
     CsrfForm(form): CsrfForm<AutoReplyForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    match state.app.set_auto_reply(&m.tenant, channel_id(&channel)?, &form.text).await {
+    match state.app.set_auto_reply(&m.tenant, found(&channel)?, &form.text).await {
         Ok(()) => Ok(back(&state, &m, "flash-saved")),
         Err(ConnectError::Rejected(msg)) => view(&state, env, &m, Some(msg)).await,
         Err(e) => Err(AppError::from(e).into()),
@@ -193,6 +189,6 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    m.tenant.channels().delete_channel(channel_id(&channel)?).await?;
+    m.tenant.channels().delete_channel(found(&channel)?).await?;
     Ok(back(&state, &m, "flash-channel-removed"))
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::contacts::{FieldDef, Tag, parse_email, parse_phone, parse_text};
-use maitre_domain::{AccountId, Action};
+use maitre_domain::{AccountId, Action, ContactId};
 use maitre_store::{Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 const PAGE_SIZE: i64 = 50;
@@ -89,7 +89,7 @@ fn contact_row(c: Contact) -> ContactRow {
         phone: c.phone_key(),
         tags: c.tags.join(", "),
         opted_out: c.opted_out_at.is_some(),
-        id: c.id,
+        id: c.id.to_string(),
         name: c.name,
         email: c.email,
         platform: c.platform.as_str().to_owned(),
@@ -248,7 +248,7 @@ async fn contact_view(
     state: &AppState,
     env: PageEnv,
     m: &Member,
-    id: &str,
+    id: ContactId,
     form: Option<&ContactForm>,
 ) -> Result<ContactPage, AppError> {
     let t = m.tenant.contacts();
@@ -275,7 +275,7 @@ async fn contact_view(
         .await?
         .into_iter()
         .map(|v| ConversationView {
-            id: v.id,
+            id: v.id.to_string(),
             platform: v.platform.as_str().to_owned(),
             channel: v.channel_name,
             status: v.status.to_string(),
@@ -329,7 +329,7 @@ async fn contact_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewContacts)?;
-    render(&contact_view(&state, env, &m, &id, None).await?)
+    render(&contact_view(&state, env, &m, found(&id)?, None).await?)
 }
 
 /// A field-level problem with a contact's values: the input (`email`, `fields.seating`, …) and why.
@@ -391,7 +391,7 @@ fn edit_of(form: &ContactForm, defs: &[FieldDef]) -> Result<ContactEdit, String>
     check_edit(&form.name, &form.phone, &form.email, &raw, None).map_err(|e| e.reason)
 }
 
-fn back_to(state: &AppState, m: &Member, id: &str, key: &str) -> Response {
+fn back_to(state: &AppState, m: &Member, id: ContactId, key: &str) -> Response {
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(state, &tr.t(key)));
     (jar, Redirect::to(&format!("/a/{}/contacts/{id}", m.account.id))).into_response()
@@ -405,14 +405,15 @@ async fn update(
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
+    let id = found(&id)?;
     let defs = m.tenant.contacts().contact_fields().await?;
     match edit_of(&form, &defs) {
         Ok(edit) => {
-            m.tenant.contacts().update_contact(&id, &edit).await?;
-            Ok(back_to(&state, &m, &id, "flash-saved"))
+            m.tenant.contacts().update_contact(id, &edit).await?;
+            Ok(back_to(&state, &m, id, "flash-saved"))
         }
         Err(reason) => {
-            let mut page = contact_view(&state, env, &m, &id, Some(&form)).await?;
+            let mut page = contact_view(&state, env, &m, id, Some(&form)).await?;
             page.error = Some(reason);
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -431,9 +432,10 @@ async fn add_tag(
     CsrfForm(form): CsrfForm<TagForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
+    let id = found(&id)?;
     let tag = Tag::parse(&form.tag).map_err(|e| AppError::Validation(e.to_string()))?;
-    m.tenant.contacts().add_contact_tag(&id, &tag).await?;
-    Ok(back_to(&state, &m, &id, "flash-saved"))
+    m.tenant.contacts().add_contact_tag(id, &tag).await?;
+    Ok(back_to(&state, &m, id, "flash-saved"))
 }
 
 async fn remove_tag(
@@ -443,8 +445,9 @@ async fn remove_tag(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
-    m.tenant.contacts().remove_contact_tag(&id, &tag).await?;
-    Ok(back_to(&state, &m, &id, "flash-saved"))
+    let id = found(&id)?;
+    m.tenant.contacts().remove_contact_tag(id, &tag).await?;
+    Ok(back_to(&state, &m, id, "flash-saved"))
 }
 
 #[derive(Deserialize)]
@@ -460,11 +463,12 @@ async fn consent(
     CsrfForm(form): CsrfForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
+    let id = found(&id)?;
     let opted_in = match form.state.as_str() {
         "opted_in" => true,
         "opted_out" => false,
         other => return Err(AppError::Validation(format!("unknown consent state {other:?}")).into()),
     };
-    m.tenant.contacts().set_contact_consent(&id, opted_in, &m.signed.user.email).await?;
-    Ok(back_to(&state, &m, &id, "flash-saved"))
+    m.tenant.contacts().set_contact_consent(id, opted_in, &m.signed.user.email).await?;
+    Ok(back_to(&state, &m, id, "flash-saved"))
 }

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::flows::{self, FlowError};
 use maitre_domain::flow::{Issue, Severity, Simulator, TestResult, Turn};
-use maitre_domain::{AccountId, Action};
+use maitre_domain::{AccountId, Action, FlowId};
 use maitre_store::FlowRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::CsrfForm;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 pub fn routes() -> Router<AppState> {
@@ -113,7 +113,7 @@ fn draft_value(flow: &FlowRecord) -> Value {
     serde_json::from_str(&flow.draft).unwrap_or_else(|_| Value::Object(Default::default()))
 }
 
-async fn show(state: &AppState, env: PageEnv, m: &Member, id: &str, extras: Extras) -> Result<EditorPage, AppError> {
+async fn show(state: &AppState, env: PageEnv, m: &Member, id: FlowId, extras: Extras) -> Result<EditorPage, AppError> {
     let flow = m.tenant.flows().flow(id).await?;
     let draft = draft_value(&flow);
     let (issues, graph) = match flow_form::read(&draft) {
@@ -156,7 +156,7 @@ async fn show(state: &AppState, env: PageEnv, m: &Member, id: &str, extras: Extr
         node_types: NODE_TYPES,
         trigger_types: TRIGGER_TYPES,
         extras,
-        id: flow.id,
+        id: flow.id.to_string(),
         name: flow.name,
     })
 }
@@ -165,7 +165,7 @@ async fn respond(
     state: &AppState,
     env: PageEnv,
     m: &Member,
-    id: &str,
+    id: FlowId,
     status: StatusCode,
     extras: Extras,
 ) -> Result<Response, PageError> {
@@ -183,7 +183,7 @@ async fn editor_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewFlows)?;
-    respond(&state, env, &m, &id, StatusCode::OK, Extras::default()).await
+    respond(&state, env, &m, found(&id)?, StatusCode::OK, Extras::default()).await
 }
 
 /// The structured form: every card as posted, then the pressed button (save, publish, add or delete a card).
@@ -195,17 +195,18 @@ async fn save_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    let id = found(&id)?;
     let op =
         form_field(&fields, "op").and_then(Op::parse).ok_or(AppError::BadRequest("Unknown editor action.".into()))?;
-    let flow = m.tenant.flows().flow(&id).await?;
+    let flow = m.tenant.flows().flow(id).await?;
     let name = flow_name(form_field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
     let mut draft = draft_value(&flow);
     if let Err(e) = flow_form::apply(&mut draft, &fields, &op) {
         let extras = Extras { error: Some(e), ..Extras::default() };
-        return respond(&state, env, &m, &id, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+        return respond(&state, env, &m, id, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
     }
-    m.tenant.flows().save_flow_draft(&id, &name, &flow_form::stored(&draft)).await?;
-    finish(&state, env, &m, &id, op == Op::Publish).await
+    m.tenant.flows().save_flow_draft(id, &name, &flow_form::stored(&draft)).await?;
+    finish(&state, env, &m, id, op == Op::Publish).await
 }
 
 /// The whole flow as JSON, for authors who prefer it. Anything but a JSON object is refused and shown again.
@@ -217,30 +218,31 @@ async fn save_json(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    let id = found(&id)?;
     let publish = match form_field(&fields, "op") {
         Some("save") => false,
         Some("publish") => true,
         _ => return Err(AppError::BadRequest("Unknown editor action.".into()).into()),
     };
-    let flow = m.tenant.flows().flow(&id).await?;
+    let flow = m.tenant.flows().flow(id).await?;
     let text = form_field(&fields, "json").unwrap_or_default();
     match serde_json::from_str::<Value>(text) {
         Ok(draft @ Value::Object(_)) => {
-            m.tenant.flows().save_flow_draft(&id, &flow.name, &flow_form::stored(&draft)).await?;
-            finish(&state, env, &m, &id, publish).await
+            m.tenant.flows().save_flow_draft(id, &flow.name, &flow_form::stored(&draft)).await?;
+            finish(&state, env, &m, id, publish).await
         }
         parsed => {
             let tr = Tr::new(m.signed.user.locale);
             let reason = parsed.err().map(|e| e.to_string()).unwrap_or_else(|| tr.t("flows-json-not-object"));
             let error = Some(tr.t1("flows-json-invalid", "reason", &reason));
             let extras = Extras { error, json: Some(text.to_owned()), ..Extras::default() };
-            respond(&state, env, &m, &id, StatusCode::UNPROCESSABLE_ENTITY, extras).await
+            respond(&state, env, &m, id, StatusCode::UNPROCESSABLE_ENTITY, extras).await
         }
     }
 }
 
 /// After a save: back to the editor, or publish and say how that went.
-async fn finish(state: &AppState, env: PageEnv, m: &Member, id: &str, publish: bool) -> Result<Response, PageError> {
+async fn finish(state: &AppState, env: PageEnv, m: &Member, id: FlowId, publish: bool) -> Result<Response, PageError> {
     let tr = Tr::new(m.signed.user.locale);
     let message = if publish {
         match flows::publish(&m.tenant, id, &m.signed.user.email).await {
@@ -287,13 +289,14 @@ async fn simulate(
     CsrfForm(form): CsrfForm<SimForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewFlows)?;
+    let id = found(&id)?;
     let tr = Tr::new(m.signed.user.locale);
     let previous: Option<SimState> = match (form.reset.is_some(), form.state.trim()) {
         (true, _) | (_, "") => None,
         (false, s) => Some(serde_json::from_str(s).map_err(|_| AppError::BadRequest(tr.t("flows-sim-unreadable")))?),
     };
     let text = form.reply.as_deref().unwrap_or(&form.text).trim().to_owned();
-    let flow = m.tenant.flows().flow(&id).await?;
+    let flow = m.tenant.flows().flow(id).await?;
     let checked = match text.chars().count() {
         0 => Err("flows-sim-empty"),
         n if n > MAX_GUEST_CHARS => Err("flows-sim-too-long"),
@@ -303,14 +306,14 @@ async fn simulate(
         _ if form.reset.is_some() && text.is_empty() => (StatusCode::OK, SimPanel::default()),
         Ok(def) => {
             let (sim, log) = previous.map(|p| (Some(p.sim), p.log)).unwrap_or_default();
-            let (sim, turn) = flows::simulate(&m.tenant, &id, &def, sim, &text).await?;
+            let (sim, turn) = flows::simulate(&m.tenant, &id.to_string(), &def, sim, &text).await?;
             (StatusCode::OK, SimPanel::after(sim, log, &text, turn))
         }
         Err(key) => {
             (StatusCode::UNPROCESSABLE_ENTITY, SimPanel { error: Some(tr.t(key)), ..SimPanel::resume(previous) })
         }
     };
-    respond(&state, env, &m, &id, status, Extras { sim, ..Extras::default() }).await
+    respond(&state, env, &m, id, status, Extras { sim, ..Extras::default() }).await
 }
 
 impl SimPanel {

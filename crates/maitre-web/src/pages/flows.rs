@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::flows::install_template;
 use maitre_domain::flow::templates;
-use maitre_domain::{AccountId, Action};
+use maitre_domain::{AccountId, Action, FlowId};
 use serde::Deserialize;
 
 use super::url::filters;
@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 pub fn routes() -> Router<AppState> {
@@ -92,7 +92,7 @@ async fn list_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Re
             channels: channel_names(&tr, &f.channel_ids, &channels),
             version: f.published_version,
             enabled: f.enabled,
-            id: f.id,
+            id: f.id.to_string(),
             name: f.name,
         })
         .collect();
@@ -123,7 +123,7 @@ struct NewForm {
     name: String,
 }
 
-fn to_editor(state: &AppState, m: &Member, id: &str, message: &str) -> Response {
+fn to_editor(state: &AppState, m: &Member, id: FlowId, message: &str) -> Response {
     let jar = CookieJar::new().add(flash(state, message));
     (jar, Redirect::to(&format!("/a/{}/flows/{id}", m.account.id))).into_response()
 }
@@ -135,7 +135,7 @@ async fn create(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
     let flow = m.tenant.flows().create_flow(flow_name(&form.name)?, BLANK, "").await?;
-    Ok(to_editor(&state, &m, &flow.id, &Tr::new(m.signed.user.locale).t("flash-flow-created")))
+    Ok(to_editor(&state, &m, flow.id, &Tr::new(m.signed.user.locale).t("flash-flow-created")))
 }
 
 #[derive(Deserialize)]
@@ -151,7 +151,7 @@ async fn install(
     m.require(Action::ManageFlows)?;
     let flow = install_template(&m.tenant, &form.key, &m.signed.user.email).await?;
     let tr = Tr::new(m.signed.user.locale);
-    Ok(to_editor(&state, &m, &flow.id, &tr.t1("flash-flow-installed", "name", &flow.name)))
+    Ok(to_editor(&state, &m, flow.id, &tr.t1("flash-flow-installed", "name", &flow.name)))
 }
 
 #[derive(Deserialize)]
@@ -166,12 +166,13 @@ async fn set_enabled(
     CsrfForm(form): CsrfForm<EnabledForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    let id = found(&id)?;
     let enabled = match form.enabled.as_str() {
         "1" => true,
         "0" => false,
         _ => return Err(AppError::Validation("enabled must be 1 or 0".into()).into()),
     };
-    m.tenant.flows().set_flow_enabled(&id, enabled).await?;
+    m.tenant.flows().set_flow_enabled(id, enabled).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t(if enabled { "flash-flow-on" } else { "flash-flow-off" })));
     Ok((jar, Redirect::to(&format!("/a/{}/flows", m.account.id))).into_response())
@@ -184,6 +185,7 @@ async fn set_channels(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    let id = found(&id)?;
     let known = m.tenant.channels().list().await?;
     let mut chosen = Vec::new();
     for (_, v) in fields.iter().filter(|(k, _)| k == "channel") {
@@ -192,8 +194,8 @@ async fn set_channels(
         }
         chosen.push(v.clone());
     }
-    m.tenant.flows().set_flow_channels(&id, &chosen).await?;
-    Ok(to_editor(&state, &m, &id, &Tr::new(m.signed.user.locale).t("flash-saved")))
+    m.tenant.flows().set_flow_channels(id, &chosen).await?;
+    Ok(to_editor(&state, &m, id, &Tr::new(m.signed.user.locale).t("flash-saved")))
 }
 
 async fn delete(
@@ -203,7 +205,8 @@ async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    m.tenant.flows().delete_flow(&id).await?;
+    let id = found(&id)?;
+    m.tenant.flows().delete_flow(id).await?;
     let jar = CookieJar::new().add(flash(&state, &Tr::new(m.signed.user.locale).t("flash-flow-deleted")));
     Ok((jar, Redirect::to(&format!("/a/{}/flows", m.account.id))).into_response())
 }

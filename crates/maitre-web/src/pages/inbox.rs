@@ -11,16 +11,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_domain::{Action, ChannelId, ConversationMode, ConversationStatus};
+use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
 use super::inbox_items::{ItemView, item_view, kind_label};
-use super::url::{filters, segment};
+use super::url::filters;
 use super::{Ctx, PageEnv, format_time, render};
 use crate::AppState;
 use crate::auth::Member;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::inbox::{WindowRule, window_rule};
 
@@ -127,7 +127,7 @@ fn base(m: &Member) -> String {
 fn row_view(tr: &Tr, base: &str, c: ConversationView) -> Result<RowView, AppError> {
     let preview = if c.preview.is_empty() { kind_label(tr, &c.preview_kind) } else { c.preview };
     Ok(RowView {
-        href: format!("{base}/{}", segment(&c.id)?),
+        href: format!("{base}/{}", c.id),
         contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
         channel: format!("{} · {}", c.channel_name, c.platform.as_str()),
         preview: preview.chars().take(120).collect(),
@@ -138,7 +138,7 @@ fn row_view(tr: &Tr, base: &str, c: ConversationView) -> Result<RowView, AppErro
         assignee: c.assignee_name.unwrap_or_default(),
         tags: c.tags,
         closed: c.status == ConversationStatus::Closed,
-        id: c.id,
+        id: c.id.to_string(),
     })
 }
 
@@ -293,14 +293,19 @@ struct ThreadPage {
 }
 
 /// The live part of a thread for `m`, which also marks the conversation read for them.
-async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str) -> Result<ThreadPartial, AppError> {
+async fn thread_partial(
+    state: &AppState,
+    env_csrf: String,
+    m: &Member,
+    id: ConversationId,
+) -> Result<ThreadPartial, AppError> {
     let me = m.signed.user.id;
     let conv = m.tenant.inbox().conversation(id, me).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let base = format!("{}/{}", base(m), segment(&conv.id)?);
+    let base = format!("{}/{}", base(m), conv.id);
     let can_work = m.may(Action::WorkInbox);
-    let items = m.tenant.inbox().thread(&conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
-    m.tenant.inbox().mark_read(&conv.id, me).await?;
+    let items = m.tenant.inbox().thread(conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
+    m.tenant.inbox().mark_read(conv.id, me).await?;
     let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =
         vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];
@@ -310,7 +315,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
     }
     let flows = if can_work && conv.mode == ConversationMode::Human {
         let startable = maitre_app::inbox::startable_flows(&m.tenant, conv.channel_id).await?;
-        startable.into_iter().map(|f| Opt { value: f.id, label: f.name, selected: false }).collect()
+        startable.into_iter().map(|f| Opt { value: f.id.to_string(), label: f.name, selected: false }).collect()
     } else {
         vec![]
     };
@@ -318,7 +323,7 @@ async fn thread_partial(state: &AppState, env_csrf: String, m: &Member, id: &str
         tr,
         csrf: env_csrf,
         conv: Header {
-            id: conv.id.clone(),
+            id: conv.id.to_string(),
             contact: if conv.contact_name.is_empty() {
                 conv.contact_external_id.clone()
             } else {
@@ -345,7 +350,7 @@ async fn thread_view(
     state: &AppState,
     env: PageEnv,
     m: &Member,
-    id: &str,
+    id: ConversationId,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let partial = thread_partial(state, env.csrf.clone(), m, id).await?;
@@ -382,7 +387,7 @@ async fn thread_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewInbox)?;
-    thread_view(&state, env, &m, &id, None).await
+    thread_view(&state, env, &m, found(&id)?, None).await
 }
 
 async fn live(
@@ -393,7 +398,7 @@ async fn live(
 ) -> Result<Html<String>, PageError> {
     m.require(Action::ViewInbox)?;
     let csrf = env.csrf;
-    render(&thread_partial(&state, csrf, &m, &id).await?)
+    render(&thread_partial(&state, csrf, &m, found(&id)?).await?)
 }
 
 // ---- actions ----

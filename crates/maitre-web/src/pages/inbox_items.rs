@@ -97,7 +97,7 @@ fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
         retry: out && m.status == MessageStatus::Failed && can_work,
         status: m.status.to_string(),
         error: m.error,
-        id: m.id,
+        id: m.id.to_string(),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 const PAGE_SIZE: i64 = 50;
@@ -106,7 +106,7 @@ fn job_view(tr: &Tr, j: TroubledJob) -> JobView {
         event_key: j.event_key.unwrap_or_else(|| "—".into()),
         updated: format_time(j.updated_at),
         next_run: if j.status == "failing" { format_time(j.run_at) } else { String::new() },
-        id: j.id,
+        id: j.id.to_string(),
     }
 }
 
@@ -174,7 +174,8 @@ async fn retry(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewOperations)?;
-    m.tenant.operations().retry_job(&job).await?;
+    let job = found(&job)?;
+    m.tenant.operations().retry_job(job).await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(back(&state, m.account.id, &tr.t("flash-job-retried")))
 }

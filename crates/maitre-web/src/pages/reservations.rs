@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::CsrfForm;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 
 const PAGE_SIZE: i64 = 50;
@@ -171,7 +171,7 @@ pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {
         status_label: tr.t(&format!("res-status-{}", r.status)),
         source: tr.t(&format!("res-source-{}", r.source)),
         service: r.service.unwrap_or_default(),
-        id: r.id,
+        id: r.id.to_string(),
         name: r.name,
         phone: r.phone,
         email: r.email,
@@ -295,9 +295,10 @@ async fn change_status(
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageReservations)?;
+    let id = found(&id)?;
     let status: ReservationStatus =
         form.status.parse().map_err(|e: maitre_domain::booking::UnknownValue| AppError::Validation(e.to_string()))?;
-    let r = m.tenant.reservations().set_reservation_status(&id, status).await?;
+    let r = m.tenant.reservations().set_reservation_status(id, status).await?;
     let tr = Tr::new(m.signed.user.locale);
     let message = tr.t1("flash-res-status", "status", &tr.t(&format!("res-status-{}", r.status)));
     let jar = CookieJar::new().add(flash(&state, &message));

@@ -3,6 +3,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use fantoccini::Locator;
 use maitre_app::flows::install_template;
+use maitre_domain::{ContactId, ConversationId};
 use maitre_store::{AutomationSettings, ReservationQuery, TenantStore};
 use maitre_testkit::{AI_KEY, Browser};
 use serde_json::json;
@@ -176,8 +177,8 @@ async fn opt_out_stops_automation_and_is_recorded() {
     s.app.drain().await;
     assert_eq!(s.replies().len(), 1, "{:?}", s.replies());
     let conversation = s.tenant.conversations().conversation_ids().await.unwrap().remove(0);
-    let (_, contact) = contact_of(&s.tenant, &conversation).await;
-    let history = s.tenant.contacts().consent_history(&contact).await.unwrap();
+    let (_, contact) = contact_of(&s.tenant, conversation).await;
+    let history = s.tenant.contacts().consent_history(contact).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].0.as_str(), history[0].2.as_str()), ("opted_out", "stop"));
 }
@@ -193,7 +194,7 @@ async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet()
     let replies = s.replies();
     assert!(replies.last().unwrap().contains("Team"), "a group too large for the rules goes to a person: {replies:?}");
     let conversation = s.tenant.conversations().conversation_ids().await.unwrap().remove(0);
-    assert_eq!(s.tenant.flows().step_input(&conversation).await.unwrap().mode.as_str(), "human");
+    assert_eq!(s.tenant.flows().step_input(conversation).await.unwrap().mode.as_str(), "human");
     s.dm("Hallo?").await;
     s.app.drain().await;
     assert_eq!(s.replies().len(), replies.len(), "the bot stays quiet while a person handles it");
@@ -208,7 +209,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
         "nodes": [{"id": "ai", "type": "ai", "prompt": "Gast fragt: {{message.text}}", "fallback": "Wir melden uns!"}]
     });
     let record = s.tenant.flows().create_flow("AI", &flow.to_string(), "").await.unwrap();
-    maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    maitre_app::flows::publish(&s.tenant, record.id, "test").await.unwrap();
     s.dm("Habt ihr glutenfreie Pasta?").await;
     s.app.drain().await;
     assert_eq!(s.replies(), ["Wir melden uns!"], "no AI set up: the fallback");
@@ -246,7 +247,7 @@ async fn the_ai_step_answers_through_the_accounts_endpoint_and_falls_back_when_i
 }
 
 /// The contact of a conversation, through the store's step input.
-async fn contact_of(tenant: &TenantStore, conversation: &str) -> (String, String) {
+async fn contact_of(tenant: &TenantStore, conversation: ConversationId) -> (ConversationId, ContactId) {
     let input = tenant.flows().step_input(conversation).await.unwrap();
     (input.conversation_id, input.contact_id)
 }
@@ -303,7 +304,7 @@ async fn a_comment_keyword_is_answered_once_with_a_private_reply() {
         ]
     });
     let record = s.tenant.flows().create_flow("Kommentar", &flow.to_string(), "").await.unwrap();
-    maitre_app::flows::publish(&s.tenant, &record.id, "test").await.unwrap();
+    maitre_app::flows::publish(&s.tenant, record.id, "test").await.unwrap();
     let comment = crate::helpers::fixture("instagram/comment.json");
     s.app.post_meta(&comment).await;
     s.app.post_meta(&comment).await;

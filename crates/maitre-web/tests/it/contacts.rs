@@ -291,7 +291,7 @@ async fn gdpr_export_then_erasure_with_confirmation_and_audit() {
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
     let conversations = tenant.conversations().conversation_ids().await.unwrap();
     assert_eq!(conversations.len(), 1, "the conversation stays, anonymised");
-    let messages = tenant.conversations().messages(&conversations[0]).await.unwrap();
+    let messages = tenant.conversations().messages(conversations[0]).await.unwrap();
     assert!(!messages.is_empty() && !messages.iter().any(|m| format!("{m:?}").contains("Table for 4")), "{messages:?}");
     let audit = s.owner.get(&s.path("/contacts/erasures")).await;
     assert!(audit.body.contains(&id) && audit.body.contains("owner@example.com"), "{}", audit.body);
@@ -369,7 +369,7 @@ async fn notes_are_written_changed_by_their_author_or_an_admin_exported_and_eras
         s.owner.submit(&format!("{contact}/erase"), &format!("{contact}/erase"), &[("confirm", "erase")]).await;
     assert_eq!(erased.status, StatusCode::SEE_OTHER);
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    assert!(tenant.contacts().contact_notes(&id).await.unwrap().is_empty());
+    assert!(tenant.contacts().contact_notes(id.parse().unwrap()).await.unwrap().is_empty());
 }
 
 /// Maps the guest file's columns and queues the import; returns the import's page path.

@@ -110,7 +110,7 @@ fn form_fields(body: &str, form_id: &str) -> Vec<(String, String)> {
 }
 
 async fn flow(s: &Setup, id: &str) -> maitre_store::FlowRecord {
-    s.tenant().await.flows().flow(id).await.unwrap()
+    s.tenant().await.flows().flow(id.parse().unwrap()).await.unwrap()
 }
 
 #[tokio::test]
@@ -175,7 +175,8 @@ async fn a_draft_with_a_dangling_edge_is_saved_with_its_error_and_published_only
     assert!(page.body.contains("Published as version 2.") && page.body.contains("No problems found."));
     let stored = flow(&s, &id).await;
     assert_eq!(stored.published_version, Some(2));
-    let v2: Value = serde_json::from_str(&s.tenant().await.flows().flow_version(&id, 2).await.unwrap()).unwrap();
+    let v2: Value =
+        serde_json::from_str(&s.tenant().await.flows().flow_version(id.parse().unwrap(), 2).await.unwrap()).unwrap();
     assert_eq!(v2["nodes"].as_array().unwrap().len(), 17, "no node lost through the form");
 
     // Not JSON at all: refused, nothing saved, the text is shown again.

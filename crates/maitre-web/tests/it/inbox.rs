@@ -1,7 +1,7 @@
 //! The inbox over real HTTP: the window rule shown and enforced, roles and tenants, canned responses with
 //! placeholders, and the JSON API.
 use chrono::TimeDelta;
-use maitre_domain::Role;
+use maitre_domain::{ConversationId, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ pub(crate) struct Inbox {
     pub app: TestApp,
     pub owner: Client,
     pub account: String,
-    pub conversation: String,
+    pub conversation: ConversationId,
 }
 
 pub(crate) async fn inbox_with(app: TestApp, text: &str) -> Inbox {

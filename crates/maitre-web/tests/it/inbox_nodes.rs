@@ -38,7 +38,7 @@ async fn a_webhook_on_node_1_shows_live_on_node_2() {
         received.push_str(&String::from_utf8_lossy(&chunk.expect("stream open")));
     }
     let data = received.lines().find(|l| l.contains("message_added")).unwrap();
-    assert!(data.starts_with("data: ") && data.contains(&conversation), "{data}");
+    assert!(data.starts_with("data: ") && data.contains(&conversation.to_string()), "{data}");
     // What node 2 then fetches for the list shows the message.
     let rows = c2.get(&format!("/a/{account}/inbox/rows")).await;
     assert!(rows.body.contains("Hallo von Knoten 1"), "{}", rows.body);

@@ -105,8 +105,8 @@ async fn publish(s: &Inbox, name: &str, keyword: &str, question: &str) -> String
         ]
     });
     let flow = tenant.flows().create_flow(name, &def.to_string(), "").await.unwrap();
-    maitre_app::flows::publish(&tenant, &flow.id, "test").await.unwrap();
-    flow.id
+    maitre_app::flows::publish(&tenant, flow.id, "test").await.unwrap();
+    flow.id.to_string()
 }
 
 #[tokio::test]
@@ -143,7 +143,7 @@ async fn a_flow_that_cannot_start_is_refused_without_handing_back() {
     let s = inbox_with(TestApp::spawn().await, "Hallo!").await;
     let welcome = publish(&s, "Welcome", "welcome", "What can we do for you?").await;
     let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    let draft = tenant.flows().create_flow("Draft only", "{}", "").await.unwrap().id;
+    let draft = tenant.flows().create_flow("Draft only", "{}", "").await.unwrap().id.to_string();
     s.act(&s.owner, "takeover", &[]).await;
 
     let refused = s.act(&s.owner, "handback", &[("flow", &draft)]).await;
@@ -155,7 +155,7 @@ async fn a_flow_that_cannot_start_is_refused_without_handing_back() {
     let (_, other_account) = s.app.signup("Other Place", "eve@example.com").await;
     let theirs = {
         let t = s.app.store.tenant_for_operator(other_account.parse().unwrap()).await.unwrap();
-        t.flows().create_flow("Theirs", "{}", "").await.unwrap().id
+        t.flows().create_flow("Theirs", "{}", "").await.unwrap().id.to_string()
     };
     assert_eq!(s.act(&s.owner, "handback", &[("flow", &theirs)]).await.status, StatusCode::NOT_FOUND);
     let viewer = s.app.member(&s.account, "vic@example.com", Role::Viewer).await;

@@ -1,6 +1,6 @@
 //! A member of account A can neither read nor change anything of account B, through any route: every
 //! account-scoped page and API route, with every method, answers 404 for B's ids, and B's data is unchanged.
-use maitre_domain::Role;
+use maitre_domain::{MessageId, Role};
 use maitre_store::{NewJob, TokenCreator};
 use reqwest::{Method, StatusCode};
 
@@ -41,13 +41,13 @@ async fn world() -> World {
 }
 
 async fn dead_job(app: &TestApp, account: &str) -> String {
-    let send = maitre_domain::jobs::SendJob { message: "no-such-message".into() };
+    let send = maitre_domain::jobs::SendJob { message: MessageId::new() };
     let job = NewJob::new(Some(account.parse().unwrap()), &send).attempts(1);
     app.store.enqueue(job).await.unwrap();
     let lease = app.clock.now() + chrono::TimeDelta::minutes(1);
     let id = app.store.claim_jobs("isolation", lease, 10).await.unwrap().remove(0).id;
-    app.store.fail_job(&id, "isolation", "boom", None).await.unwrap();
-    id
+    app.store.fail_job(id, "isolation", "boom", None).await.unwrap();
+    id.to_string()
 }
 
 /// Every page route that names an account, each with the methods it serves, with B's ids in place.
@@ -144,7 +144,7 @@ async fn assert_b_untouched(w: &World) {
     assert_eq!(b.team().api_tokens().await.unwrap().len(), 1, "B's token not revoked");
     let jobs = w.app.store.troubled_jobs(Some(b.account_id()), 10).await.unwrap();
     assert_eq!(
-        (jobs.len(), jobs[0].id.as_str(), jobs[0].status.as_str()),
+        (jobs.len(), jobs[0].id.to_string().as_str(), jobs[0].status.as_str()),
         (1, w.b_job_id.as_str(), "dead"),
         "B's job not retried"
     );

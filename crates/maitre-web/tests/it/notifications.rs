@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use maitre_domain::Role;
 use maitre_domain::booking::ReservationRequest;
+use maitre_domain::{ConversationId, Role};
 use maitre_store::{Filter, InboxQuery, Origin};
 use maitre_testkit::Browser;
 use reqwest::StatusCode;
@@ -19,7 +19,7 @@ struct Team {
     agent: Client,
     agent_id: String,
     account: String,
-    conversation: String,
+    conversation: ConversationId,
 }
 
 /// Ada (owner) and Bea (agent) of a salon with one guest conversation ("Guest" on WhatsApp).

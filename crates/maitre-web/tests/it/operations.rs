@@ -47,7 +47,7 @@ impl Setup {
         assert_eq!(dead.len(), bodies.len(), "{dead:?}");
         assert!(dead.iter().all(|j| j.status == "dead" && j.kind == "send"), "{dead:?}");
         assert!(self.app.fakes.sent_messages().is_empty());
-        dead.into_iter().map(|j| j.id).collect()
+        dead.into_iter().map(|j| j.id.to_string()).collect()
     }
 
     async fn api(&self, token: &str, method: Method, path: &str) -> (StatusCode, Value) {

@@ -423,7 +423,7 @@ async fn the_week_calendar_shows_a_reservation_in_a_real_browser() {
     }
     assert_eq!(columns_with_it, [3], "Thursday is the fourth day of the week");
     block.click().await.unwrap();
-    let path = crate::browser::wait_for_path(&b, |p| p.ends_with(&r.id)).await;
+    let path = crate::browser::wait_for_path(&b, |p| p.ends_with(&r.id.to_string())).await;
     assert_eq!(path, s.path(&format!("/reservations/{}", r.id)));
     let name = b.client.find(Locator::Css("input[name='name']")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(name.as_deref(), Some("Grace Hopper"));

@@ -26,7 +26,7 @@ async fn messages(app: &TestApp, account: &str) -> Vec<(String, String, String, 
     let tenant = tenant(app, account).await;
     let mut out = vec![];
     for c in tenant.conversations().conversation_ids().await.unwrap() {
-        out.extend(tenant.conversations().messages(&c).await.unwrap());
+        out.extend(tenant.conversations().messages(c).await.unwrap());
     }
     out
 }

@@ -166,7 +166,7 @@ async fn every_inbound_fixture_is_accepted_and_processed_without_failures() {
 async fn all_messages(tenant: &maitre_store::TenantStore) -> Vec<(String, String, String, String)> {
     let mut out = vec![];
     for c in tenant.conversations().conversation_ids().await.unwrap() {
-        out.extend(tenant.conversations().messages(&c).await.unwrap());
+        out.extend(tenant.conversations().messages(c).await.unwrap());
     }
     out
 }

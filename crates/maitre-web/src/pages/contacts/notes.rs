@@ -4,9 +4,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
-use maitre_domain::Action;
 use maitre_domain::contacts::parse_note;
 use maitre_domain::permissions::can_change_note;
+use maitre_domain::{Action, ContactId, NoteId};
 use maitre_store::{Actor, ContactNote};
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use super::back_to;
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::csrf::{CsrfForm, NoFields};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::pages::format_time;
 
@@ -50,7 +50,7 @@ pub(super) fn note_view(tr: &Tr, m: &Member, n: ContactNote) -> NoteView {
         at: format_time(n.created_at),
         edited: n.edited_at.is_some(),
         can_change: may_change(m, &n),
-        id: n.id,
+        id: n.id.to_string(),
         body: n.body,
     }
 }
@@ -76,13 +76,14 @@ async fn add(
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageContacts)?;
+    let id = found(&id)?;
     let body = checked(&form.body)?;
-    m.tenant.contacts().add_contact_note(&id, Actor::Member(m.signed.user.id), &body).await?;
-    Ok(back_to(&state, &m, &id, "flash-note-added"))
+    m.tenant.contacts().add_contact_note(id, Actor::Member(m.signed.user.id), &body).await?;
+    Ok(back_to(&state, &m, id, "flash-note-added"))
 }
 
 /// The note to change, if this member may change it: unknown ids are 404 before permission is weighed.
-async fn changeable(m: &Member, id: &str, note: &str) -> Result<(), AppError> {
+async fn changeable(m: &Member, id: ContactId, note: NoteId) -> Result<(), AppError> {
     m.require(Action::ManageContacts)?;
     let n = m.tenant.contacts().contact_note(id, note).await?;
     if may_change(m, &n) { Ok(()) } else { Err(AppError::forbidden()) }
@@ -94,10 +95,12 @@ async fn edit(
     Path((_, id, note)): Path<(String, String, String)>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<Response, PageError> {
-    changeable(&m, &id, &note).await?;
+    let note = found(&note)?;
+    let id = found(&id)?;
+    changeable(&m, id, note).await?;
     let body = checked(&form.body)?;
-    m.tenant.contacts().edit_contact_note(&id, &note, &body).await?;
-    Ok(back_to(&state, &m, &id, "flash-saved"))
+    m.tenant.contacts().edit_contact_note(id, note, &body).await?;
+    Ok(back_to(&state, &m, id, "flash-saved"))
 }
 
 async fn delete(
@@ -106,7 +109,9 @@ async fn delete(
     Path((_, id, note)): Path<(String, String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    changeable(&m, &id, &note).await?;
-    m.tenant.contacts().delete_contact_note(&id, &note).await?;
-    Ok(back_to(&state, &m, &id, "flash-note-deleted"))
+    let note = found(&note)?;
+    let id = found(&id)?;
+    changeable(&m, id, note).await?;
+    m.tenant.contacts().delete_contact_note(id, note).await?;
+    Ok(back_to(&state, &m, id, "flash-note-deleted"))
 }

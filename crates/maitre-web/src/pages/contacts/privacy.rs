@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::CsrfForm;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::pages::url::filters;
 use crate::pages::{Ctx, PageEnv, format_time, render};
@@ -21,7 +21,8 @@ use crate::pages::{Ctx, PageEnv, format_time, render};
 /// Everything held about the contact, as a JSON download (GDPR access request).
 pub(super) async fn gdpr_export(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
     m.require(Action::EraseContact)?;
-    let data = m.tenant.contacts().contact_export(&id).await?;
+    let id = found(&id)?;
+    let data = m.tenant.contacts().contact_export(id).await?;
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let disposition = format!("attachment; filename=\"contact-{id}.json\"");
     Ok(([(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
@@ -47,15 +48,16 @@ pub(super) async fn erase_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::EraseContact)?;
-    let c = m.tenant.contacts().contact(&id).await?;
-    let conversations = m.tenant.contacts().contact_conversations(&id).await?;
+    let id = found(&id)?;
+    let c = m.tenant.contacts().contact(id).await?;
+    let conversations = m.tenant.contacts().contact_conversations(id).await?;
     render(&ErasePage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
         c: contact_row(c),
         messages: conversations.iter().map(|v| v.messages).sum(),
         conversations: conversations.len(),
-        reservations: m.tenant.contacts().contact_reservations(&id).await?.len(),
+        reservations: m.tenant.contacts().contact_reservations(id).await?.len(),
     })
 }
 
@@ -72,10 +74,11 @@ pub(super) async fn erase(
     CsrfForm(form): CsrfForm<EraseForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::EraseContact)?;
+    let id = found(&id)?;
     if form.confirm != "erase" {
         return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
     }
-    m.tenant.contacts().erase_contact(&id, Actor::Member(m.signed.user.id)).await?;
+    m.tenant.contacts().erase_contact(id, Actor::Member(m.signed.user.id)).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
     Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
@@ -110,7 +113,7 @@ pub(super) async fn erasures_page(
         .await?
         .into_iter()
         .map(|e| ErasureView {
-            contact_id: e.contact_id,
+            contact_id: e.contact_id.to_string(),
             by: match (e.erased_by, e.erased_by_name.is_empty()) {
                 (Actor::Token(_), _) => tr.t1("contacts-by-api-token", "name", &e.erased_by_name),
                 (Actor::Member(u), true) => u.to_string(),

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::CsrfForm;
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::pages::url::filters;
 use crate::pages::{Ctx, PageEnv, render};
@@ -152,7 +152,8 @@ pub(super) async fn edit_page(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewReservations)?;
-    let r = m.tenant.reservations().reservation(&id).await?;
+    let id = found(&id)?;
+    let r = m.tenant.reservations().reservation(id).await?;
     let form = ReservationForm::of(&r);
     render(&FormPage::new(&state, env, &m, Some(r), form).await?)
 }
@@ -175,7 +176,8 @@ pub(super) async fn update(
     CsrfForm(form): CsrfForm<ReservationForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageReservations)?;
-    let existing = m.tenant.reservations().reservation(&id).await?;
+    let id = found(&id)?;
+    let existing = m.tenant.reservations().reservation(id).await?;
     save(state, env, m, Some(existing), form).await
 }
 
@@ -193,7 +195,7 @@ async fn save(
         Err(e) => Err((e, vec![])),
         Ok(req) => {
             let result = match &existing {
-                Some(r) => m.tenant.reservations().modify_reservation(&r.id, &req, tz, Source::Staff).await,
+                Some(r) => m.tenant.reservations().modify_reservation(r.id, &req, tz, Source::Staff).await,
                 None => m.tenant.reservations().create_reservation(&req, tz, &Origin::staff()).await,
             };
             match result {
