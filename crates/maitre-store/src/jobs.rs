@@ -14,6 +14,8 @@ use crate::{Backend, Result, Store, StoreError};
 pub struct Job {
     pub id: JobId,
     pub account_id: Option<AccountId>,
+    /// Text, not `JobKind`: a job another version queued with a kind this one does not know fails alone (dead, "no
+    /// handler"), instead of making the claim that read it fail for every job.
     pub kind: String,
     payload: String,
     /// Attempts so far, this one included.
