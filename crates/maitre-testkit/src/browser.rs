@@ -1,9 +1,14 @@
 //! Headless Chromium for end-to-end tests, from Debian's `chromium` and `chromium-driver` packages.
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder};
 use tokio::process::{Child, Command};
+
+/// The window sizes pages are tried at: a laptop and a phone.
+pub const LAPTOP: (u32, u32) = (1366, 900);
+pub const PHONE: (u32, u32) = (390, 844);
 
 pub struct Browser {
     pub client: Client,
@@ -65,6 +70,30 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("could not start a browser session: {last_err}");
+    }
+
+    pub async fn resize(&self, (width, height): (u32, u32)) {
+        self.client.set_window_size(width, height).await.expect("resize the window");
+    }
+
+    /// Saves what the window shows as `dir/name.png` (`dir`: the test's output folder) and returns the file.
+    pub async fn screenshot(&self, dir: &Path, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(dir).expect("screenshot folder");
+        let file = dir.join(format!("{name}.png"));
+        std::fs::write(&file, png).expect("write screenshot");
+        file
+    }
+
+    /// Whether the page is wider than the window (something would sit off-screen, reachable only by scrolling
+    /// sideways).
+    pub async fn overflows_sideways(&self) -> bool {
+        let wide = self
+            .client
+            .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+            .await
+            .expect("measure the page");
+        wide.as_bool().unwrap_or(true)
     }
 
     pub async fn close(self) {

@@ -9,7 +9,7 @@ mod db;
 mod smtp;
 
 #[cfg(feature = "browser")]
-pub use browser::Browser;
+pub use browser::{Browser, LAPTOP, PHONE};
 pub use db::{TestDb, backend_name};
 pub use maitre_fakes::{
     AI_KEY, FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, REFRESHED_EXPIRES_IN,

@@ -39,6 +39,7 @@ async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<
     m.require(Action::ViewAccount)?;
     let time_zone = m.account.settings.time_zone.clone();
     let tr = crate::i18n::Tr::new(m.signed.user.locale);
+    let times = super::Times::of(&m);
     let channel_alerts = m
         .tenant
         .channels()
@@ -51,7 +52,7 @@ async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<
                 ChannelAlert::Expiring => "home-channel-expiring",
                 ChannelAlert::Reconnect => "home-channel-reconnect",
             };
-            let expiry = c.token_expires_at.map(super::format_time).unwrap_or_default();
+            let expiry = c.token_expires_at.map(|t| times.at(t)).unwrap_or_default();
             Some(tr.tn(key, &[("name", &c.name), ("platform", c.platform.as_str()), ("expiry", &expiry)]))
         })
         .collect();

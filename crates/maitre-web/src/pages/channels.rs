@@ -12,7 +12,7 @@ use maitre_domain::{Action, ChannelId};
 use serde::Deserialize;
 
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -56,6 +56,7 @@ struct ChannelsPage {
 
 async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>) -> Result<Response, PageError> {
     let tr = Tr::new(m.signed.user.locale);
+    let times = super::Times::of(m);
     let now = Utc::now();
     let channels = m
         .tenant
@@ -65,8 +66,8 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
         .into_iter()
         .map(|c| ChannelView {
             status_label: tr.t(&format!("channel-status-{}", c.status.as_str().replace('_', "-"))),
-            checked: c.checked_at.map(format_time).unwrap_or_else(|| "—".into()),
-            expiry: c.token_expires_at.map(format_time).unwrap_or_default(),
+            checked: c.checked_at.map(|t| times.at(t)).unwrap_or_else(|| "—".into()),
+            expiry: c.token_expires_at.map(|t| times.at(t)).unwrap_or_default(),
             expiry_warning: c.token_expires_at.is_some_and(|t| t - now < TimeDelta::days(7)),
             id: c.id,
             platform: c.platform.as_str().to_owned(),

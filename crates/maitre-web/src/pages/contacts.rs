@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -254,6 +254,7 @@ async fn contact_view(
     let t = m.tenant.contacts();
     let contact = t.contact(id).await?;
     let tr = Tr::new(m.signed.user.locale);
+    let times = super::Times::of(m);
     let tz = account_tz(m);
     let fields = t
         .contact_fields()
@@ -280,7 +281,7 @@ async fn contact_view(
             channel: v.channel_name,
             status: v.status.to_string(),
             mode: v.mode.to_string(),
-            last: format_time(v.last_message_at),
+            last: times.at(v.last_message_at),
             messages: v.messages,
         })
         .collect();
@@ -292,13 +293,13 @@ async fn contact_view(
             state: tr.t(&format!("contacts-consent-{}", k.state)),
             source: k.source,
             detail: k.detail,
-            at: format_time(k.at),
+            at: times.at(k.at),
         })
         .collect();
-    let notes = t.contact_notes(id).await?.into_iter().map(|n| notes::note_view(&tr, m, n)).collect();
+    let notes = t.contact_notes(id).await?.into_iter().map(|n| notes::note_view(&tr, times, m, n)).collect();
     let same_person = t.same_person(&contact).await?.into_iter().map(contact_row).collect();
     let reservations = t.contact_reservations(id).await?.into_iter().map(|r| reservation_row(&tr, tz, r)).collect();
-    let created = format_time(contact.created_at);
+    let created = times.at(contact.created_at);
     let tags = contact.tags.clone();
     let mut c = contact_row(contact);
     if let Some(f) = form {

@@ -20,7 +20,7 @@ use maitre_store::{Channel, ContactImport};
 use serde::Serialize;
 
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, Times, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::csrf::{self, CsrfForm};
@@ -104,12 +104,12 @@ struct ImportView {
     rejected: i64,
 }
 
-fn import_view(i: ContactImport) -> ImportView {
+fn import_view(i: ContactImport, times: Times) -> ImportView {
     ImportView {
         id: i.id,
         file_name: i.file_name,
         status: i.status,
-        created: format_time(i.created_at),
+        created: times.at(i.created_at),
         imported: i.imported,
         rejected: i.rejected,
     }
@@ -131,11 +131,12 @@ async fn upload_view(
     m: &Member,
     error: Option<String>,
 ) -> Result<UploadPage, AppError> {
+    let times = Times::of(m);
     Ok(UploadPage {
         ctx: Ctx::member(env, state, m).await?,
         account: m.account.id,
         channels: m.tenant.channels().list().await?,
-        imports: m.tenant.contacts().contact_imports().await?.into_iter().map(import_view).collect(),
+        imports: m.tenant.contacts().contact_imports().await?.into_iter().map(|i| import_view(i, times)).collect(),
         error,
     })
 }
@@ -307,7 +308,7 @@ async fn import_page(
         error: import.error.clone(),
         report: import.report.clone(),
         more_rejected,
-        run: import_view(import),
+        run: import_view(import, Times::of(&m)),
     };
     Ok(render(&page)?.into_response())
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inbox_items::{ItemView, item_view, kind_label};
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, Times, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::error::{AppError, PageError, found};
@@ -124,14 +124,14 @@ fn base(m: &Member) -> String {
     format!("/a/{}/inbox", m.account.id)
 }
 
-fn row_view(tr: &Tr, base: &str, c: ConversationView) -> Result<RowView, AppError> {
+fn row_view(tr: &Tr, times: Times, base: &str, c: ConversationView) -> Result<RowView, AppError> {
     let preview = if c.preview.is_empty() { kind_label(tr, &c.preview_kind) } else { c.preview };
     Ok(RowView {
         href: format!("{base}/{}", c.id),
         contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
         channel: format!("{} · {}", c.channel_name, c.platform.as_str()),
         preview: preview.chars().take(120).collect(),
-        time: format_time(c.last_message_at),
+        time: times.at(c.last_message_at),
         unread: c.unread,
         mode: tr.t(&format!("inbox-mode-{}", c.mode)),
         human: c.mode == ConversationMode::Human,
@@ -171,9 +171,9 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
         limit: PAGE_SIZE,
     };
     let page = m.tenant.inbox().list(&query).await?;
-    let base = base(m);
+    let (base, times) = (base(m), Times::of(m));
     Ok(Listed {
-        rows: page.items.into_iter().map(|c| row_view(tr, &base, c)).collect::<Result<_, _>>()?,
+        rows: page.items.into_iter().map(|c| row_view(tr, times, &base, c)).collect::<Result<_, _>>()?,
         older: page.next,
         narrowed: filter != Filter::Open || query.channel.is_some() || query.tag.is_some() || query.search.is_some(),
     })
@@ -301,10 +301,11 @@ async fn thread_partial(
 ) -> Result<ThreadPartial, AppError> {
     let me = m.signed.user.id;
     let conv = m.tenant.inbox().conversation(id, me).await?;
-    let tr = Tr::new(m.signed.user.locale);
+    let (tr, times) = (Tr::new(m.signed.user.locale), Times::of(m));
     let base = format!("{}/{}", base(m), conv.id);
     let can_work = m.may(Action::WorkInbox);
-    let items = m.tenant.inbox().thread(conv.id).await?.into_iter().map(|i| item_view(&tr, can_work, i)).collect();
+    let items =
+        m.tenant.inbox().thread(conv.id).await?.into_iter().map(|i| item_view(&tr, times, can_work, i)).collect();
     m.tenant.inbox().mark_read(conv.id, me).await?;
     let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
     let mut members =

@@ -4,7 +4,7 @@
 use maitre_domain::{Direction, MessageStatus};
 use maitre_store::{ThreadItem, ThreadMessage};
 
-use super::format_time;
+use super::Times;
 use crate::i18n::Tr;
 
 pub(super) struct ItemView {
@@ -37,7 +37,7 @@ pub(super) fn kind_label(tr: &Tr, kind: &str) -> String {
     tr.t(&format!("msg-kind-{}", kind.replace('_', "-")))
 }
 
-fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
+fn message_view(tr: &Tr, times: Times, can_work: bool, m: ThreadMessage) -> ItemView {
     let button = matches!(m.kind.as_str(), "quick_reply" | "postback" | "button" | "interactive_reply");
     let label = match m.kind.as_str() {
         "text" | "command" => String::new(),
@@ -92,7 +92,7 @@ fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
         body,
         media,
         reference,
-        meta: [author, format_time(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
+        meta: [author, times.at(m.at)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
         status_label: if out { tr.t(&format!("msg-status-{}", m.status)) } else { String::new() },
         retry: out && m.status == MessageStatus::Failed && can_work,
         status: m.status.to_string(),
@@ -101,7 +101,7 @@ fn message_view(tr: &Tr, can_work: bool, m: ThreadMessage) -> ItemView {
     }
 }
 
-pub(super) fn item_view(tr: &Tr, can_work: bool, item: ThreadItem) -> ItemView {
+pub(super) fn item_view(tr: &Tr, times: Times, can_work: bool, item: ThreadItem) -> ItemView {
     let plain = |class, id: String, body: String, meta: String| ItemView {
         class,
         id,
@@ -116,10 +116,10 @@ pub(super) fn item_view(tr: &Tr, can_work: bool, item: ThreadItem) -> ItemView {
         retry: false,
     };
     match item {
-        ThreadItem::Message(m) => message_view(tr, can_work, m),
+        ThreadItem::Message(m) => message_view(tr, times, can_work, m),
         ThreadItem::Note(n) => {
             let author = n.author.unwrap_or_else(|| tr.t("actor-api"));
-            let meta = format!("{} · {author} · {}", tr.t("inbox-note"), format_time(n.at));
+            let meta = format!("{} · {author} · {}", tr.t("inbox-note"), times.at(n.at));
             plain("note", n.id, n.body, meta)
         }
         ThreadItem::Activity(a) => {
@@ -130,7 +130,7 @@ pub(super) fn item_view(tr: &Tr, can_work: bool, item: ThreadItem) -> ItemView {
                 (kind, _) => format!("activity-{}", kind.replace('_', "-")),
             };
             let text = tr.tn(&key, &[("actor", &actor), ("detail", &a.detail)]);
-            plain("activity", String::new(), text, format_time(a.at))
+            plain("activity", String::new(), text, times.at(a.at))
         }
     }
 }

@@ -16,7 +16,7 @@ use maitre_store::{InviteLink, InviteState, StoreError};
 use serde::Deserialize;
 
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
@@ -47,7 +47,7 @@ pub struct InviteView {
 }
 
 pub async fn pending(state: &AppState, m: &Member, tr: &Tr) -> Result<Vec<InviteView>, AppError> {
-    let now = state.store.clock().now();
+    let (now, times) = (state.store.clock().now(), super::Times::of(m));
     Ok(m.tenant
         .team()
         .pending_invites()
@@ -57,7 +57,7 @@ pub async fn pending(state: &AppState, m: &Member, tr: &Tr) -> Result<Vec<Invite
             id: i.id,
             email: i.email,
             role: tr.t(&format!("role-{}", i.role)),
-            expires: format_time(i.expires_at),
+            expires: times.at(i.expires_at),
             expired: i.expires_at <= now,
         })
         .collect())

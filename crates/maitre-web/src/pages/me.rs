@@ -139,6 +139,7 @@ async fn sessions_page(
     env: PageEnv,
     s: SignedIn,
 ) -> Result<impl IntoResponse, PageError> {
+    let times = super::Times::utc();
     let sessions = state
         .store
         .sessions_of(s.user.id)
@@ -146,8 +147,8 @@ async fn sessions_page(
         .into_iter()
         .map(|x: Session| SessionView {
             current: x.id == s.session.id,
-            started: super::format_time(x.created_at),
-            last_seen: super::format_time(x.last_seen_at),
+            started: times.at(x.created_at),
+            last_seen: times.at(x.last_seen_at),
             agent: x.user_agent,
             ip: x.ip,
             id: x.id,

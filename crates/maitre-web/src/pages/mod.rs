@@ -24,6 +24,7 @@ mod operations;
 pub(crate) mod reservations;
 mod signup;
 mod team;
+mod times;
 mod url;
 
 use askama::Template;
@@ -35,6 +36,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maitre_domain::{AccountId, Action, Locale};
 use maitre_store::{AccountSummary, User};
+
+pub use times::Times;
 
 use crate::AppState;
 use crate::auth::cookies::{Flash, page_cookies};
@@ -194,14 +197,9 @@ pub fn choices(tr: &Tr, prefix: &str, values: impl IntoIterator<Item = &'static 
         .collect()
 }
 
-/// Times on pages are shown in UTC, labelled, until per-user time zones exist.
 /// The first value of `name` in a form read as pairs (forms with repeated fields are read that way).
 pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Renders a template or turns a rendering failure into a logged 500.

@@ -12,7 +12,7 @@ use maitre_store::{Cursor, EmailPrefs, UNREAD_CAP};
 use serde::Deserialize;
 
 use super::url::filters;
-use super::{Ctx, PageEnv, format_time, render};
+use super::{Ctx, PageEnv, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -69,6 +69,7 @@ async fn list_page(
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
     let tr = Tr::new(m.signed.user.locale);
+    let times = super::Times::of(&m);
     let after: Option<Cursor> = match p.after.as_str() {
         "" => None,
         s => Some(s.parse().map_err(|_| AppError::BadRequest(tr.t("notifications-bad-page")))?),
@@ -80,7 +81,7 @@ async fn list_page(
         .into_iter()
         .map(|n| ItemView {
             text: tr.t1(&format!("notification-{}", n.kind.as_str()), "text", &n.text),
-            time: format_time(n.created_at),
+            time: times.at(n.created_at),
             unread: !n.read,
             id: n.id,
         })

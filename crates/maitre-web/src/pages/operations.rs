@@ -12,7 +12,7 @@ use maitre_store::{Cursor, JobKind, JobQuery, LoggedEvent, TroubleFilter, Troubl
 use serde::{Deserialize, Serialize};
 
 use super::url::filters;
-use super::{Choice, Ctx, PageEnv, format_time, render};
+use super::{Choice, Ctx, PageEnv, Times, render};
 use crate::AppState;
 use crate::auth::Member;
 use crate::auth::cookies::flash;
@@ -84,7 +84,7 @@ struct EventView {
     item: String,
 }
 
-fn job_view(tr: &Tr, j: TroubledJob) -> JobView {
+fn job_view(tr: &Tr, times: Times, j: TroubledJob) -> JobView {
     let kind = match j.kind.parse() {
         Ok(JobKind::Send) => tr.t("ops-kind-send"),
         Ok(JobKind::ProcessInbound) => tr.t("ops-kind-process-inbound"),
@@ -104,16 +104,16 @@ fn job_view(tr: &Tr, j: TroubledJob) -> JobView {
         channel,
         contact,
         event_key: j.event_key.unwrap_or_else(|| "—".into()),
-        updated: format_time(j.updated_at),
-        next_run: if j.status == "failing" { format_time(j.run_at) } else { String::new() },
+        updated: times.at(j.updated_at),
+        next_run: if j.status == "failing" { times.at(j.run_at) } else { String::new() },
         id: j.id.to_string(),
     }
 }
 
-fn event_view(tr: &Tr, e: LoggedEvent) -> EventView {
+fn event_view(tr: &Tr, times: Times, e: LoggedEvent) -> EventView {
     EventView {
-        received: format_time(e.received_at),
-        processed: e.processed_at.map(format_time).unwrap_or_else(|| tr.t("ops-not-processed")),
+        received: times.at(e.received_at),
+        processed: e.processed_at.map(|t| times.at(t)).unwrap_or_else(|| tr.t("ops-not-processed")),
         channel: format!("{} ({})", e.channel_name, e.platform),
         dedupe_key: e.dedupe_key,
         summary: e.summary,
@@ -137,13 +137,14 @@ async fn operations_page(
     };
     let events_view = params.view == "events";
     let tr = Tr::new(m.signed.user.locale);
+    let times = Times::of(&m);
     let (jobs, events, next) = if events_view {
         let page = m.tenant.operations().event_log(before.as_ref(), PAGE_SIZE).await?;
-        (vec![], page.items.into_iter().map(|e| event_view(&tr, e)).collect(), page.next)
+        (vec![], page.items.into_iter().map(|e| event_view(&tr, times, e)).collect(), page.next)
     } else {
         let query = JobQuery { filter, search: Some(&params.q), before: before.clone(), limit: PAGE_SIZE };
         let page = m.tenant.operations().troubled_jobs_page(&query).await?;
-        (page.items.into_iter().map(|j| job_view(&tr, j)).collect(), vec![], page.next)
+        (page.items.into_iter().map(|j| job_view(&tr, times, j)).collect(), vec![], page.next)
     };
     // Plain strings always encode.
     let older = next

@@ -40,14 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/reservations/{id}/status", post(change_status))
 }
 
-/// The account's time zone (validated when it was saved).
-pub(crate) fn account_tz(m: &Member) -> Tz {
-    m.account.settings.time_zone.parse().unwrap_or(chrono_tz::UTC)
-}
-
-pub(crate) fn format_local(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
-}
+pub(crate) use super::times::{account_tz, format_local};
 
 /// Why a slot was refused, in the reader's language.
 pub(crate) fn refusal_text(tr: &Tr, check: &SlotCheck) -> String {

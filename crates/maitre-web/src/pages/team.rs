@@ -179,6 +179,7 @@ async fn tokens_view(
     created: Option<String>,
     error: Option<String>,
 ) -> Result<axum::response::Html<String>, PageError> {
+    let times = super::Times::of(m);
     let tokens = m
         .tenant
         .team()
@@ -190,8 +191,8 @@ async fn tokens_view(
             id: t.id,
             name: t.name,
             role: t.role.as_str(),
-            created: super::format_time(t.created_at),
-            last_used: t.last_used_at.map(super::format_time).unwrap_or_else(|| "—".into()),
+            created: times.at(t.created_at),
+            last_used: t.last_used_at.map(|t| times.at(t)).unwrap_or_else(|| "—".into()),
         })
         .collect();
     let ctx = Ctx::member(env, state, m).await?;

@@ -224,3 +224,36 @@ async fn a_members_late_instagram_reply_carries_the_human_agent_tag() {
         (Some("HUMAN_AGENT"), Some("MESSAGE_TAG"))
     );
 }
+
+/// Times on the pages are the business's wall-clock times, not UTC: the list, the thread and the guest's contact
+/// page show the guest's message at the time the team's clocks showed.
+#[tokio::test]
+async fn times_on_pages_are_the_businesss_local_time() {
+    let s = inbox_with(TestApp::spawn().await, "Hallo!").await;
+    let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
+    let mut settings = tenant.account().await.unwrap().settings;
+    settings.time_zone = "America/Toronto".into();
+    tenant.update_settings(&settings).await.unwrap();
+    let owner = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
+    let thread = owner.inbox().thread(s.conversation).await.unwrap();
+    let at = thread.iter().find_map(|i| match i {
+        maitre_store::ThreadItem::Message(m) => Some(m.at),
+        _ => None,
+    });
+    let at = at.expect("the guest's message");
+    let local = at.with_timezone(&chrono_tz::America::Toronto).format("%Y-%m-%d %H:%M").to_string();
+    let utc = at.format("%Y-%m-%d %H:%M").to_string();
+    assert_ne!(local, utc, "Toronto is never on UTC");
+
+    let contact = owner.inbox().conversation(s.conversation, nobody()).await.unwrap().contact_id;
+    for path in [format!("/a/{}/inbox", s.account), s.thread(), format!("/a/{}/contacts/{contact}", s.account)] {
+        let page = s.owner.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains(&local), "{path} shows {local}: {}", page.body);
+        assert!(!page.body.contains(&utc) && !page.body.contains(" UTC"), "{path} shows no UTC time: {}", page.body);
+    }
+}
+
+fn nobody() -> maitre_domain::UserId {
+    maitre_domain::UserId::new()
+}

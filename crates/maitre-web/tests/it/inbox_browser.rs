@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use maitre_domain::Role;
-use maitre_testkit::Browser;
+use maitre_testkit::{Browser, LAPTOP, PHONE};
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
@@ -114,5 +114,46 @@ async fn two_members_work_one_conversation_live() {
     let (stranger, _) = app.signup("Other Place", "eve@example.com").await;
     assert_eq!(stranger.get(&thread).await.status, StatusCode::NOT_FOUND);
     a.close().await;
+    b.close().await;
+}
+
+/// A business in Berlin reads its inbox on a laptop and on a phone: the list and the thread show the guest's message
+/// at Berlin time (never UTC) and nothing sits off-screen. Screenshots go to the test's output folder.
+#[tokio::test]
+async fn the_inbox_shows_local_times_on_a_laptop_and_a_phone() {
+    let Some(b) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
+    let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    let mut settings = tenant.account().await.unwrap().settings;
+    settings.time_zone = "Europe/Berlin".into();
+    tenant.update_settings(&settings).await.unwrap();
+    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    let dm = "Hallo, habt ihr morgen um 15 Uhr Zeit?";
+    assert_eq!(app.post_meta(&wa_text("wamid.times1", GUEST, dm, NOW)).await.0, StatusCode::OK);
+    app.drain().await;
+    let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
+    let at = tenant.inbox().thread(conversation).await.unwrap()[0].at();
+    let local = at.with_timezone(&chrono_tz::Europe::Berlin).format("%H:%M").to_string();
+    let utc = at.format("%H:%M").to_string();
+    assert_ne!(local, utc);
+
+    sign_in(&b, &app, "ada@example.com").await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let inbox = format!("/a/{account}/inbox");
+    for (size, name) in [(LAPTOP, "laptop"), (PHONE, "phone")] {
+        b.resize(size).await;
+        b.client.goto(&app.url(&inbox)).await.unwrap();
+        let row = wait_for(&b, "#conversations", |t| t.contains(dm)).await;
+        assert!(row.contains(&local) && !row.contains("UTC"), "{name}: {row}");
+        assert!(!b.overflows_sideways().await, "{name}: the inbox list is wider than the window");
+        b.screenshot(&shots, &format!("inbox_times_list_{name}")).await;
+
+        b.client.goto(&app.url(&format!("{inbox}/{conversation}"))).await.unwrap();
+        let thread = wait_for(&b, "#thread", |t| t.contains(dm)).await;
+        assert!(thread.contains(&local) && !thread.contains("UTC"), "{name}: {thread}");
+        assert!(!b.overflows_sideways().await, "{name}: the thread is wider than the window");
+        b.screenshot(&shots, &format!("inbox_times_thread_{name}")).await;
+    }
     b.close().await;
 }

@@ -16,7 +16,7 @@ use crate::auth::Member;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
-use crate::pages::format_time;
+use crate::pages::Times;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,10 +44,10 @@ pub(super) fn author_label(tr: &Tr, n: &ContactNote) -> String {
     }
 }
 
-pub(super) fn note_view(tr: &Tr, m: &Member, n: ContactNote) -> NoteView {
+pub(super) fn note_view(tr: &Tr, times: Times, m: &Member, n: ContactNote) -> NoteView {
     NoteView {
         author: author_label(tr, &n),
-        at: format_time(n.created_at),
+        at: times.at(n.created_at),
         edited: n.edited_at.is_some(),
         can_change: may_change(m, &n),
         id: n.id.to_string(),

@@ -16,7 +16,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::pages::url::filters;
-use crate::pages::{Ctx, PageEnv, format_time, render};
+use crate::pages::{Ctx, PageEnv, render};
 
 /// Everything held about the contact, as a JSON download (GDPR access request).
 pub(super) async fn gdpr_export(m: Member, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
@@ -106,6 +106,7 @@ pub(super) async fn erasures_page(
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::EraseContact)?;
     let tr = Tr::new(m.signed.user.locale);
+    let times = crate::pages::Times::of(&m);
     let rows = m
         .tenant
         .contacts()
@@ -120,7 +121,7 @@ pub(super) async fn erasures_page(
                 (Actor::Member(_), false) => e.erased_by_name,
             },
             summary: e.summary,
-            at: format_time(e.at),
+            at: times.at(e.at),
         })
         .collect();
     render(&ErasuresPage { ctx: Ctx::member(env, &state, &m).await?, account: m.account.id, rows })
