@@ -1,8 +1,10 @@
 nav-label = Hauptmenü
 nav-home = Start
+nav-menu = Menü
+nav-business = Unternehmen
 nav-settings = Einstellungen
 nav-team = Team
-nav-tokens = API-Tokens
+nav-tokens = API
 nav-accounts = Konten
 nav-new-account = Neues Unternehmen
 nav-profile = Profil
@@ -197,7 +199,7 @@ flash-job-retried = Der Auftrag ist erneut eingeplant.
 flash-jobs-retried = Erneut eingeplante Aufträge: { $count }.
 
 nav-reservations = Reservierungen
-nav-booking = Buchungseinstellungen
+nav-booking = Buchung
 action-add = Hinzufügen
 flash-removed = Entfernt.
 flash-res-created = Reservierung angelegt.

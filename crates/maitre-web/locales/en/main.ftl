@@ -1,8 +1,10 @@
 nav-label = Main
 nav-home = Home
+nav-menu = Menu
+nav-business = Business
 nav-settings = Settings
 nav-team = Team
-nav-tokens = API tokens
+nav-tokens = API
 nav-accounts = Accounts
 nav-new-account = New business
 nav-profile = Profile
@@ -197,7 +199,7 @@ flash-job-retried = The job is queued again.
 flash-jobs-retried = Jobs queued again: { $count }.
 
 nav-reservations = Reservations
-nav-booking = Booking settings
+nav-booking = Booking
 action-add = Add
 flash-removed = Removed.
 flash-res-created = Reservation created.

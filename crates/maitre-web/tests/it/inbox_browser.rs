@@ -157,3 +157,54 @@ async fn the_inbox_shows_local_times_on_a_laptop_and_a_phone() {
     }
     b.close().await;
 }
+
+/// The header: on a laptop the sections sit in one row with the settings pages behind one menu; on a phone they
+/// hide behind a Menu button, so the page starts near the top, and the menu opens without JavaScript.
+#[tokio::test]
+async fn the_header_is_one_row_on_a_laptop_and_a_menu_on_a_phone() {
+    let Some(b) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
+    sign_in(&b, &app, "ada@example.com").await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let inbox = format!("/a/{account}/inbox");
+    let shown = |css: String| {
+        let b = &b;
+        async move { b.client.find(Locator::Css(&css)).await.unwrap().is_displayed().await.unwrap() }
+    };
+    let header_height = || async {
+        let h = b.client.execute("return document.querySelector('header').offsetHeight;", vec![]).await.unwrap();
+        h.as_f64().unwrap()
+    };
+
+    b.resize(LAPTOP).await;
+    b.client.goto(&app.url(&inbox)).await.unwrap();
+    wait_for(&b, "main h1", |_| true).await;
+    assert!(shown(format!("header a[href='{inbox}']")).await && !shown(".menu-button".into()).await);
+    assert!(header_height().await < 70.0, "one row: {}", header_height().await);
+    let team = format!("header a[href='/a/{account}/team']");
+    assert!(!shown(team.clone()).await, "settings pages wait behind their menu");
+    b.client.find(Locator::Css("details.settings-menu summary")).await.unwrap().click().await.unwrap();
+    assert!(shown(team.clone()).await);
+    b.screenshot(&shots, "header_laptop_settings_open").await;
+
+    b.resize(PHONE).await;
+    b.client.goto(&app.url(&inbox)).await.unwrap();
+    wait_for(&b, "main h1", |_| true).await;
+    assert!(!shown(format!("header a[href='{inbox}']")).await && shown(".menu-button".into()).await);
+    assert!(header_height().await < 110.0, "the menu is folded: {}", header_height().await);
+    assert!(!b.overflows_sideways().await);
+    b.screenshot(&shots, "header_phone_folded").await;
+    b.client.find(Locator::Css(".menu-button")).await.unwrap().click().await.unwrap();
+    assert!(shown(format!("header a[href='{inbox}']")).await);
+    b.screenshot(&shots, "header_phone_open").await;
+    b.client
+        .find(Locator::Css(&format!("header a[href='/a/{account}/contacts']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::browser::wait_for_path(&b, |p| p == format!("/a/{account}/contacts")).await;
+    b.close().await;
+}
