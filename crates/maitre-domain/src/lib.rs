@@ -10,6 +10,7 @@ pub mod ids;
 pub mod jobs;
 pub mod kinds;
 pub mod permissions;
+pub mod setup;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};

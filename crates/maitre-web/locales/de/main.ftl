@@ -89,11 +89,22 @@ flash-tokens-withdrawn = Von dieser Person angelegte API-Tokens wurden widerrufe
 flash-invites-withdrawn = Von dieser Person versandte Einladungen wurden zurückgezogen: { $emails }.
 
 home-role = Ihre Rolle
-home-empty-title = Noch nichts hier
-home-empty-text = Verbinden Sie Instagram, WhatsApp, Messenger oder Telegram, um Nachrichten zu empfangen. Prüfen Sie bis dahin Ihre Unternehmenseinstellungen.
-home-empty-action = Einstellungen öffnen
 home-channel-reconnect = { $name } ({ $platform }) muss neu verbunden werden: Das Token wurde abgelehnt, Gäste erhalten keine Antworten.
 home-channel-expiring = Das Token von { $name } ({ $platform }) läuft am { $expiry } ab und konnte nicht erneuert werden: Verbinden Sie den Kanal vorher neu.
+home-setup-title = Erste Schritte
+home-setup-progress = { $done } von { $all } erledigt
+home-step-hours = Öffnungszeiten und Buchungsregeln festlegen
+home-step-channel = Instagram, WhatsApp, Messenger oder Telegram verbinden
+home-step-flow = Einen Ablauf veröffentlichen, damit Gäste Antworten bekommen
+home-step-message = Eine erste Nachricht empfangen (zum Ausprobieren dem eigenen Konto schreiben)
+home-step-team = Das Team einladen
+home-step-state-done = erledigt
+home-step-state-open = offen
+home-needs-title = Wartet auf Sie
+home-needs-waiting = Gäste warten auf eine Person: { $count }
+home-needs-failed = Antworten, die nicht gesendet werden konnten: { $count }
+home-needs-confirm = Buchungsanfragen zu bestätigen: { $count }
+home-needs-none = Gerade wartet nichts auf Sie.
 home-channel-action = Kanäle öffnen
 
 settings-title = Unternehmenseinstellungen

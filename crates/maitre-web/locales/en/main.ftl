@@ -89,11 +89,22 @@ flash-tokens-withdrawn = API tokens they created were revoked: { $names }.
 flash-invites-withdrawn = Invitations they sent were withdrawn: { $emails }.
 
 home-role = Your role
-home-empty-title = Nothing here yet
-home-empty-text = Connect Instagram, WhatsApp, Messenger or Telegram to start receiving messages. Meanwhile, check your business settings.
-home-empty-action = Open settings
 home-channel-reconnect = { $name } ({ $platform }) must be reconnected: its token was rejected, so guests get no answers.
 home-channel-expiring = The token of { $name } ({ $platform }) expires on { $expiry } and could not be renewed: reconnect it before then.
+home-setup-title = Getting started
+home-setup-progress = { $done } of { $all } done
+home-step-hours = Set your opening hours and booking rules
+home-step-channel = Connect Instagram, WhatsApp, Messenger or Telegram
+home-step-flow = Publish a flow so guests get answers
+home-step-message = Receive a first message (write to your own account to try it)
+home-step-team = Invite your team
+home-step-state-done = done
+home-step-state-open = to do
+home-needs-title = Needs you now
+home-needs-waiting = Guests waiting for a person: { $count }
+home-needs-failed = Replies that could not be sent: { $count }
+home-needs-confirm = Booking requests to confirm: { $count }
+home-needs-none = Nothing is waiting for you right now.
 home-channel-action = Open channels
 
 settings-title = Business settings

@@ -1,4 +1,4 @@
-//! An account's home and settings, and creating another account.
+//! An account's settings, and creating another account.
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use maitre_domain::{AccountSettings, Action, Locale};
-use maitre_store::ChannelAlert;
 use serde::Deserialize;
 
 use super::url::filters;
@@ -19,45 +18,8 @@ use crate::error::{AppError, PageError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/a/{account}", get(home))
         .route("/a/{account}/settings", get(settings_page).post(save_settings))
         .route("/accounts/new", get(new_page).post(create))
-}
-
-#[derive(Template)]
-#[template(path = "account/home.html")]
-struct HomePage {
-    ctx: Ctx,
-    time_zone: String,
-    /// Channels whose last check found they need the team, worded.
-    channel_alerts: Vec<String>,
-    /// The member may open the Channels page to fix them.
-    manage_channels: bool,
-}
-
-async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
-    m.require(Action::ViewAccount)?;
-    let time_zone = m.account.settings.time_zone.clone();
-    let tr = crate::i18n::Tr::new(m.signed.user.locale);
-    let times = super::Times::of(&m);
-    let channel_alerts = m
-        .tenant
-        .channels()
-        .list()
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let key = match c.alert {
-                ChannelAlert::Fine => return None,
-                ChannelAlert::Expiring => "home-channel-expiring",
-                ChannelAlert::Reconnect => "home-channel-reconnect",
-            };
-            let expiry = c.token_expires_at.map(|t| times.at(t)).unwrap_or_default();
-            Some(tr.tn(key, &[("name", &c.name), ("platform", c.platform.as_str()), ("expiry", &expiry)]))
-        })
-        .collect();
-    let manage_channels = m.may(Action::ManageChannels);
-    render(&HomePage { ctx: Ctx::member(env, &state, &m).await?, time_zone, channel_alerts, manage_channels })
 }
 
 #[derive(Template)]

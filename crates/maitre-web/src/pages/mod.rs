@@ -12,6 +12,7 @@ mod flow_editor;
 pub(crate) mod flow_form;
 mod flow_graph;
 pub(crate) mod flows;
+mod home;
 mod imports;
 mod inbox;
 mod inbox_items;
@@ -52,6 +53,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(auth::routes())
         .merge(signup::routes())
         .merge(account::routes())
+        .merge(home::routes())
         .merge(team::routes())
         .merge(channels::routes())
         .merge(oauth::routes())

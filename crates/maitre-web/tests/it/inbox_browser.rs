@@ -187,6 +187,9 @@ async fn the_header_is_one_row_on_a_laptop_and_a_menu_on_a_phone() {
     b.client.find(Locator::Css("details.settings-menu summary")).await.unwrap().click().await.unwrap();
     assert!(shown(team.clone()).await);
     b.screenshot(&shots, "header_laptop_settings_open").await;
+    b.client.goto(&app.url(&format!("/a/{account}"))).await.unwrap();
+    wait_for(&b, "#setup-progress", |t| t == "0 of 5 done").await;
+    b.screenshot(&shots, "home_laptop").await;
 
     b.resize(PHONE).await;
     b.client.goto(&app.url(&inbox)).await.unwrap();
@@ -195,6 +198,12 @@ async fn the_header_is_one_row_on_a_laptop_and_a_menu_on_a_phone() {
     assert!(header_height().await < 110.0, "the menu is folded: {}", header_height().await);
     assert!(!b.overflows_sideways().await);
     b.screenshot(&shots, "header_phone_folded").await;
+    b.client.goto(&app.url(&format!("/a/{account}"))).await.unwrap();
+    wait_for(&b, "#setup-progress", |t| t == "0 of 5 done").await;
+    assert!(!b.overflows_sideways().await, "the home fits a phone");
+    b.screenshot(&shots, "home_phone").await;
+    b.client.goto(&app.url(&inbox)).await.unwrap();
+    wait_for(&b, "main h1", |_| true).await;
     b.client.find(Locator::Css(".menu-button")).await.unwrap().click().await.unwrap();
     assert!(shown(format!("header a[href='{inbox}']")).await);
     b.screenshot(&shots, "header_phone_open").await;

@@ -14,6 +14,7 @@ mod csrf;
 mod flows;
 mod forwarded;
 mod helpers;
+mod home;
 mod http;
 mod inbox;
 mod inbox_browser;
