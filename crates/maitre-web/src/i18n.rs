@@ -62,31 +62,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn english_and_german_exist_and_differ() {
-        assert!(ui_locales().contains(&Locale::En) && ui_locales().contains(&Locale::De));
-        let (en, de) = (Tr::new(Locale::En), Tr::new(Locale::De));
+    fn english_german_and_french_exist_and_differ() {
+        assert_eq!(ui_locales(), [Locale::En, Locale::De, Locale::Fr]);
+        let (en, de, fr) = (Tr::new(Locale::En), Tr::new(Locale::De), Tr::new(Locale::Fr));
         assert_eq!(en.t("nav-sign-out"), "Sign out");
         assert_eq!(de.t("nav-sign-out"), "Abmelden");
+        assert_eq!(fr.t("nav-sign-out"), "Se déconnecter");
+        assert_eq!(fr.t1("flash-welcome", "name", "Ada"), "Bienvenue, Ada !");
     }
 
+    /// Every language has exactly English's keys: none missing (it would show in English), none left over.
     #[test]
-    fn every_english_key_is_translated_to_german() {
-        let keys = |src: &str| -> Vec<String> {
+    fn every_language_has_the_same_keys() {
+        let keys = |src: &str| -> std::collections::BTreeSet<String> {
             src.lines()
                 .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
                 .map(|l| l.split(" =").next().unwrap_or_default().to_owned())
                 .collect()
         };
         let en = keys(include_str!("../locales/en/main.ftl"));
-        let de = keys(include_str!("../locales/de/main.ftl"));
-        let missing: Vec<_> = en.iter().filter(|k| !de.contains(k)).collect();
-        assert!(missing.is_empty(), "missing in de: {missing:?}");
         assert!(en.len() > 40);
+        for (lang, src) in
+            [("de", include_str!("../locales/de/main.ftl")), ("fr", include_str!("../locales/fr/main.ftl"))]
+        {
+            let other = keys(src);
+            let missing: Vec<_> = en.difference(&other).collect();
+            let extra: Vec<_> = other.difference(&en).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{lang}: missing {missing:?}, extra {extra:?}");
+        }
+        // Every message without arguments parses: one Fluent could not read would show as its key.
+        let plain: Vec<&str> = include_str!("../locales/en/main.ftl")
+            .lines()
+            .filter(|l| l.contains(" =") && !l.contains("{ $"))
+            .filter_map(|l| l.split(" =").next().filter(|k| en.contains(*k)))
+            .collect();
+        assert!(plain.len() > 400);
+        for locale in Locale::ALL {
+            let unreadable: Vec<_> = plain.iter().filter(|k| Tr::new(locale).t(k) == **k).collect();
+            assert!(unreadable.is_empty(), "{locale:?}: {unreadable:?}");
+        }
     }
 
     #[test]
-    fn a_language_without_a_file_falls_back_to_english() {
-        assert_eq!(Tr::new(Locale::Fr).t("nav-sign-out"), "Sign out");
+    fn arguments_fill_in_and_an_unknown_key_shows_itself() {
         assert_eq!(Tr::new(Locale::En).t1("flash-welcome", "name", "Ada"), "Welcome, Ada!");
+        assert_eq!(Tr::new(Locale::Fr).t("no-such-key"), "no-such-key");
     }
 }

@@ -69,3 +69,27 @@ async fn the_home_walks_a_new_business_through_setup_then_shows_what_waits() {
     assert!(theirs.body.contains("0 of 5 done") && theirs.body.contains("Nothing is waiting for you right now."));
     assert_eq!(other.get(&home).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A member who reads French gets the whole dashboard in French: header, home and inbox, with no English left.
+#[tokio::test]
+async fn a_french_member_reads_the_dashboard_in_french() {
+    let app = TestApp::spawn().await;
+    let (owner, account) = app.signup("Bistrot du Port", "chef@example.com").await;
+    let saved = owner.submit("/me", "/me", &[("name", "Camille"), ("locale", "fr")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    assert_eq!(app.post_meta(&wa_text("wamid.fr1", GUEST, "Bonjour !", NOW)).await.0, StatusCode::OK);
+    app.drain().await;
+
+    let home = owner.get(&format!("/a/{account}")).await;
+    for french in ["Messagerie", "Réservations", "Réglages", "Premiers pas", "2 sur 5 faits", "À traiter maintenant"]
+    {
+        assert!(home.body.contains(french), "{french}: {}", home.body);
+    }
+    let inbox = owner.get(&format!("/a/{account}/inbox")).await;
+    assert!(inbox.body.contains("Conversations plus anciennes") || inbox.body.contains("Filtres des conversations"));
+    for english in ["Getting started", "Needs you now", "Sign out", "Inbox", "Settings", " of 5 done", "Open channels"]
+    {
+        assert!(!home.body.contains(english) && !inbox.body.contains(english), "English left: {english}");
+    }
+}
