@@ -129,14 +129,13 @@ async fn operations_page(
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewOperations)?;
     let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let filter = TroubleFilter::parse(&params.status)
-        .ok_or_else(|| AppError::BadRequest("status must be dead or failing".into()))?;
+    let tr = Tr::new(m.signed.user.locale);
+    let filter = TroubleFilter::parse(&params.status).ok_or_else(|| AppError::BadRequest(tr.t("ops-bad-status")))?;
     let before: Option<Cursor> = match params.before.as_str() {
         "" => None,
         s => Some(s.parse().map_err(|e: maitre_store::InvalidCursor| AppError::BadRequest(e.to_string()))?),
     };
     let events_view = params.view == "events";
-    let tr = Tr::new(m.signed.user.locale);
     let times = Times::of(&m);
     let (jobs, events, next) = if events_view {
         let page = m.tenant.operations().event_log(before.as_ref(), PAGE_SIZE).await?;

@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use maitre_domain::booking::tz::{day_start, to_local};
 use maitre_domain::booking::{ReservationStatus, SlotCheck};
 use maitre_domain::{AccountId, Action};
-use maitre_store::{Cursor, InvalidCursor, Reservation, ReservationQuery};
+use maitre_store::{BookingError, Cursor, InvalidCursor, Reservation, ReservationQuery};
 use serde::{Deserialize, Serialize};
 
 use super::url::filters;
@@ -289,10 +289,16 @@ async fn change_status(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageReservations)?;
     let id = found(&id)?;
-    let status: ReservationStatus =
-        form.status.parse().map_err(|e: maitre_domain::booking::UnknownValue| AppError::Validation(e.to_string()))?;
-    let r = m.tenant.reservations().set_reservation_status(id, status).await?;
     let tr = Tr::new(m.signed.user.locale);
+    let status: ReservationStatus =
+        form.status.parse().map_err(|_| AppError::Validation(tr.t1("res-unknown-status", "status", &form.status)))?;
+    let r = match m.tenant.reservations().set_reservation_status(id, status).await {
+        Err(BookingError::Transition { from, to }) => {
+            let (from, to) = (tr.t(&format!("res-status-{from}")), tr.t(&format!("res-status-{to}")));
+            return Err(AppError::Conflict(tr.tn("res-refused-transition", &[("from", &from), ("to", &to)])).into());
+        }
+        other => other?,
+    };
     let message = tr.t1("flash-res-status", "status", &tr.t(&format!("res-status-{}", r.status)));
     let jar = CookieJar::new().add(flash(&state, &message));
     Ok((jar, Redirect::to(&format!("/a/{}/reservations/{}", m.account.id, r.id))).into_response())

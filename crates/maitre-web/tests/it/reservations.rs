@@ -222,9 +222,10 @@ async fn status_buttons_change_the_reservation_and_refuse_impossible_changes() {
     assert!(!shown.body.contains("id=\"status-cancelled\""), "a visit that is over cannot be cancelled");
     let res = s.owner.submit(&page, &status_path, &[("status", "cancelled")]).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
-    assert!(res.body.contains("a no_show reservation cannot become cancelled"));
+    assert!(res.body.contains("A reservation that is “No-show” cannot become “Cancelled”."), "{}", res.body);
     let res = s.owner.submit(&page, &status_path, &[("status", "lost")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("“lost” is not a reservation status."), "{}", res.body);
 
     let id = s.book_ok("2026-09-23", "19:00", "2", "Bea").await;
     let page = s.path(&format!("/reservations/{id}"));
