@@ -1,33 +1,19 @@
 //! Getting a new business going: the steps a team takes before maitre answers guests, and what is done of them.
+use crate::kinds::words;
 
-/// A step of setting up, in the order the home page offers them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetupStep {
-    /// Opening hours and booking rules saved once (the defaults are a guess).
-    Hours,
-    /// A platform account connected.
-    Channel,
-    /// A flow published, so guests get answers.
-    Flow,
-    /// A first message arrived (a guest's, or the team's own test).
-    FirstMessage,
-    /// Someone besides the owner works in the account.
-    Team,
-}
-
-impl SetupStep {
-    pub const ALL: [SetupStep; 5] =
-        [SetupStep::Hours, SetupStep::Channel, SetupStep::Flow, SetupStep::FirstMessage, SetupStep::Team];
-
-    /// The name its wording and link keys are built from.
-    pub fn key(self) -> &'static str {
-        match self {
-            SetupStep::Hours => "hours",
-            SetupStep::Channel => "channel",
-            SetupStep::Flow => "flow",
-            SetupStep::FirstMessage => "message",
-            SetupStep::Team => "team",
-        }
+words! {
+    /// A step of setting up, in the order the home page offers them; its word names its wording and link keys.
+    pub enum SetupStep("setup step") {
+        /// Opening hours and booking rules saved once (the defaults are a guess).
+        Hours = "hours",
+        /// A platform account connected.
+        Channel = "channel",
+        /// A flow published, so guests get answers.
+        Flow = "flow",
+        /// A first message arrived (a guest's, or the team's own test).
+        FirstMessage = "message",
+        /// Someone besides the owner works in the account.
+        Team = "team",
     }
 }
 
@@ -90,7 +76,7 @@ mod tests {
         let all = SetupFacts { hours_saved: true, channels: 2, published_flows: 1, conversations: 9, members: 3 };
         assert!(all.complete());
         assert_eq!(all.progress(), (5, 5));
-        let keys: std::collections::HashSet<_> = SetupStep::ALL.iter().map(|s| s.key()).collect();
+        let keys: std::collections::HashSet<_> = SetupStep::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(keys.len(), SetupStep::ALL.len());
     }
 }

@@ -11,6 +11,7 @@ use maitre_domain::{
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
+use uuid::Uuid;
 
 use crate::clock::from_ms;
 use crate::conversations::InboundPayload;
@@ -146,11 +147,13 @@ impl ThreadItem {
     }
 
     /// Time, then id: UUIDv7 ids order what happened within one millisecond (or one manual clock tick).
-    fn order(&self) -> (DateTime<Utc>, String) {
+    /// UUIDs order as their text does, so notes' and activities' ids (text) compare with messages' (typed) without
+    /// formatting one id per item.
+    fn order(&self) -> (DateTime<Utc>, Uuid) {
         let id = match self {
-            ThreadItem::Message(m) => m.id.to_string(),
-            ThreadItem::Note(n) => n.id.clone(),
-            ThreadItem::Activity(a) => a.id.clone(),
+            ThreadItem::Message(m) => m.id.uuid(),
+            ThreadItem::Note(n) => Uuid::parse_str(&n.id).unwrap_or_default(),
+            ThreadItem::Activity(a) => Uuid::parse_str(&a.id).unwrap_or_default(),
         };
         (self.at(), id)
     }

@@ -88,8 +88,8 @@ async fn channel_alerts(m: &Member, tr: &Tr) -> Result<Vec<String>, PageError> {
 fn checklist(m: &Member, tr: &Tr, overview: &Overview) -> Vec<StepView> {
     let base = format!("/a/{}", m.account.id);
     SetupStep::ALL
-        .into_iter()
-        .map(|step| {
+        .iter()
+        .map(|&step| {
             let (page, allowed) = match step {
                 SetupStep::Hours => ("booking", m.may(Action::ManageBookingSettings)),
                 SetupStep::Channel => ("channels", m.may(Action::ManageChannels)),
@@ -98,8 +98,8 @@ fn checklist(m: &Member, tr: &Tr, overview: &Overview) -> Vec<StepView> {
                 SetupStep::Team => ("team", m.may(Action::ViewTeam)),
             };
             StepView {
-                key: step.key(),
-                label: tr.t(&format!("home-step-{}", step.key())),
+                key: step.as_str(),
+                label: tr.t(&format!("home-step-{}", step.as_str())),
                 done: overview.setup.done(step),
                 href: allowed.then(|| format!("{base}/{page}")),
             }

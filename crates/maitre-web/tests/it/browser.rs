@@ -4,6 +4,11 @@ use maitre_testkit::Browser;
 
 use crate::helpers::{PASSWORD, TestApp};
 
+/// Where browser tests leave their screenshots: the tests' output folder, outside the clone.
+pub fn screenshots() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+}
+
 pub async fn fill(b: &Browser, name: &str, value: &str) {
     b.client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
 }

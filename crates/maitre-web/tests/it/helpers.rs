@@ -194,6 +194,15 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Moves `account` to the time zone `zone` and returns its store.
+    pub async fn set_time_zone(&self, account: &str, zone: &str) -> maitre_store::TenantStore {
+        let tenant = self.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+        let mut settings = tenant.account().await.unwrap().settings;
+        settings.time_zone = zone.into();
+        tenant.update_settings(&settings).await.unwrap();
+        tenant
+    }
+
     /// Connects a channel to `account` as the Channels page would, with a sealed token.
     pub async fn connect(
         &self,

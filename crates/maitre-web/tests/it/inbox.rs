@@ -230,11 +230,7 @@ async fn a_members_late_instagram_reply_carries_the_human_agent_tag() {
 #[tokio::test]
 async fn times_on_pages_are_the_businesss_local_time() {
     let s = inbox_with(TestApp::spawn().await, "Hallo!").await;
-    let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
-    let mut settings = tenant.account().await.unwrap().settings;
-    settings.time_zone = "America/Toronto".into();
-    tenant.update_settings(&settings).await.unwrap();
-    let owner = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
+    let owner = s.app.set_time_zone(&s.account, "America/Toronto").await;
     let thread = owner.inbox().thread(s.conversation).await.unwrap();
     let at = thread.iter().find_map(|i| match i {
         maitre_store::ThreadItem::Message(m) => Some(m.at),

@@ -12,7 +12,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::inbox::GUEST;
 use crate::webhooks::{NOW, WA, wa_text};
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.client.goto(&app.url("/signin")).await.unwrap();
     b.client.find(Locator::Css("input[name='email']")).await.unwrap().send_keys(email).await.unwrap();
     b.client.find(Locator::Css("input[name='password']")).await.unwrap().send_keys(PASSWORD).await.unwrap();
@@ -124,10 +124,7 @@ async fn the_inbox_shows_local_times_on_a_laptop_and_a_phone() {
     let Some(b) = Browser::start().await else { return };
     let app = TestApp::spawn().await;
     let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
-    let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let mut settings = tenant.account().await.unwrap().settings;
-    settings.time_zone = "Europe/Berlin".into();
-    tenant.update_settings(&settings).await.unwrap();
+    let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
     app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
     let dm = "Hallo, habt ihr morgen um 15 Uhr Zeit?";
     assert_eq!(app.post_meta(&wa_text("wamid.times1", GUEST, dm, NOW)).await.0, StatusCode::OK);
@@ -139,7 +136,7 @@ async fn the_inbox_shows_local_times_on_a_laptop_and_a_phone() {
     assert_ne!(local, utc);
 
     sign_in(&b, &app, "ada@example.com").await;
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let shots = crate::browser::screenshots();
     let inbox = format!("/a/{account}/inbox");
     for (size, name) in [(LAPTOP, "laptop"), (PHONE, "phone")] {
         b.resize(size).await;
@@ -166,7 +163,7 @@ async fn the_header_is_one_row_on_a_laptop_and_a_menu_on_a_phone() {
     let app = TestApp::spawn().await;
     let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
     sign_in(&b, &app, "ada@example.com").await;
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let shots = crate::browser::screenshots();
     let inbox = format!("/a/{account}/inbox");
     let shown = |css: String| {
         let b = &b;
