@@ -34,4 +34,5 @@ mod signup;
 mod tags;
 mod tenant_urls;
 mod trust;
+mod walk_browser;
 mod webhooks;

@@ -1,0 +1,77 @@
+//! The pages an owner uses all day, walked in headless Chromium at laptop and phone size in English, German and
+//! French: each shows its heading, has nothing wider than the window, shows no time in UTC, and (in German and
+//! French) no English in the header. Screenshots go to the tests' output folder; load times are printed.
+use std::time::Instant;
+
+use fantoccini::Locator;
+use maitre_domain::Locale;
+use maitre_testkit::{Browser, LAPTOP, PHONE};
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+use crate::inbox::GUEST;
+use crate::webhooks::{NOW, WA, wa_text};
+
+#[tokio::test]
+async fn the_owners_pages_in_three_languages_at_two_sizes() {
+    let Some(b) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
+    let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
+    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    assert_eq!(app.post_meta(&wa_text("wamid.walk1", GUEST, "Hallo!", NOW)).await.0, StatusCode::OK);
+    app.drain().await;
+    let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
+    let contact = tenant.inbox().conversation(conversation, maitre_domain::UserId::new()).await.unwrap().contact_id;
+    let owner = app.store.user_by_email("ada@example.com").await.unwrap();
+    crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
+
+    let base = format!("/a/{account}");
+    let pages = [
+        ("home", base.clone()),
+        ("inbox", format!("{base}/inbox")),
+        ("thread", format!("{base}/inbox/{conversation}")),
+        ("contacts", format!("{base}/contacts")),
+        ("contact", format!("{base}/contacts/{contact}")),
+        ("reservations", format!("{base}/reservations")),
+        ("notifications", format!("{base}/notifications")),
+        ("channels", format!("{base}/channels")),
+        ("team", format!("{base}/team")),
+        ("tokens", format!("{base}/tokens")),
+        ("operations", format!("{base}/operations")),
+    ];
+    let shots = crate::browser::screenshots();
+    let (mut slowest, mut problems) = (0u128, Vec::new());
+    for locale in [Locale::En, Locale::De, Locale::Fr] {
+        app.store.update_profile(owner.id, "Ada", locale).await.unwrap();
+        for (size, size_name) in [(LAPTOP, "laptop"), (PHONE, "phone")] {
+            b.resize(size).await;
+            for (name, path) in &pages {
+                let start = Instant::now();
+                b.client.goto(&app.url(path)).await.unwrap();
+                let text = b.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+                slowest = slowest.max(start.elapsed().as_millis());
+                let label = format!("{}/{size_name}/{name}", locale.as_str());
+                if b.client.find(Locator::Css("main h1")).await.is_err() {
+                    problems.push(format!("{label}: no heading"));
+                }
+                if b.overflows_sideways().await {
+                    problems.push(format!("{label}: wider than the window"));
+                }
+                if text.contains("UTC") {
+                    problems.push(format!("{label}: a time in UTC"));
+                }
+                let header = b.client.find(Locator::Css("header")).await.unwrap().html(false).await.unwrap();
+                if locale != Locale::En
+                    && ["Settings", "Inbox", "Sign out", "Reservations<"].iter().any(|w| header.contains(w))
+                {
+                    problems.push(format!("{label}: English in the header"));
+                }
+                b.screenshot(&shots, &format!("walk_{}_{size_name}_{name}", locale.as_str())).await;
+            }
+        }
+    }
+    eprintln!("slowest page load in the walk: {slowest} ms");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    b.close().await;
+}
