@@ -12,6 +12,7 @@ use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
 use maitre_domain::Locale;
 use maitre_domain::booking::Availability;
+use maitre_domain::contacts::name_to_keep;
 use maitre_domain::flow::{
     self, Action, AlwaysAvailable, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome,
     ReservationOutcome, RunState,
@@ -284,7 +285,14 @@ async fn apply(
             fx.add_tags.extend(add);
             fx.remove_tags.extend(remove);
         }
-        Action::SetContact { field, value } => fx.contact_fields.push((field, value)),
+        Action::SetContact { field, value } => {
+            // "Vogel" answered by the known "Lena Vogel" must not shorten her name.
+            let value = match field.as_str() {
+                "name" => name_to_keep(&input.contact_name, &value).to_owned(),
+                _ => value,
+            };
+            fx.contact_fields.push((field, value))
+        }
         Action::Handoff { .. } => fx.handoff = true,
         Action::Schedule { at, token } => fx.timers.push((at, token)),
         Action::OptOut { word } => fx.opt_out = Some(word),

@@ -2,6 +2,7 @@
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, SlotCheck};
+use maitre_domain::contacts::name_to_keep;
 use maitre_domain::flow::ReservationOutcome;
 use maitre_domain::{ContactId, ConversationId, ReservationId};
 use maitre_jobs::JobError;
@@ -31,7 +32,29 @@ pub async fn reserve(
         conversation_id: Some(o.conversation),
         key: Some(o.key),
     };
-    outcome(tenant.reservations().create_reservation(req, tz, &origin).await)
+    let req = with_contact(tenant, req, o.contact).await?;
+    outcome(tenant.reservations().create_reservation(&req, tz, &origin).await)
+}
+
+/// The booking as the guest asked, completed from what we know of them: the fuller name when the answer was a part
+/// of it, and the number they wrote from (WhatsApp) or gave before when the flow asked for none.
+async fn with_contact(
+    tenant: &TenantStore,
+    req: &ReservationRequest,
+    contact: ContactId,
+) -> Result<ReservationRequest, JobError> {
+    let known = match tenant.contacts().contact(contact).await {
+        Ok(c) => c,
+        // Erased between the message and this step: book with what the guest said.
+        Err(StoreError::NotFound) => return Ok(req.clone()),
+        Err(e) => return Err(retry(e)),
+    };
+    let phone = req.phone.clone().filter(|p| !p.trim().is_empty()).or_else(|| Some(known.phone_key()));
+    Ok(ReservationRequest {
+        name: name_to_keep(&known.name, &req.name).to_owned(),
+        phone: phone.filter(|p| !p.is_empty()),
+        ..req.clone()
+    })
 }
 
 pub async fn modify(

@@ -1,8 +1,10 @@
 //! What a contact holds besides its channel identity: phone and email in one canonical form, and custom fields
 //! that each account defines with a type, so every stored value has been checked against that type.
 pub mod import;
+mod name;
 mod tag;
 
+pub use name::name_to_keep;
 pub use tag::Tag;
 
 use std::fmt;

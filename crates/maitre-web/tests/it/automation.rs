@@ -12,6 +12,7 @@ use crate::helpers::{PASSWORD, TestApp};
 
 const IG: &str = "17840000000000001";
 const GUEST: &str = "9000000000000042";
+const WA: &str = "200000000000002";
 
 struct Setup {
     app: TestApp,
@@ -141,6 +142,51 @@ async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
     let page = s.tenant.reservations().list(&query).await.unwrap();
     assert_eq!(page.items.len(), 1, "{:?}", s.replies());
     assert_eq!(page.items[0].local_start.format("%Y-%m-%d %H:%M").to_string(), "2026-09-22 17:30");
+}
+
+/// A signed WhatsApp text from the number `from`, whose WhatsApp profile is named `profile`.
+async fn whatsapp(app: &TestApp, n: u32, from: &str, profile: &str, text: &str) {
+    let body = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "100000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": WA},
+            "contacts": [{"profile": {"name": profile}, "wa_id": from}],
+            "messages": [{"from": from, "id": format!("wamid.BOOK_{n}"),
+                "timestamp": (1_790_000_000 + n).to_string(), "type": "text", "text": {"body": text}}]
+        }}]}]
+    }))
+    .unwrap();
+    let (status, answer) = app.post_meta(&body).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    app.drain().await;
+}
+
+#[tokio::test]
+async fn a_whatsapp_booking_keeps_the_guests_number_and_full_name() {
+    let s = restaurant().await;
+    s.app.connect(&s.account, "whatsapp", WA, "wa-token").await;
+    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+
+    whatsapp(&s.app, 1, "4917155566677", "Lena Vogel", "Tisch für 2 morgen um 19 Uhr").await;
+    whatsapp(&s.app, 2, "4917155566677", "Lena Vogel", "Vogel").await;
+
+    let page = s.tenant.reservations().list(&ReservationQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1, "{:?}", s.app.fakes.sent_messages());
+    let r = &page.items[0];
+    assert_eq!(r.name, "Lena Vogel", "the answer 'Vogel' is part of the name WhatsApp gave");
+    assert_eq!(r.phone, "+4917155566677", "the number the guest wrote from");
+    let contact = s.tenant.contacts().contact(r.contact_id.unwrap()).await.unwrap();
+    assert_eq!(contact.name, "Lena Vogel", "the contact's full name is not shortened");
+
+    // Another guest, whose profile says only a nickname, answers with their full name: that name is taken.
+    whatsapp(&s.app, 3, "4917100000001", "Mo", "Tisch für 3 morgen um 18 Uhr").await;
+    whatsapp(&s.app, 4, "4917100000001", "Mo", "Moritz Keller").await;
+    let query = ReservationQuery { search: Some("Keller"), limit: 10, ..Default::default() };
+    let page = s.tenant.reservations().list(&query).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let contact = s.tenant.contacts().contact(page.items[0].contact_id.unwrap()).await.unwrap();
+    assert_eq!(contact.name, "Moritz Keller");
 }
 
 #[tokio::test]
