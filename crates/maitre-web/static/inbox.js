@@ -6,14 +6,22 @@
   // Live: an element marked data-live is re-fetched from data-refresh (its own HTML fragment) when an event from
   // the page's live connection (live.js) concerns it. With data-conversation, only that conversation's events
   // count.
-  var live = document.querySelector("[data-live]");
-  if (live) {
+  // The thread page has two: the thread, and the list of open conversations beside it.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (live) {
     var pending = null;
     var refresh = function () {
       pending = null;
       fetch(live.dataset.refresh, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html !== null) { live.innerHTML = html; } })
+        .then(function (html) {
+          if (html === null) { return; }
+          // The thread scrolls from its newest message; a member reading further up stays where they were.
+          var before = live.querySelector(".thread-scroll");
+          var kept = before ? before.scrollTop : 0;
+          live.innerHTML = html;
+          var after = live.querySelector(".thread-scroll");
+          if (after && kept !== 0) { after.scrollTop = kept; }
+        })
         .catch(function () {});
     };
     // live.js sends a resync after its connection dropped and came back.
@@ -25,7 +33,7 @@
       // Several events of one change arrive together: fetch once.
       if (relevant && !pending) { pending = setTimeout(refresh, 50); }
     });
-  }
+  });
 
   // Composer: pick a canned response from the list, or type "/" and part of its shortcut.
   var text = document.getElementById("reply-text");

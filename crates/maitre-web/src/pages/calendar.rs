@@ -17,6 +17,7 @@ use maitre_store::{Reservation, ReservationQuery};
 use serde::Deserialize;
 
 use super::reservations::{BULK_LIMIT, account_tz};
+use super::times::format_day;
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
@@ -217,11 +218,8 @@ async fn calendar_page(
         })
         .collect();
     let step = TimeDelta::days(if week { 7 } else { 1 });
-    let title = if week {
-        tr.t1("cal-week-of", "date", &first.format("%Y-%m-%d").to_string())
-    } else {
-        date.format("%Y-%m-%d").to_string()
-    };
+    let title =
+        if week { tr.t1("cal-week-of", "date", &format_day(first, tr.locale)) } else { format_day(date, tr.locale) };
     render(&CalendarPage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,

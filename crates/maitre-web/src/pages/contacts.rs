@@ -1,7 +1,7 @@
 //! Contacts: the searchable list (with CSV export), one contact with everything known about them, edits, tags,
 //! consent by staff, staff notes (`notes`), GDPR export and erasure, and the account's custom fields.
 mod fields;
-mod notes;
+pub(crate) mod notes;
 mod privacy;
 
 use askama::Template;

@@ -11,13 +11,14 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::flows::{self, FlowError};
 use maitre_domain::flow::{Issue, Severity, Simulator, TestResult, Turn};
-use maitre_domain::{AccountId, Action, FlowId};
+use maitre_domain::{AccountId, Action, FlowId, Locale};
 use maitre_store::FlowRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::flow_form::{self, NODE_TYPES, NodeCard, Op, TRIGGER_TYPES, TriggerCard};
 use super::flows::{flow_name, template_name};
+use super::times::format_local;
 use super::url::filters;
 use super::{Ctx, PageEnv, flow_graph, form_field, render};
 use crate::AppState;
@@ -307,7 +308,7 @@ async fn simulate(
         Ok(def) => {
             let (sim, log) = previous.map(|p| (Some(p.sim), p.log)).unwrap_or_default();
             let (sim, turn) = flows::simulate(&m.tenant, &id.to_string(), &def, sim, &text).await?;
-            (StatusCode::OK, SimPanel::after(sim, log, &text, turn))
+            (StatusCode::OK, SimPanel::after(sim, log, &text, turn, tr.locale))
         }
         Err(key) => {
             (StatusCode::UNPROCESSABLE_ENTITY, SimPanel { error: Some(tr.t(key)), ..SimPanel::resume(previous) })
@@ -323,7 +324,7 @@ impl SimPanel {
         SimPanel { state: serde_json::to_string(&p).unwrap_or_default(), bubbles: p.log, ..SimPanel::default() }
     }
 
-    fn after(sim: Simulator, mut log: Vec<Bubble>, text: &str, turn: Turn) -> Self {
+    fn after(sim: Simulator, mut log: Vec<Bubble>, text: &str, turn: Turn, locale: Locale) -> Self {
         log.push(Bubble { guest: true, text: text.to_owned(), buttons: vec![] });
         log.extend(turn.replies.iter().map(|r| Bubble {
             guest: false,
@@ -334,7 +335,7 @@ impl SimPanel {
         log.drain(..excess);
         let buttons = turn.replies.last().map(|r| r.quick_replies.iter().map(|(t, _)| t.clone()).collect());
         let booked =
-            turn.booked.map(|r| format!("{} · {} · {}", r.starts_at.format("%Y-%m-%d %H:%M"), r.party_size, r.name));
+            turn.booked.map(|r| format!("{} · {} · {}", format_local(r.starts_at, locale), r.party_size, r.name));
         let state = SimState { sim, log };
         SimPanel {
             state: serde_json::to_string(&state).unwrap_or_default(),

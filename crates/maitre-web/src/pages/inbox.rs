@@ -3,6 +3,7 @@
 //! rule). Both update live: `inbox.js` hears the page's event stream (`live.js`) and swaps in `/inbox/rows` or
 //! `/inbox/{id}/live`. Every form works without JavaScript; what the thread's forms do is in `actions`.
 mod actions;
+mod guest;
 
 use askama::Template;
 use axum::Router;
@@ -73,6 +74,9 @@ struct ListParams {
     q: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     after: String,
+    /// The conversation open beside the list (the thread page's list), highlighted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    current: String,
 }
 
 struct FilterLink {
@@ -102,6 +106,7 @@ struct RowsPartial {
     tr: Tr,
     rows: Vec<RowView>,
     narrowed: bool,
+    current: String,
 }
 
 #[derive(Template)]
@@ -129,7 +134,7 @@ fn row_view(tr: &Tr, times: Times, base: &str, c: ConversationView) -> Result<Ro
     Ok(RowView {
         href: format!("{base}/{}", c.id),
         contact: if c.contact_name.is_empty() { c.contact_external_id } else { c.contact_name },
-        channel: format!("{} · {}", c.channel_name, c.platform.as_str()),
+        channel: format!("{} · {}", c.channel_name, c.platform),
         preview: preview.chars().take(120).collect(),
         time: times.at(c.last_message_at),
         unread: c.unread,
@@ -217,7 +222,8 @@ async fn list_page(
     for t in m.tenant.inbox().tags().await? {
         tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
     }
-    let rows_html = render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })?.0;
+    let rows_html =
+        render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed, current: p.current.clone() })?.0;
     let older = listed.older.map(|c| query_string(&ListParams { after: c.to_string(), ..p.clone() }));
     let live_query = p.after.is_empty().then(|| query_string(&p));
     let page = ListPage {
@@ -241,7 +247,7 @@ async fn rows(m: Member, p: Result<Query<ListParams>, QueryRejection>) -> Result
     let p = params(p)?;
     let tr = Tr::new(m.signed.user.locale);
     let listed = query_rows(&m, &tr, &p).await?;
-    render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed })
+    render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed, current: p.current })
 }
 
 // ---- the thread ----
@@ -266,10 +272,8 @@ struct ThreadPartial {
     conv: Header,
     items: Vec<ItemView>,
     window: WindowRule,
-    members: Vec<Opt>,
     /// Flows a hand-back may start (only while a member has the conversation).
     flows: Vec<Opt>,
-    me: String,
     can_work: bool,
 }
 
@@ -287,6 +291,10 @@ struct ThreadPage {
     id: String,
     contact: String,
     live_html: String,
+    /// The open conversations beside the thread (wide screens), and where their live refresh comes from.
+    list_html: String,
+    list_refresh: String,
+    guest_html: String,
     can_work: bool,
     canned: Vec<CannedView>,
     error: Option<String>,
@@ -297,10 +305,9 @@ async fn thread_partial(
     state: &AppState,
     env_csrf: String,
     m: &Member,
-    id: ConversationId,
+    conv: &ConversationView,
 ) -> Result<ThreadPartial, AppError> {
     let me = m.signed.user.id;
-    let conv = m.tenant.inbox().conversation(id, me).await?;
     let (tr, times) = (Tr::new(m.signed.user.locale), Times::of(m));
     let base = format!("{}/{}", base(m), conv.id);
     let can_work = m.may(Action::WorkInbox);
@@ -308,12 +315,6 @@ async fn thread_partial(
         m.tenant.inbox().thread(conv.id).await?.into_iter().map(|i| item_view(&tr, times, can_work, i)).collect();
     m.tenant.inbox().mark_read(conv.id, me).await?;
     let window = window_rule(&tr, conv.platform, conv.last_inbound_at, state.store.clock().now(), true);
-    let mut members =
-        vec![Opt { value: String::new(), label: tr.t("inbox-unassigned"), selected: conv.assignee.is_none() }];
-    for member in m.tenant.team().members().await? {
-        let selected = conv.assignee == Some(member.user_id);
-        members.push(Opt { value: member.user_id.to_string(), label: member.name, selected });
-    }
     let flows = if can_work && conv.mode == ConversationMode::Human {
         let startable = maitre_app::inbox::startable_flows(&m.tenant, conv.channel_id).await?;
         startable.into_iter().map(|f| Opt { value: f.id.to_string(), label: f.name, selected: false }).collect()
@@ -330,7 +331,7 @@ async fn thread_partial(
             } else {
                 conv.contact_name.clone()
             },
-            channel: format!("{} · {}", conv.channel_name, conv.platform.as_str()),
+            channel: format!("{} · {}", conv.channel_name, conv.platform),
             human: conv.mode == ConversationMode::Human,
             closed: conv.status == ConversationStatus::Closed,
             mode: tr.t(&format!("inbox-mode-{}", conv.mode)),
@@ -340,9 +341,7 @@ async fn thread_partial(
         base,
         items,
         window,
-        members,
         flows,
-        me: me.to_string(),
         can_work,
     })
 }
@@ -354,7 +353,8 @@ async fn thread_view(
     id: ConversationId,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let partial = thread_partial(state, env.csrf.clone(), m, id).await?;
+    let conv = m.tenant.inbox().conversation(id, m.signed.user.id).await?;
+    let partial = thread_partial(state, env.csrf.clone(), m, &conv).await?;
     let canned = if partial.can_work {
         m.tenant
             .inbox()
@@ -366,12 +366,21 @@ async fn thread_view(
     } else {
         vec![]
     };
+    let guest_html = render(&guest::panel(m, env.csrf.clone(), &conv).await?)?.0;
+    // Listed after the thread marked itself read, so its row shows no unread badge.
+    let beside = ListParams { current: conv.id.to_string(), ..ListParams::default() };
+    let tr = Tr::new(m.signed.user.locale);
+    let listed = query_rows(m, &tr, &beside).await?;
+    let list_html = render(&RowsPartial { tr, rows: listed.rows, narrowed: false, current: beside.current.clone() })?.0;
     let page = ThreadPage {
         base: partial.base.clone(),
         id: partial.conv.id.clone(),
         contact: partial.conv.contact.clone(),
         can_work: partial.can_work,
         live_html: render(&partial)?.0,
+        list_html,
+        list_refresh: format!("{}/rows?{}", base(m), query_string(&beside)),
+        guest_html,
         ctx: Ctx::member(env, state, m).await?,
         canned,
         error: error.clone(),
@@ -398,8 +407,8 @@ async fn live(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Html<String>, PageError> {
     m.require(Action::ViewInbox)?;
-    let csrf = env.csrf;
-    render(&thread_partial(&state, csrf, &m, found(&id)?).await?)
+    let conv = m.tenant.inbox().conversation(found(&id)?, m.signed.user.id).await?;
+    render(&thread_partial(&state, env.csrf, &m, &conv).await?)
 }
 
 // ---- actions ----

@@ -139,7 +139,7 @@ async fn sessions_page(
     env: PageEnv,
     s: SignedIn,
 ) -> Result<impl IntoResponse, PageError> {
-    let times = super::Times::utc();
+    let times = super::Times::utc(s.user.locale);
     let sessions = state
         .store
         .sessions_of(s.user.id)

@@ -49,8 +49,8 @@ pub(crate) fn refusal_text(tr: &Tr, check: &SlotCheck) -> String {
         SlotCheck::Closed { .. } => tr.t("res-refused-closed"),
         SlotCheck::Full { .. } => tr.t("res-refused-full"),
         SlotCheck::TooLarge { max } => tr.t1("res-refused-too-large", "max", &max.to_string()),
-        SlotCheck::TooSoon { earliest } => tr.t1("res-refused-too-soon", "time", &format_local(*earliest)),
-        SlotCheck::TooFar { latest } => tr.t1("res-refused-too-far", "time", &format_local(*latest)),
+        SlotCheck::TooSoon { earliest } => tr.t1("res-refused-too-soon", "time", &format_local(*earliest, tr.locale)),
+        SlotCheck::TooFar { latest } => tr.t1("res-refused-too-far", "time", &format_local(*latest, tr.locale)),
     }
 }
 
@@ -155,7 +155,7 @@ pub(crate) struct Row {
 pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {
     let start = to_local(r.starts_at, tz);
     Row {
-        when: format_local(start),
+        when: format_local(start, tr.locale),
         date: start.format("%Y-%m-%d").to_string(),
         time: start.format("%H:%M").to_string(),
         end: to_local(r.ends_at, tz).format("%H:%M").to_string(),
@@ -273,7 +273,7 @@ async fn export(
 pub(crate) fn alt_label(tr: &Tr, t: NaiveDateTime) -> String {
     use chrono::Datelike;
     let day = tr.t(&format!("weekday-{}", t.weekday().num_days_from_monday()));
-    format!("{day} {}", t.format("%Y-%m-%d %H:%M"))
+    format!("{day} {}", format_local(t, tr.locale))
 }
 
 #[derive(Deserialize)]

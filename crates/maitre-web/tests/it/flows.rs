@@ -255,7 +255,7 @@ async fn the_simulator_panel_keeps_the_conversation_between_turns() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     assert!(second.body.contains("Auf welchen Namen"), "earlier bubbles stay");
     assert!(
-        second.body.contains("Perfekt, Anna Schmidt!") && second.body.contains("2026-09-22 20:00 · 4 · Anna Schmidt")
+        second.body.contains("Perfekt, Anna Schmidt!") && second.body.contains("22 Sep 2026, 20:00 · 4 · Anna Schmidt")
     );
     let all = maitre_store::ReservationQuery { limit: 10, ..Default::default() };
     assert!(s.tenant().await.reservations().list(&all).await.unwrap().items.is_empty(), "nothing booked");
@@ -528,6 +528,6 @@ async fn the_editor_shows_the_graph_and_the_simulator_answers_in_a_real_browser(
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(booked.contains("2026-09-22 20:00 · 4 · Anna Schmidt"), "{booked}");
+    assert!(booked.contains("22 Sep 2026, 20:00 · 4 · Anna Schmidt"), "{booked}");
     b.close().await;
 }

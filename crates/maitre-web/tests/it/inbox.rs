@@ -237,8 +237,9 @@ async fn times_on_pages_are_the_businesss_local_time() {
         _ => None,
     });
     let at = at.expect("the guest's message");
-    let local = at.with_timezone(&chrono_tz::America::Toronto).format("%Y-%m-%d %H:%M").to_string();
-    let utc = at.format("%Y-%m-%d %H:%M").to_string();
+    // An English-speaking owner: "21 Sep 2026, 10:13".
+    let local = at.with_timezone(&chrono_tz::America::Toronto).format("%-d %b %Y, %H:%M").to_string();
+    let utc = at.format("%-d %b %Y, %H:%M").to_string();
     assert_ne!(local, utc, "Toronto is never on UTC");
 
     let contact = owner.inbox().conversation(s.conversation, nobody()).await.unwrap().contact_id;

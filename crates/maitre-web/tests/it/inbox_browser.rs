@@ -98,6 +98,7 @@ async fn two_members_work_one_conversation_live() {
 
     // A note: visible to the team (live for B), never sent to the guest.
     let note = "Stammgast, mag Fensterplatz";
+    a.client.find(Locator::Css("details.note-toggle summary")).await.unwrap().click().await.unwrap();
     a.client.find(Locator::Id("note-text")).await.unwrap().send_keys(note).await.unwrap();
     a.client.find(Locator::Id("add-note")).await.unwrap().click().await.unwrap();
     wait_for(&b, "#thread .note", |t| t.contains(note)).await;

@@ -18,6 +18,7 @@ mod home;
 mod http;
 mod inbox;
 mod inbox_browser;
+mod inbox_desk;
 mod inbox_nodes;
 mod inbox_threads;
 mod invites;

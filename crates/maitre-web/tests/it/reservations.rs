@@ -78,7 +78,7 @@ async fn a_reservation_made_by_hand_shows_in_the_list_the_day_calendar_and_the_i
 
     let list = s.owner.get(&s.path("/reservations")).await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.body.contains("Ada Lovelace") && list.body.contains("2026-09-22 19:00"), "{}", list.body);
+    assert!(list.body.contains("Ada Lovelace") && list.body.contains("22 Sep 2026, 19:00"), "{}", list.body);
     assert!(list.body.contains(&s.path("/reservations\"")), "the navigation links to reservations");
 
     let day = s.owner.get(&s.path("/calendar?view=day&date=2026-09-22")).await;
@@ -132,7 +132,7 @@ async fn a_refused_slot_shows_the_reason_and_free_alternatives_that_book_with_on
     let res = s.book(&s.owner, &pick).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let list = s.owner.get(&s.path("/reservations")).await;
-    assert!(list.body.contains("2026-09-29 19:00"));
+    assert!(list.body.contains("29 Sep 2026, 19:00"));
 
     let big = s.book(&s.owner, &[("date", "2026-09-29"), ("time", "19:00"), ("party_size", "20"), ("name", "X")]).await;
     assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -36,7 +36,7 @@ pub(super) struct NoteView {
 }
 
 /// Who wrote a note, in words: the member, the API token, or a member who has since left.
-pub(super) fn author_label(tr: &Tr, n: &ContactNote) -> String {
+pub(crate) fn author_label(tr: &Tr, n: &ContactNote) -> String {
     match n.author {
         Some(Actor::Token(_)) => tr.t1("contacts-by-api-token", "name", &n.author_name),
         Some(Actor::Member(_)) if !n.author_name.is_empty() => n.author_name.clone(),
