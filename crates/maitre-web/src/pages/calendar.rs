@@ -11,13 +11,13 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
 use maitre_domain::booking::tz::{day_start, to_local};
-use maitre_domain::booking::{BookingRules, ReservationStatus};
+use maitre_domain::booking::{BookingRules, ReservationStatus, Resource};
 use maitre_domain::{AccountId, Action};
 use maitre_store::{Reservation, ReservationQuery};
 use serde::Deserialize;
 
 use super::reservations::{BULK_LIMIT, account_tz};
-use super::times::format_day;
+use super::times::{format_day, format_short_day};
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
@@ -50,6 +50,8 @@ struct Block {
     name: String,
     party: u32,
     status: &'static str,
+    /// The table, room or staff member held, by name, or empty.
+    resource: String,
     /// Grid placement classes within the day column.
     class: String,
 }
@@ -103,6 +105,7 @@ fn blocks(
     day: NaiveDate,
     visits: Vec<(NaiveDateTime, NaiveDateTime, Reservation)>,
     (h0, h1): (u32, u32),
+    resources: &[Resource],
 ) -> (usize, Vec<Block>) {
     let rows = i64::from((h1 - h0) * 4);
     let origin = day.and_hms_opt(h0, 0, 0).unwrap_or_default();
@@ -123,6 +126,11 @@ fn blocks(
                 time: start.format("%H:%M").to_string(),
                 party: r.party_size,
                 status: r.status.as_str(),
+                resource: resources
+                    .iter()
+                    .find(|x| r.resource_id.as_deref() == Some(x.id.as_str()))
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
                 id: r.id.to_string(),
                 name: r.name,
             }
@@ -192,6 +200,7 @@ async fn calendar_page(
         .map(|r| (to_local(r.starts_at, tz), to_local(r.ends_at, tz), r))
         .collect();
     let rules = reservations.booking_settings().await?.rules;
+    let resources = reservations.resources().await?;
     let spans: Vec<_> = visits.iter().map(|(s, e, _)| (*s, *e)).collect();
     let range = hour_range(&rules, &days, &spans);
     let tr = Tr::new(m.signed.user.locale);
@@ -206,10 +215,10 @@ async fn calendar_page(
         .iter()
         .zip(by_day)
         .map(|(d, visits)| {
-            let (lanes, blocks) = blocks(*d, visits, range);
+            let (lanes, blocks) = blocks(*d, visits, range, &resources);
             let weekday = tr.t(&format!("weekday-{}", d.weekday().num_days_from_monday()));
             DayColumn {
-                label: format!("{weekday} {}", d.format("%d.%m.")),
+                label: format!("{weekday} {}", format_short_day(*d, tr.locale)),
                 exception: rules.exception_on(*d).map(|e| e.label.clone()).unwrap_or_default(),
                 today: *d == today,
                 lanes: format!("lanes-{lanes}"),

@@ -13,7 +13,7 @@ use axum_extra::extract::CookieJar;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use maitre_domain::booking::tz::{day_start, to_local};
-use maitre_domain::booking::{ReservationStatus, SlotCheck};
+use maitre_domain::booking::{ReservationStatus, Resource, SlotCheck};
 use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, Cursor, InvalidCursor, Reservation, ReservationQuery};
 use serde::{Deserialize, Serialize};
@@ -150,6 +150,18 @@ pub(crate) struct Row {
     pub status_label: String,
     pub source: String,
     pub notes: String,
+    /// The table, room or staff member the booking holds (its name once `named`), or empty.
+    pub resource: String,
+    /// The conversation the guest booked in, or empty.
+    pub conversation: String,
+}
+
+impl Row {
+    /// Shows the held resource by its name (a removed one keeps no name, and shows none).
+    pub(crate) fn named(mut self, resources: &[Resource]) -> Self {
+        self.resource = resources.iter().find(|x| x.id == self.resource).map(|x| x.name.clone()).unwrap_or_default();
+        self
+    }
 }
 
 pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {
@@ -169,6 +181,8 @@ pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {
         phone: r.phone,
         email: r.email,
         notes: r.notes,
+        resource: r.resource_id.unwrap_or_default(),
+        conversation: r.conversation_id.map(|c| c.to_string()).unwrap_or_default(),
     }
 }
 
@@ -203,6 +217,7 @@ async fn list_page(
     let tz = account_tz(&m);
     let today = to_local(state.store.clock().now(), tz).date();
     let page = m.tenant.reservations().list(&query_of(&f, tz, today, PAGE_SIZE)?).await?;
+    let resources = m.tenant.reservations().resources().await?;
     let tr = Tr::new(m.signed.user.locale);
     let later = page.next.map(|c: Cursor| {
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
@@ -225,7 +240,7 @@ async fn list_page(
         to: f.to.clone(),
         q: f.q.clone(),
         can_manage: m.may(Action::ManageReservations),
-        rows: page.items.into_iter().map(|r| row(&tr, tz, r)).collect(),
+        rows: page.items.into_iter().map(|r| row(&tr, tz, r).named(&resources)).collect(),
         later,
     })
 }
@@ -247,16 +262,42 @@ async fn export(
     let query = query_of(&f, tz, today, BULK_LIMIT)?;
     let items = m.tenant.reservations().list(&query).await?.items;
     let tr = Tr::new(m.signed.user.locale);
+    let resources = m.tenant.reservations().resources().await?;
     let mut out = csv::Writer::from_writer(vec![]);
-    let header = ["date", "time", "end", "party", "name", "phone", "email", "service", "status", "source", "notes"];
+    let header = [
+        "res-date",
+        "res-time",
+        "res-end",
+        "res-col-party",
+        "res-col-name",
+        "res-phone",
+        "field-email",
+        "res-col-service",
+        "res-col-resource",
+        "res-col-status",
+        "res-col-source",
+        "res-notes",
+    ];
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
-    out.write_record(header).map_err(csv_err)?;
+    out.write_record(header.map(|k| tr.t(k))).map_err(csv_err)?;
     for r in items {
-        let r = row(&tr, tz, r);
+        let r = row(&tr, tz, r).named(&resources);
         let party = r.party.to_string();
-        let fields =
-            [&r.date, &r.time, &r.end, &party, &r.name, &r.phone, &r.email, &r.service, r.status, &r.source, &r.notes];
-        out.write_record(fields.map(cell)).map_err(csv_err)?;
+        let fields = [
+            &r.date,
+            &r.time,
+            &r.end,
+            &party,
+            &r.name,
+            &r.phone,
+            &r.email,
+            &r.service,
+            &r.resource,
+            &r.status_label,
+            &r.source,
+            &r.notes,
+        ];
+        out.write_record(fields.map(|f| cell(f))).map_err(csv_err)?;
     }
     let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
     Ok((

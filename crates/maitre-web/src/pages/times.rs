@@ -55,6 +55,16 @@ impl Times {
     }
 }
 
+/// A day within a week the reader sees whole (calendar columns): no year.
+pub(crate) fn format_short_day(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::De => d.format("%d.%m."),
+        Locale::Fr => d.format("%d/%m"),
+        Locale::En => d.format("%-d %b"),
+    }
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -78,5 +88,7 @@ mod tests {
         assert_eq!(format_local(t, Locale::De), "25.09.2026 19:30");
         assert_eq!(format_local(t, Locale::Fr), "25/09/2026 19:30");
         assert_eq!(format_local(t, Locale::En), "25 Sep 2026, 19:30");
+        let d = t.date();
+        assert_eq!([Locale::De, Locale::Fr, Locale::En].map(|l| format_short_day(d, l)), ["25.09.", "25/09", "25 Sep"]);
     }
 }

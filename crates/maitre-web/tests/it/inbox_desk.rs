@@ -1,6 +1,6 @@
 //! The inbox as a help desk, in headless Chromium: a long thread opens at its newest message with the composer in
 //! view, on a laptop beside the list of open conversations and the guest panel (number, coming booking with its
-//! link, the team's note), on a phone alone with the guest panel below; in German and French.
+//! link, the team's note), on a phone alone with the guest panel below; in German and French. The booking links back.
 use chrono::NaiveDateTime;
 use fantoccini::Locator;
 use maitre_domain::Locale;
@@ -65,7 +65,8 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
         email: None,
         notes: String::new(),
     };
-    let origin = Origin { source: Source::Staff, contact_id: Some(contact), conversation_id: None, key: None };
+    let origin =
+        Origin { source: Source::Staff, contact_id: Some(contact), conversation_id: Some(conversation), key: None };
     let Booking::Booked(booking) =
         tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &origin).await.unwrap()
     else {
@@ -118,5 +119,9 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
             b.screenshot(&shots, &format!("inbox_desk_{locale}_{name}")).await;
         }
     }
+    // And back: the booking's page links to the conversation it came from.
+    b.client.find(Locator::Css(&booking_link)).await.unwrap().click().await.unwrap();
+    let back = b.client.find(Locator::Id("conversation")).await.unwrap();
+    assert_eq!(back.attr("href").await.unwrap().unwrap(), format!("/a/{account}/inbox/{conversation}"));
     b.close().await;
 }

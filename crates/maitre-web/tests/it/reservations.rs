@@ -155,17 +155,38 @@ async fn the_csv_export_holds_the_filtered_reservations_with_formulas_defused() 
     let body = res.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().take(5).map(String::from).collect();
-    assert_eq!(header, ["date", "time", "end", "party", "name"]);
+    assert_eq!(header, ["Date", "Time", "End", "Guests", "Name"], "headers in the member's language");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2, "{body}");
     assert_eq!(
         (&rows[0][0], &rows[0][1], &rows[0][2], &rows[0][3], &rows[0][4]),
         ("2026-09-22", "19:00", "21:00", "4", "Ada Lovelace")
     );
-    assert_eq!(&rows[0][8], "confirmed");
+    assert_eq!((&rows[0][8], &rows[0][9]), ("", "Confirmed"), "no table set up; the status in words");
     assert_eq!(&rows[1][4], "'=HYPERLINK(\"http://evil\")", "a spreadsheet must not run a guest's name");
     let searched = s.owner.get(&s.path("/reservations.csv?from=&q=cem")).await;
     assert_eq!(searched.body.lines().count(), 2, "{}", searched.body);
+}
+
+/// With tables set up, a booking holds one: the list, the reservation's page, the calendar and the export name it.
+#[tokio::test]
+async fn the_table_a_booking_holds_shows_everywhere_the_booking_does() {
+    let s = setup().await;
+    let window = [("name", "Window"), ("kind", "table"), ("seats", "4")];
+    let added = s.owner.submit(&s.path("/booking"), &s.path("/booking/resources"), &window).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let id = s.book_ok("2026-09-22", "19:00", "3", "Ada Lovelace").await;
+
+    let list = s.owner.get(&s.path("/reservations?from=2026-09-22")).await;
+    assert!(list.body.contains("Table / room") && list.body.contains(">Window</td>"), "{}", list.body);
+    let detail = s.owner.get(&s.path(&format!("/reservations/{id}"))).await;
+    assert!(detail.body.contains("Table / room: Window"), "{}", detail.body);
+    let calendar = s.owner.get(&s.path("/calendar?view=day&date=2026-09-22")).await;
+    assert!(calendar.body.contains("<span class=\"cal-resource\">· Window</span>"), "{}", calendar.body);
+    let csv = s.owner.get(&s.path("/reservations.csv?from=2026-09-22&to=2026-09-22")).await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    assert_eq!(&reader.headers().unwrap()[8], "Table / room");
+    assert_eq!(&reader.records().next().unwrap().unwrap()[8], "Window");
 }
 
 #[tokio::test]

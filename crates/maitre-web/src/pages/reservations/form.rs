@@ -121,10 +121,11 @@ impl FormPage {
                     .collect()
             })
             .unwrap_or_default();
+        let resources = m.tenant.reservations().resources().await?;
         Ok(FormPage {
             ctx: Ctx::member(env, state, m).await?,
             account: m.account.id,
-            existing: existing.map(|r| row(&tr, account_tz(m), r)),
+            existing: existing.map(|r| row(&tr, account_tz(m), r).named(&resources)),
             form,
             services: m.tenant.reservations().services().await?.into_iter().map(|s| s.name).collect(),
             error: None,
