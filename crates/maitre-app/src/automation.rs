@@ -9,10 +9,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::{Choice, ChoiceList, ListRow, ListSection, OutboundMessage};
+use maitre_channels::outbound::OutboundMessage;
 use maitre_domain::Locale;
 use maitre_domain::booking::Availability;
 use maitre_domain::contacts::name_to_keep;
+use maitre_domain::courtesy::is_courtesy;
 use maitre_domain::flow::{
     self, Action, AlwaysAvailable, Candidate, ContactInfo, Context, FlowDef, Input, InputKind, Outcome,
     ReservationOutcome, RunState,
@@ -21,11 +22,12 @@ use maitre_domain::jobs::{FlowStartJob, FlowStepJob, FlowTimerJob};
 use maitre_domain::{AccountId, ConversationId, ConversationMode, FlowId, MessageId};
 use maitre_jobs::JobError;
 use maitre_store::{
-    AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
+    Answer, AutomationConfig, AutomationSettings, Job, PublishedFlow, QueuedReply, StepEffects, StepInput, TenantStore,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::replies::queued;
 use crate::{App, job_tenant, payload, retry};
 
 /// How many engine rounds one step may take (an action's result is fed back as a new round).
@@ -131,8 +133,12 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
     let first = match first_input(&wake, &input, pause, now)? {
         First::Engine(first) => first,
         First::Nothing => return Ok(()),
-        // Read without answering, so a later hand-back does not replay them.
-        First::ReadOnly => return save(tenant, &input, &fx).await,
+        // Read without answering, so a later hand-back does not replay them; a person must answer.
+        First::ReadOnly => {
+            // A member has the conversation (or the guest opted out): even "thanks" is theirs to see.
+            fx.answer = input.pending.first().map_or(Answer::Unchanged, |m| Answer::Waiting { since: m.stored_at });
+            return save(tenant, &input, &fx).await;
+        }
     };
     if !matches!(wake, Wake::Messages) {
         fx.read.clear();
@@ -142,15 +148,44 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
     if let Some(comment) = commented(&input).filter(|_| matches!(wake, Wake::Messages)) {
         private_reply(&mut fx.replies, comment);
     }
-    if !ran.answered && !ran.was_running && matches!(wake, Wake::Messages) {
+    if matches!(wake, Wake::Messages) {
+        let flow_replied = !fx.replies.is_empty();
+        fx.answer = waiting(&input, flow_replied && !fx.handoff);
+        // "We will get back to you" once: not after a courtesy, nor while the bot spoke with the guest lately (a
+        // booking it just confirmed, an earlier unanswered message).
+        let quiet = courtesy(&input) || input.last_step_at.is_some_and(|at| now - at < AUTO_REPLY_QUIET);
         let fallback = config.channel.auto_reply.trim();
-        if !fallback.is_empty() {
+        if !ran.answered && !ran.was_running && !quiet && !fallback.is_empty() {
             fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
         }
     }
     fx.state =
         ran.state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
     save(tenant, &input, &fx).await
+}
+
+/// How long after the bot last spoke with a guest their unanswered message gets no automatic reply.
+const AUTO_REPLY_QUIET: TimeDelta = TimeDelta::hours(2);
+
+/// The guest's messages read by the step are only thanks or goodbye.
+fn courtesy(input: &StepInput) -> bool {
+    input.pending.iter().all(|m| m.kind == "text" && is_courtesy(&m.body))
+}
+
+/// What the step leaves for a person: nothing once a flow `answered`; otherwise the guest's messages wait, unless
+/// they were only a courtesy.
+fn waiting(input: &StepInput, answered: bool) -> Answer {
+    match input.pending.first() {
+        Some(_) if answered => {
+            if input.waiting {
+                Answer::Answered
+            } else {
+                Answer::Unchanged
+            }
+        }
+        Some(first) if !courtesy(input) => Answer::Waiting { since: first.stored_at },
+        _ => Answer::Unchanged,
+    }
 }
 
 /// How a step begins.
@@ -310,43 +345,6 @@ async fn apply(
         Action::CancelReservation { id } => return crate::bookings::cancel(tenant, &id).await.map(Some),
     }
     Ok(None)
-}
-
-/// A reply as the send job reads it: plain text, or the platform-neutral message with its choices. WhatsApp has
-/// no quick replies and at most three reply buttons: more choices become a list (up to ten rows) or numbered
-/// lines, which the engine accepts as answers ("2").
-fn queued(platform: Platform, locale: Locale, text: &str, choices: &[(String, String)]) -> QueuedReply {
-    let plain = |body: String| QueuedReply { body, payload: String::new() };
-    if choices.is_empty() {
-        return plain(text.to_owned());
-    }
-    let message = match (platform, choices.len()) {
-        (Platform::WhatsApp, 4..=10) => OutboundMessage {
-            list: Some(ChoiceList {
-                button: match locale {
-                    Locale::De => "Auswählen",
-                    Locale::Fr => "Choisir",
-                    Locale::En => "Choose",
-                }
-                .to_owned(),
-                sections: vec![ListSection {
-                    title: String::new(),
-                    rows: choices.iter().map(|(t, p)| ListRow::new(p.clone(), t.clone())).collect(),
-                }],
-            }),
-            ..OutboundMessage::text(text)
-        },
-        (Platform::WhatsApp, 11..) => {
-            let lines: Vec<String> = choices.iter().enumerate().map(|(i, (t, _))| format!("{}. {t}", i + 1)).collect();
-            return plain(format!("{text}\n\n{}", lines.join("\n")));
-        }
-        _ => OutboundMessage {
-            quick_replies: choices.iter().map(|(t, p)| Choice::new(t.clone(), p.clone())).collect(),
-            ..OutboundMessage::text(text)
-        },
-    };
-    let payload = serde_json::to_string(&message).unwrap_or_default();
-    QueuedReply { body: text.to_owned(), payload }
 }
 
 async fn save(tenant: &TenantStore, input: &StepInput, fx: &StepEffects) -> Result<(), JobError> {

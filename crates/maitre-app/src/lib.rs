@@ -19,6 +19,7 @@ pub mod mail;
 mod notices;
 pub mod password;
 mod process;
+mod replies;
 mod send;
 pub mod upkeep;
 pub mod vault;

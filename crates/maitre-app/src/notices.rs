@@ -40,13 +40,16 @@ fn subject(locale: Locale, kind: NotificationKind, business: &str, text: &str) -
         (Locale::De, Assigned) => format!("{business}: Das Gespräch mit {text} wurde Ihnen zugewiesen"),
         (Locale::De, Reservation) => format!("{business}: Neue Reservierung {text}"),
         (Locale::De, Channel) => format!("{business}: Der Kanal {text} muss neu verbunden werden"),
+        (Locale::De, Unanswered) => format!("{business}: {text} wartet auf eine Antwort"),
         (Locale::Fr, Handoff) => format!("{business} : {text} attend une réponse de l'équipe"),
         (Locale::Fr, Assigned) => format!("{business} : la conversation avec {text} vous a été attribuée"),
         (Locale::Fr, Reservation) => format!("{business} : nouvelle réservation {text}"),
         (Locale::Fr, Channel) => format!("{business} : le canal {text} doit être reconnecté"),
+        (Locale::Fr, Unanswered) => format!("{business} : {text} attend une réponse"),
         (Locale::En, Handoff) => format!("{business}: {text} is waiting for the team"),
         (Locale::En, Assigned) => format!("{business}: the conversation with {text} was assigned to you"),
         (Locale::En, Reservation) => format!("{business}: new reservation {text}"),
         (Locale::En, Channel) => format!("{business}: the channel {text} needs to be reconnected"),
+        (Locale::En, Unanswered) => format!("{business}: {text} is waiting for an answer"),
     }
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod booking;
 pub mod contacts;
+pub mod courtesy;
 pub mod extract;
 pub mod flow;
 pub mod ids;

@@ -29,11 +29,15 @@ pub struct StepInput {
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub contact_name: String,
     pub opted_out: bool,
+    /// A guest's message waits for an answer from a person (`Answer::Waiting` flagged it).
+    pub waiting: bool,
     pub tags: BTreeSet<String>,
     /// Every inbound message of the conversation is in `pending`: the contact is new.
     pub first_contact: bool,
     pub state: Option<String>,
     pub rev: i64,
+    /// When a step last ran in this conversation (None: never).
+    pub last_step_at: Option<DateTime<Utc>>,
     /// Unread inbound messages, oldest first.
     pub pending: Vec<PendingMessage>,
     /// The contact's coming reservations, soonest first.
@@ -78,6 +82,20 @@ pub struct StepEffects {
     pub handoff: bool,
     pub timers: Vec<(DateTime<Utc>, String)>,
     pub opt_out: Option<String>,
+    pub answer: Answer,
+}
+
+/// What the step did about the guest's messages it read, for the inbox's "needs reply".
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Nothing changes (the step read no messages, or nothing waited and a flow answered).
+    #[default]
+    Unchanged,
+    /// A flow answered what waited.
+    Answered,
+    /// No flow answered, a flow handed the guest over, or a member has the conversation: a person must answer.
+    /// The team hears of it (the assignee alone, if any) unless something waits already or a handoff told them.
+    Waiting { since: DateTime<Utc> },
 }
 
 /// A step's reads, for the conversation `conversation` names (SQL over the account `$1` and a key `$2`): the
@@ -87,8 +105,8 @@ fn step_reads(conversation: &str) -> [String; 5] {
     let contact = format!("(SELECT contact_id FROM conversations WHERE account_id = $1 AND id = {conversation})");
     [
         format!(
-            "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, c.name, c.opted_out_at, \
-             r.state, r.rev FROM conversations v \
+            "SELECT v.id, v.channel_id, v.contact_id, v.mode, v.last_inbound_at, v.needs_reply_since, c.name, \
+             c.opted_out_at, r.state, r.rev, r.updated_at AS step_at FROM conversations v \
              JOIN contacts c ON c.account_id = v.account_id AND c.id = v.contact_id \
              LEFT JOIN flow_runs r ON r.account_id = v.account_id AND r.conversation_id = v.id \
              WHERE v.account_id = $1 AND v.id = {conversation}"
@@ -160,9 +178,11 @@ impl Flows<'_> {
             last_inbound_at: c.try_get::<Option<i64>, _>("last_inbound_at")?.map(from_ms),
             contact_name: c.try_get("name")?,
             opted_out: c.try_get::<Option<i64>, _>("opted_out_at")?.is_some(),
+            waiting: c.try_get::<Option<i64>, _>("needs_reply_since")?.is_some(),
             first_contact: read_before == 0,
             state: c.try_get("state")?,
             rev: c.try_get::<Option<i64>, _>("rev")?.unwrap_or(0),
+            last_step_at: c.try_get::<Option<i64>, _>("step_at")?.map(from_ms),
             pending,
         })
     }
@@ -186,7 +206,10 @@ impl Flows<'_> {
         }
         let queued: Vec<MessageId> = replies.into_iter().filter_map(|r| r.of(&done)).collect();
         change_contact(&mut tx, &at, fx).await?;
-        let notified = if fx.handoff { hand_off(&mut tx, &at).await? } else { Notified::none() };
+        let mut notified = if fx.handoff { hand_off(&mut tx, &at).await? } else { Notified::none() };
+        if let Answer::Waiting { since } = fx.answer {
+            notified.extend(wait_for_reply(&mut tx, &at, since, !fx.handoff).await?);
+        }
         for (run_at, token) in &fx.timers {
             set_timer(&mut tx, &at, *run_at, token).await?;
         }
@@ -244,6 +267,11 @@ fn step_batch(
         for id in &fx.read {
             read.bind(id);
         }
+    }
+    if fx.answer == Answer::Answered {
+        b.add("UPDATE conversations SET needs_reply_since = NULL WHERE account_id = $1 AND id = $2")
+            .bind(&account)
+            .bind(at.conversation_id);
     }
     let channel = channel.to_string();
     let replies = fx
@@ -324,6 +352,29 @@ async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt) -> Result<Notified>
         .await?;
     let kind = NotificationKind::Handoff;
     notify_conversation_in(tx, at.account, at.conversation_id, kind, None, None, at.now).await
+}
+
+/// Marks the conversation as waiting for a person since `since`; when nothing waited before and `notify`, the
+/// assignee (or, unassigned, the team) hears of it.
+async fn wait_for_reply(
+    tx: &mut sqlx::AnyConnection,
+    at: &StepAt,
+    since: DateTime<Utc>,
+    notify: bool,
+) -> Result<Notified> {
+    let flagged: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE conversations SET needs_reply_since = $3 WHERE account_id = $1 AND id = $2 \
+         AND needs_reply_since IS NULL RETURNING assignee_id",
+    )
+    .bind(at.account.to_string())
+    .bind(at.conversation_id)
+    .bind(since.timestamp_millis())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(assignee) = flagged.filter(|_| notify) else { return Ok(Notified::none()) };
+    let target = assignee.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
+    let kind = NotificationKind::Unanswered;
+    notify_conversation_in(tx, at.account, at.conversation_id, kind, target, None, at.now).await
 }
 
 /// Wakes the run at `run_at` with `token` (once per token).

@@ -27,6 +27,8 @@ pub enum NotificationKind {
     Reservation,
     /// A channel needs the team: taken over by another business, or its token rejected or about to expire.
     Channel,
+    /// A guest's message no flow answered waits for a person.
+    Unanswered,
 }
 
 impl NotificationKind {
@@ -36,11 +38,12 @@ impl NotificationKind {
             Self::Assigned => "assigned",
             Self::Reservation => "reservation",
             Self::Channel => "channel",
+            Self::Unanswered => "unanswered",
         }
     }
 
     fn parse(s: &str) -> Result<Self> {
-        [Self::Handoff, Self::Assigned, Self::Reservation, Self::Channel]
+        [Self::Handoff, Self::Assigned, Self::Reservation, Self::Channel, Self::Unanswered]
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| StoreError::corrupt(format!("unknown notification kind {s:?}")))
@@ -49,7 +52,7 @@ impl NotificationKind {
     /// What a member's role must allow to hear of this kind when it goes to the whole team.
     fn action(self) -> Action {
         match self {
-            Self::Handoff | Self::Assigned => Action::WorkInbox,
+            Self::Handoff | Self::Assigned | Self::Unanswered => Action::WorkInbox,
             Self::Reservation => Action::ViewReservations,
             Self::Channel => Action::ManageChannels,
         }
@@ -86,7 +89,8 @@ impl EmailPrefs {
 
     pub fn wants(self, kind: NotificationKind) -> bool {
         match kind {
-            NotificationKind::Handoff => self.handoff,
+            // A question nobody answered waits for the team as a handed-over guest does.
+            NotificationKind::Handoff | NotificationKind::Unanswered => self.handoff,
             NotificationKind::Assigned => self.assigned,
             NotificationKind::Reservation => self.reservation,
             // A channel that stopped answering guests is not optional news for those who can fix it.
@@ -150,6 +154,10 @@ pub(crate) struct Notified(Vec<LiveEvent>);
 impl Notified {
     pub(crate) fn none() -> Self {
         Notified(Vec::new())
+    }
+
+    pub(crate) fn extend(&mut self, more: Notified) {
+        self.0.extend(more.0);
     }
 
     pub(crate) async fn publish(self, tenant: &TenantStore) {

@@ -9,7 +9,8 @@ use crate::tenant::TenantStore;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overview {
     pub setup: SetupFacts,
-    /// Open conversations a person took over or the bot handed off: a guest waits for the team.
+    /// Conversations not closed where a guest's message waits for a person (no flow answered it, or a flow handed
+    /// it over, or it came while a member had the conversation).
     pub waiting: i64,
     /// Replies that could not be sent.
     pub failed_sends: i64,
@@ -23,7 +24,8 @@ const OVERVIEW: &str = "SELECT \
     (SELECT COUNT(*) FROM flows WHERE account_id = $1 AND published_version IS NOT NULL) AS published_flows, \
     (SELECT COUNT(*) FROM conversations WHERE account_id = $1) AS conversations, \
     (SELECT COUNT(*) FROM memberships WHERE account_id = $1) AS members, \
-    (SELECT COUNT(*) FROM conversations WHERE account_id = $1 AND status = 'open' AND mode = 'human') AS waiting, \
+    (SELECT COUNT(*) FROM conversations WHERE account_id = $1 AND needs_reply_since IS NOT NULL \
+        AND status <> 'closed') AS waiting, \
     (SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'out' AND status = 'failed') AS failed, \
     (SELECT COUNT(*) FROM reservations WHERE account_id = $1 AND status = 'pending' AND ends_at > $2) AS to_confirm";
 

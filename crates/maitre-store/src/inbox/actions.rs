@@ -295,8 +295,11 @@ impl Inbox<'_> {
         let id = queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, &key, now)
             .await?
             .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
+        // A person answered: nothing waits any more.
         sqlx::query(
-            "UPDATE conversations SET last_message_at = $3 WHERE account_id = $1 AND id = $2 AND last_message_at < $3",
+            "UPDATE conversations SET needs_reply_since = NULL, \
+             last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END \
+             WHERE account_id = $1 AND id = $2",
         )
         .bind(&account)
         .bind(conversation_id)

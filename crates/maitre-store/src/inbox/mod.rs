@@ -24,6 +24,8 @@ use crate::{Backend, Result, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
     Open,
+    /// A guest's message waits for a person (`needs_reply_since`).
+    NeedsReply,
     Mine,
     Unassigned,
     Bot,
@@ -33,8 +35,16 @@ pub enum Filter {
 }
 
 impl Filter {
-    pub const ALL: [Filter; 7] =
-        [Filter::Open, Filter::Mine, Filter::Unassigned, Filter::Bot, Filter::Human, Filter::Closed, Filter::All];
+    pub const ALL: [Filter; 8] = [
+        Filter::Open,
+        Filter::NeedsReply,
+        Filter::Mine,
+        Filter::Unassigned,
+        Filter::Bot,
+        Filter::Human,
+        Filter::Closed,
+        Filter::All,
+    ];
 
     /// `""` is `open`; unknown names are None.
     pub fn parse(s: &str) -> Option<Self> {
@@ -47,6 +57,7 @@ impl Filter {
     pub fn as_str(self) -> &'static str {
         match self {
             Filter::Open => "open",
+            Filter::NeedsReply => "needs_reply",
             Filter::Mine => "mine",
             Filter::Unassigned => "unassigned",
             Filter::Bot => "bot",
@@ -93,6 +104,8 @@ pub struct ConversationView {
     /// Inbound messages the member has not seen (counted up to 100).
     pub unread: i64,
     pub tags: Vec<String>,
+    /// Since when a guest's message waits for a person (None: nothing waits).
+    pub needs_reply_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,7 +182,7 @@ const MAX_TEXT_CHARS: usize = 4000;
 // LIKE pattern`; message texts through `{messages}`, one of the two selections below.
 const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_name, c.contact_id, \
      ct.name AS contact_name, ct.external_id AS contact_external_id, c.status, c.mode, c.assignee_id, \
-     u.name AS assignee_name, c.last_inbound_at, c.last_message_at, \
+     u.name AS assignee_name, c.last_inbound_at, c.last_message_at, c.needs_reply_since, \
      (SELECT m.kind || '|' || m.body FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id \
          ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS preview, \
      (SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.account_id = c.account_id \
@@ -184,6 +197,7 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
          AND ($9 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.account_id = c.account_id \
              AND t.conversation_id = c.id AND t.tag = $9)) \
          AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN ({messages})) \
+         AND ($15 = 0 OR c.needs_reply_since IS NOT NULL) \
          AND ($11 IS NULL OR c.last_message_at < $11 OR (c.last_message_at = $11 AND c.id < $12)) \
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT $13) c \
      JOIN channels ch ON ch.account_id = c.account_id AND ch.id = c.channel_id \
@@ -198,11 +212,11 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
 const BY_PATTERN: &str = "SELECT m.conversation_id FROM messages m \
      WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\'";
 /// Message texts matching the search on SQLite, from its trigram full-text index (migration 20261124000011):
-/// `$15` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
+/// `$16` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
 /// `CROSS JOIN` keeps the index hits as the outer loop: the planner would otherwise walk the account's messages
 /// and probe the index once per message.
 const BY_TRIGRAMS: &str = "SELECT m.conversation_id FROM messages_search s \
-     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $15 AND m.account_id = $1";
+     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $16 AND m.account_id = $1";
 
 static LIST_BY_PATTERN: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_PATTERN));
 static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_TRIGRAMS));
@@ -258,6 +272,7 @@ impl Inbox<'_> {
     ) -> Result<Vec<ConversationView>> {
         let (status, not_closed, mode, mine, unassigned) = match q.filter {
             Filter::Open => (Some("open"), 0, None, None, 0),
+            Filter::NeedsReply => (None, 1, None, None, 0),
             Filter::Mine => (None, 1, None, Some(q.me.to_string()), 0),
             Filter::Unassigned => (None, 1, None, None, 1),
             Filter::Bot => (None, 1, Some("bot"), None, 0),
@@ -265,6 +280,7 @@ impl Inbox<'_> {
             Filter::Closed => (Some("closed"), 0, None, None, 0),
             Filter::All => (None, 0, None, None, 0),
         };
+        let needs_reply = i64::from(q.filter == Filter::NeedsReply);
         let search = q.search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let phrase = search
@@ -285,7 +301,8 @@ impl Inbox<'_> {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(limit)
-            .bind(only);
+            .bind(only)
+            .bind(needs_reply);
         if let Some(phrase) = phrase {
             query = query.bind(phrase);
         }
@@ -436,6 +453,7 @@ fn view(r: &AnyRow) -> Result<ConversationView> {
         preview: body.to_owned(),
         unread: r.try_get("unread")?,
         tags: vec![],
+        needs_reply_since: r.try_get::<Option<i64>, _>("needs_reply_since")?.map(from_ms),
     })
 }
 

@@ -112,7 +112,7 @@ fn needs(m: &Member, tr: &Tr, overview: &Overview) -> Vec<Link> {
     let base = format!("/a/{}", m.account.id);
     let failed_list = if m.may(Action::ViewOperations) { "operations" } else { "inbox" };
     [
-        ("waiting", overview.waiting, m.may(Action::ViewInbox), format!("{base}/inbox?filter=human")),
+        ("waiting", overview.waiting, m.may(Action::ViewInbox), format!("{base}/inbox?filter=needs_reply")),
         ("failed", overview.failed_sends, m.may(Action::ViewInbox), format!("{base}/{failed_list}")),
         (
             "confirm",

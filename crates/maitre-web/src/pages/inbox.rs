@@ -98,6 +98,7 @@ struct RowView {
     assignee: String,
     tags: Vec<String>,
     closed: bool,
+    needs_reply: bool,
 }
 
 #[derive(Template)]
@@ -130,6 +131,7 @@ fn base(m: &Member) -> String {
 }
 
 fn row_view(tr: &Tr, times: Times, base: &str, c: ConversationView) -> Result<RowView, AppError> {
+    let needs_reply = waits(&c);
     let preview = if c.preview.is_empty() { kind_label(tr, &c.preview_kind) } else { c.preview };
     Ok(RowView {
         href: format!("{base}/{}", c.id),
@@ -143,8 +145,14 @@ fn row_view(tr: &Tr, times: Times, base: &str, c: ConversationView) -> Result<Ro
         assignee: c.assignee_name.unwrap_or_default(),
         tags: c.tags,
         closed: c.status == ConversationStatus::Closed,
+        needs_reply,
         id: c.id.to_string(),
     })
+}
+
+/// A guest's message waits for a person in a conversation not closed.
+fn waits(c: &ConversationView) -> bool {
+    c.needs_reply_since.is_some() && c.status != ConversationStatus::Closed
 }
 
 struct Listed {
@@ -261,6 +269,7 @@ struct Header {
     mode: String,
     assignee: String,
     tags: Vec<String>,
+    needs_reply: bool,
 }
 
 #[derive(Template)]
@@ -337,6 +346,7 @@ async fn thread_partial(
             mode: tr.t(&format!("inbox-mode-{}", conv.mode)),
             assignee: conv.assignee_name.clone().unwrap_or_default(),
             tags: conv.tags.clone(),
+            needs_reply: waits(conv),
         },
         base,
         items,

@@ -52,8 +52,10 @@ impl Team {
     }
 
     /// Who got mail, in order.
+    /// Recipients of the mails about channels (a guest's unanswered message mails the team too).
     fn mailed(&self) -> Vec<String> {
-        self.app.smtp.messages().iter().map(|m| m.to.join(",")).collect()
+        let about_channels = |m: &&maitre_testkit::Received| m.body_text().contains("channel");
+        self.app.smtp.messages().iter().filter(about_channels).map(|m| m.to.join(",")).collect()
     }
 
     async fn channel_notices(&self, email: &str) -> usize {

@@ -28,7 +28,8 @@ async fn the_home_walks_a_new_business_through_setup_then_shows_what_waits() {
     assert!(step.contains(&format!("href=\"{home}/channels\"")) && step.contains("(to do)"), "{step}");
     assert!(!page.body.contains("Nothing here yet"));
 
-    // A channel, and a guest who writes: two steps done; a person takes over, so the guest waits for the team.
+    // A channel, and a guest who writes: two steps done; no flow answers, so the guest waits for the team (a person
+    // taking over changes nothing about that).
     app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
     assert_eq!(app.post_meta(&wa_text("wamid.home1", GUEST, "Hallo!", NOW)).await.0, StatusCode::OK);
     app.drain().await;
@@ -39,8 +40,8 @@ async fn the_home_walks_a_new_business_through_setup_then_shows_what_waits() {
     assert!(page.body.contains("2 of 5 done"), "{}", page.body);
     assert!(item(&page.body, "step-channel").contains("(done)") && item(&page.body, "step-message").contains("(done)"));
     let waiting = item(&page.body, "needs-waiting");
-    assert!(waiting.contains("Guests waiting for a person: 1"), "{waiting}");
-    assert!(waiting.contains(&format!("href=\"{home}/inbox?filter=human\"")), "{waiting}");
+    assert!(waiting.contains("Guests waiting for an answer: 1"), "{waiting}");
+    assert!(waiting.contains(&format!("href=\"{home}/inbox?filter=needs_reply\"")), "{waiting}");
     assert!(!page.body.contains("needs-confirm"), "no booking request yet");
 
     // Booking rules saved (a step), with requests left for the team to confirm: one from a flow waits.

@@ -25,6 +25,7 @@ mod invites;
 mod isolation;
 mod live;
 mod live_browser;
+mod needs_reply;
 mod notifications;
 mod operations;
 mod passwords;
