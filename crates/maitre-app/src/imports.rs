@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use maitre_domain::Platform;
-use maitre_domain::contacts::import::{Target, check_mapping, check_rows, read_csv};
+use maitre_domain::contacts::import::{RowRules, Target, check_mapping, check_rows, read_csv};
 use maitre_domain::jobs::ContactImportJob;
 use maitre_jobs::JobError;
 use maitre_store::{Job, StoreError};
@@ -27,12 +27,13 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let (data, mapping) = tenant.contacts().import_source(id).await.map_err(retry)?;
     let fields = tenant.contacts().contact_fields().await.map_err(retry)?;
     let id_from_phone = channel.platform == Platform::WhatsApp;
+    let country = tenant.account().await.map_err(retry)?.settings.country;
     // The mapping was checked when it was saved; fields may have been deleted since.
     let checked = read_csv(data.as_bytes()).map_err(|e| e.to_string()).and_then(|table| {
         let mapping = mapping.iter().map(|t| t.parse::<Target>()).collect::<Result<Vec<_>, _>>();
         let mapping = mapping.map_err(|e| e.to_string())?;
         check_mapping(&mapping, &fields, id_from_phone).map_err(|e| e.to_string())?;
-        Ok(check_rows(&table, &mapping, &fields, id_from_phone))
+        Ok(check_rows(&table, &mapping, RowRules { fields: &fields, id_from_phone, country: Some(&country) }))
     });
     let (rows, rejected) = match checked {
         Ok(checked) => checked,

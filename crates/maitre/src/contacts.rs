@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use maitre_config::Settings;
-use maitre_domain::contacts::import::{Target, check_mapping, check_rows, read_csv};
+use maitre_domain::contacts::import::{RowRules, Target, check_mapping, check_rows, read_csv};
 use maitre_domain::{AccountId, ChannelId};
 
 use crate::runtime::connect;
@@ -62,7 +62,9 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
     }
     let id_from_phone = channel.platform == maitre_domain::Platform::WhatsApp;
     check_mapping(&mapping, &fields, id_from_phone)?;
-    let (rows, rejected) = check_rows(&table, &mapping, &fields, id_from_phone);
+    let country = tenant.account().await?.settings.country;
+    let rules = RowRules { fields: &fields, id_from_phone, country: Some(&country) };
+    let (rows, rejected) = check_rows(&table, &mapping, rules);
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let import = tenant.contacts().create_import(channel.id, &name, "", "cli").await?;
     let bar = ProgressBar::new(rows.len() as u64).with_style(

@@ -59,14 +59,46 @@ impl FromStr for Target {
 }
 
 impl Target {
-    /// The target a column header most likely means (English and German headers, custom field keys and labels).
+    /// The target a column header most likely means (English, German and French headers, custom field keys and
+    /// labels).
     pub fn guess(header: &str, fields: &[FieldDef]) -> Target {
-        let h = header.trim().to_lowercase();
+        let h = header.trim().trim_end_matches(':').trim().to_lowercase();
         match h.as_str() {
-            "name" | "full name" | "guest" | "gast" => Target::Name,
-            "phone" | "phone number" | "mobile" | "telefon" | "handy" | "whatsapp" => Target::Phone,
-            "email" | "e-mail" | "mail" => Target::Email,
-            "tags" | "tag" => Target::Tags,
+            "name"
+            | "full name"
+            | "guest"
+            | "customer"
+            | "gast"
+            | "kunde"
+            | "vollständiger name"
+            | "nom"
+            | "nom complet"
+            | "client" => Target::Name,
+            "phone"
+            | "phone number"
+            | "mobile"
+            | "mobile phone"
+            | "cell"
+            | "telephone"
+            | "tel"
+            | "tel."
+            | "telefon"
+            | "telefonnummer"
+            | "handy"
+            | "handynummer"
+            | "mobil"
+            | "mobilnummer"
+            | "mobiltelefon"
+            | "whatsapp"
+            | "téléphone"
+            | "tél"
+            | "tél."
+            | "portable"
+            | "numéro"
+            | "numéro de téléphone" => Target::Phone,
+            "email" | "e-mail" | "mail" | "email address" | "e-mail-adresse" | "courriel" | "adresse e-mail"
+            | "adresse mail" => Target::Email,
+            "tags" | "tag" | "schlagworte" | "schlagwort" | "étiquettes" | "étiquette" => Target::Tags,
             "external_id" | "external id" | "id" => Target::ExternalId,
             _ => fields
                 .iter()
@@ -169,29 +201,32 @@ pub fn check_mapping(mapping: &[Target], fields: &[FieldDef], id_from_phone: boo
     Ok(())
 }
 
-/// Checks every row. With `id_from_phone` (WhatsApp) the contact's platform id is its phone number's digits.
-/// A second row for the same identity is refused, naming the first.
-pub fn check_rows(
-    table: &Table,
-    mapping: &[Target],
-    fields: &[FieldDef],
-    id_from_phone: bool,
-) -> (Vec<ImportRow>, Vec<Rejected>) {
+/// How an import reads its rows: the account's custom fields, whether the contact's platform id is its phone
+/// number's digits (WhatsApp), and the business's country for national phone numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRules<'a> {
+    pub fields: &'a [FieldDef],
+    pub id_from_phone: bool,
+    pub country: Option<&'a str>,
+}
+
+/// Checks every row. A second row for the same identity is refused, naming the first.
+pub fn check_rows(table: &Table, mapping: &[Target], rules: RowRules<'_>) -> (Vec<ImportRow>, Vec<Rejected>) {
+    let (fields, id_from_phone) = (rules.fields, rules.id_from_phone);
     let defs: HashMap<&str, &FieldDef> = fields.iter().map(|f| (f.key.as_str(), f)).collect();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut good = Vec::with_capacity(table.rows.len());
     let mut rejected = table.unreadable.clone();
     for (line, cells) in &table.rows {
-        let checked =
-            check_row(*line, cells, table.headers.len(), mapping, &defs, id_from_phone).and_then(
-                |row| match first_line.get(&row.external_id) {
-                    Some(first) => {
-                        let what = if id_from_phone { "phone number" } else { "external id" };
-                        Err(format!("the same {what} as line {first}"))
-                    }
-                    None => Ok(row),
-                },
-            );
+        let checked = check_row(*line, cells, table.headers.len(), mapping, &defs, rules).and_then(|row| {
+            match first_line.get(&row.external_id) {
+                Some(first) => {
+                    let what = if id_from_phone { "phone number" } else { "external id" };
+                    Err(format!("the same {what} as line {first}"))
+                }
+                None => Ok(row),
+            }
+        });
         match checked {
             Ok(row) => {
                 first_line.insert(row.external_id.clone(), *line);
@@ -210,7 +245,7 @@ fn check_row(
     width: usize,
     mapping: &[Target],
     defs: &HashMap<&str, &FieldDef>,
-    id_from_phone: bool,
+    rules: RowRules<'_>,
 ) -> Result<ImportRow, String> {
     if cells.len() != width {
         return Err(format!("has {} cells, the header has {width}", cells.len()));
@@ -230,7 +265,7 @@ fn check_row(
         match target {
             Target::Ignore => {}
             Target::Name => row.name = parse_text("the name", v, 120).map_err(text)?,
-            Target::Phone if !v.is_empty() => row.phone = parse_phone(v).map_err(text)?,
+            Target::Phone if !v.is_empty() => row.phone = parse_phone(v, rules.country).map_err(text)?,
             Target::Email if !v.is_empty() => row.email = parse_email(v).map_err(text)?,
             Target::Phone | Target::Email => {}
             Target::Tags => {
@@ -251,7 +286,7 @@ fn check_row(
             }
         }
     }
-    if id_from_phone {
+    if rules.id_from_phone {
         if row.phone.is_empty() {
             return Err("no phone number".into());
         }
@@ -272,6 +307,28 @@ mod tests {
             FieldDef::new("Birthday", FieldKind::Date, "").unwrap(),
             FieldDef::new("Seating", FieldKind::Choice, "inside, terrace").unwrap(),
         ]
+    }
+
+    fn rules(fields: &[FieldDef], id_from_phone: bool) -> RowRules<'_> {
+        RowRules { fields, id_from_phone, country: Some("DE") }
+    }
+
+    #[test]
+    fn national_numbers_and_headers_of_each_language_are_read() {
+        let csv = "Nom;Mobil;Courriel\nLena Vogel;0171 5556667;lena@example.com\nAnna;0171;\n";
+        let table = read_csv(csv.as_bytes()).unwrap();
+        let mapping = map(&table);
+        assert_eq!(mapping, [Target::Name, Target::Phone, Target::Email]);
+        let (good, bad) = check_rows(&table, &mapping, rules(&[], true));
+        assert_eq!((good[0].phone.as_str(), good[0].external_id.as_str()), ("+491715556667", "491715556667"));
+        assert_eq!(bad.iter().map(|r| r.line).collect::<Vec<_>>(), [3], "0171 alone is no German number");
+        let abroad = RowRules { country: None, ..rules(&[], true) };
+        assert_eq!(check_rows(&table, &mapping, abroad).0.len(), 0, "without a country no national number is read");
+        for (header, target) in
+            [("Telefonnummer", Target::Phone), ("Téléphone :", Target::Phone), ("Kunde", Target::Name)]
+        {
+            assert_eq!(Target::guess(header, &[]), target, "{header}");
+        }
     }
 
     fn map(table: &Table) -> Vec<Target> {
@@ -303,7 +360,7 @@ mod tests {
             ]
         );
         check_mapping(&mapping, &fields(), true).unwrap();
-        let (good, bad) = check_rows(&table, &mapping, &fields(), true);
+        let (good, bad) = check_rows(&table, &mapping, rules(&fields(), true));
         assert_eq!(good.len(), 1);
         let ada = &good[0];
         assert_eq!((ada.line, ada.external_id.as_str(), ada.phone.as_str()), (2, "491701111111", "+491701111111"));
@@ -326,7 +383,7 @@ mod tests {
         assert_eq!(table.headers, ["external_id", "name"]);
         let mapping = map(&table);
         check_mapping(&mapping, &[], false).unwrap();
-        let (good, bad) = check_rows(&table, &mapping, &[], false);
+        let (good, bad) = check_rows(&table, &mapping, rules(&[], false));
         assert_eq!(good.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ig-1"]);
         assert_eq!(bad.iter().map(|r| (r.line, r.reason.as_str())).collect::<Vec<_>>()[0], (3, "no external id"));
         assert_eq!(bad.len(), 2);

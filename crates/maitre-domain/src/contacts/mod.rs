@@ -18,7 +18,9 @@ pub const MAX_TEXT: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContactError {
-    #[error("{0:?} is not a phone number: use international format with the country code, e.g. +49 170 1234567")]
+    #[error(
+        "{0:?} is not a phone number: give it with the country code (+49 170 1234567) or as a number of the business's country"
+    )]
     Phone(String),
     #[error("{0:?} is not an email address")]
     Email(String),
@@ -29,17 +31,30 @@ pub enum ContactError {
 }
 
 /// A phone number in E.164 form (`+` and 7 to 15 digits). Spaces, dots, dashes, slashes and parentheses are
-/// dropped; `00` stands for `+`. A national number (leading single 0) is refused: imports come from many
-/// countries, and guessing the country would merge the wrong people.
-pub fn parse_phone(raw: &str) -> Result<String, ContactError> {
+/// dropped; `00` stands for `+`. A national number ("0171 5556667") is read with the numbering plan of `country`
+/// (the business's ISO code) and must be a valid number there; without a country it is refused, since guessing
+/// would merge the wrong people.
+pub fn parse_phone(raw: &str, country: Option<&str>) -> Result<String, ContactError> {
     let err = || ContactError::Phone(raw.chars().take(40).collect());
     let compact: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '/' | '(' | ')')).collect();
-    let digits = compact.strip_prefix('+').or_else(|| compact.strip_prefix("00")).ok_or_else(err)?;
+    let Some(digits) = compact.strip_prefix('+').or_else(|| compact.strip_prefix("00")) else {
+        return national(&compact, country).ok_or_else(err);
+    };
     if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0') {
         Ok(format!("+{digits}"))
     } else {
         Err(err())
     }
+}
+
+/// A national number in E.164, by libphonenumber's rules for `country` (the `phonenumber` crate carries them).
+fn national(digits: &str, country: Option<&str>) -> Option<String> {
+    let region: phonenumber::country::Id = country?.trim().to_ascii_uppercase().parse().ok()?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = phonenumber::parse(Some(region), digits).ok()?;
+    phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// An email address checked enough to catch typos (delivery proves the rest), lower-cased.
@@ -221,10 +236,28 @@ mod tests {
 
     #[test]
     fn phones_become_e164_or_are_refused() {
-        assert_eq!(parse_phone("+49 170 123-4567").unwrap(), "+491701234567");
-        assert_eq!(parse_phone("0049 (170) 1234567").unwrap(), "+491701234567");
+        assert_eq!(parse_phone("+49 170 123-4567", None).unwrap(), "+491701234567");
+        assert_eq!(parse_phone("0049 (170) 1234567", Some("FR")).unwrap(), "+491701234567");
         for bad in ["", "0170 1234567", "+49 170 abc", "+123", "+1234567890123456", "+0 170 1234567"] {
-            assert!(parse_phone(bad).is_err(), "{bad}");
+            assert!(parse_phone(bad, None).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn national_numbers_are_read_in_the_businesss_country() {
+        assert_eq!(parse_phone("0171 5556667", Some("DE")).unwrap(), "+491715556667");
+        assert_eq!(parse_phone("030/12345678", Some("de")).unwrap(), "+493012345678");
+        assert_eq!(parse_phone("06 12 34 56 78", Some("FR")).unwrap(), "+33612345678");
+        assert_eq!(parse_phone("(415) 555-2671", Some("US")).unwrap(), "+14155552671");
+        assert_eq!(parse_phone("07911 123456", Some("GB")).unwrap(), "+447911123456");
+        for (bad, country) in [
+            ("0171 5556667", None),
+            ("0171", Some("DE")),
+            ("0171 555 abc", Some("DE")),
+            ("06 12", Some("FR")),
+            ("0171 5556667", Some("XX")),
+        ] {
+            assert!(parse_phone(bad, country).is_err(), "{bad} in {country:?}");
         }
     }
 

@@ -280,6 +280,7 @@ async fn create(
         input.email.as_deref().unwrap_or(""),
         &raw,
         input.tags.as_deref(),
+        &caller.tenant.account().await?.settings.country,
     )
     .map_err(invalid)?;
     let external_id = match (channel.platform.as_str(), input.external_id.as_deref()) {
@@ -330,6 +331,7 @@ async fn update(
         input.email.as_deref().unwrap_or(&current.email),
         &raw,
         input.tags.as_deref(),
+        &caller.tenant.account().await?.settings.country,
     )
     .map_err(invalid)?;
     caller.tenant.contacts().update_contact(id, &edit).await?;

@@ -346,16 +346,18 @@ impl Invalid {
     }
 }
 
-/// Checks a contact's values: name, phone and email (empty means none), raw values of the given custom fields
-/// (empty clears one) and, if given, the full tag set. The first problem is the answer.
+/// Checks a contact's values: name, phone (a national number in the business's `country`) and email (empty means
+/// none), raw values of the given custom fields (empty clears one) and, if given, the full tag set. The first
+/// problem is the answer.
 pub(crate) fn check_edit(
     name: &str,
     phone: &str,
     email: &str,
     fields: &[(&FieldDef, &str)],
     tags: Option<&[String]>,
+    country: &str,
 ) -> Result<ContactEdit, Invalid> {
-    let opt = |field: &str, v: &str, parse: fn(&str) -> Result<String, _>| match v.trim() {
+    let opt = |field: &str, v: &str, parse: &dyn Fn(&str) -> Result<String, _>| match v.trim() {
         "" => Ok(String::new()),
         v => parse(v).map_err(|e| Invalid::new(field, e)),
     };
@@ -378,18 +380,18 @@ pub(crate) fn check_edit(
     };
     Ok(ContactEdit {
         name: parse_text("the name", name, 120).map_err(|e| Invalid::new("name", e))?,
-        phone: opt("phone", phone, parse_phone)?,
-        email: opt("email", email, parse_email)?,
+        phone: opt("phone", phone, &|v| parse_phone(v, Some(country)))?,
+        email: opt("email", email, &parse_email)?,
         fields,
         tags,
     })
 }
 
 /// Checks the form against the account's field definitions (a field left out of the form is cleared).
-fn edit_of(form: &ContactForm, defs: &[FieldDef]) -> Result<ContactEdit, String> {
+fn edit_of(form: &ContactForm, defs: &[FieldDef], country: &str) -> Result<ContactEdit, String> {
     let raw: Vec<(&FieldDef, &str)> =
         defs.iter().map(|d| (d, form.rest.get(&format!("field.{}", d.key)).map_or("", String::as_str))).collect();
-    check_edit(&form.name, &form.phone, &form.email, &raw, None).map_err(|e| e.reason)
+    check_edit(&form.name, &form.phone, &form.email, &raw, None, country).map_err(|e| e.reason)
 }
 
 fn back_to(state: &AppState, m: &Member, id: ContactId, key: &str) -> Response {
@@ -408,7 +410,7 @@ async fn update(
     m.require(Action::ManageContacts)?;
     let id = found(&id)?;
     let defs = m.tenant.contacts().contact_fields().await?;
-    match edit_of(&form, &defs) {
+    match edit_of(&form, &defs, &m.account.settings.country) {
         Ok(edit) => {
             m.tenant.contacts().update_contact(id, &edit).await?;
             Ok(back_to(&state, &m, id, "flash-saved"))

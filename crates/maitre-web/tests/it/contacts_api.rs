@@ -118,10 +118,13 @@ async fn create_and_patch_check_values_by_type_and_roles_and_accounts_are_kept_a
 
     let (status, again) = a.create(json!({"channel_id": a.channel, "phone": "+491701111111"})).await;
     assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    // A national number is read in the business's country (an English sign-up's is GB).
+    let (status, british) = a.create(json!({"channel_id": a.channel, "phone": "07911 123456"})).await;
+    assert_eq!((status, british["contact"]["phone"].as_str()), (StatusCode::CREATED, Some("+447911123456")));
     for (body, field) in [
         (json!({"channel_id": a.channel, "name": "No phone"}), "phone"),
         (json!({"channel_id": "not-a-channel", "phone": "+491702222222"}), "channel_id"),
-        (json!({"channel_id": a.channel, "phone": "0170 2222222"}), "phone"),
+        (json!({"channel_id": a.channel, "phone": "0170 22"}), "phone"),
         (json!({"channel_id": a.channel, "phone": "+491702222222", "fields": {"seating": "garden"}}), "fields.seating"),
         (json!({"channel_id": a.channel, "phone": "+491702222222", "fields": {"shoe_size": "42"}}), "fields.shoe_size"),
         (json!({"channel_id": a.channel, "phone": "+491702222222", "tags": ["a/b"]}), "tags"),
