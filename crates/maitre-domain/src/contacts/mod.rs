@@ -50,7 +50,8 @@ pub fn parse_phone(raw: &str, country: Option<&str>) -> Result<String, ContactEr
 /// A national number in E.164, by libphonenumber's rules for `country` (the `phonenumber` crate carries them).
 fn national(digits: &str, country: Option<&str>) -> Option<String> {
     let region: phonenumber::country::Id = country?.trim().to_ascii_uppercase().parse().ok()?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // No national number is longer than 17 digits (with its trunk prefix); longer text never reaches the parser.
+    if !(1..=17).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let number = phonenumber::parse(Some(region), digits).ok()?;
@@ -259,6 +260,7 @@ mod tests {
         ] {
             assert!(parse_phone(bad, country).is_err(), "{bad} in {country:?}");
         }
+        assert!(parse_phone(&"1".repeat(5000), Some("DE")).is_err(), "no endless digits reach the parser");
     }
 
     #[test]
