@@ -134,25 +134,32 @@ impl Exception {
         let mut parts = line.trim().splitn(3, char::is_whitespace);
         let date = NaiveDate::parse_from_str(parts.next().unwrap_or_default(), "%Y-%m-%d").map_err(|_| bad())?;
         let hours = match parts.next().ok_or_else(bad)? {
-            h if h.eq_ignore_ascii_case("closed") => vec![],
+            h if CLOSED_WORDS.iter().any(|w| h.to_lowercase() == *w) => vec![],
             h => Interval::parse_list(h).map_err(|_| bad())?,
         };
         Ok(Exception { date, hours, label: parts.next().unwrap_or_default().trim().to_owned() })
     }
 }
 
-impl fmt::Display for Exception {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Exception {
+    /// The line `parse_line` reads back, with `closed` as the word for a closed day (the form's language).
+    pub fn line(&self, closed: &str) -> String {
         let hours = if self.hours.is_empty() {
-            "closed".to_owned()
+            closed.to_owned()
         } else {
             self.hours.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
         };
-        write!(f, "{} {hours}", self.date.format("%Y-%m-%d"))?;
-        if !self.label.is_empty() {
-            write!(f, " {}", self.label)?;
-        }
-        Ok(())
+        let line = format!("{} {hours}", self.date.format("%Y-%m-%d"));
+        if self.label.is_empty() { line } else { format!("{line} {}", self.label) }
+    }
+}
+
+/// Words that mark an exception's day closed, in the dashboard's languages.
+pub const CLOSED_WORDS: [&str; 6] = ["closed", "geschlossen", "zu", "fermé", "ferme", "fermée"];
+
+impl fmt::Display for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line("closed"))
     }
 }
 
@@ -304,6 +311,24 @@ impl BookingRules {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod exception_tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_day_is_written_in_any_of_the_dashboards_languages() {
+        for word in ["closed", "Geschlossen", "zu", "fermé", "FERME"] {
+            let e = Exception::parse_line(&format!("2026-12-24 {word} Heiligabend")).unwrap();
+            assert!(e.hours.is_empty() && e.label == "Heiligabend", "{word}");
+        }
+        let e = Exception::parse_line("2026-12-24 geschlossen Heiligabend").unwrap();
+        assert_eq!(e.line("geschlossen"), "2026-12-24 geschlossen Heiligabend");
+        assert_eq!(Exception::parse_line(&e.line("fermé")).unwrap(), e);
+        assert!(Exception::parse_line("2026-12-24 zu").unwrap().label.is_empty());
+        assert!(Exception::parse_line("2026-12-24 shut").is_err());
     }
 }
 

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use maitre_domain::booking::{BookingRules, Exception, Interval, ResourceKind, Week};
+use maitre_domain::booking::{BookingRules, Exception, Interval, ResourceKind, RulesError, Week};
 use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, BookingSettings, NewResource, NewService};
 use serde::Deserialize;
@@ -60,8 +60,9 @@ struct RulesForm {
 }
 
 impl RulesForm {
-    fn of(s: &BookingSettings) -> Self {
+    fn of(s: &BookingSettings, tr: &Tr) -> Self {
         let r = &s.rules;
+        let closed = tr.t("booking-closed-word");
         let day = |i: usize| Interval::format_list(r.hours.day(Week::DAYS[i]));
         RulesForm {
             mon: day(0),
@@ -71,7 +72,7 @@ impl RulesForm {
             fri: day(4),
             sat: day(5),
             sun: day(6),
-            exceptions: r.exceptions.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            exceptions: r.exceptions.iter().map(|e| e.line(&closed)).collect::<Vec<_>>().join("\n"),
             slot_minutes: r.slot_minutes.to_string(),
             default_duration_minutes: r.default_duration_minutes.to_string(),
             lead_time_minutes: r.lead_time_minutes.to_string(),
@@ -95,7 +96,7 @@ impl RulesForm {
         };
         let mut hours = Week::default();
         for (d, text) in Week::DAYS.into_iter().zip(self.days()) {
-            *hours.day_mut(d) = Interval::parse_list(text).map_err(|e| e.to_string())?;
+            *hours.day_mut(d) = Interval::parse_list(text).map_err(|e| rules_error(tr, &e))?;
         }
         let exceptions = self
             .exceptions
@@ -103,7 +104,7 @@ impl RulesForm {
             .filter(|l| !l.trim().is_empty())
             .map(Exception::parse_line)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| rules_error(tr, &e))?;
         Ok(BookingSettings {
             rules: BookingRules {
                 hours,
@@ -122,6 +123,39 @@ impl RulesForm {
         })
     }
 }
+
+/// Why the rules were refused, in the member's language.
+fn rules_error(tr: &Tr, e: &RulesError) -> String {
+    match e {
+        RulesError::Interval(v) => tr.t1("booking-error-interval", "value", v),
+        RulesError::ExceptionLine(v) => {
+            tr.tn("booking-error-exception", &[("value", v), ("closed", &tr.t("booking-closed-word"))])
+        }
+        RulesError::Overlap(day) => {
+            let named = Week::DAYS.iter().position(|d| d.to_string() == *day);
+            tr.t1("booking-error-overlap", "day", &named.map_or(day.clone(), |i| tr.t(&format!("weekday-{i}"))))
+        }
+        RulesError::DuplicateException { date } => tr.t1("booking-error-duplicate", "date", &date.to_string()),
+        RulesError::Label => tr.t("booking-error-label"),
+        RulesError::OutOfRange { field, min, max } => {
+            let label = FIELD_LABELS.iter().find(|(f, _)| f == field).map_or(*field, |(_, key)| key);
+            tr.tn(
+                "booking-error-range",
+                &[("field", &tr.t(label)), ("min", &min.to_string()), ("max", &max.to_string())],
+            )
+        }
+    }
+}
+
+/// The form label of each rule a range check names.
+const FIELD_LABELS: [(&str, &str); 6] = [
+    ("slot_minutes", "booking-slot"),
+    ("default_duration_minutes", "booking-duration"),
+    ("lead_time_minutes", "booking-lead"),
+    ("horizon_days", "booking-horizon"),
+    ("max_party_size", "booking-max-party"),
+    ("covers_per_slot", "booking-covers"),
+];
 
 struct ResourceView {
     id: String,
@@ -197,13 +231,14 @@ async fn page(state: &AppState, env: PageEnv, m: &Member, form: RulesForm) -> Re
 
 async fn settings_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ManageBookingSettings)?;
-    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
+    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?, &Tr::new(m.signed.user.locale));
     render(&page(&state, env, &m, form).await?)
 }
 
-fn back(state: &AppState, m: &Member, key: &str) -> Response {
+/// Back to the settings page at `section` (`#resources` …), so the page keeps its place after a change there.
+fn back(state: &AppState, m: &Member, key: &str, section: &str) -> Response {
     let jar = CookieJar::new().add(flash(state, &Tr::new(m.signed.user.locale).t(key)));
-    (jar, Redirect::to(&format!("/a/{}/booking", m.account.id))).into_response()
+    (jar, Redirect::to(&format!("/a/{}/booking{section}", m.account.id))).into_response()
 }
 
 /// A refused input shows the page again with the reason (422). Store failures stay errors.
@@ -232,8 +267,9 @@ async fn save_rules(
         Err(e) => Err(BookingError::Invalid(e)),
     };
     match result {
-        Ok(()) => Ok(back(&state, &m, "flash-saved")),
+        Ok(()) => Ok(back(&state, &m, "flash-saved", "")),
         Err(BookingError::Store(e)) => Err(e.into()),
+        Err(BookingError::Rules(e)) => refused(&state, env, &m, form, rules_error(&tr, &e)).await,
         Err(e) => refused(&state, env, &m, form, e.to_string()).await,
     }
 }
@@ -244,13 +280,14 @@ async fn outcome<T>(
     env: PageEnv,
     m: &Member,
     result: Result<T, BookingError>,
-    flash_key: &str,
+    (flash_key, section): (&str, &str),
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => Ok(back(state, m, flash_key)),
+        Ok(_) => Ok(back(state, m, flash_key, section)),
         Err(e) => match AppError::from(e) {
             AppError::Validation(msg) | AppError::Conflict(msg) => {
-                let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
+                let form =
+                    RulesForm::of(&m.tenant.reservations().booking_settings().await?, &Tr::new(m.signed.user.locale));
                 refused(state, env, m, form, msg).await
             }
             other => Err(other.into()),
@@ -293,7 +330,7 @@ async fn add_resource(
         Ok(r) => m.tenant.reservations().create_resource(&r).await,
         Err(e) => Err(e),
     };
-    outcome(&state, env, &m, result, "flash-saved").await
+    outcome(&state, env, &m, result, ("flash-saved", "#resources")).await
 }
 
 async fn save_resource(
@@ -308,7 +345,7 @@ async fn save_resource(
         Ok(r) => m.tenant.reservations().update_resource(&id, &r).await,
         Err(e) => Err(e),
     };
-    outcome(&state, env, &m, result, "flash-saved").await
+    outcome(&state, env, &m, result, ("flash-saved", "#resources")).await
 }
 
 async fn delete_resource(
@@ -319,7 +356,7 @@ async fn delete_resource(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     m.tenant.reservations().delete_resource(&id).await?;
-    Ok(back(&state, &m, "flash-removed"))
+    Ok(back(&state, &m, "flash-removed", "#resources"))
 }
 
 /// Services carry a checkbox per resource (`resource=<id>`, repeated), so the form is read as pairs.
@@ -348,7 +385,7 @@ async fn add_service(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     let result = store_service(&m, None, &fields).await;
-    outcome(&state, env, &m, result, "flash-saved").await
+    outcome(&state, env, &m, result, ("flash-saved", "#services")).await
 }
 
 async fn save_service(
@@ -360,7 +397,7 @@ async fn save_service(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     let result = store_service(&m, Some(&id), &fields).await;
-    outcome(&state, env, &m, result, "flash-saved").await
+    outcome(&state, env, &m, result, ("flash-saved", "#services")).await
 }
 
 async fn delete_service(
@@ -371,7 +408,7 @@ async fn delete_service(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     m.tenant.reservations().delete_service(&id).await?;
-    Ok(back(&state, &m, "flash-removed"))
+    Ok(back(&state, &m, "flash-removed", "#services"))
 }
 
 /// Makes a new feed token and shows its address once; the previous address stops working.
@@ -383,7 +420,7 @@ async fn new_feed(
 ) -> Result<Response, PageError> {
     m.require(Action::ManageBookingSettings)?;
     let token = m.tenant.reservations().regenerate_ical_token().await?;
-    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?);
+    let form = RulesForm::of(&m.tenant.reservations().booking_settings().await?, &Tr::new(m.signed.user.locale));
     let mut p = page(&state, env, &m, form).await?;
     p.feed_url = Some(format!("{}/ical/{token}.ics", state.settings.public_url().trim_end_matches('/')));
     // The address is a secret: keep it out of caches and browser history.

@@ -258,6 +258,48 @@ async fn status_buttons_change_the_reservation_and_refuse_impossible_changes() {
     assert!(!day.body.contains("Bea"), "cancelled reservations leave the calendar");
 }
 
+/// A German owner's booking settings: closed days say so, exceptions and refusals are in German.
+#[tokio::test]
+async fn booking_settings_speak_the_members_language() {
+    let s = setup().await;
+    let owner = s.app.store.user_by_email("owner@example.com").await.unwrap().id;
+    s.app.store.update_profile(owner, "Ada", maitre_domain::Locale::De).await.unwrap();
+    let mut fields = vec![
+        ("mon", ""),
+        ("tue", "12:00-14:30"),
+        ("wed", "12:00-14:30"),
+        ("thu", "12:00-14:30"),
+        ("fri", "12:00-14:30"),
+        ("sat", "12:00-14:30"),
+        ("sun", ""),
+        ("exceptions", "2026-12-24 geschlossen Heiligabend\n2026-12-26 fermé"),
+        ("slot_minutes", "30"),
+        ("default_duration_minutes", "90"),
+        ("lead_time_minutes", "120"),
+        ("horizon_days", "30"),
+        ("max_party_size", "12"),
+        ("covers_per_slot", "40"),
+        ("review_link", ""),
+        ("reminder_hours", "6"),
+        ("review_delay_hours", "2"),
+    ];
+    let res = s.owner.submit(&s.path("/booking"), &s.path("/booking"), &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = s.owner.get(&s.path("/booking")).await.body;
+    assert!(page.contains("2026-12-24 geschlossen Heiligabend\n2026-12-26 geschlossen"), "{page}");
+    assert_eq!(page.matches("<span class=\"badge closed-day\">Geschlossen</span>").count(), 2, "Monday and Sunday");
+    assert!(!page.contains("12-26 closed") && !page.contains("placeholder=\"12:00"), "no English, no sample hours");
+
+    fields[1] = ("tue", "12:00-14:30, 13:00-15:00");
+    let res = s.owner.submit(&s.path("/booking"), &s.path("/booking"), &fields).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Die Öffnungszeiten am Di überschneiden sich."), "{}", res.body);
+    fields[1] = ("tue", "12:00-14:30");
+    fields[7] = ("exceptions", "2026-12-24 shut");
+    let res = s.owner.submit(&s.path("/booking"), &s.path("/booking"), &fields).await;
+    assert!(res.body.contains("„2026-12-24 shut“ ist keine Ausnahme"), "{}", res.body);
+}
+
 #[tokio::test]
 async fn booking_settings_round_trip_on_the_page_and_over_the_api() {
     let s = setup().await;
@@ -320,11 +362,17 @@ async fn booking_settings_round_trip_on_the_page_and_over_the_api() {
     fields[0] = ("mon", "11-15");
     let res = s.owner.submit(&s.path("/booking"), &s.path("/booking"), &fields).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("is not an opening interval") && res.body.contains("value=\"11-15\""), "{}", res.body);
+    assert!(
+        res.body.contains("“11-15” is not an opening time") && res.body.contains("value=\"11-15\""),
+        "{}",
+        res.body
+    );
 
     let (booking, resources) = (s.path("/booking"), s.path("/booking/resources"));
     let window = [("name", "Window"), ("kind", "table"), ("seats", "4")];
-    assert_eq!(s.owner.submit(&booking, &resources, &window).await.status, StatusCode::SEE_OTHER);
+    let added = s.owner.submit(&booking, &resources, &window).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert_eq!(added.location.unwrap(), format!("{booking}#resources"), "the page keeps its place");
     let dup = s.owner.submit(&booking, &resources, &window).await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("This name is already used"), "{}", dup.body);
