@@ -24,7 +24,24 @@ impl Reservations<'_> {
         tz: Tz,
         origin: &Origin<'_>,
     ) -> Result<Booking, BookingError> {
-        self.book(None, req, tz, origin).await
+        self.book(None, req, tz, origin, false).await
+    }
+
+    /// Staff book (or move `existing`) outside the hours, the limits or the capacity, e.g. a private event: no
+    /// slot check, no table held. The caller records the reason (in the notes); the log records that it happened.
+    pub async fn book_anyway(
+        &self,
+        existing: Option<ReservationId>,
+        req: &ReservationRequest,
+        tz: Tz,
+    ) -> Result<Reservation, BookingError> {
+        match self.book(existing, req, tz, &Origin::staff(), true).await? {
+            Booking::Booked(r) => {
+                tracing::info!(account = %self.tenant.account_id(), reservation = %r.id, "booked outside the rules");
+                Ok(*r)
+            }
+            Booking::Refused(check) => Err(BookingError::Invalid(format!("refused although forced: {check:?}"))),
+        }
     }
 
     /// Moves or changes an active reservation, re-checking capacity without counting the reservation itself.
@@ -35,7 +52,8 @@ impl Reservations<'_> {
         tz: Tz,
         by: Source,
     ) -> Result<Booking, BookingError> {
-        self.book(Some(id), req, tz, &Origin { source: by, contact_id: None, conversation_id: None, key: None }).await
+        let origin = Origin { source: by, contact_id: None, conversation_id: None, key: None };
+        self.book(Some(id), req, tz, &origin, false).await
     }
 
     async fn book(
@@ -44,6 +62,7 @@ impl Reservations<'_> {
         req: &ReservationRequest,
         tz: Tz,
         origin: &Origin<'_>,
+        anyway: bool,
     ) -> Result<Booking, BookingError> {
         check_request(req)?;
         let start = to_utc(req.starts_at, tz)?;
@@ -72,6 +91,7 @@ impl Reservations<'_> {
         let ask = Ask { service: service.as_deref(), staff, exclude: exclude.as_deref() };
         let placement = match snap.place(req.starts_at, req.party_size, ask) {
             Ok(p) => p,
+            Err(_) if anyway => snap.anyway(req.starts_at, service.as_deref()),
             Err(refusal) => {
                 tx.rollback().await?;
                 let alternatives = match refusal {

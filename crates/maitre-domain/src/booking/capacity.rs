@@ -191,6 +191,12 @@ impl Snapshot {
         TimeDelta::minutes(service.map_or(self.rules.default_duration_minutes, |s| s.duration_minutes).into())
     }
 
+    /// Where staff book outside the hours or the capacity ("book anyway"): the visit's usual length, no resource.
+    pub fn anyway(&self, start: NaiveDateTime, service: Option<&str>) -> Placement {
+        let end = start + self.duration(service.and_then(|n| self.service(n)));
+        Placement { starts_at: start, ends_at: end, resource_id: None }
+    }
+
     /// Earliest and latest bookable starts for this asker.
     pub fn window(&self, staff: bool) -> (NaiveDateTime, NaiveDateTime) {
         let lead = if staff { 0 } else { self.rules.lead_time_minutes };

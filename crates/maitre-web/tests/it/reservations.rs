@@ -258,6 +258,30 @@ async fn status_buttons_change_the_reservation_and_refuse_impossible_changes() {
     assert!(!day.body.contains("Bea"), "cancelled reservations leave the calendar");
 }
 
+/// Staff may book a closed day anyway (a private party) once they give a reason, which the notes keep.
+#[tokio::test]
+async fn staff_book_a_closed_day_anyway_with_a_reason() {
+    let s = setup().await;
+    let monday = [("date", "2026-09-28"), ("time", "19:00"), ("party_size", "30"), ("name", "Firmenfeier")];
+    let refused = s.book(&s.owner, &monday).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"book-anyway\"") && refused.body.contains("Book anyway"), "{}", refused.body);
+
+    let mut forced = monday.to_vec();
+    forced.push(("force", "1"));
+    let no_reason = s.book(&s.owner, &forced).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("give a reason"), "{}", no_reason.body);
+
+    forced.push(("anyway", "Private party, whole room"));
+    let booked = s.book(&s.owner, &forced).await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    let page = s.owner.get(booked.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("Booked anyway: Private party, whole room"), "{page}");
+    let list = s.owner.get(&s.path("/reservations?from=2026-09-28&to=2026-09-28")).await.body;
+    assert!(list.contains("Firmenfeier") && list.contains("28 Sep 2026, 19:00"), "{list}");
+}
+
 /// A German owner's booking settings: closed days say so, exceptions and refusals are in German.
 #[tokio::test]
 async fn booking_settings_speak_the_members_language() {

@@ -41,6 +41,11 @@ pub(super) struct ReservationForm {
     email: String,
     #[serde(default)]
     notes: String,
+    /// Why staff book outside the hours or capacity; with `force`, the slot is not checked.
+    #[serde(default)]
+    anyway: String,
+    #[serde(default)]
+    force: String,
 }
 
 impl ReservationForm {
@@ -55,6 +60,7 @@ impl ReservationForm {
             phone: r.phone.clone(),
             email: r.email.clone(),
             notes: r.notes.clone(),
+            ..ReservationForm::default()
         }
     }
 
@@ -97,6 +103,8 @@ struct FormPage {
     services: Vec<String>,
     error: Option<String>,
     alternatives: Vec<Alternative>,
+    /// The slot was refused: staff may book anyway, with a reason.
+    can_force: bool,
     can_manage: bool,
     /// Status buttons offered for the existing reservation: (status, label).
     actions: Vec<(&'static str, String)>,
@@ -130,6 +138,7 @@ impl FormPage {
             services: m.tenant.reservations().services().await?.into_iter().map(|s| s.name).collect(),
             error: None,
             alternatives: vec![],
+            can_force: false,
             can_manage: m.may(Action::ManageReservations),
             actions,
         })
@@ -193,7 +202,8 @@ async fn save(
     let tr = Tr::new(m.signed.user.locale);
     let tz = account_tz(&m);
     let outcome = match form.request(&tr) {
-        Err(e) => Err((e, vec![])),
+        Err(e) => Err((e, None)),
+        Ok(req) if !form.force.is_empty() => anyway(&m, &tr, existing.as_ref(), req, &form.anyway).await?,
         Ok(req) => {
             let result = match &existing {
                 Some(r) => m.tenant.reservations().modify_reservation(r.id, &req, tz, Source::Staff).await,
@@ -201,9 +211,9 @@ async fn save(
             };
             match result {
                 Ok(Booking::Booked(r)) => Ok(*r),
-                Ok(Booking::Refused(check)) => Err((refusal_text(&tr, &check), alternatives(&check).to_vec())),
+                Ok(Booking::Refused(check)) => Err((refusal_text(&tr, &check), Some(alternatives(&check).to_vec()))),
                 Err(maitre_store::BookingError::Store(e)) => return Err(e.into()),
-                Err(e) => Err((AppError::from(e).to_string(), vec![])),
+                Err(e) => Err((AppError::from(e).to_string(), None)),
             }
         }
     };
@@ -213,14 +223,40 @@ async fn save(
             let jar = CookieJar::new().add(flash(&state, &tr.t(key)));
             Ok((jar, Redirect::to(&format!("/a/{}/reservations/{}", m.account.id, r.id))).into_response())
         }
-        Err((error, alts)) => {
+        Err((error, refused)) => {
             let mut page = FormPage::new(&state, env, &m, existing, form).await?;
             page.error = Some(error);
-            page.alternatives = alts
+            page.can_force = refused.is_some();
+            page.alternatives = refused
+                .unwrap_or_default()
                 .into_iter()
                 .map(|t| Alternative { value: t.format("%Y-%m-%dT%H:%M").to_string(), label: alt_label(&tr, t) })
                 .collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
+    }
+}
+
+/// Outcome of a form: the reservation, or the reason with the free alternatives when the slot itself was refused.
+type Saved = Result<Reservation, (String, Option<Vec<NaiveDateTime>>)>;
+
+/// Books outside the rules with the staff's reason, which goes first in the reservation's notes.
+async fn anyway(
+    m: &Member,
+    tr: &Tr,
+    existing: Option<&Reservation>,
+    mut req: ReservationRequest,
+    reason: &str,
+) -> Result<Saved, PageError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 300 {
+        return Ok(Err((tr.t("res-anyway-needs-reason"), Some(vec![]))));
+    }
+    let line = tr.t1("res-anyway-note", "reason", reason);
+    req.notes = if req.notes.trim().is_empty() { line } else { format!("{line}\n{}", req.notes.trim()) };
+    match m.tenant.reservations().book_anyway(existing.map(|r| r.id), &req, account_tz(m)).await {
+        Ok(r) => Ok(Ok(r)),
+        Err(maitre_store::BookingError::Store(e)) => Err(AppError::from(e).into()),
+        Err(e) => Ok(Err((AppError::from(e).to_string(), None))),
     }
 }
