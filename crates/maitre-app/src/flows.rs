@@ -37,13 +37,22 @@ pub fn parse(draft: &str) -> Result<FlowDef, FlowError> {
     serde_json::from_str(draft).map_err(|e| FlowError::Unreadable(e.to_string()))
 }
 
-/// Creates a flow from a template (as a draft, then published) and returns it.
-pub async fn install_template(tenant: &TenantStore, key: &str, by: &str) -> Result<FlowRecord, FlowError> {
+/// Creates a flow from a template as a draft, to try in the simulator and publish when it fits.
+pub async fn install_template(tenant: &TenantStore, key: &str) -> Result<FlowRecord, FlowError> {
     let t =
         flow::templates().into_iter().find(|t| t.key == key).ok_or_else(|| FlowError::UnknownTemplate(key.into()))?;
     let draft = serde_json::to_string_pretty(&t.def).map_err(|e| FlowError::Unreadable(e.to_string()))?;
-    let record = tenant.flows().create_flow(t.name, &draft, key).await?;
-    publish(tenant, record.id, by).await?;
+    Ok(tenant.flows().create_flow(t.name, &draft, key).await?)
+}
+
+/// Installs a template and publishes it as version 1 (the API, the CLI). When it cannot be published (its tests
+/// fail against the business's hours) nothing stays behind.
+pub async fn install_published(tenant: &TenantStore, key: &str, by: &str) -> Result<FlowRecord, FlowError> {
+    let record = install_template(tenant, key).await?;
+    if let Err(e) = publish(tenant, record.id, by).await {
+        tenant.flows().delete_flow(record.id).await?;
+        return Err(e);
+    }
     Ok(tenant.flows().flow(record.id).await?)
 }
 

@@ -172,7 +172,7 @@ async fn automate(tenant: &TenantStore, scenario: Scenario) -> Result<()> {
             sun: all_day,
         };
         tenant.reservations().put_booking_settings(&booking).await.map_err(|e| Error::Setup(e.to_string()))?;
-        flows::install_template(tenant, "restaurant_en", "maitre-bench").await.map_err(setup)?;
+        flows::install_published(tenant, "restaurant_en", "maitre-bench").await.map_err(setup)?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use maitre_app::accounts::{SignUp, add_member, sign_up};
-use maitre_app::flows::{FlowError, install_template};
+use maitre_app::flows::{FlowError, install_published};
 use maitre_app::{App, ConnectError, Grant, Platform};
 use maitre_config::Settings;
 use maitre_domain::flow::templates;
@@ -176,7 +176,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         }
         AdminCommand::InstallTemplate { account, key } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
-            let flow = match install_template(&tenant, &key, "cli").await {
+            let flow = match install_published(&tenant, &key, "cli").await {
                 Err(FlowError::UnknownTemplate(_)) => {
                     let keys: Vec<&str> = templates().iter().map(|t| t.key).collect();
                     anyhow::bail!("no template {key:?}; the templates are: {}", keys.join(", "));

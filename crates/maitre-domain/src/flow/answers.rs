@@ -37,6 +37,7 @@ pub(super) fn read(
     payload: Option<&str>,
     choices: &[Choice],
     ctx: &Context,
+    locale: Locale,
 ) -> Option<Answer> {
     let chosen = pick(choices, text, payload);
     if kind == VarKind::Choice {
@@ -49,14 +50,14 @@ pub(super) fn read(
         VarKind::Name => name(text).map(|n| Answer::contact("name", n)),
         VarKind::Phone => phone(text).map(|p| Answer::contact("phone", p)),
         VarKind::Email => email(text).map(|e| Answer::contact("email", e)),
-        _ => when(kind, text, ctx),
+        _ => when(kind, text, ctx, locale),
     }
 }
 
 /// Date, time, date-time and party size through the extractor, relative to the account's local time.
-fn when(kind: VarKind, text: &str, ctx: &Context) -> Option<Answer> {
+fn when(kind: VarKind, text: &str, ctx: &Context, locale: Locale) -> Option<Answer> {
     let now = ctx.now.with_timezone(&ctx.tz).naive_local();
-    let locale = ExtractLocale::from(ctx.locale);
+    let locale = ExtractLocale::from(locale);
     let mut x = extract(text, locale, now);
     // A bare "8" or "vier" answers "what time?" or "how many?"; read it as the extractor would after "um"/"Personen".
     if !text.contains(char::is_whitespace) {

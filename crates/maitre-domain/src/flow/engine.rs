@@ -6,6 +6,7 @@ use super::render::{MESSAGE_VAR, Scope, render};
 use super::{
     Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, RunState, Value, Wait,
 };
+use crate::Locale;
 
 /// Nodes one call may pass through; a flow that loops without waiting ends when it is used up.
 pub const STEP_BUDGET: usize = 100;
@@ -173,9 +174,14 @@ impl<'r> Run<'r> {
         Outcome { state: None, actions: self.actions, ended_vars: Some(self.state.vars) }
     }
 
+    /// The language of the flow running now: its own, or the account's.
+    pub fn locale(&self) -> Locale {
+        self.def.settings.language.unwrap_or(self.ctx.locale)
+    }
+
     pub fn scope(&self) -> Scope<'_> {
         Scope {
-            locale: self.ctx.locale,
+            locale: self.locale(),
             contact_name: self.ctx.contact.name,
             account_name: self.ctx.account_name,
             review_link: self.ctx.review_link,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Locale;
 use crate::kinds::words;
 
 pub type NodeId = String;
@@ -45,11 +46,14 @@ pub struct FlowSettings {
     pub interruptible: bool,
     /// How many times a question is asked again after an invalid answer before its max-retries branch.
     pub max_retries: u32,
+    /// The language the flow speaks and reads answers in (its templates' language); absent: the account's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Locale>,
 }
 
 impl Default for FlowSettings {
     fn default() -> Self {
-        FlowSettings { interruptible: true, max_retries: 2 }
+        FlowSettings { interruptible: true, max_retries: 2, language: None }
     }
 }
 

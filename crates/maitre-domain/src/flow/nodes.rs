@@ -104,7 +104,7 @@ impl Run<'_> {
         no_answer: Option<&NoAnswer>,
     ) -> Step {
         let opener = self.opener.take().filter(|_| answers::is_extracted(kind));
-        if let Some(a) = opener.and_then(|t| answers::read(kind, &t, None, choices, self.ctx)) {
+        if let Some(a) = opener.and_then(|t| answers::read(kind, &t, None, choices, self.ctx, self.locale())) {
             self.capture(var, a);
             return Step::Next(next.clone());
         }
@@ -166,7 +166,7 @@ impl Run<'_> {
         else {
             return self.end();
         };
-        if let Some(a) = answers::read(*kind, text, payload, choices, self.ctx) {
+        if let Some(a) = answers::read(*kind, text, payload, choices, self.ctx, self.locale()) {
             self.capture(var, a);
             return self.go(next.clone());
         }
@@ -181,7 +181,7 @@ impl Run<'_> {
         }
         let again = match reprompt {
             Some(r) => r.clone(),
-            None => format!("{}\n{question}", answers::not_understood(self.ctx.locale)),
+            None => format!("{}\n{question}", answers::not_understood(self.locale())),
         };
         self.send(&again, choices);
         if let Some(na) = no_answer {
@@ -250,7 +250,7 @@ impl Run<'_> {
             Ok(SlotCheck::Free) => ("taken", &[]),
             Err(reason) => (reason, &[]),
         };
-        let locale = self.ctx.locale;
+        let locale = self.locale();
         let list: Vec<String> =
             starts.iter().take(MAX_ALTERNATIVES).map(|at| format!("• {}", format_slot(*at, locale))).collect();
         self.state.vars.insert("alternatives".into(), Value::Text(list.join("\n")));
@@ -269,7 +269,7 @@ impl Run<'_> {
                 .state
                 .vars
                 .get(var)
-                .is_some_and(|v| normalize(&display(v, self.ctx.locale)) == normalize(&self.render(value))),
+                .is_some_and(|v| normalize(&display(v, self.locale())) == normalize(&self.render(value))),
             Cond::VarSet { var } => self.state.vars.get(var).is_some_and(|v| *v != Value::Text(String::new())),
             Cond::HasTag { tag } => Tag::parse(tag).is_ok_and(|t| self.ctx.contact.tags.contains(t.as_str())),
             Cond::IsOpen { date_var, time_var } => {
@@ -316,7 +316,7 @@ impl Run<'_> {
     }
 
     fn text(&self, var: &str) -> Option<String> {
-        self.state.vars.get(var).map(|v| display(v, self.ctx.locale)).filter(|t| !t.trim().is_empty())
+        self.state.vars.get(var).map(|v| display(v, self.locale())).filter(|t| !t.trim().is_empty())
     }
 
     fn text_opt(&self, var: &Option<String>) -> Option<String> {

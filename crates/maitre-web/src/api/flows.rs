@@ -383,7 +383,7 @@ pub(super) async fn list_templates(caller: ApiCaller) -> Result<Json<Vec<Templat
     responses((status = 201, body = FlowDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn install(caller: ApiCaller, ApiJson(input): ApiJson<TemplateInput>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
-    let flow = flows::install_template(&caller.tenant, &input.key, "api").await?;
+    let flow = flows::install_published(&caller.tenant, &input.key, "api").await?;
     Ok((StatusCode::CREATED, Json(dto(flow))).into_response())
 }
 

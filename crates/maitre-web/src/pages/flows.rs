@@ -149,7 +149,7 @@ async fn install(
     CsrfForm(form): CsrfForm<InstallForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let flow = install_template(&m.tenant, &form.key, &m.signed.user.email).await?;
+    let flow = install_template(&m.tenant, &form.key).await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(to_editor(&state, &m, flow.id, &tr.t1("flash-flow-installed", "name", &flow.name)))
 }

@@ -2,7 +2,7 @@
 //! in the store, the business gets email on a real SMTP listener, and the calendar shows the booking in a browser.
 use chrono::{NaiveDateTime, TimeDelta};
 use fantoccini::Locator;
-use maitre_app::flows::install_template;
+use maitre_app::flows::install_published;
 use maitre_domain::{ContactId, ConversationId};
 use maitre_store::{AutomationSettings, ReservationQuery, TenantStore};
 use maitre_testkit::{AI_KEY, Browser};
@@ -61,7 +61,7 @@ impl Setup {
 #[tokio::test]
 async fn an_instagram_dm_books_a_table_through_the_restaurant_template_mails_the_owner_and_shows_in_the_calendar() {
     let s = restaurant().await;
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
 
     s.dm("Hallo, Tisch für 4 morgen 20 Uhr").await;
     s.app.drain().await;
@@ -112,7 +112,7 @@ async fn a_full_evening_offers_alternatives_and_the_guest_books_one_of_them() {
     let mut booking = s.tenant.reservations().booking_settings().await.unwrap();
     booking.rules.covers_per_slot = 4;
     s.tenant.reservations().put_booking_settings(&booking).await.unwrap();
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
     // Someone else holds the only four seats at 20:00 tomorrow.
     let req = maitre_domain::booking::ReservationRequest {
         starts_at: NaiveDateTime::parse_from_str("2026-09-22 20:00", "%Y-%m-%d %H:%M").unwrap(),
@@ -166,7 +166,7 @@ async fn whatsapp(app: &TestApp, n: u32, from: &str, profile: &str, text: &str) 
 async fn a_whatsapp_booking_keeps_the_guests_number_and_full_name() {
     let s = restaurant().await;
     s.app.connect(&s.account, "whatsapp", WA, "wa-token").await;
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
 
     whatsapp(&s.app, 1, "4917155566677", "Lena Vogel", "Tisch für 2 morgen um 19 Uhr").await;
     whatsapp(&s.app, 2, "4917155566677", "Lena Vogel", "Vogel").await;
@@ -197,7 +197,7 @@ async fn quick_messages_are_read_together_after_the_pause_and_answered_once() {
         .put_automation_settings(&AutomationSettings { read_together_ms: Some(3000), ..Default::default() })
         .await
         .unwrap();
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
     s.dm("hi").await;
     s.dm("Tisch morgen 20 Uhr").await;
     s.dm("für 4").await;
@@ -213,7 +213,7 @@ async fn quick_messages_are_read_together_after_the_pause_and_answered_once() {
 #[tokio::test]
 async fn opt_out_stops_automation_and_is_recorded() {
     let s = restaurant().await;
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
     s.dm("Tisch für 2 morgen 19 Uhr").await;
     s.app.drain().await;
     assert_eq!(s.replies().len(), 1);
@@ -232,7 +232,7 @@ async fn opt_out_stops_automation_and_is_recorded() {
 #[tokio::test]
 async fn a_handoff_switches_the_conversation_to_a_human_and_the_bot_goes_quiet() {
     let s = restaurant().await;
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
     s.dm("Tisch für 30 morgen 19 Uhr").await;
     s.app.drain().await;
     s.dm("Anna Schmidt").await;
@@ -304,8 +304,8 @@ async fn the_guest_gets_a_reminder_before_the_visit_and_one_review_request_after
     let mut booking = s.tenant.reservations().booking_settings().await.unwrap();
     booking.review_link = "https://g.page/r/trattoria-roma/review".into();
     s.tenant.reservations().put_booking_settings(&booking).await.unwrap();
-    install_template(&s.tenant, "restaurant_de", "test").await.unwrap();
-    install_template(&s.tenant, "review_request", "test").await.unwrap();
+    install_published(&s.tenant, "restaurant_de", "test").await.unwrap();
+    install_published(&s.tenant, "review_request", "test").await.unwrap();
     s.dm("Tisch für 2 morgen um 20 Uhr").await;
     s.app.drain().await;
     s.dm("Anna Schmidt").await;

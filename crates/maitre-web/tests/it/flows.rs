@@ -37,11 +37,20 @@ impl Setup {
         self.app.store.tenant_for_operator(self.account.parse().unwrap()).await.unwrap()
     }
 
-    /// Installs a template with the list page's button; returns the new flow's id.
-    async fn install(&self, key: &str) -> String {
+    /// Installs a template with the list page's button (a draft); returns the new flow's id.
+    async fn install_draft(&self, key: &str) -> String {
         let res = self.owner.submit(&self.path("/flows"), &self.path("/flows/templates"), &[("key", key)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
         res.location.unwrap().rsplit('/').next().unwrap().to_owned()
+    }
+
+    /// Installs a template and publishes it with the editor's button, as an owner would.
+    async fn install(&self, key: &str) -> String {
+        let id = self.install_draft(key).await;
+        let editor = self.owner.get(&self.path(&format!("/flows/{id}"))).await;
+        let published = self.press(&id, &form_fields(&editor.body, "flow-form"), "publish").await;
+        assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+        id
     }
 
     /// Posts the editor's structured form with `fields` as scraped from it, pressing the button `op`.
@@ -114,7 +123,7 @@ async fn flow(s: &Setup, id: &str) -> maitre_store::FlowRecord {
 }
 
 #[tokio::test]
-async fn a_template_installed_from_the_list_is_published_as_version_one() {
+async fn a_template_installs_from_the_list_as_a_draft_and_publishes_as_version_one() {
     let s = setup().await;
     let empty = s.owner.get(&s.path("/flows")).await;
     assert_eq!(empty.status, StatusCode::OK);
@@ -123,9 +132,13 @@ async fn a_template_installed_from_the_list_is_published_as_version_one() {
         assert!(empty.body.contains(&format!("value=\"{key}\"")), "template {key} offered");
     }
 
-    let id = s.install("restaurant_de").await;
+    let id = s.install_draft("restaurant_de").await;
     let editor = s.owner.get(&s.path(&format!("/flows/{id}"))).await;
-    assert!(editor.body.contains("Tischreservierung is installed and published."), "{}", editor.body);
+    assert!(editor.body.contains("Tischreservierung is installed as a draft"), "{}", editor.body);
+    assert_eq!(flow(&s, &id).await.published_version, None, "nothing answers guests before it is published");
+    let published = s.press(&id, &form_fields(&editor.body, "flow-form"), "publish").await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+    let editor = s.owner.get(&s.path(&format!("/flows/{id}"))).await;
     assert!(editor.body.contains("Published version 1") && editor.body.contains("No problems found."));
     let list = s.owner.get(&s.path("/flows")).await;
     let row = &list.body[list.body.find(&format!("id=\"flow-{id}\"")).unwrap()..];

@@ -5,7 +5,7 @@ use super::*;
 
 fn value(kind: VarKind, t: &str) -> Option<Value> {
     let c = Ctx::default();
-    read(kind, t, None, &[], &c.get()).map(|a| a.value)
+    read(kind, t, None, &[], &c.get(), c.get().locale).map(|a| a.value)
 }
 
 #[test]
@@ -23,7 +23,7 @@ fn choice_by_title_value_number_or_payload() {
     let ctx = c.get();
     let choices: Vec<Choice> =
         serde_json::from_value(json!([{ "title": "Haarschnitt" }, { "title": "Farbe", "value": "colour" }])).unwrap();
-    let got = |t: &str, p: Option<&str>| read(VarKind::Choice, t, p, &choices, &ctx).map(|a| a.value);
+    let got = |t: &str, p: Option<&str>| read(VarKind::Choice, t, p, &choices, &ctx, ctx.locale).map(|a| a.value);
     assert_eq!(got("haarschnitt", None), Some(Value::Text("Haarschnitt".into())));
     assert_eq!(got("2", None), Some(Value::Text("colour".into())));
     assert_eq!(got("Farbe", Some("colour")), Some(Value::Text("colour".into())));
@@ -33,7 +33,7 @@ fn choice_by_title_value_number_or_payload() {
 #[test]
 fn dates_are_today_or_later_and_bring_time_and_party_along() {
     let c = Ctx::default();
-    let a = read(VarKind::Date, "Samstag um 8 für 4", None, &[], &c.get()).unwrap();
+    let a = read(VarKind::Date, "Samstag um 8 für 4", None, &[], &c.get(), c.get().locale).unwrap();
     assert_eq!(a.value, Value::Date(day(14)));
     assert_eq!(
         a.also,
@@ -67,20 +67,20 @@ fn times_party_sizes_and_date_times() {
 #[test]
 fn names_phones_emails_update_the_contact() {
     let c = Ctx::default();
-    let a = read(VarKind::Name, " Anne-Marie  O'Neil ", None, &[], &c.get()).unwrap();
+    let a = read(VarKind::Name, " Anne-Marie  O'Neil ", None, &[], &c.get(), c.get().locale).unwrap();
     assert_eq!(a.value, Value::Text("Anne-Marie O'Neil".into()));
     assert_eq!(a.contact, Some(("name", "Anne-Marie O'Neil".into())));
     assert_eq!(value(VarKind::Name, "Zoë Müller"), Some(Value::Text("Zoë Müller".into())));
     for bad in ["A", "R2D2", "anna@example.com", &"a".repeat(81)] {
         assert_eq!(value(VarKind::Name, bad), None, "{bad}");
     }
-    let p = read(VarKind::Phone, "+49 (151) 234-567 89", None, &[], &c.get()).unwrap();
+    let p = read(VarKind::Phone, "+49 (151) 234-567 89", None, &[], &c.get(), c.get().locale).unwrap();
     assert_eq!(p.contact, Some(("phone", "+4915123456789".into())));
     assert_eq!(value(VarKind::Phone, "0151 2345678"), Some(Value::Text("01512345678".into())));
     for bad in ["12345", "1234567890123456", "call me", "49+151234567", ""] {
         assert_eq!(value(VarKind::Phone, bad), None, "{bad}");
     }
-    let e = read(VarKind::Email, " anna.s@example.co.uk ", None, &[], &c.get()).unwrap();
+    let e = read(VarKind::Email, " anna.s@example.co.uk ", None, &[], &c.get(), c.get().locale).unwrap();
     assert_eq!(e.contact, Some(("email", "anna.s@example.co.uk".into())));
     for bad in ["anna", "anna@", "@example.com", "anna@example", "an na@example.com", "a@b@c.de", "a@.de", "a@b..de"] {
         assert_eq!(value(VarKind::Email, bad), None, "{bad}");

@@ -15,17 +15,21 @@ fn every_template_validates_and_passes_its_tests() {
         let issues = validate(&t.def, &keys);
         assert!(issues.is_empty(), "{}: {issues:#?}", t.key);
         assert!(t.def.tests.len() >= 2, "{}", t.key);
+        assert_eq!(t.def.settings.language, Some(t.locale), "{} speaks its own language", t.key);
         let flows = [Candidate { flow_id: t.key, version: 1, def: &t.def }];
-        let env = SimEnv {
-            flows: &flows,
-            tz: TZ,
-            locale: t.locale,
-            account_name: "Trattoria Anna",
-            review_link: Some("https://example.test/review"),
-            availability: &AlwaysAvailable,
-        };
-        for result in run_tests(&env, t.key, now()) {
-            assert!(result.passed, "{} / {}: {:#?}", t.key, result.name, result.failures);
+        // A German template on an English account (and so on) still reads and answers in its own language.
+        for account in Locale::ALL {
+            let env = SimEnv {
+                flows: &flows,
+                tz: TZ,
+                locale: account,
+                account_name: "Trattoria Anna",
+                review_link: Some("https://example.test/review"),
+                availability: &AlwaysAvailable,
+            };
+            for result in run_tests(&env, t.key, now()) {
+                assert!(result.passed, "{} on a {account} account / {}: {:#?}", t.key, result.name, result.failures);
+            }
         }
     }
 }
