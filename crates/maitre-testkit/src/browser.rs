@@ -96,6 +96,23 @@ impl Browser {
         wide.as_bool().unwrap_or(true)
     }
 
+    /// The serious and critical accessibility violations axe-core finds on the page, one line each ("rule: the
+    /// elements"). axe-core comes from the npm registry; `MAITRE_TEST_AXE` names its `axe.min.js`. Without it this
+    /// is None (the check is skipped with a message) unless `MAITRE_TEST_REQUIRE_BROWSER=1`, which makes it a
+    /// failure.
+    pub async fn accessibility_problems(&self) -> Option<Vec<String>> {
+        let axe = axe_source()?;
+        self.client.execute(&format!("{axe}\nreturn true;"), vec![]).await.expect("load axe-core");
+        let run = "const done = arguments[arguments.length - 1]; \
+            axe.run(document).then(r => done(r.violations \
+              .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+              .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))) \
+            .catch(e => done(['axe failed: ' + e]));";
+        let found = self.client.execute_async(run, vec![]).await.expect("run axe-core");
+        let lines = found.as_array().expect("a list of violations");
+        Some(lines.iter().map(|l| l.as_str().unwrap_or_default().to_owned()).collect())
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -103,4 +120,21 @@ impl Browser {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// axe-core's script, read once.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let source = SOURCE.get_or_init(|| {
+        let required = std::env::var("MAITRE_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        match std::env::var("MAITRE_TEST_AXE").map(std::fs::read_to_string) {
+            Ok(Ok(text)) => Some(text),
+            _ if required => panic!("axe-core not found (MAITRE_TEST_AXE) and MAITRE_TEST_REQUIRE_BROWSER=1"),
+            _ => {
+                eprintln!("skipping accessibility checks: set MAITRE_TEST_AXE to axe-core's axe.min.js");
+                None
+            }
+        }
+    });
+    source.as_deref()
 }

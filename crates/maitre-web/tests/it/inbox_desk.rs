@@ -97,6 +97,8 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
             assert!(in_view(&b, "#send").await && in_view(&b, "#reply-text").await, "{locale}/{name}: composer");
             assert!(!in_view(&b, "#thread li:first-child").await, "{locale}/{name}: the oldest waits above");
             assert!(!b.overflows_sideways().await, "{locale}/{name}: nothing wider than the window");
+            let problems = b.accessibility_problems().await.unwrap_or_default();
+            assert!(problems.is_empty(), "{locale}/{name}: {problems:#?}");
 
             let guest = text(&b, "#guest").await;
             assert!(guest.contains("+491701234567") && guest.contains("Mag den Fensterplatz"), "{name}: {guest}");

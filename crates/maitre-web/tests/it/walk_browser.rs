@@ -1,6 +1,7 @@
 //! The pages an owner uses all day, walked in headless Chromium at laptop and phone size in English, German and
-//! French: each shows its heading, has nothing wider than the window, shows no time in UTC, and (in German and
-//! French) no English in the header. Screenshots go to the tests' output folder; load times are printed.
+//! French: each shows its heading, has nothing wider than the window, shows no time in UTC, (in German and French)
+//! no English in the header, and axe-core finds no serious or critical accessibility violation. Screenshots go to
+//! the tests' output folder; load times are printed.
 use std::time::Instant;
 
 use fantoccini::Locator;
@@ -39,6 +40,13 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("team", format!("{base}/team")),
         ("tokens", format!("{base}/tokens")),
         ("operations", format!("{base}/operations")),
+        ("booking", format!("{base}/booking")),
+        ("calendar", format!("{base}/calendar")),
+        ("new-reservation", format!("{base}/reservations/new")),
+        ("flows", format!("{base}/flows")),
+        ("canned", format!("{base}/canned")),
+        ("settings", format!("{base}/settings")),
+        ("profile", "/me".to_owned()),
     ];
     let shots = crate::browser::screenshots();
     let (mut slowest, mut problems) = (0u128, Vec::new());
@@ -66,6 +74,9 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
                     && ["Settings", "Inbox", "Sign out", "Reservations<"].iter().any(|w| header.contains(w))
                 {
                     problems.push(format!("{label}: English in the header"));
+                }
+                for violation in b.accessibility_problems().await.unwrap_or_default() {
+                    problems.push(format!("{label}: {violation}"));
                 }
                 b.screenshot(&shots, &format!("walk_{}_{size_name}_{name}", locale.as_str())).await;
             }
