@@ -14,6 +14,8 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub locale: Locale,
+    /// The IANA zone the member reads times in; empty: the business's.
+    pub time_zone: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -23,6 +25,7 @@ struct UserRow {
     email: String,
     name: String,
     locale: String,
+    time_zone: String,
     created_at: i64,
 }
 
@@ -34,6 +37,7 @@ impl TryFrom<UserRow> for User {
             email: r.email,
             name: r.name,
             locale: r.locale.parse().unwrap_or_default(),
+            time_zone: r.time_zone,
             created_at: from_ms(r.created_at),
         })
     }
@@ -74,7 +78,7 @@ impl TryFrom<SessionRow> for Session {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, locale, created_at";
+const USER_COLUMNS: &str = "id, email, name, locale, time_zone, created_at";
 const SESSION_COLUMNS: &str = "id, user_id, created_at, last_seen_at, user_agent, ip";
 
 /// Emails are compared case-insensitively: stored lower-cased and trimmed.
@@ -134,6 +138,16 @@ impl Store {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
+    /// The zone the member reads times in (checked by the caller; empty: the business's).
+    pub async fn set_time_zone(&self, id: UserId, zone: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(zone)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
     /// Sets a new password hash and ends every session of the user, in one transaction.
     pub async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()> {
         let mut tx = self.writes.begin().await?;
@@ -176,7 +190,7 @@ impl Store {
     /// `last_seen_at` is refreshed at most once a minute so page views do not each cost a write.
     pub async fn session_by_token(&self, token: &str, idle: TimeDelta) -> Result<(Session, User)> {
         let q = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.ip, \
-             u.id AS u_id, u.email, u.name, u.locale, u.created_at AS u_created_at \
+             u.id AS u_id, u.email, u.name, u.locale, u.time_zone, u.created_at AS u_created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
         let row = sqlx::query(q).bind(hash_token(token)).fetch_one(&self.read).await?;
         let session: Session = SessionRow::from_row(&row)?.try_into()?;
@@ -186,6 +200,7 @@ impl Store {
             email: row.try_get("email")?,
             name: row.try_get("name")?,
             locale: row.try_get("locale")?,
+            time_zone: row.try_get("time_zone")?,
             created_at: row.try_get("u_created_at")?,
         }
         .try_into()?;

@@ -20,6 +20,15 @@ impl Browser {
     /// Starts chromedriver and a fresh headless Chromium. Without them installed this returns `None` (the test
     /// is skipped with a message) unless `MAITRE_TEST_REQUIRE_BROWSER=1`, as CI sets, which makes it a failure.
     pub async fn start() -> Option<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Like `start`, with the system set to dark mode (`prefers-color-scheme: dark`).
+    pub async fn start_dark() -> Option<Self> {
+        Self::start_with(&["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]).await
+    }
+
+    async fn start_with(extra: &[&str]) -> Option<Self> {
         let driver_bin = std::env::var("MAITRE_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("MAITRE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let required = std::env::var("MAITRE_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
@@ -43,17 +52,24 @@ impl Browser {
         // Two TLS backends end up linked (ring and aws-lc-rs through different crates): pick one explicitly.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let profile = tempfile::tempdir().expect("profile dir");
-        let caps = serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--disable-quic", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
-        });
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--window-size=1280,900",
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(String::from)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let caps = serde_json::json!({ "goog:chromeOptions": { "binary": chromium, "args": args } });
         let caps = match caps {
             serde_json::Value::Object(map) => map,
             _ => unreachable!("a JSON object literal"),

@@ -6,6 +6,8 @@
 // count is still right on every page load.
 (function () {
   "use strict";
+  // Installable on a phone: the worker only keeps an offline page (static/sw.js).
+  if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () {}); }
   var bell = document.getElementById("bell");
   var count = document.getElementById("bell-count");
   if (!bell || !count || !window.EventSource) { return; }

@@ -8,6 +8,10 @@ nav-tokens = API
 nav-accounts = Konten
 nav-new-account = Neues Unternehmen
 nav-profile = Profil
+me-time-zone = Ihre Zeitzone
+me-time-zone-business = Die Zeitzone des Betriebs
+me-time-zone-help = Zeiten von Nachrichten und Benachrichtigungen erscheinen in dieser Zone; Reservierungen immer in der Zeit des Betriebs.
+me-bad-time-zone = „{ $zone }“ ist keine Zeitzone: wählen Sie eine aus der Liste.
 nav-sessions = Sitzungen
 nav-sign-out = Abmelden
 

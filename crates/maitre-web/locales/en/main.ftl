@@ -8,6 +8,10 @@ nav-tokens = API
 nav-accounts = Accounts
 nav-new-account = New business
 nav-profile = Profile
+me-time-zone = Your time zone
+me-time-zone-business = The business's time zone
+me-time-zone-help = Message and notification times show in this zone; bookings always show in the business's time.
+me-bad-time-zone = “{ $zone }” is no time zone: choose one from the list.
 nav-sessions = Sessions
 nav-sign-out = Sign out
 

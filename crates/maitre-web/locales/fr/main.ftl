@@ -8,6 +8,10 @@ nav-tokens = API
 nav-accounts = Comptes
 nav-new-account = Nouvel établissement
 nav-profile = Profil
+me-time-zone = Votre fuseau horaire
+me-time-zone-business = Le fuseau horaire de l'établissement
+me-time-zone-help = Les heures des messages et des notifications s'affichent dans ce fuseau ; les réservations toujours à l'heure de l'établissement.
+me-bad-time-zone = « { $zone } » n'est pas un fuseau horaire : choisissez-en un dans la liste.
 nav-sessions = Sessions
 nav-sign-out = Se déconnecter
 

@@ -33,13 +33,29 @@ struct ProfilePage {
     ctx: Ctx,
     name: String,
     locales: Vec<super::Choice>,
+    /// The member's zone ("" = the business's) and every zone to choose from.
+    time_zone: String,
+    zones: &'static [&'static str],
     error: Option<String>,
+}
+
+/// Every IANA zone name, sorted, for the profile's time zone list.
+fn zone_names() -> &'static [&'static str] {
+    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        names.sort_unstable();
+        names
+    });
+    &NAMES
 }
 
 #[derive(Deserialize)]
 struct ProfileForm {
     name: String,
     locale: String,
+    /// Empty: the business's zone.
+    #[serde(default)]
+    time_zone: String,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +81,8 @@ async fn profile_view(
             ui_locales().into_iter().map(Locale::as_str),
             s.user.locale.as_str(),
         ),
+        time_zone: s.user.time_zone.clone(),
+        zones: zone_names(),
         error,
     };
     Ok((status, render(&page)?).into_response())
@@ -88,7 +106,12 @@ async fn save_profile(
         Ok(n) => n,
         Err(e) => return profile_view(&state, env, &s, Some(e.to_string())).await,
     };
+    let zone = form.time_zone.trim();
+    if !zone.is_empty() && zone.parse::<chrono_tz::Tz>().is_err() {
+        return profile_view(&state, env, &s, Some(Tr::new(s.user.locale).t1("me-bad-time-zone", "zone", zone))).await;
+    }
     state.store.update_profile(s.user.id, name, locale).await?;
+    state.store.set_time_zone(s.user.id, zone).await?;
     let jar = CookieJar::new().add(flash(&state, &Tr::new(locale).t("flash-saved")));
     Ok((jar, Redirect::to("/me")).into_response())
 }

@@ -1,6 +1,7 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod abuse;
 mod account;
+mod app_shell;
 mod auth;
 mod automation;
 mod booking;
@@ -77,6 +78,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/static/calendar.css", get(calendar::css))
         .route("/static/inbox.js", get(inbox::js))
         .route("/static/live.js", get(live::js))
+        .merge(app_shell::routes())
 }
 
 /// What every page's layout needs.

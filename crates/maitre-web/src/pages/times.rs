@@ -32,7 +32,8 @@ pub(crate) fn format_day(d: NaiveDate, locale: Locale) -> String {
 }
 
 /// Turns instants (a message, a note, a login) into the business's wall-clock time, as its team reads the hours
-/// and its bookings.
+/// and its bookings, or into the member's own zone when they chose one (a bookkeeper abroad). Bookings stay in the
+/// business's time: that is when the guest comes.
 #[derive(Debug, Clone, Copy)]
 pub struct Times {
     tz: Tz,
@@ -40,8 +41,10 @@ pub struct Times {
 }
 
 impl Times {
+    /// In the member's own zone if they chose one on their profile, else the business's.
     pub fn of(m: &Member) -> Self {
-        Times { tz: account_tz(m), locale: m.signed.user.locale }
+        let own = m.signed.user.time_zone.parse().ok();
+        Times { tz: own.unwrap_or_else(|| account_tz(m)), locale: m.signed.user.locale }
     }
 
     /// For pages of a person rather than a business (their sign-ins): no business zone applies, so times say UTC.

@@ -251,6 +251,28 @@ async fn times_on_pages_are_the_businesss_local_time() {
     }
 }
 
+/// A member abroad chooses their own zone on the profile: message times follow it; an unknown zone is refused.
+#[tokio::test]
+async fn a_member_reads_message_times_in_their_own_time_zone() {
+    let s = inbox_with(TestApp::spawn().await, "Hallo!").await;
+    let owner = s.app.set_time_zone(&s.account, "Europe/Berlin").await;
+    let at = owner.inbox().thread(s.conversation).await.unwrap()[0].at();
+    let tokyo = at.with_timezone(&chrono_tz::Asia::Tokyo).format("%-d %b %Y, %H:%M").to_string();
+    let berlin = at.with_timezone(&chrono_tz::Europe::Berlin).format("%-d %b %Y, %H:%M").to_string();
+    let profile = s.owner.get("/me").await;
+    assert!(profile.body.contains("id=\"time-zone\""), "{}", profile.body);
+    let bad = s.owner.submit("/me", "/me", &[("name", "Ada"), ("locale", "en"), ("time_zone", "Mars/Olympus")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("is no time zone"), "{}", bad.body);
+    assert!(s.owner.get(&s.thread()).await.body.contains(&berlin));
+
+    let saved = s.owner.submit("/me", "/me", &[("name", "Ada"), ("locale", "en"), ("time_zone", "Asia/Tokyo")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(s.owner.get("/me").await.body.contains("<option selected>Asia/Tokyo</option>"));
+    let thread = s.owner.get(&s.thread()).await.body;
+    assert!(thread.contains(&tokyo) && !thread.contains(&berlin), "{thread}");
+}
+
 fn nobody() -> maitre_domain::UserId {
     maitre_domain::UserId::new()
 }
