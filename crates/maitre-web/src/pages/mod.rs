@@ -78,6 +78,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/static/calendar.css", get(calendar::css))
         .route("/static/inbox.js", get(inbox::js))
         .route("/static/live.js", get(live::js))
+        .route("/static/flows.js", get(flow_editor::js))
         .merge(app_shell::routes())
 }
 

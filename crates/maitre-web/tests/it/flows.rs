@@ -505,6 +505,8 @@ async fn the_editor_shows_the_graph_and_the_simulator_answers_in_a_real_browser(
     let (_, _, width, _) = start.rectangle().await.unwrap();
     assert!(width > 100.0, "the graph is drawn, {width} px wide");
 
+    // The page stays (its marker survives) while the test chat answers.
+    b.client.execute("window.stayed = true; window.scrollTo(0, 0);", vec![]).await.unwrap();
     b.client
         .find(Locator::Css("#sim-form input[name='text']"))
         .await
@@ -526,6 +528,15 @@ async fn the_editor_shows_the_graph_and_the_simulator_answers_in_a_real_browser(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(replies, ["Auf welchen Namen darf ich reservieren?"]);
+    let stayed = b.client.execute("return window.stayed === true;", vec![]).await.unwrap();
+    assert_eq!(stayed, serde_json::json!(true), "the chat answered without reloading the page");
+    let fits = "const c = document.getElementById('chat').getBoundingClientRect(); \
+                const s = document.getElementById('sim-send').getBoundingClientRect(); \
+                return c.height < 400 && s.bottom <= window.innerHeight;";
+    assert_eq!(b.client.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "chat and Send fit the screen");
+    let publish = "const p = document.getElementById('publish').getBoundingClientRect(); \
+                   return p.top >= 0 && p.bottom <= window.innerHeight;";
+    assert_eq!(b.client.execute(publish, vec![]).await.unwrap(), serde_json::json!(true), "Publish stays in view");
     b.client
         .find(Locator::Css("#sim-form input[name='text']"))
         .await
