@@ -38,6 +38,11 @@ impl Tr {
         LOCALES.try_lookup(self.lang(), key).unwrap_or_else(|| key.to_owned())
     }
 
+    /// The word of a fixed vocabulary in the reader's language: `prefix` and the word make the key.
+    pub fn word(&self, prefix: &str, word: &str) -> String {
+        self.t(&format!("{prefix}{word}"))
+    }
+
     /// Lookup with one named argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         self.tn(key, &[(name, value)])

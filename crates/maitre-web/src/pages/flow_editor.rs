@@ -106,7 +106,29 @@ struct EditorPage {
     channels: Vec<ChannelOpt>,
     node_types: [&'static str; 13],
     trigger_types: [&'static str; 9],
+    /// Every node as "next" and "start" lists offer it: its id, and its type and text in plain words.
+    targets: Vec<Target>,
     extras: Extras,
+}
+
+struct Target {
+    id: String,
+    label: String,
+}
+
+impl EditorPage {
+    /// Whether `id` names a node of the draft (a dangling edge is still offered, marked missing, so saving the
+    /// form never changes it unasked).
+    fn known(&self, id: &str) -> bool {
+        id.is_empty() || self.targets.iter().any(|t| t.id == id)
+    }
+}
+
+/// A node as a person reads it: "Question: Für welchen Tag …" rather than `ask_date`.
+fn target(tr: &Tr, n: &NodeCard) -> Target {
+    let words: String = n.text.as_deref().unwrap_or_default().chars().take(40).collect();
+    let said = if words.trim().is_empty() { n.id.clone() } else { format!("{}…", words.trim()) };
+    Target { id: n.id.clone(), label: format!("{}: {said}", tr.word("flows-type-", &n.ty)) }
 }
 
 /// The stored draft as JSON (a draft is only ever saved as a JSON object).
@@ -122,12 +144,15 @@ async fn show(state: &AppState, env: PageEnv, m: &Member, id: FlowId, extras: Ex
             let issues = flows::check(&m.tenant, &def).await?;
             let bad: Vec<&str> =
                 issues.iter().filter(|i| i.severity == Severity::Error).filter_map(|i| i.node.as_deref()).collect();
-            let graph = flow_graph::svg(&def, &bad);
+            let tr = Tr::new(m.signed.user.locale);
+            let graph = flow_graph::svg(&def, &bad, &|ty: &str| tr.word("flows-type-", ty));
             (issues, Some(graph))
         }
         Err(issues) => (issues, None),
     };
     let nodes = flow_form::node_cards(&draft, &issues);
+    let tr = Tr::new(m.signed.user.locale);
+    let targets = nodes.iter().map(|n| target(&tr, n)).collect();
     let general = issues.iter().filter(|i| !nodes.iter().any(|n| Some(&n.id) == i.node.as_ref())).cloned().collect();
     let chosen = &flow.channel_ids;
     let channels = m
@@ -156,6 +181,7 @@ async fn show(state: &AppState, env: PageEnv, m: &Member, id: FlowId, extras: Ex
         channels,
         node_types: NODE_TYPES,
         trigger_types: TRIGGER_TYPES,
+        targets,
         extras,
         id: flow.id.to_string(),
         name: flow.name,

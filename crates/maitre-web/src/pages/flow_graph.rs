@@ -37,7 +37,9 @@ fn short(s: &str, n: usize) -> String {
 
 struct Boxed {
     id: String,
+    /// The node's type in words, and what it says (its id when it says nothing).
     label: String,
+    detail: String,
     class: &'static str,
     col: i32,
     row: i32,
@@ -68,8 +70,9 @@ fn depths(def: &FlowDef) -> HashMap<&str, i32> {
     depth
 }
 
-/// The SVG of `def`; `bad` are the ids of nodes with errors (drawn in red).
-pub fn svg(def: &FlowDef, bad: &[&str]) -> String {
+/// The SVG of `def`; `bad` are the ids of nodes with errors (drawn in red). `words` names a node type (or
+/// `missing`) in the reader's language.
+pub fn svg(def: &FlowDef, bad: &[&str], words: &dyn Fn(&str) -> String) -> String {
     let depth = depths(def);
     let unreached = depth.values().max().map_or(0, |d| d + 1);
     let mut boxes: Vec<Boxed> = Vec::new();
@@ -84,7 +87,8 @@ pub fn svg(def: &FlowDef, bad: &[&str]) -> String {
             continue;
         }
         let col = depth.get(n.id.as_str()).copied().unwrap_or(unreached);
-        let ty = serde_json::to_value(&n.kind).ok().and_then(|v| v["type"].as_str().map(str::to_owned));
+        let fields = serde_json::to_value(&n.kind).unwrap_or_default();
+        let said = fields["text"].as_str().filter(|t| !t.trim().is_empty()).unwrap_or(&n.id).to_owned();
         let class = if bad.contains(&n.id.as_str()) {
             "node bad"
         } else if n.id == def.start {
@@ -94,7 +98,8 @@ pub fn svg(def: &FlowDef, bad: &[&str]) -> String {
         } else {
             "node"
         };
-        boxes.push(Boxed { id: n.id.clone(), label: ty.unwrap_or_default(), class, col, row: place(col) });
+        let label = words(fields["type"].as_str().unwrap_or_default());
+        boxes.push(Boxed { id: n.id.clone(), label, detail: said, class, col, row: place(col) });
     }
     let mut edges: Vec<(usize, usize, String)> = Vec::new();
     for n in &def.nodes {
@@ -104,8 +109,8 @@ pub fn svg(def: &FlowDef, bad: &[&str]) -> String {
                 Some(t) => t,
                 None => {
                     let col = boxes[from].col + 1;
-                    let missing = "missing".to_owned();
-                    boxes.push(Boxed { id: to.clone(), label: missing, class: "node missing", col, row: place(col) });
+                    let (label, detail) = (words("missing"), to.clone());
+                    boxes.push(Boxed { id: to.clone(), label, detail, class: "node missing", col, row: place(col) });
                     boxes.len() - 1
                 }
             };
@@ -123,7 +128,7 @@ fn draw(boxes: &[Boxed], edges: &[(usize, usize, String)]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="flow-graph" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="flow graph">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="flow-graph" viewBox="0 0 {width} {height}" width="{width}" height="{height}">"#
     );
     s.push_str(
         r#"<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" class="arrowhead"/></marker></defs>"#,
@@ -150,6 +155,11 @@ fn draw(boxes: &[Boxed], edges: &[(usize, usize, String)]) -> String {
     }
     for b in boxes {
         let (x, y) = (b.x(), b.y());
+        // A box jumps to its node's card below the graph (a missing node has none).
+        let linked = !b.class.contains("missing");
+        if linked {
+            let _ = write!(s, r##"<a href="#node-{}">"##, esc(&b.id));
+        }
         let _ = write!(
             s,
             r#"<g class="{}" data-node="{}"><rect x="{x}" y="{y}" width="{W}" height="{H}" rx="8"/><text class="id" x="{}" y="{}">{}</text><text class="type" x="{}" y="{}">{}</text></g>"#,
@@ -157,11 +167,14 @@ fn draw(boxes: &[Boxed], edges: &[(usize, usize, String)]) -> String {
             esc(&b.id),
             x + 10,
             y + 19,
-            esc(&short(&b.id, 22)),
+            esc(&short(&b.label, 22)),
             x + 10,
             y + 37,
-            esc(&b.label),
+            esc(&short(&b.detail, 24)),
         );
+        if linked {
+            s.push_str("</a>");
+        }
     }
     s.push_str("</svg>");
     s
@@ -183,8 +196,11 @@ mod tests {
             ]
         }))
         .unwrap();
-        let svg = svg(&def, &["b<x>"]);
+        let svg = svg(&def, &["b<x>"], &|ty: &str| format!("[{ty}]"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains(">[message]<") && svg.contains(">hi<"), "a box says its type in words and its text");
+        assert!(svg.contains(">[end]<") && svg.contains(">lonely<"), "a node without text shows its id");
+        assert!(svg.contains(r##"<a href="#node-a">"##) && !svg.contains(r##"href="#node-gone""##));
         assert!(svg.contains("b&lt;x&gt;") && !svg.contains("b<x>"), "{svg}");
         assert!(svg.contains(r#"class="node missing" data-node="gone""#), "{svg}");
         assert!(svg.contains(r#"class="node unreached" data-node="lonely""#), "{svg}");

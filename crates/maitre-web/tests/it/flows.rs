@@ -149,6 +149,34 @@ async fn a_template_installs_from_the_list_as_a_draft_and_publishes_as_version_o
     assert!(unknown.body.contains("no template"), "{}", unknown.body);
 }
 
+/// The editor in plain German: node and trigger types, answer kinds and match modes in words, nodes offered by
+/// what they say rather than by id, ids only under "Advanced"; a box of the graph jumps to its card.
+#[tokio::test]
+async fn the_editor_speaks_plain_language() {
+    let s = setup().await;
+    let owner = s.app.store.user_by_email("owner@example.com").await.unwrap().id;
+    s.app.store.update_profile(owner, "Ada", Locale::De).await.unwrap();
+    let id = s.install_draft("restaurant_de").await;
+    let page = s.owner.get(&s.path(&format!("/flows/{id}"))).await.body;
+    for words in [
+        r#"<span class="badge">Frage</span>"#,
+        r#"<span class="badge">Buchen</span>"#,
+        r#"<span class="badge">Stichwörter</span>"#,
+        ">Anzahl Gäste</option>",
+        ">enthält das ganze Wort</option>",
+        r#"<option value="ask_name" selected>Frage: Auf welchen Namen darf ich reservieren?…</option>"#,
+        r##"<a href="#node-ask_date">"##,
+    ] {
+        assert!(page.contains(words), "{words} missing");
+    }
+    let card = &page[page.find("id=\"node-ask_date\"").unwrap()..];
+    let legend = &card[card.find("<legend>").unwrap()..card.find("</legend>").unwrap()];
+    assert!(!legend.contains("ask_date"), "no id in the card's title: {legend}");
+    for raw in [">whole_word<", ">party_size<", ">any_message<", ">ask<"] {
+        assert!(!page.contains(raw), "{raw} shown as is");
+    }
+}
+
 #[tokio::test]
 async fn a_draft_with_a_dangling_edge_is_saved_with_its_error_and_published_only_once_fixed() {
     let s = setup().await;

@@ -25,6 +25,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
     let contact = tenant.inbox().conversation(conversation, maitre_domain::UserId::new()).await.unwrap().contact_id;
     let owner = app.store.user_by_email("ada@example.com").await.unwrap();
+    let flow = maitre_app::flows::install_template(&tenant, "restaurant_de").await.unwrap();
     crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
 
     let base = format!("/a/{account}");
@@ -44,6 +45,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("calendar", format!("{base}/calendar")),
         ("new-reservation", format!("{base}/reservations/new")),
         ("flows", format!("{base}/flows")),
+        ("flow-editor", format!("{base}/flows/{}", flow.id)),
         ("canned", format!("{base}/canned")),
         ("settings", format!("{base}/settings")),
         ("profile", "/me".to_owned()),
