@@ -24,6 +24,7 @@ mod inbox_nodes;
 mod inbox_threads;
 mod invites;
 mod isolation;
+mod journey_browser;
 mod live;
 mod live_browser;
 mod needs_reply;
