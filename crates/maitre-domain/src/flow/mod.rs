@@ -21,7 +21,7 @@ pub use engine::{STEP_BUDGET, handle, start};
 pub use format::{format_date, format_datetime, format_time};
 pub use matching::{OPT_OUT_WORDS, normalize};
 pub use model::*;
-pub use nodes::branches;
+pub use nodes::{Way, branches};
 pub use render::{Filter, Placeholder, Scope, placeholders, render};
 pub use runtime::*;
 pub use simulate::{AlwaysAvailable, SimEnv, Simulator, TestResult, Turn, run_tests};

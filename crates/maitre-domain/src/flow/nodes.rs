@@ -329,10 +329,27 @@ pub(super) fn edges(kind: &NodeKind) -> Vec<&NodeId> {
     branches(kind).into_iter().map(|(_, to)| to).collect()
 }
 
-/// The node ids a node can lead to, each with what takes that way (empty for the plain `next`), for drawing the
-/// flow as a graph.
-pub fn branches(kind: &NodeKind) -> Vec<(String, &NodeId)> {
-    let mut out: Vec<(String, &NodeId)> = Vec::new();
+/// What takes a node's branch, for drawing the flow (the reader's language is the caller's business).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Way<'a> {
+    /// The plain next node.
+    Next,
+    /// A button with this title.
+    Button(&'a str),
+    MaxRetries,
+    NoAnswer,
+    When(&'a Cond),
+    Otherwise,
+    Unavailable,
+    NoReservation,
+    After {
+        minutes: u32,
+    },
+}
+
+/// The node ids a node can lead to, each with what takes that way.
+pub fn branches(kind: &NodeKind) -> Vec<(Way<'_>, &NodeId)> {
+    let mut out: Vec<(Way<'_>, &NodeId)> = Vec::new();
     match kind {
         NodeKind::Message { quick_replies, next, .. } => {
             out.extend(buttons(quick_replies));
@@ -340,45 +357,35 @@ pub fn branches(kind: &NodeKind) -> Vec<(String, &NodeId)> {
         }
         NodeKind::Ask { choices, on_max_retries, no_answer, next, .. } => {
             out.extend(buttons(choices));
-            out.extend(on_max_retries.as_ref().map(|n| ("max retries".to_owned(), n)));
-            out.extend(no_answer.as_ref().and_then(|a| a.next.as_ref()).map(|n| ("no answer".to_owned(), n)));
+            out.extend(on_max_retries.as_ref().map(|n| (Way::MaxRetries, n)));
+            out.extend(no_answer.as_ref().and_then(|a| a.next.as_ref()).map(|n| (Way::NoAnswer, n)));
             out.extend(plain(next));
         }
         NodeKind::Condition { rules, otherwise } => {
-            out.extend(rules.iter().map(|r| (cond_label(&r.when), &r.next)));
-            out.extend(otherwise.as_ref().map(|n| ("otherwise".to_owned(), n)));
+            out.extend(rules.iter().map(|r| (Way::When(&r.when), &r.next)));
+            out.extend(otherwise.as_ref().map(|n| (Way::Otherwise, n)));
         }
         NodeKind::Set { next, .. } | NodeKind::Tag { next, .. } | NodeKind::Ai { next, .. } => out.extend(plain(next)),
         NodeKind::Reserve { next, on_unavailable, .. } | NodeKind::ModifyReservation { next, on_unavailable, .. } => {
             out.extend(plain(next));
-            out.extend(on_unavailable.as_ref().map(|n| ("unavailable".to_owned(), n)));
+            out.extend(on_unavailable.as_ref().map(|n| (Way::Unavailable, n)));
         }
         NodeKind::CancelReservation { next, on_none } => {
             out.extend(plain(next));
-            out.extend(on_none.as_ref().map(|n| ("none".to_owned(), n)));
+            out.extend(on_none.as_ref().map(|n| (Way::NoReservation, n)));
         }
-        NodeKind::Delay { next, minutes } => out.push((format!("after {minutes} min"), next)),
+        NodeKind::Delay { next, minutes } => out.push((Way::After { minutes: *minutes }, next)),
         NodeKind::Handoff { .. } | NodeKind::GotoFlow { .. } | NodeKind::End => {}
     }
     out
 }
 
-fn plain(next: &Option<NodeId>) -> Option<(String, &NodeId)> {
-    next.as_ref().map(|n| (String::new(), n))
+fn plain(next: &Option<NodeId>) -> Option<(Way<'static>, &NodeId)> {
+    next.as_ref().map(|n| (Way::Next, n))
 }
 
-fn buttons(choices: &[Choice]) -> impl Iterator<Item = (String, &NodeId)> {
-    choices.iter().filter_map(|c| c.next.as_ref().map(|n| (c.title.clone(), n)))
-}
-
-fn cond_label(c: &Cond) -> String {
-    match c {
-        Cond::VarEquals { var, value } => format!("{var} = {value}"),
-        Cond::VarSet { var } => format!("{var} set"),
-        Cond::HasTag { tag } => format!("tag {tag}"),
-        Cond::IsOpen { .. } => "open".to_owned(),
-        Cond::Available => "available".to_owned(),
-    }
+fn buttons(choices: &[Choice]) -> impl Iterator<Item = (Way<'_>, &NodeId)> {
+    choices.iter().filter_map(|c| c.next.as_ref().map(|n| (Way::Button(&c.title), n)))
 }
 
 /// The vars a node sets, for placeholder validation.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::flows::{self, FlowError};
-use maitre_domain::flow::{Issue, Severity, Simulator, TestResult, Turn};
+use maitre_domain::flow::{Cond, Issue, Severity, Simulator, TestResult, Turn, Way};
 use maitre_domain::{AccountId, Action, FlowId, Locale};
 use maitre_store::FlowRecord;
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,30 @@ impl EditorPage {
     }
 }
 
+impl flow_graph::Words for Tr {
+    fn node_type(&self, ty: &str) -> String {
+        self.word("flows-type-", ty)
+    }
+
+    fn way(&self, way: &Way<'_>) -> String {
+        match way {
+            Way::Next => String::new(),
+            Way::Button(title) => (*title).to_owned(),
+            Way::MaxRetries => self.t("flows-way-max-retries"),
+            Way::NoAnswer => self.t("flows-way-no-answer"),
+            Way::When(Cond::VarEquals { var, value }) => self.tn("flows-way-equals", &[("var", var), ("value", value)]),
+            Way::When(Cond::VarSet { var }) => self.t1("flows-way-set", "var", var),
+            Way::When(Cond::HasTag { tag }) => self.t1("flows-way-tag", "tag", tag),
+            Way::When(Cond::IsOpen { .. }) => self.t("flows-way-open"),
+            Way::When(Cond::Available) => self.t("flows-way-available"),
+            Way::Otherwise => self.t("flows-way-otherwise"),
+            Way::Unavailable => self.t("flows-way-unavailable"),
+            Way::NoReservation => self.t("flows-way-none"),
+            Way::After { minutes } => self.t1("flows-way-after", "minutes", &minutes.to_string()),
+        }
+    }
+}
+
 /// A node as a person reads it: "Question: Für welchen Tag …" rather than `ask_date`.
 fn target(tr: &Tr, n: &NodeCard) -> Target {
     let words: String = n.text.as_deref().unwrap_or_default().chars().take(40).collect();
@@ -144,8 +168,7 @@ async fn show(state: &AppState, env: PageEnv, m: &Member, id: FlowId, extras: Ex
             let issues = flows::check(&m.tenant, &def).await?;
             let bad: Vec<&str> =
                 issues.iter().filter(|i| i.severity == Severity::Error).filter_map(|i| i.node.as_deref()).collect();
-            let tr = Tr::new(m.signed.user.locale);
-            let graph = flow_graph::svg(&def, &bad, &|ty: &str| tr.word("flows-type-", ty));
+            let graph = flow_graph::svg(&def, &bad, &Tr::new(m.signed.user.locale));
             (issues, Some(graph))
         }
         Err(issues) => (issues, None),

@@ -5,7 +5,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
 
-use maitre_domain::flow::{FlowDef, branches};
+use maitre_domain::flow::{FlowDef, Way, branches};
+
+/// The graph's words in the reader's language: node types (and `missing`) and what takes each edge.
+pub trait Words {
+    fn node_type(&self, ty: &str) -> String;
+    fn way(&self, way: &Way<'_>) -> String;
+}
 
 const W: i32 = 180;
 const H: i32 = 46;
@@ -70,9 +76,8 @@ fn depths(def: &FlowDef) -> HashMap<&str, i32> {
     depth
 }
 
-/// The SVG of `def`; `bad` are the ids of nodes with errors (drawn in red). `words` names a node type (or
-/// `missing`) in the reader's language.
-pub fn svg(def: &FlowDef, bad: &[&str], words: &dyn Fn(&str) -> String) -> String {
+/// The SVG of `def`; `bad` are the ids of nodes with errors (drawn in red).
+pub fn svg(def: &FlowDef, bad: &[&str], words: &dyn Words) -> String {
     let depth = depths(def);
     let unreached = depth.values().max().map_or(0, |d| d + 1);
     let mut boxes: Vec<Boxed> = Vec::new();
@@ -98,18 +103,19 @@ pub fn svg(def: &FlowDef, bad: &[&str], words: &dyn Fn(&str) -> String) -> Strin
         } else {
             "node"
         };
-        let label = words(fields["type"].as_str().unwrap_or_default());
+        let label = words.node_type(fields["type"].as_str().unwrap_or_default());
         boxes.push(Boxed { id: n.id.clone(), label, detail: said, class, col, row: place(col) });
     }
     let mut edges: Vec<(usize, usize, String)> = Vec::new();
     for n in &def.nodes {
         let Some(from) = boxes.iter().position(|b| b.id == n.id) else { continue };
-        for (label, to) in branches(&n.kind) {
+        for (way, to) in branches(&n.kind) {
+            let label = if way == Way::Next { String::new() } else { words.way(&way) };
             let target = match boxes.iter().position(|b| b.id == *to) {
                 Some(t) => t,
                 None => {
                     let col = boxes[from].col + 1;
-                    let (label, detail) = (words("missing"), to.clone());
+                    let (label, detail) = (words.node_type("missing"), to.clone());
                     boxes.push(Boxed { id: to.clone(), label, detail, class: "node missing", col, row: place(col) });
                     boxes.len() - 1
                 }
@@ -183,6 +189,23 @@ fn draw(boxes: &[Boxed], edges: &[(usize, usize, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maitre_domain::flow::Cond;
+
+    /// The flow format's own words, in brackets.
+    struct Plain;
+
+    impl Words for Plain {
+        fn node_type(&self, ty: &str) -> String {
+            format!("[{ty}]")
+        }
+        fn way(&self, way: &Way<'_>) -> String {
+            match way {
+                Way::When(Cond::VarSet { var }) => format!("{var} set"),
+                Way::Otherwise => "otherwise".into(),
+                other => format!("{other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn lays_out_by_depth_escapes_text_and_shows_missing_targets() {
@@ -196,7 +219,7 @@ mod tests {
             ]
         }))
         .unwrap();
-        let svg = svg(&def, &["b<x>"], &|ty: &str| format!("[{ty}]"));
+        let svg = svg(&def, &["b<x>"], &Plain);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains(">[message]<") && svg.contains(">hi<"), "a box says its type in words and its text");
         assert!(svg.contains(">[end]<") && svg.contains(">lonely<"), "a node without text shows its id");

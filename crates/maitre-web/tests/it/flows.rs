@@ -166,13 +166,15 @@ async fn the_editor_speaks_plain_language() {
         ">enthält das ganze Wort</option>",
         r#"<option value="ask_name" selected>Frage: Auf welchen Namen darf ich reservieren?…</option>"#,
         r##"<a href="#node-ask_date">"##,
+        ">sonst</text>",
+        ">time bekannt</text>",
     ] {
         assert!(page.contains(words), "{words} missing");
     }
     let card = &page[page.find("id=\"node-ask_date\"").unwrap()..];
     let legend = &card[card.find("<legend>").unwrap()..card.find("</legend>").unwrap()];
     assert!(!legend.contains("ask_date"), "no id in the card's title: {legend}");
-    for raw in [">whole_word<", ">party_size<", ">any_message<", ">ask<"] {
+    for raw in [">whole_word<", ">party_size<", ">any_message<", ">ask<", ">otherwise<", " set<"] {
         assert!(!page.contains(raw), "{raw} shown as is");
     }
 }

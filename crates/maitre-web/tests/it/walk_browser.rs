@@ -90,6 +90,12 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
                     problems.push(format!("{label}: {violation}"));
                 }
                 b.screenshot(&shots, &format!("walk_{}_{size_name}_{name}", locale.as_str())).await;
+                if locale == Locale::En && size == LAPTOP {
+                    // HTML, CSS and scripts as delivered, uncompressed (the closing notes quote these).
+                    let weight = "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, e) => n + (e.decodedBodySize || 0), 0);";
+                    let bytes = b.client.execute(weight, vec![]).await.unwrap().as_f64().unwrap_or_default();
+                    eprintln!("page weight {name}: {:.1} KB", bytes / 1024.0);
+                }
             }
         }
     }
