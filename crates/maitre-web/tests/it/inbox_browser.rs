@@ -21,7 +21,7 @@ pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
 }
 
 /// Waits (up to 5 s) until the first element matching `css` has text satisfying `pred`; returns that text.
-async fn wait_for(b: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_for(b: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(el) = b.client.find(Locator::Css(css)).await

@@ -12,26 +12,10 @@ use reqwest::StatusCode;
 
 use crate::browser::{fill, screenshots, submit, wait_for_path};
 use crate::helpers::{PASSWORD, TestApp};
+use crate::inbox_browser::wait_for;
 use crate::webhooks::{NOW, WA, wa_text};
 
 const GUEST: &str = "4917155566677";
-
-/// Waits (up to 5 s) until `css` shows text for which `pred` holds; returns it.
-async fn wait_text(b: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(el) = b.client.find(Locator::Css(css)).await
-            && let Ok(text) = el.text().await
-        {
-            if pred(&text) {
-                return text;
-            }
-            last = text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} never matched; last text: {last:?}");
-}
 
 /// Clicks `css`, again if a live refresh replaced the element meanwhile.
 async fn click(b: &Browser, css: &str) {
@@ -82,7 +66,7 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
     fill(&b, "email", "ada@example.com").await;
     fill(&b, "password", PASSWORD).await;
     submit(&b).await;
-    wait_text(&b, "main", |t| t.contains("ada@example.com")).await;
+    wait_for(&b, "main", |t| t.contains("ada@example.com")).await;
     let mail = app.mail_to("ada@example.com").await.body_text();
     b.client.goto(crate::helpers::signup_link(&mail)).await.unwrap();
     submit(&b).await;
@@ -91,17 +75,17 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
     b.client.goto(&app.url("/me")).await.unwrap();
     b.client.find(Locator::Css("select[name='locale']")).await.unwrap().select_by_value("de").await.unwrap();
     click(&b, "form[action='/me'] button[type='submit']").await;
-    wait_text(&b, ".flash", |t| t.contains("Gespeichert")).await;
+    wait_for(&b, ".flash", |t| t.contains("Gespeichert")).await;
     let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
 
     b.client.goto(&app.url(&home)).await.unwrap();
-    wait_text(&b, "#setup-progress", |t| t == "0 von 5 erledigt").await;
+    wait_for(&b, "#setup-progress", |t| t == "0 von 5 erledigt").await;
     look(&b, "1_checklist").await;
 
     // Opening hours saved as proposed, and a table for four.
     b.client.goto(&app.url(&format!("{home}/booking"))).await.unwrap();
     click(&b, "#rules button[type='submit']").await;
-    wait_text(&b, ".flash", |_| true).await;
+    wait_for(&b, ".flash", |_| true).await;
     fill(&b, "name", "Fenster").await;
     b.client.find(Locator::Css("#resources form.filters input[name='seats']")).await.unwrap().clear().await.unwrap();
     b.client
@@ -123,20 +107,20 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
     let token = "form[action$='/channels/whatsapp'] input[name='token']";
     b.client.find(Locator::Css(token)).await.unwrap().send_keys("WA-SYSTEM-USER-FAKE").await.unwrap();
     click(&b, "form[action$='/channels/whatsapp'] button[type='submit']").await;
-    let shown = wait_text(&b, ".flash, .error", |_| true).await;
+    let shown = wait_for(&b, ".flash, .error", |_| true).await;
     assert_eq!(tenant.channels().list().await.unwrap().len(), 1, "{shown}");
     look(&b, "3_channel").await;
 
     // The German template as a draft: one question reworded in place, tried in the test chat, then published.
     b.client.goto(&app.url(&format!("{home}/flows"))).await.unwrap();
     click(&b, "button[name='install'][value='restaurant_de']").await;
-    wait_text(&b, ".flash", |t| t.contains("Entwurf")).await;
+    wait_for(&b, ".flash", |t| t.contains("Entwurf")).await;
     let question = "Auf welchen Namen dürfen wir den Tisch reservieren?";
     let text = b.client.find(Locator::Css("#node-ask_name textarea[name$='.text']")).await.unwrap();
     text.clear().await.unwrap();
     text.send_keys(question).await.unwrap();
     click(&b, "#save").await;
-    wait_text(&b, ".flash", |t| t.contains("Entwurf gespeichert")).await;
+    wait_for(&b, ".flash", |t| t.contains("Entwurf gespeichert")).await;
     b.client
         .find(Locator::Css("#sim-form input[name='text']"))
         .await
@@ -145,10 +129,10 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
         .await
         .unwrap();
     click(&b, "#sim-send").await;
-    wait_text(&b, "#chat", |t| t.contains(question)).await;
+    wait_for(&b, "#chat", |t| t.contains(question)).await;
     look(&b, "4_flow_draft").await;
     click(&b, "#publish").await;
-    wait_text(&b, "#flow-meta", |t| t.contains("Veröffentlichte Version 1")).await;
+    wait_for(&b, "#flow-meta", |t| t.contains("Veröffentlichte Version 1")).await;
 
     // A guest books on WhatsApp.
     for (n, said) in ["Hallo, Tisch für 2 morgen um 19 Uhr", "Lena Vogel"].into_iter().enumerate() {
@@ -161,30 +145,30 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
     assert!(sent.iter().any(|m| m.contains("Lena Vogel") && m.contains("19:00")), "{sent:?}");
 
     b.client.goto(&app.url(&home)).await.unwrap();
-    wait_text(&b, "#setup-progress", |t| t == "4 von 5 erledigt").await;
+    wait_for(&b, "#setup-progress", |t| t == "4 von 5 erledigt").await;
     look(&b, "5_home").await;
 
     // The thread beside the guest: their booking; take over, answer, hand back.
     b.client.goto(&app.url(&format!("{home}/inbox"))).await.unwrap();
     click(&b, "#conversations a").await;
-    let guest = wait_text(&b, "#guest", |t| t.contains("Kommende Reservierungen")).await;
+    let guest = wait_for(&b, "#guest", |t| t.contains("Kommende Reservierungen")).await;
     assert!(guest.contains("22.09.2026 19:00") && guest.contains("2 Pers."), "{guest}");
     look(&b, "6_thread").await;
     click(&b, "#takeover").await;
-    wait_text(&b, "#mode", |t| t == "Mensch").await;
+    wait_for(&b, "#mode", |t| t == "Mensch").await;
     let answer = "Gern, Frau Vogel! Wir haben einen Fensterplatz für Sie.";
     b.client.find(Locator::Id("reply-text")).await.unwrap().send_keys(answer).await.unwrap();
     click(&b, "#send").await;
-    wait_text(&b, "#thread", |t| t.contains(answer)).await;
+    wait_for(&b, "#thread", |t| t.contains(answer)).await;
     app.drain().await;
     assert!(app.fakes.sent_messages().iter().any(|m| m.text == answer), "the answer reached WhatsApp");
     click(&b, "#handback").await;
-    wait_text(&b, "#mode", |t| t == "Bot").await;
+    wait_for(&b, "#mode", |t| t == "Bot").await;
     look(&b, "7_answered").await;
 
     // The calendar: the booking at its table.
     b.client.goto(&app.url(&format!("{home}/calendar?view=day&date=2026-09-22"))).await.unwrap();
-    let block = wait_text(&b, ".cal-res", |_| true).await;
+    let block = wait_for(&b, ".cal-res", |_| true).await;
     assert!(block.contains("19:00 Lena Vogel") && block.contains("Fenster"), "{block}");
     look(&b, "8_calendar").await;
     let r = &tenant
