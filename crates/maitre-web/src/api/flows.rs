@@ -273,7 +273,7 @@ pub(super) async fn list(caller: ApiCaller) -> Result<Json<Vec<FlowDto>>, ApiErr
     responses((status = 201, body = FlowDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
-    let name = flow_name(&input.name)?;
+    let name = flow_name(&crate::i18n::Tr::new(maitre_domain::Locale::En), &input.name)?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
         None => BLANK.to_owned(),
@@ -302,7 +302,8 @@ pub(super) async fn update(
     caller.require(Action::ManageFlows)?;
     let id = found(&id)?;
     let flow = caller.tenant.flows().flow(id).await?;
-    let name = flow_name(input.name.as_deref().unwrap_or(&flow.name))?;
+    let name =
+        flow_name(&crate::i18n::Tr::new(maitre_domain::Locale::En), input.name.as_deref().unwrap_or(&flow.name))?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
         None => flow.draft.clone(),

@@ -179,7 +179,7 @@ async fn calendar_page(
     let date = match p.date.trim() {
         "" => today,
         d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{d:?} is not a date (YYYY-MM-DD)")))?,
+            .map_err(|_| AppError::BadRequest(Tr::new(m.signed.user.locale).t1("error-bad-date", "value", d)))?,
     };
     let first = if week { date - TimeDelta::days(date.weekday().num_days_from_monday().into()) } else { date };
     let days: Vec<NaiveDate> = first.iter_days().take(if week { 7 } else { 1 }).collect();

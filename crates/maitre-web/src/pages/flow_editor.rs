@@ -249,7 +249,7 @@ async fn save_form(
     let op =
         form_field(&fields, "op").and_then(Op::parse).ok_or(AppError::BadRequest("Unknown editor action.".into()))?;
     let flow = m.tenant.flows().flow(id).await?;
-    let name = flow_name(form_field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
+    let name = flow_name(&Tr::new(m.signed.user.locale), form_field(&fields, "name").unwrap_or(&flow.name))?.to_owned();
     let mut draft = draft_value(&flow);
     if let Err(e) = flow_form::apply(&mut draft, &fields, &op) {
         let extras = Extras { error: Some(e), ..Extras::default() };

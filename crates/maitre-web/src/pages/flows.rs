@@ -107,12 +107,12 @@ async fn list_page(State(state): State<AppState>, env: PageEnv, m: Member) -> Re
     })
 }
 
-/// A flow name: trimmed, not empty, not too long.
-pub fn flow_name(name: &str) -> Result<&str, AppError> {
+/// A flow name: trimmed, not empty, not too long; refusals in `tr`'s language.
+pub fn flow_name<'a>(tr: &Tr, name: &'a str) -> Result<&'a str, AppError> {
     match name.trim() {
-        "" => Err(AppError::Validation("A flow needs a name.".into())),
+        "" => Err(AppError::Validation(tr.t("flows-name-missing"))),
         n if n.chars().count() > MAX_NAME_CHARS => {
-            Err(AppError::Validation(format!("A flow name has at most {MAX_NAME_CHARS} characters.")))
+            Err(AppError::Validation(tr.t1("flows-name-too-long", "max", &MAX_NAME_CHARS.to_string())))
         }
         n => Ok(n),
     }
@@ -134,7 +134,8 @@ async fn create(
     CsrfForm(form): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
-    let flow = m.tenant.flows().create_flow(flow_name(&form.name)?, BLANK, "").await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let flow = m.tenant.flows().create_flow(flow_name(&tr, &form.name)?, BLANK, "").await?;
     Ok(to_editor(&state, &m, flow.id, &Tr::new(m.signed.user.locale).t("flash-flow-created")))
 }
 

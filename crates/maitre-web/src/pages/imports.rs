@@ -177,11 +177,14 @@ async fn upload(
     let (sent, channel, name, data) = read_upload(form).await?;
     csrf::verify(&state, &jar, sent.as_deref())?;
     m.require(Action::ImportContacts)?;
-    let channel: ChannelId = channel.parse().map_err(|_| AppError::Validation("Choose a channel.".into()))?;
+    let tr = Tr::new(m.signed.user.locale);
+    let channel: ChannelId = channel.parse().map_err(|_| AppError::Validation(tr.t("import-choose-channel")))?;
     let checked = match std::str::from_utf8(&data) {
-        Ok(_) if data.is_empty() => Err("Choose a CSV file.".to_owned()),
-        Ok(text) => read_csv(text.as_bytes()).map(|_| text).map_err(|e| format!("This file cannot be read: {e}.")),
-        Err(_) => Err("The file must be text in UTF-8 (in a spreadsheet: save as “CSV UTF-8”).".to_owned()),
+        Ok(_) if data.is_empty() => Err(tr.t("import-choose-file")),
+        Ok(text) => {
+            read_csv(text.as_bytes()).map(|_| text).map_err(|e| tr.t1("import-unreadable", "reason", &e.to_string()))
+        }
+        Err(_) => Err(tr.t("import-not-utf8")),
     };
     match checked {
         Ok(text) => {

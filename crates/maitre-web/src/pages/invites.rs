@@ -86,7 +86,8 @@ async fn invite(
         return Err(AppError::forbidden().into());
     }
     if m.tenant.team().members().await?.iter().any(|x| x.email == email) {
-        return Err(AppError::Conflict("This person is already a member of the account.".into()).into());
+        let tr = crate::i18n::Tr::new(m.signed.user.locale);
+        return Err(AppError::Conflict(tr.t("invite-already-member")).into());
     }
     let token = maitre_store::new_token("mi");
     let valid = TimeDelta::days(INVITE_DAYS);

@@ -430,3 +430,15 @@ async fn import_progress_rises_while_the_job_runs_and_ends_done() {
     let foreign = other.get(&format!("/a/{other_account}/contacts/imports/{id}/progress")).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }
+
+/// A German member's refused upload says why in German.
+#[tokio::test]
+async fn an_empty_upload_is_refused_in_the_members_language() {
+    let s = setup().await;
+    s.guest_writes().await;
+    let owner = s.app.store.user_by_email("owner@example.com").await.unwrap().id;
+    s.app.store.update_profile(owner, "Ada", maitre_domain::Locale::De).await.unwrap();
+    let refused = s.upload(&s.owner, "").await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Wählen Sie eine CSV-Datei."), "{}", refused.body);
+}

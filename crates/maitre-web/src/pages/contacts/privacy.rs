@@ -76,7 +76,8 @@ pub(super) async fn erase(
     m.require(Action::EraseContact)?;
     let id = found(&id)?;
     if form.confirm != "erase" {
-        return Err(AppError::Validation("Confirm the erasure on the confirmation page.".into()).into());
+        let tr = crate::i18n::Tr::new(m.signed.user.locale);
+        return Err(AppError::Validation(tr.t("erase-confirm-first")).into());
     }
     m.tenant.contacts().erase_contact(id, Actor::Member(m.signed.user.id)).await?;
     let tr = Tr::new(m.signed.user.locale);
