@@ -109,6 +109,12 @@ mod tests {
     }
 
     #[test]
+    fn a_label_and_its_value_are_set_apart_as_each_language_does() {
+        let colon = |l| Tr::new(l).t("colon");
+        assert_eq!([colon(Locale::En), colon(Locale::De), colon(Locale::Fr)], [": ", ": ", "\u{202F}: "]);
+    }
+
+    #[test]
     fn arguments_fill_in_and_an_unknown_key_shows_itself() {
         assert_eq!(Tr::new(Locale::En).t1("flash-welcome", "name", "Ada"), "Welcome, Ada!");
         assert_eq!(Tr::new(Locale::Fr).t("no-such-key"), "no-such-key");

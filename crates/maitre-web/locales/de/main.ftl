@@ -740,3 +740,5 @@ invite-already-member = Diese Person ist bereits Mitglied des Kontos.
 error-bad-date = „{ $value }“ ist kein Datum (JJJJ-MM-TT).
 flows-name-missing = Ein Ablauf braucht einen Namen.
 flows-name-too-long = Der Name eines Ablaufs hat höchstens { $max } Zeichen.
+# Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
+colon = {": "}

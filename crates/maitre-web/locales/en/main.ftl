@@ -740,3 +740,5 @@ invite-already-member = This person is already a member of the account.
 error-bad-date = “{ $value }” is not a date (YYYY-MM-DD).
 flows-name-missing = A flow needs a name.
 flows-name-too-long = A flow name has at most { $max } characters.
+# Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
+colon = {": "}

@@ -740,3 +740,5 @@ invite-already-member = Cette personne est déjà membre du compte.
 error-bad-date = « { $value } » n'est pas une date (AAAA-MM-JJ).
 flows-name-missing = Un parcours a besoin d'un nom.
 flows-name-too-long = Le nom d'un parcours a au plus { $max } caractères.
+# Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
+colon = {"\u202F: "}
