@@ -338,11 +338,22 @@ async fn contact_page(
 pub(crate) struct Invalid {
     pub field: String,
     pub reason: String,
+    cause: maitre_domain::contacts::ContactError,
 }
 
 impl Invalid {
     pub(crate) fn new(field: &str, e: maitre_domain::contacts::ContactError) -> Self {
-        Invalid { field: field.to_owned(), reason: e.to_string() }
+        Invalid { field: field.to_owned(), reason: e.to_string(), cause: e }
+    }
+
+    /// The reason in the member's language where the page knows the words (the API answers in English).
+    fn worded(&self, tr: &Tr) -> String {
+        use maitre_domain::contacts::ContactError;
+        match &self.cause {
+            ContactError::Phone(v) => tr.t1("contacts-error-phone", "value", v),
+            ContactError::Email(v) => tr.t1("contacts-error-email", "value", v),
+            _ => self.reason.clone(),
+        }
     }
 }
 
@@ -388,10 +399,10 @@ pub(crate) fn check_edit(
 }
 
 /// Checks the form against the account's field definitions (a field left out of the form is cleared).
-fn edit_of(form: &ContactForm, defs: &[FieldDef], country: &str) -> Result<ContactEdit, String> {
+fn edit_of(form: &ContactForm, defs: &[FieldDef], country: &str) -> Result<ContactEdit, Invalid> {
     let raw: Vec<(&FieldDef, &str)> =
         defs.iter().map(|d| (d, form.rest.get(&format!("field.{}", d.key)).map_or("", String::as_str))).collect();
-    check_edit(&form.name, &form.phone, &form.email, &raw, None, country).map_err(|e| e.reason)
+    check_edit(&form.name, &form.phone, &form.email, &raw, None, country)
 }
 
 fn back_to(state: &AppState, m: &Member, id: ContactId, key: &str) -> Response {
@@ -415,9 +426,9 @@ async fn update(
             m.tenant.contacts().update_contact(id, &edit).await?;
             Ok(back_to(&state, &m, id, "flash-saved"))
         }
-        Err(reason) => {
+        Err(invalid) => {
             let mut page = contact_view(&state, env, &m, id, Some(&form)).await?;
-            page.error = Some(reason);
+            page.error = Some(invalid.worded(&Tr::new(m.signed.user.locale)));
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }

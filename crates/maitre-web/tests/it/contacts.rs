@@ -442,3 +442,18 @@ async fn an_empty_upload_is_refused_in_the_members_language() {
     assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("Wählen Sie eine CSV-Datei."), "{}", refused.body);
 }
+
+/// A German member's contact form refuses a bad number and address in German and keeps what was typed.
+#[tokio::test]
+async fn the_contact_form_refuses_in_the_members_language() {
+    let s = setup().await;
+    let id = s.guest_writes().await;
+    let owner = s.app.store.user_by_email("owner@example.com").await.unwrap().id;
+    s.app.store.update_profile(owner, "Ada", maitre_domain::Locale::De).await.unwrap();
+    let page = s.path(&format!("/contacts/{id}"));
+    let phone = s.owner.submit(&page, &page, &[("name", "Alex"), ("phone", "0171"), ("email", "")]).await;
+    assert_eq!(phone.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(phone.body.contains("„0171“ ist keine Telefonnummer"), "{}", phone.body);
+    let email = s.owner.submit(&page, &page, &[("name", "Alex"), ("phone", ""), ("email", "alex@")]).await;
+    assert!(email.body.contains("„alex@“ ist keine E-Mail-Adresse.") && email.body.contains("value=\"alex@\""));
+}
