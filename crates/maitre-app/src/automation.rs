@@ -149,11 +149,11 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
         private_reply(&mut fx.replies, comment);
     }
     if matches!(wake, Wake::Messages) {
-        let flow_replied = !fx.replies.is_empty();
-        fx.answer = waiting(&input, flow_replied && !fx.handoff);
+        let (flow_replied, courteous) = (!fx.replies.is_empty(), courtesy(&input));
+        fx.answer = waiting(&input, flow_replied && !fx.handoff, courteous);
         // "We will get back to you" once: not after a courtesy, nor while the bot spoke with the guest lately (a
         // booking it just confirmed, an earlier unanswered message).
-        let quiet = courtesy(&input) || input.last_step_at.is_some_and(|at| now - at < AUTO_REPLY_QUIET);
+        let quiet = courteous || input.last_step_at.is_some_and(|at| now - at < AUTO_REPLY_QUIET);
         let fallback = config.channel.auto_reply.trim();
         if !ran.answered && !ran.was_running && !quiet && !fallback.is_empty() {
             fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
@@ -172,18 +172,12 @@ fn courtesy(input: &StepInput) -> bool {
     input.pending.iter().all(|m| m.kind == "text" && is_courtesy(&m.body))
 }
 
-/// What the step leaves for a person: nothing once a flow `answered`; otherwise the guest's messages wait, unless
-/// they were only a courtesy.
-fn waiting(input: &StepInput, answered: bool) -> Answer {
+/// What the step leaves for a person: nothing once a flow `answered` (clearing what waited); otherwise the guest's
+/// messages wait, unless they were only a `courteous` thanks or goodbye.
+fn waiting(input: &StepInput, answered: bool, courteous: bool) -> Answer {
     match input.pending.first() {
-        Some(_) if answered => {
-            if input.waiting {
-                Answer::Answered
-            } else {
-                Answer::Unchanged
-            }
-        }
-        Some(first) if !courtesy(input) => Answer::Waiting { since: first.stored_at },
+        Some(_) if answered && input.waiting => Answer::Answered,
+        Some(first) if !answered && !courteous => Answer::Waiting { since: first.stored_at },
         _ => Answer::Unchanged,
     }
 }

@@ -16,7 +16,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{Reservation, ReservationQuery};
 use serde::Deserialize;
 
-use super::reservations::{BULK_LIMIT, account_tz};
+use super::reservations::{BULK_LIMIT, account_tz, resource_name};
 use super::times::{format_day, format_short_day};
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
@@ -126,11 +126,7 @@ fn blocks(
                 time: start.format("%H:%M").to_string(),
                 party: r.party_size,
                 status: r.status.as_str(),
-                resource: resources
-                    .iter()
-                    .find(|x| r.resource_id.as_deref() == Some(x.id.as_str()))
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default(),
+                resource: resource_name(resources, r.resource_id.as_deref()),
                 id: r.id.to_string(),
                 name: r.name,
             }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -331,10 +331,7 @@ struct SimForm {
 }
 
 pub async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/flows.js"),
-    )
+    super::script(include_str!("../../static/flows.js"))
 }
 
 /// One simulator turn against the saved draft and the account's real calendar (nothing is booked or sent).

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
@@ -44,10 +44,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/imports.js"),
-    )
+    super::script(include_str!("../../static/imports.js"))
 }
 
 fn running(i: &ContactImport) -> bool {

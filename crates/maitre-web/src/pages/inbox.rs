@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
@@ -46,10 +45,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/inbox.js"),
-    )
+    super::script(include_str!("../../static/inbox.js"))
 }
 
 /// One `<option>` whose value is data (ids, tags), unlike the fixed options of `super::Choice`.

@@ -5,7 +5,6 @@ use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
@@ -23,10 +22,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/live.js"),
-    )
+    super::script(include_str!("../../static/live.js"))
 }
 
 async fn events(

@@ -243,6 +243,11 @@ async fn root(State(state): State<AppState>, parts: Parts) -> Result<Response, P
     })
 }
 
+/// One of the dashboard's own small scripts, cached for an hour like the stylesheet.
+pub(crate) fn script(body: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+}
+
 async fn css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],

@@ -157,11 +157,16 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// Shows the held resource by its name (a removed one keeps no name, and shows none).
+    /// Shows the held resource by its name.
     pub(crate) fn named(mut self, resources: &[Resource]) -> Self {
-        self.resource = resources.iter().find(|x| x.id == self.resource).map(|x| x.name.clone()).unwrap_or_default();
+        self.resource = resource_name(resources, Some(&self.resource));
         self
     }
+}
+
+/// The name of the table, room or staff member `id` (a removed one, or none, has no name to show).
+pub(crate) fn resource_name(resources: &[Resource], id: Option<&str>) -> String {
+    resources.iter().find(|x| Some(x.id.as_str()) == id).map(|x| x.name.clone()).unwrap_or_default()
 }
 
 pub(crate) fn row(tr: &Tr, tz: Tz, r: Reservation) -> Row {

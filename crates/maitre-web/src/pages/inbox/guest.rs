@@ -69,7 +69,6 @@ pub(super) async fn panel(m: &Member, csrf: String, conv: &ConversationView) -> 
     if may_see_bookings {
         let now = m.tenant.now();
         let tz = account_tz(m);
-        // Newest first from the store: coming ones are shown soonest first.
         for r in contacts.contact_reservations(conv.contact_id).await? {
             let coming = r.starts_at >= now;
             let r = row(&tr, tz, r);
@@ -80,8 +79,10 @@ pub(super) async fn panel(m: &Member, csrf: String, conv: &ConversationView) -> 
                 status: r.status,
                 status_label: r.status_label,
             };
-            if coming { upcoming.insert(0, line) } else { past.push(line) }
+            if coming { upcoming.push(line) } else { past.push(line) }
         }
+        // Newest first from the store: coming ones are shown soonest first.
+        upcoming.reverse();
     }
     let notes = if seen { contacts.contact_notes(conv.contact_id).await? } else { vec![] };
     let more_notes = notes.len() > SHOWN;
