@@ -19,6 +19,7 @@ use maitre_domain::flow::{
     ReservationOutcome, RunState,
 };
 use maitre_domain::jobs::{FlowStartJob, FlowStepJob, FlowTimerJob};
+use maitre_domain::language;
 use maitre_domain::{AccountId, ConversationId, ConversationMode, FlowId, MessageId};
 use maitre_jobs::JobError;
 use maitre_store::{
@@ -154,7 +155,7 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
         // "We will get back to you" once: not after a courtesy, nor while the bot spoke with the guest lately (a
         // booking it just confirmed, an earlier unanswered message).
         let quiet = courteous || input.last_step_at.is_some_and(|at| now - at < AUTO_REPLY_QUIET);
-        let fallback = config.channel.auto_reply.trim();
+        let fallback = auto_reply(&config, &input);
         if !ran.answered && !ran.was_running && !quiet && !fallback.is_empty() {
             fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
         }
@@ -162,6 +163,12 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
     fx.state =
         ran.state.map(|s| serde_json::to_string(&s)).transpose().map_err(|e| JobError::Permanent(e.to_string()))?;
     save(tenant, &input, &fx).await
+}
+
+/// The channel's automatic reply, in the language of the guest's messages when the business wrote it in that one.
+fn auto_reply<'c>(config: &'c AutomationConfig, input: &StepInput) -> &'c str {
+    let said: Vec<&str> = input.pending.iter().filter(|m| m.kind == "text").map(|m| m.body.as_str()).collect();
+    language::in_guests_language(&config.channel.auto_reply, &config.auto_reply_translations, &said.join("\n")).trim()
 }
 
 /// How long after the bot last spoke with a guest their unanswered message gets no automatic reply.

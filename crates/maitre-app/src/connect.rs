@@ -3,7 +3,7 @@ use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{
     Channel as Target, InstagramLogin, OAuthApp, OutboundMessage, TokenStatus, check_limits,
 };
-use maitre_domain::{ChannelId, ChannelStatus};
+use maitre_domain::{ChannelId, ChannelStatus, Locale};
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
 use crate::{App, Credentials};
@@ -96,14 +96,41 @@ impl App {
     }
 
     /// Sets a channel's automatic reply after checking it against the platform's limits; empty turns it off.
+    /// Translations stay as they are.
     pub async fn set_auto_reply(&self, tenant: &TenantStore, id: ChannelId, text: &str) -> Result<(), ConnectError> {
+        self.save_auto_replies(tenant, id, text, None).await
+    }
+
+    /// Sets a channel's automatic reply (`text`, in the business's language) and its `translations` for guests
+    /// who write in another language, each checked against the platform's limits; an empty text is none.
+    pub async fn set_auto_replies(
+        &self,
+        tenant: &TenantStore,
+        id: ChannelId,
+        text: &str,
+        translations: &[(Locale, String)],
+    ) -> Result<(), ConnectError> {
+        self.save_auto_replies(tenant, id, text, Some(translations)).await
+    }
+
+    async fn save_auto_replies(
+        &self,
+        tenant: &TenantStore,
+        id: ChannelId,
+        text: &str,
+        translations: Option<&[(Locale, String)]>,
+    ) -> Result<(), ConnectError> {
         let channel = tenant.channels().channel(id).await?;
-        let text = text.trim();
-        if !text.is_empty() {
+        let texts = std::iter::once(text).chain(translations.unwrap_or_default().iter().map(|(_, t)| t.as_str()));
+        for text in texts.map(str::trim).filter(|t| !t.is_empty()) {
             check_limits(channel.platform, &OutboundMessage::text(text))
                 .map_err(|e| ConnectError::Rejected(e.to_string()))?;
         }
-        Ok(tenant.channels().set_auto_reply(id, text).await?)
+        tenant.channels().set_auto_reply(id, text.trim()).await?;
+        if let Some(translations) = translations {
+            tenant.channels().set_auto_reply_translations(id, translations).await?;
+        }
+        Ok(())
     }
 
     /// Telegram: the bot token names its bot (`<bot id>:<secret>`); maitre registers its webhook with a fresh

@@ -51,6 +51,8 @@ pub struct App {
     pub read_together_ms: u64,
     /// Where reservation and notification emails go; `None` in processes that send no mail.
     pub mailer: Option<maitre_notify::Mailer>,
+    /// The server's web push identity, for members' devices.
+    pub push: maitre_notify::push::WebPush,
     flow_defs: automation::FlowDefs,
     /// The URL users reach maitre at, for links in emails.
     pub public_url: String,
@@ -79,6 +81,7 @@ impl App {
             rates: settings.rate_limits.clone(),
             read_together_ms: settings.automation.read_together_ms,
             mailer: None,
+            push: maitre_notify::push::WebPush::from_secret(secret, push_contact(&settings.mail.from)),
             flow_defs: Default::default(),
             public_url: settings.public_url().trim_end_matches('/').to_owned(),
         })
@@ -105,6 +108,7 @@ impl App {
             .on(JobKind::FlowStart, self.handler(automation::start))
             .on(JobKind::ReservationNotify, self.handler(followups::notify))
             .on(JobKind::NotificationEmail, self.handler(notices::email))
+            .on(JobKind::NotificationPush, self.handler(notices::push))
             .on(JobKind::QueuedMail, self.handler(mail::send))
             .on(JobKind::ReservationReminder, self.handler(followups::remind))
             .on(JobKind::ReviewRequest, self.handler(followups::review))
@@ -120,6 +124,15 @@ impl App {
         let gw = self.clone();
         move |job| run(gw.clone(), job)
     }
+}
+
+/// The contact push services may write to about our pushes: the sender address of maitre's mail.
+fn push_contact(from: &str) -> String {
+    let address = match (from.rfind('<'), from.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &from[start + 1..end],
+        _ => from.trim(),
+    };
+    format!("mailto:{address}")
 }
 
 /// The business a job belongs to; a job of a business that lacks one can never run.

@@ -1,11 +1,13 @@
-//! Emails about handoffs, assignments and channels needing a reconnect to the members who want them (their choice was read when the
-//! notification was stored, in the same transaction as what it tells about).
+//! Emails and pushes about handoffs, assignments, unanswered guests, reservations and channels needing a reconnect
+//! to the members who want them (their choice was read when the notification was stored, in the same transaction as
+//! what it tells about).
 use std::sync::Arc;
 
 use maitre_domain::Locale;
-use maitre_domain::jobs::NotificationEmailJob;
+use maitre_domain::jobs::{NotificationEmailJob, NotificationPushJob};
 use maitre_jobs::JobError;
 use maitre_notify::Email;
+use maitre_notify::push::Delivery;
 use maitre_store::{Job, NotificationKind, StoreError};
 
 use crate::{App, job_tenant, payload, retry};
@@ -34,22 +36,78 @@ pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 }
 
 fn subject(locale: Locale, kind: NotificationKind, business: &str, text: &str) -> String {
+    let colon = if locale == Locale::Fr { " : " } else { ": " };
+    format!("{business}{colon}{}", sentence(locale, kind, text))
+}
+
+/// What happened, in the business's language, as the tail of a subject line.
+fn sentence(locale: Locale, kind: NotificationKind, text: &str) -> String {
     use NotificationKind::*;
     match (locale, kind) {
-        (Locale::De, Handoff) => format!("{business}: {text} wartet auf eine Antwort vom Team"),
-        (Locale::De, Assigned) => format!("{business}: Das Gespräch mit {text} wurde Ihnen zugewiesen"),
-        (Locale::De, Reservation) => format!("{business}: Neue Reservierung {text}"),
-        (Locale::De, Channel) => format!("{business}: Der Kanal {text} muss neu verbunden werden"),
-        (Locale::De, Unanswered) => format!("{business}: {text} wartet auf eine Antwort"),
-        (Locale::Fr, Handoff) => format!("{business} : {text} attend une réponse de l'équipe"),
-        (Locale::Fr, Assigned) => format!("{business} : la conversation avec {text} vous a été attribuée"),
-        (Locale::Fr, Reservation) => format!("{business} : nouvelle réservation {text}"),
-        (Locale::Fr, Channel) => format!("{business} : le canal {text} doit être reconnecté"),
-        (Locale::Fr, Unanswered) => format!("{business} : {text} attend une réponse"),
-        (Locale::En, Handoff) => format!("{business}: {text} is waiting for the team"),
-        (Locale::En, Assigned) => format!("{business}: the conversation with {text} was assigned to you"),
-        (Locale::En, Reservation) => format!("{business}: new reservation {text}"),
-        (Locale::En, Channel) => format!("{business}: the channel {text} needs to be reconnected"),
-        (Locale::En, Unanswered) => format!("{business}: {text} is waiting for an answer"),
+        (Locale::De, Handoff) => format!("{text} wartet auf eine Antwort vom Team"),
+        (Locale::De, Assigned) => format!("Das Gespräch mit {text} wurde Ihnen zugewiesen"),
+        (Locale::De, Reservation) => format!("Neue Reservierung {text}"),
+        (Locale::De, Channel) => format!("Der Kanal {text} muss neu verbunden werden"),
+        (Locale::De, Unanswered) => format!("{text} wartet auf eine Antwort"),
+        (Locale::De, Undelivered) => format!("Eine Antwort an {text} konnte nicht gesendet werden"),
+        (Locale::Fr, Handoff) => format!("{text} attend une réponse de l'équipe"),
+        (Locale::Fr, Assigned) => format!("la conversation avec {text} vous a été attribuée"),
+        (Locale::Fr, Reservation) => format!("nouvelle réservation {text}"),
+        (Locale::Fr, Channel) => format!("le canal {text} doit être reconnecté"),
+        (Locale::Fr, Unanswered) => format!("{text} attend une réponse"),
+        (Locale::Fr, Undelivered) => format!("une réponse à {text} n'a pas pu être envoyée"),
+        (Locale::En, Handoff) => format!("{text} is waiting for the team"),
+        (Locale::En, Assigned) => format!("the conversation with {text} was assigned to you"),
+        (Locale::En, Reservation) => format!("new reservation {text}"),
+        (Locale::En, Channel) => format!("the channel {text} needs to be reconnected"),
+        (Locale::En, Unanswered) => format!("{text} is waiting for an answer"),
+        (Locale::En, Undelivered) => format!("a reply to {text} could not be sent"),
     }
+}
+
+/// Pushes one stored notification to each device of its recipient: the business as title, what happened as body,
+/// and the dashboard path the service worker opens on a tap. A device its push service no longer knows is
+/// forgotten; if a service asks to try later the job is retried (devices that took it show it once: the
+/// notification id is the tag that replaces an earlier copy).
+pub async fn push(gw: Arc<App>, job: Job) -> Result<(), JobError> {
+    let tenant = job_tenant(&gw, &job)?;
+    let p: NotificationPushJob = payload(&job)?;
+    let n = match tenant.notifications().notification(&p.notification_id).await {
+        Ok(n) => n,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    let devices = tenant.notifications().devices(n.user_id).await.map_err(retry)?;
+    let settings = tenant.account().await.map_err(retry)?.settings;
+    let message = serde_json::json!({
+        "title": settings.name,
+        "body": capitalised(&sentence(settings.locale, n.kind, &n.text)),
+        "url": n.link,
+        "tag": n.id,
+    })
+    .to_string();
+    let mut later = None;
+    for device in devices {
+        let delivery = match gw.egress.client_for(&device.endpoint) {
+            Ok(client) => {
+                gw.push.send(client, &device.endpoint, &device.p256dh, &device.auth, message.as_bytes()).await
+            }
+            Err(e) => Delivery::Refused(e.to_string()),
+        };
+        match delivery {
+            Delivery::Accepted => {}
+            Delivery::Gone => tenant.notifications().forget_device(&device.id).await.map_err(retry)?,
+            Delivery::Later(why) => later = Some(why),
+            Delivery::Refused(why) => tracing::warn!(device = %device.id, %why, "push refused"),
+        }
+    }
+    match later {
+        Some(why) => Err(JobError::retry(why)),
+        None => Ok(()),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

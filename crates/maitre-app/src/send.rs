@@ -18,6 +18,9 @@ use maitre_store::{Job, Rate, TenantStore};
 
 use crate::{App, job_tenant, payload, retry};
 
+/// How long a reply may keep failing before the team hears of it (the send goes on trying).
+const LATE_SEND: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
 
@@ -72,7 +75,10 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         Err(failure) => {
             let reason = failure.to_string();
             match failure.class {
-                SendErrorClass::Retryable { retry_after, .. } => Err(JobError::Retry { reason, after: retry_after }),
+                SendErrorClass::Retryable { retry_after, .. } => {
+                    tenant.conversations().note_late_send(out.id, LATE_SEND).await.map_err(retry)?;
+                    Err(JobError::Retry { reason, after: retry_after })
+                }
                 SendErrorClass::TokenInvalid { .. } => {
                     let reason = format!("token rejected by {platform}: {reason}");
                     tenant

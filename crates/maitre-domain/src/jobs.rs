@@ -27,6 +27,8 @@ words! {
         ReviewRequest = "review_request",
         /// Emails one stored notification to its member.
         NotificationEmail = "notification_email",
+        /// Pushes one stored notification to its member's devices (web push).
+        NotificationPush = "notification_push",
         /// Imports an uploaded contact file.
         ContactImport = "contact_import",
         /// The daily sweep that queues a channel check for every channel, then its own next run.
@@ -158,6 +160,11 @@ pub struct NotificationEmailJob {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPushJob {
+    pub notification_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCheckJob {
     pub channel_id: ChannelId,
 }
@@ -182,6 +189,7 @@ json_payloads!(
     ReservationReminderJob => ReservationReminder,
     ReviewRequestJob => ReviewRequest,
     NotificationEmailJob => NotificationEmail,
+    NotificationPushJob => NotificationPush,
     ChannelCheckJob => ChannelCheck,
     QueuedMailJob => QueuedMail,
     ChannelSweepJob => ChannelSweep,

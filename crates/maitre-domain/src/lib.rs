@@ -10,6 +10,7 @@ pub mod flow;
 pub mod ids;
 pub mod jobs;
 pub mod kinds;
+pub mod language;
 pub mod permissions;
 pub mod setup;
 

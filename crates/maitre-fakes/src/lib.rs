@@ -7,6 +7,7 @@
 //!   Any version segment is accepted.
 //! - `{base}/telegram/bot<token>/<method>`: api.telegram.org.
 //! - `{base}/openai/v1/chat/completions`: an OpenAI-compatible AI provider.
+//! - `{base}/push/<subscription>`: a browser's web push service.
 //! - `GET {base}/_fake/requests` and `GET {base}/_fake/sent`: what was recorded, as JSON, for a
 //!   person trying maitre locally.
 //!
@@ -18,6 +19,7 @@ mod ai;
 mod faults;
 mod graph;
 mod oauth;
+mod push;
 mod telegram;
 
 pub use ai::AI_KEY;
@@ -297,6 +299,8 @@ struct FakeState {
     phone_numbers: HashMap<String, String>,
     /// Instagram tokens whose refresh is refused (they still work until they expire).
     unrefreshable_tokens: HashSet<String>,
+    /// Push subscriptions whose browser unsubscribed.
+    gone_subscriptions: HashSet<String>,
     observers: Vec<mpsc::UnboundedSender<Observed>>,
 }
 
@@ -369,7 +373,8 @@ async fn handle(
         path: uri.path().to_owned(),
         query: query.into_iter().collect(),
         headers: header_map(&headers),
-        body: parse_body(&body),
+        // A push is ciphertext.
+        body: if uri.path().starts_with("/push/") { Value::String(hex::encode(&body)) } else { parse_body(&body) },
         status: 0,
         failed: false,
         fault: None,
@@ -417,6 +422,7 @@ fn route(state: &mut FakeState, request: &RecordedRequest) -> Reply {
         ["graph", _version, rest @ ..] => graph::handle(state, request, false, rest),
         ["instagram", _version, rest @ ..] => graph::handle(state, request, true, rest),
         ["openai", "v1", "chat", "completions"] if request.method == "POST" => ai::complete(state, request),
+        ["push", subscription] if request.method == "POST" => push::receive(state, request, subscription),
         ["telegram", bot, method] => telegram::handle(state, request, bot.strip_prefix("bot"), method),
         _ => Reply::new(404, json!({"error": "no such fake endpoint"})),
     }

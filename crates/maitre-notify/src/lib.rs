@@ -1,6 +1,9 @@
-//! Email. With an SMTP URL mail goes to that server; without one it is written as `.eml` files into an outbox
-//! directory, so a fresh install can still reset passwords (the README says where to look).
+//! Email and web push. With an SMTP URL mail goes to that server; without one it is written as `.eml` files into
+//! an outbox directory, so a fresh install can still reset passwords (the README says where to look). Pushes go to
+//! the push service of each member's browser ([`push`]).
 #![forbid(unsafe_code)]
+
+pub mod push;
 
 use std::path::PathBuf;
 

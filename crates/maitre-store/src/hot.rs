@@ -25,6 +25,8 @@ pub struct AutomationConfig {
     /// The booking settings' Google review link (empty when none).
     pub review_link: String,
     pub channel: Channel,
+    /// The channel's automatic reply in other languages than the business's.
+    pub auto_reply_translations: Vec<(maitre_domain::Locale, String)>,
     /// Published, enabled flows of the channel, in a stable order.
     pub flows: Vec<PublishedFlow>,
 }
@@ -117,6 +119,7 @@ impl TenantStore {
             automation: self.flows().automation_settings().await?,
             review_link: self.reservations().booking_settings().await?.review_link,
             channel: self.channels().channel(channel).await?,
+            auto_reply_translations: self.channels().auto_reply_translations(channel).await?,
             flows: self.flows().active_flows(channel).await?,
         });
         hot.configs.put(&hot.generation, generation, key, config.clone());

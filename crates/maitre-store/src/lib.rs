@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod auto_replies;
 mod batch;
 mod booking;
 mod canned;
@@ -29,10 +30,12 @@ mod inbox;
 mod invites;
 mod jobs;
 mod login_throttle;
+mod notification_prefs;
 mod notifications;
 mod operations;
 mod overview;
 mod privacy;
+mod push_subscriptions;
 mod rate_limits;
 mod reservations;
 mod reserve;
@@ -70,10 +73,12 @@ pub use invites::{Invite, InviteLink, InviteState};
 pub use jobs::{Job, JobSummary, NewJob};
 pub use login_throttle::Throttle;
 pub use maitre_domain::jobs::JobKind;
-pub use notifications::{EmailPrefs, Notification, NotificationKind, Notifications, UNREAD_CAP};
+pub use notification_prefs::{Choice, Prefs};
+pub use notifications::{Notification, NotificationKind, Notifications, UNREAD_CAP};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Operations, Page, TroubleFilter, TroubledJob};
 pub use overview::Overview;
 pub use privacy::{Erased, Erasure};
+pub use push_subscriptions::{NewPushSubscription, PushSubscription};
 pub use rate_limits::Rate;
 pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Reservations, Source};
 pub use secrets::{hash_token, new_token};

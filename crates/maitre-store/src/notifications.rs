@@ -1,15 +1,16 @@
 //! In-app notifications: one row per recipient member, written in the transaction of what they tell about (a flow's
-//! handoff, an assignment, a new reservation) and published live after it committed. Also each member's choice of
-//! notification emails; handoff and assignment emails are queued here as `notification_email` jobs, reservation
-//! emails are the `reservation_notify` job's.
+//! handoff, an assignment, a new reservation) and published live after it committed. Handoff and assignment emails
+//! are queued here as `notification_email` jobs (reservation emails are the `reservation_notify` job's), and pushes
+//! to members' devices as `notification_push` jobs.
 use chrono::{DateTime, Utc};
-use maitre_domain::jobs::{JobKind, NotificationEmailJob};
-use maitre_domain::{AccountId, Action, ConversationId, Role, UserId, allowed};
+use maitre_domain::jobs::{JobKind, NotificationEmailJob, NotificationPushJob};
+use maitre_domain::{AccountId, Action, ConversationId, MessageId, Role, UserId, allowed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::from_ms;
 use crate::jobs::{NewJob, enqueue_all_in};
+use crate::notification_prefs::{PREF_COLUMNS, Prefs, prefs_from};
 use crate::operations::cut;
 use crate::tenant::{Member, TenantStore};
 use crate::{Cursor, LiveEvent, Page, Result, StoreError};
@@ -29,6 +30,8 @@ pub enum NotificationKind {
     Channel,
     /// A guest's message no flow answered waits for a person.
     Unanswered,
+    /// A reply could not be sent: it failed for good, or is still not out after some minutes.
+    Undelivered,
 }
 
 impl NotificationKind {
@@ -39,11 +42,12 @@ impl NotificationKind {
             Self::Reservation => "reservation",
             Self::Channel => "channel",
             Self::Unanswered => "unanswered",
+            Self::Undelivered => "undelivered",
         }
     }
 
     fn parse(s: &str) -> Result<Self> {
-        [Self::Handoff, Self::Assigned, Self::Reservation, Self::Channel, Self::Unanswered]
+        [Self::Handoff, Self::Assigned, Self::Reservation, Self::Channel, Self::Unanswered, Self::Undelivered]
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| StoreError::corrupt(format!("unknown notification kind {s:?}")))
@@ -52,7 +56,7 @@ impl NotificationKind {
     /// What a member's role must allow to hear of this kind when it goes to the whole team.
     fn action(self) -> Action {
         match self {
-            Self::Handoff | Self::Assigned | Self::Unanswered => Action::WorkInbox,
+            Self::Handoff | Self::Assigned | Self::Unanswered | Self::Undelivered => Action::WorkInbox,
             Self::Reservation => Action::ViewReservations,
             Self::Channel => Action::ManageChannels,
         }
@@ -72,37 +76,11 @@ pub struct Notification {
     pub read: bool,
 }
 
-/// Which notifications a member also wants by email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EmailPrefs {
-    pub handoff: bool,
-    pub assigned: bool,
-    pub reservation: bool,
-}
-
-impl EmailPrefs {
-    /// Until a member chooses: a guest waiting and a conversation given to you are worth an email to everyone;
-    /// reservation emails go to owners and admins, as they always did.
-    pub fn defaults(role: Role) -> Self {
-        EmailPrefs { handoff: true, assigned: true, reservation: matches!(role, Role::Owner | Role::Admin) }
-    }
-
-    pub fn wants(self, kind: NotificationKind) -> bool {
-        match kind {
-            // A question nobody answered waits for the team as a handed-over guest does.
-            NotificationKind::Handoff | NotificationKind::Unanswered => self.handoff,
-            NotificationKind::Assigned => self.assigned,
-            NotificationKind::Reservation => self.reservation,
-            // A channel that stopped answering guests is not optional news for those who can fix it.
-            NotificationKind::Channel => true,
-        }
-    }
-}
-
-/// A member who hears of something, with their email choice.
+/// A member who hears of something, with their choices and whether any device of theirs takes push.
 struct Recipient {
     user: UserId,
-    prefs: EmailPrefs,
+    prefs: Prefs,
+    has_device: bool,
 }
 
 /// Members of `account` who hear of `kind`: `target` alone, or else everyone whose role allows the kind's action.
@@ -112,15 +90,17 @@ async fn recipients(
     kind: NotificationKind,
     target: Option<UserId>,
 ) -> Result<Vec<Recipient>> {
-    let rows = sqlx::query(
-        "SELECT m.user_id, m.role, p.email_handoff, p.email_assigned, p.email_reservation FROM memberships m \
+    let sql = format!(
+        "SELECT m.user_id, m.role, {PREF_COLUMNS}, (SELECT COUNT(*) FROM push_subscriptions s \
+         WHERE s.account_id = m.account_id AND s.user_id = m.user_id) AS devices FROM memberships m \
          LEFT JOIN notification_prefs p ON p.account_id = m.account_id AND p.user_id = m.user_id \
-         WHERE m.account_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY m.created_at",
-    )
-    .bind(account.to_string())
-    .bind(target.map(|t| t.to_string()))
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE m.account_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY m.created_at"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.to_string())
+        .bind(target.map(|t| t.to_string()))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut found = Vec::with_capacity(rows.len());
     for r in &rows {
         let role: Role = r.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?;
@@ -130,21 +110,10 @@ async fn recipients(
         found.push(Recipient {
             user: r.try_get::<String, _>("user_id")?.parse().map_err(StoreError::corrupt)?,
             prefs: prefs_from(r, role)?,
+            has_device: r.try_get::<i64, _>("devices")? > 0,
         });
     }
     Ok(found)
-}
-
-fn prefs_from(r: &AnyRow, role: Role) -> Result<EmailPrefs> {
-    let saved: Option<i64> = r.try_get("email_handoff")?;
-    Ok(match saved {
-        None => EmailPrefs::defaults(role),
-        Some(handoff) => EmailPrefs {
-            handoff: handoff != 0,
-            assigned: r.try_get::<i64, _>("email_assigned")? != 0,
-            reservation: r.try_get::<i64, _>("email_reservation")? != 0,
-        },
-    })
 }
 
 /// Live events of notifications written in a transaction; publish them once it committed.
@@ -218,16 +187,23 @@ pub(crate) async fn notify_in(
         }
         query.persistent(chunk.len() == 1).execute(&mut *tx).await?;
     }
-    let emailed: Vec<(NotificationEmailJob, String)> = to
+    // Keys are kept here: the jobs borrow them.
+    let (mut emails, mut pushes) = (Vec::new(), Vec::new());
+    for (id, r) in &to {
+        if notice.kind != NotificationKind::Reservation && r.prefs.email.wants(notice.kind) {
+            let key = format!("{}:{id}", JobKind::NotificationEmail);
+            emails.push((NotificationEmailJob { notification_id: id.clone() }, key));
+        }
+        if r.has_device && r.prefs.push.wants(notice.kind) {
+            let key = format!("{}:{id}", JobKind::NotificationPush);
+            pushes.push((NotificationPushJob { notification_id: id.clone() }, key));
+        }
+    }
+    let jobs: Vec<NewJob> = emails
         .iter()
-        .filter(|(_, r)| notice.kind != NotificationKind::Reservation && r.prefs.wants(notice.kind))
-        .map(|(id, _)| {
-            let payload = NotificationEmailJob { notification_id: id.clone() };
-            (payload, format!("{}:{id}", JobKind::NotificationEmail))
-        })
+        .map(|(payload, key)| NewJob::new(Some(account), payload).dedupe(key))
+        .chain(pushes.iter().map(|(payload, key)| NewJob::new(Some(account), payload).dedupe(key)))
         .collect();
-    let jobs: Vec<NewJob> =
-        emailed.iter().map(|(payload, key)| NewJob::new(Some(account), payload).dedupe(key)).collect();
     enqueue_all_in(tx, now, &jobs).await?;
     let events = to
         .iter()
@@ -251,18 +227,55 @@ pub(crate) async fn notify_conversation_in(
     actor: Option<UserId>,
     now: i64,
 ) -> Result<Notified> {
+    let text = guest_name(tx, account, conversation_id).await?;
+    let link = format!("/a/{account}/inbox/{conversation_id}");
+    let notice = Notice { kind, target, actor, text: &text, link: &link, subject: &conversation_id.to_string() };
+    notify_in(tx, account, &notice, now).await
+}
+
+/// The name a conversation's guest goes by: their name, or their platform id when they have none.
+async fn guest_name(tx: &mut sqlx::AnyConnection, account: AccountId, conversation: ConversationId) -> Result<String> {
     let (name, external): (String, String) = sqlx::query_as(
         "SELECT ct.name, ct.external_id FROM conversations c \
          JOIN contacts ct ON ct.account_id = c.account_id AND ct.id = c.contact_id \
          WHERE c.account_id = $1 AND c.id = $2",
     )
     .bind(account.to_string())
-    .bind(conversation_id)
+    .bind(conversation)
     .fetch_one(&mut *tx)
     .await?;
-    let text = if name.trim().is_empty() { external } else { name };
-    let link = format!("/a/{account}/inbox/{conversation_id}");
-    let notice = Notice { kind, target, actor, text: &text, link: &link, subject: &conversation_id.to_string() };
+    Ok(if name.trim().is_empty() { external } else { name })
+}
+
+/// Tells about a reply that could not be sent, once per message: the member who wrote it, or for automation
+/// everyone who works the inbox. The guest's name as text, the thread as link.
+pub(crate) async fn notify_undelivered_in(
+    tx: &mut sqlx::AnyConnection,
+    account: AccountId,
+    message: MessageId,
+    now: i64,
+) -> Result<Notified> {
+    let kind = NotificationKind::Undelivered;
+    let told: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM notifications WHERE account_id = $1 AND subject = $2 AND kind = $3 LIMIT 1")
+            .bind(account.to_string())
+            .bind(message.to_string())
+            .bind(kind.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if told.is_some() {
+        return Ok(Notified::none());
+    }
+    let (conversation, author): (ConversationId, Option<String>) =
+        sqlx::query_as("SELECT conversation_id, sent_by FROM messages WHERE account_id = $1 AND id = $2")
+            .bind(account.to_string())
+            .bind(message)
+            .fetch_one(&mut *tx)
+            .await?;
+    let target = author.map(|a| a.parse()).transpose().map_err(StoreError::corrupt)?;
+    let text = guest_name(tx, account, conversation).await?;
+    let link = format!("/a/{account}/inbox/{conversation}");
+    let notice = Notice { kind, target, actor: None, text: &text, link: &link, subject: &message.to_string() };
     notify_in(tx, account, &notice, now).await
 }
 
@@ -369,48 +382,13 @@ impl Notifications<'_> {
         Ok(done.rows_affected())
     }
 
-    /// A member's email choice (their role's defaults until they chose). Not a member: NotFound.
-    pub async fn email_prefs(&self, user: UserId) -> Result<EmailPrefs> {
-        let row = sqlx::query(
-            "SELECT m.role, p.email_handoff, p.email_assigned, p.email_reservation FROM memberships m \
-             LEFT JOIN notification_prefs p ON p.account_id = m.account_id AND p.user_id = m.user_id \
-             WHERE m.account_id = $1 AND m.user_id = $2",
-        )
-        .bind(self.tenant.account_id().to_string())
-        .bind(user.to_string())
-        .fetch_one(&self.tenant.store().read)
-        .await?;
-        let role: Role = row.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?;
-        prefs_from(&row, role)
-    }
-
-    /// Saves a member's email choice. Not a member: NotFound.
-    pub async fn set_email_prefs(&self, user: UserId, prefs: EmailPrefs) -> Result<()> {
-        self.tenant.team().member(user).await?;
-        sqlx::query(
-            "INSERT INTO notification_prefs (account_id, user_id, email_handoff, email_assigned, email_reservation, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, user_id) DO UPDATE SET \
-             email_handoff = excluded.email_handoff, email_assigned = excluded.email_assigned, \
-             email_reservation = excluded.email_reservation, updated_at = excluded.updated_at",
-        )
-        .bind(self.tenant.account_id().to_string())
-        .bind(user.to_string())
-        .bind(i64::from(prefs.handoff))
-        .bind(i64::from(prefs.assigned))
-        .bind(i64::from(prefs.reservation))
-        .bind(self.tenant.store().now_ms())
-        .execute(&self.tenant.store().write)
-        .await?;
-        Ok(())
-    }
-
     /// Members who hear of `kind` when it concerns the whole team and want it by email.
     pub async fn email_recipients(&self, kind: NotificationKind) -> Result<Vec<Member>> {
         let mut conn = self.tenant.store().read.acquire().await?;
         let wanted: Vec<UserId> = recipients(&mut conn, self.tenant.account_id(), kind, None)
             .await?
             .into_iter()
-            .filter(|r| r.prefs.wants(kind))
+            .filter(|r| r.prefs.email.wants(kind))
             .map(|r| r.user)
             .collect();
         drop(conn);
@@ -423,21 +401,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_keep_reservation_emails_with_owners_and_admins() {
-        for role in Role::ALL {
-            let d = EmailPrefs::defaults(role);
-            assert!(d.wants(NotificationKind::Handoff) && d.wants(NotificationKind::Assigned));
-            assert_eq!(d.wants(NotificationKind::Reservation), matches!(role, Role::Owner | Role::Admin));
-        }
-    }
-
-    #[test]
     fn kinds_round_trip() {
         for k in [
             NotificationKind::Handoff,
             NotificationKind::Assigned,
             NotificationKind::Reservation,
             NotificationKind::Channel,
+            NotificationKind::Unanswered,
+            NotificationKind::Undelivered,
         ] {
             assert_eq!(NotificationKind::parse(k.as_str()).unwrap(), k);
         }

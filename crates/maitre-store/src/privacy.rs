@@ -226,9 +226,11 @@ async fn forget_links(tx: &mut sqlx::AnyConnection, account: &str, id: ContactId
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    // Notifications name the guest: those about their conversations and reservations go.
+    // Notifications name the guest: those about their conversations, the replies to them and their reservations go.
     sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM notifications WHERE account_id = $1 AND (subject IN ({CONVERSATIONS_OF}) \
+         OR subject IN (SELECT m.id FROM messages m WHERE m.account_id = $1 AND m.conversation_id IN \
+             ({CONVERSATIONS_OF})) \
          OR subject IN (SELECT r.id FROM reservations r WHERE r.account_id = $1 AND r.contact_id = $2))"
     )))
     .bind(account)

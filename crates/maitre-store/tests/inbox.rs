@@ -391,6 +391,11 @@ async fn live_events_follow_commits_and_a_failed_message_can_be_retried() {
     w.tenant.conversations().mark_failed(reply, "131047 outside the window").await.unwrap();
     let failed = LiveEvent::MessageStatus { conversation_id: anna, message_id: reply, status: "failed".into() };
     assert_eq!(next().await.event, failed);
+    let told = next().await.event;
+    assert!(
+        matches!(&told, LiveEvent::Notification { recipient, kind, .. } if *recipient == Some(w.agent) && kind == "undelivered"),
+        "the member who wrote it hears it did not go out: {told:?}"
+    );
     w.tenant.inbox().retry_message(reply).await.unwrap();
     assert!(matches!(next().await.event, LiveEvent::MessageStatus { status, .. } if status == "queued"));
     assert_eq!(w.tenant.conversations().outgoing(reply).await.unwrap().status.as_str(), "queued");

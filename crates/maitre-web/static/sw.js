@@ -23,3 +23,28 @@ self.addEventListener("fetch", function (event) {
     return caches.match(OFFLINE);
   }));
 });
+
+// A push from maitre (see maitre-notify's push.rs): the business as title, what happened as body. The tag is the
+// notification's id, so a push sent twice shows once.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  event.waitUntil(self.registration.showNotification(data.title || "maitre", {
+    body: data.body || "",
+    tag: data.tag,
+    icon: "/static/icon.svg",
+    data: { url: data.url || "/" }
+  }));
+});
+
+// A tap opens what the notification is about, in a dashboard tab already open when there is one.
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (tabs) {
+    for (var i = 0; i < tabs.length; i++) {
+      if ("navigate" in tabs[i]) { return tabs[i].navigate(url).then(function (tab) { return tab && tab.focus(); }); }
+    }
+    return self.clients.openWindow(url);
+  }));
+});

@@ -13,6 +13,7 @@ use crate::batch::{Batch, Done};
 use crate::clock::from_ms;
 use crate::decode::word;
 use crate::jobs::{NewJob, add_job, guarded_insert};
+use crate::notifications::{Notified, notify_undelivered_in};
 use crate::{LiveEvent, Result, StoreError};
 
 /// A message as the send job needs it.
@@ -164,6 +165,8 @@ impl Conversations<'_> {
     }
 
     pub async fn mark_failed(&self, message_id: MessageId, reason: &str) -> Result<()> {
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
         let changed: Option<ConversationId> = sqlx::query_scalar(
             "UPDATE messages SET status = 'failed', error = $3, updated_at = $4 \
              WHERE account_id = $1 AND id = $2 AND status = 'queued' RETURNING conversation_id",
@@ -171,10 +174,38 @@ impl Conversations<'_> {
         .bind(self.tenant.account_id().to_string())
         .bind(message_id)
         .bind(reason.chars().take(500).collect::<String>())
-        .bind(self.tenant.store().now_ms())
-        .fetch_optional(&self.tenant.store().write)
+        .bind(now)
+        .fetch_optional(&mut *tx)
         .await?;
+        let notified = match changed {
+            Some(_) => notify_undelivered_in(&mut tx, self.tenant.account_id(), message_id, now).await?,
+            None => Notified::none(),
+        };
+        tx.commit().await?;
         self.publish_status(changed, message_id, "failed").await;
+        notified.publish(self.tenant).await;
+        Ok(())
+    }
+
+    /// A send is being retried: once it has waited longer than `after` since it was queued, the team hears of it
+    /// (once), while the send goes on trying.
+    pub async fn note_late_send(&self, message_id: MessageId, after: chrono::TimeDelta) -> Result<()> {
+        let now = self.tenant.store().now_ms();
+        let mut tx = self.tenant.store().writes.begin().await?;
+        let late: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM messages WHERE account_id = $1 AND id = $2 AND status = 'queued' AND created_at <= $3",
+        )
+        .bind(self.tenant.account_id().to_string())
+        .bind(message_id)
+        .bind(now - after.num_milliseconds())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let notified = match late {
+            Some(_) => notify_undelivered_in(&mut tx, self.tenant.account_id(), message_id, now).await?,
+            None => Notified::none(),
+        };
+        tx.commit().await?;
+        notified.publish(self.tenant).await;
         Ok(())
     }
 

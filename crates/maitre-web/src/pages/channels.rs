@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::{TimeDelta, Utc};
 use maitre_app::ConnectError;
-use maitre_domain::{Action, ChannelId};
+use maitre_domain::{Action, ChannelId, Locale};
 use serde::Deserialize;
 
 use super::url::filters;
@@ -43,6 +43,15 @@ struct ChannelView {
     /// The token expires within 7 days (or has expired).
     expiry_warning: bool,
     auto_reply: String,
+    /// The reply in each language but the business's, for guests who write in it.
+    translations: Vec<TranslationView>,
+}
+
+struct TranslationView {
+    /// The form field: `text_de`, `text_en`, `text_fr`.
+    field: String,
+    label: String,
+    text: String,
 }
 
 #[derive(Template)]
@@ -58,13 +67,11 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
     let tr = Tr::new(m.signed.user.locale);
     let times = super::Times::of(m);
     let now = Utc::now();
-    let channels = m
-        .tenant
-        .channels()
-        .list()
-        .await?
-        .into_iter()
-        .map(|c| ChannelView {
+    let mut channels = Vec::new();
+    for c in m.tenant.channels().list().await? {
+        let saved = m.tenant.channels().auto_reply_translations(c.id).await?;
+        channels.push(ChannelView {
+            translations: translation_views(&tr, m.account.settings.locale, &saved),
             status_label: tr.t(&format!("channel-status-{}", c.status.as_str().replace('_', "-"))),
             checked: c.checked_at.map(|t| times.at(t)).unwrap_or_else(|| "—".into()),
             expiry: c.token_expires_at.map(|t| times.at(t)).unwrap_or_default(),
@@ -76,8 +83,8 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
             status: c.status.to_string(),
             reason: c.status_reason,
             auto_reply: c.auto_reply,
-        })
-        .collect();
+        });
+    }
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let page = ChannelsPage {
@@ -163,9 +170,35 @@ async fn verify(
     Ok(back(&state, &m, "flash-channel-checked"))
 }
 
+/// The languages other than the business's, each with the text saved for it.
+fn translation_views(tr: &Tr, own: Locale, saved: &[(Locale, String)]) -> Vec<TranslationView> {
+    Locale::ALL
+        .into_iter()
+        .filter(|l| *l != own)
+        .map(|l| TranslationView {
+            field: format!("text_{l}"),
+            label: tr.t1("channels-auto-reply-in", "language", &tr.t(&format!("language-{l}"))),
+            text: saved.iter().find(|(s, _)| *s == l).map(|(_, t)| t.clone()).unwrap_or_default(),
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct AutoReplyForm {
     text: String,
+    text_de: Option<String>,
+    text_en: Option<String>,
+    text_fr: Option<String>,
+}
+
+impl AutoReplyForm {
+    /// The translations the form held (the business's own language has no field).
+    fn translations(&self) -> Vec<(Locale, String)> {
+        [(Locale::De, &self.text_de), (Locale::En, &self.text_en), (Locale::Fr, &self.text_fr)]
+            .into_iter()
+            .filter_map(|(l, t)| t.as_ref().map(|t| (l, t.clone())))
+            .collect()
+    }
 }
 
 async fn auto_reply(
@@ -176,7 +209,7 @@ async fn auto_reply(
     CsrfForm(form): CsrfForm<AutoReplyForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageChannels)?;
-    match state.app.set_auto_reply(&m.tenant, found(&channel)?, &form.text).await {
+    match state.app.set_auto_replies(&m.tenant, found(&channel)?, &form.text, &form.translations()).await {
         Ok(()) => Ok(back(&state, &m, "flash-saved")),
         Err(ConnectError::Rejected(msg)) => view(&state, env, &m, Some(msg)).await,
         Err(e) => Err(AppError::from(e).into()),

@@ -256,7 +256,7 @@ async fn save_form(
         return respond(&state, env, &m, id, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
     }
     m.tenant.flows().save_flow_draft(id, &name, &flow_form::stored(&draft)).await?;
-    finish(&state, env, &m, id, op == Op::Publish).await
+    finish(&state, env, &m, id, op == Op::Publish, flow_form::anchor(&draft, &op)).await
 }
 
 /// The whole flow as JSON, for authors who prefer it. Anything but a JSON object is refused and shown again.
@@ -279,7 +279,7 @@ async fn save_json(
     match serde_json::from_str::<Value>(text) {
         Ok(draft @ Value::Object(_)) => {
             m.tenant.flows().save_flow_draft(id, &flow.name, &flow_form::stored(&draft)).await?;
-            finish(&state, env, &m, id, publish).await
+            finish(&state, env, &m, id, publish, None).await
         }
         parsed => {
             let tr = Tr::new(m.signed.user.locale);
@@ -291,8 +291,15 @@ async fn save_json(
     }
 }
 
-/// After a save: back to the editor, or publish and say how that went.
-async fn finish(state: &AppState, env: PageEnv, m: &Member, id: FlowId, publish: bool) -> Result<Response, PageError> {
+/// After a save: back to the editor (at `anchor`, the card the change was about), or publish and say how that went.
+async fn finish(
+    state: &AppState,
+    env: PageEnv,
+    m: &Member,
+    id: FlowId,
+    publish: bool,
+    anchor: Option<String>,
+) -> Result<Response, PageError> {
     let tr = Tr::new(m.signed.user.locale);
     let message = if publish {
         match flows::publish(&m.tenant, id, &m.signed.user.email).await {
@@ -313,7 +320,8 @@ async fn finish(state: &AppState, env: PageEnv, m: &Member, id: FlowId, publish:
         tr.t("flash-flow-saved")
     };
     let jar = CookieJar::new().add(flash(state, &message));
-    Ok((jar, Redirect::to(&format!("/a/{}/flows/{id}", m.account.id))).into_response())
+    let at = anchor.map(|a| format!("#{a}")).unwrap_or_default();
+    Ok((jar, Redirect::to(&format!("/a/{}/flows/{id}{at}", m.account.id))).into_response())
 }
 
 #[derive(Deserialize)]

@@ -159,6 +159,11 @@ pub enum Op {
     DeleteNode(usize),
     AddTrigger,
     DeleteTrigger(usize),
+    /// Moves the node at this index one place up (earlier) or down.
+    MoveNode {
+        index: usize,
+        up: bool,
+    },
 }
 
 impl Op {
@@ -172,6 +177,8 @@ impl Op {
             _ => match s.split_once(':')? {
                 ("delete_node", i) => Op::DeleteNode(index(i)?),
                 ("delete_trigger", i) => Op::DeleteTrigger(index(i)?),
+                ("move_up", i) => Op::MoveNode { index: index(i)?, up: true },
+                ("move_down", i) => Op::MoveNode { index: index(i)?, up: false },
                 _ => return None,
             },
         })
@@ -313,6 +320,12 @@ pub fn apply(draft: &mut Value, fields: &[(String, String)], op: &Op) -> Result<
         Op::AddTrigger => triggers.push(new_trigger(posted.top.get("add_trigger_type").copied().unwrap_or_default())?),
         Op::DeleteNode(i) if *i < nodes.len() => drop(nodes.remove(*i)),
         Op::DeleteTrigger(i) if *i < triggers.len() => drop(triggers.remove(*i)),
+        Op::MoveNode { index, up } => {
+            let other = if *up { index.checked_sub(1) } else { index.checked_add(1) };
+            if let Some(other) = other.filter(|o| *o < nodes.len() && *index < nodes.len()) {
+                nodes.swap(*index, other);
+            }
+        }
         _ => {}
     }
     let obj = draft.as_object_mut().ok_or("the draft is not a JSON object")?;
@@ -320,6 +333,24 @@ pub fn apply(draft: &mut Value, fields: &[(String, String)], op: &Op) -> Result<
     obj.insert("triggers".into(), Value::Array(triggers));
     obj.insert("nodes".into(), Value::Array(nodes));
     Ok(())
+}
+
+/// Where the editor should open after `op` changed `draft`, so the page keeps its place: the card that was added
+/// or moved, or the list a card left.
+pub fn anchor(draft: &Value, op: &Op) -> Option<String> {
+    let nodes = draft.get("nodes").and_then(Value::as_array);
+    let node_id = |i: usize| nodes?.get(i)?.get("id")?.as_str().map(|id| format!("node-{id}"));
+    match op {
+        Op::Save | Op::Publish => None,
+        Op::AddNode => node_id(nodes?.len().checked_sub(1)?),
+        Op::MoveNode { index, up } => node_id(if *up { index.checked_sub(1)? } else { index + 1 }).or(node_id(*index)),
+        Op::DeleteNode(_) => Some("nodes".into()),
+        Op::AddTrigger => {
+            let last = draft.get("triggers").and_then(Value::as_array)?.len().checked_sub(1)?;
+            Some(format!("trigger-{last}"))
+        }
+        Op::DeleteTrigger(_) => Some("triggers".into()),
+    }
 }
 
 /// Reads a draft as a flow. When it does not parse, the issues name the nodes (or triggers) whose fields are wrong.
@@ -405,7 +436,45 @@ mod tests {
         let err = apply(&mut draft, &fields(&bad), &Op::Save).unwrap_err();
         assert!(err.contains("node `a`") && err.contains("not valid JSON"), "{err}");
         assert_eq!(Op::parse("delete_trigger:3"), Some(Op::DeleteTrigger(3)));
+        assert_eq!(Op::parse("move_up:2"), Some(Op::MoveNode { index: 2, up: true }));
+        assert_eq!(Op::parse("move_down:0"), Some(Op::MoveNode { index: 0, up: false }));
+        assert_eq!(Op::parse("move_down:x"), None);
         assert_eq!(Op::parse("drop_table"), None);
+    }
+
+    #[test]
+    fn nodes_move_one_place_and_the_editor_opens_where_the_change_was() {
+        let posted = [
+            ("start", "a"),
+            ("n.0.id", "a"),
+            ("n.0.type", "end"),
+            ("n.1.id", "b"),
+            ("n.1.type", "end"),
+            ("n.2.id", "c"),
+            ("n.2.type", "end"),
+        ];
+        let ids = |d: &Value| d["nodes"].as_array().unwrap().iter().map(|n| n["id"].clone()).collect::<Vec<_>>();
+        let mut draft = json!({});
+        let down = Op::MoveNode { index: 0, up: false };
+        apply(&mut draft, &fields(&posted), &down).unwrap();
+        assert_eq!(ids(&draft), ["b", "a", "c"]);
+        assert_eq!(anchor(&draft, &down).as_deref(), Some("node-a"), "the moved card, in its new place");
+        let up = Op::MoveNode { index: 2, up: true };
+        apply(&mut draft, &fields(&posted), &up).unwrap();
+        assert_eq!(ids(&draft), ["a", "c", "b"]);
+        assert_eq!(anchor(&draft, &up).as_deref(), Some("node-c"));
+        for beyond in [
+            Op::MoveNode { index: 0, up: true },
+            Op::MoveNode { index: 2, up: false },
+            Op::MoveNode { index: 9, up: true },
+        ] {
+            apply(&mut draft, &fields(&posted), &beyond).unwrap();
+            assert_eq!(ids(&draft), ["a", "b", "c"], "{beyond:?} changes nothing");
+        }
+        assert_eq!(anchor(&draft, &Op::DeleteNode(1)).as_deref(), Some("nodes"));
+        assert_eq!(anchor(&draft, &Op::Save), None);
+        apply(&mut draft, &fields(&[("add_node_type", "message")]), &Op::AddNode).unwrap();
+        assert_eq!(anchor(&draft, &Op::AddNode).as_deref(), Some("node-message_1"));
     }
 
     #[test]

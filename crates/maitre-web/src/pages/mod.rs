@@ -9,6 +9,7 @@ mod calendar;
 mod canned;
 mod channels;
 pub(crate) mod contacts;
+mod devices;
 mod flow_editor;
 pub(crate) mod flow_form;
 mod flow_graph;
@@ -72,6 +73,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(invites::routes())
         .merge(live::routes())
         .merge(notifications::routes())
+        .merge(devices::routes())
         // Pages only: the API and webhooks carry no cookies of ours.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cookies))
         .route("/static/app.css", get(css))
@@ -253,4 +255,26 @@ async fn css() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every colour is a variable (dark mode overrides them): each one used must be defined, light and dark, and a
+    /// `var(…)` must stand alone (`var(--card)be8` is not a colour, and the browser drops the whole rule).
+    #[test]
+    fn the_stylesheet_uses_only_defined_variables_standing_alone() {
+        let css = include_str!("../../static/app.css");
+        let dark = &css[css.find("prefers-color-scheme: dark").expect("a dark scheme")..];
+        let mut rest = css;
+        while let Some(at) = rest.find("var(--") {
+            let tail = &rest[at + 4..];
+            let end = tail.find(')').expect("var( closes");
+            let name = &tail[..end];
+            assert!(css.contains(&format!("{name}:")), "{name} is used but never defined");
+            assert!(dark.contains(&format!("{name}:")), "{name} has no dark value");
+            let next = tail[end + 1..].chars().next().unwrap_or(';');
+            assert!(!next.is_ascii_alphanumeric(), "var({name}) runs into {next:?}");
+            rest = &tail[end..];
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! A member's notifications in one account (handoffs, assignments to them, new reservations): the list, newest
 //! first in pages, opening one (marks it read, then goes where it points), "mark all read", and which of them the
-//! member also wants by email. The bell in the layout links here; `live.js` keeps its count current.
+//! member also wants by email or pushed to their devices (`devices.rs` adds and removes those). The bell in the layout
+//! links here; `live.js` keeps its count current.
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use maitre_store::{Cursor, EmailPrefs, UNREAD_CAP};
+use maitre_store::{Choice, Cursor, Prefs, UNREAD_CAP};
 use serde::Deserialize;
 
 use super::url::filters;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/notifications/count", get(count))
         .route("/a/{account}/notifications/read", post(read_all))
         .route("/a/{account}/notifications/email", post(save_email))
+        .route("/a/{account}/notifications/push", post(save_push))
         .route("/a/{account}/notifications/{id}/open", post(open))
 }
 
@@ -59,7 +61,10 @@ struct ListPage {
     ctx: Ctx,
     items: Vec<ItemView>,
     older: Option<String>,
-    email: EmailPrefs,
+    prefs: Prefs,
+    devices: Vec<super::devices::DeviceView>,
+    /// The server's VAPID key, for `push.js` to subscribe this browser with.
+    push_key: String,
 }
 
 async fn list_page(
@@ -88,7 +93,9 @@ async fn list_page(
         .collect();
     let page = ListPage {
         older: page.next.map(|c| format!("/a/{}/notifications?after={c}", m.account.id)),
-        email: m.tenant.notifications().email_prefs(user).await?,
+        prefs: m.tenant.notifications().prefs(user).await?,
+        devices: super::devices::views(&m, &tr, times).await?,
+        push_key: state.app.push.public_key(),
         items,
         ctx: Ctx::member(env, &state, &m).await?,
     };
@@ -131,23 +138,48 @@ async fn read_all(
 
 /// Checkboxes: present when ticked.
 #[derive(Deserialize)]
-struct EmailForm {
+struct ChoiceForm {
     handoff: Option<String>,
     assigned: Option<String>,
     reservation: Option<String>,
 }
 
+impl ChoiceForm {
+    fn choice(&self) -> Choice {
+        Choice {
+            handoff: self.handoff.is_some(),
+            assigned: self.assigned.is_some(),
+            reservation: self.reservation.is_some(),
+        }
+    }
+}
+
 async fn save_email(
+    state: State<AppState>,
+    m: Member,
+    CsrfForm(form): CsrfForm<ChoiceForm>,
+) -> Result<Response, PageError> {
+    save(state, m, |prefs| prefs.email = form.choice()).await
+}
+
+async fn save_push(
+    state: State<AppState>,
+    m: Member,
+    CsrfForm(form): CsrfForm<ChoiceForm>,
+) -> Result<Response, PageError> {
+    save(state, m, |prefs| prefs.push = form.choice()).await
+}
+
+/// Changes one way of the member's choices, keeping the other.
+async fn save(
     State(state): State<AppState>,
     m: Member,
-    CsrfForm(form): CsrfForm<EmailForm>,
+    change: impl FnOnce(&mut Prefs),
 ) -> Result<Response, PageError> {
-    let prefs = EmailPrefs {
-        handoff: form.handoff.is_some(),
-        assigned: form.assigned.is_some(),
-        reservation: form.reservation.is_some(),
-    };
-    m.tenant.notifications().set_email_prefs(m.signed.user.id, prefs).await?;
+    let user = m.signed.user.id;
+    let mut prefs = m.tenant.notifications().prefs(user).await?;
+    change(&mut prefs);
+    m.tenant.notifications().set_prefs(user, prefs).await?;
     let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-saved")));
     Ok((jar, Redirect::to(&format!("/a/{}/notifications", m.account.id))).into_response())

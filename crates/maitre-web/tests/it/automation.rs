@@ -8,7 +8,7 @@ use maitre_store::{AutomationSettings, ReservationQuery, TenantStore};
 use maitre_testkit::{AI_KEY, Browser};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{Client, TestApp};
 
 const IG: &str = "17840000000000001";
 const GUEST: &str = "9000000000000042";
@@ -16,6 +16,7 @@ const WA: &str = "200000000000002";
 
 struct Setup {
     app: TestApp,
+    owner: Client,
     account: String,
     tenant: TenantStore,
     sent_mid: std::cell::Cell<u32>,
@@ -23,14 +24,14 @@ struct Setup {
 
 async fn restaurant() -> Setup {
     let app = TestApp::spawn().await;
-    let (_, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
     let mut settings = tenant.account().await.unwrap().settings;
     settings.time_zone = "Europe/Berlin".into();
     settings.locale = maitre_domain::Locale::De;
     tenant.update_settings(&settings).await.unwrap();
     app.connect(&account, "instagram", IG, "ig-token").await;
-    Setup { app, account, tenant, sent_mid: std::cell::Cell::new(0) }
+    Setup { app, owner, account, tenant, sent_mid: std::cell::Cell::new(0) }
 }
 
 impl Setup {
@@ -94,11 +95,7 @@ async fn an_instagram_dm_books_a_table_through_the_restaurant_template_mails_the
     assert_eq!(s.replies().len(), 2);
 
     let Some(b) = Browser::start().await else { return };
-    b.client.goto(&s.app.url("/signin")).await.unwrap();
-    crate::browser::fill(&b, "email", "owner@example.com").await;
-    crate::browser::fill(&b, "password", PASSWORD).await;
-    crate::browser::submit(&b).await;
-    crate::browser::wait_for_path(&b, |p| p.starts_with("/a/")).await;
+    crate::browser::sign_in(&b, &s.app, "owner@example.com").await;
     let calendar = format!("/a/{}/calendar?view=day&date=2026-09-22", s.account);
     b.client.goto(&s.app.url(&calendar)).await.unwrap();
     let block = b.client.find(Locator::Css(".cal-res")).await.unwrap();
@@ -329,7 +326,7 @@ async fn the_guest_gets_a_reminder_before_the_visit_and_one_review_request_after
     let replies = s.replies();
     assert_eq!(replies.len(), 4, "{replies:?}");
     assert!(
-        replies[3].contains("danke für deinen Besuch bei Trattoria Roma"),
+        replies[3].contains("danke für Ihren Besuch bei Trattoria Roma"),
         "the review flow answered: {}",
         replies[3]
     );
@@ -360,4 +357,36 @@ async fn a_comment_keyword_is_answered_once_with_a_private_reply() {
     assert_eq!(sends[0].body["recipient"], json!({"comment_id": "18000000000000020"}));
     let text = sends[0].body["message"]["text"].as_str().unwrap();
     assert!(text.contains("unsere Karte") && text.contains("Tisch zu reservieren"), "{text}");
+}
+
+#[tokio::test]
+async fn the_automatic_reply_answers_each_guest_in_their_language_when_the_business_wrote_it_in_that_one() {
+    let s = restaurant().await;
+    let channel = s.tenant.channels().list().await.unwrap().remove(0).id;
+    let page = format!("/a/{}/channels", s.account);
+    let form = s.owner.get(&page).await.body;
+    assert!(form.contains("For guests who write in English") && form.contains("For guests who write in French"));
+    assert!(!form.contains("write in German"), "the business's own language is the main text");
+    let own = "Danke für Ihre Nachricht! Wir melden uns gleich.";
+    let english = "Thanks for your message! We will be in touch shortly.";
+    let action = format!("/a/{}/channels/{channel}/auto-reply", s.account);
+    let saved = s.owner.submit(&page, &action, &[("text", own), ("text_en", english), ("text_fr", " ")]).await;
+    assert_eq!(saved.status, reqwest::StatusCode::SEE_OTHER, "{}", saved.body);
+    let form = s.owner.get(&page).await.body;
+    assert!(form.contains(&format!("name=\"text_en\" value=\"{english}\"")), "{form}");
+    assert!(form.contains("name=\"text_fr\" value=\"\""), "a blank translation is none");
+
+    // Quiet hours after each answer: three hours apart, as three separate questions.
+    for (question, answer) in [
+        ("Do you have gluten free pasta?", english),
+        ("Habt ihr glutenfreie Pasta?", own),
+        ("Avez-vous des pâtes sans gluten ?", own),
+        ("👍🏼 4", own),
+    ] {
+        s.dm(question).await;
+        s.app.drain().await;
+        assert_eq!(s.replies().last().map(String::as_str), Some(answer), "{question}");
+        s.app.clock.advance(TimeDelta::hours(3));
+    }
+    assert_eq!(s.replies().len(), 4);
 }

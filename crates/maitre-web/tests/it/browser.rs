@@ -29,6 +29,15 @@ pub async fn wait_for_path(b: &Browser, pred: impl Fn(&str) -> bool) -> String {
     panic!("browser stayed at {}", b.client.current_url().await.unwrap());
 }
 
+/// Signs `email` (with the tests' password) in on the sign-in page and waits for their account's page.
+pub async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.client.goto(&app.url("/signin")).await.unwrap();
+    fill(b, "email", email).await;
+    fill(b, "password", PASSWORD).await;
+    submit(b).await;
+    wait_for_path(b, |p| p.starts_with("/a/")).await;
+}
+
 #[tokio::test]
 async fn sign_up_sign_out_and_sign_in_in_a_real_browser() {
     let Some(b) = Browser::start().await else {

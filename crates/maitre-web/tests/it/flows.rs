@@ -7,7 +7,7 @@ use maitre_testkit::Browser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, PASSWORD, TestApp, field_value};
+use crate::helpers::{Client, TestApp, field_value};
 
 /// "Trattoria Roma" in Berlin with German as the guests' language (the restaurant_de template's tests expect
 /// German replies). The app's clock reads Monday 2026-09-21 16:15 in Berlin; Tuesdays are open in the evening.
@@ -521,11 +521,7 @@ async fn the_editor_shows_the_graph_and_the_simulator_answers_in_a_real_browser(
     };
     let s = setup().await;
     let id = s.install("restaurant_de").await;
-    b.client.goto(&s.app.url("/signin")).await.unwrap();
-    crate::browser::fill(&b, "email", "owner@example.com").await;
-    crate::browser::fill(&b, "password", PASSWORD).await;
-    crate::browser::submit(&b).await;
-    crate::browser::wait_for_path(&b, |p| p.starts_with("/a/")).await;
+    crate::browser::sign_in(&b, &s.app, "owner@example.com").await;
     b.client.goto(&s.app.url(&s.path(&format!("/flows/{id}")))).await.unwrap();
 
     let boxes = b.client.find_all(Locator::Css("svg.flow-graph g.node")).await.unwrap();

@@ -63,6 +63,15 @@ pub fn field_value(body: &str, name: &str) -> Option<String> {
     Some(body[start..end].to_owned())
 }
 
+/// The value of `attribute` on the element with `id` (attributes in the order the template writes them).
+pub fn field_attribute(body: &str, id: &str, attribute: &str) -> Option<String> {
+    let tag = &body[body.find(&format!("id=\"{id}\""))?..];
+    let tag = &tag[..tag.find('>')?];
+    let marker = format!("{attribute}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    Some(tag[start..start + tag[start..].find('"')?].to_owned())
+}
+
 static SETTINGS: LazyLock<Settings> = LazyLock::new(Settings::default);
 
 impl TestApp {

@@ -33,6 +33,15 @@ async fn click(b: &Browser, css: &str) {
     panic!("{css}: {last}");
 }
 
+/// The keyword chips of the editor's first trigger, in order.
+async fn chips(b: &Browser) -> Vec<String> {
+    let mut words = Vec::new();
+    for chip in b.client.find_all(Locator::Css("#trigger-0 .chip")).await.unwrap() {
+        words.push(chip.text().await.unwrap().trim_end_matches('×').trim().to_owned());
+    }
+    words
+}
+
 /// What the owner sees now, at both sizes: checked and saved as `journey_<n>_<name>_<size>.png`.
 async fn look(b: &Browser, step: &str) {
     let shots = screenshots();
@@ -119,8 +128,17 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
     let text = b.client.find(Locator::Css("#node-ask_name textarea[name$='.text']")).await.unwrap();
     text.clear().await.unwrap();
     text.send_keys(question).await.unwrap();
+    // Keywords are chips: one added with Enter, one removed with its button.
+    assert_eq!(chips(&b).await, ["tisch", "tische", "reservieren", "reservierung", "platz", "platze"]);
+    let words = b.client.find(Locator::Css("#trigger-0 textarea[name$='.words']")).await.unwrap();
+    assert!(!words.is_displayed().await.unwrap(), "the textarea gives way to the chips");
+    let add = b.client.find(Locator::Css("#trigger-0 .chips input")).await.unwrap();
+    add.send_keys("Tischreservierung\u{E007}").await.unwrap();
+    click(&b, "#trigger-0 .chip:nth-of-type(6) button").await;
+    assert_eq!(chips(&b).await, ["tisch", "tische", "reservieren", "reservierung", "platz", "Tischreservierung"]);
     click(&b, "#save").await;
     wait_for(&b, ".flash", |t| t.contains("Entwurf gespeichert")).await;
+    assert_eq!(chips(&b).await, ["tisch", "tische", "reservieren", "reservierung", "platz", "Tischreservierung"]);
     b.client
         .find(Locator::Css("#sim-form input[name='text']"))
         .await

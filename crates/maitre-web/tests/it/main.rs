@@ -31,6 +31,7 @@ mod needs_reply;
 mod notifications;
 mod operations;
 mod passwords;
+mod push;
 mod reservations;
 mod roles;
 mod signin_throttle;

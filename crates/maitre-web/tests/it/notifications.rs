@@ -10,20 +10,20 @@ use maitre_store::{Filter, InboxQuery, Origin};
 use maitre_testkit::Browser;
 use reqwest::StatusCode;
 
-use crate::helpers::{Client, PASSWORD, TestApp};
+use crate::helpers::{Client, TestApp};
 use crate::webhooks::{NOW, WA, wa_text};
 
-struct Team {
-    app: TestApp,
-    owner: Client,
-    agent: Client,
-    agent_id: String,
-    account: String,
-    conversation: ConversationId,
+pub(crate) struct Team {
+    pub app: TestApp,
+    pub owner: Client,
+    pub agent: Client,
+    pub agent_id: String,
+    pub account: String,
+    pub conversation: ConversationId,
 }
 
 /// Ada (owner) and Bea (agent) of a salon with one guest conversation ("Guest" on WhatsApp).
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let app = TestApp::spawn().await;
     let (owner, account) = app.signup("Salon Bella", "ada@example.com").await;
     app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
@@ -41,11 +41,11 @@ async fn team() -> Team {
 }
 
 impl Team {
-    fn path(&self, rest: &str) -> String {
+    pub fn path(&self, rest: &str) -> String {
         format!("/a/{}{rest}", self.account)
     }
 
-    async fn assign(&self, to: &str) {
+    pub async fn assign(&self, to: &str) {
         let thread = self.path(&format!("/inbox/{}", self.conversation));
         let res = self.owner.submit(&thread, &format!("{thread}/assign"), &[("assignee", to)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -165,11 +165,7 @@ async fn reservation_emails_go_to_the_members_who_chose_them_with_the_link() {
 async fn the_bell_counts_up_live_when_a_conversation_is_assigned() {
     let Some(b) = Browser::start().await else { return };
     let t = team().await;
-    b.client.goto(&t.app.url("/signin")).await.unwrap();
-    crate::browser::fill(&b, "email", "bea@example.com").await;
-    crate::browser::fill(&b, "password", PASSWORD).await;
-    crate::browser::submit(&b).await;
-    crate::browser::wait_for_path(&b, |p| p.starts_with("/a/")).await;
+    crate::browser::sign_in(&b, &t.app, "bea@example.com").await;
     b.client.goto(&t.app.url(&t.path("/reservations"))).await.unwrap();
     let bell_text = async || b.client.find(Locator::Id("bell-count")).await.unwrap().text().await.unwrap();
     let mut connected = false;

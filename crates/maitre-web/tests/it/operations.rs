@@ -245,3 +245,50 @@ async fn agents_and_viewers_get_403_and_no_operations_link() {
     assert_eq!(admin.get(&s.ops()).await.status, StatusCode::OK);
     assert_eq!(s.app.store.troubled_jobs(None, 10).await.unwrap()[0].status, "dead", "nothing was retried");
 }
+
+/// How many notifications on the owner's page say a reply to `guest` could not be sent.
+async fn undelivered(s: &Setup, guest: &str) -> usize {
+    let page = s.owner.get(&format!("/a/{}/notifications", s.account)).await.body;
+    page.matches(&format!("A reply to {guest} could not be sent")).count()
+}
+
+#[tokio::test]
+async fn a_reply_still_failing_after_ten_minutes_or_refused_for_good_tells_the_team_once() {
+    let s = setup().await;
+    // A guest's reply is refused for good: the team is told at once.
+    s.failed_replies(&[wa_text("wamid.late2", "4917600000001", "Mia Roth")]).await;
+    assert_eq!(undelivered(&s, "Mia Roth").await, 1);
+
+    // Telegram is overloaded and names its delay: the reply waits and is retried quietly at first.
+    let tg =
+        s.app.connect_with_secret(&s.account, "telegram", "7000000001", "7000000001:FAKE", Some("tg-secret")).await;
+    let tenant = s.app.store.tenant_for_operator(s.account.parse().unwrap()).await.unwrap();
+    tenant.channels().set_auto_reply(tg.id, REPLY).await.unwrap();
+    let busy = Fault::TelegramTooManyRequests { retry_after: 240 };
+    s.app.fakes.fail_next(1, busy.clone());
+    let update = reqwest::Client::new()
+        .post(s.app.url(&format!("/webhooks/telegram/{}", tg.id)))
+        .header("x-telegram-bot-api-secret-token", "tg-secret")
+        .header("content-type", "application/json")
+        .body(fixture("telegram/message.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), StatusCode::OK);
+    s.app.drain().await;
+    let guest = "Test Guest"; // the fixture's sender
+    assert!(s.app.fakes.requests().iter().any(|r| r.is_send() && r.failed), "the send met the overload");
+    assert_eq!(undelivered(&s, guest).await, 0, "a first failure is only retried");
+    for _ in 0..3 {
+        s.app.clock.advance(chrono::TimeDelta::minutes(4));
+        s.app.fakes.fail_next(1, busy.clone());
+        s.app.drain().await;
+    }
+    assert!(s.app.fakes.sent_messages().is_empty());
+    assert_eq!(undelivered(&s, guest).await, 1, "still not out after ten minutes: the team hears of it");
+    // It goes out at the next try, and nobody is told twice.
+    s.app.clock.advance(chrono::TimeDelta::minutes(5));
+    s.app.drain().await;
+    assert_eq!(s.app.fakes.sent_messages().len(), 1);
+    assert_eq!(undelivered(&s, guest).await, 1);
+}

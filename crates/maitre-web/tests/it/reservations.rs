@@ -11,7 +11,7 @@ use maitre_testkit::Browser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, PASSWORD, Page, TestApp};
+use crate::helpers::{Client, Page, TestApp};
 
 /// The app's clock reads Monday 2026-09-21 16:15 in Berlin. The default rules open Tuesday to Saturday,
 /// 12:00–14:30 and 17:30–22:30; Mondays are closed.
@@ -497,11 +497,7 @@ async fn the_week_calendar_shows_a_reservation_in_a_real_browser() {
         tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &Origin::staff()).await.unwrap();
     let Booking::Booked(r) = booked else { panic!("{booked:?}") };
 
-    b.client.goto(&s.app.url("/signin")).await.unwrap();
-    crate::browser::fill(&b, "email", "owner@example.com").await;
-    crate::browser::fill(&b, "password", PASSWORD).await;
-    crate::browser::submit(&b).await;
-    crate::browser::wait_for_path(&b, |p| p.starts_with("/a/")).await;
+    crate::browser::sign_in(&b, &s.app, "owner@example.com").await;
     b.client.goto(&s.app.url(&s.path("/calendar?view=week&date=2026-09-22"))).await.unwrap();
     let heads = b.client.find_all(Locator::Css(".cal-head")).await.unwrap();
     assert_eq!(heads.len(), 8, "a time column and seven days");

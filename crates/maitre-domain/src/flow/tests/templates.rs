@@ -80,7 +80,7 @@ fn restaurant_de_offers_alternatives_and_books_one() {
     let turn = sim.send(&env, "Anna Schmidt");
     let texts: Vec<&str> = turn.replies.iter().map(|r| r.text.as_str()).collect();
     assert!(texts[0].contains("• Mi., 11.03. 20:30\n• Mi., 11.03. 21:00"), "{texts:?}");
-    assert!(texts[1].starts_with("Welche Uhrzeit passt dir stattdessen?"), "{texts:?}");
+    assert!(texts[1].starts_with("Welche Uhrzeit passt Ihnen stattdessen?"), "{texts:?}");
     assert!(turn.booked.is_none());
     let turn = sim.send(&env, "halb neun");
     assert_eq!(turn.booked.unwrap().starts_at, at(11, 20, 30));
@@ -136,7 +136,7 @@ fn review_request_starts_on_the_visit_event() {
     let turn = sim.input(&env, &Input::Event { name: "visit_completed".into() });
     assert_eq!(
         turn.replies[0].text,
-        "Hallo Anna, danke für deinen Besuch bei Trattoria Anna! Wie hat es dir gefallen?"
+        "Hallo Anna, danke für Ihren Besuch bei Trattoria Anna! Wie hat es Ihnen gefallen?"
     );
     assert_eq!(turn.replies[0].quick_replies[0], ("😍 Super".to_string(), "great".to_string()));
     let turn = sim.input(&env, &press("😍 Super", "great"));
