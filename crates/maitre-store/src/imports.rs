@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use maitre_domain::ChannelId;
-use maitre_domain::contacts::import::{ImportRow, Rejected};
+use maitre_domain::contacts::import::{ImportRow, Rejected, RowProblem};
 use maitre_domain::jobs::{ContactImportJob, JobKind};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
@@ -38,8 +38,8 @@ pub struct ContactImport {
     pub imported: i64,
     pub updated: i64,
     pub rejected: i64,
-    /// The first rejected rows: (line, reason).
-    pub report: Vec<(u64, String)>,
+    /// The first rejected rows, each with its line and why.
+    pub report: Vec<Rejected>,
     pub error: String,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -55,6 +55,13 @@ pub struct ImportOutcome {
 const IMPORT_COLUMNS: &str = "id, channel_id, file_name, status, total_rows, processed_rows, imported, updated, \
      rejected, report, error, created_at, finished_at";
 
+/// One row of a stored report. Reports written before problems were stored as data keep their English reason.
+fn rejected_from(v: &serde_json::Value) -> Rejected {
+    let problem = serde_json::from_value::<RowProblem>(v["problem"].clone())
+        .unwrap_or_else(|_| RowProblem::Invalid { detail: v["reason"].as_str().unwrap_or_default().to_owned() });
+    Rejected { line: v["line"].as_u64().unwrap_or(0), problem }
+}
+
 fn import_from(r: &sqlx::any::AnyRow) -> Result<ContactImport> {
     let report: Vec<serde_json::Value> =
         serde_json::from_str(&r.try_get::<String, _>("report")?).map_err(StoreError::corrupt)?;
@@ -68,10 +75,7 @@ fn import_from(r: &sqlx::any::AnyRow) -> Result<ContactImport> {
         imported: r.try_get("imported")?,
         updated: r.try_get("updated")?,
         rejected: r.try_get("rejected")?,
-        report: report
-            .iter()
-            .map(|v| (v["line"].as_u64().unwrap_or(0), v["reason"].as_str().unwrap_or_default().to_owned()))
-            .collect(),
+        report: report.iter().map(rejected_from).collect(),
         error: r.try_get("error")?,
         created_at: from_ms(r.try_get("created_at")?),
         finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(from_ms),
@@ -279,7 +283,7 @@ impl Contacts<'_> {
             .await?;
         let imported = rows.len() as u64;
         let report: Vec<serde_json::Value> =
-            rejected.iter().take(REPORT_MAX).map(|r| json!({"line": r.line, "reason": r.reason})).collect();
+            rejected.iter().take(REPORT_MAX).map(|r| json!({"line": r.line, "problem": r.problem})).collect();
         sqlx::query(
             "UPDATE contact_imports SET status = 'done', data = '', imported = $3, updated = $4, rejected = $5, \
              report = $6, finished_at = $7 WHERE account_id = $1 AND id = $2",

@@ -80,7 +80,7 @@ pub async fn run(cmd: ContactsCommand, settings: &Settings) -> anyhow::Result<()
     };
     bar.finish_and_clear();
     for r in &rejected {
-        eprintln!("line {}: {}", r.line, r.reason);
+        eprintln!("line {}: {}", r.line, r.problem);
     }
     println!(
         "imported {} ({} already known), rejected {}, in {:.2} s",

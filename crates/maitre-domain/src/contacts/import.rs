@@ -120,7 +120,76 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     pub line: u64,
-    pub reason: String,
+    pub problem: RowProblem,
+}
+
+/// Why a row is refused, as data: the dashboard words it in the member's language, `Display` in English (the API,
+/// the command line). Stored in an import's report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RowProblem {
+    /// The CSV reader could not read the record.
+    Unreadable {
+        detail: String,
+    },
+    Cells {
+        found: usize,
+        expected: usize,
+    },
+    /// The same identity as an earlier row.
+    Duplicate {
+        first_line: u64,
+        by_phone: bool,
+    },
+    NoPhone,
+    NoExternalId,
+    UnknownField {
+        key: String,
+    },
+    Phone {
+        value: String,
+    },
+    Email {
+        value: String,
+    },
+    /// A custom field's value its type refuses.
+    Field {
+        field: String,
+        reason: String,
+    },
+    /// Anything else a contact check refused, in its own words.
+    Invalid {
+        detail: String,
+    },
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unreadable { detail } => write!(f, "cannot be read: {detail}"),
+            Self::Cells { found, expected } => write!(f, "has {found} cells, the header has {expected}"),
+            Self::Duplicate { first_line, by_phone: true } => write!(f, "the same phone number as line {first_line}"),
+            Self::Duplicate { first_line, by_phone: false } => write!(f, "the same external id as line {first_line}"),
+            Self::NoPhone => f.write_str("no phone number"),
+            Self::NoExternalId => f.write_str("no external id"),
+            Self::UnknownField { key } => write!(f, "there is no custom field {key:?}"),
+            Self::Phone { value } => ContactError::Phone(value.clone()).fmt(f),
+            Self::Email { value } => ContactError::Email(value.clone()).fmt(f),
+            Self::Field { field, reason } => write!(f, "{field}: {reason}"),
+            Self::Invalid { detail } => f.write_str(detail),
+        }
+    }
+}
+
+impl From<ContactError> for RowProblem {
+    fn from(e: ContactError) -> Self {
+        match e {
+            ContactError::Phone(value) => Self::Phone { value },
+            ContactError::Email(value) => Self::Email { value },
+            ContactError::Field { field, reason } => Self::Field { field, reason },
+            ContactError::Invalid(detail) => Self::Invalid { detail },
+        }
+    }
 }
 
 /// A row that passed every check, in canonical form.
@@ -171,7 +240,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                table.unreadable.push(Rejected { line, reason: format!("cannot be read: {e}") });
+                table.unreadable.push(Rejected { line, problem: RowProblem::Unreadable { detail: e.to_string() } });
             }
         }
     }
@@ -220,10 +289,7 @@ pub fn check_rows(table: &Table, mapping: &[Target], rules: RowRules<'_>) -> (Ve
     for (line, cells) in &table.rows {
         let checked = check_row(*line, cells, table.headers.len(), mapping, &defs, rules).and_then(|row| {
             match first_line.get(&row.external_id) {
-                Some(first) => {
-                    let what = if id_from_phone { "phone number" } else { "external id" };
-                    Err(format!("the same {what} as line {first}"))
-                }
+                Some(first) => Err(RowProblem::Duplicate { first_line: *first, by_phone: id_from_phone }),
                 None => Ok(row),
             }
         });
@@ -232,7 +298,7 @@ pub fn check_rows(table: &Table, mapping: &[Target], rules: RowRules<'_>) -> (Ve
                 first_line.insert(row.external_id.clone(), *line);
                 good.push(row);
             }
-            Err(reason) => rejected.push(Rejected { line: *line, reason }),
+            Err(problem) => rejected.push(Rejected { line: *line, problem }),
         }
     }
     rejected.sort_by_key(|r| r.line);
@@ -246,9 +312,9 @@ fn check_row(
     mapping: &[Target],
     defs: &HashMap<&str, &FieldDef>,
     rules: RowRules<'_>,
-) -> Result<ImportRow, String> {
+) -> Result<ImportRow, RowProblem> {
     if cells.len() != width {
-        return Err(format!("has {} cells, the header has {width}", cells.len()));
+        return Err(RowProblem::Cells { found: cells.len(), expected: width });
     }
     let mut row = ImportRow {
         line,
@@ -259,7 +325,7 @@ fn check_row(
         tags: Vec::new(),
         fields: Vec::new(),
     };
-    let text = |e: ContactError| e.to_string();
+    let text = RowProblem::from;
     for (cell, target) in cells.iter().zip(mapping) {
         let v = cell.trim();
         match target {
@@ -279,7 +345,7 @@ fn check_row(
             Target::ExternalId if !v.is_empty() => row.external_id = parse_external_id(v).map_err(text)?,
             Target::ExternalId => {}
             Target::Field(key) => {
-                let def = defs.get(key.as_str()).ok_or_else(|| format!("there is no custom field {key:?}"))?;
+                let def = defs.get(key.as_str()).ok_or_else(|| RowProblem::UnknownField { key: key.clone() })?;
                 if let Some(value) = def.parse(v).map_err(text)? {
                     row.fields.push((key.clone(), value));
                 }
@@ -288,11 +354,11 @@ fn check_row(
     }
     if rules.id_from_phone {
         if row.phone.is_empty() {
-            return Err("no phone number".into());
+            return Err(RowProblem::NoPhone);
         }
         row.external_id = row.phone.trim_start_matches('+').to_owned();
     } else if row.external_id.is_empty() {
-        return Err("no external id".into());
+        return Err(RowProblem::NoExternalId);
     }
     Ok(row)
 }
@@ -369,12 +435,18 @@ mod tests {
         assert_eq!(ada.fields, [("birthday".into(), "1990-05-01".into()), ("seating".into(), "terrace".into())]);
         let lines: Vec<u64> = bad.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7, 8]);
-        assert!(bad[0].reason.contains("phone"), "{:?}", bad[0]);
-        assert!(bad[1].reason.contains("email"), "{:?}", bad[1]);
-        assert_eq!(bad[2].reason, "the same phone number as line 2");
-        assert!(bad[3].reason.contains("Birthday"), "{:?}", bad[3]);
-        assert!(bad[4].reason.contains("cells"), "{:?}", bad[4]);
-        assert!(bad[5].reason.contains("inside, terrace"), "{:?}", bad[5]);
+        assert!(matches!(bad[0].problem, RowProblem::Phone { .. }), "{:?}", bad[0]);
+        assert!(bad[0].problem.to_string().contains("phone"), "{:?}", bad[0]);
+        assert!(matches!(bad[1].problem, RowProblem::Email { .. }), "{:?}", bad[1]);
+        assert_eq!(bad[2].problem, RowProblem::Duplicate { first_line: 2, by_phone: true });
+        assert_eq!(bad[2].problem.to_string(), "the same phone number as line 2");
+        assert!(bad[3].problem.to_string().contains("Birthday"), "{:?}", bad[3]);
+        assert!(matches!(bad[4].problem, RowProblem::Cells { expected: 7, .. }), "{:?}", bad[4]);
+        assert!(bad[5].problem.to_string().contains("inside, terrace"), "{:?}", bad[5]);
+        for r in &bad {
+            let stored = serde_json::to_string(&r.problem).unwrap();
+            assert_eq!(serde_json::from_str::<RowProblem>(&stored).unwrap(), r.problem, "{stored}");
+        }
     }
 
     #[test]
@@ -385,7 +457,8 @@ mod tests {
         check_mapping(&mapping, &[], false).unwrap();
         let (good, bad) = check_rows(&table, &mapping, rules(&[], false));
         assert_eq!(good.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["ig-1"]);
-        assert_eq!(bad.iter().map(|r| (r.line, r.reason.as_str())).collect::<Vec<_>>()[0], (3, "no external id"));
+        assert_eq!((bad[0].line, &bad[0].problem), (3, &RowProblem::NoExternalId));
+        assert_eq!(bad[0].problem.to_string(), "no external id");
         assert_eq!(bad.len(), 2);
     }
 

@@ -1,7 +1,7 @@
 //! Contacts on both backends: list, search, tags and keyset pages; custom fields; imports applied whole;
 //! GDPR export and erasure; team invitations.
 use chrono::{TimeDelta, Utc};
-use maitre_domain::contacts::import::{ImportRow, Rejected};
+use maitre_domain::contacts::import::{ImportRow, Rejected, RowProblem};
 use maitre_domain::contacts::{FieldDef, FieldKind, Tag};
 use maitre_domain::{ChannelId, ContactId, Locale, Role};
 use maitre_store::{
@@ -201,11 +201,11 @@ async fn an_import_is_applied_whole_updates_known_identities_and_keeps_its_repor
     let mut ada = row(2, "491701111111", "Ada");
     ada.tags = vec![tag("vip")];
     ada.fields = vec![("birthday".into(), "1990-05-01".into())];
-    let rejected = [Rejected { line: 3, reason: "no phone number".into() }];
+    let rejected = [Rejected { line: 3, problem: RowProblem::NoPhone }];
     let id = import(&tenant, ch, &[ada.clone(), row(4, "491702222222", "Bea")], &rejected).await;
     let done = tenant.contacts().contact_import(&id).await.unwrap();
     assert_eq!((done.status.as_str(), done.imported, done.updated, done.rejected), ("done", 2, 0, 1));
-    assert_eq!(done.report, [(3, "no phone number".to_owned())]);
+    assert_eq!(done.report, [Rejected { line: 3, problem: RowProblem::NoPhone }]);
 
     // Importing the same number again updates that contact; an empty name keeps the stored one.
     let mut again = row(2, "491701111111", "");

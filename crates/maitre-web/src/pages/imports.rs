@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use maitre_domain::contacts::import::{Target, check_mapping, read_csv};
+use maitre_domain::contacts::import::{RowProblem, Target, check_mapping, read_csv};
 use maitre_domain::{AccountId, Action, ChannelId, Platform};
 use maitre_store::{Channel, ContactImport};
 use serde::Serialize;
@@ -296,6 +296,7 @@ async fn import_page(
     }
     let more_rejected = import.rejected - import.report.len() as i64;
     let ctx = Ctx::member(env, &state, &m).await?;
+    let report = import.report.iter().map(|r| (r.line, problem_text(&ctx.tr, &r.problem))).collect();
     let page = StatusPage {
         status_label: status_label(&ctx.tr, &import),
         count: count_label(&ctx.tr, &import),
@@ -306,7 +307,7 @@ async fn import_page(
         processed: import.processed_rows,
         updated: import.updated,
         error: import.error.clone(),
-        report: import.report.clone(),
+        report,
         more_rejected,
         run: import_view(import, Times::of(&m)),
     };
@@ -344,5 +345,30 @@ async fn start(
             let page = mapping_view(&state, env, &m, import, Some(e.to_string())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
+    }
+}
+
+/// Why a row was refused, in the member's language. A custom field's or a name's own complaint stays as the check
+/// wrote it (in English) after the translated part.
+fn problem_text(tr: &Tr, problem: &RowProblem) -> String {
+    match problem {
+        RowProblem::Unreadable { .. } => tr.t("import-problem-unreadable"),
+        RowProblem::Cells { found, expected } => tr.tn(
+            "import-problem-cells",
+            &[("found", found.to_string().as_str()), ("expected", expected.to_string().as_str())],
+        ),
+        RowProblem::Duplicate { first_line, by_phone } => {
+            let key = if *by_phone { "import-problem-same-phone" } else { "import-problem-same-id" };
+            tr.t1(key, "line", &first_line.to_string())
+        }
+        RowProblem::NoPhone => tr.t("import-problem-no-phone"),
+        RowProblem::NoExternalId => tr.t("import-problem-no-id"),
+        RowProblem::UnknownField { key } => tr.t1("import-problem-unknown-field", "key", key),
+        RowProblem::Phone { value } => tr.t1("import-problem-phone", "value", value),
+        RowProblem::Email { value } => tr.t1("import-problem-email", "value", value),
+        RowProblem::Field { field, reason } => {
+            tr.tn("import-problem-field", &[("field", field.as_str()), ("reason", reason.as_str())])
+        }
+        RowProblem::Invalid { detail } => detail.clone(),
     }
 }
