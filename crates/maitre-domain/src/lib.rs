@@ -11,6 +11,7 @@ pub mod ids;
 pub mod jobs;
 pub mod kinds;
 pub mod language;
+pub mod metrics;
 pub mod permissions;
 pub mod setup;
 

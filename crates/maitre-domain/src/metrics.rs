@@ -1,0 +1,151 @@
+//! What each figure of the analytics and home pages means, defined once over a conversation's events and a
+//! business's bookings. Rollups and reports compute with these functions; the property tests of the reports
+//! compare against them. No I/O: callers hand in the events.
+//!
+//! Definitions (also in README):
+//! - **First response (person)**: from the guest's first message of the conversation, or from the first handoff if
+//!   a flow handed the guest over later, to the first message a team member wrote. Measured once per conversation:
+//!   a reopened conversation keeps its first response.
+//! - **First response (bot)**: from the guest's first message to the first reply of a flow.
+//! - **Reply time**: for each turn of the guest (their message after someone else spoke, or their first), the time
+//!   to the next reply from a person or a flow. An automatic "we will get back to you" is not a reply.
+//! - **Resolution time**: from the guest's first message to the conversation's last close; none while open.
+//! - **Handed off**: a flow handed the guest to the team at least once. **Bot-resolved**: answered, never handed
+//!   off, and no team member wrote.
+//! - **Booking conversion**: conversations that led to a confirmed booking, over conversations.
+//! - **Cancellation rate**: cancelled bookings over bookings. **No-show rate**: no-shows over visits that were due
+//!   (completed and no-show). **Covers**: guests of confirmed and completed bookings.
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use crate::booking::tz::day_start;
+
+/// Who sent a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    Guest,
+    /// A flow's reply.
+    Bot,
+    /// The channel's automatic "we will get back to you".
+    AutoReply,
+    /// A team member, by user id.
+    Member(String),
+}
+
+/// What happened in a conversation, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Message { at: DateTime<Utc>, from: Sender },
+    Handoff { at: DateTime<Utc> },
+    Closed { at: DateTime<Utc> },
+    Reopened { at: DateTime<Utc> },
+}
+
+impl Event {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Event::Message { at, .. } | Event::Handoff { at } | Event::Closed { at } | Event::Reopened { at } => *at,
+        }
+    }
+}
+
+/// The figures of one conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationFigures {
+    pub first_response_person: Option<TimeDelta>,
+    /// The member who answered first.
+    pub first_responder: Option<String>,
+    pub first_response_bot: Option<TimeDelta>,
+    pub reply_times: Vec<TimeDelta>,
+    pub resolution: Option<TimeDelta>,
+    pub handed_off: bool,
+    pub bot_resolved: bool,
+}
+
+/// The figures of a conversation from its events (sorted here by time; equal times keep their order).
+pub fn conversation_figures(events: &[Event]) -> ConversationFigures {
+    let mut events = events.to_vec();
+    events.sort_by_key(Event::at);
+    let mut f = ConversationFigures::default();
+    let mut first_guest: Option<DateTime<Utc>> = None;
+    let mut first_handoff: Option<DateTime<Utc>> = None;
+    // The start of the guest's turn still waiting for a reply.
+    let mut waiting_since: Option<DateTime<Utc>> = None;
+    let (mut member_wrote, mut bot_answered, mut closed_at) = (false, false, None);
+    for event in &events {
+        match event {
+            Event::Message { at, from: Sender::Guest } => {
+                first_guest.get_or_insert(*at);
+                waiting_since.get_or_insert(*at);
+            }
+            Event::Message { at, from } => {
+                let by_member = matches!(from, Sender::Member(_));
+                if *from == Sender::AutoReply {
+                    continue;
+                }
+                if let Some(since) = waiting_since.take() {
+                    f.reply_times.push(*at - since);
+                }
+                if let (Some(start), false) = (first_guest, by_member) {
+                    f.first_response_bot.get_or_insert(*at - start);
+                    bot_answered = true;
+                }
+                if let (Some(start), Sender::Member(who)) = (first_guest, from)
+                    && f.first_response_person.is_none()
+                {
+                    let start = first_handoff.map_or(start, |h| h.max(start));
+                    f.first_response_person = Some(*at - start);
+                    f.first_responder = Some(who.clone());
+                }
+                member_wrote |= by_member;
+            }
+            Event::Handoff { at } => {
+                f.handed_off = true;
+                // Only a handoff before anyone answered for the team moves the person's clock.
+                if f.first_response_person.is_none() {
+                    first_handoff.get_or_insert(*at);
+                }
+            }
+            Event::Closed { at } => closed_at = Some(*at),
+            Event::Reopened { .. } => closed_at = None,
+        }
+    }
+    f.resolution = first_guest.zip(closed_at).map(|(start, end)| end - start);
+    f.bot_resolved = bot_answered && !f.handed_off && !member_wrote;
+    f
+}
+
+/// The value below which `p` percent of `values` lie (nearest rank); none of an empty list.
+pub fn percentile(values: &[TimeDelta], p: u8) -> Option<TimeDelta> {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let rank = (usize::from(p.min(100)) * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+pub fn median(values: &[TimeDelta]) -> Option<TimeDelta> {
+    percentile(values, 50)
+}
+
+/// `part` over `whole` in percent, one decimal; none when there is no whole.
+pub fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The business's calendar day an instant belongs to.
+pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+/// The instants a local day spans, [start, end): 24 hours, or 23 and 25 on the days the clocks change.
+pub fn day_span(day: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    (day_start(day, tz), day_start(day + TimeDelta::days(1), tz))
+}
+
+/// The local days from `first` to `last`, both included (none if `last` is before `first`).
+pub fn days(first: NaiveDate, last: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    first.iter_days().take_while(move |d| *d <= last)
+}
+
+#[cfg(test)]
+mod tests;
