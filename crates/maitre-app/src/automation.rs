@@ -151,6 +151,7 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
     }
     if matches!(wake, Wake::Messages) {
         let (flow_replied, courteous) = (!fx.replies.is_empty(), courtesy(&input));
+        fx.flow_replied = flow_replied;
         fx.answer = waiting(&input, flow_replied && !fx.handoff, courteous);
         // "We will get back to you" once: not after a courtesy, nor while the bot spoke with the guest lately (a
         // booking it just confirmed, an earlier unanswered message).

@@ -115,6 +115,27 @@ pub fn conversation_figures(events: &[Event]) -> ConversationFigures {
     f
 }
 
+/// A conversation's first moments, as the store keeps them (it never scans messages for figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstMoments {
+    pub guest: DateTime<Utc>,
+    pub bot_reply: Option<DateTime<Utc>>,
+    /// A flow's first handoff before a person answered.
+    pub handoff: Option<DateTime<Utc>>,
+    pub member_reply: Option<DateTime<Utc>>,
+}
+
+impl FirstMoments {
+    /// The first response times these moments give, by the same definition as a whole conversation's events.
+    pub fn figures(&self) -> ConversationFigures {
+        let mut events = vec![Event::Message { at: self.guest, from: Sender::Guest }];
+        events.extend(self.handoff.map(|at| Event::Handoff { at }));
+        events.extend(self.bot_reply.map(|at| Event::Message { at, from: Sender::Bot }));
+        events.extend(self.member_reply.map(|at| Event::Message { at, from: Sender::Member(String::new()) }));
+        conversation_figures(&events)
+    }
+}
+
 /// The value below which `p` percent of `values` lie (nearest rank); none of an empty list.
 pub fn percentile(values: &[TimeDelta], p: u8) -> Option<TimeDelta> {
     let mut sorted = values.to_vec();

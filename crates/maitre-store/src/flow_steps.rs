@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::batch::Batch;
 use crate::clock::from_ms;
-use crate::conversations::{AddedReply, InboundPayload, Reply, add_reply};
+use crate::conversations::{AddedReply, FirstReply, InboundPayload, Reply, add_first_reply, add_reply};
 use crate::decode::word;
 use crate::flows::Flows;
 use crate::flows::record_consent;
@@ -83,6 +83,9 @@ pub struct StepEffects {
     pub timers: Vec<(DateTime<Utc>, String)>,
     pub opt_out: Option<String>,
     pub answer: Answer,
+    /// A flow answered the guest (the replies are not only the channel's automatic reply): the conversation's
+    /// first bot reply, for its response time.
+    pub flow_replied: bool,
 }
 
 /// What the step did about the guest's messages it read, for the inbox's "needs reply".
@@ -290,6 +293,9 @@ fn step_batch(
             add_reply(&mut b, at.account, &reply, &key, at.now)
         })
         .collect();
+    if fx.flow_replied && !fx.replies.is_empty() {
+        add_first_reply(&mut b, &account, at.conversation_id, FirstReply::Bot, at.now);
+    }
     (b, read_at, replies)
 }
 
@@ -345,11 +351,17 @@ async fn change_contact(tx: &mut sqlx::AnyConnection, at: &StepAt, fx: &StepEffe
 
 /// Gives the conversation to the team; the whole team hears that a guest waits for a person.
 async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt) -> Result<Notified> {
-    sqlx::query("UPDATE conversations SET mode = 'human', status = 'open' WHERE account_id = $1 AND id = $2")
-        .bind(at.account.to_string())
-        .bind(at.conversation_id)
-        .execute(&mut *tx)
-        .await?;
+    // A handoff before any person answered starts the team's first-response clock (maitre-domain metrics.rs).
+    sqlx::query(
+        "UPDATE conversations SET mode = 'human', status = 'open', first_handoff_at = CASE \
+         WHEN first_handoff_at IS NULL AND first_member_reply_at IS NULL THEN $3 ELSE first_handoff_at END \
+         WHERE account_id = $1 AND id = $2",
+    )
+    .bind(at.account.to_string())
+    .bind(at.conversation_id)
+    .bind(at.now)
+    .execute(&mut *tx)
+    .await?;
     let kind = NotificationKind::Handoff;
     notify_conversation_in(tx, at.account, at.conversation_id, kind, None, None, at.now).await
 }

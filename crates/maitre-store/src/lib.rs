@@ -76,7 +76,7 @@ pub use maitre_domain::jobs::JobKind;
 pub use notification_prefs::{Choice, Prefs};
 pub use notifications::{Notification, NotificationKind, Notifications, UNREAD_CAP};
 pub use operations::{Cursor, InvalidCursor, JobQuery, LoggedEvent, Operations, Page, TroubleFilter, TroubledJob};
-pub use overview::Overview;
+pub use overview::{Activity, Overview};
 pub use privacy::{Erased, Erasure};
 pub use push_subscriptions::{NewPushSubscription, PushSubscription};
 pub use rate_limits::Rate;

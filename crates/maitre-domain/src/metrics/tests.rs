@@ -98,6 +98,18 @@ fn messages_before_the_guest_wrote_start_no_clock_and_order_is_by_time() {
 }
 
 #[test]
+fn first_moments_give_the_same_first_responses_as_the_whole_conversation() {
+    let whole =
+        [guest(0), bot(1), guest(2), Event::Handoff { at: t(2) }, member(32, "ada"), guest(40), member(41, "bea")];
+    let moments = FirstMoments { guest: t(0), bot_reply: Some(t(1)), handoff: Some(t(2)), member_reply: Some(t(32)) };
+    let (a, b) = (moments.figures(), conversation_figures(&whole));
+    assert_eq!((a.first_response_person, a.first_response_bot), (b.first_response_person, b.first_response_bot));
+    assert_eq!(a.first_response_person, Some(mins(30)));
+    let waiting = FirstMoments { guest: t(0), bot_reply: None, handoff: None, member_reply: None }.figures();
+    assert_eq!((waiting.first_response_person, waiting.first_response_bot), (None, None));
+}
+
+#[test]
 fn percentiles_by_nearest_rank() {
     let v: Vec<TimeDelta> = [7, 1, 3, 9, 5].into_iter().map(mins).collect();
     assert_eq!(median(&v), Some(mins(5)));

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use maitre_domain::jobs::FlowStepJob;
 use maitre_domain::{AccountId, ChannelId, ContactId, ConversationId, Direction, MessageId};
 pub use outbound::Outgoing;
-pub(crate) use outbound::{AddedReply, Reply, add_reply, queue_reply_in};
+pub(crate) use outbound::{AddedReply, FirstReply, Reply, add_first_reply, add_reply, queue_reply_in};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -296,8 +296,12 @@ fn add_guest_upserts(
     // A guest's message reopens a closed conversation; times only move forward.
     b.add(
         "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \
-         last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $6, $7 FROM contacts c \
-         WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, contact_id) DO UPDATE SET \
+         first_inbound_at, last_message_at, created_at) SELECT $1, $2, $3, c.id, 'open', 'bot', $5, $5, $6, $7 \
+         FROM contacts c WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, contact_id) \
+         DO UPDATE SET \
+         first_inbound_at = CASE WHEN excluded.first_inbound_at IS NOT NULL AND (conversations.first_inbound_at \
+             IS NULL OR excluded.first_inbound_at < conversations.first_inbound_at) THEN excluded.first_inbound_at \
+             ELSE conversations.first_inbound_at END, \
          last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN conversations.last_inbound_at \
              WHEN conversations.last_inbound_at IS NULL OR excluded.last_inbound_at > conversations.last_inbound_at \
              THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \

@@ -320,7 +320,34 @@ pub(crate) fn add_reply(
     .bind(now)
     .bind(reply.sent_by)
     .bind(&job);
-    AddedReply { id, insert: b.len() - 1 }
+    let added = AddedReply { id, insert: b.len() - 1 };
+    if reply.sent_by.is_some() {
+        add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member, now);
+    }
+    added
+}
+
+/// Whose first reply to note on a conversation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FirstReply {
+    Member,
+    Bot,
+}
+
+/// Notes the conversation's first reply by a member or a flow, once the guest has written: its first response
+/// times (maitre-domain metrics.rs).
+pub(crate) fn add_first_reply(b: &mut Batch, account: &str, conversation: ConversationId, who: FirstReply, now: i64) {
+    let sql = match who {
+        FirstReply::Member => {
+            "UPDATE conversations SET first_member_reply_at = $3 WHERE account_id = $1 AND id = $2 \
+             AND first_member_reply_at IS NULL AND first_inbound_at IS NOT NULL"
+        }
+        FirstReply::Bot => {
+            "UPDATE conversations SET first_bot_reply_at = $3 WHERE account_id = $1 AND id = $2 \
+             AND first_bot_reply_at IS NULL AND first_inbound_at IS NOT NULL"
+        }
+    };
+    b.add(sql).bind(account).bind(conversation).bind(now);
 }
 
 /// A queued message became `status` with the platform's id; returns its conversation when it changed.

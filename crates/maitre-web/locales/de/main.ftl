@@ -110,6 +110,19 @@ home-needs-failed = Antworten, die nicht gesendet werden konnten: { $count }
 home-needs-confirm = Buchungsanfragen zu bestätigen: { $count }
 home-needs-none = Gerade wartet nichts auf Sie.
 home-channel-action = Kanäle öffnen
+home-figures-title = Heute und diese Woche
+home-figures-what = Kennzahl
+home-figures-today = Heute
+home-figures-week = Diese Woche
+home-figures-note = Die Woche beginnt am Montag; Tage sind die des Betriebs. Erste Antwort: von der ersten Nachricht des Gastes oder der Übergabe durch einen Ablauf bis zur ersten Antwort des Teams.
+home-figure-conversations = Neue Gespräche
+home-figure-booked = Von maitre gebucht
+home-figure-booked-value = { $bookings } · { $covers } Gäste
+home-figure-handoffs = An das Team übergeben
+home-figure-first-response = Erste Antwort des Teams (Median)
+home-figure-under-a-minute = unter einer Minute
+home-figure-minutes = { $minutes } Min.
+home-figure-hours = { $hours } Std. { $minutes } Min.
 
 settings-title = Unternehmenseinstellungen
 

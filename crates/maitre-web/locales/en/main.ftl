@@ -110,6 +110,19 @@ home-needs-failed = Replies that could not be sent: { $count }
 home-needs-confirm = Booking requests to confirm: { $count }
 home-needs-none = Nothing is waiting for you right now.
 home-channel-action = Open channels
+home-figures-title = Today and this week
+home-figures-what = Figure
+home-figures-today = Today
+home-figures-week = This week
+home-figures-note = The week starts on Monday; days are the business's days. First reply: from the guest's first message, or from a flow's handoff, to the team's first answer.
+home-figure-conversations = New conversations
+home-figure-booked = Booked by maitre
+home-figure-booked-value = { $bookings } · { $covers } guests
+home-figure-handoffs = Handed to the team
+home-figure-first-response = Team's first reply (median)
+home-figure-under-a-minute = under a minute
+home-figure-minutes = { $minutes } min
+home-figure-hours = { $hours } h { $minutes } min
 
 settings-title = Business settings
 

@@ -110,6 +110,19 @@ home-needs-failed = Réponses qui n'ont pas pu être envoyées : { $count }
 home-needs-confirm = Demandes de réservation à confirmer : { $count }
 home-needs-none = Rien ne vous attend pour l'instant.
 home-channel-action = Ouvrir les canaux
+home-figures-title = Aujourd'hui et cette semaine
+home-figures-what = Indicateur
+home-figures-today = Aujourd'hui
+home-figures-week = Cette semaine
+home-figures-note = La semaine commence le lundi ; les jours sont ceux de l'établissement. Première réponse : du premier message du client, ou du transfert par un parcours, à la première réponse de l'équipe.
+home-figure-conversations = Nouvelles conversations
+home-figure-booked = Réservé par maitre
+home-figure-booked-value = { $bookings } · { $covers } couverts
+home-figure-handoffs = Transférées à l'équipe
+home-figure-first-response = Première réponse de l'équipe (médiane)
+home-figure-under-a-minute = moins d'une minute
+home-figure-minutes = { $minutes } min
+home-figure-hours = { $hours } h { $minutes } min
 
 settings-title = Réglages de l'établissement
 

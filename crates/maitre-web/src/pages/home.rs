@@ -34,6 +34,8 @@ struct HomePage {
     progress: String,
     /// What waits for the team, worded with its count; empty when nothing does.
     needs: Vec<Link>,
+    /// Today's and this week's figures.
+    figures: Vec<super::home_figures::FigureRow>,
 }
 
 struct StepView {
@@ -65,6 +67,7 @@ async fn home(State(state): State<AppState>, env: PageEnv, m: Member) -> Result<
         checklist,
         progress: tr.tn("home-setup-progress", &[("done", &done.to_string()), ("all", &all.to_string())]),
         needs: needs(&m, &tr, &overview),
+        figures: super::home_figures::figures(&m, &tr, state.store.clock().now()).await?,
     })
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod flow_form;
 mod flow_graph;
 pub(crate) mod flows;
 mod home;
+mod home_figures;
 mod imports;
 mod inbox;
 mod inbox_items;

@@ -94,3 +94,86 @@ async fn a_french_member_reads_the_dashboard_in_french() {
         assert!(!home.body.contains(english) && !inbox.body.contains(english), "English left: {english}");
     }
 }
+
+/// One figure's row: (today, this week).
+fn figure(body: &str, id: &str) -> (String, String) {
+    let start = body.find(&format!("id=\"figure-{id}\"")).unwrap_or_else(|| panic!("no figure {id} in {body}"));
+    let row = &body[start..start + body[start..].find("</tr>").unwrap()];
+    let cells: Vec<String> = row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap().to_owned()).collect();
+    (cells[0].clone(), cells[1].clone())
+}
+
+#[tokio::test]
+async fn the_home_counts_today_and_this_week_in_the_businesss_days() {
+    let app = TestApp::spawn().await;
+    let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
+    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    let ada = app.store.user_by_email("owner@example.com").await.unwrap().id;
+    // Monday 21 September, 16:15 in Berlin: three guests write.
+    for (n, from) in ["4917100000001", "4917100000002", "4917100000003"].into_iter().enumerate() {
+        let at = app.clock.now().timestamp();
+        assert_eq!(app.post_meta(&wa_text(&format!("wamid.fig{n}"), from, "Hallo!", at)).await.0, StatusCode::OK);
+    }
+    app.drain().await;
+    let conversations = tenant.conversations().conversation_ids().await.unwrap();
+    assert_eq!(conversations.len(), 3);
+    // The first is answered by Ada after 12 minutes; the second handed over by a flow at once and answered 30
+    // minutes later; the third waits.
+    app.clock.advance(chrono::TimeDelta::minutes(12));
+    tenant.inbox().reply(conversations[0], Some(ada), "Gerne!", None).await.unwrap();
+    let input = tenant.flows().step_input(conversations[1]).await.unwrap();
+    let handoff = maitre_store::StepEffects {
+        key: "fig:handoff".into(),
+        handoff: true,
+        expected_rev: input.rev,
+        state: input.state.clone(),
+        ..Default::default()
+    };
+    tenant.flows().apply_step(&input, &handoff).await.unwrap().unwrap();
+    app.clock.advance(chrono::TimeDelta::minutes(30));
+    tenant.inbox().reply(conversations[1], Some(ada), "Hier ist das Team.", None).await.unwrap();
+    tenant.inbox().reply(conversations[0], Some(ada), "Noch etwas?", None).await.unwrap();
+    // A flow's booking for four counts; a booking by hand and a cancelled one do not.
+    let req = |name: &str, party| ReservationRequest {
+        starts_at: NaiveDateTime::parse_from_str("2026-09-24 20:00", "%Y-%m-%d %H:%M").unwrap(),
+        party_size: party,
+        service: None,
+        name: name.into(),
+        phone: None,
+        email: None,
+        notes: String::new(),
+    };
+    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
+    let berlin = chrono_tz::Europe::Berlin;
+    tenant.reservations().create_reservation(&req("Lena Vogel", 4), berlin, &flow).await.unwrap();
+    tenant.reservations().create_reservation(&req("By Hand", 2), berlin, &Origin::staff()).await.unwrap();
+    let cancelled = tenant.reservations().create_reservation(&req("Gone", 6), berlin, &flow).await.unwrap();
+    let maitre_store::Booking::Booked(cancelled) = cancelled else { panic!("not booked") };
+    tenant.reservations().cancel_reservation(cancelled.id).await.unwrap();
+
+    let home = format!("/a/{account}");
+    let page = owner.get(&home).await.body;
+    assert_eq!(figure(&page, "conversations"), ("3".into(), "3".into()));
+    assert_eq!(figure(&page, "booked"), ("1 · 4 guests".into(), "1 · 4 guests".into()));
+    assert_eq!(figure(&page, "handoffs"), ("1".into(), "1".into()));
+    assert_eq!(figure(&page, "first-response"), ("12 min".into(), "12 min".into()), "the median of 12 and 30");
+    assert!(page.contains(&format!("href=\"{home}/inbox?filter=human\"")), "handoffs link to their list");
+
+    // Tuesday, 00:30 in Berlin (still Monday in UTC): a new day for the business, the same week.
+    app.clock.advance(chrono::TimeDelta::hours(7) + chrono::TimeDelta::minutes(33));
+    let page = owner.get(&home).await.body;
+    assert_eq!(figure(&page, "conversations"), ("0".into(), "3".into()));
+    assert_eq!(figure(&page, "first-response"), ("—".into(), "12 min".into()));
+    // The next Monday starts a new week.
+    app.clock.advance(chrono::TimeDelta::days(6));
+    assert_eq!(figure(&owner.get(&home).await.body, "conversations"), ("0".into(), "0".into()));
+
+    // In German, and nobody else's.
+    let de = owner.submit("/me", "/me", &[("name", "Ada"), ("locale", "de")]).await;
+    assert_eq!(de.status, StatusCode::SEE_OTHER);
+    assert!(owner.get(&home).await.body.contains("Heute und diese Woche"));
+    let (other, elsewhere) = app.signup("Other Place", "eve@example.com").await;
+    let theirs = other.get(&format!("/a/{elsewhere}")).await.body;
+    assert_eq!(figure(&theirs, "conversations"), ("0".into(), "0".into()));
+}
