@@ -191,19 +191,21 @@ impl Conversations<'_> {
     /// (once), while the send goes on trying.
     pub async fn note_late_send(&self, message_id: MessageId, after: chrono::TimeDelta) -> Result<()> {
         let now = self.tenant.store().now_ms();
-        let mut tx = self.tenant.store().writes.begin().await?;
+        // Read first: most retries are not late, and they need no writer (a platform outage retries many sends).
         let late: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM messages WHERE account_id = $1 AND id = $2 AND status = 'queued' AND created_at <= $3",
         )
         .bind(self.tenant.account_id().to_string())
         .bind(message_id)
         .bind(now - after.num_milliseconds())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.tenant.store().read)
         .await?;
-        let notified = match late {
-            Some(_) => notify_undelivered_in(&mut tx, self.tenant.account_id(), message_id, now).await?,
-            None => Notified::none(),
-        };
+        if late.is_none() {
+            return Ok(());
+        }
+        let mut tx = self.tenant.store().writes.begin().await?;
+        // Told once per message: the notification checks that in this transaction.
+        let notified = notify_undelivered_in(&mut tx, self.tenant.account_id(), message_id, now).await?;
         tx.commit().await?;
         notified.publish(self.tenant).await;
         Ok(())
