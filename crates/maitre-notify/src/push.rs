@@ -11,6 +11,9 @@ use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPa
 use web_push_native::p256::PublicKey;
 use web_push_native::{Auth, WebPushBuilder};
 
+/// How long a push service may take to answer before the push is tried again later.
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
 /// How long a push service keeps a message for a device that is offline: a waiting guest is old news after a day.
 const TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -92,7 +95,8 @@ impl WebPush {
         })();
         let Some(request) = built else { return Delivery::Refused("the device's subscription is unreadable".into()) };
         let (parts, body) = request.into_parts();
-        let answer = client.post(endpoint).headers(parts.headers).header("Urgency", "high").body(body).send().await;
+        let request = client.post(endpoint).headers(parts.headers).header("Urgency", "high").body(body);
+        let answer = request.timeout(ANSWER_WITHIN).send().await;
         match answer {
             Ok(res) => delivery(res.status().as_u16()),
             Err(e) => Delivery::Later(format!("push service unreachable: {e}")),
