@@ -156,9 +156,10 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
         // "We will get back to you" once: not after a courtesy, nor while the bot spoke with the guest lately (a
         // booking it just confirmed, an earlier unanswered message).
         let quiet = courteous || input.last_step_at.is_some_and(|at| now - at < AUTO_REPLY_QUIET);
-        let fallback = auto_reply(&config, &input);
-        if !ran.answered && !ran.was_running && !quiet && !fallback.is_empty() {
-            fx.replies.push(QueuedReply { body: fallback.to_owned(), payload: String::new() });
+        // The guest's language is read only when the automatic reply is due, not for every message.
+        let fallback = (!ran.answered && !ran.was_running && !quiet).then(|| auto_reply(&config, &input));
+        if let Some(text) = fallback.filter(|t| !t.is_empty()) {
+            fx.replies.push(QueuedReply { body: text.to_owned(), payload: String::new() });
         }
     }
     fx.state =

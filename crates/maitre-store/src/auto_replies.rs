@@ -7,14 +7,26 @@ use crate::{Result, StoreError};
 impl Channels<'_> {
     /// The channel's automatic reply in other languages, each (language, text), in a stable order.
     pub async fn auto_reply_translations(&self, id: ChannelId) -> Result<Vec<(Locale, String)>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT locale, text FROM auto_reply_translations WHERE account_id = $1 AND channel_id = $2 ORDER BY locale",
+        Ok(self.translations_of(Some(id)).await?.into_iter().map(|(_, l, t)| (l, t)).collect())
+    }
+
+    /// Every channel's translations in one read, for the Channels page: (channel, language, text).
+    pub async fn all_auto_reply_translations(&self) -> Result<Vec<(ChannelId, Locale, String)>> {
+        self.translations_of(None).await
+    }
+
+    async fn translations_of(&self, channel: Option<ChannelId>) -> Result<Vec<(ChannelId, Locale, String)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT channel_id, locale, text FROM auto_reply_translations WHERE account_id = $1 \
+             AND ($2 IS NULL OR channel_id = $2) ORDER BY channel_id, locale",
         )
         .bind(self.tenant.account_id().to_string())
-        .bind(id.to_string())
+        .bind(channel.map(|c| c.to_string()))
         .fetch_all(&self.tenant.store().read)
         .await?;
-        rows.into_iter().map(|(l, t)| Ok((l.parse().map_err(StoreError::corrupt)?, t))).collect()
+        rows.into_iter()
+            .map(|(c, l, t)| Ok((c.parse().map_err(StoreError::corrupt)?, l.parse().map_err(StoreError::corrupt)?, t)))
+            .collect()
     }
 
     /// Replaces the channel's translations with `texts`; an empty text removes that language. Another account's

@@ -61,12 +61,25 @@ impl TenantStore {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     pub conversations: Vec<FirstMoments>,
-    /// Not cancelled, made by a flow.
-    pub bookings: i64,
-    pub covers: i64,
+    /// Not cancelled, made by a flow: when, and for how many guests.
+    pub bookings: Vec<(DateTime<Utc>, i64)>,
 }
 
-/// Most conversations one period reads for the home; a busier week shows figures of its first ones.
+impl Activity {
+    /// The part from `start` on (today's part of this week's), without reading again.
+    pub fn since(&self, start: DateTime<Utc>) -> Activity {
+        Activity {
+            conversations: self.conversations.iter().filter(|c| c.guest >= start).copied().collect(),
+            bookings: self.bookings.iter().filter(|(at, _)| *at >= start).copied().collect(),
+        }
+    }
+
+    pub fn covers(&self) -> i64 {
+        self.bookings.iter().map(|(_, party)| party).sum()
+    }
+}
+
+/// Most conversations (and bookings) one period reads for the home; a busier week shows figures of its first ones.
 const ACTIVITY_CAP: i64 = 20_000;
 
 impl TenantStore {
@@ -85,15 +98,15 @@ impl TenantStore {
         .bind(ACTIVITY_CAP)
         .fetch_all(&self.store().read)
         .await?;
-        // PostgreSQL sums BIGINT as NUMERIC: cast back.
-        let (bookings, covers): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(CAST(SUM(party_size) AS BIGINT), 0) FROM reservations WHERE account_id = $1 AND created_at >= $2 \
-             AND created_at < $3 AND source = 'flow' AND status <> 'cancelled'",
+        let bookings: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT created_at, party_size FROM reservations WHERE account_id = $1 AND created_at >= $2 \
+             AND created_at < $3 AND source = 'flow' AND status <> 'cancelled' ORDER BY created_at LIMIT $4",
         )
         .bind(&account)
         .bind(from)
         .bind(to)
-        .fetch_one(&self.store().read)
+        .bind(ACTIVITY_CAP)
+        .fetch_all(&self.store().read)
         .await?;
         let conversations = rows
             .into_iter()
@@ -104,6 +117,6 @@ impl TenantStore {
                 member_reply: member.map(from_ms),
             })
             .collect();
-        Ok(Activity { conversations, bookings, covers })
+        Ok(Activity { conversations, bookings: bookings.into_iter().map(|(at, party)| (from_ms(at), party)).collect() })
     }
 }

@@ -67,11 +67,13 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, error: Option<String>)
     let tr = Tr::new(m.signed.user.locale);
     let times = super::Times::of(m);
     let now = Utc::now();
+    let saved = m.tenant.channels().all_auto_reply_translations().await?;
     let mut channels = Vec::new();
     for c in m.tenant.channels().list().await? {
-        let saved = m.tenant.channels().auto_reply_translations(c.id).await?;
+        let own: Vec<(Locale, String)> =
+            saved.iter().filter(|(ch, ..)| *ch == c.id).map(|(_, l, t)| (*l, t.clone())).collect();
         channels.push(ChannelView {
-            translations: translation_views(&tr, m.account.settings.locale, &saved),
+            translations: translation_views(&tr, m.account.settings.locale, &own),
             status_label: tr.t(&format!("channel-status-{}", c.status.as_str().replace('_', "-"))),
             checked: c.checked_at.map(|t| times.at(t)).unwrap_or_else(|| "—".into()),
             expiry: c.token_expires_at.map(|t| times.at(t)).unwrap_or_default(),

@@ -163,18 +163,18 @@ fn draft_value(flow: &FlowRecord) -> Value {
 async fn show(state: &AppState, env: PageEnv, m: &Member, id: FlowId, extras: Extras) -> Result<EditorPage, AppError> {
     let flow = m.tenant.flows().flow(id).await?;
     let draft = draft_value(&flow);
+    let tr = Tr::new(m.signed.user.locale);
     let (issues, graph) = match flow_form::read(&draft) {
         Ok(def) => {
             let issues = flows::check(&m.tenant, &def).await?;
             let bad: Vec<&str> =
                 issues.iter().filter(|i| i.severity == Severity::Error).filter_map(|i| i.node.as_deref()).collect();
-            let graph = flow_graph::svg(&def, &bad, &Tr::new(m.signed.user.locale));
+            let graph = flow_graph::svg(&def, &bad, &tr);
             (issues, Some(graph))
         }
         Err(issues) => (issues, None),
     };
     let nodes = flow_form::node_cards(&draft, &issues);
-    let tr = Tr::new(m.signed.user.locale);
     let targets = nodes.iter().map(|n| target(&tr, n)).collect();
     let general = issues.iter().filter(|i| !nodes.iter().any(|n| Some(&n.id) == i.node.as_ref())).cloned().collect();
     let chosen = &flow.channel_ids;

@@ -136,7 +136,7 @@ async fn create(
     m.require(Action::ManageFlows)?;
     let tr = Tr::new(m.signed.user.locale);
     let flow = m.tenant.flows().create_flow(flow_name(&tr, &form.name)?, BLANK, "").await?;
-    Ok(to_editor(&state, &m, flow.id, &Tr::new(m.signed.user.locale).t("flash-flow-created")))
+    Ok(to_editor(&state, &m, flow.id, &tr.t("flash-flow-created")))
 }
 
 #[derive(Deserialize)]

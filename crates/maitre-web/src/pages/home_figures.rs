@@ -26,7 +26,8 @@ pub async fn figures(m: &Member, tr: &Tr, now: DateTime<Utc>) -> Result<Vec<Figu
     let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
     let (day_start, end) = day_span(today, tz);
     let week_start = day_span(monday, tz).0;
-    let (day, week) = (m.tenant.activity(day_start, end).await?, m.tenant.activity(week_start, end).await?);
+    let week = m.tenant.activity(week_start, end).await?;
+    let day = week.since(day_start);
     let base = format!("/a/{}", m.account.id);
     let inbox = m.may(Action::ViewInbox);
     let link = |allowed: bool, path: &str| allowed.then(|| format!("{base}/{path}"));
@@ -40,7 +41,7 @@ pub async fn figures(m: &Member, tr: &Tr, now: DateTime<Utc>) -> Result<Vec<Figu
     let booked = |a: &Activity| {
         tr.tn(
             "home-figure-booked-value",
-            &[("bookings", a.bookings.to_string().as_str()), ("covers", a.covers.to_string().as_str())],
+            &[("bookings", a.bookings.len().to_string().as_str()), ("covers", a.covers().to_string().as_str())],
         )
     };
     Ok(vec![

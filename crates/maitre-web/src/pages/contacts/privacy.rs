@@ -75,12 +75,11 @@ pub(super) async fn erase(
 ) -> Result<Response, PageError> {
     m.require(Action::EraseContact)?;
     let id = found(&id)?;
+    let tr = Tr::new(m.signed.user.locale);
     if form.confirm != "erase" {
-        let tr = crate::i18n::Tr::new(m.signed.user.locale);
         return Err(AppError::Validation(tr.t("erase-confirm-first")).into());
     }
     m.tenant.contacts().erase_contact(id, Actor::Member(m.signed.user.id)).await?;
-    let tr = Tr::new(m.signed.user.locale);
     let jar = CookieJar::new().add(flash(&state, &tr.t("flash-contact-erased")));
     Ok((jar, Redirect::to(&format!("/a/{}/contacts", m.account.id))).into_response())
 }
