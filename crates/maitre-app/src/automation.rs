@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::OutboundMessage;
+use maitre_domain::Author;
 use maitre_domain::Locale;
 use maitre_domain::booking::Availability;
 use maitre_domain::contacts::name_to_keep;
@@ -159,7 +160,7 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
         // The guest's language is read only when the automatic reply is due, not for every message.
         let fallback = (!ran.answered && !ran.was_running && !quiet).then(|| auto_reply(&config, &input));
         if let Some(text) = fallback.filter(|t| !t.is_empty()) {
-            fx.replies.push(QueuedReply { body: text.to_owned(), payload: String::new() });
+            fx.replies.push(QueuedReply { body: text.to_owned(), payload: String::new(), author: Author::AutoReply });
         }
     }
     fx.state =
@@ -372,7 +373,7 @@ fn private_reply(replies: &mut Vec<QueuedReply>, comment: &str) {
     message.text = replies.iter().map(|r| r.body.as_str()).collect::<Vec<_>>().join("\n\n");
     message.private_reply_to = Some(comment.to_owned());
     let payload = serde_json::to_string(&message).unwrap_or_default();
-    *replies = vec![QueuedReply { body: message.text.clone(), payload }];
+    *replies = vec![QueuedReply::bot(message.text.clone(), payload)];
 }
 
 /// The guest's pending messages as one input: texts joined, the last button payload, the first message's kind.

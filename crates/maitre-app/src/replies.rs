@@ -8,7 +8,7 @@ use maitre_store::QueuedReply;
 /// no quick replies and at most three reply buttons: more choices become a list (up to ten rows) or numbered
 /// lines, which the engine accepts as answers ("2").
 pub(crate) fn queued(platform: Platform, locale: Locale, text: &str, choices: &[(String, String)]) -> QueuedReply {
-    let plain = |body: String| QueuedReply { body, payload: String::new() };
+    let plain = |body: String| QueuedReply::bot(body, String::new());
     if choices.is_empty() {
         return plain(text.to_owned());
     }
@@ -38,5 +38,5 @@ pub(crate) fn queued(platform: Platform, locale: Locale, text: &str, choices: &[
         },
     };
     let payload = serde_json::to_string(&message).unwrap_or_default();
-    QueuedReply { body: text.to_owned(), payload }
+    QueuedReply::bot(text.to_owned(), payload)
 }

@@ -111,6 +111,23 @@ impl std::fmt::Display for Platform {
 }
 
 words! {
+    /// Who wrote a message: the figures count each kind apart (maitre-domain metrics.rs).
+    pub enum Author("message author") {
+        Guest = "guest",
+        /// A flow's reply.
+        Bot = "bot",
+        /// The channel's automatic "we will get back to you".
+        AutoReply = "auto_reply",
+        /// A team member, in maitre.
+        Member = "member",
+        /// The business, in the platform's own app (the platform echoes it to maitre).
+        Echo = "echo",
+        /// A notice maitre sends on its own: a reminder, a review request, an answer to the team's decision.
+        Notice = "notice",
+    }
+}
+
+words! {
     /// Who answers a conversation: automation (flows, the automatic reply) or a person.
     pub enum ConversationMode("conversation mode") {
         Bot = "bot",

@@ -22,5 +22,7 @@ pub use ids::{
     UserId,
 };
 pub use jobs::JobKind;
-pub use kinds::{ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UnknownWord};
+pub use kinds::{
+    Author, ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UnknownWord,
+};
 pub use permissions::{Action, Role, allowed};

@@ -10,7 +10,8 @@
 //! - **Reply time**: for each turn of the guest (their message after someone else spoke, or their first), the time
 //!   to the next reply from a person or a flow. An automatic "we will get back to you" is not a reply.
 //! - **Resolution time**: from the guest's first message to the conversation's last close; none while open.
-//! - **Handed off**: a flow handed the guest to the team at least once. **Bot-resolved**: answered, never handed
+//! - **Handed off**: a flow handed the guest to the team at least once (the stored figures: before a person
+//!   answered, as the person's clock starts there). **Bot-resolved**: answered, never handed
 //!   off, and no team member wrote.
 //! - **Booking conversion**: conversations that led to a confirmed booking, over conversations.
 //! - **Cancellation rate**: cancelled bookings over bookings. **No-show rate**: no-shows over visits that were due
@@ -170,3 +171,5 @@ pub fn days(first: NaiveDate, last: NaiveDate) -> impl Iterator<Item = NaiveDate
 
 #[cfg(test)]
 mod tests;
+
+pub mod report;

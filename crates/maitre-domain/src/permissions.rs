@@ -99,10 +99,12 @@ pub enum Action {
     InviteMembers,
     /// Edit or delete other members' notes on contacts (everyone who may manage contacts changes their own).
     ModerateContactNotes,
+    /// See the business's figures (analytics page and API).
+    ViewAnalytics,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -128,6 +130,7 @@ impl Action {
         Action::EraseContact,
         Action::InviteMembers,
         Action::ModerateContactNotes,
+        Action::ViewAnalytics,
     ];
 }
 
@@ -173,7 +176,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 25] = [
+    const MATRIX: [(Action, [bool; 4]); 26] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -199,6 +202,7 @@ mod tests {
         (EraseContact, [true, true, false, false]),
         (InviteMembers, [true, true, false, false]),
         (ModerateContactNotes, [true, true, false, false]),
+        (ViewAnalytics, [true, true, false, false]),
     ];
 
     #[test]

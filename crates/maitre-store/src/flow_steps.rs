@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::FlowTimerJob;
-use maitre_domain::{AccountId, ChannelId, ContactId, ConversationId, ConversationMode, MessageId};
+use maitre_domain::{AccountId, Author, ChannelId, ContactId, ConversationId, ConversationMode, MessageId};
 use sqlx::Row;
 
 use crate::batch::Batch;
@@ -62,6 +62,14 @@ pub struct PendingMessage {
 pub struct QueuedReply {
     pub body: String,
     pub payload: String,
+    /// A flow's reply or the channel's automatic one.
+    pub author: Author,
+}
+
+impl QueuedReply {
+    pub fn bot(body: String, payload: String) -> Self {
+        QueuedReply { body, payload, author: Author::Bot }
+    }
 }
 
 /// The effects of one step, written atomically. `key` is unique per step (`reply:<event id>` for the guest's
@@ -289,6 +297,7 @@ fn step_batch(
                 body: &r.body,
                 payload: &r.payload,
                 sent_by: None,
+                author: r.author,
             };
             add_reply(&mut b, at.account, &reply, &key, at.now)
         })

@@ -6,6 +6,8 @@ use maitre_testkit::TestDb;
 
 #[path = "store/contacts.rs"]
 mod contacts;
+#[path = "store/figures.rs"]
+mod figures;
 #[path = "store/notifications.rs"]
 mod notifications;
 #[path = "store/reservations.rs"]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::FlowStepJob;
-use maitre_domain::{AccountId, ChannelId, ContactId, ConversationId, Direction, MessageId};
+use maitre_domain::{AccountId, Author, ChannelId, ContactId, ConversationId, Direction, MessageId};
 pub use outbound::Outgoing;
 pub(crate) use outbound::{AddedReply, FirstReply, Reply, add_first_reply, add_reply, queue_reply_in};
 use serde::{Deserialize, Serialize};
@@ -238,9 +238,9 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         platform_message_id, status, created_at, updated_at, automation_pending, echo) \
+         platform_message_id, status, created_at, updated_at, automation_pending, echo, author) \
          SELECT $1, $2, v.id, $3, $5, $6, $7, $8, $9, $10, $11, $12, \
-         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END, $14 \
+         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END, $14, $15 \
          FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
          WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, platform_message_id) DO NOTHING",
     )
@@ -257,7 +257,8 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(at)
     .bind(now)
     .bind(automate_at.is_some())
-    .bind(i64::from(!guest));
+    .bind(i64::from(!guest))
+    .bind(if guest { Author::Guest } else { Author::Echo }.as_str());
     add_flow_step(&mut b, account_id, m.event_id, message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
     b.add(

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::SendJob;
-use maitre_domain::{ChannelId, ConversationId, MessageId, MessageStatus};
+use maitre_domain::{Author, ChannelId, ConversationId, MessageId, MessageStatus};
 use sqlx::Row;
 
 use super::Conversations;
@@ -67,7 +67,14 @@ impl Conversations<'_> {
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
         let channel = channel.to_string();
-        let reply = Reply { conversation_id, channel: &channel, body: text, payload: "", sent_by: None };
+        let reply = Reply {
+            conversation_id,
+            channel: &channel,
+            body: text,
+            payload: "",
+            sent_by: None,
+            author: Author::Notice,
+        };
         let queued =
             queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
         tx.commit().await?;
@@ -265,6 +272,7 @@ pub(crate) struct Reply<'a> {
     pub payload: &'a str,
     /// The member who wrote it; `None` for automation.
     pub sent_by: Option<&'a str>,
+    pub author: Author,
 }
 
 /// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
@@ -310,8 +318,8 @@ pub(crate) fn add_reply(
     add_job(b, &INSERT, now, &job, &send);
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at, sent_by) SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8 \
-         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
+         status, created_at, updated_at, sent_by, author) \
+         SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8, $10 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
     )
     .bind(account.to_string())
     .bind(id)
@@ -321,7 +329,8 @@ pub(crate) fn add_reply(
     .bind(reply.payload)
     .bind(now)
     .bind(reply.sent_by)
-    .bind(&job);
+    .bind(&job)
+    .bind(reply.author.as_str());
     let added = AddedReply { id, insert: b.len() - 1 };
     if reply.sent_by.is_some() {
         add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member, now);

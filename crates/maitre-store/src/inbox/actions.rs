@@ -3,7 +3,7 @@
 //! live.
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::{FlowStartJob, SendJob};
-use maitre_domain::{ConversationId, ConversationMode, ConversationStatus, FlowId, MessageId, UserId};
+use maitre_domain::{Author, ConversationId, ConversationMode, ConversationStatus, FlowId, MessageId, UserId};
 use sqlx::AssertSqlSafe;
 
 use super::{Inbox, text};
@@ -290,7 +290,14 @@ impl Inbox<'_> {
                 .fetch_one(&mut *tx)
                 .await?;
         let sent_by = sent_by.map(|u| u.to_string());
-        let reply = Reply { conversation_id, channel: &channel, body, payload: "", sent_by: sent_by.as_deref() };
+        let reply = Reply {
+            conversation_id,
+            channel: &channel,
+            body,
+            payload: "",
+            sent_by: sent_by.as_deref(),
+            author: Author::Member,
+        };
         let key = format!("manual:{}", uuid::Uuid::now_v7());
         let id = queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, &key, now)
             .await?

@@ -82,7 +82,7 @@ async fn a_guest_message_is_recorded_once_with_one_flow_step_and_echoes_and_huma
 }
 
 fn reply(text: &str) -> QueuedReply {
-    QueuedReply { body: text.into(), payload: String::new() }
+    QueuedReply::bot(text.into(), String::new())
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
+mod analytics;
 mod channels;
 mod contacts;
 mod contract;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(list_tokens))
         .route("/tokens/{token_id}", delete(revoke_token))
         .merge(operations::routes())
+        .merge(analytics::routes())
         .merge(channels::routes())
         .merge(reservations::routes())
         .merge(inbox::routes())
@@ -57,7 +59,7 @@ pub fn routes() -> Router<AppState> {
         flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
-        contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note),
+        contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -72,7 +74,7 @@ pub fn routes() -> Router<AppState> {
         flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut,
         contacts::ContactDto, contacts::ContactPage, contacts::IdentityDto, contacts::ConsentDto,
         contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
-        contacts::NoteInput)),
+        contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

@@ -21,7 +21,7 @@ const PAD: i32 = 16;
 /// Room right of the last column for edges that loop back.
 const LOOP: i32 = 60;
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -1,6 +1,8 @@
 //! Server-rendered dashboard pages (askama templates in `templates/`, strings from `locales/`).
 mod abuse;
 mod account;
+mod analytics;
+pub(crate) mod analytics_query;
 mod app_shell;
 mod auth;
 mod automation;
@@ -8,6 +10,7 @@ mod booking;
 mod calendar;
 mod canned;
 mod channels;
+mod charts;
 pub(crate) mod contacts;
 mod devices;
 mod flow_editor;
@@ -57,6 +60,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(signup::routes())
         .merge(account::routes())
         .merge(home::routes())
+        .merge(analytics::routes())
         .merge(team::routes())
         .merge(channels::routes())
         .merge(oauth::routes())
@@ -111,6 +115,7 @@ pub struct Current {
     pub flows: bool,
     pub automation: bool,
     pub contacts: bool,
+    pub analytics: bool,
     /// The bell's unread count as shown: empty for none, "99+" beyond the cap.
     pub unread: String,
 }
@@ -184,6 +189,7 @@ impl Ctx {
             flows: m.may(Action::ViewFlows),
             automation: m.may(Action::ManageAutomation),
             contacts: m.may(Action::ViewContacts),
+            analytics: m.may(Action::ViewAnalytics),
             unread: notifications::unread_label(m.tenant.notifications().unread_notifications(m.signed.user.id).await?),
         });
         Ok(ctx)

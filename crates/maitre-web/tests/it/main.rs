@@ -1,5 +1,6 @@
 //! Integration tests over real HTTP against a real database: SQLite by default, PostgreSQL when
 //! MAITRE_TEST_DATABASE_URL points at a server (CI runs both).
+mod analytics;
 mod api;
 mod app_shell;
 mod auth;

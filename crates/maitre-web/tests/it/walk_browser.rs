@@ -36,6 +36,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("contacts", format!("{base}/contacts")),
         ("contact", format!("{base}/contacts/{contact}")),
         ("reservations", format!("{base}/reservations")),
+        ("analytics", format!("{base}/analytics?compare=1")),
         ("notifications", format!("{base}/notifications")),
         ("channels", format!("{base}/channels")),
         ("team", format!("{base}/team")),

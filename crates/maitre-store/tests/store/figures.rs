@@ -1,0 +1,299 @@
+//! The counted figures against the raw rows, on both backends: random histories (guests writing, flows replying
+//! and handing off, the team answering, conversations closed and reopened, bookings made by flows and staff, then
+//! confirmed, cancelled, completed or missed) across daylight-saving changes in several time zones. Each day's
+//! report from the counts must equal one computed here from the stored rows with the domain's definitions.
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+use maitre_domain::booking::{ReservationRequest, ReservationStatus};
+use maitre_domain::metrics::report::{Count, Fact, Period, Report};
+use maitre_domain::metrics::{FirstMoments, local_day};
+use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
+use maitre_store::{
+    Clock, FigureFilter, IncomingMessage, NewAccount, Origin, QueuedReply, Source, StepEffects, Store, TenantStore,
+};
+
+use super::{store, whatsapp_channel};
+
+/// Deterministic pseudo-random numbers (xorshift), so that a failing history can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len() as u64) as usize])
+    }
+}
+
+struct History {
+    tenant: TenantStore,
+    tz: Tz,
+    channels: [ChannelId; 2],
+    owner: UserId,
+    conversations: Vec<ConversationId>,
+    reservations: Vec<ReservationId>,
+    steps: u32,
+}
+
+async fn history(store: &Store, n: usize, zone: &str) -> History {
+    let mut settings = AccountSettings::defaults_for(&format!("Figures {n}"), Locale::En).unwrap();
+    settings.time_zone = zone.to_owned();
+    let (account, owner) = store
+        .create_account_with_owner(NewAccount {
+            settings: &settings,
+            owner_email: &format!("figures{n}@example.com"),
+            owner_name: "Owner",
+            owner_password_hash: "$argon2id$fake",
+        })
+        .await
+        .unwrap();
+    let tenant = store.tenant_for_operator(account).await.unwrap();
+    let channels = [whatsapp_channel(&tenant).await, whatsapp_channel(&tenant).await];
+    History {
+        tenant,
+        tz: zone.parse().unwrap(),
+        channels,
+        owner,
+        conversations: vec![],
+        reservations: vec![],
+        steps: 0,
+    }
+}
+
+impl History {
+    async fn guest_writes(&mut self, rng: &mut Rng, out: bool) {
+        let guest = rng.below(12);
+        let channel = self.channels[(guest % 2) as usize];
+        let id = uuid::Uuid::now_v7().to_string();
+        let message = IncomingMessage {
+            event_id: &format!("event-{id}"),
+            channel_id: channel,
+            contact_external_id: &format!("491700000{guest:02}"),
+            contact_name: Some("Guest"),
+            direction: if out { "out" } else { "in" }.parse().unwrap(),
+            kind: "text",
+            body: "table for 2?",
+            payload: &Default::default(),
+            platform_message_id: &id,
+            at: self.tenant.now(),
+            automate_at: Some(self.tenant.now()),
+        };
+        let recorded = self.tenant.conversations().record_message(&message).await.unwrap();
+        if !self.conversations.contains(&recorded.conversation_id) {
+            self.conversations.push(recorded.conversation_id);
+        }
+    }
+
+    async fn flow_step(&mut self, rng: &mut Rng) {
+        let Some(&c) = rng.pick(&self.conversations) else { return };
+        let input = self.tenant.flows().step_input(c).await.unwrap();
+        self.steps += 1;
+        let author = if rng.below(4) == 0 { Author::AutoReply } else { Author::Bot };
+        let fx = StepEffects {
+            key: format!("step:{}", self.steps),
+            expected_rev: input.rev,
+            read: input.pending.iter().map(|m| m.id).collect(),
+            replies: vec![QueuedReply { body: "Gern".into(), payload: String::new(), author }],
+            flow_replied: author == Author::Bot,
+            handoff: rng.below(3) == 0,
+            ..StepEffects::default()
+        };
+        let _ = self.tenant.flows().apply_step(&input, &fx).await.unwrap();
+    }
+
+    async fn book(&mut self, rng: &mut Rng) {
+        let local = self.tenant.now().with_timezone(&self.tz).naive_local();
+        let start =
+            local.date().and_hms_opt(12 + rng.below(9) as u32, 0, 0).unwrap() + TimeDelta::days(rng.below(4) as i64);
+        let req = ReservationRequest {
+            starts_at: start,
+            party_size: 1 + rng.below(6) as u32,
+            service: None,
+            name: "Guest".into(),
+            phone: None,
+            email: None,
+            notes: String::new(),
+        };
+        let by_flow = rng.pick(&self.conversations).copied().filter(|_| rng.below(3) > 0);
+        let booked = match by_flow {
+            Some(c) => {
+                let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(c), key: None };
+                match self.tenant.reservations().create_reservation(&req, self.tz, &origin).await {
+                    Ok(maitre_store::Booking::Booked(r)) => Some(r.id),
+                    _ => None,
+                }
+            }
+            None => self.tenant.reservations().book_anyway(None, &req, self.tz).await.ok().map(|r| r.id),
+        };
+        self.reservations.extend(booked);
+    }
+
+    async fn act(&mut self, rng: &mut Rng) {
+        match rng.below(9) {
+            0..=2 => self.guest_writes(rng, false).await,
+            3 => self.guest_writes(rng, true).await,
+            4 => self.flow_step(rng).await,
+            5 => {
+                if let Some(&c) = rng.pick(&self.conversations) {
+                    self.tenant.inbox().reply(c, Some(self.owner), "Gerne!", None).await.unwrap();
+                }
+            }
+            6 => {
+                if let Some(&c) = rng.pick(&self.conversations) {
+                    self.tenant.inbox().set_closed(c, rng.below(3) > 0, None).await.unwrap();
+                }
+            }
+            7 => self.book(rng).await,
+            _ => {
+                if let Some(&r) = rng.pick(&self.reservations) {
+                    let status = ReservationStatus::ALL[rng.below(5) as usize];
+                    let _ = self.tenant.reservations().set_reservation_status(r, status).await;
+                }
+            }
+        }
+    }
+
+    /// The facts of the stored rows, each on its local day, by the domain's definitions.
+    async fn facts_from_rows(&self, store_url: &str, channel: Option<ChannelId>) -> Vec<Count> {
+        let pool = sqlx::AnyPool::connect(store_url).await.unwrap();
+        let account = self.tenant.account_id().to_string();
+        let wanted = |c: &str| channel.is_none_or(|want| want.to_string() == c);
+        let day = |ms: i64| local_day(Utc.timestamp_millis_opt(ms).unwrap(), self.tz);
+        let mut counts = Vec::new();
+        let mut count = |at: i64, fact: Fact, total: i64| counts.push(Count { day: day(at), fact, n: 1, total });
+        let messages: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT created_at, author, channel_id FROM messages WHERE account_id = $1")
+                .bind(&account)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        for (at, author, _) in messages.into_iter().filter(|m| wanted(&m.2)) {
+            count(at, Fact::Message(author.parse().unwrap()), 0);
+        }
+        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String);
+        let conversations: Vec<Row> = sqlx::query_as(
+            "SELECT first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at, status, channel_id \
+             FROM conversations WHERE account_id = $1",
+        )
+        .bind(&account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let time = |ms: Option<i64>| ms.map(|ms| Utc.timestamp_millis_opt(ms).unwrap());
+        for (guest, bot, handoff, member, status, _) in conversations.into_iter().filter(|r| wanted(&r.5)) {
+            let Some(at) = guest else { continue };
+            let moments = FirstMoments {
+                guest: time(guest).unwrap(),
+                bot_reply: time(bot),
+                handoff: time(handoff),
+                member_reply: time(member),
+            };
+            let f = moments.figures();
+            count(at, Fact::Conversation, 0);
+            if f.handed_off {
+                count(at, Fact::Handoff, 0);
+            }
+            if f.bot_resolved {
+                count(at, Fact::BotResolved, 0);
+            }
+            if status == "closed" {
+                count(at, Fact::Closed, 0);
+            }
+            if let Some(d) = f.first_response_person {
+                count(at, Fact::FirstResponsePerson { minutes: d.num_minutes().max(0) }, 0);
+            }
+            if let Some(d) = f.first_response_bot {
+                count(at, Fact::FirstResponseBot { minutes: d.num_minutes().max(0) }, 0);
+            }
+        }
+        let reservations: Vec<(i64, i64, String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT r.created_at, r.starts_at, r.status, r.source, r.party_size, v.channel_id FROM reservations r \
+             LEFT JOIN conversations v ON v.account_id = r.account_id AND v.id = r.conversation_id \
+             WHERE r.account_id = $1",
+        )
+        .bind(&account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for (made, starts, status, source, party, c) in reservations {
+            if !wanted(c.as_deref().unwrap_or("")) {
+                continue;
+            }
+            let status: ReservationStatus = status.parse().unwrap();
+            count(made, Fact::Booked { by_flow: source == "flow", status }, party);
+            count(starts, Fact::Visit { status }, party);
+        }
+        let contacts: Vec<(i64, String)> =
+            sqlx::query_as("SELECT created_at, channel_id FROM contacts WHERE account_id = $1")
+                .bind(&account)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        for (at, _) in contacts.into_iter().filter(|c| wanted(&c.1)) {
+            count(at, Fact::Contact, 0);
+        }
+        pool.close().await;
+        counts
+    }
+}
+
+/// Histories starting a few days before each zone's clock change (Lord Howe moves by half an hour; Kolkata is
+/// half an hour off UTC and has none).
+/// In the order of their dates: the clock only moves forward.
+const ZONES: [(&str, (i32, u32, u32)); 4] = [
+    ("Europe/Berlin", (2026, 3, 27)),
+    ("Australia/Lord_Howe", (2026, 4, 3)),
+    ("Asia/Kolkata", (2026, 6, 1)),
+    ("America/New_York", (2026, 10, 30)),
+];
+
+#[tokio::test]
+async fn every_days_figures_equal_what_the_stored_rows_say() {
+    let (store, clock, db) = store().await;
+    for (n, (zone, (y, m, d))) in ZONES.into_iter().enumerate() {
+        let seed = 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1);
+        let mut rng = Rng(seed);
+        let start: DateTime<Utc> = Utc.with_ymd_and_hms(y, m, d, 6, 0, 0).unwrap();
+        set_clock(&clock, start);
+        let mut h = history(&store, n, zone).await;
+        for _ in 0..120 {
+            h.act(&mut rng).await;
+            clock.advance(TimeDelta::minutes(1 + rng.below(120) as i64) + TimeDelta::seconds(rng.below(60) as i64));
+        }
+        let first = local_day(start, h.tz) - TimeDelta::days(1);
+        let period = Period { first, last: local_day(clock.now(), h.tz) + TimeDelta::days(5) };
+        for channel in [None, Some(h.channels[0])] {
+            let counted = h.tenant.figure_counts(period, h.tz, FigureFilter { channel, platform: None }).await.unwrap();
+            let expected = h.facts_from_rows(&db.url, channel).await;
+            let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
+            for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
+                assert_eq!(got, want, "{zone} (seed {seed:#x}), {day}, channel {channel:?}");
+            }
+            assert!(want.total.conversations > 0 && want.total.bookings > 0, "{zone}: the history made figures");
+            let made = |f: fn(&Fact) -> bool| expected.iter().any(|c| f(&c.fact));
+            assert!(made(|f| matches!(f, Fact::Booked { by_flow: true, .. })), "{zone}: flows booked");
+            assert!(made(|f| matches!(f, Fact::FirstResponsePerson { .. })), "{zone}: the team answered");
+            let handed = made(|f| matches!(f, Fact::Handoff));
+            assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{zone}: handoffs, closes");
+        }
+        // A day alone reads the same as within the period.
+        let one = period.first + TimeDelta::days(2);
+        let alone = h.tenant.figure_counts(Period { first: one, last: one }, h.tz, FigureFilter::default()).await;
+        let whole = Report::new(period, &h.tenant.figure_counts(period, h.tz, FigureFilter::default()).await.unwrap());
+        let day: &NaiveDate = &one;
+        let within = whole.days.iter().find(|(d, _)| d == day).unwrap().1.clone();
+        assert_eq!(Report::new(Period { first: one, last: one }, &alone.unwrap()).total, within);
+    }
+}
+
+fn set_clock(clock: &Clock, at: DateTime<Utc>) {
+    let now = clock.now();
+    if at > now {
+        clock.advance(at - now);
+    }
+}

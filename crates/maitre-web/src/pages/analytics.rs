@@ -1,0 +1,319 @@
+//! The analytics page: what maitre did for the business in a period (conversations, replies, handoffs, first
+//! responses, bookings, visits), optionally beside the period before, for all channels or one channel or platform;
+//! a chart per day with its table, and that table as CSV. Each figure's definition is shown next to it (they are
+//! maitre-domain metrics.rs's).
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maitre_domain::Action;
+use maitre_domain::metrics::local_day;
+use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
+
+use super::analytics_query::{AnalyticsParams, PRESETS, Selection, reports};
+use super::charts::{Series, bars};
+use super::home_figures::duration;
+use super::times::{account_tz, format_day, format_short_day};
+use super::url::filters;
+use super::{Ctx, PageEnv, render};
+use crate::AppState;
+use crate::auth::Member;
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/a/{account}/analytics", get(page)).route("/a/{account}/analytics/days.csv", get(days_csv))
+}
+
+/// One figure: its value now and, when compared, before.
+pub struct FigureView {
+    pub id: &'static str,
+    pub label: String,
+    pub help: String,
+    pub value: String,
+    pub previous: String,
+    /// The list behind the figure, when the member may open it.
+    pub href: Option<String>,
+}
+
+pub struct SectionView {
+    pub id: &'static str,
+    pub title: String,
+    pub figures: Vec<FigureView>,
+}
+
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account/analytics.html")]
+struct AnalyticsPage {
+    ctx: Ctx,
+    ranges: Vec<OptionView>,
+    channels: Vec<OptionView>,
+    from: String,
+    to: String,
+    compare: bool,
+    /// The channel and comparison, for the preset links.
+    keep: String,
+    period: String,
+    /// Nothing was counted in the period.
+    empty: bool,
+    sections: Vec<SectionView>,
+    chart: String,
+    days: Vec<[String; 6]>,
+    columns: [String; 6],
+    csv: String,
+}
+
+async fn selection(
+    m: &Member,
+    state: &AppState,
+    params: &AnalyticsParams,
+) -> Result<(Selection, Vec<maitre_store::Channel>), PageError> {
+    m.require(Action::ViewAnalytics)?;
+    let today = local_day(state.store.clock().now(), account_tz(m));
+    let channels = m.tenant.channels().list().await?;
+    Ok((params.select(today, &channels)?, channels))
+}
+
+async fn page(
+    State(state): State<AppState>,
+    env: PageEnv,
+    m: Member,
+    Query(params): Query<AnalyticsParams>,
+) -> Result<impl IntoResponse, PageError> {
+    let (sel, channels) = selection(&m, &state, &params).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let (current, previous) = reports(&m.tenant, &sel, account_tz(&m)).await?;
+    let links = Links::new(&m, &sel);
+    let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
+    let chart = bars(
+        &tr.t("an-chart-title"),
+        &labels,
+        &[
+            Series {
+                name: &tr.t("an-col-guest-messages"),
+                class: "bar-in",
+                values: column(&current, |s| s.guest_messages),
+            },
+            Series { name: &tr.t("an-col-replies"), class: "bar-out", values: column(&current, Summary::replies) },
+            Series { name: &tr.t("an-col-bookings"), class: "bar-booked", values: column(&current, |s| s.bookings) },
+        ],
+    );
+    let p = sel.period;
+    render(&AnalyticsPage {
+        ranges: ranges(&tr, sel.preset),
+        channels: channel_options(&tr, &channels, &params.channel),
+        from: p.first.to_string(),
+        to: p.last.to_string(),
+        compare: sel.compare,
+        keep: keep(&params),
+        empty: current.total == Summary::default(),
+        period: tr
+            .tn("an-period", &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))]),
+        sections: sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links),
+        chart,
+        days: day_rows(&tr, &current),
+        columns: columns(&tr),
+        csv: format!(
+            "/a/{}/analytics/days.csv?{}",
+            m.account.id,
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        ),
+        ctx: Ctx::member(env, &state, &m).await?,
+    })
+}
+
+/// Exactly the page's table per day.
+async fn days_csv(
+    State(state): State<AppState>,
+    m: Member,
+    Query(params): Query<AnalyticsParams>,
+) -> Result<Response, PageError> {
+    let (sel, _) = selection(&m, &state, &params).await?;
+    let tr = Tr::new(m.signed.user.locale);
+    let (current, _) = reports(&m.tenant, &Selection { compare: false, ..sel }, account_tz(&m)).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| AppError::Internal(e.into());
+    out.write_record(columns(&tr)).map_err(csv_err)?;
+    for row in day_rows(&tr, &current) {
+        out.write_record(row).map_err(csv_err)?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"maitre-days.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The query string's channel and comparison, appended to a preset's link.
+fn keep(params: &AnalyticsParams) -> String {
+    let rest = AnalyticsParams {
+        channel: params.channel.clone(),
+        compare: params.compare.clone(),
+        ..AnalyticsParams::default()
+    };
+    let query = serde_urlencoded::to_string(&rest).unwrap_or_default();
+    if query.is_empty() { query } else { format!("&{query}") }
+}
+
+fn column(r: &Report, value: impl Fn(&Summary) -> i64) -> Vec<i64> {
+    r.days.iter().map(|(_, s)| value(s)).collect()
+}
+
+fn columns(tr: &Tr) -> [String; 6] {
+    [
+        "an-col-day",
+        "an-col-guest-messages",
+        "an-col-replies",
+        "an-col-conversations",
+        "an-col-bookings",
+        "an-col-covers",
+    ]
+    .map(|k| tr.t(k))
+}
+
+fn day_rows(tr: &Tr, r: &Report) -> Vec<[String; 6]> {
+    r.days
+        .iter()
+        .map(|(d, s)| {
+            [
+                format_day(*d, tr.locale),
+                s.guest_messages.to_string(),
+                s.replies().to_string(),
+                s.conversations.to_string(),
+                s.bookings.to_string(),
+                s.covers.to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn ranges(tr: &Tr, preset: Option<i64>) -> Vec<OptionView> {
+    let mut options: Vec<OptionView> = PRESETS
+        .iter()
+        .map(|d| OptionView {
+            value: d.to_string(),
+            label: tr.t1("an-range-days", "days", &d.to_string()),
+            selected: preset == Some(*d),
+        })
+        .collect();
+    options.push(OptionView { value: "custom".into(), label: tr.t("an-range-custom"), selected: preset.is_none() });
+    options
+}
+
+fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) -> Vec<OptionView> {
+    let option = |value: String, label: String| OptionView { selected: value == chosen.trim(), value, label };
+    let mut options = vec![option(String::new(), tr.t("an-all-channels"))];
+    let mut platforms: Vec<_> = channels.iter().map(|c| c.platform).collect();
+    platforms.sort();
+    platforms.dedup();
+    options.extend(
+        platforms
+            .into_iter()
+            .map(|p| option(format!("platform:{}", p.as_str()), tr.t1("an-platform", "platform", &p.to_string()))),
+    );
+    options.extend(channels.iter().map(|c| option(c.id.to_string(), c.name.clone())));
+    options
+}
+
+/// Where the figures' lists are, for a member who may open them.
+struct Links {
+    reservations: Option<String>,
+    inbox: Option<String>,
+    contacts: Option<String>,
+}
+
+impl Links {
+    fn new(m: &Member, sel: &Selection) -> Links {
+        let base = format!("/a/{}", m.account.id);
+        let (first, last) = (sel.period.first, sel.period.last);
+        Links {
+            reservations: m
+                .may(Action::ViewReservations)
+                .then(|| format!("{base}/reservations?from={first}&to={last}")),
+            inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox")),
+            contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts")),
+        }
+    }
+}
+
+/// A rate as the reader writes it: "12.5%", "12,5 %"; a dash when there was nothing to count.
+fn rate(tr: &Tr, r: Option<f64>) -> String {
+    use maitre_domain::account::Locale;
+    match (r, tr.locale) {
+        (None, _) => "—".to_owned(),
+        (Some(r), Locale::En) => format!("{r:.1}%"),
+        (Some(r), _) => format!("{r:.1}\u{a0}%").replace('.', ","),
+    }
+}
+
+type Value = fn(&Tr, &Summary) -> String;
+
+fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> Vec<SectionView> {
+    let figure = |id: &'static str, value: Value, href: &Option<String>| FigureView {
+        id,
+        label: tr.t(&format!("an-{id}")),
+        help: tr.t(&format!("an-{id}-help")),
+        value: value(tr, now),
+        previous: before.map(|b| value(tr, b)).unwrap_or_default(),
+        href: href.clone(),
+    };
+    let none = None;
+    vec![
+        SectionView {
+            id: "conversations",
+            title: tr.t("an-section-conversations"),
+            figures: vec![
+                figure("conversations", |_, s| s.conversations.to_string(), &links.inbox),
+                figure("guest-messages", |_, s| s.guest_messages.to_string(), &none),
+                figure("bot-replies", |_, s| s.bot_replies.to_string(), &none),
+                figure("team-replies", |_, s| (s.member_replies + s.echoes).to_string(), &none),
+                figure("auto-replies", |_, s| s.auto_replies.to_string(), &none),
+                figure("handoff-rate", |tr, s| rate(tr, s.handoff_rate()), &none),
+                figure("bot-resolved-rate", |tr, s| rate(tr, s.bot_resolved_rate()), &none),
+                figure(
+                    "first-response-team",
+                    |tr, s| duration(tr, histogram_percentile(&s.first_response_person, 50)),
+                    &none,
+                ),
+                figure(
+                    "first-response-team-p90",
+                    |tr, s| duration(tr, histogram_percentile(&s.first_response_person, 90)),
+                    &none,
+                ),
+                figure(
+                    "first-response-bot",
+                    |tr, s| duration(tr, histogram_percentile(&s.first_response_bot, 50)),
+                    &none,
+                ),
+                figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
+            ],
+        },
+        SectionView {
+            id: "reservations",
+            title: tr.t("an-section-reservations"),
+            figures: vec![
+                figure("bookings", |_, s| s.bookings.to_string(), &none),
+                figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
+                figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &none),
+                figure("visits", |tr, s| guests(tr, s.visits, s.covers), &links.reservations),
+                figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &none),
+            ],
+        },
+    ]
+}
+
+fn guests(tr: &Tr, bookings: i64, covers: i64) -> String {
+    tr.tn("home-figure-booked-value", &[("bookings", &bookings.to_string()), ("covers", &covers.to_string())])
+}

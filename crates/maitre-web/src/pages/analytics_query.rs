@@ -1,0 +1,124 @@
+//! What an analytics request asks for (period, comparison, channel or platform), read the same way by the page,
+//! its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so they
+//! show the same numbers.
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use maitre_domain::metrics::report::{Period, Report};
+use maitre_domain::{ChannelId, Platform};
+use maitre_store::{Channel, FigureFilter, TenantStore};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::error::AppError;
+
+/// The longest period one report covers.
+pub const MAX_DAYS: i64 = 731;
+/// The preset periods, in days ending today.
+pub const PRESETS: [i64; 4] = [7, 30, 90, 365];
+const DEFAULT_DAYS: i64 = 30;
+
+/// The query string as sent; empty means the default (the last 30 days, all channels, no comparison).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnalyticsParams {
+    /// Days ending today in the business's time zone (7, 30, 90, 365), or `custom` for `from` to `to`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(pattern = "^(7|30|90|365|custom)?$")]
+    pub range: String,
+    /// First local date of a custom period (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$")]
+    pub from: String,
+    /// Last local date of a custom period, included; at most 731 days after `from`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$")]
+    pub to: String,
+    /// 1: also the figures of as many days just before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(pattern = "^(0|1)?$")]
+    pub compare: String,
+    /// A channel's id, or `platform:<instagram|messenger|whatsapp|telegram>`; all channels when absent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(
+        pattern = "^(platform:(instagram|messenger|whatsapp|telegram)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
+    )]
+    pub channel: String,
+}
+
+/// A request understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub period: Period,
+    /// The preset chosen, or none for a custom period.
+    pub preset: Option<i64>,
+    pub compare: bool,
+    pub filter: FigureFilter,
+}
+
+fn date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("{field} must be a date written YYYY-MM-DD")))
+}
+
+impl AnalyticsParams {
+    /// The selection these parameters make on `today` (the business's day), checked against its channels.
+    pub fn select(&self, today: NaiveDate, channels: &[Channel]) -> Result<Selection, AppError> {
+        let (period, preset) = match self.range.trim() {
+            "custom" => {
+                let period = Period { first: date("from", &self.from)?, last: date("to", &self.to)? };
+                if period.first > period.last {
+                    return Err(AppError::BadRequest("from must not be after to".into()));
+                }
+                if period.days() > MAX_DAYS {
+                    return Err(AppError::BadRequest(format!("a period has at most {MAX_DAYS} days")));
+                }
+                (period, None)
+            }
+            "" => (Period::ending(today, DEFAULT_DAYS), Some(DEFAULT_DAYS)),
+            days => {
+                let days = days
+                    .parse()
+                    .ok()
+                    .filter(|d| PRESETS.contains(d))
+                    .ok_or_else(|| AppError::BadRequest("range must be 7, 30, 90, 365 or custom".into()))?;
+                (Period::ending(today, days), Some(days))
+            }
+        };
+        let compare = match self.compare.as_str() {
+            "" | "0" => false,
+            "1" => true,
+            _ => return Err(AppError::BadRequest("compare must be 1 or 0".into())),
+        };
+        Ok(Selection { period, preset, compare, filter: filter(&self.channel, channels)? })
+    }
+}
+
+/// The channel or platform named, among the business's own.
+fn filter(value: &str, channels: &[Channel]) -> Result<FigureFilter, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(FigureFilter::default());
+    }
+    if let Some(name) = value.strip_prefix("platform:") {
+        let platform: Platform = name.parse().map_err(|_| AppError::BadRequest("unknown platform".into()))?;
+        return Ok(FigureFilter { platform: Some(platform), ..FigureFilter::default() });
+    }
+    let id: ChannelId = value.parse().map_err(|_| AppError::BadRequest("channel must be a channel's id".into()))?;
+    if !channels.iter().any(|c| c.id == id) {
+        return Err(AppError::Unknown("no such channel in this business".into()));
+    }
+    Ok(FigureFilter { channel: Some(id), ..FigureFilter::default() })
+}
+
+/// The selected period's report and, when asked, the previous period's.
+pub async fn reports(tenant: &TenantStore, s: &Selection, tz: Tz) -> Result<(Report, Option<Report>), AppError> {
+    let current = Report::new(s.period, &tenant.figure_counts(s.period, tz, s.filter).await?);
+    let previous = match s.compare {
+        true => {
+            let before = s.period.previous();
+            Some(Report::new(before, &tenant.figure_counts(before, tz, s.filter).await?))
+        }
+        false => None,
+    };
+    Ok((current, previous))
+}

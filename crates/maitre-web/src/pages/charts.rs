@@ -1,0 +1,123 @@
+//! Bar charts drawn on the server as SVG, so pages need no chart library. A chart only pictures its table, which
+//! the page shows beside it for screen readers and exports as CSV: the SVG is one labelled image.
+use std::fmt::Write;
+
+use super::flow_graph::esc;
+
+/// One kind of bar: its name (in the legend) and a value per label.
+pub struct Series<'a> {
+    pub name: &'a str,
+    /// CSS class of its bars, for the colour.
+    pub class: &'static str,
+    pub values: Vec<i64>,
+}
+
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 44.0;
+const BOTTOM: f64 = 24.0;
+const TOP: f64 = 26.0;
+/// Most labels written under the bars; the others are in the table.
+const MAX_LABELS: usize = 8;
+
+/// The smallest 1, 2 or 5 times a power of ten at or above `v` (at least 1): the top of the scale.
+fn nice_ceiling(v: i64) -> i64 {
+    let mut step = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if m * step >= v {
+                return m * step;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// An SVG bar chart titled `title`, a group of bars per label.
+pub fn bars(title: &str, labels: &[String], series: &[Series]) -> String {
+    let top = nice_ceiling(series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0).max(1));
+    let (plot_w, plot_h) = (WIDTH - LEFT - 8.0, HEIGHT - BOTTOM - TOP);
+    let group = plot_w / labels.len().max(1) as f64;
+    let bar = (group * 0.8 / series.len().max(1) as f64).max(0.5);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}" preserveAspectRatio="xMidYMid meet">"#,
+        esc(title)
+    );
+    for (i, tick) in [0, top / 2, top].into_iter().enumerate() {
+        let y = TOP + plot_h - plot_h * i as f64 / 2.0;
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{tick}</text>"#,
+            WIDTH - 8.0,
+            LEFT - 6.0,
+            y + 4.0
+        );
+    }
+    for (s, one) in series.iter().enumerate() {
+        for (i, v) in one.values.iter().enumerate() {
+            let h = plot_h * (*v).max(0) as f64 / top as f64;
+            let x = LEFT + group * i as f64 + group * 0.1 + bar * s as f64;
+            let _ = write!(
+                svg,
+                r#"<rect class="{}" x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{h:.1}"/>"#,
+                one.class,
+                TOP + plot_h - h
+            );
+        }
+    }
+    let every = labels.len().div_ceil(MAX_LABELS).max(1);
+    for (i, label) in labels.iter().enumerate().step_by(every) {
+        let x = LEFT + group * (i as f64 + 0.5);
+        let _ = write!(
+            svg,
+            r#"<text class="tick" x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            HEIGHT - 6.0,
+            esc(label)
+        );
+    }
+    let mut x = LEFT;
+    for one in series {
+        let _ = write!(
+            svg,
+            r#"<rect class="{}" x="{x:.1}" y="6" width="12" height="12"/><text class="legend" x="{:.1}" y="16">{}</text>"#,
+            one.class,
+            x + 16.0,
+            esc(one.name)
+        );
+        x += 24.0 + 8.0 * one.name.chars().count() as f64;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scale_ends_at_a_round_number() {
+        assert_eq!([0, 1, 3, 7, 10, 11, 180, 501].map(nice_ceiling), [1, 1, 5, 10, 10, 20, 200, 1000]);
+    }
+
+    #[test]
+    fn bars_are_as_tall_as_their_values_and_texts_are_escaped() {
+        let labels = vec!["Mo".to_owned(), "Di".to_owned()];
+        let series = [Series { name: "<Gäste>", class: "a", values: vec![10, 5] }];
+        let svg = bars("Nachrichten & Antworten", &labels, &series);
+        assert!(svg.contains(r#"aria-label="Nachrichten &amp; Antworten""#));
+        assert!(svg.contains("&lt;Gäste&gt;") && !svg.contains("<Gäste>"));
+        let plot = HEIGHT - BOTTOM - TOP;
+        assert!(svg.contains(&format!(r#"height="{plot:.1}""#)), "the highest bar fills the plot: {svg}");
+        assert!(svg.contains(&format!(r#"height="{:.1}""#, plot / 2.0)));
+    }
+
+    #[test]
+    fn a_long_period_labels_a_few_days_only() {
+        let labels: Vec<String> = (0..365).map(|d| format!("d{d}")).collect();
+        let svg = bars("t", &labels, &[Series { name: "x", class: "a", values: vec![1; 365] }]);
+        assert_eq!(svg.matches(r#"text-anchor="middle""#).count(), 365usize.div_ceil(365usize.div_ceil(MAX_LABELS)));
+        assert_eq!(svg.matches("<rect").count(), 366, "a bar per day and the legend's swatch");
+    }
+}

@@ -1,0 +1,241 @@
+//! The analytics page, its CSV and the API after a scripted week in Berlin: the figures an owner checks, each
+//! period and filter, the comparison, drill-down to the reservations behind a figure, roles and bad requests.
+use chrono::{NaiveDateTime, TimeDelta};
+use maitre_domain::booking::{ReservationRequest, ReservationStatus};
+use maitre_domain::{Author, Role};
+use maitre_store::{Booking, Origin, QueuedReply, Source, StepEffects, TenantStore};
+use reqwest::StatusCode;
+
+use crate::api::call;
+use crate::helpers::{Client, TestApp};
+use crate::webhooks::{WA, wa_text};
+
+/// One figure's row: (this period, period before when compared).
+fn figure(body: &str, id: &str) -> (String, Option<String>) {
+    let start = body.find(&format!("id=\"figure-{id}\"")).unwrap_or_else(|| panic!("no figure {id} in {body}"));
+    let row = &body[start..start + body[start..].find("</tr>").unwrap()];
+    let cell = |class: &str| {
+        row.find(&format!("class=\"{class}\"")).map(|i| {
+            let rest = &row[i..];
+            rest[rest.find('>').unwrap() + 1..rest.find("</td>").unwrap()].to_owned()
+        })
+    };
+    (cell("value").unwrap(), cell("previous"))
+}
+
+/// The per-day table's rows, as text cells.
+fn day_table(body: &str) -> Vec<Vec<String>> {
+    let start = body.find("id=\"days-table\"").expect("the per-day table");
+    let table = &body[start..start + body[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap().to_owned()).collect())
+        .collect()
+}
+
+async fn guest_writes(app: &TestApp, id: &str, from: &str) {
+    let at = app.clock.now().timestamp();
+    assert_eq!(app.post_meta(&wa_text(id, from, "Hallo, ein Tisch?", at)).await.0, StatusCode::OK);
+    app.drain().await;
+}
+
+fn request(name: &str, party: u32) -> ReservationRequest {
+    ReservationRequest {
+        starts_at: NaiveDateTime::parse_from_str("2026-09-24 20:00", "%Y-%m-%d %H:%M").unwrap(),
+        party_size: party,
+        service: None,
+        name: name.into(),
+        phone: None,
+        email: None,
+        notes: String::new(),
+    }
+}
+
+async fn book(tenant: &TenantStore, name: &str, party: u32, origin: &Origin<'_>) -> maitre_domain::ReservationId {
+    let (req, berlin) = (request(name, party), chrono_tz::Europe::Berlin);
+    let booked = tenant.reservations().create_reservation(&req, berlin, origin).await.unwrap();
+    let Booking::Booked(r) = booked else { panic!("{name} not booked") };
+    r.id
+}
+
+/// Monday 21 to Friday 25 September 2026 in Berlin: four guests, replies by the team and a flow, a handoff, three
+/// bookings (one cancelled), a visit that took place and one nobody came to.
+async fn scripted_week(app: &TestApp, tenant: &TenantStore) {
+    let owner = app.store.user_by_email("owner@example.com").await.unwrap().id;
+    for (n, from) in ["4917100000001", "4917100000002", "4917100000003"].into_iter().enumerate() {
+        guest_writes(app, &format!("wamid.an{n}"), from).await;
+    }
+    let c = tenant.conversations().conversation_ids().await.unwrap();
+    let (anna, ben) = (c[2], c[1]);
+    app.clock.advance(TimeDelta::minutes(12));
+    tenant.inbox().reply(anna, Some(owner), "Gerne!", None).await.unwrap();
+    let input = tenant.flows().step_input(ben).await.unwrap();
+    let handoff =
+        StepEffects { key: "an:handoff".into(), handoff: true, expected_rev: input.rev, ..Default::default() };
+    tenant.flows().apply_step(&input, &handoff).await.unwrap().unwrap();
+    app.clock.advance(TimeDelta::minutes(30));
+    tenant.inbox().reply(ben, Some(owner), "Hier ist das Team.", None).await.unwrap();
+    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(ben), key: None };
+    let lena = book(tenant, "Lena Vogel", 4, &flow).await;
+    let walk_in = book(tenant, "By Hand", 2, &Origin::staff()).await;
+    let gone = book(tenant, "Gone", 6, &flow).await;
+    tenant.reservations().cancel_reservation(gone).await.unwrap();
+    // Wednesday morning: a fourth guest, answered by a flow alone; Anna writes again.
+    app.clock.advance(TimeDelta::days(1) + TimeDelta::hours(17));
+    guest_writes(app, "wamid.an3", "4917100000004").await;
+    let dora = tenant.conversations().conversation_ids().await.unwrap()[0];
+    let input = tenant.flows().step_input(dora).await.unwrap();
+    let reply = QueuedReply { body: "Gern, für wie viele?".into(), payload: String::new(), author: Author::Bot };
+    let answer = StepEffects {
+        key: "an:bot".into(),
+        expected_rev: input.rev,
+        read: input.pending.iter().map(|m| m.id).collect(),
+        replies: vec![reply],
+        flow_replied: true,
+        ..Default::default()
+    };
+    tenant.flows().apply_step(&input, &answer).await.unwrap().unwrap();
+    guest_writes(app, "wamid.an4", "4917100000001").await;
+    // Friday: Lena came, the walk-in did not.
+    app.clock.advance(TimeDelta::days(2));
+    tenant.reservations().set_reservation_status(lena, ReservationStatus::Completed).await.unwrap();
+    tenant.reservations().set_reservation_status(walk_in, ReservationStatus::NoShow).await.unwrap();
+}
+
+async fn setup() -> (TestApp, Client, String, TenantStore) {
+    let app = TestApp::spawn().await;
+    let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
+    let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
+    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    scripted_week(&app, &tenant).await;
+    (app, owner, account, tenant)
+}
+
+#[tokio::test]
+async fn a_scripted_week_shows_the_figures_an_owner_checks() {
+    let (app, owner, account, tenant) = setup().await;
+    let page = owner.get(&format!("/a/{account}/analytics?range=7&compare=1")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("19 Sep 2026 to 25 Sep 2026"), "the last 7 days, in the business's days");
+    let now = |id| figure(body, id);
+    let both = |value: &str, before: &str| (value.to_owned(), Some(before.to_owned()));
+    assert_eq!(now("conversations"), both("4", "0"));
+    assert_eq!(now("guest-messages"), both("5", "0"), "Anna wrote twice");
+    assert_eq!(now("team-replies"), both("2", "0"));
+    assert_eq!(now("bot-replies"), both("1", "0"));
+    assert_eq!(now("handoff-rate"), both("25.0%", "—"));
+    assert_eq!(now("bot-resolved-rate"), both("25.0%", "—"), "Dora: a flow answered alone");
+    assert_eq!(now("first-response-team"), both("12 min", "—"), "the median of 12 and 30 minutes");
+    assert_eq!(now("first-response-team-p90"), both("30 min", "—"));
+    assert_eq!(now("bookings"), both("3", "0"));
+    assert_eq!(now("flow-bookings"), both("1 · 4 guests", "0 · 0 guests"), "the cancelled one does not count");
+    assert_eq!(now("cancellation-rate"), both("33.3%", "—"));
+    assert_eq!(now("visits"), both("1 · 4 guests", "0 · 0 guests"));
+    assert_eq!(now("no-show-rate"), both("50.0%", "—"));
+    assert_eq!(now("contacts"), both("4", "0"));
+    assert!(body.contains("Of the new conversations, those a flow handed to a person"), "definitions beside figures");
+    assert!(body.contains("<svg class=\"chart\""), "the per-day chart");
+
+    // The per-day table and its CSV say the same; Monday holds the first three guests.
+    let table = day_table(body);
+    assert_eq!(table.len(), 7);
+    assert_eq!(table[2], ["21 Sep 2026", "3", "2", "3", "3", "0"]);
+    assert_eq!(table[5], ["24 Sep 2026", "0", "0", "0", "0", "4"], "Lena's visit on Thursday");
+    let csv = owner.get(&format!("/a/{account}/analytics/days.csv?range=7")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<Vec<String>> = csv.body.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect();
+    assert_eq!(lines[0], ["Day", "Guest messages", "Replies", "New conversations", "Bookings made", "Guests expected"]);
+    assert_eq!(lines[1..], table[..], "the CSV is the table");
+
+    // The visits figure opens the reservations of the period.
+    let href = format!("/a/{account}/reservations?from=2026-09-19&#38;to=2026-09-25");
+    assert!(body.contains(&href), "visits drill down to their list");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert!(list.contains("Lena Vogel") && list.contains("By Hand"));
+
+    // The API gives the same numbers.
+    let token = app.token(&account, Role::Admin).await;
+    let (status, json) =
+        call(&app, reqwest::Method::GET, "/api/v1/analytics/summary?range=7&compare=1", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!((json["first"].as_str(), json["last"].as_str()), (Some("2026-09-19"), Some("2026-09-25")));
+    let total = &json["total"];
+    assert_eq!(total["conversations"], 4);
+    assert_eq!(total["handoff_rate"], 25.0);
+    assert_eq!(total["first_response_team_median_seconds"], 720);
+    assert_eq!(total["first_response_team_p90_seconds"], 1800);
+    assert_eq!((total["flow_bookings"].as_i64(), total["flow_covers"].as_i64()), (Some(1), Some(4)));
+    assert_eq!(json["previous"]["conversations"], 0);
+    assert_eq!(json["days"][2]["day"], "2026-09-21");
+    assert_eq!(json["days"][2]["figures"]["guest_messages"], 3);
+
+    // One channel, a platform, another platform.
+    let channel = tenant.channels().list().await.unwrap().remove(0).id;
+    let one = owner.get(&format!("/a/{account}/analytics?range=7&channel={channel}")).await.body;
+    assert_eq!(figure(&one, "conversations").0, "4");
+    let wa = owner.get(&format!("/a/{account}/analytics?range=7&channel=platform:whatsapp")).await.body;
+    assert_eq!(figure(&wa, "guest-messages").0, "5");
+    let tg = owner.get(&format!("/a/{account}/analytics?range=7&channel=platform:telegram")).await.body;
+    assert_eq!((figure(&tg, "conversations").0, figure(&tg, "bookings").0), ("0".into(), "0".into()));
+    // A custom period of Thursday alone.
+    let thu = owner.get(&format!("/a/{account}/analytics?range=custom&from=2026-09-24&to=2026-09-24")).await.body;
+    assert_eq!((figure(&thu, "visits").0, figure(&thu, "conversations").0), ("1 · 4 guests".into(), "0".into()));
+}
+
+#[tokio::test]
+async fn the_page_speaks_the_members_language_and_refuses_what_it_cannot_read() {
+    let (app, owner, account, _) = setup().await;
+    let de = owner.submit("/me", "/me", &[("name", "Ada"), ("locale", "de")]).await;
+    assert_eq!(de.status, StatusCode::SEE_OTHER);
+    let page = owner.get(&format!("/a/{account}/analytics?range=7")).await.body;
+    assert!(page.contains("Auswertung") && page.contains("19.09.2026 bis 25.09.2026"));
+    assert_eq!(figure(&page, "handoff-rate").0, "25,0\u{a0}%");
+    for english in ["Handed to the team", "Bookings made", "This period", "Per day", "Last 7 days", "guests"] {
+        assert!(!page.contains(english), "English left: {english}");
+    }
+
+    for (query, reason) in [
+        ("range=8", "range must be"),
+        ("range=custom&from=2026-09-25&to=2026-09-01", "from must not be after to"),
+        ("range=custom&from=2024-01-01&to=2026-09-01", "at most 731 days"),
+        ("range=custom&from=25.09.2026&to=2026-09-26", "YYYY-MM-DD"),
+        ("compare=yes", "compare must be"),
+        ("channel=platform:fax", "unknown platform"),
+    ] {
+        let res = owner.get(&format!("/a/{account}/analytics?{query}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(res.body.contains(reason), "{query}: {}", res.body);
+    }
+    // Another business's channel is not found; their figures are theirs.
+    let (other, elsewhere) = app.signup("Other Place", "eve@example.com").await;
+    let theirs = app.store.tenant_for_operator(elsewhere.parse().unwrap()).await.unwrap();
+    let channel = maitre_store::NewChannel {
+        platform: maitre_domain::Platform::Telegram,
+        external_id: "7000001",
+        name: "Their bot",
+        credentials: "sealed",
+        webhook_secret_hash: "",
+        token_expires_at: None,
+        verified: false,
+    };
+    let their_channel = theirs.channels().create_channel(channel).await.unwrap().id;
+    let res = owner.get(&format!("/a/{account}/analytics?channel={their_channel}")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(figure(&other.get(&format!("/a/{elsewhere}/analytics")).await.body, "conversations").0, "0");
+    assert!(other.get(&format!("/a/{elsewhere}/analytics")).await.body.contains("id=\"analytics-empty\""));
+
+    // Agents see no business figures; nor do their API tokens.
+    let agent = app.member(&account, "agent@example.com", Role::Agent).await;
+    assert_eq!(agent.get(&format!("/a/{account}/analytics")).await.status, StatusCode::FORBIDDEN);
+    assert!(!agent.get(&format!("/a/{account}")).await.body.contains("/analytics\""), "no menu entry");
+    let token = app.token(&account, Role::Agent).await;
+    let (status, _) = call(&app, reqwest::Method::GET, "/api/v1/analytics/summary", Some(&token), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.token(&account, Role::Admin).await;
+    let (status, json) =
+        call(&app, reqwest::Method::GET, "/api/v1/analytics/summary?range=custom&from=2026-09-02", Some(&admin), None)
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+}
