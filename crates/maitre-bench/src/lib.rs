@@ -8,6 +8,7 @@
 //! `crates/maitre/tests/bench.rs` call the same functions with small sizes.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 mod chaos;
 pub mod hostile;
 mod load;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use maitre_bench::analytics::{self, AnalyticsOptions};
 use maitre_bench::hostile::{self, HostileOptions};
 use maitre_bench::{Arrival, Chaos, Options, Scenario, ServerConfig, default_maitre_bin};
 
@@ -60,6 +61,19 @@ struct Cli {
     /// unknown tenants, malformed paths, wrong methods…) and report how the server answered.
     #[arg(long)]
     hostile: Option<usize>,
+    /// Instead of a load scenario, fill one business with a year of history (--history-messages and the two
+    /// below) and time its analytics page for 30 and 365 days (--requests each).
+    #[arg(long)]
+    analytics: bool,
+    #[arg(long, default_value_t = 1_000_000)]
+    history_messages: usize,
+    #[arg(long, default_value_t = 100_000)]
+    history_conversations: usize,
+    #[arg(long, default_value_t = 50_000)]
+    history_reservations: usize,
+    /// With --analytics: requests per period.
+    #[arg(long, default_value_t = 100)]
+    requests: usize,
     /// The maitre binary to start [default: `maitre` next to this executable].
     #[arg(long, env = "MAITRE_BENCH_MAITRE")]
     maitre: Option<PathBuf>,
@@ -125,6 +139,17 @@ impl Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (text, json, ok) = match cli.hostile {
+        None if cli.analytics => {
+            let options = AnalyticsOptions {
+                messages: cli.history_messages,
+                conversations: cli.history_conversations.max(1),
+                reservations: cli.history_reservations,
+                requests: cli.requests.max(1),
+                server: cli.server(),
+            };
+            let report = analytics::run(&options).await.context("analytics run")?;
+            (report.table(), serde_json::to_string_pretty(&report)?, true)
+        }
         Some(requests) => {
             let options = HostileOptions { requests, concurrency: cli.concurrency.min(16), server: cli.server() };
             let report = hostile::run(&options).await.context("hostile run")?;

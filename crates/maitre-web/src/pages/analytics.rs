@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maitre_domain::Action;
@@ -145,15 +144,7 @@ async fn days_csv(
     for row in day_rows(&tr, &current) {
         out.write_record(row).map_err(csv_err)?;
     }
-    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"maitre-days.csv\""),
-        ],
-        body,
-    )
-        .into_response())
+    super::csv_download(out, "maitre-days.csv")
 }
 
 /// The query string's channel and comparison, appended to a preset's link.

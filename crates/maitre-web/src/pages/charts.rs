@@ -45,8 +45,10 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> String {
         r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}" preserveAspectRatio="xMidYMid meet">"#,
         esc(title)
     );
-    for (i, tick) in [0, top / 2, top].into_iter().enumerate() {
-        let y = TOP + plot_h - plot_h * i as f64 / 2.0;
+    let mut ticks = vec![0, top / 2, top];
+    ticks.dedup();
+    for tick in ticks {
+        let y = TOP + plot_h - plot_h * tick as f64 / top as f64;
         let _ = write!(
             svg,
             r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{tick}</text>"#,
@@ -81,7 +83,7 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> String {
     for one in series {
         let _ = write!(
             svg,
-            r#"<rect class="{}" x="{x:.1}" y="6" width="12" height="12"/><text class="legend" x="{:.1}" y="16">{}</text>"#,
+            r#"<rect class="{} swatch" x="{x:.1}" y="6" width="12" height="12"/><text class="legend" x="{:.1}" y="16">{}</text>"#,
             one.class,
             x + 16.0,
             esc(one.name)

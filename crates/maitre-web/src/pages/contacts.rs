@@ -8,7 +8,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -175,15 +174,7 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
             None => break,
         }
     }
-    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"contacts.csv\""),
-        ],
-        body,
-    )
-        .into_response())
+    super::csv_download(out, "contacts.csv")
 }
 
 /// A custom field on the contact page: its definition and the value shown or edited.

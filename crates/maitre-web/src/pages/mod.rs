@@ -217,6 +217,17 @@ pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a 
 }
 
 /// Renders a template or turns a rendering failure into a logged 500.
+/// A finished CSV as a download named `filename`.
+pub(crate) fn csv_download(out: csv::Writer<Vec<u8>>, filename: &str) -> Result<Response, PageError> {
+    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
+}
+
 pub fn render(t: &impl Template) -> Result<Html<String>, PageError> {
     t.render().map(Html).map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("template: {e}"))))
 }

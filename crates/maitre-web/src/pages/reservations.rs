@@ -6,7 +6,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -304,15 +303,7 @@ async fn export(
         ];
         out.write_record(fields.map(|f| cell(f))).map_err(csv_err)?;
     }
-    let body = out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"reservations.csv\""),
-        ],
-        body,
-    )
-        .into_response())
+    super::csv_download(out, "reservations.csv")
 }
 
 /// "Tue 29 Sep 19:00" in the reader's language (weekday names come from the locale files).

@@ -40,7 +40,8 @@ async fn guest_writes(app: &TestApp, id: &str, from: &str) {
     app.drain().await;
 }
 
-fn request(name: &str, party: u32) -> ReservationRequest {
+/// A request for Thursday 24 September 2026, 20:00.
+pub(crate) fn request(name: &str, party: u32) -> ReservationRequest {
     ReservationRequest {
         starts_at: NaiveDateTime::parse_from_str("2026-09-24 20:00", "%Y-%m-%d %H:%M").unwrap(),
         party_size: party,
@@ -103,7 +104,7 @@ async fn scripted_week(app: &TestApp, tenant: &TenantStore) {
     tenant.reservations().set_reservation_status(walk_in, ReservationStatus::NoShow).await.unwrap();
 }
 
-async fn setup() -> (TestApp, Client, String, TenantStore) {
+pub(crate) async fn setup() -> (TestApp, Client, String, TenantStore) {
     let app = TestApp::spawn().await;
     let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
     let tenant = app.set_time_zone(&account, "Europe/Berlin").await;

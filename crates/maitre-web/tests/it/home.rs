@@ -135,15 +135,7 @@ async fn the_home_counts_today_and_this_week_in_the_businesss_days() {
     tenant.inbox().reply(conversations[1], Some(ada), "Hier ist das Team.", None).await.unwrap();
     tenant.inbox().reply(conversations[0], Some(ada), "Noch etwas?", None).await.unwrap();
     // A flow's booking for four counts; a booking by hand and a cancelled one do not.
-    let req = |name: &str, party| ReservationRequest {
-        starts_at: NaiveDateTime::parse_from_str("2026-09-24 20:00", "%Y-%m-%d %H:%M").unwrap(),
-        party_size: party,
-        service: None,
-        name: name.into(),
-        phone: None,
-        email: None,
-        notes: String::new(),
-    };
+    let req = crate::analytics::request;
     let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
     let berlin = chrono_tz::Europe::Berlin;
     tenant.reservations().create_reservation(&req("Lena Vogel", 4), berlin, &flow).await.unwrap();

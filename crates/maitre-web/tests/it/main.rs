@@ -1,6 +1,7 @@
 //! Integration tests over real HTTP against a real database: SQLite by default, PostgreSQL when
 //! MAITRE_TEST_DATABASE_URL points at a server (CI runs both).
 mod analytics;
+mod analytics_browser;
 mod api;
 mod app_shell;
 mod auth;

@@ -1,0 +1,371 @@
+//! The analytics bench: one business with a year of history, then its analytics page requested over HTTP for 30
+//! and for 365 days, one request at a time, with p50/p95/max latency.
+//!
+//! The history (by default 1,000,000 messages in 100,000 conversations and 50,000 reservations, in Berlin's time)
+//! is written straight into the tables in large batches: a year of traffic through webhooks would take hours. The
+//! tables' triggers count the figures exactly as they do for live traffic, so the page reads what it would read.
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use maitre_domain::{AccountSettings, Locale, Platform};
+use maitre_store::{Clock, NewAccount, NewChannel, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use sqlx::AnyPool;
+
+use crate::server::{Server, ServerConfig};
+use crate::{Error, Result};
+
+pub struct AnalyticsOptions {
+    pub messages: usize,
+    pub conversations: usize,
+    pub reservations: usize,
+    /// Requests per period, after three to warm up.
+    pub requests: usize,
+    pub server: ServerConfig,
+}
+
+/// Latencies of one period's page, in milliseconds.
+#[derive(Debug, Serialize)]
+pub struct PageLatency {
+    pub days: u32,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AnalyticsReport {
+    pub messages: usize,
+    pub conversations: usize,
+    pub reservations: usize,
+    pub fill_seconds: f64,
+    /// Rows of counted figures the history made.
+    pub figure_rows: i64,
+    pub pages: Vec<PageLatency>,
+}
+
+impl AnalyticsReport {
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "analytics: {} messages, {} conversations, {} reservations over a year ({} figure rows), written in {:.0} s\n",
+            self.messages, self.conversations, self.reservations, self.figure_rows, self.fill_seconds
+        );
+        for p in &self.pages {
+            out += &format!(
+                "  page for {:>3} days: p50 {:>6.1} ms  p95 {:>6.1} ms  max {:>6.1} ms\n",
+                p.days, p.p50_ms, p.p95_ms, p.max_ms
+            );
+        }
+        out
+    }
+}
+
+fn db(e: sqlx::Error) -> Error {
+    Error::Setup(format!("writing the history: {e}"))
+}
+
+const YEAR_MS: i64 = 365 * 86_400_000;
+/// Rows per INSERT statement, and statements per transaction.
+const ROWS: usize = 500;
+const STATEMENTS: usize = 40;
+
+/// Inserts `rows` (each a list of values) into `table`, in batched statements and transactions.
+async fn insert(pool: &AnyPool, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+    for group in rows.chunks(ROWS * STATEMENTS) {
+        let mut tx = pool.begin().await.map_err(db)?;
+        for chunk in group.chunks(ROWS) {
+            let width = columns.len();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", "))
+                })
+                .collect();
+            // Only the bench's own table and column names and numbered placeholders are formatted in.
+            let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk.iter().flatten() {
+                q = match value {
+                    Value::Text(s) => q.bind(s.clone()),
+                    Value::Int(i) => q.bind(*i),
+                    Value::Null => q.bind(None::<i64>),
+                };
+            }
+            q.execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
+
+enum Value {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// A conversation of the history: its channel, and when its guest first wrote.
+struct Conversation {
+    id: String,
+    channel: String,
+    start: i64,
+}
+
+/// Contacts and conversations: spread over the year, each answered by a flow in seconds; a third handed to the
+/// team, who answer in 1 to 90 minutes; most closed.
+fn conversations(
+    o: &AnalyticsOptions,
+    account: &str,
+    channels: &[String],
+    from: i64,
+    rng: &mut StdRng,
+) -> (Vec<Conversation>, Vec<Vec<Value>>, Vec<Vec<Value>>) {
+    let (mut list, mut contacts, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..o.conversations {
+        let start = from + (i as i64 * YEAR_MS) / o.conversations as i64 + rng.random_range(0..3_600_000);
+        let channel = channels[i % channels.len()].clone();
+        let (id, contact) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+        contacts.push(vec![
+            text(account),
+            text(&contact),
+            text(&channel),
+            text(format!("guest-{i}")),
+            Value::Int(start),
+        ]);
+        let bot = start + rng.random_range(1_000..20_000);
+        let handed = rng.random_ratio(1, 3);
+        let member = handed.then(|| bot + rng.random_range(60_000..5_400_000));
+        let status = if rng.random_ratio(4, 5) { "closed" } else { "open" };
+        rows.push(vec![
+            text(account),
+            text(&id),
+            text(&channel),
+            text(contact),
+            text(status),
+            text(if handed { "human" } else { "bot" }),
+            Value::Int(start),
+            Value::Int(member.unwrap_or(bot)),
+            Value::Int(start),
+            Value::Int(start),
+            Value::Int(bot),
+            if handed { Value::Int(bot) } else { Value::Null },
+            member.map_or(Value::Null, Value::Int),
+        ]);
+        list.push(Conversation { id, channel, start });
+    }
+    (list, contacts, rows)
+}
+
+/// Messages: each conversation's share, alternating guest and flow (and the team where it took over).
+fn messages(o: &AnalyticsOptions, account: &str, list: &[Conversation], rng: &mut StdRng) -> Vec<Vec<Value>> {
+    let mut rows = Vec::with_capacity(o.messages);
+    for n in 0..o.messages {
+        let c = &list[n % list.len()];
+        let at = c.start + (n / list.len()) as i64 * rng.random_range(20_000..600_000);
+        let guest = (n / list.len()) % 2 == 0;
+        let (direction, author, status) = if guest { ("in", "guest", "received") } else { ("out", "bot", "delivered") };
+        rows.push(vec![
+            text(account),
+            text(uuid::Uuid::now_v7().to_string()),
+            text(&c.id),
+            text(&c.channel),
+            text(direction),
+            text("text"),
+            text("Hallo, habt ihr morgen um 20 Uhr einen Tisch für 4?"),
+            if guest { text(format!("m-{n}")) } else { Value::Null },
+            text(status),
+            Value::Int(at),
+            Value::Int(at),
+            text(author),
+        ]);
+    }
+    rows
+}
+
+/// Reservations: most made by flows in a conversation, for one to fourteen days later; some cancelled, visits
+/// in the past completed or missed.
+fn reservations(
+    o: &AnalyticsOptions,
+    account: &str,
+    list: &[Conversation],
+    now: i64,
+    rng: &mut StdRng,
+) -> Vec<Vec<Value>> {
+    (0..o.reservations)
+        .map(|i| {
+            let c = &list[(i * 2) % list.len()];
+            let made = c.start + 60_000;
+            let starts = made + rng.random_range(1..15) * 86_400_000;
+            let status = match (rng.random_range(0..10), starts < now) {
+                (0, _) => "cancelled",
+                (1, true) => "no_show",
+                (_, true) => "completed",
+                (_, false) => "confirmed",
+            };
+            let by_flow = rng.random_ratio(3, 4);
+            vec![
+                text(account),
+                text(uuid::Uuid::now_v7().to_string()),
+                Value::Int(starts),
+                Value::Int(starts + 7_200_000),
+                text("2026-01-01T19:30"),
+                Value::Int(rng.random_range(1..9)),
+                text(status),
+                text("Guest"),
+                text(if by_flow { "flow" } else { "staff" }),
+                Value::Int(made),
+                Value::Int(made),
+                if by_flow { text(&c.id) } else { Value::Null },
+            ]
+        })
+        .collect()
+}
+
+const CONTACT_COLUMNS: &[&str] = &["account_id", "id", "channel_id", "external_id", "created_at"];
+const CONVERSATION_COLUMNS: &[&str] = &[
+    "account_id",
+    "id",
+    "channel_id",
+    "contact_id",
+    "status",
+    "mode",
+    "last_inbound_at",
+    "last_message_at",
+    "created_at",
+    "first_inbound_at",
+    "first_bot_reply_at",
+    "first_handoff_at",
+    "first_member_reply_at",
+];
+const MESSAGE_COLUMNS: &[&str] = &[
+    "account_id",
+    "id",
+    "conversation_id",
+    "channel_id",
+    "direction",
+    "kind",
+    "body",
+    "platform_message_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "author",
+];
+const RESERVATION_COLUMNS: &[&str] = &[
+    "account_id",
+    "id",
+    "starts_at",
+    "ends_at",
+    "local_start",
+    "party_size",
+    "status",
+    "name",
+    "source",
+    "created_at",
+    "updated_at",
+    "conversation_id",
+];
+
+/// The bench's business in Berlin with a WhatsApp and an Instagram channel, and a session cookie of its owner
+/// (the page needs a signed-in member: a session made here stands for a sign-in).
+async fn business(store: &Store) -> Result<(String, Vec<String>, String)> {
+    let settings =
+        AccountSettings::defaults_for("Bench Analytics", Locale::En).map_err(|e| Error::Setup(e.to_string()))?;
+    let settings = AccountSettings { time_zone: "Europe/Berlin".into(), ..settings };
+    let (account, owner) = store
+        .create_account_with_owner(NewAccount {
+            settings: &settings,
+            owner_email: &format!("analytics-{}@example.com", uuid::Uuid::now_v7().simple()),
+            owner_name: "Bench Owner",
+            owner_password_hash: "!",
+        })
+        .await?;
+    let tenant = store.tenant_for_operator(account).await?;
+    let mut channels = Vec::new();
+    for (platform, name) in [(Platform::WhatsApp, "WhatsApp"), (Platform::Instagram, "Instagram")] {
+        let external_id = format!("{}", uuid::Uuid::now_v7().simple());
+        let channel = NewChannel {
+            platform,
+            external_id: &external_id,
+            name,
+            credentials: "sealed",
+            webhook_secret_hash: "",
+            token_expires_at: None,
+            verified: false,
+        };
+        channels.push(tenant.channels().create_channel(channel).await?.id.to_string());
+    }
+    let cookie = format!("{:032x}", rand::random::<u128>());
+    store.create_session(owner, &cookie, "maitre-bench", "127.0.0.1").await?;
+    Ok((account.to_string(), channels, cookie))
+}
+
+/// Writes the year of history; returns how long it took and how many figure rows it made.
+async fn fill(o: &AnalyticsOptions, database_url: &str, account: &str, channels: &[String]) -> Result<(f64, i64)> {
+    let pool = AnyPool::connect(database_url).await.map_err(db)?;
+    let now = Utc::now().timestamp_millis();
+    let mut rng = StdRng::seed_from_u64(19);
+    let started = Instant::now();
+    let (list, contact_rows, conversation_rows) = conversations(o, account, channels, now - YEAR_MS, &mut rng);
+    insert(&pool, "contacts", CONTACT_COLUMNS, &contact_rows).await?;
+    insert(&pool, "conversations", CONVERSATION_COLUMNS, &conversation_rows).await?;
+    insert(&pool, "messages", MESSAGE_COLUMNS, &messages(o, account, &list, &mut rng)).await?;
+    insert(&pool, "reservations", RESERVATION_COLUMNS, &reservations(o, account, &list, now, &mut rng)).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM figure_slots WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .map_err(db)?;
+    pool.close().await;
+    Ok((seconds, rows))
+}
+
+/// Requests the page `requests` times, one at a time, after three to warm up.
+async fn time_page(http: &reqwest::Client, url: &str, cookie: &str, requests: usize, days: u32) -> Result<PageLatency> {
+    let mut times = Vec::with_capacity(requests);
+    for i in 0..requests + 3 {
+        let start = Instant::now();
+        let res = http.get(url).header("cookie", format!("maitre_session={cookie}")).send().await?;
+        let (status, body) = (res.status(), res.text().await?);
+        if !status.is_success() || !body.contains("id=\"figure-conversations\"") {
+            return Err(Error::Server(format!("the analytics page answered {status}")));
+        }
+        if i >= 3 {
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |p: usize| times[(p * times.len()).div_ceil(100).max(1) - 1];
+    Ok(PageLatency { days, p50_ms: at(50), p95_ms: at(95), max_ms: at(100) })
+}
+
+/// Fills the history, starts the server and times the page.
+pub async fn run(o: &AnalyticsOptions) -> Result<AnalyticsReport> {
+    let mut server = Server::prepare(&o.server).await?;
+    let store = Store::open(&server.database_url, Clock::system()).await?;
+    let (account, channels, cookie) = business(&store).await?;
+    let (fill_seconds, figure_rows) = fill(o, &server.database_url, &account, &channels).await?;
+    server.start().await?;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    let mut pages = Vec::new();
+    for days in [30u32, 365] {
+        let url = format!("{}/a/{account}/analytics?range={days}&compare=1", server.base_url());
+        pages.push(time_page(&http, &url, &cookie, o.requests, days).await?);
+    }
+    server.stop(Duration::from_secs(10)).await?;
+    store.close().await;
+    Ok(AnalyticsReport {
+        messages: o.messages,
+        conversations: o.conversations,
+        reservations: o.reservations,
+        fill_seconds,
+        figure_rows,
+        pages,
+    })
+}

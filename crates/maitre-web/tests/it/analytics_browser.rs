@@ -1,0 +1,67 @@
+//! The analytics page in headless Chromium after the scripted week of `analytics.rs`: the figures as a member
+//! reads them, the chart beside its table, the CSV equal to the table, and the figures' links to what is behind
+//! them, at laptop and phone size.
+use fantoccini::Locator;
+use maitre_testkit::{Browser, LAPTOP, PHONE};
+use serde_json::Value;
+
+use crate::inbox_browser::{sign_in, wait_for};
+
+async fn run(b: &Browser, script: &str) -> Value {
+    b.client.execute(script, vec![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it() {
+    let Some(b) = Browser::start().await else { return };
+    let (app, _, account, _) = crate::analytics::setup().await;
+    sign_in(&b, &app, "owner@example.com").await;
+    let shots = crate::browser::screenshots();
+    b.resize(LAPTOP).await;
+    b.client.goto(&app.url(&format!("/a/{account}/analytics?range=7&compare=1"))).await.unwrap();
+    let value = |id: &str| format!("return document.querySelector('#figure-{id} td.value').textContent.trim();");
+    for (id, want) in [
+        ("conversations", "4"),
+        ("handoff-rate", "25.0%"),
+        ("first-response-team", "12 min"),
+        ("flow-bookings", "1 · 4 guests"),
+        ("no-show-rate", "50.0%"),
+    ] {
+        assert_eq!(run(&b, &value(id)).await, want, "{id}");
+    }
+    assert_eq!(run(&b, "return document.querySelectorAll('svg.chart rect.bar-in:not(.swatch)').length;").await, 7);
+    assert_eq!(run(&b, "return document.querySelector('svg.chart').getAttribute('role');").await, "img");
+    b.screenshot(&shots, "analytics_en_laptop_figures").await;
+
+    // The table per day opens, and the CSV download says exactly what it shows.
+    b.client.find(Locator::Css("#days-table summary")).await.unwrap().click().await.unwrap();
+    let same = "const done = arguments[arguments.length - 1];
+        const table = [...document.querySelectorAll('#days-table tbody tr')]
+            .map(r => [...r.cells].map(c => c.textContent).join(','));
+        fetch(document.getElementById('days-csv').href).then(r => r.text())
+            .then(t => done({ csv: t.trim().split(/\\r?\\n/).slice(1), table }));";
+    let both = b.client.execute_async(same, vec![]).await.unwrap();
+    assert_eq!(both["table"].as_array().unwrap().len(), 7);
+    assert_eq!(both["csv"], both["table"], "the CSV is the table");
+    run(&b, "document.getElementById('section-days').scrollIntoView();").await;
+    b.screenshot(&shots, "analytics_en_laptop_chart").await;
+
+    // The visits lead to the period's reservations, the new conversations to the inbox.
+    b.client.find(Locator::Css("#figure-visits a")).await.unwrap().click().await.unwrap();
+    let list = wait_for(&b, "main", |t| t.contains("Lena Vogel")).await;
+    assert!(list.contains("By Hand"), "both visits of the period");
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("from=2026-09-19&to=2026-09-25"));
+    b.client.back().await.unwrap();
+    b.client.find(Locator::Css("#figure-conversations a")).await.unwrap().click().await.unwrap();
+    wait_for(&b, "main", |t| t.contains("4917100000004") || t.contains("Hallo")).await;
+    assert_eq!(run(&b, "return document.querySelectorAll('li.conversation').length;").await, 4);
+
+    // On a phone nothing sits off-screen.
+    b.resize(PHONE).await;
+    b.client.goto(&app.url(&format!("/a/{account}/analytics?range=7"))).await.unwrap();
+    assert!(!b.overflows_sideways().await, "the page fits a phone");
+    run(&b, "document.getElementById('section-days').scrollIntoView();").await;
+    b.screenshot(&shots, "analytics_en_phone_chart").await;
+    b.close().await;
+}
