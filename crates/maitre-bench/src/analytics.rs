@@ -89,7 +89,8 @@ async fn insert(pool: &AnyPool, table: &str, columns: &[&str], rows: &[Vec<Value
                 q = match value {
                     Value::Text(s) => q.bind(s.clone()),
                     Value::Int(i) => q.bind(*i),
-                    Value::Null => q.bind(None::<i64>),
+                    Value::NoInt => q.bind(None::<i64>),
+                    Value::NoText => q.bind(None::<String>),
                 };
             }
             q.execute(&mut *tx).await.map_err(db)?;
@@ -99,10 +100,12 @@ async fn insert(pool: &AnyPool, table: &str, columns: &[&str], rows: &[Vec<Value
     Ok(())
 }
 
+/// A value to bind; PostgreSQL wants a null of its column's type.
 enum Value {
     Text(String),
     Int(i64),
-    Null,
+    NoInt,
+    NoText,
 }
 
 fn text(s: impl Into<String>) -> Value {
@@ -153,8 +156,8 @@ fn conversations(
             Value::Int(start),
             Value::Int(start),
             Value::Int(bot),
-            if handed { Value::Int(bot) } else { Value::Null },
-            member.map_or(Value::Null, Value::Int),
+            if handed { Value::Int(bot) } else { Value::NoInt },
+            member.map_or(Value::NoInt, Value::Int),
         ]);
         list.push(Conversation { id, channel, start });
     }
@@ -177,7 +180,7 @@ fn messages(o: &AnalyticsOptions, account: &str, list: &[Conversation], rng: &mu
             text(direction),
             text("text"),
             text("Hallo, habt ihr morgen um 20 Uhr einen Tisch für 4?"),
-            if guest { text(format!("m-{n}")) } else { Value::Null },
+            if guest { text(format!("m-{n}")) } else { Value::NoText },
             text(status),
             Value::Int(at),
             Value::Int(at),
@@ -220,7 +223,7 @@ fn reservations(
                 text(if by_flow { "flow" } else { "staff" }),
                 Value::Int(made),
                 Value::Int(made),
-                if by_flow { text(&c.id) } else { Value::Null },
+                if by_flow { text(&c.id) } else { Value::NoText },
             ]
         })
         .collect()
@@ -317,7 +320,7 @@ async fn fill(o: &AnalyticsOptions, database_url: &str, account: &str, channels:
     insert(&pool, "messages", MESSAGE_COLUMNS, &messages(o, account, &list, &mut rng)).await?;
     insert(&pool, "reservations", RESERVATION_COLUMNS, &reservations(o, account, &list, now, &mut rng)).await?;
     let seconds = started.elapsed().as_secs_f64();
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM figure_slots WHERE account_id = $1")
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM figure_days WHERE account_id = $1")
         .bind(account)
         .fetch_one(&pool)
         .await

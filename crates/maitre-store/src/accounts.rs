@@ -150,7 +150,7 @@ async fn insert_account(tx: &mut sqlx::AnyConnection, account: AccountId, s: &Ac
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    crate::figures::count_in_zone(tx, account, &s.time_zone).await
 }
 
 pub(crate) async fn insert_membership(

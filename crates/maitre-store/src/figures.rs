@@ -1,14 +1,17 @@
-//! Reads the counted facts of a business (triggers of migration `figures` count them into quarter-hour slots in
-//! the transaction of each change) summed per local day, for the analytics and home pages and the API. A report
-//! reads a few hundred rows per day at most, never messages.
-use chrono_tz::Tz;
-use maitre_domain::metrics::day_span;
-use maitre_domain::metrics::report::{Count, Fact, Period, date_of, slot_spans};
-use maitre_domain::{ChannelId, Platform};
-use sqlx::Row;
+//! A business's counted facts (triggers of migration `figures` count them on its local days, in the transaction
+//! of each change) and the offsets of the time zones those triggers read. Reports read a few rows per day, never
+//! messages. When a business is created or changes its zone, the zone's offsets are stored (once per zone) and its
+//! figures recounted from its rows, in the same transaction.
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
-use crate::Result;
+use chrono_tz::Tz;
+use maitre_domain::metrics::report::{Count, Fact, Period, date_of, number_of, zone_offsets};
+use maitre_domain::{AccountId, ChannelId, Platform};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
 use crate::tenant::TenantStore;
+use crate::{Result, Store};
 
 /// Which conversations' facts a report counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,44 +20,108 @@ pub struct FigureFilter {
     pub platform: Option<Platform>,
 }
 
-impl TenantStore {
-    /// The counts of the business's local days of `period` in zone `tz`.
-    pub async fn figure_counts(&self, period: Period, tz: Tz, filter: FigureFilter) -> Result<Vec<Count>> {
-        let spans = slot_spans(day_span(period.first, tz).0, day_span(period.last, tz).1, tz);
-        let (Some(from), Some(to)) = (spans.first(), spans.last()) else { return Ok(Vec::new()) };
-        // Each span's slots are shifted by its offset into local time; a local day is 96 slots.
-        let next = 4 + 2 * (spans.len() - 1);
-        let mut offset = format!("CAST(${next} AS BIGINT)");
-        if spans.len() > 1 {
-            let whens: String = (0..spans.len() - 1)
-                .map(|i| format!(" WHEN slot < ${} THEN CAST(${} AS BIGINT)", 4 + 2 * i, 5 + 2 * i))
-                .collect();
-            offset = format!("CASE{whens} ELSE {offset} END");
+/// The views saying what each table's rows count (migration `figures`).
+const VIEWS: [&str; 4] = ["message_figures", "contact_figures", "conversation_figures", "reservation_figures"];
+
+/// A zone's offsets, computed once per process (a few hundred rows from 1970 to 2100).
+fn offsets_of(zone: &str) -> Arc<Vec<(i64, i64)>> {
+    static KNOWN: LazyLock<Mutex<HashMap<String, Arc<Vec<(i64, i64)>>>>> = LazyLock::new(Default::default);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    known.entry(zone.to_owned()).or_insert_with(|| Arc::new(zone_offsets(tz))).clone()
+}
+
+/// Writes a zone's offsets unless stored already (another node writing them at the same time is no conflict).
+async fn store_offsets(tx: &mut AnyConnection, zone: &str) -> Result<()> {
+    let stored: Option<i64> = sqlx::query_scalar("SELECT since FROM zone_offsets WHERE zone = $1 LIMIT 1")
+        .bind(zone)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if stored.is_some() {
+        return Ok(());
+    }
+    for chunk in offsets_of(zone).chunks(crate::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO zone_offsets (zone, since, offset_ms) VALUES {} ON CONFLICT (zone, since) DO NOTHING",
+            crate::values_list(1, 2, chunk.len())
+        );
+        // Only numbered placeholders are formatted in.
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(zone);
+        for (since, offset) in chunk {
+            q = q.bind(*since).bind(*offset);
         }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Counts the business's figures in `zone` unless they are counted in it already: the zone's offsets are stored
+/// and every fact recounted from the stored rows. Marking the zone first also makes a second node that tries the
+/// same wait for this one and then find nothing to do.
+pub(crate) async fn count_in_zone(tx: &mut AnyConnection, account: AccountId, zone: &str) -> Result<()> {
+    let account = account.to_string();
+    let moved = sqlx::query("UPDATE accounts SET figures_zone = $2 WHERE id = $1 AND figures_zone <> $2")
+        .bind(&account)
+        .bind(zone)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if moved == 0 {
+        return Ok(());
+    }
+    store_offsets(tx, zone).await?;
+    sqlx::query("DELETE FROM figure_days WHERE account_id = $1").bind(&account).execute(&mut *tx).await?;
+    for view in VIEWS {
+        // Only the constant view names are formatted in.
+        let sql = format!(
+            "INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total) \
+             SELECT account_id, day, channel_id, metric, dim, value, COUNT(*), SUM(total) FROM {view} \
+             WHERE account_id = $1 GROUP BY account_id, day, channel_id, metric, dim, value"
+        );
+        sqlx::query(AssertSqlSafe(sql)).bind(&account).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Counts the figures of businesses not counted in their zone yet (after the upgrade that brought figures).
+    pub(crate) async fn count_stale_figures(&self) -> Result<()> {
+        let stale: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, time_zone FROM accounts WHERE figures_zone <> time_zone")
+                .fetch_all(&self.read)
+                .await?;
+        for (account, zone) in stale {
+            let mut tx = self.writes.begin().await?;
+            count_in_zone(&mut tx, account.parse().map_err(crate::StoreError::corrupt)?, &zone).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+impl TenantStore {
+    /// The counts of the business's local days of `period`.
+    pub async fn figure_counts(&self, period: Period, filter: FigureFilter) -> Result<Vec<Count>> {
         let mut which = String::new();
         if filter.channel.is_some() {
-            which += &format!(" AND channel_id = ${}", next + 1);
+            which += " AND channel_id = $4";
         }
         if filter.platform.is_some() {
             which += &format!(
                 " AND channel_id IN (SELECT id FROM channels WHERE account_id = $1 AND platform = ${})",
-                next + 1 + usize::from(filter.channel.is_some())
+                4 + usize::from(filter.channel.is_some())
             );
         }
         // Only numbered placeholders are formatted in.
         let sql = format!(
-            "SELECT (slot + {offset}) / 96 AS day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, \
-             CAST(SUM(total) AS BIGINT) AS total FROM figure_slots \
-             WHERE account_id = $1 AND slot >= $2 AND slot < $3{which} GROUP BY 1, metric, dim, value"
+            "SELECT day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
+             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3{which} \
+             GROUP BY day, metric, dim, value"
         );
-        let mut query =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.account_id().to_string()).bind(from.from).bind(to.to);
-        for (i, span) in spans.iter().enumerate() {
-            if i + 1 < spans.len() {
-                query = query.bind(span.to);
-            }
-            query = query.bind(span.offset);
-        }
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.account_id().to_string())
+            .bind(number_of(period.first))
+            .bind(number_of(period.last));
         if let Some(channel) = filter.channel {
             query = query.bind(channel.to_string());
         }

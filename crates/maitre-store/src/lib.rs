@@ -163,6 +163,7 @@ impl Store {
     pub async fn open(url: &str, clock: Clock) -> Result<Self> {
         let store = Self::connect(url, clock).await?;
         store.migrate().await?;
+        store.count_stale_figures().await?;
         Ok(store)
     }
 

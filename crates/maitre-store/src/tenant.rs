@@ -137,7 +137,10 @@ impl TenantStore {
         })
     }
 
+    /// Saves the settings; a new time zone recounts the business's figures on its new days (a business with a
+    /// year of traffic takes seconds).
     pub async fn update_settings(&self, s: &AccountSettings) -> Result<()> {
+        let mut tx = self.store.writes.begin().await?;
         sqlx::query(
             "UPDATE accounts SET name = $2, time_zone = $3, locale = $4, country = $5, currency = $6 WHERE id = $1",
         )
@@ -147,8 +150,10 @@ impl TenantStore {
         .bind(s.locale.as_str())
         .bind(&s.country)
         .bind(s.currency.as_str())
-        .execute(&self.store.write)
+        .execute(&mut *tx)
         .await?;
+        crate::figures::count_in_zone(&mut tx, self.account, &s.time_zone).await?;
+        tx.commit().await?;
         self.config_changed();
         Ok(())
     }

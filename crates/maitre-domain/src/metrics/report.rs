@@ -1,16 +1,11 @@
-//! A period's report from counted facts: the store counts every fact into quarter-hour slots and sums them per
-//! local day (`slot_spans` says which slots make which day); this module turns those sums into the figures the
-//! analytics and home pages show, by the definitions in `metrics.rs`. No I/O.
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+//! A period's report from counted facts: the store counts every fact on the business's local day (by the zone's
+//! offsets, `zone_offsets`) and first responses by bucket (`response_bucket`); this module turns those counts into
+//! the figures the analytics and home pages show, by the definitions in `metrics.rs`. No I/O.
+use chrono::{DateTime, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 
 use crate::Author;
 use crate::booking::ReservationStatus;
-
-/// Length of a slot in milliseconds: every time zone's offset is a whole number of them, so a local day is a
-/// whole number of slots.
-pub const SLOT_MS: i64 = 15 * 60 * 1000;
-const SLOTS_PER_DAY: i64 = 96;
 
 /// What one counted row is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +19,7 @@ pub enum Fact {
     BotResolved,
     /// Of the conversations begun: closed now.
     Closed,
-    /// Of the conversations begun: the first answer of a person, in whole minutes.
+    /// Of the conversations begun: the first answer of a person, by bucket (`response_bucket`).
     FirstResponsePerson {
         minutes: i64,
     },
@@ -96,55 +91,69 @@ pub struct Count {
     pub total: i64,
 }
 
-/// Slots [from, to) whose local time is `offset` slots ahead of UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlotSpan {
-    pub from: i64,
-    pub to: i64,
-    pub offset: i64,
-}
-
-impl SlotSpan {
-    /// The local day (days since 1970-01-01) of a slot in this span.
-    pub fn day_number(&self, slot: i64) -> i64 {
-        (slot + self.offset).div_euclid(SLOTS_PER_DAY)
-    }
-}
-
-pub fn slot_of(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis().div_euclid(SLOT_MS)
-}
-
-fn offset_slots(slot: i64, tz: Tz) -> i64 {
+/// A zone's offsets from UTC, in milliseconds, each from an instant (ms since 1970) on: the first from 1970, then
+/// one at each change of its clocks until 2100. The store keeps them per business, so that its triggers put each
+/// fact on the business's local day: `day_number(at + offset)`.
+pub fn zone_offsets(tz: Tz) -> Vec<(i64, i64)> {
     use chrono::{Offset, TimeZone};
-    let at = DateTime::from_timestamp_millis(slot * SLOT_MS).unwrap_or_default();
-    i64::from(tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()).div_euclid(15 * 60)
-}
-
-/// The slots from `from` to `to` in spans of one UTC offset (a span ends where the clocks change).
-pub fn slot_spans(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<SlotSpan> {
-    let (first, end) = (slot_of(from), slot_of(to));
-    let mut spans: Vec<SlotSpan> = Vec::new();
-    let mut start = first;
-    while start < end {
-        let offset = offset_slots(start, tz);
-        // Clocks change at most once a day: look a day ahead, then find the change's slot by halving.
-        let mut next = (start + SLOTS_PER_DAY).min(end);
-        if offset_slots(next - 1, tz) != offset {
-            let (mut same, mut changed) = (start, next - 1);
+    let offset = |ms: i64| {
+        let at = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        i64::from(tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()) * 1000
+    };
+    const END: i64 = 4_102_444_800_000; // 2100-01-01
+    let mut offsets = vec![(0, offset(0))];
+    let mut day = 0;
+    while day < END {
+        let next = day + DAY_MS;
+        // Clocks change at most once a day: find the second of a change by halving.
+        if offset(next) != offsets[offsets.len() - 1].1 {
+            let (mut same, mut changed) = (day / 1000, next / 1000);
             while changed - same > 1 {
                 let mid = same + (changed - same) / 2;
-                if offset_slots(mid, tz) == offset { same = mid } else { changed = mid }
+                if offset(mid * 1000) == offsets[offsets.len() - 1].1 { same = mid } else { changed = mid }
             }
-            next = changed;
+            offsets.push((changed * 1000, offset(changed * 1000)));
         }
-        match spans.last_mut() {
-            Some(last) if last.offset == offset => last.to = next,
-            _ => spans.push(SlotSpan { from: start, to: next, offset }),
-        }
-        start = next;
+        day = next;
     }
-    spans
+    offsets
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The local day (days since 1970-01-01) of an instant `offset_ms` ahead of UTC, as the store's triggers count.
+pub fn day_number(at_ms: i64, offset_ms: i64) -> i64 {
+    (at_ms + offset_ms).div_euclid(DAY_MS)
+}
+
+/// The local day number of a date.
+pub fn number_of(day: NaiveDate) -> i64 {
+    (day - NaiveDate::default()).num_days()
+}
+
+/// First responses are counted in buckets (each minute under 10, then 5, 15 and 60 minutes, then days), so that
+/// a business's day has a few dozen of them at most and a year reads fast. The bucket's first minute; the
+/// triggers of migration `figures` bucket alike.
+pub fn response_bucket(minutes: i64) -> i64 {
+    match minutes.max(0) {
+        m if m < 10 => m,
+        m if m < 60 => m / 5 * 5,
+        m if m < 180 => m / 15 * 15,
+        m if m < 1440 => m / 60 * 60,
+        m => m / 1440 * 1440,
+    }
+}
+
+/// The first minute after the bucket that starts at `start`.
+pub fn bucket_end(start: i64) -> i64 {
+    start
+        + match start {
+            s if s < 10 => 1,
+            s if s < 60 => 5,
+            s if s < 180 => 15,
+            s if s < 1440 => 60,
+            _ => 1440,
+        }
 }
 
 /// The calendar date of a local day number.
@@ -166,7 +175,7 @@ pub struct Summary {
     pub handoffs: i64,
     pub bot_resolved: i64,
     pub closed: i64,
-    /// First responses as (whole minutes, how many).
+    /// First responses as (bucket's first minute, how many).
     pub first_response_person: Vec<(i64, i64)>,
     pub first_response_bot: Vec<(i64, i64)>,
     /// Bookings made in the period, by anyone, whatever became of them.
@@ -190,8 +199,8 @@ fn add_to(histogram: &mut Vec<(i64, i64)>, minutes: i64, n: i64) {
     }
 }
 
-/// Nearest-rank percentile of a histogram of whole minutes: the same as `super::percentile` of the durations cut
-/// to whole minutes.
+/// Nearest-rank percentile of a histogram of buckets, as the bucket's first minute: the bucket of
+/// `super::percentile` of the durations.
 pub fn histogram_percentile(histogram: &[(i64, i64)], p: u8) -> Option<TimeDelta> {
     let count: i64 = histogram.iter().map(|(_, n)| (*n).max(0)).sum();
     let rank = ((i64::from(p.min(100)) * count + 99) / 100).max(1);

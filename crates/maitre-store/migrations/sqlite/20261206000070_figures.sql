@@ -1,10 +1,11 @@
 -- Figures for reports (maitre-domain metrics.rs says what each means). Every fact is counted by a trigger in the
--- transaction of the change that makes it, into quarter-hour slots of UTC time: a business's local day is a whole
--- number of slots in every time zone (offsets are multiples of 15 minutes), across daylight-saving changes and
--- after the business changes its zone, so reports sum slots per local day and never scan messages.
--- A row counts `n` facts (and `total`, e.g. guests of bookings); `dim` and `value` split a metric (who sent a
--- message, a booking's status; the minutes of a first response). Deleting a fact's row (a guest's erasure) takes
--- it out of the figures too, so figures always equal what is stored.
+-- transaction of the change that makes it, on the business's local day: `zone_offsets` holds each zone's UTC offsets
+-- (a row from each change of its clocks, written by maitre-store figures.rs when a business is created in the zone or
+-- moves to it, which also recounts its figures), so reports read a few rows per day and never scan messages.
+-- A row counts `n` facts (and `total`, e.g. the guests of bookings); `dim` and `value` split a metric (who sent a
+-- message, a booking's status; the bucket of a first response, in minutes). A fact's view (`*_figures`) says once
+-- what its row counts; triggers add a new row's facts, take an old row's out before a change and put the new ones
+-- in after it, and take a deleted row's out (a guest's erasure), so figures always equal what is stored.
 
 -- Who wrote a message: the guest, a flow, the channel's automatic reply, a member, the business from the platform's
 -- own app (echo), or a notice such as a reminder. Older replies of flows and automatic replies cannot be told apart:
@@ -14,44 +15,58 @@ ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT 'guest'
 UPDATE messages SET author = CASE WHEN direction = 'in' THEN 'guest' WHEN echo = 1 THEN 'echo'
     WHEN sent_by IS NOT NULL THEN 'member' ELSE 'bot' END;
 
-CREATE TABLE figure_slots (
+-- The zone the figures were counted in; figures.rs recounts a business whose zone differs (new, or upgraded).
+ALTER TABLE accounts ADD COLUMN figures_zone TEXT NOT NULL DEFAULT '';
+
+-- Each time zone's UTC offsets, shared by the businesses counted in it.
+CREATE TABLE zone_offsets (
+    zone      TEXT NOT NULL,
+    since     BIGINT NOT NULL,
+    offset_ms BIGINT NOT NULL,
+    PRIMARY KEY (zone, since)
+);
+
+CREATE TABLE figure_days (
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    slot       BIGINT NOT NULL,
+    day        BIGINT NOT NULL,
     channel_id TEXT NOT NULL,
     metric     TEXT NOT NULL,
     dim        TEXT NOT NULL,
     value      BIGINT NOT NULL,
     n          BIGINT NOT NULL,
     total      BIGINT NOT NULL,
-    PRIMARY KEY (account_id, slot, channel_id, metric, dim, value)
+    PRIMARY KEY (account_id, day, channel_id, metric, dim, value)
 );
 
--- A deleted account's rows go by cascade: its triggers count nothing then.
-CREATE TRIGGER messages_figures_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    VALUES (NEW.account_id, NEW.created_at / 900000, NEW.channel_id, 'messages', NEW.author, 0, 1, 0)
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n + 1;
-END;
-CREATE TRIGGER messages_figures_delete AFTER DELETE ON messages
-WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-    UPDATE figure_slots SET n = n - 1 WHERE account_id = OLD.account_id AND slot = OLD.created_at / 900000
-        AND channel_id = OLD.channel_id AND metric = 'messages' AND dim = OLD.author AND value = 0;
-END;
+-- The facts of each row: the day (the business's, from the row's time and its offsets), channel, metric, split.
+CREATE VIEW message_figures AS
+SELECT m.account_id, m.id AS row_id, (m.created_at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = m.account_id AND o.since <= m.created_at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000 AS day,
+    m.channel_id, 'messages' AS metric, m.author AS dim, 0 AS value, 0 AS total
+FROM messages m;
+
+CREATE VIEW contact_figures AS
+SELECT c.account_id, c.id AS row_id, (c.created_at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = c.account_id AND o.since <= c.created_at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000 AS day,
+    c.channel_id, 'contacts' AS metric, '' AS dim, 0 AS value, 0 AS total
+FROM contacts c;
 
 -- A conversation counts from its guest's first message: started, handed off (by a flow, before a person answered),
--- resolved by a flow alone, closed, and its first responses in whole minutes. A change takes the old row's
--- contribution out and puts the new one's in.
+-- answered by a flow alone, closed, and its first responses by bucket (maitre-domain metrics/report.rs).
 CREATE VIEW conversation_figures AS
-SELECT c.account_id, c.first_inbound_at / 900000 AS slot, c.channel_id, m.metric,
+SELECT c.account_id, c.id AS row_id, (c.first_inbound_at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = c.account_id AND o.since <= c.first_inbound_at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000 AS day,
+    c.channel_id, m.metric, '' AS dim,
     CASE m.metric
-        WHEN 'first_response_person' THEN MAX(0, (c.first_member_reply_at
-            - MAX(c.first_inbound_at, COALESCE(c.first_handoff_at, c.first_inbound_at))) / 60000)
-        WHEN 'first_response_bot' THEN MAX(0, (c.first_bot_reply_at - c.first_inbound_at) / 60000)
+        WHEN 'first_response_person' THEN CASE WHEN c.person < 10 THEN c.person WHEN c.person < 60 THEN c.person / 5 * 5 WHEN c.person < 180 THEN c.person / 15 * 15 WHEN c.person < 1440 THEN c.person / 60 * 60 ELSE c.person / 1440 * 1440 END
+        WHEN 'first_response_bot' THEN CASE WHEN c.bot < 10 THEN c.bot WHEN c.bot < 60 THEN c.bot / 5 * 5 WHEN c.bot < 180 THEN c.bot / 15 * 15 WHEN c.bot < 1440 THEN c.bot / 60 * 60 ELSE c.bot / 1440 * 1440 END
         ELSE 0 END AS value,
-    c.id AS conversation_id
-FROM conversations c JOIN (SELECT 'conversations' AS metric UNION ALL SELECT 'handoffs' UNION ALL
-    SELECT 'bot_resolved' UNION ALL SELECT 'closed' UNION ALL SELECT 'first_response_person' UNION ALL
-    SELECT 'first_response_bot') m ON CASE m.metric
+    0 AS total
+FROM (SELECT v.*, MAX(0, (v.first_member_reply_at - MAX(v.first_inbound_at,
+        COALESCE(v.first_handoff_at, v.first_inbound_at))) / 60000) AS person,
+        MAX(0, (v.first_bot_reply_at - v.first_inbound_at) / 60000) AS bot FROM conversations v) c
+JOIN (SELECT 'conversations' AS metric UNION ALL SELECT 'handoffs' UNION ALL SELECT 'bot_resolved' UNION ALL SELECT 'closed' UNION ALL
+    SELECT 'first_response_person' UNION ALL SELECT 'first_response_bot') m ON CASE m.metric
         WHEN 'conversations' THEN TRUE
         WHEN 'handoffs' THEN c.first_handoff_at IS NOT NULL
         WHEN 'bot_resolved' THEN c.first_bot_reply_at IS NOT NULL AND c.first_handoff_at IS NULL
@@ -61,99 +76,83 @@ FROM conversations c JOIN (SELECT 'conversations' AS metric UNION ALL SELECT 'ha
         ELSE c.first_bot_reply_at IS NOT NULL END
 WHERE c.first_inbound_at IS NOT NULL;
 
--- The view reads the stored row, so an update subtracts before it happens and adds after (two triggers).
-CREATE TRIGGER conversations_figures_before_update BEFORE UPDATE OF status, first_inbound_at, first_bot_reply_at,
-    first_handoff_at, first_member_reply_at ON conversations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, '', value, -1, 0 FROM conversation_figures
-    WHERE account_id = OLD.account_id AND conversation_id = OLD.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n - 1;
+-- A reservation counts twice: on the day it was made ('booked_<source>', split by status) and on the day of the
+-- visit ('visits', by status), each with its guests as `total`; its channel is its conversation's.
+CREATE VIEW reservation_figures AS
+SELECT r.account_id, r.id AS row_id,
+    CASE m.metric WHEN 'visits' THEN (r.starts_at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = r.account_id AND o.since <= r.starts_at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000
+        ELSE (r.created_at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = r.account_id AND o.since <= r.created_at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000 END AS day,
+    COALESCE((SELECT v.channel_id FROM conversations v WHERE v.account_id = r.account_id
+        AND v.id = r.conversation_id), '') AS channel_id,
+    CASE m.metric WHEN 'visits' THEN 'visits' ELSE 'booked_' || r.source END AS metric, r.status AS dim, 0 AS value,
+    r.party_size AS total
+FROM reservations r, (SELECT 'booked' AS metric UNION ALL SELECT 'visits') m;
+
+-- Triggers: the facts of a new row in, an old row's out before a change and the new ones in after it, a deleted
+-- row's out (not when its business is being deleted: its figures go with it).
+CREATE TRIGGER messages_figures_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM message_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-CREATE TRIGGER conversations_figures_after_update AFTER UPDATE OF status, first_inbound_at, first_bot_reply_at,
-    first_handoff_at, first_member_reply_at ON conversations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, '', value, 1, 0 FROM conversation_figures
-    WHERE account_id = NEW.account_id AND conversation_id = NEW.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n + 1;
+CREATE TRIGGER messages_figures_delete BEFORE DELETE ON messages
+WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM message_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
+END;
+CREATE TRIGGER contacts_figures_insert AFTER INSERT ON contacts BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM contact_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
+END;
+CREATE TRIGGER contacts_figures_delete BEFORE DELETE ON contacts
+WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM contact_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
 CREATE TRIGGER conversations_figures_insert AFTER INSERT ON conversations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, '', value, 1, 0 FROM conversation_figures
-    WHERE account_id = NEW.account_id AND conversation_id = NEW.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n + 1;
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM conversation_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
 CREATE TRIGGER conversations_figures_delete BEFORE DELETE ON conversations
 WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, '', value, -1, 0 FROM conversation_figures
-    WHERE account_id = OLD.account_id AND conversation_id = OLD.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n - 1;
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM conversation_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-
--- A reservation counts twice: when it was made (metric 'booked', split by source and status) and on the day of
--- the visit ('visits', by status), each with its guests as `total`; its channel is its conversation's.
-CREATE VIEW reservation_figures AS
-SELECT r.account_id, CASE m.metric WHEN 'visits' THEN r.starts_at ELSE r.created_at END / 900000 AS slot,
-    COALESCE((SELECT v.channel_id FROM conversations v WHERE v.account_id = r.account_id
-        AND v.id = r.conversation_id), '') AS channel_id,
-    CASE m.metric WHEN 'visits' THEN 'visits' ELSE 'booked_' || r.source END AS metric, r.status AS dim,
-    r.party_size AS total, r.id AS reservation_id
-FROM reservations r, (SELECT 'booked' AS metric UNION ALL SELECT 'visits') m;
-
-CREATE TRIGGER reservations_figures_before_update BEFORE UPDATE OF status, party_size, starts_at, created_at,
-    conversation_id ON reservations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, dim, 0, -1, -total FROM reservation_figures
-    WHERE account_id = OLD.account_id AND reservation_id = OLD.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE
-    SET n = figure_slots.n - 1, total = figure_slots.total + excluded.total;
+CREATE TRIGGER conversations_figures_before_update BEFORE UPDATE OF status, first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at ON conversations BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM conversation_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-CREATE TRIGGER reservations_figures_after_update AFTER UPDATE OF status, party_size, starts_at, created_at,
-    conversation_id ON reservations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, dim, 0, 1, total FROM reservation_figures
-    WHERE account_id = NEW.account_id AND reservation_id = NEW.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE
-    SET n = figure_slots.n + 1, total = figure_slots.total + excluded.total;
+CREATE TRIGGER conversations_figures_after_update AFTER UPDATE OF status, first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at ON conversations BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM conversation_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
 CREATE TRIGGER reservations_figures_insert AFTER INSERT ON reservations BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, dim, 0, 1, total FROM reservation_figures
-    WHERE account_id = NEW.account_id AND reservation_id = NEW.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE
-    SET n = figure_slots.n + 1, total = figure_slots.total + excluded.total;
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM reservation_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
 CREATE TRIGGER reservations_figures_delete BEFORE DELETE ON reservations
 WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    SELECT account_id, slot, channel_id, metric, dim, 0, -1, -total FROM reservation_figures
-    WHERE account_id = OLD.account_id AND reservation_id = OLD.id
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE
-    SET n = figure_slots.n - 1, total = figure_slots.total + excluded.total;
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM reservation_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-
--- New contacts, by the channel they came from.
-CREATE TRIGGER contacts_figures_insert AFTER INSERT ON contacts BEGIN
-    INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-    VALUES (NEW.account_id, NEW.created_at / 900000, NEW.channel_id, 'contacts', '', 0, 1, 0)
-    ON CONFLICT (account_id, slot, channel_id, metric, dim, value) DO UPDATE SET n = figure_slots.n + 1;
+CREATE TRIGGER reservations_figures_before_update BEFORE UPDATE OF status, party_size, starts_at, created_at, conversation_id ON reservations BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM reservation_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-CREATE TRIGGER contacts_figures_delete AFTER DELETE ON contacts
-WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-    UPDATE figure_slots SET n = n - 1 WHERE account_id = OLD.account_id AND slot = OLD.created_at / 900000
-        AND channel_id = OLD.channel_id AND metric = 'contacts' AND dim = '' AND value = 0;
+CREATE TRIGGER reservations_figures_after_update AFTER UPDATE OF status, party_size, starts_at, created_at, conversation_id ON reservations BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM reservation_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
 END;
-
--- What is stored already.
-INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-SELECT account_id, created_at / 900000, channel_id, 'messages', author, 0, COUNT(*), 0 FROM messages
-GROUP BY account_id, created_at / 900000, channel_id, author;
-INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-SELECT account_id, slot, channel_id, metric, '', value, COUNT(*), 0 FROM conversation_figures
-GROUP BY account_id, slot, channel_id, metric, value;
-INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-SELECT account_id, slot, channel_id, metric, dim, 0, COUNT(*), SUM(total) FROM reservation_figures
-GROUP BY account_id, slot, channel_id, metric, dim;
-INSERT INTO figure_slots (account_id, slot, channel_id, metric, dim, value, n, total)
-SELECT account_id, created_at / 900000, channel_id, 'contacts', '', 0, COUNT(*), 0 FROM contacts
-GROUP BY account_id, created_at / 900000, channel_id;

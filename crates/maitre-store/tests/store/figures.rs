@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, ReservationStatus};
-use maitre_domain::metrics::report::{Count, Fact, Period, Report};
+use maitre_domain::metrics::report::{Count, Fact, Period, Report, response_bucket};
 use maitre_domain::metrics::{FirstMoments, local_day};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
 use maitre_store::{
@@ -205,10 +205,10 @@ impl History {
                 count(at, Fact::Closed, 0);
             }
             if let Some(d) = f.first_response_person {
-                count(at, Fact::FirstResponsePerson { minutes: d.num_minutes().max(0) }, 0);
+                count(at, Fact::FirstResponsePerson { minutes: response_bucket(d.num_minutes()) }, 0);
             }
             if let Some(d) = f.first_response_bot {
-                count(at, Fact::FirstResponseBot { minutes: d.num_minutes().max(0) }, 0);
+                count(at, Fact::FirstResponseBot { minutes: response_bucket(d.num_minutes()) }, 0);
             }
         }
         let reservations: Vec<(i64, i64, String, String, i64, Option<String>)> = sqlx::query_as(
@@ -252,9 +252,35 @@ const ZONES: [(&str, (i32, u32, u32)); 4] = [
     ("America/New_York", (2026, 10, 30)),
 ];
 
+/// Every day's figures of `period` against the rows, for all channels and for the first one.
+async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &str) {
+    for channel in [None, Some(h.channels[0])] {
+        let counted = h.tenant.figure_counts(period, FigureFilter { channel, platform: None }).await.unwrap();
+        let expected = h.facts_from_rows(db_url, channel).await;
+        let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
+        for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
+            assert_eq!(got, want, "{label}, {day}, channel {channel:?}");
+        }
+        assert!(want.total.conversations > 0 && want.total.bookings > 0, "{label}: the history made figures");
+        let made = |f: fn(&Fact) -> bool| expected.iter().any(|c| f(&c.fact));
+        assert!(made(|f| matches!(f, Fact::Booked { by_flow: true, .. })), "{label}: flows booked");
+        assert!(made(|f| matches!(f, Fact::FirstResponsePerson { .. })), "{label}: the team answered");
+        let handed = made(|f| matches!(f, Fact::Handoff));
+        assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
+    }
+    // A day alone reads the same as within the period.
+    let one = period.first + TimeDelta::days(2);
+    let alone = h.tenant.figure_counts(Period { first: one, last: one }, FigureFilter::default()).await;
+    let whole = Report::new(period, &h.tenant.figure_counts(period, FigureFilter::default()).await.unwrap());
+    let day: &NaiveDate = &one;
+    let within = whole.days.iter().find(|(d, _)| d == day).unwrap().1.clone();
+    assert_eq!(Report::new(Period { first: one, last: one }, &alone.unwrap()).total, within, "{label}");
+}
+
 #[tokio::test]
 async fn every_days_figures_equal_what_the_stored_rows_say() {
     let (store, clock, db) = store().await;
+    let mut last = None;
     for (n, (zone, (y, m, d))) in ZONES.into_iter().enumerate() {
         let seed = 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1);
         let mut rng = Rng(seed);
@@ -267,28 +293,24 @@ async fn every_days_figures_equal_what_the_stored_rows_say() {
         }
         let first = local_day(start, h.tz) - TimeDelta::days(1);
         let period = Period { first, last: local_day(clock.now(), h.tz) + TimeDelta::days(5) };
-        for channel in [None, Some(h.channels[0])] {
-            let counted = h.tenant.figure_counts(period, h.tz, FigureFilter { channel, platform: None }).await.unwrap();
-            let expected = h.facts_from_rows(&db.url, channel).await;
-            let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
-            for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
-                assert_eq!(got, want, "{zone} (seed {seed:#x}), {day}, channel {channel:?}");
-            }
-            assert!(want.total.conversations > 0 && want.total.bookings > 0, "{zone}: the history made figures");
-            let made = |f: fn(&Fact) -> bool| expected.iter().any(|c| f(&c.fact));
-            assert!(made(|f| matches!(f, Fact::Booked { by_flow: true, .. })), "{zone}: flows booked");
-            assert!(made(|f| matches!(f, Fact::FirstResponsePerson { .. })), "{zone}: the team answered");
-            let handed = made(|f| matches!(f, Fact::Handoff));
-            assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{zone}: handoffs, closes");
-        }
-        // A day alone reads the same as within the period.
-        let one = period.first + TimeDelta::days(2);
-        let alone = h.tenant.figure_counts(Period { first: one, last: one }, h.tz, FigureFilter::default()).await;
-        let whole = Report::new(period, &h.tenant.figure_counts(period, h.tz, FigureFilter::default()).await.unwrap());
-        let day: &NaiveDate = &one;
-        let within = whole.days.iter().find(|(d, _)| d == day).unwrap().1.clone();
-        assert_eq!(Report::new(Period { first: one, last: one }, &alone.unwrap()).total, within);
+        assert_counts_match(&h, &db.url, period, &format!("{zone} (seed {seed:#x})")).await;
+        // The business moves to Kathmandu (UTC+5:45): its figures are recounted on its new days.
+        let mut settings = h.tenant.account().await.unwrap().settings;
+        settings.time_zone = "Asia/Kathmandu".into();
+        h.tenant.update_settings(&settings).await.unwrap();
+        h.tz = chrono_tz::Asia::Kathmandu;
+        assert_counts_match(&h, &db.url, period, &format!("{zone} moved to Kathmandu (seed {seed:#x})")).await;
+        last = Some((h, period));
     }
+    // As after the upgrade that brought figures: no business counted. Opening the store counts each once.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE accounts SET figures_zone = ''").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM figure_days").execute(&pool).await.unwrap();
+    pool.close().await;
+    let (h, period) = last.unwrap();
+    let reopened = Store::open(&db.url, clock.clone()).await.unwrap();
+    let tenant = reopened.tenant_for_operator(h.tenant.account_id()).await.unwrap();
+    assert_counts_match(&History { tenant, ..h }, &db.url, period, "counted on opening").await;
 }
 
 fn set_clock(clock: &Clock, at: DateTime<Utc>) {

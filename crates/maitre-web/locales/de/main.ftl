@@ -797,7 +797,6 @@ an-title = Auswertung
 an-period = { $first } bis { $last }, in den Tagen des Betriebs
 an-presets = Zeiträume
 an-range-days = Letzte { $days } Tage
-an-range-custom = Eigener Zeitraum
 an-from = Von
 an-to = Bis
 an-channel = Kanal

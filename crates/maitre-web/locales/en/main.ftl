@@ -797,7 +797,6 @@ an-title = Analytics
 an-period = { $first } to { $last }, in the business's days
 an-presets = Periods
 an-range-days = Last { $days } days
-an-range-custom = Custom period
 an-from = From
 an-to = To
 an-channel = Channel

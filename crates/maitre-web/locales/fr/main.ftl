@@ -797,7 +797,6 @@ an-title = Statistiques
 an-period = Du { $first } au { $last }, selon les jours de l'établissement
 an-presets = Périodes
 an-range-days = { $days } derniers jours
-an-range-custom = Période personnalisée
 an-from = Du
 an-to = Au
 an-channel = Canal

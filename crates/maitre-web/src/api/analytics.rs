@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use maitre_domain::Action;
 use maitre_domain::metrics::local_day;
-use maitre_domain::metrics::report::{Summary, histogram_percentile};
+use maitre_domain::metrics::report::{Summary, bucket_end, histogram_percentile};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,8 +21,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A period's figures (README "What the figures mean" defines each). Rates are percent with one decimal and
-/// null when there was nothing to divide by; durations are whole seconds (first responses are counted in whole
-/// minutes) and null when there was none.
+/// null when there was nothing to divide by; response times are null when there was none.
 #[derive(Serialize, ToSchema)]
 pub(super) struct FiguresDto {
     guest_messages: i64,
@@ -39,9 +38,9 @@ pub(super) struct FiguresDto {
     bot_resolved: i64,
     bot_resolved_rate: Option<f64>,
     closed: i64,
-    first_response_team_median_seconds: Option<i64>,
-    first_response_team_p90_seconds: Option<i64>,
-    first_response_bot_median_seconds: Option<i64>,
+    first_response_team_median: Option<ResponseTimeDto>,
+    first_response_team_p90: Option<ResponseTimeDto>,
+    first_response_bot_median: Option<ResponseTimeDto>,
     bookings: i64,
     flow_bookings: i64,
     flow_covers: i64,
@@ -53,6 +52,14 @@ pub(super) struct FiguresDto {
     no_shows: i64,
     no_show_rate: Option<f64>,
     contacts: i64,
+}
+
+/// A response time's bucket, in seconds from and up to: each minute under 10 minutes, then 5, 15 and 60 minutes,
+/// then days.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ResponseTimeDto {
+    from_seconds: i64,
+    to_seconds: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -75,8 +82,9 @@ pub(super) struct AnalyticsDto {
     days: Vec<DayDto>,
 }
 
-fn seconds(histogram: &[(i64, i64)], p: u8) -> Option<i64> {
-    histogram_percentile(histogram, p).map(|d| d.num_seconds())
+fn seconds(histogram: &[(i64, i64)], p: u8) -> Option<ResponseTimeDto> {
+    histogram_percentile(histogram, p)
+        .map(|d| ResponseTimeDto { from_seconds: d.num_seconds(), to_seconds: bucket_end(d.num_minutes()) * 60 })
 }
 
 fn dto(s: &Summary) -> FiguresDto {
@@ -93,9 +101,9 @@ fn dto(s: &Summary) -> FiguresDto {
         bot_resolved: s.bot_resolved,
         bot_resolved_rate: s.bot_resolved_rate(),
         closed: s.closed,
-        first_response_team_median_seconds: seconds(&s.first_response_person, 50),
-        first_response_team_p90_seconds: seconds(&s.first_response_person, 90),
-        first_response_bot_median_seconds: seconds(&s.first_response_bot, 50),
+        first_response_team_median: seconds(&s.first_response_person, 50),
+        first_response_team_p90: seconds(&s.first_response_person, 90),
+        first_response_bot_median: seconds(&s.first_response_bot, 50),
         bookings: s.bookings,
         flow_bookings: s.flow_bookings,
         flow_covers: s.flow_covers,
@@ -124,7 +132,7 @@ pub(super) async fn summary(
     let tz = account.settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let channels = caller.tenant.channels().list().await?;
     let sel = p.select(local_day(state.store.clock().now(), tz), &channels)?;
-    let (current, previous) = reports(&caller.tenant, &sel, tz).await?;
+    let (current, previous) = reports(&caller.tenant, &sel).await?;
     Ok(Json(AnalyticsDto {
         first: sel.period.first.to_string(),
         last: sel.period.last.to_string(),

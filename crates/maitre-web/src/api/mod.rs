@@ -74,7 +74,8 @@ pub fn routes() -> Router<AppState> {
         flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut,
         contacts::ContactDto, contacts::ContactPage, contacts::IdentityDto, contacts::ConsentDto,
         contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
-        contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto)),
+        contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto,
+        analytics::ResponseTimeDto)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

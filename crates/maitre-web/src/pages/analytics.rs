@@ -13,7 +13,7 @@ use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 
 use super::analytics_query::{AnalyticsParams, PRESETS, Selection, reports};
 use super::charts::{Series, bars};
-use super::home_figures::duration;
+use super::home_figures::response_time;
 use super::times::{account_tz, format_day, format_short_day};
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
@@ -89,7 +89,7 @@ async fn page(
 ) -> Result<impl IntoResponse, PageError> {
     let (sel, channels) = selection(&m, &state, &params).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let (current, previous) = reports(&m.tenant, &sel, account_tz(&m)).await?;
+    let (current, previous) = reports(&m.tenant, &sel).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
     let chart = bars(
@@ -137,7 +137,7 @@ async fn days_csv(
 ) -> Result<Response, PageError> {
     let (sel, _) = selection(&m, &state, &params).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let (current, _) = reports(&m.tenant, &Selection { compare: false, ..sel }, account_tz(&m)).await?;
+    let (current, _) = reports(&m.tenant, &Selection { compare: false, ..sel }).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     out.write_record(columns(&tr)).map_err(csv_err)?;
@@ -190,17 +190,16 @@ fn day_rows(tr: &Tr, r: &Report) -> Vec<[String; 6]> {
         .collect()
 }
 
+/// The preset periods, the chosen one marked.
 fn ranges(tr: &Tr, preset: Option<i64>) -> Vec<OptionView> {
-    let mut options: Vec<OptionView> = PRESETS
+    PRESETS
         .iter()
         .map(|d| OptionView {
             value: d.to_string(),
             label: tr.t1("an-range-days", "days", &d.to_string()),
             selected: preset == Some(*d),
         })
-        .collect();
-    options.push(OptionView { value: "custom".into(), label: tr.t("an-range-custom"), selected: preset.is_none() });
-    options
+        .collect()
 }
 
 fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) -> Vec<OptionView> {
@@ -275,17 +274,17 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
                 figure("bot-resolved-rate", |tr, s| rate(tr, s.bot_resolved_rate()), &none),
                 figure(
                     "first-response-team",
-                    |tr, s| duration(tr, histogram_percentile(&s.first_response_person, 50)),
+                    |tr, s| response_time(tr, histogram_percentile(&s.first_response_person, 50)),
                     &none,
                 ),
                 figure(
                     "first-response-team-p90",
-                    |tr, s| duration(tr, histogram_percentile(&s.first_response_person, 90)),
+                    |tr, s| response_time(tr, histogram_percentile(&s.first_response_person, 90)),
                     &none,
                 ),
                 figure(
                     "first-response-bot",
-                    |tr, s| duration(tr, histogram_percentile(&s.first_response_bot, 50)),
+                    |tr, s| response_time(tr, histogram_percentile(&s.first_response_bot, 50)),
                     &none,
                 ),
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),

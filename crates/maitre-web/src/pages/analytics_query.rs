@@ -2,7 +2,6 @@
 //! its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so they
 //! show the same numbers.
 use chrono::NaiveDate;
-use chrono_tz::Tz;
 use maitre_domain::metrics::report::{Period, Report};
 use maitre_domain::{ChannelId, Platform};
 use maitre_store::{Channel, FigureFilter, TenantStore};
@@ -111,12 +110,12 @@ fn filter(value: &str, channels: &[Channel]) -> Result<FigureFilter, AppError> {
 }
 
 /// The selected period's report and, when asked, the previous period's.
-pub async fn reports(tenant: &TenantStore, s: &Selection, tz: Tz) -> Result<(Report, Option<Report>), AppError> {
-    let current = Report::new(s.period, &tenant.figure_counts(s.period, tz, s.filter).await?);
+pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<(Report, Option<Report>), AppError> {
+    let current = Report::new(s.period, &tenant.figure_counts(s.period, s.filter).await?);
     let previous = match s.compare {
         true => {
             let before = s.period.previous();
-            Some(Report::new(before, &tenant.figure_counts(before, tz, s.filter).await?))
+            Some(Report::new(before, &tenant.figure_counts(before, s.filter).await?))
         }
         false => None,
     };

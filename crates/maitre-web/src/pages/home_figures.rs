@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use maitre_domain::Action;
 use maitre_domain::metrics::local_day;
-use maitre_domain::metrics::report::{Period, Report, Summary, histogram_percentile};
+use maitre_domain::metrics::report::{Period, Report, Summary, bucket_end, histogram_percentile};
 use maitre_store::FigureFilter;
 
 use super::times::account_tz;
@@ -27,7 +27,7 @@ pub async fn figures(m: &Member, tr: &Tr, now: DateTime<Utc>) -> Result<Vec<Figu
     let today = local_day(now, tz);
     let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
     let week = Period { first: monday, last: today };
-    let report = Report::new(week, &m.tenant.figure_counts(week, tz, FigureFilter::default()).await?);
+    let report = Report::new(week, &m.tenant.figure_counts(week, FigureFilter::default()).await?);
     let (day, week) = (&report.days.last().expect("a week has today").1, &report.total);
     let base = format!("/a/{}", m.account.id);
     let inbox = m.may(Action::ViewInbox);
@@ -45,13 +45,23 @@ pub async fn figures(m: &Member, tr: &Tr, now: DateTime<Utc>) -> Result<Vec<Figu
             &[("bookings", s.flow_bookings.to_string().as_str()), ("covers", s.flow_covers.to_string().as_str())],
         )
     };
-    let first_response = |s: &Summary| duration(tr, histogram_percentile(&s.first_response_person, 50));
+    let first_response = |s: &Summary| response_time(tr, histogram_percentile(&s.first_response_person, 50));
     Ok(vec![
         row("conversations", "home-figure-conversations", &|s| s.conversations.to_string(), link(inbox, "inbox")),
         row("booked", "home-figure-booked", &booked, link(m.may(Action::ViewReservations), "reservations")),
         row("handoffs", "home-figure-handoffs", &|s| s.handoffs.to_string(), link(inbox, "inbox?filter=human")),
         row("first-response", "home-figure-first-response", &first_response, None),
     ])
+}
+
+/// A first response time as counted: its bucket (maitre-domain `response_bucket`), "12 min" or "10 min – 15 min".
+pub(super) fn response_time(tr: &Tr, start: Option<TimeDelta>) -> String {
+    let Some(start) = start else { return duration(tr, None) };
+    let end = bucket_end(start.num_minutes());
+    if end - start.num_minutes() == 1 {
+        return duration(tr, Some(start));
+    }
+    format!("{} – {}", duration(tr, Some(start)), duration(tr, Some(TimeDelta::minutes(end))))
 }
 
 /// A response time as the reader takes it in: under a minute, minutes, or hours and minutes; a dash for none.

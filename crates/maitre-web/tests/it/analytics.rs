@@ -128,8 +128,9 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert_eq!(now("bot-replies"), both("1", "0"));
     assert_eq!(now("handoff-rate"), both("25.0%", "—"));
     assert_eq!(now("bot-resolved-rate"), both("25.0%", "—"), "Dora: a flow answered alone");
-    assert_eq!(now("first-response-team"), both("12 min", "—"), "the median of 12 and 30 minutes");
-    assert_eq!(now("first-response-team-p90"), both("30 min", "—"));
+    let median = "10 min – 15 min";
+    assert_eq!(now("first-response-team"), both(median, "—"), "the median of 12 and 30 minutes, in its bucket");
+    assert_eq!(now("first-response-team-p90"), both("30 min – 35 min", "—"));
     assert_eq!(now("bookings"), both("3", "0"));
     assert_eq!(now("flow-bookings"), both("1 · 4 guests", "0 · 0 guests"), "the cancelled one does not count");
     assert_eq!(now("cancellation-rate"), both("33.3%", "—"));
@@ -165,8 +166,9 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     let total = &json["total"];
     assert_eq!(total["conversations"], 4);
     assert_eq!(total["handoff_rate"], 25.0);
-    assert_eq!(total["first_response_team_median_seconds"], 720);
-    assert_eq!(total["first_response_team_p90_seconds"], 1800);
+    let bucket = |from: i64, to: i64| serde_json::json!({ "from_seconds": from, "to_seconds": to });
+    assert_eq!(total["first_response_team_median"], bucket(600, 900));
+    assert_eq!(total["first_response_team_p90"], bucket(1800, 2100));
     assert_eq!((total["flow_bookings"].as_i64(), total["flow_covers"].as_i64()), (Some(1), Some(4)));
     assert_eq!(json["previous"]["conversations"], 0);
     assert_eq!(json["days"][2]["day"], "2026-09-21");

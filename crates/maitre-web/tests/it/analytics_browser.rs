@@ -23,7 +23,7 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     for (id, want) in [
         ("conversations", "4"),
         ("handoff-rate", "25.0%"),
-        ("first-response-team", "12 min"),
+        ("first-response-team", "10 min – 15 min"),
         ("flow-bookings", "1 · 4 guests"),
         ("no-show-rate", "50.0%"),
     ] {

@@ -149,14 +149,19 @@ async fn the_home_counts_today_and_this_week_in_the_businesss_days() {
     assert_eq!(figure(&page, "conversations"), ("3".into(), "3".into()));
     assert_eq!(figure(&page, "booked"), ("1 · 4 guests".into(), "1 · 4 guests".into()));
     assert_eq!(figure(&page, "handoffs"), ("1".into(), "1".into()));
-    assert_eq!(figure(&page, "first-response"), ("12 min".into(), "12 min".into()), "the median of 12 and 30");
+    let median = "10 min – 15 min";
+    assert_eq!(
+        figure(&page, "first-response"),
+        (median.into(), median.into()),
+        "the median of 12 and 30, in its bucket"
+    );
     assert!(page.contains(&format!("href=\"{home}/inbox?filter=human\"")), "handoffs link to their list");
 
     // Tuesday, 00:30 in Berlin (still Monday in UTC): a new day for the business, the same week.
     app.clock.advance(chrono::TimeDelta::hours(7) + chrono::TimeDelta::minutes(33));
     let page = owner.get(&home).await.body;
     assert_eq!(figure(&page, "conversations"), ("0".into(), "3".into()));
-    assert_eq!(figure(&page, "first-response"), ("—".into(), "12 min".into()));
+    assert_eq!(figure(&page, "first-response"), ("—".into(), median.into()));
     // The next Monday starts a new week.
     app.clock.advance(chrono::TimeDelta::days(6));
     assert_eq!(figure(&owner.get(&home).await.body, "conversations"), ("0".into(), "0".into()));

@@ -9,32 +9,27 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-/// The local day each slot of the spans names, checked against the zone's calendar slot by slot.
+/// The day every quarter hour of the days around `first`..`last` falls on, by the offsets, is the zone's calendar day.
 fn check_days(tz: Tz, first: NaiveDate, last: NaiveDate) {
-    let (from, to) = (day_span(first, tz).0, day_span(last, tz).1);
-    let spans = slot_spans(from, to, tz);
-    assert_eq!(spans.first().unwrap().from, slot_of(from));
-    assert_eq!(spans.last().unwrap().to, slot_of(to));
-    for pair in spans.windows(2) {
-        assert_eq!(pair[0].to, pair[1].from, "spans are contiguous");
+    let offsets = zone_offsets(tz);
+    let (from, to) = (day_span(first, tz).0.timestamp_millis(), day_span(last, tz).1.timestamp_millis());
+    for at in (from..to).step_by(15 * 60 * 1000) {
+        let offset = offsets.iter().rev().find(|(since, _)| *since <= at).unwrap().1;
+        let instant = Utc.timestamp_millis_opt(at).unwrap();
+        assert_eq!(date_of(day_number(at, offset)), local_day(instant, tz), "{tz} at {instant}");
     }
-    for span in &spans {
-        for slot in span.from..span.to {
-            let at = Utc.timestamp_millis_opt(slot * SLOT_MS).unwrap();
-            assert_eq!(date_of(span.day_number(slot)), local_day(at, tz), "{tz} slot at {at}");
-        }
-    }
+    assert_eq!(number_of(date_of(12_345)), 12_345);
 }
 
 #[test]
-fn slots_make_local_days_across_daylight_saving_changes() {
+fn offsets_make_local_days_across_daylight_saving_changes() {
     check_days(Europe::Berlin, date(2026, 3, 27), date(2026, 4, 2));
     check_days(Europe::Berlin, date(2026, 10, 23), date(2026, 10, 27));
     check_days(chrono_tz::America::New_York, date(2026, 3, 6), date(2026, 3, 10));
 }
 
 #[test]
-fn slots_make_local_days_in_zones_a_half_or_three_quarters_of_an_hour_off() {
+fn offsets_make_local_days_in_zones_a_half_or_three_quarters_of_an_hour_off() {
     check_days(Asia::Kolkata, date(2026, 1, 1), date(2026, 1, 3));
     check_days(Asia::Kathmandu, date(2026, 6, 1), date(2026, 6, 3));
     // Lord Howe Island moves its clocks by half an hour.
@@ -43,12 +38,26 @@ fn slots_make_local_days_in_zones_a_half_or_three_quarters_of_an_hour_off() {
 }
 
 #[test]
-fn a_year_is_a_few_spans() {
-    let tz = Europe::Paris;
-    let spans = slot_spans(day_span(date(2026, 1, 1), tz).0, day_span(date(2026, 12, 31), tz).1, tz);
-    assert_eq!(spans.len(), 3, "winter, summer, winter: {spans:?}");
-    let days: i64 = spans.iter().map(|s| s.to - s.from).sum::<i64>();
-    assert_eq!(days, 365 * 96);
+fn a_zone_has_an_offset_from_1970_and_one_per_change_of_its_clocks() {
+    let paris = zone_offsets(Europe::Paris);
+    assert_eq!(paris[0].0, 0);
+    let in_2026: Vec<_> =
+        paris.iter().filter(|(since, _)| (1_767_225_600_000..1_798_761_600_000).contains(since)).collect();
+    assert_eq!(in_2026, [&(1_774_746_000_000, 7_200_000), &(1_792_890_000_000, 3_600_000)], "29 March and 25 October");
+    assert_eq!(zone_offsets(Asia::Kolkata).last().unwrap().1, 19_800_000);
+    assert_eq!(zone_offsets(chrono_tz::UTC), [(0, 0)]);
+}
+
+#[test]
+fn first_responses_fall_in_buckets_that_widen_with_time() {
+    let starts = [0, 1, 9, 10, 14, 15, 59, 60, 74, 75, 179, 180, 239, 240, 1439, 1440, 3000, -3];
+    let buckets = [0, 1, 9, 10, 10, 15, 55, 60, 60, 75, 165, 180, 180, 240, 1380, 1440, 2880, 0];
+    assert_eq!(starts.map(response_bucket), buckets);
+    for m in 0..5000 {
+        let b = response_bucket(m);
+        assert!(b <= m && m < bucket_end(b), "{m} in [{b}, {})", bucket_end(b));
+        assert_eq!(response_bucket(bucket_end(b)), bucket_end(b), "buckets follow each other");
+    }
 }
 
 #[test]
@@ -103,7 +112,7 @@ fn counts_outside_the_period_are_ignored() {
 }
 
 proptest! {
-    /// The percentile of the stored minutes is the percentile of the exact durations, cut to whole minutes.
+    /// The percentile of the stored buckets is the bucket of the percentile of the exact durations.
     #[test]
     fn histogram_percentiles_equal_percentiles_of_the_durations(
         seconds in proptest::collection::vec(0i64..200_000, 0..60),
@@ -112,9 +121,9 @@ proptest! {
         let durations: Vec<TimeDelta> = seconds.iter().map(|s| TimeDelta::seconds(*s)).collect();
         let mut histogram = Vec::new();
         for d in &durations {
-            add_to(&mut histogram, d.num_minutes(), 1);
+            add_to(&mut histogram, response_bucket(d.num_minutes()), 1);
         }
-        let exact = percentile(&durations, p).map(|d| TimeDelta::minutes(d.num_minutes()));
+        let exact = percentile(&durations, p).map(|d| TimeDelta::minutes(response_bucket(d.num_minutes())));
         prop_assert_eq!(histogram_percentile(&histogram, p), exact);
     }
 }
