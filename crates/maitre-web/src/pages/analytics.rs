@@ -65,6 +65,8 @@ struct AnalyticsPage {
     empty: bool,
     sections: Vec<SectionView>,
     chart: String,
+    /// Each bar's name and class.
+    legend: Vec<(String, &'static str)>,
     days: Vec<[String; 6]>,
     columns: [String; 6],
     csv: String,
@@ -92,19 +94,17 @@ async fn page(
     let (current, previous) = reports(&m.tenant, &sel).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
-    let chart = bars(
-        &tr.t("an-chart-title"),
-        &labels,
-        &[
-            Series {
-                name: &tr.t("an-col-guest-messages"),
-                class: "bar-in",
-                values: column(&current, |s| s.guest_messages),
-            },
-            Series { name: &tr.t("an-col-replies"), class: "bar-out", values: column(&current, Summary::replies) },
-            Series { name: &tr.t("an-col-bookings"), class: "bar-booked", values: column(&current, |s| s.bookings) },
-        ],
-    );
+    let series = [
+        Series {
+            name: &tr.t("an-col-guest-messages"),
+            class: "bar-in",
+            values: column(&current, |s| s.guest_messages),
+        },
+        Series { name: &tr.t("an-col-replies"), class: "bar-out", values: column(&current, Summary::replies) },
+        Series { name: &tr.t("an-col-bookings"), class: "bar-booked", values: column(&current, |s| s.bookings) },
+    ];
+    let chart = bars(&tr.t("an-chart-title"), &labels, &series);
+    let legend = series.iter().map(|s| (s.name.to_owned(), s.class)).collect();
     let p = sel.period;
     render(&AnalyticsPage {
         ranges: ranges(&tr, sel.preset),
@@ -118,6 +118,7 @@ async fn page(
             .tn("an-period", &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))]),
         sections: sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links),
         chart,
+        legend,
         days: day_rows(&tr, &current),
         columns: columns(&tr),
         csv: format!(

@@ -29,7 +29,7 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     ] {
         assert_eq!(run(&b, &value(id)).await, want, "{id}");
     }
-    assert_eq!(run(&b, "return document.querySelectorAll('svg.chart rect.bar-in:not(.swatch)').length;").await, 7);
+    assert_eq!(run(&b, "return document.querySelectorAll('svg.chart rect.bar-in').length;").await, 7);
     assert_eq!(run(&b, "return document.querySelector('svg.chart').getAttribute('role');").await, "img");
     b.screenshot(&shots, "analytics_en_laptop_figures").await;
 
