@@ -118,7 +118,8 @@ fn dto(s: &Summary) -> FiguresDto {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/analytics/summary", tag = "analytics", params(AnalyticsParams),
+#[utoipa::path(get, path = "/api/v1/analytics/summary", tag = "analytics", operation_id = "analytics_summary",
+    params(AnalyticsParams),
     responses((status = 200, body = AnalyticsDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub(super) async fn summary(

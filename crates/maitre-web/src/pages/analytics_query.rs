@@ -62,9 +62,14 @@ fn date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
 impl AnalyticsParams {
     /// The selection these parameters make on `today` (the business's day), checked against its channels.
     pub fn select(&self, today: NaiveDate, channels: &[Channel]) -> Result<Selection, AppError> {
+        // Dates are checked even when a preset period leaves them unused: a faulty parameter is never ignored.
+        let given = |field, value: &str| (!value.trim().is_empty()).then(|| date(field, value)).transpose();
+        let (from, to) = (given("from", &self.from)?, given("to", &self.to)?);
         let (period, preset) = match self.range.trim() {
             "custom" => {
-                let period = Period { first: date("from", &self.from)?, last: date("to", &self.to)? };
+                let missing = |field: &str| AppError::BadRequest(format!("a custom period needs {field}"));
+                let period =
+                    Period { first: from.ok_or_else(|| missing("from"))?, last: to.ok_or_else(|| missing("to"))? };
                 if period.first > period.last {
                     return Err(AppError::BadRequest("from must not be after to".into()));
                 }

@@ -205,6 +205,8 @@ async fn the_page_speaks_the_members_language_and_refuses_what_it_cannot_read() 
         ("range=custom&from=2024-01-01&to=2026-09-01", "at most 731 days"),
         ("range=custom&from=25.09.2026&to=2026-09-26", "YYYY-MM-DD"),
         ("compare=yes", "compare must be"),
+        ("range=custom&from=2026-09-01", "a custom period needs to"),
+        ("range=7&to=%C2%84", "to must be a date"),
         ("channel=platform:fax", "unknown platform"),
     ] {
         let res = owner.get(&format!("/a/{account}/analytics?{query}")).await;
