@@ -18,16 +18,8 @@ pub async fn email(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = job_tenant(&gw, &job)?;
     let p: NotificationEmailJob = payload(&job)?;
     // A member who left the team took their notifications along: nothing to send then.
-    let n = match tenant.notifications().notification(&p.notification_id).await {
-        Ok(n) => n,
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(e) => return Err(retry(e)),
-    };
-    let member = match tenant.team().member(n.user_id).await {
-        Ok(m) => m,
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(e) => return Err(retry(e)),
-    };
+    let Some(n) = still_there(tenant.notifications().notification(&p.notification_id).await)? else { return Ok(()) };
+    let Some(member) = still_there(tenant.team().member(n.user_id).await)? else { return Ok(()) };
     let settings = tenant.account().await.map_err(retry)?.settings;
     let subject = subject(settings.locale, n.kind, &settings.name, &n.text);
     let body = format!("{subject}\n\n{}\n", gw.absolute(&n.link));
@@ -72,11 +64,7 @@ fn sentence(locale: Locale, kind: NotificationKind, text: &str) -> String {
 pub async fn push(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = job_tenant(&gw, &job)?;
     let p: NotificationPushJob = payload(&job)?;
-    let n = match tenant.notifications().notification(&p.notification_id).await {
-        Ok(n) => n,
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(e) => return Err(retry(e)),
-    };
+    let Some(n) = still_there(tenant.notifications().notification(&p.notification_id).await)? else { return Ok(()) };
     let devices = tenant.notifications().devices(n.user_id).await.map_err(retry)?;
     let settings = tenant.account().await.map_err(retry)?.settings;
     let message = serde_json::json!({
@@ -110,4 +98,14 @@ pub async fn push(gw: Arc<App>, job: Job) -> Result<(), JobError> {
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// What a job is about, or none when it is gone meanwhile (a member left, a notification was deleted): then the
+/// job has nothing to do. Other failures are retried.
+fn still_there<T>(found: Result<T, StoreError>) -> Result<Option<T>, JobError> {
+    match found {
+        Ok(t) => Ok(Some(t)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(retry(e)),
+    }
 }

@@ -27,8 +27,8 @@ const VIEWS: [&str; 4] = ["message_figures", "contact_figures", "conversation_fi
 fn offsets_of(zone: &str) -> Arc<Vec<(i64, i64)>> {
     static KNOWN: LazyLock<Mutex<HashMap<String, Arc<Vec<(i64, i64)>>>>> = LazyLock::new(Default::default);
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    known.entry(zone.to_owned()).or_insert_with(|| Arc::new(zone_offsets(tz))).clone()
+    let offsets = || Arc::new(zone_offsets(zone.parse::<Tz>().unwrap_or(chrono_tz::UTC)));
+    known.entry(zone.to_owned()).or_insert_with(offsets).clone()
 }
 
 /// Writes a zone's offsets unless stored already (another node writing them at the same time is no conflict).

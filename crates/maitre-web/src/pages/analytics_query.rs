@@ -114,15 +114,10 @@ fn filter(value: &str, channels: &[Channel]) -> Result<FigureFilter, AppError> {
     Ok(FigureFilter { channel: Some(id), ..FigureFilter::default() })
 }
 
-/// The selected period's report and, when asked, the previous period's.
+/// The selected period's report and, when asked, the previous period's: one read covers both.
 pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<(Report, Option<Report>), AppError> {
-    let current = Report::new(s.period, &tenant.figure_counts(s.period, s.filter).await?);
-    let previous = match s.compare {
-        true => {
-            let before = s.period.previous();
-            Some(Report::new(before, &tenant.figure_counts(before, s.filter).await?))
-        }
-        false => None,
-    };
-    Ok((current, previous))
+    let before = s.compare.then(|| s.period.previous());
+    let read = Period { first: before.map_or(s.period.first, |b| b.first), last: s.period.last };
+    let counts = tenant.figure_counts(read, s.filter).await?;
+    Ok((Report::new(s.period, &counts), before.map(|b| Report::new(b, &counts))))
 }
