@@ -288,8 +288,9 @@ async fn rounds(
             let run_def = state.as_ref().and_then(|s| def_of(&flows, &running, s));
             flow::handle(&candidates, state.as_ref().zip(run_def), &current, &ctx)
         };
-        let Outcome { state: next, actions, .. } = outcome;
+        let Outcome { state: next, actions, passages, .. } = outcome;
         state = next;
+        fx.passages.extend(passages);
         let mut feedback = None;
         for action in actions {
             answered = true;

@@ -1,12 +1,13 @@
 //! The analytics bench: one business with a year of history, then its analytics page requested over HTTP for 30
 //! and for 365 days, one request at a time, with p50/p95/max latency.
 //!
-//! The history (by default 1,000,000 messages in 100,000 conversations and 50,000 reservations, in Berlin's time)
-//! is written straight into the tables in large batches: a year of traffic through webhooks would take hours. The
+//! The history (by default 1,000,000 messages in 100,000 conversations, each starting the booking flow, and 50,000
+//! reservations, in Berlin's time) is written straight into the tables in large batches: a year of traffic through webhooks would take hours. The
 //! tables' triggers count the figures exactly as they do for live traffic, so the page reads what it would read.
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use maitre_domain::flow::{NodeKind, Stage, templates};
 use maitre_domain::{AccountSettings, Locale, Platform};
 use maitre_store::{Clock, NewAccount, NewChannel, Store};
 use rand::rngs::StdRng;
@@ -229,6 +230,43 @@ fn reservations(
         .collect()
 }
 
+/// Flow runs: each conversation starts the booking flow `flow`; its guest answers each of its `questions` in
+/// turn (nine in ten do), stopping at the first left unanswered; who answers all is booked (nine in ten) and
+/// reaches the end.
+fn passages(
+    account: &str,
+    flow: &str,
+    questions: &[String],
+    list: &[Conversation],
+    rng: &mut StdRng,
+) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    for c in list {
+        let run = c.start + 1_000;
+        let mut pass = |stage: Stage| {
+            let row = [text(account), text(&c.id), text(&c.channel), text(flow), Value::Int(run), text(stage.word())];
+            rows.push(row.into_iter().chain([Value::Int(run)]).collect());
+        };
+        pass(Stage::Started);
+        let answered_all = questions.iter().all(|q| {
+            pass(Stage::Entered(q.clone()));
+            let answered = rng.random_ratio(9, 10);
+            if answered {
+                pass(Stage::Answered(q.clone()));
+            }
+            answered
+        });
+        if answered_all && rng.random_ratio(9, 10) {
+            pass(Stage::Entered("reserve".into()));
+            pass(Stage::Booked);
+            pass(Stage::Completed);
+        }
+    }
+    rows
+}
+
+const PASSAGE_COLUMNS: &[&str] =
+    &["account_id", "conversation_id", "channel_id", "flow_id", "run_started_at", "stage", "at"];
 const CONTACT_COLUMNS: &[&str] = &["account_id", "id", "channel_id", "external_id", "created_at"];
 const CONVERSATION_COLUMNS: &[&str] = &[
     "account_id",
@@ -276,7 +314,7 @@ const RESERVATION_COLUMNS: &[&str] = &[
 
 /// The bench's business in Berlin with a WhatsApp and an Instagram channel, and a session cookie of its owner
 /// (the page needs a signed-in member: a session made here stands for a sign-in).
-async fn business(store: &Store) -> Result<(String, Vec<String>, String)> {
+async fn business(store: &Store) -> Result<(String, Vec<String>, String, String)> {
     let settings =
         AccountSettings::defaults_for("Bench Analytics", Locale::En).map_err(|e| Error::Setup(e.to_string()))?;
     let settings = AccountSettings { time_zone: "Europe/Berlin".into(), ..settings };
@@ -303,13 +341,22 @@ async fn business(store: &Store) -> Result<(String, Vec<String>, String)> {
         };
         channels.push(tenant.channels().create_channel(channel).await?.id.to_string());
     }
+    let flow = maitre_app::flows::install_published(&tenant, "restaurant_de", "maitre-bench")
+        .await
+        .map_err(|e| Error::Setup(e.to_string()))?;
     let cookie = format!("{:032x}", rand::random::<u128>());
     store.create_session(owner, &cookie, "maitre-bench", "127.0.0.1").await?;
-    Ok((account.to_string(), channels, cookie))
+    Ok((account.to_string(), channels, cookie, flow.id.to_string()))
 }
 
 /// Writes the year of history; returns how long it took and how many figure rows it made.
-async fn fill(o: &AnalyticsOptions, database_url: &str, account: &str, channels: &[String]) -> Result<(f64, i64)> {
+async fn fill(
+    o: &AnalyticsOptions,
+    database_url: &str,
+    account: &str,
+    channels: &[String],
+    flow: &str,
+) -> Result<(f64, i64)> {
     let pool = AnyPool::connect(database_url).await.map_err(db)?;
     let now = Utc::now().timestamp_millis();
     let mut rng = StdRng::seed_from_u64(19);
@@ -319,6 +366,14 @@ async fn fill(o: &AnalyticsOptions, database_url: &str, account: &str, channels:
     insert(&pool, "conversations", CONVERSATION_COLUMNS, &conversation_rows).await?;
     insert(&pool, "messages", MESSAGE_COLUMNS, &messages(o, account, &list, &mut rng)).await?;
     insert(&pool, "reservations", RESERVATION_COLUMNS, &reservations(o, account, &list, now, &mut rng)).await?;
+    let template = templates().into_iter().find(|t| t.key == "restaurant_de").map(|t| t.def);
+    let questions: Vec<String> = template
+        .iter()
+        .flat_map(|def| &def.nodes)
+        .filter(|n| matches!(n.kind, NodeKind::Ask { .. }) && n.id != "ask_again")
+        .map(|n| n.id.clone())
+        .collect();
+    insert(&pool, "flow_passages", PASSAGE_COLUMNS, &passages(account, flow, &questions, &list, &mut rng)).await?;
     let seconds = started.elapsed().as_secs_f64();
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM figure_days WHERE account_id = $1")
         .bind(account)
@@ -336,7 +391,10 @@ async fn time_page(http: &reqwest::Client, url: &str, cookie: &str, requests: us
         let start = Instant::now();
         let res = http.get(url).header("cookie", format!("maitre_session={cookie}")).send().await?;
         let (status, body) = (res.status(), res.text().await?);
-        if !status.is_success() || !body.contains("id=\"figure-conversations\"") {
+        if !status.is_success()
+            || !body.contains("id=\"figure-conversations\"")
+            || !body.contains("class=\"list funnel\"")
+        {
             return Err(Error::Server(format!("the analytics page answered {status}")));
         }
         if i >= 3 {
@@ -352,8 +410,8 @@ async fn time_page(http: &reqwest::Client, url: &str, cookie: &str, requests: us
 pub async fn run(o: &AnalyticsOptions) -> Result<AnalyticsReport> {
     let mut server = Server::prepare(&o.server).await?;
     let store = Store::open(&server.database_url, Clock::system()).await?;
-    let (account, channels, cookie) = business(&store).await?;
-    let (fill_seconds, figure_rows) = fill(o, &server.database_url, &account, &channels).await?;
+    let (account, channels, cookie, flow) = business(&store).await?;
+    let (fill_seconds, figure_rows) = fill(o, &server.database_url, &account, &channels, &flow).await?;
     server.start().await?;
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
     let mut pages = Vec::new();

@@ -172,4 +172,5 @@ pub fn days(first: NaiveDate, last: NaiveDate) -> impl Iterator<Item = NaiveDate
 #[cfg(test)]
 mod tests;
 
+pub mod funnel;
 pub mod report;

@@ -20,8 +20,38 @@ pub struct FigureFilter {
     pub platform: Option<Platform>,
 }
 
+impl FigureFilter {
+    /// The filter's conditions on the column `channel`, with placeholders from `$first` on.
+    pub(crate) fn sql(&self, channel: &str, first: usize) -> String {
+        let mut which = String::new();
+        if self.channel.is_some() {
+            which += &format!(" AND {channel} = ${first}");
+        }
+        if self.platform.is_some() {
+            let n = first + usize::from(self.channel.is_some());
+            which += &format!(" AND {channel} IN (SELECT id FROM channels WHERE account_id = $1 AND platform = ${n})");
+        }
+        which
+    }
+
+    /// Binds the values of `sql`'s placeholders.
+    pub(crate) fn bind<'q>(
+        &self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        if let Some(channel) = self.channel {
+            query = query.bind(channel.to_string());
+        }
+        if let Some(platform) = self.platform {
+            query = query.bind(platform.as_str());
+        }
+        query
+    }
+}
+
 /// The views saying what each table's rows count (migration `figures`).
-const VIEWS: [&str; 4] = ["message_figures", "contact_figures", "conversation_figures", "reservation_figures"];
+const VIEWS: [&str; 5] =
+    ["message_figures", "contact_figures", "conversation_figures", "reservation_figures", "passage_figures"];
 
 /// A zone's offsets, computed once per process (a few hundred rows from 1970 to 2100).
 fn offsets_of(zone: &str) -> Arc<Vec<(i64, i64)>> {
@@ -100,34 +130,20 @@ impl Store {
 }
 
 impl TenantStore {
-    /// The counts of the business's local days of `period`.
+    /// The counts of the business's local days of `period` (flows' stages aside: `funnel_counts`).
     pub async fn figure_counts(&self, period: Period, filter: FigureFilter) -> Result<Vec<Count>> {
-        let mut which = String::new();
-        if filter.channel.is_some() {
-            which += " AND channel_id = $4";
-        }
-        if filter.platform.is_some() {
-            which += &format!(
-                " AND channel_id IN (SELECT id FROM channels WHERE account_id = $1 AND platform = ${})",
-                4 + usize::from(filter.channel.is_some())
-            );
-        }
         // Only numbered placeholders are formatted in.
         let sql = format!(
             "SELECT day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
-             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3{which} \
-             GROUP BY day, metric, dim, value"
+             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND metric <> 'flow'{} \
+             GROUP BY day, metric, dim, value",
+            filter.sql("channel_id", 4)
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql))
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
             .bind(number_of(period.first))
             .bind(number_of(period.last));
-        if let Some(channel) = filter.channel {
-            query = query.bind(channel.to_string());
-        }
-        if let Some(platform) = filter.platform {
-            query = query.bind(platform.as_str());
-        }
+        let query = filter.bind(query);
         let rows = query.fetch_all(&self.store().read).await?;
         let mut counts = Vec::with_capacity(rows.len());
         for r in rows {

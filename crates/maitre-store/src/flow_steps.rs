@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::contacts::Tag;
+use maitre_domain::flow::Passage;
 use maitre_domain::jobs::FlowTimerJob;
 use maitre_domain::{AccountId, Author, ChannelId, ContactId, ConversationId, ConversationMode, MessageId};
 use sqlx::Row;
@@ -15,6 +16,7 @@ use crate::conversations::{AddedReply, FirstReply, InboundPayload, Reply, add_fi
 use crate::decode::word;
 use crate::flows::Flows;
 use crate::flows::record_consent;
+use crate::funnels::add_passages;
 use crate::jobs::{NewJob, enqueue_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::{LiveEvent, Result, StoreError};
@@ -94,6 +96,8 @@ pub struct StepEffects {
     /// A flow answered the guest (the replies are not only the channel's automatic reply): the conversation's
     /// first bot reply, for its response time.
     pub flow_replied: bool,
+    /// The stages runs passed, for the flows' funnels.
+    pub passages: Vec<Passage>,
 }
 
 /// What the step did about the guest's messages it read, for the inbox's "needs reply".
@@ -305,6 +309,7 @@ fn step_batch(
     if fx.flow_replied && !fx.replies.is_empty() {
         add_first_reply(&mut b, &account, at.conversation_id, FirstReply::Bot, at.now);
     }
+    add_passages(&mut b, &account, at.conversation_id, &channel, &fx.passages, at.now);
     (b, read_at, replies)
 }
 

@@ -8,6 +8,8 @@ use maitre_testkit::TestDb;
 mod contacts;
 #[path = "store/figures.rs"]
 mod figures;
+#[path = "store/funnels.rs"]
+mod funnels;
 #[path = "store/notifications.rs"]
 mod notifications;
 #[path = "store/reservations.rs"]

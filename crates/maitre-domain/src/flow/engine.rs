@@ -4,7 +4,8 @@ use chrono::TimeDelta;
 use super::matching::{Incoming, Selection, pick, select};
 use super::render::{MESSAGE_VAR, Scope, render};
 use super::{
-    Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, RunState, Value, Wait,
+    Action, Candidate, Context, FlowDef, Input, InputKind, Node, NodeId, NodeKind, Outcome, Passage, RunState, Stage,
+    Value, Wait,
 };
 use crate::Locale;
 
@@ -21,7 +22,7 @@ pub fn handle(flows: &[Candidate], running: Option<(&RunState, &FlowDef)>, input
     let incoming = Incoming::new(input, ctx.contact.is_new);
     if let Some(word) = incoming.opt_out() {
         let actions = vec![Action::OptOut { word: word.to_owned() }];
-        return Outcome { state: None, actions, ended_vars: running.map(|(s, _)| s.vars.clone()) };
+        return Outcome { actions, ended_vars: running.map(|(s, _)| s.vars.clone()), ..Outcome::idle() };
     }
     let Some((state, def)) = running else {
         return match select(flows, &incoming, Selection::Idle) {
@@ -73,12 +74,12 @@ fn presses_current_button(state: &RunState, def: &FlowDef, input: &Input) -> boo
 }
 
 fn resume(flows: &[Candidate], state: &RunState, def: &FlowDef, input: &Input, ctx: &Context) -> Outcome {
-    let unchanged = || Outcome::waiting(state.clone(), Vec::new());
+    let unchanged = || Outcome { state: Some(state.clone()), ..Outcome::idle() };
     let Some(node) = node(def, &state.node) else {
         // The run points at a node this version no longer has.
-        return Outcome { state: None, actions: Vec::new(), ended_vars: Some(state.vars.clone()) };
+        return Outcome { ended_vars: Some(state.vars.clone()), ..Outcome::idle() };
     };
-    let mut run = Run { flows, ctx, def, state: state.clone(), actions: Vec::new(), steps: 0, opener: None };
+    let mut run = Run::new(flows, ctx, def, state.clone(), None);
     remember(&mut run.state, Some(input));
     match (&state.wait, input) {
         (_, Input::Timer { token }) if state.timer.as_ref() == Some(token) => run.on_timer(node),
@@ -115,9 +116,20 @@ pub(super) struct Run<'r> {
     steps: usize,
     /// The text of the message that started the run, offered once to the first question (see `NodeKind::Ask`).
     pub opener: Option<String>,
+    passages: Vec<Passage>,
 }
 
 impl<'r> Run<'r> {
+    fn new(
+        flows: &'r [Candidate<'r>],
+        ctx: &'r Context<'r>,
+        def: &'r FlowDef,
+        state: RunState,
+        opener: Option<String>,
+    ) -> Self {
+        Run { flows, ctx, def, state, actions: Vec::new(), steps: 0, opener, passages: Vec::new() }
+    }
+
     fn begin(
         flows: &'r [Candidate<'r>],
         c: &'r Candidate<'r>,
@@ -131,7 +143,8 @@ impl<'r> Run<'r> {
         };
         let mut state = fresh(c, ctx);
         remember(&mut state, input);
-        let run = Run { flows, ctx, def: c.def, state, actions: Vec::new(), steps: 0, opener };
+        let mut run = Run::new(flows, ctx, c.def, state, opener);
+        run.pass(Stage::Started);
         run.go(Some(entry.unwrap_or(&c.def.start).to_owned()))
     }
 
@@ -145,7 +158,8 @@ impl<'r> Run<'r> {
             let Some(node) = node(self.def, &id) else {
                 return self.end();
             };
-            self.state.node = id;
+            self.state.node = id.clone();
+            self.pass(Stage::Entered(id));
             self.state.wait = None;
             self.state.timer = None;
             next = match self.enter(node) {
@@ -158,20 +172,38 @@ impl<'r> Run<'r> {
                     };
                     self.def = c.def;
                     self.state = fresh(c, self.ctx);
+                    self.pass(Stage::Started);
                     Some(c.def.start.clone())
                 }
             };
         }
+        self.pass(Stage::Completed);
         self.end()
     }
 
     pub fn wait(mut self, wait: Wait) -> Outcome {
         self.state.wait = Some(wait);
-        Outcome::waiting(self.state, self.actions)
+        self.unchanged()
+    }
+
+    /// The run waits on as it is.
+    pub fn unchanged(self) -> Outcome {
+        Outcome { state: Some(self.state), actions: self.actions, ended_vars: None, passages: self.passages }
     }
 
     pub fn end(self) -> Outcome {
-        Outcome { state: None, actions: self.actions, ended_vars: Some(self.state.vars) }
+        Outcome { state: None, actions: self.actions, ended_vars: Some(self.state.vars), passages: self.passages }
+    }
+
+    /// The run passed `stage` (see `Stage`).
+    pub fn pass(&mut self, stage: Stage) {
+        let (flow_id, run_started_at) = (self.state.flow_id.clone(), self.state.started_at);
+        self.passages.push(Passage { flow_id, run_started_at, stage });
+    }
+
+    /// The guest answered the node the run is at.
+    pub fn answered(&mut self) {
+        self.pass(Stage::Answered(self.state.node.clone()));
     }
 
     /// The language of the flow running now: its own, or the account's.
@@ -207,11 +239,7 @@ impl<'r> Run<'r> {
 
 impl Outcome {
     fn idle() -> Self {
-        Outcome { state: None, actions: Vec::new(), ended_vars: None }
-    }
-
-    pub(super) fn waiting(state: RunState, actions: Vec<Action>) -> Self {
-        Outcome { state: Some(state), actions, ended_vars: None }
+        Outcome { state: None, actions: Vec::new(), ended_vars: None, passages: Vec::new() }
     }
 }
 

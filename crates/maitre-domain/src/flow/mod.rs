@@ -22,7 +22,7 @@ pub use format::{format_date, format_datetime, format_time};
 pub use matching::{OPT_OUT_WORDS, normalize};
 pub use model::*;
 pub use nodes::{Way, branches};
-pub use render::{Filter, Placeholder, Scope, placeholders, render};
+pub use render::{Filter, Placeholder, Scope, outline, placeholders, render};
 pub use runtime::*;
 pub use simulate::{AlwaysAvailable, SimEnv, Simulator, TestResult, Turn, run_tests};
 pub use templates::{Template, templates};
@@ -72,4 +72,6 @@ pub struct Outcome {
     pub actions: Vec<Action>,
     /// When a run ended in this step: its vars at the end, for the simulator and conversation logs.
     pub ended_vars: Option<BTreeMap<String, Value>>,
+    /// The stages runs passed in this step, in order, for the flows' funnels.
+    pub passages: Vec<Passage>,
 }

@@ -8,7 +8,8 @@ use super::matching::{normalize, pick};
 use super::model::defaults::{DATE, PARTY, TIME};
 use super::render::{display, keep_reservation};
 use super::{
-    Action, Choice, Cond, NoAnswer, Node, NodeId, NodeKind, Outcome, Reply, ReservationOutcome, Value, VarKind, Wait,
+    Action, Choice, Cond, NoAnswer, Node, NodeId, NodeKind, Outcome, Reply, ReservationOutcome, Stage, Value, VarKind,
+    Wait,
 };
 use crate::booking::{ReservationRequest, SlotCheck};
 use crate::contacts::Tag;
@@ -105,6 +106,7 @@ impl Run<'_> {
     ) -> Step {
         let opener = self.opener.take().filter(|_| answers::is_extracted(kind));
         if let Some(a) = opener.and_then(|t| answers::read(kind, &t, None, choices, self.ctx, self.locale())) {
+            self.answered();
             self.capture(var, a);
             return Step::Next(next.clone());
         }
@@ -140,7 +142,7 @@ impl Run<'_> {
                 }
                 _ => self.go(na.next.clone()),
             },
-            _ => Outcome::waiting(self.state, self.actions),
+            _ => self.unchanged(),
         }
     }
 
@@ -167,6 +169,7 @@ impl Run<'_> {
             return self.end();
         };
         if let Some(a) = answers::read(*kind, text, payload, choices, self.ctx, self.locale()) {
+            self.answered();
             self.capture(var, a);
             return self.go(next.clone());
         }
@@ -195,7 +198,10 @@ impl Run<'_> {
             return self.end();
         };
         match pick(quick_replies, text, payload) {
-            Some(c) => self.go(c.next.clone().or_else(|| next.clone())),
+            Some(c) => {
+                self.answered();
+                self.go(c.next.clone().or_else(|| next.clone()))
+            }
             None if !resent => {
                 self.send(message, quick_replies);
                 self.wait(Wait::Choice { resent: true })
@@ -205,6 +211,9 @@ impl Run<'_> {
     }
 
     pub(super) fn on_outcome(mut self, node: &Node, outcome: &ReservationOutcome) -> Outcome {
+        if let (NodeKind::Reserve { .. }, ReservationOutcome::Booked { .. }) = (&node.kind, outcome) {
+            self.pass(Stage::Booked);
+        }
         let next = match (&node.kind, outcome) {
             (
                 NodeKind::Reserve { next, .. } | NodeKind::ModifyReservation { next, .. },

@@ -87,6 +87,17 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// The template with each placeholder shown as "…": what guests read, in outline (reports quote steps so).
+pub fn outline(template: &str) -> String {
+    pieces(template)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t,
+            Piece::Expr(_) => "…",
+        })
+        .collect()
+}
+
 fn is_ident(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

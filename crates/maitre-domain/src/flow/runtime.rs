@@ -161,3 +161,50 @@ pub enum Action {
         word: String,
     },
 }
+
+/// A stage of a run that a flow's funnel counts, once per run however often the run passes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// The run began (a trigger, a member's hand-back, or another flow's "go to").
+    Started,
+    /// The run entered the node.
+    Entered(NodeId),
+    /// The guest answered the node's question or pressed one of its buttons.
+    Answered(NodeId),
+    /// The run reached an end of the flow (not cut short: no opt-out, interruption or handoff for lack of answers).
+    Completed,
+    /// A reservation step of the run booked a table or appointment.
+    Booked,
+}
+
+impl Stage {
+    /// The stage as stored: `started`, `entered:<node>`, `answered:<node>`, `completed`, `booked`.
+    pub fn word(&self) -> String {
+        match self {
+            Stage::Started => "started".to_owned(),
+            Stage::Entered(node) => format!("entered:{node}"),
+            Stage::Answered(node) => format!("answered:{node}"),
+            Stage::Completed => "completed".to_owned(),
+            Stage::Booked => "booked".to_owned(),
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Stage> {
+        Some(match word.split_once(':') {
+            Some(("entered", node)) => Stage::Entered(node.to_owned()),
+            Some(("answered", node)) => Stage::Answered(node.to_owned()),
+            None if word == "started" => Stage::Started,
+            None if word == "completed" => Stage::Completed,
+            None if word == "booked" => Stage::Booked,
+            _ => return None,
+        })
+    }
+}
+
+/// A run passed a stage: the run is its flow and the moment it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    pub flow_id: String,
+    pub run_started_at: DateTime<Utc>,
+    pub stage: Stage,
+}

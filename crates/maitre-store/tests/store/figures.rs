@@ -2,9 +2,12 @@
 //! and handing off, the team answering, conversations closed and reopened, bookings made by flows and staff, then
 //! confirmed, cancelled, completed or missed) across daylight-saving changes in several time zones. Each day's
 //! report from the counts must equal one computed here from the stored rows with the domain's definitions.
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, ReservationStatus};
+use maitre_domain::flow::{Passage, Stage};
 use maitre_domain::metrics::report::{Count, Fact, Period, Report, response_bucket};
 use maitre_domain::metrics::{FirstMoments, local_day};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
@@ -101,9 +104,27 @@ impl History {
             replies: vec![QueuedReply { body: "Gern".into(), payload: String::new(), author }],
             flow_replied: author == Author::Bot,
             handoff: rng.below(3) == 0,
+            // From a generator of their own, so the history's other draws stay as they were.
+            passages: self.passages(&mut Rng(0x2545_F491_4F6C_DD1D ^ u64::from(self.steps))),
             ..StepEffects::default()
         };
         let _ = self.tenant.flows().apply_step(&input, &fx).await.unwrap();
+    }
+
+    /// Stages of one or two runs, started up to three hours ago (across midnight, now and then); a run passes a
+    /// stage again now and then (counted once).
+    fn passages(&self, rng: &mut Rng) -> Vec<Passage> {
+        let stages = [Stage::Started, Stage::Entered("ask".into()), Stage::Answered("ask".into()), Stage::Booked];
+        let mut passages = Vec::new();
+        for _ in 0..1 + rng.below(2) {
+            let flow_id = ["flow-a", "flow-b"][rng.below(2) as usize].to_owned();
+            let run_started_at = self.tenant.now() - TimeDelta::minutes(rng.below(180) as i64);
+            for _ in 0..rng.below(4) {
+                let stage = rng.pick(&stages).unwrap().clone();
+                passages.push(Passage { flow_id: flow_id.clone(), run_started_at, stage });
+            }
+        }
+        passages
     }
 
     async fn book(&mut self, rng: &mut Rng) {
@@ -240,6 +261,32 @@ impl History {
         pool.close().await;
         counts
     }
+
+    /// Runs per flow and stage of those that started on the days of `period`, from the stored passages.
+    async fn stages_from_rows(
+        &self,
+        store_url: &str,
+        period: Period,
+        channel: Option<ChannelId>,
+    ) -> Vec<(String, Stage, i64)> {
+        let pool = sqlx::AnyPool::connect(store_url).await.unwrap();
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT flow_id, run_started_at, stage, channel_id FROM flow_passages WHERE account_id = $1",
+        )
+        .bind(self.tenant.account_id().to_string())
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let mut counts: BTreeMap<(String, Stage), i64> = BTreeMap::new();
+        for (flow, started, stage, c) in rows {
+            let day = local_day(Utc.timestamp_millis_opt(started).unwrap(), self.tz);
+            if channel.is_none_or(|want| want.to_string() == c) && (period.first..=period.last).contains(&day) {
+                *counts.entry((flow, Stage::parse(&stage).unwrap())).or_default() += 1;
+            }
+        }
+        counts.into_iter().map(|((f, s), n)| (f, s, n)).collect()
+    }
 }
 
 /// Histories starting a few days before each zone's clock change (Lord Howe moves by half an hour; Kolkata is
@@ -267,6 +314,18 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         assert!(made(|f| matches!(f, Fact::FirstResponsePerson { .. })), "{label}: the team answered");
         let handed = made(|f| matches!(f, Fact::Handoff));
         assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
+    }
+    for (channel, days) in [
+        (None, period),
+        (Some(h.channels[0]), period),
+        (None, Period { first: period.first + TimeDelta::days(2), ..period }),
+    ] {
+        let mut counted = h.tenant.funnel_counts(days, FigureFilter { channel, platform: None }).await.unwrap();
+        counted.sort();
+        counted.retain(|c| c.2 != 0);
+        let expected = h.stages_from_rows(db_url, days, channel).await;
+        assert!(!expected.is_empty(), "{label}: flows ran");
+        assert_eq!(counted, expected, "{label}: funnel stages, channel {channel:?}, from {}", days.first);
     }
     // A day alone reads the same as within the period.
     let one = period.first + TimeDelta::days(2);

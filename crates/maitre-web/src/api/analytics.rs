@@ -1,5 +1,5 @@
-//! The analytics page's figures over the API: the same request (period, comparison, channel) and the same
-//! numbers, read from the same counted facts (pages/analytics_query.rs).
+//! The analytics page's figures and flow funnels over the API: the same request (period, comparison, channel) and
+//! the same numbers, read from the same counted facts (pages/analytics_query.rs).
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -14,10 +14,10 @@ use super::ErrorBody;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
-use crate::pages::analytics_query::{AnalyticsParams, reports};
+use crate::pages::analytics_query::{AnalyticsParams, FlowFunnel, Selection, funnels, reports};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/analytics/summary", get(summary))
+    Router::new().route("/analytics/summary", get(summary)).route("/analytics/flows", get(flows))
 }
 
 /// A period's figures (README "What the figures mean" defines each). Rates are percent with one decimal and
@@ -127,19 +127,101 @@ pub(super) async fn summary(
     caller: ApiCaller,
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<AnalyticsDto>, ApiError> {
+    let (sel, time_zone) = selection(&state, &caller, params).await?;
+    let (current, previous) = reports(&caller.tenant, &sel).await?;
+    Ok(Json(AnalyticsDto {
+        first: sel.period.first.to_string(),
+        last: sel.period.last.to_string(),
+        time_zone,
+        total: dto(&current.total),
+        previous: previous.map(|r| dto(&r.total)),
+        days: current.days.iter().map(|(d, s)| DayDto { day: d.to_string(), figures: dto(s) }).collect(),
+    }))
+}
+
+/// The request understood on the business's today, and the business's time zone.
+async fn selection(
+    state: &AppState,
+    caller: &ApiCaller,
+    params: Result<Query<AnalyticsParams>, QueryRejection>,
+) -> Result<(Selection, String), ApiError> {
     caller.require(Action::ViewAnalytics)?;
     let p = super::params::query(params)?;
     let account = caller.tenant.account().await?;
     let tz = account.settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let channels = caller.tenant.channels().list().await?;
-    let sel = p.select(local_day(state.store.clock().now(), tz), &channels)?;
-    let (current, previous) = reports(&caller.tenant, &sel).await?;
-    Ok(Json(AnalyticsDto {
+    Ok((p.select(local_day(state.store.clock().now(), tz), &channels)?, account.settings.time_zone))
+}
+
+/// One step of a flow's funnel: of the runs started in the period, how many entered the node and, for questions
+/// and buttons, how many guests answered and how many stopped there.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FunnelStepDto {
+    node: String,
+    /// The node's type (`message`, `ask`, …); null for a node the flow no longer has.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// What the node says to the guest.
+    text: String,
+    entered: i64,
+    answered: Option<i64>,
+    stopped: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct FlowFunnelDto {
+    flow_id: String,
+    name: String,
+    started: i64,
+    steps: Vec<FunnelStepDto>,
+    /// Runs that reached a last step of the flow.
+    completed: i64,
+    /// Runs whose booking step made a reservation.
+    booked: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct FunnelsDto {
+    first: String,
+    last: String,
+    time_zone: String,
+    /// The flows that ran in the period, busiest first.
+    flows: Vec<FlowFunnelDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/analytics/flows", tag = "analytics", operation_id = "analytics_flows",
+    params(AnalyticsParams),
+    responses((status = 200, body = FunnelsDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn flows(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    params: Result<Query<AnalyticsParams>, QueryRejection>,
+) -> Result<Json<FunnelsDto>, ApiError> {
+    let (sel, time_zone) = selection(&state, &caller, params).await?;
+    let flows = funnels(&caller.tenant, &sel).await?.into_iter().map(|FlowFunnel { id, name, funnel: f }| {
+        let steps = f.steps.iter().map(|s| FunnelStepDto {
+            node: s.node.clone(),
+            kind: s.kind.map(str::to_owned),
+            text: s.text.clone(),
+            entered: s.entered,
+            answered: s.answered,
+            stopped: s.dropped(),
+        });
+        let steps = steps.collect();
+        FlowFunnelDto {
+            flow_id: id.to_string(),
+            name,
+            started: f.started,
+            steps,
+            completed: f.completed,
+            booked: f.booked,
+        }
+    });
+    Ok(Json(FunnelsDto {
         first: sel.period.first.to_string(),
         last: sel.period.last.to_string(),
-        time_zone: account.settings.time_zone,
-        total: dto(&current.total),
-        previous: previous.map(|r| dto(&r.total)),
-        days: current.days.iter().map(|(d, s)| DayDto { day: d.to_string(), figures: dto(s) }).collect(),
+        time_zone,
+        flows: flows.collect(),
     }))
 }

@@ -11,6 +11,7 @@ use maitre_domain::Action;
 use maitre_domain::metrics::local_day;
 use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 
+use super::analytics_flows::{FunnelView, funnel_views};
 use super::analytics_query::{AnalyticsParams, PRESETS, Selection, reports};
 use super::charts::{Series, bars};
 use super::home_figures::response_time;
@@ -64,6 +65,7 @@ struct AnalyticsPage {
     /// Nothing was counted in the period.
     empty: bool,
     sections: Vec<SectionView>,
+    funnels: Vec<FunnelView>,
     chart: String,
     /// Each bar's name and class.
     legend: Vec<(String, &'static str)>,
@@ -72,7 +74,7 @@ struct AnalyticsPage {
     csv: String,
 }
 
-async fn selection(
+pub(super) async fn selection(
     m: &Member,
     state: &AppState,
     params: &AnalyticsParams,
@@ -117,6 +119,7 @@ async fn page(
         period: tr
             .tn("an-period", &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))]),
         sections: sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links),
+        funnels: funnel_views(&tr, &m, &sel, &params).await?,
         chart,
         legend,
         days: day_rows(&tr, &current),

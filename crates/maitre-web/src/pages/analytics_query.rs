@@ -1,9 +1,14 @@
 //! What an analytics request asks for (period, comparison, channel or platform), read the same way by the page,
 //! its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so they
 //! show the same numbers.
-use chrono::NaiveDate;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use maitre_domain::booking::tz::day_start;
+use maitre_domain::flow::{FlowDef, Stage};
+use maitre_domain::metrics::funnel::Funnel;
 use maitre_domain::metrics::report::{Period, Report};
-use maitre_domain::{ChannelId, Platform};
+use maitre_domain::{ChannelId, FlowId, Platform};
 use maitre_store::{Channel, FigureFilter, TenantStore};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -120,4 +125,44 @@ pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<(Report, Opt
     let read = Period { first: before.map_or(s.period.first, |b| b.first), last: s.period.last };
     let counts = tenant.figure_counts(read, s.filter).await?;
     Ok((Report::new(s.period, &counts), before.map(|b| Report::new(b, &counts))))
+}
+
+/// A flow's funnel over the selection: its name, and its steps as its published version has them.
+pub struct FlowFunnel {
+    pub id: FlowId,
+    pub name: String,
+    pub funnel: Funnel,
+}
+
+/// The funnels of the flows that ran in the selection's period (its comparison aside), busiest first. Runs of
+/// flows deleted since are left out.
+pub async fn funnels(tenant: &TenantStore, s: &Selection) -> Result<Vec<FlowFunnel>, AppError> {
+    let mut by_flow: HashMap<String, Vec<(Stage, i64)>> = HashMap::new();
+    for (flow, stage, n) in tenant.funnel_counts(s.period, s.filter).await? {
+        by_flow.entry(flow).or_default().push((stage, n));
+    }
+    let mut funnels = Vec::new();
+    for flow in tenant.flows().list().await? {
+        let Some(counts) = by_flow.get(&flow.id.to_string()) else { continue };
+        let definition = match flow.published_version {
+            Some(v) => tenant.flows().flow_version(flow.id, v).await?,
+            None => flow.draft,
+        };
+        // Published versions always parse; a draft may not: its runs' steps are then shown by their ids.
+        let def = serde_json::from_str(&definition).unwrap_or_else(|_| FlowDef {
+            triggers: Vec::new(),
+            start: String::new(),
+            nodes: Vec::new(),
+            settings: Default::default(),
+            tests: Vec::new(),
+        });
+        funnels.push(FlowFunnel { id: flow.id, name: flow.name, funnel: Funnel::new(&def, counts) });
+    }
+    funnels.sort_by_key(|f| std::cmp::Reverse(f.funnel.started));
+    Ok(funnels)
+}
+
+/// The UTC instants a period's local days span.
+pub fn instants(period: Period, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    (day_start(period.first, tz), day_start(period.last + chrono::TimeDelta::days(1), tz))
 }

@@ -84,9 +84,27 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> String {
     svg
 }
 
+/// A bar as long as `part`'s share of `whole`, beside the number it pictures (so hidden from screen readers): an
+/// SVG, as the pages' style rules allow no inline widths.
+pub fn share_bar(part: i64, whole: i64) -> String {
+    let width = if whole > 0 && part > 0 { (100.0 * part.clamp(0, whole) as f64 / whole as f64).max(0.5) } else { 0.0 };
+    format!(
+        r#"<svg class="share" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect class="share-all" width="100" height="6"/><rect class="share-part" width="{width:.1}" height="6"/></svg>"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_bar_is_as_long_as_its_share() {
+        assert!(share_bar(3, 4).contains(r#"class="share-part" width="75.0""#));
+        assert!(share_bar(9, 4).contains(r#"width="100.0""#), "never longer than the whole");
+        assert!(share_bar(0, 4).contains(r#"class="share-part" width="0.0""#));
+        assert!(share_bar(1, 1000).contains(r#"class="share-part" width="0.5""#), "a few runs stay visible");
+        assert!(share_bar(0, 0).contains(r#"class="share-part" width="0.0""#));
+    }
 
     #[test]
     fn the_scale_ends_at_a_round_number() {

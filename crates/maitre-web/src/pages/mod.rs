@@ -2,6 +2,7 @@
 mod abuse;
 mod account;
 mod analytics;
+mod analytics_flows;
 pub(crate) mod analytics_query;
 mod app_shell;
 mod auth;
@@ -61,6 +62,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(account::routes())
         .merge(home::routes())
         .merge(analytics::routes())
+        .merge(analytics_flows::routes())
         .merge(team::routes())
         .merge(channels::routes())
         .merge(oauth::routes())

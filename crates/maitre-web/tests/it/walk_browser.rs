@@ -25,7 +25,10 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
     let contact = tenant.inbox().conversation(conversation, maitre_domain::UserId::new()).await.unwrap().contact_id;
     let owner = app.store.user_by_email("ada@example.com").await.unwrap();
-    let flow = maitre_app::flows::install_template(&tenant, "restaurant_de").await.unwrap();
+    // The guest asks for a table and leaves the date open: the analytics page has a funnel to show and a stop.
+    let flow = maitre_app::flows::install_published(&tenant, "restaurant_de", "walk").await.unwrap();
+    assert_eq!(app.post_meta(&wa_text("wamid.walk2", GUEST, "Einen Tisch bitte", NOW + 1)).await.0, StatusCode::OK);
+    app.drain().await;
     crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
 
     let base = format!("/a/{account}");
@@ -37,6 +40,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("contact", format!("{base}/contacts/{contact}")),
         ("reservations", format!("{base}/reservations")),
         ("analytics", format!("{base}/analytics?compare=1")),
+        ("analytics-stopped", format!("{base}/analytics/flows/{}/stopped?node=ask_date", flow.id)),
         ("notifications", format!("{base}/notifications")),
         ("channels", format!("{base}/channels")),
         ("team", format!("{base}/team")),

@@ -21,7 +21,7 @@ fn nothing_happens_without_a_run_or_a_match() {
     let def = ask_flow(&["go"], true);
     let c = Ctx::default();
     let out = Convo::new(&def).say("hallo", &c.get());
-    assert_eq!(out, Outcome { state: None, actions: vec![], ended_vars: None });
+    assert_eq!(out, Outcome { state: None, actions: vec![], ended_vars: None, passages: vec![] });
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn stale_timers_and_unexpected_inputs_leave_the_run_alone() {
         Input::Event { name: "x".into() },
     ] {
         let out = convo.step(&input, &c.get());
-        assert_eq!(out, Outcome { state: Some(waiting.clone()), actions: vec![], ended_vars: None });
+        assert_eq!(out, Outcome { state: Some(waiting.clone()), actions: vec![], ended_vars: None, passages: vec![] });
     }
     let out = convo.step(&Input::Timer { token }, &c.get());
     assert_eq!(sent(&out.actions), vec!["später"]);

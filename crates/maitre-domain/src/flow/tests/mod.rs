@@ -3,6 +3,7 @@ mod answers;
 mod engine;
 mod matching;
 mod nodes;
+mod passages;
 mod props;
 mod render;
 mod simulate;
