@@ -174,3 +174,4 @@ mod tests;
 
 pub mod funnel;
 pub mod report;
+pub mod team;

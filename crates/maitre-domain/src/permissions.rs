@@ -101,10 +101,12 @@ pub enum Action {
     ModerateContactNotes,
     /// See the business's figures (analytics page and API).
     ViewAnalytics,
+    /// See one's own figures as a member of the team (replies, first answers).
+    ViewOwnActivity,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -131,6 +133,7 @@ impl Action {
         Action::InviteMembers,
         Action::ModerateContactNotes,
         Action::ViewAnalytics,
+        Action::ViewOwnActivity,
     ];
 }
 
@@ -152,6 +155,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
                     | ViewReservations
                     | ViewContacts
                     | ManageContacts
+                    | ViewOwnActivity
             )
         }
         Role::Viewer => matches!(action, ViewAccount | ViewFlows | ViewInbox | ViewReservations | ViewContacts),
@@ -176,7 +180,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 26] = [
+    const MATRIX: [(Action, [bool; 4]); 27] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -203,6 +207,7 @@ mod tests {
         (InviteMembers, [true, true, false, false]),
         (ModerateContactNotes, [true, true, false, false]),
         (ViewAnalytics, [true, true, false, false]),
+        (ViewOwnActivity, [true, true, true, false]),
     ];
 
     #[test]

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 
-use crate::Author;
 use crate::booking::ReservationStatus;
+use crate::{Author, UserId};
 
 /// What one counted row is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,9 +19,11 @@ pub enum Fact {
     BotResolved,
     /// Of the conversations begun: closed now.
     Closed,
-    /// Of the conversations begun: the first answer of a person, by bucket (`response_bucket`).
+    /// Of the conversations begun: the first answer of a person, by bucket (`response_bucket`), and who of the
+    /// team it was (unknown before the team's figures were kept).
     FirstResponsePerson {
         minutes: i64,
+        by: Option<UserId>,
     },
     FirstResponseBot {
         minutes: i64,
@@ -36,6 +38,10 @@ pub enum Fact {
         status: ReservationStatus,
     },
     Contact,
+    /// A reply a member wrote in maitre (also counted as `Message(Author::Member)`).
+    MemberReply {
+        member: UserId,
+    },
 }
 
 impl Fact {
@@ -48,12 +54,13 @@ impl Fact {
             "handoffs" => Fact::Handoff,
             "bot_resolved" => Fact::BotResolved,
             "closed" => Fact::Closed,
-            "first_response_person" => Fact::FirstResponsePerson { minutes: value },
+            "first_response_person" => Fact::FirstResponsePerson { minutes: value, by: dim.parse().ok() },
             "first_response_bot" => Fact::FirstResponseBot { minutes: value },
             "booked_flow" => Fact::Booked { by_flow: true, status: status()? },
             "booked_staff" => Fact::Booked { by_flow: false, status: status()? },
             "visits" => Fact::Visit { status: status()? },
             "contacts" => Fact::Contact,
+            "member_replies" => Fact::MemberReply { member: dim.parse().ok()? },
             _ => return None,
         })
     }
@@ -192,7 +199,7 @@ pub struct Summary {
     pub contacts: i64,
 }
 
-fn add_to(histogram: &mut Vec<(i64, i64)>, minutes: i64, n: i64) {
+pub(super) fn add_to(histogram: &mut Vec<(i64, i64)>, minutes: i64, n: i64) {
     match histogram.binary_search_by_key(&minutes, |(m, _)| *m) {
         Ok(i) => histogram[i].1 += n,
         Err(i) => histogram.insert(i, (minutes, n)),
@@ -229,7 +236,7 @@ impl Summary {
             Fact::Handoff => self.handoffs += n,
             Fact::BotResolved => self.bot_resolved += n,
             Fact::Closed => self.closed += n,
-            Fact::FirstResponsePerson { minutes } => add_to(&mut self.first_response_person, minutes, n),
+            Fact::FirstResponsePerson { minutes, .. } => add_to(&mut self.first_response_person, minutes, n),
             Fact::FirstResponseBot { minutes } => add_to(&mut self.first_response_bot, minutes, n),
             Fact::Booked { by_flow, status } => {
                 self.bookings += n;
@@ -250,6 +257,8 @@ impl Summary {
                 Pending | Cancelled => {}
             },
             Fact::Contact => self.contacts += n,
+            // The team's figures (`super::team`); the business's count them as `Message(Author::Member)`.
+            Fact::MemberReply { .. } => {}
         }
     }
 

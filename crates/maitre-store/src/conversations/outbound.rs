@@ -332,33 +332,48 @@ pub(crate) fn add_reply(
     .bind(&job)
     .bind(reply.author.as_str());
     let added = AddedReply { id, insert: b.len() - 1 };
-    if reply.sent_by.is_some() {
-        add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member, now);
+    if let Some(member) = reply.sent_by {
+        add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member(member), now);
     }
     added
 }
 
 /// Whose first reply to note on a conversation.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum FirstReply {
-    Member,
+pub(crate) enum FirstReply<'a> {
+    /// The member (user id) who wrote it.
+    Member(&'a str),
     Bot,
 }
 
-/// Notes the conversation's first reply by a member or a flow, once the guest has written: its first response
-/// times (maitre-domain metrics.rs).
-pub(crate) fn add_first_reply(b: &mut Batch, account: &str, conversation: ConversationId, who: FirstReply, now: i64) {
-    let sql = match who {
-        FirstReply::Member => {
-            "UPDATE conversations SET first_member_reply_at = $3 WHERE account_id = $1 AND id = $2 \
-             AND first_member_reply_at IS NULL AND first_inbound_at IS NOT NULL"
-        }
-        FirstReply::Bot => {
-            "UPDATE conversations SET first_bot_reply_at = $3 WHERE account_id = $1 AND id = $2 \
-             AND first_bot_reply_at IS NULL AND first_inbound_at IS NOT NULL"
-        }
+/// Notes the conversation's first reply by a member (and who) or a flow, once the guest has written: its first
+/// response times (maitre-domain metrics.rs).
+pub(crate) fn add_first_reply(
+    b: &mut Batch,
+    account: &str,
+    conversation: ConversationId,
+    who: FirstReply<'_>,
+    now: i64,
+) {
+    match who {
+        FirstReply::Member(member) => b
+            .add(
+                "UPDATE conversations SET first_member_reply_at = $3, first_member_reply_by = $4 WHERE account_id = $1 \
+                 AND id = $2 AND first_member_reply_at IS NULL AND first_inbound_at IS NOT NULL",
+            )
+            .bind(account)
+            .bind(conversation)
+            .bind(now)
+            .bind(member),
+        FirstReply::Bot => b
+            .add(
+                "UPDATE conversations SET first_bot_reply_at = $3 WHERE account_id = $1 AND id = $2 \
+                 AND first_bot_reply_at IS NULL AND first_inbound_at IS NOT NULL",
+            )
+            .bind(account)
+            .bind(conversation)
+            .bind(now),
     };
-    b.add(sql).bind(account).bind(conversation).bind(now);
 }
 
 /// A queued message became `status` with the platform's id; returns its conversation when it changed.

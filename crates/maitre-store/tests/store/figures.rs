@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, ReservationStatus};
 use maitre_domain::flow::{Passage, Stage};
 use maitre_domain::metrics::report::{Count, Fact, Period, Report, response_bucket};
+use maitre_domain::metrics::team::team;
 use maitre_domain::metrics::{FirstMoments, local_day};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
 use maitre_store::{
@@ -187,26 +188,29 @@ impl History {
         let day = |ms: i64| local_day(Utc.timestamp_millis_opt(ms).unwrap(), self.tz);
         let mut counts = Vec::new();
         let mut count = |at: i64, fact: Fact, total: i64| counts.push(Count { day: day(at), fact, n: 1, total });
-        let messages: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT created_at, author, channel_id FROM messages WHERE account_id = $1")
+        let messages: Vec<(i64, String, String, Option<String>)> =
+            sqlx::query_as("SELECT created_at, author, channel_id, sent_by FROM messages WHERE account_id = $1")
                 .bind(&account)
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        for (at, author, _) in messages.into_iter().filter(|m| wanted(&m.2)) {
+        for (at, author, _, sent_by) in messages.into_iter().filter(|m| wanted(&m.2)) {
             count(at, Fact::Message(author.parse().unwrap()), 0);
+            if let Some(member) = sent_by.filter(|_| author == "member") {
+                count(at, Fact::MemberReply { member: member.parse().unwrap() }, 0);
+            }
         }
-        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String);
+        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>);
         let conversations: Vec<Row> = sqlx::query_as(
-            "SELECT first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at, status, channel_id \
-             FROM conversations WHERE account_id = $1",
+            "SELECT first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at, status, channel_id, \
+             first_member_reply_by FROM conversations WHERE account_id = $1",
         )
         .bind(&account)
         .fetch_all(&pool)
         .await
         .unwrap();
         let time = |ms: Option<i64>| ms.map(|ms| Utc.timestamp_millis_opt(ms).unwrap());
-        for (guest, bot, handoff, member, status, _) in conversations.into_iter().filter(|r| wanted(&r.5)) {
+        for (guest, bot, handoff, member, status, _, by) in conversations.into_iter().filter(|r| wanted(&r.5)) {
             let Some(at) = guest else { continue };
             let moments = FirstMoments {
                 guest: time(guest).unwrap(),
@@ -226,7 +230,8 @@ impl History {
                 count(at, Fact::Closed, 0);
             }
             if let Some(d) = f.first_response_person {
-                count(at, Fact::FirstResponsePerson { minutes: response_bucket(d.num_minutes()) }, 0);
+                let by = by.as_deref().map(|id| id.parse().unwrap());
+                count(at, Fact::FirstResponsePerson { minutes: response_bucket(d.num_minutes()), by }, 0);
             }
             if let Some(d) = f.first_response_bot {
                 count(at, Fact::FirstResponseBot { minutes: response_bucket(d.num_minutes()) }, 0);
@@ -308,6 +313,10 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
             assert_eq!(got, want, "{label}, {day}, channel {channel:?}");
         }
+        let within = |c: &&Count| (period.first..=period.last).contains(&c.day);
+        let expected_team = team(&expected.iter().filter(within).copied().collect::<Vec<_>>());
+        assert_eq!(team(&counted), expected_team, "{label}: the team's figures, channel {channel:?}");
+        assert!(channel.is_some() || expected_team.values().any(|f| f.replies > 0 && f.answered_first() > 0));
         assert!(want.total.conversations > 0 && want.total.bookings > 0, "{label}: the history made figures");
         let made = |f: fn(&Fact) -> bool| expected.iter().any(|c| f(&c.fact));
         assert!(made(|f| matches!(f, Fact::Booked { by_flow: true, .. })), "{label}: flows booked");

@@ -482,6 +482,7 @@ duration-minutes = { $n } Min.
 
 nav-flows = Abläufe
 nav-analytics = Auswertung
+nav-own-activity = Meine Aktivität
 nav-automation = Automatisierung
 action-delete = Löschen
 action-delete-confirm = Ja, löschen
@@ -873,5 +874,13 @@ an-stopped-reached = Gefragt am
 an-stopped-wrote = Was sie schrieben
 an-stopped-silent = Nichts
 an-stopped-unnamed = Gast ohne Namen
+an-section-team = Team
+an-section-own = Ihre Antworten
+an-members-help = In maitre geschriebene Antworten im Zeitraum, neue Gespräche des Zeitraums, in denen das Mitglied die erste Antwort des Teams schrieb, und wie lange diese erste Antwort dauerte (Median; ab der ersten Nachricht des Gasts oder ab der Übergabe durch einen Ablauf).
+an-members-member = Mitglied
+an-members-replies = Antworten
+an-members-answered-first = Zuerst geantwortet
+an-members-first-reply = Erste Antwort (Median)
+an-members-former = Ehemaliges Mitglied
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {": "}

@@ -482,6 +482,7 @@ duration-minutes = { $n } min
 
 nav-flows = Flows
 nav-analytics = Analytics
+nav-own-activity = My activity
 nav-automation = Automation
 action-delete = Delete
 action-delete-confirm = Yes, delete
@@ -873,5 +874,13 @@ an-stopped-reached = Asked at
 an-stopped-wrote = What they wrote
 an-stopped-silent = Nothing
 an-stopped-unnamed = Guest without a name
+an-section-team = Team
+an-section-own = Your replies
+an-members-help = Replies written in maitre in the period, new conversations of the period where the member wrote the team's first answer, and how long that first answer took (median; from the guest's first message, or from a flow's handoff).
+an-members-member = Member
+an-members-replies = Replies
+an-members-answered-first = Answered first
+an-members-first-reply = First reply (median)
+an-members-former = Former member
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {": "}

@@ -482,6 +482,7 @@ duration-minutes = { $n } min
 
 nav-flows = Parcours
 nav-analytics = Statistiques
+nav-own-activity = Mon activité
 nav-automation = Automatisation
 action-delete = Supprimer
 action-delete-confirm = Oui, supprimer
@@ -873,5 +874,13 @@ an-stopped-reached = Question posée le
 an-stopped-wrote = Ce qu'ils ont écrit
 an-stopped-silent = Rien
 an-stopped-unnamed = Client sans nom
+an-section-team = Équipe
+an-section-own = Vos réponses
+an-members-help = Réponses écrites dans maitre sur la période, nouvelles conversations de la période où le membre a écrit la première réponse de l'équipe, et le temps de cette première réponse (médiane ; depuis le premier message du client, ou depuis la transmission par un parcours).
+an-members-member = Membre
+an-members-replies = Réponses
+an-members-answered-first = Premier à répondre
+an-members-first-reply = Première réponse (médiane)
+an-members-former = Ancien membre
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {"\u202F: "}

@@ -14,10 +14,13 @@ use super::ErrorBody;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
-use crate::pages::analytics_query::{AnalyticsParams, FlowFunnel, Selection, funnels, reports};
+use crate::pages::analytics_query::{AnalyticsParams, Figures, FlowFunnel, Selection, funnels, reports};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/analytics/summary", get(summary)).route("/analytics/flows", get(flows))
+    Router::new()
+        .route("/analytics/summary", get(summary))
+        .route("/analytics/flows", get(flows))
+        .route("/analytics/team", get(team))
 }
 
 /// A period's figures (README "What the figures mean" defines each). Rates are percent with one decimal and
@@ -128,7 +131,7 @@ pub(super) async fn summary(
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<AnalyticsDto>, ApiError> {
     let (sel, time_zone) = selection(&state, &caller, params).await?;
-    let (current, previous) = reports(&caller.tenant, &sel).await?;
+    let Figures { current, previous, .. } = reports(&caller.tenant, &sel).await?;
     Ok(Json(AnalyticsDto {
         first: sel.period.first.to_string(),
         last: sel.period.last.to_string(),
@@ -224,4 +227,52 @@ pub(super) async fn flows(
         time_zone,
         flows: flows.collect(),
     }))
+}
+
+/// One member's figures: replies written in maitre, new conversations where they wrote the team's first answer,
+/// and that first answer's time (median).
+#[derive(Serialize, ToSchema)]
+pub(super) struct MemberFiguresDto {
+    user_id: String,
+    /// Empty for someone no longer in the team.
+    name: String,
+    replies: i64,
+    answered_first: i64,
+    first_response_median: Option<ResponseTimeDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct TeamDto {
+    first: String,
+    last: String,
+    time_zone: String,
+    /// Members who replied or answered first in the period, most replies first.
+    members: Vec<MemberFiguresDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/analytics/team", tag = "analytics", operation_id = "analytics_team",
+    params(AnalyticsParams),
+    responses((status = 200, body = TeamDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn team(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    params: Result<Query<AnalyticsParams>, QueryRejection>,
+) -> Result<Json<TeamDto>, ApiError> {
+    let (sel, time_zone) = selection(&state, &caller, params).await?;
+    let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }).await?;
+    let names = caller.tenant.team().members().await?;
+    let mut members: Vec<MemberFiguresDto> = figures
+        .team
+        .iter()
+        .map(|(id, f)| MemberFiguresDto {
+            user_id: id.to_string(),
+            name: names.iter().find(|m| m.user_id == *id).map(|m| m.name.clone()).unwrap_or_default(),
+            replies: f.replies,
+            answered_first: f.answered_first(),
+            first_response_median: seconds(&f.first_responses, 50),
+        })
+        .collect();
+    members.sort_by(|a, b| b.replies.cmp(&a.replies).then(b.answered_first.cmp(&a.answered_first)));
+    Ok(Json(TeamDto { first: sel.period.first.to_string(), last: sel.period.last.to_string(), time_zone, members }))
 }

@@ -1,7 +1,7 @@
 //! The analytics page: what maitre did for the business in a period (conversations, replies, handoffs, first
 //! responses, bookings, visits), optionally beside the period before, for all channels or one channel or platform;
-//! a chart per day with its table, and that table as CSV. Each figure's definition is shown next to it (they are
-//! maitre-domain metrics.rs's).
+//! a chart per day with its table, and that table as CSV; the flows' funnels and the team's figures. Each figure's
+//! definition is shown next to it (they are maitre-domain metrics.rs's). An agent sees their own activity alone.
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -12,7 +12,8 @@ use maitre_domain::metrics::local_day;
 use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 
 use super::analytics_flows::{FunnelView, funnel_views};
-use super::analytics_query::{AnalyticsParams, PRESETS, Selection, reports};
+use super::analytics_query::{AnalyticsParams, Figures, PRESETS, Selection, reports};
+use super::analytics_team::{TeamRow, team_rows};
 use super::charts::{Series, bars};
 use super::home_figures::response_time;
 use super::times::{account_tz, format_day, format_short_day};
@@ -64,8 +65,11 @@ struct AnalyticsPage {
     period: String,
     /// Nothing was counted in the period.
     empty: bool,
+    /// The business's figures (owners, admins); else the member's own activity alone.
+    full: bool,
     sections: Vec<SectionView>,
     funnels: Vec<FunnelView>,
+    team: Vec<TeamRow>,
     chart: String,
     /// Each bar's name and class.
     legend: Vec<(String, &'static str)>,
@@ -74,12 +78,14 @@ struct AnalyticsPage {
     csv: String,
 }
 
+/// The request understood, for a member allowed `action`.
 pub(super) async fn selection(
     m: &Member,
     state: &AppState,
     params: &AnalyticsParams,
+    action: Action,
 ) -> Result<(Selection, Vec<maitre_store::Channel>), PageError> {
-    m.require(Action::ViewAnalytics)?;
+    m.require(action)?;
     let today = local_day(state.store.clock().now(), account_tz(m));
     let channels = m.tenant.channels().list().await?;
     Ok((params.select(today, &channels)?, channels))
@@ -91,9 +97,12 @@ async fn page(
     m: Member,
     Query(params): Query<AnalyticsParams>,
 ) -> Result<impl IntoResponse, PageError> {
-    let (sel, channels) = selection(&m, &state, &params).await?;
+    // Owners and admins see the business's figures; an agent their own activity only.
+    let full = m.may(Action::ViewAnalytics);
+    let (sel, channels) =
+        selection(&m, &state, &params, if full { Action::ViewAnalytics } else { Action::ViewOwnActivity }).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let (current, previous) = reports(&m.tenant, &sel).await?;
+    let Figures { current, previous, team } = reports(&m.tenant, &sel).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
     let series = [
@@ -118,8 +127,14 @@ async fn page(
         empty: current.total == Summary::default(),
         period: tr
             .tn("an-period", &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))]),
-        sections: sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links),
-        funnels: funnel_views(&tr, &m, &sel, &params).await?,
+        full,
+        sections: if full {
+            sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links)
+        } else {
+            vec![]
+        },
+        funnels: if full { funnel_views(&tr, &m, &sel, &params).await? } else { vec![] },
+        team: team_rows(&tr, &m, &team).await?,
         chart,
         legend,
         days: day_rows(&tr, &current),
@@ -139,9 +154,9 @@ async fn days_csv(
     m: Member,
     Query(params): Query<AnalyticsParams>,
 ) -> Result<Response, PageError> {
-    let (sel, _) = selection(&m, &state, &params).await?;
+    let (sel, _) = selection(&m, &state, &params, Action::ViewAnalytics).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let (current, _) = reports(&m.tenant, &Selection { compare: false, ..sel }).await?;
+    let current = reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current;
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     out.write_record(columns(&tr)).map_err(csv_err)?;

@@ -141,7 +141,7 @@ async fn stopped_page(
     Path((_, flow)): Path<(String, String)>,
     Query(q): Query<StoppedParams>,
 ) -> Result<impl IntoResponse, PageError> {
-    let (sel, _) = super::analytics::selection(&m, &state, &q.params).await?;
+    let (sel, _) = super::analytics::selection(&m, &state, &q.params, Action::ViewAnalytics).await?;
     let flow_id: FlowId = found(&flow)?;
     let record = m.tenant.flows().flow(flow_id).await?;
     let funnel = funnels(&m.tenant, &sel).await?.into_iter().find(|f| f.id == flow_id);

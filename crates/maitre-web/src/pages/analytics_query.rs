@@ -1,14 +1,15 @@
 //! What an analytics request asks for (period, comparison, channel or platform), read the same way by the page,
 //! its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so they
 //! show the same numbers.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maitre_domain::booking::tz::day_start;
 use maitre_domain::flow::{FlowDef, Stage};
 use maitre_domain::metrics::funnel::Funnel;
-use maitre_domain::metrics::report::{Period, Report};
-use maitre_domain::{ChannelId, FlowId, Platform};
+use maitre_domain::metrics::report::{Count, Period, Report};
+use maitre_domain::metrics::team::{MemberFigures, team};
+use maitre_domain::{ChannelId, FlowId, Platform, UserId};
 use maitre_store::{Channel, FigureFilter, TenantStore};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -119,12 +120,25 @@ fn filter(value: &str, channels: &[Channel]) -> Result<FigureFilter, AppError> {
     Ok(FigureFilter { channel: Some(id), ..FigureFilter::default() })
 }
 
-/// The selected period's report and, when asked, the previous period's: one read covers both.
-pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<(Report, Option<Report>), AppError> {
+/// A selection's figures: the business's report and its members', for the period and, when compared, the one
+/// before.
+pub struct Figures {
+    pub current: Report,
+    pub previous: Option<Report>,
+    pub team: BTreeMap<UserId, MemberFigures>,
+}
+
+/// The selected period's figures and, when asked, the previous period's report: one read covers both.
+pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<Figures, AppError> {
     let before = s.compare.then(|| s.period.previous());
     let read = Period { first: before.map_or(s.period.first, |b| b.first), last: s.period.last };
     let counts = tenant.figure_counts(read, s.filter).await?;
-    Ok((Report::new(s.period, &counts), before.map(|b| Report::new(b, &counts))))
+    let within: Vec<Count> = counts.iter().filter(|c| c.day >= s.period.first).copied().collect();
+    Ok(Figures {
+        current: Report::new(s.period, &within),
+        previous: before.map(|b| Report::new(b, &counts)),
+        team: team(&within),
+    })
 }
 
 /// A flow's funnel over the selection: its name, and its steps as its published version has them.

@@ -4,6 +4,7 @@ mod account;
 mod analytics;
 mod analytics_flows;
 pub(crate) mod analytics_query;
+mod analytics_team;
 mod app_shell;
 mod auth;
 mod automation;
@@ -118,6 +119,8 @@ pub struct Current {
     pub automation: bool,
     pub contacts: bool,
     pub analytics: bool,
+    /// An agent's own figures, where others have the business's.
+    pub own_activity: bool,
     /// The bell's unread count as shown: empty for none, "99+" beyond the cap.
     pub unread: String,
 }
@@ -192,6 +195,7 @@ impl Ctx {
             automation: m.may(Action::ManageAutomation),
             contacts: m.may(Action::ViewContacts),
             analytics: m.may(Action::ViewAnalytics),
+            own_activity: !m.may(Action::ViewAnalytics) && m.may(Action::ViewOwnActivity),
             unread: notifications::unread_label(m.tenant.notifications().unread_notifications(m.signed.user.id).await?),
         });
         Ok(ctx)

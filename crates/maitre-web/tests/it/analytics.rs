@@ -34,6 +34,22 @@ fn day_table(body: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The team table's rows, as text cells (member first).
+fn team_table(body: &str) -> Vec<Vec<String>> {
+    let start = body.find("id=\"team-table\"").expect("the team's table");
+    let table = &body[start..start + body[start..].find("</table>").unwrap()];
+    let rows = &table[table.find("<tbody>").unwrap()..];
+    rows.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let name = &row[row.find("<th scope=\"row\">").unwrap() + 16..row.find("</th>").unwrap()];
+            let cells =
+                row.split("<td").skip(1).map(|c| c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()].to_owned());
+            std::iter::once(name.to_owned()).chain(cells).collect()
+        })
+        .collect()
+}
+
 async fn guest_writes(app: &TestApp, id: &str, from: &str) {
     let at = app.clock.now().timestamp();
     assert_eq!(app.post_meta(&wa_text(id, from, "Hallo, ein Tisch?", at)).await.0, StatusCode::OK);
@@ -174,6 +190,22 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert_eq!(json["days"][2]["day"], "2026-09-21");
     assert_eq!(json["days"][2]["figures"]["guest_messages"], 3);
 
+    // The team: the owner answered Anna after 12 minutes and Ben 30 minutes after the handoff.
+    let team = team_table(body);
+    assert_eq!(team[0][1..], ["2", "2", "10 min – 15 min"], "{team:?}");
+    let (status, json) = call(&app, reqwest::Method::GET, "/api/v1/analytics/team?range=7", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let owner_id = app.store.user_by_email("owner@example.com").await.unwrap().id.to_string();
+    assert_eq!(
+        (json["members"][0]["user_id"].as_str(), json["members"][0]["replies"].as_i64()),
+        (Some(owner_id.as_str()), Some(2))
+    );
+    assert_eq!(
+        (json["members"][0]["answered_first"].as_i64(), json["members"].as_array().unwrap().len()),
+        (Some(2), 1)
+    );
+    assert_eq!(json["members"][0]["first_response_median"], bucket(600, 900));
+
     // One channel, a platform, another platform.
     let channel = tenant.channels().list().await.unwrap().remove(0).id;
     let one = owner.get(&format!("/a/{account}/analytics?range=7&channel={channel}")).await.body;
@@ -231,13 +263,27 @@ async fn the_page_speaks_the_members_language_and_refuses_what_it_cannot_read() 
     assert_eq!(figure(&other.get(&format!("/a/{elsewhere}/analytics")).await.body, "conversations").0, "0");
     assert!(other.get(&format!("/a/{elsewhere}/analytics")).await.body.contains("id=\"analytics-empty\""));
 
-    // Agents see no business figures; nor do their API tokens.
+    // Agents see their own activity, no business figures; their API tokens no figures at all.
     let agent = app.member(&account, "agent@example.com", Role::Agent).await;
-    assert_eq!(agent.get(&format!("/a/{account}/analytics")).await.status, StatusCode::FORBIDDEN);
-    assert!(!agent.get(&format!("/a/{account}")).await.body.contains("/analytics\""), "no menu entry");
+    let own = agent.get(&format!("/a/{account}/analytics?range=7")).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(own.body.contains("<h1>My activity</h1>") && own.body.contains("Your replies"), "{}", own.body);
+    let rows = team_table(&own.body);
+    assert_eq!(rows.len(), 1, "their own row alone: {rows:?}");
+    assert_eq!(rows[0][1..], ["0", "0", "—"]);
+    for business in ["id=\"figure-conversations\"", "id=\"section-flows\"", "id=\"days-csv\"", "Owner"] {
+        assert!(!own.body.contains(business), "an agent sees no {business}");
+    }
+    assert!(agent.get(&format!("/a/{account}")).await.body.contains(">My activity</a>"), "their menu entry");
+    let csv = agent.get(&format!("/a/{account}/analytics/days.csv")).await;
+    assert_eq!(csv.status, StatusCode::FORBIDDEN);
     let token = app.token(&account, Role::Agent).await;
-    let (status, _) = call(&app, reqwest::Method::GET, "/api/v1/analytics/summary", Some(&token), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    for path in ["/api/v1/analytics/summary", "/api/v1/analytics/team"] {
+        let (status, _) = call(&app, reqwest::Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let viewer = app.member(&account, "viewer@example.com", Role::Viewer).await;
+    assert_eq!(viewer.get(&format!("/a/{account}/analytics")).await.status, StatusCode::FORBIDDEN);
     let admin = app.token(&account, Role::Admin).await;
     let (status, json) =
         call(&app, reqwest::Method::GET, "/api/v1/analytics/summary?range=custom&from=2026-09-02", Some(&admin), None)

@@ -57,11 +57,27 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     wait_for(&b, "main", |t| t.contains("4917100000004") || t.contains("Hallo")).await;
     assert_eq!(run(&b, "return document.querySelectorAll('li.conversation').length;").await, 4);
 
-    // On a phone nothing sits off-screen.
+    // On a phone nothing sits off-screen; the team's row reads as the owner's figures.
     b.resize(PHONE).await;
     b.client.goto(&app.url(&format!("/a/{account}/analytics?range=7"))).await.unwrap();
     assert!(!b.overflows_sideways().await, "the page fits a phone");
     run(&b, "document.getElementById('section-days').scrollIntoView();").await;
     b.screenshot(&shots, "analytics_en_phone_chart").await;
+    let owner_row = "return [...document.querySelectorAll('#team-table tbody tr')[0].cells].map(c => c.textContent.trim());";
+    assert_eq!(run(&b, owner_row).await, serde_json::json!(["Owner", "2", "2", "10 min – 15 min"]));
+    run(&b, "document.getElementById('section-team').scrollIntoView();").await;
+    b.screenshot(&shots, "analytics_en_phone_team").await;
+
+    // An agent's own activity, in German, on a phone.
+    app.member(&account, "agent@example.com", maitre_domain::Role::Agent).await;
+    let agent = app.store.user_by_email("agent@example.com").await.unwrap();
+    app.store.update_profile(agent.id, "Jonas", maitre_domain::Locale::De).await.unwrap();
+    b.client.delete_all_cookies().await.unwrap();
+    sign_in(&b, &app, "agent@example.com").await;
+    b.client.goto(&app.url(&format!("/a/{account}/analytics?range=7"))).await.unwrap();
+    let main = wait_for(&b, "main", |t| t.contains("Meine Aktivität")).await;
+    assert!(main.contains("Ihre Antworten") && main.contains("Jonas") && !main.contains("Abläufe"), "{main}");
+    assert!(!b.overflows_sideways().await, "the agent's page fits a phone");
+    b.screenshot(&shots, "analytics_de_phone_agent").await;
     b.close().await;
 }

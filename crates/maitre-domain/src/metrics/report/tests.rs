@@ -67,7 +67,15 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
         Fact::from_row("booked_flow", "no_show", 0),
         Some(Fact::Booked { by_flow: true, status: ReservationStatus::NoShow })
     );
-    assert_eq!(Fact::from_row("first_response_person", "", 7), Some(Fact::FirstResponsePerson { minutes: 7 }));
+    assert_eq!(
+        Fact::from_row("first_response_person", "", 7),
+        Some(Fact::FirstResponsePerson { minutes: 7, by: None })
+    );
+    let ada = crate::UserId::new();
+    let by_ada = Fact::FirstResponsePerson { minutes: 7, by: Some(ada) };
+    assert_eq!(Fact::from_row("first_response_person", &ada.to_string(), 7), Some(by_ada));
+    assert_eq!(Fact::from_row("member_replies", &ada.to_string(), 0), Some(Fact::MemberReply { member: ada }));
+    assert_eq!(Fact::from_row("member_replies", "someone", 0), None, "not a member's id");
     assert_eq!(Fact::from_row("messages", "robot", 0), None);
     assert_eq!(Fact::from_row("visits", "", 0), None);
     assert_eq!(Fact::from_row("something_new", "", 0), None);

@@ -1,0 +1,50 @@
+//! The team's figures on the analytics page: each member's replies, the new conversations where they wrote the
+//! team's first answer and how fast (median). Owners and admins see everyone who may answer guests (and former
+//! members who did); an agent sees their own row only.
+use std::collections::BTreeMap;
+
+use maitre_domain::metrics::report::histogram_percentile;
+use maitre_domain::metrics::team::MemberFigures;
+use maitre_domain::{Action, UserId};
+
+use super::home_figures::response_time;
+use crate::auth::Member;
+use crate::error::AppError;
+use crate::i18n::Tr;
+
+pub struct TeamRow {
+    pub name: String,
+    pub replies: i64,
+    pub answered_first: i64,
+    pub first_reply: String,
+}
+
+fn row(tr: &Tr, name: String, f: &MemberFigures) -> TeamRow {
+    TeamRow {
+        name,
+        replies: f.replies,
+        answered_first: f.answered_first(),
+        first_reply: response_time(tr, histogram_percentile(&f.first_responses, 50)),
+    }
+}
+
+/// The rows `m` may see: everyone's, busiest first, or their own alone.
+pub async fn team_rows(tr: &Tr, m: &Member, team: &BTreeMap<UserId, MemberFigures>) -> Result<Vec<TeamRow>, AppError> {
+    let of = |id: &UserId| team.get(id).cloned().unwrap_or_default();
+    if !m.may(Action::ViewAnalytics) {
+        return Ok(vec![row(tr, m.signed.user.name.clone(), &of(&m.signed.user.id))]);
+    }
+    let members = m.tenant.team().members().await?;
+    let mut rows: Vec<TeamRow> = members
+        .iter()
+        .filter(|member| maitre_domain::permissions::allowed(member.role, Action::WorkInbox))
+        .map(|member| {
+            let name = if member.name.is_empty() { member.email.clone() } else { member.name.clone() };
+            row(tr, name, &of(&member.user_id))
+        })
+        .collect();
+    let gone = team.iter().filter(|(id, _)| !members.iter().any(|member| member.user_id == **id));
+    rows.extend(gone.map(|(_, f)| row(tr, tr.t("an-members-former"), f)));
+    rows.sort_by(|a, b| b.replies.cmp(&a.replies).then(b.answered_first.cmp(&a.answered_first)));
+    Ok(rows)
+}
