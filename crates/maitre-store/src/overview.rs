@@ -1,18 +1,20 @@
-//! What a business's home page shows at a glance: how far its setup is and what waits for its team (its figures
-//! of today and this week come from figures.rs).
+//! What a business's home and analytics pages show at a glance: how far its setup is and what waits for its team
+//! now (their figures over days come from figures.rs).
 use maitre_domain::setup::SetupFacts;
 use sqlx::Row;
 
 use crate::Result;
 use crate::tenant::TenantStore;
 
-/// Counts for the home page, read in one statement.
+/// Counts of the moment, read in one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overview {
     pub setup: SetupFacts,
     /// Conversations not closed where a guest's message waits for a person (no flow answered it, or a flow handed
     /// it over, or it came while a member had the conversation).
     pub waiting: i64,
+    /// Conversations not closed.
+    pub open: i64,
     /// Replies that could not be sent.
     pub failed_sends: i64,
     /// Booking requests still to confirm, for visits not yet past.
@@ -27,6 +29,7 @@ const OVERVIEW: &str = "SELECT \
     (SELECT COUNT(*) FROM memberships WHERE account_id = $1) AS members, \
     (SELECT COUNT(*) FROM conversations WHERE account_id = $1 AND needs_reply_since IS NOT NULL \
         AND status <> 'closed') AS waiting, \
+    (SELECT COUNT(*) FROM conversations WHERE account_id = $1 AND status <> 'closed') AS open, \
     (SELECT COUNT(*) FROM messages WHERE account_id = $1 AND direction = 'out' AND status = 'failed') AS failed, \
     (SELECT COUNT(*) FROM reservations WHERE account_id = $1 AND status = 'pending' AND ends_at > $2) AS to_confirm";
 
@@ -47,6 +50,7 @@ impl TenantStore {
                 members: count("members")?,
             },
             waiting: count("waiting")?,
+            open: count("open")?,
             failed_sends: count("failed")?,
             to_confirm: count("to_confirm")?,
         })

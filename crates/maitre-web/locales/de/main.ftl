@@ -882,5 +882,7 @@ an-members-replies = Antworten
 an-members-answered-first = Zuerst geantwortet
 an-members-first-reply = Erste Antwort (Median)
 an-members-former = Ehemaliges Mitglied
+an-section-now = Gerade jetzt
+an-now-open = Offene Gespräche: { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {": "}

@@ -882,5 +882,7 @@ an-members-replies = Replies
 an-members-answered-first = Answered first
 an-members-first-reply = First reply (median)
 an-members-former = Former member
+an-section-now = Right now
+an-now-open = Open conversations: { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {": "}

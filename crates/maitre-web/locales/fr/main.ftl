@@ -882,5 +882,7 @@ an-members-replies = Réponses
 an-members-answered-first = Premier à répondre
 an-members-first-reply = Première réponse (médiane)
 an-members-former = Ancien membre
+an-section-now = En ce moment
+an-now-open = Conversations ouvertes : { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.
 colon = {"\u202F: "}

@@ -70,6 +70,8 @@ struct AnalyticsPage {
     sections: Vec<SectionView>,
     funnels: Vec<FunnelView>,
     team: Vec<TeamRow>,
+    /// Right now (not of the period): guests waiting for the team and open conversations, each with its list.
+    now: Vec<(String, Option<String>)>,
     chart: String,
     /// Each bar's name and class.
     legend: Vec<(String, &'static str)>,
@@ -135,6 +137,7 @@ async fn page(
         },
         funnels: if full { funnel_views(&tr, &m, &sel, &params).await? } else { vec![] },
         team: team_rows(&tr, &m, &team).await?,
+        now: if full { right_now(&tr, &m).await? } else { vec![] },
         chart,
         legend,
         days: day_rows(&tr, &current),
@@ -164,6 +167,19 @@ async fn days_csv(
         out.write_record(row).map_err(csv_err)?;
     }
     super::csv_download(out, "maitre-days.csv")
+}
+
+/// What waits for the team this moment, whatever the period: each count with the inbox list behind it.
+async fn right_now(tr: &Tr, m: &Member) -> Result<Vec<(String, Option<String>)>, AppError> {
+    let overview = m.tenant.overview().await?;
+    let inbox = m.may(Action::ViewInbox).then(|| format!("/a/{}/inbox", m.account.id));
+    Ok(vec![
+        (
+            tr.t1("home-needs-waiting", "count", &overview.waiting.to_string()),
+            inbox.as_ref().map(|i| format!("{i}?filter=needs_reply")),
+        ),
+        (tr.t1("an-now-open", "count", &overview.open.to_string()), inbox),
+    ])
 }
 
 /// The query string's channel and comparison, appended to a preset's link.

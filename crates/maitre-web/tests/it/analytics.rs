@@ -155,6 +155,11 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert_eq!(now("contacts"), both("4", "0"));
     assert!(body.contains("Of the new conversations, those a flow handed to a person"), "definitions beside figures");
     assert!(body.contains("<svg class=\"chart\""), "the per-day chart");
+    // Right now, whatever the period: nobody closed a conversation; Anna's second message, the third guest's and
+    // Dora's wait (the step scripted for her flow's reply does not say it answered).
+    let now = &body[body.find("id=\"section-now\"").unwrap()..];
+    assert!(now.contains("?filter=needs_reply\">Guests waiting for an answer: 3</a>"), "{now}");
+    assert!(now.contains(">Open conversations: 4</a>"), "{now}");
 
     // The per-day table and its CSV say the same; Monday holds the first three guests.
     let table = day_table(body);

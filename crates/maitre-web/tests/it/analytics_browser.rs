@@ -63,7 +63,8 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     assert!(!b.overflows_sideways().await, "the page fits a phone");
     run(&b, "document.getElementById('section-days').scrollIntoView();").await;
     b.screenshot(&shots, "analytics_en_phone_chart").await;
-    let owner_row = "return [...document.querySelectorAll('#team-table tbody tr')[0].cells].map(c => c.textContent.trim());";
+    let owner_row =
+        "return [...document.querySelectorAll('#team-table tbody tr')[0].cells].map(c => c.textContent.trim());";
     assert_eq!(run(&b, owner_row).await, serde_json::json!(["Owner", "2", "2", "10 min – 15 min"]));
     run(&b, "document.getElementById('section-team').scrollIntoView();").await;
     b.screenshot(&shots, "analytics_en_phone_team").await;
