@@ -31,17 +31,16 @@ fn row(tr: &Tr, name: String, f: &MemberFigures) -> TeamRow {
 /// The rows `m` may see: everyone's, busiest first, or their own alone.
 pub async fn team_rows(tr: &Tr, m: &Member, team: &BTreeMap<UserId, MemberFigures>) -> Result<Vec<TeamRow>, AppError> {
     let of = |id: &UserId| team.get(id).cloned().unwrap_or_default();
+    let name = |name: &str, email: &str| if name.is_empty() { email } else { name }.to_owned();
+    let me = &m.signed.user;
     if !m.may(Action::ViewAnalytics) {
-        return Ok(vec![row(tr, m.signed.user.name.clone(), &of(&m.signed.user.id))]);
+        return Ok(vec![row(tr, name(&me.name, &me.email), &of(&me.id))]);
     }
     let members = m.tenant.team().members().await?;
     let mut rows: Vec<TeamRow> = members
         .iter()
         .filter(|member| maitre_domain::permissions::allowed(member.role, Action::WorkInbox))
-        .map(|member| {
-            let name = if member.name.is_empty() { member.email.clone() } else { member.name.clone() };
-            row(tr, name, &of(&member.user_id))
-        })
+        .map(|member| row(tr, name(&member.name, &member.email), &of(&member.user_id)))
         .collect();
     let gone = team.iter().filter(|(id, _)| !members.iter().any(|member| member.user_id == **id));
     rows.extend(gone.map(|(_, f)| row(tr, tr.t("an-members-former"), f)));
