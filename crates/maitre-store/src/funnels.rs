@@ -1,6 +1,8 @@
 //! The stages flow runs passed (maitre-domain `flow::Stage`), kept once per run in the step's transaction and
 //! counted like every other fact (migration `flow_passages`): the flows' funnels read those counts; the runs that
 //! stopped at a question are read from the passages themselves, with what their guests wrote after it.
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use maitre_domain::ConversationId;
 use maitre_domain::flow::{Passage, Stage};
@@ -16,6 +18,25 @@ use crate::{Result, StoreError};
 /// Guest messages shown per stopped run.
 const WROTE_PER_RUN: i64 = 3;
 
+/// Passages one statement writes at most; a step passes a handful, so each size's statement is built once.
+const PASSAGES_PER_STATEMENT: usize = 32;
+
+/// The insert of `n` passages (1 ..= `PASSAGES_PER_STATEMENT`), built once per size.
+fn passages_sql(n: usize) -> &'static str {
+    static SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        (0..=PASSAGES_PER_STATEMENT)
+            .map(|n| {
+                format!(
+                    "INSERT INTO flow_passages (account_id, conversation_id, channel_id, at, flow_id, \
+                     run_started_at, stage) VALUES {} ON CONFLICT DO NOTHING",
+                    crate::values_list(4, 3, n)
+                )
+            })
+            .collect()
+    });
+    &SQL[n]
+}
+
 /// Adds a step's passages to its batch; a run's second pass of a stage changes nothing.
 pub(crate) fn add_passages(
     b: &mut Batch,
@@ -25,13 +46,8 @@ pub(crate) fn add_passages(
     passages: &[Passage],
     now: i64,
 ) {
-    for chunk in passages.chunks(crate::ROWS_PER_STATEMENT / 3) {
-        let sql = format!(
-            "INSERT INTO flow_passages (account_id, conversation_id, channel_id, at, flow_id, run_started_at, stage) \
-             VALUES {} ON CONFLICT DO NOTHING",
-            crate::values_list(4, 3, chunk.len())
-        );
-        let statement = b.add(&sql);
+    for chunk in passages.chunks(PASSAGES_PER_STATEMENT) {
+        let statement = b.add(passages_sql(chunk.len()));
         statement.bind(account).bind(conversation).bind(channel).bind(now);
         for p in chunk {
             statement.bind(&p.flow_id).bind(p.run_started_at.timestamp_millis()).bind(p.stage.word());

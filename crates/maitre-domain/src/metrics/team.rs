@@ -1,6 +1,7 @@
 //! Each member's figures over a period, from the same counted facts as the business's report: the replies they
 //! wrote in maitre, and the new conversations where they wrote the team's first answer, with how long it took. No
 //! I/O.
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
@@ -21,6 +22,11 @@ impl MemberFigures {
     /// New conversations where they wrote the team's first answer.
     pub fn answered_first(&self) -> i64 {
         self.first_responses.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The order of a team table: most replies first, then most first answers.
+    pub fn rank(&self) -> (Reverse<i64>, Reverse<i64>) {
+        (Reverse(self.replies), Reverse(self.answered_first()))
     }
 
     /// How long their first answers took, median (as the bucket's first minute).
@@ -75,6 +81,7 @@ mod tests {
         assert_eq!((t[&ada].replies, t[&ada].answered_first()), (5, 3));
         assert_eq!(t[&ada].first_response_median(), Some(TimeDelta::minutes(30)));
         assert_eq!((t[&ben].replies, t[&ben].first_response_median()), (1, Some(TimeDelta::minutes(2))));
+        assert!(t[&ada].rank() < t[&ben].rank(), "the busier member comes first");
     }
 
     #[test]

@@ -262,9 +262,10 @@ pub(super) async fn team(
     let (sel, time_zone) = selection(&state, &caller, params).await?;
     let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }).await?;
     let names = caller.tenant.team().members().await?;
-    let mut members: Vec<MemberFiguresDto> = figures
-        .team
-        .iter()
+    let mut ranked: Vec<_> = figures.team.iter().collect();
+    ranked.sort_by_key(|(_, f)| f.rank());
+    let members = ranked
+        .into_iter()
         .map(|(id, f)| MemberFiguresDto {
             user_id: id.to_string(),
             name: names.iter().find(|m| m.user_id == *id).map(|m| m.name.clone()).unwrap_or_default(),
@@ -273,6 +274,5 @@ pub(super) async fn team(
             first_response_median: seconds(&f.first_responses, 50),
         })
         .collect();
-    members.sort_by(|a, b| b.replies.cmp(&a.replies).then(b.answered_first.cmp(&a.answered_first)));
     Ok(Json(TeamDto { first: sel.period.first.to_string(), last: sel.period.last.to_string(), time_zone, members }))
 }

@@ -37,13 +37,13 @@ pub async fn team_rows(tr: &Tr, m: &Member, team: &BTreeMap<UserId, MemberFigure
         return Ok(vec![row(tr, name(&me.name, &me.email), &of(&me.id))]);
     }
     let members = m.tenant.team().members().await?;
-    let mut rows: Vec<TeamRow> = members
+    let mut shown: Vec<(String, MemberFigures)> = members
         .iter()
         .filter(|member| maitre_domain::permissions::allowed(member.role, Action::WorkInbox))
-        .map(|member| row(tr, name(&member.name, &member.email), &of(&member.user_id)))
+        .map(|member| (name(&member.name, &member.email), of(&member.user_id)))
         .collect();
     let gone = team.iter().filter(|(id, _)| !members.iter().any(|member| member.user_id == **id));
-    rows.extend(gone.map(|(_, f)| row(tr, tr.t("an-members-former"), f)));
-    rows.sort_by(|a, b| b.replies.cmp(&a.replies).then(b.answered_first.cmp(&a.answered_first)));
-    Ok(rows)
+    shown.extend(gone.map(|(_, f)| (tr.t("an-members-former"), f.clone())));
+    shown.sort_by_key(|(_, f)| f.rank());
+    Ok(shown.into_iter().map(|(name, f)| row(tr, name, &f)).collect())
 }
