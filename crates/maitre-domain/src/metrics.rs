@@ -172,6 +172,7 @@ pub fn days(first: NaiveDate, last: NaiveDate) -> impl Iterator<Item = NaiveDate
 #[cfg(test)]
 mod tests;
 
+pub mod demand;
 pub mod funnel;
 pub mod report;
 pub mod team;

@@ -112,6 +112,16 @@ impl Browser {
         wide.as_bool().unwrap_or(true)
     }
 
+    /// The first few elements reaching past the window's right edge (tag#id.class), to say what made a page too
+    /// wide.
+    pub async fn past_the_right_edge(&self) -> String {
+        let script = "return [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 4)
+            .map(e => e.tagName.toLowerCase() + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().left) + '-' + Math.round(e.getBoundingClientRect().right)).join(' | ');";
+        let found = self.client.execute(script, vec![]).await.expect("measure the elements");
+        found.as_str().unwrap_or_default().to_owned()
+    }
+
     /// The serious and critical accessibility violations axe-core finds on the page, one line each ("rule: the
     /// elements"). axe-core comes from the npm registry; `MAITRE_TEST_AXE` names its `axe.min.js`. Without it this
     /// is None (the check is skipped with a message) unless `MAITRE_TEST_REQUIRE_BROWSER=1`, which makes it a

@@ -42,6 +42,19 @@ pub enum Fact {
     MemberReply {
         member: UserId,
     },
+    /// A booking made, by how many of the business's days ahead of the visit (`lead_bucket`); `total` counts its
+    /// guests.
+    Lead {
+        days: i64,
+    },
+    /// A visit due (confirmed, completed, no-show) starting in this local hour; `total` counts its guests.
+    Arrival {
+        hour: i64,
+    },
+    /// A visit due of this many guests (`PARTY_SIZES` and more counted together).
+    Party {
+        size: i64,
+    },
 }
 
 impl Fact {
@@ -61,6 +74,9 @@ impl Fact {
             "visits" => Fact::Visit { status: status()? },
             "contacts" => Fact::Contact,
             "member_replies" => Fact::MemberReply { member: dim.parse().ok()? },
+            "lead" => Fact::Lead { days: value },
+            "arrivals" => Fact::Arrival { hour: value },
+            "party" => Fact::Party { size: value },
             _ => return None,
         })
     }
@@ -163,6 +179,20 @@ pub fn bucket_end(start: i64) -> i64 {
         }
 }
 
+/// Bookings are counted by how far ahead they were made in buckets of days: each day under a week, then one
+/// and two weeks, then a month or more. The bucket's first day; migration `reservation_depth` buckets alike.
+pub fn lead_bucket(days: i64) -> i64 {
+    match days.max(0) {
+        d if d < 7 => d,
+        d if d < 14 => 7,
+        d if d < 30 => 14,
+        _ => 30,
+    }
+}
+
+/// Party sizes counted one by one; larger parties together with this one.
+pub const PARTY_SIZES: i64 = 12;
+
 /// The calendar date of a local day number.
 pub fn date_of(day_number: i64) -> NaiveDate {
     NaiveDate::default() + TimeDelta::days(day_number)
@@ -197,24 +227,42 @@ pub struct Summary {
     pub completed: i64,
     pub no_shows: i64,
     pub contacts: i64,
+    /// Bookings made, by how far ahead (`lead_bucket`'s first day, how many).
+    pub lead_days: Vec<(i64, i64)>,
+    /// Visits due (confirmed, completed, no-show) by party size (up to `PARTY_SIZES`), how many.
+    pub party_sizes: Vec<(i64, i64)>,
+    /// Guests of visits due, by the local hour the visit starts.
+    pub arrivals: Vec<(i64, i64)>,
 }
 
-pub(super) fn add_to(histogram: &mut Vec<(i64, i64)>, minutes: i64, n: i64) {
-    match histogram.binary_search_by_key(&minutes, |(m, _)| *m) {
-        Ok(i) => histogram[i].1 += n,
-        Err(i) => histogram.insert(i, (minutes, n)),
+/// Adds `n` at `key`; a key whose count comes to nothing is left out (a fact counted, then taken back).
+pub(super) fn add_to(histogram: &mut Vec<(i64, i64)>, key: i64, n: i64) {
+    match histogram.binary_search_by_key(&key, |(k, _)| *k) {
+        Ok(i) => {
+            histogram[i].1 += n;
+            if histogram[i].1 == 0 {
+                histogram.remove(i);
+            }
+        }
+        Err(i) if n != 0 => histogram.insert(i, (key, n)),
+        Err(_) => {}
     }
 }
 
 /// Nearest-rank percentile of a histogram of buckets, as the bucket's first minute: the bucket of
 /// `super::percentile` of the durations.
 pub fn histogram_percentile(histogram: &[(i64, i64)], p: u8) -> Option<TimeDelta> {
+    histogram_rank(histogram, p).map(TimeDelta::minutes)
+}
+
+/// Nearest-rank percentile of a histogram (key, how many): the key `p` percent of the counted are at or below.
+pub fn histogram_rank(histogram: &[(i64, i64)], p: u8) -> Option<i64> {
     let count: i64 = histogram.iter().map(|(_, n)| (*n).max(0)).sum();
     let rank = ((i64::from(p.min(100)) * count + 99) / 100).max(1);
     let mut seen = 0;
-    histogram.iter().find_map(|(minutes, n)| {
+    histogram.iter().find_map(|(key, n)| {
         seen += (*n).max(0);
-        (seen >= rank).then(|| TimeDelta::minutes(*minutes))
+        (seen >= rank).then_some(*key)
     })
 }
 
@@ -259,6 +307,9 @@ impl Summary {
             Fact::Contact => self.contacts += n,
             // The team's figures (`super::team`); the business's count them as `Message(Author::Member)`.
             Fact::MemberReply { .. } => {}
+            Fact::Lead { days } => add_to(&mut self.lead_days, days, n),
+            Fact::Party { size } => add_to(&mut self.party_sizes, size, n),
+            Fact::Arrival { hour } => add_to(&mut self.arrivals, hour, total),
         }
     }
 
@@ -277,6 +328,16 @@ impl Summary {
 
     pub fn cancellation_rate(&self) -> Option<f64> {
         super::rate(self.cancelled.max(0) as u64, self.bookings.max(0) as u64)
+    }
+
+    /// The median booking's days ahead (its bucket's first day).
+    pub fn median_lead_days(&self) -> Option<i64> {
+        histogram_rank(&self.lead_days, 50)
+    }
+
+    /// Guests per visit that took place or is confirmed, one decimal.
+    pub fn average_party(&self) -> Option<f64> {
+        (self.visits > 0).then(|| (self.covers as f64 * 10.0 / self.visits as f64).round() / 10.0)
     }
 
     /// No-shows over visits that were due and are settled (completed or no-show).

@@ -4,11 +4,11 @@
 //! report from the counts must equal one computed here from the stored rows with the domain's definitions.
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, ReservationStatus};
 use maitre_domain::flow::{Passage, Stage};
-use maitre_domain::metrics::report::{Count, Fact, Period, Report, response_bucket};
+use maitre_domain::metrics::report::{Count, Fact, PARTY_SIZES, Period, Report, lead_bucket, response_bucket};
 use maitre_domain::metrics::team::team;
 use maitre_domain::metrics::{FirstMoments, local_day};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
@@ -130,18 +130,21 @@ impl History {
 
     async fn book(&mut self, rng: &mut Rng) {
         let local = self.tenant.now().with_timezone(&self.tz).naive_local();
-        let start =
-            local.date().and_hms_opt(12 + rng.below(9) as u32, 0, 0).unwrap() + TimeDelta::days(rng.below(4) as i64);
+        // Days ahead in each bucket of lead times, at any hour from noon to half past eleven.
+        let ahead = [0, 1, 2, 3, 9, 20, 40][rng.below(7) as usize];
+        let (hour, minute) = (12 + rng.below(12) as u32, 30 * rng.below(2) as u32);
+        let start = local.date().and_hms_opt(hour, minute, 0).unwrap() + TimeDelta::days(ahead);
         let req = ReservationRequest {
             starts_at: start,
-            party_size: 1 + rng.below(6) as u32,
+            // Every fourth booking a large party, booked by staff (flows refuse more than the settings' 8).
+            party_size: if self.reservations.len() % 4 == 3 { 14 } else { 1 + rng.below(6) as u32 },
             service: None,
             name: "Guest".into(),
             phone: None,
             email: None,
             notes: String::new(),
         };
-        let by_flow = rng.pick(&self.conversations).copied().filter(|_| rng.below(3) > 0);
+        let by_flow = rng.pick(&self.conversations).copied().filter(|_| rng.below(3) > 0 && req.party_size < 14);
         let booked = match by_flow {
             Some(c) => {
                 let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(c), key: None };
@@ -253,6 +256,14 @@ impl History {
             let status: ReservationStatus = status.parse().unwrap();
             count(made, Fact::Booked { by_flow: source == "flow", status }, party);
             count(starts, Fact::Visit { status }, party);
+            let ahead = (day(starts) - day(made)).num_days();
+            count(made, Fact::Lead { days: lead_bucket(ahead) }, party);
+            if matches!(status, ReservationStatus::Confirmed | ReservationStatus::Completed | ReservationStatus::NoShow)
+            {
+                let hour = Utc.timestamp_millis_opt(starts).unwrap().with_timezone(&self.tz).hour();
+                count(starts, Fact::Arrival { hour: i64::from(hour) }, party);
+                count(starts, Fact::Party { size: party.min(PARTY_SIZES) }, party);
+            }
         }
         let contacts: Vec<(i64, String)> =
             sqlx::query_as("SELECT created_at, channel_id FROM contacts WHERE account_id = $1")
@@ -323,6 +334,8 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         assert!(made(|f| matches!(f, Fact::FirstResponsePerson { .. })), "{label}: the team answered");
         let handed = made(|f| matches!(f, Fact::Handoff));
         assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
+        let far = made(|f| matches!(f, Fact::Lead { days: 7.. })) && made(|f| matches!(f, Fact::Party { size: 12 }));
+        assert!(channel.is_some() || far, "{label}: bookings weeks ahead, large parties");
     }
     for (channel, days) in [
         (None, period),

@@ -14,13 +14,14 @@ use super::ErrorBody;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
-use crate::pages::analytics_query::{AnalyticsParams, Figures, FlowFunnel, Selection, funnels, reports};
+use crate::pages::analytics_query::{AnalyticsParams, Figures, FlowFunnel, Selection, demand, funnels, reports};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/analytics/summary", get(summary))
         .route("/analytics/flows", get(flows))
         .route("/analytics/team", get(team))
+        .route("/analytics/reservations", get(reservations))
 }
 
 /// A period's figures (README "What the figures mean" defines each). Rates are percent with one decimal and
@@ -54,6 +55,10 @@ pub(super) struct FiguresDto {
     completed: i64,
     no_shows: i64,
     no_show_rate: Option<f64>,
+    /// Days ahead the median booking was made (its bucket's first day: each day under a week, then 7, 14, 30).
+    lead_days_median: Option<i64>,
+    /// Guests per confirmed or completed visit.
+    average_party: Option<f64>,
     contacts: i64,
 }
 
@@ -117,6 +122,8 @@ fn dto(s: &Summary) -> FiguresDto {
         completed: s.completed,
         no_shows: s.no_shows,
         no_show_rate: s.no_show_rate(),
+        lead_days_median: s.median_lead_days(),
+        average_party: s.average_party(),
         contacts: s.contacts,
     }
 }
@@ -275,4 +282,86 @@ pub(super) async fn team(
         })
         .collect();
     Ok(Json(TeamDto { first: sel.period.first.to_string(), last: sel.period.last.to_string(), time_zone, members }))
+}
+
+/// Bookings made in the period in a bucket of days ahead: from `from_days` (0: the same day) up to the next
+/// bucket's (each day under a week, then 7, 14 and 30 or more).
+#[derive(Serialize, ToSchema)]
+pub(super) struct LeadDto {
+    from_days: i64,
+    bookings: i64,
+}
+
+/// Visits due in the period of `guests` guests (12: 12 or more).
+#[derive(Serialize, ToSchema)]
+pub(super) struct PartyDto {
+    guests: i64,
+    visits: i64,
+}
+
+/// One weekday's hour: guests present on an average such weekday of the period, and their share of the seats.
+#[derive(Serialize, ToSchema)]
+pub(super) struct DemandDto {
+    /// 1 (Monday) to 7 (Sunday).
+    weekday: u32,
+    hour: u32,
+    guests: f64,
+    /// Percent of the seats at once; null when the booking settings say no seats.
+    share: Option<f64>,
+    /// The weekly opening hours include (part of) this hour.
+    open: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct ReservationsDto {
+    first: String,
+    last: String,
+    time_zone: String,
+    lead_days: Vec<LeadDto>,
+    party_sizes: Vec<PartyDto>,
+    /// Guests the business seats at once (its limit, else its tables', areas' and rooms' seats, else its staff).
+    seats_at_once: Option<u32>,
+    /// The hours from the first to the last open or busy one, each weekday's.
+    demand: Vec<DemandDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/analytics/reservations", tag = "analytics", operation_id = "analytics_reservations",
+    params(AnalyticsParams),
+    responses((status = 200, body = ReservationsDto), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn reservations(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    params: Result<Query<AnalyticsParams>, QueryRejection>,
+) -> Result<Json<ReservationsDto>, ApiError> {
+    let (sel, time_zone) = selection(&state, &caller, params).await?;
+    let current = reports(&caller.tenant, &Selection { compare: false, ..sel }).await?.current;
+    let d = demand(&caller.tenant, &current).await?;
+    let s = &current.total;
+    let demand = d.rows.iter().flat_map(|(hour, cells)| {
+        cells.iter().zip(1..).map(|(c, weekday)| DemandDto {
+            weekday,
+            hour: *hour,
+            guests: c.guests,
+            share: c.share,
+            open: c.open,
+        })
+    });
+    Ok(Json(ReservationsDto {
+        first: sel.period.first.to_string(),
+        last: sel.period.last.to_string(),
+        time_zone,
+        lead_days: s
+            .lead_days
+            .iter()
+            .map(|(from_days, bookings)| LeadDto { from_days: *from_days, bookings: *bookings })
+            .collect(),
+        party_sizes: s
+            .party_sizes
+            .iter()
+            .map(|(guests, visits)| PartyDto { guests: *guests, visits: *visits })
+            .collect(),
+        seats_at_once: d.seats,
+        demand: demand.collect(),
+    }))
 }

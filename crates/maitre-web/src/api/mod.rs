@@ -59,7 +59,8 @@ pub fn routes() -> Router<AppState> {
         flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
-        contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team),
+        contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team,
+        analytics::reservations),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -76,7 +77,8 @@ pub fn routes() -> Router<AppState> {
         contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
         contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto,
         analytics::ResponseTimeDto, analytics::FunnelsDto, analytics::FlowFunnelDto, analytics::FunnelStepDto,
-        analytics::TeamDto, analytics::MemberFiguresDto)),
+        analytics::TeamDto, analytics::MemberFiguresDto, analytics::LeadDto, analytics::PartyDto,
+        analytics::DemandDto, analytics::ReservationsDto)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

@@ -13,6 +13,7 @@ use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 
 use super::analytics_flows::{FunnelView, funnel_views};
 use super::analytics_query::{AnalyticsParams, Figures, PRESETS, Selection, reports};
+use super::analytics_reservations::{self, DepthView, average_party, depth_view, median_lead};
 use super::analytics_team::{TeamRow, team_rows};
 use super::charts::{Series, bars};
 use super::home_figures::response_time;
@@ -25,7 +26,10 @@ use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/a/{account}/analytics", get(page)).route("/a/{account}/analytics/days.csv", get(days_csv))
+    Router::new()
+        .route("/a/{account}/analytics", get(page))
+        .route("/a/{account}/analytics/days.csv", get(days_csv))
+        .route("/a/{account}/analytics/demand.csv", get(analytics_reservations::demand_csv))
 }
 
 /// One figure: its value now and, when compared, before.
@@ -69,6 +73,8 @@ struct AnalyticsPage {
     full: bool,
     sections: Vec<SectionView>,
     funnels: Vec<FunnelView>,
+    /// Reservations in depth (owners, admins).
+    depth: Option<DepthView>,
     team: Vec<TeamRow>,
     /// Right now (not of the period): guests waiting for the team and open conversations, each with its list.
     now: Vec<(String, Option<String>)>,
@@ -136,6 +142,7 @@ async fn page(
             vec![]
         },
         funnels: if full { funnel_views(&tr, &m, &sel, &params).await? } else { vec![] },
+        depth: if full { Some(depth_view(&tr, &m, &current, &params).await?) } else { None },
         team: team_rows(&tr, &m, &team).await?,
         now: if full { right_now(&tr, &m).await? } else { vec![] },
         chart,
@@ -334,6 +341,8 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
                 figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &none),
                 figure("visits", |tr, s| guests(tr, s.visits, s.covers), &links.reservations),
                 figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &none),
+                figure("lead-time", median_lead, &none),
+                figure("average-party", average_party, &none),
             ],
         },
     ]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use maitre_domain::booking::tz::day_start;
 use maitre_domain::flow::{FlowDef, Stage};
+use maitre_domain::metrics::demand::{Demand, seats_at_once};
 use maitre_domain::metrics::funnel::Funnel;
 use maitre_domain::metrics::report::{Count, Period, Report};
 use maitre_domain::metrics::team::{MemberFigures, team};
@@ -139,6 +140,14 @@ pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<Figures, App
         previous: before.map(|b| Report::new(b, &counts)),
         team: team(&within),
     })
+}
+
+/// When guests come in a report's days, against the business's seats at once.
+pub async fn demand(tenant: &TenantStore, report: &Report) -> Result<Demand, AppError> {
+    let reservations = tenant.reservations();
+    let rules = reservations.booking_settings().await?.rules;
+    let seats = seats_at_once(&rules, &reservations.resources().await?);
+    Ok(Demand::new(report, &rules, seats))
 }
 
 /// A flow's funnel over the selection: its name, and its steps as its published version has them.

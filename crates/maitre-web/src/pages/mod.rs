@@ -4,6 +4,7 @@ mod account;
 mod analytics;
 mod analytics_flows;
 pub(crate) mod analytics_query;
+pub(crate) mod analytics_reservations;
 mod analytics_team;
 mod app_shell;
 mod auth;

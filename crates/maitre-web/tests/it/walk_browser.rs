@@ -71,7 +71,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
                     problems.push(format!("{label}: no heading"));
                 }
                 if b.overflows_sideways().await {
-                    problems.push(format!("{label}: wider than the window"));
+                    problems.push(format!("{label}: wider than the window: {}", b.past_the_right_edge().await));
                 }
                 // Option lists (the profile's time zones) may name UTC; what the page says may not.
                 let said = b

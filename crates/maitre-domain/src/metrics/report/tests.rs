@@ -79,6 +79,39 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
     assert_eq!(Fact::from_row("messages", "robot", 0), None);
     assert_eq!(Fact::from_row("visits", "", 0), None);
     assert_eq!(Fact::from_row("something_new", "", 0), None);
+    assert_eq!(Fact::from_row("lead", "", 14), Some(Fact::Lead { days: 14 }));
+    assert_eq!(Fact::from_row("arrivals", "", 19), Some(Fact::Arrival { hour: 19 }));
+    assert_eq!(Fact::from_row("party", "", 4), Some(Fact::Party { size: 4 }));
+}
+
+#[test]
+fn bookings_are_counted_by_days_ahead_in_buckets_that_widen() {
+    let buckets: Vec<i64> = [-1, 0, 1, 6, 7, 13, 14, 29, 30, 400].into_iter().map(lead_bucket).collect();
+    assert_eq!(buckets, [0, 0, 1, 6, 7, 7, 14, 14, 30, 30]);
+}
+
+#[test]
+fn lead_times_party_sizes_and_arrivals_add_up() {
+    let day = date(2026, 5, 2);
+    let count = |fact, n, total| Count { day, fact, n, total };
+    let counts = [
+        count(Fact::Lead { days: 0 }, 2, 4),
+        count(Fact::Lead { days: 3 }, 1, 2),
+        count(Fact::Lead { days: 7 }, 3, 9),
+        count(Fact::Party { size: 2 }, 4, 8),
+        count(Fact::Party { size: 12 }, 1, 15),
+        count(Fact::Arrival { hour: 19 }, 2, 6),
+        count(Fact::Arrival { hour: 12 }, 1, 2),
+        count(Fact::Arrival { hour: 19 }, 1, 4),
+        count(Fact::Visit { status: ReservationStatus::Completed }, 4, 13),
+    ];
+    let s = Report::new(Period { first: day, last: day }, &counts).total;
+    assert_eq!(s.lead_days, [(0, 2), (3, 1), (7, 3)]);
+    assert_eq!(s.median_lead_days(), Some(3), "the third of six bookings");
+    assert_eq!(s.party_sizes, [(2, 4), (12, 1)]);
+    assert_eq!(s.arrivals, [(12, 2), (19, 10)], "guests, not bookings, by hour");
+    assert_eq!(s.average_party(), Some(3.3), "13 guests in 4 visits");
+    assert_eq!((Summary::default().median_lead_days(), Summary::default().average_party()), (None, None));
 }
 
 #[test]
