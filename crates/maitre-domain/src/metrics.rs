@@ -13,7 +13,8 @@
 //! - **Handed off**: a flow handed the guest to the team at least once (the stored figures: before a person
 //!   answered, as the person's clock starts there). **Bot-resolved**: answered, never handed
 //!   off, and no team member wrote.
-//! - **Booking conversion**: conversations that led to a confirmed booking, over conversations.
+//! - **Booking conversion**: conversations that led to a confirmed booking (confirmed, completed or no-show now),
+//!   over conversations; **visit conversion**: those that led to a visit that took place (completed).
 //! - **Cancellation rate**: cancelled bookings over bookings. **No-show rate**: no-shows over visits that were due
 //!   (completed and no-show). **Covers**: guests of confirmed and completed bookings.
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};

@@ -19,6 +19,10 @@ pub enum Fact {
     BotResolved,
     /// Of the conversations begun: closed now.
     Closed,
+    /// Of the conversations begun: led to a booking that was confirmed (confirmed, completed or no-show now).
+    Converted,
+    /// Of the conversations begun: led to a visit that took place (a booking completed).
+    Visited,
     /// Of the conversations begun: the first answer of a person, by bucket (`response_bucket`), and who of the
     /// team it was (unknown before the team's figures were kept).
     FirstResponsePerson {
@@ -67,6 +71,8 @@ impl Fact {
             "handoffs" => Fact::Handoff,
             "bot_resolved" => Fact::BotResolved,
             "closed" => Fact::Closed,
+            "converted" => Fact::Converted,
+            "visited" => Fact::Visited,
             "first_response_person" => Fact::FirstResponsePerson { minutes: value, by: dim.parse().ok() },
             "first_response_bot" => Fact::FirstResponseBot { minutes: value },
             "booked_flow" => Fact::Booked { by_flow: true, status: status()? },
@@ -212,6 +218,9 @@ pub struct Summary {
     pub handoffs: i64,
     pub bot_resolved: i64,
     pub closed: i64,
+    /// Conversations begun that led to a confirmed booking, and to a visit that took place.
+    pub converted: i64,
+    pub visited: i64,
     /// First responses as (bucket's first minute, how many).
     pub first_response_person: Vec<(i64, i64)>,
     pub first_response_bot: Vec<(i64, i64)>,
@@ -284,6 +293,8 @@ impl Summary {
             Fact::Handoff => self.handoffs += n,
             Fact::BotResolved => self.bot_resolved += n,
             Fact::Closed => self.closed += n,
+            Fact::Converted => self.converted += n,
+            Fact::Visited => self.visited += n,
             Fact::FirstResponsePerson { minutes, .. } => add_to(&mut self.first_response_person, minutes, n),
             Fact::FirstResponseBot { minutes } => add_to(&mut self.first_response_bot, minutes, n),
             Fact::Booked { by_flow, status } => {
@@ -324,6 +335,16 @@ impl Summary {
 
     pub fn bot_resolved_rate(&self) -> Option<f64> {
         super::rate(self.bot_resolved.max(0) as u64, self.conversations.max(0) as u64)
+    }
+
+    /// Conversations that led to a confirmed booking, over conversations.
+    pub fn booking_conversion(&self) -> Option<f64> {
+        super::rate(self.converted.max(0) as u64, self.conversations.max(0) as u64)
+    }
+
+    /// Conversations that led to a visit that took place, over conversations.
+    pub fn visit_conversion(&self) -> Option<f64> {
+        super::rate(self.visited.max(0) as u64, self.conversations.max(0) as u64)
     }
 
     pub fn cancellation_rate(&self) -> Option<f64> {

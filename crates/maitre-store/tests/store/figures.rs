@@ -149,7 +149,15 @@ impl History {
             Some(c) => {
                 let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(c), key: None };
                 match self.tenant.reservations().create_reservation(&req, self.tz, &origin).await {
-                    Ok(maitre_store::Booking::Booked(r)) => Some(r.id),
+                    Ok(maitre_store::Booking::Booked(r)) => {
+                        // Every other guest a flow booked comes (their conversation led to a visit); no number is
+                        // drawn, so the histories stay as they were.
+                        if self.reservations.len() % 2 == 0 {
+                            let completed = ReservationStatus::Completed;
+                            self.tenant.reservations().set_reservation_status(r.id, completed).await.unwrap();
+                        }
+                        Some(r.id)
+                    }
                     _ => None,
                 }
             }
@@ -203,17 +211,27 @@ impl History {
                 count(at, Fact::MemberReply { member: member.parse().unwrap() }, 0);
             }
         }
-        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>);
+        // Which conversations led to a confirmed booking, and to a visit.
+        let booked: Vec<(String, String)> = sqlx::query_as(
+            "SELECT conversation_id, status FROM reservations WHERE account_id = $1 AND conversation_id IS NOT NULL",
+        )
+        .bind(&account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let led_to =
+            |id: &str, statuses: &[&str]| booked.iter().any(|(c, s)| c == id && statuses.contains(&s.as_str()));
+        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, String);
         let conversations: Vec<Row> = sqlx::query_as(
             "SELECT first_inbound_at, first_bot_reply_at, first_handoff_at, first_member_reply_at, status, channel_id, \
-             first_member_reply_by FROM conversations WHERE account_id = $1",
+             first_member_reply_by, id FROM conversations WHERE account_id = $1",
         )
         .bind(&account)
         .fetch_all(&pool)
         .await
         .unwrap();
         let time = |ms: Option<i64>| ms.map(|ms| Utc.timestamp_millis_opt(ms).unwrap());
-        for (guest, bot, handoff, member, status, _, by) in conversations.into_iter().filter(|r| wanted(&r.5)) {
+        for (guest, bot, handoff, member, status, _, by, id) in conversations.into_iter().filter(|r| wanted(&r.5)) {
             let Some(at) = guest else { continue };
             let moments = FirstMoments {
                 guest: time(guest).unwrap(),
@@ -231,6 +249,12 @@ impl History {
             }
             if status == "closed" {
                 count(at, Fact::Closed, 0);
+            }
+            if led_to(&id, &["confirmed", "completed", "no_show"]) {
+                count(at, Fact::Converted, 0);
+            }
+            if led_to(&id, &["completed"]) {
+                count(at, Fact::Visited, 0);
             }
             if let Some(d) = f.first_response_person {
                 let by = by.as_deref().map(|id| id.parse().unwrap());
@@ -335,6 +359,7 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         let handed = made(|f| matches!(f, Fact::Handoff));
         assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
         let far = made(|f| matches!(f, Fact::Lead { days: 7.. })) && made(|f| matches!(f, Fact::Party { size: 12 }));
+        assert!(channel.is_some() || made(|f| matches!(f, Fact::Visited)), "{label}: conversations led to visits");
         assert!(channel.is_some() || far, "{label}: bookings weeks ahead, large parties");
     }
     for (channel, days) in [

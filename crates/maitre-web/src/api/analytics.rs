@@ -42,6 +42,12 @@ pub(super) struct FiguresDto {
     bot_resolved: i64,
     bot_resolved_rate: Option<f64>,
     closed: i64,
+    /// New conversations that led to a confirmed booking (confirmed, completed or no-show now).
+    converted: i64,
+    booking_conversion: Option<f64>,
+    /// New conversations that led to a visit that took place.
+    visited: i64,
+    visit_conversion: Option<f64>,
     first_response_team_median: Option<ResponseTimeDto>,
     first_response_team_p90: Option<ResponseTimeDto>,
     first_response_bot_median: Option<ResponseTimeDto>,
@@ -109,6 +115,10 @@ fn dto(s: &Summary) -> FiguresDto {
         bot_resolved: s.bot_resolved,
         bot_resolved_rate: s.bot_resolved_rate(),
         closed: s.closed,
+        converted: s.converted,
+        booking_conversion: s.booking_conversion(),
+        visited: s.visited,
+        visit_conversion: s.visit_conversion(),
         first_response_team_median: seconds(&s.first_response_person, 50),
         first_response_team_p90: seconds(&s.first_response_person, 90),
         first_response_bot_median: seconds(&s.first_response_bot, 50),

@@ -290,6 +290,14 @@ fn rate(tr: &Tr, r: Option<f64>) -> String {
     }
 }
 
+/// A rate with the count it is of: "40.0% (4)".
+fn rate_of(tr: &Tr, n: i64, r: Option<f64>) -> String {
+    match r {
+        Some(_) => format!("{} ({n})", rate(tr, r)),
+        None => rate(tr, r),
+    }
+}
+
 type Value = fn(&Tr, &Summary) -> String;
 
 fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> Vec<SectionView> {
@@ -336,6 +344,8 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
             id: "reservations",
             title: tr.t("an-section-reservations"),
             figures: vec![
+                figure("booking-conversion", |tr, s| rate_of(tr, s.converted, s.booking_conversion()), &none),
+                figure("visit-conversion", |tr, s| rate_of(tr, s.visited, s.visit_conversion()), &none),
                 figure("bookings", |_, s| s.bookings.to_string(), &none),
                 figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
                 figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &none),

@@ -36,6 +36,8 @@ pub struct DemandView {
 }
 
 pub struct DepthView {
+    /// From first message to visit: new conversations, those that led to a booking, those that led to a visit.
+    pub journey: Vec<SpreadRow>,
     pub lead: Vec<SpreadRow>,
     pub party: Vec<SpreadRow>,
     pub demand: DemandView,
@@ -62,6 +64,14 @@ pub fn average_party(tr: &Tr, s: &Summary) -> String {
         (Some(a), Locale::En) => format!("{a:.1}"),
         (Some(a), _) => format!("{a:.1}").replace('.', ","),
     }
+}
+
+/// The journey's rows, each with a bar of its share of the new conversations.
+fn journey(tr: &Tr, s: &Summary) -> Vec<SpreadRow> {
+    [("an-journey-conversations", s.conversations), ("an-journey-booked", s.converted), ("an-journey-came", s.visited)]
+        .into_iter()
+        .map(|(key, count)| SpreadRow { label: tr.t(key), count, bar: share_bar(count, s.conversations) })
+        .collect()
 }
 
 fn spread(rows: Vec<(String, i64)>) -> Vec<SpreadRow> {
@@ -113,6 +123,7 @@ pub async fn depth_view(tr: &Tr, m: &Member, report: &Report, params: &Analytics
         None => tr.t("an-demand-no-seats"),
     };
     Ok(DepthView {
+        journey: journey(tr, s),
         lead: spread(lead),
         party: spread(party),
         demand: DemandView {

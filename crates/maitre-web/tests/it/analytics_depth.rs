@@ -47,6 +47,10 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
     };
     assert_eq!(value("lead-time"), "3 days ahead", "all three made on Monday for Thursday");
     assert_eq!(value("average-party"), "4.0", "Lena's four guests came; a no-show is no visit");
+    // Ben's conversation led to Lena's booking and her visit; the walk-in was booked by hand, without one.
+    assert_eq!((value("booking-conversion"), value("visit-conversion")), ("25.0% (1)".into(), "25.0% (1)".into()));
+    let journey = rows(&body, "journey-table");
+    assert_eq!(journey, [["New conversations", "4"], ["Led to a confirmed booking", "1"], ["The guests came", "1"]]);
     let lead = rows(&body, "lead-table");
     assert_eq!(lead.len(), 10, "every bucket, empty ones too");
     assert_eq!(lead[0], ["The same day", "0"]);
@@ -104,10 +108,10 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
         &serde_json::json!({ "weekday": 4, "hour": 20, "guests": 6.0, "share": 60.0, "open": true })
     );
     let (_, summary) = call(&app, reqwest::Method::GET, "/api/v1/analytics/summary?range=7", Some(&token), None).await;
-    assert_eq!(
-        (summary["total"]["lead_days_median"].as_i64(), summary["total"]["average_party"].as_f64()),
-        (Some(3), Some(4.0))
-    );
+    let total = &summary["total"];
+    assert_eq!((total["lead_days_median"].as_i64(), total["average_party"].as_f64()), (Some(3), Some(4.0)));
+    assert_eq!((total["converted"].as_i64(), total["booking_conversion"].as_f64()), (Some(1), Some(25.0)));
+    assert_eq!((total["visited"].as_i64(), total["visit_conversion"].as_f64()), (Some(1), Some(25.0)));
     let agent = app.member(&account, "agent@example.com", Role::Agent).await;
     let page = agent.get(&format!("/a/{account}/analytics?range=7")).await;
     assert!(page.status == StatusCode::OK && !page.body.contains("section-bookings-depth"));
@@ -138,6 +142,8 @@ async fn bookings_in_depth_read_in_french_and_german_and_fit_a_phone() {
         assert!(!main.contains("days ahead") && !main.contains("Party sizes"), "no English in French");
         assert_eq!(b.client.execute(cell, vec![]).await.unwrap(), "6", "Thursday 20:00 in the business's time");
         assert!(!b.overflows_sideways().await, "the page fits at {name} size: {}", b.past_the_right_edge().await);
+        b.client.execute("document.getElementById('section-bookings-depth').scrollIntoView();", vec![]).await.unwrap();
+        b.screenshot(&shots, &format!("analytics_fr_{name}_journey")).await;
         b.client.execute("document.getElementById('demand-title').scrollIntoView();", vec![]).await.unwrap();
         b.screenshot(&shots, &format!("analytics_fr_{name}_depth")).await;
     }

@@ -82,6 +82,8 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
     assert_eq!(Fact::from_row("lead", "", 14), Some(Fact::Lead { days: 14 }));
     assert_eq!(Fact::from_row("arrivals", "", 19), Some(Fact::Arrival { hour: 19 }));
     assert_eq!(Fact::from_row("party", "", 4), Some(Fact::Party { size: 4 }));
+    assert_eq!(Fact::from_row("converted", "", 0), Some(Fact::Converted));
+    assert_eq!(Fact::from_row("visited", "", 0), Some(Fact::Visited));
 }
 
 #[test]
@@ -123,6 +125,8 @@ fn a_summary_follows_the_definitions() {
         count(Fact::Conversation, 10, 0),
         count(Fact::Handoff, 3, 0),
         count(Fact::BotResolved, 5, 0),
+        count(Fact::Converted, 4, 0),
+        count(Fact::Visited, 1, 0),
         count(Fact::Booked { by_flow: true, status: Confirmed }, 4, 11),
         count(Fact::Booked { by_flow: true, status: Cancelled }, 1, 2),
         count(Fact::Booked { by_flow: false, status: Pending }, 2, 4),
@@ -139,6 +143,7 @@ fn a_summary_follows_the_definitions() {
     assert_eq!(report.days[0].1, *s);
     assert_eq!(report.days[1].1, Summary::default());
     assert_eq!((s.handoff_rate(), s.bot_resolved_rate()), (Some(30.0), Some(50.0)));
+    assert_eq!((s.booking_conversion(), s.visit_conversion()), (Some(40.0), Some(10.0)));
     assert_eq!((s.bookings, s.flow_bookings, s.flow_covers, s.cancelled), (7, 4, 11, 1));
     assert_eq!(s.cancellation_rate(), Some(14.3));
     assert_eq!((s.visits, s.covers, s.completed, s.no_shows), (4, 10, 3, 1));
