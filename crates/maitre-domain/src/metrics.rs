@@ -175,5 +175,6 @@ mod tests;
 
 pub mod demand;
 pub mod funnel;
+pub mod insight;
 pub mod report;
 pub mod team;

@@ -10,6 +10,8 @@ mod contacts;
 mod figures;
 #[path = "store/funnels.rs"]
 mod funnels;
+#[path = "store/insights.rs"]
+mod insights;
 #[path = "store/notifications.rs"]
 mod notifications;
 #[path = "store/reservations.rs"]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by account API tokens (`Authorization: Bearer …`) and described
 //! by an OpenAPI document generated from these handlers.
 mod analytics;
+mod analytics_runs;
 mod channels;
 mod contacts;
 mod contract;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{token_id}", delete(revoke_token))
         .merge(operations::routes())
         .merge(analytics::routes())
+        .merge(analytics_runs::routes())
         .merge(channels::routes())
         .merge(reservations::routes())
         .merge(inbox::routes())
@@ -60,7 +62,7 @@ pub fn routes() -> Router<AppState> {
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
         contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team,
-        analytics::reservations),
+        analytics::reservations, analytics_runs::runs),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -78,7 +80,8 @@ pub fn routes() -> Router<AppState> {
         contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto,
         analytics::ResponseTimeDto, analytics::FunnelsDto, analytics::FlowFunnelDto, analytics::FunnelStepDto,
         analytics::TeamDto, analytics::MemberFiguresDto, analytics::LeadDto, analytics::PartyDto,
-        analytics::DemandDto, analytics::ReservationsDto)),
+        analytics::DemandDto, analytics::ReservationsDto, analytics_runs::InsightRunDto,
+        analytics_runs::InsightRunsDto)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

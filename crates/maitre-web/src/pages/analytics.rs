@@ -81,6 +81,10 @@ struct AnalyticsPage {
     chart: String,
     /// Each bar's name and class.
     legend: Vec<(String, &'static str)>,
+    /// The selection as the save form sends it back, and a name to suggest.
+    range: String,
+    channel: String,
+    run_name: String,
     days: Vec<[String; 6]>,
     columns: [String; 6],
     csv: String,
@@ -147,6 +151,12 @@ async fn page(
         now: if full { right_now(&tr, &m).await? } else { vec![] },
         chart,
         legend,
+        range: sel.preset.map_or_else(|| "custom".to_owned(), |d| d.to_string()),
+        channel: params.channel.trim().to_owned(),
+        run_name: tr.tn(
+            "an-runs-suggested-name",
+            &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))],
+        ),
         days: day_rows(&tr, &current),
         columns: columns(&tr),
         csv: format!(
@@ -158,15 +168,21 @@ async fn page(
     })
 }
 
+/// The selected period's report alone (no comparison), for a member allowed the business's figures: what the
+/// page's downloads export.
+pub(super) async fn period_report(m: &Member, state: &AppState, params: &AnalyticsParams) -> Result<Report, PageError> {
+    let (sel, _) = selection(m, state, params, Action::ViewAnalytics).await?;
+    Ok(reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current)
+}
+
 /// Exactly the page's table per day.
 async fn days_csv(
     State(state): State<AppState>,
     m: Member,
     Query(params): Query<AnalyticsParams>,
 ) -> Result<Response, PageError> {
-    let (sel, _) = selection(&m, &state, &params, Action::ViewAnalytics).await?;
+    let current = period_report(&m, &state, &params).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let current = reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current;
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     out.write_record(columns(&tr)).map_err(csv_err)?;
@@ -244,6 +260,14 @@ fn ranges(tr: &Tr, preset: Option<i64>) -> Vec<OptionView> {
         .collect()
 }
 
+/// What a channel filter of the query string names, in the reader's words (a channel removed since: its id).
+pub(super) fn channel_label(tr: &Tr, channels: &[maitre_store::Channel], value: &str) -> String {
+    channel_options(tr, channels, value)
+        .into_iter()
+        .find(|o| o.selected)
+        .map_or_else(|| tr.t("an-channel-removed"), |o| o.label)
+}
+
 fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) -> Vec<OptionView> {
     let option = |value: String, label: String| OptionView { selected: value == chosen.trim(), value, label };
     let mut options = vec![option(String::new(), tr.t("an-all-channels"))];
@@ -281,7 +305,7 @@ impl Links {
 }
 
 /// A rate as the reader writes it: "12.5%", "12,5 %"; a dash when there was nothing to count.
-fn rate(tr: &Tr, r: Option<f64>) -> String {
+pub(super) fn rate(tr: &Tr, r: Option<f64>) -> String {
     use maitre_domain::account::Locale;
     match (r, tr.locale) {
         (None, _) => "—".to_owned(),

@@ -2,12 +2,11 @@
 //! the seats (maitre-domain metrics/demand.rs), each as a table; the demand table also as CSV, exactly as shown.
 use axum::extract::{Query, State};
 use axum::response::Response;
-use maitre_domain::Action;
 use maitre_domain::metrics::demand::Cell;
 use maitre_domain::metrics::report::{PARTY_SIZES, Report, Summary};
 
-use super::analytics::selection;
-use super::analytics_query::{AnalyticsParams, Selection, demand, reports};
+use super::analytics::period_report;
+use super::analytics_query::{AnalyticsParams, demand};
 use super::charts::share_bar;
 use crate::AppState;
 use crate::auth::Member;
@@ -145,9 +144,8 @@ pub async fn demand_csv(
     m: Member,
     Query(params): Query<AnalyticsParams>,
 ) -> Result<Response, PageError> {
-    let (sel, _) = selection(&m, &state, &params, Action::ViewAnalytics).await?;
+    let current = period_report(&m, &state, &params).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let current = reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current;
     let d = demand(&m.tenant, &current).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::Internal(e.into());

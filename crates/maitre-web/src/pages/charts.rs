@@ -93,6 +93,34 @@ pub fn share_bar(part: i64, whole: i64) -> String {
     )
 }
 
+/// A small line of a measure across saved runs, oldest first, beside the table of its values (so hidden from
+/// screen readers); a run without the measure leaves a gap. Scaled between the smallest and largest value.
+pub fn trend_line(values: &[Option<f64>]) -> String {
+    const W: f64 = 120.0;
+    const H: f64 = 28.0;
+    let (low, high) = values.iter().flatten().fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+    let step = if values.len() > 1 { W / (values.len() - 1) as f64 } else { 0.0 };
+    let y = |v: f64| if high > low { H - 2.0 - (v - low) / (high - low) * (H - 4.0) } else { H / 2.0 };
+    let (mut path, mut dots) = (String::new(), String::new());
+    let mut pen_down = false;
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else {
+            pen_down = false;
+            continue;
+        };
+        let (x, y) = (step * i as f64, y(*v));
+        let _ = write!(path, "{}{x:.1},{y:.1} ", if pen_down { "L" } else { "M" });
+        let _ = write!(dots, r#"<circle cx="{x:.1}" cy="{y:.1}" r="2"/>"#);
+        pen_down = true;
+    }
+    format!(
+        r#"<svg class="trend" viewBox="-3 -1 {} {}" aria-hidden="true" focusable="false"><path d="{}"/>{dots}</svg>"#,
+        W + 6.0,
+        H + 2.0,
+        path.trim_end()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +132,15 @@ mod tests {
         assert!(share_bar(0, 4).contains(r#"class="share-part" width="0.0""#));
         assert!(share_bar(1, 1000).contains(r#"class="share-part" width="0.5""#), "a few runs stay visible");
         assert!(share_bar(0, 0).contains(r#"class="share-part" width="0.0""#));
+    }
+
+    #[test]
+    fn a_trend_line_spans_the_runs_and_leaves_gaps_where_a_run_has_no_value() {
+        let svg = trend_line(&[Some(10.0), Some(20.0), None, Some(15.0)]);
+        assert!(svg.contains(r#"d="M0.0,26.0 L40.0,2.0 M120.0,14.0""#), "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(trend_line(&[Some(5.0)]).contains(r#"d="M0.0,14.0""#), "one run: a dot in the middle");
+        assert!(trend_line(&[None, None]).contains(r#"<path d=""/>"#));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod analytics;
 mod analytics_flows;
 pub(crate) mod analytics_query;
 pub(crate) mod analytics_reservations;
+mod analytics_runs;
 mod analytics_team;
 mod app_shell;
 mod auth;
@@ -65,6 +66,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(home::routes())
         .merge(analytics::routes())
         .merge(analytics_flows::routes())
+        .merge(analytics_runs::routes())
         .merge(team::routes())
         .merge(channels::routes())
         .merge(oauth::routes())

@@ -50,7 +50,7 @@ fn team_table(body: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn guest_writes(app: &TestApp, id: &str, from: &str) {
+pub(crate) async fn guest_writes(app: &TestApp, id: &str, from: &str) {
     let at = app.clock.now().timestamp();
     assert_eq!(app.post_meta(&wa_text(id, from, "Hallo, ein Tisch?", at)).await.0, StatusCode::OK);
     app.drain().await;
@@ -69,7 +69,12 @@ pub(crate) fn request(name: &str, party: u32) -> ReservationRequest {
     }
 }
 
-async fn book(tenant: &TenantStore, name: &str, party: u32, origin: &Origin<'_>) -> maitre_domain::ReservationId {
+pub(crate) async fn book(
+    tenant: &TenantStore,
+    name: &str,
+    party: u32,
+    origin: &Origin<'_>,
+) -> maitre_domain::ReservationId {
     let (req, berlin) = (request(name, party), chrono_tz::Europe::Berlin);
     let booked = tenant.reservations().create_reservation(&req, berlin, origin).await.unwrap();
     let Booking::Booked(r) = booked else { panic!("{name} not booked") };

@@ -4,6 +4,7 @@ mod analytics;
 mod analytics_browser;
 mod analytics_depth;
 mod analytics_flows;
+mod analytics_runs;
 mod api;
 mod app_shell;
 mod auth;

@@ -29,6 +29,20 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     let flow = maitre_app::flows::install_published(&tenant, "restaurant_de", "walk").await.unwrap();
     assert_eq!(app.post_meta(&wa_text("wamid.walk2", GUEST, "Einen Tisch bitte", NOW + 1)).await.0, StatusCode::OK);
     app.drain().await;
+    // Two saved runs of the analytics page, so its runs page has a trend to show.
+    for name in ["Vor der Aktion", "Nach der Aktion"] {
+        let run = maitre_store::NewInsightRun {
+            name: name.into(),
+            period: maitre_domain::metrics::report::Period::ending(
+                chrono::NaiveDate::from_ymd_opt(2026, 9, 21).unwrap(),
+                30,
+            ),
+            preset: Some(30),
+            channel: String::new(),
+            figures: maitre_domain::metrics::insight::snapshot(&Default::default()),
+        };
+        tenant.insights().save(&run, Some(owner.id)).await.unwrap();
+    }
     crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
 
     let base = format!("/a/{account}");
@@ -40,6 +54,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("contact", format!("{base}/contacts/{contact}")),
         ("reservations", format!("{base}/reservations")),
         ("analytics", format!("{base}/analytics?compare=1")),
+        ("analytics-runs", format!("{base}/analytics/runs")),
         ("analytics-stopped", format!("{base}/analytics/flows/{}/stopped?node=ask_date", flow.id)),
         ("notifications", format!("{base}/notifications")),
         ("channels", format!("{base}/channels")),
