@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use maitre_domain::metrics::report::{Count, Fact, Period, date_of, number_of, zone_offsets};
 use maitre_domain::{AccountId, ChannelId, Platform};
@@ -50,8 +51,14 @@ impl FigureFilter {
 }
 
 /// The views saying what each table's rows count (migration `figures`).
-const VIEWS: [&str; 5] =
-    ["message_figures", "contact_figures", "conversation_figures", "reservation_figures", "passage_figures"];
+const VIEWS: [&str; 6] = [
+    "message_figures",
+    "contact_figures",
+    "conversation_figures",
+    "reservation_figures",
+    "passage_figures",
+    "consent_figures",
+];
 
 /// A zone's offsets, computed once per process (a few hundred rows from 1970 to 2100).
 fn offsets_of(zone: &str) -> Arc<Vec<(i64, i64)>> {
@@ -129,20 +136,46 @@ impl Store {
     }
 }
 
+/// How a read keeps the days of its counts apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayDetail {
+    /// Every fact on its own day (the API's days; what the property tests check).
+    Every,
+    /// As the analytics page pictures a period starting at `current` (and the one before it, read together): the
+    /// facts it shows per day (messages, conversations, bookings, visits) on their days, guests' arrivals on the
+    /// period's first day of their weekday, and every other fact on its period's first day. Totals are the same;
+    /// a year reads a few thousand rows instead of tens of thousands.
+    Page { current: NaiveDate },
+}
+
 impl TenantStore {
-    /// The counts of the business's local days of `period` (flows' stages aside: `funnel_counts`).
-    pub async fn figure_counts(&self, period: Period, filter: FigureFilter) -> Result<Vec<Count>> {
-        // Only numbered placeholders are formatted in.
+    /// The counts of the business's local days of `period` (flows' stages aside: `funnel_counts`), with each fact's
+    /// day as `detail` says.
+    pub async fn figure_counts(&self, period: Period, filter: FigureFilter, detail: DayDetail) -> Result<Vec<Count>> {
+        let day = match detail {
+            DayDetail::Every => "day",
+            // $2 is the first day read, $4 the page's period's first day.
+            DayDetail::Page { .. } => {
+                "CASE WHEN metric IN ('messages', 'conversations', 'visits') OR metric LIKE 'booked%' THEN day \
+                 WHEN day < $4 THEN $2 + CASE WHEN metric = 'arrivals' THEN (day - $2) % 7 ELSE 0 END \
+                 ELSE $4 + CASE WHEN metric = 'arrivals' THEN (day - $4) % 7 ELSE 0 END END"
+            }
+        };
+        let first_filter = if matches!(detail, DayDetail::Page { .. }) { 5 } else { 4 };
+        // Only constant expressions and numbered placeholders are formatted in.
         let sql = format!(
-            "SELECT day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
+            "SELECT {day} AS day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
              FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND metric <> 'flow'{} \
-             GROUP BY day, metric, dim, value",
-            filter.sql("channel_id", 4)
+             GROUP BY 1, metric, dim, value",
+            filter.sql("channel_id", first_filter)
         );
-        let query = sqlx::query(AssertSqlSafe(sql))
+        let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
             .bind(number_of(period.first))
             .bind(number_of(period.last));
+        if let DayDetail::Page { current } = detail {
+            query = query.bind(number_of(current));
+        }
         let query = filter.bind(query);
         let rows = query.fetch_all(&self.store().read).await?;
         let mut counts = Vec::with_capacity(rows.len());

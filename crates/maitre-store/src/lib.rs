@@ -66,7 +66,7 @@ pub use contacts::{Actor, Consent, Contact, ContactConversation, ContactEdit, Co
 pub use conversations::{Conversations, InboundPayload, IncomingMessage, Media, MediaRef, Outgoing, Recorded};
 pub use error::{Result, StoreError};
 pub use events::{AccountEvent, LiveEvent};
-pub use figures::FigureFilter;
+pub use figures::{DayDetail, FigureFilter};
 pub use flow_steps::{Answer, PendingMessage, QueuedReply, StepConflict, StepEffects, StepInput};
 pub use flows::{AutomationSettings, FlowRecord, Flows, PublishedFlow};
 pub use funnels::StoppedRun;

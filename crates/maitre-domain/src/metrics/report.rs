@@ -42,6 +42,10 @@ pub enum Fact {
         status: ReservationStatus,
     },
     Contact,
+    /// A guest's consent changed: opted in again, or opted out (by their word or recorded by staff).
+    Consent {
+        opted_in: bool,
+    },
     /// A reply a member wrote in maitre (also counted as `Message(Author::Member)`).
     MemberReply {
         member: UserId,
@@ -79,6 +83,13 @@ impl Fact {
             "booked_staff" => Fact::Booked { by_flow: false, status: status()? },
             "visits" => Fact::Visit { status: status()? },
             "contacts" => Fact::Contact,
+            "consents" => Fact::Consent {
+                opted_in: match dim {
+                    "opted_in" => true,
+                    "opted_out" => false,
+                    _ => return None,
+                },
+            },
             "member_replies" => Fact::MemberReply { member: dim.parse().ok()? },
             "lead" => Fact::Lead { days: value },
             "arrivals" => Fact::Arrival { hour: value },
@@ -236,6 +247,9 @@ pub struct Summary {
     pub completed: i64,
     pub no_shows: i64,
     pub contacts: i64,
+    /// Changes of guests' consent in the period: opted out, opted in again.
+    pub opt_outs: i64,
+    pub opt_ins: i64,
     /// Bookings made, by how far ahead (`lead_bucket`'s first day, how many).
     pub lead_days: Vec<(i64, i64)>,
     /// Visits due (confirmed, completed, no-show) by party size (up to `PARTY_SIZES`), how many.
@@ -316,6 +330,8 @@ impl Summary {
                 Pending | Cancelled => {}
             },
             Fact::Contact => self.contacts += n,
+            Fact::Consent { opted_in: true } => self.opt_ins += n,
+            Fact::Consent { opted_in: false } => self.opt_outs += n,
             // The team's figures (`super::team`); the business's count them as `Message(Author::Member)`.
             Fact::MemberReply { .. } => {}
             Fact::Lead { days } => add_to(&mut self.lead_days, days, n),

@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use maitre_domain::booking::{ReservationRequest, ReservationStatus};
+use maitre_domain::booking::{BookingRules, ReservationRequest, ReservationStatus};
 use maitre_domain::flow::{Passage, Stage};
-use maitre_domain::metrics::report::{Count, Fact, PARTY_SIZES, Period, Report, lead_bucket, response_bucket};
+use maitre_domain::metrics::demand::Demand;
+use maitre_domain::metrics::report::{Count, Fact, PARTY_SIZES, Period, Report, Summary, lead_bucket, response_bucket};
 use maitre_domain::metrics::team::team;
 use maitre_domain::metrics::{FirstMoments, local_day};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
 use maitre_store::{
-    Clock, FigureFilter, IncomingMessage, NewAccount, Origin, QueuedReply, Source, StepEffects, Store, TenantStore,
+    Clock, DayDetail, FigureFilter, IncomingMessage, NewAccount, Origin, QueuedReply, Source, StepEffects, Store,
+    TenantStore,
 };
 
 use super::{store, whatsapp_channel};
@@ -164,6 +166,13 @@ impl History {
             None => self.tenant.reservations().book_anyway(None, &req, self.tz).await.ok().map(|r| r.id),
         };
         self.reservations.extend(booked);
+        // Guests change their minds about messages now and then: opted out at one booking, back in at the next.
+        let nth = self.reservations.len();
+        if let (Some(&c), 0 | 1) = (self.conversations.get(nth / 3), nth % 3) {
+            let contact = self.tenant.inbox().conversation(c, self.owner).await.unwrap().contact_id;
+            let contacts = self.tenant.contacts();
+            contacts.set_contact_consent(contact, nth % 3 == 1, "owner@example.com").await.unwrap();
+        }
     }
 
     async fn act(&mut self, rng: &mut Rng) {
@@ -298,6 +307,17 @@ impl History {
         for (at, _) in contacts.into_iter().filter(|c| wanted(&c.1)) {
             count(at, Fact::Contact, 0);
         }
+        let consents: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT k.at, k.state, c.channel_id FROM contact_consents k JOIN contacts c \
+             ON c.account_id = k.account_id AND c.id = k.contact_id WHERE k.account_id = $1",
+        )
+        .bind(&account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for (at, state, _) in consents.into_iter().filter(|k| wanted(&k.2)) {
+            count(at, Fact::Consent { opted_in: state == "opted_in" }, 0);
+        }
         pool.close().await;
         counts
     }
@@ -342,11 +362,27 @@ const ZONES: [(&str, (i32, u32, u32)); 4] = [
 /// Every day's figures of `period` against the rows, for all channels and for the first one.
 async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &str) {
     for channel in [None, Some(h.channels[0])] {
-        let counted = h.tenant.figure_counts(period, FigureFilter { channel, platform: None }).await.unwrap();
+        let filter = FigureFilter { channel, platform: None };
+        let counted = h.tenant.figure_counts(period, filter, DayDetail::Every).await.unwrap();
         let expected = h.facts_from_rows(db_url, channel).await;
         let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
         for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
             assert_eq!(got, want, "{label}, {day}, channel {channel:?}");
+        }
+        // The page's lean read: the same totals, this period's and the one before, and the same days where it
+        // shows days.
+        let current = period.first + TimeDelta::days(period.days() / 2);
+        let lean = h.tenant.figure_counts(period, filter, DayDetail::Page { current }).await.unwrap();
+        let halves = [Period { last: current - TimeDelta::days(1), ..period }, Period { first: current, ..period }];
+        for half in halves {
+            let (lean, full) = (Report::new(half, &lean), Report::new(half, &counted));
+            assert_eq!(lean.total, full.total, "{label}: the page's totals from {}, channel {channel:?}", half.first);
+            for ((day, lean), (_, full)) in lean.days.iter().zip(&full.days) {
+                let shown = |s: &Summary| (s.guest_messages, s.replies(), s.conversations, s.bookings, s.covers);
+                assert_eq!(shown(lean), shown(full), "{label}: the page's days, {day}");
+            }
+            let weekdays = |r: &Report| Demand::new(r, &BookingRules::default(), None);
+            assert_eq!(weekdays(&lean), weekdays(&full), "{label}: when guests come, from {}", half.first);
         }
         let within = |c: &&Count| (period.first..=period.last).contains(&c.day);
         let expected_team = team(&expected.iter().filter(within).copied().collect::<Vec<_>>());
@@ -360,6 +396,9 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
         let far = made(|f| matches!(f, Fact::Lead { days: 7.. })) && made(|f| matches!(f, Fact::Party { size: 12 }));
         assert!(channel.is_some() || made(|f| matches!(f, Fact::Visited)), "{label}: conversations led to visits");
+        let consented =
+            made(|f| *f == Fact::Consent { opted_in: true }) && made(|f| *f == Fact::Consent { opted_in: false });
+        assert!(channel.is_some() || consented, "{label}: guests opted out and in");
         assert!(channel.is_some() || far, "{label}: bookings weeks ahead, large parties");
     }
     for (channel, days) in [
@@ -376,8 +415,9 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
     }
     // A day alone reads the same as within the period.
     let one = period.first + TimeDelta::days(2);
-    let alone = h.tenant.figure_counts(Period { first: one, last: one }, FigureFilter::default()).await;
-    let whole = Report::new(period, &h.tenant.figure_counts(period, FigureFilter::default()).await.unwrap());
+    let every = DayDetail::Every;
+    let alone = h.tenant.figure_counts(Period { first: one, last: one }, FigureFilter::default(), every).await;
+    let whole = Report::new(period, &h.tenant.figure_counts(period, FigureFilter::default(), every).await.unwrap());
     let day: &NaiveDate = &one;
     let within = whole.days.iter().find(|(d, _)| d == day).unwrap().1.clone();
     assert_eq!(Report::new(Period { first: one, last: one }, &alone.unwrap()).total, within, "{label}");

@@ -958,6 +958,11 @@ an-measure-covers = Gekommene oder bestätigte Gäste
 an-measure-cancellation_rate = Storniert
 an-measure-no_show_rate = Nicht erschienen
 an-measure-contacts = Neue Kontakte
+an-section-guests = Gäste
+an-opt-outs = Abgemeldet
+an-opt-outs-help = Wie oft Gäste im Zeitraum Nachrichten von Ihnen abbestellt haben (mit einem Stoppwort oder von Ihrem Team erfasst).
+an-opt-ins = Wieder angemeldet
+an-opt-ins-help = Wie oft Gäste im Zeitraum wieder in Nachrichten eingewilligt haben.
 an-section-now = Gerade jetzt
 an-now-open = Offene Gespräche: { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.

@@ -958,6 +958,11 @@ an-measure-covers = Guests who came or are confirmed
 an-measure-cancellation_rate = Cancelled
 an-measure-no_show_rate = No-shows
 an-measure-contacts = New contacts
+an-section-guests = Guests
+an-opt-outs = Opted out
+an-opt-outs-help = Times guests stopped messages from you in the period (by writing a stop word, or recorded by your team).
+an-opt-ins = Opted in again
+an-opt-ins-help = Times guests agreed to messages again in the period.
 an-section-now = Right now
 an-now-open = Open conversations: { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.

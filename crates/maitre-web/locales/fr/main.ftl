@@ -958,6 +958,11 @@ an-measure-covers = Clients venus ou confirmés
 an-measure-cancellation_rate = Annulées
 an-measure-no_show_rate = Non honorées
 an-measure-contacts = Nouveaux contacts
+an-section-guests = Clients
+an-opt-outs = Désinscriptions
+an-opt-outs-help = Nombre de fois où des clients ont refusé vos messages sur la période (par un mot d'arrêt ou saisi par votre équipe).
+an-opt-ins = Réinscriptions
+an-opt-ins-help = Nombre de fois où des clients ont de nouveau accepté vos messages sur la période.
 an-section-now = En ce moment
 an-now-open = Conversations ouvertes : { $count }
 # Between a label and its value ("Your role: Owner"); French sets a narrow space before the colon.

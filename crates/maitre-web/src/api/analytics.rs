@@ -14,7 +14,7 @@ use super::ErrorBody;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
-use crate::pages::analytics_query::{AnalyticsParams, Figures, FlowFunnel, Selection, demand, funnels, reports};
+use crate::pages::analytics_query::{AnalyticsParams, Days, Figures, FlowFunnel, Selection, demand, funnels, reports};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,6 +66,9 @@ pub(super) struct FiguresDto {
     /// Guests per confirmed or completed visit.
     average_party: Option<f64>,
     contacts: i64,
+    /// Changes of guests' consent to messages in the period: opted out, opted in again.
+    opt_outs: i64,
+    opt_ins: i64,
 }
 
 /// A response time's bucket, in seconds from and up to: each minute under 10 minutes, then 5, 15 and 60 minutes,
@@ -135,6 +138,8 @@ fn dto(s: &Summary) -> FiguresDto {
         lead_days_median: s.median_lead_days(),
         average_party: s.average_party(),
         contacts: s.contacts,
+        opt_outs: s.opt_outs,
+        opt_ins: s.opt_ins,
     }
 }
 
@@ -148,7 +153,7 @@ pub(super) async fn summary(
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<AnalyticsDto>, ApiError> {
     let (sel, time_zone) = selection(&state, &caller, params).await?;
-    let Figures { current, previous, .. } = reports(&caller.tenant, &sel).await?;
+    let Figures { current, previous, .. } = reports(&caller.tenant, &sel, Days::Every).await?;
     Ok(Json(AnalyticsDto {
         first: sel.period.first.to_string(),
         last: sel.period.last.to_string(),
@@ -277,7 +282,7 @@ pub(super) async fn team(
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<TeamDto>, ApiError> {
     let (sel, time_zone) = selection(&state, &caller, params).await?;
-    let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }).await?;
+    let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?;
     let names = caller.tenant.team().members().await?;
     let mut ranked: Vec<_> = figures.team.iter().collect();
     ranked.sort_by_key(|(_, f)| f.rank());
@@ -345,7 +350,7 @@ pub(super) async fn reservations(
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<ReservationsDto>, ApiError> {
     let (sel, time_zone) = selection(&state, &caller, params).await?;
-    let current = reports(&caller.tenant, &Selection { compare: false, ..sel }).await?.current;
+    let current = reports(&caller.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?.current;
     let d = demand(&caller.tenant, &current).await?;
     let s = &current.total;
     let demand = d.rows.iter().flat_map(|(hour, cells)| {

@@ -12,7 +12,7 @@ use maitre_domain::metrics::local_day;
 use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 
 use super::analytics_flows::{FunnelView, funnel_views};
-use super::analytics_query::{AnalyticsParams, Figures, PRESETS, Selection, reports};
+use super::analytics_query::{AnalyticsParams, Days, Figures, PRESETS, Selection, reports};
 use super::analytics_reservations::{self, DepthView, average_party, depth_view, median_lead};
 use super::analytics_team::{TeamRow, team_rows};
 use super::charts::{Series, bars};
@@ -114,7 +114,7 @@ async fn page(
     let (sel, channels) =
         selection(&m, &state, &params, if full { Action::ViewAnalytics } else { Action::ViewOwnActivity }).await?;
     let tr = Tr::new(m.signed.user.locale);
-    let Figures { current, previous, team } = reports(&m.tenant, &sel).await?;
+    let Figures { current, previous, team } = reports(&m.tenant, &sel, Days::AsPictured).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
     let series = [
@@ -172,7 +172,7 @@ async fn page(
 /// page's downloads export.
 pub(super) async fn period_report(m: &Member, state: &AppState, params: &AnalyticsParams) -> Result<Report, PageError> {
     let (sel, _) = selection(m, state, params, Action::ViewAnalytics).await?;
-    Ok(reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current)
+    Ok(reports(&m.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?.current)
 }
 
 /// Exactly the page's table per day.
@@ -361,7 +361,15 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
                     |tr, s| response_time(tr, histogram_percentile(&s.first_response_bot, 50)),
                     &none,
                 ),
+            ],
+        },
+        SectionView {
+            id: "people",
+            title: tr.t("an-section-guests"),
+            figures: vec![
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
+                figure("opt-outs", |_, s| s.opt_outs.to_string(), &none),
+                figure("opt-ins", |_, s| s.opt_ins.to_string(), &none),
             ],
         },
         SectionView {

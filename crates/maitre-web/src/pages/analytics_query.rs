@@ -11,7 +11,7 @@ use maitre_domain::metrics::funnel::Funnel;
 use maitre_domain::metrics::report::{Count, Period, Report};
 use maitre_domain::metrics::team::{MemberFigures, team};
 use maitre_domain::{ChannelId, FlowId, Platform, UserId};
-use maitre_store::{Channel, FigureFilter, TenantStore};
+use maitre_store::{Channel, DayDetail, FigureFilter, TenantStore};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
@@ -129,11 +129,23 @@ pub struct Figures {
     pub team: BTreeMap<UserId, MemberFigures>,
 }
 
+/// What a report's days must say: every figure of every day (the API's days), or only what the page pictures
+/// per day (its chart and table), which reads far fewer rows for the same totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Days {
+    Every,
+    AsPictured,
+}
+
 /// The selected period's figures and, when asked, the previous period's report: one read covers both.
-pub async fn reports(tenant: &TenantStore, s: &Selection) -> Result<Figures, AppError> {
+pub async fn reports(tenant: &TenantStore, s: &Selection, days: Days) -> Result<Figures, AppError> {
     let before = s.compare.then(|| s.period.previous());
     let read = Period { first: before.map_or(s.period.first, |b| b.first), last: s.period.last };
-    let counts = tenant.figure_counts(read, s.filter).await?;
+    let detail = match days {
+        Days::Every => DayDetail::Every,
+        Days::AsPictured => DayDetail::Page { current: s.period.first },
+    };
+    let counts = tenant.figure_counts(read, s.filter, detail).await?;
     let within: Vec<Count> = counts.iter().filter(|c| c.day >= s.period.first).copied().collect();
     Ok(Figures {
         current: Report::new(s.period, &within),

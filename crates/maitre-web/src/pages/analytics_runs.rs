@@ -13,7 +13,7 @@ use maitre_store::{InsightRun, NewInsightRun};
 use serde::Deserialize;
 
 use super::analytics::{channel_label, rate, selection};
-use super::analytics_query::{AnalyticsParams, Selection, reports};
+use super::analytics_query::{AnalyticsParams, Days, Selection, reports};
 use super::charts::trend_line;
 use super::home_figures::duration;
 use super::times::{Times, format_day};
@@ -172,7 +172,7 @@ async fn save(
     let tr = Tr::new(m.signed.user.locale);
     let name = maitre_domain::metrics::insight::run_name(&form.name)
         .ok_or_else(|| AppError::Validation(tr.t("an-runs-name-invalid")))?;
-    let current = reports(&m.tenant, &Selection { compare: false, ..sel }).await?.current;
+    let current = reports(&m.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?.current;
     let run = NewInsightRun {
         name,
         period: sel.period,

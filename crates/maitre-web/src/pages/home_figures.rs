@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use maitre_domain::Action;
 use maitre_domain::metrics::local_day;
 use maitre_domain::metrics::report::{Period, Report, Summary, bucket_end, histogram_percentile};
-use maitre_store::FigureFilter;
+use maitre_store::{DayDetail, FigureFilter};
 
 use super::times::account_tz;
 
@@ -27,7 +27,7 @@ pub async fn figures(m: &Member, tr: &Tr, now: DateTime<Utc>) -> Result<Vec<Figu
     let today = local_day(now, tz);
     let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
     let week = Period { first: monday, last: today };
-    let report = Report::new(week, &m.tenant.figure_counts(week, FigureFilter::default()).await?);
+    let report = Report::new(week, &m.tenant.figure_counts(week, FigureFilter::default(), DayDetail::Every).await?);
     let (day, week) = (&report.days.last().expect("a week has today").1, &report.total);
     let base = format!("/a/{}", m.account.id);
     let inbox = m.may(Action::ViewInbox);

@@ -39,6 +39,13 @@ fn thursday_class(body: &str, hour: &str) -> String {
 #[tokio::test]
 async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come() {
     let (app, owner, account, tenant) = crate::analytics::setup().await;
+    // A guest asked the team to stop messages, and changed their mind; another stopped too.
+    let conversations = tenant.conversations().conversation_ids().await.unwrap();
+    for (n, opted_in) in [(0, false), (0, true), (1, false)] {
+        let contact =
+            tenant.inbox().conversation(conversations[n], maitre_domain::UserId::new()).await.unwrap().contact_id;
+        tenant.contacts().set_contact_consent(contact, opted_in, "owner@example.com").await.unwrap();
+    }
     let body = owner.get(&format!("/a/{account}/analytics?range=7")).await.body;
     let value = |id: &str| {
         let row = &body[body.find(&format!("id=\"figure-{id}\"")).unwrap()..];
@@ -47,6 +54,7 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
     };
     assert_eq!(value("lead-time"), "3 days ahead", "all three made on Monday for Thursday");
     assert_eq!(value("average-party"), "4.0", "Lena's four guests came; a no-show is no visit");
+    assert_eq!((value("opt-outs"), value("opt-ins")), ("2".into(), "1".into()));
     // Ben's conversation led to Lena's booking and her visit; the walk-in was booked by hand, without one.
     assert_eq!((value("booking-conversion"), value("visit-conversion")), ("25.0% (1)".into(), "25.0% (1)".into()));
     let journey = rows(&body, "journey-table");
@@ -112,6 +120,7 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
     assert_eq!((total["lead_days_median"].as_i64(), total["average_party"].as_f64()), (Some(3), Some(4.0)));
     assert_eq!((total["converted"].as_i64(), total["booking_conversion"].as_f64()), (Some(1), Some(25.0)));
     assert_eq!((total["visited"].as_i64(), total["visit_conversion"].as_f64()), (Some(1), Some(25.0)));
+    assert_eq!((total["opt_outs"].as_i64(), total["opt_ins"].as_i64()), (Some(2), Some(1)));
     let agent = app.member(&account, "agent@example.com", Role::Agent).await;
     let page = agent.get(&format!("/a/{account}/analytics?range=7")).await;
     assert!(page.status == StatusCode::OK && !page.body.contains("section-bookings-depth"));

@@ -84,6 +84,9 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
     assert_eq!(Fact::from_row("party", "", 4), Some(Fact::Party { size: 4 }));
     assert_eq!(Fact::from_row("converted", "", 0), Some(Fact::Converted));
     assert_eq!(Fact::from_row("visited", "", 0), Some(Fact::Visited));
+    assert_eq!(Fact::from_row("consents", "opted_out", 0), Some(Fact::Consent { opted_in: false }));
+    assert_eq!(Fact::from_row("consents", "opted_in", 0), Some(Fact::Consent { opted_in: true }));
+    assert_eq!(Fact::from_row("consents", "maybe", 0), None);
 }
 
 #[test]
@@ -127,6 +130,8 @@ fn a_summary_follows_the_definitions() {
         count(Fact::BotResolved, 5, 0),
         count(Fact::Converted, 4, 0),
         count(Fact::Visited, 1, 0),
+        count(Fact::Consent { opted_in: false }, 3, 0),
+        count(Fact::Consent { opted_in: true }, 1, 0),
         count(Fact::Booked { by_flow: true, status: Confirmed }, 4, 11),
         count(Fact::Booked { by_flow: true, status: Cancelled }, 1, 2),
         count(Fact::Booked { by_flow: false, status: Pending }, 2, 4),
@@ -144,6 +149,7 @@ fn a_summary_follows_the_definitions() {
     assert_eq!(report.days[1].1, Summary::default());
     assert_eq!((s.handoff_rate(), s.bot_resolved_rate()), (Some(30.0), Some(50.0)));
     assert_eq!((s.booking_conversion(), s.visit_conversion()), (Some(40.0), Some(10.0)));
+    assert_eq!((s.opt_outs, s.opt_ins), (3, 1));
     assert_eq!((s.bookings, s.flow_bookings, s.flow_covers, s.cancelled), (7, 4, 11, 1));
     assert_eq!(s.cancellation_rate(), Some(14.3));
     assert_eq!((s.visits, s.covers, s.completed, s.no_shows), (4, 10, 3, 1));

@@ -1,0 +1,23 @@
+-- Guests' opt-outs and opt-ins (maitre-domain metrics/report.rs): each change of a contact's consent (by the guest's
+-- word or recorded by staff) counts on its local day, by state, on the contact's channel. Consents already stored
+-- are counted on the next start (figures.rs recounts every business).
+CREATE VIEW consent_figures AS
+SELECT k.account_id, k.id AS row_id, (k.at + COALESCE((SELECT o.offset_ms FROM zone_offsets o JOIN accounts a ON o.zone = a.figures_zone
+        WHERE a.id = k.account_id AND o.since <= k.at ORDER BY o.since DESC LIMIT 1), 0)) / 86400000 AS day,
+    COALESCE((SELECT c.channel_id FROM contacts c WHERE c.account_id = k.account_id AND c.id = k.contact_id), '') AS channel_id,
+    'consents' AS metric, k.state AS dim, 0 AS value, 0 AS total
+FROM contact_consents k;
+
+CREATE TRIGGER contact_consents_figures_insert AFTER INSERT ON contact_consents BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, 1, total FROM consent_figures WHERE account_id = NEW.account_id AND row_id = NEW.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
+END;
+CREATE TRIGGER contact_consents_figures_delete BEFORE DELETE ON contact_consents
+WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
+    INSERT INTO figure_days (account_id, day, channel_id, metric, dim, value, n, total)
+    SELECT account_id, day, channel_id, metric, dim, value, -1, -total FROM consent_figures WHERE account_id = OLD.account_id AND row_id = OLD.id
+    ON CONFLICT (account_id, day, channel_id, metric, dim, value) DO UPDATE SET n = figure_days.n + excluded.n, total = figure_days.total + excluded.total;
+END;
+
+UPDATE accounts SET figures_zone = '';
