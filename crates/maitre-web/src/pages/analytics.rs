@@ -260,7 +260,7 @@ fn ranges(tr: &Tr, preset: Option<i64>) -> Vec<OptionView> {
         .collect()
 }
 
-/// What a channel filter of the query string names, in the reader's words (a channel removed since: its id).
+/// What a channel filter of the query string names, in the reader's words (a channel removed since says so).
 pub(super) fn channel_label(tr: &Tr, channels: &[maitre_store::Channel], value: &str) -> String {
     channel_options(tr, channels, value)
         .into_iter()
