@@ -306,12 +306,17 @@ impl Links {
 
 /// A rate as the reader writes it: "12.5%", "12,5 %"; a dash when there was nothing to count.
 pub(super) fn rate(tr: &Tr, r: Option<f64>) -> String {
-    use maitre_domain::account::Locale;
     match (r, tr.locale) {
         (None, _) => "—".to_owned(),
-        (Some(r), Locale::En) => format!("{r:.1}%"),
-        (Some(r), _) => format!("{r:.1}\u{a0}%").replace('.', ","),
+        (Some(r), maitre_domain::account::Locale::En) => format!("{}%", decimal(tr, r)),
+        (Some(r), _) => format!("{}\u{a0}%", decimal(tr, r)),
     }
+}
+
+/// A number with one decimal as the reader writes it: "4.5" in English, "4,5" in German and French.
+pub(super) fn decimal(tr: &Tr, v: f64) -> String {
+    let written = format!("{v:.1}");
+    if tr.locale == maitre_domain::account::Locale::En { written } else { written.replace('.', ",") }
 }
 
 /// A rate with the count it is of: "40.0% (4)".

@@ -5,7 +5,7 @@ use axum::response::Response;
 use maitre_domain::metrics::demand::Cell;
 use maitre_domain::metrics::report::{PARTY_SIZES, Report, Summary};
 
-use super::analytics::period_report;
+use super::analytics::{decimal, period_report};
 use super::analytics_query::{AnalyticsParams, demand};
 use super::charts::share_bar;
 use crate::AppState;
@@ -57,12 +57,7 @@ pub fn median_lead(tr: &Tr, s: &Summary) -> String {
 
 /// Guests per visit, as the reader writes a decimal.
 pub fn average_party(tr: &Tr, s: &Summary) -> String {
-    use maitre_domain::account::Locale;
-    match (s.average_party(), tr.locale) {
-        (None, _) => "—".to_owned(),
-        (Some(a), Locale::En) => format!("{a:.1}"),
-        (Some(a), _) => format!("{a:.1}").replace('.', ","),
-    }
+    s.average_party().map_or_else(|| "—".to_owned(), |a| decimal(tr, a))
 }
 
 /// The journey's rows, each with a bar of its share of the new conversations.
