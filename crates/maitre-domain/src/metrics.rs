@@ -8,8 +8,11 @@
 //!   a reopened conversation keeps its first response.
 //! - **First response (bot)**: from the guest's first message to the first reply of a flow.
 //! - **Reply time**: for each turn of the guest (their message after someone else spoke, or their first), the time
-//!   to the next reply from a person or a flow. An automatic "we will get back to you" is not a reply.
+//!   to the next reply from a person (in maitre or the platform's own app) or a flow, counted on the reply's day.
+//!   An automatic "we will get back to you" or a notice such as a reminder is not a reply.
 //! - **Resolution time**: from the guest's first message to the conversation's last close; none while open.
+//! - **Returning guest**: a guest writing again `RETURN_AFTER` (a day) or more after their previous message: a new
+//!   enquiry from someone who wrote before, counted on its day each time. New guests are conversations begun.
 //! - **Handed off**: a flow handed the guest to the team at least once (the stored figures: before a person
 //!   answered, as the person's clock starts there). **Bot-resolved**: answered, never handed
 //!   off, and no team member wrote.
@@ -28,10 +31,20 @@ pub enum Sender {
     Guest,
     /// A flow's reply.
     Bot,
-    /// The channel's automatic "we will get back to you".
+    /// The channel's automatic "we will get back to you", or a notice such as a reminder: neither answers.
     AutoReply,
     /// A team member, by user id.
     Member(String),
+    /// The business in the platform's own app: a person, though not known which.
+    Echo,
+}
+
+/// One turn of the guest answered: when, after how long, and whether by a person (else by a flow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    pub at: DateTime<Utc>,
+    pub after: TimeDelta,
+    pub by_person: bool,
 }
 
 /// What happened in a conversation, in the order it happened.
@@ -58,18 +71,23 @@ pub struct ConversationFigures {
     /// The member who answered first.
     pub first_responder: Option<String>,
     pub first_response_bot: Option<TimeDelta>,
-    pub reply_times: Vec<TimeDelta>,
+    pub replies: Vec<Reply>,
     pub resolution: Option<TimeDelta>,
     pub handed_off: bool,
     pub bot_resolved: bool,
+    /// The guest's messages that came `RETURN_AFTER` or more after their previous one.
+    pub returns: Vec<DateTime<Utc>>,
 }
+
+/// How long a guest is silent before their next message counts as coming back.
+pub const RETURN_AFTER: TimeDelta = TimeDelta::days(1);
 
 /// The figures of a conversation from its events (sorted here by time; equal times keep their order).
 pub fn conversation_figures(events: &[Event]) -> ConversationFigures {
     let mut events = events.to_vec();
     events.sort_by_key(Event::at);
     let mut f = ConversationFigures::default();
-    let mut first_guest: Option<DateTime<Utc>> = None;
+    let (mut first_guest, mut last_guest): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
     let mut first_handoff: Option<DateTime<Utc>> = None;
     // The start of the guest's turn still waiting for a reply.
     let mut waiting_since: Option<DateTime<Utc>> = None;
@@ -77,6 +95,10 @@ pub fn conversation_figures(events: &[Event]) -> ConversationFigures {
     for event in &events {
         match event {
             Event::Message { at, from: Sender::Guest } => {
+                if last_guest.is_some_and(|last| *at - last >= RETURN_AFTER) {
+                    f.returns.push(*at);
+                }
+                last_guest = Some(*at);
                 first_guest.get_or_insert(*at);
                 waiting_since.get_or_insert(*at);
             }
@@ -85,8 +107,13 @@ pub fn conversation_figures(events: &[Event]) -> ConversationFigures {
                 if *from == Sender::AutoReply {
                     continue;
                 }
+                let by_person = by_member || *from == Sender::Echo;
                 if let Some(since) = waiting_since.take() {
-                    f.reply_times.push(*at - since);
+                    f.replies.push(Reply { at: *at, after: *at - since, by_person });
+                }
+                if *from == Sender::Echo {
+                    // Whose it was is unknown: it answers the turn only (as the store counts it).
+                    continue;
                 }
                 if let (Some(start), false) = (first_guest, by_member) {
                     f.first_response_bot.get_or_insert(*at - start);

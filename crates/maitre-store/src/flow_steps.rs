@@ -367,7 +367,7 @@ async fn change_contact(tx: &mut sqlx::AnyConnection, at: &StepAt, fx: &StepEffe
 async fn hand_off(tx: &mut sqlx::AnyConnection, at: &StepAt) -> Result<Notified> {
     // A handoff before any person answered starts the team's first-response clock (maitre-domain metrics.rs).
     sqlx::query(
-        "UPDATE conversations SET mode = 'human', status = 'open', first_handoff_at = CASE \
+        "UPDATE conversations SET mode = 'human', status = 'open', closed_at = NULL, first_handoff_at = CASE \
          WHEN first_handoff_at IS NULL AND first_member_reply_at IS NULL THEN $3 ELSE first_handoff_at END \
          WHERE account_id = $1 AND id = $2",
     )

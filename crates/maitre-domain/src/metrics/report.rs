@@ -13,6 +13,8 @@ pub enum Fact {
     Message(Author),
     /// A guest's first message: a conversation began.
     Conversation,
+    /// A guest wrote again a day or more after their previous message (`super::RETURN_AFTER`).
+    Returned,
     /// Of the conversations begun: a flow handed the guest over before a person answered.
     Handoff,
     /// Of the conversations begun: a flow answered, nobody else wrote, no handoff.
@@ -30,6 +32,15 @@ pub enum Fact {
         by: Option<UserId>,
     },
     FirstResponseBot {
+        minutes: i64,
+    },
+    /// A turn of the guest answered (on the reply's day), by bucket (`response_bucket`); by a person or a flow.
+    ReplyTime {
+        minutes: i64,
+        by_person: bool,
+    },
+    /// Of the conversations begun: closed now, this long after the guest's first message (by bucket).
+    Resolution {
         minutes: i64,
     },
     /// A booking made; `total` counts its guests.
@@ -72,6 +83,7 @@ impl Fact {
         Some(match metric {
             "messages" => Fact::Message(dim.parse().ok()?),
             "conversations" => Fact::Conversation,
+            "returned" => Fact::Returned,
             "handoffs" => Fact::Handoff,
             "bot_resolved" => Fact::BotResolved,
             "closed" => Fact::Closed,
@@ -79,6 +91,15 @@ impl Fact {
             "visited" => Fact::Visited,
             "first_response_person" => Fact::FirstResponsePerson { minutes: value, by: dim.parse().ok() },
             "first_response_bot" => Fact::FirstResponseBot { minutes: value },
+            "reply_time" => Fact::ReplyTime {
+                minutes: value,
+                by_person: match dim {
+                    "person" => true,
+                    "bot" => false,
+                    _ => return None,
+                },
+            },
+            "resolution" => Fact::Resolution { minutes: value },
             "booked_flow" => Fact::Booked { by_flow: true, status: status()? },
             "booked_staff" => Fact::Booked { by_flow: false, status: status()? },
             "visits" => Fact::Visit { status: status()? },
@@ -226,6 +247,8 @@ pub struct Summary {
     pub echoes: i64,
     pub notices: i64,
     pub conversations: i64,
+    /// Guests who came back: wrote again a day or more after their previous message.
+    pub returned: i64,
     pub handoffs: i64,
     pub bot_resolved: i64,
     pub closed: i64,
@@ -235,6 +258,11 @@ pub struct Summary {
     /// First responses as (bucket's first minute, how many).
     pub first_response_person: Vec<(i64, i64)>,
     pub first_response_bot: Vec<(i64, i64)>,
+    /// Turns of guests answered, by a person and by a flow, as (bucket's first minute, how many).
+    pub reply_person: Vec<(i64, i64)>,
+    pub reply_bot: Vec<(i64, i64)>,
+    /// Conversations begun and closed now, by how long after the guest's first message (bucket, how many).
+    pub resolution: Vec<(i64, i64)>,
     /// Bookings made in the period, by anyone, whatever became of them.
     pub bookings: i64,
     /// Of those, made by a flow and not cancelled: maitre's bookings, and their guests.
@@ -304,6 +332,7 @@ impl Summary {
                 } += n
             }
             Fact::Conversation => self.conversations += n,
+            Fact::Returned => self.returned += n,
             Fact::Handoff => self.handoffs += n,
             Fact::BotResolved => self.bot_resolved += n,
             Fact::Closed => self.closed += n,
@@ -311,6 +340,9 @@ impl Summary {
             Fact::Visited => self.visited += n,
             Fact::FirstResponsePerson { minutes, .. } => add_to(&mut self.first_response_person, minutes, n),
             Fact::FirstResponseBot { minutes } => add_to(&mut self.first_response_bot, minutes, n),
+            Fact::ReplyTime { minutes, by_person: true } => add_to(&mut self.reply_person, minutes, n),
+            Fact::ReplyTime { minutes, by_person: false } => add_to(&mut self.reply_bot, minutes, n),
+            Fact::Resolution { minutes } => add_to(&mut self.resolution, minutes, n),
             Fact::Booked { by_flow, status } => {
                 self.bookings += n;
                 if status == Cancelled {

@@ -23,13 +23,17 @@ fn member(m: i64, who: &str) -> Event {
 fn mins(m: i64) -> TimeDelta {
     TimeDelta::minutes(m)
 }
+/// How long each answered turn waited.
+fn after(f: &ConversationFigures) -> Vec<TimeDelta> {
+    f.replies.iter().map(|r| r.after).collect()
+}
 
 #[test]
 fn a_conversation_the_bot_answers_alone_is_bot_resolved() {
     let f = conversation_figures(&[guest(0), bot(1), guest(3), bot(3), Event::Closed { at: t(10) }]);
     assert_eq!(f.first_response_bot, Some(mins(1)));
     assert_eq!(f.first_response_person, None);
-    assert_eq!(f.reply_times, [mins(1), mins(0)]);
+    assert_eq!(after(&f), [mins(1), mins(0)]);
     assert_eq!(f.resolution, Some(mins(10)));
     assert!(f.bot_resolved && !f.handed_off);
 }
@@ -41,7 +45,7 @@ fn after_a_handoff_the_persons_clock_starts_at_the_handoff() {
     assert_eq!(f.first_response_person, Some(mins(30)), "from the handoff, not from the first message");
     assert_eq!(f.first_responder.as_deref(), Some("ada"));
     assert_eq!(f.first_response_bot, Some(mins(1)));
-    assert_eq!(f.reply_times, [mins(1), mins(30)], "the automatic reply answers nothing");
+    assert_eq!(after(&f), [mins(1), mins(30)], "the automatic reply answers nothing");
     assert!(f.handed_off && !f.bot_resolved);
     assert_eq!(f.resolution, None, "still open");
 }
@@ -52,7 +56,7 @@ fn without_a_flow_the_persons_clock_starts_at_the_guests_first_message() {
     assert_eq!(f.first_response_person, Some(mins(45)));
     assert_eq!(f.first_responder.as_deref(), Some("bea"));
     assert_eq!(f.first_response_bot, None);
-    assert_eq!(f.reply_times, [mins(45)], "one turn of two messages waits from its first");
+    assert_eq!(after(&f), [mins(45)], "one turn of two messages waits from its first");
     assert!(!f.bot_resolved);
 }
 
@@ -70,7 +74,7 @@ fn reopening_does_not_inflate_the_first_response_and_resolution_ends_at_the_last
     let f = conversation_figures(&events);
     assert_eq!(f.first_response_person, Some(mins(10)));
     assert_eq!(f.first_responder.as_deref(), Some("ada"));
-    assert_eq!(f.reply_times, [mins(10), mins(100)]);
+    assert_eq!(after(&f), [mins(10), mins(100)]);
     assert_eq!(f.resolution, Some(mins(720)));
     let reopened = conversation_figures(&events[..5]);
     assert_eq!(reopened.resolution, None, "reopened and not closed again");
@@ -82,7 +86,26 @@ fn a_handoff_after_a_person_answered_does_not_restart_the_first_response() {
         conversation_figures(&[guest(0), member(5, "ada"), guest(60), Event::Handoff { at: t(60) }, member(90, "ada")]);
     assert_eq!(f.first_response_person, Some(mins(5)));
     assert!(f.handed_off);
-    assert_eq!(f.reply_times, [mins(5), mins(30)]);
+    assert_eq!(after(&f), [mins(5), mins(30)]);
+}
+
+#[test]
+fn a_reply_from_the_platforms_own_app_answers_the_turn_but_is_no_members_first_response() {
+    let echo = |m| Event::Message { at: t(m), from: Sender::Echo };
+    let f = conversation_figures(&[guest(0), echo(7), guest(20), bot(21), guest(30), member(90, "ada")]);
+    let by = |f: &ConversationFigures| f.replies.iter().map(|r| (r.at, r.after, r.by_person)).collect::<Vec<_>>();
+    assert_eq!(by(&f), [(t(7), mins(7), true), (t(21), mins(1), false), (t(90), mins(60), true)]);
+    assert_eq!(f.first_response_person, Some(mins(90)), "the echo's writer is unknown");
+    assert_eq!(f.first_response_bot, Some(mins(21)));
+    assert!(!f.bot_resolved);
+}
+
+#[test]
+fn a_guest_writing_again_after_a_day_or_more_of_silence_comes_back() {
+    let day = 24 * 60;
+    let f = conversation_figures(&[guest(0), member(5, "ada"), guest(day - 1), guest(2 * day - 1), guest(4 * day)]);
+    assert_eq!(f.returns, [t(2 * day - 1), t(4 * day)], "a day after their previous message, not their first");
+    assert!(conversation_figures(&[guest(0), guest(day - 1)]).returns.is_empty());
 }
 
 #[test]
@@ -92,7 +115,7 @@ fn messages_before_the_guest_wrote_start_no_clock_and_order_is_by_time() {
     // Out of order in the input, in order in time.
     let f = conversation_figures(&[bot(4), guest(0)]);
     assert_eq!(f.first_response_bot, Some(mins(4)));
-    assert!(conversation_figures(&[]).reply_times.is_empty());
+    assert!(conversation_figures(&[]).replies.is_empty());
     let unanswered = conversation_figures(&[guest(0), auto(0)]);
     assert!(!unanswered.bot_resolved, "an automatic reply answers nothing");
 }
@@ -178,6 +201,7 @@ mod props {
             2 => bot(m),
             3 => auto(m),
             4 => member(m, if m % 2 == 0 { "ada" } else { "bea" }),
+            5 if m % 3 == 0 => Event::Message { at: t(m), from: Sender::Echo },
             5 => Event::Handoff { at: t(m) },
             _ => Event::Closed { at: t(m) },
         })
@@ -190,11 +214,12 @@ mod props {
         fn figures_stay_within_their_definitions(events in proptest::collection::vec(event(), 0..30)) {
             let f = conversation_figures(&events);
             let zero = TimeDelta::zero();
-            prop_assert!(f.reply_times.iter().all(|d| *d >= zero));
+            prop_assert!(f.replies.iter().all(|r| r.after >= zero));
             prop_assert!(f.first_response_person.is_none_or(|d| d >= zero));
             prop_assert!(f.first_response_bot.is_none_or(|d| d >= zero));
             let guests = events.iter().filter(|e| matches!(e, Event::Message { from: Sender::Guest, .. })).count();
-            prop_assert!(f.reply_times.len() <= guests);
+            prop_assert!(f.replies.len() <= guests);
+            prop_assert!(f.returns.len() < guests.max(1));
             prop_assert_eq!(f.first_response_person.is_some(), f.first_responder.is_some());
             let members = events.iter().any(|e| matches!(e, Event::Message { from: Sender::Member(_), .. }));
             prop_assert!(!(f.bot_resolved && (f.handed_off || members)));

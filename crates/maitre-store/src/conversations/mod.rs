@@ -238,9 +238,9 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     // Automation reads the message later if it is a guest's in a bot-mode conversation.
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         platform_message_id, status, created_at, updated_at, automation_pending, echo, author) \
+         platform_message_id, status, created_at, updated_at, automation_pending, echo, author, reply_ms) \
          SELECT $1, $2, v.id, $3, $5, $6, $7, $8, $9, $10, $11, $12, \
-         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END, $14, $15 \
+         CASE WHEN v.mode = 'bot' AND $13 THEN 1 ELSE 0 END, $14, $15, CASE WHEN $14 = 1 THEN $11 - v.turn_since END \
          FROM contacts c JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
          WHERE c.channel_id = $3 AND c.external_id = $4 ON CONFLICT (channel_id, platform_message_id) DO NOTHING",
     )
@@ -259,6 +259,7 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(automate_at.is_some())
     .bind(i64::from(!guest))
     .bind(if guest { Author::Guest } else { Author::Echo }.as_str());
+    add_turn(&mut b, account, message_id, guest.then_some(at));
     add_flow_step(&mut b, account_id, m.event_id, message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
     b.add(
@@ -309,7 +310,8 @@ fn add_guest_upserts(
          last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at \
              THEN excluded.last_message_at ELSE conversations.last_message_at END, \
          status = CASE WHEN excluded.last_inbound_at IS NOT NULL AND conversations.status = 'closed' \
-             THEN 'open' ELSE conversations.status END",
+             THEN 'open' ELSE conversations.status END, \
+         closed_at = CASE WHEN excluded.last_inbound_at IS NOT NULL THEN NULL ELSE conversations.closed_at END",
     )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
@@ -318,6 +320,18 @@ fn add_guest_upserts(
     .bind(inbound_at)
     .bind(m_at)
     .bind(now);
+}
+
+/// A message just stored (not a replay) starts the guest's turn (`guest_at`) unless one waits, or answers it: reply
+/// times (maitre-domain metrics.rs) wait from the turn's start.
+pub(crate) fn add_turn(b: &mut Batch, account: &str, message: MessageId, guest_at: Option<i64>) {
+    b.add(
+        "UPDATE conversations SET turn_since = CASE WHEN $3 IS NULL THEN NULL ELSE COALESCE(turn_since, $3) END \
+         WHERE account_id = $1 AND id = (SELECT conversation_id FROM messages WHERE account_id = $1 AND id = $2)",
+    )
+    .bind(account)
+    .bind(message)
+    .bind(guest_at);
 }
 
 /// Queues the flow step that reads `message_id` at `run_at`, if automation is to read it (the message was stored

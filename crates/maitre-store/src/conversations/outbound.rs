@@ -318,8 +318,10 @@ pub(crate) fn add_reply(
     add_job(b, &INSERT, now, &job, &send);
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at, sent_by, author) \
-         SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8, $10 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
+         status, created_at, updated_at, sent_by, author, reply_ms) \
+         SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8, $10, CASE WHEN $10 IN ('bot', 'member') \
+         THEN (SELECT $7 - v.turn_since FROM conversations v WHERE v.account_id = $1 AND v.id = $3) END \
+         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
     )
     .bind(account.to_string())
     .bind(id)
@@ -332,6 +334,9 @@ pub(crate) fn add_reply(
     .bind(&job)
     .bind(reply.author.as_str());
     let added = AddedReply { id, insert: b.len() - 1 };
+    if matches!(reply.author, Author::Bot | Author::Member) {
+        super::add_turn(b, &account.to_string(), id, None);
+    }
     if let Some(member) = reply.sent_by {
         add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member(member), now);
     }

@@ -121,7 +121,19 @@ impl Inbox<'_> {
         let (status, kind) =
             if closed { (ConversationStatus::Closed, "closed") } else { (ConversationStatus::Open, "reopened") };
         let mut tx = self.tenant.store().writes.begin().await?;
-        self.update_conversation(&mut tx, conversation_id, "status = $3", Some(status.as_str().to_owned())).await?;
+        // The close time goes with the status, in one statement: the figures count resolution times from it.
+        let closed_at = closed.then(|| self.tenant.store().now_ms());
+        let changed =
+            sqlx::query("UPDATE conversations SET status = $3, closed_at = $4 WHERE account_id = $1 AND id = $2")
+                .bind(self.tenant.account_id().to_string())
+                .bind(conversation_id)
+                .bind(status.as_str())
+                .bind(closed_at)
+                .execute(&mut *tx)
+                .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         self.record_activity(&mut tx, conversation_id, actor, kind, "").await?;
         tx.commit().await?;
         self.tenant.publish(LiveEvent::ConversationStatus { conversation_id, status }).await;

@@ -123,6 +123,7 @@ home-figure-first-response = Erste Antwort des Teams (Median)
 home-figure-under-a-minute = unter einer Minute
 home-figure-minutes = { $minutes } Min.
 home-figure-hours = { $hours } Std. { $minutes } Min.
+home-figure-days = { $days } Tg.
 
 settings-title = Unternehmenseinstellungen
 
@@ -840,8 +841,16 @@ an-first-response-team-p90 = Erste Antwort des Teams (9 von 10 innerhalb)
 an-first-response-team-p90-help = Neun von zehn neuen Gesprächen hatten innerhalb dieser Zeit die erste Antwort des Teams.
 an-first-response-bot = Erste Antwort der Abläufe (Median)
 an-first-response-bot-help = Von der ersten Nachricht des Gastes bis zur ersten Antwort eines Ablaufs.
+an-reply-time-team = Antwortzeit des Teams (Median)
+an-reply-time-team-help = Jedes Mal, wenn ein Gast schrieb, von seiner Nachricht (der ersten von mehreren hintereinander) bis zur nächsten Antwort des Teams, in maitre oder in der App der Plattform; die Hälfte der Antworten kam schneller. Gezählt am Tag der Antwort; automatische Antworten und Erinnerungen beantworten nichts.
+an-reply-time-team-p90 = Antwortzeit des Teams (9 von 10 innerhalb)
+an-reply-time-team-p90-help = Neun von zehn Antworten des Teams kamen innerhalb dieser Zeit nach der Nachricht des Gastes.
+an-resolution-time = Zeit bis zum Abschluss (Median)
+an-resolution-time-help = Von der ersten Nachricht des Gastes bis zum letzten Schließen des Gesprächs, für die im Zeitraum begonnenen Gespräche, die jetzt geschlossen sind; die Hälfte wurde früher geschlossen. Gespräche, die vor dieser Version geschlossen wurden, haben keine Schließzeit.
 an-contacts = Neue Kontakte
 an-contacts-help = Im Zeitraum hinzugekommene Kontakte, weil ein Gast geschrieben hat oder Ihr Team sie angelegt hat.
+an-came-back = Wiederkehrende Gäste
+an-came-back-help = Wie oft ein Gast einen Tag oder länger nach seiner vorigen Nachricht wieder geschrieben hat: neue Anfragen von Menschen, die schon einmal geschrieben haben (jede Rückkehr zählt, an ihrem Tag). Neue Gäste beginnen neue Gespräche.
 an-bookings = Buchungen
 an-bookings-help = Im Zeitraum gemachte Reservierungen, durch Abläufe, das Team oder die API, gleich was später aus ihnen wurde.
 an-flow-bookings = Von maitre gebucht

@@ -123,6 +123,7 @@ home-figure-first-response = Team's first reply (median)
 home-figure-under-a-minute = under a minute
 home-figure-minutes = { $minutes } min
 home-figure-hours = { $hours } h { $minutes } min
+home-figure-days = { $days } d
 
 settings-title = Business settings
 
@@ -840,8 +841,16 @@ an-first-response-team-p90 = Team's first reply (9 in 10 within)
 an-first-response-team-p90-help = Nine in ten new conversations got the team's first answer within this time.
 an-first-response-bot = Flows' first reply (median)
 an-first-response-bot-help = From the guest's first message to a flow's first answer.
+an-reply-time-team = Team's reply time (median)
+an-reply-time-team-help = Each time a guest wrote, from their message (the first of several in a row) to the next answer from the team, in maitre or in the platform's own app; half of the answers came faster. Counted on the day of the answer; automatic replies and reminders answer nothing.
+an-reply-time-team-p90 = Team's reply time (9 in 10 within)
+an-reply-time-team-p90-help = Nine in ten of the team's answers came within this time of the guest's message.
+an-resolution-time = Time to close (median)
+an-resolution-time-help = From the guest's first message to the conversation's last close, for the conversations begun in the period that are closed now; half were closed sooner. Conversations closed before this version have no close time.
 an-contacts = New contacts
 an-contacts-help = Contacts added in the period, by a guest writing or by your team.
+an-came-back = Guests who came back
+an-came-back-help = Times a guest wrote again a day or more after their previous message: new enquiries from people who wrote before (each return counts, on its day). New guests start new conversations.
 an-bookings = Bookings made
 an-bookings-help = Reservations made in the period, by flows, by the team or through the API, whatever became of them.
 an-flow-bookings = Booked by maitre

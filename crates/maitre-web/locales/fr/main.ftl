@@ -123,6 +123,7 @@ home-figure-first-response = Première réponse de l'équipe (médiane)
 home-figure-under-a-minute = moins d'une minute
 home-figure-minutes = { $minutes } min
 home-figure-hours = { $hours } h { $minutes } min
+home-figure-days = { $days } j
 
 settings-title = Réglages de l'établissement
 
@@ -840,8 +841,16 @@ an-first-response-team-p90 = Première réponse de l'équipe (9 sur 10 en moins 
 an-first-response-team-p90-help = Neuf nouvelles conversations sur dix ont eu la première réponse de l'équipe dans ce délai.
 an-first-response-bot = Première réponse des parcours (médiane)
 an-first-response-bot-help = Du premier message du client à la première réponse d'un parcours.
+an-reply-time-team = Délai de réponse de l'équipe (médiane)
+an-reply-time-team-help = Chaque fois qu'un client a écrit, de son message (le premier de plusieurs à la suite) à la réponse suivante de l'équipe, dans maitre ou dans l'application de la plateforme ; la moitié des réponses sont venues plus vite. Compté le jour de la réponse ; les réponses automatiques et les rappels ne répondent à rien.
+an-reply-time-team-p90 = Délai de réponse de l'équipe (9 sur 10 en moins de)
+an-reply-time-team-p90-help = Neuf réponses de l'équipe sur dix sont venues dans ce délai après le message du client.
+an-resolution-time = Délai de clôture (médiane)
+an-resolution-time-help = Du premier message du client à la dernière clôture de la conversation, pour les conversations commencées dans la période et clôturées maintenant ; la moitié ont été clôturées plus tôt. Les conversations clôturées avant cette version n'ont pas d'heure de clôture.
 an-contacts = Nouveaux contacts
 an-contacts-help = Contacts ajoutés pendant la période, parce qu'un client a écrit ou que votre équipe les a créés.
+an-came-back = Clients revenus
+an-came-back-help = Nombre de fois où un client a écrit de nouveau un jour ou plus après son message précédent : de nouvelles demandes de personnes qui avaient déjà écrit (chaque retour compte, le jour où il a lieu). Les nouveaux clients commencent de nouvelles conversations.
 an-bookings = Réservations faites
 an-bookings-help = Réservations faites pendant la période, par les parcours, l'équipe ou l'API, quel que soit leur sort.
 an-flow-bookings = Réservé par maitre

@@ -37,6 +37,8 @@ pub(super) struct FiguresDto {
     /// Reminders, review requests and other notices.
     notices: i64,
     conversations: i64,
+    /// Times a guest wrote again a day or more after their previous message.
+    returned: i64,
     handoffs: i64,
     handoff_rate: Option<f64>,
     bot_resolved: i64,
@@ -51,6 +53,15 @@ pub(super) struct FiguresDto {
     first_response_team_median: Option<ResponseTimeDto>,
     first_response_team_p90: Option<ResponseTimeDto>,
     first_response_bot_median: Option<ResponseTimeDto>,
+    /// Turns of guests answered by a person (in maitre or the platform's app), on the answer's day: how long they
+    /// waited.
+    reply_time_team_median: Option<ResponseTimeDto>,
+    reply_time_team_p90: Option<ResponseTimeDto>,
+    /// Turns of guests answered by a flow.
+    reply_time_bot_median: Option<ResponseTimeDto>,
+    /// New conversations closed now: from the guest's first message to the last close.
+    resolution_median: Option<ResponseTimeDto>,
+    resolution_p90: Option<ResponseTimeDto>,
     bookings: i64,
     flow_bookings: i64,
     flow_covers: i64,
@@ -113,6 +124,7 @@ fn dto(s: &Summary) -> FiguresDto {
         echoes: s.echoes,
         notices: s.notices,
         conversations: s.conversations,
+        returned: s.returned,
         handoffs: s.handoffs,
         handoff_rate: s.handoff_rate(),
         bot_resolved: s.bot_resolved,
@@ -125,6 +137,11 @@ fn dto(s: &Summary) -> FiguresDto {
         first_response_team_median: seconds(&s.first_response_person, 50),
         first_response_team_p90: seconds(&s.first_response_person, 90),
         first_response_bot_median: seconds(&s.first_response_bot, 50),
+        reply_time_team_median: seconds(&s.reply_person, 50),
+        reply_time_team_p90: seconds(&s.reply_person, 90),
+        reply_time_bot_median: seconds(&s.reply_bot, 50),
+        resolution_median: seconds(&s.resolution, 50),
+        resolution_p90: seconds(&s.resolution, 90),
         bookings: s.bookings,
         flow_bookings: s.flow_bookings,
         flow_covers: s.flow_covers,

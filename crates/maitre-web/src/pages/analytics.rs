@@ -366,6 +366,13 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
                     |tr, s| response_time(tr, histogram_percentile(&s.first_response_bot, 50)),
                     &none,
                 ),
+                figure("reply-time-team", |tr, s| response_time(tr, histogram_percentile(&s.reply_person, 50)), &none),
+                figure(
+                    "reply-time-team-p90",
+                    |tr, s| response_time(tr, histogram_percentile(&s.reply_person, 90)),
+                    &none,
+                ),
+                figure("resolution-time", |tr, s| response_time(tr, histogram_percentile(&s.resolution, 50)), &none),
             ],
         },
         SectionView {
@@ -373,6 +380,7 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
             title: tr.t("an-section-guests"),
             figures: vec![
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
+                figure("came-back", |_, s| s.returned.to_string(), &links.inbox),
                 figure("opt-outs", |_, s| s.opt_outs.to_string(), &none),
                 figure("opt-ins", |_, s| s.opt_ins.to_string(), &none),
             ],

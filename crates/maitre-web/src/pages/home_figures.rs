@@ -64,10 +64,14 @@ pub(super) fn response_time(tr: &Tr, start: Option<TimeDelta>) -> String {
     format!("{} – {}", duration(tr, Some(start)), duration(tr, Some(TimeDelta::minutes(end))))
 }
 
-/// A response time as the reader takes it in: under a minute, minutes, or hours and minutes; a dash for none.
+/// A response time as the reader takes it in: under a minute, minutes, hours and minutes, or whole days (from a
+/// day on, times are counted by the day); a dash for none.
 pub(super) fn duration(tr: &Tr, d: Option<TimeDelta>) -> String {
     match d {
         None => "—".to_owned(),
+        Some(d) if d >= TimeDelta::days(1) && d.num_minutes() % 1440 == 0 => {
+            tr.t1("home-figure-days", "days", &d.num_days().to_string())
+        }
         Some(d) if d < TimeDelta::minutes(1) => tr.t("home-figure-under-a-minute"),
         Some(d) if d < TimeDelta::hours(1) => tr.t1("home-figure-minutes", "minutes", &d.num_minutes().to_string()),
         Some(d) => tr.tn(

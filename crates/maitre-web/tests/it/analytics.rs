@@ -152,12 +152,17 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     let median = "10 min – 15 min";
     assert_eq!(now("first-response-team"), both(median, "—"), "the median of 12 and 30 minutes, in its bucket");
     assert_eq!(now("first-response-team-p90"), both("30 min – 35 min", "—"));
+    // Anna waited 12 minutes and Ben 42 for the team; Dora's flow answered at once; nobody closed anything.
+    assert_eq!(now("reply-time-team"), both(median, "—"));
+    assert_eq!(now("reply-time-team-p90"), both("40 min – 45 min", "—"));
+    assert_eq!(now("resolution-time"), both("—", "—"));
     assert_eq!(now("bookings"), both("3", "0"));
     assert_eq!(now("flow-bookings"), both("1 · 4 guests", "0 · 0 guests"), "the cancelled one does not count");
     assert_eq!(now("cancellation-rate"), both("33.3%", "—"));
     assert_eq!(now("visits"), both("1 · 4 guests", "0 · 0 guests"));
     assert_eq!(now("no-show-rate"), both("50.0%", "—"));
     assert_eq!(now("contacts"), both("4", "0"));
+    assert_eq!(now("came-back"), both("1", "0"), "Anna wrote again on Wednesday");
     assert!(body.contains("Of the new conversations, those a flow handed to a person"), "definitions beside figures");
     assert!(body.contains("<svg class=\"chart\""), "the per-day chart");
     // Right now, whatever the period: nobody closed a conversation; Anna's second message, the third guest's and
@@ -192,9 +197,13 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     let total = &json["total"];
     assert_eq!(total["conversations"], 4);
     assert_eq!(total["handoff_rate"], 25.0);
+    assert_eq!(total["returned"], 1);
     let bucket = |from: i64, to: i64| serde_json::json!({ "from_seconds": from, "to_seconds": to });
     assert_eq!(total["first_response_team_median"], bucket(600, 900));
     assert_eq!(total["first_response_team_p90"], bucket(1800, 2100));
+    assert_eq!(total["reply_time_team_p90"], bucket(2400, 2700));
+    assert_eq!(total["reply_time_bot_median"], bucket(0, 60));
+    assert_eq!(total["resolution_median"], serde_json::Value::Null);
     assert_eq!((total["flow_bookings"].as_i64(), total["flow_covers"].as_i64()), (Some(1), Some(4)));
     assert_eq!(json["previous"]["conversations"], 0);
     assert_eq!(json["days"][2]["day"], "2026-09-21");
@@ -227,6 +236,30 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     // A custom period of Thursday alone.
     let thu = owner.get(&format!("/a/{account}/analytics?range=custom&from=2026-09-24&to=2026-09-24")).await.body;
     assert_eq!((figure(&thu, "visits").0, figure(&thu, "conversations").0), ("1 · 4 guests".into(), "0".into()));
+}
+
+#[tokio::test]
+async fn closing_conversations_gives_the_time_to_close_on_the_day_they_began() {
+    let (app, owner, account, tenant) = setup().await;
+    // Friday evening the owner closes all four: Monday's three after 3 days 17 hours (Anna's reopened by her
+    // Wednesday message, closed again now), Dora's after 2 days.
+    for c in tenant.conversations().conversation_ids().await.unwrap() {
+        tenant.inbox().set_closed(c, true, None).await.unwrap();
+    }
+    let body = owner.get(&format!("/a/{account}/analytics?range=7")).await.body;
+    assert_eq!(figure(&body, "resolution-time").0, "3 d – 4 d");
+    let monday = owner.get(&format!("/a/{account}/analytics?range=custom&from=2026-09-21&to=2026-09-21")).await.body;
+    assert_eq!(figure(&monday, "resolution-time").0, "3 d – 4 d", "counted on the day the conversation began");
+    let wednesday = "/a/{account}/analytics?range=custom&from=2026-09-23&to=2026-09-23".replace("{account}", &account);
+    assert_eq!(figure(&owner.get(&wednesday).await.body, "resolution-time").0, "2 d – 3 d");
+    // A guest writing again reopens and takes the close back until the next.
+    guest_writes(&app, "wamid.again", "4917100000004").await;
+    let body = owner.get(&wednesday).await.body;
+    assert_eq!(figure(&body, "resolution-time").0, "—");
+    let token = app.token(&account, Role::Admin).await;
+    let (_, json) = call(&app, reqwest::Method::GET, "/api/v1/analytics/summary?range=7", Some(&token), None).await;
+    let days = |d: i64| serde_json::json!({ "from_seconds": d * 86_400, "to_seconds": (d + 1) * 86_400 });
+    assert_eq!((&json["total"]["resolution_median"], &json["total"]["resolution_p90"]), (&days(3), &days(3)));
 }
 
 #[tokio::test]

@@ -63,6 +63,11 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     assert!(!b.overflows_sideways().await, "the page fits a phone");
     run(&b, "document.getElementById('section-days').scrollIntoView();").await;
     b.screenshot(&shots, "analytics_en_phone_chart").await;
+    // The waits and comebacks read on a phone too.
+    assert_eq!(run(&b, &value("reply-time-team-p90")).await, "40 min – 45 min");
+    assert_eq!(run(&b, &value("came-back")).await, "1");
+    run(&b, "document.getElementById('figure-first-response-bot').scrollIntoView();").await;
+    b.screenshot(&shots, "analytics_en_phone_times").await;
     let owner_row =
         "return [...document.querySelectorAll('#team-table tbody tr')[0].cells].map(c => c.textContent.trim());";
     assert_eq!(run(&b, owner_row).await, serde_json::json!(["Owner", "2", "2", "10 min – 15 min"]));

@@ -87,6 +87,26 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
     assert_eq!(Fact::from_row("consents", "opted_out", 0), Some(Fact::Consent { opted_in: false }));
     assert_eq!(Fact::from_row("consents", "opted_in", 0), Some(Fact::Consent { opted_in: true }));
     assert_eq!(Fact::from_row("consents", "maybe", 0), None);
+    assert_eq!(Fact::from_row("reply_time", "person", 45), Some(Fact::ReplyTime { minutes: 45, by_person: true }));
+    assert_eq!(Fact::from_row("reply_time", "bot", 0), Some(Fact::ReplyTime { minutes: 0, by_person: false }));
+    assert_eq!(Fact::from_row("reply_time", "", 0), None);
+    assert_eq!(Fact::from_row("resolution", "", 120), Some(Fact::Resolution { minutes: 120 }));
+    assert_eq!(Fact::from_row("returned", "", 0), Some(Fact::Returned));
+}
+
+#[test]
+fn reply_and_resolution_times_are_read_from_their_buckets() {
+    let mut s = Summary::default();
+    for (minutes, n) in [(2, 3), (30, 1), (120, 1)] {
+        s.add(Fact::ReplyTime { minutes, by_person: true }, n, 0);
+    }
+    s.add(Fact::ReplyTime { minutes: 0, by_person: false }, 4, 0);
+    s.add(Fact::Resolution { minutes: 1440 }, 2, 0);
+    s.add(Fact::Resolution { minutes: 1440 }, -1, 0);
+    assert_eq!(histogram_percentile(&s.reply_person, 50), Some(TimeDelta::minutes(2)));
+    assert_eq!(histogram_percentile(&s.reply_person, 90), Some(TimeDelta::minutes(120)));
+    assert_eq!(s.reply_bot, [(0, 4)]);
+    assert_eq!(s.resolution, [(1440, 1)], "a close taken back (reopened) leaves one");
 }
 
 #[test]
