@@ -13,6 +13,8 @@
 //! - **Resolution time**: from the guest's first message to the conversation's last close; none while open.
 //! - **Returning guest**: a guest writing again `RETURN_AFTER` (a day) or more after their previous message: a new
 //!   enquiry from someone who wrote before, counted on its day each time. New guests are conversations begun.
+//! - **Came again**: a visit that took place (completed) by a guest who had another visit that took place in the
+//!   `REPEAT_WITHIN` (90 days) before it, counted on its day; over the visits that took place.
 //! - **Handed off**: a flow handed the guest to the team at least once (the stored figures: before a person
 //!   answered, as the person's clock starts there). **Bot-resolved**: answered, never handed
 //!   off, and no team member wrote.
@@ -163,6 +165,20 @@ impl FirstMoments {
         events.extend(self.member_reply.map(|at| Event::Message { at, from: Sender::Member(String::new()) }));
         conversation_figures(&events)
     }
+}
+
+/// How soon a guest's next visit counts as coming again.
+pub const REPEAT_WITHIN: TimeDelta = TimeDelta::days(90);
+
+/// Of one guest's visits that took place, those with another of them within `REPEAT_WITHIN` before (at the same
+/// time too), in time order.
+pub fn repeat_visits(visits: &[DateTime<Utc>]) -> Vec<DateTime<Utc>> {
+    let mut sorted = visits.to_vec();
+    sorted.sort();
+    let again = |(i, at): (usize, &DateTime<Utc>)| {
+        sorted.iter().enumerate().any(|(j, other)| j != i && other <= at && *at - *other <= REPEAT_WITHIN)
+    };
+    sorted.iter().enumerate().filter(|v| again(*v)).map(|(_, at)| *at).collect()
 }
 
 /// The value below which `p` percent of `values` lie (nearest rank); none of an empty list.

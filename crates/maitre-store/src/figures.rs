@@ -51,13 +51,14 @@ impl FigureFilter {
 }
 
 /// The views saying what each table's rows count (migration `figures`).
-const VIEWS: [&str; 6] = [
+const VIEWS: [&str; 7] = [
     "message_figures",
     "contact_figures",
     "conversation_figures",
     "reservation_figures",
     "passage_figures",
     "consent_figures",
+    "repeat_figures",
 ];
 
 /// A zone's offsets, computed once per process (a few hundred rows from 1970 to 2100).

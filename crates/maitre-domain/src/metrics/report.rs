@@ -53,6 +53,8 @@ pub enum Fact {
         status: ReservationStatus,
     },
     Contact,
+    /// A visit that took place by a guest who had another within 90 days before (`super::REPEAT_WITHIN`).
+    Repeat,
     /// A guest's consent changed: opted in again, or opted out (by their word or recorded by staff).
     Consent {
         opted_in: bool,
@@ -104,6 +106,7 @@ impl Fact {
             "booked_staff" => Fact::Booked { by_flow: false, status: status()? },
             "visits" => Fact::Visit { status: status()? },
             "contacts" => Fact::Contact,
+            "repeat" => Fact::Repeat,
             "consents" => Fact::Consent {
                 opted_in: match dim {
                     "opted_in" => true,
@@ -275,6 +278,8 @@ pub struct Summary {
     pub completed: i64,
     pub no_shows: i64,
     pub contacts: i64,
+    /// Visits that took place by guests who had come within 90 days before.
+    pub repeat_visits: i64,
     /// Changes of guests' consent in the period: opted out, opted in again.
     pub opt_outs: i64,
     pub opt_ins: i64,
@@ -362,6 +367,7 @@ impl Summary {
                 Pending | Cancelled => {}
             },
             Fact::Contact => self.contacts += n,
+            Fact::Repeat => self.repeat_visits += n,
             Fact::Consent { opted_in: true } => self.opt_ins += n,
             Fact::Consent { opted_in: false } => self.opt_outs += n,
             // The team's figures (`super::team`); the business's count them as `Message(Author::Member)`.
@@ -407,6 +413,11 @@ impl Summary {
     /// Guests per visit that took place or is confirmed, one decimal.
     pub fn average_party(&self) -> Option<f64> {
         (self.visits > 0).then(|| (self.covers as f64 * 10.0 / self.visits as f64).round() / 10.0)
+    }
+
+    /// Visits that took place by guests who came again within 90 days, over visits that took place.
+    pub fn repeat_rate(&self) -> Option<f64> {
+        super::rate(self.repeat_visits.max(0) as u64, self.completed.max(0) as u64)
     }
 
     /// No-shows over visits that were due and are settled (completed or no-show).

@@ -109,6 +109,15 @@ fn a_guest_writing_again_after_a_day_or_more_of_silence_comes_back() {
 }
 
 #[test]
+fn a_visit_counts_as_coming_again_when_another_took_place_within_90_days_before() {
+    let day = 24 * 60;
+    let visits = [t(200 * day), t(0), t(90 * day), t(91 * day), t(300 * day), t(300 * day)];
+    assert_eq!(repeat_visits(&visits), [t(90 * day), t(91 * day), t(300 * day), t(300 * day)]);
+    assert!(repeat_visits(&[t(0)]).is_empty() && repeat_visits(&[]).is_empty());
+    assert!(repeat_visits(&[t(0), t(90 * day + 1)]).is_empty(), "90 days and a minute");
+}
+
+#[test]
 fn messages_before_the_guest_wrote_start_no_clock_and_order_is_by_time() {
     let f = conversation_figures(&[member(0, "ada"), bot(1)]);
     assert_eq!(f, ConversationFigures { bot_resolved: false, ..ConversationFigures::default() });

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use maitre_domain::booking::{BookingRules, ReservationRequest, ReservationStatus};
+use maitre_domain::booking::{BookingRules, ReservationRequest, ReservationStatus, SlotCheck};
 use maitre_domain::flow::{Passage, Stage};
 use maitre_domain::metrics::demand::Demand;
 use maitre_domain::metrics::report::{Count, Fact, PARTY_SIZES, Period, Report, Summary, lead_bucket, response_bucket};
 use maitre_domain::metrics::team::team;
-use maitre_domain::metrics::{Event, FirstMoments, Sender, conversation_figures, local_day};
+use maitre_domain::metrics::{Event, FirstMoments, Sender, conversation_figures, local_day, repeat_visits};
 use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
 use maitre_store::{
     Clock, DayDetail, FigureFilter, IncomingMessage, NewAccount, Origin, QueuedReply, Source, StepEffects, Store,
@@ -44,6 +44,8 @@ struct History {
     conversations: Vec<ConversationId>,
     reservations: Vec<ReservationId>,
     steps: u32,
+    /// The conversation of the last guest a flow booked who came.
+    came_last: Option<ConversationId>,
 }
 
 async fn history(store: &Store, n: usize, zone: &str) -> History {
@@ -68,6 +70,7 @@ async fn history(store: &Store, n: usize, zone: &str) -> History {
         conversations: vec![],
         reservations: vec![],
         steps: 0,
+        came_last: None,
     }
 }
 
@@ -147,16 +150,32 @@ impl History {
             notes: String::new(),
         };
         let by_flow = rng.pick(&self.conversations).copied().filter(|_| rng.below(3) > 0 && req.party_size < 14);
+        // Now and then the guest who came last books again (and comes: the count below is even).
+        let by_flow = match self.came_last {
+            Some(last) if self.reservations.len() % 4 == 2 => Some(last),
+            _ => by_flow,
+        };
         let booked = match by_flow {
             Some(c) => {
-                let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(c), key: None };
-                match self.tenant.reservations().create_reservation(&req, self.tz, &origin).await {
+                let contact_id = Some(self.tenant.inbox().conversation(c, self.owner).await.unwrap().contact_id);
+                let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(c), key: None };
+                let mut booked = self.tenant.reservations().create_reservation(&req, self.tz, &origin).await;
+                // The guest coming again takes the first time offered when theirs is closed.
+                if let (Ok(maitre_store::Booking::Refused(SlotCheck::Closed { alternatives })), true) =
+                    (&booked, self.came_last == Some(c))
+                    && let Some(&starts_at) = alternatives.first()
+                {
+                    let req = ReservationRequest { starts_at, ..req.clone() };
+                    booked = self.tenant.reservations().create_reservation(&req, self.tz, &origin).await;
+                }
+                match booked {
                     Ok(maitre_store::Booking::Booked(r)) => {
                         // Every other guest a flow booked comes (their conversation led to a visit); no number is
                         // drawn, so the histories stay as they were.
                         if self.reservations.len() % 2 == 0 {
                             let completed = ReservationStatus::Completed;
                             self.tenant.reservations().set_reservation_status(r.id, completed).await.unwrap();
+                            self.came_last = Some(c);
                         }
                         Some(r.id)
                     }
@@ -308,8 +327,10 @@ impl History {
                 count(at, Fact::FirstResponseBot { minutes: response_bucket(d.num_minutes()) }, 0);
             }
         }
-        let reservations: Vec<(i64, i64, String, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT r.created_at, r.starts_at, r.status, r.source, r.party_size, v.channel_id FROM reservations r \
+        type Booked = (i64, i64, String, String, i64, Option<String>, Option<String>);
+        let reservations: Vec<Booked> = sqlx::query_as(
+            "SELECT r.created_at, r.starts_at, r.status, r.source, r.party_size, v.channel_id, r.contact_id \
+             FROM reservations r \
              LEFT JOIN conversations v ON v.account_id = r.account_id AND v.id = r.conversation_id \
              WHERE r.account_id = $1",
         )
@@ -317,7 +338,21 @@ impl History {
         .fetch_all(&pool)
         .await
         .unwrap();
-        for (made, starts, status, source, party, c) in reservations {
+        // Each guest's visits that took place, with their channels: those that came again count.
+        let mut visits_of: BTreeMap<String, Vec<(DateTime<Utc>, String)>> = BTreeMap::new();
+        for (_, starts, status, _, _, c, contact) in &reservations {
+            if let (Some(contact), "completed") = (contact, status.as_str()) {
+                let at = Utc.timestamp_millis_opt(*starts).unwrap();
+                visits_of.entry(contact.clone()).or_default().push((at, c.clone().unwrap_or_default()));
+            }
+        }
+        for visits in visits_of.values() {
+            let again = repeat_visits(&visits.iter().map(|(at, _)| *at).collect::<Vec<_>>());
+            for (at, _) in visits.iter().filter(|(at, c)| again.contains(at) && wanted(c)) {
+                count(at.timestamp_millis(), Fact::Repeat, 0);
+            }
+        }
+        for (made, starts, status, source, party, c, _) in reservations {
             if !wanted(c.as_deref().unwrap_or("")) {
                 continue;
             }
@@ -432,6 +467,7 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         assert!(channel.is_some() || replied, "{label}: turns answered by people");
         assert!(channel.is_some() || made(|f| matches!(f, Fact::Resolution { .. })), "{label}: resolutions");
         assert!(channel.is_some() || made(|f| *f == Fact::Returned), "{label}: guests came back");
+        assert!(channel.is_some() || made(|f| *f == Fact::Repeat), "{label}: guests came again");
         let handed = made(|f| matches!(f, Fact::Handoff));
         assert!(channel.is_some() || handed && made(|f| matches!(f, Fact::Closed)), "{label}: handoffs, closes");
         let far = made(|f| matches!(f, Fact::Lead { days: 7.. })) && made(|f| matches!(f, Fact::Party { size: 12 }));

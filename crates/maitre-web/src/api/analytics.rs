@@ -77,6 +77,10 @@ pub(super) struct FiguresDto {
     /// Guests per confirmed or completed visit.
     average_party: Option<f64>,
     contacts: i64,
+    /// Visits that took place by guests who had another visit that took place in the 90 days before, and their
+    /// share of the visits that took place.
+    repeat_visits: i64,
+    repeat_rate: Option<f64>,
     /// Changes of guests' consent to messages in the period: opted out, opted in again.
     opt_outs: i64,
     opt_ins: i64,
@@ -155,6 +159,8 @@ fn dto(s: &Summary) -> FiguresDto {
         lead_days_median: s.median_lead_days(),
         average_party: s.average_party(),
         contacts: s.contacts,
+        repeat_visits: s.repeat_visits,
+        repeat_rate: s.repeat_rate(),
         opt_outs: s.opt_outs,
         opt_ins: s.opt_ins,
     }

@@ -381,6 +381,7 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
             figures: vec![
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
                 figure("came-back", |_, s| s.returned.to_string(), &links.inbox),
+                figure("came-again", |tr, s| rate_of(tr, s.repeat_visits, s.repeat_rate()), &none),
                 figure("opt-outs", |_, s| s.opt_outs.to_string(), &none),
                 figure("opt-ins", |_, s| s.opt_ins.to_string(), &none),
             ],

@@ -263,6 +263,37 @@ async fn closing_conversations_gives_the_time_to_close_on_the_day_they_began() {
 }
 
 #[tokio::test]
+async fn a_guest_who_comes_again_within_90_days_counts_from_their_second_visit() {
+    let (app, owner, account, tenant) = setup().await;
+    let owner_id = app.store.user_by_email("owner@example.com").await.unwrap().id;
+    let dora = tenant.conversations().conversation_ids().await.unwrap()[0];
+    let contact_id = Some(tenant.inbox().conversation(dora, owner_id).await.unwrap().contact_id);
+    let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(dora), key: None };
+    // Dora comes on Thursday 1 October and again a week later; a third booking of hers she cancels.
+    let mut visits = Vec::new();
+    for day in ["2026-10-01", "2026-10-08", "2026-10-15"] {
+        let starts_at = NaiveDateTime::parse_from_str(&format!("{day} 20:00"), "%Y-%m-%d %H:%M").unwrap();
+        let req = ReservationRequest { starts_at, ..request("Dora", 2) };
+        let booked = tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &origin).await;
+        let Ok(Booking::Booked(r)) = booked else { panic!("Dora not booked on {day}") };
+        visits.push(r.id);
+    }
+    for (id, status) in visits.iter().zip([ReservationStatus::Completed, ReservationStatus::Completed]) {
+        tenant.reservations().set_reservation_status(*id, status).await.unwrap();
+    }
+    tenant.reservations().cancel_reservation(visits[2]).await.unwrap();
+    let october = format!("/a/{account}/analytics?range=custom&from=2026-10-01&to=2026-10-31");
+    assert_eq!(figure(&owner.get(&october).await.body, "came-again").0, "50.0% (1)", "the second of two visits");
+    // The first visit marked a no-show after all: the second is nobody's return.
+    tenant.reservations().set_reservation_status(visits[0], ReservationStatus::NoShow).await.unwrap();
+    assert_eq!(figure(&owner.get(&october).await.body, "came-again").0, "0.0% (0)");
+    let token = app.token(&account, Role::Admin).await;
+    let url = "/api/v1/analytics/summary?range=custom&from=2026-10-01&to=2026-10-31";
+    let (_, json) = call(&app, reqwest::Method::GET, url, Some(&token), None).await;
+    assert_eq!((json["total"]["repeat_visits"].as_i64(), json["total"]["completed"].as_i64()), (Some(0), Some(1)));
+}
+
+#[tokio::test]
 async fn the_page_speaks_the_members_language_and_refuses_what_it_cannot_read() {
     let (app, owner, account, _) = setup().await;
     let de = owner.submit("/me", "/me", &[("name", "Ada"), ("locale", "de")]).await;

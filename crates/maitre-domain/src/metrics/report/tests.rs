@@ -92,6 +92,7 @@ fn facts_are_read_from_stored_words_and_unknown_ones_are_skipped() {
     assert_eq!(Fact::from_row("reply_time", "", 0), None);
     assert_eq!(Fact::from_row("resolution", "", 120), Some(Fact::Resolution { minutes: 120 }));
     assert_eq!(Fact::from_row("returned", "", 0), Some(Fact::Returned));
+    assert_eq!(Fact::from_row("repeat", "", 0), Some(Fact::Repeat));
 }
 
 #[test]
