@@ -90,7 +90,16 @@ impl World {
     }
 
     fn query(&self, filter: Filter) -> InboxQuery<'static> {
-        InboxQuery { filter, me: self.owner, channel: None, tag: None, search: None, after: None, limit: 50 }
+        InboxQuery {
+            filter,
+            me: self.owner,
+            channel: None,
+            tag: None,
+            search: None,
+            began: None,
+            after: None,
+            limit: 50,
+        }
     }
 
     async fn names(&self, q: &InboxQuery<'_>) -> Vec<String> {

@@ -77,6 +77,8 @@ pub struct InboxQuery<'a> {
     pub tag: Option<&'a str>,
     /// Part of a message's text or of the contact's name, case-insensitive.
     pub search: Option<&'a str>,
+    /// Only conversations whose guest first wrote in [from, to): what an analytics figure counted.
+    pub began: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Continue after this row (the `next` of the previous page).
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -198,6 +200,7 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
              AND t.conversation_id = c.id AND t.tag = $9)) \
          AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN ({messages})) \
          AND ($15 = 0 OR c.needs_reply_since IS NOT NULL) \
+         AND ($16 IS NULL OR (c.first_inbound_at >= $16 AND c.first_inbound_at < $17)) \
          AND ($11 IS NULL OR c.last_message_at < $11 OR (c.last_message_at = $11 AND c.id < $12)) \
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT $13) c \
      JOIN channels ch ON ch.account_id = c.account_id AND ch.id = c.channel_id \
@@ -212,11 +215,11 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
 const BY_PATTERN: &str = "SELECT m.conversation_id FROM messages m \
      WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\'";
 /// Message texts matching the search on SQLite, from its trigram full-text index (migration 20261124000011):
-/// `$16` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
+/// `$18` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
 /// `CROSS JOIN` keeps the index hits as the outer loop: the planner would otherwise walk the account's messages
 /// and probe the index once per message.
 const BY_TRIGRAMS: &str = "SELECT m.conversation_id FROM messages_search s \
-     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $16 AND m.account_id = $1";
+     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $18 AND m.account_id = $1";
 
 static LIST_BY_PATTERN: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_PATTERN));
 static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_TRIGRAMS));
@@ -258,7 +261,16 @@ impl Inbox<'_> {
 
     /// One conversation as `me` sees it in the inbox. Another account's conversation is NotFound.
     pub async fn conversation(&self, id: ConversationId, me: UserId) -> Result<ConversationView> {
-        let q = InboxQuery { filter: Filter::All, me, channel: None, tag: None, search: None, after: None, limit: 1 };
+        let q = InboxQuery {
+            filter: Filter::All,
+            me,
+            channel: None,
+            tag: None,
+            search: None,
+            began: None,
+            after: None,
+            limit: 1,
+        };
         let mut found = self.select(&q, 1, Some(id)).await?;
         self.attach_tags(&mut found).await?;
         found.pop().ok_or(StoreError::NotFound)
@@ -302,7 +314,9 @@ impl Inbox<'_> {
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(limit)
             .bind(only)
-            .bind(needs_reply);
+            .bind(needs_reply)
+            .bind(q.began.map(|(from, _)| from.timestamp_millis()))
+            .bind(q.began.map(|(_, to)| to.timestamp_millis()));
         if let Some(phrase) = phrase {
             query = query.bind(phrase);
         }

@@ -206,6 +206,7 @@ async fn list(
         channel,
         tag: p.tag.as_deref().filter(|t| !t.is_empty()),
         search,
+        began: None,
         after,
         limit,
     };

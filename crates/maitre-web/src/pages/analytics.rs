@@ -298,7 +298,7 @@ impl Links {
             reservations: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?from={first}&to={last}")),
-            inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox")),
+            inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox?filter=all&from={first}&to={last}")),
             contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts")),
         }
     }
@@ -380,7 +380,7 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
             title: tr.t("an-section-guests"),
             figures: vec![
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
-                figure("came-back", |_, s| s.returned.to_string(), &links.inbox),
+                figure("came-back", |_, s| s.returned.to_string(), &none),
                 figure("came-again", |tr, s| rate_of(tr, s.repeat_visits, s.repeat_rate()), &none),
                 figure("opt-outs", |_, s| s.opt_outs.to_string(), &none),
                 figure("opt-ins", |_, s| s.opt_ins.to_string(), &none),

@@ -11,11 +11,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::NaiveDate;
+use maitre_domain::metrics::day_span;
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
 use super::inbox_items::{ItemView, item_view, kind_label};
+use super::times::{account_tz, format_day};
 use super::url::filters;
 use super::{Ctx, PageEnv, Times, render};
 use crate::AppState;
@@ -70,6 +73,12 @@ struct ListParams {
     q: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     after: String,
+    /// Conversations begun on these days of the business (YYYY-MM-DD, both included): an analytics figure's
+    /// drill-down.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    from: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    to: String,
     /// The conversation open beside the list (the thread page's list), highlighted.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     current: String,
@@ -115,6 +124,11 @@ struct ListPage {
     channels: Vec<Opt>,
     tags: Vec<Opt>,
     q: String,
+    /// The days of begun conversations shown (kept by the search form), and what the list says of them with the
+    /// link that shows every conversation again.
+    from: String,
+    to: String,
+    began: Option<(String, String)>,
     filter: String,
     rows_html: String,
     /// Query string for live refreshes; None on later pages (they stay as loaded).
@@ -170,12 +184,14 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
     if p.q.chars().count() > 200 {
         return Err(AppError::BadRequest(tr.t("inbox-search-too-long")));
     }
+    let began = began(tr, p)?;
     let query = InboxQuery {
         filter,
         me: m.signed.user.id,
         channel,
         tag: Some(p.tag.as_str()).filter(|t| !t.is_empty()),
         search: Some(p.q.as_str()).filter(|q| !q.trim().is_empty()),
+        began: began.map(|(from, to)| (day_span(from, account_tz(m)).0, day_span(to, account_tz(m)).1)),
         after,
         limit: PAGE_SIZE,
     };
@@ -184,8 +200,28 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
     Ok(Listed {
         rows: page.items.into_iter().map(|c| row_view(tr, times, &base, c)).collect::<Result<_, _>>()?,
         older: page.next,
-        narrowed: filter != Filter::Open || query.channel.is_some() || query.tag.is_some() || query.search.is_some(),
+        narrowed: filter != Filter::Open
+            || query.channel.is_some()
+            || query.tag.is_some()
+            || query.search.is_some()
+            || began.is_some(),
     })
+}
+
+/// The business's days whose begun conversations the list shows: both or neither, the first not after the last.
+fn began(tr: &Tr, p: &ListParams) -> Result<Option<(NaiveDate, NaiveDate)>, AppError> {
+    let day =
+        |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")));
+    match (p.from.as_str(), p.to.as_str()) {
+        ("", "") => Ok(None),
+        (from, to) => {
+            let (from, to) = (day(from)?, day(to)?);
+            if from > to || (to - from).num_days() > 731 {
+                return Err(AppError::BadRequest(tr.t("inbox-bad-days")));
+            }
+            Ok(Some((from, to)))
+        }
+    }
 }
 
 fn params(p: Result<Query<ListParams>, QueryRejection>) -> Result<ListParams, AppError> {
@@ -226,6 +262,11 @@ async fn list_page(
     for t in m.tenant.inbox().tags().await? {
         tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
     }
+    let began = began(&tr, &p)?.map(|(from, to)| {
+        let (first, last) = (format_day(from, tr.locale), format_day(to, tr.locale));
+        let all = ListParams { from: String::new(), to: String::new(), ..p.clone() };
+        (tr.tn("inbox-began", &[("first", &first), ("last", &last)]), format!("{base}?{}", query_string(&all)))
+    });
     let rows_html =
         render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed, current: p.current.clone() })?.0;
     let older = listed.older.map(|c| query_string(&ListParams { after: c.to_string(), ..p.clone() }));
@@ -237,6 +278,9 @@ async fn list_page(
         channels,
         tags,
         q: p.q.clone(),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        began,
         filter: current.as_str().into(),
         rows_html,
         live_query,

@@ -187,6 +187,22 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert!(body.contains(&href), "visits drill down to their list");
     let list = owner.get(&href.replace("&#38;", "&")).await.body;
     assert!(list.contains("Lena Vogel") && list.contains("By Hand"));
+    // New conversations open the inbox's conversations begun in the period, closed or not.
+    let href = format!("/a/{account}/inbox?filter=all&#38;from=2026-09-19&#38;to=2026-09-25");
+    assert!(body.contains(&href), "new conversations drill down to the inbox");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert_eq!(list.matches("<li class=\"conversation").count(), 4, "{list}");
+    assert!(list.contains("Conversations begun from 19 Sep 2026 to 25 Sep 2026."));
+    // Anna wrote again on Wednesday, but her conversation began on Monday.
+    for (day, begun) in [("2026-09-21", 3), ("2026-09-23", 1)] {
+        let list = owner.get(&format!("/a/{account}/inbox?filter=all&from={day}&to={day}")).await.body;
+        assert_eq!(list.matches("<li class=\"conversation").count(), begun, "{day}");
+    }
+    for bad in ["from=2026-09-23", "from=2026-09-25&to=2026-09-23", "from=23.09.2026&to=2026-09-23"] {
+        let res = owner.get(&format!("/a/{account}/inbox?filter=all&{bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.body.contains("YYYY-MM-DD"), "{bad}: {}", res.body);
+    }
 
     // The API gives the same numbers.
     let token = app.token(&account, Role::Admin).await;

@@ -56,6 +56,9 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     b.client.find(Locator::Css("#figure-conversations a")).await.unwrap().click().await.unwrap();
     wait_for(&b, "main", |t| t.contains("4917100000004") || t.contains("Hallo")).await;
     assert_eq!(run(&b, "return document.querySelectorAll('li.conversation').length;").await, 4);
+    let said = run(&b, "return document.getElementById('began').textContent.trim();").await;
+    assert_eq!(said, "Conversations begun from 19 Sep 2026 to 25 Sep 2026. Show all conversations");
+    b.screenshot(&shots, "inbox_begun_laptop").await;
 
     // On a phone nothing sits off-screen; the team's row reads as the owner's figures.
     b.resize(PHONE).await;

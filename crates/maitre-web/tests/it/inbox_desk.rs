@@ -51,6 +51,7 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
         channel: None,
         tag: None,
         search: Some("Frage Nummer 29"),
+        began: None,
         after: None,
         limit: 5,
     };

@@ -35,7 +35,16 @@ pub(crate) async fn team() -> Team {
     let ada = app.store.user_by_email("ada@example.com").await.unwrap().id;
     let agent_id = app.store.user_by_email("bea@example.com").await.unwrap().id.to_string();
     let tenant = app.store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
-    let q = InboxQuery { filter: Filter::All, me: ada, channel: None, tag: None, search: None, after: None, limit: 5 };
+    let q = InboxQuery {
+        filter: Filter::All,
+        me: ada,
+        channel: None,
+        tag: None,
+        search: None,
+        began: None,
+        after: None,
+        limit: 5,
+    };
     let conversation = tenant.inbox().list(&q).await.unwrap().items.remove(0).id;
     Team { app, owner, agent, agent_id, account, conversation }
 }
