@@ -117,11 +117,12 @@ fn text(s: impl Into<String>) -> Value {
 struct Conversation {
     id: String,
     channel: String,
+    contact: String,
     start: i64,
 }
 
 /// Contacts and conversations: spread over the year, each answered by a flow in seconds; a third handed to the
-/// team, who answer in 1 to 90 minutes; most closed.
+/// team, who answer in 1 to 90 minutes; most closed, within minutes to three days.
 fn conversations(
     o: &AnalyticsOptions,
     account: &str,
@@ -144,12 +145,13 @@ fn conversations(
         let bot = start + rng.random_range(1_000..20_000);
         let handed = rng.random_ratio(1, 3);
         let member = handed.then(|| bot + rng.random_range(60_000..5_400_000));
-        let status = if rng.random_ratio(4, 5) { "closed" } else { "open" };
+        let closed = rng.random_ratio(4, 5).then(|| start + rng.random_range(600_000..259_200_000));
+        let status = if closed.is_some() { "closed" } else { "open" };
         rows.push(vec![
             text(account),
             text(&id),
             text(&channel),
-            text(contact),
+            text(&contact),
             text(status),
             text(if handed { "human" } else { "bot" }),
             Value::Int(start),
@@ -159,19 +161,24 @@ fn conversations(
             Value::Int(bot),
             if handed { Value::Int(bot) } else { Value::NoInt },
             member.map_or(Value::NoInt, Value::Int),
+            closed.map_or(Value::NoInt, Value::Int),
         ]);
-        list.push(Conversation { id, channel, start });
+        list.push(Conversation { id, channel, contact, start });
     }
     (list, contacts, rows)
 }
 
-/// Messages: each conversation's share, alternating guest and flow (and the team where it took over).
+/// Messages: each conversation's share, alternating guest and flow (and the team where it took over), 20 seconds
+/// to 10 minutes apart; each flow reply keeps how long the guest's message before it waited.
 fn messages(o: &AnalyticsOptions, account: &str, list: &[Conversation], rng: &mut StdRng) -> Vec<Vec<Value>> {
     let mut rows = Vec::with_capacity(o.messages);
+    let mut last: Vec<i64> = list.iter().map(|c| c.start).collect();
     for n in 0..o.messages {
-        let c = &list[n % list.len()];
-        let at = c.start + (n / list.len()) as i64 * rng.random_range(20_000..600_000);
-        let guest = (n / list.len()) % 2 == 0;
+        let (i, guest) = (n % list.len(), (n / list.len()) % 2 == 0);
+        let c = &list[i];
+        let at = if n < list.len() { c.start } else { last[i] + rng.random_range(20_000..600_000) };
+        let waited = (!guest).then(|| at - last[i]);
+        last[i] = at;
         let (direction, author, status) = if guest { ("in", "guest", "received") } else { ("out", "bot", "delivered") };
         rows.push(vec![
             text(account),
@@ -186,6 +193,7 @@ fn messages(o: &AnalyticsOptions, account: &str, list: &[Conversation], rng: &mu
             Value::Int(at),
             Value::Int(at),
             text(author),
+            waited.map_or(Value::NoInt, Value::Int),
         ]);
     }
     rows
@@ -203,6 +211,8 @@ fn reservations(
     (0..o.reservations)
         .map(|i| {
             let c = &list[(i * 2) % list.len()];
+            // Every fifth booking is a regular's who wrote about a month before (~8,000 conversations earlier).
+            let guest = if i % 5 == 0 { &list[(i * 2 + list.len() - 8_000 % list.len()) % list.len()] } else { c };
             let made = c.start + 60_000;
             let starts = made + rng.random_range(1..15) * 86_400_000;
             let status = match (rng.random_range(0..10), starts < now) {
@@ -225,6 +235,7 @@ fn reservations(
                 Value::Int(made),
                 Value::Int(made),
                 if by_flow { text(&c.id) } else { Value::NoText },
+                text(&guest.contact),
             ]
         })
         .collect()
@@ -282,6 +293,7 @@ const CONVERSATION_COLUMNS: &[&str] = &[
     "first_bot_reply_at",
     "first_handoff_at",
     "first_member_reply_at",
+    "closed_at",
 ];
 const MESSAGE_COLUMNS: &[&str] = &[
     "account_id",
@@ -296,6 +308,7 @@ const MESSAGE_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "author",
+    "reply_ms",
 ];
 const RESERVATION_COLUMNS: &[&str] = &[
     "account_id",
@@ -310,6 +323,7 @@ const RESERVATION_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "conversation_id",
+    "contact_id",
 ];
 
 /// The bench's business in Berlin with a WhatsApp and an Instagram channel, and a session cookie of its owner
