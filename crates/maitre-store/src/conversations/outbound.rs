@@ -313,6 +313,7 @@ pub(crate) fn add_reply(
     now: i64,
 ) -> AddedReply {
     let (id, job) = (MessageId::new(), uuid::Uuid::now_v7().to_string());
+    let account_text = account.to_string();
     let send = NewJob::new(Some(account), &SendJob { message: id }).dedupe(dedupe_key);
     static INSERT: LazyLock<String> = LazyLock::new(|| guarded_insert("1 = 1"));
     add_job(b, &INSERT, now, &job, &send);
@@ -323,7 +324,7 @@ pub(crate) fn add_reply(
          THEN (SELECT $7 - v.turn_since FROM conversations v WHERE v.account_id = $1 AND v.id = $3) END \
          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
     )
-    .bind(account.to_string())
+    .bind(&account_text)
     .bind(id)
     .bind(reply.conversation_id)
     .bind(reply.channel)
@@ -335,10 +336,10 @@ pub(crate) fn add_reply(
     .bind(reply.author.as_str());
     let added = AddedReply { id, insert: b.len() - 1 };
     if matches!(reply.author, Author::Bot | Author::Member) {
-        super::add_turn(b, &account.to_string(), id, None);
+        super::add_turn(b, &account_text, id, None);
     }
     if let Some(member) = reply.sent_by {
-        add_first_reply(b, &account.to_string(), reply.conversation_id, FirstReply::Member(member), now);
+        add_first_reply(b, &account_text, reply.conversation_id, FirstReply::Member(member), now);
     }
     added
 }

@@ -13,10 +13,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use maitre_domain::metrics::day_span;
+use maitre_domain::metrics::report::Period;
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
+use super::analytics_query::MAX_DAYS;
 use super::inbox_items::{ItemView, item_view, kind_label};
 use super::times::{account_tz, format_day};
 use super::url::filters;
@@ -169,6 +171,8 @@ struct Listed {
     rows: Vec<RowView>,
     older: Option<Cursor>,
     narrowed: bool,
+    /// The days whose begun conversations are listed, when asked.
+    began: Option<Period>,
 }
 
 async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppError> {
@@ -191,7 +195,7 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
         channel,
         tag: Some(p.tag.as_str()).filter(|t| !t.is_empty()),
         search: Some(p.q.as_str()).filter(|q| !q.trim().is_empty()),
-        began: began.map(|(from, to)| (day_span(from, account_tz(m)).0, day_span(to, account_tz(m)).1)),
+        began: began.map(|p| (day_span(p.first, account_tz(m)).0, day_span(p.last, account_tz(m)).1)),
         after,
         limit: PAGE_SIZE,
     };
@@ -205,21 +209,23 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
             || query.tag.is_some()
             || query.search.is_some()
             || began.is_some(),
+        began,
     })
 }
 
-/// The business's days whose begun conversations the list shows: both or neither, the first not after the last.
-fn began(tr: &Tr, p: &ListParams) -> Result<Option<(NaiveDate, NaiveDate)>, AppError> {
-    let day =
-        |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")));
+/// The business's days whose begun conversations the list shows: both or neither, the first not after the last,
+/// as long as an analytics period at most.
+fn began(tr: &Tr, p: &ListParams) -> Result<Option<Period>, AppError> {
+    let bad = || AppError::BadRequest(tr.t("inbox-bad-days"));
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad());
     match (p.from.as_str(), p.to.as_str()) {
         ("", "") => Ok(None),
         (from, to) => {
-            let (from, to) = (day(from)?, day(to)?);
-            if from > to || (to - from).num_days() > 731 {
-                return Err(AppError::BadRequest(tr.t("inbox-bad-days")));
+            let period = Period { first: day(from)?, last: day(to)? };
+            if period.first > period.last || period.days() > MAX_DAYS {
+                return Err(bad());
             }
-            Ok(Some((from, to)))
+            Ok(Some(period))
         }
     }
 }
@@ -262,8 +268,8 @@ async fn list_page(
     for t in m.tenant.inbox().tags().await? {
         tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
     }
-    let began = began(&tr, &p)?.map(|(from, to)| {
-        let (first, last) = (format_day(from, tr.locale), format_day(to, tr.locale));
+    let began = listed.began.map(|period| {
+        let (first, last) = (format_day(period.first, tr.locale), format_day(period.last, tr.locale));
         let all = ListParams { from: String::new(), to: String::new(), ..p.clone() };
         (tr.tn("inbox-began", &[("first", &first), ("last", &last)]), format!("{base}?{}", query_string(&all)))
     });

@@ -88,5 +88,11 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     assert!(main.contains("Ihre Antworten") && main.contains("Jonas") && !main.contains("Abläufe"), "{main}");
     assert!(!b.overflows_sideways().await, "the agent's page fits a phone");
     b.screenshot(&shots, "analytics_de_phone_agent").await;
+    // The new conversations' list of the period, in German on a phone: the days as German writes them.
+    b.client.goto(&app.url(&format!("/a/{account}/inbox?filter=all&from=2026-09-19&to=2026-09-25"))).await.unwrap();
+    let said = run(&b, "return document.getElementById('began').textContent.trim();").await;
+    assert_eq!(said, "Gespräche, begonnen vom 19.09.2026 bis 25.09.2026. Alle Gespräche zeigen");
+    assert!(!b.overflows_sideways().await, "the list fits a phone");
+    b.screenshot(&shots, "inbox_begun_de_phone").await;
     b.close().await;
 }
