@@ -295,7 +295,15 @@ async fn rounds(
         for action in actions {
             answered = true;
             let key = format!("{}:{round}", step.key);
-            if let Some(outcome) = apply(gw, tenant, input, fx, action, &env, &key).await? {
+            // The run that acted (a reservation keeps the flow that booked it).
+            let flow = state.as_ref().and_then(|s| s.flow_id.parse().ok());
+            let by = crate::bookings::Origin {
+                contact: input.contact_id,
+                conversation: input.conversation_id,
+                flow,
+                key: &key,
+            };
+            if let Some(outcome) = apply(gw, tenant, input, fx, action, &env, &by).await? {
                 feedback = Some(outcome);
             }
         }
@@ -316,7 +324,7 @@ async fn apply(
     fx: &mut StepEffects,
     action: Action,
     env: &Env<'_>,
-    key: &str,
+    by: &crate::bookings::Origin<'_>,
 ) -> Result<Option<ReservationOutcome>, JobError> {
     let tz = env.tz;
     match action {
@@ -341,8 +349,7 @@ async fn apply(
             fx.replies.push(queued(env.platform, env.locale, &text, &[]));
         }
         Action::Reserve(req) => {
-            let ctx = crate::bookings::Origin { contact: input.contact_id, conversation: input.conversation_id, key };
-            return crate::bookings::reserve(tenant, tz, &req, &ctx).await.map(Some);
+            return crate::bookings::reserve(tenant, tz, &req, by).await.map(Some);
         }
         Action::ModifyReservation { id, starts_at, party_size } => {
             return crate::bookings::modify(tenant, tz, &id, starts_at, party_size).await.map(Some);

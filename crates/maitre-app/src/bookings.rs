@@ -4,7 +4,7 @@ use chrono_tz::Tz;
 use maitre_domain::booking::{ReservationRequest, SlotCheck};
 use maitre_domain::contacts::name_to_keep;
 use maitre_domain::flow::ReservationOutcome;
-use maitre_domain::{ContactId, ConversationId, ReservationId};
+use maitre_domain::{ContactId, ConversationId, FlowId, ReservationId};
 use maitre_jobs::JobError;
 use maitre_store::{
     Booking, BookingError, Origin as ReservationOrigin, Source as ReservationSource, StoreError, TenantStore,
@@ -12,11 +12,13 @@ use maitre_store::{
 
 use crate::retry;
 
-/// Which conversation asks, and the step's key (a re-run of the step finds its reservation instead of booking
-/// a second one).
+/// Which conversation and flow ask, and the step's key (a re-run of the step finds its reservation instead of
+/// booking a second one).
 pub struct Origin<'a> {
     pub contact: ContactId,
     pub conversation: ConversationId,
+    /// The flow whose run books; none when its id is not one (never for a stored flow).
+    pub flow: Option<FlowId>,
     pub key: &'a str,
 }
 
@@ -31,6 +33,7 @@ pub async fn reserve(
         contact_id: Some(o.contact),
         conversation_id: Some(o.conversation),
         key: Some(o.key),
+        flow: o.flow,
     };
     let req = with_contact(tenant, req, o.contact).await?;
     outcome(tenant.reservations().create_reservation(&req, tz, &origin).await)

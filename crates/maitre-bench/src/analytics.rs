@@ -208,11 +208,11 @@ fn messages(o: &AnalyticsOptions, account: &str, list: &[Conversation], rng: &mu
     rows
 }
 
-/// Reservations: most made by flows in a conversation, for one to fourteen days later; some cancelled, visits
-/// in the past completed or missed.
+/// Reservations: most made by the flow `flow` in a conversation, for one to fourteen days later; some cancelled,
+/// visits in the past completed or missed.
 fn reservations(
     o: &AnalyticsOptions,
-    account: &str,
+    (account, flow): (&str, &str),
     list: &[Conversation],
     now: i64,
     rng: &mut StdRng,
@@ -245,6 +245,7 @@ fn reservations(
                 Value::Int(made),
                 if by_flow { text(&c.id) } else { Value::NoText },
                 text(&guest.contact),
+                if by_flow { text(flow) } else { Value::NoText },
             ]
         })
         .collect()
@@ -333,6 +334,7 @@ const RESERVATION_COLUMNS: &[&str] = &[
     "updated_at",
     "conversation_id",
     "contact_id",
+    "flow_id",
 ];
 
 /// The bench's business in Berlin with a WhatsApp and an Instagram channel, and a session cookie of its owner
@@ -388,7 +390,7 @@ async fn fill(
     insert(&pool, "contacts", CONTACT_COLUMNS, &contact_rows).await?;
     insert(&pool, "conversations", CONVERSATION_COLUMNS, &conversation_rows).await?;
     insert(&pool, "messages", MESSAGE_COLUMNS, &messages(o, account, &list, &mut rng)).await?;
-    insert(&pool, "reservations", RESERVATION_COLUMNS, &reservations(o, account, &list, now, &mut rng)).await?;
+    insert(&pool, "reservations", RESERVATION_COLUMNS, &reservations(o, (account, flow), &list, now, &mut rng)).await?;
     let template = templates().into_iter().find(|t| t.key == "restaurant_de").map(|t| t.def);
     let questions: Vec<String> = template
         .iter()

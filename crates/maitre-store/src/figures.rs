@@ -8,29 +8,40 @@ use std::sync::{Arc, LazyLock, Mutex};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use maitre_domain::metrics::report::{Count, Fact, Period, date_of, number_of, zone_offsets};
-use maitre_domain::{AccountId, ChannelId, Platform};
+use maitre_domain::{AccountId, ChannelId, FlowId, Platform};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::tenant::TenantStore;
 use crate::{Result, Store};
 
-/// Which conversations' facts a report counts.
+/// Which facts a report counts: of which conversations' channels and, when `flow` is set, only the facts counted
+/// for that flow (its runs' stages, and its bookings: migration `flow_bookings`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FigureFilter {
     pub channel: Option<ChannelId>,
     pub platform: Option<Platform>,
+    pub flow: Option<FlowId>,
 }
 
+/// What the facts counted for one flow have before their metric (their dim starts with the flow's id and '/').
+pub(crate) const FLOW_PREFIX: &str = "flow:";
+
 impl FigureFilter {
-    /// The filter's conditions on the column `channel`, with placeholders from `$first` on.
-    pub(crate) fn sql(&self, channel: &str, first: usize) -> String {
+    /// The filter's conditions on the column `channel`, with placeholders from `$first` on; with `dim`, also the
+    /// condition that the flow's own facts name it (`bind` binds them in this order).
+    pub(crate) fn sql(&self, channel: &str, dim: Option<&str>, first: usize) -> String {
         let mut which = String::new();
+        let mut n = first;
         if self.channel.is_some() {
-            which += &format!(" AND {channel} = ${first}");
+            which += &format!(" AND {channel} = ${n}");
+            n += 1;
         }
         if self.platform.is_some() {
-            let n = first + usize::from(self.channel.is_some());
             which += &format!(" AND {channel} IN (SELECT id FROM channels WHERE account_id = $1 AND platform = ${n})");
+            n += 1;
+        }
+        if let (Some(dim), Some(_)) = (dim, self.flow) {
+            which += &format!(" AND {dim} LIKE ${n}");
         }
         which
     }
@@ -45,6 +56,9 @@ impl FigureFilter {
         }
         if let Some(platform) = self.platform {
             query = query.bind(platform.as_str());
+        }
+        if let Some(flow) = self.flow {
+            query = query.bind(format!("{flow}/%"));
         }
         query
     }
@@ -150,25 +164,30 @@ pub enum DayDetail {
 }
 
 impl TenantStore {
-    /// The counts of the business's local days of `period` (flows' stages aside: `funnel_counts`), with each fact's
-    /// day as `detail` says.
+    /// The counts of the business's local days of `period` (flows' own facts aside: `flow_counts`), with each fact's
+    /// day as `detail` says; with a flow in `filter`, the facts counted for that flow alone (its bookings).
     pub async fn figure_counts(&self, period: Period, filter: FigureFilter, detail: DayDetail) -> Result<Vec<Count>> {
+        // A flow's own facts are its bookings' facts with the flow before their metric and dim.
+        let (kind, which) = match filter.flow {
+            None => ("metric", "metric NOT LIKE 'flow%'"),
+            Some(_) => ("SUBSTR(metric, 6)", "metric LIKE 'flow:%'"),
+        };
         let day = match detail {
-            DayDetail::Every => "day",
+            DayDetail::Every => "day".to_owned(),
             // $2 is the first day read, $4 the page's period's first day.
-            DayDetail::Page { .. } => {
-                "CASE WHEN metric IN ('messages', 'conversations', 'visits') OR metric LIKE 'booked%' THEN day \
-                 WHEN day < $4 THEN $2 + CASE WHEN metric = 'arrivals' THEN (day - $2) % 7 ELSE 0 END \
-                 ELSE $4 + CASE WHEN metric = 'arrivals' THEN (day - $4) % 7 ELSE 0 END END"
-            }
+            DayDetail::Page { .. } => format!(
+                "CASE WHEN {kind} IN ('messages', 'conversations', 'visits') OR {kind} LIKE 'booked%' THEN day \
+                 WHEN day < $4 THEN $2 + CASE WHEN {kind} = 'arrivals' THEN (day - $2) % 7 ELSE 0 END \
+                 ELSE $4 + CASE WHEN {kind} = 'arrivals' THEN (day - $4) % 7 ELSE 0 END END"
+            ),
         };
         let first_filter = if matches!(detail, DayDetail::Page { .. }) { 5 } else { 4 };
         // Only constant expressions and numbered placeholders are formatted in.
         let sql = format!(
             "SELECT {day} AS day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
-             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND metric <> 'flow'{} \
+             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND {which}{} \
              GROUP BY 1, metric, dim, value",
-            filter.sql("channel_id", first_filter)
+            filter.sql("channel_id", Some("dim"), first_filter)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
@@ -182,7 +201,13 @@ impl TenantStore {
         let mut counts = Vec::with_capacity(rows.len());
         for r in rows {
             let (metric, dim): (String, String) = (r.try_get("metric")?, r.try_get("dim")?);
-            if let Some(fact) = Fact::from_row(&metric, &dim, r.try_get("value")?) {
+            let (metric, dim) = match filter.flow {
+                None => (metric.as_str(), dim.as_str()),
+                Some(_) => {
+                    (metric.strip_prefix(FLOW_PREFIX).unwrap_or_default(), dim.split_once('/').map_or("", |(_, d)| d))
+                }
+            };
+            if let Some(fact) = Fact::from_row(metric, dim, r.try_get("value")?) {
                 let day = date_of(r.try_get("day")?);
                 counts.push(Count { day, fact, n: r.try_get("n")?, total: r.try_get("total")? });
             }

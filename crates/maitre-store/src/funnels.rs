@@ -6,12 +6,12 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use maitre_domain::ConversationId;
 use maitre_domain::flow::{Passage, Stage};
-use maitre_domain::metrics::report::{Period, number_of};
+use maitre_domain::metrics::report::{Fact, Period, number_of};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::batch::Batch;
 use crate::clock::from_ms;
-use crate::figures::FigureFilter;
+use crate::figures::{FLOW_PREFIX, FigureFilter};
 use crate::tenant::TenantStore;
 use crate::{Result, StoreError};
 
@@ -55,6 +55,15 @@ pub(crate) fn add_passages(
     }
 }
 
+/// What flows counted in a period (`TenantStore::flow_counts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowCounts {
+    /// (flow id, stage, runs that passed it).
+    pub stages: Vec<(String, Stage, i64)>,
+    /// (flow id, a fact of its bookings, how many, their guests).
+    pub bookings: Vec<(String, Fact, i64, i64)>,
+}
+
 /// A run that got a question and never answered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoppedRun {
@@ -67,26 +76,39 @@ pub struct StoppedRun {
 }
 
 impl TenantStore {
-    /// How many runs of each flow passed each stage, of the runs that started on the local days of `period`:
-    /// (flow id, stage, runs).
-    pub async fn funnel_counts(&self, period: Period, filter: FigureFilter) -> Result<Vec<(String, Stage, i64)>> {
+    /// What each flow counted on the local days of `period`: how many of its runs started then passed each stage,
+    /// and the bookings it made then and the visits due then of those it made (migration `flow_bookings`). One
+    /// read of the days' flow rows.
+    pub async fn flow_counts(&self, period: Period, filter: FigureFilter) -> Result<FlowCounts> {
         // Only numbered placeholders are formatted in.
         let sql = format!(
-            "SELECT dim, CAST(SUM(n) AS BIGINT) AS n FROM figure_days WHERE account_id = $1 AND day >= $2 \
-             AND day <= $3 AND metric = 'flow'{} GROUP BY dim",
-            filter.sql("channel_id", 4)
+            "SELECT metric, dim, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM figure_days \
+             WHERE account_id = $1 AND day >= $2 AND day <= $3 \
+             AND (metric = 'flow' OR metric LIKE 'flow:booked%' OR metric = 'flow:visits'){} GROUP BY metric, dim",
+            filter.sql("channel_id", Some("dim"), 4)
         );
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
             .bind(number_of(period.first))
             .bind(number_of(period.last));
         let rows = filter.bind(query).fetch_all(&self.store().read).await?;
-        let mut counts = Vec::with_capacity(rows.len());
+        let mut counts = FlowCounts::default();
         for r in rows {
-            let dim: String = r.try_get("dim")?;
-            // A stage this version does not know (a newer node wrote it) is left out.
-            if let Some((flow, stage)) = dim.split_once('/').and_then(|(f, s)| Some((f, Stage::parse(s)?))) {
-                counts.push((flow.to_owned(), stage, r.try_get("n")?));
+            let (metric, dim): (String, String) = (r.try_get("metric")?, r.try_get("dim")?);
+            let Some((flow, word)) = dim.split_once('/') else { continue };
+            let n: i64 = r.try_get("n")?;
+            // A word this version does not know (a newer node wrote it) is left out.
+            match metric.strip_prefix(FLOW_PREFIX) {
+                None => {
+                    if let Some(stage) = Stage::parse(word) {
+                        counts.stages.push((flow.to_owned(), stage, n));
+                    }
+                }
+                Some(metric) => {
+                    if let Some(fact) = Fact::from_row(metric, word, 0) {
+                        counts.bookings.push((flow.to_owned(), fact, n, r.try_get("total")?));
+                    }
+                }
             }
         }
         Ok(counts)
@@ -102,6 +124,8 @@ impl TenantStore {
         filter: FigureFilter,
         limit: i64,
     ) -> Result<Vec<StoppedRun>> {
+        // The flow is named: the filter's flow names no placeholder here.
+        let filter = FigureFilter { flow: None, ..filter };
         // Only numbered placeholders are formatted in.
         let sql = format!(
             "SELECT s.conversation_id, s.at, c.name, m.body FROM (SELECT p.conversation_id, p.at FROM flow_passages p \
@@ -120,7 +144,7 @@ impl TenantStore {
                  AND q.run_started_at >= $4 AND q.run_started_at < $5)) m \
                  ON m.conversation_id = s.conversation_id AND m.nth <= {WROTE_PER_RUN} \
              ORDER BY s.at DESC, s.conversation_id, m.created_at",
-            filter.sql("p.channel_id", 8)
+            filter.sql("p.channel_id", None, 8)
         );
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())

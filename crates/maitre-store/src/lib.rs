@@ -69,7 +69,7 @@ pub use events::{AccountEvent, LiveEvent};
 pub use figures::{DayDetail, FigureFilter};
 pub use flow_steps::{Answer, PendingMessage, QueuedReply, StepConflict, StepEffects, StepInput};
 pub use flows::{AutomationSettings, FlowRecord, Flows, PublishedFlow};
-pub use funnels::StoppedRun;
+pub use funnels::{FlowCounts, StoppedRun};
 pub use hot::{AutomationConfig, TTL as HOT_TTL};
 pub use imports::{ContactImport, ImportOutcome};
 pub use inbound::{Accepted, IgnoredItem, InboundEvent, RoutedItem};

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
 use maitre_domain::jobs::{JobKind, ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
-use maitre_domain::{AccountId, ContactId, ConversationId, ReservationId};
+use maitre_domain::{AccountId, ContactId, ConversationId, FlowId, ReservationId};
 use sqlx::{AnyConnection, Row};
 
 use crate::booking::{BookingError, BookingSettings, lock_settings};
@@ -62,11 +62,13 @@ pub struct Origin<'a> {
     /// Makes a flow's booking idempotent: a second request with the same key (a re-run of the same flow step)
     /// returns the reservation the first one made.
     pub key: Option<&'a str>,
+    /// The flow that booked (its bookings, cancellations and no-shows are counted for it too).
+    pub flow: Option<FlowId>,
 }
 
 impl Origin<'_> {
     pub fn staff() -> Self {
-        Origin { source: Source::Staff, contact_id: None, conversation_id: None, key: None }
+        Origin { source: Source::Staff, contact_id: None, conversation_id: None, key: None, flow: None }
     }
 }
 

@@ -2,9 +2,9 @@
 //! booking lock so two requests for the last place cannot both succeed.
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
-use maitre_domain::ReservationId;
 use maitre_domain::booking::tz::to_utc;
 use maitre_domain::booking::{Ask, Placement, ReservationRequest, ReservationStatus, SlotCheck, Snapshot};
+use maitre_domain::{FlowId, ReservationId};
 use sqlx::AnyConnection;
 
 use crate::Result;
@@ -52,7 +52,7 @@ impl Reservations<'_> {
         tz: Tz,
         by: Source,
     ) -> Result<Booking, BookingError> {
-        let origin = Origin { source: by, contact_id: None, conversation_id: None, key: None };
+        let origin = Origin { source: by, contact_id: None, conversation_id: None, key: None, flow: None };
         self.book(Some(id), req, tz, &origin, false).await
     }
 
@@ -110,7 +110,7 @@ impl Reservations<'_> {
         };
         let placed = Placed { start, placement, service, status, now };
         let r = reservation(existing, current.as_ref(), origin, req, placed);
-        write(&mut tx, &account, &r, current.is_none().then_some(origin.key)).await?;
+        write(&mut tx, &account, &r, current.is_none().then_some((origin.key, origin.flow))).await?;
         let change = if current.is_some() { "changed" } else { "created" };
         follow_up(&mut tx, self.tenant.account_id(), &r, &settings, Some(change), now).await?;
         let notified = match current {
@@ -189,13 +189,19 @@ fn reservation(
 
 const INSERT: &str = "INSERT INTO reservations (account_id, id, service, resource_id, starts_at, ends_at, \
      local_start, party_size, name, phone, email, notes, updated_at, status, contact_id, conversation_id, source, \
-     request_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $13)";
+     request_key, flow_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+     $18, $19, $13)";
 const UPDATE: &str = "UPDATE reservations SET service = $3, resource_id = $4, starts_at = $5, ends_at = $6, \
      local_start = $7, party_size = $8, name = $9, phone = $10, email = $11, notes = $12, updated_at = $13 \
      WHERE account_id = $1 AND id = $2";
 
-/// Inserts `r` (`new` holds its request key) or updates the stored reservation's time, place and details.
-async fn write(tx: &mut AnyConnection, account: &str, r: &Reservation, new: Option<Option<&str>>) -> Result<()> {
+/// Inserts `r` (`new` holds its request key and the flow that booked) or updates the stored reservation's time, place and details.
+async fn write(
+    tx: &mut AnyConnection,
+    account: &str,
+    r: &Reservation,
+    new: Option<(Option<&str>, Option<FlowId>)>,
+) -> Result<()> {
     let q = sqlx::query(if new.is_some() { INSERT } else { UPDATE })
         .bind(account)
         .bind(r.id)
@@ -212,9 +218,13 @@ async fn write(tx: &mut AnyConnection, account: &str, r: &Reservation, new: Opti
         .bind(to_ms(r.updated_at));
     let q = match new {
         None => q,
-        Some(key) => {
-            q.bind(r.status.as_str()).bind(r.contact_id).bind(r.conversation_id).bind(r.source.as_str()).bind(key)
-        }
+        Some((key, flow)) => q
+            .bind(r.status.as_str())
+            .bind(r.contact_id)
+            .bind(r.conversation_id)
+            .bind(r.source.as_str())
+            .bind(key)
+            .bind(flow),
     };
     q.execute(&mut *tx).await?;
     Ok(())

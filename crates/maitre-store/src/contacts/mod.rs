@@ -60,6 +60,8 @@ pub struct ContactQuery<'a> {
     /// numbers).
     pub search: Option<&'a str>,
     pub tag: Option<&'a str>,
+    /// Added at or after the first instant and before the second (the analytics' new contacts of a period).
+    pub added: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
@@ -212,6 +214,7 @@ impl Contacts<'_> {
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM contact_tags t WHERE t.account_id = c.account_id \
              AND t.contact_id = c.id AND t.tag = $4)) \
              AND ($5 IS NULL OR c.created_at < $5 OR (c.created_at = $5 AND c.id < $6)) \
+             AND ($8 IS NULL OR c.created_at >= $8) AND ($9 IS NULL OR c.created_at < $9) \
              ORDER BY c.created_at DESC, c.id DESC LIMIT $7"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -222,6 +225,8 @@ impl Contacts<'_> {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
+            .bind(q.added.map(|(from, _)| to_ms(from)))
+            .bind(q.added.map(|(_, to)| to_ms(to)))
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(contact_from).collect::<Result<Vec<_>>>()?;

@@ -12,7 +12,7 @@ use maitre_domain::metrics::demand::Demand;
 use maitre_domain::metrics::report::{Count, Fact, PARTY_SIZES, Period, Report, Summary, lead_bucket, response_bucket};
 use maitre_domain::metrics::team::team;
 use maitre_domain::metrics::{Event, FirstMoments, Sender, conversation_figures, local_day, repeat_visits};
-use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, Locale, ReservationId, UserId};
+use maitre_domain::{AccountSettings, Author, ChannelId, ConversationId, FlowId, Locale, ReservationId, UserId};
 use maitre_store::{
     Clock, DayDetail, FigureFilter, IncomingMessage, NewAccount, Origin, QueuedReply, Source, StepEffects, Store,
     TenantStore,
@@ -46,6 +46,8 @@ struct History {
     steps: u32,
     /// The conversation of the last guest a flow booked who came.
     came_last: Option<ConversationId>,
+    /// The flows that book, in turn.
+    flows: [FlowId; 2],
 }
 
 async fn history(store: &Store, n: usize, zone: &str) -> History {
@@ -71,6 +73,7 @@ async fn history(store: &Store, n: usize, zone: &str) -> History {
         reservations: vec![],
         steps: 0,
         came_last: None,
+        flows: [FlowId::new(), FlowId::new()],
     }
 }
 
@@ -123,7 +126,7 @@ impl History {
         let stages = [Stage::Started, Stage::Entered("ask".into()), Stage::Answered("ask".into()), Stage::Booked];
         let mut passages = Vec::new();
         for _ in 0..1 + rng.below(2) {
-            let flow_id = ["flow-a", "flow-b"][rng.below(2) as usize].to_owned();
+            let flow_id = self.flows[rng.below(2) as usize].to_string();
             let run_started_at = self.tenant.now() - TimeDelta::minutes(rng.below(180) as i64);
             for _ in 0..rng.below(4) {
                 let stage = rng.pick(&stages).unwrap().clone();
@@ -158,7 +161,9 @@ impl History {
         let booked = match by_flow {
             Some(c) => {
                 let contact_id = Some(self.tenant.inbox().conversation(c, self.owner).await.unwrap().contact_id);
-                let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(c), key: None };
+                // The flows take turns (no number is drawn, so the histories stay as they were).
+                let flow = Some(self.flows[self.reservations.len() % 2]);
+                let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(c), key: None, flow };
                 let mut booked = self.tenant.reservations().create_reservation(&req, self.tz, &origin).await;
                 // The guest coming again takes the first time offered when theirs is closed.
                 if let (Ok(maitre_store::Booking::Refused(SlotCheck::Closed { alternatives })), true) =
@@ -220,7 +225,8 @@ impl History {
     }
 
     /// The facts of the stored rows, each on its local day, by the domain's definitions.
-    async fn facts_from_rows(&self, store_url: &str, channel: Option<ChannelId>) -> Vec<Count> {
+    /// With a flow, the facts of its bookings alone (what is counted for it).
+    async fn facts_from_rows(&self, store_url: &str, channel: Option<ChannelId>, flow: Option<FlowId>) -> Vec<Count> {
         let pool = sqlx::AnyPool::connect(store_url).await.unwrap();
         let account = self.tenant.account_id().to_string();
         let wanted = |c: &str| channel.is_none_or(|want| want.to_string() == c);
@@ -327,9 +333,10 @@ impl History {
                 count(at, Fact::FirstResponseBot { minutes: response_bucket(d.num_minutes()) }, 0);
             }
         }
-        type Booked = (i64, i64, String, String, i64, Option<String>, Option<String>);
+        type Booked = (i64, i64, String, String, i64, Option<String>, Option<String>, Option<String>);
         let reservations: Vec<Booked> = sqlx::query_as(
-            "SELECT r.created_at, r.starts_at, r.status, r.source, r.party_size, v.channel_id, r.contact_id \
+            "SELECT r.created_at, r.starts_at, r.status, r.source, r.party_size, v.channel_id, r.contact_id, \
+             r.flow_id \
              FROM reservations r \
              LEFT JOIN conversations v ON v.account_id = r.account_id AND v.id = r.conversation_id \
              WHERE r.account_id = $1",
@@ -340,7 +347,7 @@ impl History {
         .unwrap();
         // Each guest's visits that took place, with their channels: those that came again count.
         let mut visits_of: BTreeMap<String, Vec<(DateTime<Utc>, String)>> = BTreeMap::new();
-        for (_, starts, status, _, _, c, contact) in &reservations {
+        for (_, starts, status, _, _, c, contact, _) in &reservations {
             if let (Some(contact), "completed") = (contact, status.as_str()) {
                 let at = Utc.timestamp_millis_opt(*starts).unwrap();
                 visits_of.entry(contact.clone()).or_default().push((at, c.clone().unwrap_or_default()));
@@ -352,8 +359,8 @@ impl History {
                 count(at.timestamp_millis(), Fact::Repeat, 0);
             }
         }
-        for (made, starts, status, source, party, c, _) in reservations {
-            if !wanted(c.as_deref().unwrap_or("")) {
+        for (made, starts, status, source, party, c, _, by) in reservations {
+            if !wanted(c.as_deref().unwrap_or("")) || flow.is_some_and(|f| by != Some(f.to_string())) {
                 continue;
             }
             let status: ReservationStatus = status.parse().unwrap();
@@ -374,7 +381,7 @@ impl History {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        for (at, _) in contacts.into_iter().filter(|c| wanted(&c.1)) {
+        for (at, _) in contacts.into_iter().filter(|c| wanted(&c.1) && flow.is_none()) {
             count(at, Fact::Contact, 0);
         }
         let consents: Vec<(i64, String, String)> = sqlx::query_as(
@@ -385,10 +392,22 @@ impl History {
         .fetch_all(&pool)
         .await
         .unwrap();
-        for (at, state, _) in consents.into_iter().filter(|k| wanted(&k.2)) {
+        for (at, state, _) in consents.into_iter().filter(|k| wanted(&k.2) && flow.is_none()) {
             count(at, Fact::Consent { opted_in: state == "opted_in" }, 0);
         }
         pool.close().await;
+        // A flow counts its bookings' facts alone.
+        let of_bookings = |f: &Fact| {
+            matches!(
+                f,
+                Fact::Booked { .. }
+                    | Fact::Visit { .. }
+                    | Fact::Lead { .. }
+                    | Fact::Arrival { .. }
+                    | Fact::Party { .. }
+            )
+        };
+        counts.retain(|c| flow.is_none() || of_bookings(&c.fact));
         counts
     }
 
@@ -432,9 +451,9 @@ const ZONES: [(&str, (i32, u32, u32)); 4] = [
 /// Every day's figures of `period` against the rows, for all channels and for the first one.
 async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &str) {
     for channel in [None, Some(h.channels[0])] {
-        let filter = FigureFilter { channel, platform: None };
+        let filter = FigureFilter { channel, ..FigureFilter::default() };
         let counted = h.tenant.figure_counts(period, filter, DayDetail::Every).await.unwrap();
-        let expected = h.facts_from_rows(db_url, channel).await;
+        let expected = h.facts_from_rows(db_url, channel, None).await;
         let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
         for ((day, got), (_, want)) in got.days.iter().zip(&want.days) {
             assert_eq!(got, want, "{label}, {day}, channel {channel:?}");
@@ -482,13 +501,15 @@ async fn assert_counts_match(h: &History, db_url: &str, period: Period, label: &
         (Some(h.channels[0]), period),
         (None, Period { first: period.first + TimeDelta::days(2), ..period }),
     ] {
-        let mut counted = h.tenant.funnel_counts(days, FigureFilter { channel, platform: None }).await.unwrap();
+        let filter = FigureFilter { channel, ..FigureFilter::default() };
+        let mut counted = h.tenant.flow_counts(days, filter).await.unwrap().stages;
         counted.sort();
         counted.retain(|c| c.2 != 0);
         let expected = h.stages_from_rows(db_url, days, channel).await;
         assert!(!expected.is_empty(), "{label}: flows ran");
         assert_eq!(counted, expected, "{label}: funnel stages, channel {channel:?}, from {}", days.first);
     }
+    assert_flow_counts_match(h, db_url, period, label).await;
     // A day alone reads the same as within the period.
     let one = period.first + TimeDelta::days(2);
     let every = DayDetail::Every;
@@ -539,5 +560,39 @@ fn set_clock(clock: &Clock, at: DateTime<Utc>) {
     let now = clock.now();
     if at > now {
         clock.advance(at - now);
+    }
+}
+
+/// Each flow's bookings against the rows: its own facts alone, every day and on the page, for all channels and one.
+async fn assert_flow_counts_match(h: &History, db_url: &str, period: Period, label: &str) {
+    for (flow, channel) in [(h.flows[0], None), (h.flows[1], None), (h.flows[0], Some(h.channels[0]))] {
+        let filter = FigureFilter { channel, flow: Some(flow), ..FigureFilter::default() };
+        let counted = h.tenant.figure_counts(period, filter, DayDetail::Every).await.unwrap();
+        let expected = h.facts_from_rows(db_url, channel, Some(flow)).await;
+        let (got, want) = (Report::new(period, &counted), Report::new(period, &expected));
+        assert_eq!(got, want, "{label}: flow {flow}, channel {channel:?}");
+        assert!(channel.is_some() || want.total.bookings > 0, "{label}: flow {flow} booked");
+        let current = period.first + TimeDelta::days(period.days() / 2);
+        let lean = h.tenant.figure_counts(period, filter, DayDetail::Page { current }).await.unwrap();
+        let shown = |s: &Summary| (s.bookings, s.covers, s.cancelled, s.no_shows, s.completed);
+        for ((day, lean), (_, full)) in Report::new(period, &lean).days.iter().zip(&got.days) {
+            assert_eq!(shown(lean), shown(full), "{label}: the page's days of flow {flow}, {day}");
+        }
+        // Its funnel is its own runs alone, and beside it its bookings' outcome.
+        let counts = h.tenant.flow_counts(period, filter).await.unwrap();
+        let mut booked = Summary::default();
+        for (of, fact, n, total) in counts.bookings {
+            assert_eq!(of, flow.to_string(), "{label}: flow {flow}'s bookings alone");
+            booked.add(fact, n, total);
+        }
+        let outcome = |s: &Summary| (s.bookings, s.cancelled, s.flow_covers, s.completed, s.no_shows);
+        assert_eq!(outcome(&booked), outcome(&want.total), "{label}: flow {flow}'s outcome, channel {channel:?}");
+        let mut stages = counts.stages;
+        stages.sort();
+        stages.retain(|c| c.2 != 0);
+        let mut runs = h.stages_from_rows(db_url, period, channel).await;
+        runs.retain(|(f, _, _)| *f == flow.to_string());
+        assert!(channel.is_some() || !runs.is_empty(), "{label}: flow {flow} ran");
+        assert_eq!(stages, runs, "{label}: flow {flow}'s funnel, channel {channel:?}");
     }
 }

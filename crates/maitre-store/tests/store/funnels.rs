@@ -69,7 +69,7 @@ async fn stages_count_once_per_run_and_stopped_runs_show_what_the_guests_wrote()
 
     let today = maitre_domain::metrics::local_day(tenant.now(), chrono_tz::Europe::Berlin);
     let period = Period { first: today, last: today };
-    let mut counts = tenant.funnel_counts(period, FigureFilter::default()).await.unwrap();
+    let mut counts = tenant.flow_counts(period, FigureFilter::default()).await.unwrap().stages;
     counts.sort();
     let flow = |stage: Stage, n: i64| ("flow-1".to_owned(), stage, n);
     assert_eq!(
@@ -99,5 +99,5 @@ async fn stages_count_once_per_run_and_stopped_runs_show_what_the_guests_wrote()
     assert_eq!(one.len(), 1, "at most the limit");
 
     tenant.channels().delete_channel(channel).await.unwrap();
-    assert!(tenant.funnel_counts(period, FigureFilter::default()).await.unwrap().iter().all(|c| c.2 == 0));
+    assert!(tenant.flow_counts(period, FigureFilter::default()).await.unwrap().stages.iter().all(|c| c.2 == 0));
 }

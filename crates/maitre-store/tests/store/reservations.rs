@@ -129,6 +129,7 @@ async fn a_booking_is_stored_listed_and_found_only_by_its_account() {
         contact_id: Some(contact),
         conversation_id: Some(ConversationId::new()),
         key: None,
+        flow: None,
     };
     let r = booked(
         t.reservations()
@@ -218,7 +219,7 @@ async fn refusals_say_why_and_offer_alternatives() {
     let too_big =
         t.reservations().create_reservation(&request("2026-03-11 19:00", 20, "Ada"), BERLIN, &staff).await.unwrap();
     assert_eq!(too_big, Booking::Refused(SlotCheck::TooLarge { max: 8 }));
-    let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
+    let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None, flow: None };
     let soon =
         t.reservations().create_reservation(&request("2026-03-10 12:30", 2, "Ada"), BERLIN, &guest).await.unwrap();
     assert_eq!(soon, Booking::Refused(SlotCheck::TooSoon { earliest: local("2026-03-10 13:00") }));
@@ -351,7 +352,7 @@ async fn concurrent_requests_for_the_last_table_book_it_once() {
     let racers = (0..8).map(|i| {
         let t = t.clone();
         async move {
-            let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
+            let guest = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None, flow: None };
             t.reservations()
                 .create_reservation(&request("2026-03-11 19:00", 2, &format!("Racer {i}")), BERLIN, &guest)
                 .await

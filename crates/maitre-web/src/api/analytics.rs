@@ -198,7 +198,8 @@ async fn selection(
     let account = caller.tenant.account().await?;
     let tz = account.settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let channels = caller.tenant.channels().list().await?;
-    Ok((p.select(local_day(state.store.clock().now(), tz), &channels)?, account.settings.time_zone))
+    let flows: Vec<_> = caller.tenant.flows().list().await?.into_iter().map(|f| f.id).collect();
+    Ok((p.select(local_day(state.store.clock().now(), tz), &channels, &flows)?, account.settings.time_zone))
 }
 
 /// One step of a flow's funnel: of the runs started in the period, how many entered the node and, for questions
@@ -226,6 +227,17 @@ pub(super) struct FlowFunnelDto {
     completed: i64,
     /// Runs whose booking step made a reservation.
     booked: i64,
+    /// Bookings the flow made in the period (whatever became of them), those cancelled, and the guests of those
+    /// not cancelled.
+    bookings: i64,
+    cancelled: i64,
+    covers: i64,
+    /// Cancelled over bookings; null when it made none.
+    cancellation_rate: Option<f64>,
+    /// Of its bookings' visits due in the period: those that took place and no-shows; no-shows over both.
+    completed_visits: i64,
+    no_shows: i64,
+    no_show_rate: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -247,25 +259,33 @@ pub(super) async fn flows(
     params: Result<Query<AnalyticsParams>, QueryRejection>,
 ) -> Result<Json<FunnelsDto>, ApiError> {
     let (sel, time_zone) = selection(&state, &caller, params).await?;
-    let flows = funnels(&caller.tenant, &sel).await?.into_iter().map(|FlowFunnel { id, name, funnel: f }| {
-        let steps = f.steps.iter().map(|s| FunnelStepDto {
-            node: s.node.clone(),
-            kind: s.kind.map(str::to_owned),
-            text: s.text.clone(),
-            entered: s.entered,
-            answered: s.answered,
-            stopped: s.dropped(),
+    let flows =
+        funnels(&caller.tenant, &sel).await?.into_iter().map(|FlowFunnel { id, name, funnel: f, bookings: b }| {
+            let steps = f.steps.iter().map(|s| FunnelStepDto {
+                node: s.node.clone(),
+                kind: s.kind.map(str::to_owned),
+                text: s.text.clone(),
+                entered: s.entered,
+                answered: s.answered,
+                stopped: s.dropped(),
+            });
+            let steps = steps.collect();
+            FlowFunnelDto {
+                flow_id: id.to_string(),
+                name,
+                started: f.started,
+                steps,
+                completed: f.completed,
+                booked: f.booked,
+                bookings: b.bookings,
+                cancelled: b.cancelled,
+                covers: b.flow_covers,
+                cancellation_rate: b.cancellation_rate(),
+                completed_visits: b.completed,
+                no_shows: b.no_shows,
+                no_show_rate: b.no_show_rate(),
+            }
         });
-        let steps = steps.collect();
-        FlowFunnelDto {
-            flow_id: id.to_string(),
-            name,
-            started: f.started,
-            steps,
-            completed: f.completed,
-            booked: f.booked,
-        }
-    });
     Ok(Json(FunnelsDto {
         first: sel.period.first.to_string(),
         last: sel.period.last.to_string(),

@@ -1,7 +1,8 @@
 //! The analytics page: what maitre did for the business in a period (conversations, replies, handoffs, first
-//! responses, bookings, visits), optionally beside the period before, for all channels or one channel or platform;
-//! a chart per day with its table, and that table as CSV; the flows' funnels and the team's figures. Each figure's
-//! definition is shown next to it (they are maitre-domain metrics.rs's). An agent sees their own activity alone.
+//! responses, bookings, visits), optionally beside the period before, for all channels or one channel or platform,
+//! and for all flows or one (its bookings alone); a chart per day with its table, and that table as CSV; the flows'
+//! funnels with what became of their bookings, and the team's figures. Each figure's definition is shown next to
+//! it (they are maitre-domain metrics.rs's). An agent sees their own activity alone.
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -61,6 +62,10 @@ struct AnalyticsPage {
     ctx: Ctx,
     ranges: Vec<OptionView>,
     channels: Vec<OptionView>,
+    flows: Vec<OptionView>,
+    /// The flow chosen: the page shows its runs and bookings alone; and the query that shows all flows.
+    flow_name: Option<String>,
+    all_flows: String,
     from: String,
     to: String,
     compare: bool,
@@ -85,9 +90,15 @@ struct AnalyticsPage {
     range: String,
     channel: String,
     run_name: String,
-    days: Vec<[String; 6]>,
-    columns: [String; 6],
+    days: Vec<Vec<String>>,
+    columns: Vec<String>,
     csv: String,
+}
+
+/// The business's channels and flows, which a request may choose from.
+pub(super) struct Choices {
+    pub channels: Vec<maitre_store::Channel>,
+    pub flows: Vec<maitre_store::FlowRecord>,
 }
 
 /// The request understood, for a member allowed `action`.
@@ -96,11 +107,12 @@ pub(super) async fn selection(
     state: &AppState,
     params: &AnalyticsParams,
     action: Action,
-) -> Result<(Selection, Vec<maitre_store::Channel>), PageError> {
+) -> Result<(Selection, Choices), PageError> {
     m.require(action)?;
     let today = local_day(state.store.clock().now(), account_tz(m));
-    let channels = m.tenant.channels().list().await?;
-    Ok((params.select(today, &channels)?, channels))
+    let choices = Choices { channels: m.tenant.channels().list().await?, flows: m.tenant.flows().list().await? };
+    let flow_ids: Vec<_> = choices.flows.iter().map(|f| f.id).collect();
+    Ok((params.select(today, &choices.channels, &flow_ids)?, choices))
 }
 
 async fn page(
@@ -111,27 +123,33 @@ async fn page(
 ) -> Result<impl IntoResponse, PageError> {
     // Owners and admins see the business's figures; an agent their own activity only.
     let full = m.may(Action::ViewAnalytics);
-    let (sel, channels) =
+    let (sel, choices) =
         selection(&m, &state, &params, if full { Action::ViewAnalytics } else { Action::ViewOwnActivity }).await?;
+    let flow = sel.filter.flow.is_some();
     let tr = Tr::new(m.signed.user.locale);
     let Figures { current, previous, team } = reports(&m.tenant, &sel, Days::AsPictured).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
-    let series = [
-        Series {
-            name: &tr.t("an-col-guest-messages"),
-            class: "bar-in",
-            values: column(&current, |s| s.guest_messages),
-        },
-        Series { name: &tr.t("an-col-replies"), class: "bar-out", values: column(&current, Summary::replies) },
-        Series { name: &tr.t("an-col-bookings"), class: "bar-booked", values: column(&current, |s| s.bookings) },
+    let names = ["an-col-guest-messages", "an-col-replies", "an-col-bookings"].map(|k| tr.t(k));
+    let mut series = vec![
+        Series { name: &names[0], class: "bar-in", values: column(&current, |s| s.guest_messages) },
+        Series { name: &names[1], class: "bar-out", values: column(&current, Summary::replies) },
+        Series { name: &names[2], class: "bar-booked", values: column(&current, |s| s.bookings) },
     ];
+    // A flow's figures are its bookings alone.
+    if flow {
+        series.drain(..2);
+    }
     let chart = bars(&tr.t("an-chart-title"), &labels, &series);
     let legend = series.iter().map(|s| (s.name.to_owned(), s.class)).collect();
     let p = sel.period;
     render(&AnalyticsPage {
         ranges: ranges(&tr, sel.preset),
-        channels: channel_options(&tr, &channels, &params.channel),
+        channels: channel_options(&tr, &choices.channels, &params.channel),
+        flows: flow_options(&tr, &choices.flows, sel.filter.flow),
+        flow_name: choices.flows.iter().find(|f| Some(f.id) == sel.filter.flow).map(|f| f.name.clone()),
+        all_flows: serde_urlencoded::to_string(AnalyticsParams { flow: String::new(), ..params.clone() })
+            .unwrap_or_default(),
         from: p.first.to_string(),
         to: p.last.to_string(),
         compare: sel.compare,
@@ -141,13 +159,13 @@ async fn page(
             .tn("an-period", &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))]),
         full,
         sections: if full {
-            sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links)
+            sections(&tr, &current.total, previous.as_ref().map(|r| &r.total), &links, flow)
         } else {
             vec![]
         },
         funnels: if full { funnel_views(&tr, &m, &sel, &params).await? } else { vec![] },
         depth: if full { Some(depth_view(&tr, &m, &current, &params).await?) } else { None },
-        team: team_rows(&tr, &m, &team).await?,
+        team: if flow { vec![] } else { team_rows(&tr, &m, &team).await? },
         now: if full { right_now(&tr, &m).await? } else { vec![] },
         chart,
         legend,
@@ -157,8 +175,8 @@ async fn page(
             "an-runs-suggested-name",
             &[("first", &format_day(p.first, tr.locale)), ("last", &format_day(p.last, tr.locale))],
         ),
-        days: day_rows(&tr, &current),
-        columns: columns(&tr),
+        days: day_rows(&tr, &current, flow),
+        columns: columns(&tr, flow),
         csv: format!(
             "/a/{}/analytics/days.csv?{}",
             m.account.id,
@@ -183,10 +201,11 @@ async fn days_csv(
 ) -> Result<Response, PageError> {
     let current = period_report(&m, &state, &params).await?;
     let tr = Tr::new(m.signed.user.locale);
+    let flow = !params.flow.trim().is_empty();
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
-    out.write_record(columns(&tr)).map_err(csv_err)?;
-    for row in day_rows(&tr, &current) {
+    out.write_record(columns(&tr, flow)).map_err(csv_err)?;
+    for row in day_rows(&tr, &current, flow) {
         out.write_record(row).map_err(csv_err)?;
     }
     super::csv_download(out, "maitre-days.csv")
@@ -205,11 +224,12 @@ async fn right_now(tr: &Tr, m: &Member) -> Result<Vec<(String, Option<String>)>,
     ])
 }
 
-/// The query string's channel and comparison, appended to a preset's link.
+/// The query string's channel, flow and comparison, appended to a preset's link.
 fn keep(params: &AnalyticsParams) -> String {
     let rest = AnalyticsParams {
         channel: params.channel.clone(),
         compare: params.compare.clone(),
+        flow: params.flow.clone(),
         ..AnalyticsParams::default()
     };
     let query = serde_urlencoded::to_string(&rest).unwrap_or_default();
@@ -220,30 +240,20 @@ fn column(r: &Report, value: impl Fn(&Summary) -> i64) -> Vec<i64> {
     r.days.iter().map(|(_, s)| value(s)).collect()
 }
 
-fn columns(tr: &Tr) -> [String; 6] {
-    [
-        "an-col-day",
-        "an-col-guest-messages",
-        "an-col-replies",
-        "an-col-conversations",
-        "an-col-bookings",
-        "an-col-covers",
-    ]
-    .map(|k| tr.t(k))
+/// The columns of the table per day; a flow's are its bookings alone.
+fn columns(tr: &Tr, flow: bool) -> Vec<String> {
+    let all = ["an-col-guest-messages", "an-col-replies", "an-col-conversations", "an-col-bookings", "an-col-covers"];
+    let shown = if flow { &all[3..] } else { &all[..] };
+    std::iter::once("an-col-day").chain(shown.iter().copied()).map(|k| tr.t(k)).collect()
 }
 
-fn day_rows(tr: &Tr, r: &Report) -> Vec<[String; 6]> {
+fn day_rows(tr: &Tr, r: &Report, flow: bool) -> Vec<Vec<String>> {
     r.days
         .iter()
         .map(|(d, s)| {
-            [
-                format_day(*d, tr.locale),
-                s.guest_messages.to_string(),
-                s.replies().to_string(),
-                s.conversations.to_string(),
-                s.bookings.to_string(),
-                s.covers.to_string(),
-            ]
+            let all = [s.guest_messages, s.replies(), s.conversations, s.bookings, s.covers];
+            let shown = if flow { &all[3..] } else { &all[..] };
+            std::iter::once(format_day(*d, tr.locale)).chain(shown.iter().map(i64::to_string)).collect()
         })
         .collect()
 }
@@ -268,6 +278,17 @@ pub(super) fn channel_label(tr: &Tr, channels: &[maitre_store::Channel], value: 
         .map_or_else(|| tr.t("an-channel-removed"), |o| o.label)
 }
 
+/// All flows, then each of the business's flows by name.
+fn flow_options(tr: &Tr, flows: &[maitre_store::FlowRecord], chosen: Option<maitre_domain::FlowId>) -> Vec<OptionView> {
+    let all = OptionView { value: String::new(), label: tr.t("an-all-flows"), selected: chosen.is_none() };
+    let each = flows.iter().map(|f| OptionView {
+        value: f.id.to_string(),
+        label: f.name.clone(),
+        selected: Some(f.id) == chosen,
+    });
+    std::iter::once(all).chain(each).collect()
+}
+
 fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) -> Vec<OptionView> {
     let option = |value: String, label: String| OptionView { selected: value == chosen.trim(), value, label };
     let mut options = vec![option(String::new(), tr.t("an-all-channels"))];
@@ -286,6 +307,7 @@ fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) ->
 /// Where the figures' lists are, for a member who may open them.
 struct Links {
     reservations: Option<String>,
+    no_shows: Option<String>,
     inbox: Option<String>,
     contacts: Option<String>,
 }
@@ -298,8 +320,11 @@ impl Links {
             reservations: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?from={first}&to={last}")),
+            no_shows: m
+                .may(Action::ViewReservations)
+                .then(|| format!("{base}/reservations?status=no_show&from={first}&to={last}")),
             inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox?filter=all&from={first}&to={last}")),
-            contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts")),
+            contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts?from={first}&to={last}")),
         }
     }
 }
@@ -320,7 +345,7 @@ pub(super) fn decimal(tr: &Tr, v: f64) -> String {
 }
 
 /// A rate with the count it is of: "40.0% (4)".
-fn rate_of(tr: &Tr, n: i64, r: Option<f64>) -> String {
+pub(super) fn rate_of(tr: &Tr, n: i64, r: Option<f64>) -> String {
     match r {
         Some(_) => format!("{} ({n})", rate(tr, r)),
         None => rate(tr, r),
@@ -329,7 +354,8 @@ fn rate_of(tr: &Tr, n: i64, r: Option<f64>) -> String {
 
 type Value = fn(&Tr, &Summary) -> String;
 
-fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> Vec<SectionView> {
+/// The page's figures; of a flow, its bookings alone.
+fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links, flow: bool) -> Vec<SectionView> {
     let figure = |id: &'static str, value: Value, href: &Option<String>| FigureView {
         id,
         label: tr.t(&format!("an-{id}")),
@@ -339,7 +365,7 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
         href: href.clone(),
     };
     let none = None;
-    vec![
+    let all = vec![
         SectionView {
             id: "conversations",
             title: tr.t("an-section-conversations"),
@@ -396,14 +422,28 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links) -> 
                 figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
                 figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &none),
                 figure("visits", |tr, s| guests(tr, s.visits, s.covers), &links.reservations),
-                figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &none),
+                figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &links.no_shows),
                 figure("lead-time", median_lead, &none),
                 figure("average-party", average_party, &none),
             ],
         },
-    ]
+    ];
+    if flow { of_flow(all) } else { all }
 }
 
-fn guests(tr: &Tr, bookings: i64, covers: i64) -> String {
+/// Of one flow: what its bookings became (its conversations are not told apart), with no list behind them.
+fn of_flow(sections: Vec<SectionView>) -> Vec<SectionView> {
+    let counted = |f: &FigureView| !f.id.ends_with("conversion");
+    sections
+        .into_iter()
+        .filter(|s| s.id == "reservations")
+        .map(|s| SectionView {
+            figures: s.figures.into_iter().filter(counted).map(|f| FigureView { href: None, ..f }).collect(),
+            ..s
+        })
+        .collect()
+}
+
+pub(super) fn guests(tr: &Tr, bookings: i64, covers: i64) -> String {
     tr.tn("home-figure-booked-value", &[("bookings", &bookings.to_string()), ("covers", &covers.to_string())])
 }

@@ -7,9 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use maitre_domain::metrics::funnel::{Funnel, FunnelStep};
+use maitre_domain::metrics::report::Summary;
 use maitre_domain::{Action, FlowId};
 use serde::{Deserialize, Serialize};
 
+use super::analytics::{guests, rate_of};
 use super::analytics_query::{AnalyticsParams, FlowFunnel, Selection, funnels, instants};
 use super::charts::share_bar;
 use super::times::{Times, account_tz, format_day};
@@ -47,6 +49,20 @@ pub struct FunnelView {
     pub id: String,
     pub name: String,
     pub rows: Vec<FunnelRow>,
+    /// What became of the bookings it made: (id, "label: value").
+    pub outcome: Vec<(&'static str, String)>,
+}
+
+/// A flow's bookings in the period, its cancellations and its guests' no-shows, in the reader's words.
+fn outcome(tr: &Tr, b: &Summary) -> Vec<(&'static str, String)> {
+    [
+        ("bookings", "an-flow-bookings", guests(tr, b.flow_bookings, b.flow_covers)),
+        ("cancelled", "an-cancellation-rate", rate_of(tr, b.cancelled, b.cancellation_rate())),
+        ("no-shows", "an-no-show-rate", rate_of(tr, b.no_shows, b.no_show_rate())),
+    ]
+    .into_iter()
+    .map(|(id, label, value)| (id, format!("{}{}{value}", tr.t(label), tr.t("colon"))))
+    .collect()
 }
 
 /// The funnels of the page's selection as tables.
@@ -60,9 +76,9 @@ pub async fn funnel_views(
     Ok(funnels(&m.tenant, sel)
         .await?
         .into_iter()
-        .map(|FlowFunnel { id, name, funnel }| {
+        .map(|FlowFunnel { id, name, funnel, bookings }| {
             let base = format!("/a/{}/analytics/flows/{id}/stopped?{query}", m.account.id);
-            FunnelView { id: id.to_string(), name, rows: rows(tr, &funnel, &base) }
+            FunnelView { id: id.to_string(), name, rows: rows(tr, &funnel, &base), outcome: outcome(tr, &bookings) }
         })
         .collect())
 }

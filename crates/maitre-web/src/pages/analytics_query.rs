@@ -1,6 +1,6 @@
-//! What an analytics request asks for (period, comparison, channel or platform), read the same way by the page,
-//! its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so they
-//! show the same numbers.
+//! What an analytics request asks for (period, comparison, channel or platform, flow), read the same way by the
+//! page, its CSV and the API, and the reports it gets: both read the counted facts (maitre-store figures.rs), so
+//! they show the same numbers.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,7 +8,7 @@ use maitre_domain::booking::tz::day_start;
 use maitre_domain::flow::{FlowDef, Stage};
 use maitre_domain::metrics::demand::{Demand, seats_at_once};
 use maitre_domain::metrics::funnel::Funnel;
-use maitre_domain::metrics::report::{Count, Period, Report};
+use maitre_domain::metrics::report::{Count, Period, Report, Summary};
 use maitre_domain::metrics::team::{MemberFigures, team};
 use maitre_domain::{ChannelId, FlowId, Platform, UserId};
 use maitre_store::{Channel, DayDetail, FigureFilter, TenantStore};
@@ -49,6 +49,11 @@ pub struct AnalyticsParams {
         pattern = "^(platform:(instagram|messenger|whatsapp|telegram)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
     )]
     pub channel: String,
+    /// A flow's id: only its runs and the bookings it made (the conversations', guests' and team's figures count
+    /// nothing then); all flows when absent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[param(pattern = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")]
+    pub flow: String,
 }
 
 /// A request understood.
@@ -67,8 +72,9 @@ fn date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
 }
 
 impl AnalyticsParams {
-    /// The selection these parameters make on `today` (the business's day), checked against its channels.
-    pub fn select(&self, today: NaiveDate, channels: &[Channel]) -> Result<Selection, AppError> {
+    /// The selection these parameters make on `today` (the business's day), checked against its channels and
+    /// flows.
+    pub fn select(&self, today: NaiveDate, channels: &[Channel], flows: &[FlowId]) -> Result<Selection, AppError> {
         // Dates are checked even when a preset period leaves them unused: a faulty parameter is never ignored.
         let given = |field, value: &str| (!value.trim().is_empty()).then(|| date(field, value)).transpose();
         let (from, to) = (given("from", &self.from)?, given("to", &self.to)?);
@@ -100,7 +106,17 @@ impl AnalyticsParams {
             "1" => true,
             _ => return Err(AppError::BadRequest("compare must be 1 or 0".into())),
         };
-        Ok(Selection { period, preset, compare, filter: filter(&self.channel, channels)? })
+        let flow = match self.flow.trim() {
+            "" => None,
+            id => {
+                let id: FlowId = id.parse().map_err(|_| AppError::BadRequest("flow must be a flow's id".into()))?;
+                if !flows.contains(&id) {
+                    return Err(AppError::Unknown("no such flow in this business".into()));
+                }
+                Some(id)
+            }
+        };
+        Ok(Selection { period, preset, compare, filter: FigureFilter { flow, ..filter(&self.channel, channels)? } })
     }
 }
 
@@ -162,23 +178,35 @@ pub async fn demand(tenant: &TenantStore, report: &Report) -> Result<Demand, App
     Ok(Demand::new(report, &rules, seats))
 }
 
-/// A flow's funnel over the selection: its name, and its steps as its published version has them.
+/// A flow's funnel over the selection: its name, and its steps as its published version has them; and the
+/// bookings it made in the period (made, cancelled, their guests) and their visits due (completed, no-shows).
 pub struct FlowFunnel {
     pub id: FlowId,
     pub name: String,
     pub funnel: Funnel,
+    pub bookings: Summary,
 }
 
-/// The funnels of the flows that ran in the selection's period (its comparison aside), busiest first. Runs of
-/// flows deleted since are left out.
+/// The funnels of the flows that ran or booked in the selection's period (its comparison aside), busiest first.
+/// Runs of flows deleted since are left out.
 pub async fn funnels(tenant: &TenantStore, s: &Selection) -> Result<Vec<FlowFunnel>, AppError> {
     let mut by_flow: HashMap<String, Vec<(Stage, i64)>> = HashMap::new();
-    for (flow, stage, n) in tenant.funnel_counts(s.period, s.filter).await? {
+    let counts = tenant.flow_counts(s.period, s.filter).await?;
+    for (flow, stage, n) in counts.stages {
         by_flow.entry(flow).or_default().push((stage, n));
+    }
+    let mut booked: HashMap<String, Summary> = HashMap::new();
+    for (flow, fact, n, total) in counts.bookings {
+        booked.entry(flow).or_default().add(fact, n, total);
     }
     let mut funnels = Vec::new();
     for flow in tenant.flows().list().await? {
-        let Some(counts) = by_flow.get(&flow.id.to_string()) else { continue };
+        let id = flow.id.to_string();
+        let bookings = booked.remove(&id).unwrap_or_default();
+        let counts = by_flow.remove(&id).unwrap_or_default();
+        if counts.is_empty() && bookings == Summary::default() {
+            continue;
+        }
         let definition = match flow.published_version {
             Some(v) => tenant.flows().flow_version(flow.id, v).await?,
             None => flow.draft,
@@ -191,11 +219,31 @@ pub async fn funnels(tenant: &TenantStore, s: &Selection) -> Result<Vec<FlowFunn
             settings: Default::default(),
             tests: Vec::new(),
         });
-        funnels.push(FlowFunnel { id: flow.id, name: flow.name, funnel: Funnel::new(&def, counts) });
+        funnels.push(FlowFunnel { id: flow.id, name: flow.name, funnel: Funnel::new(&def, &counts), bookings });
     }
     funnels.sort_by_key(|f| std::cmp::Reverse(f.funnel.started));
     Ok(funnels)
 }
+
+/// The business's days a list opened from an analytics figure shows (`from` to `to`, YYYY-MM-DD, both included):
+/// both or neither, the first not after the last, as long as an analytics period at most.
+pub fn drill_days(from: &str, to: &str) -> Result<Option<Period>, InvalidDays> {
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| InvalidDays);
+    match (from, to) {
+        ("", "") => Ok(None),
+        (from, to) => {
+            let period = Period { first: day(from)?, last: day(to)? };
+            if period.first > period.last || period.days() > MAX_DAYS {
+                return Err(InvalidDays);
+            }
+            Ok(Some(period))
+        }
+    }
+}
+
+/// Days a list cannot show (each list words this in the member's language).
+#[derive(Debug)]
+pub struct InvalidDays;
 
 /// The UTC instants a period's local days span.
 pub fn instants(period: Period, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {

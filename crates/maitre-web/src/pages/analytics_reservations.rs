@@ -117,7 +117,8 @@ pub async fn depth_view(tr: &Tr, m: &Member, report: &Report, params: &Analytics
         None => tr.t("an-demand-no-seats"),
     };
     Ok(DepthView {
-        journey: journey(tr, s),
+        // A flow's figures do not tell its conversations apart: no journey from first message then.
+        journey: if params.flow.trim().is_empty() { journey(tr, s) } else { vec![] },
         lead: spread(lead),
         party: spread(party),
         demand: DemandView {

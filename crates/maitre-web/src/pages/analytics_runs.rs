@@ -170,6 +170,10 @@ async fn save(
 ) -> Result<Response, PageError> {
     let (sel, _) = selection(&m, &state, &form.params, Action::ViewAnalytics).await?;
     let tr = Tr::new(m.signed.user.locale);
+    // A run keeps the business's figures (the page offers no saving while one flow is shown).
+    if sel.filter.flow.is_some() {
+        return Err(AppError::BadRequest("a saved run has the figures of all flows: leave out flow".into()).into());
+    }
     let name = maitre_domain::metrics::insight::run_name(&form.name)
         .ok_or_else(|| AppError::Validation(tr.t("an-runs-name-invalid")))?;
     let current = reports(&m.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?.current;

@@ -1,6 +1,7 @@
 //! Contacts: the searchable list (with CSV export), one contact with everything known about them, edits, tags,
 //! consent by staff, staff notes (`notes`), GDPR export and erasure, and the account's custom fields.
 mod fields;
+mod list_query;
 pub(crate) mod notes;
 mod privacy;
 
@@ -13,10 +14,11 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_domain::contacts::{FieldDef, Tag, parse_email, parse_phone, parse_text};
 use maitre_domain::{AccountId, Action, ContactId};
-use maitre_store::{Contact, ContactEdit, ContactQuery, Cursor, InvalidCursor};
-use serde::{Deserialize, Serialize};
+use maitre_store::{Contact, ContactEdit, Cursor};
+use serde::Deserialize;
 
 use super::reservations::{Row as ReservationRow, account_tz, cell, row as reservation_row};
+use super::times::format_day;
 use super::url::filters;
 use super::{Ctx, PageEnv, render};
 use crate::AppState;
@@ -25,6 +27,7 @@ use crate::auth::cookies::flash;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
+use list_query::{Filters, filters};
 
 const PAGE_SIZE: i64 = 50;
 /// The export reads the filtered list in pages of this size.
@@ -44,31 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/contacts/{id}/export.json", get(privacy::gdpr_export))
         .route("/a/{account}/contacts/{id}/erase", get(privacy::erase_page).post(privacy::erase))
         .merge(notes::routes())
-}
-
-/// The list's query string; the "Later" link and the export carry it forward.
-#[derive(Deserialize, Serialize, Clone, Default)]
-struct Filters {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    q: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    tag: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    after: String,
-}
-
-impl Filters {
-    fn query(&self, limit: i64) -> Result<ContactQuery<'_>, AppError> {
-        let after = match self.after.as_str() {
-            "" => None,
-            s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
-        };
-        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), after, limit })
-    }
-}
-
-fn filters(params: Result<Query<Filters>, QueryRejection>) -> Result<Filters, AppError> {
-    params.map(|Query(f)| f).map_err(|e| AppError::BadRequest(e.body_text()))
 }
 
 /// A contact as lists show it.
@@ -103,6 +81,10 @@ struct ListPage {
     account: AccountId,
     q: String,
     tag: String,
+    /// The days whose new contacts are listed, in words, and the list without them.
+    added: Option<(String, String)>,
+    from: String,
+    to: String,
     narrowed: bool,
     rows: Vec<ContactRow>,
     later: Option<String>,
@@ -120,14 +102,24 @@ async fn list_page(
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewContacts)?;
     let f = filters(params)?;
-    let page = m.tenant.contacts().list(&f.query(PAGE_SIZE)?).await?;
+    let page = m.tenant.contacts().list(&f.query(&m, PAGE_SIZE)?).await?;
     let later = page.next.map(|c: Cursor| {
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
+    });
+    let tr = Tr::new(m.signed.user.locale);
+    let added = f.added(&m)?.map(|p| {
+        let (first, last) = (format_day(p.first, tr.locale), format_day(p.last, tr.locale));
+        let all = Filters { from: String::new(), to: String::new(), after: String::new(), ..f.clone() };
+        let all = format!("/a/{}/contacts?{}", m.account.id, serde_urlencoded::to_string(all).unwrap_or_default());
+        (tr.tn("contacts-added", &[("first", &first), ("last", &last)]), all)
     });
     render(&ListPage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
-        narrowed: !f.q.trim().is_empty() || !f.tag.trim().is_empty(),
+        narrowed: !f.q.trim().is_empty() || !f.tag.trim().is_empty() || added.is_some(),
+        added,
+        from: f.from.clone(),
+        to: f.to.clone(),
         export: serde_urlencoded::to_string(Filters { after: String::new(), ..f.clone() }).unwrap_or_default(),
         q: f.q,
         tag: f.tag,
@@ -152,7 +144,7 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
     header.extend(fields.iter().map(|f| f.key.as_str()));
     out.write_record(&header).map_err(csv_err)?;
     loop {
-        let page = m.tenant.contacts().list(&f.query(EXPORT_PAGE)?).await?;
+        let page = m.tenant.contacts().list(&f.query(&m, EXPORT_PAGE)?).await?;
         for c in &page.items {
             let mut record = vec![
                 cell(&c.name),

@@ -11,14 +11,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use maitre_domain::metrics::day_span;
 use maitre_domain::metrics::report::Period;
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
-use super::analytics_query::MAX_DAYS;
+use super::analytics_query::drill_days;
 use super::inbox_items::{ItemView, item_view, kind_label};
 use super::times::{account_tz, format_day};
 use super::url::filters;
@@ -213,21 +212,9 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
     })
 }
 
-/// The business's days whose begun conversations the list shows: both or neither, the first not after the last,
-/// as long as an analytics period at most.
+/// The business's days whose begun conversations the list shows.
 fn began(tr: &Tr, p: &ListParams) -> Result<Option<Period>, AppError> {
-    let bad = || AppError::BadRequest(tr.t("inbox-bad-days"));
-    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad());
-    match (p.from.as_str(), p.to.as_str()) {
-        ("", "") => Ok(None),
-        (from, to) => {
-            let period = Period { first: day(from)?, last: day(to)? };
-            if period.first > period.last || period.days() > MAX_DAYS {
-                return Err(bad());
-            }
-            Ok(Some(period))
-        }
-    }
+    drill_days(&p.from, &p.to).map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")))
 }
 
 fn params(p: Result<Query<ListParams>, QueryRejection>) -> Result<ListParams, AppError> {

@@ -11,7 +11,7 @@ use crate::helpers::{Client, TestApp};
 use crate::webhooks::{WA, wa_text};
 
 /// One figure's row: (this period, period before when compared).
-fn figure(body: &str, id: &str) -> (String, Option<String>) {
+pub(crate) fn figure(body: &str, id: &str) -> (String, Option<String>) {
     let start = body.find(&format!("id=\"figure-{id}\"")).unwrap_or_else(|| panic!("no figure {id} in {body}"));
     let row = &body[start..start + body[start..].find("</tr>").unwrap()];
     let cell = |class: &str| {
@@ -24,7 +24,7 @@ fn figure(body: &str, id: &str) -> (String, Option<String>) {
 }
 
 /// The per-day table's rows, as text cells.
-fn day_table(body: &str) -> Vec<Vec<String>> {
+pub(crate) fn day_table(body: &str) -> Vec<Vec<String>> {
     let start = body.find("id=\"days-table\"").expect("the per-day table");
     let table = &body[start..start + body[start..].find("</table>").unwrap()];
     let body = &table[table.find("<tbody>").unwrap()..];
@@ -98,7 +98,7 @@ async fn scripted_week(app: &TestApp, tenant: &TenantStore) {
     tenant.flows().apply_step(&input, &handoff).await.unwrap().unwrap();
     app.clock.advance(TimeDelta::minutes(30));
     tenant.inbox().reply(ben, Some(owner), "Hier ist das Team.", None).await.unwrap();
-    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(ben), key: None };
+    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: Some(ben), key: None, flow: None };
     let lena = book(tenant, "Lena Vogel", 4, &flow).await;
     let walk_in = book(tenant, "By Hand", 2, &Origin::staff()).await;
     let gone = book(tenant, "Gone", 6, &flow).await;
@@ -199,10 +199,24 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
         assert_eq!(list.matches("<li class=\"conversation").count(), begun, "{day}");
     }
     for bad in ["from=2026-09-23", "from=2026-09-25&to=2026-09-23", "from=23.09.2026&to=2026-09-23"] {
-        let res = owner.get(&format!("/a/{account}/inbox?filter=all&{bad}")).await;
-        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(res.body.contains("YYYY-MM-DD"), "{bad}: {}", res.body);
+        for list in ["inbox?filter=all&", "contacts?"] {
+            let res = owner.get(&format!("/a/{account}/{list}{bad}")).await;
+            assert_eq!(res.status, StatusCode::BAD_REQUEST, "{list}{bad}");
+            assert!(res.body.contains("YYYY-MM-DD"), "{list}{bad}: {}", res.body);
+        }
     }
+    // New contacts open the guests added in the period; no-shows the visits nobody came to.
+    let href = format!("/a/{account}/contacts?from=2026-09-19&#38;to=2026-09-25");
+    assert!(body.contains(&href), "new contacts drill down to their list");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert_eq!(list.matches("<tr id=\"contact-").count(), 4, "{list}");
+    assert!(list.contains("Guests added from 19 Sep 2026 to 25 Sep 2026."), "{list}");
+    let wednesday = owner.get(&format!("/a/{account}/contacts?from=2026-09-23&to=2026-09-23")).await.body;
+    assert_eq!(wednesday.matches("<tr id=\"contact-").count(), 1, "Wednesday's guest alone");
+    let href = format!("/a/{account}/reservations?status=no_show&#38;from=2026-09-19&#38;to=2026-09-25");
+    assert!(body.contains(&href), "no-shows drill down to their visits");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert!(list.contains("By Hand") && !list.contains("Lena Vogel"), "{list}");
 
     // The API gives the same numbers.
     let token = app.token(&account, Role::Admin).await;
@@ -284,7 +298,7 @@ async fn a_guest_who_comes_again_within_90_days_counts_from_their_second_visit()
     let owner_id = app.store.user_by_email("owner@example.com").await.unwrap().id;
     let dora = tenant.conversations().conversation_ids().await.unwrap()[0];
     let contact_id = Some(tenant.inbox().conversation(dora, owner_id).await.unwrap().contact_id);
-    let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(dora), key: None };
+    let origin = Origin { source: Source::Flow, contact_id, conversation_id: Some(dora), key: None, flow: None };
     // Dora comes on Thursday 1 October and again a week later; a third booking of hers she cancels.
     let mut visits = Vec::new();
     for day in ["2026-10-01", "2026-10-08", "2026-10-15"] {

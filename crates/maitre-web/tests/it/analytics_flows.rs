@@ -28,16 +28,16 @@ async fn guest_says(app: &TestApp, n: u32, (from, name): (&str, &str), text: &st
     app.drain().await;
 }
 
-struct Evening {
-    app: TestApp,
-    owner: Client,
-    account: String,
-    flow: String,
+pub(crate) struct Evening {
+    pub app: TestApp,
+    pub owner: Client,
+    pub account: String,
+    pub flow: String,
 }
 
 /// Monday 21 September 2026 in Berlin: Anna books in two messages, Ben asks about the menu instead of giving a
 /// date, Cleo names the day but no time.
-async fn evening() -> Evening {
+pub(crate) async fn evening() -> Evening {
     let app = TestApp::spawn().await;
     let (owner, account) = app.signup("Trattoria Roma", "owner@example.com").await;
     let tenant = app.set_time_zone(&account, "Europe/Berlin").await;

@@ -45,6 +45,7 @@ async fn runs_keep_the_figures_of_their_day_and_show_how_they_moved() {
         contact_id: None,
         conversation_id: Some(newest),
         key: None,
+        flow: None,
     };
     let saturday = chrono::NaiveDateTime::parse_from_str("2026-09-26 19:00", "%Y-%m-%d %H:%M").unwrap();
     let request = maitre_domain::booking::ReservationRequest {

@@ -56,7 +56,7 @@ async fn the_home_walks_a_new_business_through_setup_then_shows_what_waits() {
         email: None,
         notes: String::new(),
     };
-    let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
+    let origin = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None, flow: None };
     tenant.reservations().create_reservation(&req, chrono_tz::UTC, &origin).await.unwrap();
     let page = owner.get(&home).await;
     assert!(page.body.contains("3 of 5 done"), "{}", page.body);
@@ -136,7 +136,7 @@ async fn the_home_counts_today_and_this_week_in_the_businesss_days() {
     tenant.inbox().reply(conversations[0], Some(ada), "Noch etwas?", None).await.unwrap();
     // A flow's booking for four counts; a booking by hand and a cancelled one do not.
     let req = crate::analytics::request;
-    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None };
+    let flow = Origin { source: Source::Flow, contact_id: None, conversation_id: None, key: None, flow: None };
     let berlin = chrono_tz::Europe::Berlin;
     tenant.reservations().create_reservation(&req("Lena Vogel", 4), berlin, &flow).await.unwrap();
     tenant.reservations().create_reservation(&req("By Hand", 2), berlin, &Origin::staff()).await.unwrap();

@@ -66,8 +66,13 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
         email: None,
         notes: String::new(),
     };
-    let origin =
-        Origin { source: Source::Staff, contact_id: Some(contact), conversation_id: Some(conversation), key: None };
+    let origin = Origin {
+        source: Source::Staff,
+        contact_id: Some(contact),
+        conversation_id: Some(conversation),
+        key: None,
+        flow: None,
+    };
     let Booking::Booked(booking) =
         tenant.reservations().create_reservation(&req, chrono_tz::Europe::Berlin, &origin).await.unwrap()
     else {

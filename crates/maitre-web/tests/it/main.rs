@@ -2,6 +2,7 @@
 //! MAITRE_TEST_DATABASE_URL points at a server (CI runs both).
 mod analytics;
 mod analytics_browser;
+mod analytics_by_flow;
 mod analytics_depth;
 mod analytics_flows;
 mod analytics_runs;
