@@ -130,6 +130,8 @@ pub struct ReservationQuery<'a> {
     pub to: Option<DateTime<Utc>>,
     /// Part of the guest's name, case-insensitive.
     pub search: Option<&'a str>,
+    /// Made at or after the first instant and before the second (the analytics' bookings of a period).
+    pub made: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// The `next` of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -307,6 +309,7 @@ impl Reservations<'_> {
              AND ($3 IS NULL OR starts_at >= $3) AND ($4 IS NULL OR starts_at < $4) \
              AND ($5 IS NULL OR LOWER(name) LIKE $5 ESCAPE '\\') \
              AND ($6 IS NULL OR starts_at > $6 OR (starts_at = $6 AND id > $7)) \
+             AND ($9 IS NULL OR created_at >= $9) AND ($10 IS NULL OR created_at < $10) \
              ORDER BY starts_at, id LIMIT $8"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -318,6 +321,8 @@ impl Reservations<'_> {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
+            .bind(q.made.map(|(from, _)| to_ms(from)))
+            .bind(q.made.map(|(_, to)| to_ms(to)))
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;

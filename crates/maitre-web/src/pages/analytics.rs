@@ -308,6 +308,9 @@ fn channel_options(tr: &Tr, channels: &[maitre_store::Channel], chosen: &str) ->
 struct Links {
     reservations: Option<String>,
     no_shows: Option<String>,
+    /// The bookings made in the period, and those of them cancelled.
+    made: Option<String>,
+    cancelled: Option<String>,
     inbox: Option<String>,
     contacts: Option<String>,
 }
@@ -323,6 +326,12 @@ impl Links {
             no_shows: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?status=no_show&from={first}&to={last}")),
+            made: m
+                .may(Action::ViewReservations)
+                .then(|| format!("{base}/reservations?from=&made_from={first}&made_to={last}")),
+            cancelled: m
+                .may(Action::ViewReservations)
+                .then(|| format!("{base}/reservations?status=cancelled&from=&made_from={first}&made_to={last}")),
             inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox?filter=all&from={first}&to={last}")),
             contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts?from={first}&to={last}")),
         }
@@ -418,9 +427,9 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links, flo
             figures: vec![
                 figure("booking-conversion", |tr, s| rate_of(tr, s.converted, s.booking_conversion()), &none),
                 figure("visit-conversion", |tr, s| rate_of(tr, s.visited, s.visit_conversion()), &none),
-                figure("bookings", |_, s| s.bookings.to_string(), &none),
+                figure("bookings", |_, s| s.bookings.to_string(), &links.made),
                 figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
-                figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &none),
+                figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &links.cancelled),
                 figure("visits", |tr, s| guests(tr, s.visits, s.covers), &links.reservations),
                 figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &links.no_shows),
                 figure("lead-time", median_lead, &none),

@@ -9,14 +9,17 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use chrono_tz::Tz;
 use maitre_domain::booking::tz::{day_start, to_local};
 use maitre_domain::booking::{ReservationStatus, Resource, SlotCheck};
+use maitre_domain::metrics::report::Period;
 use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, Cursor, InvalidCursor, Reservation, ReservationQuery};
 use serde::{Deserialize, Serialize};
 
+use super::analytics_query::drill_days;
+use super::times::format_day;
 use super::url::filters;
 use super::{Choice, Ctx, PageEnv, render};
 use crate::AppState;
@@ -72,6 +75,11 @@ pub(crate) struct Filters {
     to: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     q: String,
+    /// Made on these days of the business (YYYY-MM-DD, both included): the analytics' bookings of a period.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    made_from: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    made_to: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     after: String,
 }
@@ -90,7 +98,15 @@ impl Filters {
             to: to.unwrap_or_default(),
             q: q.unwrap_or_default(),
             after: after.unwrap_or_default(),
+            ..Filters::default()
         }
+    }
+
+    /// The business's days whose bookings made are listed.
+    fn made(&self) -> Result<Option<Period>, AppError> {
+        drill_days(&self.made_from, &self.made_to).map_err(|_| {
+            AppError::BadRequest("made_from and made_to are YYYY-MM-DD days, from before to, at most two years".into())
+        })
     }
 }
 
@@ -128,6 +144,7 @@ pub(crate) fn query_of<'a>(
         from: from.map(|d| day_start(d, tz)),
         to: to.and_then(|d| d.succ_opt()).map(|d| day_start(d, tz)),
         search: Some(f.q.as_str()),
+        made: f.made()?.map(|p| (day_start(p.first, tz), day_start(p.last + TimeDelta::days(1), tz))),
         after,
         limit,
     })
@@ -199,6 +216,10 @@ struct ListPage {
     from: String,
     to: String,
     q: String,
+    /// The days whose bookings made are listed, in words, and the list without them.
+    made: Option<(String, String)>,
+    made_from: String,
+    made_to: String,
     narrowed: bool,
     can_manage: bool,
     rows: Vec<Row>,
@@ -233,11 +254,21 @@ async fn list_page(
         std::iter::once("all").chain(ReservationStatus::ALL.map(ReservationStatus::as_str)),
         if f.status.is_empty() { "all" } else { &f.status },
     );
+    let made = f.made()?.map(|p| {
+        let (first, last) = (format_day(p.first, tr.locale), format_day(p.last, tr.locale));
+        let all =
+            Filters { from: None, made_from: String::new(), made_to: String::new(), after: String::new(), ..f.clone() };
+        let all = format!("/a/{}/reservations?{}", m.account.id, serde_urlencoded::to_string(all).unwrap_or_default());
+        (tr.tn("res-made", &[("first", &first), ("last", &last)]), all)
+    });
     render(&ListPage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
         statuses,
-        narrowed: !f.status.is_empty() || !f.q.trim().is_empty() || !f.to.is_empty(),
+        narrowed: !f.status.is_empty() || !f.q.trim().is_empty() || !f.to.is_empty() || made.is_some(),
+        made,
+        made_from: f.made_from.clone(),
+        made_to: f.made_to.clone(),
         export: serde_urlencoded::to_string(Filters { after: String::new(), from: Some(from.clone()), ..f.clone() })
             .unwrap_or_default(),
         from,

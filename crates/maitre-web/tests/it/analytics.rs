@@ -217,6 +217,21 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert!(body.contains(&href), "no-shows drill down to their visits");
     let list = owner.get(&href.replace("&#38;", "&")).await.body;
     assert!(list.contains("By Hand") && !list.contains("Lena Vogel"), "{list}");
+    // Bookings made open those made in the period, whenever their visit; cancellations those of them cancelled.
+    let href = format!("/a/{account}/reservations?from=&#38;made_from=2026-09-19&#38;made_to=2026-09-25");
+    assert!(body.contains(&href), "bookings drill down to those made");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert!(["Lena Vogel", "By Hand", "Gone"].iter().all(|n| list.contains(n)), "{list}");
+    assert!(list.contains("Bookings made from 19 Sep 2026 to 25 Sep 2026, whenever the visit."), "{list}");
+    let href =
+        format!("/a/{account}/reservations?status=cancelled&#38;from=&#38;made_from=2026-09-19&#38;made_to=2026-09-25");
+    assert!(body.contains(&href), "cancellations drill down to theirs");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert!(list.contains("Gone") && !list.contains("Lena Vogel") && !list.contains("By Hand"), "{list}");
+    let before = owner.get(&format!("/a/{account}/reservations?from=&made_from=2026-09-01&made_to=2026-09-20")).await;
+    assert!(!before.body.contains("Lena Vogel"), "nothing made before Monday");
+    let bad = owner.get(&format!("/a/{account}/reservations?made_from=2026-09-25&made_to=2026-09-19")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
     // The API gives the same numbers.
     let token = app.token(&account, Role::Admin).await;
