@@ -11,13 +11,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_domain::metrics::day_span;
 use maitre_domain::metrics::report::Period;
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
 use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
 use serde::{Deserialize, Serialize};
 
-use super::analytics_query::drill_days;
+use super::analytics_query::{drill_days, instants};
 use super::inbox_items::{ItemView, item_view, kind_label};
 use super::times::{account_tz, format_day};
 use super::url::filters;
@@ -194,7 +193,7 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
         channel,
         tag: Some(p.tag.as_str()).filter(|t| !t.is_empty()),
         search: Some(p.q.as_str()).filter(|q| !q.trim().is_empty()),
-        began: began.map(|p| (day_span(p.first, account_tz(m)).0, day_span(p.last, account_tz(m)).1)),
+        began: began.map(|p| instants(p, account_tz(m))),
         after,
         limit: PAGE_SIZE,
     };

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use maitre_domain::booking::tz::{day_start, to_local};
 use maitre_domain::booking::{ReservationStatus, Resource, SlotCheck};
@@ -18,7 +18,7 @@ use maitre_domain::{AccountId, Action};
 use maitre_store::{BookingError, Cursor, InvalidCursor, Reservation, ReservationQuery};
 use serde::{Deserialize, Serialize};
 
-use super::analytics_query::drill_days;
+use super::analytics_query::{drill_days, instants};
 use super::times::format_day;
 use super::url::filters;
 use super::{Choice, Ctx, PageEnv, render};
@@ -144,7 +144,7 @@ pub(crate) fn query_of<'a>(
         from: from.map(|d| day_start(d, tz)),
         to: to.and_then(|d| d.succ_opt()).map(|d| day_start(d, tz)),
         search: Some(f.q.as_str()),
-        made: f.made()?.map(|p| (day_start(p.first, tz), day_start(p.last + TimeDelta::days(1), tz))),
+        made: f.made()?.map(|p| instants(p, tz)),
         after,
         limit,
     })

@@ -2,7 +2,6 @@
 //! page after which to list, read the same way by the list and its export.
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use maitre_domain::metrics::day_span;
 use maitre_domain::metrics::report::Period;
 use maitre_store::{ContactQuery, InvalidCursor};
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Member;
 use crate::error::AppError;
 use crate::i18n::Tr;
-use crate::pages::analytics_query::drill_days;
+use crate::pages::analytics_query::{drill_days, instants};
 use crate::pages::reservations::account_tz;
 
 /// The list's query string; the "Later" link and the export carry it forward.
@@ -35,8 +34,7 @@ impl Filters {
             "" => None,
             s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
         };
-        let tz = account_tz(m);
-        let added = self.added(m)?.map(|p| (day_span(p.first, tz).0, day_span(p.last, tz).1));
+        let added = self.added(m)?.map(|p| instants(p, account_tz(m)));
         Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), added, after, limit })
     }
 
