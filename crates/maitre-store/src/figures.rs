@@ -122,7 +122,11 @@ pub(crate) async fn count_in_zone(tx: &mut AnyConnection, account: AccountId, zo
         return Ok(());
     }
     store_offsets(tx, zone).await?;
-    sqlx::query("DELETE FROM figure_days WHERE account_id = $1").bind(&account).execute(&mut *tx).await?;
+    for table in ["figure_months", "figure_days"] {
+        // Only the constant table names are formatted in.
+        let sql = format!("DELETE FROM {table} WHERE account_id = $1");
+        sqlx::query(AssertSqlSafe(sql)).bind(&account).execute(&mut *tx).await?;
+    }
     for view in VIEWS {
         // Only the constant view names are formatted in.
         let sql = format!(
@@ -158,9 +162,43 @@ pub enum DayDetail {
     Every,
     /// As the analytics page pictures a period starting at `current` (and the one before it, read together): the
     /// facts it shows per day (messages, conversations, bookings, visits) on their days, guests' arrivals on the
-    /// period's first day of their weekday, and every other fact on its period's first day. Totals are the same;
-    /// a year reads a few thousand rows instead of tens of thousands.
+    /// period's first day of their weekday, and every other fact on its period's first day, read from the sums of
+    /// the whole months in its period (migration `figure_months`) and the days before and after them. Totals are
+    /// the same; a year reads a few thousand rows instead of tens of thousands.
     Page { current: NaiveDate },
+}
+
+/// The placeholders' values for the days `months` spans (`Period::whole_months`); none when there are none.
+pub(crate) fn month_span(months: Option<Period>) -> (i64, i64) {
+    months.map_or((1, 0), |m| (number_of(m.first), number_of(m.last)))
+}
+
+/// Facts the page pictures day by day (of kind `kind`, a column expression): never summed by month (migration
+/// `figure_months`), always read from their days.
+fn daily(kind: &str) -> String {
+    format!("({kind} IN ('messages', 'conversations', 'visits') OR {kind} LIKE 'booked%')")
+}
+
+/// The page's read (`DayDetail::Page`): what it pictures per day from the days; every other fact from the days at
+/// the two periods' ends and the month sums between ($5..$6 and $7..$8 the months, $9 on the filter's).
+fn page_sql(kind: &str, which: &str, filter: &FigureFilter) -> String {
+    let daily = daily(kind);
+    let months = |column: &str| format!("{column} BETWEEN $5 AND $6 OR {column} BETWEEN $7 AND $8");
+    let (in_days, in_months) = (months("day"), months("month"));
+    let filter = filter.sql("channel_id", Some("dim"), 9);
+    // $2 is the first day read, $4 the page's period's first day; arrivals keep their weekday.
+    format!(
+        "SELECT CASE WHEN {daily} THEN day \
+         WHEN day < $4 THEN $2 + CASE WHEN {kind} = 'arrivals' THEN (weekday - $2 % 7 + 7) % 7 ELSE 0 END \
+         ELSE $4 + CASE WHEN {kind} = 'arrivals' THEN (weekday - $4 % 7 + 7) % 7 ELSE 0 END END AS day, \
+         metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM ( \
+         SELECT day, day % 7 AS weekday, metric, dim, value, n, total FROM figure_days \
+         WHERE account_id = $1 AND day >= $2 AND day <= $3 AND {which}{filter} \
+         AND ({daily} OR NOT ({in_days})) \
+         UNION ALL SELECT month, weekday, metric, dim, value, n, total FROM figure_months \
+         WHERE account_id = $1 AND ({in_months}) AND {which}{filter} AND NOT {daily}) f \
+         GROUP BY 1, metric, dim, value"
+    )
 }
 
 impl TenantStore {
@@ -172,32 +210,28 @@ impl TenantStore {
             None => ("metric", "metric NOT LIKE 'flow%'"),
             Some(_) => ("SUBSTR(metric, 6)", "metric LIKE 'flow:%'"),
         };
-        let day = match detail {
-            DayDetail::Every => "day".to_owned(),
-            // $2 is the first day read, $4 the page's period's first day.
-            DayDetail::Page { .. } => format!(
-                "CASE WHEN {kind} IN ('messages', 'conversations', 'visits') OR {kind} LIKE 'booked%' THEN day \
-                 WHEN day < $4 THEN $2 + CASE WHEN {kind} = 'arrivals' THEN (day - $2) % 7 ELSE 0 END \
-                 ELSE $4 + CASE WHEN {kind} = 'arrivals' THEN (day - $4) % 7 ELSE 0 END END"
-            ),
-        };
-        let first_filter = if matches!(detail, DayDetail::Page { .. }) { 5 } else { 4 };
         // Only constant expressions and numbered placeholders are formatted in.
-        let sql = format!(
-            "SELECT {day} AS day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
-             FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND {which}{} \
-             GROUP BY 1, metric, dim, value",
-            filter.sql("channel_id", Some("dim"), first_filter)
-        );
+        let sql = match detail {
+            DayDetail::Every => format!(
+                "SELECT day, metric, dim, value, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
+                 FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 AND {which}{} \
+                 GROUP BY day, metric, dim, value",
+                filter.sql("channel_id", Some("dim"), 4)
+            ),
+            DayDetail::Page { .. } => page_sql(kind, which, &filter),
+        };
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
             .bind(number_of(period.first))
             .bind(number_of(period.last));
         if let DayDetail::Page { current } = detail {
-            query = query.bind(number_of(current));
+            // The period before `current` and the one from it each read their whole months' sums.
+            let before = current.pred_opt().filter(|_| current > period.first);
+            let before = month_span(before.and_then(|last| Period { first: period.first, last }.whole_months()));
+            let from = month_span(Period { first: current, last: period.last }.whole_months());
+            query = query.bind(number_of(current)).bind(before.0).bind(before.1).bind(from.0).bind(from.1);
         }
-        let query = filter.bind(query);
-        let rows = query.fetch_all(&self.store().read).await?;
+        let rows = filter.bind(query).fetch_all(&self.store().read).await?;
         let mut counts = Vec::with_capacity(rows.len());
         for r in rows {
             let (metric, dim): (String, String) = (r.try_get("metric")?, r.try_get("dim")?);

@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::batch::Batch;
 use crate::clock::from_ms;
-use crate::figures::{FLOW_PREFIX, FigureFilter};
+use crate::figures::{FLOW_PREFIX, FigureFilter, month_span};
 use crate::tenant::TenantStore;
 use crate::{Result, StoreError};
 
@@ -78,19 +78,28 @@ pub struct StoppedRun {
 impl TenantStore {
     /// What each flow counted on the local days of `period`: how many of its runs started then passed each stage,
     /// and the bookings it made then and the visits due then of those it made (migration `flow_bookings`). One
-    /// read of the days' flow rows.
+    /// read of the flow rows of the period's whole months and of its other days.
     pub async fn flow_counts(&self, period: Period, filter: FigureFilter) -> Result<FlowCounts> {
-        // Only numbered placeholders are formatted in.
-        let sql = format!(
-            "SELECT metric, dim, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM figure_days \
-             WHERE account_id = $1 AND day >= $2 AND day <= $3 \
-             AND (metric = 'flow' OR metric LIKE 'flow:booked%' OR metric = 'flow:visits'){} GROUP BY metric, dim",
-            filter.sql("channel_id", Some("dim"), 4)
+        // The period's whole months ($4..$5) are read from their sums (migration `figure_months`), the days
+        // around them from the days. Only numbered placeholders are formatted in.
+        let which = format!(
+            "(metric = 'flow' OR metric LIKE 'flow:booked%' OR metric = 'flow:visits'){}",
+            filter.sql("channel_id", Some("dim"), 6)
         );
+        let sql = format!(
+            "SELECT metric, dim, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM ( \
+             SELECT metric, dim, n, total FROM figure_days WHERE account_id = $1 AND day >= $2 AND day <= $3 \
+             AND NOT (day BETWEEN $4 AND $5) AND {which} \
+             UNION ALL SELECT metric, dim, n, total FROM figure_months \
+             WHERE account_id = $1 AND month BETWEEN $4 AND $5 AND {which}) f GROUP BY metric, dim"
+        );
+        let months = month_span(period.whole_months());
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account_id().to_string())
             .bind(number_of(period.first))
-            .bind(number_of(period.last));
+            .bind(number_of(period.last))
+            .bind(months.0)
+            .bind(months.1);
         let rows = filter.bind(query).fetch_all(&self.store().read).await?;
         let mut counts = FlowCounts::default();
         for r in rows {

@@ -1,7 +1,7 @@
 //! A period's report from counted facts: the store counts every fact on the business's local day (by the zone's
 //! offsets, `zone_offsets`) and first responses by bucket (`response_bucket`); this module turns those counts into
 //! the figures the analytics and home pages show, by the definitions in `metrics.rs`. No I/O.
-use chrono::{DateTime, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 
 use crate::booking::ReservationStatus;
@@ -143,6 +143,18 @@ impl Period {
     /// As many days, just before: what a period is compared with.
     pub fn previous(&self) -> Period {
         Period { first: self.first - TimeDelta::days(self.days()), last: self.first - TimeDelta::days(1) }
+    }
+
+    /// The calendar months the period holds whole, from the first day of the first to the last day of the last
+    /// (their sums can be read instead of their days); `None` when it holds no whole month.
+    pub fn whole_months(&self) -> Option<Period> {
+        let first = match self.first.day() {
+            1 => self.first,
+            _ => self.first.checked_add_months(Months::new(1))?.with_day(1)?,
+        };
+        let next_month_first = self.last.succ_opt()?.with_day(1)?;
+        let last = next_month_first.pred_opt()?;
+        (first <= last).then_some(Period { first, last })
     }
 }
 

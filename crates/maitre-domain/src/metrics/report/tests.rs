@@ -208,3 +208,30 @@ fn a_period_is_compared_with_as_many_days_before_it() {
     assert_eq!(p.days(), 7);
     assert_eq!(p.previous(), Period { first: date(2026, 2, 16), last: date(2026, 2, 22) });
 }
+
+/// Every period of up to 100 days starting on any day of 2027 and 2028 (a leap year): its whole months are exactly
+/// the months all of whose days lie in it.
+#[test]
+fn whole_months_are_the_months_a_period_holds_every_day_of() {
+    let mut first = date(2027, 1, 1);
+    while first < date(2029, 1, 1) {
+        for days in 1..=100 {
+            let period = Period { first, last: first + TimeDelta::days(days - 1) };
+            let within = |d: NaiveDate| (period.first..=period.last).contains(&d);
+            let mut expected: Option<Period> = None;
+            let mut day = period.first;
+            while day <= period.last {
+                let month_last =
+                    day.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap().pred_opt();
+                let month_last = month_last.unwrap();
+                if day.day() == 1 && within(month_last) {
+                    let from = expected.map_or(day, |e| e.first);
+                    expected = Some(Period { first: from, last: month_last });
+                }
+                day = day.succ_opt().unwrap();
+            }
+            assert_eq!(period.whole_months(), expected, "{period:?}");
+        }
+        first = first.succ_opt().unwrap();
+    }
+}
