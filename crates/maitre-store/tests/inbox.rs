@@ -97,6 +97,7 @@ impl World {
             tag: None,
             search: None,
             began: None,
+            outcome: None,
             after: None,
             limit: 50,
         }

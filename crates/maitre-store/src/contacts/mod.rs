@@ -5,6 +5,7 @@
 //! A contact row is one channel identity (a WhatsApp number, an Instagram user …). The same person reached on
 //! several channels is shown as one person by matching identities: the same phone number (a WhatsApp identity's
 //! id is its number) or the same email address. Rows are never merged, so a wrong match never loses data.
+mod events;
 mod fields;
 
 use std::collections::HashMap;
@@ -16,6 +17,8 @@ use maitre_domain::{
     ApiTokenId, ChannelId, ContactId, ConversationId, ConversationMode, ConversationStatus, Platform, UserId,
 };
 use sqlx::{AssertSqlSafe, Row};
+
+pub use events::ContactEvent;
 
 use crate::clock::{from_ms, to_ms};
 use crate::decode::word;
@@ -60,8 +63,8 @@ pub struct ContactQuery<'a> {
     /// numbers).
     pub search: Option<&'a str>,
     pub tag: Option<&'a str>,
-    /// Added at or after the first instant and before the second (the analytics' new contacts of a period).
-    pub added: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Did this at or after the first instant and before the second (the guests behind an analytics figure).
+    pub happened: Option<(ContactEvent, DateTime<Utc>, DateTime<Utc>)>,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
@@ -214,8 +217,8 @@ impl Contacts<'_> {
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM contact_tags t WHERE t.account_id = c.account_id \
              AND t.contact_id = c.id AND t.tag = $4)) \
              AND ($5 IS NULL OR c.created_at < $5 OR (c.created_at = $5 AND c.id < $6)) \
-             AND ($8 IS NULL OR c.created_at >= $8) AND ($9 IS NULL OR c.created_at < $9) \
-             ORDER BY c.created_at DESC, c.id DESC LIMIT $7"
+             AND {} ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
+            events::CONDITION
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
@@ -225,8 +228,9 @@ impl Contacts<'_> {
             .bind(q.after.as_ref().map(|c| c.at))
             .bind(q.after.as_ref().map(|c| c.id.clone()))
             .bind(q.limit + 1)
-            .bind(q.added.map(|(from, _)| to_ms(from)))
-            .bind(q.added.map(|(_, to)| to_ms(to)))
+            .bind(q.happened.map(|(_, from, _)| to_ms(from)))
+            .bind(q.happened.map(|(_, _, to)| to_ms(to)))
+            .bind(q.happened.map(|(event, _, _)| event.as_str()))
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(contact_from).collect::<Result<Vec<_>>>()?;

@@ -1,6 +1,7 @@
 //! The shared inbox: conversation lists with filters, search and keyset pages; threads (messages, internal notes
 //! and the activity trail merged by time). What members do to a conversation is in `actions`.
 mod actions;
+mod outcome;
 
 use std::sync::LazyLock;
 
@@ -19,6 +20,8 @@ use crate::decode::word;
 use crate::operations::{Cursor, Page, cut, escape_like};
 use crate::tenant::TenantStore;
 use crate::{Backend, Result, StoreError};
+
+pub use outcome::Outcome;
 
 /// Which conversations a list shows. Everything but `Closed` and `All` leaves closed conversations out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,8 @@ pub struct InboxQuery<'a> {
     pub search: Option<&'a str>,
     /// Only conversations whose guest first wrote in [from, to): what an analytics figure counted.
     pub began: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Of those, only the ones a rate counted.
+    pub outcome: Option<Outcome>,
     /// Continue after this row (the `next` of the previous page).
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -200,7 +205,7 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
              AND t.conversation_id = c.id AND t.tag = $9)) \
          AND ($10 IS NULL OR LOWER(ct.name) LIKE $10 ESCAPE '\\' OR c.id IN ({messages})) \
          AND ($15 = 0 OR c.needs_reply_since IS NOT NULL) \
-         AND ($16 IS NULL OR (c.first_inbound_at >= $16 AND c.first_inbound_at < $17)) \
+         AND ($16 IS NULL OR (c.first_inbound_at >= $16 AND c.first_inbound_at < $17)) AND {outcome} \
          AND ($11 IS NULL OR c.last_message_at < $11 OR (c.last_message_at = $11 AND c.id < $12)) \
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT $13) c \
      JOIN channels ch ON ch.account_id = c.account_id AND ch.id = c.channel_id \
@@ -215,14 +220,18 @@ const LIST: &str = "SELECT c.id, c.channel_id, ch.platform, ch.name AS channel_n
 const BY_PATTERN: &str = "SELECT m.conversation_id FROM messages m \
      WHERE m.account_id = $1 AND LOWER(m.body) LIKE $10 ESCAPE '\\'";
 /// Message texts matching the search on SQLite, from its trigram full-text index (migration 20261124000011):
-/// `$18` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
+/// `$19` is the search as one quoted phrase, i.e. a case-insensitive substring of at least three characters.
 /// `CROSS JOIN` keeps the index hits as the outer loop: the planner would otherwise walk the account's messages
 /// and probe the index once per message.
 const BY_TRIGRAMS: &str = "SELECT m.conversation_id FROM messages_search s \
-     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $18 AND m.account_id = $1";
+     CROSS JOIN messages m ON m.search_key = s.rowid WHERE s.body MATCH $19 AND m.account_id = $1";
 
-static LIST_BY_PATTERN: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_PATTERN));
-static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| LIST.replace("{messages}", BY_TRIGRAMS));
+static LIST_BY_PATTERN: LazyLock<String> = LazyLock::new(|| list(BY_PATTERN));
+static LIST_BY_TRIGRAMS: LazyLock<String> = LazyLock::new(|| list(BY_TRIGRAMS));
+
+fn list(messages: &str) -> String {
+    LIST.replace("{messages}", messages).replace("{outcome}", outcome::CONDITION)
+}
 
 /// The trigram index matches nothing shorter than a trigram.
 const MIN_TRIGRAM_CHARS: usize = 3;
@@ -268,6 +277,7 @@ impl Inbox<'_> {
             tag: None,
             search: None,
             began: None,
+            outcome: None,
             after: None,
             limit: 1,
         };
@@ -316,7 +326,8 @@ impl Inbox<'_> {
             .bind(only)
             .bind(needs_reply)
             .bind(q.began.map(|(from, _)| from.timestamp_millis()))
-            .bind(q.began.map(|(_, to)| to.timestamp_millis()));
+            .bind(q.began.map(|(_, to)| to.timestamp_millis()))
+            .bind(q.outcome.map(Outcome::as_str));
         if let Some(phrase) = phrase {
             query = query.bind(phrase);
         }

@@ -193,7 +193,8 @@ async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -
     caller.require(Action::ViewContacts)?;
     let p = params::query(p)?;
     let (after, limit) = (params::cursor(p.after.as_deref())?, params::limit(p.limit)?);
-    let q = ContactQuery { search: params::search(p.q.as_deref())?, tag: p.tag.as_deref(), after, limit, added: None };
+    let q =
+        ContactQuery { search: params::search(p.q.as_deref())?, tag: p.tag.as_deref(), after, limit, happened: None };
     let page = caller.tenant.contacts().list(&q).await?;
     Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }

@@ -207,6 +207,7 @@ async fn list(
         tag: p.tag.as_deref().filter(|t| !t.is_empty()),
         search,
         began: None,
+        outcome: None,
         after,
         limit,
     };

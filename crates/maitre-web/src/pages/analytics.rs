@@ -11,6 +11,7 @@ use axum::routing::get;
 use maitre_domain::Action;
 use maitre_domain::metrics::local_day;
 use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
+use maitre_store::{ContactEvent, Outcome};
 
 use super::analytics_flows::{FunnelView, funnel_views};
 use super::analytics_query::{AnalyticsParams, Days, Figures, PRESETS, Selection, reports};
@@ -312,14 +313,36 @@ struct Links {
     made: Option<String>,
     cancelled: Option<String>,
     inbox: Option<String>,
+    /// The conversations begun in the period that a rate counted.
+    handed_off: Option<String>,
+    flow_alone: Option<String>,
+    booked: Option<String>,
+    visited: Option<String>,
+    /// The guests added in the period, and those who did what a guests' figure counts.
     contacts: Option<String>,
+    came_back: Option<String>,
+    came_again: Option<String>,
+    opted_out: Option<String>,
+    opted_in: Option<String>,
 }
 
 impl Links {
     fn new(m: &Member, sel: &Selection) -> Links {
         let base = format!("/a/{}", m.account.id);
         let (first, last) = (sel.period.first, sel.period.last);
+        let inbox = m.may(Action::ViewInbox).then(|| format!("{base}/inbox?filter=all&from={first}&to={last}"));
+        let began = |o: Outcome| inbox.as_ref().map(|inbox| format!("{inbox}&outcome={}", o.as_str()));
+        let contacts = m.may(Action::ViewContacts).then(|| format!("{base}/contacts?from={first}&to={last}"));
+        let did = |e: ContactEvent| contacts.as_ref().map(|contacts| format!("{contacts}&event={}", e.as_str()));
         Links {
+            came_back: did(ContactEvent::CameBack),
+            came_again: did(ContactEvent::CameAgain),
+            opted_out: did(ContactEvent::OptedOut),
+            opted_in: did(ContactEvent::OptedIn),
+            handed_off: began(Outcome::HandedOff),
+            flow_alone: began(Outcome::FlowAlone),
+            booked: began(Outcome::Booked),
+            visited: began(Outcome::Visited),
             reservations: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?from={first}&to={last}")),
@@ -332,8 +355,8 @@ impl Links {
             cancelled: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?status=cancelled&from=&made_from={first}&made_to={last}")),
-            inbox: m.may(Action::ViewInbox).then(|| format!("{base}/inbox?filter=all&from={first}&to={last}")),
-            contacts: m.may(Action::ViewContacts).then(|| format!("{base}/contacts?from={first}&to={last}")),
+            inbox,
+            contacts,
         }
     }
 }
@@ -384,8 +407,8 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links, flo
                 figure("bot-replies", |_, s| s.bot_replies.to_string(), &none),
                 figure("team-replies", |_, s| (s.member_replies + s.echoes).to_string(), &none),
                 figure("auto-replies", |_, s| s.auto_replies.to_string(), &none),
-                figure("handoff-rate", |tr, s| rate(tr, s.handoff_rate()), &none),
-                figure("bot-resolved-rate", |tr, s| rate(tr, s.bot_resolved_rate()), &none),
+                figure("handoff-rate", |tr, s| rate(tr, s.handoff_rate()), &links.handed_off),
+                figure("bot-resolved-rate", |tr, s| rate(tr, s.bot_resolved_rate()), &links.flow_alone),
                 figure(
                     "first-response-team",
                     |tr, s| response_time(tr, histogram_percentile(&s.first_response_person, 50)),
@@ -415,18 +438,18 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links, flo
             title: tr.t("an-section-guests"),
             figures: vec![
                 figure("contacts", |_, s| s.contacts.to_string(), &links.contacts),
-                figure("came-back", |_, s| s.returned.to_string(), &none),
-                figure("came-again", |tr, s| rate_of(tr, s.repeat_visits, s.repeat_rate()), &none),
-                figure("opt-outs", |_, s| s.opt_outs.to_string(), &none),
-                figure("opt-ins", |_, s| s.opt_ins.to_string(), &none),
+                figure("came-back", |_, s| s.returned.to_string(), &links.came_back),
+                figure("came-again", |tr, s| rate_of(tr, s.repeat_visits, s.repeat_rate()), &links.came_again),
+                figure("opt-outs", |_, s| s.opt_outs.to_string(), &links.opted_out),
+                figure("opt-ins", |_, s| s.opt_ins.to_string(), &links.opted_in),
             ],
         },
         SectionView {
             id: "reservations",
             title: tr.t("an-section-reservations"),
             figures: vec![
-                figure("booking-conversion", |tr, s| rate_of(tr, s.converted, s.booking_conversion()), &none),
-                figure("visit-conversion", |tr, s| rate_of(tr, s.visited, s.visit_conversion()), &none),
+                figure("booking-conversion", |tr, s| rate_of(tr, s.converted, s.booking_conversion()), &links.booked),
+                figure("visit-conversion", |tr, s| rate_of(tr, s.visited, s.visit_conversion()), &links.visited),
                 figure("bookings", |_, s| s.bookings.to_string(), &links.made),
                 figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
                 figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &links.cancelled),

@@ -85,6 +85,7 @@ struct ListPage {
     added: Option<(String, String)>,
     from: String,
     to: String,
+    event: String,
     narrowed: bool,
     rows: Vec<ContactRow>,
     later: Option<String>,
@@ -107,11 +108,13 @@ async fn list_page(
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
     });
     let tr = Tr::new(m.signed.user.locale);
-    let added = f.added(&m)?.map(|p| {
+    let added = f.happened(&m)?.map(|(event, p)| {
         let (first, last) = (format_day(p.first, tr.locale), format_day(p.last, tr.locale));
-        let all = Filters { from: String::new(), to: String::new(), after: String::new(), ..f.clone() };
+        let all =
+            Filters { from: String::new(), to: String::new(), event: String::new(), after: String::new(), ..f.clone() };
         let all = format!("/a/{}/contacts?{}", m.account.id, serde_urlencoded::to_string(all).unwrap_or_default());
-        (tr.tn("contacts-added", &[("first", &first), ("last", &last)]), all)
+        let said = format!("contacts-{}", event.as_str().replace('_', "-"));
+        (tr.tn(&said, &[("first", &first), ("last", &last)]), all)
     });
     render(&ListPage {
         ctx: Ctx::member(env, &state, &m).await?,
@@ -120,6 +123,7 @@ async fn list_page(
         added,
         from: f.from.clone(),
         to: f.to.clone(),
+        event: f.event.clone(),
         export: serde_urlencoded::to_string(Filters { after: String::new(), ..f.clone() }).unwrap_or_default(),
         q: f.q,
         tag: f.tag,

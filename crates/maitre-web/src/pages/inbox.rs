@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maitre_domain::metrics::report::Period;
 use maitre_domain::{Action, ChannelId, ConversationId, ConversationMode, ConversationStatus};
-use maitre_store::{ConversationView, Cursor, Filter, InboxQuery};
+use maitre_store::{ConversationView, Cursor, Filter, InboxQuery, Outcome};
 use serde::{Deserialize, Serialize};
 
 use super::analytics_query::{drill_days, instants};
@@ -79,6 +79,9 @@ struct ListParams {
     from: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     to: String,
+    /// Of those, the ones an analytics rate counted (`maitre_store::Outcome`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    outcome: String,
     /// The conversation open beside the list (the thread page's list), highlighted.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     current: String,
@@ -128,6 +131,7 @@ struct ListPage {
     /// link that shows every conversation again.
     from: String,
     to: String,
+    outcome: String,
     began: Option<(String, String)>,
     filter: String,
     rows_html: String,
@@ -169,8 +173,8 @@ struct Listed {
     rows: Vec<RowView>,
     older: Option<Cursor>,
     narrowed: bool,
-    /// The days whose begun conversations are listed, when asked.
-    began: Option<Period>,
+    /// The days whose begun conversations are listed, when asked, and which of them.
+    began: Option<(Period, Option<Outcome>)>,
 }
 
 async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppError> {
@@ -193,7 +197,8 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
         channel,
         tag: Some(p.tag.as_str()).filter(|t| !t.is_empty()),
         search: Some(p.q.as_str()).filter(|q| !q.trim().is_empty()),
-        began: began.map(|p| instants(p, account_tz(m))),
+        began: began.map(|(p, _)| instants(p, account_tz(m))),
+        outcome: began.and_then(|(_, o)| o),
         after,
         limit: PAGE_SIZE,
     };
@@ -211,9 +216,15 @@ async fn query_rows(m: &Member, tr: &Tr, p: &ListParams) -> Result<Listed, AppEr
     })
 }
 
-/// The business's days whose begun conversations the list shows.
-fn began(tr: &Tr, p: &ListParams) -> Result<Option<Period>, AppError> {
-    drill_days(&p.from, &p.to).map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")))
+/// The business's days whose begun conversations the list shows, and which of them (an outcome needs days).
+fn began(tr: &Tr, p: &ListParams) -> Result<Option<(Period, Option<Outcome>)>, AppError> {
+    let days = drill_days(&p.from, &p.to).map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")))?;
+    let bad = || AppError::BadRequest(tr.t("inbox-bad-outcome"));
+    let outcome = match p.outcome.as_str() {
+        "" => None,
+        o => Some(Outcome::parse(o).filter(|_| days.is_some()).ok_or_else(bad)?),
+    };
+    Ok(days.map(|d| (d, outcome)))
 }
 
 fn params(p: Result<Query<ListParams>, QueryRejection>) -> Result<ListParams, AppError> {
@@ -254,10 +265,12 @@ async fn list_page(
     for t in m.tenant.inbox().tags().await? {
         tags.push(Opt { selected: t == p.tag, label: t.clone(), value: t });
     }
-    let began = listed.began.map(|period| {
+    let began = listed.began.map(|(period, outcome)| {
         let (first, last) = (format_day(period.first, tr.locale), format_day(period.last, tr.locale));
-        let all = ListParams { from: String::new(), to: String::new(), ..p.clone() };
-        (tr.tn("inbox-began", &[("first", &first), ("last", &last)]), format!("{base}?{}", query_string(&all)))
+        let all = ListParams { from: String::new(), to: String::new(), outcome: String::new(), ..p.clone() };
+        let said =
+            outcome.map_or("inbox-began".to_owned(), |o| format!("inbox-began-{}", o.as_str().replace('_', "-")));
+        (tr.tn(&said, &[("first", &first), ("last", &last)]), format!("{base}?{}", query_string(&all)))
     });
     let rows_html =
         render(&RowsPartial { tr, rows: listed.rows, narrowed: listed.narrowed, current: p.current.clone() })?.0;
@@ -272,6 +285,7 @@ async fn list_page(
         q: p.q.clone(),
         from: p.from.clone(),
         to: p.to.clone(),
+        outcome: p.outcome.clone(),
         began,
         filter: current.as_str().into(),
         rows_html,

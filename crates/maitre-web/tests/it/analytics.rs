@@ -193,6 +193,14 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     let list = owner.get(&href.replace("&#38;", "&")).await.body;
     assert_eq!(list.matches("<li class=\"conversation").count(), 4, "{list}");
     assert!(list.contains("Conversations begun from 19 Sep 2026 to 25 Sep 2026."));
+    // Guests who came back open Anna alone, who wrote again on Wednesday; nobody came back on Monday.
+    let href = format!("/a/{account}/contacts?from=2026-09-19&#38;to=2026-09-25&#38;event=came_back");
+    assert!(body.contains(&format!("<a href=\"{href}\">")), "came back drills down");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert_eq!(list.matches("<tr id=\"contact-").count(), 1, "{list}");
+    assert!(list.contains("Guests who wrote again from 19 Sep 2026 to 25 Sep 2026"), "{list}");
+    let monday = owner.get(&format!("/a/{account}/contacts?from=2026-09-21&to=2026-09-21&event=came_back")).await;
+    assert_eq!(monday.body.matches("<tr id=\"contact-").count(), 0, "{}", monday.body);
     // Anna wrote again on Wednesday, but her conversation began on Monday.
     for (day, begun) in [("2026-09-21", 3), ("2026-09-23", 1)] {
         let list = owner.get(&format!("/a/{account}/inbox?filter=all&from={day}&to={day}")).await.body;
@@ -228,6 +236,31 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
     assert!(body.contains(&href), "cancellations drill down to theirs");
     let list = owner.get(&href.replace("&#38;", "&")).await.body;
     assert!(list.contains("Gone") && !list.contains("Lena Vogel") && !list.contains("By Hand"), "{list}");
+    // The rates open the conversations they counted: Ben's was handed over and led to Lena's booking and visit,
+    // Dora's a flow answered alone.
+    let ids = tenant.conversations().conversation_ids().await.unwrap();
+    let (dora, ben) = (ids[0], ids[2]);
+    let week = "from=2026-09-19&#38;to=2026-09-25";
+    for (id, outcome, said, who) in [
+        ("handoff-rate", "handed_off", "that a flow handed over to the team.", ben),
+        ("bot-resolved-rate", "flow_alone", "that a flow answered alone.", dora),
+        ("booking-conversion", "booked", "that led to a confirmed booking.", ben),
+        ("visit-conversion", "visited", "that led to a visit.", ben),
+    ] {
+        let href = format!("/a/{account}/inbox?filter=all&#38;{week}&#38;outcome={outcome}");
+        let row = &body[body.find(&format!("id=\"figure-{id}\"")).unwrap()..];
+        assert!(row[..row.find("</tr>").unwrap()].contains(&format!("<a href=\"{href}\">")), "{id} drills down");
+        let list = owner.get(&href.replace("&#38;", "&")).await.body;
+        assert_eq!(list.matches("<li class=\"conversation").count(), 1, "{outcome}: {list}");
+        assert!(list.contains(&format!("/inbox/{who}\"")), "{outcome}: {list}");
+        assert!(list.contains(&format!("Conversations begun from 19 Sep 2026 to 25 Sep 2026 {said}")), "{list}");
+        assert!(list.contains(&format!("name=\"outcome\" value=\"{outcome}\"")), "the search keeps it: {list}");
+    }
+    for bad in ["from=2026-09-19&to=2026-09-25&outcome=won", "outcome=booked"] {
+        let res = owner.get(&format!("/a/{account}/inbox?filter=all&{bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.body.contains("Unknown outcome"), "{bad}: {}", res.body);
+    }
     let before = owner.get(&format!("/a/{account}/reservations?from=&made_from=2026-09-01&made_to=2026-09-20")).await;
     assert!(!before.body.contains("Lena Vogel"), "nothing made before Monday");
     let bad = owner.get(&format!("/a/{account}/reservations?made_from=2026-09-25&made_to=2026-09-19")).await;
@@ -328,7 +361,17 @@ async fn a_guest_who_comes_again_within_90_days_counts_from_their_second_visit()
     }
     tenant.reservations().cancel_reservation(visits[2]).await.unwrap();
     let october = format!("/a/{account}/analytics?range=custom&from=2026-10-01&to=2026-10-31");
-    assert_eq!(figure(&owner.get(&october).await.body, "came-again").0, "50.0% (1)", "the second of two visits");
+    let page = owner.get(&october).await.body;
+    assert_eq!(figure(&page, "came-again").0, "50.0% (1)", "the second of two visits");
+    // It drills down to Dora; the first week alone had no guest who came again.
+    let href = format!("/a/{account}/contacts?from=2026-10-01&#38;to=2026-10-31&#38;event=came_again");
+    assert!(page.contains(&format!("<a href=\"{href}\">")), "came again drills down");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    let dora_row = format!("<tr id=\"contact-{}\"", contact_id.unwrap());
+    assert_eq!((list.matches("<tr id=\"contact-").count(), list.contains(&dora_row)), (1, true), "{list}");
+    assert!(list.contains("Guests who came again from 1 Oct 2026 to 31 Oct 2026"), "{list}");
+    let first_week = owner.get(&href.replace("&#38;", "&").replace("2026-10-31", "2026-10-07")).await.body;
+    assert_eq!(first_week.matches("<tr id=\"contact-").count(), 0, "{first_week}");
     // The first visit marked a no-show after all: the second is nobody's return.
     tenant.reservations().set_reservation_status(visits[0], ReservationStatus::NoShow).await.unwrap();
     assert_eq!(figure(&owner.get(&october).await.body, "came-again").0, "0.0% (0)");

@@ -55,6 +55,22 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
     assert_eq!(value("lead-time"), "3 days ahead", "all three made on Monday for Thursday");
     assert_eq!(value("average-party"), "4.0", "Lena's four guests came; a no-show is no visit");
     assert_eq!((value("opt-outs"), value("opt-ins")), ("2".into(), "1".into()));
+    // Each drills down to its guests: both who stopped, the one who took messages again.
+    for (event, listed, said) in [("opted_out", 2, "Guests who opted out from"), ("opted_in", 1, "Guests who opted in")]
+    {
+        let href = format!("/a/{account}/contacts?from=2026-09-19&#38;to=2026-09-25&#38;event={event}");
+        assert!(body.contains(&format!("<a href=\"{href}\">")), "{event} drills down");
+        let list = owner.get(&href.replace("&#38;", "&")).await.body;
+        assert_eq!(list.matches("<tr id=\"contact-").count(), listed, "{event}: {list}");
+        assert!(list.contains(said), "{list}");
+    }
+    let before = owner.get(&format!("/a/{account}/contacts?from=2026-09-19&to=2026-09-24&event=opted_out")).await;
+    assert_eq!(before.body.matches("<tr id=\"contact-").count(), 0, "nobody stopped before Friday");
+    for bad in ["event=opted_out", "from=2026-09-19&to=2026-09-25&event=left"] {
+        let res = owner.get(&format!("/a/{account}/contacts?{bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.body.contains("Unknown event"), "{bad}: {}", res.body);
+    }
     // Ben's conversation led to Lena's booking and her visit; the walk-in was booked by hand, without one.
     assert_eq!((value("booking-conversion"), value("visit-conversion")), ("25.0% (1)".into(), "25.0% (1)".into()));
     let journey = rows(&body, "journey-table");

@@ -52,6 +52,7 @@ async fn a_thread_opens_at_its_newest_message_beside_the_guest_and_their_booking
         tag: None,
         search: Some("Frage Nummer 29"),
         began: None,
+        outcome: None,
         after: None,
         limit: 5,
     };

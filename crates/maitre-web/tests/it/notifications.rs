@@ -42,6 +42,7 @@ pub(crate) async fn team() -> Team {
         tag: None,
         search: None,
         began: None,
+        outcome: None,
         after: None,
         limit: 5,
     };

@@ -1,9 +1,10 @@
-//! The contacts list's query string: search, tag, the days guests were added (an analytics figure's list) and the
-//! page after which to list, read the same way by the list and its export.
+//! The contacts list's query string: search, tag, the days guests were added, opted out or in, came back or came
+//! again (an analytics figure's list) and the page after which to list, read the same way by the list and its
+//! export.
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use maitre_domain::metrics::report::Period;
-use maitre_store::{ContactQuery, InvalidCursor};
+use maitre_store::{ContactEvent, ContactQuery, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Member;
@@ -19,11 +20,14 @@ pub(super) struct Filters {
     pub q: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tag: String,
-    /// Added on these days of the business (YYYY-MM-DD, both included): the analytics' new contacts.
+    /// Did `event` (`maitre_store::ContactEvent`, added when empty) on these days of the business (YYYY-MM-DD,
+    /// both included): the guests behind an analytics figure.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub from: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub event: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub after: String,
 }
@@ -34,14 +38,20 @@ impl Filters {
             "" => None,
             s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
         };
-        let added = self.added(m)?.map(|p| instants(p, account_tz(m)));
-        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), added, after, limit })
+        let happened = self.happened(m)?.map(|(event, p)| {
+            let (from, to) = instants(p, account_tz(m));
+            (event, from, to)
+        });
+        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), happened, after, limit })
     }
 
-    /// The business's days whose new contacts are listed.
-    pub fn added(&self, m: &Member) -> Result<Option<Period>, AppError> {
-        let bad = || AppError::BadRequest(Tr::new(m.signed.user.locale).t("inbox-bad-days"));
-        drill_days(&self.from, &self.to).map_err(|_| bad())
+    /// What the listed guests did, and on which of the business's days (an event needs days).
+    pub fn happened(&self, m: &Member) -> Result<Option<(ContactEvent, Period)>, AppError> {
+        let tr = Tr::new(m.signed.user.locale);
+        let days = drill_days(&self.from, &self.to).map_err(|_| AppError::BadRequest(tr.t("inbox-bad-days")))?;
+        let event = ContactEvent::parse(&self.event).filter(|_| days.is_some() || self.event.is_empty());
+        let event = event.ok_or_else(|| AppError::BadRequest(tr.t("contacts-bad-event")))?;
+        Ok(days.map(|d| (event, d)))
     }
 }
 
