@@ -71,6 +71,23 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     assert_eq!(run(&b, &value("came-back")).await, "1");
     run(&b, "document.getElementById('figure-first-response-bot').scrollIntoView();").await;
     b.screenshot(&shots, "analytics_en_phone_times").await;
+    // Who came back, and the conversations handed to the team, open their lists on a phone.
+    b.client.find(Locator::Css("#figure-came-back a")).await.unwrap().click().await.unwrap();
+    let said = wait_for(&b, "#added", |t| t.contains("wrote again")).await;
+    let expected =
+        "Guests who wrote again from 19 Sep 2026 to 25 Sep 2026, a day or more after their previous message.";
+    assert_eq!(said.trim(), format!("{expected} Show all contacts"));
+    assert_eq!(run(&b, "return document.querySelectorAll('tr[id^=contact-]').length;").await, 1);
+    assert!(!b.overflows_sideways().await, "the guests who came back fit a phone");
+    b.screenshot(&shots, "contacts_came_back_en_phone").await;
+    b.client.back().await.unwrap();
+    b.client.find(Locator::Css("#figure-handoff-rate a")).await.unwrap().click().await.unwrap();
+    let said = wait_for(&b, "#began", |t| t.contains("handed over")).await;
+    assert!(said.starts_with("Conversations begun from 19 Sep 2026 to 25 Sep 2026 that a flow handed over"), "{said}");
+    assert_eq!(run(&b, "return document.querySelectorAll('li.conversation').length;").await, 1);
+    assert!(!b.overflows_sideways().await, "the handed-off conversations fit a phone");
+    b.screenshot(&shots, "inbox_handed_off_en_phone").await;
+    b.client.back().await.unwrap();
     let owner_row =
         "return [...document.querySelectorAll('#team-table tbody tr')[0].cells].map(c => c.textContent.trim());";
     assert_eq!(run(&b, owner_row).await, serde_json::json!(["Owner", "2", "2", "10 min – 15 min"]));
