@@ -132,6 +132,8 @@ pub struct ReservationQuery<'a> {
     pub search: Option<&'a str>,
     /// Made at or after the first instant and before the second (the analytics' bookings of a period).
     pub made: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Only those a flow made and nobody cancelled (the analytics' "booked by maitre").
+    pub by_flow_kept: bool,
     /// The `next` of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -310,6 +312,7 @@ impl Reservations<'_> {
              AND ($5 IS NULL OR LOWER(name) LIKE $5 ESCAPE '\\') \
              AND ($6 IS NULL OR starts_at > $6 OR (starts_at = $6 AND id > $7)) \
              AND ($9 IS NULL OR created_at >= $9) AND ($10 IS NULL OR created_at < $10) \
+             AND ($11 = 0 OR (source = 'flow' AND status <> 'cancelled')) \
              ORDER BY starts_at, id LIMIT $8"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -323,6 +326,7 @@ impl Reservations<'_> {
             .bind(q.limit + 1)
             .bind(q.made.map(|(from, _)| to_ms(from)))
             .bind(q.made.map(|(_, to)| to_ms(to)))
+            .bind(i64::from(q.by_flow_kept))
             .fetch_all(&self.tenant.store().read)
             .await?;
         let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;

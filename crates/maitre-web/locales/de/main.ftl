@@ -262,6 +262,7 @@ res-empty = Keine Reservierungen ab diesem Tag.
 res-no-match = Keine Reservierungen passen zu diesen Filtern.
 res-made = Buchungen, gemacht vom { $first } bis { $last }, gleich für wann.
 res-made-all = Alle Reservierungen zeigen
+res-made-maitre = Buchungen, die Ihre Abläufe vom { $first } bis { $last } gemacht haben und die niemand storniert hat, gleich für wann.
 res-col-when = Wann
 res-col-party = Gäste
 res-col-name = Name

@@ -262,6 +262,7 @@ res-empty = No reservations from this day on.
 res-no-match = No reservations match these filters.
 res-made = Bookings made from { $first } to { $last }, whenever the visit.
 res-made-all = Show all reservations
+res-made-maitre = Bookings your flows made from { $first } to { $last } that nobody cancelled, whenever the visit.
 res-col-when = When
 res-col-party = Guests
 res-col-name = Name

@@ -262,6 +262,7 @@ res-empty = Aucune réservation à partir de ce jour.
 res-no-match = Aucune réservation ne correspond à ces filtres.
 res-made = Réservations faites du { $first } au { $last }, quelle que soit la date de venue.
 res-made-all = Afficher toutes les réservations
+res-made-maitre = Réservations faites par vos parcours du { $first } au { $last } que personne n'a annulées, quelle que soit la date de venue.
 res-col-when = Quand
 res-col-party = Couverts
 res-col-name = Nom

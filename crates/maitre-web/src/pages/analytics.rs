@@ -312,6 +312,8 @@ struct Links {
     /// The bookings made in the period, and those of them cancelled.
     made: Option<String>,
     cancelled: Option<String>,
+    /// Those a flow made that nobody cancelled.
+    by_maitre: Option<String>,
     inbox: Option<String>,
     /// The conversations begun in the period that a rate counted.
     handed_off: Option<String>,
@@ -352,6 +354,9 @@ impl Links {
             made: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?from=&made_from={first}&made_to={last}")),
+            by_maitre: m
+                .may(Action::ViewReservations)
+                .then(|| format!("{base}/reservations?from=&made_from={first}&made_to={last}&by=maitre")),
             cancelled: m
                 .may(Action::ViewReservations)
                 .then(|| format!("{base}/reservations?status=cancelled&from=&made_from={first}&made_to={last}")),
@@ -451,7 +456,7 @@ fn sections(tr: &Tr, now: &Summary, before: Option<&Summary>, links: &Links, flo
                 figure("booking-conversion", |tr, s| rate_of(tr, s.converted, s.booking_conversion()), &links.booked),
                 figure("visit-conversion", |tr, s| rate_of(tr, s.visited, s.visit_conversion()), &links.visited),
                 figure("bookings", |_, s| s.bookings.to_string(), &links.made),
-                figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &none),
+                figure("flow-bookings", |tr, s| guests(tr, s.flow_bookings, s.flow_covers), &links.by_maitre),
                 figure("cancellation-rate", |tr, s| rate(tr, s.cancellation_rate()), &links.cancelled),
                 figure("visits", |tr, s| guests(tr, s.visits, s.covers), &links.reservations),
                 figure("no-show-rate", |tr, s| rate(tr, s.no_show_rate()), &links.no_shows),

@@ -80,6 +80,9 @@ pub(crate) struct Filters {
     made_from: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     made_to: String,
+    /// `maitre`: only bookings a flow made that nobody cancelled (the analytics' "booked by maitre").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    by: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     after: String,
 }
@@ -99,6 +102,15 @@ impl Filters {
             q: q.unwrap_or_default(),
             after: after.unwrap_or_default(),
             ..Filters::default()
+        }
+    }
+
+    /// Only bookings a flow made that nobody cancelled.
+    fn by_maitre(&self) -> Result<bool, AppError> {
+        match self.by.as_str() {
+            "" => Ok(false),
+            "maitre" => Ok(true),
+            _ => Err(AppError::BadRequest("by is maitre (bookings a flow made that nobody cancelled) or empty".into())),
         }
     }
 
@@ -145,6 +157,7 @@ pub(crate) fn query_of<'a>(
         to: to.and_then(|d| d.succ_opt()).map(|d| day_start(d, tz)),
         search: Some(f.q.as_str()),
         made: f.made()?.map(|p| instants(p, tz)),
+        by_flow_kept: f.by_maitre()?,
         after,
         limit,
     })
@@ -220,6 +233,7 @@ struct ListPage {
     made: Option<(String, String)>,
     made_from: String,
     made_to: String,
+    by: String,
     narrowed: bool,
     can_manage: bool,
     rows: Vec<Row>,
@@ -256,19 +270,25 @@ async fn list_page(
     );
     let made = f.made()?.map(|p| {
         let (first, last) = (format_day(p.first, tr.locale), format_day(p.last, tr.locale));
-        let all =
-            Filters { from: None, made_from: String::new(), made_to: String::new(), after: String::new(), ..f.clone() };
+        let (made_from, made_to, by, after) = Default::default();
+        let all = Filters { from: None, made_from, made_to, by, after, ..f.clone() };
         let all = format!("/a/{}/reservations?{}", m.account.id, serde_urlencoded::to_string(all).unwrap_or_default());
-        (tr.tn("res-made", &[("first", &first), ("last", &last)]), all)
+        let said = if f.by.is_empty() { "res-made" } else { "res-made-maitre" };
+        (tr.tn(said, &[("first", &first), ("last", &last)]), all)
     });
     render(&ListPage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
         statuses,
-        narrowed: !f.status.is_empty() || !f.q.trim().is_empty() || !f.to.is_empty() || made.is_some(),
+        narrowed: !f.status.is_empty()
+            || !f.q.trim().is_empty()
+            || !f.to.is_empty()
+            || made.is_some()
+            || !f.by.is_empty(),
         made,
         made_from: f.made_from.clone(),
         made_to: f.made_to.clone(),
+        by: f.by.clone(),
         export: serde_urlencoded::to_string(Filters { after: String::new(), from: Some(from.clone()), ..f.clone() })
             .unwrap_or_default(),
         from,

@@ -261,6 +261,15 @@ async fn a_scripted_week_shows_the_figures_an_owner_checks() {
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(res.body.contains("Unknown outcome"), "{bad}: {}", res.body);
     }
+    // Booked by maitre opens Lena's booking alone: the walk-in was booked by hand, Gone was cancelled.
+    let href = format!("/a/{account}/reservations?from=&#38;made_from=2026-09-19&#38;made_to=2026-09-25&#38;by=maitre");
+    assert!(body.contains(&href), "booked by maitre drills down");
+    let list = owner.get(&href.replace("&#38;", "&")).await.body;
+    assert!(list.contains("Lena Vogel") && !list.contains("By Hand") && !list.contains("Gone"), "{list}");
+    assert!(list.contains("Bookings your flows made from 19 Sep 2026 to 25 Sep 2026 that nobody cancelled"), "{list}");
+    assert!(list.contains("name=\"by\" value=\"maitre\""), "the search keeps it");
+    let odd = owner.get(&format!("/a/{account}/reservations?by=someone")).await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
     let before = owner.get(&format!("/a/{account}/reservations?from=&made_from=2026-09-01&made_to=2026-09-20")).await;
     assert!(!before.body.contains("Lena Vogel"), "nothing made before Monday");
     let bad = owner.get(&format!("/a/{account}/reservations?made_from=2026-09-25&made_to=2026-09-19")).await;
