@@ -111,5 +111,31 @@ async fn the_analytics_page_shows_a_scripted_week_and_leads_to_what_is_behind_it
     assert_eq!(said, "Gespräche, begonnen vom 19.09.2026 bis 25.09.2026. Alle Gespräche zeigen");
     assert!(!b.overflows_sideways().await, "the list fits a phone");
     b.screenshot(&shots, "inbox_begun_de_phone").await;
+    let handed = format!("/a/{account}/inbox?filter=all&from=2026-09-19&to=2026-09-25&outcome=handed_off");
+    b.client.goto(&app.url(&handed)).await.unwrap();
+    let said = run(&b, "return document.getElementById('began').textContent.trim();").await;
+    assert!(said.as_str().unwrap().contains("die ein Ablauf ans Team übergeben hat."), "{said}");
+    assert!(!b.overflows_sideways().await, "the handed-off list fits a phone");
+    b.screenshot(&shots, "inbox_handed_off_de_phone").await;
+
+    // The owner in French on a laptop: what flows booked, and who opted out, with the days as French writes them.
+    let owner = app.store.user_by_email("owner@example.com").await.unwrap();
+    app.store.update_profile(owner.id, "Owner", maitre_domain::Locale::Fr).await.unwrap();
+    b.client.delete_all_cookies().await.unwrap();
+    b.resize(LAPTOP).await;
+    sign_in(&b, &app, "owner@example.com").await;
+    let booked = format!("/a/{account}/reservations?from=&made_from=2026-09-19&made_to=2026-09-25&by=maitre");
+    b.client.goto(&app.url(&booked)).await.unwrap();
+    let said = wait_for(&b, "#made", |t| t.contains("parcours")).await;
+    assert!(said.starts_with("Réservations faites par vos parcours du 19/09/2026 au 25/09/2026"), "{said}");
+    let main = wait_for(&b, "main", |t| t.contains("Lena Vogel")).await;
+    assert!(!main.contains("By Hand"), "{main}");
+    b.screenshot(&shots, "reservations_by_maitre_fr_laptop").await;
+    let came = format!("/a/{account}/contacts?from=2026-09-19&to=2026-09-25&event=came_back");
+    b.client.goto(&app.url(&came)).await.unwrap();
+    let said = wait_for(&b, "#added", |t| t.contains("réécrit")).await;
+    assert!(said.starts_with("Clients qui ont réécrit du 19/09/2026 au 25/09/2026"), "{said}");
+    assert!(!b.overflows_sideways().await, "the list fits a laptop");
+    b.screenshot(&shots, "contacts_came_back_fr_laptop").await;
     b.close().await;
 }

@@ -65,6 +65,7 @@ async fn bookings_in_depth_show_how_far_ahead_party_sizes_and_when_guests_come()
         assert!(list.contains(said), "{list}");
     }
     let before = owner.get(&format!("/a/{account}/contacts?from=2026-09-19&to=2026-09-24&event=opted_out")).await;
+    assert_eq!(before.status, StatusCode::OK);
     assert_eq!(before.body.matches("<tr id=\"contact-").count(), 0, "nobody stopped before Friday");
     for bad in ["event=opted_out", "from=2026-09-19&to=2026-09-25&event=left"] {
         let res = owner.get(&format!("/a/{account}/contacts?{bad}")).await;
