@@ -1,13 +1,14 @@
 //! Replying by hand and handing a conversation back to the bot: what the inbox pages and the JSON API share. A
 //! reply is checked against the messaging window here, queued durably, and checked again by the send job.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use maitre_channels::policy;
-use maitre_domain::flow::{self, Scope};
+use maitre_domain::flow;
 use maitre_domain::{ChannelId, FlowId, MessageId, UserId};
 use maitre_store::{ConversationView, FlowRecord, StoreError, TenantStore};
 
 use crate::App;
+use crate::guest::GuestFacts;
 
 /// The longest reply, in characters.
 const MAX_TEXT: usize = 4000;
@@ -110,20 +111,8 @@ async fn fill_placeholders(
     if !text.contains("{{") {
         return Ok(text.to_owned());
     }
-    let account = tenant.account().await?;
-    let review_link = tenant.reservations().booking_settings().await?.review_link;
-    let upcoming = tenant.reservations().upcoming_for_contact(conversation.contact_id).await?;
-    let reservation = upcoming.first().map(|r| r.info());
-    let vars = BTreeMap::new();
-    let scope = Scope {
-        locale: account.settings.locale,
-        contact_name: &conversation.contact_name,
-        account_name: &account.settings.name,
-        review_link: Some(review_link.as_str()).filter(|l| !l.is_empty()),
-        vars: &vars,
-        reservation: reservation.as_ref(),
-    };
-    Ok(flow::render(text, &scope))
+    let facts = GuestFacts::load(tenant, conversation.contact_id, &conversation.contact_name, None).await?;
+    Ok(flow::render(text, &facts.scope()))
 }
 
 /// Flows a hand-back may start in a conversation on `channel`: published, enabled and running on that channel.

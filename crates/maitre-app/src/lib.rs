@@ -13,6 +13,7 @@ mod bookings;
 pub mod connect;
 pub mod flows;
 mod followups;
+mod guest;
 mod imports;
 pub mod inbox;
 pub mod mail;
@@ -21,6 +22,7 @@ pub mod password;
 mod process;
 mod replies;
 mod send;
+pub mod templates;
 pub mod upkeep;
 pub mod vault;
 

@@ -46,6 +46,10 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 .await
                 .map_err(retry)
         }
+        Event::Template(t) => {
+            crate::templates::apply(&tenant, &item.account_key, t).await.map_err(retry)?;
+            tenant.conversations().mark_event_processed(ev.event_id).await.map_err(retry)
+        }
         Event::Read(r) => match &r.message_id {
             Some(mid) => {
                 tenant.conversations().apply_status(ev.event_id, ev.channel_id, mid, "read", "").await.map_err(retry)

@@ -46,20 +46,18 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         });
     }
     let platform = channel.platform;
-    // A member's reply may use HUMAN_AGENT on Instagram/Messenger; automation never.
-    let by_human = out.sent_by.is_some();
-    let allowed = match policy::window(platform, out.last_inbound_at, gw.store.clock().now(), by_human) {
+    let message: OutboundMessage = if out.payload.is_empty() {
+        OutboundMessage::text(out.body.clone())
+    } else {
+        serde_json::from_str(&out.payload).map_err(|e| JobError::Permanent(format!("unreadable message: {e}")))?
+    };
+    let allowed = match allowed(gw, &tenant, &out, channel, &message).await? {
         Ok(a) => a,
         Err(reason) => return fail(&tenant, out.id, reason).await,
     };
     pace(gw, platform, &channel.id.to_string(), &out.recipient).await?;
     let creds =
         gw.vault.open(tenant.account_id(), &channel.credentials).map_err(|e| JobError::Permanent(e.to_string()))?;
-    let message = if out.payload.is_empty() {
-        OutboundMessage::text(out.body.clone())
-    } else {
-        serde_json::from_str(&out.payload).map_err(|e| JobError::Permanent(format!("unreadable message: {e}")))?
-    };
     let target = SendTarget {
         channel: Channel {
             platform,
@@ -98,6 +96,24 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
             }
         }
     }
+}
+
+/// How the message may go out now, or why not.
+async fn allowed(
+    gw: &App,
+    tenant: &TenantStore,
+    out: &maitre_store::Outgoing,
+    channel: &maitre_store::Channel,
+    message: &OutboundMessage,
+) -> Result<Result<policy::Allowed, String>, JobError> {
+    Ok(match &message.template {
+        // An approved template is what WhatsApp delivers outside the window; one paused since it was queued is not.
+        Some(t) => crate::templates::still_sendable(tenant, channel.waba_id.as_deref(), t)
+            .await?
+            .map(|()| policy::Allowed::Reply),
+        // A member's reply may use HUMAN_AGENT on Instagram/Messenger; automation never.
+        None => policy::window(channel.platform, out.last_inbound_at, gw.store.clock().now(), out.sent_by.is_some()),
+    })
 }
 
 /// Waits for the recipient's and the channel's send budgets (shared by all nodes); a paced send is deferred

@@ -43,8 +43,18 @@ pub enum PermanentReason {
     PolicyRestricted,
     /// WhatsApp marketing limits or opt-out: no marketing to this user for now.
     MarketingLimited,
-    /// Bad parameter or template: a bug or bad input, log it.
+    /// Bad parameter: a bug or bad input, log it.
     InvalidRequest,
+    /// 132001: no approved template of that name in that language; sync the templates, check the language.
+    TemplateMissing,
+    /// 132000, 132005, 132012: the values do not fit the approved template (count, length, format).
+    TemplateMismatch,
+    /// 132015: paused for low quality until an `APPROVED`/`REINSTATED` webhook.
+    TemplatePaused,
+    /// 132016: disabled for good; a new template is needed.
+    TemplateDisabled,
+    /// 132007: the content breaks a WhatsApp policy.
+    TemplatePolicy,
     Other,
 }
 
@@ -124,7 +134,12 @@ pub fn classify_graph(http_status: u16, body: &[u8]) -> SendErrorClass {
         (Some(131048 | 368 | 131031), _) => permanent(PolicyRestricted, error),
         (Some(131049 | 131050), _) => permanent(MarketingLimited, error),
         (Some(3 | 10 | 200..=299), _) => permanent(PermissionDenied, error),
-        (Some(100 | 132000 | 132001 | 132012 | 132015), _) => permanent(InvalidRequest, error),
+        (Some(132001), _) => permanent(TemplateMissing, error),
+        (Some(132000 | 132005 | 132012), _) => permanent(TemplateMismatch, error),
+        (Some(132015), _) => permanent(TemplatePaused, error),
+        (Some(132016), _) => permanent(TemplateDisabled, error),
+        (Some(132007), _) => permanent(TemplatePolicy, error),
+        (Some(100), _) => permanent(InvalidRequest, error),
         _ if graph.is_transient => retry(None, error),
         _ => by_status(http_status, None, error),
     }
@@ -210,7 +225,13 @@ mod tests {
         assert_eq!(reason(graph(200, None)), Some(PermanentReason::PermissionDenied));
         assert_eq!(reason(graph(131026, None)), Some(PermanentReason::RecipientUnavailable));
         assert_eq!(reason(graph(131050, None)), Some(PermanentReason::MarketingLimited));
-        assert_eq!(reason(graph(132001, None)), Some(PermanentReason::InvalidRequest));
+        assert_eq!(reason(graph(132001, None)), Some(PermanentReason::TemplateMissing));
+        for code in [132000, 132005, 132012] {
+            assert_eq!(reason(graph(code, None)), Some(PermanentReason::TemplateMismatch), "{code}");
+        }
+        assert_eq!(reason(graph(132015, None)), Some(PermanentReason::TemplatePaused));
+        assert_eq!(reason(graph(132016, None)), Some(PermanentReason::TemplateDisabled));
+        assert_eq!(reason(graph(132007, None)), Some(PermanentReason::TemplatePolicy));
         assert_eq!(reason(graph(368, None)), Some(PermanentReason::PolicyRestricted));
         assert_eq!(reason(graph(999_999, None)), Some(PermanentReason::Other));
     }

@@ -15,8 +15,8 @@ pub mod signature;
 pub use errors::{PermanentReason, PlatformError, SendErrorClass, classify_graph, classify_telegram};
 pub use inbound::{
     Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MAX_BODY_BYTES,
-    MessageKind, ParseError, Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate, parse_meta,
-    parse_telegram,
+    MessageKind, ParseError, Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate, TemplateChange,
+    TemplateUpdate, parse_meta, parse_telegram,
 };
 pub use outbound::{
     Channel, Choice, ChoiceList, InstagramLogin, LimitError, ListRow, ListSection, OutboundMessage, PlatformUrls,

@@ -14,6 +14,7 @@ pub mod language;
 pub mod metrics;
 pub mod permissions;
 pub mod setup;
+pub mod templates;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};

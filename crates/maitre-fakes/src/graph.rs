@@ -1,10 +1,11 @@
 //! The fake Graph API: sends (Messenger, Instagram, WhatsApp), `debug_token`, `/me`, user
-//! profiles and phone-number nodes (PROTOCOLS.md §3, §5). Ids follow the fixtures' conventions.
+//! profiles and phone-number nodes (PROTOCOLS.md §3, §5); WhatsApp templates live in `templates`.
+//! Ids follow the fixtures' conventions.
 
 use serde_json::{Map, Value, json};
 
 use super::faults::{graph_error, token_expired};
-use super::{FakeState, RecordedRequest, Reply};
+use super::{FakeState, RecordedRequest, Reply, templates};
 
 pub(super) const PAGE_ID: &str = "110000000000001";
 pub(super) const IG_ACCOUNT_ID: &str = "17840000000000001";
@@ -22,7 +23,9 @@ pub(super) fn handle(state: &mut FakeState, request: &RecordedRequest, instagram
         ("GET", ["debug_token"]) => debug_token(state, request),
         ("GET", ["me", "accounts"]) => super::oauth::pages(),
         ("POST", [_node, "subscribed_apps"]) => Reply::ok(json!({"success": true})),
-        ("POST", [_node, "messages"]) => send(state, request),
+        ("POST", [node, "messages"]) => send(state, request, node),
+        (_, [waba, "message_templates"]) => templates::handle(state, request, waba),
+        ("GET", [node]) if templates::exists(&state.templates, node) => templates::get(&state.templates, node, request),
         ("GET", [node]) if is_phone_number_read(request) => phone_number(state, node, token, request),
         ("GET", [node]) => Reply::ok(node_fields(state, node, instagram_host, request)),
         _ => Reply::new(400, graph_error(100, "(#100) Unsupported request: no such fake endpoint")),
@@ -35,11 +38,15 @@ fn bearer_or_query_token(request: &RecordedRequest) -> Option<&str> {
     header.or(request.query.get("access_token").map(String::as_str)).filter(|t| !t.is_empty())
 }
 
-fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
+fn send(state: &mut FakeState, request: &RecordedRequest, node: &str) -> Reply {
     let body = &request.body;
     if body["messaging_product"] == "whatsapp" {
         let Some(to) = body["to"].as_str() else {
             return invalid_param("(#100) The parameter to is required.");
+        };
+        let template = match templates::check_send(&state.templates, body, to) {
+            Ok(template) => template,
+            Err(reply) => return reply,
         };
         let action = &body["interactive"]["action"];
         let buttons = action["buttons"].as_array();
@@ -52,12 +59,14 @@ fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
         if rows > 10 {
             return whatsapp_invalid_param("Total row count exceed max allowed count: 10");
         }
-        let n = state.next_id();
-        return Reply::ok(json!({
+        let wamid = format!("wamid.FAKE_{}", state.next_id());
+        let mut reply = Reply::ok(json!({
             "messaging_product": "whatsapp",
             "contacts": [{"input": to, "wa_id": to.trim_start_matches('+')}],
-            "messages": [{"id": format!("wamid.FAKE_{n}")}]
+            "messages": [{"id": wamid}]
         }));
+        reply.template_text = template.map(|t| templates::accepted(&mut state.templates, t, node, to, &wamid));
+        return reply;
     }
     let recipient = body["recipient"]["id"].as_str().or(body["recipient"]["comment_id"].as_str());
     let Some(recipient) = recipient else {
@@ -71,7 +80,7 @@ fn send(state: &mut FakeState, request: &RecordedRequest) -> Reply {
 }
 
 /// WhatsApp's form of error 100: the detail is in `error_data.details`.
-fn whatsapp_invalid_param(details: &str) -> Reply {
+pub(super) fn whatsapp_invalid_param(details: &str) -> Reply {
     Reply::new(
         400,
         json!({"error": {

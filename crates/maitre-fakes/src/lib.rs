@@ -21,6 +21,7 @@ mod graph;
 mod oauth;
 mod push;
 mod telegram;
+mod templates;
 
 pub use ai::AI_KEY;
 pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN, REFRESHED_EXPIRES_IN};
@@ -110,6 +111,9 @@ pub struct RecordedRequest {
     pub failed: bool,
     pub fault: Option<Fault>,
     pub response: Value,
+    /// For an accepted template send, what the guest read: the body with the parameters filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_text: Option<String>,
 }
 
 impl RecordedRequest {
@@ -131,7 +135,7 @@ impl RecordedRequest {
 pub struct SentMessage {
     /// IGSID / PSID / comment id, WhatsApp `to` (with `+`), or Telegram `chat_id`.
     pub recipient: String,
-    /// The text, the button template's text, or the interactive body.
+    /// The text, the button template's text, the interactive body, or a WhatsApp template's filled body.
     pub text: String,
     pub message_id: String,
 }
@@ -301,6 +305,7 @@ struct FakeState {
     unrefreshable_tokens: HashSet<String>,
     /// Push subscriptions whose browser unsubscribed.
     gone_subscriptions: HashSet<String>,
+    templates: templates::Templates,
     observers: Vec<mpsc::UnboundedSender<Observed>>,
 }
 
@@ -347,15 +352,16 @@ impl SplitMix64 {
 struct Reply {
     status: StatusCode,
     body: Value,
+    template_text: Option<String>,
 }
 
 impl Reply {
     fn ok(body: Value) -> Self {
-        Self { status: StatusCode::OK, body }
+        Self { status: StatusCode::OK, body, template_text: None }
     }
 
     fn new(status: u16, body: Value) -> Self {
-        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body }
+        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), body, template_text: None }
     }
 }
 
@@ -379,6 +385,7 @@ async fn handle(
         failed: false,
         fault: None,
         response: Value::Null,
+        template_text: None,
     };
     let (reply, fault) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
@@ -401,6 +408,7 @@ async fn handle(
         request.failed = !reply.status.is_success();
         request.fault = fault.clone();
         request.response = reply.body.clone();
+        request.template_text = reply.template_text.clone();
         state.observers.retain(|o| o.send(Observed { at: arrived, request: request.clone() }).is_ok());
         state.requests.push(request);
         (reply, fault)
@@ -438,11 +446,13 @@ fn sent_message(request: &RecordedRequest) -> Option<SentMessage> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
+    let template_text = request.template_text.clone().map(Value::String).unwrap_or_default();
     let (recipient, text, message_id) = if request.path.starts_with("/telegram/") {
         (&body["chat_id"], &body["text"], &response["result"]["message_id"])
     } else if body["messaging_product"] == "whatsapp" {
         let text = match body["type"].as_str() {
             Some("interactive") => &body["interactive"]["body"]["text"],
+            Some("template") => &template_text,
             _ => &body["text"]["body"],
         };
         (&body["to"], text, &response["messages"][0]["id"])

@@ -30,6 +30,8 @@ pub struct Channel {
     pub verified: bool,
     /// What the last check found that the team was told about.
     pub alert: ChannelAlert,
+    /// WhatsApp: the business account (WABA) that owns the number and its message templates, once given.
+    pub waba_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -70,6 +72,7 @@ struct ChannelRow {
     auto_reply: String,
     verified: i64,
     alert_level: i64,
+    waba_id: Option<String>,
     created_at: i64,
 }
 
@@ -91,13 +94,14 @@ impl TryFrom<ChannelRow> for Channel {
             auto_reply: r.auto_reply,
             verified: r.verified != 0,
             alert: ChannelAlert::from_level(r.alert_level),
+            waba_id: r.waba_id,
             created_at: from_ms(r.created_at),
         })
     }
 }
 
 const COLUMNS: &str = "SELECT id, account_id, platform, external_id, name, credentials, webhook_secret_hash, status, \
-     status_reason, checked_at, token_expires_at, auto_reply, verified, alert_level, created_at FROM channels";
+     status_reason, checked_at, token_expires_at, auto_reply, verified, alert_level, waba_id, created_at FROM channels";
 
 async fn fetch_one(store: &Store, filter: &str, a: &str, b: &str) -> Result<Channel> {
     let q = format!("{COLUMNS} WHERE {filter}");
@@ -110,6 +114,13 @@ impl Store {
     pub async fn route(&self, platform: Platform, external_id: &str) -> Result<Channel> {
         let load = fetch_one(self, "platform = $1 AND external_id = $2", platform.as_str(), external_id);
         self.cached_route(platform, external_id, load).await
+    }
+
+    /// The WhatsApp channel whose business account is `waba`: template webhooks name no phone number. Its first
+    /// channel stands for the account. Unknown → NotFound.
+    pub async fn route_by_waba(&self, waba: &str) -> Result<Channel> {
+        let filter = "platform = $1 AND waba_id = $2 AND external_id NOT LIKE 'released:%' ORDER BY created_at";
+        fetch_one(self, filter, Platform::WhatsApp.as_str(), waba).await
     }
 
     /// The channel named in a per-channel webhook URL (Telegram).
@@ -259,6 +270,12 @@ impl Channels<'_> {
             .await?;
         self.tenant.config_changed();
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Names the WhatsApp business account of a channel (empty: none).
+    pub async fn set_waba(&self, id: ChannelId, waba: &str) -> Result<()> {
+        let waba = Some(waba.trim()).filter(|w| !w.is_empty()).map(str::to_owned);
+        self.update_channel("waba_id = $3", id, |q| q.bind(waba)).await
     }
 
     /// A health check found the token reading its account: from now on the channel cannot be taken over.

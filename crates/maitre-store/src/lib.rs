@@ -44,6 +44,7 @@ mod reservations;
 mod reserve;
 mod secrets;
 mod signups;
+mod templates;
 mod tenant;
 mod users;
 mod writer;
@@ -89,6 +90,7 @@ pub use rate_limits::Rate;
 pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Reservations, Source};
 pub use secrets::{hash_token, new_token};
 pub use signups::{NewSignup, SignupRequest};
+pub use templates::{StoredTemplate, TemplatePurpose, TemplateRecord, Templates};
 pub use tenant::{Account, ApiToken, Member, Team, TenantStore, TokenCreator, Withdrawn};
 pub use users::{Session, User};
 

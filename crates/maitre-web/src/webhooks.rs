@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use maitre_channels::inbound::{InboundBatch, MAX_BODY_BYTES, parse_meta, parse_telegram};
+use maitre_channels::inbound::{Event, InboundBatch, MAX_BODY_BYTES, parse_meta, parse_telegram};
 use maitre_channels::signature::{META_SIGNATURE_HEADER, SignatureError, TELEGRAM_SECRET_HEADER, verify_meta};
 use maitre_domain::Platform;
 use maitre_store::{Channel, IgnoredItem, RoutedItem, StoreError};
@@ -114,8 +114,16 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
         batch.skipped.iter().map(|s| ("unknown", s.reason.clone(), s.location.clone())).collect();
     for item in &batch.items {
         let platform = item.platform;
-        if !routes.contains_key(&item.account_key) {
-            let found = match state.store.route(platform, &item.account_key).await {
+        // Template changes name the WhatsApp business account, not a number (PROTOCOLS.md §9.3).
+        let by_waba = matches!(item.event, Event::Template(_));
+        let key = if by_waba { format!("waba:{}", item.account_key) } else { item.account_key.clone() };
+        if !routes.contains_key(&key) {
+            let route = if by_waba {
+                state.store.route_by_waba(&item.account_key).await
+            } else {
+                state.store.route(platform, &item.account_key).await
+            };
+            let found = match route {
                 Ok(ch) => Some(ch),
                 Err(StoreError::NotFound) => None,
                 Err(e) => {
@@ -123,9 +131,9 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
                     return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
                 }
             };
-            routes.insert(item.account_key.clone(), found);
+            routes.insert(key.clone(), found);
         }
-        match (&routes[&item.account_key], serde_json::to_string(item)) {
+        match (&routes[&key], serde_json::to_string(item)) {
             (Some(ch), Ok(json)) => routed.push((ch.account_id, ch.id, item.dedupe_key.as_str(), json)),
             (Some(_), Err(e)) => ignored.push((platform.as_str(), format!("not storable: {e}"), String::new())),
             (None, _) => ignored.push((

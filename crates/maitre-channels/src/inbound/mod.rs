@@ -12,6 +12,7 @@
 mod messaging;
 mod model;
 pub(crate) mod telegram;
+mod wa_templates;
 mod whatsapp;
 mod wire;
 
@@ -19,7 +20,7 @@ use serde_json::Value;
 
 pub use model::{
     Attachment, Comment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind,
-    Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate,
+    Platform, ReadReceipt, Reference, Skipped, StatusError, StatusUpdate, TemplateChange, TemplateUpdate,
 };
 
 /// Largest body accepted: WhatsApp documents payloads "up to 3 MB" and the other platforms send

@@ -27,7 +27,7 @@ pub struct Skipped {
 pub struct InboundItem {
     pub platform: Platform,
     /// Routing key of the business side: Instagram account id, Page id, WhatsApp
-    /// `phone_number_id`, or the Telegram bot key the caller passed in. Never the WABA id.
+    /// `phone_number_id` (the WABA id only for template changes), or the Telegram bot key the caller passed in.
     pub account_key: String,
     /// The end user (IGSID, PSID, `wa_id`, Telegram user id). Always the user's side, also for
     /// echoes and delivery statuses, where the wire puts the user in `recipient`.
@@ -50,6 +50,29 @@ pub enum Event {
     Status(StatusUpdate),
     Read(ReadReceipt),
     Comment(Comment),
+    /// A WhatsApp template's review or category changed; the item's `account_key` is the WABA id.
+    Template(TemplateUpdate),
+}
+
+/// A change to one of a WhatsApp business account's message templates (PROTOCOLS.md §9.3, §9.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateUpdate {
+    /// Meta's template id, as decimal text.
+    pub template_id: String,
+    pub name: String,
+    /// As sent; webhooks may write `en-US` where the API writes `en_US`.
+    pub language: String,
+    pub change: TemplateChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TemplateChange {
+    /// Review result or quality state: `event` is APPROVED, REJECTED, PAUSED, DISABLED, … (kept as sent);
+    /// `reason` is Meta's code (`INVALID_FORMAT`, `NONE` for a pause); `detail` its free text.
+    Status { event: String, reason: Option<String>, detail: Option<String> },
+    /// Meta moves (`impending_at` set: will move then) or moved the template from one category to another.
+    Category { from: String, to: String, impending_at: Option<DateTime<Utc>> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

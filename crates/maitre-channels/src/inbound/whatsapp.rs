@@ -1,5 +1,6 @@
 //! WhatsApp Cloud API (`object: "whatsapp_business_account"`, `field: "messages"`),
-//! PROTOCOLS.md §2.1. Items are routed by `metadata.phone_number_id` only, never by WABA id.
+//! PROTOCOLS.md §2.1. Items are routed by `metadata.phone_number_id`; only template changes (`wa_templates`) name
+//! the WABA instead.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -8,10 +9,14 @@ use super::model::{
     Attachment, DeliveryStatus, Event, InboundBatch, InboundItem, InboundMessage, Location, MessageKind, Platform,
     Reference, StatusError, StatusUpdate,
 };
+use super::wa_templates;
 use super::wire::{self, Text, UnixTime, WireId, item, skipped, text};
 
 #[derive(Deserialize)]
 struct Entry {
+    /// The WABA: only template changes are routed by it.
+    id: Option<WireId>,
+    time: Option<Value>,
     changes: Option<Vec<Value>>,
 }
 
@@ -158,7 +163,18 @@ pub(super) fn parse_entry(value: &Value, location: &str, batch: &mut InboundBatc
         return batch.skipped.push(skipped(location, "entry has no `changes`"));
     };
     for (index, change) in changes.iter().enumerate() {
-        parse_change(change, &format!("{location}.changes[{index}]"), batch);
+        let location = format!("{location}.changes[{index}]");
+        let field = change.get("field").and_then(Value::as_str).unwrap_or_default();
+        if wa_templates::FIELDS.contains(&field) {
+            let result = match (&entry.id, change.get("value")) {
+                (Some(waba), Some(value)) => wa_templates::change_item(waba, field, value, entry.time.as_ref()),
+                (None, _) => Err("template change without the entry's WABA `id`".into()),
+                (_, None) => Err("change has no `value`".into()),
+            };
+            wire::record(batch, &location, result);
+        } else {
+            parse_change(change, &location, batch);
+        }
     }
 }
 

@@ -53,6 +53,8 @@ impl fmt::Display for Unit {
 pub enum LimitError {
     #[error("{platform} messages need some text")]
     EmptyText { platform: Platform },
+    #[error("message templates exist only on WhatsApp, not on {platform}")]
+    TemplateElsewhere { platform: Platform },
     #[error("{platform} allows at most {max} {unit} of text{context}; this message has {actual}")]
     TextTooLong {
         platform: Platform,
@@ -104,6 +106,10 @@ pub enum LimitError {
 pub fn check_limits(platform: Platform, msg: &OutboundMessage) -> Result<(), LimitError> {
     if msg.text.trim().is_empty() {
         return Err(LimitError::EmptyText { platform });
+    }
+    if msg.template.is_some() {
+        // Meta checked the template's texts at review; only its parameters vary, and WhatsApp alone has templates.
+        return if platform == Platform::WhatsApp { Ok(()) } else { Err(LimitError::TemplateElsewhere { platform }) };
     }
     if let Some(list) = &msg.list {
         list_basics(platform, msg, list)?;

@@ -9,6 +9,7 @@ mod health;
 mod limits;
 mod oauth;
 mod render;
+mod templates;
 
 use std::fmt;
 
@@ -21,6 +22,7 @@ pub use client::{ClientBuildError, PlatformUrls, Sender};
 pub use health::{RenewedToken, TokenHealth, TokenStatus};
 pub use limits::{LimitError, Unit, check_limits};
 pub use oauth::{InstagramGrant, OAuthApp, OAuthError, PageGrant};
+pub use templates::{CreatedTemplate, RemoteTemplate, TemplateSend};
 
 /// What a flow or an agent wants to say, before it is shaped for one platform.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,10 @@ pub struct OutboundMessage {
     /// goes to the commenter through the comment's id, once per comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_reply_to: Option<String>,
+    /// An approved WhatsApp template instead of free text (the only message WhatsApp delivers outside the 24-hour
+    /// window, PROTOCOLS.md §9.5). `text` then holds what the guest reads, for the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateSend>,
 }
 
 impl OutboundMessage {
@@ -177,12 +183,12 @@ pub struct SendFailure {
 impl SendFailure {
     /// A failure found before any request was made, e.g. a message over the limits.
     fn invalid_request(message: String) -> Self {
-        Self {
-            class: SendErrorClass::Permanent {
-                reason: PermanentReason::InvalidRequest,
-                error: PlatformError { http_status: None, code: None, subcode: None, message },
-            },
-        }
+        Self::permanent(PermanentReason::InvalidRequest, message)
+    }
+
+    fn permanent(reason: PermanentReason, message: impl Into<String>) -> Self {
+        let error = PlatformError { http_status: None, code: None, subcode: None, message: message.into() };
+        Self { class: SendErrorClass::Permanent { reason, error } }
     }
 }
 

@@ -111,6 +111,11 @@ pub(super) fn whatsapp(recipient: &str, msg: &OutboundMessage) -> Value {
     // Without the `+`, WhatsApp prepends the business number's country code (§3.1).
     let to = if recipient.starts_with('+') { recipient.to_owned() } else { format!("+{recipient}") };
     let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to});
+    if let Some(template) = &msg.template {
+        body["type"] = json!("template");
+        body["template"] = super::templates::send_object(template);
+        return body;
+    }
     let text = body_text(Platform::WhatsApp, msg);
     let choices: Vec<&Choice> = msg.buttons.iter().chain(&msg.quick_replies).collect();
     let (kind, action) = if let Some(list) = &msg.list {

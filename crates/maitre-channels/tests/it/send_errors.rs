@@ -37,9 +37,18 @@ fn graph_error_fixtures() {
         ("token_expired_190.json", Token),
         ("token_invalidated_190_460.json", Token),
         ("user_unavailable_551.json", Permanent(RecipientUnavailable)),
+        ("whatsapp_marketing_limit_131049.json", Permanent(MarketingLimited)),
         ("whatsapp_outside_window_131047.json", Window),
         ("whatsapp_pair_rate_limit_131056.json", Retry),
         ("whatsapp_rate_limit_130429.json", Retry),
+        ("whatsapp_template_disabled_132016.json", Permanent(TemplateDisabled)),
+        ("whatsapp_template_not_found_132001.json", Permanent(TemplateMissing)),
+        ("whatsapp_template_param_count_132000.json", Permanent(TemplateMismatch)),
+        ("whatsapp_template_param_format_132012.json", Permanent(TemplateMismatch)),
+        ("whatsapp_template_paused_132015.json", Permanent(TemplatePaused)),
+        ("whatsapp_template_policy_132007.json", Permanent(TemplatePolicy)),
+        ("whatsapp_template_text_too_long_132005.json", Permanent(TemplateMismatch)),
+        ("whatsapp_undeliverable_131026.json", Permanent(RecipientUnavailable)),
     ];
     let listed: Vec<_> = table.iter().map(|(name, _)| name.to_string()).collect();
     assert_eq!(listed, fixture_names("graph_errors"), "every fixture is classified");

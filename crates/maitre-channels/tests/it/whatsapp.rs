@@ -2,6 +2,7 @@
 
 use maitre_channels::{
     Attachment, DeliveryStatus, Event, InboundItem, MessageKind, Platform, Reference, StatusError, StatusUpdate,
+    TemplateChange, TemplateUpdate,
 };
 
 use crate::support::{fixture_names, message, meta, secs, single};
@@ -31,7 +32,13 @@ fn every_inbound_fixture_parses_cleanly() {
         assert!(!batch.items.is_empty(), "{name}");
         for item in &batch.items {
             assert_eq!(item.platform, Platform::WhatsApp, "{name}");
-            assert!(item.account_key.starts_with("2000000000000"), "{name}");
+            // Template changes name the business account (WABA), everything else the phone number.
+            let key = if name.starts_with("template_") && name != "template_quick_reply_button.json" {
+                "1000000000000"
+            } else {
+                "2000000000000"
+            };
+            assert!(item.account_key.starts_with(key), "{name}");
         }
     }
 }
@@ -194,4 +201,62 @@ fn multi_entry_batch_spans_two_tenants() {
     );
     let names: Vec<_> = batch.items.iter().map(|i| i.profile_name.as_deref()).collect();
     assert_eq!(names, vec![Some("Test Guest Alex"), Some("Test Guest Jordan"), None, None, Some("Test Client Robin")]);
+}
+
+fn template(path: &str) -> (InboundItem, TemplateUpdate) {
+    let item = single(path);
+    match item.event.clone() {
+        Event::Template(t) => (item, t),
+        other => panic!("{path}: expected a template change, got {other:?}"),
+    }
+}
+
+#[test]
+fn template_status_updates() {
+    let (item, t) = template("whatsapp/template_status_rejected.json");
+    assert_eq!((item.account_key.as_str(), item.contact_id.as_str()), ("100000000000001", ""));
+    assert_eq!(item.dedupe_key, "template:1800000000000002:REJECTED:1790004200");
+    assert_eq!(
+        (t.template_id.as_str(), t.name.as_str(), t.language.as_str()),
+        ("1800000000000002", "weekend_offer", "de")
+    );
+    let TemplateChange::Status { event, reason, detail } = t.change else { panic!("status") };
+    assert_eq!((event.as_str(), reason.as_deref()), ("REJECTED", Some("INVALID_FORMAT")));
+    let detail = detail.unwrap();
+    assert!(detail.contains("very end of the body") && detail.contains("submit the template again"), "{detail}");
+
+    let (_, t) = template("whatsapp/template_status_paused.json");
+    let TemplateChange::Status { event, reason, detail } = t.change else { panic!("status") };
+    assert_eq!((event.as_str(), reason.as_deref()), ("PAUSED", Some("NONE")));
+    assert!(detail.unwrap().starts_with("FIRST_PAUSE "));
+    for name in ["approved", "disabled"] {
+        let (_, t) = template(&format!("whatsapp/template_status_{name}.json"));
+        let TemplateChange::Status { event, .. } = t.change else { panic!("status") };
+        assert_eq!(event, name.to_uppercase());
+    }
+}
+
+#[test]
+fn template_ids_are_whole_numbers_never_floats() {
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","time":5,"changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":9007199254740993,"message_template_name":"n","message_template_language":"de"}}]}]}"#;
+    let batch = maitre_channels::parse_meta(body).unwrap();
+    let Event::Template(t) = &batch.items[0].event else { panic!("template") };
+    assert_eq!(t.template_id, "9007199254740993");
+    let float = String::from_utf8_lossy(body).replace("9007199254740993", "1.5");
+    let batch = maitre_channels::parse_meta(float.as_bytes()).unwrap();
+    assert!(batch.items.is_empty());
+    assert!(batch.skipped[0].reason.contains("whole number"), "{:?}", batch.skipped);
+}
+
+#[test]
+fn template_category_updates() {
+    let (item, t) = template("whatsapp/template_category_update_impending.json");
+    let TemplateChange::Category { from, to, impending_at } = t.change else { panic!("category") };
+    assert_eq!((from.as_str(), to.as_str()), ("UTILITY", "MARKETING"));
+    assert_eq!(impending_at, secs(1_790_286_400));
+    assert_eq!(item.dedupe_key, "template-category:1800000000000004:MARKETING:impending");
+    let (item, t) = template("whatsapp/template_category_update_completed.json");
+    let TemplateChange::Category { from, to, impending_at } = t.change else { panic!("category") };
+    assert_eq!((from.as_str(), to.as_str(), impending_at), ("UTILITY", "MARKETING", None));
+    assert_eq!(item.dedupe_key, "template-category:1800000000000004:MARKETING:done");
 }

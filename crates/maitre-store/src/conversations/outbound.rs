@@ -63,18 +63,23 @@ impl Conversations<'_> {
 
     /// Queues an automated text message in a conversation, once per `key`.
     pub async fn queue_reply(&self, conversation_id: ConversationId, text: &str, key: &str) -> Result<bool> {
+        self.queue_message(conversation_id, text, "", key).await
+    }
+
+    /// Queues an automated message once per `key`: `payload` is the send job's message (empty: `text` alone).
+    pub async fn queue_message(
+        &self,
+        conversation_id: ConversationId,
+        text: &str,
+        payload: &str,
+        key: &str,
+    ) -> Result<bool> {
         let (channel, _) = self.conversation_channel(conversation_id).await?;
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
         let channel = channel.to_string();
-        let reply = Reply {
-            conversation_id,
-            channel: &channel,
-            body: text,
-            payload: "",
-            sent_by: None,
-            author: Author::Notice,
-        };
+        let reply =
+            Reply { conversation_id, channel: &channel, body: text, payload, sent_by: None, author: Author::Notice };
         let queued =
             queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
         tx.commit().await?;

@@ -291,7 +291,29 @@ impl Inbox<'_> {
         body: &str,
         canned: Option<&str>,
     ) -> Result<MessageId> {
-        let body = text(body)?;
+        self.queue_by_hand(conversation_id, sent_by, text(body)?, "", canned).await
+    }
+
+    /// Queues a message a member (or an API client) chose that is more than text: `payload` is the send job's
+    /// message (a WhatsApp template), `body` what the thread shows of it.
+    pub async fn reply_with_payload(
+        &self,
+        conversation_id: ConversationId,
+        sent_by: Option<UserId>,
+        body: &str,
+        payload: &str,
+    ) -> Result<MessageId> {
+        self.queue_by_hand(conversation_id, sent_by, body, payload, None).await
+    }
+
+    async fn queue_by_hand(
+        &self,
+        conversation_id: ConversationId,
+        sent_by: Option<UserId>,
+        body: &str,
+        payload: &str,
+        canned: Option<&str>,
+    ) -> Result<MessageId> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
@@ -306,7 +328,7 @@ impl Inbox<'_> {
             conversation_id,
             channel: &channel,
             body,
-            payload: "",
+            payload,
             sent_by: sent_by.as_deref(),
             author: Author::Member,
         };
