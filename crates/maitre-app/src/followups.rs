@@ -1,33 +1,44 @@
 //! What happens around a reservation after it is stored: the business hears of new, changed and cancelled
-//! reservations by email (the members who chose so); the guest gets a reminder before the visit and a review
-//! request after it, through the channel they booked on — while the platform's messaging window allows an automated
-//! message, or outside it on WhatsApp as the template the business chose for reminders.
-use maitre_channels::outbound::OutboundMessage;
-use maitre_channels::policy;
-use maitre_domain::Platform;
+//! reservations by email (the members who chose so); the guest hears of staff decisions, gets a reminder before the
+//! visit and a review request after it (see `guest_messages` for how each reaches them).
 use maitre_domain::booking::ReservationStatus;
+use maitre_domain::booking::guest_messages::GuestMessage;
 use maitre_domain::jobs::{ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
 use maitre_domain::{Locale, ReservationId};
 use maitre_jobs::JobError;
 use maitre_notify::Email;
-use maitre_store::{Channel, Job, NotificationKind, Reservation, StoreError, TemplatePurpose, TenantStore};
+use maitre_store::{Job, NotificationKind, Reservation, StoreError, TenantStore};
 use std::sync::Arc;
 
+use crate::guest_messages::{message_guest, tell_guest};
 use crate::{App, job_tenant, payload, retry};
 
-/// Emails the members who want it (by default owners and admins) about a new, changed or cancelled reservation.
+/// Tells the guest of a staff decision (confirmed, cancelled, moved), and emails the members who want it (by default
+/// owners and admins) about a new, changed or cancelled reservation.
 pub async fn notify(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let gw: &App = &gw;
-    let Some(mailer) = &gw.mailer else { return Ok(()) };
     let p: ReservationNotifyJob = payload(&job)?;
-    let (tenant, r) = match load(gw, &job, p.reservation_id).await? {
-        Some(found) => found,
-        None => return Ok(()),
-    };
+    let Some((tenant, r)) = load(gw, &job, p.reservation_id).await? else { return Ok(()) };
+    if let Some(decision) = p.guest {
+        tell_guest(gw, &tenant, &r, decision, &job.id.to_string()).await?;
+    }
+    match &gw.mailer {
+        Some(mailer) => email_team(gw, mailer, &tenant, &r, &p.change).await,
+        None => Ok(()),
+    }
+}
+
+async fn email_team(
+    gw: &App,
+    mailer: &maitre_notify::Mailer,
+    tenant: &TenantStore,
+    r: &Reservation,
+    change: &str,
+) -> Result<(), JobError> {
     let account = tenant.account().await.map_err(retry)?;
     let locale = account.settings.locale;
     let when = r.local_start.format("%d.%m.%Y %H:%M");
-    let subject = match (locale, p.change.as_str()) {
+    let subject = match (locale, change) {
         (Locale::De, "cancelled") => format!("Reservierung storniert: {}, {when}", r.name),
         (Locale::De, "changed") => format!("Reservierung geändert: {}, {when}", r.name),
         (Locale::De, _) => format!("Neue Reservierung: {}, {when}, {} Pers.", r.name, r.party_size),
@@ -89,7 +100,8 @@ pub async fn remind(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         ),
         Locale::En => format!("Reminder: we look forward to seeing you on {when} (party of {}).", r.party_size),
     };
-    message_guest(gw, &tenant, &r, &text, Some(TemplatePurpose::Reminder)).await
+    let key = format!("reminder:{}", r.id);
+    message_guest(gw, &tenant, &r, &text, Some(GuestMessage::Reminder), &key).await
 }
 
 /// Asks for a review once after the visit: the account's `visit_completed` flow when it has one, else a short
@@ -116,61 +128,7 @@ pub async fn review(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         Locale::Fr => format!("Merci de votre visite ! Votre avis nous aide beaucoup : {link}"),
         Locale::En => format!("Thank you for visiting! We'd love a review: {link}"),
     };
-    message_guest(gw, &tenant, &r, &text, None).await
-}
-
-async fn message_guest(
-    gw: &App,
-    tenant: &TenantStore,
-    r: &Reservation,
-    text: &str,
-    purpose: Option<TemplatePurpose>,
-) -> Result<(), JobError> {
-    let what = purpose.map_or("review", TemplatePurpose::as_str);
-    let Some(conversation) = r.conversation_id else { return Ok(()) };
-    let c = match tenant.conversations().conversation_channel(conversation).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(e) => return Err(retry(e)),
-    };
-    let channel = tenant.channels().channel(c.0).await.map_err(retry)?;
-    let key = format!("{what}:{}", r.id);
-    if let Err(reason) = policy::window(channel.platform, c.1, gw.store.clock().now(), false) {
-        // Outside the window only an approved WhatsApp template reaches the guest; without one the message is skipped.
-        let Some(template) = window_template(tenant, &channel, r, purpose).await? else {
-            tracing::info!(reservation = %r.id, %reason, "{what} not sent: outside the messaging window");
-            return Ok(());
-        };
-        let payload = serde_json::to_string(&template).map_err(|e| JobError::Permanent(e.to_string()))?;
-        tenant.conversations().queue_message(conversation, &template.text, &payload, &key).await.map_err(retry)?;
-        return Ok(());
-    }
-    tenant.conversations().queue_reply(conversation, text, &key).await.map_err(retry)?;
-    Ok(())
-}
-
-/// The template message the business chose for `purpose`, filled for this guest and booking; `None` when there is
-/// none, it belongs to another WhatsApp account, or it cannot be sent now (paused, a value missing: logged).
-async fn window_template(
-    tenant: &TenantStore,
-    channel: &Channel,
-    r: &Reservation,
-    purpose: Option<TemplatePurpose>,
-) -> Result<Option<OutboundMessage>, JobError> {
-    let Some(purpose) = purpose.filter(|_| channel.platform == Platform::WhatsApp) else { return Ok(None) };
-    let Some(t) = tenant.templates().used_for(purpose).await.map_err(retry)? else { return Ok(None) };
-    if channel.waba_id.as_deref() != Some(t.waba_id.as_str()) {
-        return Ok(None);
-    }
-    let Some(contact) = r.contact_id else { return Ok(None) };
-    let prefix = format!("{}:{}", purpose.as_str(), r.id);
-    match crate::templates::for_reservation(tenant, &t, contact, &r.name, r.info(), &prefix).await.map_err(retry)? {
-        Ok(message) => Ok(Some(message)),
-        Err(e) => {
-            tracing::warn!(reservation = %r.id, template = %t.name, error = %e, "{} template not sent", purpose.as_str());
-            Ok(None)
-        }
-    }
+    message_guest(gw, &tenant, &r, &text, None, &format!("review:{}", r.id)).await
 }
 
 /// The job's business and the reservation it is about (`None` once the reservation is gone).

@@ -40,6 +40,12 @@ impl GuestFacts {
         })
     }
 
+    /// Dates and times as guests of `locale` read them (a message in the guest's language, not the business's).
+    pub(crate) fn in_locale(mut self, locale: Locale) -> Self {
+        self.locale = locale;
+        self
+    }
+
     pub(crate) fn scope(&self) -> Scope<'_> {
         Scope {
             locale: self.locale,

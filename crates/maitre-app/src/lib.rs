@@ -14,6 +14,7 @@ pub mod connect;
 pub mod flows;
 mod followups;
 mod guest;
+mod guest_messages;
 mod imports;
 pub mod inbox;
 pub mod mail;

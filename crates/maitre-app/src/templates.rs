@@ -27,7 +27,7 @@ pub enum TemplateFailure {
     /// Meta refused the call; `reason` classifies it (template paused, disabled …) when it is a lasting refusal.
     #[error("WhatsApp refused: {message}")]
     Platform { reason: Option<PermanentReason>, message: String },
-    #[error("the channel's credentials cannot be read; reconnect it")]
+    #[error("the channel's access is no longer valid or cannot be read; reconnect it")]
     Credentials,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -36,6 +36,8 @@ pub enum TemplateFailure {
 impl From<SendFailure> for TemplateFailure {
     fn from(f: SendFailure) -> Self {
         let reason = match &f.class {
+            // A rejected token needs the same as an unreadable one: reconnecting the channel.
+            SendErrorClass::TokenInvalid { .. } => return Self::Credentials,
             SendErrorClass::Permanent { reason, .. } => Some(*reason),
             _ => None,
         };
@@ -167,6 +169,21 @@ impl App {
     fn open(&self, tenant: &TenantStore, ch: &Channel) -> Result<crate::Credentials, TemplateFailure> {
         self.vault.open(tenant.account_id(), &ch.credentials).map_err(|_| TemplateFailure::Credentials)
     }
+}
+
+/// The values maitre fills for this guest, in variable order (empty where staff type them: templates made in
+/// WhatsApp Manager, or a placeholder without a value, such as a booking the guest does not have).
+pub async fn draft_values(
+    tenant: &TenantStore,
+    conversation: &ConversationView,
+    t: &StoredTemplate,
+) -> Result<Vec<String>, StoreError> {
+    if !t.bound() {
+        return Ok(vec![String::new(); t.content.variable_count()]);
+    }
+    let facts = GuestFacts::load(tenant, conversation.contact_id, &conversation.contact_name, None).await?;
+    let scope = facts.scope();
+    Ok(t.bindings.iter().map(|b| maitre_domain::flow::render(&format!("{{{{{b}}}}}"), &scope)).collect())
 }
 
 /// Where a send's values come from.

@@ -4,6 +4,7 @@
 //! as their `as_str` text, payloads as `Payload::encode` writes them.
 use serde::{Deserialize, Serialize};
 
+use crate::booking::guest_messages::GuestMessage;
 use crate::kinds::{display_as_word, words};
 use crate::{ChannelId, ConversationId, FlowId, MessageId, ReservationId};
 
@@ -142,6 +143,9 @@ pub struct FlowStartJob {
 pub struct ReservationNotifyJob {
     pub reservation_id: ReservationId,
     pub change: String,
+    /// A staff decision the guest hears of (in their conversation); `None` for changes the guest made themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest: Option<GuestMessage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use maitre_domain::booking::guest_messages::GuestMessage;
 use maitre_domain::booking::{ReservationInfo, ReservationStatus, SlotCheck, UnknownValue};
 use maitre_domain::jobs::{JobKind, ReservationNotifyJob, ReservationReminderJob, ReviewRequestJob};
 use maitre_domain::{AccountId, ContactId, ConversationId, FlowId, ReservationId};
@@ -185,6 +186,7 @@ pub(crate) async fn follow_up(
     r: &Reservation,
     settings: &BookingSettings,
     change: Option<&str>,
+    guest: Option<GuestMessage>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let [reminder_key, review_key] = job_keys(r.id);
@@ -197,7 +199,7 @@ pub(crate) async fn follow_up(
     let account_id = Some(account);
     let now_ms = to_ms(now);
     if let Some(change) = change {
-        let notice = ReservationNotifyJob { reservation_id: r.id, change: change.to_owned() };
+        let notice = ReservationNotifyJob { reservation_id: r.id, change: change.to_owned(), guest };
         // Each change is its own notice; a creation or cancellation is noticed once.
         let key = match change {
             "changed" => format!("{}:{}:changed:{now_ms}", JobKind::ReservationNotify, r.id),
@@ -254,12 +256,27 @@ impl TenantStore {
 }
 
 impl Reservations<'_> {
-    /// Changes the status (see `ReservationStatus::may_become`). Confirming and cancelling notify; follow-ups are
-    /// rescheduled for the new status (a cancelled or missed visit gets neither reminder nor review request).
+    /// Staff change the status (see `ReservationStatus::may_become`). Confirming and cancelling notify the team and
+    /// tell the guest; follow-ups are rescheduled for the new status (a cancelled or missed visit gets neither
+    /// reminder nor review request).
     pub async fn set_reservation_status(
         &self,
         id: ReservationId,
         status: ReservationStatus,
+    ) -> Result<Reservation, BookingError> {
+        self.change_status(id, status, true).await
+    }
+
+    /// The guest cancels (through a flow): the team hears of it, the guest needs no message about their own doing.
+    pub async fn cancel_reservation(&self, id: ReservationId) -> Result<Reservation, BookingError> {
+        self.change_status(id, ReservationStatus::Cancelled, false).await
+    }
+
+    async fn change_status(
+        &self,
+        id: ReservationId,
+        status: ReservationStatus,
+        by_staff: bool,
     ) -> Result<Reservation, BookingError> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().clock().now();
@@ -281,19 +298,16 @@ impl Reservations<'_> {
             .await?;
         r.status = status;
         r.updated_at = now;
-        let change = match status {
-            ReservationStatus::Cancelled => Some("cancelled"),
-            ReservationStatus::Confirmed => Some("changed"),
-            _ => None,
+        let (change, guest) = match status {
+            ReservationStatus::Cancelled => (Some("cancelled"), Some(GuestMessage::Cancelled)),
+            ReservationStatus::Confirmed => (Some("changed"), Some(GuestMessage::Confirmed)),
+            _ => (None, None),
         };
-        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, change, now).await?;
+        let guest = guest.filter(|_| by_staff);
+        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, change, guest, now).await?;
         tx.commit().await?;
         self.tenant.store().jobs_queued();
         Ok(r)
-    }
-
-    pub async fn cancel_reservation(&self, id: ReservationId) -> Result<Reservation, BookingError> {
-        self.set_reservation_status(id, ReservationStatus::Cancelled).await
     }
 
     /// One reservation of this account; another account's id is NotFound.

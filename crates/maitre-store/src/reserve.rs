@@ -2,6 +2,7 @@
 //! booking lock so two requests for the last place cannot both succeed.
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use maitre_domain::booking::guest_messages::GuestMessage;
 use maitre_domain::booking::tz::to_utc;
 use maitre_domain::booking::{Ask, Placement, ReservationRequest, ReservationStatus, SlotCheck, Snapshot};
 use maitre_domain::{FlowId, ReservationId};
@@ -112,7 +113,10 @@ impl Reservations<'_> {
         let r = reservation(existing, current.as_ref(), origin, req, placed);
         write(&mut tx, &account, &r, current.is_none().then_some((origin.key, origin.flow))).await?;
         let change = if current.is_some() { "changed" } else { "created" };
-        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, Some(change), now).await?;
+        // Staff moving a booking to another time tell the guest; other edits (a note, the phone number) do not.
+        let moved = current.as_ref().is_some_and(|c| c.starts_at != r.starts_at) && staff;
+        let guest = moved.then_some(GuestMessage::Moved);
+        follow_up(&mut tx, self.tenant.account_id(), &r, &settings, Some(change), guest, now).await?;
         let notified = match current {
             Some(_) => Notified::none(),
             None => notify_new(&mut tx, self.tenant.account_id(), &r, to_ms(now)).await?,

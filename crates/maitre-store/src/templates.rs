@@ -2,6 +2,7 @@
 //! current by syncs and the template webhooks, and which template each automatic message uses when the guest's
 //! window is closed.
 use chrono::{DateTime, Utc};
+use maitre_domain::booking::guest_messages::GuestMessage;
 use maitre_domain::templates::{TemplateCategory, TemplateContent, TemplateStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -46,20 +47,6 @@ pub struct TemplateRecord<'a> {
     pub status: &'a TemplateStatus,
     pub content: &'a TemplateContent,
     pub bindings: &'a [String],
-}
-
-/// What an automatic message needs a template for when the window is closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplatePurpose {
-    Reminder,
-}
-
-impl TemplatePurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reminder => "reminder",
-        }
-    }
 }
 
 const COLUMNS: &str = "SELECT id, waba_id, meta_id, name, language, category, status, status_reason, content, \
@@ -246,8 +233,8 @@ impl Templates<'_> {
         Ok(())
     }
 
-    /// Sets which template `purpose` uses; `None` uses none.
-    pub async fn set_use(&self, purpose: TemplatePurpose, template: Option<&str>) -> Result<()> {
+    /// Sets which template carries `purpose` when the guest's window is closed; `None`: none.
+    pub async fn set_use(&self, purpose: GuestMessage, template: Option<&str>) -> Result<()> {
         let mut tx = self.tenant.store().writes.begin().await?;
         sqlx::query("DELETE FROM template_uses WHERE account_id = $1 AND purpose = $2")
             .bind(self.account())
@@ -272,7 +259,7 @@ impl Templates<'_> {
     }
 
     /// The template `purpose` uses, if any.
-    pub async fn used_for(&self, purpose: TemplatePurpose) -> Result<Option<StoredTemplate>> {
+    pub async fn used_for(&self, purpose: GuestMessage) -> Result<Option<StoredTemplate>> {
         let id: Option<String> =
             sqlx::query_scalar("SELECT template_id FROM template_uses WHERE account_id = $1 AND purpose = $2")
                 .bind(self.account())

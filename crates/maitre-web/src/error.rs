@@ -23,6 +23,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Validation(String),
+    /// A platform (Meta, Telegram) refused what the request asked of it.
+    #[error("{0}")]
+    Platform(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -44,6 +47,7 @@ impl AppError {
             AppError::NotFound | AppError::Unknown(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Platform(_) => StatusCode::BAD_GATEWAY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -60,6 +64,7 @@ impl AppError {
             AppError::NotFound | AppError::Unknown(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Validation(_) => "validation",
+            AppError::Platform(_) => "platform_refused",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
@@ -162,6 +167,19 @@ impl From<maitre_app::flows::FlowError> for AppError {
             FlowError::Store(e) => e.into(),
             // The flow's own tests run against the business's hours and capacity: those, not the request, fail.
             e @ FlowError::TestsFailed(_) => AppError::Conflict(e.to_string()),
+            e => AppError::Validation(e.to_string()),
+        }
+    }
+}
+
+impl From<maitre_app::templates::TemplateFailure> for AppError {
+    fn from(e: maitre_app::templates::TemplateFailure) -> Self {
+        use maitre_app::templates::TemplateFailure;
+        match e {
+            TemplateFailure::Store(e) => e.into(),
+            e @ TemplateFailure::Platform { .. } => AppError::Platform(e.to_string()),
+            // Fixed by reconnecting the channel, not by changing the request.
+            e @ TemplateFailure::Credentials => AppError::Conflict(e.to_string()),
             e => AppError::Validation(e.to_string()),
         }
     }

@@ -3,6 +3,7 @@
 //!
 //! The flow engine only sees this module through [`Availability`], so it can be tested with a fake.
 mod capacity;
+pub mod guest_messages;
 mod rules;
 #[cfg(test)]
 mod tests;

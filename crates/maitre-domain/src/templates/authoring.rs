@@ -55,6 +55,10 @@ pub fn compile(a: &Authored, locale: Locale, account_name: &str) -> Result<Compi
         return Err(TemplateError::Name);
     }
     let language = normalize_language(&a.language).ok_or_else(|| TemplateError::Language(a.language.clone()))?;
+    // One-time-code templates need Meta's preset text and buttons, which maitre does not offer.
+    if a.category == TemplateCategory::Authentication {
+        return Err(TemplateError::Category(a.category.as_str().to_owned()));
+    }
     let mut bindings = Vec::new();
     let clean = |t: &Option<String>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let header = clean(&a.header).map(|h| numbered(&h, &mut bindings)).transpose()?;

@@ -78,6 +78,9 @@ fn what_review_would_reject_is_refused_here() {
     assert!(compile(&a, Locale::De, "T").is_ok());
     a.buttons = (0..11).map(|i| TemplateButton::QuickReply { text: format!("b{i}") }).collect();
     assert_eq!(compile(&a, Locale::De, "T").unwrap_err(), TemplateError::TooManyButtons);
+    let mut otp = authored("Ihr Code: {{contact.name}} bitte.");
+    otp.category = TemplateCategory::Authentication;
+    assert_eq!(compile(&otp, Locale::De, "T").unwrap_err(), TemplateError::Category("AUTHENTICATION".into()));
     a.buttons = (0..3).map(|i| TemplateButton::Url { text: format!("b{i}"), url: "https://x".into() }).collect();
     assert_eq!(compile(&a, Locale::De, "T").unwrap_err(), TemplateError::TooManyButtons);
 }

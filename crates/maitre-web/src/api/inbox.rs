@@ -182,6 +182,11 @@ fn nobody() -> UserId {
     UserId::from_uuid(uuid::Uuid::nil())
 }
 
+/// The conversation a path names, as a token sees it; another account's is NotFound.
+pub(super) async fn conversation(caller: &ApiCaller, id: &str) -> Result<ConversationView, ApiError> {
+    Ok(caller.tenant.inbox().conversation(found(id)?, nobody()).await?)
+}
+
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "inbox", params(ListParams),
     responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list(
@@ -298,8 +303,7 @@ async fn reply(
     ApiJson(input): ApiJson<TextInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require(Action::WorkInbox)?;
-    let id = found(&id)?;
-    let conversation = caller.tenant.inbox().conversation(id, nobody()).await?;
+    let conversation = conversation(&caller, &id).await?;
     let input = ReplyInput { text: &input.text, canned: None, by: None };
     let id = send_reply(&state, &caller.tenant, &TR, &conversation, input).await?.to_string();
     Ok((StatusCode::CREATED, Json(Created { id })))

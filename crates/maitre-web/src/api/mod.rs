@@ -11,6 +11,7 @@ mod json;
 mod operations;
 mod params;
 mod reservations;
+mod templates;
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inbox::routes())
         .merge(flows::routes())
         .merge(contacts::routes())
+        .merge(templates::routes())
 }
 
 #[derive(OpenApi)]
@@ -62,7 +64,9 @@ pub fn routes() -> Router<AppState> {
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
         contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team,
-        analytics::reservations, analytics_runs::runs),
+        analytics::reservations, analytics_runs::runs,
+        templates::list, templates::get_one, templates::create, templates::remove, templates::set_waba,
+        templates::sync, templates::send),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -81,7 +85,9 @@ pub fn routes() -> Router<AppState> {
         analytics::ResponseTimeDto, analytics::FunnelsDto, analytics::FlowFunnelDto, analytics::FunnelStepDto,
         analytics::TeamDto, analytics::MemberFiguresDto, analytics::LeadDto, analytics::PartyDto,
         analytics::DemandDto, analytics::ReservationsDto, analytics_runs::InsightRunDto,
-        analytics_runs::InsightRunsDto)),
+        analytics_runs::InsightRunsDto, templates::MessageTemplateDto, templates::ButtonDto,
+        templates::MessageTemplateList, templates::MessageTemplateDetail, templates::MessageTemplateInput,
+        templates::WabaInput, templates::SyncedDto, templates::TemplateSendInput, templates::QueuedDto)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

@@ -4,6 +4,7 @@
 //! `/inbox/{id}/live`. Every form works without JavaScript; what the thread's forms do is in `actions`.
 mod actions;
 mod guest;
+mod template;
 
 use askama::Template;
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/inbox/{conversation}", get(thread_page))
         .route("/a/{account}/inbox/{conversation}/live", get(live))
         .route("/a/{account}/inbox/{conversation}/reply", post(actions::reply))
+        .route("/a/{account}/inbox/{conversation}/template", post(template::send))
         .route("/a/{account}/inbox/{conversation}/note", post(actions::note))
         .route("/a/{account}/inbox/{conversation}/assign", post(actions::assign))
         .route("/a/{account}/inbox/{conversation}/takeover", post(actions::take_over))
@@ -352,6 +354,8 @@ struct ThreadPage {
     guest_html: String,
     can_work: bool,
     canned: Vec<CannedView>,
+    /// Sending an approved WhatsApp template (empty elsewhere).
+    template_html: String,
     error: Option<String>,
 }
 
@@ -402,15 +406,20 @@ async fn thread_partial(
     })
 }
 
+/// The thread page; `chosen` is the template picked for the template composer.
 async fn thread_view(
     state: &AppState,
     env: PageEnv,
     m: &Member,
-    id: ConversationId,
+    (id, chosen): (ConversationId, Option<&str>),
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let conv = m.tenant.inbox().conversation(id, m.signed.user.id).await?;
     let partial = thread_partial(state, env.csrf.clone(), m, &conv).await?;
+    let template_html = match partial.can_work {
+        true => template::composer(state, m, &env.csrf, &conv, chosen).await?,
+        false => String::new(),
+    };
     let canned = if partial.can_work {
         m.tenant
             .inbox()
@@ -439,6 +448,7 @@ async fn thread_view(
         guest_html,
         ctx: Ctx::member(env, state, m).await?,
         canned,
+        template_html,
         error: error.clone(),
     };
     let status =
@@ -446,14 +456,20 @@ async fn thread_view(
     Ok((status, render(&page)?).into_response())
 }
 
+#[derive(Deserialize, Default)]
+struct ThreadQuery {
+    template: Option<String>,
+}
+
 async fn thread_page(
     State(state): State<AppState>,
     env: PageEnv,
     m: Member,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<ThreadQuery>,
 ) -> Result<Response, PageError> {
     m.require(Action::ViewInbox)?;
-    thread_view(&state, env, &m, found(&id)?, None).await
+    thread_view(&state, env, &m, (found(&id)?, q.template.as_deref()), None).await
 }
 
 async fn live(

@@ -35,6 +35,8 @@ mod operations;
 pub(crate) mod reservations;
 mod signup;
 mod team;
+mod template_words;
+mod templates;
 mod times;
 mod url;
 
@@ -69,6 +71,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(analytics_runs::routes())
         .merge(team::routes())
         .merge(channels::routes())
+        .merge(templates::routes())
         .merge(oauth::routes())
         .merge(me::routes())
         .merge(operations::routes())

@@ -19,7 +19,17 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     let app = TestApp::spawn().await;
     let (_, account) = app.signup("Salon Bella", "ada@example.com").await;
     let tenant = app.set_time_zone(&account, "Europe/Berlin").await;
-    app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    let whatsapp = app.connect(&account, "whatsapp", WA, "WA-TOKEN-FAKE").await;
+    // An approved template made in WhatsApp Manager: the templates page lists it, the thread offers it.
+    app.fakes.add_template(
+        "100000000000001",
+        serde_json::json!({"name": "tisch_bereit", "language": "de", "components": [
+            {"type": "BODY", "text": "Hallo {{1}}, Ihr Tisch ist bereit. Bis gleich!"},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Ich komme"}]}
+        ]}),
+    );
+    app.core.set_waba(&tenant, whatsapp.id, "100000000000001").await.unwrap();
+    let template = tenant.templates().list().await.unwrap().remove(0).id;
     assert_eq!(app.post_meta(&wa_text("wamid.walk1", GUEST, "Hallo!", NOW)).await.0, StatusCode::OK);
     app.drain().await;
     let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
@@ -50,6 +60,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("home", base.clone()),
         ("inbox", format!("{base}/inbox")),
         ("thread", format!("{base}/inbox/{conversation}")),
+        ("thread-template", format!("{base}/inbox/{conversation}?template={template}")),
         ("contacts", format!("{base}/contacts")),
         ("contact", format!("{base}/contacts/{contact}")),
         ("reservations", format!("{base}/reservations")),
@@ -58,6 +69,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("analytics-stopped", format!("{base}/analytics/flows/{}/stopped?node=ask_date", flow.id)),
         ("notifications", format!("{base}/notifications")),
         ("channels", format!("{base}/channels")),
+        ("templates", format!("{base}/templates")),
         ("team", format!("{base}/team")),
         ("tokens", format!("{base}/tokens")),
         ("operations", format!("{base}/operations")),

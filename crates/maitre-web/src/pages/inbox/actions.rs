@@ -16,7 +16,7 @@ use crate::i18n::Tr;
 use crate::inbox::{input_error, send_reply};
 use crate::pages::PageEnv;
 
-fn back(m: &Member, id: ConversationId) -> Response {
+pub(super) fn back(m: &Member, id: ConversationId) -> Response {
     Redirect::to(&format!("{}/{id}", base(m))).into_response()
 }
 
@@ -29,7 +29,7 @@ async fn refused(
     e: AppError,
 ) -> Result<Response, PageError> {
     match e {
-        AppError::Validation(msg) | AppError::Conflict(msg) => thread_view(state, env, m, id, Some(msg)).await,
+        AppError::Validation(msg) | AppError::Conflict(msg) => thread_view(state, env, m, (id, None), Some(msg)).await,
         other => Err(other.into()),
     }
 }

@@ -7,7 +7,7 @@ use axum_extra::extract::CookieJar;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use maitre_domain::booking::{ReservationRequest, ReservationStatus};
 use maitre_domain::{AccountId, Action};
-use maitre_store::{Booking, Origin, Reservation, Source};
+use maitre_store::{Booking, GuestMessageEntry, GuestOutcome, Origin, Reservation, Source};
 use serde::Deserialize;
 
 use super::{Row, account_tz, alt_label, alternatives, refusal_text, row};
@@ -18,7 +18,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::error::{AppError, PageError, found};
 use crate::i18n::Tr;
 use crate::pages::url::filters;
-use crate::pages::{Ctx, PageEnv, render};
+use crate::pages::{Ctx, PageEnv, Times, render};
 
 /// The create/edit form. `slot` is set by an alternative's button and wins over `date` and `time`.
 #[derive(Deserialize, Default)]
@@ -108,6 +108,8 @@ struct FormPage {
     can_manage: bool,
     /// Status buttons offered for the existing reservation: (status, label).
     actions: Vec<(&'static str, String)>,
+    /// What the guest was told about it (reminder, staff decisions), or why not: (when, what).
+    told: Vec<(String, String)>,
 }
 
 impl FormPage {
@@ -130,6 +132,10 @@ impl FormPage {
             })
             .unwrap_or_default();
         let resources = m.tenant.reservations().resources().await?;
+        let told = match &existing {
+            Some(r) => guest_lines(&tr, Times::of(m), m.tenant.reservations().guest_messages(r.id).await?),
+            None => vec![],
+        };
         Ok(FormPage {
             ctx: Ctx::member(env, state, m).await?,
             account: m.account.id,
@@ -141,8 +147,29 @@ impl FormPage {
             can_force: false,
             can_manage: m.may(Action::ManageReservations),
             actions,
+            told,
         })
     }
+}
+
+/// Each guest message as the booking shows it: when, and what went out or why nothing could.
+fn guest_lines(tr: &Tr, times: Times, entries: Vec<GuestMessageEntry>) -> Vec<(String, String)> {
+    entries
+        .into_iter()
+        .map(|e| {
+            let purpose = tr.t(&format!("res-guest-{}", e.purpose));
+            let what = match &e.outcome {
+                GuestOutcome::Sent(text) => tr.tn("res-guest-sent", &[("purpose", &purpose), ("text", text)]),
+                GuestOutcome::Template(name) => tr.tn("res-guest-template", &[("purpose", &purpose), ("name", name)]),
+                GuestOutcome::NotPossible(platform) => {
+                    let platform =
+                        platform.parse::<maitre_domain::Platform>().map(|p| p.to_string()).unwrap_or_default();
+                    tr.tn("res-guest-not-possible", &[("purpose", &purpose), ("platform", &platform)])
+                }
+            };
+            (times.at(e.at), what)
+        })
+        .collect()
 }
 
 pub(super) async fn new_page(

@@ -1,0 +1,115 @@
+//! Writing to a guest about their booking through the conversation they booked in: inside the platform's window as a
+//! normal message (staff decisions in the guest's language), outside it on WhatsApp as the approved template the
+//! business chose for that purpose; otherwise nothing can reach them, and the booking says so.
+use maitre_channels::outbound::OutboundMessage;
+use maitre_channels::policy;
+use maitre_domain::booking::guest_messages::GuestMessage;
+use maitre_domain::flow;
+use maitre_domain::{Locale, Platform, language};
+use maitre_jobs::JobError;
+use maitre_store::{Channel, GuestOutcome, Reservation, StoreError, TenantStore, ThreadItem};
+
+use crate::guest::GuestFacts;
+use crate::{App, retry};
+
+/// How many of the guest's latest messages are read for their language.
+const LANGUAGE_SAMPLE: usize = 5;
+
+/// Tells the guest of a staff decision in their language (read from their messages, else the business's).
+pub(crate) async fn tell_guest(
+    gw: &App,
+    tenant: &TenantStore,
+    r: &Reservation,
+    decision: GuestMessage,
+    key: &str,
+) -> Result<(), JobError> {
+    let Some(conversation) = r.conversation_id else { return Ok(()) };
+    let account_locale = tenant.account().await.map_err(retry)?.settings.locale;
+    let locale = guest_locale(tenant, conversation).await.map_err(retry)?.unwrap_or(account_locale);
+    let contact = r.contact_id.map(|c| (c, r.name.as_str()));
+    let facts = match contact {
+        Some((id, name)) => GuestFacts::load(tenant, id, name, Some(r.info())).await.map_err(retry)?.in_locale(locale),
+        None => return Ok(()),
+    };
+    let text = flow::render(decision.default_text(locale), &facts.scope());
+    message_guest(gw, tenant, r, &text, Some(decision), &format!("{decision}:{}:{key}", r.id)).await
+}
+
+/// The language of the guest's latest text message that shows one ("4" or a name says nothing), among their last few.
+async fn guest_locale(
+    tenant: &TenantStore,
+    conversation: maitre_domain::ConversationId,
+) -> Result<Option<Locale>, StoreError> {
+    let thread = tenant.inbox().thread(conversation).await?;
+    let said = thread.iter().rev().filter_map(|i| match i {
+        ThreadItem::Message(m) if m.direction == maitre_domain::Direction::In && m.kind == "text" => {
+            Some(m.body.as_str())
+        }
+        _ => None,
+    });
+    Ok(said.take(LANGUAGE_SAMPLE).find_map(language::guess))
+}
+
+/// Sends `text` about reservation `r` once per `key`, or its purpose's template when the window is closed. With a
+/// purpose, what became of it is noted on the booking.
+pub(crate) async fn message_guest(
+    gw: &App,
+    tenant: &TenantStore,
+    r: &Reservation,
+    text: &str,
+    purpose: Option<GuestMessage>,
+    key: &str,
+) -> Result<(), JobError> {
+    let Some(conversation) = r.conversation_id else { return Ok(()) };
+    let c = match tenant.conversations().conversation_channel(conversation).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    let channel = tenant.channels().channel(c.0).await.map_err(retry)?;
+    let outcome = if policy::window(channel.platform, c.1, gw.store.clock().now(), false).is_ok() {
+        tenant.conversations().queue_reply(conversation, text, key).await.map_err(retry)?;
+        GuestOutcome::Sent(text.to_owned())
+    } else {
+        match window_template(tenant, &channel, r, purpose).await? {
+            Some((name, message)) => {
+                let payload = serde_json::to_string(&message).map_err(|e| JobError::Permanent(e.to_string()))?;
+                tenant
+                    .conversations()
+                    .queue_message(conversation, &message.text, &payload, key)
+                    .await
+                    .map_err(retry)?;
+                GuestOutcome::Template(name)
+            }
+            None => GuestOutcome::NotPossible(channel.platform.as_str().to_owned()),
+        }
+    };
+    if let Some(purpose) = purpose {
+        tenant.reservations().note_guest_message(r.id, purpose, &outcome).await.map_err(retry)?;
+    }
+    Ok(())
+}
+
+/// The template the business chose for `purpose`, filled for this guest and booking, with its name; `None` when there
+/// is none, it belongs to another WhatsApp account, or it cannot be sent now (paused, a value missing: logged).
+async fn window_template(
+    tenant: &TenantStore,
+    channel: &Channel,
+    r: &Reservation,
+    purpose: Option<GuestMessage>,
+) -> Result<Option<(String, OutboundMessage)>, JobError> {
+    let Some(purpose) = purpose.filter(|_| channel.platform == Platform::WhatsApp) else { return Ok(None) };
+    let Some(t) = tenant.templates().used_for(purpose).await.map_err(retry)? else { return Ok(None) };
+    if channel.waba_id.as_deref() != Some(t.waba_id.as_str()) {
+        return Ok(None);
+    }
+    let Some(contact) = r.contact_id else { return Ok(None) };
+    let prefix = format!("{purpose}:{}", r.id);
+    match crate::templates::for_reservation(tenant, &t, contact, &r.name, r.info(), &prefix).await.map_err(retry)? {
+        Ok(message) => Ok(Some((t.name.clone(), message))),
+        Err(e) => {
+            tracing::warn!(reservation = %r.id, template = %t.name, error = %e, "{purpose} template not sent");
+            Ok(None)
+        }
+    }
+}

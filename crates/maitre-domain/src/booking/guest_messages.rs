@@ -1,0 +1,116 @@
+//! What a guest hears about their booking besides the flow's own answers: a staff decision (confirmed, cancelled,
+//! moved) and the reminder, with the texts used when the business wrote none. Pure.
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Locale;
+
+/// Why maitre writes to a guest about a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuestMessage {
+    Reminder,
+    /// Staff confirmed a requested booking.
+    Confirmed,
+    /// Staff cancelled it.
+    Cancelled,
+    /// Staff moved it to another time.
+    Moved,
+}
+
+impl GuestMessage {
+    pub const DECISIONS: [GuestMessage; 3] = [Self::Confirmed, Self::Cancelled, Self::Moved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reminder => "reminder",
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+            Self::Moved => "moved",
+        }
+    }
+
+    /// The text the guest gets when the business wrote none, with the placeholders flows use.
+    pub fn default_text(self, locale: Locale) -> &'static str {
+        use GuestMessage::*;
+        match (self, locale) {
+            (Reminder, _) => "",
+            (Confirmed, Locale::De) => {
+                "Ihre Reservierung am {{reservation.date}} um {{reservation.time}} für {{reservation.party_size}} \
+                 Personen ist bestätigt. Bis bald bei {{account.name}}!"
+            }
+            (Confirmed, Locale::Fr) => {
+                "Votre réservation du {{reservation.date}} à {{reservation.time}} pour {{reservation.party_size}} \
+                 personnes est confirmée. À bientôt chez {{account.name}} !"
+            }
+            (Confirmed, Locale::En) => {
+                "Your reservation on {{reservation.date}} at {{reservation.time}} for {{reservation.party_size}} is \
+                 confirmed. See you soon at {{account.name}}!"
+            }
+            (Cancelled, Locale::De) => {
+                "Leider müssen wir Ihre Reservierung am {{reservation.date}} um {{reservation.time}} absagen. \
+                 Schreiben Sie uns gern, wenn Sie einen anderen Termin möchten. {{account.name}}"
+            }
+            (Cancelled, Locale::Fr) => {
+                "Nous sommes désolés : nous devons annuler votre réservation du {{reservation.date}} à \
+                 {{reservation.time}}. Écrivez-nous si vous souhaitez un autre moment. {{account.name}}"
+            }
+            (Cancelled, Locale::En) => {
+                "We're sorry: we have to cancel your reservation on {{reservation.date}} at {{reservation.time}}. \
+                 Write to us if you'd like another time. {{account.name}}"
+            }
+            (Moved, Locale::De) => {
+                "Ihre Reservierung wurde verschoben: neu am {{reservation.date}} um {{reservation.time}} für \
+                 {{reservation.party_size}} Personen. {{account.name}}"
+            }
+            (Moved, Locale::Fr) => {
+                "Votre réservation a été déplacée : désormais le {{reservation.date}} à {{reservation.time}} pour \
+                 {{reservation.party_size}} personnes. {{account.name}}"
+            }
+            (Moved, Locale::En) => {
+                "Your reservation has moved: it is now on {{reservation.date}} at {{reservation.time}} for \
+                 {{reservation.party_size}}. {{account.name}}"
+            }
+        }
+    }
+}
+
+impl fmt::Display for GuestMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for GuestMessage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Reminder, Self::Confirmed, Self::Cancelled, Self::Moved]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown guest message `{s}`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::placeholders;
+
+    #[test]
+    fn every_decision_has_a_text_in_every_language_with_known_placeholders() {
+        for m in GuestMessage::DECISIONS {
+            assert_eq!(m.as_str().parse::<GuestMessage>(), Ok(m));
+            for locale in Locale::ALL {
+                let text = m.default_text(locale);
+                assert!(
+                    text.contains("{{reservation.date}}") && text.contains("{{reservation.time}}"),
+                    "{m} {locale:?}"
+                );
+                assert!(placeholders(text).iter().all(Result::is_ok), "{m} {locale:?}");
+            }
+        }
+        assert!("noshow".parse::<GuestMessage>().is_err());
+    }
+}
