@@ -31,7 +31,8 @@ pub(crate) async fn tell_guest(
         Some((id, name)) => GuestFacts::load(tenant, id, name, Some(r.info())).await.map_err(retry)?.in_locale(locale),
         None => return Ok(()),
     };
-    let text = flow::render(decision.default_text(locale), &facts.scope());
+    let own = tenant.reservations().guest_text(decision, locale).await.map_err(retry)?;
+    let text = flow::render(own.as_deref().unwrap_or(decision.default_text(locale)), &facts.scope());
     message_guest(gw, tenant, r, &text, Some(decision), &format!("{decision}:{}:{key}", r.id)).await
 }
 

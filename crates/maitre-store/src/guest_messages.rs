@@ -1,7 +1,7 @@
 //! The log of what maitre told guests about their bookings (reminders, staff decisions), or why it could not.
 use chrono::{DateTime, Utc};
-use maitre_domain::ReservationId;
 use maitre_domain::booking::guest_messages::GuestMessage;
+use maitre_domain::{Locale, ReservationId};
 use sqlx::Row;
 
 use crate::clock::from_ms;
@@ -84,5 +84,41 @@ impl Reservations<'_> {
                 Ok(GuestMessageEntry { purpose, outcome, at: from_ms(r.try_get("at")?) })
             })
             .collect()
+    }
+}
+
+impl Reservations<'_> {
+    /// The business's own text for `purpose` in `locale`, if it wrote one.
+    pub async fn guest_text(&self, purpose: GuestMessage, locale: Locale) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM guest_message_texts WHERE account_id = $1 AND purpose = $2 AND locale = $3",
+        )
+        .bind(self.tenant.account_id().to_string())
+        .bind(purpose.as_str())
+        .bind(locale.as_str())
+        .fetch_optional(&self.tenant.store().read)
+        .await?)
+    }
+
+    /// Keeps the business's text for `purpose` in `locale`; `None` goes back to the built-in one.
+    pub async fn set_guest_text(&self, purpose: GuestMessage, locale: Locale, body: Option<&str>) -> Result<()> {
+        let mut tx = self.tenant.store().writes.begin().await?;
+        sqlx::query("DELETE FROM guest_message_texts WHERE account_id = $1 AND purpose = $2 AND locale = $3")
+            .bind(self.tenant.account_id().to_string())
+            .bind(purpose.as_str())
+            .bind(locale.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(body) = body {
+            sqlx::query("INSERT INTO guest_message_texts (account_id, purpose, locale, body) VALUES ($1, $2, $3, $4)")
+                .bind(self.tenant.account_id().to_string())
+                .bind(purpose.as_str())
+                .bind(locale.as_str())
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

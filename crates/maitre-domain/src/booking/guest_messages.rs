@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::Locale;
+use crate::flow::placeholders;
 
 /// Why maitre writes to a guest about a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,6 +78,34 @@ impl GuestMessage {
     }
 }
 
+/// The longest text a business may write for a guest message (it must fit every platform).
+pub const MAX_TEXT_CHARS: usize = 1000;
+
+/// Why a business's own text cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("the text has {0} characters; at most {MAX_TEXT_CHARS} are allowed")]
+    TooLong(usize),
+    #[error("`{{{{{0}}}}}` is not a placeholder maitre can fill here (use contact.*, account.* or reservation.*)")]
+    Placeholder(String),
+}
+
+/// Checks a business's own text: within the length every platform takes, and only placeholders maitre fills.
+pub fn check_text(text: &str) -> Result<(), TextError> {
+    let n = text.chars().count();
+    if n > MAX_TEXT_CHARS {
+        return Err(TextError::TooLong(n));
+    }
+    for p in placeholders(text) {
+        match p {
+            Ok(p) if crate::templates::KNOWN.contains(&p.path.as_str()) => {}
+            Ok(p) => return Err(TextError::Placeholder(p.path)),
+            Err(source) => return Err(TextError::Placeholder(source.trim().to_owned())),
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for GuestMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -96,7 +125,6 @@ impl FromStr for GuestMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::placeholders;
 
     #[test]
     fn every_decision_has_a_text_in_every_language_with_known_placeholders() {
@@ -112,5 +140,19 @@ mod tests {
             }
         }
         assert!("noshow".parse::<GuestMessage>().is_err());
+    }
+
+    #[test]
+    fn own_texts_are_checked() {
+        for m in GuestMessage::DECISIONS {
+            for locale in Locale::ALL {
+                assert_eq!(check_text(m.default_text(locale)), Ok(()), "{m} {locale:?}");
+            }
+        }
+        assert_eq!(check_text("Bis {{ contact.first_name | default: \"bald\" }}!"), Ok(()));
+        assert_eq!(check_text("Hallo {{vars.x}}"), Err(TextError::Placeholder("vars.x".into())));
+        assert_eq!(check_text("Hallo {{ kaputt | }}"), Err(TextError::Placeholder("kaputt |".into())));
+        assert_eq!(check_text(&"x".repeat(MAX_TEXT_CHARS)), Ok(()));
+        assert_eq!(check_text(&"x".repeat(MAX_TEXT_CHARS + 1)), Err(TextError::TooLong(MAX_TEXT_CHARS + 1)));
     }
 }

@@ -34,7 +34,8 @@ pub struct Compiled {
     pub examples: Vec<String>,
 }
 
-const KNOWN: [&str; 11] = [
+/// The placeholders maitre fills for a guest outside a flow (templates, messages about a booking).
+pub(crate) const KNOWN: [&str; 11] = [
     "contact.name",
     "contact.first_name",
     "account.name",

@@ -15,6 +15,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use authoring::KNOWN;
 pub use authoring::{Authored, Compiled, compile, sample_values};
 pub use filling::{Filled, Param, fill, fill_by_hand, preview};
 

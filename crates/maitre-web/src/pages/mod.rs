@@ -21,6 +21,7 @@ mod flow_editor;
 pub(crate) mod flow_form;
 mod flow_graph;
 pub(crate) mod flows;
+mod guest_texts;
 mod home;
 mod home_figures;
 mod imports;
@@ -72,6 +73,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(team::routes())
         .merge(channels::routes())
         .merge(templates::routes())
+        .merge(guest_texts::routes())
         .merge(oauth::routes())
         .merge(me::routes())
         .merge(operations::routes())

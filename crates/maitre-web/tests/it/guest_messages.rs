@@ -138,3 +138,32 @@ async fn a_guest_cancelling_for_themselves_as_flows_do_gets_no_message_about_it(
     s.app.drain().await;
     assert!(s.tenant.reservations().guest_messages(r.id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_business_words_its_own_cancellation_and_a_bad_placeholder_is_refused_saving_nothing() {
+    let s = restaurant().await;
+    let page = format!("/a/{}/booking/messages", s.account);
+    let shown = s.owner.get(&page).await.body;
+    assert!(shown.contains("Leider müssen wir Ihre Reservierung"), "maitre's wording is the starting point");
+    let own = "Es tut uns leid, {{contact.first_name}}: am {{reservation.date}} sind wir geschlossen.";
+    let refused =
+        s.owner.submit(&page, &page, &[("cancelled_de", "Hallo {{vars.datum}}"), ("moved_en", "Moved!")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("{{vars.datum}}") && refused.body.contains("Moved!"), "the form comes back as sent");
+    let locale = maitre_domain::Locale::En;
+    assert_eq!(
+        s.tenant
+            .reservations()
+            .guest_text(maitre_domain::booking::guest_messages::GuestMessage::Moved, locale)
+            .await
+            .unwrap(),
+        None
+    );
+    let saved = s.owner.submit(&page, &page, &[("cancelled_de", own)]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    let r = booked(&s).await;
+    set_status(&s, &r, "cancelled").await;
+    let last = texts_to(&s, "4917155566677").pop().unwrap();
+    assert_eq!(last, "Es tut uns leid, Lena: am Fr., 25.09.2026 sind wir geschlossen.");
+}

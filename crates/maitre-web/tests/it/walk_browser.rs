@@ -74,6 +74,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("tokens", format!("{base}/tokens")),
         ("operations", format!("{base}/operations")),
         ("booking", format!("{base}/booking")),
+        ("guest-texts", format!("{base}/booking/messages")),
         ("calendar", format!("{base}/calendar")),
         ("new-reservation", format!("{base}/reservations/new")),
         ("flows", format!("{base}/flows")),
