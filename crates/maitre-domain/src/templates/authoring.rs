@@ -149,6 +149,17 @@ impl Sample {
     }
 }
 
+/// What a guest would read: a template whose variables maitre fills, for the sample guest; any other with "…" where
+/// staff type values.
+pub fn sample_preview(content: &TemplateContent, bindings: &[String], locale: Locale, account_name: &str) -> String {
+    let filled = if bindings.len() == content.variable_count() {
+        super::fill_by_hand(content, &sample_values(locale, account_name, bindings)).unwrap_or_default()
+    } else {
+        super::Filled::default()
+    };
+    super::preview(content, &filled)
+}
+
 /// The sample guest's values for `bindings` (a preview of a bound template).
 pub fn sample_values(locale: Locale, account_name: &str, bindings: &[String]) -> Vec<String> {
     let owned = Sample::new(locale, account_name);

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use authoring::KNOWN;
-pub use authoring::{Authored, Compiled, compile, sample_values};
+pub use authoring::{Authored, Compiled, compile, sample_preview, sample_values};
 pub use filling::{Filled, Param, fill, fill_by_hand, preview};
 
 /// Longest body Meta accepts (§9.1).

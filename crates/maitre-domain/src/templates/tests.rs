@@ -173,3 +173,13 @@ fn sample_values_preview_a_binding() {
     let values = sample_values(Locale::Fr, "Chez Nous", &["contact.name".into(), "reservation.time".into()]);
     assert_eq!(values, ["Alex Martin", "19h30"]);
 }
+
+#[test]
+fn previews_fill_what_maitre_knows_and_mark_what_staff_type() {
+    let c =
+        compile(&authored("Hallo {{contact.first_name}}, bis {{reservation.time}}!"), Locale::De, "Trattoria").unwrap();
+    let bound = sample_preview(&c.content, &c.bindings, Locale::De, "Trattoria");
+    assert_eq!(bound, "Ihr Tisch bei Trattoria\n\nHallo Alex, bis 19:30!\n\nTrattoria Esempio");
+    let by_hand = sample_preview(&c.content, &[], Locale::De, "Trattoria");
+    assert_eq!(by_hand, "Ihr Tisch bei …\n\nHallo …, bis …!\n\nTrattoria Esempio");
+}

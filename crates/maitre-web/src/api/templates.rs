@@ -7,11 +7,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use maitre_app::templates::{Synced, TemplateFailure};
-use maitre_domain::templates::{
-    self, Authored, Filled, ParameterFormat, TemplateButton, TemplateCategory, TemplateError, fill_by_hand,
-    sample_values,
-};
-use maitre_domain::{AccountSettings, Action, ChannelId};
+use maitre_domain::templates::{self, Authored, ParameterFormat, TemplateButton, TemplateCategory, TemplateError};
+use maitre_domain::{Action, ChannelId};
 use maitre_store::{StoreError, StoredTemplate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -181,13 +178,6 @@ fn button(b: TemplateButton) -> ButtonDto {
     ButtonDto { r#type: kind.to_owned(), text, url, phone_number }
 }
 
-/// What a guest would read: a bound template filled for the sample guest, any other with … for each value.
-fn preview(t: &StoredTemplate, account: &AccountSettings) -> String {
-    let sample = || fill_by_hand(&t.content, &sample_values(account.locale, &account.name, &t.bindings)).ok();
-    let filled = if t.bound() { sample().unwrap_or_default() } else { Filled::default() };
-    templates::preview(&t.content, &filled)
-}
-
 /// A body's id that names nothing in this account: 404 naming the field, as the contacts API answers.
 fn unknown(field: &'static str) -> impl FnOnce(TemplateFailure) -> ApiError {
     move |e| match e {
@@ -212,7 +202,8 @@ async fn list(caller: ApiCaller) -> Result<Json<MessageTemplateList>, ApiError> 
 async fn get_one(caller: ApiCaller, Path(id): Path<String>) -> Result<Json<MessageTemplateDetail>, ApiError> {
     caller.require(Action::ViewInbox)?;
     let t = caller.tenant.templates().get(&id).await?;
-    let preview = preview(&t, &caller.tenant.account().await?.settings);
+    let account = caller.tenant.account().await?.settings;
+    let preview = templates::sample_preview(&t.content, &t.bindings, account.locale, &account.name);
     Ok(Json(MessageTemplateDetail { template: dto(t), preview }))
 }
 

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::templates::TemplateFailure;
 use maitre_domain::booking::guest_messages::GuestMessage;
-use maitre_domain::templates::{self, Authored, TemplateButton, TemplateCategory, TemplateContent};
+use maitre_domain::templates::{self, Authored, TemplateButton, TemplateCategory};
 use maitre_domain::{Action, ChannelId, Platform};
 use maitre_store::StoredTemplate;
 use serde::Deserialize;
@@ -187,27 +187,9 @@ fn template_view(tr: &Tr, t: &StoredTemplate, locale: maitre_domain::Locale, acc
         status: t.status.as_str().to_ascii_lowercase(),
         status_label: status_label(tr, t.status.as_str()),
         reason: t.status_reason.clone(),
-        preview: sample_preview(&t.content, &t.bindings, locale, account),
+        preview: templates::sample_preview(&t.content, &t.bindings, locale, account),
         buttons: t.content.buttons.iter().map(|b| b.label().to_owned()).collect(),
         by_hand: !t.bound(),
-    }
-}
-
-/// The text with sample values where maitre fills them, "…" where staff type them.
-fn sample_preview(
-    content: &TemplateContent,
-    bindings: &[String],
-    locale: maitre_domain::Locale,
-    account: &str,
-) -> String {
-    let values = if bindings.len() == content.variable_count() {
-        templates::sample_values(locale, account, bindings)
-    } else {
-        vec!["…".to_owned(); content.variable_count()]
-    };
-    match templates::fill_by_hand(content, &values) {
-        Ok(filled) => templates::preview(content, &filled),
-        Err(_) => content.body.clone(),
     }
 }
 
@@ -235,7 +217,7 @@ async fn create(
         let (locale, name) = (account.settings.locale, account.settings.name);
         return match templates::compile(&authored, locale, &name) {
             Ok(c) => {
-                let text = sample_preview(&c.content, &c.bindings, locale, &name);
+                let text = templates::sample_preview(&c.content, &c.bindings, locale, &name);
                 view(&state, env, &m, draft, Some(text), None).await
             }
             Err(e) => view(&state, env, &m, draft, None, Some(super::template_words::error(&tr, &e))).await,
