@@ -3,11 +3,13 @@
 //! business chose for that purpose; otherwise nothing can reach them, and the booking says so.
 use maitre_channels::outbound::OutboundMessage;
 use maitre_channels::policy;
-use maitre_domain::booking::guest_messages::GuestMessage;
+use maitre_domain::booking::ReservationStatus;
+use maitre_domain::booking::guest_messages::{GuestMessage, Tap};
 use maitre_domain::flow;
-use maitre_domain::{Locale, Platform, language};
+use maitre_domain::templates::ButtonAction;
+use maitre_domain::{ChannelId, Locale, Platform, language};
 use maitre_jobs::JobError;
-use maitre_store::{Channel, GuestOutcome, Reservation, StoreError, TenantStore, ThreadItem};
+use maitre_store::{BookingError, Channel, GuestOutcome, Reservation, StoreError, TenantStore, ThreadItem};
 
 use crate::guest::GuestFacts;
 use crate::{App, retry};
@@ -105,12 +107,59 @@ async fn window_template(
         return Ok(None);
     }
     let Some(contact) = r.contact_id else { return Ok(None) };
-    let prefix = format!("{purpose}:{}", r.id);
-    match crate::templates::for_reservation(tenant, &t, contact, &r.name, r.info(), &prefix).await.map_err(retry)? {
+    match crate::templates::for_reservation(tenant, &t, contact, r, purpose).await.map_err(retry)? {
         Ok(message) => Ok(Some((t.name.clone(), message))),
         Err(e) => {
             tracing::warn!(reservation = %r.id, template = %t.name, error = %e, "{purpose} template not sent");
             Ok(None)
         }
     }
+}
+
+/// A guest tapped a button of a template about their booking: confirm or cancel it. Runs before the tap is recorded,
+/// so a re-run after a crash repeats it harmlessly (a booking confirmed or cancelled stays so). Returns what to tell
+/// the guest once the tap is recorded (and their window so open). A tap naming another guest's booking changes
+/// nothing.
+pub(crate) async fn on_tap(
+    tenant: &TenantStore,
+    (channel, guest): (ChannelId, &str),
+    tap: &Tap,
+) -> Result<Option<(Reservation, GuestMessage)>, JobError> {
+    let r = match tenant.reservations().reservation(tap.reservation).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(retry(e)),
+    };
+    if !tapped_by_its_guest(tenant, &r, channel, guest).await.map_err(retry)? {
+        tracing::warn!(reservation = %r.id, "a button named a booking of another guest; ignored");
+        return Ok(None);
+    }
+    let reservations = tenant.reservations();
+    let changed = match (tap.action, r.status) {
+        (ButtonAction::Confirm, ReservationStatus::Pending) => reservations.confirm_by_guest(r.id).await,
+        (ButtonAction::Confirm, ReservationStatus::Confirmed) => Ok(r),
+        (ButtonAction::Cancel, status) if status.is_active() => reservations.cancel_reservation(r.id).await,
+        _ => return Ok(None),
+    };
+    let said = match tap.action {
+        ButtonAction::Cancel => GuestMessage::GuestCancelled,
+        _ => GuestMessage::Confirmed,
+    };
+    match changed {
+        Ok(r) => Ok(Some((r, said))),
+        Err(BookingError::Transition { .. }) => Ok(None),
+        Err(e) => Err(JobError::retry(e.to_string())),
+    }
+}
+
+/// The tap came from the booking's own guest, on the channel the booking was made on.
+async fn tapped_by_its_guest(
+    tenant: &TenantStore,
+    r: &Reservation,
+    channel: ChannelId,
+    guest: &str,
+) -> Result<bool, StoreError> {
+    let (Some(conversation), Some(contact)) = (r.conversation_id, r.contact_id) else { return Ok(false) };
+    let (on, _) = tenant.conversations().conversation_channel(conversation).await?;
+    Ok(on == channel && tenant.contacts().contact(contact).await?.external_id == guest)
 }

@@ -103,7 +103,7 @@ impl App {
 
 /// Fills placeholders the way flows do (`{{contact.first_name}}`, `{{account.name}}`, `{{reservation.time}}`,
 /// `| default: "…"` …), with the guest's upcoming reservation; a person's reply has no flow variables.
-async fn fill_placeholders(
+pub(crate) async fn fill_placeholders(
     tenant: &TenantStore,
     conversation: &ConversationView,
     text: &str,

@@ -22,6 +22,7 @@ mod notices;
 pub mod password;
 mod process;
 mod replies;
+pub mod scheduled;
 mod send;
 pub mod templates;
 pub mod upkeep;
@@ -118,6 +119,7 @@ impl App {
             .on(JobKind::ContactImport, self.handler(imports::run))
             .on(JobKind::ChannelSweep, self.handler(upkeep::sweep))
             .on(JobKind::ChannelCheck, self.handler(upkeep::check))
+            .on(JobKind::ScheduledSend, self.handler(scheduled::due))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<App>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

@@ -1,7 +1,9 @@
 //! Processing one accepted inbound event, idempotently: a re-run after a crash changes nothing.
 use maitre_channels::inbound::{Comment as InboundComment, InboundMessage, MessageKind, Reference};
 use maitre_channels::{Event, InboundItem};
+use maitre_domain::booking::guest_messages::Tap;
 use maitre_domain::jobs::ProcessInboundJob;
+use maitre_domain::templates::ButtonAction;
 use maitre_domain::{ChannelId, ContactId, Direction};
 use maitre_jobs::JobError;
 use maitre_store::{InboundPayload, IncomingMessage, Job, Media, MediaRef, TenantStore};
@@ -80,6 +82,18 @@ impl Accepted<'_> {
             (Some(id), None) => id.clone(),
             _ => self.item.dedupe_key.clone(),
         };
+        // A tap on a booking template's confirm or cancel button acts on the booking; flows do not read it again.
+        let tap = m
+            .payload
+            .as_deref()
+            .and_then(Tap::parse)
+            .filter(|t| m.kind == MessageKind::Button && t.action != ButtonAction::Reply);
+        let answer = match &tap {
+            Some(tap) => {
+                crate::guest_messages::on_tap(self.tenant, (self.channel_id, &self.item.contact_id), tap).await?
+            }
+            None => None,
+        };
         let recorded = self
             .tenant
             .conversations()
@@ -94,10 +108,15 @@ impl Accepted<'_> {
                 payload: &payload,
                 platform_message_id: &platform_id,
                 at: self.at,
-                automate_at: automate_at(self.gw),
+                automate_at: if tap.is_some() { None } else { automate_at(self.gw) },
             })
             .await
             .map_err(retry)?;
+        if let Some((r, said)) = answer {
+            // Keyed by the tap, so a re-run of this job answers once. (A crash between the booking change and the
+            // recording loses this answer: the re-run finds the booking already changed.)
+            crate::guest_messages::tell_guest(self.gw, self.tenant, &r, said, &platform_id).await?;
+        }
         if recorded.message_id.is_some() && recorded.contact_unnamed && !m.is_echo {
             fetch_name(self.gw, self.tenant, self.channel_id, recorded.contact_id, &self.item.contact_id).await;
         }

@@ -3,7 +3,7 @@
 //! automatically when the guest's 24-hour window is closed (PROTOCOLS.md §9).
 use maitre_channels::outbound::{Channel as Target, OutboundMessage, SendFailure, TemplateSend};
 use maitre_channels::{PermanentReason, SendErrorClass, TemplateChange, TemplateUpdate};
-use maitre_domain::booking::ReservationInfo;
+use maitre_domain::booking::guest_messages::{GuestMessage, Tap};
 use maitre_domain::templates::{self, Authored, TemplateError, TemplateStatus, normalize_language};
 use maitre_domain::{ChannelId, MessageId, Platform, UserId};
 use maitre_store::{Channel, ConversationView, StoreError, StoredTemplate, TemplateRecord, TenantStore};
@@ -97,6 +97,7 @@ impl App {
                 status: &t.status.parse().unwrap_or(TemplateStatus::Pending),
                 content,
                 bindings: &[],
+                actions: &[],
             };
             kept.push(tenant.templates().save(&record).await?);
         }
@@ -127,6 +128,7 @@ impl App {
             status: &created.status.parse().unwrap_or(TemplateStatus::Pending),
             content: &compiled.content,
             bindings: &compiled.bindings,
+            actions: &compiled.actions,
         };
         let id = tenant.templates().save(&record).await?;
         Ok(tenant.templates().get(&id).await?)
@@ -158,9 +160,9 @@ impl App {
         }
         let msg = if values.iter().all(|v| v.trim().is_empty()) && t.bound() {
             let facts = GuestFacts::load(tenant, conversation.contact_id, &conversation.contact_name, None).await?;
-            message(&t, Values::Bound(&facts), "template")?
+            message(&t, Values::Bound(&facts), &thread_button)?
         } else {
-            message(&t, Values::ByHand(values), "template")?
+            message(&t, Values::ByHand(values), &thread_button)?
         };
         let payload = serde_json::to_string(&msg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(tenant.inbox().reply_with_payload(conversation.id, by, &msg.text, &payload).await?)
@@ -186,15 +188,24 @@ pub async fn draft_values(
     Ok(t.bindings.iter().map(|b| maitre_domain::flow::render(&format!("{{{{{b}}}}}"), &scope)).collect())
 }
 
+/// A thread's template buttons only reply: the payload names the button.
+fn thread_button(i: usize) -> String {
+    format!("template:{i}")
+}
+
 /// Where a send's values come from.
 pub(crate) enum Values<'a> {
     Bound(&'a GuestFacts),
     ByHand(&'a [String]),
 }
 
-/// The message that sends `t`: checked (approved, values complete), with what the guest reads as its text and a
-/// payload per quick-reply button (`<prefix>:<index>`).
-pub(crate) fn message(t: &StoredTemplate, values: Values, prefix: &str) -> Result<OutboundMessage, TemplateError> {
+/// The message that sends `t`: checked (approved, values complete), with what the guest reads as its text and the
+/// payload `button(index)` gives each quick-reply button.
+pub(crate) fn message(
+    t: &StoredTemplate,
+    values: Values,
+    button: &dyn Fn(usize) -> String,
+) -> Result<OutboundMessage, TemplateError> {
     if !t.status.sendable() {
         return Err(TemplateError::NotApproved(t.status.clone()));
     }
@@ -203,22 +214,26 @@ pub(crate) fn message(t: &StoredTemplate, values: Values, prefix: &str) -> Resul
         Values::ByHand(values) => templates::fill_by_hand(&t.content, values)?,
     };
     let text = templates::preview(&t.content, &params);
-    let quick_replies = (0..t.content.quick_reply_count()).map(|i| format!("{prefix}:{i}")).collect();
+    let quick_replies = (0..t.content.quick_reply_count()).map(button).collect();
     let send = TemplateSend { name: t.name.clone(), language: t.language.clone(), params, quick_replies };
     Ok(OutboundMessage { template: Some(send), ..OutboundMessage::text(text) })
 }
 
-/// The automatic message `t` makes for a guest and `reservation` (a reminder when the window is closed).
+/// The message `t` makes for the guest of reservation `r` about `purpose` (when the window is closed); its buttons
+/// do what the business chose for them (see `guest_messages::on_tap`).
 pub(crate) async fn for_reservation(
     tenant: &TenantStore,
     t: &StoredTemplate,
     contact: maitre_domain::ContactId,
-    contact_name: &str,
-    reservation: ReservationInfo,
-    prefix: &str,
+    r: &maitre_store::Reservation,
+    purpose: GuestMessage,
 ) -> Result<Result<OutboundMessage, TemplateError>, StoreError> {
-    let facts = GuestFacts::load(tenant, contact, contact_name, Some(reservation)).await?;
-    Ok(message(t, Values::Bound(&facts), prefix))
+    let facts = GuestFacts::load(tenant, contact, &r.name, Some(r.info())).await?;
+    let button = |i: usize| {
+        let action = t.actions.get(i).copied().unwrap_or_default();
+        Tap { purpose, reservation: r.id, action }.payload()
+    };
+    Ok(message(t, Values::Bound(&facts), &button))
 }
 
 /// Whether a queued template may still go out: its stored copy must still be approved (a webhook may have paused

@@ -132,6 +132,7 @@ pub mod kind {
     pub enum Reservation {}
     pub enum Job {}
     pub enum Note {}
+    pub enum ScheduledMessage {}
 }
 
 pub type AccountId = Id<kind::Account>;
@@ -146,6 +147,8 @@ pub type ReservationId = Id<kind::Reservation>;
 pub type JobId = Id<kind::Job>;
 /// A note the team keeps on a contact.
 pub type NoteId = Id<kind::Note>;
+/// A message staff scheduled to send later.
+pub type ScheduledMessageId = Id<kind::ScheduledMessage>;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::guest_messages::GuestMessage;
 use crate::kinds::{display_as_word, words};
-use crate::{ChannelId, ConversationId, FlowId, MessageId, ReservationId};
+use crate::{ChannelId, ConversationId, FlowId, MessageId, ReservationId, ScheduledMessageId};
 
 words! {
     pub enum JobKind("job kind") {
@@ -40,6 +40,8 @@ words! {
         QueuedMail = "queued_mail",
         /// Prunes what has outlived its use, hourly.
         Maintenance = "maintenance",
+        /// Queues a message staff scheduled, when it is due.
+        ScheduledSend = "scheduled_send",
     }
 }
 
@@ -179,6 +181,14 @@ pub struct QueuedMailJob {
     pub sealed: String,
 }
 
+/// A scheduled message is due. `send_at` is the time this job was queued for: a job left over from before the time
+/// was changed finds another time stored and does nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledSendJob {
+    pub scheduled: ScheduledMessageId,
+    pub send_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChannelSweepJob {}
 
@@ -198,6 +208,7 @@ json_payloads!(
     QueuedMailJob => QueuedMail,
     ChannelSweepJob => ChannelSweep,
     MaintenanceJob => Maintenance,
+    ScheduledSendJob => ScheduledSend,
 );
 
 #[cfg(test)]

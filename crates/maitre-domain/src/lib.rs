@@ -13,6 +13,7 @@ pub mod kinds;
 pub mod language;
 pub mod metrics;
 pub mod permissions;
+pub mod scheduled;
 pub mod setup;
 pub mod templates;
 
@@ -20,7 +21,7 @@ pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
 pub use ids::{
     AccountId, ApiTokenId, ChannelId, ContactId, ConversationId, FlowId, Id, JobId, MessageId, NoteId, ReservationId,
-    UserId,
+    ScheduledMessageId, UserId,
 };
 pub use jobs::JobKind;
 pub use kinds::{

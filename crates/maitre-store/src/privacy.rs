@@ -110,10 +110,10 @@ impl Contacts<'_> {
         }))
     }
 
-    /// Erases a contact: message texts and payloads blanked (queued replies never go out), the webhook items that
-    /// carried them blanked, flow state dropped, reservations unlinked and stripped of name, phone, email and
-    /// notes, notifications naming them, tags, field values, staff notes and consent history deleted, and the
-    /// identity anonymised. The row itself stays (its id now means nobody) so conversations keep a valid reference.
+    /// Erases a contact: message texts and payloads blanked (queued replies never go out, scheduled ones are
+    /// deleted), the webhook items that carried them blanked, flow state dropped, reservations unlinked and
+    /// stripped of name, phone, email and notes, notifications naming them, tags, field values, staff notes and
+    /// consent history deleted, and the identity anonymised. The row itself stays (its id now means nobody) so conversations keep a valid reference.
     /// One transaction; audited.
     pub async fn erase_contact(&self, id: ContactId, by: Actor) -> Result<Erased> {
         let account = self.tenant.account_id().to_string();
@@ -215,17 +215,20 @@ async fn blank_history(
     Ok((messages, events))
 }
 
-/// Drops what links the contact to the business's records: flow state, notifications naming them, their tags,
+/// Drops what links the contact to the business's records: flow state, scheduled messages, notifications naming them, their tags,
 /// field values, consents and staff notes; reservations are kept for the books but unlinked and stripped of name,
 /// phone, email and notes. Returns how many reservations.
 async fn forget_links(tx: &mut sqlx::AnyConnection, account: &str, id: ContactId, now: i64) -> Result<u64> {
-    sqlx::query(AssertSqlSafe(format!(
-        "DELETE FROM flow_runs WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
-    )))
-    .bind(account)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    // Messages scheduled for them go too (their jobs then find nothing to send).
+    for table in ["flow_runs", "scheduled_messages"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE account_id = $1 AND conversation_id IN ({CONVERSATIONS_OF})"
+        )))
+        .bind(account)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Notifications name the guest: those about their conversations, the replies to them and their reservations go.
     sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM notifications WHERE account_id = $1 AND (subject IN ({CONVERSATIONS_OF}) \

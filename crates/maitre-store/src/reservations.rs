@@ -267,6 +267,11 @@ impl Reservations<'_> {
         self.change_status(id, status, true).await
     }
 
+    /// The guest confirms (a template's button): the team hears of it; the caller answers the guest.
+    pub async fn confirm_by_guest(&self, id: ReservationId) -> Result<Reservation, BookingError> {
+        self.change_status(id, ReservationStatus::Confirmed, false).await
+    }
+
     /// The guest cancels (through a flow): the team hears of it, the guest needs no message about their own doing.
     pub async fn cancel_reservation(&self, id: ReservationId) -> Result<Reservation, BookingError> {
         self.change_status(id, ReservationStatus::Cancelled, false).await

@@ -3,7 +3,7 @@
 //! window is closed.
 use chrono::{DateTime, Utc};
 use maitre_domain::booking::guest_messages::GuestMessage;
-use maitre_domain::templates::{TemplateCategory, TemplateContent, TemplateStatus};
+use maitre_domain::templates::{ButtonAction, TemplateCategory, TemplateContent, TemplateStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -27,6 +27,8 @@ pub struct StoredTemplate {
     pub content: TemplateContent,
     /// The placeholder behind each variable; empty for templates made in WhatsApp Manager.
     pub bindings: Vec<String>,
+    /// What each quick-reply button does when the template is about a booking.
+    pub actions: Vec<ButtonAction>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -47,10 +49,11 @@ pub struct TemplateRecord<'a> {
     pub status: &'a TemplateStatus,
     pub content: &'a TemplateContent,
     pub bindings: &'a [String],
+    pub actions: &'a [ButtonAction],
 }
 
 const COLUMNS: &str = "SELECT id, waba_id, meta_id, name, language, category, status, status_reason, content, \
-     bindings, updated_at FROM wa_templates";
+     bindings, actions, updated_at FROM wa_templates";
 
 fn from_row(r: &AnyRow) -> Result<StoredTemplate> {
     let json = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
@@ -65,6 +68,7 @@ fn from_row(r: &AnyRow) -> Result<StoredTemplate> {
         status_reason: r.try_get("status_reason")?,
         content: serde_json::from_str(&json("content")?).map_err(StoreError::corrupt)?,
         bindings: serde_json::from_str(&json("bindings")?).map_err(StoreError::corrupt)?,
+        actions: serde_json::from_str(&json("actions")?).map_err(StoreError::corrupt)?,
         updated_at: from_ms(r.try_get("updated_at")?),
     })
 }
@@ -121,13 +125,15 @@ impl Templates<'_> {
     pub async fn save(&self, t: &TemplateRecord<'_>) -> Result<String> {
         let content = serde_json::to_string(t.content).map_err(StoreError::corrupt)?;
         let bindings = serde_json::to_string(t.bindings).map_err(StoreError::corrupt)?;
+        let actions = serde_json::to_string(t.actions).map_err(StoreError::corrupt)?;
         let id = uuid::Uuid::now_v7().to_string();
         let id: String = sqlx::query_scalar(
             "INSERT INTO wa_templates (account_id, id, waba_id, meta_id, name, language, category, status, content, \
-             bindings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+             bindings, actions, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $11) \
              ON CONFLICT (account_id, waba_id, name, language) DO UPDATE SET meta_id = excluded.meta_id, \
              category = excluded.category, status = excluded.status, content = excluded.content, \
              bindings = CASE WHEN excluded.bindings = '[]' THEN wa_templates.bindings ELSE excluded.bindings END, \
+             actions = CASE WHEN excluded.actions = '[]' THEN wa_templates.actions ELSE excluded.actions END, \
              updated_at = excluded.updated_at RETURNING id",
         )
         .bind(self.account())
@@ -141,6 +147,7 @@ impl Templates<'_> {
         .bind(content)
         .bind(bindings)
         .bind(self.tenant.store().now_ms())
+        .bind(actions)
         .fetch_one(&self.tenant.store().write)
         .await?;
         Ok(id)

@@ -185,6 +185,19 @@ impl From<maitre_app::templates::TemplateFailure> for AppError {
     }
 }
 
+impl From<maitre_app::scheduled::ScheduleError> for AppError {
+    fn from(e: maitre_app::scheduled::ScheduleError) -> Self {
+        use maitre_app::scheduled::ScheduleError;
+        use maitre_domain::scheduled::Refusal;
+        match e {
+            ScheduleError::Store(e) => e.into(),
+            e @ ScheduleError::Settled => AppError::Conflict(e.to_string()),
+            ScheduleError::Refused(r @ Refusal::TextLength) => AppError::Validation(format!("text: {r}")),
+            ScheduleError::Refused(r) => AppError::Validation(format!("send_at: {r}")),
+        }
+    }
+}
+
 /// Named constraints become messages a person understands.
 fn conflict_message(constraint: &str) -> String {
     match constraint {

@@ -5,8 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Locale;
 use crate::flow::placeholders;
+use crate::templates::ButtonAction;
+use crate::{Locale, ReservationId};
 
 /// Why maitre writes to a guest about a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,10 +20,15 @@ pub enum GuestMessage {
     Cancelled,
     /// Staff moved it to another time.
     Moved,
+    /// The guest cancelled it with a template's button: the acknowledgement.
+    GuestCancelled,
 }
 
 impl GuestMessage {
+    /// The team's decisions: a template may carry them outside the window.
     pub const DECISIONS: [GuestMessage; 3] = [Self::Confirmed, Self::Cancelled, Self::Moved];
+    /// The messages a business may word itself.
+    pub const WORDED: [GuestMessage; 4] = [Self::Confirmed, Self::Cancelled, Self::Moved, Self::GuestCancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +36,7 @@ impl GuestMessage {
             Self::Confirmed => "confirmed",
             Self::Cancelled => "cancelled",
             Self::Moved => "moved",
+            Self::GuestCancelled => "guest_cancelled",
         }
     }
 
@@ -70,6 +77,18 @@ impl GuestMessage {
                 "Votre réservation a été déplacée : désormais le {{reservation.date}} à {{reservation.time}} pour \
                  {{reservation.party_size}} personnes. {{account.name}}"
             }
+            (GuestCancelled, Locale::De) => {
+                "Ihre Reservierung am {{reservation.date}} um {{reservation.time}} ist storniert. Danke, dass Sie \
+                 Bescheid gegeben haben! {{account.name}}"
+            }
+            (GuestCancelled, Locale::Fr) => {
+                "Votre réservation du {{reservation.date}} à {{reservation.time}} est annulée. Merci de nous avoir \
+                 prévenus ! {{account.name}}"
+            }
+            (GuestCancelled, Locale::En) => {
+                "Your reservation on {{reservation.date}} at {{reservation.time}} is cancelled. Thank you for letting us \
+                 know! {{account.name}}"
+            }
             (Moved, Locale::En) => {
                 "Your reservation has moved: it is now on {{reservation.date}} at {{reservation.time}} for \
                  {{reservation.party_size}}. {{account.name}}"
@@ -106,6 +125,30 @@ pub fn check_text(text: &str) -> Result<(), TextError> {
     Ok(())
 }
 
+/// A guest's tap on a quick-reply button of a template about a booking. Its payload, which maitre gave the button,
+/// is `<purpose>:<reservation id>:<action>`; WhatsApp returns it unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tap {
+    pub purpose: GuestMessage,
+    pub reservation: ReservationId,
+    pub action: ButtonAction,
+}
+
+impl Tap {
+    pub fn payload(&self) -> String {
+        format!("{}:{}:{}", self.purpose, self.reservation, self.action.as_str())
+    }
+
+    /// A payload maitre made, or `None` for any other (a thread's template, a flow's button).
+    pub fn parse(payload: &str) -> Option<Tap> {
+        let mut parts = payload.splitn(3, ':');
+        let purpose = parts.next()?.parse().ok()?;
+        let reservation = parts.next()?.parse().ok()?;
+        let action = parts.next()?.parse().ok()?;
+        Some(Tap { purpose, reservation, action })
+    }
+}
+
 impl fmt::Display for GuestMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -115,7 +158,7 @@ impl fmt::Display for GuestMessage {
 impl FromStr for GuestMessage {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Reminder, Self::Confirmed, Self::Cancelled, Self::Moved]
+        [Self::Reminder, Self::Confirmed, Self::Cancelled, Self::Moved, Self::GuestCancelled]
             .into_iter()
             .find(|m| m.as_str() == s)
             .ok_or_else(|| format!("unknown guest message `{s}`"))
@@ -128,7 +171,7 @@ mod tests {
 
     #[test]
     fn every_decision_has_a_text_in_every_language_with_known_placeholders() {
-        for m in GuestMessage::DECISIONS {
+        for m in GuestMessage::WORDED {
             assert_eq!(m.as_str().parse::<GuestMessage>(), Ok(m));
             for locale in Locale::ALL {
                 let text = m.default_text(locale);
@@ -143,8 +186,25 @@ mod tests {
     }
 
     #[test]
+    fn taps_read_back_only_what_maitre_wrote() {
+        let tap =
+            Tap { purpose: GuestMessage::Reminder, reservation: ReservationId::new(), action: ButtonAction::Cancel };
+        assert_eq!(Tap::parse(&tap.payload()), Some(tap));
+        for other in [
+            "",
+            "template:0",
+            "reminder:nope:cancel",
+            &format!("reminder:{}:explode", tap.reservation),
+            &format!("birthday:{}:cancel", tap.reservation),
+            "REMINDER_CONFIRM_bk_0001",
+        ] {
+            assert_eq!(Tap::parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
     fn own_texts_are_checked() {
-        for m in GuestMessage::DECISIONS {
+        for m in GuestMessage::WORDED {
             for locale in Locale::ALL {
                 assert_eq!(check_text(m.default_text(locale)), Ok(()), "{m} {locale:?}");
             }

@@ -3,7 +3,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{TemplateButton, TemplateCategory, TemplateContent, TemplateError, normalize_language, valid_name};
+use super::{
+    ButtonAction, TemplateButton, TemplateCategory, TemplateContent, TemplateError, normalize_language, valid_name,
+};
 use crate::Locale;
 use crate::booking::ReservationInfo;
 use crate::flow::{Scope, placeholders, render};
@@ -18,6 +20,8 @@ pub struct Authored {
     pub body: String,
     pub footer: Option<String>,
     pub buttons: Vec<TemplateButton>,
+    /// What each quick-reply button does when the template is about a booking, in order (missing: reply).
+    pub actions: Vec<ButtonAction>,
 }
 
 /// What is submitted to Meta and what maitre keeps to fill it later.
@@ -32,6 +36,8 @@ pub struct Compiled {
     pub bindings: Vec<String>,
     /// An example value per variable, in the same order (review rejects templates without them).
     pub examples: Vec<String>,
+    /// What each quick-reply button does (see [`Authored::actions`]).
+    pub actions: Vec<ButtonAction>,
 }
 
 /// The placeholders maitre fills for a guest outside a flow (templates, messages about a booking).
@@ -75,7 +81,9 @@ pub fn compile(a: &Authored, locale: Locale, account_name: &str) -> Result<Compi
     let owned = Sample::new(locale, account_name);
     let scope = owned.scope();
     let examples = bindings.iter().map(|b| example(b, &scope)).collect();
-    Ok(Compiled { name: a.name.clone(), language, category: a.category, content, bindings, examples })
+    let mut actions = a.actions.clone();
+    actions.resize(content.quick_reply_count(), ButtonAction::Reply);
+    Ok(Compiled { name: a.name.clone(), language, category: a.category, content, bindings, examples, actions })
 }
 
 /// Replaces each placeholder of `text` by the next positional variable of its component, noting its binding.

@@ -144,6 +144,39 @@ impl TemplateButton {
     }
 }
 
+/// What tapping a quick-reply button of a template about a booking does (buttons of other sends only reply).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonAction {
+    /// A message like any other: flows and the team read it.
+    #[default]
+    Reply,
+    /// The guest confirms the booking.
+    Confirm,
+    /// The guest cancels the booking.
+    Cancel,
+}
+
+impl ButtonAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::Confirm => "confirm",
+            Self::Cancel => "cancel",
+        }
+    }
+}
+
+impl FromStr for ButtonAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Reply, Self::Confirm, Self::Cancel]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown button action `{s}`"))
+    }
+}
+
 /// A template's texts in Meta's form (variables as `{{1}}` or `{{name}}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateContent {

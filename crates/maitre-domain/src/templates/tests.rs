@@ -19,6 +19,7 @@ fn authored(body: &str) -> Authored {
             TemplateButton::QuickReply { text: "Ich komme".into() },
             TemplateButton::QuickReply { text: "Absagen".into() },
         ],
+        actions: vec![ButtonAction::Confirm],
     }
 }
 
@@ -33,6 +34,7 @@ fn placeholders_become_numbered_variables_with_examples() {
     assert_eq!(c.examples, ["Trattoria", "Alex", "Do., 24.12.2026", "19:30"]);
     assert_eq!(c.content.variable_count(), 4);
     assert_eq!(c.language, "de");
+    assert_eq!(c.actions, [ButtonAction::Confirm, ButtonAction::Reply], "one action per quick reply");
 }
 
 #[test]

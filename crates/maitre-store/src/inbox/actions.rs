@@ -11,6 +11,19 @@ use crate::conversations::{Reply, queue_reply_in};
 use crate::notifications::{NotificationKind, Notified, notify_conversation_in};
 use crate::{LiveEvent, Result, StoreError};
 
+/// A message a member (or an API client: `sent_by` None) queues by hand.
+pub(crate) struct ByHand<'a> {
+    pub conversation_id: ConversationId,
+    pub sent_by: Option<UserId>,
+    pub body: &'a str,
+    /// The send job's message when it is more than text (a WhatsApp template); '' for text.
+    pub payload: &'a str,
+    /// The canned response used, whose count goes up.
+    pub canned: Option<&'a str>,
+    /// Keys the send job: a message queued again under the same key is refused (Conflict "message_key").
+    pub key: &'a str,
+}
+
 impl Inbox<'_> {
     /// Assigns to a member (who must belong to this account: check with `member` first) or unassigns.
     pub async fn assign(
@@ -314,28 +327,43 @@ impl Inbox<'_> {
         payload: &str,
         canned: Option<&str>,
     ) -> Result<MessageId> {
-        let account = self.tenant.account_id().to_string();
-        let now = self.tenant.store().now_ms();
+        let key = format!("manual:{}", uuid::Uuid::now_v7());
+        let by_hand = ByHand { conversation_id, sent_by, body, payload, canned, key: &key };
         let mut tx = self.tenant.store().writes.begin().await?;
+        let id = self.queue_by_hand_in(&mut tx, &by_hand, self.tenant.store().now_ms()).await?;
+        tx.commit().await?;
+        self.tenant.store().jobs_queued();
+        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id }).await;
+        Ok(id)
+    }
+
+    /// Queues a message by hand inside the caller's transaction: the reply and its send job, and the conversation
+    /// no longer waiting for a person. The caller commits, then wakes the workers and publishes the message.
+    pub(crate) async fn queue_by_hand_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        m: &ByHand<'_>,
+        now: i64,
+    ) -> Result<MessageId> {
+        let account = self.tenant.account_id().to_string();
         let channel: String =
             sqlx::query_scalar("SELECT channel_id FROM conversations WHERE account_id = $1 AND id = $2")
                 .bind(&account)
-                .bind(conversation_id)
+                .bind(m.conversation_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        let sent_by = sent_by.map(|u| u.to_string());
+        let sent_by = m.sent_by.map(|u| u.to_string());
         let reply = Reply {
-            conversation_id,
+            conversation_id: m.conversation_id,
             channel: &channel,
-            body,
-            payload,
+            body: m.body,
+            payload: m.payload,
             sent_by: sent_by.as_deref(),
             author: Author::Member,
         };
-        let key = format!("manual:{}", uuid::Uuid::now_v7());
-        let id = queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, &key, now)
+        let id = queue_reply_in(tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, m.key, now)
             .await?
-            .ok_or_else(|| StoreError::corrupt("a fresh dedupe key was taken"))?;
+            .ok_or_else(|| StoreError::Conflict { constraint: "message_key".into() })?;
         // A person answered: nothing waits any more.
         sqlx::query(
             "UPDATE conversations SET needs_reply_since = NULL, \
@@ -343,20 +371,17 @@ impl Inbox<'_> {
              WHERE account_id = $1 AND id = $2",
         )
         .bind(&account)
-        .bind(conversation_id)
+        .bind(m.conversation_id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        if let Some(canned) = canned {
+        if let Some(canned) = m.canned {
             sqlx::query("UPDATE canned_responses SET usage_count = usage_count + 1 WHERE account_id = $1 AND id = $2")
                 .bind(&account)
                 .bind(canned)
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
-        self.tenant.store().jobs_queued();
-        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id: id }).await;
         Ok(id)
     }
 

@@ -1,6 +1,6 @@
 //! The shared inbox: conversation lists with filters, search and keyset pages; threads (messages, internal notes
 //! and the activity trail merged by time). What members do to a conversation is in `actions`.
-mod actions;
+pub(crate) mod actions;
 mod outcome;
 
 use std::sync::LazyLock;

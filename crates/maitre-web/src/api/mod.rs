@@ -11,6 +11,7 @@ mod json;
 mod operations;
 mod params;
 mod reservations;
+mod scheduled;
 mod templates;
 
 use axum::extract::Path;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(flows::routes())
         .merge(contacts::routes())
         .merge(templates::routes())
+        .merge(scheduled::routes())
 }
 
 #[derive(OpenApi)]
@@ -66,7 +68,8 @@ pub fn routes() -> Router<AppState> {
         contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team,
         analytics::reservations, analytics_runs::runs,
         templates::list, templates::get_one, templates::create, templates::remove, templates::set_waba,
-        templates::sync, templates::send),
+        templates::sync, templates::send,
+        scheduled::list, scheduled::create, scheduled::update, scheduled::remove),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -87,7 +90,9 @@ pub fn routes() -> Router<AppState> {
         analytics::DemandDto, analytics::ReservationsDto, analytics_runs::InsightRunDto,
         analytics_runs::InsightRunsDto, templates::MessageTemplateDto, templates::ButtonDto,
         templates::MessageTemplateList, templates::MessageTemplateDetail, templates::MessageTemplateInput,
-        templates::WabaInput, templates::SyncedDto, templates::TemplateSendInput, templates::QueuedDto)),
+        templates::WabaInput, templates::SyncedDto, templates::TemplateSendInput, templates::QueuedDto,
+        scheduled::ScheduledMessageDto, scheduled::ScheduledMessageList, scheduled::ScheduledMessageInput,
+        scheduled::ScheduledMessagePatch)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

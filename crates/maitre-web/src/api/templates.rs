@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use maitre_app::templates::{Synced, TemplateFailure};
-use maitre_domain::templates::{self, Authored, ParameterFormat, TemplateButton, TemplateCategory, TemplateError};
+use maitre_domain::templates::{
+    self, Authored, ButtonAction, ParameterFormat, TemplateButton, TemplateCategory, TemplateError,
+};
 use maitre_domain::{Action, ChannelId};
 use maitre_store::{StoreError, StoredTemplate};
 use serde::{Deserialize, Serialize};
@@ -108,6 +110,27 @@ pub struct MessageTemplateInput {
     footer: Option<String>,
     /// Labels of quick-reply buttons, 1 to 25 characters each.
     quick_replies: Option<Vec<String>>,
+    /// What each quick-reply button does when the template carries a message about a booking (a reminder, a
+    /// decision): reply (the default), confirm or cancel the booking.
+    quick_reply_actions: Option<Vec<ButtonActionDto>>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonActionDto {
+    Reply,
+    Confirm,
+    Cancel,
+}
+
+impl From<ButtonActionDto> for ButtonAction {
+    fn from(a: ButtonActionDto) -> Self {
+        match a {
+            ButtonActionDto::Reply => ButtonAction::Reply,
+            ButtonActionDto::Confirm => ButtonAction::Confirm,
+            ButtonActionDto::Cancel => ButtonAction::Cancel,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -242,6 +265,7 @@ async fn create(
             .into_iter()
             .map(|text| TemplateButton::QuickReply { text })
             .collect(),
+        actions: input.quick_reply_actions.unwrap_or_default().into_iter().map(ButtonAction::from).collect(),
     };
     let t = state.app.create_template(&caller.tenant, channel, &authored).await.map_err(unknown("channel_id"))?;
     Ok((StatusCode::CREATED, Json(dto(t))))

@@ -56,7 +56,7 @@ async fn view(
 ) -> Result<Response, PageError> {
     let tr = Tr::new(m.signed.user.locale);
     let mut groups = Vec::new();
-    for purpose in GuestMessage::DECISIONS {
+    for purpose in GuestMessage::WORDED {
         let mut fields = Vec::new();
         for locale in Locale::ALL {
             let name = field_name(purpose, locale);
@@ -95,7 +95,7 @@ async fn save(
     m.require(Action::ManageBookingSettings)?;
     let tr = Tr::new(m.signed.user.locale);
     let mut chosen = Vec::new();
-    for purpose in GuestMessage::DECISIONS {
+    for purpose in GuestMessage::WORDED {
         for locale in Locale::ALL {
             let text = form.get(&field_name(purpose, locale)).map(|t| t.trim()).unwrap_or_default();
             if let Err(e) = check_text(text) {

@@ -4,6 +4,7 @@
 //! `/inbox/{id}/live`. Every form works without JavaScript; what the thread's forms do is in `actions`.
 mod actions;
 mod guest;
+mod later;
 mod template;
 
 use askama::Template;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{account}/inbox/{conversation}/tags", post(actions::add_tag))
         .route("/a/{account}/inbox/{conversation}/tags/remove", post(actions::remove_tag))
         .route("/a/{account}/inbox/{conversation}/messages/{message}/retry", post(actions::retry))
+        .merge(later::routes())
 }
 
 pub async fn js() -> impl IntoResponse {
@@ -356,6 +358,8 @@ struct ThreadPage {
     canned: Vec<CannedView>,
     /// Sending an approved WhatsApp template (empty elsewhere).
     template_html: String,
+    /// "Send later" and the conversation's scheduled messages.
+    later_html: String,
     error: Option<String>,
 }
 
@@ -432,6 +436,7 @@ async fn thread_view(
         vec![]
     };
     let guest_html = render(&guest::panel(m, env.csrf.clone(), &conv).await?)?.0;
+    let later_html = later::panel(state, m, &env.csrf, &conv, partial.can_work).await?;
     // Listed after the thread marked itself read, so its row shows no unread badge.
     let beside = ListParams { current: conv.id.to_string(), ..ListParams::default() };
     let tr = Tr::new(m.signed.user.locale);
@@ -449,6 +454,7 @@ async fn thread_view(
         ctx: Ctx::member(env, state, m).await?,
         canned,
         template_html,
+        later_html,
         error: error.clone(),
     };
     let status =

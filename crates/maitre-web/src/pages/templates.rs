@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::templates::TemplateFailure;
 use maitre_domain::booking::guest_messages::GuestMessage;
-use maitre_domain::templates::{self, Authored, TemplateButton, TemplateCategory};
+use maitre_domain::templates::{self, Authored, ButtonAction, TemplateButton, TemplateCategory};
 use maitre_domain::{Action, ChannelId, Platform};
 use maitre_store::StoredTemplate;
 use serde::Deserialize;
@@ -58,6 +58,13 @@ struct Choice {
     selected: bool,
 }
 
+/// A quick-reply button of the new-template form, with what it may do.
+struct ButtonField {
+    n: usize,
+    label: String,
+    actions: Vec<Choice>,
+}
+
 /// One automatic message and the templates that may carry it.
 struct UseView {
     purpose: &'static str,
@@ -74,6 +81,7 @@ struct TemplatesPage {
     ready: Vec<ChannelView>,
     templates: Vec<TemplateView>,
     uses: Vec<UseView>,
+    button_fields: Vec<ButtonField>,
     draft: Draft,
     /// The draft as the guest would read it, with sample values.
     preview: Option<String>,
@@ -103,6 +111,13 @@ struct Draft {
     button2: String,
     #[serde(default)]
     button3: String,
+    /// What each button does when the template carries a message about a booking: reply, confirm, cancel.
+    #[serde(default)]
+    action1: String,
+    #[serde(default)]
+    action2: String,
+    #[serde(default)]
+    action3: String,
     /// Set by the "Preview" button: show, do not submit.
     #[serde(default)]
     preview: Option<String>,
@@ -118,12 +133,37 @@ impl Draft {
             header: text(&self.header),
             body: self.body.trim().to_owned(),
             footer: text(&self.footer),
-            buttons: [&self.button1, &self.button2, &self.button3]
-                .into_iter()
-                .filter_map(|b| text(b))
-                .map(|text| TemplateButton::QuickReply { text })
-                .collect(),
+            buttons: self.buttons().map(|(label, _)| TemplateButton::QuickReply { text: label.to_owned() }).collect(),
+            actions: self.buttons().map(|(_, action)| action.parse().unwrap_or_default()).collect(),
         }
+    }
+
+    /// The form's three button rows as sent.
+    fn button_fields(&self, tr: &Tr) -> Vec<ButtonField> {
+        let rows = [(&self.button1, &self.action1), (&self.button2, &self.action2), (&self.button3, &self.action3)];
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (label, action))| ButtonField {
+                n: i + 1,
+                label: label.clone(),
+                actions: [ButtonAction::Reply, ButtonAction::Confirm, ButtonAction::Cancel]
+                    .into_iter()
+                    .map(|a| Choice {
+                        id: a.as_str().to_owned(),
+                        label: tr.t(&format!("tpl-action-{}", a.as_str())),
+                        selected: a.as_str() == action.as_str(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The buttons given, each with its action.
+    fn buttons(&self) -> impl Iterator<Item = (&str, &str)> {
+        [(&self.button1, &self.action1), (&self.button2, &self.action2), (&self.button3, &self.action3)]
+            .into_iter()
+            .map(|(b, a)| (b.trim(), a.as_str()))
+            .filter(|(b, _)| !b.is_empty())
     }
 }
 
@@ -171,6 +211,7 @@ async fn view(
         channels,
         templates,
         uses,
+        button_fields: draft.button_fields(&tr),
         draft,
         preview,
         error,

@@ -95,7 +95,7 @@ async fn outside_the_window_a_cancellation_goes_as_the_chosen_whatsapp_template(
     let sends = s.template_sends();
     assert_eq!(sends.len(), 1, "the window closed: only the template reaches the guest");
     let payload = &sends[0]["template"]["components"].as_array().unwrap().last().unwrap()["parameters"][0]["payload"];
-    assert_eq!(payload, &json!(format!("cancelled:{}:1", r.id)));
+    assert_eq!(payload, &json!(format!("cancelled:{}:cancel", r.id)));
     let page = s.owner.get(&format!("/a/{}/reservations/{}", s.account, r.id)).await.body;
     assert!(page.contains("Cancellation sent as the WhatsApp template tisch_erinnerung"), "{page}");
 }
@@ -166,4 +166,80 @@ async fn the_business_words_its_own_cancellation_and_a_bad_placeholder_is_refuse
     set_status(&s, &r, "cancelled").await;
     let last = texts_to(&s, "4917155566677").pop().unwrap();
     assert_eq!(last, "Es tut uns leid, Lena: am Fr., 25.09.2026 sind wir geschlossen.");
+}
+
+/// The guest taps a button of the reminder template (a `button` message carrying the payload maitre gave it).
+async fn tap(s: &Setup, n: u32, label: &str, payload: &str) {
+    let ts = s.app.clock.now().timestamp() + i64::from(n);
+    let body = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "100000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": crate::webhooks::WA},
+            "contacts": [{"profile": {"name": "Lena Vogel"}, "wa_id": "4917155566677"}],
+            "messages": [{"from": "4917155566677", "id": format!("wamid.TAP_{n}"), "timestamp": ts.to_string(),
+                "type": "button", "button": {"text": label, "payload": payload}}]
+        }}]}]
+    }))
+    .unwrap();
+    assert_eq!(s.app.post_meta(&body).await.0, StatusCode::OK);
+    s.app.drain().await;
+}
+
+#[tokio::test]
+async fn the_reminders_cancel_button_cancels_the_booking_and_says_so_once() {
+    let s = restaurant().await;
+    s.submit_reminder().await;
+    s.verdict("APPROVED").await;
+    let id = template_id(&s.owner.get(&s.page()).await.body);
+    s.owner.submit(&s.page(), &format!("{}/uses", s.page()), &[("reminder", id.as_str())]).await;
+    let r = booked(&s).await;
+    s.app.clock.advance(TimeDelta::days(3) + TimeDelta::hours(4));
+    s.app.drain().await;
+    let sends = s.template_sends();
+    let buttons: Vec<String> = sends[0]["template"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "button")
+        .map(|c| c["parameters"][0]["payload"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(buttons, [format!("reminder:{}:confirm", r.id), format!("reminder:{}:cancel", r.id)]);
+
+    let before = texts_to(&s, "4917155566677").len();
+    tap(&s, 1, "Absagen", &buttons[1]).await;
+    let now = s.tenant.reservations().reservation(r.id).await.unwrap();
+    assert_eq!(now.status.as_str(), "cancelled");
+    let texts = texts_to(&s, "4917155566677");
+    assert_eq!(texts.len(), before + 1, "one answer, and no flow or automatic reply besides: {texts:?}");
+    assert_eq!(
+        texts.last().unwrap(),
+        "Ihre Reservierung am Fr., 25.09.2026 um 20:00 ist storniert. Danke, dass Sie Bescheid gegeben haben! Trattoria Roma"
+    );
+    // The same tap again (a second press) changes nothing and says nothing more.
+    tap(&s, 2, "Absagen", &buttons[1]).await;
+    assert_eq!(texts_to(&s, "4917155566677").len(), before + 1);
+    let page = s.owner.get(&format!("/a/{}/reservations/{}", s.account, r.id)).await.body;
+    assert!(page.contains("Cancellation by the guest sent to the guest"), "{page}");
+}
+
+#[tokio::test]
+async fn a_button_naming_someone_elses_booking_changes_nothing() {
+    let s = restaurant().await;
+    let r = booked(&s).await;
+    // Another guest on the same number's channel forges the payload of Lena's booking.
+    let body = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "100000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": crate::webhooks::WA},
+            "contacts": [{"profile": {"name": "Mallory"}, "wa_id": "4915100000009"}],
+            "messages": [{"from": "4915100000009", "id": "wamid.FORGED", "timestamp": s.app.clock.now().timestamp().to_string(),
+                "type": "button", "button": {"text": "Absagen", "payload": format!("reminder:{}:cancel", r.id)}}]
+        }}]}]
+    }))
+    .unwrap();
+    assert_eq!(s.app.post_meta(&body).await.0, StatusCode::OK);
+    s.app.drain().await;
+    assert_eq!(s.tenant.reservations().reservation(r.id).await.unwrap().status.as_str(), "confirmed");
 }

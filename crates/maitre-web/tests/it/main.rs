@@ -42,6 +42,7 @@ mod passwords;
 mod push;
 mod reservations;
 mod roles;
+mod scheduled;
 mod signin_throttle;
 mod signup;
 mod tags;

@@ -60,7 +60,9 @@ impl Setup {
             ("body", body),
             ("footer", "Trattoria Roma"),
             ("button1", "Ich komme"),
+            ("action1", "confirm"),
             ("button2", "Absagen"),
+            ("action2", "cancel"),
         ];
         let preview: Vec<_> = fields.iter().copied().chain([("preview", "1")]).collect();
         let shown = self.owner.submit(&self.page(), &self.page(), &preview).await;
@@ -217,7 +219,7 @@ async fn the_reminder_of_a_booking_made_three_days_ahead_goes_out_as_the_chosen_
         sends[0]["template"]["components"].as_array().unwrap().iter().filter(|c| c["type"] == "button").collect();
     assert_eq!(buttons.len(), 2, "each quick reply carries the booking: {buttons:?}");
     let payload = buttons[0]["parameters"][0]["payload"].as_str().unwrap();
-    assert_eq!(payload, format!("reminder:{}:0", booked.items[0].id));
+    assert_eq!(payload, format!("reminder:{}:confirm", booked.items[0].id));
     s.app.clock.advance(TimeDelta::hours(2));
     s.app.drain().await;
     assert_eq!(s.template_sends().len(), 1, "reminded once");

@@ -35,6 +35,10 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
     let contact = tenant.inbox().conversation(conversation, maitre_domain::UserId::new()).await.unwrap().contact_id;
     let owner = app.store.user_by_email("ada@example.com").await.unwrap();
+    // A message scheduled for the next morning: the thread lists it under the composer, with its forms.
+    let morning = app.clock.now() + chrono::TimeDelta::hours(17);
+    let text = "Guten Morgen! Ihr Tisch für heute Abend ist reserviert; sagen Sie uns gern, wenn Sie später kommen.";
+    app.core.schedule(&tenant, conversation, Some(owner.id), text, morning).await.unwrap();
     // The guest asks for a table and leaves the date open: the analytics page has a funnel to show and a stop.
     let flow = maitre_app::flows::install_published(&tenant, "restaurant_de", "walk").await.unwrap();
     assert_eq!(app.post_meta(&wa_text("wamid.walk2", GUEST, "Einen Tisch bitte", NOW + 1)).await.0, StatusCode::OK);
@@ -137,6 +141,19 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         }
     }
     eprintln!("slowest page load in the walk: {slowest} ms");
+    // The thread's folded forms opened (send later, changing a scheduled message, its cancel), in French on a phone.
+    b.resize(PHONE).await;
+    b.client.goto(&app.url(&format!("{base}/inbox/{conversation}"))).await.unwrap();
+    let open = "document.querySelectorAll('#composer details').forEach(d => d.open = true); \
+                document.getElementById('scheduled').scrollIntoView();";
+    b.client.execute(open, vec![]).await.unwrap();
+    if b.overflows_sideways().await {
+        problems.push(format!("fr/phone/thread-open: wider than the window: {}", b.past_the_right_edge().await));
+    }
+    for violation in b.accessibility_problems().await.unwrap_or_default() {
+        problems.push(format!("fr/phone/thread-open: {violation}"));
+    }
+    b.screenshot(&shots, "walk_fr_phone_thread-open").await;
     b.close().await;
 
     // Dark mode (the system's setting): the same pages, checked for contrast and the rest by axe-core.
