@@ -40,6 +40,11 @@ impl GuestFacts {
         })
     }
 
+    /// The business's language, which the facts read dates in unless told otherwise.
+    pub(crate) fn locale(&self) -> Locale {
+        self.locale
+    }
+
     /// Dates and times as guests of `locale` read them (a message in the guest's language, not the business's).
     pub(crate) fn in_locale(mut self, locale: Locale) -> Self {
         self.locale = locale;

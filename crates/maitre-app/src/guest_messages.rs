@@ -25,14 +25,10 @@ pub(crate) async fn tell_guest(
     decision: GuestMessage,
     key: &str,
 ) -> Result<(), JobError> {
-    let Some(conversation) = r.conversation_id else { return Ok(()) };
-    let account_locale = tenant.account().await.map_err(retry)?.settings.locale;
-    let locale = guest_locale(tenant, conversation).await.map_err(retry)?.unwrap_or(account_locale);
-    let contact = r.contact_id.map(|c| (c, r.name.as_str()));
-    let facts = match contact {
-        Some((id, name)) => GuestFacts::load(tenant, id, name, Some(r.info())).await.map_err(retry)?.in_locale(locale),
-        None => return Ok(()),
-    };
+    let (Some(conversation), Some(contact)) = (r.conversation_id, r.contact_id) else { return Ok(()) };
+    let facts = GuestFacts::load(tenant, contact, &r.name, Some(r.info())).await.map_err(retry)?;
+    let locale = guest_locale(tenant, conversation).await.map_err(retry)?.unwrap_or(facts.locale());
+    let facts = facts.in_locale(locale);
     let own = tenant.reservations().guest_text(decision, locale).await.map_err(retry)?;
     let text = flow::render(own.as_deref().unwrap_or(decision.default_text(locale)), &facts.scope());
     message_guest(gw, tenant, r, &text, Some(decision), &format!("{decision}:{}:{key}", r.id)).await

@@ -83,11 +83,10 @@ impl Accepted<'_> {
             _ => self.item.dedupe_key.clone(),
         };
         // A tap on a booking template's confirm or cancel button acts on the booking; flows do not read it again.
-        let tap = m
-            .payload
-            .as_deref()
-            .and_then(Tap::parse)
-            .filter(|t| m.kind == MessageKind::Button && t.action != ButtonAction::Reply);
+        let tap = (m.kind == MessageKind::Button)
+            .then(|| m.payload.as_deref().and_then(Tap::parse))
+            .flatten()
+            .filter(|t| t.action != ButtonAction::Reply);
         let answer = match &tap {
             Some(tap) => {
                 crate::guest_messages::on_tap(self.tenant, (self.channel_id, &self.item.contact_id), tap).await?
@@ -186,15 +185,8 @@ fn automate_at(gw: &App) -> Option<chrono::DateTime<chrono::Utc>> {
 /// permission only leaves the contact unnamed).
 async fn fetch_name(gw: &App, tenant: &TenantStore, channel: ChannelId, contact: ContactId, user: &str) {
     let Ok(ch) = tenant.channels().channel(channel).await else { return };
-    let platform = ch.platform;
     let Ok(creds) = gw.vault.open(tenant.account_id(), &ch.credentials) else { return };
-    let target = maitre_channels::outbound::Channel {
-        platform,
-        account_key: &ch.external_id,
-        access_token: &creds.access_token,
-        instagram_login: creds.instagram_login,
-    };
-    if let Some(name) = gw.sender.profile_name(&target, user).await
+    if let Some(name) = gw.sender.profile_name(&creds.target(&ch), user).await
         && let Err(e) = tenant.conversations().set_contact_name(contact, &name).await
     {
         tracing::warn!(error = %e, "could not store a contact's name");

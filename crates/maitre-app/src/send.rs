@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use maitre_channels::errors::SendErrorClass;
 use maitre_channels::inbound::Platform;
-use maitre_channels::outbound::{Channel, OutboundMessage, SendTarget};
+use maitre_channels::outbound::{OutboundMessage, SendTarget};
 use maitre_channels::policy;
 use maitre_domain::jobs::SendJob;
 use maitre_domain::{ChannelStatus, MessageId, MessageStatus};
@@ -59,12 +59,7 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let creds =
         gw.vault.open(tenant.account_id(), &channel.credentials).map_err(|e| JobError::Permanent(e.to_string()))?;
     let target = SendTarget {
-        channel: Channel {
-            platform,
-            account_key: &channel.external_id,
-            access_token: &creds.access_token,
-            instagram_login: creds.instagram_login,
-        },
+        channel: creds.target(channel),
         recipient: &out.recipient,
         human_agent_tag: allowed == policy::Allowed::HumanAgentTag,
     };

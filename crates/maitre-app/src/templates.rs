@@ -1,7 +1,7 @@
 //! WhatsApp message templates: naming a channel's business account, syncing, creating and deleting templates at
 //! Meta, applying the template webhooks, and sending an approved template — from a thread by hand or
 //! automatically when the guest's 24-hour window is closed (PROTOCOLS.md §9).
-use maitre_channels::outbound::{Channel as Target, OutboundMessage, SendFailure, TemplateSend};
+use maitre_channels::outbound::{OutboundMessage, SendFailure, TemplateSend};
 use maitre_channels::{PermanentReason, SendErrorClass, TemplateChange, TemplateUpdate};
 use maitre_domain::booking::guest_messages::{GuestMessage, Tap};
 use maitre_domain::templates::{self, Authored, TemplateError, TemplateStatus, normalize_language};
@@ -79,7 +79,7 @@ impl App {
 
     async fn sync_waba(&self, tenant: &TenantStore, ch: &Channel, waba: &str) -> Result<Synced, TemplateFailure> {
         let creds = self.open(tenant, ch)?;
-        let remote = self.sender.list_templates(&target(ch, &creds.access_token), waba).await?;
+        let remote = self.sender.list_templates(&creds.target(ch), waba).await?;
         let mut kept = Vec::with_capacity(remote.len());
         for t in &remote {
             // Parts maitre does not offer (media headers, one-time codes) keep the template out of the list.
@@ -117,7 +117,7 @@ impl App {
         let account = tenant.account().await?;
         let compiled = templates::compile(authored, account.settings.locale, &account.settings.name)?;
         let creds = self.open(tenant, &ch)?;
-        let created = self.sender.create_template(&target(&ch, &creds.access_token), &waba, &compiled).await?;
+        let created = self.sender.create_template(&creds.target(&ch), &waba, &compiled).await?;
         let record = TemplateRecord {
             waba_id: &waba,
             meta_id: &created.id,
@@ -139,7 +139,7 @@ impl App {
         let t = tenant.templates().get(id).await?;
         let ch = waba_channel(tenant, &t.waba_id).await?;
         let creds = self.open(tenant, &ch)?;
-        self.sender.delete_template(&target(&ch, &creds.access_token), &t.waba_id, &t.name, &t.meta_id).await?;
+        self.sender.delete_template(&creds.target(&ch), &t.waba_id, &t.name, &t.meta_id).await?;
         Ok(tenant.templates().delete(id).await?)
     }
 
@@ -185,7 +185,7 @@ pub async fn draft_values(
     }
     let facts = GuestFacts::load(tenant, conversation.contact_id, &conversation.contact_name, None).await?;
     let scope = facts.scope();
-    Ok(t.bindings.iter().map(|b| maitre_domain::flow::render(&format!("{{{{{b}}}}}"), &scope)).collect())
+    Ok(t.bindings.iter().map(|b| templates::bound_value(b, &scope)).collect())
 }
 
 /// A thread's template buttons only reply: the payload names the button.
@@ -288,13 +288,4 @@ async fn whatsapp(tenant: &TenantStore, id: ChannelId) -> Result<Channel, Templa
 async fn waba_channel(tenant: &TenantStore, waba: &str) -> Result<Channel, TemplateFailure> {
     let channels = tenant.channels().list().await?;
     channels.into_iter().find(|c| c.waba_id.as_deref() == Some(waba)).ok_or(TemplateFailure::NoWaba)
-}
-
-fn target<'a>(ch: &'a Channel, token: &'a str) -> Target<'a> {
-    Target {
-        platform: ch.platform,
-        account_key: &ch.external_id,
-        access_token: token,
-        instagram_login: Default::default(),
-    }
 }

@@ -26,6 +26,18 @@ pub struct Credentials {
     pub webhook_secret: Option<String>,
 }
 
+impl Credentials {
+    /// The platform account of `channel`, acted for with these credentials.
+    pub fn target<'a>(&'a self, channel: &'a maitre_store::Channel) -> maitre_channels::outbound::Channel<'a> {
+        maitre_channels::outbound::Channel {
+            platform: channel.platform,
+            account_key: &channel.external_id,
+            access_token: &self.access_token,
+            instagram_login: self.instagram_login,
+        }
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Credentials(***)")

@@ -180,8 +180,8 @@ impl Templates<'_> {
     }
 
     /// Applies a status webhook to the template it names (by Meta id, or by WABA, name and language for one whose
-    /// id is not known yet). When it can no longer be sent, the members who manage channels hear of it. Returns the
-    /// template as it is now; `None` when no such template is stored (it is picked up by the next sync).
+    /// id is not known yet). When it can no longer be sent, the members who manage channels hear of it. A template
+    /// not stored here is left to the next sync.
     pub async fn apply_status(
         &self,
         waba: &str,
@@ -189,7 +189,7 @@ impl Templates<'_> {
         (name, language): (&str, &str),
         status: &TemplateStatus,
         reason: &str,
-    ) -> Result<Option<StoredTemplate>> {
+    ) -> Result<()> {
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
         let id: Option<String> = sqlx::query_scalar(
@@ -206,7 +206,7 @@ impl Templates<'_> {
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(id) = id else { return Ok(None) };
+        let Some(id) = id else { return Ok(()) };
         let notified = if status.sendable() || *status == TemplateStatus::Pending {
             crate::notifications::Notified::none()
         } else {
@@ -224,7 +224,7 @@ impl Templates<'_> {
         };
         tx.commit().await?;
         notified.publish(self.tenant).await;
-        self.get(&id).await.map(Some)
+        Ok(())
     }
 
     /// Meta moved a template to another category (a move to MARKETING brings the marketing limits).
@@ -263,6 +263,16 @@ impl Templates<'_> {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Which template each purpose uses (purposes without one are left out).
+    pub async fn uses(&self) -> Result<Vec<(GuestMessage, String)>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT purpose, template_id FROM template_uses WHERE account_id = $1")
+                .bind(self.account())
+                .fetch_all(&self.tenant.store().read)
+                .await?;
+        rows.into_iter().map(|(p, id)| Ok((p.parse().map_err(StoreError::corrupt)?, id))).collect()
     }
 
     /// The template `purpose` uses, if any.

@@ -106,6 +106,8 @@ async fn telegram(
 async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -> Response {
     // One lookup per recipient, not per item: a batch nearly always addresses one business.
     let mut routes: HashMap<String, Option<Channel>> = HashMap::new();
+    // Template changes name the WhatsApp business account, not a number (PROTOCOLS.md §9.3): routed apart.
+    let mut waba_routes: HashMap<String, Option<Channel>> = HashMap::new();
     if let Some(ch) = known {
         routes.insert(ch.external_id.clone(), Some(ch));
     }
@@ -114,10 +116,9 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
         batch.skipped.iter().map(|s| ("unknown", s.reason.clone(), s.location.clone())).collect();
     for item in &batch.items {
         let platform = item.platform;
-        // Template changes name the WhatsApp business account, not a number (PROTOCOLS.md §9.3).
         let by_waba = matches!(item.event, Event::Template(_));
-        let key = if by_waba { format!("waba:{}", item.account_key) } else { item.account_key.clone() };
-        if !routes.contains_key(&key) {
+        let routes = if by_waba { &mut waba_routes } else { &mut routes };
+        if !routes.contains_key(&item.account_key) {
             let route = if by_waba {
                 state.store.route_by_waba(&item.account_key).await
             } else {
@@ -131,9 +132,9 @@ async fn accept(state: &AppState, batch: InboundBatch, known: Option<Channel>) -
                     return answer(StatusCode::SERVICE_UNAVAILABLE, "try again");
                 }
             };
-            routes.insert(key.clone(), found);
+            routes.insert(item.account_key.clone(), found);
         }
-        match (&routes[&key], serde_json::to_string(item)) {
+        match (&routes[&item.account_key], serde_json::to_string(item)) {
             (Some(ch), Ok(json)) => routed.push((ch.account_id, ch.id, item.dedupe_key.as_str(), json)),
             (Some(_), Err(e)) => ignored.push((platform.as_str(), format!("not storable: {e}"), String::new())),
             (None, _) => ignored.push((

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::Locale;
 use crate::booking::ReservationInfo;
-use crate::flow::{Scope, placeholders, render};
+use crate::flow::{Scope, placeholders};
 
 /// A template as the business writes it: `{{contact.first_name}}` and the like where values go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +112,7 @@ fn numbered(text: &str, bindings: &mut Vec<String>) -> Result<String, TemplateEr
 
 /// A binding's value for the sample guest; never empty, since review needs an example for every variable.
 fn example(binding: &str, scope: &Scope) -> String {
-    let value = render(&format!("{{{{{binding}}}}}"), scope);
+    let value = super::bound_value(binding, scope);
     if value.trim().is_empty() { binding.rsplit('.').next().unwrap_or(binding).replace('_', " ") } else { value }
 }
 

@@ -30,11 +30,16 @@ pub fn fill(content: &TemplateContent, bindings: &[String], scope: &Scope) -> Re
     let values = bindings
         .iter()
         .map(|b| {
-            let v = render(&format!("{{{{{b}}}}}"), scope);
+            let v = bound_value(b, scope);
             if v.trim().is_empty() { Err(TemplateError::NoValue(b.clone())) } else { Ok(v) }
         })
         .collect::<Result<Vec<_>, _>>()?;
     assemble(content, &values)
+}
+
+/// The value a binding (a placeholder with its filters, without braces) takes for a guest; empty when it has none.
+pub fn bound_value(binding: &str, scope: &Scope) -> String {
+    render(&format!("{{{{{binding}}}}}"), scope)
 }
 
 /// Fills a template with values staff typed, in variable order (header first).

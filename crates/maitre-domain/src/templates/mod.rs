@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use authoring::KNOWN;
 pub use authoring::{Authored, Compiled, compile, sample_preview, sample_values};
-pub use filling::{Filled, Param, fill, fill_by_hand, preview};
+pub use filling::{Filled, Param, bound_value, fill, fill_by_hand, preview};
 
 /// Longest body Meta accepts (§9.1).
 pub const MAX_BODY_CHARS: usize = 1024;

@@ -140,8 +140,8 @@ impl Draft {
 
     /// The form's three button rows as sent.
     fn button_fields(&self, tr: &Tr) -> Vec<ButtonField> {
-        let rows = [(&self.button1, &self.action1), (&self.button2, &self.action2), (&self.button3, &self.action3)];
-        rows.into_iter()
+        self.rows()
+            .into_iter()
             .enumerate()
             .map(|(i, (label, action))| ButtonField {
                 n: i + 1,
@@ -158,12 +158,14 @@ impl Draft {
             .collect()
     }
 
+    /// The form's (label, action) rows.
+    fn rows(&self) -> [(&String, &String); 3] {
+        [(&self.button1, &self.action1), (&self.button2, &self.action2), (&self.button3, &self.action3)]
+    }
+
     /// The buttons given, each with its action.
     fn buttons(&self) -> impl Iterator<Item = (&str, &str)> {
-        [(&self.button1, &self.action1), (&self.button2, &self.action2), (&self.button3, &self.action3)]
-            .into_iter()
-            .map(|(b, a)| (b.trim(), a.as_str()))
-            .filter(|(b, _)| !b.is_empty())
+        self.rows().into_iter().map(|(b, a)| (b.trim(), a.as_str())).filter(|(b, _)| !b.is_empty())
     }
 }
 
@@ -187,20 +189,24 @@ async fn view(
         .map(|c| ChannelView { id: c.id.to_string(), name: c.name, waba: c.waba_id.unwrap_or_default() })
         .collect();
     let stored = m.tenant.templates().list().await?;
-    let mut uses = Vec::new();
-    for purpose in PURPOSES {
-        let chosen = m.tenant.templates().used_for(purpose).await?.map(|t| t.id);
-        let options = stored
-            .iter()
-            .filter(|t| t.status.sendable() && t.bound())
-            .map(|t| Choice {
-                id: t.id.clone(),
-                label: format!("{} ({})", t.name, t.language),
-                selected: chosen.as_deref() == Some(t.id.as_str()),
-            })
-            .collect();
-        uses.push(UseView { purpose: purpose.as_str(), label: tr.t(&format!("tpl-use-{purpose}")), options });
-    }
+    let chosen = m.tenant.templates().uses().await?;
+    // Only templates maitre can fill for each guest may carry an automatic message.
+    let eligible: Vec<&StoredTemplate> = stored.iter().filter(|t| t.status.sendable() && t.bound()).collect();
+    let uses = PURPOSES
+        .into_iter()
+        .map(|purpose| {
+            let used = chosen.iter().find(|(p, _)| *p == purpose).map(|(_, id)| id.as_str());
+            let options = eligible
+                .iter()
+                .map(|t| Choice {
+                    id: t.id.clone(),
+                    label: format!("{} ({})", t.name, t.language),
+                    selected: used == Some(t.id.as_str()),
+                })
+                .collect();
+            UseView { purpose: purpose.as_str(), label: tr.t(&format!("tpl-use-{purpose}")), options }
+        })
+        .collect();
     let (locale, name) = (account.settings.locale, account.settings.name.as_str());
     let templates = stored.iter().map(|t| template_view(&tr, t, locale, name)).collect();
     let status =

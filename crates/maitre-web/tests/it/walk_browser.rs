@@ -30,6 +30,14 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
     );
     app.core.set_waba(&tenant, whatsapp.id, "100000000000001").await.unwrap();
     let template = tenant.templates().list().await.unwrap().remove(0).id;
+    // A booking whose guest was told of a decision, and could not be reminded: the booking lists both.
+    let booking = crate::analytics::book(&tenant, "Lena Vogel", 2, &maitre_store::Origin::staff()).await;
+    let told = maitre_store::GuestOutcome::Sent("Ihre Reservierung am Do., 24.09.2026 um 20:00 ist bestätigt.".into());
+    let confirmed = maitre_domain::booking::guest_messages::GuestMessage::Confirmed;
+    tenant.reservations().note_guest_message(booking, confirmed, &told).await.unwrap();
+    let reminder = maitre_domain::booking::guest_messages::GuestMessage::Reminder;
+    let missed = maitre_store::GuestOutcome::NotPossible("instagram".into());
+    tenant.reservations().note_guest_message(booking, reminder, &missed).await.unwrap();
     assert_eq!(app.post_meta(&wa_text("wamid.walk1", GUEST, "Hallo!", NOW)).await.0, StatusCode::OK);
     app.drain().await;
     let conversation = tenant.conversations().conversation_ids().await.unwrap().remove(0);
@@ -81,6 +89,7 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("guest-texts", format!("{base}/booking/messages")),
         ("calendar", format!("{base}/calendar")),
         ("new-reservation", format!("{base}/reservations/new")),
+        ("reservation", format!("{base}/reservations/{booking}")),
         ("flows", format!("{base}/flows")),
         ("flow-editor", format!("{base}/flows/{}", flow.id)),
         ("canned", format!("{base}/canned")),

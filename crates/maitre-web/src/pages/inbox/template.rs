@@ -22,7 +22,7 @@ use crate::pages::template_words::failure;
 use crate::pages::url::filters;
 use crate::pages::{PageEnv, render};
 
-/// Values a template can take, at most (Meta allows no more per message in practice).
+/// The most values the composer reads back (`v1` … `v20`); the templates it offers take fewer.
 const MAX_VALUES: usize = 20;
 
 struct TemplateOption {
