@@ -10,6 +10,7 @@ pub mod accounts;
 mod ai;
 mod automation;
 mod bookings;
+pub mod broadcasts;
 pub mod connect;
 pub mod flows;
 mod followups;
@@ -23,6 +24,7 @@ pub mod password;
 mod process;
 mod replies;
 pub mod scheduled;
+pub mod segments;
 mod send;
 pub mod templates;
 pub mod upkeep;
@@ -120,6 +122,8 @@ impl App {
             .on(JobKind::ChannelSweep, self.handler(upkeep::sweep))
             .on(JobKind::ChannelCheck, self.handler(upkeep::check))
             .on(JobKind::ScheduledSend, self.handler(scheduled::due))
+            .on(JobKind::BroadcastStart, self.handler(broadcasts::start))
+            .on(JobKind::BroadcastSend, self.handler(broadcasts::round))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<App>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

@@ -189,7 +189,7 @@ pub async fn draft_values(
 }
 
 /// A thread's template buttons only reply: the payload names the button.
-fn thread_button(i: usize) -> String {
+pub(crate) fn thread_button(i: usize) -> String {
     format!("template:{i}")
 }
 

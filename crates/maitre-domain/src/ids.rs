@@ -133,6 +133,8 @@ pub mod kind {
     pub enum Job {}
     pub enum Note {}
     pub enum ScheduledMessage {}
+    pub enum Segment {}
+    pub enum Broadcast {}
 }
 
 pub type AccountId = Id<kind::Account>;
@@ -149,6 +151,10 @@ pub type JobId = Id<kind::Job>;
 pub type NoteId = Id<kind::Note>;
 /// A message staff scheduled to send later.
 pub type ScheduledMessageId = Id<kind::ScheduledMessage>;
+/// A saved contact filter.
+pub type SegmentId = Id<kind::Segment>;
+/// One message sent to a segment.
+pub type BroadcastId = Id<kind::Broadcast>;
 
 #[cfg(test)]
 mod tests {

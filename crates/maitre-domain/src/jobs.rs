@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::guest_messages::GuestMessage;
 use crate::kinds::{display_as_word, words};
-use crate::{ChannelId, ConversationId, FlowId, MessageId, ReservationId, ScheduledMessageId};
+use crate::{BroadcastId, ChannelId, ConversationId, FlowId, MessageId, ReservationId, ScheduledMessageId};
 
 words! {
     pub enum JobKind("job kind") {
@@ -42,6 +42,10 @@ words! {
         Maintenance = "maintenance",
         /// Queues a message staff scheduled, when it is due.
         ScheduledSend = "scheduled_send",
+        /// Starts a broadcast staff scheduled, when it is due.
+        BroadcastStart = "broadcast_start",
+        /// Takes care of a broadcast's next recipients, then queues its own next round.
+        BroadcastSend = "broadcast_send",
     }
 }
 
@@ -189,6 +193,22 @@ pub struct ScheduledSendJob {
     pub send_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A scheduled broadcast is due. `send_at` is the time this job was queued for: a job left over from before the
+/// time was changed finds another time stored and does nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BroadcastStartJob {
+    pub broadcast: BroadcastId,
+    pub send_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Round `round` of a broadcast's run `epoch` (a resume starts a new run; an older run's job stops).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BroadcastSendJob {
+    pub broadcast: BroadcastId,
+    pub epoch: i64,
+    pub round: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChannelSweepJob {}
 
@@ -209,6 +229,8 @@ json_payloads!(
     ChannelSweepJob => ChannelSweep,
     MaintenanceJob => Maintenance,
     ScheduledSendJob => ScheduledSend,
+    BroadcastStartJob => BroadcastStart,
+    BroadcastSendJob => BroadcastSend,
 );
 
 #[cfg(test)]

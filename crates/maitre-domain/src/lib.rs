@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod booking;
+pub mod broadcasts;
 pub mod contacts;
 pub mod courtesy;
 pub mod extract;
@@ -14,14 +15,15 @@ pub mod language;
 pub mod metrics;
 pub mod permissions;
 pub mod scheduled;
+pub mod segments;
 pub mod setup;
 pub mod templates;
 
 pub use account::{AccountSettings, Currency, Locale, SettingsError};
 pub use extract::{ExtractLocale, Extraction, extract, extract_at};
 pub use ids::{
-    AccountId, ApiTokenId, ChannelId, ContactId, ConversationId, FlowId, Id, JobId, MessageId, NoteId, ReservationId,
-    ScheduledMessageId, UserId,
+    AccountId, ApiTokenId, BroadcastId, ChannelId, ContactId, ConversationId, FlowId, Id, JobId, MessageId, NoteId,
+    ReservationId, ScheduledMessageId, SegmentId, UserId,
 };
 pub use jobs::JobKind;
 pub use kinds::{

@@ -103,10 +103,12 @@ pub enum Action {
     ViewAnalytics,
     /// See one's own figures as a member of the team (replies, first answers).
     ViewOwnActivity,
+    /// Write, send, schedule, pause and cancel broadcasts to a segment's guests.
+    SendBroadcasts,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewAccount,
         Action::EditAccountSettings,
         Action::ViewTeam,
@@ -134,6 +136,7 @@ impl Action {
         Action::ModerateContactNotes,
         Action::ViewAnalytics,
         Action::ViewOwnActivity,
+        Action::SendBroadcasts,
     ];
 }
 
@@ -180,7 +183,7 @@ mod tests {
 
     /// The complete matrix, written out by hand so that a change to `allowed` must be a deliberate change here.
     /// Columns: owner, admin, agent, viewer.
-    const MATRIX: [(Action, [bool; 4]); 27] = [
+    const MATRIX: [(Action, [bool; 4]); 28] = [
         (ViewAccount, [true, true, true, true]),
         (EditAccountSettings, [true, true, false, false]),
         (ViewTeam, [true, true, false, false]),
@@ -208,6 +211,7 @@ mod tests {
         (ModerateContactNotes, [true, true, false, false]),
         (ViewAnalytics, [true, true, false, false]),
         (ViewOwnActivity, [true, true, true, false]),
+        (SendBroadcasts, [true, true, false, false]),
     ];
 
     #[test]

@@ -11,6 +11,7 @@ mod accounts;
 mod auto_replies;
 mod batch;
 mod booking;
+mod broadcasts;
 mod canned;
 mod channel_alerts;
 mod channels;
@@ -45,6 +46,7 @@ mod reservations;
 mod reserve;
 mod scheduled;
 mod secrets;
+mod segments;
 mod signups;
 mod templates;
 mod tenant;
@@ -60,6 +62,10 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
+pub use broadcasts::{
+    Broadcast, Broadcasts, Draft as BroadcastDraft, Pending as PendingRecipient, Progress as BroadcastProgress,
+    RecipientRow, SETTLED as BROADCAST_SETTLED,
+};
 pub use canned::CannedResponse;
 pub use channel_alerts::{ChannelAlert, EXPIRY_WARNING};
 pub use channels::{Channel, Channels, NewChannel};
@@ -93,6 +99,7 @@ pub use rate_limits::Rate;
 pub use reservations::{Booking, Origin, Reservation, ReservationQuery, Reservations, Source};
 pub use scheduled::{SETTLED as SCHEDULED_SETTLED, Scheduled, ScheduledMessage};
 pub use secrets::{hash_token, new_token};
+pub use segments::{NAME_TAKEN as SEGMENT_NAME_TAKEN, Segment, Segments};
 pub use signups::{NewSignup, SignupRequest};
 pub use templates::{StoredTemplate, TemplateRecord, Templates};
 pub use tenant::{Account, ApiToken, Member, Team, TenantStore, TokenCreator, Withdrawn};

@@ -185,6 +185,36 @@ impl From<maitre_app::templates::TemplateFailure> for AppError {
     }
 }
 
+impl From<maitre_app::broadcasts::BroadcastFailure> for AppError {
+    fn from(e: maitre_app::broadcasts::BroadcastFailure) -> Self {
+        use maitre_app::broadcasts::BroadcastFailure;
+        use maitre_domain::broadcasts::BroadcastError;
+        match e {
+            BroadcastFailure::Store(e) => e.into(),
+            e @ BroadcastFailure::Settled => AppError::Conflict(e.to_string()),
+            BroadcastFailure::Invalid(e @ BroadcastError::Name) => AppError::Validation(format!("name: {e}")),
+            BroadcastFailure::Invalid(e @ BroadcastError::Text) => AppError::Validation(format!("text: {e}")),
+            BroadcastFailure::Time(e) => AppError::Validation(format!("send_at: {e}")),
+            e @ BroadcastFailure::Rate => AppError::Validation(format!("rate: {e}")),
+            e @ BroadcastFailure::UnknownTemplate => AppError::Validation(format!("template_id: {e}")),
+        }
+    }
+}
+
+impl From<maitre_app::segments::SegmentFailure> for AppError {
+    fn from(e: maitre_app::segments::SegmentFailure) -> Self {
+        use maitre_app::segments::SegmentFailure;
+        match e {
+            SegmentFailure::Store(e) => e.into(),
+            e @ SegmentFailure::NameTaken => AppError::Conflict(e.to_string()),
+            SegmentFailure::Invalid(e @ maitre_domain::segments::SegmentError::Name) => {
+                AppError::Validation(format!("name: {e}"))
+            }
+            SegmentFailure::Invalid(e) => AppError::Validation(format!("rules: {e}")),
+        }
+    }
+}
+
 impl From<maitre_app::scheduled::ScheduleError> for AppError {
     fn from(e: maitre_app::scheduled::ScheduleError) -> Self {
         use maitre_app::scheduled::ScheduleError;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use fields::apply_extras;
 use maitre_domain::contacts::Tag;
+use maitre_domain::segments::SegmentRules;
 use maitre_domain::{
     ApiTokenId, ChannelId, ContactId, ConversationId, ConversationMode, ConversationStatus, Platform, UserId,
 };
@@ -25,6 +26,7 @@ use crate::decode::word;
 use crate::flows::record_consent;
 use crate::operations::{cut, escape_like};
 use crate::reservations::{COLUMNS as RESERVATION_COLUMNS, from_row as reservation_from_row};
+use crate::segments::Condition;
 use crate::tenant::TenantStore;
 use crate::{Cursor, Page, Reservation, Result, StoreError};
 
@@ -65,6 +67,8 @@ pub struct ContactQuery<'a> {
     pub tag: Option<&'a str>,
     /// Did this at or after the first instant and before the second (the guests behind an analytics figure).
     pub happened: Option<(ContactEvent, DateTime<Utc>, DateTime<Utc>)>,
+    /// Only the contacts a segment's rules take in.
+    pub segment: Option<&'a SegmentRules>,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
@@ -210,6 +214,10 @@ impl Contacts<'_> {
             .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|d| d.len() >= 3)
             .map(|d| format!("%{d}%"));
+        let segment = match q.segment {
+            Some(rules) => Condition::of(rules, to_ms(self.tenant.now()), 11),
+            None => Condition::everyone(),
+        };
         let sql = format!(
             "{CONTACT_SELECT} AND ($2 IS NULL OR LOWER(c.name) LIKE $2 ESCAPE '\\' OR LOWER(c.email) LIKE $2 ESCAPE '\\' \
              OR c.phone LIKE $2 ESCAPE '\\' OR LOWER(c.external_id) LIKE $2 ESCAPE '\\' \
@@ -217,10 +225,11 @@ impl Contacts<'_> {
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM contact_tags t WHERE t.account_id = c.account_id \
              AND t.contact_id = c.id AND t.tag = $4)) \
              AND ($5 IS NULL OR c.created_at < $5 OR (c.created_at = $5 AND c.id < $6)) \
-             AND {} ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
-            events::CONDITION
+             AND {} AND {} ORDER BY c.created_at DESC, c.id DESC LIMIT $7",
+            events::CONDITION,
+            segment.sql
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.tenant.account_id().to_string())
             .bind(pattern)
             .bind(digits)
@@ -230,9 +239,8 @@ impl Contacts<'_> {
             .bind(q.limit + 1)
             .bind(q.happened.map(|(_, from, _)| to_ms(from)))
             .bind(q.happened.map(|(_, _, to)| to_ms(to)))
-            .bind(q.happened.map(|(event, _, _)| event.as_str()))
-            .fetch_all(&self.tenant.store().read)
-            .await?;
+            .bind(q.happened.map(|(event, _, _)| event.as_str()));
+        let rows = segment.bind(query).fetch_all(&self.tenant.store().read).await?;
         let mut items = rows.iter().map(contact_from).collect::<Result<Vec<_>>>()?;
         let next = cut(&mut items, q.limit, |c| Cursor { at: to_ms(c.created_at), id: c.id.to_string() });
         self.fill_details(&mut items).await?;

@@ -1,6 +1,6 @@
 //! The normalized conversation model: contacts, conversations and messages, written idempotently by platform id
 //! so that a re-run of a processing job changes nothing. Replies on their way out are in `outbound`.
-mod outbound;
+pub(crate) mod outbound;
 
 use std::sync::LazyLock;
 
@@ -285,16 +285,19 @@ fn add_guest_upserts(
 ) {
     let (contact, m_at) = (m.contact_external_id, to_ms(m.at));
     b.add(
-        "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
-         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END",
+        "INSERT INTO contacts (account_id, id, channel_id, external_id, name, created_at, language) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel_id, external_id) DO UPDATE SET \
+         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END, \
+         language = COALESCE(excluded.language, contacts.language)",
     )
     .bind(account)
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(channel)
     .bind(contact)
     .bind(m.contact_name.unwrap_or(""))
-    .bind(now);
+    .bind(now)
+    // Segments by language: the guest's latest message that shows one ("4" or a name says nothing).
+    .bind(inbound_at.and_then(|_| maitre_domain::language::guess(m.body)).map(|l| l.as_str()));
     // A guest's message reopens a closed conversation; times only move forward.
     b.add(
         "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, mode, last_inbound_at, \

@@ -38,6 +38,9 @@ pub struct ListParams {
     q: Option<String>,
     /// Only contacts with this tag.
     tag: Option<String>,
+    /// Only the contacts of this segment (its id).
+    #[param(pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+    segment: Option<String>,
     /// `next` of the previous page.
     #[param(pattern = r"^([0-9]{1,15}\.[0-9A-Za-z-]{1,64})?$")]
     after: Option<String>,
@@ -188,13 +191,23 @@ fn invalid(e: Invalid) -> ApiError {
 
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ListParams),
     responses((status = 200, body = ContactPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 404, description = "No such segment", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list(caller: ApiCaller, p: Result<Query<ListParams>, QueryRejection>) -> Result<Json<ContactPage>, ApiError> {
     caller.require(Action::ViewContacts)?;
     let p = params::query(p)?;
     let (after, limit) = (params::cursor(p.after.as_deref())?, params::limit(p.limit)?);
-    let q =
-        ContactQuery { search: params::search(p.q.as_deref())?, tag: p.tag.as_deref(), after, limit, happened: None };
+    let segment = match p.segment.as_deref() {
+        Some(id) => Some(caller.tenant.segments().get(found(id)?).await?.rules),
+        None => None,
+    };
+    let q = ContactQuery {
+        search: params::search(p.q.as_deref())?,
+        tag: p.tag.as_deref(),
+        after,
+        limit,
+        happened: None,
+        segment: segment.as_ref(),
+    };
     let page = caller.tenant.contacts().list(&q).await?;
     Ok(Json(ContactPage { items: page.items.into_iter().map(dto).collect(), next: page.next.map(|c| c.to_string()) }))
 }

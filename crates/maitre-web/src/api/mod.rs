@@ -2,6 +2,7 @@
 //! by an OpenAPI document generated from these handlers.
 mod analytics;
 mod analytics_runs;
+mod broadcasts;
 mod channels;
 mod contacts;
 mod contract;
@@ -12,6 +13,7 @@ mod operations;
 mod params;
 mod reservations;
 mod scheduled;
+mod segments;
 mod templates;
 
 use axum::extract::Path;
@@ -48,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(contacts::routes())
         .merge(templates::routes())
         .merge(scheduled::routes())
+        .merge(segments::routes())
+        .merge(broadcasts::routes())
 }
 
 #[derive(OpenApi)]
@@ -69,7 +73,10 @@ pub fn routes() -> Router<AppState> {
         analytics::reservations, analytics_runs::runs,
         templates::list, templates::get_one, templates::create, templates::remove, templates::set_waba,
         templates::sync, templates::send,
-        scheduled::list, scheduled::create, scheduled::update, scheduled::remove),
+        scheduled::list, scheduled::create, scheduled::update, scheduled::remove,
+        segments::list, segments::get_one, segments::create, segments::update, segments::remove,
+        broadcasts::list, broadcasts::get_one, broadcasts::create, broadcasts::update, broadcasts::remove,
+        broadcasts::dry_run, broadcasts::schedule, broadcasts::command, broadcasts::recipients),
     components(schemas(contract::TimeZoneName, AccountDto, AccountInput, MemberDto, RoleInput, TokenDto, ErrorBody, ErrorDetail,
         operations::JobDto, operations::JobPage, operations::EventDto, operations::EventPage,
         channels::ChannelDto, channels::TelegramInput, channels::WhatsAppInput, channels::ChannelPatch,
@@ -92,7 +99,11 @@ pub fn routes() -> Router<AppState> {
         templates::MessageTemplateList, templates::MessageTemplateDetail, templates::MessageTemplateInput,
         templates::WabaInput, templates::SyncedDto, templates::TemplateSendInput, templates::QueuedDto,
         scheduled::ScheduledMessageDto, scheduled::ScheduledMessageList, scheduled::ScheduledMessageInput,
-        scheduled::ScheduledMessagePatch)),
+        scheduled::ScheduledMessagePatch, segments::PlatformDto, segments::ConsentDto, segments::LanguageDto,
+        segments::FieldRuleDto, segments::SegmentRulesDto, segments::SegmentDto, segments::SegmentList,
+        segments::SegmentInput, segments::SegmentPatch, broadcasts::ProgressDto, broadcasts::BroadcastDto,
+        broadcasts::BroadcastList, broadcasts::BroadcastInput, broadcasts::ScheduleInput, broadcasts::DryRunDto,
+        broadcasts::RecipientDto, broadcasts::RecipientPage)),
     modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = []))
 )]

@@ -86,6 +86,8 @@ struct ListPage {
     from: String,
     to: String,
     event: String,
+    /// (chosen, id, name) of each segment, for the filter.
+    segments: Vec<(bool, String, String)>,
     narrowed: bool,
     rows: Vec<ContactRow>,
     later: Option<String>,
@@ -93,6 +95,7 @@ struct ListPage {
     can_import: bool,
     can_define: bool,
     can_erase: bool,
+    can_broadcast: bool,
 }
 
 async fn list_page(
@@ -103,7 +106,8 @@ async fn list_page(
 ) -> Result<impl IntoResponse, PageError> {
     m.require(Action::ViewContacts)?;
     let f = filters(params)?;
-    let page = m.tenant.contacts().list(&f.query(&m, PAGE_SIZE)?).await?;
+    let rules = f.segment_rules(&m).await?;
+    let page = m.tenant.contacts().list(&f.query(&m, PAGE_SIZE, rules.as_ref())?).await?;
     let later = page.next.map(|c: Cursor| {
         serde_urlencoded::to_string(Filters { after: c.to_string(), ..f.clone() }).unwrap_or_default()
     });
@@ -119,7 +123,15 @@ async fn list_page(
     render(&ListPage {
         ctx: Ctx::member(env, &state, &m).await?,
         account: m.account.id,
-        narrowed: !f.q.trim().is_empty() || !f.tag.trim().is_empty() || added.is_some(),
+        narrowed: !f.q.trim().is_empty() || !f.tag.trim().is_empty() || !f.segment.is_empty() || added.is_some(),
+        segments: m
+            .tenant
+            .segments()
+            .list()
+            .await?
+            .into_iter()
+            .map(|s| (s.id.to_string() == f.segment, s.id.to_string(), s.name))
+            .collect(),
         added,
         from: f.from.clone(),
         to: f.to.clone(),
@@ -132,6 +144,7 @@ async fn list_page(
         can_import: m.may(Action::ImportContacts),
         can_define: m.may(Action::DefineContactFields),
         can_erase: m.may(Action::EraseContact),
+        can_broadcast: m.may(Action::SendBroadcasts),
     })
 }
 
@@ -141,6 +154,7 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
     m.require(Action::ViewContacts)?;
     let mut f = filters(params)?;
     f.after.clear();
+    let rules = f.segment_rules(&m).await?;
     let fields = m.tenant.contacts().contact_fields().await?;
     let mut out = csv::Writer::from_writer(vec![]);
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
@@ -148,7 +162,7 @@ async fn export(m: Member, params: Result<Query<Filters>, QueryRejection>) -> Re
     header.extend(fields.iter().map(|f| f.key.as_str()));
     out.write_record(&header).map_err(csv_err)?;
     loop {
-        let page = m.tenant.contacts().list(&f.query(&m, EXPORT_PAGE)?).await?;
+        let page = m.tenant.contacts().list(&f.query(&m, EXPORT_PAGE, rules.as_ref())?).await?;
         for c in &page.items {
             let mut record = vec![
                 cell(&c.name),

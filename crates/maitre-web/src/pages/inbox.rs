@@ -4,7 +4,7 @@
 //! `/inbox/{id}/live`. Every form works without JavaScript; what the thread's forms do is in `actions`.
 mod actions;
 mod guest;
-mod later;
+pub(crate) mod later;
 mod template;
 
 use askama::Template;

@@ -11,6 +11,8 @@ mod app_shell;
 mod auth;
 mod automation;
 mod booking;
+mod broadcast_view;
+mod broadcasts;
 mod calendar;
 mod canned;
 mod channels;
@@ -25,7 +27,7 @@ mod guest_texts;
 mod home;
 mod home_figures;
 mod imports;
-mod inbox;
+pub(crate) mod inbox;
 mod inbox_items;
 mod invites;
 mod live;
@@ -34,6 +36,7 @@ mod notifications;
 mod oauth;
 mod operations;
 pub(crate) mod reservations;
+mod segments;
 mod signup;
 mod team;
 mod template_words;
@@ -85,6 +88,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(flows::routes())
         .merge(automation::routes())
         .merge(contacts::routes())
+        .merge(segments::routes())
+        .merge(broadcasts::routes())
         .merge(imports::routes())
         .merge(invites::routes())
         .merge(live::routes())

@@ -105,6 +105,8 @@ async fn an_owner_sets_up_takes_a_booking_and_answers_a_guest_in_german() {
         .await
         .unwrap();
     click(&b, "#resources form.filters button[type='submit']").await;
+    // The page was on /booking already, so wait for the saved table's own form before looking at the address.
+    wait_for(&b, "#resources form.inline button", |_| true).await;
     wait_for_path(&b, |p| p.ends_with("/booking")).await;
     assert!(b.client.current_url().await.unwrap().fragment() == Some("resources"), "the page keeps its place");
     look(&b, "2_hours").await;

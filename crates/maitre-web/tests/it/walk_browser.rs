@@ -65,6 +65,13 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         };
         tenant.insights().save(&run, Some(owner.id)).await.unwrap();
     }
+    // A saved segment of guests who said yes to marketing messages on WhatsApp.
+    let rules = maitre_domain::segments::SegmentRules {
+        platforms: vec![maitre_domain::Platform::WhatsApp],
+        consent: Some(maitre_domain::segments::ConsentRule::OptedIn),
+        ..Default::default()
+    };
+    let segment = tenant.segments().create("Stammgäste auf WhatsApp", &rules).await.unwrap().id;
     crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
 
     let base = format!("/a/{account}");
@@ -75,6 +82,8 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("thread-template", format!("{base}/inbox/{conversation}?template={template}")),
         ("contacts", format!("{base}/contacts")),
         ("contact", format!("{base}/contacts/{contact}")),
+        ("segments", format!("{base}/segments")),
+        ("segment", format!("{base}/segments/{segment}")),
         ("reservations", format!("{base}/reservations")),
         ("analytics", format!("{base}/analytics?compare=1")),
         ("analytics-runs", format!("{base}/analytics/runs")),

@@ -1,14 +1,15 @@
-//! The contacts list's query string: search, tag, the days guests were added, opted out or in, came back or came
+//! The contacts list's query string: search, tag, segment, the days guests were added, opted out or in, came back or came
 //! again (an analytics figure's list) and the page after which to list, read the same way by the list and its
 //! export.
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use maitre_domain::metrics::report::Period;
+use maitre_domain::segments::SegmentRules;
 use maitre_store::{ContactEvent, ContactQuery, InvalidCursor};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Member;
-use crate::error::AppError;
+use crate::error::{AppError, found};
 use crate::i18n::Tr;
 use crate::pages::analytics_query::{drill_days, instants};
 use crate::pages::reservations::account_tz;
@@ -20,6 +21,9 @@ pub(super) struct Filters {
     pub q: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tag: String,
+    /// A segment's id: only its contacts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub segment: String,
     /// Did `event` (`maitre_store::ContactEvent`, added when empty) on these days of the business (YYYY-MM-DD,
     /// both included): the guests behind an analytics figure.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -33,7 +37,13 @@ pub(super) struct Filters {
 }
 
 impl Filters {
-    pub fn query(&self, m: &Member, limit: i64) -> Result<ContactQuery<'_>, AppError> {
+    /// The list's query; `segment` is the rules of the segment named by `self.segment` (see `segment_rules`).
+    pub fn query<'a>(
+        &'a self,
+        m: &Member,
+        limit: i64,
+        segment: Option<&'a SegmentRules>,
+    ) -> Result<ContactQuery<'a>, AppError> {
         let after = match self.after.as_str() {
             "" => None,
             s => Some(s.parse().map_err(|e: InvalidCursor| AppError::BadRequest(e.to_string()))?),
@@ -42,7 +52,15 @@ impl Filters {
             let (from, to) = instants(p, account_tz(m));
             (event, from, to)
         });
-        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), happened, after, limit })
+        Ok(ContactQuery { search: Some(&self.q), tag: Some(&self.tag), happened, after, limit, segment })
+    }
+
+    /// The rules of the segment the list is narrowed to; an unknown segment is NotFound.
+    pub async fn segment_rules(&self, m: &Member) -> Result<Option<SegmentRules>, AppError> {
+        if self.segment.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(m.tenant.segments().get(found(&self.segment)?).await?.rules))
     }
 
     /// What the listed guests did, and on which of the business's days (an event needs days).

@@ -26,7 +26,7 @@ use crate::pages::times::{account_tz, format_local};
 use crate::pages::{PageEnv, render};
 
 /// How a `datetime-local` field writes a time (seconds only when a step asks for them).
-const FIELD: &str = "%Y-%m-%dT%H:%M";
+pub(crate) const FIELD: &str = "%Y-%m-%dT%H:%M";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -105,7 +105,7 @@ pub(super) struct LaterForm {
 }
 
 /// A time typed in the business's zone, as an instant; the refusal in the member's words.
-fn instant(tr: &Tr, tz: Tz, field: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn instant(tr: &Tr, tz: Tz, field: &str) -> Result<DateTime<Utc>, String> {
     let field = field.trim();
     let local = NaiveDateTime::parse_from_str(field, FIELD)
         .or_else(|_| NaiveDateTime::parse_from_str(field, &format!("{FIELD}:%S")))
