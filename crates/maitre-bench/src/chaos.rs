@@ -60,7 +60,7 @@ async fn settle(ctx: &Ctx) {
 /// After a kill the dead process's jobs stay `running` under its lease, and a live node re-queues them once the
 /// lease has expired. Only the killed process held leases, so reaping as of a clock one lease ahead is exactly
 /// what the restarted node would do a minute later, without the run waiting that minute per kill.
-async fn expire_leases(database_url: &str) -> Result<()> {
+pub(crate) async fn expire_leases(database_url: &str) -> Result<()> {
     let lease = maitre_jobs::WorkerConfig::default().lease;
     let later = chrono::Utc::now() + lease + Duration::from_secs(1);
     let store = Store::connect(database_url, Clock::manual(later)).await?;

@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+pub mod broadcast;
+mod bulk;
 mod chaos;
 pub mod hostile;
 mod load;
@@ -80,6 +82,8 @@ pub struct Options {
     pub chaos: Option<Chaos>,
     /// How long to wait for outstanding replies after the last delivery once none arrive any more.
     pub drain_idle: Duration,
+    /// An unpaced broadcast to this many other guests of the first business, started with the load.
+    pub with_broadcast: Option<usize>,
     pub server: ServerConfig,
 }
 

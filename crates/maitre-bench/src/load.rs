@@ -39,6 +39,8 @@ pub(crate) struct Replies {
     faults: BTreeMap<String, u64>,
     /// Every request the fakes recorded (sends, profile look-ups, failures).
     pub observed: u64,
+    /// Sends of a broadcast running beside the load.
+    pub broadcast: u64,
 }
 
 impl Replies {
@@ -59,6 +61,11 @@ impl Replies {
             *self.faults.entry(fault_name(fault)).or_default() += 1;
         }
         let Some(sent) = o.request.sent_message() else { return };
+        // A broadcast running beside the load reaches guests of its own: not replies.
+        if sent.text == crate::broadcast::BODY {
+            self.broadcast += 1;
+            return;
+        }
         let guest = sent.recipient.trim_start_matches('+').to_owned();
         match self.waiting.get_mut(&guest).and_then(VecDeque::pop_front) {
             Some(due) => {
@@ -248,6 +255,9 @@ pub async fn run(o: &Options) -> Result<Report> {
     let ids = Ids::new();
     let setup_started = Instant::now();
     let tenants = setup::create(&store, &server, &ids, o.scenario, o.accounts).await?;
+    if let Some(n) = o.with_broadcast {
+        crate::broadcast::with_broadcast(&server.database_url, &tenants[0], &ids, n, 0).await?;
+    }
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     server.start().await?;
     let error_rate = o.error_rate.unwrap_or(o.scenario.default_error_rate());

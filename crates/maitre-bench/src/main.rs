@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use maitre_bench::analytics::{self, AnalyticsOptions};
+use maitre_bench::broadcast::{self, BroadcastOptions};
 use maitre_bench::hostile::{self, HostileOptions};
 use maitre_bench::{Arrival, Chaos, Options, Scenario, ServerConfig, default_maitre_bin};
 
@@ -71,6 +72,17 @@ struct Cli {
     history_conversations: usize,
     #[arg(long, default_value_t = 50_000)]
     history_reservations: usize,
+    /// Instead of a load scenario, one business with this many WhatsApp guests (a fifth never said yes to
+    /// marketing messages) and a broadcast to them, timed until done; with --chaos, --kills SIGKILLs during it.
+    #[arg(long)]
+    broadcast: Option<usize>,
+    /// With --broadcast: messages a second the broadcast paces itself to (0: unpaced).
+    #[arg(long, default_value_t = 0)]
+    broadcast_rate: u32,
+    /// With a load scenario: also an unpaced broadcast to this many other guests of the first business, started
+    /// with the load (what a broadcast does to the replies of ordinary conversations).
+    #[arg(long)]
+    with_broadcast: Option<usize>,
     /// With --analytics: requests per period.
     #[arg(long, default_value_t = 100)]
     requests: usize,
@@ -139,6 +151,16 @@ impl Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (text, json, ok) = match cli.hostile {
+        None if cli.broadcast.is_some() => {
+            let options = BroadcastOptions {
+                recipients: cli.broadcast.unwrap_or_default().max(1),
+                rate: cli.broadcast_rate,
+                kills: if cli.chaos { cli.kills } else { 0 },
+                server: cli.server(),
+            };
+            let report = broadcast::run(&options).await.context("broadcast run")?;
+            (report.table(), serde_json::to_string_pretty(&report)?, report.is_exact())
+        }
         None if cli.analytics => {
             let options = AnalyticsOptions {
                 messages: cli.history_messages,
@@ -167,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
                 error_rate: cli.error_rate,
                 chaos: cli.chaos.then_some(Chaos { kills: cli.kills, seed: cli.seed }),
                 drain_idle: cli.drain,
+                with_broadcast: cli.with_broadcast,
                 server: cli.server(),
             };
             let reports = maitre_bench::run(&options).await.context("load run")?;

@@ -7,6 +7,7 @@
 //! (see BENCHMARKS.md).
 use std::time::Duration;
 
+use maitre_bench::broadcast::{self, BroadcastOptions};
 use maitre_bench::hostile::{self, HostileOptions};
 use maitre_bench::{Arrival, Chaos, Options, Report, Scenario, ServerConfig};
 
@@ -31,6 +32,7 @@ fn options(scenario: Scenario, rate: u32, secs: u64) -> Options {
         error_rate: None,
         chaos: None,
         drain_idle: Duration::from_secs(15),
+        with_broadcast: None,
         server: server(),
     }
 }
@@ -93,4 +95,19 @@ async fn hostile_requests_get_no_server_error_and_memory_stays_bounded() {
     // The budget: a leak of 6 KiB per request over 10,000 requests would already exceed it.
     const LIMIT_KIB: u64 = 100 * 1024;
     assert!(r.server.peak_rss_kib < LIMIT_KIB, "peak RSS {} KiB", r.server.peak_rss_kib);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_messages_each_guest_who_said_yes_once_despite_sigkill() {
+    let recipients = env_number("MAITRE_TEST_BROADCAST_RECIPIENTS", 5000) as usize;
+    let kills = env_number("MAITRE_TEST_CHAOS_KILLS", 5) as usize;
+    let r = broadcast::run(&BroadcastOptions { recipients, rate: 0, kills, server: server() }).await.unwrap();
+    eprintln!("{}", r.table());
+    assert_eq!(r.kills, kills);
+    assert_eq!(r.eligible, recipients * 4 / 5);
+    assert_eq!((r.reached, r.missing), (r.eligible, 0), "every guest who said yes");
+    assert_eq!(r.unexpected, 0, "nobody who never said yes");
+    // As for replies, the one duplicate the design allows is a send the platform accepted whose `mark_sent` a kill
+    // prevented; counted at each kill, so any other duplicate fails the test.
+    assert!(r.duplicates <= r.allowed_duplicates, "{r:?}");
 }

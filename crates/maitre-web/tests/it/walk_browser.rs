@@ -72,6 +72,16 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ..Default::default()
     };
     let segment = tenant.segments().create("Stammgäste auf WhatsApp", &rules).await.unwrap().id;
+    // A broadcast to them still to send (its dry run), and one sent (its progress and recipients).
+    let body = "Hallo! Ab Freitag ist unsere Terrasse wieder offen. Wir freuen uns auf Sie.";
+    let draft =
+        maitre_store::BroadcastDraft { name: "Terrasse", segment_id: segment, body, template_id: None, rate: 20 };
+    let planned = tenant.broadcasts().create(&draft, Some(owner.id)).await.unwrap().id;
+    let everyone = tenant.segments().create("Alle", &Default::default()).await.unwrap().id;
+    let draft = maitre_store::BroadcastDraft { name: "Herbstkarte", segment_id: everyone, ..draft };
+    let sent = tenant.broadcasts().create(&draft, Some(owner.id)).await.unwrap().id;
+    app.core.command_broadcast(&tenant, sent, maitre_domain::broadcasts::Command::Send).await.unwrap();
+    app.drain().await;
     crate::inbox_browser::sign_in(&b, &app, "ada@example.com").await;
 
     let base = format!("/a/{account}");
@@ -84,6 +94,10 @@ async fn the_owners_pages_in_three_languages_at_two_sizes() {
         ("contact", format!("{base}/contacts/{contact}")),
         ("segments", format!("{base}/segments")),
         ("segment", format!("{base}/segments/{segment}")),
+        ("broadcasts", format!("{base}/broadcasts")),
+        ("new-broadcast", format!("{base}/broadcasts/new")),
+        ("broadcast", format!("{base}/broadcasts/{planned}")),
+        ("broadcast-sent", format!("{base}/broadcasts/{sent}")),
         ("reservations", format!("{base}/reservations")),
         ("analytics", format!("{base}/analytics?compare=1")),
         ("analytics-runs", format!("{base}/analytics/runs")),
