@@ -14,7 +14,8 @@ use maitre_domain::scheduled::{Refusal, check_send_at};
 use maitre_domain::{BroadcastId, ChannelStatus, SegmentId, UserId, flow};
 use maitre_jobs::JobError;
 use maitre_store::{
-    BROADCAST_SETTLED, Broadcast, BroadcastDraft, Job, PendingRecipient, StoreError, StoredTemplate, TenantStore,
+    BROADCAST_SETTLED, Broadcast, BroadcastDraft, Job, PendingRecipient, RecipientOutcome, StoreError, StoredTemplate,
+    TenantStore,
 };
 
 use crate::guest::GuestFacts;
@@ -23,6 +24,8 @@ use crate::{App, job_tenant, payload, retry};
 
 /// Recipients a round takes when pacing is lifted (rate 0).
 const UNPACED_ROUND: i64 = 200;
+/// Recipients taken care of per transaction: one commit for many, while SQLite's writer is held only briefly.
+const SETTLE_CHUNK: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BroadcastFailure {
@@ -197,43 +200,49 @@ pub async fn round(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let size = if b.rate == 0 { UNPACED_ROUND } else { i64::from(b.rate) };
     let started = gw.store.clock().now();
     let template = template_of(&tenant, &b).await.map_err(retry)?;
-    let pending = tenant.broadcasts().pending(b.id, size).await.map_err(retry)?;
-    for r in &pending {
-        deliver(&tenant, &b, r, template.as_ref(), gw.store.clock().now()).await.map_err(retry)?;
+    let pending = tenant.broadcasts().pending(b.id, p.after, size).await.map_err(retry)?;
+    for chunk in pending.chunks(SETTLE_CHUNK) {
+        let now = gw.store.clock().now();
+        let mut outcomes = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            outcomes.push(outcome(&tenant, &b, r, template.as_ref(), now).await.map_err(retry)?);
+        }
+        tenant.broadcasts().settle(b.id, &outcomes).await.map_err(retry)?;
     }
     if i64::try_from(pending.len()).unwrap_or(i64::MAX) < size {
         tenant.broadcasts().finish(b.id).await.map_err(retry)?;
         return Ok(());
     }
     let next = if b.rate == 0 { started } else { started + TimeDelta::seconds(1) };
-    tenant.broadcasts().next_round(b.id, p.epoch, p.round, next).await.map_err(retry)
+    let last = pending.last().map(|r| r.contact_id);
+    tenant.broadcasts().next_round(b.id, (p.epoch, p.round), last, next).await.map_err(retry)
 }
 
-/// Queues `b` for `r` (the text with its placeholders filled, or the template), or records why not.
-async fn deliver(
+/// What becomes of `r`: `b`'s text with its placeholders filled, or its template, or why not.
+async fn outcome<'a>(
     tenant: &TenantStore,
     b: &Broadcast,
-    r: &PendingRecipient,
+    r: &'a PendingRecipient,
     template: Option<&StoredTemplate>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<RecipientOutcome<'a>, StoreError> {
+    let skip = |reason| Ok(RecipientOutcome::Skip { contact: r.contact_id, reason });
     let (route, conversation) = match (route_for(r, template, now), r.conversation_id) {
         (Ok(route), Some(conversation)) => (route, conversation),
-        (Err(skip), _) => return tenant.broadcasts().skip(b.id, r.contact_id, skip).await.map(drop),
-        (Ok(_), None) => return tenant.broadcasts().skip(b.id, r.contact_id, Skip::NoConversation).await.map(drop),
+        (Err(reason), _) => return skip(reason),
+        (Ok(_), None) => return skip(Skip::NoConversation),
     };
-    let needs_facts = route == Route::Template || b.body.contains("{{");
-    let facts = match needs_facts {
+    let facts = match route == Route::Template || b.body.contains("{{") {
         true => Some(GuestFacts::load(tenant, r.contact_id, &r.name, None).await?),
         false => None,
     };
-    let (text, payload) = match (route, template, &facts) {
+    let (body, payload) = match (route, template, &facts) {
         (Route::Template, Some(t), Some(facts)) => match message(t, Values::Bound(facts), &thread_button) {
             Ok(msg) => (msg.text.clone(), serde_json::to_string(&msg).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-            Err(_) => return tenant.broadcasts().skip(b.id, r.contact_id, Skip::TemplateValues).await.map(drop),
+            Err(_) => return skip(Skip::TemplateValues),
         },
         (_, _, Some(facts)) => (flow::render(&b.body, &facts.scope()), String::new()),
         _ => (b.body.clone(), String::new()),
     };
-    tenant.broadcasts().deliver(b.id, r, conversation, &text, &payload).await.map(drop)
+    Ok(RecipientOutcome::Deliver { to: r, conversation, body, payload })
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::guest_messages::GuestMessage;
 use crate::kinds::{display_as_word, words};
-use crate::{BroadcastId, ChannelId, ConversationId, FlowId, MessageId, ReservationId, ScheduledMessageId};
+use crate::{BroadcastId, ChannelId, ContactId, ConversationId, FlowId, MessageId, ReservationId, ScheduledMessageId};
 
 words! {
     pub enum JobKind("job kind") {
@@ -201,12 +201,16 @@ pub struct BroadcastStartJob {
     pub send_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Round `round` of a broadcast's run `epoch` (a resume starts a new run; an older run's job stops).
+/// Round `round` of a broadcast's run `epoch` (a resume starts a new run; an older run's job stops). `after`: the
+/// last recipient (by contact id) the round before took care of, so a round reads on from there instead of
+/// stepping over every recipient done already (on PostgreSQL their old index entries linger until vacuumed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BroadcastSendJob {
     pub broadcast: BroadcastId,
     pub epoch: i64,
     pub round: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<ContactId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -33,12 +33,22 @@ pub struct NewJob<'a> {
     /// Now when `None`.
     pub run_at: Option<DateTime<Utc>>,
     pub max_attempts: i64,
+    /// 0, or 1 for bulk work that yields to conversations (see `bulk`).
+    priority: i64,
 }
 
 impl<'a> NewJob<'a> {
     /// A job of `payload`'s kind for `account` (`None`: the server's own), to run now, tried up to 8 times.
     pub fn new<P: Payload>(account_id: Option<AccountId>, payload: &P) -> Self {
-        NewJob { account_id, kind: P::KIND, payload: payload.encode(), dedupe_key: None, run_at: None, max_attempts: 8 }
+        NewJob {
+            account_id,
+            kind: P::KIND,
+            payload: payload.encode(),
+            dedupe_key: None,
+            run_at: None,
+            max_attempts: 8,
+            priority: 0,
+        }
     }
 
     pub fn dedupe(self, key: &'a str) -> Self {
@@ -47,6 +57,12 @@ impl<'a> NewJob<'a> {
 
     pub fn at(self, run_at: DateTime<Utc>) -> Self {
         NewJob { run_at: Some(run_at), ..self }
+    }
+
+    /// Bulk work (a broadcast): claimed only when no conversation work is due, so it never delays a reply by the
+    /// length of its own queue.
+    pub fn bulk(self) -> Self {
+        NewJob { priority: 1, ..self }
     }
 
     pub fn attempts(self, max_attempts: i64) -> Self {
@@ -109,12 +125,13 @@ impl TryFrom<JobRow> for Job {
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, \
      attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
-                  ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                  ORDER BY priority, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, account_id, kind, payload, attempts, max_attempts";
 // SQLite has one writer connection, so the inner select cannot race another claim; it has no row locks to skip.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, \
      attempts = attempts + 1, updated_at = $3 \
-     WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 ORDER BY run_at, id LIMIT $4) \
+     WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+                  ORDER BY priority, run_at, id LIMIT $4) \
      RETURNING id, account_id, kind, payload, attempts, max_attempts";
 
 /// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
@@ -133,7 +150,7 @@ pub(crate) async fn enqueue_all_in(tx: &mut sqlx::AnyConnection, now: i64, jobs:
 }
 
 /// Adds `job` (with the id `id`) to a batch, to be queued only if `guard` holds: a SQL condition on what the
-/// batch's earlier statements wrote, whose own placeholders start at `$9`. For jobs that must go to the database
+/// batch's earlier statements wrote, whose own placeholders start at `$10`. For jobs that must go to the database
 /// in the same call as the rows they are about; everything else enqueues with `enqueue_in`.
 /// `guarded_insert(guard)` is the statement: callers build it once (it is the same for every job they add).
 pub(crate) fn add_job<'b>(b: &'b mut Batch, sql: &str, now: i64, id: &str, job: &NewJob<'_>) -> &'b mut Statement {
@@ -146,13 +163,14 @@ pub(crate) fn add_job<'b>(b: &'b mut Batch, sql: &str, now: i64, id: &str, job: 
         .bind(job.dedupe_key)
         .bind(job.run_at.map(to_ms).unwrap_or(now))
         .bind(job.max_attempts)
+        .bind(job.priority)
 }
 
 /// The insert `add_job` runs, queuing only where `guard` holds.
 pub(crate) fn guarded_insert(guard: &str) -> String {
     format!(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
-         run_at, max_attempts) SELECT $1, $1, 'queued', 0, $2, $3, $4, $5, $6, $7, $8 WHERE {guard} \
+         run_at, max_attempts, priority) SELECT $1, $1, 'queued', 0, $2, $3, $4, $5, $6, $7, $8, $9 WHERE {guard} \
          ON CONFLICT (dedupe_key) DO NOTHING"
     )
 }
@@ -161,8 +179,8 @@ pub(crate) fn guarded_insert(guard: &str) -> String {
 async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>]) -> Result<u64> {
     let sql = format!(
         "INSERT INTO jobs (created_at, updated_at, status, attempts, id, account_id, kind, payload, dedupe_key, \
-         run_at, max_attempts) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
-        crate::values_list(4, 7, jobs.len())
+         run_at, max_attempts, priority) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+        crate::values_list(4, 8, jobs.len())
     );
     // Only numbered placeholders are formatted in.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(now).bind("queued").bind(0i64);
@@ -174,7 +192,8 @@ async fn enqueue_rows(tx: &mut sqlx::AnyConnection, now: i64, jobs: &[NewJob<'_>
             .bind(&job.payload)
             .bind(job.dedupe_key)
             .bind(job.run_at.map(to_ms).unwrap_or(now))
-            .bind(job.max_attempts);
+            .bind(job.max_attempts)
+            .bind(job.priority);
     }
     // The one-row statement is prepared once and kept; longer ones differ by their row count.
     Ok(query.persistent(jobs.len() == 1).execute(&mut *tx).await?.rows_affected())

@@ -63,8 +63,8 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AccountSummary, NewAccount};
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use broadcasts::{
-    Broadcast, Broadcasts, Draft as BroadcastDraft, Pending as PendingRecipient, Progress as BroadcastProgress,
-    RecipientRow, SETTLED as BROADCAST_SETTLED,
+    Broadcast, Broadcasts, Draft as BroadcastDraft, Outcome as RecipientOutcome, Pending as PendingRecipient,
+    Progress as BroadcastProgress, RecipientRow, SETTLED as BROADCAST_SETTLED,
 };
 pub use canned::CannedResponse;
 pub use channel_alerts::{ChannelAlert, EXPIRY_WARNING};

@@ -332,3 +332,18 @@ async fn concurrent_webhooks_are_stored_once_each_with_one_job_and_their_own_cou
     .unwrap();
     assert_eq!((events, jobs), (50, 50));
 }
+
+#[tokio::test]
+async fn bulk_jobs_wait_behind_due_conversation_work() {
+    use maitre_domain::jobs::{ChannelSweepJob, MaintenanceJob};
+    let (store, clock, _db) = store().await;
+    // A broadcast's job queued first, a conversation's a second later: the conversation's is claimed first.
+    store.enqueue(maitre_store::NewJob::new(None, &MaintenanceJob {}).dedupe("bulk").bulk()).await.unwrap();
+    clock.advance(chrono::TimeDelta::seconds(1));
+    store.enqueue(maitre_store::NewJob::new(None, &ChannelSweepJob {}).dedupe("conversation")).await.unwrap();
+    let lease = clock.now() + chrono::TimeDelta::minutes(5);
+    let first = store.claim_jobs("test", lease, 1).await.unwrap();
+    assert_eq!(first.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), ["channel_sweep"]);
+    let then = store.claim_jobs("test", lease, 5).await.unwrap();
+    assert_eq!(then.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), ["maintenance"], "bulk work still runs");
+}

@@ -70,9 +70,20 @@ impl<'a> Incoming<'a> {
     /// The opt-out word this message consists of, if any (surrounding punctuation ignored: "Stop!").
     pub fn opt_out(&self) -> Option<&'static str> {
         self.direct()?;
-        let bare = self.text.trim_matches(|c: char| !c.is_alphanumeric());
-        OPT_OUT_WORDS.into_iter().find(|w| *w == bare)
+        bare_opt_out(&self.text)
     }
+}
+
+/// The opt-out word already normalized `text` consists of, punctuation around it ignored.
+fn bare_opt_out(text: &str) -> Option<&'static str> {
+    let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
+    OPT_OUT_WORDS.into_iter().find(|w| *w == bare)
+}
+
+/// The opt-out word a guest's text message consists of, if any ("Stop!", "Désabonner"): honoured whoever has the
+/// conversation, a flow or a member.
+pub fn opt_out_word(text: &str) -> Option<&'static str> {
+    bare_opt_out(&normalize(text))
 }
 
 fn matches(kind: &TriggerKind, m: &Incoming) -> bool {

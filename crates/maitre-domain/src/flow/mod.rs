@@ -19,7 +19,7 @@ mod tests;
 
 pub use engine::{STEP_BUDGET, handle, start};
 pub use format::{format_date, format_datetime, format_time};
-pub use matching::{OPT_OUT_WORDS, normalize};
+pub use matching::{OPT_OUT_WORDS, normalize, opt_out_word};
 pub use model::*;
 pub use nodes::{Way, branches};
 pub use render::{Filter, Placeholder, Scope, outline, placeholders, render};

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use maitre_domain::broadcasts::{BroadcastStatus, Command};
 use maitre_domain::jobs::{BroadcastSendJob, BroadcastStartJob};
 use maitre_domain::segments::SegmentRules;
-use maitre_domain::{BroadcastId, SegmentId, UserId};
+use maitre_domain::{BroadcastId, ContactId, SegmentId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -17,7 +17,7 @@ use crate::{NewJob, Result, StoreError};
 
 mod recipients;
 
-pub use recipients::{Pending, Progress, RecipientRow};
+pub use recipients::{Outcome, Pending, Progress, RecipientRow};
 
 /// The conflict of a command the broadcast's state does not allow (or a change after it started).
 pub const SETTLED: &str = "broadcast_settled";
@@ -87,15 +87,15 @@ fn settled() -> StoreError {
     StoreError::Conflict { constraint: SETTLED.into() }
 }
 
-/// The pacing job of round `round` of run `epoch`.
+/// The pacing job of round `round` of run `epoch`, reading on after contact `after`.
 pub(crate) fn round_job(
     account: maitre_domain::AccountId,
     id: BroadcastId,
-    epoch: i64,
-    round: i64,
+    (epoch, round): (i64, i64),
+    after: Option<ContactId>,
 ) -> (NewJob<'static>, String) {
     let key = format!("broadcast_send:{id}:{epoch}:{round}");
-    (NewJob::new(Some(account), &BroadcastSendJob { broadcast: id, epoch, round }), key)
+    (NewJob::new(Some(account), &BroadcastSendJob { broadcast: id, epoch, round, after }).bulk(), key)
 }
 
 /// Handed out by `TenantStore::broadcasts`: every query is the business's own.
@@ -227,7 +227,7 @@ impl Broadcasts<'_> {
         match command {
             Command::Send => self.start_in(&mut tx, &b, now).await?,
             Command::Resume => {
-                let (job, key) = round_job(self.tenant.account_id(), id, b.epoch + 1, 0);
+                let (job, key) = round_job(self.tenant.account_id(), id, (b.epoch + 1, 0), None);
                 enqueue_in(&mut tx, now, &job.dedupe(&key)).await?;
             }
             Command::Cancel => {
@@ -268,7 +268,7 @@ impl Broadcasts<'_> {
             return Err(settled());
         }
         let key = format!("broadcast_start:{id}:{}", to_ms(send_at));
-        let job = NewJob::new(Some(self.tenant.account_id()), &BroadcastStartJob { broadcast: id, send_at });
+        let job = NewJob::new(Some(self.tenant.account_id()), &BroadcastStartJob { broadcast: id, send_at }).bulk();
         enqueue_in(&mut tx, now, &job.dedupe(&key).at(send_at)).await?;
         tx.commit().await?;
         self.tenant.store().jobs_queued();

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use maitre_domain::broadcasts::Skip;
 use maitre_domain::segments::SegmentRules;
 use maitre_domain::{
-    Author, BroadcastId, ChannelId, ChannelStatus, ContactId, ConversationId, MessageId, MessageStatus, Platform,
+    Author, BroadcastId, ChannelId, ChannelStatus, ContactId, ConversationId, MessageStatus, Platform,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -44,6 +44,10 @@ pub struct Progress {
     pub skipped: Vec<(Skip, i64)>,
     /// Messages by status (queued: not sent yet).
     pub messages: Vec<(MessageStatus, i64)>,
+    /// Guests who wrote back after their message.
+    pub replied: i64,
+    /// Guests who said no to messages after it.
+    pub opted_out: i64,
 }
 
 impl Progress {
@@ -54,6 +58,22 @@ impl Progress {
     pub fn skipped_count(&self) -> i64 {
         self.skipped.iter().map(|(_, n)| n).sum()
     }
+}
+
+/// What becomes of one pending recipient.
+#[derive(Debug, Clone)]
+pub enum Outcome<'a> {
+    /// Their message (`payload`: a template's, or '' for the text) in their conversation.
+    Deliver {
+        to: &'a Pending,
+        conversation: ConversationId,
+        body: String,
+        payload: String,
+    },
+    Skip {
+        contact: ContactId,
+        reason: Skip,
+    },
 }
 
 /// One recipient as the broadcast's page lists them.
@@ -120,22 +140,23 @@ impl Broadcasts<'_> {
         );
         let q = sqlx::query(AssertSqlSafe(sql)).bind(self.account()).bind(b.id).bind(now);
         cond.bind(q).execute(&mut *tx).await?;
-        let (job, key) = round_job(self.tenant.account_id(), b.id, b.epoch + 1, 0);
+        let (job, key) = round_job(self.tenant.account_id(), b.id, (b.epoch + 1, 0), None);
         enqueue_in(tx, now, &job.dedupe(&key)).await?;
         Ok(())
     }
 
-    /// Up to `limit` recipients still to take care of, in a stable order.
-    pub async fn pending(&self, id: BroadcastId, limit: i64) -> Result<Vec<Pending>> {
+    /// Up to `limit` recipients still to take care of, by contact id after `after`.
+    pub async fn pending(&self, id: BroadcastId, after: Option<ContactId>, limit: i64) -> Result<Vec<Pending>> {
         let sql = format!(
             "{FACTS} FROM broadcast_recipients r JOIN contacts c ON c.account_id = r.account_id AND c.id = r.contact_id \
              {JOINS} WHERE r.account_id = $1 AND r.broadcast_id = $2 AND r.status = 'pending' \
-             ORDER BY r.contact_id LIMIT $3"
+             AND ($4 IS NULL OR r.contact_id > $4) ORDER BY r.contact_id LIMIT $3"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(self.account())
             .bind(id)
             .bind(limit)
+            .bind(after.map(|a| a.to_string()))
             .fetch_all(&self.tenant.store().read)
             .await?;
         rows.iter().map(pending_from).collect()
@@ -179,62 +200,76 @@ impl Broadcasts<'_> {
         Ok(moved.rows_affected() == 1)
     }
 
-    /// Queues the broadcast's message (`body`, and `payload` for a template) in the recipient's conversation, in
-    /// one transaction with marking them queued. None when they were taken care of already, or the broadcast was
-    /// paused or cancelled meanwhile.
-    pub async fn deliver(
-        &self,
-        id: BroadcastId,
-        to: &Pending,
-        conversation_id: ConversationId,
-        body: &str,
-        payload: &str,
-    ) -> Result<Option<MessageId>> {
+    /// Takes care of recipients in one transaction: each one's message queued in their conversation (or their
+    /// skip recorded) together with marking them, only while they are pending and the broadcast is sending.
+    /// Returns how many messages were queued. One commit for a round's worth: on PostgreSQL each commit waits for
+    /// the disk, and on SQLite the writer is held for a few milliseconds only, as rounds come in chunks.
+    pub async fn settle(&self, id: BroadcastId, outcomes: &[Outcome<'_>]) -> Result<usize> {
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
-        if !self.take(&mut tx, id, to.contact_id, ("queued", ""), now).await? {
-            return Ok(None);
+        let mut queued = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Skip { contact, reason } => {
+                    self.take(&mut tx, id, *contact, ("skipped", reason.as_str()), now).await?;
+                }
+                Outcome::Deliver { to, conversation, body, payload } => {
+                    if !self.take(&mut tx, id, to.contact_id, ("queued", ""), now).await? {
+                        continue;
+                    }
+                    let channel = to.channel_id.to_string();
+                    let reply = Reply {
+                        conversation_id: *conversation,
+                        channel: &channel,
+                        body,
+                        payload,
+                        sent_by: None,
+                        author: Author::Notice,
+                        bulk: true,
+                    };
+                    let key = format!("broadcast:{id}:{}", to.contact_id);
+                    let batch = self.tenant.store().batch();
+                    // None: its message exists already (nothing else uses the key), so the recipient is done.
+                    let Some(message_id) =
+                        queue_reply_in(&mut tx, batch, self.tenant.account_id(), &reply, &key, now).await?
+                    else {
+                        continue;
+                    };
+                    sqlx::query(
+                        "UPDATE broadcast_recipients SET message_id = $4 WHERE account_id = $1 AND broadcast_id = $2 \
+                         AND contact_id = $3",
+                    )
+                    .bind(self.account())
+                    .bind(id)
+                    .bind(to.contact_id)
+                    .bind(message_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    queued.push((*conversation, message_id));
+                }
+            }
         }
-        let channel = to.channel_id.to_string();
-        let reply = Reply { conversation_id, channel: &channel, body, payload, sent_by: None, author: Author::Notice };
-        let key = format!("broadcast:{id}:{}", to.contact_id);
-        let batch = self.tenant.store().batch();
-        let Some(message_id) = queue_reply_in(&mut tx, batch, self.tenant.account_id(), &reply, &key, now).await?
-        else {
-            // Its message exists already (nothing else uses the key): the recipient is taken care of.
-            tx.commit().await?;
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE broadcast_recipients SET message_id = $4 WHERE account_id = $1 AND broadcast_id = $2 \
-             AND contact_id = $3",
-        )
-        .bind(self.account())
-        .bind(id)
-        .bind(to.contact_id)
-        .bind(message_id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         self.tenant.store().jobs_queued();
-        self.tenant.publish(LiveEvent::MessageAdded { conversation_id, message_id }).await;
-        Ok(Some(message_id))
+        for (conversation_id, message_id) in &queued {
+            self.tenant
+                .publish(LiveEvent::MessageAdded { conversation_id: *conversation_id, message_id: *message_id })
+                .await;
+        }
+        Ok(queued.len())
     }
 
-    /// Marks a pending recipient skipped for `reason`; false when taken care of already or no longer sending.
-    pub async fn skip(&self, id: BroadcastId, contact: ContactId, reason: Skip) -> Result<bool> {
+    /// The round after `round` of run `epoch`, at `at`, reading on after contact `after`.
+    pub async fn next_round(
+        &self,
+        id: BroadcastId,
+        (epoch, round): (i64, i64),
+        after: Option<ContactId>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
-        let took = self.take(&mut tx, id, contact, ("skipped", reason.as_str()), now).await?;
-        tx.commit().await?;
-        Ok(took)
-    }
-
-    /// The round after `round` of run `epoch`, at `at`.
-    pub async fn next_round(&self, id: BroadcastId, epoch: i64, round: i64, at: DateTime<Utc>) -> Result<()> {
-        let now = self.tenant.store().now_ms();
-        let mut tx = self.tenant.store().writes.begin().await?;
-        let (job, key) = round_job(self.tenant.account_id(), id, epoch, round + 1);
+        let (job, key) = round_job(self.tenant.account_id(), id, (epoch, round + 1), after);
         enqueue_in(&mut tx, now, &job.dedupe(&key).at(at)).await?;
         tx.commit().await?;
         self.tenant.store().jobs_queued();
@@ -257,7 +292,7 @@ impl Broadcasts<'_> {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Where the broadcast's recipients stand, in one query.
+    /// Where the broadcast's recipients stand, and how many wrote back or said no since their message.
     pub async fn progress(&self, id: BroadcastId) -> Result<Progress> {
         let rows = sqlx::query(
             "SELECT r.status, r.reason, m.status AS message_status, COUNT(*) AS n FROM broadcast_recipients r \
@@ -285,6 +320,22 @@ impl Broadcasts<'_> {
         }
         p.skipped.sort();
         p.messages.sort();
+        let after = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM messages g WHERE g.account_id = m.account_id \
+             AND g.conversation_id = m.conversation_id AND g.direction = 'in' AND g.created_at > m.created_at) \
+             THEN 1 ELSE 0 END), 0) AS replied, \
+             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.account_id = r.account_id \
+             AND k.contact_id = r.contact_id AND k.state = 'opted_out' AND k.at > m.created_at) \
+             THEN 1 ELSE 0 END), 0) AS opted_out \
+             FROM broadcast_recipients r JOIN messages m ON m.account_id = r.account_id AND m.id = r.message_id \
+             WHERE r.account_id = $1 AND r.broadcast_id = $2",
+        )
+        .bind(self.account())
+        .bind(id)
+        .fetch_one(&self.tenant.store().read)
+        .await?;
+        p.replied = after.try_get("replied")?;
+        p.opted_out = after.try_get("opted_out")?;
         Ok(p)
     }
 

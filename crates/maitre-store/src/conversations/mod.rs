@@ -260,6 +260,9 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(i64::from(!guest))
     .bind(if guest { Author::Guest } else { Author::Echo }.as_str());
     add_turn(&mut b, account, message_id, guest.then_some(at));
+    if let Some(word) = guest.then(|| maitre_domain::flow::opt_out_word(m.body)).flatten() {
+        add_opt_out_by_hand(&mut b, account, &channel, contact, word, now);
+    }
     add_flow_step(&mut b, account_id, m.event_id, message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
     b.add(
@@ -272,6 +275,31 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(&channel)
     .bind(contact);
     b
+}
+
+/// "Stop" in a conversation a member has: no flow reads it, so it opts the guest out here, at once (in a flow's
+/// conversation the flow does, and answers). The consent row first, while the contact still reads as subscribed.
+fn add_opt_out_by_hand(b: &mut Batch, account: &str, channel: &str, contact: &str, word: &str, now: i64) {
+    const MEMBERS: &str = "c.channel_id = $2 AND c.external_id = $3 AND c.opted_out_at IS NULL AND EXISTS (SELECT 1 \
+         FROM conversations v WHERE v.channel_id = c.channel_id AND v.contact_id = c.id AND v.mode = 'human')";
+    b.add(&format!(
+        "INSERT INTO contact_consents (account_id, id, contact_id, state, source, detail, at) \
+         SELECT $1, $4, c.id, 'opted_out', 'guest', $5, $6 FROM contacts c WHERE {MEMBERS}"
+    ))
+    .bind(account)
+    .bind(channel)
+    .bind(contact)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(word)
+    .bind(now);
+    b.add(&format!(
+        "UPDATE contacts SET opted_out_at = $4 WHERE account_id = $1 AND id IN (SELECT c.id FROM contacts c \
+         WHERE {MEMBERS})"
+    ))
+    .bind(account)
+    .bind(channel)
+    .bind(contact)
+    .bind(now);
 }
 
 /// Upserts the guest's contact and conversation; a guest's message (`inbound_at`) reopens a closed conversation.
@@ -345,7 +373,7 @@ fn add_flow_step(b: &mut Batch, account: AccountId, event_id: &str, message_id: 
     let job = NewJob::new(Some(account), &step).dedupe(&key).at(from_ms(run_at));
     static INSERT: LazyLock<String> = LazyLock::new(|| {
         guarded_insert(
-            "EXISTS (SELECT 1 FROM messages m WHERE m.account_id = $3 AND m.id = $9 AND m.automation_pending = 1)",
+            "EXISTS (SELECT 1 FROM messages m WHERE m.account_id = $3 AND m.id = $10 AND m.automation_pending = 1)",
         )
     });
     add_job(b, &INSERT, now, &uuid::Uuid::now_v7().to_string(), &job).bind(message_id);

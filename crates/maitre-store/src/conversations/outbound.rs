@@ -78,8 +78,15 @@ impl Conversations<'_> {
         let now = self.tenant.store().now_ms();
         let mut tx = self.tenant.store().writes.begin().await?;
         let channel = channel.to_string();
-        let reply =
-            Reply { conversation_id, channel: &channel, body: text, payload, sent_by: None, author: Author::Notice };
+        let reply = Reply {
+            conversation_id,
+            channel: &channel,
+            body: text,
+            payload,
+            sent_by: None,
+            author: Author::Notice,
+            bulk: false,
+        };
         let queued =
             queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
         tx.commit().await?;
@@ -278,6 +285,8 @@ pub(crate) struct Reply<'a> {
     /// The member who wrote it; `None` for automation.
     pub sent_by: Option<&'a str>,
     pub author: Author,
+    /// A broadcast's message: its send yields to conversations' (`NewJob::bulk`).
+    pub bulk: bool,
 }
 
 /// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
@@ -320,6 +329,7 @@ pub(crate) fn add_reply(
     let (id, job) = (MessageId::new(), uuid::Uuid::now_v7().to_string());
     let account_text = account.to_string();
     let send = NewJob::new(Some(account), &SendJob { message: id }).dedupe(dedupe_key);
+    let send = if reply.bulk { send.bulk() } else { send };
     static INSERT: LazyLock<String> = LazyLock::new(|| guarded_insert("1 = 1"));
     add_job(b, &INSERT, now, &job, &send);
     b.add(

@@ -360,6 +360,7 @@ impl Inbox<'_> {
             payload: m.payload,
             sent_by: sent_by.as_deref(),
             author: Author::Member,
+            bulk: false,
         };
         let id = queue_reply_in(tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, m.key, now)
             .await?

@@ -51,6 +51,10 @@ pub struct ProgressDto {
     failed: i64,
     /// Not reached because the broadcast was cancelled first.
     cancelled: i64,
+    /// Guests who wrote back after their message.
+    replied: i64,
+    /// Guests who said no to messages after it.
+    opted_out: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -167,6 +171,8 @@ fn progress_dto(p: &BroadcastProgress) -> ProgressDto {
         read: n(MessageStatus::Read),
         failed: n(MessageStatus::Failed),
         cancelled: p.cancelled,
+        replied: p.replied,
+        opted_out: p.opted_out,
     }
 }
 

@@ -102,6 +102,8 @@ fn figures(tr: &Tr, p: &BroadcastProgress) -> Vec<Figure> {
         ("delivered", n(MessageStatus::Delivered) + n(MessageStatus::Read)),
         ("read", n(MessageStatus::Read)),
         ("failed", n(MessageStatus::Failed)),
+        ("replied", p.replied),
+        ("opted-out", p.opted_out),
         ("skipped", p.skipped_count()),
         ("cancelled", p.cancelled),
     ]

@@ -180,6 +180,11 @@ async fn each_platforms_rules_and_a_stop_meanwhile_decide_who_gets_it() {
     assert_eq!(got.get("491700000000"), Some(&1), "the template outside the window: {got:?}");
     assert_eq!(got.get("491700000003"), Some(&1), "the text inside it: {got:?}");
     assert_eq!(got.get("491700000002"), None, "nothing after stop: {got:?}");
+    // One guest who got it writes back, another says stop: the broadcast's page counts both.
+    guests_write(&s.app, 3, 1, "Super, wir kommen am Freitag!").await;
+    guests_write(&s.app, 0, 1, "stop").await;
+    let p = s.tenant.broadcasts().progress(with).await.unwrap();
+    assert_eq!((p.replied, p.opted_out), (2, 1), "{p:?}");
 }
 
 #[tokio::test]
@@ -294,4 +299,25 @@ async fn the_api_writes_dry_runs_schedules_and_refuses_what_it_cannot_do() {
     assert_eq!(call(&s.app, Method::GET, &path, Some(&stranger), None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(api(Method::DELETE, path.clone(), None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(api(Method::GET, path, None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn stop_is_honoured_while_a_member_has_the_conversation() {
+    let s = shop().await;
+    guests_write(&s.app, 0, 1, "Hallo").await;
+    s.opt_in(["Gast 0".to_owned()]).await;
+    let conversation = s.tenant.conversations().conversation_ids().await.unwrap()[0];
+    let owner = s.app.store.user_by_email("owner@example.com").await.unwrap().id;
+    s.tenant.inbox().take_over(conversation, Some(owner)).await.unwrap();
+    s.app.clock.advance(TimeDelta::minutes(5));
+    guests_write(&s.app, 0, 1, "Stopp!").await;
+    let id = s.broadcast(None, 80).await;
+    s.app.core.command_broadcast(&s.tenant, id, Command::Send).await.unwrap();
+    s.run(id).await;
+    assert!(s.received(TEXT).is_empty(), "the member's conversation did not keep the guest subscribed");
+    let p = s.tenant.broadcasts().progress(id).await.unwrap();
+    assert_eq!(p.skipped, vec![(Skip::OptedOut, 1)]);
+    let contact = s.contacts().await["Gast 0"];
+    let consents = s.tenant.contacts().consents(contact).await.unwrap();
+    assert_eq!((consents[0].state.as_str(), consents[0].detail.as_str()), ("opted_out", "stopp"), "{consents:?}");
 }
