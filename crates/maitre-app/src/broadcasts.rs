@@ -1,10 +1,10 @@
 //! Broadcasts: staff write one message for a segment; maitre sends it to the guests who said yes to marketing
 //! messages, each within their platform's rules at the moment it goes (maitre_domain::broadcasts::route), as the
 //! text inside the window or as the chosen WhatsApp template outside it. The pacing job takes the recipients in
-//! rounds of one second's worth; a pause, a resume or a cancel takes effect at the next recipient.
+//! rounds of a tenth of a second's worth; a pause, a resume or a cancel takes effect at the next recipient.
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use maitre_channels::policy;
 use maitre_domain::broadcasts::{
     self, BroadcastError, Command, Recipient, Route, Skip, Tally, TemplateFit, check_name, check_text,
@@ -22,10 +22,8 @@ use crate::guest::GuestFacts;
 use crate::templates::{Values, message, thread_button};
 use crate::{App, job_tenant, payload, retry};
 
-/// Recipients a round takes when pacing is lifted (rate 0).
-const UNPACED_ROUND: i64 = 200;
 /// Recipients taken care of per transaction: one commit for many, while SQLite's writer is held only briefly.
-const SETTLE_CHUNK: usize = 50;
+const SETTLE_CHUNK: usize = 25;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BroadcastFailure {
@@ -187,7 +185,8 @@ pub async fn start(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     Ok(())
 }
 
-/// One round: the next second's worth of recipients, each queued or skipped, then the next round (or done).
+/// One round: the next tenth of a second's worth of recipients, each queued or skipped, then the next round (or
+/// done).
 pub async fn round(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     let tenant = job_tenant(&gw, &job)?;
     let p: BroadcastSendJob = payload(&job)?;
@@ -197,7 +196,8 @@ pub async fn round(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         Ok(_) | Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
-    let size = if b.rate == 0 { UNPACED_ROUND } else { i64::from(b.rate) };
+    let pace = broadcasts::round(b.rate);
+    let size = i64::from(pace.size);
     let started = gw.store.clock().now();
     let template = template_of(&tenant, &b).await.map_err(retry)?;
     let pending = tenant.broadcasts().pending(b.id, p.after, size).await.map_err(retry)?;
@@ -213,7 +213,7 @@ pub async fn round(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         tenant.broadcasts().finish(b.id).await.map_err(retry)?;
         return Ok(());
     }
-    let next = if b.rate == 0 { started } else { started + TimeDelta::seconds(1) };
+    let next = started + pace.every.unwrap_or_default();
     let last = pending.last().map(|r| r.contact_id);
     tenant.broadcasts().next_round(b.id, (p.epoch, p.round), last, next).await.map_err(retry)
 }

@@ -82,8 +82,9 @@ pub struct Options {
     pub chaos: Option<Chaos>,
     /// How long to wait for outstanding replies after the last delivery once none arrive any more.
     pub drain_idle: Duration,
-    /// An unpaced broadcast to this many other guests of the first business, started with the load.
-    pub with_broadcast: Option<usize>,
+    /// A broadcast to this many other guests of the first business at this pace (messages a second, 0: unpaced),
+    /// started with the load.
+    pub with_broadcast: Option<(usize, u32)>,
     pub server: ServerConfig,
 }
 

@@ -255,8 +255,8 @@ pub async fn run(o: &Options) -> Result<Report> {
     let ids = Ids::new();
     let setup_started = Instant::now();
     let tenants = setup::create(&store, &server, &ids, o.scenario, o.accounts).await?;
-    if let Some(n) = o.with_broadcast {
-        crate::broadcast::with_broadcast(&server.database_url, &tenants[0], &ids, n, 0).await?;
+    if let Some((n, rate)) = o.with_broadcast {
+        crate::broadcast::with_broadcast(&server.database_url, &tenants[0], &ids, n, rate).await?;
     }
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     server.start().await?;
@@ -322,6 +322,7 @@ pub async fn run(o: &Options) -> Result<Report> {
         end_to_end: replies.e2e.as_ref().map(Latency::of).unwrap_or_default(),
         replies_per_second: per_second(replies.matched(), replies.last_at),
         injected_faults: replies.faults.clone(),
+        broadcast_sent: replies.broadcast,
         kills,
         server_cpu_us_per_event: cpu_seconds * 1e6
             / (sent.acknowledged as f64 / o.scenario.deliveries() as f64).max(1.0),

@@ -76,11 +76,11 @@ struct Cli {
     /// marketing messages) and a broadcast to them, timed until done; with --chaos, --kills SIGKILLs during it.
     #[arg(long)]
     broadcast: Option<usize>,
-    /// With --broadcast: messages a second the broadcast paces itself to (0: unpaced).
+    /// With --broadcast or --with-broadcast: messages a second the broadcast paces itself to (0: unpaced).
     #[arg(long, default_value_t = 0)]
     broadcast_rate: u32,
-    /// With a load scenario: also an unpaced broadcast to this many other guests of the first business, started
-    /// with the load (what a broadcast does to the replies of ordinary conversations).
+    /// With a load scenario: also a broadcast (at --broadcast-rate) to this many other guests of the first
+    /// business, started with the load (what a broadcast does to the replies of ordinary conversations).
     #[arg(long)]
     with_broadcast: Option<usize>,
     /// With --analytics: requests per period.
@@ -189,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
                 error_rate: cli.error_rate,
                 chaos: cli.chaos.then_some(Chaos { kills: cli.kills, seed: cli.seed }),
                 drain_idle: cli.drain,
-                with_broadcast: cli.with_broadcast,
+                with_broadcast: cli.with_broadcast.map(|n| (n, cli.broadcast_rate)),
                 server: cli.server(),
             };
             let reports = maitre_bench::run(&options).await.context("load run")?;

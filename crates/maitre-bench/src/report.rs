@@ -103,6 +103,8 @@ pub struct Report {
     pub replies_per_second: f64,
     /// Sends the fake platforms failed on purpose, by fault.
     pub injected_faults: BTreeMap<String, u64>,
+    /// Messages of a broadcast running beside the load that reached the fake platform during the run.
+    pub broadcast_sent: u64,
     pub kills: usize,
     pub server: ServerUsage,
     /// Server CPU per acknowledged event, in microseconds.
@@ -152,6 +154,9 @@ impl Report {
             self.errors.values().sum::<u64>(),
             if self.errors.is_empty() { String::new() } else { format!(" {:?}", self.errors) }
         );
+        if self.broadcast_sent > 0 {
+            let _ = writeln!(t, "  beside it, a broadcast sent {} messages", self.broadcast_sent);
+        }
         if !self.injected_faults.is_empty() {
             let _ = writeln!(t, "  injected platform faults {:?}", self.injected_faults);
         }

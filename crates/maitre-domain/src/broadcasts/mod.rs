@@ -1,6 +1,6 @@
 //! Broadcasts: one message to the guests of a segment, within each platform's rules. Pure: who may receive it and
 //! how (`route`), what a dry run counts (`Tally`), which state changes staff may make (`BroadcastStatus::after`)
-//! and how fast it goes (`spacing`). The caller passes the facts of the moment (window, consent, template).
+//! and how fast it goes (`round`). The caller passes the facts of the moment (window, consent, template).
 use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
@@ -189,9 +189,25 @@ pub const MIN_RATE: u32 = 1;
 pub const MAX_RATE: u32 = 80;
 pub const DEFAULT_RATE: u32 = 20;
 
-/// The time between two recipients' sends at `rate` messages a second (0: no pacing at all).
-pub fn spacing(rate: u32) -> TimeDelta {
-    if rate == 0 { TimeDelta::zero() } else { TimeDelta::microseconds(1_000_000 / i64::from(rate)) }
+/// How many recipients a round takes, and how long after its start the next one begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub size: u32,
+    /// None: at once (unpaced).
+    pub every: Option<TimeDelta>,
+}
+
+/// Recipients an unpaced round takes.
+pub const UNPACED_ROUND: u32 = 200;
+
+/// Rounds at `rate` messages a second (0: unpaced): a tenth of a second's worth at a time (at least one guest),
+/// so a broadcast's writes come in small, even portions and a guest's reply never waits behind a second's worth.
+pub fn round(rate: u32) -> Round {
+    if rate == 0 {
+        return Round { size: UNPACED_ROUND, every: None };
+    }
+    let size = rate.div_ceil(10);
+    Round { size, every: Some(TimeDelta::microseconds(i64::from(size) * 1_000_000 / i64::from(rate))) }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

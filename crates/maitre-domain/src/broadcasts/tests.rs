@@ -101,11 +101,19 @@ fn staff_commands_follow_the_states() {
 }
 
 #[test]
-fn pacing_spreads_the_sends_over_each_second() {
-    assert_eq!(spacing(20), TimeDelta::milliseconds(50));
-    assert_eq!(spacing(80), TimeDelta::microseconds(12_500));
-    assert_eq!(spacing(1), TimeDelta::seconds(1));
-    assert_eq!(spacing(0), TimeDelta::zero(), "pacing lifted");
+fn rounds_take_a_tenth_of_a_seconds_worth() {
+    let every = |ms| Some(TimeDelta::milliseconds(ms));
+    assert_eq!(round(80), Round { size: 8, every: every(100) });
+    assert_eq!(round(20), Round { size: 2, every: every(100) });
+    assert_eq!(round(25), Round { size: 3, every: every(120) });
+    assert_eq!(round(2), Round { size: 1, every: every(500) });
+    assert_eq!(round(1), Round { size: 1, every: every(1000) });
+    assert_eq!(round(0), Round { size: UNPACED_ROUND, every: None }, "pacing lifted");
+    for rate in 1..=MAX_RATE {
+        let r = round(rate);
+        let per_second = f64::from(r.size) * 1e6 / r.every.unwrap().num_microseconds().unwrap() as f64;
+        assert!((per_second - f64::from(rate)).abs() < 0.01, "{rate}/s paced as {per_second}/s");
+    }
 }
 
 #[test]
