@@ -168,6 +168,14 @@ pub async fn with_broadcast(
     Ok(id)
 }
 
+/// With `Some((n, rate))`, the broadcast of [`with_broadcast`] beside a load run.
+pub async fn beside(database_url: &str, tenant: &TenantStore, ids: &Ids, what: Option<(usize, u32)>) -> Result<()> {
+    match what {
+        Some((n, rate)) => with_broadcast(database_url, tenant, ids, n, rate).await.map(drop),
+        None => Ok(()),
+    }
+}
+
 /// Messages of the broadcast still `queued` whose guest the fake has already accepted one from: the kill came
 /// between the platform's answer and `mark_sent`, so each will be sent again. Looked at while the server is dead.
 async fn kill_window(pool: &AnyPool, id: BroadcastId, accepted: &HashMap<String, u64>) -> Result<HashMap<String, u64>> {

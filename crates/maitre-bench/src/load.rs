@@ -255,9 +255,7 @@ pub async fn run(o: &Options) -> Result<Report> {
     let ids = Ids::new();
     let setup_started = Instant::now();
     let tenants = setup::create(&store, &server, &ids, o.scenario, o.accounts).await?;
-    if let Some((n, rate)) = o.with_broadcast {
-        crate::broadcast::with_broadcast(&server.database_url, &tenants[0], &ids, n, rate).await?;
-    }
+    crate::broadcast::beside(&server.database_url, &tenants[0], &ids, o.with_broadcast).await?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     server.start().await?;
     let error_rate = o.error_rate.unwrap_or(o.scenario.default_error_rate());
