@@ -1131,7 +1131,7 @@ guest-texts-guest_cancelled = Gast hat per Schaltfläche storniert
 
 # Segments (saved contact filters)
 segments-title = Segmente
-segments-help = Gespeicherte Filter über Ihre Kontakte, live gezählt. Ein Rundversand geht an ein Segment; nur Gäste, die Werbenachrichten zugestimmt haben, erhalten ihn.
+segments-help = Gespeicherte Filter über Ihre Kontakte, live gezählt. Eine Rundsendung geht an ein Segment; nur Gäste, die Werbenachrichten zugestimmt haben, erhalten sie.
 segments-new = Neues Segment
 segments-empty = Noch keine Segmente. Beschreiben Sie eine Gruppe von Gästen (Stammgäste, Gäste, die länger nicht da waren …) und speichern Sie sie.
 segments-count = Kontakte
