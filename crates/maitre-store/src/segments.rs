@@ -20,7 +20,7 @@ pub struct Segment {
 }
 
 /// A value bound into a segment's condition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Bind {
     Text(String),
     Int(i64),

@@ -83,6 +83,10 @@ fn bare_opt_out(text: &str) -> Option<&'static str> {
 /// The opt-out word a guest's text message consists of, if any ("Stop!", "Désabonner"): honoured whoever has the
 /// conversation, a flow or a member.
 pub fn opt_out_word(text: &str) -> Option<&'static str> {
+    // Every guest message passes here: only a short one can be a lone word, so most are not normalized at all.
+    if text.len() > 40 {
+        return None;
+    }
     bare_opt_out(&normalize(text))
 }
 

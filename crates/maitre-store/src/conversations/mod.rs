@@ -282,24 +282,26 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
 fn add_opt_out_by_hand(b: &mut Batch, account: &str, channel: &str, contact: &str, word: &str, now: i64) {
     const MEMBERS: &str = "c.channel_id = $2 AND c.external_id = $3 AND c.opted_out_at IS NULL AND EXISTS (SELECT 1 \
          FROM conversations v WHERE v.channel_id = c.channel_id AND v.contact_id = c.id AND v.mode = 'human')";
-    b.add(&format!(
-        "INSERT INTO contact_consents (account_id, id, contact_id, state, source, detail, at) \
-         SELECT $1, $4, c.id, 'opted_out', 'guest', $5, $6 FROM contacts c WHERE {MEMBERS}"
-    ))
-    .bind(account)
-    .bind(channel)
-    .bind(contact)
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(word)
-    .bind(now);
-    b.add(&format!(
-        "UPDATE contacts SET opted_out_at = $4 WHERE account_id = $1 AND id IN (SELECT c.id FROM contacts c \
-         WHERE {MEMBERS})"
-    ))
-    .bind(account)
-    .bind(channel)
-    .bind(contact)
-    .bind(now);
+    static CONSENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO contact_consents (account_id, id, contact_id, state, source, detail, at) \
+             SELECT $1, $4, c.id, 'opted_out', 'guest', $5, $6 FROM contacts c WHERE {MEMBERS}"
+        )
+    });
+    static OPT_OUT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "UPDATE contacts SET opted_out_at = $4 WHERE account_id = $1 AND id IN (SELECT c.id FROM contacts c \
+             WHERE {MEMBERS})"
+        )
+    });
+    b.add(&CONSENT)
+        .bind(account)
+        .bind(channel)
+        .bind(contact)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(word)
+        .bind(now);
+    b.add(&OPT_OUT).bind(account).bind(channel).bind(contact).bind(now);
 }
 
 /// Upserts the guest's contact and conversation; a guest's message (`inbound_at`) reopens a closed conversation.

@@ -206,7 +206,7 @@ async fn saved(
         return form_view(&state, env, &m, id, form, Some(tr.t("broadcasts-err-segment"))).await;
     };
     let Ok(rate) = form.rate.trim().parse::<u32>() else {
-        return form_view(&state, env, &m, id, form.clone(), Some(tr.t("broadcasts-err-rate"))).await;
+        return form_view(&state, env, &m, id, form, Some(tr.t("broadcasts-err-rate"))).await;
     };
     let w = Written {
         name: &form.name,
