@@ -172,7 +172,7 @@ fn route_for(r: &PendingRecipient, template: Option<&StoredTemplate>, now: DateT
         opted_out: r.opted_out,
         has_conversation: r.conversation_id.is_some(),
         channel_up: r.channel_status != ChannelStatus::NeedsReconnect,
-        window_open: policy::window(r.platform.into(), r.last_inbound_at, now, false).is_ok(),
+        window_open: policy::window(r.platform, r.last_inbound_at, now, false).is_ok(),
         template: fit,
     })
 }

@@ -7,7 +7,7 @@ use maitre_domain::booking::ReservationStatus;
 use maitre_domain::booking::guest_messages::{GuestMessage, Tap};
 use maitre_domain::flow;
 use maitre_domain::templates::ButtonAction;
-use maitre_domain::{ChannelId, Locale, Platform, language};
+use maitre_domain::{ChannelId, Locale, Outreach, Platform, language};
 use maitre_jobs::JobError;
 use maitre_store::{BookingError, Channel, GuestOutcome, Reservation, StoreError, TenantStore, ThreadItem};
 
@@ -66,8 +66,13 @@ pub(crate) async fn message_guest(
         Err(e) => return Err(retry(e)),
     };
     let channel = tenant.channels().channel(c.0).await.map_err(retry)?;
+    let why = match purpose {
+        Some(GuestMessage::Reminder) => Outreach::Reminder,
+        Some(_) => Outreach::Decision,
+        None => Outreach::Review,
+    };
     let outcome = if policy::window(channel.platform, c.1, gw.store.clock().now(), false).is_ok() {
-        tenant.conversations().queue_reply(conversation, text, key).await.map_err(retry)?;
+        tenant.conversations().queue_notice(conversation, (text, ""), why, key).await.map_err(retry)?;
         GuestOutcome::Sent(text.to_owned())
     } else {
         match window_template(tenant, &channel, r, purpose).await? {
@@ -75,7 +80,7 @@ pub(crate) async fn message_guest(
                 let payload = serde_json::to_string(&message).map_err(|e| JobError::Permanent(e.to_string()))?;
                 tenant
                     .conversations()
-                    .queue_message(conversation, &message.text, &payload, key)
+                    .queue_notice(conversation, (&message.text, &payload), why, key)
                     .await
                     .map_err(retry)?;
                 GuestOutcome::Template(name)

@@ -53,6 +53,8 @@ pub struct App {
     pub egress: Egress,
     pub vault: Vault,
     pub rates: RateLimitSettings,
+    /// How long a WhatsApp send cut off by a crash waits for the platform's word on it.
+    pub interrupted_send_wait: Duration,
     /// The server's default read-together pause for a guest's quick messages.
     pub read_together_ms: u64,
     /// Where reservation and notification emails go; `None` in processes that send no mail.
@@ -85,6 +87,7 @@ impl App {
             egress: Egress::new(&settings.ai.allowed_hosts)?,
             vault: Vault::new(secret, &previous),
             rates: settings.rate_limits.clone(),
+            interrupted_send_wait: Duration::from_secs(p.interrupted_send_wait_secs),
             read_together_ms: settings.automation.read_together_ms,
             mailer: None,
             push: maitre_notify::push::WebPush::from_secret(secret, push_contact(&settings.mail.from)),

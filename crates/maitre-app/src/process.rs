@@ -38,13 +38,15 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 .as_ref()
                 .map(|e| format!("{} {}", e.code, e.title.as_deref().unwrap_or("")))
                 .unwrap_or_default();
+            // Ours are message ids; anything else there is not ours to act on.
+            let reference = s.callback_data.as_deref().and_then(|c| c.parse().ok());
             let status = match name(&s.status).as_str() {
                 "played" => "read".to_owned(),
                 other => other.to_owned(),
             };
             tenant
                 .conversations()
-                .apply_status(ev.event_id, ev.channel_id, &s.message_id, &status, error.trim())
+                .apply_status(ev.event_id, ev.channel_id, &s.message_id, &status, error.trim(), reference)
                 .await
                 .map_err(retry)
         }
@@ -53,9 +55,11 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
             tenant.conversations().mark_event_processed(ev.event_id).await.map_err(retry)
         }
         Event::Read(r) => match &r.message_id {
-            Some(mid) => {
-                tenant.conversations().apply_status(ev.event_id, ev.channel_id, mid, "read", "").await.map_err(retry)
-            }
+            Some(mid) => tenant
+                .conversations()
+                .apply_status(ev.event_id, ev.channel_id, mid, "read", "", None)
+                .await
+                .map_err(retry),
             None => tenant.conversations().mark_event_processed(ev.event_id).await.map_err(retry),
         },
     }

@@ -1,9 +1,12 @@
 //! Sending one queued message. The message row exists before this job runs and records the platform's id after
 //! it; a send is retried only while the row is still `queued`.
 //!
-//! The one duplicate window we cannot close: the platform accepted the message, then this process died before
-//! `mark_sent` committed. The job's lease expires and the send is repeated. It is kept as small as one HTTP
-//! response plus one single-row update; platforms offer no idempotency key to close it completely.
+//! The duplicate window: the platform accepted the message, then this process died before `mark_sent` committed,
+//! and the job's lease expired. Platforms take no idempotency key. WhatsApp echoes our message id in every status
+//! webhook of the send (`biz_opaque_callback_data`): a WhatsApp send whose earlier attempt was cut off waits for
+//! that webhook (which records the send) before sending again, so it goes out once unless the webhook comes later
+//! than `interrupted_send_wait`. Instagram, Messenger and Telegram echo nothing: there the window stays as small
+//! as one HTTP response plus one single-row update.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +23,9 @@ use crate::{App, job_tenant, payload, retry};
 
 /// How long a reply may keep failing before the team hears of it (the send goes on trying).
 const LATE_SEND: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// How often a send cut off by a crash looks again whether the platform's status webhook recorded it.
+const STATUS_POLL: Duration = Duration::from_secs(2);
 
 /// How long sends of a channel wait when its token is dead, before checking whether it was reconnected.
 const PAUSED_RETRY: Duration = Duration::from_secs(300);
@@ -46,6 +52,9 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
         });
     }
     let platform = channel.platform;
+    if platform == Platform::WhatsApp {
+        wait_for_word_on_earlier_attempt(gw, &job)?;
+    }
     let message: OutboundMessage = if out.payload.is_empty() {
         OutboundMessage::text(out.body.clone())
     } else {
@@ -58,10 +67,12 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
     pace(gw, platform, &channel.id.to_string(), &out.recipient).await?;
     let creds =
         gw.vault.open(tenant.account_id(), &channel.credentials).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let reference = out.id.to_string();
     let target = SendTarget {
         channel: creds.target(channel),
         recipient: &out.recipient,
         human_agent_tag: allowed == policy::Allowed::HumanAgentTag,
+        reference: Some(&reference),
     };
     match gw.sender.send(&target, &message).await {
         Ok(sent) => tenant.conversations().mark_sent(out.id, &sent.platform_message_id).await.map_err(retry),
@@ -90,6 +101,17 @@ pub async fn run(gw: Arc<App>, job: Job) -> Result<(), JobError> {
                 }
             }
         }
+    }
+}
+
+/// An earlier attempt cut off by a crash may have reached WhatsApp: until `interrupted_send_wait` has passed, the
+/// send waits (without spending an attempt) for the status webhook that would record it as sent.
+fn wait_for_word_on_earlier_attempt(gw: &App, job: &Job) -> Result<(), JobError> {
+    let Some(interrupted) = job.interrupted_at else { return Ok(()) };
+    let waited = (gw.store.clock().now() - interrupted).to_std().unwrap_or_default();
+    match gw.interrupted_send_wait.checked_sub(waited) {
+        Some(left) if !left.is_zero() => Err(JobError::Defer { after: left.min(STATUS_POLL) }),
+        _ => Ok(()),
     }
 }
 

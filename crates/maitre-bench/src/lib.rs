@@ -17,6 +17,7 @@ mod load;
 mod report;
 mod server;
 mod setup;
+mod statuses;
 mod traffic;
 
 use std::path::PathBuf;

@@ -231,6 +231,9 @@ fn serve_env(
         ("MAITRE_LOG__LEVEL".into(), "warn".into()),
         // Each bench message is a whole request: flows answer at once instead of waiting for follow-ups.
         ("MAITRE_AUTOMATION__READ_TOGETHER_MS".into(), "0".into()),
+        // Kill runs deliver the fake's status webhooks within a second of a restart: a send a kill cut off need not
+        // wait the production default for its word.
+        ("MAITRE_PLATFORMS__INTERRUPTED_SEND_WAIT_SECS".into(), "10".into()),
     ];
     // The platforms' real send budgets (WhatsApp: 80/s per number, one message per 6 s per guest) would measure
     // the pacing, not maitre: lift them far above any rate the bench offers.

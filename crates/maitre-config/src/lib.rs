@@ -194,6 +194,9 @@ pub struct PlatformSettings {
     pub instagram_dialog_url: String,
     /// Per-request timeout for platform calls.
     pub timeout_secs: u64,
+    /// How long a WhatsApp send cut off by a crash waits for the platform's status webhook (which names the
+    /// message, so an accepted send is recognised) before it is sent again.
+    pub interrupted_send_wait_secs: u64,
 }
 
 impl Default for PlatformSettings {
@@ -206,6 +209,7 @@ impl Default for PlatformSettings {
             facebook_dialog_url: "https://www.facebook.com/v25.0/dialog/oauth".into(),
             instagram_dialog_url: "https://www.instagram.com/oauth/authorize".into(),
             timeout_secs: 10,
+            interrupted_send_wait_secs: 120,
         }
     }
 }

@@ -128,6 +128,21 @@ words! {
 }
 
 words! {
+    /// Why maitre sent a message on its own or for the team, where the analytics count what became of it.
+    pub enum Outreach("outreach") {
+        Broadcast = "broadcast",
+        Reminder = "reminder",
+        /// The request for a review after a visit.
+        Review = "review",
+        /// A change of a booking told to the guest: the team's decision (confirmed, cancelled, moved), or the
+        /// acknowledgement of the guest's own cancellation.
+        Decision = "decision",
+        /// A WhatsApp template a member sent from a thread.
+        Template = "template",
+    }
+}
+
+words! {
     /// Who answers a conversation: automation (flows, the automatic reply) or a person.
     pub enum ConversationMode("conversation mode") {
         Bot = "bot",

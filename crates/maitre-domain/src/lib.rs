@@ -27,6 +27,7 @@ pub use ids::{
 };
 pub use jobs::JobKind;
 pub use kinds::{
-    Author, ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Platform, UnknownWord,
+    Author, ChannelStatus, ConversationMode, ConversationStatus, Direction, MessageStatus, Outreach, Platform,
+    UnknownWord,
 };
 pub use permissions::{Action, Role, allowed};

@@ -20,6 +20,10 @@
 //!   off, and no team member wrote.
 //! - **Booking conversion**: conversations that led to a confirmed booking (confirmed, completed or no-show now),
 //!   over conversations; **visit conversion**: those that led to a visit that took place (completed).
+//! - **Outreach** (templates, reminders, review requests, the team's decisions, broadcasts): counted on the day
+//!   each was queued. **Sent**: the platform accepted it (sent, delivered or read now); **delivered**: delivered or
+//!   read; **read**; **failed**. **Replied**: the guest wrote within `outreach::ANSWER_WITHIN` (3 days) after it,
+//!   the latest such message of the conversation counting; **opted out**: they said stop in that time.
 //! - **Cancellation rate**: cancelled bookings over bookings. **No-show rate**: no-shows over visits that were due
 //!   (completed and no-show). **Covers**: guests of confirmed and completed bookings.
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -219,5 +223,6 @@ mod tests;
 pub mod demand;
 pub mod funnel;
 pub mod insight;
+pub mod outreach;
 pub mod report;
 pub mod team;

@@ -65,7 +65,9 @@ fn send(state: &mut FakeState, request: &RecordedRequest, node: &str) -> Reply {
             "contacts": [{"input": to, "wa_id": to.trim_start_matches('+')}],
             "messages": [{"id": wamid}]
         }));
-        reply.template_text = template.map(|t| templates::accepted(&mut state.templates, t, node, to, &wamid));
+        let callback = body["biz_opaque_callback_data"].as_str();
+        let send = templates::Accepted { phone_number_id: node, to, wamid: &wamid, callback };
+        reply.template_text = templates::accepted(&mut state.templates, template, &send);
         return reply;
     }
     let recipient = body["recipient"]["id"].as_str().or(body["recipient"]["comment_id"].as_str());

@@ -29,6 +29,9 @@ pub(super) struct Templates {
     undeliverable: HashSet<String>,
     /// Webhook bodies of `failed` statuses not yet taken by a test.
     failed_statuses: Vec<Value>,
+    /// `sent` statuses of accepted sends (phone number id, WABA, status) not yet taken; `None` until a test
+    /// asks for them.
+    sent_statuses: Option<Vec<(String, String, Value)>>,
 }
 
 #[derive(Clone)]
@@ -330,4 +333,4 @@ mod send;
 #[cfg(test)]
 mod tests;
 
-pub(super) use send::{accepted, check_send};
+pub(super) use send::{Accepted, accepted, check_send};

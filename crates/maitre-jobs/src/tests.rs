@@ -98,6 +98,30 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_cannot_complete() {
 }
 
 #[tokio::test]
+async fn a_job_whose_worker_stopped_says_so_until_a_failure_is_recorded() {
+    let (store, _db) = store().await;
+    store.enqueue(job(JobKind::Send, None, 5)).await.unwrap();
+    let later = Utc::now() + TimeDelta::minutes(1);
+    let first = store.claim_jobs("node", later, 10).await.unwrap();
+    assert_eq!(first[0].interrupted_at, None, "a first attempt follows nothing");
+    let past = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    store.defer_job(first[0].id, "node", past).await.unwrap();
+    let _ = store.claim_jobs("dead-node", past, 10).await.unwrap();
+    let before = Utc::now();
+    store.reap_expired_leases().await.unwrap();
+    let again = store.claim_jobs("node", later, 10).await.unwrap();
+    let at = again[0].interrupted_at.expect("the cut-off attempt is known");
+    assert!(at >= before - TimeDelta::seconds(1) && at <= Utc::now(), "{at}");
+    // Waiting (a deferral) keeps it: the cut-off attempt's outcome is still unknown.
+    store.defer_job(again[0].id, "node", past).await.unwrap();
+    let deferred = store.claim_jobs("node", later, 10).await.unwrap();
+    assert_eq!(deferred[0].interrupted_at, Some(at));
+    // A recorded failure ends an attempt whose outcome is known.
+    store.fail_job(deferred[0].id, "node", "platform answered 503", Some(past)).await.unwrap();
+    assert_eq!(store.claim_jobs("node", later, 10).await.unwrap()[0].interrupted_at, None);
+}
+
+#[tokio::test]
 async fn concurrent_claimers_never_share_a_job() {
     let (store, _db) = store().await;
     for _ in 0..60 {

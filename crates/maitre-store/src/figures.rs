@@ -65,7 +65,7 @@ impl FigureFilter {
 }
 
 /// The views saying what each table's rows count (migration `figures`).
-const VIEWS: [&str; 7] = [
+const VIEWS: [&str; 8] = [
     "message_figures",
     "contact_figures",
     "conversation_figures",
@@ -73,6 +73,7 @@ const VIEWS: [&str; 7] = [
     "passage_figures",
     "consent_figures",
     "repeat_figures",
+    "outreach_figures",
 ];
 
 /// A zone's offsets, computed once per process (a few hundred rows from 1970 to 2100).

@@ -302,7 +302,7 @@ fn step_batch(
                 payload: &r.payload,
                 sent_by: None,
                 author: r.author,
-                bulk: false,
+                purpose: None,
             };
             add_reply(&mut b, at.account, &reply, &key, at.now)
         })

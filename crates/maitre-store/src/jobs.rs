@@ -21,6 +21,9 @@ pub struct Job {
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub max_attempts: i64,
+    /// When an earlier attempt was cut off (its worker stopped holding the lease) with no failure recorded since:
+    /// that attempt's effects outside the database are unknown.
+    pub interrupted_at: Option<DateTime<Utc>>,
 }
 
 /// A job to add, made from its payload (which fixes its kind). `dedupe_key` makes enqueueing idempotent: a second
@@ -106,6 +109,7 @@ struct JobRow {
     payload: String,
     attempts: i64,
     max_attempts: i64,
+    interrupted_at: Option<i64>,
 }
 
 impl TryFrom<JobRow> for Job {
@@ -118,6 +122,7 @@ impl TryFrom<JobRow> for Job {
             payload: r.payload,
             attempts: r.attempts,
             max_attempts: r.max_attempts,
+            interrupted_at: r.interrupted_at.map(from_ms),
         })
     }
 }
@@ -126,13 +131,13 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', lease_owner = 
      attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
                   ORDER BY priority, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, account_id, kind, payload, attempts, max_attempts";
+     RETURNING id, account_id, kind, payload, attempts, max_attempts, interrupted_at";
 // SQLite has one writer connection, so the inner select cannot race another claim; it has no row locks to skip.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, \
      attempts = attempts + 1, updated_at = $3 \
      WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
                   ORDER BY priority, run_at, id LIMIT $4) \
-     RETURNING id, account_id, kind, payload, attempts, max_attempts";
+     RETURNING id, account_id, kind, payload, attempts, max_attempts, interrupted_at";
 
 /// Adds a job inside an open transaction. Returns false when a job with the same dedupe key exists.
 pub(crate) async fn enqueue_in(tx: &mut sqlx::AnyConnection, now: i64, job: &NewJob<'_>) -> Result<bool> {
@@ -263,7 +268,7 @@ impl Store {
         let error: String = error.chars().take(2000).collect();
         let done = sqlx::query(
             "UPDATE jobs SET status = $4, run_at = COALESCE($5, run_at), last_error = $3, lease_owner = NULL, \
-             lease_until = NULL, updated_at = $6 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+             lease_until = NULL, interrupted_at = NULL, updated_at = $6 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
         )
         .bind(id)
         .bind(owner)
@@ -296,7 +301,7 @@ impl Store {
         let now = self.now_ms();
         let done = sqlx::query(
             "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
-             last_error = COALESCE(last_error, 'lease expired: the worker stopped'), \
+             last_error = COALESCE(last_error, 'lease expired: the worker stopped'), interrupted_at = $1, \
              lease_owner = NULL, lease_until = NULL, updated_at = $1 \
              WHERE status = 'running' AND lease_until < $1",
         )

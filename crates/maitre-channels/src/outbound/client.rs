@@ -90,7 +90,7 @@ impl Sender {
             }
             Platform::WhatsApp => {
                 let url = format!("{}/{}/messages", self.urls.graph, segment(channel.account_key)?);
-                let body = render::whatsapp(target.recipient, msg);
+                let body = render::whatsapp(target.recipient, target.reference, msg);
                 let answer = self.graph_call(self.http.post(url).json(&body), channel).await?;
                 answer["messages"][0]["id"].as_str().map(str::to_owned)
             }

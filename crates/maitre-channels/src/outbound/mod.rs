@@ -164,6 +164,9 @@ pub struct SendTarget<'a> {
     /// A human agent's reply between 24 h and 7 days after the user's last message (Instagram and
     /// Messenger only, PROTOCOLS.md §4). Never set it for automated messages.
     pub human_agent_tag: bool,
+    /// Our id of the message. WhatsApp echoes it in every status webhook of the send
+    /// (`biz_opaque_callback_data`, PROTOCOLS §2.1), so a send whose answer a crash lost is still recognised.
+    pub reference: Option<&'a str>,
 }
 
 /// The platform accepted the message. Delivery is reported later by webhooks.

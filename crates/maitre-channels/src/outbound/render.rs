@@ -107,10 +107,13 @@ pub(super) fn meta_messaging(target: &SendTarget<'_>, msg: &OutboundMessage) -> 
 }
 
 /// WhatsApp Cloud API: plain text, a list message, or reply buttons for any choices (§3.1).
-pub(super) fn whatsapp(recipient: &str, msg: &OutboundMessage) -> Value {
+pub(super) fn whatsapp(recipient: &str, reference: Option<&str>, msg: &OutboundMessage) -> Value {
     // Without the `+`, WhatsApp prepends the business number's country code (§3.1).
     let to = if recipient.starts_with('+') { recipient.to_owned() } else { format!("+{recipient}") };
     let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to});
+    if let Some(reference) = reference {
+        body["biz_opaque_callback_data"] = json!(reference);
+    }
     if let Some(template) = &msg.template {
         body["type"] = json!("template");
         body["template"] = super::templates::send_object(template);

@@ -102,7 +102,7 @@ pub mod send {
             Platform::WhatsApp => WA_ID,
             Platform::Telegram => CHAT_ID,
         };
-        SendTarget { channel: channel(platform), recipient, human_agent_tag: false }
+        SendTarget { channel: channel(platform), recipient, human_agent_tag: false, reference: None }
     }
 
     pub const ALL: [Platform; 4] = [Platform::Messenger, Platform::Instagram, Platform::WhatsApp, Platform::Telegram];

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 
 use crate::booking::ReservationStatus;
-use crate::{Author, UserId};
+use crate::{Author, MessageStatus, Outreach, UserId};
 
 /// What one counted row is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,16 @@ pub enum Fact {
     Party {
         size: i64,
     },
+    /// A message maitre sent on its own or for the team, on the day it was queued, by where it got to now.
+    Outreach {
+        kind: Outreach,
+        status: MessageStatus,
+    },
+    /// The guest answered such a message (`super::outreach::ANSWER_WITHIN`): wrote back, or said stop.
+    OutreachAnswer {
+        kind: Outreach,
+        opted_out: bool,
+    },
 }
 
 impl Fact {
@@ -118,6 +128,21 @@ impl Fact {
             "lead" => Fact::Lead { days: value },
             "arrivals" => Fact::Arrival { hour: value },
             "party" => Fact::Party { size: value },
+            "outreach" | "outreach_answer" => {
+                let (kind, how) = dim.split_once('/')?;
+                let kind = kind.parse().ok()?;
+                match metric {
+                    "outreach" => Fact::Outreach { kind, status: how.parse().ok()? },
+                    _ => Fact::OutreachAnswer {
+                        kind,
+                        opted_out: match how {
+                            "opted_out" => true,
+                            "replied" => false,
+                            _ => return None,
+                        },
+                    },
+                }
+            }
             _ => return None,
         })
     }
@@ -387,6 +412,8 @@ impl Summary {
             Fact::Lead { days } => add_to(&mut self.lead_days, days, n),
             Fact::Party { size } => add_to(&mut self.party_sizes, size, n),
             Fact::Arrival { hour } => add_to(&mut self.arrivals, hour, total),
+            // What became of maitre's own messages (`super::outreach`).
+            Fact::Outreach { .. } | Fact::OutreachAnswer { .. } => {}
         }
     }
 

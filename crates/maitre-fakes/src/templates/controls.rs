@@ -1,9 +1,11 @@
 //! What tests set and read: per-recipient outcomes, seeded templates and review results with their
 //! webhooks.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
-use super::send::digits;
+use super::send::{digits, status_webhook};
 use super::{ID_BASE, Template};
 use crate::{FakePlatforms, unix_now};
 
@@ -60,6 +62,29 @@ impl FakePlatforms {
     /// maitre's webhook; each carries the wamid, recipient and phone number id of its send.
     pub fn take_failed_statuses(&self) -> Vec<Value> {
         std::mem::take(&mut self.lock().templates.failed_statuses)
+    }
+
+    /// From now on every accepted WhatsApp send leaves its `sent` status webhook for
+    /// [`take_sent_statuses`](Self::take_sent_statuses), as Meta posts one for each send.
+    pub fn report_sent_statuses(&self) {
+        self.lock().templates.sent_statuses.get_or_insert_with(Vec::new);
+    }
+
+    /// The `sent` status webhooks of sends accepted since the last call, for a test to sign and post: one body per
+    /// business number and up to 100 statuses, each echoing the send's `biz_opaque_callback_data`.
+    pub fn take_sent_statuses(&self) -> Vec<Value> {
+        let taken = self.lock().templates.sent_statuses.as_mut().map(std::mem::take).unwrap_or_default();
+        let mut by_number: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+        for (number, waba, status) in taken {
+            by_number.entry((number, waba)).or_default().push(status);
+        }
+        let mut bodies = Vec::new();
+        for ((number, waba), statuses) in by_number {
+            for chunk in statuses.chunks(100) {
+                bodies.push(status_webhook(&waba, &number, chunk.to_vec()));
+            }
+        }
+        bodies
     }
 
     /// Meta's review (or quality rating) acting on a template: stores the new status (`REINSTATED`

@@ -76,25 +76,61 @@ fn check_template(templates: &Templates, sent: &Value) -> Result<Checked, Reply>
     })
 }
 
-/// Records what an accepted template send leads to and returns the text the guest reads. A
-/// marketing send to a limited recipient is accepted, then fails as a status webhook (§9.7).
-pub(crate) fn accepted(
-    templates: &mut Templates,
-    checked: Checked,
-    phone_number_id: &str,
-    to: &str,
-    wamid: &str,
-) -> String {
-    let recipient = digits(to);
-    if checked.marketing && templates.marketing_limited.contains(recipient) {
-        let body = failed_status(&checked.waba, phone_number_id, recipient, wamid);
-        templates.failed_statuses.push(body);
-    }
-    checked.text
+/// The fake does not know which WABA a number belongs to: statuses of sends that are not templates name this one.
+const SOME_WABA: &str = "100000000000001";
+
+/// One accepted WhatsApp send.
+pub(crate) struct Accepted<'a> {
+    pub phone_number_id: &'a str,
+    pub to: &'a str,
+    pub wamid: &'a str,
+    /// The sender's `biz_opaque_callback_data`, echoed in every status of the send.
+    pub callback: Option<&'a str>,
 }
 
-fn failed_status(waba: &str, phone_number_id: &str, recipient: &str, wamid: &str) -> Value {
-    let reason = "This message was not delivered to maintain healthy ecosystem engagement.";
+/// Records what an accepted send leads to (its `sent` status, when a test asked for them) and returns the text a
+/// template send shows the guest. A marketing send to a limited recipient is accepted, then fails as a status
+/// webhook (§9.7).
+pub(crate) fn accepted(templates: &mut Templates, checked: Option<Checked>, send: &Accepted) -> Option<String> {
+    let recipient = digits(send.to);
+    let waba = checked.as_ref().map_or(SOME_WABA, |c| c.waba.as_str()).to_owned();
+    if let Some(sent) = &mut templates.sent_statuses {
+        sent.push((send.phone_number_id.to_owned(), waba.clone(), status(send, "sent")));
+    }
+    let checked = checked?;
+    if checked.marketing && templates.marketing_limited.contains(recipient) {
+        let reason = "This message was not delivered to maintain healthy ecosystem engagement.";
+        let mut failed = status(send, "failed");
+        failed["errors"] = json!([{
+            "code": 131049,
+            "title": reason,
+            "message": reason,
+            "error_data": {
+                "details": "In order to maintain healthy ecosystem engagement, the message failed to be delivered."
+            },
+            "href": "/documentation/business-messaging/whatsapp/support/error-codes"
+        }]);
+        templates.failed_statuses.push(status_webhook(&waba, send.phone_number_id, vec![failed]));
+    }
+    Some(checked.text)
+}
+
+/// A status of the send, as `statuses[]` of a webhook holds it (PROTOCOLS.md §2.1).
+fn status(send: &Accepted, status: &str) -> Value {
+    let mut s = json!({
+        "id": send.wamid,
+        "status": status,
+        "timestamp": unix_now().to_string(),
+        "recipient_id": digits(send.to),
+    });
+    if let Some(callback) = send.callback {
+        s["biz_opaque_callback_data"] = json!(callback);
+    }
+    s
+}
+
+/// A `messages` webhook of one business number carrying `statuses`.
+pub(crate) fn status_webhook(waba: &str, phone_number_id: &str, statuses: Vec<Value>) -> Value {
     json!({
         "object": "whatsapp_business_account",
         "entry": [{
@@ -103,21 +139,7 @@ fn failed_status(waba: &str, phone_number_id: &str, recipient: &str, wamid: &str
                 "value": {
                     "messaging_product": "whatsapp",
                     "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER, "phone_number_id": phone_number_id},
-                    "statuses": [{
-                        "id": wamid,
-                        "status": "failed",
-                        "timestamp": unix_now().to_string(),
-                        "recipient_id": recipient,
-                        "errors": [{
-                            "code": 131049,
-                            "title": reason,
-                            "message": reason,
-                            "error_data": {
-                                "details": "In order to maintain healthy ecosystem engagement, the message failed to be delivered."
-                            },
-                            "href": "/documentation/business-messaging/whatsapp/support/error-codes"
-                        }]
-                    }]
+                    "statuses": statuses
                 },
                 "field": "messages"
             }]

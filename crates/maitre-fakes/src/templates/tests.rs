@@ -356,3 +356,33 @@ async fn an_undeliverable_recipient_gets_131026() {
     assert!(fake.sent_messages().is_empty());
     assert_eq!(send(&fake, &send_reminder("+15550002222", &["Alex", "tomorrow at 20:00"])).await.0, 200);
 }
+
+#[tokio::test]
+async fn accepted_sends_leave_sent_statuses_that_echo_the_callback_data_once_asked() {
+    let fake = FakePlatforms::start().await;
+    let text = |to: &str, callback: Option<&str>| {
+        let mut body = json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "Hallo"}});
+        if let Some(c) = callback {
+            body["biz_opaque_callback_data"] = json!(c);
+        }
+        body
+    };
+    assert_eq!(send(&fake, &text("+15550001001", Some("before"))).await.0, 200);
+    assert!(fake.take_sent_statuses().is_empty(), "nothing kept until a test asks");
+    fake.report_sent_statuses();
+    let (_, answer) = send(&fake, &text("+15550001002", Some("0193a0d0-0000-7000-8000-000000000002"))).await;
+    assert_eq!(send(&fake, &text("+15550001003", None)).await.0, 200);
+    let bodies = fake.take_sent_statuses();
+    assert_eq!(bodies.len(), 1, "one webhook for the one number");
+    let value = &bodies[0]["entry"][0]["changes"][0]["value"];
+    assert_eq!(value["metadata"]["phone_number_id"], PHONE_NUMBER_ID);
+    let statuses = value["statuses"].as_array().unwrap();
+    assert_eq!(statuses.len(), 2);
+    assert_eq!(
+        (&statuses[0]["id"], &statuses[0]["status"], &statuses[0]["recipient_id"]),
+        (&answer["messages"][0]["id"], &json!("sent"), &json!("15550001002"))
+    );
+    assert_eq!(statuses[0]["biz_opaque_callback_data"], "0193a0d0-0000-7000-8000-000000000002");
+    assert!(statuses[1].get("biz_opaque_callback_data").is_none(), "only what the send carried");
+    assert!(fake.take_sent_statuses().is_empty(), "taken once");
+}

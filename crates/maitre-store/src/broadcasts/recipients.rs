@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use maitre_domain::broadcasts::Skip;
 use maitre_domain::segments::SegmentRules;
 use maitre_domain::{
-    Author, BroadcastId, ChannelId, ChannelStatus, ContactId, ConversationId, MessageStatus, Platform,
+    Author, BroadcastId, ChannelId, ChannelStatus, ContactId, ConversationId, MessageStatus, Outreach, Platform,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -225,7 +225,7 @@ impl Broadcasts<'_> {
                         payload,
                         sent_by: None,
                         author: Author::Notice,
-                        bulk: true,
+                        purpose: Some(Outreach::Broadcast),
                     };
                     let key = format!("broadcast:{id}:{}", to.contact_id);
                     let batch = self.tenant.store().batch();

@@ -260,8 +260,12 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(i64::from(!guest))
     .bind(if guest { Author::Guest } else { Author::Echo }.as_str());
     add_turn(&mut b, account, message_id, guest.then_some(at));
-    if let Some(word) = guest.then(|| maitre_domain::flow::opt_out_word(m.body)).flatten() {
+    let opt_out = guest.then(|| maitre_domain::flow::opt_out_word(m.body)).flatten();
+    if let Some(word) = opt_out {
         add_opt_out_by_hand(&mut b, account, &channel, contact, word, now);
+    }
+    if guest {
+        add_outreach_answer(&mut b, account, (&channel, contact), at, opt_out.is_some());
     }
     add_flow_step(&mut b, account_id, m.event_id, message_id, automate_at.unwrap_or(now), now);
     add_mark_processed(&mut b, account, m.event_id, now);
@@ -275,6 +279,26 @@ fn record_batch(mut b: Batch, account_id: AccountId, m: &IncomingMessage<'_>, no
     .bind(&channel)
     .bind(contact);
     b
+}
+
+/// The guest's message answers the latest outreach of their conversation (a broadcast, a reminder…) sent within
+/// `ANSWER_WITHIN` before it: it replied, or said stop (which a later reply does not undo).
+fn add_outreach_answer(b: &mut Batch, account: &str, (channel, contact): (&str, &str), at: i64, stop: bool) {
+    // Platforms give seconds: a reply stamped within the second of the outreach still follows it.
+    b.add(
+        "UPDATE messages SET guest_answer = $5 WHERE account_id = $1 AND id = (SELECT o.id FROM messages o \
+         JOIN contacts c ON c.channel_id = $2 AND c.external_id = $3 \
+         JOIN conversations v ON v.channel_id = c.channel_id AND v.contact_id = c.id \
+         WHERE o.account_id = $1 AND o.conversation_id = v.id AND o.purpose <> '' \
+         AND o.created_at <= $4 + 999 AND o.created_at >= $4 - $6 ORDER BY o.created_at DESC LIMIT 1) \
+         AND (guest_answer = '' OR (guest_answer = 'replied' AND $5 = 'opted_out'))",
+    )
+    .bind(account)
+    .bind(channel)
+    .bind(contact)
+    .bind(at)
+    .bind(if stop { "opted_out" } else { "replied" })
+    .bind(maitre_domain::metrics::outreach::ANSWER_WITHIN.num_milliseconds());
 }
 
 /// "Stop" in a conversation a member has: no flow reads it, so it opts the guest out here, at once (in a flow's

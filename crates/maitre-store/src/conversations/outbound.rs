@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use maitre_domain::jobs::SendJob;
-use maitre_domain::{Author, ChannelId, ConversationId, MessageId, MessageStatus};
+use maitre_domain::{Author, ChannelId, ConversationId, MessageId, MessageStatus, Outreach};
 use sqlx::Row;
 
 use super::Conversations;
@@ -61,17 +61,13 @@ impl Conversations<'_> {
         Ok((channel.parse().map_err(StoreError::corrupt)?, last.map(from_ms)))
     }
 
-    /// Queues an automated text message in a conversation, once per `key`.
-    pub async fn queue_reply(&self, conversation_id: ConversationId, text: &str, key: &str) -> Result<bool> {
-        self.queue_message(conversation_id, text, "", key).await
-    }
-
-    /// Queues an automated message once per `key`: `payload` is the send job's message (empty: `text` alone).
-    pub async fn queue_message(
+    /// Queues a notice (`purpose`) in a conversation once per `key`: `payload` is the send job's message (empty:
+    /// `text` alone).
+    pub async fn queue_notice(
         &self,
         conversation_id: ConversationId,
-        text: &str,
-        payload: &str,
+        (text, payload): (&str, &str),
+        purpose: Outreach,
         key: &str,
     ) -> Result<bool> {
         let (channel, _) = self.conversation_channel(conversation_id).await?;
@@ -85,7 +81,7 @@ impl Conversations<'_> {
             payload,
             sent_by: None,
             author: Author::Notice,
-            bulk: false,
+            purpose: Some(purpose),
         };
         let queued =
             queue_reply_in(&mut tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, key, now).await?;
@@ -247,10 +243,29 @@ impl Conversations<'_> {
         platform_message_id: &str,
         status: &str,
         error: &str,
+        reference: Option<MessageId>,
     ) -> Result<()> {
         let account = self.tenant.account_id().to_string();
         let now = self.tenant.store().now_ms();
         let mut b = self.tenant.store().batch();
+        if let Some(message) = reference {
+            // The status names our message (WhatsApp's `biz_opaque_callback_data`): a send still without the
+            // platform's id — its answer lost to a crash, or not yet recorded — takes it here, and its send job
+            // then finds it sent instead of sending it again.
+            b.add(
+                "UPDATE messages SET status = 'sent', platform_message_id = $3, updated_at = $5 \
+                 WHERE account_id = $1 AND channel_id = $2 AND id = $4 AND direction = 'out' \
+                 AND status = 'queued' AND platform_message_id IS NULL AND NOT EXISTS \
+                 (SELECT 1 FROM messages o WHERE o.channel_id = $2 AND o.platform_message_id = $3) \
+                 RETURNING id, conversation_id",
+            )
+            .bind(&account)
+            .bind(channel.to_string())
+            .bind(platform_message_id)
+            .bind(message)
+            .bind(now);
+        }
+        let update = b.len();
         let q = format!(
             "UPDATE messages SET status = $4, error = $5, updated_at = $6 \
              WHERE account_id = $1 AND channel_id = $2 AND platform_message_id = $3 AND {STATUS_RANK} < $7 \
@@ -267,7 +282,10 @@ impl Conversations<'_> {
         add_mark_processed(&mut b, &account, event_id, now);
         let (tx, done) = self.tenant.store().writes.begin_relaxed_with(b).await?;
         tx.commit().await?;
-        if let Some(r) = done[0].rows.first() {
+        // The status it has now: the platform's, or `sent` when only the reference recorded the send.
+        let changed = done[update].rows.first().map(|r| (r, status));
+        if let Some((r, status)) = changed.or_else(|| done[0].rows.first().filter(|_| update > 0).map(|r| (r, "sent")))
+        {
             let (message, conversation) = (r.try_get("id")?, r.try_get("conversation_id")?);
             self.publish_status(Some(conversation), message, status).await;
         }
@@ -285,8 +303,9 @@ pub(crate) struct Reply<'a> {
     /// The member who wrote it; `None` for automation.
     pub sent_by: Option<&'a str>,
     pub author: Author,
-    /// A broadcast's message: its send yields to conversations' (`NewJob::bulk`).
-    pub bulk: bool,
+    /// Why it is sent when not as part of the conversation (the analytics count what becomes of it); a
+    /// broadcast's send yields to conversations' (`NewJob::bulk`).
+    pub purpose: Option<Outreach>,
 }
 
 /// Queues a reply in a conversation, inside the caller's transaction: the message row (status `queued`) and its
@@ -329,13 +348,13 @@ pub(crate) fn add_reply(
     let (id, job) = (MessageId::new(), uuid::Uuid::now_v7().to_string());
     let account_text = account.to_string();
     let send = NewJob::new(Some(account), &SendJob { message: id }).dedupe(dedupe_key);
-    let send = if reply.bulk { send.bulk() } else { send };
+    let send = if reply.purpose == Some(Outreach::Broadcast) { send.bulk() } else { send };
     static INSERT: LazyLock<String> = LazyLock::new(|| guarded_insert("1 = 1"));
     add_job(b, &INSERT, now, &job, &send);
     b.add(
         "INSERT INTO messages (account_id, id, conversation_id, channel_id, direction, kind, body, payload, \
-         status, created_at, updated_at, sent_by, author, reply_ms) \
-         SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8, $10, CASE WHEN $10 IN ('bot', 'member') \
+         status, created_at, updated_at, sent_by, author, purpose, reply_ms) \
+         SELECT $1, $2, $3, $4, 'out', 'text', $5, $6, 'queued', $7, $7, $8, $10, $11, CASE WHEN $10 IN ('bot', 'member') \
          THEN (SELECT $7 - v.turn_since FROM conversations v WHERE v.account_id = $1 AND v.id = $3) END \
          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $9)",
     )
@@ -348,7 +367,8 @@ pub(crate) fn add_reply(
     .bind(now)
     .bind(reply.sent_by)
     .bind(&job)
-    .bind(reply.author.as_str());
+    .bind(reply.author.as_str())
+    .bind(reply.purpose.map_or("", Outreach::as_str));
     let added = AddedReply { id, insert: b.len() - 1 };
     if matches!(reply.author, Author::Bot | Author::Member) {
         super::add_turn(b, &account_text, id, None);

@@ -3,7 +3,9 @@
 //! live.
 use maitre_domain::contacts::Tag;
 use maitre_domain::jobs::{FlowStartJob, SendJob};
-use maitre_domain::{Author, ConversationId, ConversationMode, ConversationStatus, FlowId, MessageId, UserId};
+use maitre_domain::{
+    Author, ConversationId, ConversationMode, ConversationStatus, FlowId, MessageId, Outreach, UserId,
+};
 use sqlx::AssertSqlSafe;
 
 use super::{Inbox, text};
@@ -360,7 +362,8 @@ impl Inbox<'_> {
             payload: m.payload,
             sent_by: sent_by.as_deref(),
             author: Author::Member,
-            bulk: false,
+            // Only a template is sent by hand with a payload.
+            purpose: (!m.payload.is_empty()).then_some(Outreach::Template),
         };
         let id = queue_reply_in(tx, self.tenant.store().batch(), self.tenant.account_id(), &reply, m.key, now)
             .await?

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/analytics/summary", get(summary))
         .route("/analytics/flows", get(flows))
         .route("/analytics/team", get(team))
+        .route("/analytics/outreach", get(outreach))
         .route("/analytics/reservations", get(reservations))
 }
 
@@ -340,6 +341,60 @@ pub(super) async fn team(
         })
         .collect();
     Ok(Json(TeamDto { first: sel.period.first.to_string(), last: sel.period.last.to_string(), time_zone, members }))
+}
+
+/// What became of one kind of maitre's own messages queued in the period (README, "What maitre sent for you").
+#[derive(Serialize, ToSchema)]
+pub(super) struct OutreachKindDto {
+    /// broadcast, reminder, review, decision or template.
+    kind: &'static str,
+    queued: i64,
+    /// Still waiting for their send.
+    waiting: i64,
+    /// Accepted by the platform: sent, delivered or read now.
+    sent: i64,
+    delivered: i64,
+    read: i64,
+    failed: i64,
+    /// The guest wrote within three days after it.
+    replied: i64,
+    /// The guest said stop within three days after it.
+    opted_out: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct OutreachDto {
+    first: String,
+    last: String,
+    time_zone: String,
+    /// Kinds with any message in the period.
+    kinds: Vec<OutreachKindDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/analytics/outreach", tag = "analytics", operation_id = "analytics_outreach",
+    params(AnalyticsParams),
+    responses((status = 200, body = OutreachDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn outreach(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    params: Result<Query<AnalyticsParams>, QueryRejection>,
+) -> Result<Json<OutreachDto>, ApiError> {
+    let (sel, time_zone) = selection(&state, &caller, params).await?;
+    let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?;
+    let kinds = figures.outreach.iter().map(|(kind, f)| OutreachKindDto {
+        kind: kind.as_str(),
+        queued: f.queued,
+        waiting: f.waiting,
+        sent: f.sent,
+        delivered: f.delivered,
+        read: f.read,
+        failed: f.failed,
+        replied: f.replied,
+        opted_out: f.opted_out,
+    });
+    let (first, last) = (sel.period.first.to_string(), sel.period.last.to_string());
+    Ok(Json(OutreachDto { first, last, time_zone, kinds: kinds.collect() }))
 }
 
 /// Bookings made in the period in a bucket of days ahead: from `from_days` (0: the same day) up to the next

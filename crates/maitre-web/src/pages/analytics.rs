@@ -14,6 +14,7 @@ use maitre_domain::metrics::report::{Report, Summary, histogram_percentile};
 use maitre_store::{ContactEvent, Outcome};
 
 use super::analytics_flows::{FunnelView, funnel_views};
+use super::analytics_outreach::{OutreachRow, outreach_rows};
 use super::analytics_query::{AnalyticsParams, Days, Figures, PRESETS, Selection, reports};
 use super::analytics_reservations::{self, DepthView, average_party, depth_view, median_lead};
 use super::analytics_team::{TeamRow, team_rows};
@@ -82,6 +83,8 @@ struct AnalyticsPage {
     /// Reservations in depth (owners, admins).
     depth: Option<DepthView>,
     team: Vec<TeamRow>,
+    /// What became of maitre's own messages, per kind (owners, admins; all flows).
+    outreach: Vec<OutreachRow>,
     /// Right now (not of the period): guests waiting for the team and open conversations, each with its list.
     now: Vec<(String, Option<String>)>,
     chart: String,
@@ -128,7 +131,7 @@ async fn page(
         selection(&m, &state, &params, if full { Action::ViewAnalytics } else { Action::ViewOwnActivity }).await?;
     let flow = sel.filter.flow.is_some();
     let tr = Tr::new(m.signed.user.locale);
-    let Figures { current, previous, team } = reports(&m.tenant, &sel, Days::AsPictured).await?;
+    let Figures { current, previous, team, outreach } = reports(&m.tenant, &sel, Days::AsPictured).await?;
     let links = Links::new(&m, &sel);
     let labels: Vec<String> = current.days.iter().map(|(d, _)| format_short_day(*d, tr.locale)).collect();
     let names = ["an-col-guest-messages", "an-col-replies", "an-col-bookings"].map(|k| tr.t(k));
@@ -167,6 +170,7 @@ async fn page(
         funnels: if full { funnel_views(&tr, &m, &sel, &params).await? } else { vec![] },
         depth: if full { Some(depth_view(&tr, &m, &current, &params).await?) } else { None },
         team: if flow { vec![] } else { team_rows(&tr, &m, &team).await? },
+        outreach: if full && !flow { outreach_rows(&tr, &outreach) } else { vec![] },
         now: if full { right_now(&tr, &m).await? } else { vec![] },
         chart,
         legend,

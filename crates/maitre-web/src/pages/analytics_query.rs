@@ -8,9 +8,10 @@ use maitre_domain::booking::tz::day_start;
 use maitre_domain::flow::{FlowDef, Stage};
 use maitre_domain::metrics::demand::{Demand, seats_at_once};
 use maitre_domain::metrics::funnel::Funnel;
+use maitre_domain::metrics::outreach::{OutreachFigures, outreach};
 use maitre_domain::metrics::report::{Count, Period, Report, Summary};
 use maitre_domain::metrics::team::{MemberFigures, team};
-use maitre_domain::{ChannelId, FlowId, Platform, UserId};
+use maitre_domain::{ChannelId, FlowId, Outreach, Platform, UserId};
 use maitre_store::{Channel, DayDetail, FigureFilter, TenantStore};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -143,6 +144,8 @@ pub struct Figures {
     pub current: Report,
     pub previous: Option<Report>,
     pub team: BTreeMap<UserId, MemberFigures>,
+    /// What became of maitre's own messages of the period, per kind.
+    pub outreach: Vec<(Outreach, OutreachFigures)>,
 }
 
 /// What a report's days must say: every figure of every day (the API's days), or only what the page pictures
@@ -167,6 +170,7 @@ pub async fn reports(tenant: &TenantStore, s: &Selection, days: Days) -> Result<
         current: Report::new(s.period, &within),
         previous: before.map(|b| Report::new(b, &counts)),
         team: team(&within),
+        outreach: outreach(&within),
     })
 }
 

@@ -3,6 +3,7 @@ mod abuse;
 mod account;
 mod analytics;
 mod analytics_flows;
+mod analytics_outreach;
 pub(crate) mod analytics_query;
 pub(crate) mod analytics_reservations;
 mod analytics_runs;

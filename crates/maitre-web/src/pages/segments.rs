@@ -231,7 +231,7 @@ async fn view(state: &AppState, env: PageEnv, m: &Member, shown: Shown) -> Resul
         account: m.account.id,
         id: shown.id.map(|i| i.to_string()),
         platforms: Platform::ALL
-            .into_iter()
+            .iter()
             .map(|p| Choice {
                 value: p.as_str().to_owned(),
                 label: p.to_string(),

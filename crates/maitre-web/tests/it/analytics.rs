@@ -451,7 +451,7 @@ async fn the_page_speaks_the_members_language_and_refuses_what_it_cannot_read() 
     let csv = agent.get(&format!("/a/{account}/analytics/days.csv")).await;
     assert_eq!(csv.status, StatusCode::FORBIDDEN);
     let token = app.token(&account, Role::Agent).await;
-    for path in ["/api/v1/analytics/summary", "/api/v1/analytics/team"] {
+    for path in ["/api/v1/analytics/summary", "/api/v1/analytics/team", "/api/v1/analytics/outreach"] {
         let (status, _) = call(&app, reqwest::Method::GET, path, Some(&token), None).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
