@@ -10,6 +10,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod billing;
+pub use billing::BillingSettings;
+
 /// A value that must never appear in logs, pages or API answers: `Debug` and `Display` redact it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(transparent)]
@@ -64,6 +67,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub ai: AiSettings,
     pub metrics: MetricsSettings,
+    pub billing: BillingSettings,
 }
 
 /// Outbound calls to URLs a business sets (the AI step's endpoint).
@@ -291,6 +295,7 @@ impl Default for Settings {
             jobs: JobSettings::default(),
             ai: AiSettings::default(),
             metrics: MetricsSettings::default(),
+            billing: BillingSettings::default(),
         }
     }
 }

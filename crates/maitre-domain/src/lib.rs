@@ -6,6 +6,7 @@ pub mod booking;
 pub mod broadcasts;
 pub mod contacts;
 pub mod courtesy;
+pub mod entitlements;
 pub mod extract;
 pub mod flow;
 pub mod ids;

@@ -23,7 +23,8 @@
 //! - **Outreach** (templates, reminders, review requests, the team's decisions, broadcasts): counted on the day
 //!   each was queued. **Sent**: the platform accepted it (sent, delivered or read now); **delivered**: delivered or
 //!   read; **read**; **failed**. **Replied**: the guest wrote within `outreach::ANSWER_WITHIN` (3 days) after it,
-//!   the latest such message of the conversation counting; **opted out**: they said stop in that time.
+//!   the latest such message of the conversation counting; **opted out**: they said stop in that time (which
+//!   overrides replied).
 //! - **Cancellation rate**: cancelled bookings over bookings. **No-show rate**: no-shows over visits that were due
 //!   (completed and no-show). **Covers**: guests of confirmed and completed bookings.
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};

@@ -1,23 +1,34 @@
 //! What became of the messages maitre sent on its own or for the team, per kind (`Outreach`), from counted facts
-//! (`report::Fact::Outreach`, `Fact::OutreachAnswer`). No I/O.
+//! (`report::Fact::Outreach`): each such message counts at every step it has reached now (migration
+//! `outreach_figures` keeps the counts as its status and the guest's answer change). No I/O.
 use chrono::TimeDelta;
 
 use super::report::{Count, Fact};
-use crate::{MessageStatus, Outreach};
+use crate::Outreach;
 
 /// How long after such a message a guest's answer counts as answering it.
 pub const ANSWER_WITHIN: TimeDelta = TimeDelta::days(3);
 
+crate::kinds::words! {
+    /// A step such a message has reached. Sent, delivered and read follow each other (a read message was sent and
+    /// delivered); a failure reported after acceptance leaves "sent"; said stop overrides replied.
+    pub enum OutreachStep("outreach step") {
+        /// The platform accepted it (sent, delivered or read now).
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
+        /// The guest wrote within `ANSWER_WITHIN` after it.
+        Replied = "replied",
+        /// The guest said stop within `ANSWER_WITHIN` after it.
+        OptedOut = "opted_out",
+    }
+}
+
 /// One kind's figures over a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutreachFigures {
-    /// Queued in the period.
-    pub queued: i64,
-    /// Still waiting for their send.
-    pub waiting: i64,
-    /// Accepted by the platform: sent, delivered or read now.
     pub sent: i64,
-    /// Delivered or read.
     pub delivered: i64,
     pub read: i64,
     pub failed: i64,
@@ -25,37 +36,31 @@ pub struct OutreachFigures {
     pub opted_out: i64,
 }
 
+impl OutreachFigures {
+    fn add(&mut self, step: OutreachStep, n: i64) {
+        let field = match step {
+            OutreachStep::Sent => &mut self.sent,
+            OutreachStep::Delivered => &mut self.delivered,
+            OutreachStep::Read => &mut self.read,
+            OutreachStep::Failed => &mut self.failed,
+            OutreachStep::Replied => &mut self.replied,
+            OutreachStep::OptedOut => &mut self.opted_out,
+        };
+        *field += n;
+    }
+}
+
 /// Each kind with any message in `counts`, in `Outreach::ALL`'s order.
 pub fn outreach(counts: &[Count]) -> Vec<(Outreach, OutreachFigures)> {
     let mut by_kind: Vec<(Outreach, OutreachFigures)> =
         Outreach::ALL.iter().map(|k| (*k, OutreachFigures::default())).collect();
     for c in counts {
-        let (Fact::Outreach { kind, .. } | Fact::OutreachAnswer { kind, .. }) = c.fact else { continue };
-        let Some((_, f)) = by_kind.iter_mut().find(|(k, _)| *k == kind) else { continue };
-        let n = c.n;
-        match c.fact {
-            Fact::Outreach { status, .. } => {
-                f.queued += n;
-                match status {
-                    MessageStatus::Queued | MessageStatus::Received => f.waiting += n,
-                    MessageStatus::Failed => f.failed += n,
-                    MessageStatus::Sent => f.sent += n,
-                    MessageStatus::Delivered => {
-                        f.sent += n;
-                        f.delivered += n;
-                    }
-                    MessageStatus::Read => {
-                        f.sent += n;
-                        f.delivered += n;
-                        f.read += n;
-                    }
-                }
-            }
-            Fact::OutreachAnswer { opted_out: false, .. } => f.replied += n,
-            _ => f.opted_out += n,
+        let Fact::Outreach { kind, step } = c.fact else { continue };
+        if let Some((_, f)) = by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            f.add(step, c.n);
         }
     }
-    by_kind.retain(|(_, f)| f.queued > 0 || f.replied > 0 || f.opted_out > 0);
+    by_kind.retain(|(_, f)| *f != OutreachFigures::default());
     by_kind
 }
 
@@ -65,65 +70,58 @@ mod tests {
 
     use super::*;
 
-    fn count(fact: Fact, n: i64) -> Count {
-        Count { day: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(), fact, n, total: 0 }
+    fn count(kind: Outreach, step: OutreachStep, n: i64) -> Count {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        Count { day, fact: Fact::Outreach { kind, step }, n, total: 0 }
     }
 
     #[test]
-    fn each_status_counts_for_every_step_it_passed() {
-        let o = |status| Fact::Outreach { kind: Outreach::Broadcast, status };
+    fn each_step_adds_up_over_days() {
+        let b = Outreach::Broadcast;
         let counts = [
-            count(o(MessageStatus::Queued), 1),
-            count(o(MessageStatus::Sent), 2),
-            count(o(MessageStatus::Delivered), 3),
-            count(o(MessageStatus::Read), 4),
-            count(o(MessageStatus::Failed), 5),
-            count(Fact::OutreachAnswer { kind: Outreach::Broadcast, opted_out: false }, 6),
-            count(Fact::OutreachAnswer { kind: Outreach::Broadcast, opted_out: true }, 7),
-            // Another day's row of the same kind adds up.
-            count(o(MessageStatus::Read), 10),
+            count(b, OutreachStep::Sent, 9),
+            count(b, OutreachStep::Delivered, 7),
+            count(b, OutreachStep::Read, 4),
+            count(b, OutreachStep::Failed, 2),
+            count(b, OutreachStep::Replied, 3),
+            count(b, OutreachStep::OptedOut, 1),
+            // Another day's row of the same kind and step.
+            count(b, OutreachStep::Sent, 10),
         ];
-        let f = OutreachFigures {
-            queued: 25,
-            waiting: 1,
-            sent: 19,
-            delivered: 17,
-            read: 14,
-            failed: 5,
-            replied: 6,
-            opted_out: 7,
-        };
-        assert_eq!(outreach(&counts), vec![(Outreach::Broadcast, f)]);
+        let f = OutreachFigures { sent: 19, delivered: 7, read: 4, failed: 2, replied: 3, opted_out: 1 };
+        assert_eq!(outreach(&counts), vec![(b, f)]);
     }
 
     #[test]
     fn kinds_come_apart_in_their_order_and_other_facts_are_not_outreach() {
         let counts = [
-            count(Fact::Outreach { kind: Outreach::Template, status: MessageStatus::Sent }, 1),
-            count(Fact::Outreach { kind: Outreach::Reminder, status: MessageStatus::Failed }, 2),
-            count(Fact::Conversation, 9),
-            count(Fact::Consent { opted_in: false }, 9),
+            count(Outreach::Template, OutreachStep::Sent, 1),
+            count(Outreach::Reminder, OutreachStep::Failed, 2),
+            Count { day: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(), fact: Fact::Conversation, n: 9, total: 0 },
+            // A message taken out again (a guest erased) leaves a kind at zero: no row.
+            count(Outreach::Review, OutreachStep::Sent, 1),
+            count(Outreach::Review, OutreachStep::Sent, -1),
         ];
         let got = outreach(&counts);
         let kinds: Vec<Outreach> = got.iter().map(|(k, _)| *k).collect();
         assert_eq!(kinds, [Outreach::Reminder, Outreach::Template]);
         assert_eq!((got[0].1.failed, got[0].1.sent, got[1].1.sent), (2, 0, 1));
-        assert!(outreach(&[count(Fact::Returned, 3)]).is_empty(), "nothing sent: no rows");
+        assert!(outreach(&[]).is_empty(), "nothing sent: no rows");
     }
 
     #[test]
     fn rows_read_back_into_outreach_facts() {
-        let fact = |metric, dim| Fact::from_row(metric, dim, 0);
+        let fact = |dim| Fact::from_row("outreach", dim, 0);
         assert_eq!(
-            fact("outreach", "reminder/delivered"),
-            Some(Fact::Outreach { kind: Outreach::Reminder, status: MessageStatus::Delivered })
+            fact("reminder/delivered"),
+            Some(Fact::Outreach { kind: Outreach::Reminder, step: OutreachStep::Delivered })
         );
         assert_eq!(
-            fact("outreach_answer", "broadcast/opted_out"),
-            Some(Fact::OutreachAnswer { kind: Outreach::Broadcast, opted_out: true })
+            fact("broadcast/opted_out"),
+            Some(Fact::Outreach { kind: Outreach::Broadcast, step: OutreachStep::OptedOut })
         );
-        assert_eq!(fact("outreach_answer", "broadcast/maybe"), None);
-        assert_eq!(fact("outreach", "newsletter/sent"), None, "a kind a newer node knows");
-        assert_eq!(fact("outreach", "reminder"), None);
+        assert_eq!(fact("broadcast/queued"), None, "not a step");
+        assert_eq!(fact("newsletter/sent"), None, "a kind a newer node knows");
+        assert_eq!(fact("reminder"), None);
     }
 }

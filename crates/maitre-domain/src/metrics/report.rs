@@ -4,8 +4,9 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 
+use super::outreach::OutreachStep;
 use crate::booking::ReservationStatus;
-use crate::{Author, MessageStatus, Outreach, UserId};
+use crate::{Author, Outreach, UserId};
 
 /// What one counted row is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,15 +77,11 @@ pub enum Fact {
     Party {
         size: i64,
     },
-    /// A message maitre sent on its own or for the team, on the day it was queued, by where it got to now.
+    /// A message maitre sent on its own or for the team, on the day it was queued, at a step it has reached now
+    /// (`super::outreach`).
     Outreach {
         kind: Outreach,
-        status: MessageStatus,
-    },
-    /// The guest answered such a message (`super::outreach::ANSWER_WITHIN`): wrote back, or said stop.
-    OutreachAnswer {
-        kind: Outreach,
-        opted_out: bool,
+        step: OutreachStep,
     },
 }
 
@@ -128,20 +125,9 @@ impl Fact {
             "lead" => Fact::Lead { days: value },
             "arrivals" => Fact::Arrival { hour: value },
             "party" => Fact::Party { size: value },
-            "outreach" | "outreach_answer" => {
-                let (kind, how) = dim.split_once('/')?;
-                let kind = kind.parse().ok()?;
-                match metric {
-                    "outreach" => Fact::Outreach { kind, status: how.parse().ok()? },
-                    _ => Fact::OutreachAnswer {
-                        kind,
-                        opted_out: match how {
-                            "opted_out" => true,
-                            "replied" => false,
-                            _ => return None,
-                        },
-                    },
-                }
+            "outreach" => {
+                let (kind, step) = dim.split_once('/')?;
+                Fact::Outreach { kind: kind.parse().ok()?, step: step.parse().ok()? }
             }
             _ => return None,
         })
@@ -413,7 +399,7 @@ impl Summary {
             Fact::Party { size } => add_to(&mut self.party_sizes, size, n),
             Fact::Arrival { hour } => add_to(&mut self.arrivals, hour, total),
             // What became of maitre's own messages (`super::outreach`).
-            Fact::Outreach { .. } | Fact::OutreachAnswer { .. } => {}
+            Fact::Outreach { .. } => {}
         }
     }
 

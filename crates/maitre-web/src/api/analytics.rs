@@ -348,9 +348,6 @@ pub(super) async fn team(
 pub(super) struct OutreachKindDto {
     /// broadcast, reminder, review, decision or template.
     kind: &'static str,
-    queued: i64,
-    /// Still waiting for their send.
-    waiting: i64,
     /// Accepted by the platform: sent, delivered or read now.
     sent: i64,
     delivered: i64,
@@ -384,8 +381,6 @@ pub(super) async fn outreach(
     let figures = reports(&caller.tenant, &Selection { compare: false, ..sel }, Days::AsPictured).await?;
     let kinds = figures.outreach.iter().map(|(kind, f)| OutreachKindDto {
         kind: kind.as_str(),
-        queued: f.queued,
-        waiting: f.waiting,
         sent: f.sent,
         delivered: f.delivered,
         read: f.read,
