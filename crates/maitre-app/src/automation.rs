@@ -132,6 +132,11 @@ async fn run(gw: &App, tenant: &TenantStore, of: Of, wake: Wake, key: &str) -> R
         read,
         ..Default::default()
     };
+    // Past the plan's guest messages, the guest's messages wait for the team as in a member's conversation.
+    if matches!(wake, Wake::Messages) && gw.automation_paused(tenant).await.map_err(retry)? {
+        fx.answer = input.pending.first().map_or(Answer::Unchanged, |m| Answer::Waiting { since: m.stored_at });
+        return save(tenant, &input, &fx).await;
+    }
     let first = match first_input(&wake, &input, pause, now)? {
         First::Engine(first) => first,
         First::Nothing => return Ok(()),

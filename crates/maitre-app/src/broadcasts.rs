@@ -9,6 +9,7 @@ use maitre_channels::policy;
 use maitre_domain::broadcasts::{
     self, BroadcastError, Command, Recipient, Route, Skip, Tally, TemplateFit, check_name, check_text,
 };
+use maitre_domain::entitlements::Limited;
 use maitre_domain::jobs::{BroadcastSendJob, BroadcastStartJob};
 use maitre_domain::scheduled::{Refusal, check_send_at};
 use maitre_domain::{BroadcastId, ChannelStatus, SegmentId, UserId, flow};
@@ -18,6 +19,7 @@ use maitre_store::{
     TenantStore,
 };
 
+use crate::entitlements::{EntitleError, OverPlan};
 use crate::guest::GuestFacts;
 use crate::templates::{Values, message, thread_button};
 use crate::{App, job_tenant, payload, retry};
@@ -38,7 +40,18 @@ pub enum BroadcastFailure {
     #[error("this broadcast cannot do that in its state (a started broadcast no longer changes)")]
     Settled,
     #[error(transparent)]
+    OverPlan(#[from] OverPlan),
+    #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<EntitleError> for BroadcastFailure {
+    fn from(e: EntitleError) -> Self {
+        match e {
+            EntitleError::OverPlan(o) => BroadcastFailure::OverPlan(o),
+            EntitleError::Store(e) => BroadcastFailure::Store(e),
+        }
+    }
 }
 
 impl From<StoreError> for BroadcastFailure {
@@ -107,6 +120,10 @@ impl App {
         id: BroadcastId,
         command: Command,
     ) -> Result<Broadcast, BroadcastFailure> {
+        // Starting one counts against the month's broadcasts; pausing, resuming and cancelling do not.
+        if command == Command::Send {
+            self.entitle(tenant, Limited::Broadcast).await?;
+        }
         Ok(tenant.broadcasts().command(id, command).await?)
     }
 
@@ -118,6 +135,7 @@ impl App {
         send_at: DateTime<Utc>,
     ) -> Result<Broadcast, BroadcastFailure> {
         check_send_at(send_at, self.store.clock().now())?;
+        self.entitle(tenant, Limited::Broadcast).await?;
         Ok(tenant.broadcasts().schedule(id, send_at).await?)
     }
 

@@ -3,9 +3,11 @@ use maitre_channels::inbound::Platform;
 use maitre_channels::outbound::{
     Channel as Target, InstagramLogin, OAuthApp, OutboundMessage, TokenStatus, check_limits,
 };
+use maitre_domain::entitlements::Limited;
 use maitre_domain::{ChannelId, ChannelStatus, Locale};
 use maitre_store::{Channel, NewChannel, StoreError, TenantStore};
 
+use crate::entitlements::{EntitleError, OverPlan};
 use crate::{App, Credentials};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +26,18 @@ pub enum ConnectError {
     #[error("The phone number ID is the long number shown in WhatsApp Manager (digits only).")]
     InvalidPhoneNumberId,
     #[error(transparent)]
+    OverPlan(#[from] OverPlan),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<EntitleError> for ConnectError {
+    fn from(e: EntitleError) -> Self {
+        match e {
+            EntitleError::OverPlan(o) => ConnectError::OverPlan(o),
+            EntitleError::Store(e) => ConnectError::Store(e),
+        }
+    }
 }
 
 /// A token and the platform account it acts for.
@@ -285,6 +298,11 @@ impl App {
         webhook_secret: Option<&str>,
         verified: bool,
     ) -> Result<Channel, ConnectError> {
+        // A channel the business has already is connected again, not added.
+        let known = tenant.channels().list().await?;
+        if !known.iter().any(|c| c.platform == grant.platform && c.external_id == grant.external_id) {
+            self.entitle(tenant, Limited::Channel).await?;
+        }
         let creds = Credentials {
             access_token: grant.access_token.to_owned(),
             instagram_login: grant.instagram_login,

@@ -12,6 +12,7 @@ mod automation;
 mod bookings;
 pub mod broadcasts;
 pub mod connect;
+pub mod entitlements;
 pub mod flows;
 mod followups;
 mod guest;
@@ -55,6 +56,8 @@ pub struct App {
     pub rates: RateLimitSettings,
     /// How long a WhatsApp send cut off by a crash waits for the platform's word on it.
     pub interrupted_send_wait: Duration,
+    /// Plans and their limits (`entitlements`).
+    pub billing: maitre_config::BillingSettings,
     /// The server's default read-together pause for a guest's quick messages.
     pub read_together_ms: u64,
     /// Where reservation and notification emails go; `None` in processes that send no mail.
@@ -88,6 +91,7 @@ impl App {
             vault: Vault::new(secret, &previous),
             rates: settings.rate_limits.clone(),
             interrupted_send_wait: Duration::from_secs(p.interrupted_send_wait_secs),
+            billing: settings.billing.clone(),
             read_together_ms: settings.automation.read_together_ms,
             mailer: None,
             push: maitre_notify::push::WebPush::from_secret(secret, push_contact(&settings.mail.from)),

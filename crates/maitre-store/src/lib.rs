@@ -10,6 +10,7 @@
 mod accounts;
 mod auto_replies;
 mod batch;
+mod billing;
 mod booking;
 mod broadcasts;
 mod canned;
@@ -61,6 +62,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
+pub use billing::Billing;
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use broadcasts::{
     Broadcast, Broadcasts, Draft as BroadcastDraft, Outcome as RecipientOutcome, Pending as PendingRecipient,

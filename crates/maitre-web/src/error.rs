@@ -23,6 +23,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Validation(String),
+    /// The business's plan is used up for what the request would add.
+    #[error("{0}")]
+    PlanLimit(String),
     /// A platform (Meta, Telegram) refused what the request asked of it.
     #[error("{0}")]
     Platform(String),
@@ -47,6 +50,7 @@ impl AppError {
             AppError::NotFound | AppError::Unknown(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
             AppError::Platform(_) => StatusCode::BAD_GATEWAY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -64,6 +68,7 @@ impl AppError {
             AppError::NotFound | AppError::Unknown(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Validation(_) => "validation",
+            AppError::PlanLimit(_) => "plan_limit",
             AppError::Platform(_) => "platform_refused",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -124,6 +129,22 @@ impl From<maitre_app::ConnectError> for AppError {
                 AppError::Conflict(e.to_string())
             }
             ConnectError::Store(e) => e.into(),
+            ConnectError::OverPlan(o) => o.into(),
+        }
+    }
+}
+
+impl From<maitre_app::entitlements::OverPlan> for AppError {
+    fn from(o: maitre_app::entitlements::OverPlan) -> Self {
+        AppError::PlanLimit(o.to_string())
+    }
+}
+
+impl From<maitre_app::entitlements::EntitleError> for AppError {
+    fn from(e: maitre_app::entitlements::EntitleError) -> Self {
+        match e {
+            maitre_app::entitlements::EntitleError::OverPlan(o) => o.into(),
+            maitre_app::entitlements::EntitleError::Store(e) => e.into(),
         }
     }
 }
@@ -197,6 +218,7 @@ impl From<maitre_app::broadcasts::BroadcastFailure> for AppError {
             BroadcastFailure::Time(e) => AppError::Validation(format!("send_at: {e}")),
             e @ BroadcastFailure::Rate => AppError::Validation(format!("rate: {e}")),
             e @ BroadcastFailure::UnknownTemplate => AppError::Validation(format!("template_id: {e}")),
+            BroadcastFailure::OverPlan(o) => o.into(),
         }
     }
 }

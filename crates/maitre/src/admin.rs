@@ -81,6 +81,13 @@ pub enum AdminCommand {
         account: AccountId,
         key: String,
     },
+    /// Put an account on a plan of `billing.plans` (its limits apply while `billing.enabled` is true).
+    SetPlan {
+        #[arg(long)]
+        account: AccountId,
+        /// A plan's key, e.g. free, pro or business.
+        plan: String,
+    },
     /// Connect a platform account with a token you already hold (no OAuth round trip). The platform must accept
     /// the token first, and WhatsApp must let it read the number. The token is stored encrypted. Prints the
     /// channel id.
@@ -186,6 +193,7 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
             println!("{}", flow.id);
             eprintln!("installed {key} as flow {} ({}), published as version 1", flow.id, flow.name);
         }
+        AdminCommand::SetPlan { account, plan } => set_plan(&store, settings, account, &plan).await?,
         AdminCommand::ConnectChannel { account, platform, external_id, token, name, auto_reply, webhook_secret } => {
             let tenant = store.tenant_for_operator(account).await.context("no such account")?;
             let args = ChannelArgs { platform, external_id, token, name, auto_reply, webhook_secret };
@@ -193,6 +201,18 @@ pub async fn run(cmd: AdminCommand, settings: &Settings) -> anyhow::Result<()> {
         }
     }
     store.close().await;
+    Ok(())
+}
+
+async fn set_plan(store: &Store, settings: &Settings, account: AccountId, plan: &str) -> anyhow::Result<()> {
+    let tenant = store.tenant_for_operator(account).await.context("no such account")?;
+    if !settings.billing.plans.iter().any(|p| p.key == plan) {
+        let keys: Vec<&str> = settings.billing.plans.iter().map(|p| p.key.as_str()).collect();
+        anyhow::bail!("no plan {plan:?}; the plans are: {}", keys.join(", "));
+    }
+    tenant.billing().set_plan(plan).await?;
+    let off = if settings.billing.enabled { "" } else { " (billing is off: no limits apply until billing.enabled)" };
+    eprintln!("account {account} is on the {plan} plan{off}");
     Ok(())
 }
 

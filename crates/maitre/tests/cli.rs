@@ -691,3 +691,18 @@ async fn contacts_import_reports_bad_rows_and_imports_the_rest() {
     let unmapped = env.cmd(&["contacts", "import", "--account", &account, file]).output().unwrap();
     assert!(String::from_utf8_lossy(&unmapped.stderr).contains("phone number"), "Mobil is not recognised");
 }
+
+#[tokio::test]
+async fn set_plan_puts_an_account_on_a_configured_plan_and_names_the_plans_otherwise() {
+    let env = Env::new().await;
+    let account = env.create_account(&[]);
+    let unknown = env.cmd(&["admin", "set-plan", "--account", &account, "gold"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the plans are: free, pro, business"));
+    let set = env.run(&["admin", "set-plan", "--account", &account, "pro"]);
+    assert!(String::from_utf8_lossy(&set.stderr).contains("billing is off"), "the default says so");
+    let store = Store::open(&env.db.url, Clock::system()).await.unwrap();
+    let tenant = store.tenant_for_operator(account.parse().unwrap()).await.unwrap();
+    assert_eq!(tenant.billing().plan_key().await.unwrap(), "pro");
+    store.close().await;
+}

@@ -128,6 +128,12 @@ pub enum Entitlement {
     Refused { limit: u64 },
 }
 
+/// Whether automation stops answering: the month's guest messages (the one being answered counted) exceed the
+/// plan's. The messages themselves are never refused: they arrive and wait for the team.
+pub fn automation_paused(limits: &Limits, usage: &Usage) -> bool {
+    limits.guest_messages_per_month.is_some_and(|limit| usage.guest_messages > limit)
+}
+
 /// Whether an account on `limits` with `usage` may add one more `what`.
 pub fn entitled(limits: &Limits, usage: &Usage, what: Limited) -> Entitlement {
     let Some(limit) = what.limit(limits) else { return Entitlement::Allowed };

@@ -100,3 +100,16 @@ fn plans_read_from_configuration() {
     assert!(typo.is_err(), "a misspelt limit is refused, not ignored");
     assert_eq!(Plan::unlimited().limits, Limits::default());
 }
+
+#[test]
+fn automation_pauses_only_past_the_message_limit() {
+    let l = Limits { guest_messages_per_month: Some(500), ..Limits::default() };
+    let at = |n| automation_paused(&l, &Usage { guest_messages: n, ..Usage::default() });
+    assert_eq!((at(0), at(499), at(500), at(501), at(10_000)), (false, false, false, true, true));
+    let busy = Usage { guest_messages: u64::MAX, ..Usage::default() };
+    assert!(!automation_paused(&Limits::default(), &busy), "no limit, no pause");
+    assert!(automation_paused(
+        &Limits { guest_messages_per_month: Some(0), ..Limits::default() },
+        &Usage { guest_messages: 1, ..Usage::default() }
+    ));
+}

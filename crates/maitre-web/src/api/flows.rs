@@ -1,14 +1,15 @@
 //! Flows over the API: drafts (saved even with errors, which are returned as issues), publishing (422 with the
 //! issues or failing flow tests), templates, validation, the simulator, and the automation settings (the AI key
 //! can be set or cleared, never read).
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use maitre_app::flows::{self, AutomationInput, FlowError, KeyChange};
 use maitre_domain::Action;
-use maitre_domain::flow::{Issue, Simulator, TestResult, templates};
+use maitre_domain::entitlements::Limited;
+use maitre_domain::flow::{Issue, TestResult, templates};
 use maitre_store::{FlowRecord, TenantStore};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,7 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/flows/{id}", get(get_one).put(update).delete(remove))
         .route("/flows/{id}/enabled", put(set_enabled))
         .route("/flows/{id}/publish", post(publish))
-        .route("/flows/{id}/simulate", post(simulate))
+        .route("/flows/{id}/simulate", post(super::flow_simulate::simulate))
         .route("/automation", get(get_automation).put(put_automation))
 }
 
@@ -146,49 +147,6 @@ pub(super) struct TestFailureDto {
     failures: Vec<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SimulateInput {
-    /// What the guest writes.
-    #[schema(pattern = r"\S", max_length = 1000)]
-    text: String,
-    /// The `state` of the previous answer; absent starts a new conversation.
-    #[schema(value_type = Option<Object>)]
-    state: Option<Value>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(super) struct SimulateDto {
-    replies: Vec<ReplyDto>,
-    /// The run's variables as plain text (dates `2026-03-14`, times `20:00`).
-    vars: std::collections::BTreeMap<String, String>,
-    /// What would have been booked in this turn.
-    booked: Option<BookedDto>,
-    /// Pass back as `state` with the next message.
-    #[schema(value_type = Object)]
-    state: Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(super) struct ReplyDto {
-    text: String,
-    quick_replies: Vec<QuickReplyDto>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(super) struct QuickReplyDto {
-    title: String,
-    payload: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(super) struct BookedDto {
-    /// Local start, e.g. 2026-03-17T19:30.
-    starts_at: String,
-    party_size: u32,
-    name: String,
-}
-
 #[derive(Serialize, ToSchema)]
 pub(super) struct AutomationDto {
     /// null: the server's default pause.
@@ -270,9 +228,15 @@ pub(super) async fn list(caller: ApiCaller) -> Result<Json<Vec<FlowDto>>, ApiErr
 }
 
 #[utoipa::path(post, path = "/api/v1/flows", tag = "flows", request_body = NewFlow,
-    responses((status = 201, body = FlowDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(super) async fn create(caller: ApiCaller, ApiJson(input): ApiJson<NewFlow>) -> Result<Response, ApiError> {
+    responses((status = 201, body = FlowDetail), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<NewFlow>,
+) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
+    state.app.entitle(&caller.tenant, Limited::Flow).await.map_err(AppError::from)?;
     let name = flow_name(&crate::i18n::Tr::new(maitre_domain::Locale::En), &input.name)?;
     let draft = match input.draft {
         Some(d) => stored(&object(d)?),
@@ -381,9 +345,15 @@ pub(super) async fn list_templates(caller: ApiCaller) -> Result<Json<Vec<Templat
 /// Installs a template as a new flow, published as version 1. Its tests run against the business's hours and
 /// capacity: when those make a test fail, the answer is 409 naming it.
 #[utoipa::path(post, path = "/api/v1/flows/templates", tag = "flows", request_body = TemplateInput,
-    responses((status = 201, body = FlowDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(super) async fn install(caller: ApiCaller, ApiJson(input): ApiJson<TemplateInput>) -> Result<Response, ApiError> {
+    responses((status = 201, body = FlowDto), (status = 402, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(super) async fn install(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<TemplateInput>,
+) -> Result<Response, ApiError> {
     caller.require(Action::ManageFlows)?;
+    state.app.entitle(&caller.tenant, Limited::Flow).await.map_err(AppError::from)?;
     let flow = flows::install_published(&caller.tenant, &input.key, "api").await?;
     Ok((StatusCode::CREATED, Json(dto(flow))).into_response())
 }
@@ -398,57 +368,6 @@ pub(super) async fn validate(
     caller.require(Action::ViewFlows)?;
     let draft = object(input.draft)?;
     Ok(Json(IssuesDto { issues: issue_dtos(issues_of(&caller.tenant, &draft).await?) }))
-}
-
-/// One guest message to the flow's saved draft, against the account's real calendar; nothing is booked or sent.
-#[utoipa::path(post, path = "/api/v1/flows/{id}/simulate", tag = "flows", request_body = SimulateInput,
-    params(("id" = String, Path)),
-    responses((status = 200, body = SimulateDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(super) async fn simulate(
-    caller: ApiCaller,
-    Path(id): Path<String>,
-    ApiJson(input): ApiJson<SimulateInput>,
-) -> Result<Json<SimulateDto>, ApiError> {
-    caller.require(Action::ViewFlows)?;
-    let id = found(&id)?;
-    let text = input.text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
-        return Err(AppError::Validation("text must have 1 to 1000 characters".into()).into());
-    }
-    let sim: Option<Simulator> = input
-        .state
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| AppError::Validation(format!("state is not a simulator state from this API: {e}")))?;
-    let flow = caller.tenant.flows().flow(id).await?;
-    let draft: Value = serde_json::from_str(&flow.draft).unwrap_or(Value::Null);
-    let def = read(&draft).map_err(|issues| {
-        let first = issues.first().map(|i| i.message.as_str()).unwrap_or_default();
-        AppError::Validation(format!("the draft cannot run: {first}"))
-    })?;
-    let (sim, turn) = flows::simulate(&caller.tenant, &id.to_string(), &def, sim, text).await?;
-    let replies = turn
-        .replies
-        .into_iter()
-        .map(|r| ReplyDto {
-            text: r.text,
-            quick_replies: r
-                .quick_replies
-                .into_iter()
-                .map(|(title, payload)| QuickReplyDto { title, payload })
-                .collect(),
-        })
-        .collect();
-    Ok(Json(SimulateDto {
-        replies,
-        vars: turn.vars.iter().map(|(k, v)| (k.clone(), v.plain())).collect(),
-        booked: turn.booked.map(|b| BookedDto {
-            starts_at: b.starts_at.format("%Y-%m-%dT%H:%M").to_string(),
-            party_size: b.party_size,
-            name: b.name,
-        }),
-        state: serde_json::to_value(&sim).map_err(|e| AppError::Internal(e.into()))?,
-    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/automation", tag = "flows",

@@ -6,6 +6,7 @@ mod broadcasts;
 mod channels;
 mod contacts;
 mod contract;
+mod flow_simulate;
 mod flows;
 mod inbox;
 mod json;
@@ -66,7 +67,7 @@ pub fn routes() -> Router<AppState> {
         inbox::list, inbox::thread, inbox::reply, inbox::note, inbox::assign, inbox::take_over, inbox::hand_back,
         inbox::close, inbox::reopen,
         flows::list, flows::create, flows::get_one, flows::update, flows::remove, flows::set_enabled, flows::publish,
-        flows::list_templates, flows::install, flows::validate, flows::simulate, flows::get_automation,
+        flows::list_templates, flows::install, flows::validate, flow_simulate::simulate, flows::get_automation,
         flows::put_automation,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::erase,
         contacts::list_notes, contacts::add_note, contacts::edit_note, contacts::delete_note, analytics::summary, analytics::flows, analytics::team, analytics::outreach,
@@ -87,8 +88,8 @@ pub fn routes() -> Router<AppState> {
         inbox::AssignInput, inbox::HandBackInput, inbox::AttachmentDto, inbox::ReferenceDto, inbox::Created,
         flows::FlowDto, flows::FlowDetail, flows::IssueDto, flows::FlowInput, flows::NewFlow, flows::EnabledInput,
         flows::TemplateInput, flows::TemplateDto, flows::DraftInput, flows::IssuesDto, flows::PublishedDto,
-        flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flows::SimulateInput, flows::SimulateDto,
-        flows::ReplyDto, flows::QuickReplyDto, flows::BookedDto, flows::AutomationDto, flows::AutomationPut,
+        flows::PublishRefused, flows::RefusalDetail, flows::TestFailureDto, flow_simulate::SimulateInput, flow_simulate::SimulateDto,
+        flow_simulate::ReplyDto, flow_simulate::QuickReplyDto, flow_simulate::BookedDto, flows::AutomationDto, flows::AutomationPut,
         contacts::ContactDto, contacts::ContactPage, contacts::IdentityDto, contacts::ConsentDto,
         contacts::ContactDetail, contacts::ContactInput, contacts::ContactPatch, contacts::NoteDto,
         contacts::NoteInput, analytics::FiguresDto, analytics::DayDto, analytics::AnalyticsDto,

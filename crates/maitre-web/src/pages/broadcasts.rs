@@ -186,6 +186,7 @@ pub(super) fn refusal(tr: &Tr, e: BroadcastFailure) -> Result<String, PageError>
         BroadcastFailure::Rate => tr.t("broadcasts-err-rate"),
         BroadcastFailure::UnknownTemplate => tr.t("broadcasts-err-template"),
         BroadcastFailure::Settled => tr.t("broadcasts-err-settled"),
+        BroadcastFailure::OverPlan(o) => super::plan::plan_limit_text(tr, &o),
         BroadcastFailure::Time(maitre_domain::scheduled::Refusal::TooFar) => tr.t("later-error-too-far"),
         BroadcastFailure::Time(_) => tr.t("later-error-past"),
         BroadcastFailure::Store(maitre_store::StoreError::NotFound) => tr.t("broadcasts-err-segment"),

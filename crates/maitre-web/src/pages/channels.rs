@@ -118,6 +118,7 @@ async fn finish(
     let refusal = match result {
         Ok(_) => return Ok(back(state, m, "flash-channel-connected")),
         Err(ConnectError::InvalidPhoneNumberId) => Tr::new(m.signed.user.locale).t("channel-whatsapp-id-invalid"),
+        Err(ConnectError::OverPlan(o)) => super::plan::plan_limit_text(&Tr::new(m.signed.user.locale), &o),
         Err(e) => match AppError::from(e) {
             AppError::Validation(msg) | AppError::Conflict(msg) => msg,
             other => return Err(other.into()),

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use maitre_app::flows::install_template;
+use maitre_domain::entitlements::Limited;
 use maitre_domain::flow::templates;
 use maitre_domain::{AccountId, Action, FlowId};
 use serde::Deserialize;
@@ -134,6 +135,7 @@ async fn create(
     CsrfForm(form): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    super::plan::entitle(&state, &m, Limited::Flow).await?;
     let tr = Tr::new(m.signed.user.locale);
     let flow = m.tenant.flows().create_flow(flow_name(&tr, &form.name)?, BLANK, "").await?;
     Ok(to_editor(&state, &m, flow.id, &tr.t("flash-flow-created")))
@@ -150,6 +152,7 @@ async fn install(
     CsrfForm(form): CsrfForm<InstallForm>,
 ) -> Result<Response, PageError> {
     m.require(Action::ManageFlows)?;
+    super::plan::entitle(&state, &m, Limited::Flow).await?;
     let flow = install_template(&m.tenant, &form.key).await?;
     let tr = Tr::new(m.signed.user.locale);
     Ok(to_editor(&state, &m, flow.id, &tr.t1("flash-flow-installed", "name", &flow.name)))

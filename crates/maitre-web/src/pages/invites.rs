@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
+use maitre_domain::entitlements::Limited;
 use maitre_domain::permissions::can_assign_role;
 use maitre_domain::{AccountId, Action, Role};
 use maitre_store::{InviteLink, InviteState, StoreError};
@@ -89,6 +90,7 @@ async fn invite(
         let tr = crate::i18n::Tr::new(m.signed.user.locale);
         return Err(AppError::Conflict(tr.t("invite-already-member")).into());
     }
+    super::plan::entitle(&state, &m, Limited::Member).await?;
     let token = maitre_store::new_token("mi");
     let valid = TimeDelta::days(INVITE_DAYS);
     m.tenant.team().create_invite(&email, role, m.signed.user.id, &token, valid).await?;

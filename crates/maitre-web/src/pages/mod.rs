@@ -36,6 +36,7 @@ mod me;
 mod notifications;
 mod oauth;
 mod operations;
+mod plan;
 pub(crate) mod reservations;
 mod segments;
 mod signup;

@@ -41,6 +41,7 @@ mod needs_reply;
 mod notifications;
 mod operations;
 mod passwords;
+mod plans;
 mod push;
 mod reservations;
 mod roles;
