@@ -8,7 +8,7 @@ use crate::App;
 
 /// The business's plan is used up for `what`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the {plan} plan allows {limit} {what}; a larger plan on the Billing page allows more", what = what.as_str())]
+#[error("the {plan} plan allows at most {limit} {what}; a larger plan allows more", what = what.as_str())]
 pub struct OverPlan {
     /// The plan's name.
     pub plan: String,
