@@ -9,6 +9,7 @@
 pub mod accounts;
 mod ai;
 mod automation;
+mod billing;
 mod bookings;
 pub mod broadcasts;
 pub mod connect;
@@ -131,6 +132,7 @@ impl App {
             .on(JobKind::ScheduledSend, self.handler(scheduled::due))
             .on(JobKind::BroadcastStart, self.handler(broadcasts::start))
             .on(JobKind::BroadcastSend, self.handler(broadcasts::round))
+            .on(JobKind::BillingEvent, self.handler(billing::event))
     }
 
     fn handler<Fut>(self: &Arc<Self>, run: fn(Arc<App>, Job) -> Fut) -> impl Fn(Job) -> Fut + Send + Sync + 'static

@@ -22,4 +22,4 @@ pub use outbound::{
     Channel, Choice, ChoiceList, InstagramLogin, LimitError, ListRow, ListSection, OutboundMessage, PlatformUrls,
     SendFailure, SendTarget, Sender, Sent, TokenHealth, TokenStatus, check_limits,
 };
-pub use signature::{SignatureError, verify_meta, verify_telegram};
+pub use signature::{SignatureError, verify_meta, verify_stripe, verify_telegram};

@@ -1,4 +1,4 @@
-//! Webhook authenticity checks (PROTOCOLS.md §1.2 and §7).
+//! Webhook authenticity checks (PROTOCOLS.md §1.2, §7 and, for Stripe's billing events, §8).
 //!
 //! Both checks run before any parsing and over the raw request bytes: Meta signs the escaped
 //! body exactly as sent, so re-serialized JSON would never match.
@@ -9,6 +9,10 @@ use subtle::ConstantTimeEq;
 
 /// Header carrying Meta's HMAC-SHA256 of the body.
 pub const META_SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
+/// Header carrying Stripe's signatures of `<t>.<raw body>`.
+pub const STRIPE_SIGNATURE_HEADER: &str = "Stripe-Signature";
+/// How far a Stripe signature's time may be from ours (the Stripe libraries' default).
+pub const STRIPE_TOLERANCE_SECS: i64 = 300;
 /// Header carrying the `secret_token` given to Telegram's `setWebhook`.
 pub const TELEGRAM_SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
 
@@ -28,6 +32,9 @@ pub enum SignatureError {
     UnsupportedAlgorithm,
     #[error("signature does not match")]
     Mismatch,
+    /// Signed too long before (or after) now: a replayed or delayed delivery.
+    #[error("signature timestamp is outside the tolerance")]
+    Expired,
 }
 
 /// Checks an `X-Hub-Signature-256` header value against `raw_body`.
@@ -51,6 +58,46 @@ pub fn verify_meta(app_secret: &[u8], raw_body: &[u8], header: Option<&str>) -> 
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).map_err(|_| SignatureError::NotConfigured)?;
     mac.update(raw_body);
     mac.verify_slice(&claimed).map_err(|_| SignatureError::Mismatch)
+}
+
+/// Checks a `Stripe-Signature` header (`t=<unix>,v1=<hex>[,v1=…][,v0=…]`): some `v1` must be the HMAC-SHA256 of
+/// `<t>.<raw body>` under the endpoint's secret (several while a secret is rolled; `v0` is never trusted), and `t`
+/// within `STRIPE_TOLERANCE_SECS` of `now` (unix seconds).
+pub fn verify_stripe(secret: &[u8], raw_body: &[u8], header: Option<&str>, now: i64) -> Result<(), SignatureError> {
+    if secret.is_empty() {
+        return Err(SignatureError::NotConfigured);
+    }
+    let header = header.ok_or(SignatureError::Missing)?;
+    let (mut t, mut signatures) = (None, Vec::new());
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
+            Some(("v1", v)) => {
+                let mut sig = [0u8; 32];
+                // A v1 that is not 64 hex digits can match nothing; the others may.
+                if hex::decode_to_slice(v, &mut sig).is_ok() {
+                    signatures.push(sig);
+                }
+            }
+            _ => {}
+        }
+    }
+    let t = t.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| SignatureError::NotConfigured)?;
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(raw_body);
+    let expected = mac.finalize().into_bytes();
+    if !signatures.iter().any(|s| bool::from(s.ct_eq(expected.as_slice()))) {
+        return Err(SignatureError::Mismatch);
+    }
+    if (now - t).abs() > STRIPE_TOLERANCE_SECS {
+        return Err(SignatureError::Expired);
+    }
+    Ok(())
 }
 
 /// Checks Telegram's secret-token header against the configured token.

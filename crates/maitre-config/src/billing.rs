@@ -2,6 +2,8 @@
 use maitre_domain::entitlements::{Limits, Plan};
 use serde::{Deserialize, Serialize};
 
+use crate::Secret;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BillingSettings {
@@ -11,11 +13,13 @@ pub struct BillingSettings {
     pub plans: Vec<Plan>,
     /// The plan of a business that chose none (a new sign-up).
     pub default_plan: String,
+    /// The signing secret (`whsec_…`) of the Stripe webhook endpoint `/webhooks/stripe`; unset, it answers 404.
+    pub stripe_webhook_secret: Option<Secret>,
 }
 
 impl Default for BillingSettings {
     fn default() -> Self {
-        Self { enabled: false, plans: default_plans(), default_plan: "free".into() }
+        Self { enabled: false, plans: default_plans(), default_plan: "free".into(), stripe_webhook_secret: None }
     }
 }
 
@@ -83,7 +87,7 @@ mod tests {
         assert_eq!(on.plan("").key, "free", "a new business");
         assert_eq!(on.plan("gold").key, "free", "a plan removed from the configuration");
         assert_eq!(on.plan("business").limits, Limits::default());
-        let none = BillingSettings { enabled: true, plans: vec![], default_plan: "free".into() };
+        let none = BillingSettings { enabled: true, plans: vec![], ..BillingSettings::default() };
         assert_eq!(none.plan("free").limits, Limits::default(), "no plans configured: nothing to limit by");
     }
 }

@@ -46,6 +46,8 @@ words! {
         BroadcastStart = "broadcast_start",
         /// Takes care of a broadcast's next recipients, then queues its own next round.
         BroadcastSend = "broadcast_send",
+        /// Applies one stored Stripe event to the business it names.
+        BillingEvent = "billing_event",
     }
 }
 
@@ -213,6 +215,12 @@ pub struct BroadcastSendJob {
     pub after: Option<ContactId>,
 }
 
+/// A stored Stripe event (`billing_events.id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingEventJob {
+    pub event: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChannelSweepJob {}
 
@@ -235,6 +243,7 @@ json_payloads!(
     ScheduledSendJob => ScheduledSend,
     BroadcastStartJob => BroadcastStart,
     BroadcastSendJob => BroadcastSend,
+    BillingEventJob => BillingEvent,
 );
 
 #[cfg(test)]

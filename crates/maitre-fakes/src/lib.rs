@@ -20,8 +20,11 @@ mod faults;
 mod graph;
 mod oauth;
 mod push;
+mod signing;
 mod telegram;
 mod templates;
+
+pub use signing::{sign_meta, sign_stripe};
 
 pub use ai::AI_KEY;
 pub use oauth::{IG_LONG_TOKEN, PAGE_TOKEN, REFRESHED_EXPIRES_IN};
@@ -36,10 +39,8 @@ use axum::body::Bytes;
 use axum::extract::{Query, State as AxumState};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -276,13 +277,6 @@ impl FakePlatforms {
     fn lock(&self) -> MutexGuard<'_, FakeState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// The `X-Hub-Signature-256` value Meta would send with `body`.
-pub fn sign_meta(app_secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).expect("any key length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 const SEED: u64 = 0x6d61_6974_7265;

@@ -62,7 +62,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AccountSummary, NewAccount};
-pub use billing::Billing;
+pub use billing::{Billing, BillingEvent, SubscriptionState};
 pub use booking::{BookingError, BookingSettings, NewResource, NewService};
 pub use broadcasts::{
     Broadcast, Broadcasts, Draft as BroadcastDraft, Outcome as RecipientOutcome, Pending as PendingRecipient,

@@ -13,6 +13,6 @@ pub use browser::{Browser, LAPTOP, PHONE};
 pub use db::{TestDb, backend_name};
 pub use maitre_fakes::{
     AI_KEY, FakePlatforms, Fault, GRAPH_VERSION, IG_LONG_TOKEN, Observed, PAGE_TOKEN, REFRESHED_EXPIRES_IN,
-    RecordedRequest, SentMessage, TokenInfo, sign_meta,
+    RecordedRequest, SentMessage, TokenInfo, sign_meta, sign_stripe,
 };
 pub use smtp::{Received, SmtpSink};

@@ -13,6 +13,7 @@ mod nul;
 mod ops;
 mod pages;
 mod state;
+mod stripe_webhook;
 mod webhooks;
 
 use std::future::Future;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics)
         .merge(pages::routes(&state))
         .merge(webhooks::routes())
+        .merge(stripe_webhook::routes())
         .merge(ical::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found);

@@ -1,7 +1,7 @@
-//! Every vector in `signatures.json` (meta and telegram parts).
+//! Every vector in `signatures.json` (meta, telegram and stripe parts).
 
 use maitre_channels::signature::META_SIGNATURE_HEADER;
-use maitre_channels::{SignatureError, verify_meta, verify_telegram};
+use maitre_channels::{SignatureError, verify_meta, verify_stripe, verify_telegram};
 use serde_json::Value;
 
 use crate::support::fixture;
@@ -84,5 +84,37 @@ fn telegram_vectors() {
     for token in wrong {
         let token = token.as_str().unwrap();
         assert_eq!(verify_telegram(secret, Some(token)), Err(SignatureError::Mismatch), "{token:?}");
+    }
+}
+
+#[test]
+fn stripe_vectors_accept_only_the_right_secret_in_the_tolerance() {
+    let stripe = &vectors()["stripe"];
+    let secret = str_of(stripe, "endpoint_secret").as_bytes();
+    let vectors = stripe["vectors"].as_array().unwrap();
+    assert!(!vectors.is_empty());
+    for v in vectors {
+        let body = fixture(str_of(v, "file"));
+        let [earliest, latest] = [0, 1].map(|i| v["accept_if_now_between"][i].as_i64().unwrap());
+        let check = |header: &str, now: i64| verify_stripe(secret, &body, Some(header), now);
+        let t = v["timestamp"].as_i64().unwrap();
+        for now in [earliest, t, latest] {
+            assert_eq!(check(str_of(v, "valid_header"), now), Ok(()), "{v}");
+            assert_eq!(check(str_of(v, "valid_header_with_rolled_secret"), now), Ok(()), "one v1 matches");
+        }
+        assert_eq!(check(str_of(v, "valid_header"), earliest - 1), Err(SignatureError::Expired));
+        assert_eq!(check(str_of(v, "valid_header"), latest + 1), Err(SignatureError::Expired));
+        assert_eq!(check(str_of(v, "timestamp_mismatch_header"), t), Err(SignatureError::Mismatch));
+        assert_eq!(check(str_of(v, "missing_v1_header"), t), Err(SignatureError::Malformed), "v0 is never trusted");
+        assert_eq!(check(str_of(v, "garbage_header"), t), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify_stripe(b"whsec_other", &body, Some(str_of(v, "valid_header")), t),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(verify_stripe(secret, &body, None, t), Err(SignatureError::Missing));
+        assert_eq!(verify_stripe(b"", &body, Some(str_of(v, "valid_header")), t), Err(SignatureError::NotConfigured));
+        let mut tampered = body.clone();
+        tampered[10] ^= 1;
+        assert_eq!(verify_stripe(secret, &tampered, Some(str_of(v, "valid_header")), t), Err(SignatureError::Mismatch));
     }
 }

@@ -50,6 +50,7 @@ mod segments;
 mod send_recovery;
 mod signin_throttle;
 mod signup;
+mod stripe;
 mod tags;
 mod templates;
 mod tenant_urls;
