@@ -287,6 +287,7 @@ async fn dry_run(
 #[utoipa::path(post, path = "/api/v1/broadcasts/{id}/schedule", tag = "broadcasts", params(("id" = String, Path)),
     request_body = ScheduleInput,
     responses((status = 200, description = "Starts by itself at send_at", body = BroadcastDto),
+        (status = 402, description = "The plan's broadcasts of the month are used up", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "It started already", body = ErrorBody),
         (status = 422, description = "send_at in the past or more than 90 days ahead", body = ErrorBody)))]
 async fn schedule(
@@ -308,8 +309,9 @@ async fn schedule(
 #[utoipa::path(post, path = "/api/v1/broadcasts/{id}/{command}", tag = "broadcasts",
     params(("id" = String, Path), ("command" = String, Path, description = "send, pause, resume or cancel",
         pattern = "^(send|pause|resume|cancel)$")),
-    responses((status = 200, body = BroadcastDto), (status = 404, body = ErrorBody),
-        (status = 409, description = "Not in this state (e.g. pausing a draft, resuming a finished one)",
+    responses((status = 200, body = BroadcastDto),
+        (status = 402, description = "send: the plan's broadcasts of the month are used up", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "Not in this state (e.g. pausing a draft, resuming a finished one)",
             body = ErrorBody)))]
 async fn command(
     State(state): State<AppState>,

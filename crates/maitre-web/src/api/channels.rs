@@ -89,7 +89,8 @@ pub async fn list(caller: ApiCaller) -> Result<Json<Vec<ChannelDto>>, ApiError> 
 }
 
 #[utoipa::path(post, path = "/api/v1/channels/telegram", tag = "channels", request_body = TelegramInput,
-    responses((status = 201, body = ChannelDto), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 201, body = ChannelDto), (status = 402, description = "The plan's channels are used up",
+        body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
 pub async fn connect_telegram(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -105,7 +106,8 @@ pub async fn connect_telegram(
 }
 
 #[utoipa::path(post, path = "/api/v1/channels/whatsapp", tag = "channels", request_body = WhatsAppInput,
-    responses((status = 201, body = ChannelDto), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 201, body = ChannelDto), (status = 402, description = "The plan's channels are used up",
+        body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
 pub async fn connect_whatsapp(
     State(state): State<AppState>,
     caller: ApiCaller,
