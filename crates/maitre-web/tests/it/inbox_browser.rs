@@ -17,6 +17,9 @@ pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.client.find(Locator::Css("input[name='email']")).await.unwrap().send_keys(email).await.unwrap();
     b.client.find(Locator::Css("input[name='password']")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     b.client.find(Locator::Css("main button[type='submit']")).await.unwrap().click().await.unwrap();
+    // Signed in once the answer has led away from the form (its own page has a heading too): a page opened
+    // before then would find no session yet.
+    crate::browser::wait_for_path(b, |p| p.starts_with("/a/")).await;
     wait_for(b, "main h1", |_| true).await;
 }
 
