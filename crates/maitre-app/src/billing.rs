@@ -92,8 +92,7 @@ async fn apply(gw: &App, s: &Subscription, deleted: bool, created: i64) -> Resul
     };
     let status = if deleted { "canceled" } else { s.status.as_str() };
     let lookup = s.items.data.first().and_then(|i| i.price.lookup_key.as_deref());
-    let paid =
-        gw.billing.plans.iter().find(|p| p.price_lookup_key.is_some() && p.price_lookup_key.as_deref() == lookup);
+    let paid = lookup.and_then(|key| gw.billing.plans.iter().find(|p| p.price_lookup_key.as_deref() == Some(key)));
     // Without a paying subscription, the business is back on the default plan.
     let plan = paid.filter(|_| PAYING.contains(&status)).map_or("", |p| p.key.as_str());
     let state = SubscriptionState { customer: &s.customer, subscription: &s.id, status, plan, event_created: created };

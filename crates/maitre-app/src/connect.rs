@@ -298,10 +298,12 @@ impl App {
         webhook_secret: Option<&str>,
         verified: bool,
     ) -> Result<Channel, ConnectError> {
-        // A channel the business has already is connected again, not added.
-        let known = tenant.channels().list().await?;
-        if !known.iter().any(|c| c.platform == grant.platform && c.external_id == grant.external_id) {
-            self.entitle(tenant, Limited::Channel).await?;
+        if let Err(over) = self.entitle(tenant, Limited::Channel).await {
+            // A channel the business has already is connected again, not added: only a new one needs room.
+            let known = tenant.channels().list().await?;
+            if !known.iter().any(|c| c.platform == grant.platform && c.external_id == grant.external_id) {
+                return Err(over.into());
+            }
         }
         let creds = Credentials {
             access_token: grant.access_token.to_owned(),

@@ -73,11 +73,6 @@ impl Limited {
         }
     }
 
-    /// Counted per month (the account's local month) rather than as what exists now.
-    pub fn monthly(self) -> bool {
-        matches!(self, Limited::GuestMessage | Limited::Broadcast | Limited::AiCall)
-    }
-
     fn limit(self, l: &Limits) -> Option<u64> {
         match self {
             Limited::Channel => l.channels,

@@ -79,10 +79,9 @@ fn small_limits_warn_on_the_last_one_allowed() {
 }
 
 #[test]
-fn monthly_things_are_the_counted_ones_and_names_are_distinct() {
-    let monthly: Vec<Limited> = Limited::ALL.into_iter().filter(|w| w.monthly()).collect();
-    assert_eq!(monthly, [Limited::GuestMessage, Limited::Broadcast, Limited::AiCall]);
+fn names_are_distinct() {
     let mut names: Vec<&str> = Limited::ALL.iter().map(|w| w.as_str()).collect();
+    names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), Limited::ALL.len());
 }
